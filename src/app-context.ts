@@ -1,0 +1,53 @@
+/**
+ * What every feature module receives from the composition root (main.ts): configuration, the database,
+ * time, logging, live events, metrics, health checks, the outbox handler registry and the vendor ports.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { ClientRegistry } from './config/registry.js';
+import type { Env } from './config/env.js';
+import type { Clock } from './core/clock.js';
+import type { SecretBox } from './core/crypto.js';
+import type { Database } from './db/database.js';
+import type { DB } from './db/schema.js';
+import type { EventBus } from './events/bus.js';
+import type { HealthCheck } from './http/health.js';
+import type { Metrics } from './http/metrics.js';
+import type { Logger } from './log/logger.js';
+import type { HandlerRegistry } from './outbox/handlers.js';
+import type { Sandbox } from './sandbox/index.js';
+
+export interface AppContext {
+  env: Env;
+  clients: ClientRegistry;
+  database: Database;
+  db: Kysely<DB>;
+  clock: Clock;
+  logger: Logger;
+  bus: EventBus;
+  metrics: Metrics;
+  /** Readiness checks feature modules add (vendor connections). */
+  health: HealthCheck[];
+  /** Outbox handlers by kind; feature modules register theirs. */
+  handlers: HandlerRegistry;
+  /** Running emulators in demo mode (or SANDBOX=1), else undefined. */
+  sandbox: Sandbox | undefined;
+  /** Seals tokens at rest and signs short-lived links (key from SWITCHBOARD_SECRET_KEY). */
+  secretBox: SecretBox;
+  /** Base URL the outside world reaches us at (links in e-mails, callback URLs). */
+  publicBaseUrl: string;
+  /** Lines for the start-up banner (e.g. the first admin's one-time password). */
+  startupNotes?: string[];
+  /** Functions run on shutdown, last registered first. */
+  onClose: Array<() => Promise<void> | void>;
+}
+
+/**
+ * A feature folder's entry point: `setUp` wires its ports and handlers into the context (in the order
+ * main.ts lists the modules), `routes` adds its HTTP routes.
+ */
+export interface FeatureModule {
+  name: string;
+  setUp?(context: AppContext): Promise<void> | void;
+  routes?(app: FastifyInstance, context: AppContext): Promise<void> | void;
+}

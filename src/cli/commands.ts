@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { startCommand } from './start.js';
+import { migrateCommand } from './migrate.js';
+import { clientCommand } from './client.js';
+import { doctorCommand } from './doctor.js';
+
+export interface CliIo {
+  print(text: string): void;
+}
+
+export type CliCommand = (program: Command, io: CliIo) => void;
+
+/** Every CLI command; later features add theirs here. */
+export const cliCommands: CliCommand[] = [startCommand, migrateCommand, clientCommand, doctorCommand];

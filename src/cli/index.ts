@@ -1,0 +1,43 @@
+/**
+ * `switchboard <command>`: start, migrate, client list, doctor (later issues add more). Errors print as
+ * readable messages with what to do next, never as stack traces.
+ */
+import { Command, CommanderError } from 'commander';
+import { resolve } from 'node:path';
+import { ConfigError } from '../config/client-schema.js';
+import { DataDirLockedError } from '../db/data-dir-lock.js';
+import { cliCommands } from './commands.js';
+
+function print(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+function fail(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    process.stderr.write(`\n${error.message}\n\n`);
+  } else if (error instanceof CommanderError) {
+    process.exit(error.exitCode);
+  } else {
+    process.stderr.write(`\nswitchboard: ${error instanceof Error ? error.message : String(error)}\n\n`);
+    if (process.env.DEBUG) process.stderr.write(`${(error as Error)?.stack ?? ''}\n`);
+  }
+  process.exit(1);
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('switchboard')
+    .description('Backend for AI voice receptionists on Retell AI. Run `switchboard <command> --help` for details.')
+    .showHelpAfterError('(add --help for usage)');
+  for (const register of cliCommands) register(program, { print });
+  return program;
+}
+
+process.on('unhandledRejection', (error) => fail(error));
+const argv = process.argv.slice();
+if (argv.length <= 2) argv.push('--help');
+buildProgram()
+  .parseAsync(argv)
+  .catch(fail);
+void resolve;

@@ -1,0 +1,110 @@
+/**
+ * Kysely table types. Migrations own the truth; these mirror them. Feature tables are added by the
+ * migration that creates them (see db/migrations/).
+ */
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** jsonb: written with `json(value)` from db/json.ts, read back parsed. */
+export type Json<T = unknown> = ColumnType<T, T, T>;
+
+export interface ClientsTable {
+  id: string;
+  name: string;
+  timezone: string;
+  settings: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface WebhookEventsTable {
+  id: Generated<number>;
+  client_id: string | null;
+  provider: string;
+  idempotency_key: string;
+  event_type: string;
+  received_at: Timestamp;
+  payload: Json<unknown>;
+  status: Generated<string>;
+  error: string | null;
+}
+
+export type OutboxStatus = 'scheduled' | 'running' | 'done' | 'failed' | 'dead' | 'cancelled' | 'unknown';
+
+export interface OutboxTable {
+  id: Generated<number>;
+  client_id: string;
+  kind: string;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<OutboxStatus>;
+  run_at: Timestamp;
+  attempts: Generated<number>;
+  max_attempts: number;
+  retry_interval_ms: number;
+  dedupe_key: string;
+  last_error: string | null;
+  result: Json<unknown> | null;
+  locked_by: string | null;
+  lease_until: Timestamp | null;
+  call_id: string | null;
+  appointment_id: number | null;
+  customer_id: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+}
+
+export interface OutboxAttemptsTable {
+  id: Generated<number>;
+  outbox_id: number;
+  attempt: number;
+  /** ok | error | permanent_error | lease_expired | edited | cancelled | retried */
+  outcome: string;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  error: string | null;
+  response: Json<unknown> | null;
+  /** The payload this attempt ran with (or, for `edited`, the payload before the edit). */
+  payload: Json<unknown> | null;
+  actor: string | null;
+}
+
+export interface ErrorsTable {
+  id: Generated<number>;
+  client_id: string | null;
+  source: string;
+  fingerprint: string;
+  severity: Generated<string>;
+  message: string;
+  details: Json<unknown> | null;
+  count: Generated<number>;
+  call_id: string | null;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  resolved_at: Timestamp | null;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor: string;
+  client_id: string | null;
+  action: string;
+  target: string | null;
+  before: Json<unknown> | null;
+  after: Json<unknown> | null;
+}
+
+export interface DB {
+  clients: ClientsTable;
+  webhook_events: WebhookEventsTable;
+  outbox: OutboxTable;
+  outbox_attempts: OutboxAttemptsTable;
+  errors: ErrorsTable;
+  audit: AuditTable;
+}
+
+export type OutboxRow = Selectable<OutboxTable>;
+export type NewOutboxRow = Insertable<OutboxTable>;
+export type OutboxUpdate = Updateable<OutboxTable>;
+export type ErrorRow = Selectable<ErrorsTable>;

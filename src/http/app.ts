@@ -1,0 +1,89 @@
+/**
+ * The HTTP server: Fastify with raw-body JSON parsing (vendor signatures are computed over the exact bytes),
+ * request ids, per-route latency metrics, and one error shape. Anything a caller can send gets a 4xx with a
+ * message, never a 500.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { AppContext, FeatureModule } from '../app-context.js';
+import { healthRoutes } from './health.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The body exactly as received, for signature checks. */
+    rawBody?: string;
+  }
+}
+
+/** Default body limit; routes that take call transcripts raise it (a 60-minute call can exceed 1 MB). */
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export async function buildApp(context: AppContext, modules: FeatureModule[]): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: context.logger as FastifyBaseLogger,
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    disableRequestLogging: true,
+    trustProxy: true,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+    },
+  });
+
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      const invalid = new Error(`The body is not valid JSON: ${(error as Error).message}`) as FastifyError;
+      invalid.statusCode = 400;
+      invalid.code = 'INVALID_JSON';
+      done(invalid, undefined);
+    }
+  });
+  await app.register(formbody);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    context.metrics.httpDuration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 500) request.log.warn({ route, status: reply.statusCode }, 'Request failed');
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const status = error.statusCode ?? 500;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || status === 413) {
+      return reply.code(413).send({ error: 'payload_too_large', message: 'The request body is larger than this endpoint accepts.' });
+    }
+    if (error.validation) {
+      return reply.code(400).send({ error: 'invalid_request', message: error.message });
+    }
+    if (status >= 400 && status < 500) {
+      return reply.code(status).send({ error: error.code ?? 'bad_request', message: error.message });
+    }
+    request.log.error({ err: error }, 'Unhandled error in request');
+    return reply
+      .code(500)
+      .send({ error: 'internal_error', message: `Something went wrong on our side; it has been logged (request ${request.id}).` });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send({ error: 'not_found', message: `No route ${request.method} ${request.url.split('?')[0]}.` });
+  });
+
+  await app.register(async (scope) => healthRoutes(scope, context));
+  for (const module of modules) {
+    if (module.routes) await app.register(async (scope) => module.routes!(scope, context));
+  }
+  return app;
+}

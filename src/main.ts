@@ -1,0 +1,160 @@
+/**
+ * Composition root: reads env and client configs, opens and migrates the database, starts the sandbox in
+ * demo mode, wires ports and outbox handlers, serves HTTP and runs the outbox worker. `startSwitchboard`
+ * is what `switchboard start`, the tests and the benchmarks all run.
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { AppContext, FeatureModule } from './app-context.js';
+import { loadEnv, type Env } from './config/env.js';
+import { loadClientConfigs } from './config/load-clients.js';
+import { ClientRegistry } from './config/registry.js';
+import { resolveClientSecrets } from './config/secrets.js';
+import { syncClientsToDatabase } from './config/sync-clients.js';
+import { systemClock, type Clock } from './core/clock.js';
+import { SecretBox, loadSecretKey } from './core/crypto.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { EventBus } from './events/bus.js';
+import { buildApp } from './http/app.js';
+import { Metrics } from './http/metrics.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { featureModules } from './modules.js';
+import type { HandlerRegistry } from './outbox/handlers.js';
+import { OutboxWorker } from './outbox/worker.js';
+import { startSandbox } from './sandbox/index.js';
+
+export interface StartOptions {
+  /** Environment variables (default process.env). */
+  env?: Record<string, string | undefined>;
+  clock?: Clock;
+  logger?: Logger;
+  /** Use this database instead of opening one from env (tests). Not closed by `close()` unless ownDatabase. */
+  database?: Database;
+  /** Listen on HOST:PORT (default true). */
+  listen?: boolean;
+  /** Run the outbox worker loop in this process (default: env WORKER !== "0"). */
+  worker?: boolean;
+  modules?: FeatureModule[];
+}
+
+export interface Switchboard {
+  context: AppContext;
+  app: FastifyInstance;
+  worker: OutboxWorker;
+  /** http://host:port when listening. */
+  url: string | undefined;
+  startedInMs: number;
+  close(): Promise<void>;
+}
+
+export async function startSwitchboard(options: StartOptions = {}): Promise<Switchboard> {
+  const startedAt = performance.now();
+  const env: Env = loadEnv(options.env ?? process.env);
+  const logger = options.logger ?? createLogger({ level: env.logLevel });
+  const clock = options.clock ?? systemClock;
+  const demo = env.mode === 'demo';
+  const dataDir = resolve(env.dataDir);
+  const inMemory = env.dataDir.startsWith('memory://');
+
+  const configs = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: options.env ?? process.env });
+  const clients = new ClientRegistry(
+    configs.map((config) => ({ config, secrets: resolveClientSecrets(config, options.env ?? process.env, env.mode) })),
+  );
+  const secretKey = inMemory && !env.secretKeyBase64
+    ? randomBytes(32)
+    : loadSecretKey({ envValue: env.secretKeyBase64, dataDir, allowGenerate: demo });
+
+  const onClose: Array<() => Promise<void> | void> = [];
+  const closeAll = async () => {
+    for (const close of onClose.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        logger.warn({ err: error }, 'Error while shutting down');
+      }
+    }
+  };
+
+  try {
+    const database =
+      options.database ??
+      (await openDatabase({ url: env.databaseUrl, dataDir: inMemory ? undefined : dataDir, memory: inMemory, logger }));
+    if (!options.database) onClose.push(() => database.close());
+    const applied = await migrateToLatest(database);
+    if (applied.length > 0) logger.info({ applied }, 'Database migrations applied');
+    await syncClientsToDatabase(database.db, clients);
+
+    const bus = new EventBus(database, logger);
+    await bus.start();
+    onClose.push(() => bus.stop());
+
+    const sandbox = demo || env.sandbox ? await startSandbox({ clock }) : undefined;
+    if (sandbox) onClose.push(() => sandbox.close());
+
+    const handlers: HandlerRegistry = new Map();
+    const context: AppContext = {
+      env,
+      clients,
+      database,
+      db: database.db,
+      clock,
+      logger,
+      bus,
+      metrics: new Metrics(database.db),
+      health: [],
+      handlers,
+      sandbox,
+      secretBox: new SecretBox(secretKey),
+      publicBaseUrl: env.publicBaseUrl,
+      onClose,
+    };
+
+    const modules = options.modules ?? featureModules;
+    for (const module of modules) await module.setUp?.(context);
+
+    const app = await buildApp(context, modules);
+    onClose.push(() => app.close());
+
+    const worker = new OutboxWorker({
+      database,
+      clock,
+      logger,
+      handlers,
+      onHandlerDone: (kind, outcome, seconds) => context.metrics.handlerDuration.observe({ kind, outcome }, seconds),
+      onChange: (changes) => {
+        const clientIds = [...new Set(changes.map((change) => change.clientId))];
+        for (const clientId of clientIds) {
+          const ids = changes.filter((change) => change.clientId === clientId).map((change) => change.id);
+          void bus.publish({ type: 'outbox.changed', clientId, data: { ids: ids.slice(0, 200) } });
+        }
+      },
+    });
+    if (options.worker ?? env.worker) {
+      await worker.start();
+      onClose.push(() => worker.stop());
+    }
+
+    let url: string | undefined;
+    if (options.listen ?? true) {
+      await app.listen({ port: env.port, host: env.host });
+      const address = app.server.address();
+      const port = typeof address === 'object' && address ? address.port : env.port;
+      url = `http://${env.host === '0.0.0.0' || env.host === '::' ? 'localhost' : env.host}:${port}`;
+      if (!context.publicBaseUrl || context.publicBaseUrl.includes(':0')) context.publicBaseUrl = url;
+    }
+
+    return {
+      context,
+      app,
+      worker,
+      url,
+      startedInMs: Math.round(performance.now() - startedAt),
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

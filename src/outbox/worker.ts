@@ -1,0 +1,285 @@
+/**
+ * The outbox worker: claims due rows with FOR UPDATE SKIP LOCKED (so any number of workers and instances
+ * can share one PostgreSQL), runs each row's handler under a lease, and records the outcome and the attempt
+ * in bulk. Wakes on NOTIFY, on clock changes in tests, and on a slow poll as a safety net.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { isManualClock, type Clock } from '../core/clock.js';
+import { errorMessage, isRetryable } from '../core/errors.js';
+import type { Database } from '../db/database.js';
+import type { OutboxRow, OutboxStatus } from '../db/schema.js';
+import type { Logger } from '../log/logger.js';
+import { OUTBOX_CHANNEL } from './enqueue.js';
+import { Reschedule, type HandlerRegistry } from './handlers.js';
+
+export interface OutboxChange {
+  id: number;
+  clientId: string;
+  kind: string;
+  status: OutboxStatus;
+}
+
+export interface WorkerOptions {
+  database: Database;
+  clock: Clock;
+  logger: Logger;
+  handlers: HandlerRegistry;
+  workerId?: string;
+  /** Rows claimed per round trip. */
+  batchSize?: number;
+  /** Handlers running at once. */
+  concurrency?: number;
+  /** How long a claimed row belongs to this worker before another may recover it. */
+  leaseMs?: number;
+  /** Safety-net poll when no NOTIFY arrives. */
+  pollMs?: number;
+  onHandlerDone?: (kind: string, outcome: string, seconds: number) => void;
+  onChange?: (changes: OutboxChange[]) => void;
+}
+
+interface Completion {
+  id: number;
+  attempt: number;
+  status: OutboxStatus;
+  run_at: string | null;
+  last_error: string | null;
+  result: unknown;
+  started_at: string;
+  finished_at: string;
+  outcome: string;
+  payload: unknown;
+}
+
+export class OutboxWorker {
+  readonly workerId: string;
+  private readonly batchSize: number;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private running = false;
+  private loopPromise: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  private pendingWake = false;
+  private unsubscribers: Array<() => unknown> = [];
+
+  constructor(private readonly options: WorkerOptions) {
+    this.workerId = options.workerId ?? `worker-${randomUUID().slice(0, 8)}`;
+    this.batchSize = options.batchSize ?? 100;
+    this.concurrency = options.concurrency ?? 20;
+    this.leaseMs = options.leaseMs ?? 5 * 60_000;
+    this.pollMs = options.pollMs ?? 5_000;
+  }
+
+  private get db() {
+    return this.options.database.db;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribers.push(await this.options.database.listen(OUTBOX_CHANNEL, () => this.wake()));
+    if (isManualClock(this.options.clock)) this.unsubscribers.push(this.options.clock.onChange(() => this.wake()));
+    this.loopPromise = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loopPromise;
+    for (const unsubscribe of this.unsubscribers.splice(0)) await unsubscribe();
+  }
+
+  wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+  }
+
+  /** Runs rounds until nothing is due (tests and the CLI use this with an injected clock). */
+  async drain(maxRounds = 10_000): Promise<number> {
+    let total = 0;
+    await this.recoverExpiredLeases();
+    for (let round = 0; round < maxRounds; round += 1) {
+      const processed = await this.runOnce();
+      total += processed;
+      if (processed === 0) break;
+    }
+    return total;
+  }
+
+  /** Claims one batch, runs it and records the outcomes. Returns how many rows were processed. */
+  async runOnce(): Promise<number> {
+    const rows = await this.claim();
+    if (rows.length === 0) return 0;
+    const completions = await this.runAll(rows);
+    await this.complete(completions);
+    return rows.length;
+  }
+
+  /**
+   * A row still `running` after its lease ended belongs to a worker that died. Safe kinds run again;
+   * unsafe kinds (a text may already have left) become `unknown` for a person to decide.
+   */
+  async recoverExpiredLeases(): Promise<number> {
+    const now = this.options.clock.now();
+    const safeKinds = [...this.options.handlers].filter(([, handler]) => handler.safeToRepeat).map(([kind]) => kind);
+    const recovered = await sql<{ id: number; client_id: string; kind: string; status: OutboxStatus; attempts: number; payload: unknown }>`
+      update outbox set
+        status = case
+          when not (kind = any(${safeKinds}::text[])) then 'unknown'
+          when attempts >= max_attempts then 'dead'
+          else 'failed' end,
+        last_error = 'The worker running this stopped before finishing (lease expired).',
+        locked_by = null, lease_until = null, run_at = ${now}, updated_at = ${now},
+        finished_at = case when kind = any(${safeKinds}::text[]) and attempts < max_attempts then null else ${now}::timestamptz end
+      where status = 'running' and lease_until < ${now}
+      returning id, client_id, kind, status, attempts, payload`.execute(this.db);
+    if (recovered.rows.length === 0) return 0;
+    await sql`
+      insert into outbox_attempts (outbox_id, attempt, outcome, started_at, finished_at, error, payload)
+      select r.id, r.attempts, 'lease_expired', ${now}, ${now}, 'lease expired', r.payload
+      from jsonb_to_recordset(${JSON.stringify(recovered.rows)}::jsonb) as r(id bigint, attempts int, payload jsonb)`.execute(
+      this.db,
+    );
+    this.options.logger.warn({ rows: recovered.rows.map((row) => ({ id: row.id, kind: row.kind, status: row.status })) }, 'Recovered outbox rows with expired leases');
+    this.options.onChange?.(recovered.rows.map((row) => ({ id: row.id, clientId: row.client_id, kind: row.kind, status: row.status })));
+    return recovered.rows.length;
+  }
+
+  private async loop(): Promise<void> {
+    let lastLeaseCheck = 0;
+    while (this.running) {
+      try {
+        const nowMs = Date.now();
+        if (nowMs - lastLeaseCheck > Math.min(this.leaseMs / 2, 30_000)) {
+          lastLeaseCheck = nowMs;
+          await this.recoverExpiredLeases();
+        }
+        this.pendingWake = false;
+        const processed = await this.runOnce();
+        if (processed > 0) continue;
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'Outbox worker round failed; retrying shortly');
+        await this.sleep(1_000);
+        continue;
+      }
+      if (!this.pendingWake) await this.sleep(this.pollMs);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = () => {
+        this.wakeUp = undefined;
+        done();
+      };
+    });
+  }
+
+  private async claim(): Promise<OutboxRow[]> {
+    const kinds = [...this.options.handlers.keys()];
+    if (kinds.length === 0) return [];
+    const now = this.options.clock.now();
+    const leaseUntil = new Date(now.getTime() + this.leaseMs);
+    const result = await sql<OutboxRow>`
+      update outbox set status = 'running', attempts = attempts + 1, locked_by = ${this.workerId},
+        lease_until = ${leaseUntil}, updated_at = ${now}
+      where id in (
+        select id from outbox
+        where status in ('scheduled', 'failed') and run_at <= ${now} and kind = any(${kinds}::text[])
+        order by run_at, id
+        limit ${this.batchSize}
+        for update skip locked)
+      returning *`.execute(this.db);
+    return result.rows;
+  }
+
+  private async runAll(rows: OutboxRow[]): Promise<Completion[]> {
+    const completions: Completion[] = [];
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(this.concurrency, rows.length) }, async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        completions.push(await this.runOne(row));
+      }
+    });
+    await Promise.all(lanes);
+    return completions;
+  }
+
+  private async runOne(row: OutboxRow): Promise<Completion> {
+    const { clock, logger } = this.options;
+    const handler = this.options.handlers.get(row.kind)!;
+    const started = clock.now();
+    const startedHr = process.hrtime.bigint();
+    const base = { id: row.id, attempt: row.attempts, started_at: started.toISOString(), payload: row.payload };
+    let completion: Completion;
+    try {
+      const result = await handler.run(row, { clock, logger: logger.child({ outboxId: row.id, kind: row.kind }), attempt: row.attempts });
+      completion = { ...base, status: 'done', run_at: null, last_error: null, result: result ?? null, outcome: 'ok', finished_at: clock.now().toISOString() };
+    } catch (error) {
+      const finished = clock.now();
+      if (error instanceof Reschedule) {
+        completion = { ...base, attempt: row.attempts - 1, status: 'scheduled', run_at: error.runAt.toISOString(), last_error: null, result: null, outcome: 'rescheduled', finished_at: finished.toISOString() };
+        completion.result = { reason: error.reason };
+      } else {
+        const retryable = isRetryable(error);
+        const exhausted = row.attempts >= row.max_attempts;
+        const message = errorMessage(error);
+        const response = (error as { response?: unknown })?.response ?? null;
+        completion = {
+          ...base,
+          status: retryable && !exhausted ? 'failed' : 'dead',
+          run_at: retryable && !exhausted ? new Date(finished.getTime() + row.retry_interval_ms).toISOString() : null,
+          last_error: message,
+          result: response,
+          outcome: retryable ? 'error' : 'permanent_error',
+          finished_at: finished.toISOString(),
+        };
+        logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, err: error, next: completion.status }, 'Outbox handler failed');
+      }
+    }
+    const seconds = Number(process.hrtime.bigint() - startedHr) / 1e9;
+    this.options.onHandlerDone?.(row.kind, completion.outcome, seconds);
+    return completion;
+  }
+
+  private async complete(completions: Completion[]): Promise<void> {
+    if (completions.length === 0) return;
+    const now = this.options.clock.now();
+    const data = JSON.stringify(completions);
+    const changed = await this.db.transaction().execute(async (trx) => {
+      // Guarded by locked_by and attempts: if our lease expired and another worker took the row, we do not
+      // overwrite its newer state.
+      const updated = await sql<{ id: number; client_id: string; kind: string; status: OutboxStatus }>`
+        update outbox o set
+          status = c.status,
+          attempts = c.attempt,
+          run_at = coalesce(c.run_at, o.run_at),
+          last_error = c.last_error,
+          result = case when c.status = 'done' then c.result else o.result end,
+          locked_by = null, lease_until = null, updated_at = ${now},
+          finished_at = case when c.status in ('done', 'dead') then c.finished_at else null end
+        from jsonb_to_recordset(${data}::jsonb) as c(id bigint, attempt int, status text, run_at timestamptz,
+          last_error text, result jsonb, finished_at timestamptz)
+        where o.id = c.id and o.status = 'running' and o.locked_by = ${this.workerId}
+        returning o.id, o.client_id, o.kind, o.status`.execute(trx);
+      await sql`
+        insert into outbox_attempts (outbox_id, attempt, outcome, started_at, finished_at, error, response, payload)
+        select c.id, c.attempt + case when c.outcome = 'rescheduled' then 1 else 0 end, c.outcome, c.started_at,
+          c.finished_at, c.last_error, c.result, c.payload
+        from jsonb_to_recordset(${data}::jsonb) as c(id bigint, attempt int, outcome text, started_at timestamptz,
+          finished_at timestamptz, last_error text, result jsonb, payload jsonb)`.execute(trx);
+      return updated.rows;
+    });
+    if (changed.length > 0) {
+      this.options.onChange?.(changed.map((row) => ({ id: row.id, clientId: row.client_id, kind: row.kind, status: row.status })));
+    }
+  }
+}
