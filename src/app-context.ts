@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { AlertPort } from './alerts/types.js';
 import type { ClientRegistry } from './config/registry.js';
 import type { Env } from './config/env.js';
 import type { Clock } from './core/clock.js';
@@ -30,6 +31,8 @@ export interface AppContext {
   health: HealthCheck[];
   /** Outbox handlers by kind; feature modules register theirs. */
   handlers: HandlerRegistry;
+  /** Raise problems for staff (errors table, Slack, e-mail); replaced by the alerts module in setUp. */
+  alerts: AlertPort;
   /** Running emulators in demo mode (or SANDBOX=1), else undefined. */
   sandbox: Sandbox | undefined;
   /** Seals tokens at rest and signs short-lived links (key from SWITCHBOARD_SECRET_KEY). */

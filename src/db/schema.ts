@@ -3,6 +3,11 @@
  * migration that creates them (see db/migrations/).
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { BookingTables } from './tables/booking.js';
+import type { CallsTables } from './tables/calls.js';
+import type { CrmTables } from './tables/crm.js';
+import type { DashboardTables } from './tables/dashboard.js';
+import type { MessagingTables } from './tables/messaging.js';
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** jsonb: written with `json(value)` from db/json.ts, read back parsed. */
@@ -95,7 +100,8 @@ export interface AuditTable {
   after: Json<unknown> | null;
 }
 
-export interface DB {
+/** Every table. Feature tables live in db/tables/<feature>.ts so each feature edits its own file. */
+export interface DB extends CallsTables, BookingTables, MessagingTables, CrmTables, DashboardTables {
   clients: ClientsTable;
   webhook_events: WebhookEventsTable;
   outbox: OutboxTable;
