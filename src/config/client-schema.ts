@@ -1,0 +1,470 @@
+/**
+ * The shape of one client's config file (config/clients/<slug>.json) and the rules a file must meet
+ * before Switchboard will serve that office. Secrets never live here: the config names the environment
+ * variables that hold them (see secrets.ts).
+ */
+import { DateTime, IANAZone } from 'luxon';
+import { isValidPhoneNumber } from 'libphonenumber-js';
+import { z } from 'zod';
+import {
+  MARKETING_TEMPLATE_KINDS,
+  REQUIRED_EMAIL_TEMPLATE_KINDS,
+  TEMPLATE_KINDS,
+  hasUnbalancedBraces,
+  knownTemplateVariables,
+  unknownTemplateVariables,
+  type TemplateChannel,
+  type TemplateKind,
+} from './templates.js';
+
+/** One problem in a config file or the environment; `path` is a JSON path like `businessHours.monday[1]`. */
+export interface ConfigProblem {
+  file: string;
+  path: string;
+  message: string;
+}
+
+/** Every problem found, so an operator fixes them all in one pass instead of one per restart. */
+export class ConfigError extends Error {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[], heading = 'Configuration is invalid') {
+    const lines = problems.map((p) => (p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`));
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    super(`${heading} (${count}):\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** `['businessHours', 'monday', 1]` → `businessHours.monday[1]`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out ? `.${String(key)}` : String(key);
+  }
+  return out;
+}
+
+/** Flattens a zod error into problems for `file`, one per issue (union branches are not expanded). */
+export function zodProblems(file: string, error: z.ZodError): ConfigProblem[] {
+  return error.issues.map((issue) => ({ file, path: formatPath(issue.path), message: issue.message }));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Building blocks
+
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** "HH:mm" → minutes after midnight; "24:00" (end of day) → 1440. */
+export function minutesOfDay(time: string): number {
+  const [hours, minutes] = time.split(':').map(Number);
+  return (hours ?? 0) * 60 + (minutes ?? 0);
+}
+
+const openTime = z.string().regex(TIME_OF_DAY, 'must be a 24-hour time "HH:mm", e.g. "09:00"');
+const closeTime = z
+  .string()
+  .refine((value) => TIME_OF_DAY.test(value) || value === '24:00', 'must be a 24-hour time "HH:mm", e.g. "17:30"');
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date "YYYY-MM-DD"')
+  .refine((value) => DateTime.fromISO(value).isValid, 'is not a real calendar date');
+
+const envName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name in capitals, e.g. "RETELL_API_KEY"');
+
+const e164 = z
+  .string()
+  .refine(
+    (value) => value.startsWith('+') && isValidPhoneNumber(value),
+    'must be a valid phone number in E.164 form, e.g. "+12125550123"',
+  );
+
+const email = z.email('must be an email address');
+
+const timeRange = z.strictObject({ open: openTime, close: closeTime });
+export type TimeRange = z.infer<typeof timeRange>;
+
+/** Ranges of one day: each must open before it closes, and no two may overlap. */
+const dayRanges = z.array(timeRange).superRefine((ranges, ctx) => {
+  const valid: { index: number; open: number; close: number }[] = [];
+  ranges.forEach((range, index) => {
+    const open = minutesOfDay(range.open);
+    const close = minutesOfDay(range.close);
+    if (open >= close) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [index],
+        message: `opens at ${range.open} but closes at ${range.close}; open must be before close`,
+      });
+    } else {
+      valid.push({ index, open, close });
+    }
+  });
+  valid.sort((a, b) => a.open - b.open);
+  for (let i = 1; i < valid.length; i++) {
+    const previous = valid[i - 1]!;
+    const current = valid[i]!;
+    if (current.open < previous.close) {
+      const later = Math.max(previous.index, current.index);
+      const earlier = Math.min(previous.index, current.index);
+      const other = ranges[earlier]!;
+      ctx.addIssue({
+        code: 'custom',
+        path: [later],
+        message: `overlaps range [${earlier}] (${other.open}-${other.close}) on the same day`,
+      });
+    }
+  }
+});
+
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+const businessHours = z.strictObject(
+  Object.fromEntries(WEEKDAYS.map((day) => [day, dayRanges])) as Record<Weekday, typeof dayRanges>,
+);
+
+/** A closed day or closed range; normalised to `{ from, to }` (a single day has from === to). */
+const closure = z
+  .strictObject({ date: isoDate.optional(), from: isoDate.optional(), to: isoDate.optional(), reason: z.string().min(1) })
+  .superRefine((value, ctx) => {
+    const single = value.date !== undefined;
+    const range = value.from !== undefined || value.to !== undefined;
+    if (single && range) {
+      ctx.addIssue({ code: 'custom', message: 'use either "date" or "from"/"to", not both' });
+    } else if (!single && !range) {
+      ctx.addIssue({ code: 'custom', message: 'needs "date" (one day) or "from" and "to" (a range)' });
+    } else if (range && (value.from === undefined || value.to === undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'a range needs both "from" and "to"' });
+    } else if (range && value.from! > value.to!) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `ends (${value.to}) before it starts (${value.from})` });
+    }
+  })
+  .transform((value) => ({
+    from: (value.date ?? value.from) as string,
+    to: (value.date ?? value.to) as string,
+    reason: value.reason,
+  }));
+export type Closure = z.output<typeof closure>;
+
+const appointmentType = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"'),
+  name: z.string().min(1),
+  durationMinutes: z.int().min(5).max(480),
+  bufferMinutes: z.int().min(0).max(240).default(0),
+  whatToBring: z.string().min(1),
+  default: z.boolean().optional(),
+});
+export type AppointmentType = z.infer<typeof appointmentType>;
+
+const appointmentTypes = z
+  .array(appointmentType)
+  .min(1, 'needs at least one appointment type')
+  .superRefine((types, ctx) => {
+    const seen = new Map<string, number>();
+    types.forEach((type, index) => {
+      const first = seen.get(type.id);
+      if (first !== undefined) {
+        ctx.addIssue({ code: 'custom', path: [index, 'id'], message: `duplicate id "${type.id}" (also [${first}])` });
+      } else {
+        seen.set(type.id, index);
+      }
+    });
+    if (types.filter((type) => type.default).length > 1) {
+      ctx.addIssue({ code: 'custom', message: 'only one appointment type may be marked "default": true' });
+    }
+  });
+
+const booking = z.strictObject({
+  minimumNoticeMinutes: z.int().min(0).default(120),
+  horizonDays: z.int().min(1).max(365).default(60),
+  slotStepMinutes: z.int().min(5).max(240).default(30),
+  holdSeconds: z.int().min(30).max(3600).default(300),
+  maxSlotsOffered: z.int().min(1).max(10).default(3),
+  /** Retell waits a few seconds for a function result; past this budget we answer with a fallback. */
+  functionBudgetMs: z.int().min(500).max(30_000).default(6000),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// Templates
+
+function templateText(channel: TemplateChannel, kind: TemplateKind) {
+  return z
+    .string()
+    .min(1, 'must not be empty')
+    .superRefine((text, ctx) => {
+      const unknown = unknownTemplateVariables(kind, channel, text);
+      if (unknown.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            `unknown template variable ${unknown.map((name) => `{{${name}}}`).join(', ')}; ` +
+            `${channel} ${kind} may use ${knownTemplateVariables(kind, channel).join(', ')}`,
+        });
+      }
+      if (hasUnbalancedBraces(text)) {
+        ctx.addIssue({ code: 'custom', message: 'has unbalanced braces; write variables as {{name}}' });
+      }
+      // TCPA/CTIA: marketing texts must say how to opt out.
+      if (channel === 'sms' && (MARKETING_TEMPLATE_KINDS as readonly string[]).includes(kind)) {
+        if (!text.includes('{{opt_out_text}}') && !/\bSTOP\b/.test(text)) {
+          ctx.addIssue({ code: 'custom', message: 'is a marketing text and must include {{opt_out_text}} or "STOP"' });
+        }
+      }
+    });
+}
+
+const smsTemplates = z.strictObject(
+  Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, templateText('sms', kind)])) as Record<
+    TemplateKind,
+    z.ZodString
+  >,
+);
+
+function emailTemplate(kind: TemplateKind) {
+  return z.strictObject({
+    subject: templateText('email', kind),
+    text: templateText('email', kind),
+    html: templateText('email', kind).optional(),
+  });
+}
+type EmailTemplateSchema = ReturnType<typeof emailTemplate>;
+
+const emailTemplates = z.strictObject({
+  ...(Object.fromEntries(REQUIRED_EMAIL_TEMPLATE_KINDS.map((kind) => [kind, emailTemplate(kind)])) as Record<
+    (typeof REQUIRED_EMAIL_TEMPLATE_KINDS)[number],
+    EmailTemplateSchema
+  >),
+  opt_out_confirmation: emailTemplate('opt_out_confirmation').optional(),
+});
+export type EmailTemplate = z.infer<EmailTemplateSchema>;
+
+// ---------------------------------------------------------------------------------------------------
+// Messaging rules
+
+const emailFrom = z
+  .string()
+  .refine(
+    (value) => /^[^<>]+<[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>$/.test(value.trim()),
+    'must look like "Office Name <address@example.com>"',
+  );
+
+const senders = z.strictObject({
+  sms: z
+    .strictObject({
+      from: e164.optional(),
+      messagingServiceSid: z
+        .string()
+        .regex(/^MG[0-9a-fA-F]{32}$/, 'must be a Twilio Messaging Service SID ("MG" + 32 hex digits)')
+        .optional(),
+      /** A 10DLC long code sends about 1 message per second; more gets queued or filtered by carriers. */
+      ratePerSecond: z.number().positive().max(100).default(1),
+    })
+    .refine(
+      (value) => (value.from === undefined) !== (value.messagingServiceSid === undefined),
+      'set exactly one of "from" (a phone number) or "messagingServiceSid"',
+    ),
+  email: z.strictObject({ from: emailFrom, replyTo: email.optional() }),
+});
+
+const quietWindow = z
+  .strictObject({ start: openTime, end: closeTime })
+  .refine((window) => minutesOfDay(window.start) < minutesOfDay(window.end), {
+    message: 'start must be before end',
+    path: ['end'],
+  });
+
+const stateOverride = z
+  .strictObject({ start: openTime, end: closeTime, maxMarketingPer24h: z.int().min(0).optional() })
+  .refine((window) => minutesOfDay(window.start) < minutesOfDay(window.end), {
+    message: 'start must be before end',
+    path: ['end'],
+  });
+
+export const US_STATE_CODES = [
+  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS', 'KY', 'LA',
+  'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC', 'ND', 'OH', 'OK',
+  'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY', 'DC', 'PR', 'VI', 'GU',
+  'AS', 'MP',
+] as const;
+const usStateCodes: ReadonlySet<string> = new Set(US_STATE_CODES);
+
+/** Florida (FTSA) and Oklahoma (OTSA): solicitations 8:00–20:00 local, at most 3 per 24 hours. */
+const DEFAULT_STATE_OVERRIDES = {
+  FL: { start: '08:00', end: '20:00', maxMarketingPer24h: 3 },
+  OK: { start: '08:00', end: '20:00', maxMarketingPer24h: 3 },
+};
+
+const quietHours = z.strictObject({
+  marketing: quietWindow.prefault({ start: '08:00', end: '21:00' }),
+  transactional: quietWindow.prefault({ start: '08:00', end: '21:00' }),
+  marketingWithinBusinessHours: z.boolean().default(true),
+  stateOverrides: z
+    .record(
+      z.string().refine((code) => usStateCodes.has(code), 'must be a two-letter US state code, e.g. "FL"'),
+      stateOverride,
+    )
+    .prefault(DEFAULT_STATE_OVERRIDES),
+});
+
+const nurtureStep = (afterDays: number) => z.strictObject({ afterDays: z.int().min(0).max(60) }).prefault({ afterDays });
+
+const nurture = z
+  .strictObject({ enabled: z.boolean().default(true), day1: nurtureStep(1), day4: nurtureStep(4) })
+  .refine((value) => value.day4.afterDays > value.day1.afterDays, {
+    message: 'the second nurture message must come after the first',
+    path: ['day4', 'afterDays'],
+  });
+
+// ---------------------------------------------------------------------------------------------------
+// Vendors
+
+export const CALL_OUTCOMES = [
+  'booked',
+  'rescheduled',
+  'cancelled',
+  'info_only',
+  'callback_requested',
+  'opted_out',
+  'voicemail',
+  'abandoned',
+] as const;
+export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+
+/** Values of Zoho's stock Lead_Status picklist, so an unconfigured org accepts them. */
+const DEFAULT_LEAD_STATUS: Record<CallOutcome, string> = {
+  booked: 'Pre-Qualified',
+  rescheduled: 'Pre-Qualified',
+  cancelled: 'Contact in Future',
+  info_only: 'Contacted',
+  callback_requested: 'Not Contacted',
+  opted_out: 'Lost Lead',
+  voicemail: 'Attempted to Contact',
+  abandoned: 'Attempted to Contact',
+};
+
+const statusMap = z.strictObject(
+  Object.fromEntries(CALL_OUTCOMES.map((outcome) => [outcome, z.string().min(1).default(DEFAULT_LEAD_STATUS[outcome])])) as Record<
+    CallOutcome,
+    z.ZodDefault<z.ZodString>
+  >,
+);
+
+const zohoFieldName = z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'must be a Zoho API field name, e.g. "SMS_Opt_Out"');
+
+export const ZOHO_DATA_CENTERS = ['us', 'eu', 'in', 'au', 'jp', 'ca', 'sa', 'cn'] as const;
+
+const zoho = z.strictObject({
+  dataCenter: z.enum(ZOHO_DATA_CENTERS).default('us'),
+  calendarId: z.string().min(1),
+  calendarOwnerEmail: email.optional(),
+  clientIdEnv: envName.default('ZOHO_CLIENT_ID'),
+  clientSecretEnv: envName.default('ZOHO_CLIENT_SECRET'),
+  crm: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      leadSource: z.string().min(1).default('AI Receptionist'),
+      /** Zoho's default Leads layout makes Company mandatory; an individual caller has none. Defaults to the office name. */
+      company: z.string().min(1).optional(),
+      statusMap: statusMap.prefault({}),
+      fieldMap: z
+        .strictObject({
+          appointmentAt: zohoFieldName.optional(),
+          appointmentType: zohoFieldName.optional(),
+          lastCallIntent: zohoFieldName.optional(),
+          smsOptOut: zohoFieldName.optional(),
+          emailOptOut: zohoFieldName.optional(),
+        })
+        .prefault({}),
+      /** Sync a lead without Retell's call analysis if it has not arrived after this long. */
+      syncWaitMinutesWithoutAnalysis: z.int().min(0).max(240).default(10),
+    })
+    .prefault({}),
+});
+
+const retell = z.strictObject({
+  agentIds: z
+    .array(z.string().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")'))
+    .min(1, 'needs at least one Retell agent id'),
+  apiKeyEnv: envName.default('RETELL_API_KEY'),
+  /** Store transcripts with phone numbers, emails and SSN-like numbers masked. */
+  redactTranscripts: z.boolean().default(true),
+});
+
+// ---------------------------------------------------------------------------------------------------
+// The whole file
+
+const clientConfigObject = z.strictObject({
+  slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case, e.g. "smart-tax-nation"'),
+  name: z.string().min(1),
+  timezone: z
+    .string()
+    .refine((zone) => IANAZone.isValidZone(zone), 'is not a known IANA time zone, e.g. "America/New_York"'),
+  officePhone: e164,
+  officeEmail: email,
+  /** Physical postal address; CAN-SPAM requires it in marketing email. */
+  address: z.string().min(1),
+  adminEmails: z.array(email).min(1, 'needs at least one admin email for alerts'),
+  language: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'must be a language tag like "en" or "es-US"')
+    .default('en'),
+  businessHours,
+  closures: z.array(closure).default([]),
+  /** Dates with different hours (e.g. the filing deadline); an empty array closes that day. */
+  specialHours: z.record(isoDate, dayRanges).default({}),
+  appointmentTypes,
+  booking: booking.prefault({}),
+  templates: z.strictObject({ sms: smsTemplates, email: emailTemplates }),
+  senders,
+  retry: z
+    .strictObject({ maxAttempts: z.int().min(1).max(10).default(3), intervalSeconds: z.int().min(1).max(3600).default(60) })
+    .prefault({}),
+  quietHours: quietHours.prefault({}),
+  nurture: nurture.prefault({}),
+  retell,
+  zoho,
+  twilio: z
+    .strictObject({
+      accountSidEnv: envName.default('TWILIO_ACCOUNT_SID'),
+      authTokenEnv: envName.default('TWILIO_AUTH_TOKEN'),
+    })
+    .prefault({}),
+  email: z.strictObject({ smtpUrlEnv: envName.default('SMTP_URL') }).prefault({}),
+  alerts: z
+    .strictObject({
+      /** null turns Slack alerts off for this client (email and the dashboard still get them). */
+      slackWebhookEnv: envName.nullable().default('SLACK_WEBHOOK_URL'),
+      /** Defaults to adminEmails. */
+      emails: z.array(email).optional(),
+      dedupeMinutes: z.int().min(0).max(1440).default(10),
+    })
+    .prefault({}),
+});
+
+export const clientConfigSchema = clientConfigObject
+  .superRefine((config, ctx) => {
+    for (const [date] of Object.entries(config.specialHours)) {
+      const closed = config.closures.find((c) => c.from <= date && date <= c.to);
+      if (closed) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['specialHours', date],
+          message: `${date} is also listed as closed (${closed.reason}); remove one of the two`,
+        });
+      }
+    }
+  })
+  .transform((config) => ({
+    ...config,
+    alerts: { ...config.alerts, emails: config.alerts.emails ?? config.adminEmails },
+    zoho: { ...config.zoho, crm: { ...config.zoho.crm, company: config.zoho.crm.company ?? config.name } },
+  }));
+
+export type ClientConfig = z.infer<typeof clientConfigSchema>;
+/** What a config file may contain before defaults are applied (handy for builders in tests). */
+export type ClientConfigInput = z.input<typeof clientConfigSchema>;

@@ -1,0 +1,34 @@
+/**
+ * Fixed, public demo credentials. Demo mode uses them when the environment sets nothing, so anyone can
+ * sign a test webhook with curl exactly as Retell would; the sandbox emulators accept them. They are
+ * published in .env.example and the docs, which is why live mode refuses every one of them.
+ */
+
+export const DEMO_SECRETS = {
+  /** Retell signs webhooks with the API key, so this is also the demo webhook signing key. */
+  RETELL_API_KEY: 'key_demo_switchboard_retell_0001',
+  /** "AC" + 32 hex digits, as Twilio Account SIDs are; the repeated "de300" marks it as demo. */
+  TWILIO_ACCOUNT_SID: 'ACde300de300de300de300de300de300de',
+  TWILIO_AUTH_TOKEN: 'demo_twilio_auth_token_switchboard01',
+  ZOHO_CLIENT_ID: '1000.DEMOSWITCHBOARD',
+  ZOHO_CLIENT_SECRET: 'demo_zoho_client_secret_switchboard',
+  /** Signs dashboard session cookies in demo mode. */
+  SESSION_SECRET: 'demo_session_secret_switchboard_0001',
+  /** Base64 of the 32 ASCII bytes "switchboard-demo-secret-key-0001"; encrypts tokens at rest in demo only. */
+  SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtZGVtby1zZWNyZXQta2V5LTAwMDE=',
+} as const;
+
+export type DemoSecretName = keyof typeof DEMO_SECRETS;
+
+const DEMO_VALUES: ReadonlySet<string> = new Set(Object.values(DEMO_SECRETS));
+
+/**
+ * True for any published demo value, or a value shaped like one (a copied .env.example with a digit
+ * changed must not slip into production either).
+ */
+export function isDemoSecret(value: string | undefined | null): boolean {
+  if (!value) return false;
+  const trimmed = value.trim();
+  if (DEMO_VALUES.has(trimmed)) return true;
+  return /^key_demo_/.test(trimmed) || /^demo_/.test(trimmed) || /^1000\.DEMO/.test(trimmed) || /^AC(de300){6}/i.test(trimmed);
+}

@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from './client-schema.js';
+import { DEMO_SECRETS } from './demo-secrets.js';
+import { decodeSecretKey, loadEnv } from './env.js';
+
+const REAL_KEY = Buffer.alloc(32, 7).toString('base64');
+
+function problemPaths(env: Record<string, string | undefined>): string[] {
+  try {
+    loadEnv(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems.map((p) => p.path);
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadEnv', () => {
+  it('runs in demo mode with defaults when nothing is set', () => {
+    expect(loadEnv({})).toEqual({
+      mode: 'demo',
+      port: 3000,
+      host: '0.0.0.0',
+      dataDir: './data',
+      databaseUrl: undefined,
+      configDir: 'config/clients',
+      logLevel: 'info',
+      publicBaseUrl: 'http://localhost:3000',
+      secretKeyBase64: undefined,
+      sessionSecret: undefined,
+      sandbox: false,
+      worker: true,
+    });
+  });
+
+  it('derives the public base URL from the port unless one is given', () => {
+    expect(loadEnv({ PORT: '8080' }).publicBaseUrl).toBe('http://localhost:8080');
+    expect(loadEnv({ PUBLIC_BASE_URL: 'https://sb.example.com/' }).publicBaseUrl).toBe('https://sb.example.com');
+  });
+
+  it('reads the flags and treats empty values as unset', () => {
+    const env = loadEnv({ SANDBOX: '1', WORKER: '0', DATABASE_URL: '', LOG_LEVEL: 'debug' });
+    expect(env).toMatchObject({ sandbox: true, worker: false, databaseUrl: undefined, logLevel: 'debug' });
+  });
+
+  it('requires a secret key in live mode and accepts a real one', () => {
+    expect(problemPaths({ SWITCHBOARD_MODE: 'live' })).toEqual(['SWITCHBOARD_SECRET_KEY']);
+    const env = loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY });
+    expect(decodeSecretKey(env.secretKeyBase64!)).toHaveLength(32);
+  });
+
+  it('refuses the demo secret key and demo session secret in live mode', () => {
+    expect(
+      problemPaths({
+        SWITCHBOARD_MODE: 'live',
+        SWITCHBOARD_SECRET_KEY: DEMO_SECRETS.SWITCHBOARD_SECRET_KEY,
+        SESSION_SECRET: DEMO_SECRETS.SESSION_SECRET,
+      }),
+    ).toEqual(['SWITCHBOARD_SECRET_KEY', 'SESSION_SECRET']);
+  });
+
+  it('lists every bad variable at once', () => {
+    let message = '';
+    try {
+      loadEnv({
+        SWITCHBOARD_MODE: 'staging',
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://db',
+        LOG_LEVEL: 'loud',
+        SWITCHBOARD_SECRET_KEY: Buffer.alloc(16).toString('base64'),
+        WORKER: 'no',
+      });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines[0]).toBe('Environment variables are invalid (6 problems):');
+    expect(lines.slice(1).map((line) => line.split(': ')[1]).sort()).toEqual(
+      ['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'SWITCHBOARD_MODE', 'SWITCHBOARD_SECRET_KEY', 'WORKER'].sort(),
+    );
+    expect(message).toContain('environment: SWITCHBOARD_MODE: must be "demo" or "live"');
+  });
+});

@@ -1,0 +1,127 @@
+/**
+ * Process-level settings from the environment (per-client secrets are in secrets.ts). loadEnv reports
+ * every bad variable at once. An empty value (`NAME=` in a .env file) counts as unset.
+ */
+import { z } from 'zod';
+import { ConfigError, formatPath } from './client-schema.js';
+import { isDemoSecret } from './demo-secrets.js';
+import type { EnvSource } from './secrets.js';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const flag = (fallback: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false'], { error: 'must be "1" or "0"' })
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value === '1' || value === 'true'));
+
+/** Base64 of exactly 32 bytes: the AES-256-GCM key for tokens at rest. */
+function isSecretKeyShape(value: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(value) && value.length % 4 === 0 && Buffer.from(value, 'base64').length === 32;
+}
+
+const envSchema = z
+  .object({
+    SWITCHBOARD_MODE: z.enum(['demo', 'live'], { error: 'must be "demo" or "live"' }).default('demo'),
+    PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65_535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATA_DIR: z.string().default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a PostgreSQL URL, e.g. postgres://user:pass@host:5432/switchboard')
+      .optional(),
+    CONFIG_DIR: z.string().default('config/clients'),
+    LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+    PUBLIC_BASE_URL: z
+      .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://switchboard.example.com' })
+      .optional(),
+    SWITCHBOARD_SECRET_KEY: z
+      .string()
+      .refine(isSecretKeyShape, 'must be base64 of 32 random bytes (generate with: openssl rand -base64 32)')
+      .optional(),
+    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+    SANDBOX: flag(false),
+    WORKER: flag(true),
+  })
+  .superRefine((env, ctx) => {
+    if (env.SWITCHBOARD_MODE !== 'live') return;
+    if (env.SWITCHBOARD_SECRET_KEY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SWITCHBOARD_SECRET_KEY'],
+        message: 'is required in live mode (generate with: openssl rand -base64 32)',
+      });
+    } else if (isDemoSecret(env.SWITCHBOARD_SECRET_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SWITCHBOARD_SECRET_KEY'],
+        message: 'holds the public demo key; live mode refuses demo secrets',
+      });
+    }
+    if (env.SESSION_SECRET !== undefined && isDemoSecret(env.SESSION_SECRET)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SESSION_SECRET'],
+        message: 'holds the public demo value; live mode refuses demo secrets',
+      });
+    }
+  });
+
+export interface Env {
+  mode: 'demo' | 'live';
+  port: number;
+  host: string;
+  dataDir: string;
+  /** Unset: embedded PGlite in dataDir. */
+  databaseUrl: string | undefined;
+  configDir: string;
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Where Retell/Twilio reach us; no trailing slash. */
+  publicBaseUrl: string;
+  /** Base64; demo mode generates one in dataDir when unset. Decode with decodeSecretKey. */
+  secretKeyBase64: string | undefined;
+  /** Unset: the dashboard derives its cookie key from the secret key. */
+  sessionSecret: string | undefined;
+  /** Live mode: vendors without credentials stay on their emulators. */
+  sandbox: boolean;
+  /** False (WORKER=0): this process serves HTTP but runs no outbox worker. */
+  worker: boolean;
+}
+
+/** Reads and validates the environment; throws ConfigError listing every bad variable. */
+export function loadEnv(env: EnvSource = process.env): Env {
+  const cleaned: Record<string, string | undefined> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const value = env[key]?.trim();
+    cleaned[key] = value ? value : undefined;
+  }
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => ({ file: 'environment', path: formatPath(issue.path), message: issue.message })),
+      'Environment variables are invalid',
+    );
+  }
+  const parsed = result.data;
+  return {
+    mode: parsed.SWITCHBOARD_MODE,
+    port: parsed.PORT,
+    host: parsed.HOST,
+    dataDir: parsed.DATA_DIR,
+    databaseUrl: parsed.DATABASE_URL,
+    configDir: parsed.CONFIG_DIR,
+    logLevel: parsed.LOG_LEVEL,
+    publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
+    secretKeyBase64: parsed.SWITCHBOARD_SECRET_KEY,
+    sessionSecret: parsed.SESSION_SECRET,
+    sandbox: parsed.SANDBOX,
+    worker: parsed.WORKER,
+  };
+}
+
+/** The 32-byte key from SWITCHBOARD_SECRET_KEY (already shape-checked by loadEnv). */
+export function decodeSecretKey(base64: string): Buffer {
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== 32) throw new Error('SWITCHBOARD_SECRET_KEY must decode to 32 bytes');
+  return key;
+}

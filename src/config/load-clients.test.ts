@@ -1,0 +1,200 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { aClientConfigInput, aConfigDir } from '../../test/fixtures/config/a-client-config.js';
+import { ConfigError, loadClientConfigs, type ConfigProblem } from './load-clients.js';
+
+const SHIPPED_DIR = fileURLToPath(new URL('../../config/clients', import.meta.url));
+const BAD_DIR = fileURLToPath(new URL('../../test/fixtures/config/bad-clients', import.meta.url));
+const EMPTY_DIR = fileURLToPath(new URL('../../test/fixtures/config/empty', import.meta.url));
+
+/** Real-looking (non-demo) credentials for every default variable. */
+const LIVE_ENV = {
+  RETELL_API_KEY: 'key_8f2c1e0a9b7d4c3e2f1a0b9c',
+  TWILIO_ACCOUNT_SID: `AC${'0123456789abcdef'.repeat(2)}`,
+  TWILIO_AUTH_TOKEN: '5f4dcc3b5aa765d61d8327deb882cf99',
+  ZOHO_CLIENT_ID: '1000.K3Q9ZV2XW8LMN4P7R1T6',
+  ZOHO_CLIENT_SECRET: 'a9f3c2e1d0b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3',
+  SMTP_URL: 'smtps://apikey:secret@smtp.example.com:465',
+  SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
+};
+
+function problemsFrom(load: () => unknown): ConfigProblem[] {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loading client configs', () => {
+  it('loads the shipped configs in demo mode with no environment at all', () => {
+    const configs = loadClientConfigs({ dir: SHIPPED_DIR, mode: 'demo', env: {} });
+    expect(configs.map((c) => c.slug)).toEqual(['desert-bookkeeping', 'smart-tax-nation']);
+  });
+
+  it('loads the shipped configs in live mode when every secret is set to a real-looking value', () => {
+    expect(loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env: LIVE_ENV })).toHaveLength(2);
+  });
+
+  it('ships Smart Tax Nation as a New York tax office with split weekday hours and a long April 15', () => {
+    const stn = loadClientConfigs({ dir: SHIPPED_DIR, mode: 'demo', env: {} }).find((c) => c.slug === 'smart-tax-nation')!;
+    expect(stn.timezone).toBe('America/New_York');
+    expect(stn.businessHours.monday).toEqual([
+      { open: '09:00', close: '12:00' },
+      { open: '13:00', close: '19:00' },
+    ]);
+    expect(stn.businessHours.saturday).toEqual([{ open: '10:00', close: '16:00' }]);
+    expect(stn.businessHours.sunday).toEqual([]);
+    expect(stn.specialHours['2027-04-15']).toEqual([{ open: '08:00', close: '21:00' }]);
+    expect(stn.closures.map((c) => c.from)).toEqual(['2026-12-25', '2027-01-01', '2027-01-18', '2027-02-15']);
+    expect(stn.appointmentTypes.map((t) => [t.id, t.durationMinutes])).toEqual([
+      ['individual-return', 60],
+      ['business-return', 90],
+      ['tax-consultation', 30],
+      ['document-drop-off', 15],
+    ]);
+    expect(stn.appointmentTypes[0]?.whatToBring).toMatch(/W-2s.*1099s.*photo ID.*Social Security cards/);
+    expect(stn.retell.agentIds).toEqual(['agent_stn_demo_0001']);
+    expect(stn.zoho.calendarId).toBe('stn-appointments');
+    expect(stn.zoho.crm.fieldMap.smsOptOut).toBe('SMS_Opt_Out');
+  });
+
+  it('ships SMS templates that are plain ASCII (one GSM-7 encoding, cheaper segments) and name the office', () => {
+    for (const config of loadClientConfigs({ dir: SHIPPED_DIR, mode: 'demo', env: {} })) {
+      for (const [kind, text] of Object.entries(config.templates.sms)) {
+        expect(text, `${config.slug} ${kind}`).toMatch(/^[\x20-\x7e]+$/);
+        expect(text, `${config.slug} ${kind}`).toContain('{{office_name}}');
+      }
+    }
+  });
+
+  it('reports every problem of every bad file at once, each with file, path and reason', () => {
+    const problems = problemsFrom(() => loadClientConfigs({ dir: BAD_DIR, mode: 'demo', env: {} }));
+    expect(problems).toEqual([
+      { file: 'bad-zone.json', path: 'timezone', message: expect.stringMatching(/not a known IANA time zone/) },
+      {
+        file: 'broken-json.json',
+        path: '',
+        message: expect.stringMatching(/^invalid JSON at line 5, column 1: /),
+      },
+      {
+        file: 'copy-of-good-office.json',
+        path: 'slug',
+        message: expect.stringMatching(/"good-office" but the file is copy-of-good-office\.json/),
+      },
+      {
+        file: 'open-after-close.json',
+        path: 'businessHours.tuesday[0]',
+        message: 'opens at 17:00 but closes at 09:00; open must be before close',
+      },
+      {
+        file: 'overlapping-hours.json',
+        path: 'businessHours.monday[1]',
+        message: 'overlaps range [0] (09:00-12:00) on the same day',
+      },
+      {
+        file: 'unknown-variable.json',
+        path: 'templates.sms.confirmation',
+        message: expect.stringMatching(/^unknown template variable \{\{firstname\}\}/),
+      },
+      {
+        file: 'good-office.json',
+        path: 'slug',
+        message: 'duplicate slug "good-office" (also in copy-of-good-office.json)',
+      },
+      {
+        file: 'good-office.json',
+        path: 'retell.agentIds[0]',
+        message: expect.stringMatching(/agent_good_office is also used by copy-of-good-office\.json/),
+      },
+    ]);
+  });
+
+  it('lists each problem as "file: path: reason" on its own line in the error message', () => {
+    let message = '';
+    try {
+      loadClientConfigs({ dir: BAD_DIR, mode: 'demo', env: {} });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const lines = message.split('\n');
+    expect(lines[0]).toMatch(/is invalid \(8 problems\):$/);
+    expect(lines).toContain('overlapping-hours.json: businessHours.monday[1]: overlaps range [0] (09:00-12:00) on the same day');
+    expect(lines.some((line) => line.startsWith('broken-json.json: invalid JSON at line 5'))).toBe(true);
+  });
+
+  it('fails when the directory has no config files, and when it does not exist', () => {
+    expect(problemsFrom(() => loadClientConfigs({ dir: EMPTY_DIR, mode: 'demo', env: {} }))).toEqual([
+      { file: EMPTY_DIR, path: '', message: expect.stringMatching(/no client config files/) },
+    ]);
+    expect(problemsFrom(() => loadClientConfigs({ dir: `${EMPTY_DIR}/missing`, mode: 'demo', env: {} }))).toEqual([
+      { file: `${EMPTY_DIR}/missing`, path: '', message: expect.stringMatching(/directory does not exist/) },
+    ]);
+  });
+
+  it('reports a JSON file that ends early', () => {
+    const dir = aConfigDir({ truncated: '{ "slug": "truncated",' });
+    expect(problemsFrom(() => loadClientConfigs({ dir, mode: 'demo', env: {} }))).toEqual([
+      { file: 'truncated.json', path: '', message: expect.stringMatching(/^invalid JSON/) },
+    ]);
+  });
+});
+
+describe('secrets when loading in live mode', () => {
+  const office = (slug: string, overrides: Record<string, unknown> = {}) =>
+    aClientConfigInput({ slug, retell: { agentIds: [`agent_${slug.replace(/-/g, '_')}`] }, ...overrides });
+
+  it('names the missing variable and the config path that names it', () => {
+    const env = { ...LIVE_ENV, TWILIO_AUTH_TOKEN: undefined };
+    expect(problemsFrom(() => loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env }))).toEqual([
+      {
+        file: 'desert-bookkeeping.json',
+        path: 'twilio.authTokenEnv',
+        message: expect.stringMatching(/environment variable TWILIO_AUTH_TOKEN is not set; live mode needs it/),
+      },
+      {
+        file: 'smart-tax-nation.json',
+        path: 'twilio.authTokenEnv',
+        message: expect.stringMatching(/TWILIO_AUTH_TOKEN is not set/),
+      },
+    ]);
+  });
+
+  it('follows the variable names a config chooses', () => {
+    const dir = aConfigDir({ 'north-office': office('north-office', { retell: { agentIds: ['agent_north'], apiKeyEnv: 'NORTH_RETELL_KEY' } }) });
+    expect(problemsFrom(() => loadClientConfigs({ dir, mode: 'live', env: LIVE_ENV }))).toEqual([
+      { file: 'north-office.json', path: 'retell.apiKeyEnv', message: expect.stringMatching(/NORTH_RETELL_KEY is not set/) },
+    ]);
+    expect(loadClientConfigs({ dir, mode: 'live', env: { ...LIVE_ENV, NORTH_RETELL_KEY: 'key_real_north_7781' } })).toHaveLength(1);
+  });
+
+  it('refuses a demo secret in live mode', () => {
+    const env = { ...LIVE_ENV, RETELL_API_KEY: 'key_demo_switchboard_retell_0001' };
+    const problems = problemsFrom(() => loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env }));
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toEqual({
+      file: 'desert-bookkeeping.json',
+      path: 'retell.apiKeyEnv',
+      message: expect.stringMatching(/RETELL_API_KEY holds a public demo value; live mode refuses demo secrets/),
+    });
+  });
+
+  it('reports schema and secret problems of different files together', () => {
+    const dir = aConfigDir({
+      'good-office': office('good-office'),
+      'bad-office': office('bad-office', { timezone: 'Atlantis/Capital' }),
+    });
+    const problems = problemsFrom(() => loadClientConfigs({ dir, mode: 'live', env: { ...LIVE_ENV, SMTP_URL: '' } }));
+    expect(problems.map((p) => `${p.file} ${p.path}`)).toEqual(['bad-office.json timezone', 'good-office.json email.smtpUrlEnv']);
+  });
+
+  it('keeps unconfigured vendors on their emulators with SANDBOX=1', () => {
+    expect(loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env: { SANDBOX: '1' } })).toHaveLength(2);
+  });
+
+  it('accepts missing secrets in demo mode', () => {
+    expect(loadClientConfigs({ dir: SHIPPED_DIR, mode: 'demo', env: {} })).toHaveLength(2);
+  });
+});

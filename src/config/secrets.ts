@@ -1,0 +1,196 @@
+/**
+ * Turns the environment-variable names a client config points at into the client's credentials.
+ * Demo mode falls back to the published demo values; live mode insists on real ones, except that with
+ * SANDBOX=1 a vendor with no credentials at all stays on its emulator.
+ */
+import { ConfigError, type ClientConfig } from './client-schema.js';
+import { DEMO_SECRETS, isDemoSecret } from './demo-secrets.js';
+
+export type SwitchboardMode = 'demo' | 'live';
+export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'smtp' | 'slack';
+export type EnvSource = Readonly<Record<string, string | undefined>>;
+
+export interface ClientSecrets {
+  retellApiKey: string;
+  twilioAccountSid: string;
+  twilioAuthToken: string;
+  /** Undefined when the vendor runs on its emulator; the sandbox supplies its own URL. */
+  smtpUrl?: string;
+  slackWebhookUrl?: string;
+  zohoClientId: string;
+  zohoClientSecret: string;
+  /** Vendors to wire to the sandbox emulator: all of them in demo mode, the unconfigured ones under SANDBOX=1. */
+  emulatedVendors: SecretVendor[];
+}
+
+/** A secret problem for one client; `path` is the config key that names `variable`. */
+export interface SecretProblem {
+  path: string;
+  variable: string;
+  message: string;
+}
+
+type SecretKey = Exclude<keyof ClientSecrets, 'emulatedVendors'>;
+
+interface SecretSpec {
+  key: SecretKey;
+  vendor: SecretVendor;
+  path: string;
+  variable: string;
+  demoValue?: string;
+  /** Shape check for live values; returns what is wrong, or undefined. */
+  check?: (value: string) => string | undefined;
+}
+
+const VENDOR_NAMES: Record<SecretVendor, string> = {
+  retell: 'Retell',
+  twilio: 'Twilio',
+  zoho: 'Zoho',
+  smtp: 'SMTP email',
+  slack: 'Slack',
+};
+
+function secretSpecs(config: ClientConfig): SecretSpec[] {
+  const specs: SecretSpec[] = [
+    {
+      key: 'retellApiKey',
+      vendor: 'retell',
+      path: 'retell.apiKeyEnv',
+      variable: config.retell.apiKeyEnv,
+      demoValue: DEMO_SECRETS.RETELL_API_KEY,
+    },
+    {
+      key: 'twilioAccountSid',
+      vendor: 'twilio',
+      path: 'twilio.accountSidEnv',
+      variable: config.twilio.accountSidEnv,
+      demoValue: DEMO_SECRETS.TWILIO_ACCOUNT_SID,
+      check: (value) => (/^AC[0-9a-f]{32}$/i.test(value) ? undefined : 'is not a Twilio Account SID ("AC" + 32 hex digits)'),
+    },
+    {
+      key: 'twilioAuthToken',
+      vendor: 'twilio',
+      path: 'twilio.authTokenEnv',
+      variable: config.twilio.authTokenEnv,
+      demoValue: DEMO_SECRETS.TWILIO_AUTH_TOKEN,
+    },
+    {
+      key: 'zohoClientId',
+      vendor: 'zoho',
+      path: 'zoho.clientIdEnv',
+      variable: config.zoho.clientIdEnv,
+      demoValue: DEMO_SECRETS.ZOHO_CLIENT_ID,
+    },
+    {
+      key: 'zohoClientSecret',
+      vendor: 'zoho',
+      path: 'zoho.clientSecretEnv',
+      variable: config.zoho.clientSecretEnv,
+      demoValue: DEMO_SECRETS.ZOHO_CLIENT_SECRET,
+    },
+    {
+      key: 'smtpUrl',
+      vendor: 'smtp',
+      path: 'email.smtpUrlEnv',
+      variable: config.email.smtpUrlEnv,
+      check: (value) => (/^smtps?:\/\/[^/\s]+/.test(value) ? undefined : 'is not an SMTP URL (smtp://user:pass@host:587 or smtps://…)'),
+    },
+  ];
+  if (config.alerts.slackWebhookEnv !== null) {
+    specs.push({
+      key: 'slackWebhookUrl',
+      vendor: 'slack',
+      path: 'alerts.slackWebhookEnv',
+      variable: config.alerts.slackWebhookEnv,
+      check: (value) => (/^https:\/\/\S+$/.test(value) ? undefined : 'is not an https:// Slack incoming-webhook URL'),
+    });
+  }
+  return specs;
+}
+
+function read(env: EnvSource, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Every secret problem for one client, without throwing (the loader gathers them across files). */
+export function checkClientSecrets(config: ClientConfig, env: EnvSource, mode: SwitchboardMode): SecretProblem[] {
+  return resolve(config, env, mode).problems;
+}
+
+/**
+ * The client's credentials. Demo mode: the environment wins, else the demo value. Live mode: a missing,
+ * malformed or demo value is an error (ConfigError naming the variable and the config key); with
+ * SANDBOX=1 a vendor whose variables are all unset stays on its emulator instead.
+ */
+export function resolveClientSecrets(config: ClientConfig, env: EnvSource, mode: SwitchboardMode): ClientSecrets {
+  const { secrets, problems } = resolve(config, env, mode);
+  if (problems.length > 0) {
+    throw new ConfigError(
+      problems.map((p) => ({ file: `${config.slug}.json`, path: p.path, message: p.message })),
+      `Secrets for client "${config.slug}" are not usable in ${mode} mode`,
+    );
+  }
+  return secrets;
+}
+
+function resolve(
+  config: ClientConfig,
+  env: EnvSource,
+  mode: SwitchboardMode,
+): { secrets: ClientSecrets; problems: SecretProblem[] } {
+  const specs = secretSpecs(config);
+  const values: Partial<Record<SecretKey, string>> = {};
+  const problems: SecretProblem[] = [];
+  const emulated = new Set<SecretVendor>();
+
+  if (mode === 'demo') {
+    for (const spec of specs) values[spec.key] = read(env, spec.variable) ?? spec.demoValue;
+    for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) emulated.add(vendor);
+  } else {
+    const sandbox = env.SANDBOX?.trim() === '1';
+    for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) {
+      const vendorSpecs = specs.filter((spec) => spec.vendor === vendor);
+      if (vendorSpecs.length === 0) continue;
+      const unset = vendorSpecs.every((spec) => read(env, spec.variable) === undefined);
+      if (sandbox && unset) {
+        emulated.add(vendor);
+        for (const spec of vendorSpecs) values[spec.key] = spec.demoValue;
+        continue;
+      }
+      for (const spec of vendorSpecs) {
+        const value = read(env, spec.variable);
+        const problem = liveProblem(spec, value);
+        if (problem) problems.push({ path: spec.path, variable: spec.variable, message: problem });
+        else values[spec.key] = value;
+      }
+    }
+  }
+
+  const secrets: ClientSecrets = {
+    retellApiKey: values.retellApiKey ?? '',
+    twilioAccountSid: values.twilioAccountSid ?? '',
+    twilioAuthToken: values.twilioAuthToken ?? '',
+    zohoClientId: values.zohoClientId ?? '',
+    zohoClientSecret: values.zohoClientSecret ?? '',
+    emulatedVendors: [...emulated],
+  };
+  if (values.smtpUrl !== undefined) secrets.smtpUrl = values.smtpUrl;
+  if (values.slackWebhookUrl !== undefined) secrets.slackWebhookUrl = values.slackWebhookUrl;
+  return { secrets, problems };
+}
+
+function liveProblem(spec: SecretSpec, value: string | undefined): string | undefined {
+  const vendor = VENDOR_NAMES[spec.vendor];
+  if (value === undefined) {
+    return (
+      `environment variable ${spec.variable} is not set; live mode needs it for ${vendor} ` +
+      `(or set SANDBOX=1 to keep ${vendor} on its emulator)`
+    );
+  }
+  if (isDemoSecret(value)) {
+    return `environment variable ${spec.variable} holds a public demo value; live mode refuses demo secrets, set the real ${vendor} credential`;
+  }
+  const shape = spec.check?.(value);
+  return shape ? `environment variable ${spec.variable} ${shape}` : undefined;
+}
