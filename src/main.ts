@@ -91,7 +91,14 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     onClose.push(() => bus.stop());
 
     const sandbox = demo || env.sandbox ? await startSandbox({ clock }) : undefined;
-    if (sandbox) onClose.push(() => sandbox.close());
+    if (sandbox) {
+      onClose.push(() => sandbox.close());
+      // Emulated vendors: point each client's endpoints at the local emulators.
+      for (const { config, secrets } of clients.all()) {
+        if (secrets.emulatedVendors.includes('smtp')) secrets.smtpUrl ??= sandbox.smtp.url;
+        if (secrets.emulatedVendors.includes('slack')) secrets.slackWebhookUrl ??= sandbox.slack.webhookUrl(config.slug);
+      }
+    }
 
     const handlers: HandlerRegistry = new Map();
     const context: AppContext = {

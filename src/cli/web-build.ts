@@ -5,6 +5,7 @@ import type { CliIo } from './commands.js';
 
 /** The dashboard is static files built by Vite; build them on the first start of a fresh checkout. */
 export async function ensureWebBuilt(io: CliIo): Promise<void> {
+  if (process.env.SWITCHBOARD_SKIP_WEB_BUILD === '1') return;
   const webDir = resolve('web');
   if (!existsSync(resolve(webDir, 'index.html')) || existsSync(resolve(webDir, 'dist', 'index.html'))) return;
   io.print('Building the dashboard (first start only)…');

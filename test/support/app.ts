@@ -1,0 +1,50 @@
+/**
+ * Starts the whole Switchboard in-process on a test database, in demo mode (every vendor emulated),
+ * listening on an ephemeral loopback port, with a ManualClock and no background worker loop: tests call
+ * `app.worker.drain()` after moving the clock.
+ */
+import { ManualClock } from '../../src/core/clock.js';
+import type { DatabaseKind } from '../../src/db/database.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { startSwitchboard, type StartOptions, type Switchboard } from '../../src/main.js';
+import { openTestDatabase, type TestDatabase } from './databases.js';
+
+export const testEnv = {
+  SWITCHBOARD_MODE: 'demo',
+  DATA_DIR: 'memory://',
+  PORT: '0',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'silent',
+  CONFIG_DIR: 'config/clients',
+} as const;
+
+export interface TestApp extends Switchboard {
+  clock: ManualClock;
+  database: TestDatabase;
+  /** Closes the app and disposes of the database. */
+  dispose(): Promise<void>;
+}
+
+export async function startTestApp(
+  kind: DatabaseKind,
+  options: Partial<StartOptions> & { clock?: ManualClock; database?: TestDatabase } = {},
+): Promise<TestApp> {
+  const clock = options.clock ?? new ManualClock('2026-03-02T15:00:00Z');
+  const database = options.database ?? (await openTestDatabase(kind));
+  const switchboard = await startSwitchboard({
+    logger: silentLogger(),
+    worker: false,
+    ...options,
+    env: { ...testEnv, ...(options.env ?? {}) },
+    clock,
+    database,
+  });
+  return Object.assign(switchboard, {
+    clock,
+    database,
+    async dispose() {
+      await switchboard.close();
+      if (!options.database) await database.dispose();
+    },
+  });
+}
