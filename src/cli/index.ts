@@ -3,7 +3,7 @@
  * readable messages with what to do next, never as stack traces.
  */
 import { Command, CommanderError } from 'commander';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
 import { ConfigError } from '../config/client-schema.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { cliCommands } from './commands.js';
@@ -34,10 +34,11 @@ export function buildProgram(): Command {
   return program;
 }
 
+// A .env file beside the project fills variables the environment does not set (Node's own parser).
+if (existsSync('.env')) process.loadEnvFile('.env');
 process.on('unhandledRejection', (error) => fail(error));
 const argv = process.argv.slice();
 if (argv.length <= 2) argv.push('--help');
 buildProgram()
   .parseAsync(argv)
   .catch(fail);
-void resolve;
