@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+function switchboard(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, ['bin/switchboard.js', ...args], {
+    cwd: process.cwd(),
+    env: { ...process.env, LOG_LEVEL: 'error', SWITCHBOARD_SKIP_WEB_BUILD: '1', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status, out: `${result.stdout}${result.stderr}` };
+}
+
+describe('the switchboard CLI', () => {
+  it('migrate creates the schema once and then says it is up to date', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
+    const first = switchboard(['migrate'], { DATA_DIR: dataDir });
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('Applied: 0001_foundation');
+    const second = switchboard(['migrate'], { DATA_DIR: dataDir });
+    expect(second.out).toContain('up to date');
+  });
+
+  it('doctor reports every check and passes on a healthy demo set-up', () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-doctor-'));
+    const result = switchboard(['doctor'], { DATA_DIR: dataDir });
+    expect(result.out).toMatch(/ok\s+environment/);
+    expect(result.out).toMatch(/ok\s+client configs: .*smart-tax-nation/);
+    expect(result.out).toMatch(/ok\s+database/);
+    expect(result.out).toContain('All checks passed.');
+    expect(result.code).toBe(0);
+  });
+
+  it('doctor names a broken client config file, path and reason, with a fix', () => {
+    const result = switchboard(['doctor'], { CONFIG_DIR: 'test/fixtures/config/bad-clients', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-doc-')) });
+    expect(result.code).toBe(1);
+    expect(result.out).toMatch(/FAIL\s+client configs/);
+    expect(result.out).toContain('timezone');
+    expect(result.out).toContain('fix: Edit the files in test/fixtures/config/bad-clients');
+  });
+
+  it('start refuses a broken config and lists all problems at once', () => {
+    const result = switchboard(['start'], { CONFIG_DIR: 'test/fixtures/config/bad-clients', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bad-')) });
+    expect(result.code).toBe(1);
+    const problemLines = result.out.split('\n').filter((line) => /\.json: /.test(line));
+    expect(problemLines.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('every command has --help', () => {
+    for (const command of [['start'], ['migrate'], ['client', 'list'], ['doctor']]) {
+      const result = switchboard([...command, '--help']);
+      expect(result.code, command.join(' ')).toBe(0);
+      expect(result.out).toContain('Usage: switchboard');
+    }
+  });
+});
