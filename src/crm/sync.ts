@@ -1,0 +1,272 @@
+/**
+ * The sync rules for one `crm_sync` outbox row: find the caller's lead (stored id, then phone in its common
+ * forms, then e-mail), create it when there is none, otherwise update it, and leave one note per call.
+ * Every effect is recorded as soon as Zoho confirms it (crm_links.lead_id, crm_notes), so a repeated run
+ * finds what an earlier run did instead of doing it again.
+ */
+import { CALL_OUTCOMES, type CallOutcome, type ClientConfig } from '../config/client-schema.js';
+import type { AppContext } from '../app-context.js';
+import { PermanentError, VendorError } from '../core/errors.js';
+import type { AppointmentRow } from '../db/tables/booking.js';
+import type { CallRow, CustomerRow } from '../db/tables/calls.js';
+import { isOptedOut } from '../customers/consent.js';
+import { Reschedule } from '../outbox/handlers.js';
+import type { LeadRecord } from '../providers/zoho/crm.js';
+import { withCustomerLock, type CrmLink } from './customer-lock.js';
+import type { CrmSyncPurpose } from './enqueue.js';
+import { leadCreateFields, leadUpdateFields, type LeadAppointment, type LeadFacts } from './lead-fields.js';
+import { buildCallNote, callMarker } from './note.js';
+import type { CrmPort } from './port.js';
+
+export interface CrmSyncPayload {
+  purpose: CrmSyncPurpose;
+  callId: string | null;
+  customerId: number | null;
+  appointmentId: number | null;
+}
+
+export interface CrmSyncResult {
+  skipped?: string;
+  leadId?: string;
+  lead?: 'created' | 'updated' | 'found_duplicate';
+  noteId?: string;
+  note?: 'added' | 'already_added' | 'none';
+}
+
+export interface CrmSyncInput {
+  clientId: string;
+  payload: CrmSyncPayload;
+  /** 1 for the first attempt; later attempts look for effects an interrupted attempt may have left in Zoho. */
+  attempt: number;
+}
+
+/** How long a sync waits when another instance is syncing the same caller. */
+const LOCKED_RETRY_MS = 15_000;
+
+const APPOINTMENT_OUTCOME: Partial<Record<CrmSyncPurpose, CallOutcome>> = {
+  appointment_booked: 'booked',
+  appointment_rescheduled: 'rescheduled',
+  appointment_cancelled: 'cancelled',
+};
+
+export function callLink(context: AppContext, callId: string): string {
+  return `${context.publicBaseUrl.replace(/\/+$/, '')}/calls/${encodeURIComponent(callId)}`;
+}
+
+export async function runCrmSync(context: AppContext, crm: CrmPort, input: CrmSyncInput): Promise<CrmSyncResult> {
+  const client = context.clients.get(input.clientId);
+  if (!client) throw new PermanentError(`No client "${input.clientId}" is configured; this CRM sync cannot run.`, 'unknown_client');
+  const config = client.config;
+  if (!config.zoho.crm.enabled) return { skipped: 'CRM sync is turned off for this client (zoho.crm.enabled)' };
+
+  const { payload } = input;
+  const call = payload.callId ? await loadCall(context, payload.callId) : undefined;
+  const appointment = payload.appointmentId ? await loadAppointment(context, payload.appointmentId) : undefined;
+  const customerId = payload.customerId ?? call?.customer_id ?? appointment?.customer_id ?? null;
+  const customer = customerId === null ? undefined : await loadCustomer(context, customerId);
+  if (!customer) return { skipped: 'no known caller (no phone number) to sync' };
+
+  const facts = await gatherFacts(context, config, payload, customer, call, appointment);
+  const outcome = await withCustomerLock(
+    context.db,
+    context.clock,
+    { clientId: input.clientId, customerId: customer.id, phone: customer.phone },
+    async (link) => {
+      const lead = await ensureLead(context, crm, config, link, facts);
+      const result: CrmSyncResult = { leadId: lead.id, lead: lead.action };
+      if (call && (payload.purpose === 'call' || payload.purpose === 'resync')) {
+        const note = await ensureCallNote(context, crm, config, { call, leadId: lead.id, facts, attempt: input.attempt });
+        Object.assign(result, note);
+      } else {
+        result.note = 'none';
+      }
+      await context.db
+        .updateTable('crm_links')
+        .set({ synced_at: context.clock.now(), updated_at: context.clock.now() })
+        .where('id', '=', link.id)
+        .execute();
+      return result;
+    },
+  );
+  if (!outcome.ok) {
+    throw new Reschedule(
+      new Date(context.clock.now().getTime() + LOCKED_RETRY_MS),
+      'another instance is syncing this caller to the CRM right now',
+    );
+  }
+  return outcome.value;
+}
+
+async function loadCall(context: AppContext, callId: string): Promise<CallRow | undefined> {
+  return context.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirst();
+}
+
+async function loadAppointment(context: AppContext, id: number): Promise<AppointmentRow | undefined> {
+  return context.db.selectFrom('appointments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+async function loadCustomer(context: AppContext, id: number): Promise<CustomerRow | undefined> {
+  return context.db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The caller's next booked appointment (what the lead's appointment fields should show). */
+async function nextBookedAppointment(context: AppContext, customerId: number): Promise<AppointmentRow | undefined> {
+  return context.db
+    .selectFrom('appointments')
+    .selectAll()
+    .where('customer_id', '=', customerId)
+    .where('status', '=', 'booked')
+    .where('start_at', '>=', context.clock.now())
+    .orderBy('start_at')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+function toLeadAppointment(config: ClientConfig, row: AppointmentRow): LeadAppointment {
+  const type = config.appointmentTypes.find((candidate) => candidate.id === row.appointment_type);
+  return { startAt: new Date(row.start_at), typeName: type?.name ?? row.appointment_type };
+}
+
+function asOutcome(value: string | null | undefined): CallOutcome | null {
+  return value && (CALL_OUTCOMES as readonly string[]).includes(value) ? (value as CallOutcome) : null;
+}
+
+async function gatherFacts(
+  context: AppContext,
+  config: ClientConfig,
+  payload: CrmSyncPayload,
+  customer: CustomerRow,
+  call: CallRow | undefined,
+  appointment: AppointmentRow | undefined,
+): Promise<LeadFacts> {
+  let outcome: CallOutcome | null;
+  let current: AppointmentRow | null | undefined;
+  const appointmentOutcome = APPOINTMENT_OUTCOME[payload.purpose];
+  if (appointmentOutcome) {
+    outcome = appointmentOutcome;
+    // The lead shows the caller's next booked appointment, which is this one unless another comes first.
+    current =
+      (await nextBookedAppointment(context, customer.id)) ?? (appointment?.status === 'booked' ? appointment : null);
+  } else {
+    outcome = payload.purpose === 'consent' ? null : asOutcome(call?.outcome ?? customer.last_outcome);
+    // A call only fills the appointment fields when something is booked; it never clears them.
+    current = (await nextBookedAppointment(context, customer.id)) ?? undefined;
+  }
+  return {
+    phone: customer.phone,
+    name: customer.name,
+    email: customer.email,
+    outcome,
+    intent: call?.intent ?? customer.last_intent,
+    appointment: current === undefined ? undefined : current === null ? null : toLeadAppointment(config, current),
+    smsOptedOut: await isOptedOut(context.db, customer.client_id, 'sms', customer.phone, 'all'),
+    emailOptedOut: customer.email
+      ? await isOptedOut(context.db, customer.client_id, 'email', customer.email, 'all')
+      : undefined,
+  };
+}
+
+/** Zoho answers an update of a deleted (or merged-away) lead with INVALID_DATA on `id`. */
+function isUnknownLead(error: unknown): boolean {
+  if (!(error instanceof VendorError) || error.code !== 'INVALID_DATA') return false;
+  const data = (error.response as { data?: Array<{ details?: { api_name?: unknown } }> } | undefined)?.data;
+  return data?.[0]?.details?.api_name === 'id';
+}
+
+/** Of several matching leads, the oldest: later ones are usually the duplicates. */
+function oldest(leads: LeadRecord[]): LeadRecord | undefined {
+  return [...leads].sort((a, b) => String(a.Created_Time ?? '').localeCompare(String(b.Created_Time ?? '')))[0];
+}
+
+async function ensureLead(
+  context: AppContext,
+  crm: CrmPort,
+  config: ClientConfig,
+  link: CrmLink,
+  facts: LeadFacts,
+): Promise<{ id: string; action: 'created' | 'updated' | 'found_duplicate' }> {
+  const update = leadUpdateFields(config, facts);
+  if (link.lead_id) {
+    try {
+      await crm.updateLead(link.lead_id, update);
+      return { id: link.lead_id, action: 'updated' };
+    } catch (error) {
+      if (!isUnknownLead(error)) throw error;
+      context.logger.warn({ leadId: link.lead_id, customerId: link.customer_id }, 'Stored CRM lead no longer exists; looking it up again');
+    }
+  }
+  let found = oldest(await crm.searchLeadsByPhone(facts.phone));
+  if (!found && facts.email) found = oldest(await crm.searchLeads({ email: facts.email }));
+  let id: string;
+  let action: 'created' | 'updated' | 'found_duplicate';
+  if (found) {
+    await crm.updateLead(found.id, update);
+    ({ id, action } = { id: found.id, action: 'updated' });
+  } else {
+    // Upsert on Phone, not insert: Zoho's duplicate check reads its database, so a lead an interrupted
+    // attempt created (and the search index does not show yet) is updated rather than created twice.
+    const written = await crm.upsertLead(leadCreateFields(config, facts), ['Phone']);
+    id = written.id;
+    action = written.action === 'insert' ? 'created' : written.action === 'duplicate' ? 'found_duplicate' : 'updated';
+  }
+  await context.db
+    .updateTable('crm_links')
+    .set({ lead_id: id, updated_at: context.clock.now() })
+    .where('id', '=', link.id)
+    .execute();
+  return { id, action };
+}
+
+async function ensureCallNote(
+  context: AppContext,
+  crm: CrmPort,
+  config: ClientConfig,
+  input: { call: CallRow; leadId: string; facts: LeadFacts; attempt: number },
+): Promise<Pick<CrmSyncResult, 'noteId' | 'note'>> {
+  const { call, leadId } = input;
+  const stored = await context.db
+    .selectFrom('crm_notes')
+    .select('note_id')
+    .where('client_id', '=', call.client_id)
+    .where('call_id', '=', call.id)
+    .where('purpose', '=', 'call')
+    .executeTakeFirst();
+  if (stored) return { noteId: stored.note_id, note: 'already_added' };
+
+  let noteId: string | undefined;
+  let note: 'added' | 'already_added' = 'added';
+  if (input.attempt > 1) {
+    // An earlier attempt may have written the note and died before recording it: look for its marker.
+    const marker = callMarker(call.id);
+    noteId = (await crm.listNotes(leadId)).find((existing) => existing.Note_Content?.includes(marker))?.id;
+    if (noteId) note = 'already_added';
+  }
+  if (!noteId) {
+    const built = buildCallNote(config, {
+      callId: call.id,
+      startedAt: call.started_at ? new Date(call.started_at) : null,
+      durationMs: call.duration_ms,
+      summary: call.summary,
+      intent: call.intent,
+      sentiment: call.sentiment,
+      outcome: call.outcome,
+      appointment: input.facts.appointment,
+      recordingUrl: call.recording_url,
+      callLink: callLink(context, call.id),
+    });
+    noteId = (await crm.addNote(leadId, built)).id;
+  }
+  await context.db
+    .insertInto('crm_notes')
+    .values({
+      client_id: call.client_id,
+      call_id: call.id,
+      purpose: 'call',
+      lead_id: leadId,
+      note_id: noteId,
+      created_at: context.clock.now(),
+    })
+    .onConflict((conflict) => conflict.constraint('crm_notes_call_purpose').doNothing())
+    .execute();
+  return { noteId, note };
+}
