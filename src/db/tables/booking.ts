@@ -1,3 +1,80 @@
-/** Tables of Zoho connections, appointments and holds (migration 0003). Filled by the booking work. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface BookingTables {}
+/** Tables of Zoho connections, appointments and slot locks (migration 0003). */
+import type { Generated, Selectable } from 'kysely';
+import type { Timestamp } from '../schema.js';
+
+export type ConnectionStatus = 'ok' | 'refreshing' | 'broken';
+
+export interface OauthConnectionsTable {
+  id: Generated<number>;
+  client_id: string;
+  provider: string;
+  /** Zoho's short location code: us, eu, in, au, jp, ca, sa, cn. */
+  data_center: string;
+  accounts_server: string;
+  api_domain: string;
+  /** AES-256-GCM via SecretBox. */
+  refresh_token_sealed: string;
+  access_token_sealed: string | null;
+  access_expires_at: Timestamp | null;
+  owner_email: string | null;
+  scopes: string | null;
+  status: Generated<ConnectionStatus>;
+  last_error: string | null;
+  refresh_count: Generated<number>;
+  connected_at: Timestamp;
+  refreshed_at: Timestamp | null;
+  broken_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** held: slot reserved while the calendar event is made; released: a hold given up (or expired and swept). */
+export type AppointmentStatus = 'held' | 'booked' | 'cancelled' | 'released';
+
+export interface AppointmentsTable {
+  id: Generated<number>;
+  /** `bk_…`, written into the Zoho event so a retry can find it. */
+  booking_id: string;
+  client_id: string;
+  customer_id: number | null;
+  call_id: string | null;
+  appointment_type: string;
+  start_at: Timestamp;
+  end_at: Timestamp;
+  /** end_at plus the type's buffer: the time this appointment keeps others out. */
+  block_end_at: Timestamp;
+  status: AppointmentStatus;
+  /** client + call + start + type: a repeated book_appointment finds the first booking. */
+  idempotency_key: string | null;
+  hold_expires_at: Timestamp | null;
+  /** A request working on a held appointment (creating its event) owns it until then. */
+  claimed_until: Timestamp | null;
+  calendar_event_id: string | null;
+  calendar_etag: string | null;
+  caller_name: string | null;
+  caller_phone: string | null;
+  caller_email: string | null;
+  notes: string | null;
+  previous_start_at: Timestamp | null;
+  /** What the last reconcile found wrong in Zoho (event_missing, event_moved), null when in sync. */
+  drift: string | null;
+  drift_checked_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  booked_at: Timestamp | null;
+  cancelled_at: Timestamp | null;
+}
+
+export interface AppointmentSlotLocksTable {
+  client_id: string;
+  cell_start: Timestamp;
+  appointment_id: number;
+}
+
+export interface BookingTables {
+  oauth_connections: OauthConnectionsTable;
+  appointments: AppointmentsTable;
+  appointment_slot_locks: AppointmentSlotLocksTable;
+}
+
+export type OauthConnectionRow = Selectable<OauthConnectionsTable>;
+export type AppointmentRow = Selectable<AppointmentsTable>;

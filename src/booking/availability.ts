@@ -1,0 +1,183 @@
+/**
+ * check_calendar_availability's rules: read the caller's preference (a day, a range, a part of the day, a
+ * time), fetch busy time once (Zoho + our appointments and holds), and answer with a few slots near the
+ * preference — or say plainly that nothing fits and which days nearby are open.
+ */
+import { DateTime } from 'luxon';
+import type { AppContext } from '../app-context.js';
+import type { AppointmentType } from '../config/client-schema.js';
+import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
+import { ourBusy } from './busy.js';
+import { calendarPortOf } from './deps.js';
+import { isoInZone, readLocalTime, spokenDay, spokenTime } from './local-time.js';
+import { freeSlots, pickSlots, slotRulesOf, type PartOfDay, type Slot } from './slots.js';
+
+export interface AvailabilityRequest {
+  clientId: string;
+  date?: string;
+  startDate?: string;
+  endDate?: string;
+  partOfDay?: PartOfDay;
+  /** "HH:mm" in the office's zone. */
+  time?: string;
+  appointmentType?: string;
+  signal?: AbortSignal;
+}
+
+export interface OfferedSlot {
+  start: string;
+  end: string;
+  spoken: string;
+}
+
+export interface AvailabilityAnswer {
+  ok: boolean;
+  message: string;
+  reason?: 'invalid_date' | 'unknown_appointment_type' | 'past' | 'beyond_horizon' | 'nothing_open';
+  appointment_type?: string;
+  slots: OfferedSlot[];
+  nearest_open_days?: { date: string; spoken: string; first_slot: OfferedSlot }[];
+  timezone?: string;
+}
+
+const MAX_RANGE_DAYS = 31;
+const DAY_MS = 24 * 60 * 60_000;
+
+export function offered(slot: Slot, zone: string): OfferedSlot {
+  return { start: isoInZone(slot.startMs, zone), end: isoInZone(slot.endMs, zone), spoken: spokenTime(slot.startMs, zone) };
+}
+
+export function listSpoken(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')}, or ${items[items.length - 1]}`;
+}
+
+export function withArticle(noun: string): string {
+  return /^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`;
+}
+
+const isDate = (text: string | undefined) => text !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(text) && DateTime.fromISO(text).isValid;
+
+export async function checkAvailability(context: AppContext, request: AvailabilityRequest): Promise<AvailabilityAnswer> {
+  const client = context.clients.get(request.clientId);
+  if (!client) throw new Error(`Unknown client ${request.clientId}`);
+  const config = client.config;
+  const zone = config.timezone;
+  const type = resolveAppointmentType(config, request.appointmentType);
+  if (!type) {
+    return {
+      ok: false,
+      reason: 'unknown_appointment_type',
+      slots: [],
+      message: `I don't know that kind of appointment. We offer: ${appointmentTypeNames(config)}. Which one would the caller like?`,
+    };
+  }
+  const nowMs = context.clock.now().getTime();
+  const today = DateTime.fromMillis(nowMs, { zone }).toISODate()!;
+  const lastBookable = DateTime.fromMillis(nowMs + config.booking.horizonDays * DAY_MS, { zone }).toISODate()!;
+
+  let fromDate = request.date ?? request.startDate ?? today;
+  let toDate = request.date ?? request.endDate ?? (request.startDate ? request.startDate : DateTime.fromISO(today).plus({ days: 6 }).toISODate()!);
+  for (const [name, value] of [['date', request.date], ['start_date', request.startDate], ['end_date', request.endDate]] as const) {
+    if (value !== undefined && !isDate(value)) {
+      return { ok: false, reason: 'invalid_date', slots: [], message: `The ${name} "${value}" is not a date; pass it as YYYY-MM-DD.` };
+    }
+  }
+  if (toDate < fromDate) [fromDate, toDate] = [toDate, fromDate];
+  if (toDate < today) {
+    return { ok: false, reason: 'past', slots: [], message: `${spokenDay(toDate, zone)} has already passed. Which upcoming day works for the caller?` };
+  }
+  if (fromDate > lastBookable) {
+    return {
+      ok: false,
+      reason: 'beyond_horizon',
+      slots: [],
+      message: `We only book up to ${config.booking.horizonDays} days ahead, until ${spokenDay(lastBookable, zone)}. Which earlier day works?`,
+    };
+  }
+  if (fromDate < today) fromDate = today;
+  if (toDate > lastBookable) toDate = lastBookable;
+  const maxTo = DateTime.fromISO(fromDate).plus({ days: MAX_RANGE_DAYS - 1 }).toISODate()!;
+  if (toDate > maxTo) toDate = maxTo;
+
+  const notes: string[] = [];
+  let preferredMs: number | undefined;
+  if (request.time) {
+    const reading = readLocalTime(fromDate, request.time, zone);
+    if (reading?.kind === 'exact') preferredMs = reading.ms;
+    else if (reading?.kind === 'nonexistent') {
+      preferredMs = reading.next;
+      notes.push(
+        `${DateTime.fromFormat(request.time, 'H:mm').toFormat('h:mm a')} doesn't exist on ${spokenDay(fromDate, zone)} because the clocks spring forward an hour that night.`,
+      );
+    } else if (reading?.kind === 'ambiguous') {
+      preferredMs = reading.options[0];
+      notes.push(`${DateTime.fromFormat(request.time, 'H:mm').toFormat('h:mm a')} happens twice on ${spokenDay(fromDate, zone)} because the clocks fall back; I've named which one.`);
+    }
+  }
+
+  // One calendar read covers the window and the days around it, for the "nearest open days" answer.
+  const windowStart = DateTime.fromISO(fromDate, { zone }).startOf('day').toMillis();
+  const windowEnd = DateTime.fromISO(toDate, { zone }).plus({ days: 1 }).startOf('day').toMillis();
+  const fetchStart = Math.max(nowMs, windowStart - 3 * DAY_MS);
+  const fetchEnd = Math.min(Math.max(windowEnd + 10 * DAY_MS, fetchStart + DAY_MS), nowMs + (config.booking.horizonDays + 1) * DAY_MS);
+  const [view, ours] = await Promise.all([
+    calendarPortOf(context).view(request.clientId, fetchStart, fetchEnd, request.signal),
+    ourBusy(context.db, request.clientId, fetchStart, fetchEnd, new Date(nowMs)),
+  ]);
+  const busy = [...view.busy, ...ours];
+  const rules = slotRulesOf(config);
+  const slotsFor = (from: string, to: string, partOfDay?: PartOfDay) =>
+    freeSlots(rules, { nowMs, fromDate: from, toDate: to, durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy, partOfDay });
+
+  let slots = slotsFor(fromDate, toDate, request.partOfDay);
+  if (slots.length === 0 && request.partOfDay) {
+    const wholeDay = slotsFor(fromDate, toDate);
+    if (wholeDay.length > 0) {
+      notes.push(`Nothing is open in the ${request.partOfDay} then, but other times that day are.`);
+      slots = wholeDay;
+    }
+  }
+  const count = config.booking.maxSlotsOffered;
+  if (slots.length > 0) {
+    const picked = pickSlots(slots, count, { preferredMs, spacingMs: type.durationMinutes * 60_000 }).map((slot) => offered(slot, zone));
+    return {
+      ok: true,
+      appointment_type: type.id,
+      timezone: zone,
+      slots: picked,
+      message: [...notes, `For ${withArticle(type.name.toLowerCase())}, I have ${listSpoken(picked.map((slot) => slot.spoken))}. Which works best?`].join(' '),
+    };
+  }
+
+  const nearest = nearestOpenDays(fromDate, toDate, slotsFor(DateTime.fromMillis(fetchStart, { zone }).toISODate()!, DateTime.fromMillis(fetchEnd, { zone }).toISODate()!), zone);
+  const when = fromDate === toDate ? spokenDay(fromDate, zone) : `between ${spokenDay(fromDate, zone)} and ${spokenDay(toDate, zone)}`;
+  return {
+    ok: true,
+    reason: 'nothing_open',
+    appointment_type: type.id,
+    timezone: zone,
+    slots: [],
+    nearest_open_days: nearest,
+    message: [
+      ...notes,
+      `There's nothing open for ${withArticle(type.name.toLowerCase())} ${fromDate === toDate ? 'on ' : ''}${when}.`,
+      nearest.length > 0
+        ? `The nearest open days are ${listSpoken(nearest.map((day) => `${day.spoken} (first opening ${day.first_slot.spoken.split(' at ')[1]})`))}.`
+        : 'I could not find an opening in the next few days; offer to have someone call back.',
+    ].join(' '),
+  };
+}
+
+function nearestOpenDays(fromDate: string, toDate: string, around: Slot[], zone: string, count = 3) {
+  const byDate = new Map<string, Slot>();
+  for (const slot of around) if ((slot.date < fromDate || slot.date > toDate) && !byDate.has(slot.date)) byDate.set(slot.date, slot);
+  const distance = (date: string) => (date < fromDate ? DateTime.fromISO(fromDate).diff(DateTime.fromISO(date), 'days').days : DateTime.fromISO(date).diff(DateTime.fromISO(toDate), 'days').days);
+  return [...byDate.entries()]
+    .sort(([a], [b]) => distance(a) - distance(b) || a.localeCompare(b))
+    .slice(0, count)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([date, slot]) => ({ date, spoken: spokenDay(date, zone), first_slot: offered(slot, zone) }));
+}
+
+export type { AppointmentType };

@@ -1,0 +1,379 @@
+/**
+ * book_appointment: hold the slot (lock rows decide races), re-check the calendar, create the event with our
+ * booking id inside it, then store the booking and plan its messages and CRM sync in one transaction.
+ * The same call + start + type always lands on the same appointment row, so a repeat returns the first
+ * booking, and a retry after a Zoho time-out finds the event by its booking id instead of making another.
+ */
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { AppContext } from '../app-context.js';
+import type { AppointmentType, ClientConfig } from '../config/client-schema.js';
+import { VendorError } from '../core/errors.js';
+import { enqueueCrmSync } from '../crm/enqueue.js';
+import { normalizePhone } from '../customers/phone.js';
+import { findOrCreateCustomer } from '../customers/store.js';
+import type { AppointmentRow } from '../db/tables/booking.js';
+import { planAppointmentMessages } from '../messaging/plan.js';
+import { checkAvailability, type OfferedSlot } from './availability.js';
+import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
+import { bookingMarker, hasBookingMarker, type CalendarEvent } from './calendar-port.js';
+import { calendarPortOf } from './deps.js';
+import { isoInZone, localDate, readStart, spokenTime } from './local-time.js';
+import { insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
+import { isSlotFree, partOfDayOf, slotRulesOf } from './slots.js';
+
+export interface BookRequest {
+  clientId: string;
+  callId?: string;
+  start: string;
+  appointmentType?: string;
+  name: string;
+  /** Defaults to the caller's number. */
+  phone?: string;
+  callerNumber?: string;
+  email?: string;
+  notes?: string;
+  signal?: AbortSignal;
+  /** How long a request may own a held appointment while it creates the event (the function budget). */
+  claimMs?: number;
+}
+
+export type BookFailure =
+  | 'invalid_start'
+  | 'nonexistent_time'
+  | 'ambiguous_time'
+  | 'unknown_appointment_type'
+  | 'missing_phone'
+  | 'not_bookable'
+  | 'slot_taken';
+
+export interface BookAnswer {
+  ok: boolean;
+  message: string;
+  reason?: BookFailure;
+  booking_id?: string;
+  appointment_id?: number;
+  start?: string;
+  spoken?: string;
+  alternatives?: OfferedSlot[];
+  /** true when this answer repeats an earlier booking of the same call and slot. */
+  repeated?: boolean;
+}
+
+export function normalisePhone(text: string | undefined): string | undefined {
+  return normalizePhone(text);
+}
+
+export function newBookingId(): string {
+  return `bk_${randomBytes(10).toString('hex')}`;
+}
+
+export function bookedMessage(config: ClientConfig, type: AppointmentType, startMs: number): string {
+  return `You're all set: ${type.name.toLowerCase()} on ${spokenTime(startMs, config.timezone)}. Please bring ${type.whatToBring}. We'll send a confirmation by text.`;
+}
+
+function eventDescription(context: AppContext, appointment: AppointmentRow, type: AppointmentType): string {
+  const lines = [
+    `${type.name} booked by the AI receptionist.`,
+    `Caller: ${appointment.caller_name ?? 'unknown'}`,
+    `Phone: ${appointment.caller_phone ?? 'unknown'}`,
+  ];
+  if (appointment.caller_email) lines.push(`Email: ${appointment.caller_email}`);
+  if (appointment.notes) lines.push(`Notes: ${appointment.notes}`);
+  if (appointment.call_id) lines.push(`Call: ${new URL(`/calls/${encodeURIComponent(appointment.call_id)}`, context.publicBaseUrl).toString()}`);
+  lines.push(bookingMarker(appointment.booking_id));
+  return lines.join('\n');
+}
+
+async function alternatives(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number): Promise<OfferedSlot[]> {
+  const zone = context.clients.get(request.clientId)!.config.timezone;
+  const answer = await checkAvailability(context, {
+    clientId: request.clientId,
+    date: localDate(startMs, zone),
+    time: isoInZone(startMs, zone).slice(11, 16),
+    appointmentType: type.id,
+    signal: request.signal,
+  });
+  return answer.slots.length > 0 ? answer.slots : (answer.nearest_open_days ?? []).map((day) => day.first_slot);
+}
+
+async function slotTaken(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number, why: string): Promise<BookAnswer> {
+  const offers = await alternatives(context, request, type, startMs).catch(() => []);
+  return {
+    ok: false,
+    reason: 'slot_taken',
+    alternatives: offers,
+    message:
+      offers.length > 0
+        ? `${why} The nearest open times are ${offers.map((slot) => slot.spoken).join(', ')}. Would one of those work?`
+        : `${why} Would another day work?`,
+  };
+}
+
+export async function bookAppointment(context: AppContext, request: BookRequest): Promise<BookAnswer> {
+  const client = context.clients.get(request.clientId);
+  if (!client) throw new Error(`Unknown client ${request.clientId}`);
+  const config = client.config;
+  const zone = config.timezone;
+  const type = resolveAppointmentType(config, request.appointmentType);
+  if (!type) {
+    return { ok: false, reason: 'unknown_appointment_type', message: `We offer: ${appointmentTypeNames(config)}. Which one should I book?` };
+  }
+  const reading = readStart(request.start, zone);
+  if (!reading) {
+    return { ok: false, reason: 'invalid_start', message: 'I need the start time as given by the availability check (for example 2026-02-03T14:30:00-05:00).' };
+  }
+  if (reading.kind === 'nonexistent') {
+    return {
+      ok: false,
+      reason: 'nonexistent_time',
+      message: `That time doesn't exist that night because the clocks spring forward; the nearest real time is ${spokenTime(reading.next, zone)}. Shall I check that?`,
+    };
+  }
+  if (reading.kind === 'ambiguous') {
+    return {
+      ok: false,
+      reason: 'ambiguous_time',
+      alternatives: reading.options.map((ms) => ({ start: isoInZone(ms, zone), end: isoInZone(ms + type.durationMinutes * 60_000, zone), spoken: spokenTime(ms, zone) })),
+      message: `That time happens twice that night because the clocks fall back: ${reading.options.map((ms) => spokenTime(ms, zone)).join(' or ')}. Which one?`,
+    };
+  }
+  const startMs = reading.ms;
+  const phone = normalisePhone(request.phone) ?? normalisePhone(request.callerNumber);
+  if (!phone) return { ok: false, reason: 'missing_phone', message: 'What is the best phone number for the appointment?' };
+
+  const now = context.clock.now();
+  const rules = slotRulesOf(config);
+  if (!isSlotFree(rules, { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs)) {
+    const offers = await alternatives(context, request, type, startMs).catch(() => []);
+    return {
+      ok: false,
+      reason: 'not_bookable',
+      alternatives: offers,
+      message: `${spokenTime(startMs, zone)} isn't a time we can book (outside our hours, too soon, or too far ahead).${offers.length > 0 ? ` I can offer ${offers.map((slot) => slot.spoken).join(', ')}.` : ''}`,
+    };
+  }
+
+  const key = request.callId ? `${request.clientId}:${request.callId}:${new Date(startMs).toISOString()}:${type.id}` : undefined;
+  const claimMs = request.claimMs ?? config.booking.functionBudgetMs;
+  let appointment = key ? await findByKey(context, key) : undefined;
+  if (appointment) {
+    const settled = await settleExisting(context, appointment, claimMs, request.signal);
+    if (settled === 'booked') return repeatAnswer(context, config, type, (await findByKey(context, key!))!);
+    appointment = settled === 'claimed' ? await findByKey(context, key!) : undefined;
+  }
+
+  if (!appointment) {
+    const blockEndMs = startMs + (type.durationMinutes + type.bufferMinutes) * 60_000;
+    try {
+      appointment = await context.db.transaction().execute(async (trx) => {
+        await sweepExpiredHolds(trx, request.clientId, startMs, blockEndMs, now);
+        const customer = await findOrCreateCustomer(trx, context.clock, request.clientId, phone, {
+          name: request.name || null,
+          email: request.email ?? null,
+        });
+        const row = await trx
+          .insertInto('appointments')
+          .values({
+            booking_id: newBookingId(),
+            client_id: request.clientId,
+            customer_id: customer.id,
+            call_id: request.callId ?? null,
+            appointment_type: type.id,
+            start_at: new Date(startMs),
+            end_at: new Date(startMs + type.durationMinutes * 60_000),
+            block_end_at: new Date(blockEndMs),
+            status: 'held',
+            idempotency_key: key ?? null,
+            hold_expires_at: new Date(now.getTime() + config.booking.holdSeconds * 1000),
+            claimed_until: new Date(now.getTime() + claimMs),
+            caller_name: request.name || null,
+            caller_phone: phone,
+            caller_email: request.email ?? null,
+            notes: request.notes ?? null,
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow();
+        await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs);
+        return row;
+      });
+    } catch (error) {
+      if (key && isUniqueViolation(error, 'idempotency_key')) {
+        // The same call asked twice at once: the other request owns the booking; answer with its result.
+        return bookAppointment(context, request);
+      }
+      if (isUniqueViolation(error)) return slotTaken(context, request, type, startMs, `Sorry, ${spokenTime(startMs, zone)} was just taken.`);
+      throw error;
+    }
+  }
+
+  return finishBooking(context, request, config, type, appointment);
+}
+
+async function findByKey(context: AppContext, key: string): Promise<AppointmentRow | undefined> {
+  return context.db.selectFrom('appointments').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+/**
+ * An appointment with our key exists. Booked: replay. Held and owned by a request still working on it: wait
+ * for that request. Held and unowned (its request died or timed out): take it over.
+ */
+async function settleExisting(
+  context: AppContext,
+  appointment: AppointmentRow,
+  claimMs: number,
+  signal: AbortSignal | undefined,
+): Promise<'booked' | 'claimed' | 'gone'> {
+  for (;;) {
+    const row = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointment.id).executeTakeFirst();
+    if (!row || row.status === 'cancelled' || row.status === 'released') return 'gone';
+    if (row.status === 'booked') return 'booked';
+    const now = context.clock.now();
+    const claimed = await context.db
+      .updateTable('appointments')
+      .set({ claimed_until: new Date(now.getTime() + claimMs), hold_expires_at: new Date(Math.max(now.getTime() + 60_000, new Date(row.hold_expires_at ?? now).getTime())), updated_at: now })
+      .where('id', '=', row.id)
+      .where('status', '=', 'held')
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+      .executeTakeFirst();
+    if (Number(claimed.numUpdatedRows) === 1) return 'claimed';
+    if (signal?.aborted) throw new VendorError({ vendor: 'switchboard', code: 'aborted', message: 'Gave up waiting for the first booking attempt.', retryable: true });
+    await delay(25);
+  }
+}
+
+function repeatAnswer(context: AppContext, config: ClientConfig, type: AppointmentType, row: AppointmentRow): BookAnswer {
+  const startMs = new Date(row.start_at).getTime();
+  return {
+    ok: true,
+    repeated: true,
+    booking_id: row.booking_id,
+    appointment_id: row.id,
+    start: isoInZone(startMs, config.timezone),
+    spoken: spokenTime(startMs, config.timezone),
+    message: bookedMessage(config, type, startMs),
+  };
+}
+
+async function releaseHold(context: AppContext, appointmentId: number): Promise<void> {
+  const now = context.clock.now();
+  await context.db.transaction().execute(async (trx) => {
+    await releaseLocks(trx, appointmentId);
+    await trx
+      .updateTable('appointments')
+      .set({ status: 'released', idempotency_key: null, claimed_until: null, updated_at: now })
+      .where('id', '=', appointmentId)
+      .where('status', '=', 'held')
+      .execute();
+  });
+}
+
+async function finishBooking(
+  context: AppContext,
+  request: BookRequest,
+  config: ClientConfig,
+  type: AppointmentType,
+  appointment: AppointmentRow,
+): Promise<BookAnswer> {
+  const calendar = calendarPortOf(context);
+  const zone = config.timezone;
+  const startMs = new Date(appointment.start_at).getTime();
+  const endMs = new Date(appointment.end_at).getTime();
+  const blockEndMs = new Date(appointment.block_end_at).getTime();
+  const findOurs = (events: CalendarEvent[]) => events.find((event) => hasBookingMarker(event.description, appointment.booking_id));
+
+  // Re-check right before creating: someone may have put something in Zoho since the caller heard the slot.
+  const view = await calendar.view(request.clientId, startMs, blockEndMs, request.signal);
+  let event = findOurs(view.events);
+  if (!event) {
+    if (view.busy.some((busy) => busy.startMs < blockEndMs && busy.endMs > startMs)) {
+      await releaseHold(context, appointment.id);
+      return slotTaken(context, request, type, startMs, `Sorry, ${spokenTime(startMs, zone)} is no longer free.`);
+    }
+    const newEvent = {
+      title: `${type.name}: ${appointment.caller_name ?? 'caller'}`,
+      description: eventDescription(context, appointment, type),
+      timezone: zone,
+      startMs,
+      endMs,
+      location: config.address,
+      attendeeEmail: appointment.caller_email ?? undefined,
+    };
+    try {
+      event = await calendar.create(request.clientId, newEvent, request.signal);
+    } catch (error) {
+      const unanswered = error instanceof VendorError && error.status === undefined && error.code !== 'aborted';
+      if (!unanswered) {
+        if (error instanceof VendorError && !error.retryable) await releaseHold(context, appointment.id);
+        else await clearClaim(context, appointment.id);
+        throw error;
+      }
+      // No answer: Zoho may have made the event anyway. Look for our booking id before anything else.
+      const again = await calendar.view(request.clientId, startMs, blockEndMs, request.signal).catch(() => undefined);
+      event = again ? findOurs(again.events) : undefined;
+      if (!event) {
+        await clearClaim(context, appointment.id);
+        throw error;
+      }
+    }
+  }
+
+  const booked = await context.db.transaction().execute(async (trx) => {
+    const now = context.clock.now();
+    const row = await trx
+      .updateTable('appointments')
+      .set({
+        status: 'booked',
+        calendar_event_id: event.id,
+        calendar_etag: event.etag,
+        hold_expires_at: null,
+        claimed_until: null,
+        booked_at: now,
+        updated_at: now,
+      })
+      .where('id', '=', appointment.id)
+      .where('status', '=', 'held')
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.customer_id !== null) {
+      await planAppointmentMessages(trx, context, {
+        clientId: row.client_id,
+        appointmentId: row.id,
+        customerId: row.customer_id,
+        event: 'booked',
+        callId: row.call_id,
+      });
+    }
+    await enqueueCrmSync(trx, context, {
+      clientId: row.client_id,
+      purpose: 'appointment_booked',
+      appointmentId: row.id,
+      callId: row.call_id,
+      customerId: row.customer_id,
+    });
+    await context.bus.publish({ type: 'appointment.changed', clientId: row.client_id, data: { appointmentId: row.id, change: 'booked', callId: row.call_id } }, trx);
+    return row;
+  });
+  if (!booked) {
+    // Another request finished it first (the repeat path): answer with that booking.
+    const row = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointment.id).executeTakeFirstOrThrow();
+    if (row.status === 'booked') return repeatAnswer(context, config, type, row);
+    throw new Error(`Appointment ${appointment.booking_id} was ${row.status} while its event was being created`);
+  }
+  context.logger.info({ clientId: booked.client_id, bookingId: booked.booking_id, part: partOfDayOf(startMs, zone) }, 'Appointment booked');
+  return {
+    ok: true,
+    booking_id: booked.booking_id,
+    appointment_id: booked.id,
+    start: isoInZone(startMs, zone),
+    spoken: spokenTime(startMs, zone),
+    message: bookedMessage(config, type, startMs),
+  };
+}
+
+async function clearClaim(context: AppContext, appointmentId: number): Promise<void> {
+  await context.db.updateTable('appointments').set({ claimed_until: null }).where('id', '=', appointmentId).where('status', '=', 'held').execute();
+}

@@ -1,0 +1,55 @@
+/**
+ * What booking needs from a calendar (Zoho Calendar in production, the emulator in tests and demo). Instants
+ * are UTC milliseconds; zone rules stay in booking. Implementations throw VendorError (retryable or not) and
+ * stop work when `signal` aborts.
+ */
+export interface BusyInterval {
+  startMs: number;
+  endMs: number;
+}
+
+export interface CalendarEvent {
+  id: string;
+  etag: string;
+  title: string;
+  description: string;
+  startMs: number;
+  endMs: number;
+}
+
+export interface NewCalendarEvent {
+  title: string;
+  description: string;
+  /** The office's zone: the event is written in local time there. */
+  timezone: string;
+  startMs: number;
+  endMs: number;
+  location?: string;
+  attendeeEmail?: string;
+}
+
+export interface CalendarView {
+  /** Everything busy in the window: the owner's free/busy plus the booking calendar's events. */
+  busy: BusyInterval[];
+  /** The booking calendar's events in the window (to find our own by booking id). */
+  events: CalendarEvent[];
+}
+
+export interface CalendarPort {
+  view(clientId: string, startMs: number, endMs: number, signal?: AbortSignal): Promise<CalendarView>;
+  create(clientId: string, event: NewCalendarEvent, signal?: AbortSignal): Promise<CalendarEvent>;
+  get(clientId: string, eventId: string, signal?: AbortSignal): Promise<CalendarEvent | undefined>;
+  /** Moves/rewrites an event; reads the current etag first and retries once if it went stale. */
+  update(clientId: string, eventId: string, event: NewCalendarEvent, signal?: AbortSignal): Promise<CalendarEvent>;
+  /** Deleting an event that is already gone succeeds. */
+  remove(clientId: string, eventId: string, signal?: AbortSignal): Promise<void>;
+}
+
+/** The line that ties a calendar event to our appointment, so a retry finds the event instead of making another. */
+export function bookingMarker(bookingId: string): string {
+  return `Switchboard-Booking: ${bookingId}`;
+}
+
+export function hasBookingMarker(description: string, bookingId: string): boolean {
+  return description.split(/\r?\n/).some((line) => line.trim() === bookingMarker(bookingId));
+}

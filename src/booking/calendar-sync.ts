@@ -1,0 +1,55 @@
+/**
+ * Outbox handler `booking_calendar_sync`: makes the Zoho event match our appointment (moved → update,
+ * cancelled → delete). Safe to repeat: it compares before it writes.
+ */
+import type { AppContext } from '../app-context.js';
+import { PermanentError, VendorError } from '../core/errors.js';
+import type { OutboxHandler } from '../outbox/handlers.js';
+import { resolveAppointmentType } from './appointment-types.js';
+import { calendarPortOf } from './deps.js';
+
+export function calendarSyncHandler(context: AppContext): OutboxHandler {
+  return {
+    safeToRepeat: true,
+    async run(row) {
+      const appointmentId = Number((row.payload as { appointmentId?: unknown }).appointmentId);
+      const appointment = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointmentId).executeTakeFirst();
+      if (!appointment) throw new PermanentError(`Appointment ${appointmentId} no longer exists`, 'not_found');
+      const calendar = calendarPortOf(context);
+      const eventId = appointment.calendar_event_id;
+      if (!eventId) return { skipped: 'no calendar event' };
+      if (appointment.status === 'cancelled') {
+        await calendar.remove(appointment.client_id, eventId);
+        return { deleted: eventId };
+      }
+      if (appointment.status !== 'booked') return { skipped: appointment.status };
+      const config = context.clients.get(appointment.client_id)!.config;
+      const type = resolveAppointmentType(config, appointment.appointment_type);
+      const startMs = new Date(appointment.start_at).getTime();
+      const endMs = new Date(appointment.end_at).getTime();
+      const current = await calendar.get(appointment.client_id, eventId);
+      if (!current) {
+        throw new VendorError({
+          vendor: 'zoho-calendar',
+          code: 'EVENT_NOT_FOUND',
+          message: `The Zoho event of booking ${appointment.booking_id} was deleted in Zoho; the reconcile job flags it to staff.`,
+          retryable: false,
+        });
+      }
+      if (current.startMs === startMs && current.endMs === endMs) return { unchanged: eventId };
+      const updated = await calendar.update(appointment.client_id, eventId, {
+        title: current.title || `${type?.name ?? 'Appointment'}: ${appointment.caller_name ?? 'caller'}`,
+        description: current.description,
+        timezone: config.timezone,
+        startMs,
+        endMs,
+      });
+      await context.db
+        .updateTable('appointments')
+        .set({ calendar_etag: updated.etag })
+        .where('id', '=', appointment.id)
+        .execute();
+      return { updated: eventId };
+    },
+  };
+}

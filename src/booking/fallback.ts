@@ -1,0 +1,106 @@
+/**
+ * Vendor trouble never kills the call: a booking function runs against its own deadline (a little inside the
+ * router's budget), and when the calendar is slow, down or disconnected the agent gets an honest spoken
+ * fallback, staff get a callback task, and an alert says what failed.
+ */
+import type { AppContext } from '../app-context.js';
+import { errorMessage } from '../core/errors.js';
+import type { FunctionCall, FunctionResult } from '../functions/types.js';
+import { maskText } from '../log/mask.js';
+import { ZohoConnectionBroken } from '../zoho/connection.js';
+
+export const CALENDAR_FALLBACK_MESSAGE =
+  "I couldn't reach the calendar just now — may I have someone from the office call you back to set this up?";
+
+export interface FallbackInput {
+  context: AppContext;
+  clientId: string;
+  call: FunctionCall;
+  /** The router's signal (aborted when its budget is spent). */
+  signal: AbortSignal;
+  budgetMs: number;
+  /** What the caller wanted, for the callback task ("book an individual tax return on …"). */
+  wanted: string;
+  callerName?: string;
+  phone?: string;
+  functionName: string;
+}
+
+class DeadlineReached extends Error {
+  constructor(ms: number) {
+    super(`no answer from the calendar within ${ms} ms`);
+    this.name = 'DeadlineReached';
+  }
+}
+
+/** Our deadline: leave the router room to send our answer before its own budget fires. */
+export function deadlineMs(budgetMs: number): number {
+  return Math.max(250, budgetMs - Math.min(500, Math.floor(budgetMs / 4)));
+}
+
+export async function withCalendarFallback(input: FallbackInput, work: (signal: AbortSignal) => Promise<FunctionResult>): Promise<FunctionResult> {
+  const controller = new AbortController();
+  const abort = () => controller.abort(input.signal.reason);
+  input.signal.addEventListener('abort', abort, { once: true });
+  const ms = deadlineMs(input.budgetMs);
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineReached(ms)), ms);
+  });
+  const running = work(controller.signal);
+  try {
+    return await Promise.race([running, deadline]);
+  } catch (error) {
+    controller.abort(error);
+    // The abandoned work may still fail later; that is already covered by this fallback.
+    running.catch(() => undefined);
+    return fallback(input, error);
+  } finally {
+    clearTimeout(timer);
+    input.signal.removeEventListener('abort', abort);
+  }
+}
+
+async function fallback(input: FallbackInput, error: unknown): Promise<FunctionResult> {
+  const { context, clientId, call } = input;
+  const why = error instanceof DeadlineReached ? 'timeout' : error instanceof ZohoConnectionBroken ? error.code : ((error as { code?: string }).code ?? 'error');
+  let taskId: number | undefined;
+  try {
+    const phone = input.phone ?? call.fromNumber;
+    const customer = phone
+      ? await context.db.selectFrom('customers').select(['id', 'name']).where('client_id', '=', clientId).where('phone', '=', phone).executeTakeFirst()
+      : undefined;
+    const now = context.clock.now();
+    const task = await context.db
+      .insertInto('callback_tasks')
+      .values({
+        client_id: clientId,
+        call_id: call.callId,
+        customer_id: customer?.id ?? null,
+        phone: phone ?? null,
+        name: input.callerName ?? customer?.name ?? null,
+        reason: `Wanted to ${input.wanted}, but the calendar could not be reached (${why}). Please call back to finish.`,
+        preferred_time: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    taskId = task.id;
+    await context.bus.publish({ type: 'callback.created', clientId, data: { id: task.id, callId: call.callId } });
+  } catch (taskError) {
+    context.logger.error({ err: taskError, clientId }, 'Could not create a callback task after a calendar failure');
+  }
+  await context.alerts.raise({
+    clientId,
+    source: 'booking.calendar',
+    fingerprint: `booking.calendar:${why}:${clientId}`,
+    severity: error instanceof ZohoConnectionBroken ? 'critical' : 'error',
+    callId: call.callId,
+    message: maskText(
+      `${input.functionName} could not reach the calendar during a call (${errorMessage(error)}). The caller was offered a callback${taskId ? ` (task ${taskId})` : ''}.`,
+    ),
+    details: { function: input.functionName, reason: why },
+  });
+  return { ok: false, fallback: true, message: CALENDAR_FALLBACK_MESSAGE, ...(taskId ? { callback_task_id: String(taskId) } : {}) };
+}

@@ -1,0 +1,58 @@
+/**
+ * The race guard. Every held or booked appointment owns one `appointment_slot_locks` row per 5-minute cell
+ * of [start, end + buffer); the primary key (client, cell) lets exactly one of two overlapping appointments
+ * commit, whatever their lengths, without btree_gist (which PGlite lacks). Code only turns the loser's
+ * unique violation into a friendly "that time was just taken".
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+
+export const CELL_MS = 5 * 60_000;
+
+export function lockCells(startMs: number, blockEndMs: number): Date[] {
+  const cells: Date[] = [];
+  for (let cell = Math.floor(startMs / CELL_MS) * CELL_MS; cell < blockEndMs; cell += CELL_MS) cells.push(new Date(cell));
+  return cells;
+}
+
+export async function insertLocks(db: Kysely<DB>, clientId: string, appointmentId: number, startMs: number, blockEndMs: number): Promise<void> {
+  await db
+    .insertInto('appointment_slot_locks')
+    .values(lockCells(startMs, blockEndMs).map((cell) => ({ client_id: clientId, cell_start: cell, appointment_id: appointmentId })))
+    .execute();
+}
+
+export async function releaseLocks(db: Kysely<DB>, appointmentId: number): Promise<void> {
+  await db.deleteFrom('appointment_slot_locks').where('appointment_id', '=', appointmentId).execute();
+}
+
+/**
+ * Gives up holds that expired (a call that hung up mid-booking) and that stand in the way of [start, blockEnd):
+ * their lock rows go, so the new hold's insert decides the race on the live rows only.
+ */
+export async function sweepExpiredHolds(db: Kysely<DB>, clientId: string, startMs: number, blockEndMs: number, now: Date): Promise<void> {
+  const expired = await db
+    .selectFrom('appointments')
+    .select('id')
+    .where('client_id', '=', clientId)
+    .where('status', '=', 'held')
+    .where('hold_expires_at', '<=', now)
+    .where('start_at', '<', new Date(blockEndMs))
+    .where('block_end_at', '>', new Date(startMs))
+    .execute();
+  if (expired.length === 0) return;
+  const ids = expired.map((row) => row.id);
+  await db.deleteFrom('appointment_slot_locks').where('appointment_id', 'in', ids).execute();
+  await db
+    .updateTable('appointments')
+    .set({ status: 'released', idempotency_key: null, updated_at: now })
+    .where('id', 'in', ids)
+    .where('status', '=', 'held')
+    .execute();
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const record = error as { code?: string; constraint?: string; message?: string } | undefined;
+  if (record?.code !== '23505') return false;
+  return constraint === undefined || record.constraint === constraint || (record.message ?? '').includes(constraint);
+}

@@ -1,0 +1,35 @@
+/** reschedule_appointment: moves the caller's appointment to a new start from the availability check. */
+import { z } from 'zod';
+import { withCalendarFallback } from '../booking/fallback.js';
+import { rescheduleAppointment } from '../booking/manage.js';
+import type { RetellFunction } from './types.js';
+
+const args = z.object({
+  new_start: z.string().trim().min(10).max(40).describe('the new start time exactly as check_calendar_availability gave it'),
+  booking_id: z.string().trim().max(40).optional().describe('the booking id from find_appointment, when the caller has several'),
+  phone: z.string().trim().max(40).optional().describe('the number the appointment was booked under, if not the calling number'),
+});
+
+export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
+  name: 'reschedule_appointment',
+  description: "Moves the caller's upcoming appointment to a new time. Use find_appointment first when the caller may have several.",
+  args,
+  safeToRepeat: false,
+  async handle({ context, client, call, args: input, signal }) {
+    const clientId = client.config.slug;
+    return withCalendarFallback(
+      { context, clientId, call, signal, budgetMs: client.config.booking.functionBudgetMs, wanted: `move their appointment to ${input.new_start}`, functionName: 'reschedule_appointment' },
+      async (budgetSignal) => ({
+        ...(await rescheduleAppointment(context, {
+          clientId,
+          callId: call.callId,
+          bookingId: input.booking_id,
+          phone: input.phone,
+          callerNumber: call.fromNumber,
+          newStart: input.new_start,
+          signal: budgetSignal,
+        })),
+      }),
+    );
+  },
+};

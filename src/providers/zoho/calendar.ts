@@ -1,0 +1,268 @@
+/**
+ * Zoho Calendar API v1: calendars, events (create/update take the event as the `eventdata` query parameter),
+ * and free/busy. Every request has its own timeout and honours the caller's AbortSignal; failures become
+ * VendorError with `retryable` set from the status (401 → code INVALID_OAUTHTOKEN so the caller refreshes once).
+ */
+import { DateTime } from 'luxon';
+import { VendorError } from '../../core/errors.js';
+
+const MAX_SPAN_MS = 31 * 24 * 60 * 60_000;
+const UTC_FORMAT = "yyyyMMdd'T'HHmmss'Z'";
+const LOCAL_FORMAT = "yyyyMMdd'T'HHmmss";
+
+export interface CalendarClientOptions {
+  /** e.g. https://calendar.zoho.com/api/v1 */
+  baseUrl: string;
+  accessToken: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+export interface ZohoEvent {
+  uid: string;
+  etag: string;
+  title: string;
+  description: string;
+  /** UTC instants in ms; all-day events cover whole days in their zone. */
+  startMs: number;
+  endMs: number;
+  isAllDay: boolean;
+  recurring: boolean;
+  timezone: string | undefined;
+}
+
+export interface BusyInterval {
+  startMs: number;
+  endMs: number;
+}
+
+export interface EventInput {
+  title: string;
+  /** IANA zone the local times are written in. */
+  timezone: string;
+  startMs: number;
+  endMs: number;
+  description?: string;
+  location?: string;
+  attendeeEmail?: string;
+}
+
+/** Zoho's `yyyyMMdd'T'HHmmss` with Z, an offset, or none (read in `zone`); `yyyyMMdd` for all-day. */
+export function parseZohoTime(text: unknown, zone = 'utc'): number | undefined {
+  if (typeof text !== 'string') return undefined;
+  let parsed: DateTime | undefined;
+  if (/^\d{8}T\d{6}Z$/.test(text)) parsed = DateTime.fromFormat(text.slice(0, -1), LOCAL_FORMAT, { zone: 'utc' });
+  else if (/^\d{8}T\d{6}[+-]\d{4}$/.test(text)) parsed = DateTime.fromFormat(text, "yyyyMMdd'T'HHmmssZZZ", { setZone: true });
+  else if (/^\d{8}T\d{6}$/.test(text)) parsed = DateTime.fromFormat(text, LOCAL_FORMAT, { zone });
+  else if (/^\d{8}Z?$/.test(text)) parsed = DateTime.fromFormat(text.slice(0, 8), 'yyyyMMdd', { zone: text.endsWith('Z') ? 'utc' : zone });
+  return parsed?.isValid ? parsed.toMillis() : undefined;
+}
+
+export function formatZohoUtc(ms: number): string {
+  return DateTime.fromMillis(ms, { zone: 'utc' }).toFormat(UTC_FORMAT);
+}
+
+export class ZohoCalendarClient {
+  constructor(private readonly options: CalendarClientOptions) {}
+
+  async listCalendars(): Promise<{ uid: string; name: string; timezone?: string }[]> {
+    const body = await this.request('GET', '/calendars');
+    return Array.isArray(body?.calendars) ? (body.calendars as { uid: string; name: string; timezone?: string }[]) : [];
+  }
+
+  /** Events overlapping [startMs, endMs), split into Zoho's 31-day windows. */
+  async listEvents(calendarUid: string, startMs: number, endMs: number): Promise<ZohoEvent[]> {
+    const events = new Map<string, ZohoEvent>();
+    for (const [from, to] of windows(startMs, endMs)) {
+      const range = JSON.stringify({ start: formatZohoUtc(from), end: formatZohoUtc(to) });
+      const body = await this.request('GET', `/calendars/${encodeURIComponent(calendarUid)}/events`, { range });
+      for (const raw of Array.isArray(body?.events) ? body.events : []) {
+        const event = toEvent(raw);
+        if (event) events.set(event.uid, event);
+      }
+    }
+    return [...events.values()].sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /** Busy intervals of the calendar owner; `fb_not_enabled` / `NODATA` count as none. */
+  async freeBusy(ownerEmail: string, startMs: number, endMs: number): Promise<BusyInterval[]> {
+    const busy: BusyInterval[] = [];
+    for (const [from, to] of windows(startMs, endMs)) {
+      const body = await this.request('GET', '/calendars/freebusy', {
+        uemail: ownerEmail,
+        sdate: formatZohoUtc(from),
+        edate: formatZohoUtc(to),
+        ftype: 'eventbased',
+      });
+      const list = body?.freebusy;
+      if (!Array.isArray(list)) continue;
+      for (const entry of list as Record<string, unknown>[]) {
+        if (entry.fbtype !== undefined && entry.fbtype !== 'busy') continue;
+        const start = parseZohoTime(entry.startTime);
+        let end = parseZohoTime(entry.endTime);
+        if (start === undefined || end === undefined) continue;
+        // Date-only (all-day) entries name the last day itself; count the whole of it as busy.
+        if (typeof entry.endTime === 'string' && /^\d{8}Z?$/.test(entry.endTime)) end += 24 * 60 * 60_000;
+        busy.push({ startMs: start, endMs: end });
+      }
+    }
+    return busy;
+  }
+
+  async createEvent(calendarUid: string, input: EventInput): Promise<ZohoEvent> {
+    const body = await this.request('POST', `/calendars/${encodeURIComponent(calendarUid)}/events`, {
+      eventdata: JSON.stringify(eventData(input)),
+    });
+    return firstEvent(body, 'create');
+  }
+
+  async getEvent(calendarUid: string, eventUid: string): Promise<ZohoEvent | undefined> {
+    try {
+      const body = await this.request('GET', `/calendars/${encodeURIComponent(calendarUid)}/events/${encodeURIComponent(eventUid)}`);
+      return firstEvent(body, 'get');
+    } catch (error) {
+      if (error instanceof VendorError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Needs the event's current etag; a stale one is refused (code ETAG_MISMATCH): re-read and retry. */
+  async updateEvent(calendarUid: string, eventUid: string, etag: string, input: EventInput): Promise<ZohoEvent> {
+    const body = await this.request('PUT', `/calendars/${encodeURIComponent(calendarUid)}/events/${encodeURIComponent(eventUid)}`, {
+      eventdata: JSON.stringify({ ...eventData(input), etag }),
+    });
+    return firstEvent(body, 'update');
+  }
+
+  /** Deleting an event that is already gone counts as done. */
+  async deleteEvent(calendarUid: string, eventUid: string, etag: string): Promise<void> {
+    try {
+      await this.request('DELETE', `/calendars/${encodeURIComponent(calendarUid)}/events/${encodeURIComponent(eventUid)}`, undefined, {
+        etag,
+      });
+    } catch (error) {
+      if (error instanceof VendorError && error.status === 404) return;
+      throw error;
+    }
+  }
+
+  private async request(
+    method: string,
+    path: string,
+    query?: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<Record<string, unknown> | undefined> {
+    const url = new URL(`${this.options.baseUrl.replace(/\/+$/, '')}${path}`);
+    for (const [key, value] of Object.entries(query ?? {})) url.searchParams.set(key, value);
+    const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 5_000);
+    const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, {
+        method,
+        headers: { authorization: `Zoho-oauthtoken ${this.options.accessToken}`, ...headers },
+        signal,
+      });
+    } catch (error) {
+      const code = timeout.aborted ? 'timeout' : this.options.signal?.aborted ? 'aborted' : 'network_error';
+      throw new VendorError({
+        vendor: 'zoho-calendar',
+        code,
+        message:
+          code === 'timeout'
+            ? `Zoho Calendar did not answer ${method} ${path} in time.`
+            : code === 'aborted'
+              ? 'The Zoho Calendar request was abandoned (time budget spent).'
+              : `Could not reach Zoho Calendar: ${(error as Error).message}`,
+        retryable: true,
+        cause: error,
+      });
+    }
+    const text = await response.text().catch(() => '');
+    let body: Record<string, unknown> | undefined;
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (response.ok) return body;
+    throw calendarError(response.status, body, `${method} ${path}`);
+  }
+}
+
+export function calendarError(status: number, body: Record<string, unknown> | undefined, what: string): VendorError {
+  const detail = Array.isArray(body?.error) ? (body.error[0] as Record<string, unknown> | undefined) : (body?.error as Record<string, unknown> | undefined);
+  const code =
+    typeof detail?.code === 'string'
+      ? detail.code
+      : status === 401
+        ? 'INVALID_OAUTHTOKEN'
+        : status === 429
+          ? 'TOO_MANY_REQUESTS'
+          : `HTTP_${status}`;
+  const message = typeof detail?.message === 'string' ? detail.message : `status ${status}`;
+  return new VendorError({
+    vendor: 'zoho-calendar',
+    code,
+    message: `Zoho Calendar refused ${what}: ${code} (${message}).`,
+    retryable: status === 429 || status >= 500 || (status === 401 && code === 'INVALID_OAUTHTOKEN'),
+    status,
+    response: body,
+  });
+}
+
+function windows(startMs: number, endMs: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (let from = startMs; from < endMs; from += MAX_SPAN_MS) out.push([from, Math.min(endMs, from + MAX_SPAN_MS)]);
+  return out;
+}
+
+function eventData(input: EventInput): Record<string, unknown> {
+  const local = (ms: number) => DateTime.fromMillis(ms, { zone: input.timezone }).toFormat(LOCAL_FORMAT);
+  return {
+    title: input.title,
+    dateandtime: { timezone: input.timezone, start: local(input.startMs), end: local(input.endMs) },
+    ...(input.description === undefined ? {} : { description: input.description }),
+    ...(input.location === undefined ? {} : { location: input.location }),
+    ...(input.attendeeEmail ? { attendees: [{ email: input.attendeeEmail, permission: 0, attendance: 1 }] } : {}),
+    isprivate: false,
+  };
+}
+
+function toEvent(raw: unknown): ZohoEvent | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const record = raw as Record<string, unknown>;
+  const when = (record.dateandtime ?? {}) as Record<string, unknown>;
+  const zone = typeof when.timezone === 'string' ? when.timezone : 'utc';
+  const isAllDay = record.isallday === true;
+  const start = parseZohoTime(when.start, zone);
+  let end = parseZohoTime(when.end, zone);
+  if (typeof record.uid !== 'string' || start === undefined || end === undefined) return undefined;
+  if (isAllDay) end = DateTime.fromMillis(end, { zone }).plus({ days: 1 }).toMillis();
+  return {
+    uid: record.uid,
+    etag: String(record.etag ?? ''),
+    title: typeof record.title === 'string' ? record.title : '',
+    description: typeof record.description === 'string' ? record.description : '',
+    startMs: start,
+    endMs: end,
+    isAllDay,
+    recurring: record.rrule !== undefined || record.recurrenceid !== undefined,
+    timezone: typeof when.timezone === 'string' ? when.timezone : undefined,
+  };
+}
+
+function firstEvent(body: Record<string, unknown> | undefined, what: string): ZohoEvent {
+  const event = Array.isArray(body?.events) ? toEvent(body.events[0]) : undefined;
+  if (!event) {
+    throw new VendorError({
+      vendor: 'zoho-calendar',
+      code: 'UNEXPECTED_ANSWER',
+      message: `Zoho Calendar's answer to ${what} carried no event.`,
+      retryable: true,
+      response: body,
+    });
+  }
+  return event;
+}

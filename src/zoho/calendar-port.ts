@@ -1,0 +1,115 @@
+/**
+ * CalendarPort over Zoho Calendar v1 for one deployment: takes the client's access token from the connection
+ * (refreshing once on a 401), the calendar id from the client's config, and the owner's email for free/busy.
+ */
+import type { AppContext } from '../app-context.js';
+import { VendorError } from '../core/errors.js';
+import type { CalendarEvent, CalendarPort, NewCalendarEvent } from '../booking/calendar-port.js';
+import { calendarBaseUrl } from '../providers/zoho/accounts.js';
+import { ZohoCalendarClient, type ZohoEvent } from '../providers/zoho/calendar.js';
+import { getZohoAccess, invalidateZohoAccess, type ZohoAccess } from './connection.js';
+
+/** Per-request timeout: well inside a function's budget so a hung Zoho leaves time for a fallback answer. */
+const REQUEST_TIMEOUT_MS = 4_000;
+
+function toCalendarEvent(event: ZohoEvent): CalendarEvent {
+  return {
+    id: event.uid,
+    etag: event.etag,
+    title: event.title,
+    description: event.description,
+    startMs: event.startMs,
+    endMs: event.endMs,
+  };
+}
+
+export function zohoCalendarPort(context: AppContext): CalendarPort {
+  const settings = (clientId: string) => {
+    const client = context.clients.get(clientId);
+    if (!client) throw new Error(`Unknown client ${clientId}`);
+    return client.config.zoho;
+  };
+
+  async function withClient<T>(clientId: string, signal: AbortSignal | undefined, run: (client: ZohoCalendarClient, access: ZohoAccess) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const access = await getZohoAccess(context, clientId);
+      const client = new ZohoCalendarClient({
+        baseUrl: calendarBaseUrl(access.apiDomain),
+        accessToken: access.accessToken,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+        signal,
+      });
+      try {
+        return await run(client, access);
+      } catch (error) {
+        // An expired or revoked access token: refresh once and try once more.
+        if (attempt === 1 && error instanceof VendorError && error.status === 401 && error.code === 'INVALID_OAUTHTOKEN') {
+          await invalidateZohoAccess(context, clientId, access.accessToken);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  return {
+    async view(clientId, startMs, endMs, signal) {
+      const zoho = settings(clientId);
+      return withClient(clientId, signal, async (client, access) => {
+        const owner = zoho.calendarOwnerEmail ?? access.ownerEmail;
+        const [events, freeBusy] = await Promise.all([
+          client.listEvents(zoho.calendarId, startMs, endMs),
+          owner ? client.freeBusy(owner, startMs, endMs) : Promise.resolve([]),
+        ]);
+        return {
+          busy: [...freeBusy, ...events.map((event) => ({ startMs: event.startMs, endMs: event.endMs }))],
+          events: events.map(toCalendarEvent),
+        };
+      });
+    },
+    async create(clientId, event: NewCalendarEvent, signal) {
+      const zoho = settings(clientId);
+      return withClient(clientId, signal, async (client) => toCalendarEvent(await client.createEvent(zoho.calendarId, event)));
+    },
+    async get(clientId, eventId, signal) {
+      const zoho = settings(clientId);
+      return withClient(clientId, signal, async (client) => {
+        const event = await client.getEvent(zoho.calendarId, eventId);
+        return event ? toCalendarEvent(event) : undefined;
+      });
+    },
+    async update(clientId, eventId, event, signal) {
+      const zoho = settings(clientId);
+      return withClient(clientId, signal, async (client) => {
+        for (let attempt = 1; ; attempt++) {
+          const current = await client.getEvent(zoho.calendarId, eventId);
+          if (!current) {
+            throw new VendorError({ vendor: 'zoho-calendar', code: 'EVENT_NOT_FOUND', message: `The Zoho event ${eventId} no longer exists.`, retryable: false, status: 404 });
+          }
+          try {
+            return toCalendarEvent(await client.updateEvent(zoho.calendarId, eventId, current.etag, event));
+          } catch (error) {
+            if (attempt === 1 && error instanceof VendorError && error.code === 'ETAG_MISMATCH') continue;
+            throw error;
+          }
+        }
+      });
+    },
+    async remove(clientId, eventId, signal) {
+      const zoho = settings(clientId);
+      await withClient(clientId, signal, async (client) => {
+        for (let attempt = 1; ; attempt++) {
+          const current = await client.getEvent(zoho.calendarId, eventId);
+          if (!current) return;
+          try {
+            await client.deleteEvent(zoho.calendarId, eventId, current.etag);
+            return;
+          } catch (error) {
+            if (attempt === 1 && error instanceof VendorError && error.code === 'ETAG_MISMATCH') continue;
+            throw error;
+          }
+        }
+      });
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bookAppointment } from '../../src/booking/book.js';
+import { reconcileAppointments } from '../../src/booking/reconcile.js';
+import { bookAppointmentFunction } from '../../src/functions/book-appointment.js';
+import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
+import { CALENDAR, CALLER, CLIENT, aCallId, callFunction, startBookingApp, zohoOf, type BookingApp } from './support.js';
+
+describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => {
+  let database: TestDatabase;
+  let app: BookingApp;
+  const context = () => app.switchboard.context;
+  const eventsOn = (date: string) => zohoOf(app).events(CALENDAR).filter((event) => event.start.startsWith(date));
+  const appointment = (bookingId: string) =>
+    context().db.selectFrom('appointments').selectAll().where('booking_id', '=', bookingId).executeTakeFirstOrThrow();
+
+  beforeAll(async () => {
+    database = await openTestDatabase(backend);
+    app = await startBookingApp(database);
+  }, 60_000);
+  afterAll(async () => {
+    await app?.switchboard.close();
+    await database?.dispose();
+  });
+
+  it('offers afternoon slots in the office zone with spoken forms, skipping time busy in Zoho', async () => {
+    zohoOf(app).addBusy(CALENDAR, '2026-02-03T13:00:00-05:00', '2026-02-03T14:00:00-05:00', 'Staff meeting');
+    const { status, body } = await callFunction(app, 'check_calendar_availability', { day: '2026-02-03', part_of_day: 'afternoon' });
+    expect(status).toBe(200);
+    expect(body.ok).toBe(true);
+    expect(body.slots[0]).toEqual({ start: '2026-02-03T14:00:00-05:00', end: '2026-02-03T15:00:00-05:00', spoken: 'Tuesday, February 3 at 2:00 PM' });
+    expect(body.slots.map((slot: { spoken: string }) => slot.spoken)).not.toContain('Tuesday, February 3 at 1:00 PM');
+    expect(body.message).toContain('For an individual tax return, I have Tuesday, February 3 at 2:00 PM');
+  });
+
+  it('says plainly when nothing fits and names the nearest open days', async () => {
+    const { body } = await callFunction(app, 'check_calendar_availability', { date: '2026-02-08' });
+    expect(body.reason).toBe('nothing_open');
+    expect(body.slots).toEqual([]);
+    expect(body.nearest_open_days.map((day: { date: string }) => day.date)).toEqual(expect.arrayContaining(['2026-02-07', '2026-02-09']));
+    expect(body.message).toContain("There's nothing open for an individual tax return on Sunday, February 8.");
+    expect(body.message).toContain('Saturday, February 7');
+  });
+
+  it('books through the signed function endpoint: one Zoho event carrying the booking id, the appointment, and a CRM sync in the outbox', async () => {
+    const callId = aCallId();
+    const { body } = await callFunction(app, 'book_appointment', { start: '2026-02-03T15:00:00-05:00', name: 'Dana Smith', email: 'dana@example.com', notes: 'first visit' }, callId);
+    expect(body.ok).toBe(true);
+    expect(body.message).toContain("You're all set: individual tax return on Tuesday, February 3 at 3:00 PM.");
+    const events = eventsOn('2026-02-03').filter((event) => event.source === 'api');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.description).toContain(`Switchboard-Booking: ${body.booking_id}`);
+    expect(events[0]!.attendees).toEqual([{ email: 'dana@example.com', permission: 0, attendance: 1 }]);
+    const row = await appointment(body.booking_id);
+    expect(row).toMatchObject({ status: 'booked', call_id: callId, caller_phone: CALLER, calendar_event_id: events[0]!.uid });
+    const crm = await context().db.selectFrom('outbox').selectAll().where('kind', '=', 'crm_sync').where('appointment_id', '=', row.id).execute();
+    expect(crm).toHaveLength(1);
+    const again = await callFunction(app, 'check_calendar_availability', { date: '2026-02-03', time: '3:00 PM' });
+    expect(again.body.slots.map((slot: { start: string }) => slot.start)).not.toContain('2026-02-03T15:00:00-05:00');
+  });
+
+  it('a retried book_appointment for the same call and slot returns the first booking and makes no second event', async () => {
+    const callId = aCallId();
+    const request = { clientId: CLIENT, callId, start: '2026-02-03T17:30:00-05:00', name: 'Lee Park', callerNumber: '+12125550177' };
+    const first = await bookAppointment(context(), request);
+    const second = await bookAppointment(context(), { ...request, name: 'Lee  Park' });
+    expect(first.ok).toBe(true);
+    expect(second).toMatchObject({ ok: true, booking_id: first.booking_id, repeated: true });
+    expect(eventsOn('2026-02-03').filter((event) => event.description?.includes(first.booking_id!))).toHaveLength(1);
+  });
+
+  it('20 callers racing for 5 slots: exactly 5 bookings, 5 events, the rest are offered alternatives', async () => {
+    const starts = ['09:00', '13:00', '14:30', '16:00', '17:30'].map((time) => `2026-02-04T${time}:00-05:00`);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: starts[i % 5]!, name: `Caller ${i}`, callerNumber: `+1212555${String(1000 + i)}` }),
+      ),
+    );
+    const booked = answers.filter((answer) => answer.ok);
+    expect(booked).toHaveLength(5);
+    expect(new Set(booked.map((answer) => answer.start))).toEqual(new Set(starts));
+    const losers = answers.filter((answer) => !answer.ok);
+    expect(losers.every((answer) => answer.reason === 'slot_taken')).toBe(true);
+    const events = eventsOn('2026-02-04');
+    expect(events).toHaveLength(5);
+    expect(new Set(events.map((event) => event.start)).size).toBe(5);
+    const rows = await context().db.selectFrom('appointments').select('id').where('status', '=', 'booked').where('start_at', '>=', new Date('2026-02-04T05:00:00Z')).where('start_at', '<', new Date('2026-02-05T05:00:00Z')).execute();
+    expect(rows).toHaveLength(5);
+  });
+
+  it('when Zoho times out after creating the event, the retry finds it by booking id instead of creating another', async () => {
+    const zoho = zohoOf(app);
+    zoho.emulator.faults.timeoutAfterCommit(1, { match: `/calendars/${CALENDAR}/events`, method: 'POST', hangMs: 1500 });
+    const request = { clientId: CLIENT, callId: aCallId(), start: '2026-02-05T09:00:00-05:00', name: 'Sam Ortiz', callerNumber: '+12125550188' };
+    await expect(bookAppointment(context(), { ...request, signal: AbortSignal.timeout(400) })).rejects.toThrow();
+    expect(eventsOn('2026-02-05')).toHaveLength(1);
+    const retry = await bookAppointment(context(), request);
+    expect(retry.ok).toBe(true);
+    const events = eventsOn('2026-02-05');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.description).toContain(`Switchboard-Booking: ${retry.booking_id}`);
+    expect(zoho.emulator.received(`/calendars/${CALENDAR}/events`, 'POST').filter((r) => String(r.query.eventdata).includes('Sam Ortiz'))).toHaveLength(1);
+  });
+
+  it('a hung calendar still gets an answer within the budget: spoken fallback, callback task and alert', async () => {
+    const zoho = zohoOf(app);
+    zoho.emulator.faults.latency(5000, { match: '/api/v1/', times: 2 });
+    const runtime = context().clients.get(CLIENT)!;
+    const client = { ...runtime, config: { ...runtime.config, booking: { ...runtime.config.booking, functionBudgetMs: 1500 } } };
+    const callId = aCallId();
+    const started = performance.now();
+    const result = await bookAppointmentFunction.handle({
+      context: context(),
+      client,
+      call: { callId, agentId: 'agent_stn_demo_0001', fromNumber: '+12125550166', toNumber: undefined },
+      args: { start: '2026-02-05T13:00:00-05:00', name: 'Robin Diaz' },
+      signal: new AbortController().signal,
+    });
+    expect(performance.now() - started).toBeLessThan(1500);
+    expect(result).toMatchObject({ ok: false, fallback: true });
+    expect(result.message).toContain("I couldn't reach the calendar just now");
+    const task = await context().db.selectFrom('callback_tasks').selectAll().where('call_id', '=', callId).executeTakeFirstOrThrow();
+    expect(task).toMatchObject({ phone: '+12125550166', name: 'Robin Diaz', status: 'open' });
+    const alert = await context().db.selectFrom('errors').selectAll().where('source', '=', 'booking.calendar').where('call_id', '=', callId).execute();
+    expect(alert).toHaveLength(1);
+    zoho.emulator.faults.clear();
+  });
+
+  it('find, reschedule and cancel: our records change at once and Zoho follows through the outbox', async () => {
+    const from = '+12125550155';
+    const callId = aCallId();
+    const booked = await callFunction(app, 'book_appointment', { start: '2026-02-05T10:30:00-05:00', name: 'Ari Cohen', appointment_type: 'tax consultation' }, callId, from);
+    expect(booked.body.ok).toBe(true);
+    const found = await callFunction(app, 'find_appointment', {}, callId, from);
+    expect(found.body.appointments).toEqual([expect.objectContaining({ booking_id: booked.body.booking_id, spoken: 'Thursday, February 5 at 10:30 AM' })]);
+    expect(found.body.message).toBe('I see a tax consultation on Thursday, February 5 at 10:30 AM.');
+
+    const moved = await callFunction(app, 'reschedule_appointment', { new_start: '2026-02-05T16:00:00-05:00' }, callId, from);
+    expect(moved.body).toMatchObject({ ok: true, start: '2026-02-05T16:00:00-05:00' });
+    expect(moved.body.message).toContain('moved from Thursday, February 5 at 10:30 AM to Thursday, February 5 at 4:00 PM');
+    await app.switchboard.worker.drain();
+    const event = zohoOf(app).events(CALENDAR).find((candidate) => candidate.description?.includes(booked.body.booking_id));
+    expect(event).toMatchObject({ start: '2026-02-05T21:00:00.000Z', end: '2026-02-05T21:30:00.000Z' });
+
+    const cancelled = await callFunction(app, 'cancel_appointment', {}, callId, from);
+    expect(cancelled.body).toMatchObject({ ok: true });
+    expect(cancelled.body.message).toContain('The appointment on Thursday, February 5 at 4:00 PM is cancelled.');
+    await app.switchboard.worker.drain();
+    expect(zohoOf(app).events(CALENDAR).some((candidate) => candidate.description?.includes(booked.body.booking_id))).toBe(false);
+    expect((await appointment(booked.body.booking_id)).status).toBe('cancelled');
+    const free = await callFunction(app, 'check_calendar_availability', { date: '2026-02-05', time: '4:00 PM', appointment_type: 'tax-consultation' });
+    expect(free.body.slots.map((slot: { start: string }) => slot.start)).toContain('2026-02-05T16:00:00-05:00');
+  });
+
+  it('the reconcile job flags events deleted or moved in Zoho to staff, once each', async () => {
+    const first = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-06T09:00:00-05:00', name: 'Kim Lo', callerNumber: '+12125550144' });
+    const second = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-06T14:00:00-05:00', name: 'Jo Ray', callerNumber: '+12125550145' });
+    const zoho = zohoOf(app);
+    zoho.deleteEventDirectly((await appointment(first.booking_id!)).calendar_event_id!);
+    zoho.moveEventDirectly((await appointment(second.booking_id!)).calendar_event_id!, '2026-02-06T16:00:00-05:00');
+    const report = await reconcileAppointments(context(), CLIENT);
+    expect(report.missing).toEqual([first.booking_id]);
+    expect(report.moved).toEqual([second.booking_id]);
+    expect((await appointment(first.booking_id!)).drift).toBe('event_missing');
+    const alerts = await context().db.selectFrom('errors').selectAll().where('source', '=', 'booking.reconcile').execute();
+    expect(alerts).toHaveLength(2);
+    expect(alerts.map((alert) => alert.message).join(' ')).toContain('was moved in Zoho to Friday, February 6 at 4:00 PM');
+    await reconcileAppointments(context(), CLIENT);
+    const after = await context().db.selectFrom('errors').select(['count']).where('source', '=', 'booking.reconcile').execute();
+    expect(after.map((row) => row.count)).toEqual([1, 1]);
+  });
+});

@@ -1,0 +1,3 @@
+import { defineDstSuite } from './dst-cases.js';
+
+defineDstSuite();
