@@ -1,0 +1,83 @@
+/**
+ * Connections per client: Zoho (state, expiry, connect/reconnect link), the CRM's last sync results and
+ * health, the alert sinks, and a button that sends a test alert through every sink.
+ */
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { AppContext } from '../../app-context.js';
+import { describeConnection } from '../../zoho/connection.js';
+import { writeAudit } from '../audit.js';
+import { clientFilter, currentUser, parseInput, requireClient } from '../http.js';
+import { outboxView } from '../views.js';
+
+const listQuery = z.object({ client: z.string().optional() });
+const clientParam = z.object({ client: z.string().min(1).max(100) });
+
+export function connectionRoutes(app: FastifyInstance, context: AppContext): void {
+  app.get('/v1/api/connections', async (request) => {
+    const user = currentUser(request);
+    const query = parseInput(listQuery, request.query);
+    const connections = [];
+    for (const clientId of clientFilter(user, query.client)) {
+      const runtime = context.clients.get(clientId);
+      if (!runtime) continue;
+      const [zoho, crmHealth, lastSyncs] = await Promise.all([
+        describeConnection(context, clientId),
+        context.db.selectFrom('crm_connection_health').selectAll().where('client_id', '=', clientId).executeTakeFirst(),
+        context.db
+          .selectFrom('outbox')
+          .selectAll()
+          .where('client_id', '=', clientId)
+          .where('kind', '=', 'crm_sync')
+          .where('status', 'in', ['done', 'failed', 'dead'])
+          .orderBy('updated_at', 'desc')
+          .limit(5)
+          .execute(),
+      ]);
+      const connectUrl = new URL('/v1/oauth/zoho/start', context.publicBaseUrl);
+      connectUrl.searchParams.set('client', clientId);
+      connections.push({
+        clientId,
+        name: runtime.config.name,
+        timezone: runtime.config.timezone,
+        zoho: {
+          status: zoho.status,
+          dataCenter: zoho.dataCenter ?? runtime.config.zoho.dataCenter,
+          ownerEmail: zoho.ownerEmail ?? null,
+          accessExpiresAt: zoho.accessExpiresAt?.toISOString() ?? null,
+          connectedAt: zoho.connectedAt?.toISOString() ?? null,
+          refreshedAt: zoho.refreshedAt?.toISOString() ?? null,
+          lastError: zoho.lastError ?? null,
+          emulated: runtime.secrets.emulatedVendors.includes('zoho'),
+          connectPath: `${connectUrl.pathname}${connectUrl.search}`,
+        },
+        crm: {
+          enabled: runtime.config.zoho.crm?.enabled ?? false,
+          health: crmHealth ? { status: crmHealth.status, detail: crmHealth.detail, checkedAt: crmHealth.checked_at.toISOString() } : null,
+          lastSyncs: lastSyncs.map(outboxView).map((row) => ({ id: row.id, status: row.status, lastError: row.lastError, at: row.updatedAt, callId: row.callId })),
+        },
+        alerts: {
+          slack: Boolean(runtime.secrets.slackWebhookUrl),
+          emails: runtime.config.alerts.emails,
+        },
+      });
+    }
+    return { connections };
+  });
+
+  app.post('/v1/api/connections/:client/alert-test', async (request) => {
+    const user = currentUser(request);
+    const clientId = requireClient(user, parseInput(clientParam, request.params).client);
+    const at = context.clock.now();
+    await context.alerts.raise({
+      clientId,
+      source: 'dashboard.alert_test',
+      // One fingerprint per press, so a second test is not folded into the first by de-duplication.
+      fingerprint: `dashboard.alert_test:${at.getTime()}`,
+      message: `Test alert sent by ${user.email} from the dashboard. If you can read this, alerts reach you.`,
+      severity: 'warning',
+    });
+    await writeAudit(context.db, context.clock, { actor: user.email, clientId, action: 'alerts.test', target: `client:${clientId}` });
+    return { ok: true, message: 'A test alert was sent to Slack, e-mail and the error log.' };
+  });
+}

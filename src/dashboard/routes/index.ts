@@ -1,0 +1,24 @@
+/** Every dashboard API route, one file per screen. */
+import type { FastifyInstance } from 'fastify';
+import type { AppContext } from '../../app-context.js';
+import { appointmentRoutes } from './appointments.js';
+import { callRoutes } from './calls.js';
+import { connectionRoutes } from './connections.js';
+import { customerRoutes } from './customers.js';
+import { errorRoutes } from './errors.js';
+import { messageRoutes } from './messages.js';
+import { outboxRoutes } from './outbox.js';
+import { sessionRoutes } from './session.js';
+import { simulateRoutes } from './simulate.js';
+
+export async function apiRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  sessionRoutes(app, context);
+  callRoutes(app, context);
+  messageRoutes(app, context);
+  outboxRoutes(app, context);
+  errorRoutes(app, context);
+  customerRoutes(app, context);
+  connectionRoutes(app, context);
+  appointmentRoutes(app, context);
+  simulateRoutes(app, context);
+}

@@ -1,0 +1,184 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against the whole app on a
+ * real database: sign in, watch a simulated call live, fix a dead message, client scope, sign out.
+ * Screenshots of every screen go to test-artifacts/screenshots/ (git-ignored).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sign } from 'retell-sdk';
+import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
+import { simulateCall } from '../../src/sandbox/call-simulator.js';
+import { startTestApp, type TestApp } from '../support/app.js';
+import { CLIENT_A, CLIENT_B, PASSWORD, aUser, seedClientData, type Seeded } from '../dashboard/support.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CALLER = '+12125550177';
+const SCREENSHOTS = resolve('test-artifacts', 'screenshots');
+
+function buildWebIfMissing(): void {
+  if (existsSync(resolve('web', 'dist', 'index.html'))) return;
+  const result = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('vite build web failed');
+}
+
+describe('dashboard in a browser', () => {
+  let app: TestApp;
+  let browser: BrowserContext;
+  let profile: string;
+  let page: Page;
+  let admin: string;
+  let staffB: string;
+  let seededB: Seeded;
+
+  beforeAll(async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
+    buildWebIfMissing();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    app = await startTestApp('pglite');
+    admin = await aUser(app, 'admin');
+    staffB = await aUser(app, 'staff', [CLIENT_B]);
+    seededB = await seedClientData(app, CLIENT_B, '+16025550123');
+    profile = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
+    browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 800 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    page = browser.pages()[0] ?? (await browser.newPage());
+    page.setDefaultTimeout(15_000);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.dispose();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  /** A Retell custom-function call, signed with the office's Retell key as Retell signs it. */
+  async function callFunction(callId: string, name: string, args: Record<string, unknown>): Promise<unknown> {
+    const raw = JSON.stringify({ name, args, call: { call_id: callId, call_type: 'phone_call', agent_id: 'agent_stn_demo_0001', direction: 'inbound', from_number: CALLER, to_number: '+12125550142', call_status: 'ended' } });
+    const response = await fetch(`${app.url}/v1/retell/${CLIENT_A}/functions/${name}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-retell-signature': await sign(raw, DEMO_SECRETS.RETELL_API_KEY) },
+      body: raw,
+    });
+    return response.json();
+  }
+
+  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const go = async (label: string) => {
+    await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: label, exact: true }).click();
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).first().textContent()).toContain(label === 'Live' ? 'Live calls' : label);
+  };
+
+  it('signs in with e-mail and password', async () => {
+    await page.goto(`${app.url}/`);
+    await page.getByLabel('E-mail').fill(admin);
+    await page.getByLabel('Password').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+    await shot('login');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Live calls' }).waitFor();
+    await page.locator('.dot.on').waitFor();
+  });
+
+  it('shows a simulated call live as it rings and ends, then its booking and messages arrive on the open call page without a reload', async () => {
+    const marker = await page.evaluate(() => ((window as unknown as { marker: number }).marker = Math.random()));
+    const played = simulateCall({ baseUrl: app.url!, client: CLIENT_A, from: CALLER, scenario: 'new-caller-books', delayMs: 400, startAt: app.clock.now() });
+    await page.locator('.live-call').first().waitFor();
+    await shot('live');
+    const result = await played;
+    const row = page.locator(`tr[data-call-id="${result.callId}"]`);
+    await row.waitFor();
+    expect(await page.locator('.live-call').count()).toBe(0);
+    await row.getByRole('link').click();
+    await page.getByRole('heading', { name: /Call with Jordan Rivera/ }).waitFor();
+    await page.getByText('No appointment was booked in this call.').waitFor();
+
+    // The agent books the first slot it was offered, exactly as Retell would call the function.
+    const offered = result.steps.find((step) => step.name === 'check_calendar_availability')?.body as { slots: Array<{ start: string }> };
+    const booked = await callFunction(result.callId, 'book_appointment', { start: offered.slots[0]!.start, appointment_type: 'individual-return', name: 'Jordan Rivera' });
+    expect(booked).toMatchObject({ ok: true });
+    await page.locator('li.appointment').filter({ hasText: 'individual return' }).waitFor();
+    await page.locator('.message').filter({ hasText: 'booked' }).first().waitFor();
+    await shot('call-page');
+    expect(await page.evaluate(() => (window as unknown as { marker: number }).marker)).toBe(marker);
+  });
+
+  it('forces a message to dead, edits its body, sends it again and sees it delivered', async () => {
+    // The emulated carrier rejects the next send as an invalid number (21211: permanent, dead at once).
+    app.context.sandbox!.twilio.faults.failNext(1, 400, { code: 21211, message: "Invalid 'To' Phone Number", status: 400 }, { match: '/Messages', method: 'POST' });
+    await app.worker.drain();
+    await go('Messages');
+    await page.getByLabel('Status').selectOption('dead');
+    const dead = page.locator('.message.msg-dead').filter({ hasText: CALLER }).first();
+    await dead.waitFor();
+    await shot('messages-dead');
+    await dead.getByRole('button', { name: 'Edit and retry' }).click();
+    await dead.getByRole('textbox').fill('Smart Tax Nation: Hi Jordan, you are booked. Reply here with any questions.');
+    await dead.getByRole('button', { name: 'Send again' }).click();
+    await page.getByLabel('Status').selectOption('');
+    const edited = page.locator('.message').filter({ hasText: 'Reply here with any questions' });
+    await edited.waitFor();
+    // The office's sender is paced at one text a second; let that second pass before the worker runs.
+    app.clock.advance(5_000);
+    await app.worker.drain();
+    await edited.locator('.status-delivered').waitFor();
+    await shot('messages');
+  });
+
+  it('renders every other screen with words an office manager understands', async () => {
+    for (const [label, name] of [
+      ['Calls', 'calls'],
+      ['Dead letters', 'dead-letters'],
+      ['Appointments', 'appointments'],
+      ['Customers', 'customers'],
+      ['Errors', 'errors'],
+      ['Connections', 'connections'],
+    ] as const) {
+      await go(label);
+      await expect.poll(() => page.locator('[aria-busy="true"]').count()).toBe(0);
+      expect(await page.locator('.notice.error').count(), label).toBe(0);
+      await shot(name);
+    }
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await go('Live');
+    await shot('live-tablet');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('signs out, and a staff member of one office sees none of another office in the page or the API', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    expect((await page.request.get(`${app.url}/v1/api/me`)).status()).toBe(401);
+
+    await page.getByLabel('E-mail').fill(staffB);
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Live calls' }).waitFor();
+    await go('Calls');
+    await page.locator('tbody tr').first().waitFor();
+    const text = await page.locator('main').textContent();
+    expect(text).toContain(`Asked about a tax return (${CLIENT_B})`);
+    expect(text).not.toContain('Jordan Rivera');
+    expect(await page.getByLabel('Office').count()).toBe(0);
+    await shot('staff-calls');
+
+    const calls = await page.request.get(`${app.url}/v1/api/calls?client=${CLIENT_A}`);
+    expect(calls.status()).toBe(404);
+    const all = await (await page.request.get(`${app.url}/v1/api/calls`)).json();
+    expect(all.calls.every((call: { clientId: string }) => call.clientId === CLIENT_B)).toBe(true);
+    await page.goto(`${app.url}/customers/${seededB.customerId + 1000}`);
+    await page.getByRole('alert').filter({ hasText: 'not found' }).waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+});
