@@ -1,0 +1,79 @@
+/**
+ * Outbox handlers that deliver an alert to Slack and to the office's alert e-mail addresses. Both are safe to
+ * repeat (a duplicate alert is a nuisance, not harm). The text is built at send time from the (already masked)
+ * errors row, so it carries the count of repeats seen so far.
+ */
+import type { AppContext } from '../app-context.js';
+import { PermanentError, VendorError } from '../core/errors.js';
+import type { OutboxRow } from '../db/schema.js';
+import { Reschedule, type OutboxHandler } from '../outbox/handlers.js';
+import { createMailer, type Mailer } from '../providers/smtp/mailer.js';
+import { postSlackMessage } from '../providers/slack/webhook.js';
+
+async function loadAlert(context: AppContext, row: OutboxRow) {
+  const errorId = Number(row.payload.errorId);
+  const error = await context.db.selectFrom('errors').selectAll().where('id', '=', errorId).executeTakeFirst();
+  if (!error) throw new PermanentError(`Alert ${errorId} no longer exists.`, 'alert_missing');
+  const client = context.clients.get(row.client_id);
+  if (!client) throw new PermanentError(`Client ${row.client_id} is no longer configured.`, 'client_missing');
+  return { error, client };
+}
+
+function alertText(officeName: string, error: { source: string; message: string; count: number; call_id: string | null; severity: string }) {
+  const repeats = error.count > 1 ? ` (seen ${error.count} times)` : '';
+  const call = error.call_id ? ` Call: ${error.call_id}.` : '';
+  return `[${officeName}] ${error.severity.toUpperCase()} in ${error.source}${repeats}: ${error.message}${call}`;
+}
+
+export function slackAlertHandler(context: AppContext): OutboxHandler {
+  return {
+    safeToRepeat: true,
+    async run(row) {
+      const { error, client } = await loadAlert(context, row);
+      const url = client.secrets.slackWebhookUrl;
+      if (!url) throw new PermanentError('Slack alerts are not configured for this office.', 'not_configured');
+      try {
+        return await postSlackMessage(url, { text: alertText(client.config.name, error) });
+      } catch (failure) {
+        const retryAfter = failure instanceof VendorError ? (failure.response as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
+        if (failure instanceof VendorError && failure.status === 429 && retryAfter !== undefined) {
+          throw new Reschedule(new Date(context.clock.now().getTime() + retryAfter * 1000), `Slack asked to wait ${retryAfter} s`);
+        }
+        throw failure;
+      }
+    },
+  };
+}
+
+export function emailAlertHandler(context: AppContext): OutboxHandler {
+  const mailers = new Map<string, Mailer>();
+  context.onClose.push(() => {
+    for (const mailer of mailers.values()) mailer.close();
+    mailers.clear();
+  });
+  return {
+    safeToRepeat: true,
+    async run(row) {
+      const { error, client } = await loadAlert(context, row);
+      const smtpUrl = client.secrets.smtpUrl;
+      if (!smtpUrl) throw new PermanentError('E-mail is not configured for this office.', 'not_configured');
+      let mailer = mailers.get(smtpUrl);
+      if (!mailer) {
+        mailer = createMailer(smtpUrl);
+        mailers.set(smtpUrl, mailer);
+      }
+      const text = [
+        alertText(client.config.name, error),
+        '',
+        `First seen: ${error.first_seen_at.toISOString()}`,
+        `Open the Switchboard dashboard's error log for details: ${context.publicBaseUrl}`,
+      ].join('\n');
+      return mailer.send({
+        from: client.config.senders.email.from,
+        to: client.config.alerts.emails.join(', '),
+        subject: `Switchboard alert for ${client.config.name}: ${error.source}`,
+        text,
+      });
+    },
+  };
+}

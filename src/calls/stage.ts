@@ -1,0 +1,24 @@
+/** How far along a call an event is. Later stages carry fuller data, so their values win whatever the arrival order. */
+import type { CallStatus } from '../db/tables/calls.js';
+
+export const CALL_EVENT_STAGE: Record<string, number> = {
+  call_inbound: 0,
+  call_started: 1,
+  transcript_updated: 2,
+  transfer_started: 2,
+  transfer_bridged: 2,
+  transfer_cancelled: 2,
+  transfer_ended: 2,
+  call_ended: 3,
+  call_analyzed: 4,
+};
+
+export const ENDED_STAGE = 3;
+export const ANALYZED_STAGE = 4;
+
+export function statusForStage(stage: number): CallStatus {
+  if (stage >= ANALYZED_STAGE) return 'analyzed';
+  if (stage >= ENDED_STAGE) return 'ended';
+  if (stage >= 1) return 'in_progress';
+  return 'ringing';
+}

@@ -1,0 +1,28 @@
+/** The office's hours for a given local day (closures and special hours applied), in words an agent can say. */
+import { DateTime } from 'luxon';
+import { WEEKDAYS, minutesOfDay, type ClientConfig, type TimeRange } from '../config/client-schema.js';
+
+export function rangesOn(config: ClientConfig, day: DateTime): TimeRange[] {
+  const date = day.toISODate() ?? '';
+  if (config.closures.some((closure) => closure.from <= date && date <= closure.to)) return [];
+  const special = config.specialHours[date];
+  if (special) return special;
+  return config.businessHours[WEEKDAYS[day.weekday - 1]!];
+}
+
+function spokenTime(time: string): string {
+  const minutes = minutesOfDay(time);
+  return DateTime.fromObject({ hour: Math.floor(minutes / 60) % 24, minute: minutes % 60 }).toFormat(minutes % 60 === 0 ? 'h a' : 'h:mm a');
+}
+
+export function officeHoursToday(config: ClientConfig, now: Date): { openNow: boolean; hoursToday: string } {
+  const local = DateTime.fromJSDate(now, { zone: config.timezone });
+  const ranges = rangesOn(config, local);
+  const minuteNow = local.hour * 60 + local.minute;
+  const openNow = ranges.some((range) => minutesOfDay(range.open) <= minuteNow && minuteNow < minutesOfDay(range.close));
+  const hoursToday =
+    ranges.length === 0
+      ? 'closed today'
+      : ranges.map((range) => `${spokenTime(range.open)} to ${spokenTime(range.close)}`).join(' and ');
+  return { openNow, hoursToday };
+}

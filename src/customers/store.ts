@@ -1,0 +1,109 @@
+/**
+ * The caller memory: one customer per (client, E.164 phone). Other modules find or create the caller here
+ * and update the fields a call taught us (name, e-mail, notes, last summary and intent).
+ */
+import type { Kysely, Updateable } from 'kysely';
+import type { Clock } from '../core/clock.js';
+import type { DB } from '../db/schema.js';
+import type { CustomerRow, CustomersTable } from '../db/tables/calls.js';
+
+export type CustomerFields = Partial<
+  Pick<
+    Updateable<CustomersTable>,
+    'name' | 'email' | 'preferred_language' | 'notes' | 'last_summary' | 'last_intent' | 'last_outcome' | 'last_call_id'
+  >
+>;
+
+export async function findCustomerByPhone(
+  db: Kysely<DB>,
+  clientId: string,
+  phoneE164: string,
+): Promise<CustomerRow | undefined> {
+  return db
+    .selectFrom('customers')
+    .selectAll()
+    .where('client_id', '=', clientId)
+    .where('phone', '=', phoneE164)
+    .executeTakeFirst();
+}
+
+export async function findCustomerById(db: Kysely<DB>, id: number): Promise<CustomerRow | undefined> {
+  return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/**
+ * The caller for this number, created on first contact. Safe under concurrency: the unique (client, phone)
+ * constraint decides, and a loser of the race reads the winner's row. `fields` fill only what is still empty
+ * on an existing customer (a stored name is not overwritten by a guess).
+ */
+export async function findOrCreateCustomer(
+  db: Kysely<DB>,
+  clock: Clock,
+  clientId: string,
+  phoneE164: string,
+  fields: CustomerFields = {},
+): Promise<CustomerRow> {
+  const now = clock.now();
+  const inserted = await db
+    .insertInto('customers')
+    .values({ client_id: clientId, phone: phoneE164, ...fields, created_at: now, updated_at: now })
+    .onConflict((conflict) => conflict.columns(['client_id', 'phone']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  if (inserted) return inserted;
+  const existing = await findCustomerByPhone(db, clientId, phoneE164);
+  if (!existing) throw new Error(`Customer for ${clientId} vanished during findOrCreateCustomer`);
+  const missing: CustomerFields = {};
+  for (const [key, value] of Object.entries(fields) as [keyof CustomerFields, string | null | undefined][]) {
+    if (value !== undefined && value !== null && (existing[key] === null || existing[key] === undefined)) {
+      missing[key] = value;
+    }
+  }
+  if (Object.keys(missing).length === 0) return existing;
+  return updateCustomer(db, clock, existing.id, missing);
+}
+
+export async function updateCustomer(
+  db: Kysely<DB>,
+  clock: Clock,
+  id: number,
+  fields: CustomerFields,
+): Promise<CustomerRow> {
+  return db
+    .updateTable('customers')
+    .set({ ...fields, updated_at: clock.now() })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/**
+ * Counts a call against the customer once (the caller links a call to a customer only when the call row
+ * had none), keeping first/last call times ordered whatever order calls are processed in.
+ */
+export async function recordCallForCustomer(
+  db: Kysely<DB>,
+  clock: Clock,
+  customerId: number,
+  callId: string,
+  callAt: Date,
+): Promise<void> {
+  const customer = await db
+    .selectFrom('customers')
+    .select(['first_call_at', 'last_call_at'])
+    .where('id', '=', customerId)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  const isLatest = !customer.last_call_at || customer.last_call_at.getTime() <= callAt.getTime();
+  await db
+    .updateTable('customers')
+    .set((eb) => ({
+      call_count: eb('call_count', '+', 1),
+      first_call_at:
+        !customer.first_call_at || customer.first_call_at.getTime() > callAt.getTime() ? callAt : customer.first_call_at,
+      ...(isLatest ? { last_call_at: callAt, last_call_id: callId } : {}),
+      updated_at: clock.now(),
+    }))
+    .where('id', '=', customerId)
+    .execute();
+}

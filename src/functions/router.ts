@@ -1,0 +1,193 @@
+/**
+ * Runs a Retell custom function by name. Side-effecting functions run once per (call, function, args): the
+ * first answer is stored in `function_invocations` and replayed to a repeat (Retell retries tools on timeout,
+ * and the agent may ask twice). Nothing a function throws reaches Retell as an error: the agent gets a
+ * sentence to say and staff get an alert.
+ */
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../app-context.js';
+import type { ClientRuntime } from '../config/registry.js';
+import { json } from '../db/json.js';
+import { errorMessage } from '../core/errors.js';
+import { maskText } from '../log/mask.js';
+import { argsProblemMessage } from './args-message.js';
+import { findRetellFunction } from './registry.js';
+import type { FunctionCall, FunctionResult, RetellFunction } from './types.js';
+
+/** How often a repeat polls for the first attempt's answer while that attempt is still running. */
+const REPLAY_POLL_MS = 25;
+
+export type FunctionOutcome =
+  | { kind: 'unknown_function'; name: string }
+  | { kind: 'answered'; result: FunctionResult; replayed: boolean };
+
+/** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same call. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+const FALLBACK_MESSAGE =
+  "I couldn't finish that just now. Please tell the caller a staff member will follow up, or offer to take a message for a callback.";
+
+interface RunResult {
+  result: FunctionResult;
+  /** Set when the budget ran out first: the handler's own answer, still on its way. */
+  late?: Promise<FunctionResult>;
+}
+
+async function runOnce(
+  fn: RetellFunction,
+  context: AppContext,
+  client: ClientRuntime,
+  call: FunctionCall,
+  args: unknown,
+): Promise<RunResult> {
+  const budgetMs = client.config.booking.functionBudgetMs;
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const work = fn.handle({ context, client, call, args, signal: controller.signal });
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), budgetMs);
+  });
+  try {
+    const first = await Promise.race([work, timeout]);
+    if (first !== 'timeout') return { result: first };
+    controller.abort(new Error(`${fn.name} ran past its ${budgetMs} ms budget`));
+    return { result: { ok: false, message: FALLBACK_MESSAGE, timed_out: true }, late: work };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function reportFailure(context: AppContext, client: ClientRuntime, fn: RetellFunction, call: FunctionCall, error: unknown) {
+  context.logger.error({ err: error, function: fn.name, callId: call.callId }, 'Retell function failed');
+  await context.alerts.raise({
+    clientId: client.config.slug,
+    source: 'retell.function',
+    fingerprint: `retell.function:${fn.name}:${error instanceof Error ? error.name : 'error'}`,
+    message: `The ${fn.name} function failed during a call: ${maskText(errorMessage(error))}. The agent told the caller staff will follow up.`,
+    callId: call.callId,
+  });
+}
+
+export async function routeFunction(
+  context: AppContext,
+  client: ClientRuntime,
+  name: string,
+  rawArgs: unknown,
+  call: FunctionCall,
+): Promise<FunctionOutcome> {
+  const fn = findRetellFunction(name);
+  if (!fn) return { kind: 'unknown_function', name };
+  const started = performance.now();
+  const observe = (outcome: string) =>
+    context.metrics.functionDuration.observe({ function: fn.name, outcome }, (performance.now() - started) / 1000);
+
+  const parsed = fn.args.safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    observe('invalid_args');
+    return { kind: 'answered', replayed: false, result: { ok: false, message: argsProblemMessage(fn.args, parsed.error) } };
+  }
+  const args = parsed.data;
+
+  if (fn.safeToRepeat) {
+    try {
+      const { result, late } = await runOnce(fn, context, client, call, args);
+      late?.catch((error: unknown) => reportFailure(context, client, fn, call, error));
+      observe(result.ok ? 'ok' : 'not_ok');
+      return { kind: 'answered', replayed: false, result };
+    } catch (error) {
+      await reportFailure(context, client, fn, call, error);
+      observe('error');
+      return { kind: 'answered', replayed: false, result: { ok: false, message: FALLBACK_MESSAGE } };
+    }
+  }
+
+  const argsText = canonicalJson(args);
+  const argsHash = createHash('sha256').update(argsText).digest('hex');
+  const clientId = client.config.slug;
+  const claimed = await context.db
+    .insertInto('function_invocations')
+    .values({
+      client_id: clientId,
+      call_id: call.callId,
+      name: fn.name,
+      args_hash: argsHash,
+      args: json(JSON.parse(argsText)),
+      status: 'running',
+      result: null,
+      created_at: context.clock.now(),
+      finished_at: null,
+    })
+    .onConflict((conflict) => conflict.columns(['call_id', 'name', 'args_hash']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+
+  if (!claimed) {
+    const replay = await waitForFirstAnswer(context, call.callId, fn.name, argsHash, client.config.booking.functionBudgetMs);
+    observe('replayed');
+    return { kind: 'answered', replayed: true, result: replay };
+  }
+
+  let run: RunResult;
+  try {
+    run = await runOnce(fn, context, client, call, args);
+  } catch (error) {
+    // Nothing was stored as the answer, so a retry may try again; the claim is released.
+    await context.db.deleteFrom('function_invocations').where('id', '=', claimed.id).execute();
+    await reportFailure(context, client, fn, call, error);
+    observe('error');
+    return { kind: 'answered', replayed: false, result: { ok: false, message: FALLBACK_MESSAGE } };
+  }
+  const store = (answer: FunctionResult) =>
+    context.db
+      .updateTable('function_invocations')
+      .set({ status: 'done', result: json(answer), finished_at: context.clock.now() })
+      .where('id', '=', claimed.id)
+      .execute();
+  const { result, late } = run;
+  if (late) {
+    // The work may still finish: a repeat waits for (and then replays) its real answer instead of doing it twice.
+    late.then(store, async (error: unknown) => {
+      await context.db.deleteFrom('function_invocations').where('id', '=', claimed.id).execute();
+      await reportFailure(context, client, fn, call, error);
+    }).catch((error: unknown) => context.logger.warn({ err: error }, 'Could not store a late function answer'));
+    observe('timeout');
+    return { kind: 'answered', replayed: false, result };
+  }
+  await store(result);
+  observe(result.ok ? 'ok' : 'not_ok');
+  return { kind: 'answered', replayed: false, result };
+}
+
+async function waitForFirstAnswer(
+  context: AppContext,
+  callId: string,
+  name: string,
+  argsHash: string,
+  budgetMs: number,
+): Promise<FunctionResult> {
+  const deadline = performance.now() + budgetMs;
+  for (;;) {
+    const row = await context.db
+      .selectFrom('function_invocations')
+      .select(['status', 'result'])
+      .where('call_id', '=', callId)
+      .where('name', '=', name)
+      .where('args_hash', '=', argsHash)
+      .executeTakeFirst();
+    if (row?.status === 'done' && row.result) return row.result as FunctionResult;
+    if (!row) return { ok: false, message: FALLBACK_MESSAGE };
+    if (performance.now() > deadline) {
+      return { ok: false, message: 'That request is still being processed. Please wait a moment, then ask again.', pending: true };
+    }
+    await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * Plays a realistic Retell call against a running Switchboard: call_inbound, call_started, transcript updates,
+ * function calls, call_ended and call_analyzed, each signed with retell-sdk exactly as Retell signs. Options
+ * duplicate, reorder and delay the webhook events to show the intake is idempotent and order-independent.
+ * The CLI (`switchboard simulate-call`) and the dashboard both call `simulateCall`.
+ */
+import { randomBytes } from 'node:crypto';
+import { sign } from 'retell-sdk';
+import { DEMO_SECRETS } from '../config/demo-secrets.js';
+
+export const SCENARIOS = ['new-caller-books', 'returning-caller-question', 'caller-opts-out', 'caller-hangs-up-early'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface SimulateCallOptions {
+  /** Base URL of the running server, e.g. http://127.0.0.1:3000 */
+  baseUrl: string;
+  client: string;
+  from: string;
+  scenario: Scenario;
+  /** The office's Retell API key (default: the demo key). */
+  apiKey?: string;
+  agentId?: string;
+  toNumber?: string;
+  /** Send every webhook event twice. */
+  duplicate?: boolean;
+  /** Send call_analyzed before call_ended (and call_ended before call_started). */
+  reorder?: boolean;
+  /** Wait this long between steps (ms). */
+  delayMs?: number;
+  /** Start time of the simulated call (default now). */
+  startAt?: Date;
+  fetchImpl?: typeof fetch;
+}
+
+export interface SimulationStep {
+  kind: 'inbound' | 'event' | 'function';
+  name: string;
+  status: number;
+  body: unknown;
+}
+
+export interface SimulationResult {
+  callId: string;
+  steps: SimulationStep[];
+  /** Steps that did not answer 2xx (e.g. a 404 for booking functions that are not installed). */
+  problems: string[];
+}
+
+interface Turn {
+  role: 'agent' | 'user';
+  content: string;
+}
+
+interface ScenarioScript {
+  turns: Turn[];
+  functions: Array<{ name: string; args: Record<string, unknown> }>;
+  durationMs: number;
+  disconnection: string;
+  analysis: Record<string, unknown>;
+}
+
+function nextWeekday(from: Date): string {
+  const date = new Date(from.getTime() + 2 * 86_400_000);
+  while (date.getUTCDay() === 0 || date.getUTCDay() === 6) date.setUTCDate(date.getUTCDate() + 1);
+  return date.toISOString().slice(0, 10);
+}
+
+function script(scenario: Scenario, startAt: Date): ScenarioScript {
+  switch (scenario) {
+    case 'new-caller-books': {
+      const date = nextWeekday(startAt);
+      return {
+        turns: [
+          { role: 'agent', content: 'Thanks for calling Smart Tax Nation, this is the virtual receptionist. How can I help?' },
+          { role: 'user', content: "Hi, I'd like to book an appointment to get my taxes done." },
+          { role: 'agent', content: 'Happy to help. May I have your name?' },
+          { role: 'user', content: "It's Jordan Rivera." },
+          { role: 'agent', content: 'Thanks Jordan. Let me check what we have open.' },
+          { role: 'user', content: 'Something in the afternoon would be great.' },
+          { role: 'agent', content: "You're booked. We'll text you a confirmation." },
+        ],
+        functions: [
+          { name: 'save_caller_details', args: { name: 'Jordan Rivera' } },
+          { name: 'check_calendar_availability', args: { date, appointment_type: 'individual-return' } },
+          { name: 'book_appointment', args: { date, time: '14:00', appointment_type: 'individual-return', name: 'Jordan Rivera' } },
+        ],
+        durationMs: 184_000,
+        disconnection: 'agent_hangup',
+        analysis: {
+          call_summary: 'New caller Jordan Rivera booked an individual tax return appointment.',
+          user_sentiment: 'Positive',
+          call_successful: true,
+          in_voicemail: false,
+          custom_analysis_data: { intent: 'book_appointment', caller_name: 'Jordan Rivera' },
+        },
+      };
+    }
+    case 'returning-caller-question':
+      return {
+        turns: [
+          { role: 'agent', content: 'Welcome back to Smart Tax Nation! How can I help today?' },
+          { role: 'user', content: 'What should I bring for my appointment?' },
+          { role: 'agent', content: "Please bring your W-2s, 1099s, last year's return and a photo ID." },
+          { role: 'user', content: 'Great, thanks.' },
+        ],
+        functions: [],
+        durationMs: 75_000,
+        disconnection: 'user_hangup',
+        analysis: {
+          call_summary: 'Returning caller asked what documents to bring.',
+          user_sentiment: 'Positive',
+          call_successful: true,
+          in_voicemail: false,
+          custom_analysis_data: { intent: 'question' },
+        },
+      };
+    case 'caller-opts-out':
+      return {
+        turns: [
+          { role: 'agent', content: 'Thanks for calling Smart Tax Nation. How can I help?' },
+          { role: 'user', content: 'Please stop texting me.' },
+          { role: 'agent', content: "Done, you won't get more texts from us." },
+        ],
+        functions: [{ name: 'opt_out', args: { channel: 'sms' } }],
+        durationMs: 41_000,
+        disconnection: 'user_hangup',
+        analysis: {
+          call_summary: 'Caller asked to stop receiving text messages.',
+          user_sentiment: 'Neutral',
+          call_successful: true,
+          in_voicemail: false,
+          custom_analysis_data: { intent: 'opt_out' },
+        },
+      };
+    case 'caller-hangs-up-early':
+      return {
+        turns: [{ role: 'agent', content: 'Thanks for calling Smart Tax Nation, how can I' }],
+        functions: [],
+        durationMs: 6_000,
+        disconnection: 'user_hangup',
+        analysis: { call_summary: 'The caller hung up before saying anything.', user_sentiment: 'Unknown', call_successful: false, in_voicemail: false },
+      };
+  }
+}
+
+export async function simulateCall(options: SimulateCallOptions): Promise<SimulationResult> {
+  const doFetch = options.fetchImpl ?? fetch;
+  const apiKey = options.apiKey ?? DEMO_SECRETS.RETELL_API_KEY;
+  const agentId = options.agentId ?? 'agent_stn_demo_0001';
+  const toNumber = options.toNumber ?? '+12125550142';
+  const base = options.baseUrl.replace(/\/$/, '');
+  const callId = `call_sim_${randomBytes(8).toString('hex')}`;
+  const startAt = options.startAt ?? new Date();
+  const plan = script(options.scenario, startAt);
+  const steps: SimulationStep[] = [];
+  const problems: string[] = [];
+  const pause = () => (options.delayMs ? new Promise((resolve) => setTimeout(resolve, options.delayMs)) : Promise.resolve());
+
+  const send = async (kind: SimulationStep['kind'], name: string, path: string, payload: unknown) => {
+    const raw = JSON.stringify(payload);
+    const signature = await sign(raw, apiKey);
+    const response = await doFetch(`${base}/v1/retell/${options.client}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-retell-signature': signature },
+      body: raw,
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // keep text
+    }
+    steps.push({ kind, name, status: response.status, body });
+    if (response.status >= 300) problems.push(`${name} answered ${response.status}: ${typeof body === 'string' ? body : JSON.stringify(body)}`);
+    await pause();
+  };
+
+  const baseCall = {
+    call_type: 'phone_call',
+    call_id: callId,
+    agent_id: agentId,
+    agent_version: 1,
+    direction: 'inbound',
+    from_number: options.from,
+    to_number: toNumber,
+    start_timestamp: startAt.getTime(),
+  };
+  const transcriptUntil = (count: number) => plan.turns.slice(0, count);
+  const transcriptText = (turns: Turn[]) => turns.map((t) => `${t.role === 'agent' ? 'Agent' : 'User'}: ${t.content}`).join('\n');
+  const transcriptObject = (turns: Turn[]) =>
+    turns.map((t, i) => ({
+      role: t.role,
+      content: t.content,
+      words: t.content.split(' ').map((word, w) => ({ word, start: i * 5 + w * 0.3, end: i * 5 + w * 0.3 + 0.25 })),
+    }));
+
+  await send('inbound', 'call_inbound', '/inbound', {
+    event: 'call_inbound',
+    call_inbound: { agent_id: agentId, agent_version: 1, from_number: options.from, to_number: toNumber, call_id: callId },
+  });
+
+  const started = { event: 'call_started', call: { ...baseCall, call_status: 'ongoing' } };
+  if (!options.reorder) await sendEvent(started);
+
+  const functionsAt = plan.functions.length > 0 ? Math.max(1, Math.floor(plan.turns.length / (plan.functions.length + 1))) : 0;
+  for (let turn = 1; turn <= plan.turns.length; turn++) {
+    const turns = transcriptUntil(turn);
+    await sendEvent({ event: 'transcript_updated', call: { ...baseCall, call_status: 'ongoing', transcript: transcriptText(turns), transcript_object: transcriptObject(turns) } }, false);
+    const index = functionsAt > 0 && turn % functionsAt === 0 ? turn / functionsAt - 1 : -1;
+    const fn = index >= 0 ? plan.functions[index] : undefined;
+    if (fn) {
+      await send('function', fn.name, `/functions/${fn.name}`, {
+        name: fn.name,
+        args: fn.args,
+        call: { ...baseCall, call_status: 'ongoing', transcript: transcriptText(turns) },
+      });
+    }
+  }
+
+  const endAt = startAt.getTime() + plan.durationMs;
+  const finished = {
+    ...baseCall,
+    call_status: 'ended',
+    end_timestamp: endAt,
+    duration_ms: plan.durationMs,
+    transcript: transcriptText(plan.turns),
+    transcript_object: transcriptObject(plan.turns),
+    disconnection_reason: plan.disconnection,
+    recording_url: `https://example.invalid/recordings/${callId}.wav`,
+  };
+  const ended = { event: 'call_ended', call: finished };
+  const analyzed = { event: 'call_analyzed', call: { ...finished, call_analysis: plan.analysis } };
+  if (options.reorder) {
+    await sendEvent(analyzed);
+    await sendEvent(ended);
+    await sendEvent(started);
+  } else {
+    await sendEvent(ended);
+    await sendEvent(analyzed);
+  }
+  return { callId, steps, problems };
+
+  async function sendEvent(payload: { event: string; call: Record<string, unknown> }, allowDuplicate = true) {
+    await send('event', payload.event, '/webhook', payload);
+    if (options.duplicate && allowDuplicate) await send('event', `${payload.event} (duplicate)`, '/webhook', payload);
+  }
+}

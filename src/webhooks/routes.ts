@@ -1,0 +1,122 @@
+/**
+ * Retell's three doors per office: call events, the inbound-call webhook (caller memory) and custom functions.
+ * Body limit fits a 60-minute call's transcript with word timings. Persist and answer; slow work is queued.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AppContext } from '../app-context.js';
+import { errorMessage } from '../core/errors.js';
+import { normalizePhone } from '../customers/phone.js';
+import { defaultMemory, lookupCallerMemory } from '../customers/memory.js';
+import { routeFunction } from '../functions/router.js';
+import { maskText } from '../log/mask.js';
+import { recordInboundCall } from '../calls/record.js';
+import { authenticateRetell, rejectForeignAgent } from './guard.js';
+import { ingestCallEvent, isCallEvent } from './intake.js';
+import { callEventSchema, describeSchemaProblem, eventNameSchema, functionRequestSchema, inboundSchema } from './schema.js';
+
+export const RETELL_BODY_LIMIT = 8 * 1024 * 1024;
+
+type ClientRequest = FastifyRequest<{ Params: { client: string; name?: string } }>;
+
+function badRequest(reply: FastifyReply, message: string) {
+  return reply.code(400).send({ error: 'invalid_request', message });
+}
+
+function requireObjectBody(request: ClientRequest, reply: FastifyReply): boolean {
+  if (request.body === null || typeof request.body !== 'object' || Array.isArray(request.body)) {
+    void badRequest(reply, 'The body must be a JSON object sent with Content-Type: application/json.');
+    return false;
+  }
+  return true;
+}
+
+export async function retellRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
+  const options = { bodyLimit: RETELL_BODY_LIMIT };
+
+  app.post('/v1/retell/:client/webhook', options, async (request: ClientRequest, reply) => {
+    const started = performance.now();
+    const client = await authenticateRetell(context, request, reply);
+    if (!client) return reply;
+    if (!requireObjectBody(request, reply)) return reply;
+    const named = eventNameSchema.safeParse(request.body);
+    if (!named.success) return badRequest(reply, describeSchemaProblem(named.error));
+    const event = named.data.event;
+    if (!isCallEvent(event)) {
+      // A new Retell event type must not cause retries: accept it and say so in the log.
+      context.logger.info({ event, client: client.config.slug }, 'Ignored an unknown Retell event type');
+      context.metrics.webhookDuration.observe({ provider: 'retell', event: 'unknown' }, (performance.now() - started) / 1000);
+      return reply.code(200).send({ ok: true, ignored: true });
+    }
+    const parsed = callEventSchema.safeParse(request.body);
+    if (!parsed.success) return badRequest(reply, describeSchemaProblem(parsed.error));
+    if (await rejectForeignAgent(client, parsed.data.call.agent_id, reply)) return reply;
+    const result = await ingestCallEvent(context, client, event, parsed.data.call, request.rawBody ?? '');
+    context.metrics.webhookDuration.observe({ provider: 'retell', event }, (performance.now() - started) / 1000);
+    return reply.code(200).send({ ok: true, status: result.status });
+  });
+
+  app.post('/v1/retell/:client/inbound', options, async (request: ClientRequest, reply) => {
+    const started = performance.now();
+    const client = await authenticateRetell(context, request, reply);
+    if (!client) return reply;
+    if (!requireObjectBody(request, reply)) return reply;
+    const parsed = inboundSchema.safeParse(request.body);
+    if (!parsed.success) return badRequest(reply, describeSchemaProblem(parsed.error));
+    const inbound = parsed.data.call_inbound;
+    if (await rejectForeignAgent(client, inbound.agent_id, reply)) return reply;
+    const phone = normalizePhone(inbound.from_number);
+    let memory;
+    try {
+      memory = await lookupCallerMemory(context.db, context.clock, client, phone);
+      if (inbound.call_id) {
+        const recorded = await recordInboundCall(context.db, context, {
+          clientId: client.config.slug,
+          callId: inbound.call_id,
+          agentId: inbound.agent_id,
+          fromNumber: phone ?? inbound.from_number,
+          toNumber: normalizePhone(inbound.to_number) ?? inbound.to_number,
+        });
+        if (recorded) {
+          void context.bus.publish({ type: 'call.updated', clientId: client.config.slug, data: { callId: inbound.call_id, status: 'ringing' } });
+        }
+      }
+    } catch (error) {
+      // The call must ring through whatever happens here: answer with defaults and tell staff.
+      memory = defaultMemory(client, context.clock);
+      context.logger.error({ err: error }, 'Caller lookup failed; answered call_inbound with defaults');
+      void context.alerts.raise({
+        clientId: client.config.slug,
+        source: 'retell.inbound',
+        fingerprint: `retell.inbound:${error instanceof Error ? error.name : 'error'}`,
+        message: `Caller memory could not be loaded for an incoming call (${maskText(errorMessage(error))}); the agent greeted the caller without it.`,
+        callId: inbound.call_id ?? null,
+      });
+    }
+    context.metrics.webhookDuration.observe({ provider: 'retell', event: 'call_inbound' }, (performance.now() - started) / 1000);
+    return reply.code(200).send({ call_inbound: { dynamic_variables: memory.dynamicVariables, metadata: memory.metadata } });
+  });
+
+  const handleFunction = async (request: ClientRequest, reply: FastifyReply) => {
+    const client = await authenticateRetell(context, request, reply);
+    if (!client) return reply;
+    if (!requireObjectBody(request, reply)) return reply;
+    const parsed = functionRequestSchema.safeParse(request.body);
+    if (!parsed.success) return badRequest(reply, describeSchemaProblem(parsed.error));
+    const name = request.params.name ?? parsed.data.name;
+    if (!name) return badRequest(reply, 'Field "name" is required when the URL does not name the function.');
+    const call = parsed.data.call;
+    if (await rejectForeignAgent(client, call.agent_id, reply)) return reply;
+    const outcome = await routeFunction(context, client, name, parsed.data.args, {
+      callId: call.call_id,
+      agentId: call.agent_id,
+      fromNumber: normalizePhone(call.direction === 'outbound' ? call.to_number : call.from_number),
+      toNumber: normalizePhone(call.direction === 'outbound' ? call.from_number : call.to_number),
+    });
+    if (outcome.kind === 'unknown_function') {
+      return reply.code(404).send({ error: 'unknown_function', message: `No function named "${outcome.name}" exists here.` });
+    }
+    return reply.code(200).send(outcome.result);
+  };
+  app.post('/v1/retell/:client/functions/:name', options, handleFunction);
+  app.post('/v1/retell/:client/functions', options, handleFunction);
+}
