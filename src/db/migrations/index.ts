@@ -4,7 +4,17 @@
  */
 import type { Migration } from 'kysely/migration';
 import * as m0001 from './0001_foundation.js';
+import * as m0002 from './0002_calls_customers.js';
+import * as m0003 from './0003_booking.js';
+import * as m0004 from './0004_messaging.js';
+import * as m0005 from './0005_crm.js';
+import * as m0006 from './0006_dashboard.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_calls_customers': m0002,
+  '0003_booking': m0003,
+  '0004_messaging': m0004,
+  '0005_crm': m0005,
+  '0006_dashboard': m0006,
 };

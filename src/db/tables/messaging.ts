@@ -1,3 +1,62 @@
-/** Tables of messaging: delivery events, inbound texts (migration 0004). Filled by the messaging work. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface MessagingTables {}
+/** Tables of messaging: deliveries, status-callback events, inbound texts, marketing sends (migration 0004). */
+import type { Generated } from 'kysely';
+import type { Json, Timestamp } from '../schema.js';
+
+export interface MessageDeliveriesTable {
+  id: Generated<number>;
+  client_id: string;
+  outbox_id: number | null;
+  /** sms | email */
+  channel: string;
+  /** Twilio MessageSid or the e-mail Message-ID. */
+  provider_id: string;
+  to_address: string;
+  /** queued, sending, sent, delivered, undelivered, failed, … (never moves to a lower rank). */
+  status: string;
+  status_rank: number;
+  error_code: string | null;
+  error_message: string | null;
+  segments: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MessageEventsTable {
+  id: Generated<number>;
+  client_id: string;
+  message_sid: string;
+  status: string;
+  error_code: string | null;
+  received_at: Timestamp;
+  params: Json<Record<string, string>>;
+}
+
+export interface InboundMessagesTable {
+  id: Generated<number>;
+  client_id: string;
+  provider_id: string;
+  from_number: string;
+  to_number: string;
+  body: string;
+  /** stop | start | help | revocation | message */
+  intent: string;
+  customer_id: number | null;
+  received_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
+export interface MarketingSendsTable {
+  id: Generated<number>;
+  client_id: string;
+  channel: string;
+  address: string;
+  outbox_id: number | null;
+  sent_at: Timestamp;
+}
+
+export interface MessagingTables {
+  message_deliveries: MessageDeliveriesTable;
+  message_events: MessageEventsTable;
+  inbound_messages: InboundMessagesTable;
+  marketing_sends: MarketingSendsTable;
+}

@@ -1,0 +1,110 @@
+/**
+ * Renders one templated message into an outbox payload and enqueues it. A row with the same key that was
+ * cancelled earlier (an appointment moved away and back) is brought back instead of silently staying
+ * cancelled; any other existing row means the message is already planned or sent.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { AppContext } from '../app-context.js';
+import type { TemplateKind, TemplateValues } from '../config/templates.js';
+import { json } from '../db/json.js';
+import type { DB } from '../db/schema.js';
+import { enqueue, OUTBOX_CHANNEL, type RetryPolicy } from '../outbox/enqueue.js';
+import type { MessageChannel, MessagePayload, MessageSequence } from './payload.js';
+import type { RecipientLocation } from './recipient.js';
+import { renderEmail, renderSms } from './render.js';
+import { smsSegments } from './segments.js';
+import type { MessagePurpose } from './send-window.js';
+import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
+
+export interface EnqueueMessageInput {
+  clientId: string;
+  channel: MessageChannel;
+  to: string;
+  template: TemplateKind;
+  sequence: MessageSequence;
+  purpose: MessagePurpose;
+  values: TemplateValues;
+  runAt: Date;
+  dueAt: Date;
+  location: RecipientLocation;
+  appointmentStartAt?: Date;
+  dedupeKey: string;
+  appointmentId: number | null;
+  customerId: number | null;
+  callId: string | null;
+}
+
+export function retryPolicyFor(context: AppContext, clientId: string): RetryPolicy | undefined {
+  const config = context.clients.get(clientId)?.config;
+  return config ? { maxAttempts: config.retry.maxAttempts, intervalMs: config.retry.intervalSeconds * 1000 } : undefined;
+}
+
+/** SMS body fields: text plus its segment count and encoding (shown in the dashboard). */
+export function smsBodyFields(body: string): Pick<MessagePayload, 'body' | 'segments' | 'encoding'> {
+  const info = smsSegments(body);
+  return { body, segments: info.segments, encoding: info.encoding };
+}
+
+export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input: EnqueueMessageInput) {
+  const config = context.clients.get(input.clientId)!.config;
+  const payload: MessagePayload = {
+    to: input.to,
+    purpose: input.purpose,
+    template: input.template,
+    sequence: input.sequence,
+    zone: input.location.zone,
+    state: input.location.state ?? null,
+    dueAt: input.dueAt.toISOString(),
+    appointmentStartAt: input.appointmentStartAt?.toISOString() ?? null,
+  };
+  if (input.channel === 'sms') {
+    const rendered = renderSms(config, input.template, input.values);
+    if (rendered.ok) Object.assign(payload, smsBodyFields(rendered.body));
+    else payload.renderError = rendered.error;
+  } else {
+    let values = input.values;
+    if (input.purpose === 'marketing') {
+      const token = createUnsubscribeToken(context.secretBox, { clientId: input.clientId, channel: 'email', address: input.to });
+      payload.unsubscribeUrl = unsubscribeUrl(context.publicBaseUrl, token);
+      values = { ...values, unsubscribe_link: payload.unsubscribeUrl };
+    }
+    const rendered = renderEmail(config, input.template, values);
+    if (rendered.ok) {
+      payload.subject = rendered.subject;
+      payload.text = rendered.text;
+      if (rendered.html) payload.html = rendered.html;
+    } else {
+      payload.renderError = rendered.error;
+    }
+  }
+  const result = await enqueue(db, context.clock, {
+    clientId: input.clientId,
+    kind: input.channel,
+    payload,
+    dedupeKey: input.dedupeKey,
+    runAt: input.runAt,
+    retry: retryPolicyFor(context, input.clientId),
+    callId: input.callId,
+    appointmentId: input.appointmentId,
+    customerId: input.customerId,
+  });
+  if (!result.created && result.status === 'cancelled') await revive(db, context, result.id, payload, input.runAt);
+  return result;
+}
+
+async function revive(db: Kysely<DB>, context: AppContext, id: number, payload: MessagePayload, runAt: Date): Promise<void> {
+  const now = context.clock.now();
+  const revived = await db
+    .updateTable('outbox')
+    .set({ status: 'scheduled', attempts: 0, run_at: runAt, payload: json(payload), last_error: null, finished_at: null, updated_at: now })
+    .where('id', '=', id)
+    .where('status', '=', 'cancelled')
+    .returning(['id', 'attempts'])
+    .executeTakeFirst();
+  if (!revived) return;
+  await db
+    .insertInto('outbox_attempts')
+    .values({ outbox_id: id, attempt: 0, outcome: 'retried', started_at: now, finished_at: now, error: 'Planned again', response: null, payload: null, actor: null })
+    .execute();
+  await sql`select pg_notify(${OUTBOX_CHANNEL}, ${'sms'})`.execute(db);
+}

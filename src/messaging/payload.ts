@@ -1,0 +1,44 @@
+/**
+ * The payload of an `sms` or `email` outbox row: the rendered message plus what the send-time checks need.
+ * Messages shown in the dashboard are these rows; `purpose` is the consent category that consent.ts
+ * matches when a recipient opts out.
+ */
+import { z } from 'zod';
+import { TEMPLATE_KINDS } from '../config/templates.js';
+
+export const MESSAGE_SEQUENCES = ['confirmation', 'reminder', 'notice', 'nurture', 'manual'] as const;
+export type MessageSequence = (typeof MESSAGE_SEQUENCES)[number];
+
+export const messagePayloadSchema = z.object({
+  /** E.164 for sms, lower-cased address for email. */
+  to: z.string().min(1),
+  purpose: z.enum(['transactional', 'marketing']),
+  template: z.union([z.enum(TEMPLATE_KINDS), z.literal('manual')]),
+  sequence: z.enum(MESSAGE_SEQUENCES),
+  /** SMS text. */
+  body: z.string().nullable().optional(),
+  /** E-mail parts. */
+  subject: z.string().nullable().optional(),
+  text: z.string().nullable().optional(),
+  html: z.string().nullable().optional(),
+  /** Why rendering failed (a template needed a value we lacked); the row goes dead with this reason. */
+  renderError: z.string().nullable().optional(),
+  segments: z.number().int().nullable().optional(),
+  encoding: z.enum(['GSM-7', 'UCS-2']).nullable().optional(),
+  /** Recipient's zone/state (for e-mail, from the customer's phone) used by the send window. */
+  zone: z.string().nullable().optional(),
+  state: z.string().nullable().optional(),
+  /** The moment the message was meant for before quiet hours moved it (ISO). */
+  dueAt: z.string().nullable().optional(),
+  /** Reminders are pointless once the appointment has started (ISO). */
+  appointmentStartAt: z.string().nullable().optional(),
+  /** Staff sent a transactional message to an opted-out recipient on purpose (audited). */
+  consentOverride: z.object({ actor: z.string(), at: z.string() }).nullable().optional(),
+  /** E-mail unsubscribe URL (marketing): List-Unsubscribe + one-click POST. */
+  unsubscribeUrl: z.string().nullable().optional(),
+});
+
+export type MessagePayload = z.infer<typeof messagePayloadSchema>;
+
+export type MessageChannel = 'sms' | 'email';
+export const MESSAGE_KINDS: MessageChannel[] = ['sms', 'email'];

@@ -1,0 +1,73 @@
+/**
+ * The `email` outbox handler: the same send-time checks as texts (consent, and for marketing the window),
+ * then SMTP. Marketing mail carries List-Unsubscribe with an https link and RFC 8058 one-click POST.
+ */
+import type { AppContext } from '../app-context.js';
+import { PermanentError, VendorError } from '../core/errors.js';
+import { maskEmail } from '../log/mask.js';
+import type { OutboxRow } from '../db/schema.js';
+import type { HandlerContext, OutboxHandler } from '../outbox/handlers.js';
+import { classifySmtpError } from '../providers/smtp/mailer.js';
+import { recordDelivery } from './deliveries.js';
+import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
+import type { MessagingVendors } from './vendors.js';
+
+export function emailHandler(context: AppContext, vendors: MessagingVendors): OutboxHandler {
+  return {
+    safeToRepeat: false,
+    async run(row: OutboxRow, handler: HandlerContext) {
+      const { client, payload } = parseMessagePayload(context, row);
+      if (!payload.subject || !payload.text) throw new PermanentError(payload.renderError ?? 'The e-mail has no subject or text; edit it and send again.', 'render');
+      const now = handler.clock.now();
+      await checkBeforeSend(context, row, client.config, 'email', payload, now);
+
+      const sender = client.config.senders.email;
+      const marketing = payload.purpose === 'marketing' && payload.unsubscribeUrl;
+      let result;
+      try {
+        result = await vendors.emailFor(row.client_id).send({
+          from: sender.from,
+          replyTo: sender.replyTo,
+          to: payload.to,
+          subject: payload.subject,
+          text: payload.text,
+          html: payload.html ?? undefined,
+          ...(marketing
+            ? {
+                list: { unsubscribe: [{ url: payload.unsubscribeUrl!, comment: 'Unsubscribe' }] },
+                headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+              }
+            : {}),
+        });
+      } catch (error) {
+        const vendorError = error instanceof VendorError || error instanceof PermanentError ? error : classifySmtpError(error);
+        if (vendorError.code === 'auth') {
+          await context.alerts.raise({
+            clientId: row.client_id,
+            source: 'messaging.email',
+            fingerprint: 'messaging.email:smtp:auth',
+            severity: 'error',
+            message: `E-mails are failing because the mail server refused our login: ${vendorError.message}`,
+            details: { outboxId: row.id, to: maskEmail(payload.to) },
+          });
+        }
+        throw vendorError;
+      }
+
+      try {
+        await recordDelivery(context.db, {
+          clientId: row.client_id,
+          outboxId: row.id,
+          channel: 'email',
+          providerId: result.messageId,
+          to: payload.to,
+          status: 'sent',
+          at: handler.clock.now(),
+        });
+      } catch (error) {
+        handler.logger.error({ err: error, outboxId: row.id }, 'E-mail sent but its delivery record could not be saved');
+      }
+      return { providerId: result.messageId, response: result.response };
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { clientConfigSchema } from '../config/client-schema.js';
+import { readFileSync } from 'node:fs';
+import { locateRecipient } from './recipient.js';
+import { nextAllowedMoment, sendRulesFor } from './send-window.js';
+
+const config = clientConfigSchema.parse(JSON.parse(readFileSync('config/clients/smart-tax-nation.json', 'utf8')));
+
+describe('send window', () => {
+  it('finds the recipient zone from the area code, else the office zone', () => {
+    expect(locateRecipient('+18505550123', config.timezone)).toEqual({ state: 'FL', zone: 'America/Chicago', basis: 'area_code' });
+    expect(locateRecipient('+13055550123', config.timezone)).toEqual({ state: 'FL', zone: 'America/New_York', basis: 'area_code' });
+    expect(locateRecipient('+447700900123', config.timezone)).toEqual({ state: undefined, zone: 'America/New_York', basis: 'client_zone' });
+  });
+
+  it('narrows marketing to the Florida override (08:00-20:00) and carries its cap, but not transactional', () => {
+    const florida = locateRecipient('+13055550123', config.timezone);
+    expect(sendRulesFor(config, 'marketing', florida)).toMatchObject({ window: { start: '08:00', end: '20:00' }, maxMarketingPer24h: 3 });
+    const transactional = sendRulesFor(config, 'transactional', florida);
+    expect(transactional.window).toEqual({ start: '08:00', end: '21:00', zone: 'America/New_York' });
+    expect(transactional.maxMarketingPer24h).toBeUndefined();
+    expect(transactional.officeHours).toBeUndefined();
+  });
+
+  it('a transactional text due at 21:30 moves to 08:00 the next morning in the recipient zone', () => {
+    const rules = sendRulesFor(config, 'transactional', locateRecipient('+14155550123', config.timezone));
+    expect(nextAllowedMoment(new Date('2026-03-03T05:30:00Z'), rules).toISOString()).toBe('2026-03-03T16:00:00.000Z');
+    expect(nextAllowedMoment(new Date('2026-03-03T17:00:00Z'), rules).toISOString()).toBe('2026-03-03T17:00:00.000Z');
+  });
+
+  it('marketing skips the lunch break, Sunday and closures of the office', () => {
+    const rules = sendRulesFor(config, 'marketing', locateRecipient('+12125550123', config.timezone));
+    // Tuesday 12:30 New York: closed for lunch until 13:00.
+    expect(nextAllowedMoment(new Date('2026-03-03T17:30:00Z'), rules).toISOString()).toBe('2026-03-03T18:00:00.000Z');
+    // Saturday 17:00: closed until Monday 09:00.
+    expect(nextAllowedMoment(new Date('2026-03-07T22:00:00Z'), rules).toISOString()).toBe('2026-03-09T13:00:00.000Z');
+    // Christmas Day is closed.
+    expect(nextAllowedMoment(new Date('2026-12-25T15:00:00Z'), rules).toISOString()).toBe('2026-12-26T15:00:00.000Z');
+  });
+
+  it('handles the day clocks go forward: 08:00 local is still 08:00', () => {
+    const rules = sendRulesFor(config, 'transactional', locateRecipient('+12125550123', config.timezone));
+    expect(nextAllowedMoment(new Date('2026-03-08T06:00:00Z'), rules).toISOString()).toBe('2026-03-08T12:00:00.000Z');
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Twilio delivery-status callbacks. De-duplicated on (MessageSid, MessageStatus) in the same statement that
+ * moves the delivery's status (only ever forward). When a confirmation (or a moved-appointment notice) could not be delivered, staff get a
+ * callback task and an alert: the caller may not know their appointment is booked.
+ */
+import type { AppContext } from '../app-context.js';
+import { maskPhone } from '../log/mask.js';
+import { recordStatusEvent, statusRank } from './deliveries.js';
+
+export interface StatusCallback {
+  clientId: string;
+  outboxId: number | null;
+  messageSid: string;
+  status: string;
+  to: string;
+  errorCode: string | null;
+  errorMessage: string | null;
+  params: Record<string, string>;
+}
+
+const NOT_DELIVERED = new Set(['undelivered', 'failed']);
+const MUST_ARRIVE = new Set(['confirmation', 'rescheduled']);
+
+export async function receiveStatusCallback(context: AppContext, callback: StatusCallback): Promise<{ duplicate: boolean; status?: string }> {
+  const now = context.clock.now();
+  const delivery = await recordStatusEvent(context.db, {
+    clientId: callback.clientId,
+    outboxId: callback.outboxId,
+    channel: 'sms',
+    providerId: callback.messageSid,
+    to: callback.to,
+    status: callback.status,
+    errorCode: callback.errorCode,
+    errorMessage: callback.errorMessage,
+    at: now,
+    params: callback.params,
+  });
+  if (!delivery) return { duplicate: true };
+  const reached = delivery.status === callback.status;
+  if (reached && NOT_DELIVERED.has(callback.status) && delivery.outboxId !== null) {
+    await createStaffTask(context, callback, delivery.outboxId, now);
+  }
+  // Live updates only when the message reached an end state; intermediate hops are not worth a dashboard redraw.
+  if (reached && statusRank(callback.status) >= statusRank('delivered')) {
+    await context.bus.publish({ type: 'message.status', clientId: callback.clientId, data: { outboxId: delivery.outboxId, status: delivery.status } });
+  }
+  return { duplicate: false, status: delivery.status };
+}
+
+async function createStaffTask(context: AppContext, callback: StatusCallback, outboxId: number, now: Date): Promise<void> {
+  const row = await context.db
+    .selectFrom('outbox')
+    .select(['id', 'payload', 'customer_id', 'call_id'])
+    .where('id', '=', outboxId)
+    .where('client_id', '=', callback.clientId)
+    .executeTakeFirst();
+  const template = String((row?.payload as { template?: unknown } | undefined)?.template ?? '');
+  if (!row || !MUST_ARRIVE.has(template)) return;
+  const customer = row.customer_id
+    ? await context.db.selectFrom('customers').select(['name']).where('id', '=', row.customer_id).executeTakeFirst()
+    : undefined;
+  const reason =
+    `The ${template} text did not reach the caller (Twilio ${callback.status}` +
+    `${callback.errorCode ? `, error ${callback.errorCode}${callback.errorMessage ? `: ${callback.errorMessage}` : ''}` : ''}). ` +
+    'Call them to confirm the appointment time.';
+  const task = await context.db
+    .insertInto('callback_tasks')
+    .values({
+      client_id: callback.clientId,
+      call_id: row.call_id,
+      customer_id: row.customer_id,
+      phone: callback.to,
+      name: customer?.name ?? null,
+      reason,
+      preferred_time: null,
+      created_at: now,
+      updated_at: now,
+      completed_at: null,
+      completed_by: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await context.alerts.raise({
+    clientId: callback.clientId,
+    source: 'messaging.sms',
+    fingerprint: `messaging.sms:undelivered:${callback.messageSid}`,
+    severity: 'warning',
+    message: `A ${template} text to ${maskPhone(callback.to)} was not delivered (${callback.errorCode ?? callback.status}); a callback task was created for staff.`,
+    details: { taskId: task.id, errorCode: callback.errorCode },
+    callId: row.call_id,
+  });
+}

@@ -1,0 +1,30 @@
+/**
+ * Twilio webhook authentication with the twilio package's own validateRequest: HMAC-SHA1 over the public
+ * URL Twilio requested plus every posted parameter. The URL is rebuilt from our configured public base URL
+ * (behind a proxy the Host header is not what Twilio signed).
+ */
+import type { FastifyRequest } from 'fastify';
+import twilio from 'twilio';
+
+export function publicUrlOf(publicBaseUrl: string, request: FastifyRequest): string {
+  return `${publicBaseUrl}${request.url}`;
+}
+
+export function hasValidTwilioSignature(authToken: string, publicBaseUrl: string, request: FastifyRequest): boolean {
+  const signature = request.headers['x-twilio-signature'];
+  if (typeof signature !== 'string' || signature === '' || !authToken) return false;
+  const params = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+  try {
+    return twilio.validateRequest(authToken, signature, publicUrlOf(publicBaseUrl, request), params);
+  } catch {
+    return false;
+  }
+}
+
+/** TwiML answer: one reply text, or none. */
+export function twiml(message?: string): string {
+  const escaped = message?.replace(/[&<>]/g, (char) => `&#${char.charCodeAt(0)};`);
+  return escaped
+    ? `<?xml version="1.0" encoding="UTF-8"?><Response><Message>${escaped}</Message></Response>`
+    : '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+}

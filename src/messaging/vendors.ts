@@ -1,0 +1,53 @@
+/**
+ * Picks each client's SMS and e-mail provider: the real Twilio / SMTP server, or the sandbox emulators for
+ * vendors that run emulated (demo mode, SANDBOX=1). Clients are built once and reused (pooled SMTP).
+ */
+import type { AppContext } from '../app-context.js';
+import { PermanentError } from '../core/errors.js';
+import { createMailer } from '../providers/smtp/mailer.js';
+import { EmulatorHttpClient } from '../providers/twilio/http-client.js';
+import { createTwilioSms } from '../providers/twilio/sms.js';
+import type { EmailPort, SmsPort } from './ports.js';
+
+export interface MessagingVendors {
+  smsFor(clientId: string): SmsPort;
+  emailFor(clientId: string): EmailPort;
+  close(): Promise<void>;
+}
+
+export function createMessagingVendors(context: AppContext): MessagingVendors {
+  const sms = new Map<string, SmsPort>();
+  const mailers = new Map<string, EmailPort>();
+  return {
+    smsFor(clientId) {
+      const existing = sms.get(clientId);
+      if (existing) return existing;
+      const client = context.clients.get(clientId);
+      if (!client) throw new PermanentError(`No client "${clientId}" is configured.`, 'unknown_client');
+      const emulated = client.secrets.emulatedVendors.includes('twilio') && context.sandbox;
+      const port = createTwilioSms({
+        accountSid: client.secrets.twilioAccountSid,
+        authToken: client.secrets.twilioAuthToken,
+        httpClient: emulated ? new EmulatorHttpClient({ baseUrl: context.sandbox!.twilio.url }).asRequestClient() : undefined,
+      });
+      sms.set(clientId, port);
+      return port;
+    },
+    emailFor(clientId) {
+      const client = context.clients.get(clientId);
+      if (!client) throw new PermanentError(`No client "${clientId}" is configured.`, 'unknown_client');
+      const url = client.secrets.smtpUrl ?? (client.secrets.emulatedVendors.includes('smtp') ? context.sandbox?.smtp.url : undefined);
+      if (!url) throw new PermanentError('No SMTP server is configured for this client (set its SMTP_URL).', 'smtp_not_configured');
+      const existing = mailers.get(url);
+      if (existing) return existing;
+      const mailer = createMailer(url);
+      mailers.set(url, mailer);
+      return mailer;
+    },
+    async close() {
+      for (const mailer of mailers.values()) await mailer.close();
+      mailers.clear();
+      sms.clear();
+    },
+  };
+}
