@@ -53,10 +53,17 @@ interface Turn {
 
 interface ScenarioScript {
   turns: Turn[];
-  functions: Array<{ name: string; args: Record<string, unknown> }>;
+  /** Args may depend on earlier function answers (by function name), as an agent's would. */
+  functions: Array<{ name: string; args: Record<string, unknown> | ((answers: Record<string, unknown>) => Record<string, unknown>) }>;
   durationMs: number;
   disconnection: string;
   analysis: Record<string, unknown>;
+}
+
+function firstOfferedStart(answer: unknown): string | undefined {
+  const slots = (answer as { slots?: Array<{ start?: unknown }> } | undefined)?.slots;
+  const start = Array.isArray(slots) ? slots[0]?.start : undefined;
+  return typeof start === 'string' ? start : undefined;
 }
 
 function nextWeekday(from: Date): string {
@@ -82,7 +89,11 @@ function script(scenario: Scenario, startAt: Date): ScenarioScript {
         functions: [
           { name: 'save_caller_details', args: { name: 'Jordan Rivera' } },
           { name: 'check_calendar_availability', args: { date, appointment_type: 'individual-return' } },
-          { name: 'book_appointment', args: { date, time: '14:00', appointment_type: 'individual-return', name: 'Jordan Rivera' } },
+          {
+            name: 'book_appointment',
+            // As the agent does: book the first slot the availability check offered.
+            args: (answers) => ({ start: firstOfferedStart(answers.check_calendar_availability), appointment_type: 'individual-return', name: 'Jordan Rivera' }),
+          },
         ],
         durationMs: 184_000,
         disconnection: 'agent_hangup',
@@ -174,7 +185,9 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     steps.push({ kind, name, status: response.status, body });
     if (response.status >= 300) problems.push(`${name} answered ${response.status}: ${typeof body === 'string' ? body : JSON.stringify(body)}`);
     await pause();
+    return body;
   };
+  const answers: Record<string, unknown> = {};
 
   const baseCall = {
     call_type: 'phone_call',
@@ -210,9 +223,10 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     const index = functionsAt > 0 && turn % functionsAt === 0 ? turn / functionsAt - 1 : -1;
     const fn = index >= 0 ? plan.functions[index] : undefined;
     if (fn) {
-      await send('function', fn.name, `/functions/${fn.name}`, {
+      const args = typeof fn.args === 'function' ? fn.args(answers) : fn.args;
+      answers[fn.name] = await send('function', fn.name, `/functions/${fn.name}`, {
         name: fn.name,
-        args: fn.args,
+        args,
         call: { ...baseCall, call_status: 'ongoing', transcript: transcriptText(turns) },
       });
     }
