@@ -69,20 +69,29 @@ export function useLiveStatus(): boolean {
   return connected;
 }
 
-/** Calls `refresh` (at most every 150 ms) when an event of one of `prefixes` arrives, or after a reconnect. */
+/**
+ * Calls `refresh` when an event of one of `prefixes` arrives, or after a reconnect: at once for the first
+ * event (live means now), then at most every 150 ms while a burst lasts, with one trailing call so the last
+ * event of a burst is always shown.
+ */
 export function useLiveRefresh(prefixes: string[], refresh: () => void): void {
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
   const key = prefixes.join(',');
   useEffect(() => {
     let pending: ReturnType<typeof setTimeout> | undefined;
+    let lastRun = 0;
+    const run = () => {
+      pending = undefined;
+      lastRun = Date.now();
+      refreshRef.current();
+    };
     const listener: Listener = (event) => {
       if (event.type !== 'reconnected' && !key.split(',').some((prefix) => event.type.startsWith(prefix))) return;
       if (pending) return;
-      pending = setTimeout(() => {
-        pending = undefined;
-        refreshRef.current();
-      }, 150);
+      const wait = 150 - (Date.now() - lastRun);
+      if (wait <= 0) run();
+      else pending = setTimeout(run, wait);
     };
     listeners.add(listener);
     return () => {
