@@ -9,7 +9,7 @@ import type { AppointmentType } from '../config/client-schema.js';
 import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
 import { ourBusy } from './busy.js';
 import { calendarPortOf } from './deps.js';
-import { isoInZone, readLocalTime, spokenDay, spokenTime } from './local-time.js';
+import { isoInZone, localDate, readLocalTime, spokenDay, spokenTime } from './local-time.js';
 import { freeSlots, pickSlots, slotRulesOf, type PartOfDay, type Slot } from './slots.js';
 
 export interface AvailabilityRequest {
@@ -178,6 +178,25 @@ function nearestOpenDays(fromDate: string, toDate: string, around: Slot[], zone:
     .slice(0, count)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([date, slot]) => ({ date, spoken: spokenDay(date, zone), first_slot: offered(slot, zone) }));
+}
+
+/**
+ * Slots to offer instead of one that cannot be had: the nearest open times on that day, else the first slot
+ * of the nearest open days. Used when a booking or a move loses its slot.
+ */
+export async function slotsNear(
+  context: AppContext,
+  request: { clientId: string; appointmentTypeId: string; startMs: number; signal?: AbortSignal },
+): Promise<OfferedSlot[]> {
+  const zone = context.clients.get(request.clientId)!.config.timezone;
+  const answer = await checkAvailability(context, {
+    clientId: request.clientId,
+    date: localDate(request.startMs, zone),
+    time: isoInZone(request.startMs, zone).slice(11, 16),
+    appointmentType: request.appointmentTypeId,
+    signal: request.signal,
+  });
+  return answer.slots.length > 0 ? answer.slots : (answer.nearest_open_days ?? []).map((day) => day.first_slot);
 }
 
 export type { AppointmentType };

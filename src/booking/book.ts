@@ -14,11 +14,11 @@ import { normalizePhone } from '../customers/phone.js';
 import { findOrCreateCustomer } from '../customers/store.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import { planAppointmentMessages } from '../messaging/plan.js';
-import { checkAvailability, type OfferedSlot } from './availability.js';
+import { slotsNear, type OfferedSlot } from './availability.js';
 import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
 import { bookingMarker, hasBookingMarker, type CalendarEvent } from './calendar-port.js';
 import { calendarPortOf } from './deps.js';
-import { isoInZone, localDate, readStart, spokenTime } from './local-time.js';
+import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
 import { isSlotFree, partOfDayOf, slotRulesOf } from './slots.js';
 
@@ -85,16 +85,8 @@ function eventDescription(context: AppContext, appointment: AppointmentRow, type
   return lines.join('\n');
 }
 
-async function alternatives(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number): Promise<OfferedSlot[]> {
-  const zone = context.clients.get(request.clientId)!.config.timezone;
-  const answer = await checkAvailability(context, {
-    clientId: request.clientId,
-    date: localDate(startMs, zone),
-    time: isoInZone(startMs, zone).slice(11, 16),
-    appointmentType: type.id,
-    signal: request.signal,
-  });
-  return answer.slots.length > 0 ? answer.slots : (answer.nearest_open_days ?? []).map((day) => day.first_slot);
+function alternatives(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number): Promise<OfferedSlot[]> {
+  return slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal });
 }
 
 async function slotTaken(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number, why: string): Promise<BookAnswer> {

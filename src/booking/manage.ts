@@ -10,12 +10,12 @@ import type { DB } from '../db/schema.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import { planAppointmentMessages } from '../messaging/plan.js';
 import { enqueue } from '../outbox/enqueue.js';
-import { checkAvailability, listSpoken, withArticle, type OfferedSlot } from './availability.js';
+import { listSpoken, slotsNear, withArticle, type OfferedSlot } from './availability.js';
 import { resolveAppointmentType } from './appointment-types.js';
 import { normalisePhone } from './book.js';
 import { ourBusy } from './busy.js';
 import { calendarPortOf } from './deps.js';
-import { isoInZone, localDate, readStart, spokenTime } from './local-time.js';
+import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { insertLocks, isUniqueViolation, releaseLocks } from './slot-locks.js';
 import { isSlotFree, slotRulesOf } from './slots.js';
 
@@ -166,14 +166,7 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
   const blockEndMs = endMs + type.bufferMinutes * 60_000;
   const now = context.clock.now();
   const offerOthers = async (why: string): Promise<ChangeAnswer> => {
-    const answer = await checkAvailability(context, {
-      clientId: request.clientId,
-      date: localDate(startMs, zone),
-      time: isoInZone(startMs, zone).slice(11, 16),
-      appointmentType: type.id,
-      signal: request.signal,
-    }).catch(() => undefined);
-    const offers = answer?.slots ?? [];
+    const offers = await slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal }).catch(() => []);
     return { ok: false, reason: 'slot_taken', alternatives: offers, message: offers.length > 0 ? `${why} I can offer ${listSpoken(offers.map((slot) => slot.spoken))}.` : `${why} Would another day work?` };
   };
   if (!isSlotFree(slotRulesOf(config), { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs)) {

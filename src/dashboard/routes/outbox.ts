@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
-import { retryOutboxRow } from '../../outbox/manage.js';
+import { outboxHistory, retryOutboxRow } from '../../outbox/manage.js';
 import { writeAudit } from '../audit.js';
 import { HttpProblem, clientFilter, currentUser, notFound, parseInput } from '../http.js';
 import { MESSAGE_KINDS, outboxView } from '../views.js';
@@ -34,7 +34,7 @@ export function outboxRoutes(app: FastifyInstance, context: AppContext): void {
     const { id } = parseInput(idParam, request.params);
     const row = await context.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !user.clientIds.includes(row.client_id)) throw notFound('That queue item');
-    const history = await context.db.selectFrom('outbox_attempts').selectAll().where('outbox_id', '=', id).orderBy('id').execute();
+    const history = await outboxHistory(context.db, id);
     return {
       item: outboxView(row),
       history: history.map((attempt) => ({
