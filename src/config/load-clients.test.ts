@@ -48,7 +48,7 @@ describe('loading client configs', () => {
     expect(stn.businessHours.saturday).toEqual([{ open: '10:00', close: '16:00' }]);
     expect(stn.businessHours.sunday).toEqual([]);
     expect(stn.specialHours['2027-04-15']).toEqual([{ open: '08:00', close: '21:00' }]);
-    expect(stn.closures.map((c) => c.from)).toEqual(['2026-12-25', '2027-01-01', '2027-01-18', '2027-02-15']);
+    expect(stn.closures.map((c) => c.from)).toEqual(['2026-11-26', '2026-12-25', '2027-01-01', '2027-01-18', '2027-02-15']);
     expect(stn.appointmentTypes.map((t) => [t.id, t.durationMinutes])).toEqual([
       ['individual-return', 60],
       ['business-return', 90],

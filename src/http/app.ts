@@ -4,7 +4,7 @@
  * message, never a 500.
  */
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { AppContext, FeatureModule } from '../app-context.js';
 import { healthRoutes } from './health.js';
@@ -24,7 +24,8 @@ export async function buildApp(context: AppContext, modules: FeatureModule[]): P
   const app = Fastify({
     loggerInstance: context.logger as FastifyBaseLogger,
     bodyLimit: DEFAULT_BODY_LIMIT,
-    disableRequestLogging: true,
+    // Per-request access lines would double the log volume; errors and slow work are logged where they happen.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: true,
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
