@@ -38,7 +38,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       clock: options.clock,
     });
     started.push(twilio);
-    const smtp = await startSmtpReceiver({ clock: options.clock });
+    const smtp = await startSmtpReceiver({ clock: options.clock, httpInbox: true });
     started.push(smtp);
     const slack = await startSlackEmulator({ clock: options.clock, acceptUnknownHooks: true });
     started.push(slack);
@@ -56,6 +56,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       endpoints: () => [
         { name: 'Twilio', url: twilio.url },
         { name: 'SMTP', url: smtp.url },
+        ...(smtp.inboxUrl ? [{ name: 'SMTP inbox', url: smtp.inboxUrl }] : []),
         { name: 'Slack', url: slack.url },
         { name: 'Zoho', url: zoho.url },
       ],

@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import { systemClock, type Clock } from '../core/clock.js';
+import { Emulator } from './emulator.js';
 
 export interface ReceivedEmail {
   receivedAt: Date;
@@ -57,6 +58,11 @@ export interface SmtpReceiverOptions {
   port?: number;
   /** How long close() lets open client connections finish before cutting them (default 500 ms). */
   closeTimeoutMs?: number;
+  /**
+   * Also serve a read-only HTTP inbox (`GET /__sandbox/smtp/messages`) so another process (an end-to-end test
+   * driving a `switchboard start` child) can see what arrived. Off by default.
+   */
+  httpInbox?: boolean;
 }
 
 interface ScriptedReply {
@@ -76,6 +82,7 @@ export class SmtpReceiver {
   private latencyMs = 0;
   private listeners = new Set<(message: ReceivedEmail) => void>();
   private boundPort = 0;
+  private inbox: Emulator | undefined;
 
   private constructor(options: SmtpReceiverOptions) {
     this.clock = options.clock ?? systemClock;
@@ -124,6 +131,17 @@ export class SmtpReceiver {
     receiver.boundPort = (receiver.server.server.address() as AddressInfo).port;
     // Connection-level errors (a client hanging up mid-session) must not crash the test process.
     receiver.server.on('error', () => undefined);
+    if (options.httpInbox) {
+      receiver.inbox = await Emulator.start({
+        name: 'smtp-inbox',
+        routes: (app) => {
+          app.get('/__sandbox/smtp/messages', async () => ({
+            messages: receiver.messages.map(({ raw: _raw, ...message }) => message),
+            refusals: receiver.refusals,
+          }));
+        },
+      });
+    }
     return receiver;
   }
 
@@ -138,6 +156,11 @@ export class SmtpReceiver {
   /** e.g. smtp://127.0.0.1:2525 */
   get url(): string {
     return `smtp://${this.host}:${this.port}`;
+  }
+
+  /** Base URL of the read-only HTTP inbox (only with `httpInbox: true`). */
+  get inboxUrl(): string | undefined {
+    return this.inbox?.url;
   }
 
   /** Options for nodemailer's createTransport (plain SMTP on loopback, no STARTTLS). */
@@ -202,8 +225,9 @@ export class SmtpReceiver {
     this.latencyMs = 0;
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.server.close(() => resolve()));
+  async close(): Promise<void> {
+    await this.inbox?.close();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private async wait(): Promise<void> {

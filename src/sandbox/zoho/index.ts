@@ -60,6 +60,10 @@ export async function startZohoEmulator(options: StartZohoEmulatorOptions): Prom
       registerAccountsRoutes(app, state);
       registerCalendarRoutes(app, state);
       registerCrmRoutes(app, state);
+      // Read-only, for another process (an end-to-end test) to see the calendar as Zoho holds it.
+      app.get('/__sandbox/zoho/events', async () => ({
+        events: [...state.events.values()].sort((a, b) => a.startMs - b.startMs).map(toEmulatedEvent),
+      }));
     },
   });
   state.baseUrl = emulator.url;
