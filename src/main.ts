@@ -14,6 +14,7 @@ import { resolveClientSecrets } from './config/secrets.js';
 import { syncClientsToDatabase } from './config/sync-clients.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { SecretBox, loadSecretKey } from './core/crypto.js';
+import { registerTestClockRoutes, testClockFromEnv } from './core/test-clock.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
@@ -53,7 +54,9 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
   const startedAt = performance.now();
   const env: Env = loadEnv(options.env ?? process.env);
   const logger = options.logger ?? createLogger({ level: env.logLevel });
-  const clock = options.clock ?? systemClock;
+  // SWITCHBOARD_TEST_CLOCK=1 (demo only, refused in live mode): a ManualClock moved over loopback HTTP.
+  const testClock = testClockFromEnv(options.env ?? process.env, env.mode);
+  const clock = options.clock ?? testClock ?? systemClock;
   const demo = env.mode === 'demo';
   const dataDir = resolve(env.dataDir);
   const inMemory = env.dataDir.startsWith('memory://');
@@ -135,6 +138,8 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       clock,
       logger,
       handlers,
+      // PGlite is one process per data directory (lock file): rows left running were a crashed process's.
+      exclusive: !options.database && database.kind === 'pglite',
       onHandlerDone: (kind, outcome, seconds) => context.metrics.handlerDuration.observe({ kind, outcome }, seconds),
       onChange: (changes) => {
         const clientIds = [...new Set(changes.map((change) => change.clientId))];
@@ -147,6 +152,11 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     if (options.worker ?? env.worker) {
       await worker.start();
       onClose.push(() => worker.stop());
+    }
+
+    if (testClock && !options.clock) {
+      registerTestClockRoutes(app, { clock: testClock, db: database.db, drain: () => worker.drain() });
+      (context.startupNotes ??= []).push('Test clock:  on (POST /__test/clock, /__test/outbox/settle; loopback only)');
     }
 
     let url: string | undefined;

@@ -41,6 +41,7 @@ const envSchema = z
       .optional(),
     SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SANDBOX: flag(false),
+    SANDBOX_TWILIO_URL: z.url({ protocol: /^https?$/, error: 'must be the http URL of a Twilio emulator, e.g. http://127.0.0.1:4010' }).optional(),
     WORKER: flag(true),
   })
   .superRefine((env, ctx) => {
@@ -84,6 +85,11 @@ export interface Env {
   sessionSecret: string | undefined;
   /** Live mode: vendors without credentials stay on their emulators. */
   sandbox: boolean;
+  /**
+   * Emulated Twilio only: send texts to this (shared, out-of-process) Twilio emulator instead of the one this
+   * process starts, so several instances — or a process killed and restarted — are counted by one emulator.
+   */
+  sandboxTwilioUrl: string | undefined;
   /** False (WORKER=0): this process serves HTTP but runs no outbox worker. */
   worker: boolean;
 }
@@ -115,6 +121,7 @@ export function loadEnv(env: EnvSource = process.env): Env {
     secretKeyBase64: parsed.SWITCHBOARD_SECRET_KEY,
     sessionSecret: parsed.SESSION_SECRET,
     sandbox: parsed.SANDBOX,
+    sandboxTwilioUrl: parsed.SANDBOX_TWILIO_URL?.replace(/\/+$/, ''),
     worker: parsed.WORKER,
   };
 }

@@ -83,7 +83,13 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // A terminated backend (server restart, pg_terminate_backend) surfaces here; the pool replaces it.
-  pool.on('error', (error) => options.logger?.warn({ err: error }, 'PostgreSQL connection lost; reconnecting'));
+  const lost = (error: Error & { code?: string }) =>
+    options.logger?.warn({ err: { message: error.message, code: error.code } }, 'PostgreSQL connection lost; reconnecting');
+  pool.on('error', lost);
+  // A backend terminated while its client is checked out (inside a transaction, between two queries) emits
+  // 'error' on that client, not the pool; without a listener Node ends the whole process. The request using it
+  // fails (5xx, so Retell retries) and the pool discards the client on release.
+  pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const listener = new PgListener(url, options.logger);

@@ -1,0 +1,322 @@
+/**
+ * Crash drills (issue 9, "Faults") on real `switchboard start` processes: `kill -9` in the middle of a burst of
+ * texts on the embedded database, and PostgreSQL backends terminated under load. Texts are counted by one
+ * Twilio emulator in this test process, which outlives the killed process. `npm test` runs each drill once;
+ * `npm run test:soak` (SOAK=1) repeats them.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { WebSocket } from '@fastify/websocket';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
+import { openDatabase } from '../../src/db/database.js';
+import { pendingMigrations } from '../../src/db/migrate.js';
+import { signRetellBody } from '../../src/providers/retell/signature.js';
+import type { TwilioEmulator } from '../../src/sandbox/twilio.js';
+import { createPostgresDatabase, serverUrl } from '../support/databases.js';
+import type { RunningServer } from '../support/process.js';
+import {
+  ADMIN_EMAIL,
+  CLIENT,
+  SOAK,
+  aDataDir,
+  aSecretKey,
+  composeText,
+  eventually,
+  firstAdminPassword,
+  goLiveConfigDir,
+  sentCount,
+  signIn,
+  startInstance,
+  startSharedTwilio,
+} from './instances-support.js';
+
+const WebSocketClient = createRequire(import.meta.url)('ws').WebSocket as new (url: string, options?: { headers?: Record<string, string> }) => WebSocket;
+
+/** A signed call_started; answers the HTTP status, or 0 when the connection failed (the process was gone). */
+async function callStarted(baseUrl: string, callId: string): Promise<number> {
+  const body = JSON.stringify({
+    event: 'call_started',
+    call: {
+      call_type: 'phone_call',
+      call_id: callId,
+      agent_id: 'agent_stn_demo_0001',
+      call_status: 'ongoing',
+      direction: 'inbound',
+      from_number: '+12125550123',
+      to_number: '+12125550199',
+      start_timestamp: Date.now(),
+    },
+  });
+  try {
+    const response = await fetch(`${baseUrl}/v1/retell/${CLIENT}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-retell-signature': await signRetellBody(body, DEMO_SECRETS.RETELL_API_KEY) },
+      body,
+    });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+const accepted = (status: number) => status >= 200 && status < 300;
+
+/** Drill figures for docs/reliability.md (test-artifacts/golive-<drill>.json). */
+function recordFigures(drill: string, figures: Record<string, unknown>): void {
+  mkdirSync('test-artifacts', { recursive: true });
+  writeFileSync(`test-artifacts/golive-${drill}.json`, JSON.stringify({ at: new Date().toISOString(), soak: SOAK, ...figures }, null, 2));
+}
+
+describe('kill -9 in the middle of a burst of texts (embedded database)', () => {
+  let twilio: TwilioEmulator;
+  const configDir = goLiveConfigDir();
+  const dataDir = aDataDir();
+  const secretKey = aSecretKey();
+  let server: RunningServer | undefined;
+  let password: string;
+  const rounds = SOAK ? 5 : 1;
+  const run = Date.now().toString(36);
+  const acceptedTexts = new Map<number, string>();
+  const lostInFlight: string[] = [];
+  const acceptedCalls: string[] = [];
+
+  beforeAll(async () => {
+    twilio = await startSharedTwilio();
+    server = await startInstance({ configDir, dataDir, secretKey, twilio });
+    password = firstAdminPassword(server);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await twilio?.close();
+  });
+
+  it(`sends every accepted text exactly once or marks it unknown, and keeps every accepted webhook, over ${rounds} crash(es)`, async () => {
+    for (let round = 0; round < rounds; round += 1) {
+      const victim = server!;
+      const session = await signIn(victim.url, ADMIN_EMAIL, password);
+      const bodies = Array.from({ length: 40 }, (_, index) => `Smart Tax Nation: crash drill ${run} round ${round} #${index}`);
+      let arrived = 0;
+      const fifthText = twilio.emulator.waitFor((request) => (request.body as { Body?: string } | undefined)?.Body?.includes(`${run} round ${round} #`) === true && ++arrived >= 5, 30_000);
+      const texts = Promise.all(
+        bodies.map(async (body, index) => {
+          const answer = await composeText(session, `+1212555${String(100 + index).padStart(4, '0')}`, body).catch(() => ({ status: 0, id: undefined }));
+          if (answer.status === 201 && answer.id) acceptedTexts.set(answer.id, body);
+          else lostInFlight.push(body);
+        }),
+      );
+      const webhooks = Promise.all(
+        Array.from({ length: 20 }, async (_, index) => {
+          const callId = `call_crash_${run}_${round}_${index}`;
+          if (accepted(await callStarted(victim.url, callId))) acceptedCalls.push(callId);
+        }),
+      );
+
+      await fifthText;
+      victim.child.kill('SIGKILL');
+      await Promise.all([texts, webhooks, new Promise((resolve) => victim.child.once('exit', resolve))]);
+
+      // Same data directory: the stale lock is taken over, rows the dead process left running become `unknown`.
+      server = await startInstance({ configDir, dataDir, secretKey, twilio });
+    }
+
+    const session = await signIn(server!.url, ADMIN_EMAIL, password);
+    const restartedAt = Date.now();
+    const settled = await eventually(async () => {
+      const { body } = await session.request('GET', `/v1/api/messages?client=${CLIENT}&channel=sms&limit=200`);
+      const rows = (body.messages as Array<{ id: number; outboxStatus: string }>).filter((row) => acceptedTexts.has(row.id));
+      return rows.length === acceptedTexts.size && rows.every((row) => row.outboxStatus === 'done' || row.outboxStatus === 'unknown') ? rows : undefined;
+    }, 'every accepted text to be sent or marked unknown');
+
+    expect(acceptedTexts.size).toBeGreaterThan(0);
+    for (const row of settled) {
+      const times = sentCount(twilio, acceptedTexts.get(row.id)!);
+      if (row.outboxStatus === 'done') expect(times, `text ${row.id}`).toBe(1);
+      else expect(times, `text ${row.id} (unknown)`).toBeLessThanOrEqual(1);
+    }
+    recordFigures('kill9', {
+      rounds,
+      acceptedTexts: acceptedTexts.size,
+      composesLostInFlight: lostInFlight.length,
+      done: settled.filter((row) => row.outboxStatus === 'done').length,
+      unknown: settled.filter((row) => row.outboxStatus === 'unknown').length,
+      unknownButSent: settled.filter((row) => row.outboxStatus === 'unknown' && sentCount(twilio, acceptedTexts.get(row.id)!) === 1).length,
+      acceptedWebhooks: acceptedCalls.length,
+      settleMsAfterLastRestart: Date.now() - restartedAt,
+    });
+    // A compose whose answer was lost to the kill may or may not have committed; either way at most one text.
+    for (const body of lostInFlight) expect(sentCount(twilio, body)).toBeLessThanOrEqual(1);
+
+    for (const callId of acceptedCalls) {
+      const { status } = await session.request('GET', `/v1/api/calls/${callId}`);
+      expect(status, callId).toBe(200);
+    }
+
+    // The data directory opens cleanly in a fresh process-less PGlite, fully migrated, with everything in it.
+    await server!.stop();
+    server = undefined;
+    const reopened = await openDatabase({ dataDir });
+    try {
+      expect(await pendingMigrations(reopened)).toEqual([]);
+      const calls = await reopened.db.selectFrom('calls').select('id').where('id', 'in', acceptedCalls.length ? acceptedCalls : ['none']).execute();
+      expect(calls).toHaveLength(acceptedCalls.length);
+      const stuck = await reopened.db.selectFrom('outbox').select('id').where('status', '=', 'running').execute();
+      expect(stuck).toEqual([]);
+    } finally {
+      await reopened.close();
+    }
+  }, SOAK ? 300_000 : 90_000);
+});
+
+describe('PostgreSQL backends terminated under load', () => {
+  let created: { url: string; drop(): Promise<void> };
+  let twilio: TwilioEmulator;
+  let server: RunningServer;
+  let password: string;
+  const outages = SOAK ? 5 : 1;
+  const run = Date.now().toString(36);
+
+  /** Terminates this test's own database backends (other suites share the server); `closed` also refuses new ones. */
+  async function terminateBackends(options: { closed?: boolean } = {}): Promise<number> {
+    const admin = new pg.Client({ connectionString: serverUrl });
+    await admin.connect();
+    try {
+      const name = new URL(created.url).pathname.slice(1);
+      if (options.closed !== undefined) await admin.query(`alter database ${name} with allow_connections ${options.closed ? 'false' : 'true'}`);
+      const result = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+      return result.rowCount ?? 0;
+    } finally {
+      await admin.end();
+    }
+  }
+
+  async function countKeptForRetry(): Promise<number> {
+    const database = await openDatabase({ url: created.url, poolSize: 1 });
+    try {
+      const rows = await database.db.selectFrom('outbox').select('id').where('kind', '=', 'retell_event').execute();
+      return rows.length;
+    } finally {
+      await database.close();
+    }
+  }
+
+  beforeAll(async () => {
+    created = await createPostgresDatabase();
+    twilio = await startSharedTwilio();
+    server = await startInstance({ configDir: goLiveConfigDir(), databaseUrl: created.url, secretKey: aSecretKey(), twilio });
+    password = firstAdminPassword(server);
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await twilio?.close();
+    await created?.drop();
+  });
+
+  it('answers 5xx (never 200) while the database is gone, reconnects by itself, and loses nothing it accepted', async () => {
+    const session = await signIn(server.url, ADMIN_EMAIL, password);
+    const statuses: number[] = [];
+    const acceptedCalls: string[] = [];
+    const refusedCalls: string[] = [];
+    const texts = new Map<number, string>();
+    let terminated = 0;
+
+    for (let outage = 0; outage < outages; outage += 1) {
+      const load = Promise.all(
+        Array.from({ length: 40 }, async (_, index) => {
+          const callId = `call_pgdrill_${run}_${outage}_${index}`;
+          const status = await callStarted(server.url, callId);
+          statuses.push(status);
+          (accepted(status) ? acceptedCalls : refusedCalls).push(callId);
+          if (index % 4 === 0) {
+            const body = `Smart Tax Nation: pg drill ${run} ${outage} #${index}`;
+            const answer = await composeText(session, `+1212555${String(100 + index).padStart(4, '0')}`, body).catch(() => ({ status: 0, id: undefined }));
+            if (answer.status === 201 && answer.id) texts.set(answer.id, body);
+          }
+        }),
+      );
+      terminated += await terminateBackends();
+      await load;
+    }
+
+    // A real outage: the database refuses connections for a while. Nothing can be stored, so nothing may be
+    // answered 200; Retell retries a 5xx.
+    terminated += await terminateBackends({ closed: true });
+    const duringOutage: string[] = [];
+    let outageStatuses: number[] = [];
+    try {
+      outageStatuses = await Promise.all(
+        Array.from({ length: 10 }, (_, index) => {
+          const callId = `call_pgdrill_${run}_down_${index}`;
+          duringOutage.push(callId);
+          return callStarted(server.url, callId);
+        }),
+      );
+    } finally {
+      await terminateBackends({ closed: false });
+    }
+    expect(outageStatuses.every((status) => status >= 500 && status < 600), String(outageStatuses)).toBe(true);
+    statuses.push(...outageStatuses);
+    refusedCalls.push(...duringOutage);
+
+    expect(terminated).toBeGreaterThan(0);
+    expect(server.child.exitCode, server.output()).toBeNull();
+    // Every answer is a success or a server error Retell retries: never a connection failure or a 4xx.
+    expect(statuses.filter((status) => !accepted(status) && !(status >= 500 && status < 600))).toEqual([]);
+
+    // Retell retries what was refused; by now Switchboard has reconnected on its own.
+    for (const callId of refusedCalls) {
+      await eventually(async () => (accepted(await callStarted(server.url, callId)) ? true : undefined), `the retried ${callId}`, 15_000);
+    }
+    const database = await openDatabase({ url: created.url, poolSize: 2 });
+    try {
+      // Accepted means kept: processed, or stored as failed with a retell_event retry queued in the outbox.
+      const kept = await database.db.selectFrom('webhook_events').select(['idempotency_key', 'status']).where('event_type', '=', 'call_started').execute();
+      for (const callId of acceptedCalls) expect(kept.some((row) => row.idempotency_key.endsWith(`:${callId}`)), callId).toBe(true);
+      const allCalls = [...acceptedCalls, ...refusedCalls];
+      await eventually(async () => {
+        const calls = await database.db.selectFrom('calls').select('id').where('id', 'in', allCalls).execute();
+        return calls.length === allCalls.length ? true : undefined;
+      }, 'every call, including events kept for retry, to be recorded', 30_000);
+
+      await eventually(async () => {
+        const open = await database.db.selectFrom('outbox').select(['id', 'status']).where('id', 'in', [...texts.keys(), -1]).where('status', 'not in', ['done', 'unknown']).execute();
+        return open.length === 0 ? true : undefined;
+      }, 'every accepted text to be sent or marked unknown', 30_000);
+      const rows = await database.db.selectFrom('outbox').select(['id', 'status']).where('id', 'in', [...texts.keys(), -1]).execute();
+      for (const row of rows) {
+        const times = sentCount(twilio, texts.get(row.id)!);
+        if (row.status === 'done') expect(times, `text ${row.id}`).toBe(1);
+        else expect(times, `text ${row.id} (unknown)`).toBeLessThanOrEqual(1);
+      }
+    } finally {
+      await database.close();
+    }
+
+    recordFigures('pg-terminate', {
+      outages,
+      backendsTerminated: terminated,
+      webhooks: statuses.length,
+      answered2xx: statuses.filter(accepted).length,
+      answered5xx: statuses.filter((status) => status >= 500).length,
+      answeredDuringClosedOutage: outageStatuses,
+      keptForRetry: (await countKeptForRetry()) ?? null,
+      texts: texts.size,
+    });
+    // The LISTEN connection came back too: a live event still reaches a dashboard socket.
+    const socket = new WebSocketClient(`${server.url.replace('http', 'ws')}/v1/api/live`, { headers: { origin: server.url, cookie: session.cookie } });
+    const events: Array<{ type: string; data?: { callId?: string } }> = [];
+    socket.on('message', (data: Buffer) => events.push(JSON.parse(data.toString())));
+    try {
+      await eventually(async () => events.find((event) => event.type === 'hello'), 'the hello on the live socket', 10_000);
+      const callId = `call_pgdrill_${run}_after`;
+      expect(await callStarted(server.url, callId)).toBe(200);
+      await eventually(async () => events.find((event) => event.type === 'call.updated' && event.data?.callId === callId), 'a live event after the outage', 10_000);
+    } finally {
+      socket.close();
+    }
+  }, SOAK ? 300_000 : 90_000);
+});
