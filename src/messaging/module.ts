@@ -4,31 +4,45 @@
  * other modules directly.
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
+import { createMessagingBatches, type MessagingBatches } from './batches.js';
 import { SenderPacer } from './pacer.js';
 import { messagingRoutes } from './routes.js';
 import { emailHandler } from './send-email.js';
 import { smsHandler } from './send-sms.js';
-import { createMessagingVendors, type MessagingVendors } from './vendors.js';
+import { createMessagingVendors, type EmulatorEndpoints, type MessagingVendors } from './vendors.js';
 
 export interface MessagingModuleOptions {
   /** Per-sender pacing (default on); the benchmark turns it off to measure raw dispatch. */
   rateLimit?: boolean;
   /** Replace the vendor wiring (tests). */
   vendors?: (context: AppContext) => MessagingVendors;
+  /** Emulated vendors listen here instead of in this process's sandbox (the benchmark's emulator process). */
+  emulators?: EmulatorEndpoints;
 }
 
 export function createMessagingModule(options: MessagingModuleOptions = {}): FeatureModule {
+  // One module value serves every app started in a process (tests start several): state lives per context.
+  const batchesOf = new WeakMap<AppContext, MessagingBatches>();
+  const batchesFor = (context: AppContext) => {
+    let batches = batchesOf.get(context);
+    if (!batches) {
+      batches = createMessagingBatches(context);
+      batchesOf.set(context, batches);
+    }
+    return batches;
+  };
   return {
     name: 'messaging',
     setUp(context) {
-      const vendors = options.vendors?.(context) ?? createMessagingVendors(context);
+      const vendors = options.vendors?.(context) ?? createMessagingVendors(context, options.emulators);
       context.onClose.push(() => vendors.close());
       const pacer = new SenderPacer(options.rateLimit ?? true);
-      context.handlers.set('sms', smsHandler(context, vendors, pacer));
-      context.handlers.set('email', emailHandler(context, vendors));
+      const batches = batchesFor(context);
+      context.handlers.set('sms', smsHandler(context, vendors, pacer, batches));
+      context.handlers.set('email', emailHandler(context, vendors, batches));
     },
     routes(app, context) {
-      messagingRoutes(app, context);
+      messagingRoutes(app, context, batchesFor(context));
     },
   };
 }

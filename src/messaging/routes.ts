@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { setConsent } from '../customers/consent.js';
 import { inboundReply, receiveInbound } from './inbound.js';
+import type { MessagingBatches } from './batches.js';
 import { receiveStatusCallback } from './status-callback.js';
 import { hasValidTwilioSignature, twiml } from './twilio-signature.js';
 import { readUnsubscribeToken } from './unsubscribe-token.js';
@@ -31,7 +32,7 @@ function flatten(body: unknown): Record<string, string> {
   return out;
 }
 
-export function messagingRoutes(app: FastifyInstance, context: AppContext): void {
+export function messagingRoutes(app: FastifyInstance, context: AppContext, batches: MessagingBatches): void {
   const authenticate = (clientSlug: string, request: Parameters<typeof hasValidTwilioSignature>[2], reply: FastifyReply) => {
     const client = context.clients.get(clientSlug);
     if (!client) {
@@ -68,7 +69,7 @@ export function messagingRoutes(app: FastifyInstance, context: AppContext): void
     const parsed = statusSchema.safeParse(params);
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', message: 'A status callback needs MessageSid and MessageStatus.' });
     const outboxParam = Number((request.query as Record<string, unknown>)?.outbox);
-    await receiveStatusCallback(context, {
+    await receiveStatusCallback(context, batches, {
       clientId: slug,
       outboxId: Number.isSafeInteger(outboxParam) && outboxParam > 0 ? outboxParam : null,
       messageSid: parsed.data.MessageSid,
@@ -89,9 +90,15 @@ export function messagingRoutes(app: FastifyInstance, context: AppContext): void
       .type('text/html; charset=utf-8')
       .send(`<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>${title}</h1>${body}</body></html>`);
 
+  // An empty or oversized token is just an invalid link (a 404 page), never a thrown schema error (a 500).
+  const tokenOf = (params: unknown) => {
+    const parsed = tokenParams.safeParse(params);
+    return parsed.success ? parsed.data['*'] : undefined;
+  };
+
   app.get('/v1/unsubscribe/*', async (request, reply) => {
-    const token = tokenParams.parse(request.params)['*'];
-    const subject = readUnsubscribeToken(context.secretBox, token);
+    const token = tokenOf(request.params);
+    const subject = token === undefined ? undefined : readUnsubscribeToken(context.secretBox, token);
     const client = subject && context.clients.get(subject.clientId);
     if (!subject || !client) return page(reply, 404, 'Link not valid', '<p>This unsubscribe link is not valid. Reply STOP to any text, or contact the office.</p>');
     // Mail scanners follow links; only the button (a POST) unsubscribes.
@@ -104,8 +111,8 @@ export function messagingRoutes(app: FastifyInstance, context: AppContext): void
   });
 
   app.post('/v1/unsubscribe/*', async (request, reply) => {
-    const token = tokenParams.parse(request.params)['*'];
-    const subject = readUnsubscribeToken(context.secretBox, token);
+    const token = tokenOf(request.params);
+    const subject = token === undefined ? undefined : readUnsubscribeToken(context.secretBox, token);
     const client = subject && context.clients.get(subject.clientId);
     if (!subject || !client) return page(reply, 404, 'Link not valid', '<p>This unsubscribe link is not valid.</p>');
     await context.db.transaction().execute((trx) =>

@@ -8,9 +8,9 @@ import type { AppContext } from '../app-context.js';
 import type { ClientConfig } from '../config/client-schema.js';
 import type { ClientRuntime } from '../config/registry.js';
 import { PermanentError } from '../core/errors.js';
-import { isOptedOut } from '../customers/consent.js';
 import type { OutboxRow } from '../db/schema.js';
 import { Reschedule } from '../outbox/handlers.js';
+import type { MessagingBatches } from './batches.js';
 import { messagePayloadSchema, type MessageChannel, type MessagePayload } from './payload.js';
 import { locateRecipient, type RecipientLocation } from './recipient.js';
 import { nextAllowedMoment, sendRulesFor, windowApplies } from './send-window.js';
@@ -32,6 +32,7 @@ export function recipientOf(config: ClientConfig, channel: MessageChannel, paylo
 
 export async function checkBeforeSend(
   context: AppContext,
+  batches: Pick<MessagingBatches, 'isOptedOut'>,
   row: OutboxRow,
   config: ClientConfig,
   channel: MessageChannel,
@@ -42,7 +43,7 @@ export async function checkBeforeSend(
     throw new PermanentError('Not sent: the appointment has already started, so the reminder would be too late.', 'too_late');
   }
   const overridden = payload.purpose === 'transactional' && payload.consentOverride;
-  if (!overridden && (await isOptedOut(context.db, row.client_id, channel, payload.to, payload.purpose))) {
+  if (!overridden && (await batches.isOptedOut({ clientId: row.client_id, channel, address: payload.to, purpose: payload.purpose }))) {
     const how = channel === 'sms' ? 'texts (STOP)' : 'e-mail';
     throw new PermanentError(`Not sent: the recipient opted out of ${payload.purpose} ${how}. Staff may send a transactional message with an explicit override.`, 'opted_out');
   }

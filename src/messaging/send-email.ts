@@ -8,18 +8,18 @@ import { maskEmail } from '../log/mask.js';
 import type { OutboxRow } from '../db/schema.js';
 import type { HandlerContext, OutboxHandler } from '../outbox/handlers.js';
 import { classifySmtpError } from '../providers/smtp/mailer.js';
-import { recordDelivery } from './deliveries.js';
+import type { MessagingBatches } from './batches.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
 import type { MessagingVendors } from './vendors.js';
 
-export function emailHandler(context: AppContext, vendors: MessagingVendors): OutboxHandler {
+export function emailHandler(context: AppContext, vendors: MessagingVendors, batches: MessagingBatches): OutboxHandler {
   return {
     safeToRepeat: false,
     async run(row: OutboxRow, handler: HandlerContext) {
       const { client, payload } = parseMessagePayload(context, row);
       if (!payload.subject || !payload.text) throw new PermanentError(payload.renderError ?? 'The e-mail has no subject or text; edit it and send again.', 'render');
       const now = handler.clock.now();
-      await checkBeforeSend(context, row, client.config, 'email', payload, now);
+      await checkBeforeSend(context, batches, row, client.config, 'email', payload, now);
 
       const sender = client.config.senders.email;
       const marketing = payload.purpose === 'marketing' && payload.unsubscribeUrl;
@@ -55,7 +55,7 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors): Ou
       }
 
       try {
-        await recordDelivery(context.db, {
+        await batches.recordDelivery({
           clientId: row.client_id,
           outboxId: row.id,
           channel: 'email',

@@ -11,7 +11,7 @@ import { setConsent } from '../customers/consent.js';
 import type { OutboxRow } from '../db/schema.js';
 import { Reschedule, type HandlerContext, type OutboxHandler } from '../outbox/handlers.js';
 import { classifyTwilioError } from '../providers/twilio/sms.js';
-import { recordDelivery } from './deliveries.js';
+import type { MessagingBatches } from './batches.js';
 import type { SenderPacer } from './pacer.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
 import type { MessagingVendors } from './vendors.js';
@@ -19,14 +19,14 @@ import type { MessagingVendors } from './vendors.js';
 /** Codes that mean our configuration is wrong, not the message: somebody must act. */
 const CONFIG_CODES = new Set(['20003', '21606', '21659', '21408']);
 
-export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer: SenderPacer): OutboxHandler {
+export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer: SenderPacer, batches: MessagingBatches): OutboxHandler {
   return {
     safeToRepeat: false,
     async run(row: OutboxRow, handler: HandlerContext) {
       const { client, payload } = parseMessagePayload(context, row);
       if (!payload.body) throw new PermanentError(payload.renderError ?? 'The text is empty; edit it and send again.', 'render');
       const now = handler.clock.now();
-      await checkBeforeSend(context, row, client.config, 'sms', payload, now);
+      await checkBeforeSend(context, batches, row, client.config, 'sms', payload, now);
 
       const sender = client.config.senders.sms;
       const turn = pacer.take(sender.from ?? sender.messagingServiceSid ?? 'default', sender.ratePerSecond, row.id, now.getTime());
@@ -50,7 +50,7 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
       // The text is out: nothing below may throw, or the outbox would retry and send it twice.
       const at = handler.clock.now();
       try {
-        await recordDelivery(context.db, {
+        await batches.recordDelivery({
           clientId: row.client_id,
           outboxId: row.id,
           channel: 'sms',

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { clientConfigSchema } from '../config/client-schema.js';
+import { WEEKDAYS, clientConfigSchema } from '../config/client-schema.js';
 import { readFileSync } from 'node:fs';
 import { locateRecipient } from './recipient.js';
 import { nextAllowedMoment, sendRulesFor } from './send-window.js';
@@ -41,5 +42,32 @@ describe('send window', () => {
   it('handles the day clocks go forward: 08:00 local is still 08:00', () => {
     const rules = sendRulesFor(config, 'transactional', locateRecipient('+12125550123', config.timezone));
     expect(nextAllowedMoment(new Date('2026-03-08T06:00:00Z'), rules).toISOString()).toBe('2026-03-08T12:00:00.000Z');
+  });
+
+  it('answers the same for any sequence of instants as the uncached rule does (DST days and zones included)', () => {
+    const allDay = [{ open: '00:00', close: '24:00' }];
+    const zones = ['America/New_York', 'America/Los_Angeles', 'America/Phoenix', 'Pacific/Honolulu'];
+    const from = new Date('2026-03-06T00:00:00Z').getTime();
+    const to = new Date('2026-11-03T00:00:00Z').getTime();
+    fc.assert(
+      // Instants within two days of each other, on whole minutes, so that calls land just inside and just
+      // outside a span an earlier call remembered.
+      fc.property(fc.integer({ min: from, max: to }), fc.array(fc.tuple(fc.constantFrom(...zones), fc.integer({ min: 0, max: 48 * 60 })), { minLength: 1, maxLength: 60 }), (base, calls) => {
+        for (const [zone, minutes] of calls) {
+          const atMs = Math.floor(base / 60_000) * 60_000 + minutes * 60_000;
+          const rules = sendRulesFor(config, 'transactional', { state: undefined, zone, basis: 'client_zone' });
+          // An office open around the clock restricts nothing, and takes the general path without the cache.
+          const reference = {
+            ...rules,
+            officeHours: { zone, businessHours: Object.fromEntries(WEEKDAYS.map((day) => [day, allDay])) as typeof config.businessHours, closures: [], specialHours: {} },
+          };
+          // Twice: the second call is answered from the span the first one remembered.
+          for (let repeat = 0; repeat < 2; repeat += 1) {
+            expect(nextAllowedMoment(new Date(atMs), rules).toISOString()).toBe(nextAllowedMoment(new Date(atMs), reference).toISOString());
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });

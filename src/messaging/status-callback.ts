@@ -5,7 +5,8 @@
  */
 import type { AppContext } from '../app-context.js';
 import { maskPhone } from '../log/mask.js';
-import { recordStatusEvent, statusRank } from './deliveries.js';
+import type { MessagingBatches } from './batches.js';
+import { statusRank } from './deliveries.js';
 
 export interface StatusCallback {
   clientId: string;
@@ -21,9 +22,13 @@ export interface StatusCallback {
 const NOT_DELIVERED = new Set(['undelivered', 'failed']);
 const MUST_ARRIVE = new Set(['confirmation', 'rescheduled']);
 
-export async function receiveStatusCallback(context: AppContext, callback: StatusCallback): Promise<{ duplicate: boolean; status?: string }> {
+export async function receiveStatusCallback(
+  context: AppContext,
+  batches: MessagingBatches,
+  callback: StatusCallback,
+): Promise<{ duplicate: boolean; status?: string }> {
   const now = context.clock.now();
-  const delivery = await recordStatusEvent(context.db, {
+  const delivery = await batches.recordStatusEvent({
     clientId: callback.clientId,
     outboxId: callback.outboxId,
     channel: 'sms',
@@ -42,7 +47,7 @@ export async function receiveStatusCallback(context: AppContext, callback: Statu
   }
   // Live updates only when the message reached an end state; intermediate hops are not worth a dashboard redraw.
   if (reached && statusRank(callback.status) >= statusRank('delivered')) {
-    await context.bus.publish({ type: 'message.status', clientId: callback.clientId, data: { outboxId: delivery.outboxId, status: delivery.status } });
+    await batches.announceStatus({ clientId: callback.clientId, outboxId: delivery.outboxId, status: delivery.status });
   }
   return { duplicate: false, status: delivery.status };
 }

@@ -15,9 +15,16 @@ export interface MessagingVendors {
   close(): Promise<void>;
 }
 
-export function createMessagingVendors(context: AppContext): MessagingVendors {
+/** Where emulated vendors listen when not in this process's sandbox (benchmarks run them in another process). */
+export interface EmulatorEndpoints {
+  twilioUrl?: string;
+  smtpUrl?: string;
+}
+
+export function createMessagingVendors(context: AppContext, endpoints: EmulatorEndpoints = {}): MessagingVendors {
   const sms = new Map<string, SmsPort>();
   const mailers = new Map<string, EmailPort>();
+  const emulatorClients: EmulatorHttpClient[] = [];
   return {
     smsFor(clientId) {
       const existing = sms.get(clientId);
@@ -25,10 +32,15 @@ export function createMessagingVendors(context: AppContext): MessagingVendors {
       const client = context.clients.get(clientId);
       if (!client) throw new PermanentError(`No client "${clientId}" is configured.`, 'unknown_client');
       const emulated = client.secrets.emulatedVendors.includes('twilio') && context.sandbox;
+      const emulatorClient = (baseUrl: string) => {
+        const httpClient = new EmulatorHttpClient({ baseUrl });
+        emulatorClients.push(httpClient);
+        return httpClient.asRequestClient();
+      };
       const port = createTwilioSms({
         accountSid: client.secrets.twilioAccountSid,
         authToken: client.secrets.twilioAuthToken,
-        httpClient: emulated ? new EmulatorHttpClient({ baseUrl: context.sandbox!.twilio.url }).asRequestClient() : undefined,
+        httpClient: emulated ? emulatorClient(endpoints.twilioUrl ?? context.env.sandboxTwilioUrl ?? context.sandbox!.twilio.url) : undefined,
       });
       sms.set(clientId, port);
       return port;
@@ -36,7 +48,8 @@ export function createMessagingVendors(context: AppContext): MessagingVendors {
     emailFor(clientId) {
       const client = context.clients.get(clientId);
       if (!client) throw new PermanentError(`No client "${clientId}" is configured.`, 'unknown_client');
-      const url = client.secrets.smtpUrl ?? (client.secrets.emulatedVendors.includes('smtp') ? context.sandbox?.smtp.url : undefined);
+      const emulated = client.secrets.emulatedVendors.includes('smtp');
+      const url = (emulated ? endpoints.smtpUrl : undefined) ?? client.secrets.smtpUrl ?? (emulated ? context.sandbox?.smtp.url : undefined);
       if (!url) throw new PermanentError('No SMTP server is configured for this client (set its SMTP_URL).', 'smtp_not_configured');
       const existing = mailers.get(url);
       if (existing) return existing;
@@ -48,6 +61,7 @@ export function createMessagingVendors(context: AppContext): MessagingVendors {
       for (const mailer of mailers.values()) await mailer.close();
       mailers.clear();
       sms.clear();
+      for (const client of emulatorClients.splice(0)) client.close();
     },
   };
 }

@@ -4,6 +4,7 @@
  * in bulk. Wakes on NOTIFY, on clock changes in tests, and on a slow poll as a safety net.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { isManualClock, type Clock } from '../core/clock.js';
 import { errorMessage, isRetryable } from '../core/errors.js';
@@ -12,6 +13,9 @@ import type { OutboxRow, OutboxStatus } from '../db/schema.js';
 import type { Logger } from '../log/logger.js';
 import { OUTBOX_CHANNEL } from './enqueue.js';
 import { Reschedule, type HandlerRegistry } from './handlers.js';
+
+/** Tries to record a batch's outcomes before leaving the rows to lease recovery (waits 0.5 + 1 + 2 + 4 s). */
+const COMPLETE_ATTEMPTS = 5;
 
 export interface OutboxChange {
   id: number;
@@ -34,6 +38,12 @@ export interface WorkerOptions {
   leaseMs?: number;
   /** Safety-net poll when no NOTIFY arrives. */
   pollMs?: number;
+  /**
+   * No other process can hold rows of this database (PGlite, guarded by the data directory's lock file): a row
+   * still `running` when the worker starts was left by a process that died, and is recovered at once instead of
+   * waiting out its lease.
+   */
+  exclusive?: boolean;
   onHandlerDone?: (kind: string, outcome: string, seconds: number) => void;
   onChange?: (changes: OutboxChange[]) => void;
 }
@@ -79,6 +89,7 @@ export class OutboxWorker {
     if (this.running) return;
     this.running = true;
     this.unsubscribers.push(await this.options.database.listen(OUTBOX_CHANNEL, () => this.wake()));
+    if (this.options.exclusive) await this.recoverExpiredLeases({ ignoreLeases: true });
     if (isManualClock(this.options.clock)) this.unsubscribers.push(this.options.clock.onChange(() => this.wake()));
     this.loopPromise = this.loop();
   }
@@ -112,15 +123,51 @@ export class OutboxWorker {
     const rows = await this.claim();
     if (rows.length === 0) return 0;
     const completions = await this.runAll(rows);
-    await this.complete(completions);
+    await this.completeWithRetry(completions);
     return rows.length;
+  }
+
+  /**
+   * The handlers have run (texts may have left): losing their outcomes to a dropped database connection would
+   * leave the rows `running` until the lease ends and then call sent texts `unknown`. The pool reconnects within
+   * moments, so the outcomes are written again a few times; a retry first drops rows that are no longer ours
+   * (the failed commit may have landed with only its answer lost), so no outcome or history row is written twice.
+   */
+  private async completeWithRetry(completions: Completion[]): Promise<void> {
+    let pending = completions;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        if (attempt > 1) pending = await this.stillOurs(pending);
+        await this.complete(pending);
+        return;
+      } catch (error) {
+        if (attempt >= COMPLETE_ATTEMPTS) throw error;
+        this.options.logger.warn({ err: error, rows: pending.length, attempt }, 'Could not record outbox outcomes; retrying');
+        await delay(250 * 2 ** attempt);
+      }
+    }
+  }
+
+  private async stillOurs(completions: Completion[]): Promise<Completion[]> {
+    if (completions.length === 0) return completions;
+    const rows = await this.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('id', 'in', completions.map((completion) => completion.id))
+      .where('status', '=', 'running')
+      .where('locked_by', '=', this.workerId)
+      .execute();
+    const ours = new Set(rows.map((row) => Number(row.id)));
+    return completions.filter((completion) => ours.has(completion.id));
   }
 
   /**
    * A row still `running` after its lease ended belongs to a worker that died. Safe kinds run again;
    * unsafe kinds (a text may already have left) become `unknown` for a person to decide.
    */
-  async recoverExpiredLeases(): Promise<number> {
+  async recoverExpiredLeases(options: { ignoreLeases?: boolean } = {}): Promise<number> {
+    // ignoreLeases: every row another worker id left running, whatever its lease (an exclusive database at start).
+    const anyLease = options.ignoreLeases === true;
     const now = this.options.clock.now();
     const safeKinds = [...this.options.handlers].filter(([, handler]) => handler.safeToRepeat).map(([kind]) => kind);
     const recovered = await sql<{ id: number; client_id: string; kind: string; status: OutboxStatus; attempts: number; payload: unknown }>`
@@ -129,10 +176,10 @@ export class OutboxWorker {
           when not (kind = any(${safeKinds}::text[])) then 'unknown'
           when attempts >= max_attempts then 'dead'
           else 'failed' end,
-        last_error = 'The worker running this stopped before finishing (lease expired).',
+        last_error = ${anyLease ? 'The process running this stopped before finishing (found running at start).' : 'The worker running this stopped before finishing (lease expired).'},
         locked_by = null, lease_until = null, run_at = ${now}, updated_at = ${now},
         finished_at = case when kind = any(${safeKinds}::text[]) and attempts < max_attempts then null else ${now}::timestamptz end
-      where status = 'running' and lease_until < ${now}
+      where status = 'running' and (lease_until < ${now} or (${anyLease}::boolean and locked_by is distinct from ${this.workerId}))
       returning id, client_id, kind, status, attempts, payload`.execute(this.db);
     if (recovered.rows.length === 0) return 0;
     await sql`

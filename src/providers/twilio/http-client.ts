@@ -2,8 +2,12 @@
  * An `httpClient` for twilio-node that sends every request to another base URL (the local emulator) instead of
  * https://api.twilio.com. twilio-node has no base-URL option, so this is how the real SDK talks to the sandbox.
  * It does what the SDK's own RequestClient does: Basic auth (or the auth strategy), form bodies with repeated keys,
- * query params with repeated keys, a timeout, and `{ statusCode, body, headers }` back.
+ * query params with repeated keys, a timeout, and `{ statusCode, body, headers }` back. It speaks node:http over
+ * keep-alive sockets rather than fetch: under a burst of texts fetch's per-request machinery (web streams, abort
+ * signals) cost the sending process more than the SDK itself. Redirects are never followed (the emulator sends none).
  */
+import http from 'node:http';
+import https from 'node:https';
 import type twilio from 'twilio';
 
 type RequestOptions = twilio.RequestClient extends { request(opts: infer O): unknown } ? O : never;
@@ -34,10 +38,18 @@ export class TwilioHttpError extends Error {
 export class EmulatorHttpClient {
   private readonly baseUrl: URL;
   private readonly defaultTimeoutMs: number;
+  private readonly agent: http.Agent;
 
   constructor(options: EmulatorHttpClientOptions) {
     this.baseUrl = new URL(options.baseUrl);
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
+    const Agent = this.baseUrl.protocol === 'https:' ? https.Agent : http.Agent;
+    this.agent = new Agent({ keepAlive: true, maxSockets: 64, scheduling: 'lifo' });
+  }
+
+  /** Closes idle keep-alive sockets. */
+  close(): void {
+    this.agent.destroy();
   }
 
   /**
@@ -77,30 +89,52 @@ export class EmulatorHttpClient {
     }
 
     const timeoutMs = opts.timeout || this.defaultTimeoutMs;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: opts.method.toUpperCase(),
-        headers,
-        body,
-        redirect: opts.allowRedirects ? 'follow' : 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (error) {
-      throw toHttpError(error, url, timeoutMs);
-    }
+    if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
+    const { statusCode, text, headers: responseHeaders } = await this.send(url, opts.method.toUpperCase(), headers, body, timeoutMs);
+    return { statusCode, body: parseBody(text, responseHeaders['content-type']), headers: responseHeaders };
+  }
 
-    let text: string;
-    try {
-      text = await response.text();
-    } catch (error) {
-      throw toHttpError(error, url, timeoutMs);
-    }
-    const responseHeaders: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      responseHeaders[name] = value;
+  private send(
+    url: URL,
+    method: string,
+    headers: Record<string, string>,
+    body: string | undefined,
+    timeoutMs: number,
+  ): Promise<{ statusCode: number; text: string; headers: Record<string, string> }> {
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const fail = (error: TwilioHttpError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        request.destroy();
+        reject(error);
+      };
+      // One deadline for the whole exchange, as fetch's AbortSignal.timeout gave: connect, send, answer, body.
+      const timer = setTimeout(
+        () => fail(new TwilioHttpError(`Twilio request to ${url.pathname} timed out after ${timeoutMs} ms`, 'ETIMEDOUT')),
+        timeoutMs,
+      );
+      const request = transport.request(url, { method, headers, agent: this.agent }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (error) => fail(toHttpError(error, url)));
+        response.on('aborted', () => fail(new TwilioHttpError(`Twilio request to ${url.pathname} failed: connection closed mid-answer`, 'ECONNRESET')));
+        response.on('end', () => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          const responseHeaders: Record<string, string> = {};
+          for (const [name, value] of Object.entries(response.headers)) {
+            if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+          }
+          resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: responseHeaders });
+        });
+      });
+      request.on('error', (error) => fail(toHttpError(error, url)));
+      request.end(body);
     });
-    return { statusCode: response.status, body: parseBody(text, responseHeaders['content-type']), headers: responseHeaders };
   }
 }
 
@@ -142,13 +176,7 @@ function parseBody(text: string, contentType: string | undefined): unknown {
   }
 }
 
-function toHttpError(error: unknown, url: URL, timeoutMs: number): TwilioHttpError {
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return new TwilioHttpError(`Twilio request to ${url.pathname} timed out after ${timeoutMs} ms`, 'ETIMEDOUT', error);
-  }
-  const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
-  const code = typeof cause?.code === 'string' ? cause.code : 'ECONNRESET';
-  const detail = error instanceof Error ? (cause instanceof Error ? cause.message : error.message) : String(error);
-  return new TwilioHttpError(`Twilio request to ${url.pathname} failed: ${detail}`, code, error);
+function toHttpError(error: Error, url: URL): TwilioHttpError {
+  const code = (error as { code?: unknown }).code;
+  return new TwilioHttpError(`Twilio request to ${url.pathname} failed: ${error.message}`, typeof code === 'string' ? code : 'ECONNRESET', error);
 }

@@ -1,0 +1,112 @@
+/**
+ * The Twilio emulator and the SMTP receiver in a process of their own, for benchmarks: in real life Twilio
+ * and the mail server are remote, so the app's process must not pay for their work. Prints one JSON line
+ * `{"twilio": url, "smtp": url}` on stdout when both listen, then answers IPC requests from the parent:
+ * `{ type: 'stats' }` → counts once every status callback has been posted (and answered).
+ *
+ * Started with `startSandboxProcess()` below; it exits when the parent disconnects.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
+import { startSmtpReceiver } from '../../src/sandbox/smtp.js';
+import { startTwilioEmulator } from '../../src/sandbox/twilio.js';
+
+export interface SandboxStats {
+  texts: number;
+  emails: number;
+  callbacks: number;
+  /** Callbacks our server did not answer with 2xx (or that failed on the network). */
+  callbackFailures: number;
+  /** Wall-clock ms (epoch) of the last callback answered, 0 when none. */
+  lastCallbackAt: number;
+  /** CPU time (user + system) this emulator process has used so far. */
+  cpuMs: number;
+}
+
+export interface SandboxProcess {
+  twilioUrl: string;
+  smtpUrl: string;
+  stats(): Promise<SandboxStats>;
+  stop(): Promise<void>;
+}
+
+const here = fileURLToPath(import.meta.url);
+
+/** Spawns this file as a child process and waits for its URLs. */
+export function startSandboxProcess(timeoutMs = 30_000): Promise<SandboxProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['bin/run-ts.js', here], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, SWITCHBOARD_SANDBOX_CHILD: '1' },
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`sandbox process did not start within ${timeoutMs} ms: ${output}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`sandbox process exited with ${code} before it was ready: ${output}`));
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
+      if (!line) return;
+      clearTimeout(timer);
+      const urls = JSON.parse(line) as { twilio: string; smtp: string };
+      let nextId = 0;
+      const waiting = new Map<number, (stats: SandboxStats) => void>();
+      child.on('message', (message: { id: number; stats: SandboxStats }) => waiting.get(message.id)?.(message.stats));
+      resolve({
+        twilioUrl: urls.twilio,
+        smtpUrl: urls.smtp,
+        stats: () =>
+          new Promise((answer) => {
+            const id = nextId++;
+            waiting.set(id, (stats) => {
+              waiting.delete(id);
+              answer(stats);
+            });
+            child.send({ type: 'stats', id });
+          }),
+        async stop() {
+          child.disconnect();
+          const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          await exited;
+          clearTimeout(forced);
+        },
+      });
+    });
+  });
+}
+
+async function serve(): Promise<void> {
+  const twilio = await startTwilioEmulator({ accountSid: DEMO_SECRETS.TWILIO_ACCOUNT_SID, authToken: DEMO_SECRETS.TWILIO_AUTH_TOKEN });
+  const smtp = await startSmtpReceiver();
+  process.on('message', (request: { type: string; id: number }) => {
+    if (request.type !== 'stats') return;
+    void twilio.flushCallbacks().then(() => {
+      const answered = twilio.callbacks.filter((callback) => callback.response && callback.response.status < 300);
+      const stats: SandboxStats = {
+        texts: twilio.messages.length,
+        emails: smtp.messages.length,
+        callbacks: twilio.callbacks.length,
+        callbackFailures: twilio.callbacks.length - answered.length,
+        lastCallbackAt: answered.reduce((latest, callback) => Math.max(latest, callback.at.getTime()), 0),
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      };
+      process.send?.({ id: request.id, stats });
+    });
+  });
+  process.once('disconnect', () => {
+    void Promise.allSettled([twilio.close(), smtp.close()]).then(() => process.exit(0));
+  });
+  process.stdout.write(`${JSON.stringify({ twilio: twilio.url, smtp: smtp.url })}\n`);
+}
+
+if (process.env.SWITCHBOARD_SANDBOX_CHILD === '1') {
+  await serve();
+}

@@ -1,0 +1,81 @@
+/**
+ * Coalesces single-row database work that many concurrent senders (outbox lanes, status callbacks) ask for
+ * in the same turn of the event loop into one statement. Nothing waits for a batch to fill: whatever was
+ * asked for by the time the current I/O callbacks finish runs together (setImmediate), so an idle system
+ * pays no latency and a busy one pays one round trip per batch instead of one per message.
+ * If a batch's statement fails, its items run again one by one, so one bad item cannot fail its neighbours.
+ */
+export interface BatcherOptions<I, O> {
+  /** Runs a batch; answers one result per item, in order. */
+  run(items: I[]): Promise<O[]>;
+  /** Items that must not share a statement (e.g. two upserts of one row) go into successive waves. */
+  keyOf?: (item: I) => string;
+  maxBatch?: number;
+}
+
+interface Pending<I, O> {
+  item: I;
+  resolve(value: O): void;
+  reject(error: unknown): void;
+}
+
+export class Batcher<I, O> {
+  private queue: Array<Pending<I, O>> = [];
+  private scheduled = false;
+  private readonly maxBatch: number;
+
+  constructor(private readonly options: BatcherOptions<I, O>) {
+    this.maxBatch = options.maxBatch ?? 500;
+  }
+
+  add(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.queue.push({ item, resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const taken = this.queue;
+    this.queue = [];
+    if (taken.length === 0) return;
+    void this.runWaves(taken);
+  }
+
+  private async runWaves(pending: Array<Pending<I, O>>): Promise<void> {
+    let rest = pending;
+    while (rest.length > 0) {
+      const wave: Array<Pending<I, O>> = [];
+      const later: Array<Pending<I, O>> = [];
+      const keys = new Set<string>();
+      for (const entry of rest) {
+        const key = this.options.keyOf?.(entry.item);
+        if (key !== undefined && keys.has(key)) later.push(entry);
+        else {
+          if (key !== undefined) keys.add(key);
+          wave.push(entry);
+        }
+      }
+      await this.runBatch(wave);
+      rest = later;
+    }
+  }
+
+  private async runBatch(batch: Array<Pending<I, O>>): Promise<void> {
+    try {
+      const results = await this.options.run(batch.map((entry) => entry.item));
+      batch.forEach((entry, index) => entry.resolve(results[index]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      for (const entry of batch) await this.runBatch([entry]);
+    }
+  }
+}
