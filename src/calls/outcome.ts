@@ -42,37 +42,45 @@ export function outcomeFromAnalysis(custom: Record<string, unknown> | null): Cal
   return OUTCOMES.includes(normalized) ? normalized : undefined;
 }
 
-interface AppointmentSignal {
-  status: string;
-  previous_start_at: Date | null;
+/** What happened during the call, as far as other tables know. */
+export interface OutcomeSignals {
+  rescheduled: boolean;
+  booked: boolean;
+  cancelled: boolean;
+  optedOut: boolean;
+  callbackRequested: boolean;
 }
 
-export async function deriveOutcome(db: Kysely<DB>, call: CallRow): Promise<CallOutcome> {
+export type OutcomeFacts = Pick<CallRow, 'in_voicemail' | 'disconnection_reason' | 'duration_ms' | 'custom_analysis'>;
+
+/** One statement for every signal (the intake runs this for each ended call, inside its transaction). */
+export async function loadOutcomeSignals(db: Kysely<DB>, callId: string, clientId: string): Promise<OutcomeSignals> {
   // The booking stream records call_id on appointments; raw SQL keeps this module independent of its types.
-  const appointments = await sql<AppointmentSignal>`
-    select status, previous_start_at from appointments
-    where call_id = ${call.id} and client_id = ${call.client_id}`.execute(db);
-  const rows = appointments.rows;
-  if (rows.some((row) => row.status === 'booked' && row.previous_start_at !== null)) return 'rescheduled';
-  if (rows.some((row) => row.status === 'booked')) return 'booked';
-  if (rows.some((row) => row.status === 'cancelled')) return 'cancelled';
+  const result = await sql<{ rescheduled: boolean; booked: boolean; cancelled: boolean; opted_out: boolean; callback_requested: boolean }>`
+    select
+      exists (select 1 from appointments where call_id = ${callId} and client_id = ${clientId}
+              and status = 'booked' and previous_start_at is not null) as rescheduled,
+      exists (select 1 from appointments where call_id = ${callId} and client_id = ${clientId} and status = 'booked') as booked,
+      exists (select 1 from appointments where call_id = ${callId} and client_id = ${clientId} and status = 'cancelled') as cancelled,
+      exists (select 1 from consent_history where client_id = ${clientId} and actor = ${`call:${callId}`}
+              and status = 'opted_out') as opted_out,
+      exists (select 1 from callback_tasks where call_id = ${callId} and client_id = ${clientId}) as callback_requested`.execute(db);
+  const row = result.rows[0];
+  return {
+    rescheduled: row?.rescheduled === true,
+    booked: row?.booked === true,
+    cancelled: row?.cancelled === true,
+    optedOut: row?.opted_out === true,
+    callbackRequested: row?.callback_requested === true,
+  };
+}
 
-  const optedOut = await db
-    .selectFrom('consent_history')
-    .select('id')
-    .where('client_id', '=', call.client_id)
-    .where('actor', '=', `call:${call.id}`)
-    .where('status', '=', 'opted_out')
-    .executeTakeFirst();
-  if (optedOut) return 'opted_out';
-
-  const callback = await db
-    .selectFrom('callback_tasks')
-    .select('id')
-    .where('call_id', '=', call.id)
-    .where('client_id', '=', call.client_id)
-    .executeTakeFirst();
-  if (callback) return 'callback_requested';
+export function decideOutcome(call: OutcomeFacts, signals: OutcomeSignals): CallOutcome {
+  if (signals.rescheduled) return 'rescheduled';
+  if (signals.booked) return 'booked';
+  if (signals.cancelled) return 'cancelled';
+  if (signals.optedOut) return 'opted_out';
+  if (signals.callbackRequested) return 'callback_requested';
 
   if (call.in_voicemail || call.disconnection_reason === 'voicemail_reached') return 'voicemail';
   if (call.disconnection_reason && NEVER_CONNECTED.has(call.disconnection_reason)) return 'abandoned';
@@ -84,4 +92,8 @@ export async function deriveOutcome(db: Kysely<DB>, call: CallRow): Promise<Call
     return 'abandoned';
   }
   return outcomeFromAnalysis(call.custom_analysis) ?? 'info_only';
+}
+
+export async function deriveOutcome(db: Kysely<DB>, call: CallRow): Promise<CallOutcome> {
+  return decideOutcome(call, await loadOutcomeSignals(db, call.id, call.client_id));
 }

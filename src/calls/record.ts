@@ -12,10 +12,10 @@ import type { CallRow, CallsTable } from '../db/tables/calls.js';
 import type { FunctionCall } from '../functions/types.js';
 import { redactTranscript, redactTranscriptObject } from '../log/redact-transcript.js';
 import { normalizePhone } from '../customers/phone.js';
-import { findOrCreateCustomer, recordCallForCustomer } from '../customers/store.js';
+import { countCallForCaller, recordCallForCustomer } from '../customers/store.js';
 import type { RetellCall } from '../webhooks/schema.js';
 import { CALL_EVENT_STAGE, ENDED_STAGE, statusForStage } from './stage.js';
-import { deriveOutcome } from './outcome.js';
+import { decideOutcome, deriveOutcome, loadOutcomeSignals, type OutcomeFacts } from './outcome.js';
 
 export interface CallEventResult {
   call: CallRow;
@@ -96,13 +96,19 @@ export async function lockCall(
   initial: { status: CallRow['status']; stage: number },
 ): Promise<CallRow | undefined> {
   const now = context.clock.now();
-  await db
+  // One round trip: insert the bare row, or lock the existing one (the no-op update takes the row lock and
+  // returns the row). client_id in the condition: a call id that belongs to another office is never touched.
+  return db
     .insertInto('calls')
     .values({ id: callId, client_id: clientId, status: initial.status, stage: initial.stage, events: json({}), created_at: now, updated_at: now })
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .execute();
-  // client_id in the filter: a call id that belongs to another office is never touched.
-  return db.selectFrom('calls').selectAll().where('id', '=', callId).where('client_id', '=', clientId).forUpdate().executeTakeFirst();
+    .onConflict((conflict) =>
+      conflict
+        .column('id')
+        .doUpdateSet((eb) => ({ updated_at: eb.ref('calls.updated_at') }))
+        .where('calls.client_id', '=', clientId),
+    )
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export class CallOwnedElsewhere extends Error {
@@ -143,12 +149,28 @@ export async function applyCallEvent(
   let customerId = existing.customer_id;
   const phone = customerPhone(call);
   if (customerId === null && phone && stage >= 1) {
-    const customer = await findOrCreateCustomer(db, context.clock, clientId, phone);
-    customerId = customer.id;
-    await recordCallForCustomer(db, context.clock, customer.id, call.call_id, toDate(call.start_timestamp) ?? existing.created_at);
+    customerId = await countCallForCaller(db, context.clock, {
+      clientId,
+      phoneE164: phone,
+      callId: call.call_id,
+      callAt: toDate(call.start_timestamp) ?? existing.created_at,
+    });
   }
 
-  let row = await db
+  // The outcome is decided before the single update, from the row as it will be after it.
+  let outcome: CallRow['outcome'] | undefined;
+  if (newStage >= ENDED_STAGE) {
+    const facts: OutcomeFacts = {
+      in_voicemail: update.in_voicemail ?? existing.in_voicemail,
+      disconnection_reason: update.disconnection_reason ?? existing.disconnection_reason,
+      duration_ms: update.duration_ms ?? existing.duration_ms,
+      custom_analysis:
+        update.custom_analysis !== undefined ? (call.call_analysis?.custom_analysis_data ?? null) : existing.custom_analysis,
+    };
+    outcome = decideOutcome(facts, await loadOutcomeSignals(db, call.call_id, clientId));
+  }
+
+  const row = await db
     .updateTable('calls')
     .set({
       ...update,
@@ -157,50 +179,17 @@ export async function applyCallEvent(
       status: statusForStage(newStage),
       events: json(events),
       updated_at: now,
+      ...(outcome === undefined ? {} : { outcome }),
     })
     .where('id', '=', call.call_id)
     .returningAll()
     .executeTakeFirstOrThrow();
 
-  if (newStage >= ENDED_STAGE) {
-    const outcome = await deriveOutcome(db, row);
-    if (outcome !== row.outcome) {
-      row = await db.updateTable('calls').set({ outcome }).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
-    }
-  }
   return {
     call: row,
     endedNow: existing.stage < ENDED_STAGE && newStage >= ENDED_STAGE,
     analyzedNow: existing.events?.call_analyzed === undefined && event === 'call_analyzed',
   };
-}
-
-/** Records a ringing call at call_inbound (no-op if Retell already told us more). */
-export async function recordInboundCall(
-  db: Kysely<DB>,
-  context: Pick<AppContext, 'clock'>,
-  input: { clientId: string; callId: string; agentId?: string; fromNumber?: string; toNumber?: string; customerId?: number },
-): Promise<boolean> {
-  const now = context.clock.now();
-  const inserted = await db
-    .insertInto('calls')
-    .values({
-      id: input.callId,
-      client_id: input.clientId,
-      status: 'ringing',
-      stage: 0,
-      agent_id: input.agentId ?? null,
-      direction: 'inbound',
-      from_number: input.fromNumber ?? null,
-      to_number: input.toNumber ?? null,
-      events: json({ call_inbound: now.toISOString() }),
-      created_at: now,
-      updated_at: now,
-    })
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return inserted !== undefined;
 }
 
 /**

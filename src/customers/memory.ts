@@ -8,9 +8,7 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../core/clock.js';
 import type { ClientRuntime } from '../config/registry.js';
 import type { DB } from '../db/schema.js';
-import { isOptedOut } from './consent.js';
 import { officeHoursToday } from './office-hours.js';
-import { findCustomerByPhone } from './store.js';
 
 export interface CallerMemory {
   dynamicVariables: Record<string, string>;
@@ -56,6 +54,21 @@ export function defaultMemory(client: ClientRuntime, clock: Clock): CallerMemory
   };
 }
 
+interface MemoryRow {
+  customer_id: number | null;
+  name: string | null;
+  call_count: number | null;
+  last_summary: string | null;
+  last_call_at: Date | string | null;
+  opted_out: boolean;
+  start_at: Date | string | null;
+  appointment_type: string | null;
+}
+
+/**
+ * The whole memory in one round trip (caller, SMS opt-out, next booked appointment) through the
+ * `caller_memory` database function (migration 0007), whose plan the database keeps: the phone is ringing.
+ */
 export async function lookupCallerMemory(
   db: Kysely<DB>,
   clock: Clock,
@@ -66,28 +79,21 @@ export async function lookupCallerMemory(
   if (!phoneE164) return memory;
   const clientId = client.config.slug;
   const zone = client.config.timezone;
-  const [customer, optedOut] = await Promise.all([
-    findCustomerByPhone(db, clientId, phoneE164),
-    isOptedOut(db, clientId, 'sms', phoneE164, 'all'),
-  ]);
+  const result = await sql<MemoryRow>`select * from caller_memory(${clientId}, ${phoneE164}, ${clock.now()})`.execute(db);
+  const row = result.rows[0];
   const variables = memory.dynamicVariables;
-  variables.caller_opted_out_sms = String(optedOut);
-  if (!customer) return memory;
+  variables.caller_opted_out_sms = String(row?.opted_out === true);
+  if (!row || row.customer_id === null) return memory;
 
-  variables.customer_name = customer.name ?? '';
-  variables.is_returning_caller = String(customer.call_count > 0);
-  variables.last_call_summary = customer.last_summary ?? '';
-  variables.last_call_date = customer.last_call_at ? spokenDate(customer.last_call_at, zone) : '';
-  memory.metadata.customer_id = String(customer.id);
+  variables.customer_name = row.name ?? '';
+  variables.is_returning_caller = String(Number(row.call_count ?? 0) > 0);
+  variables.last_call_summary = row.last_summary ?? '';
+  variables.last_call_date = row.last_call_at ? spokenDate(new Date(row.last_call_at), zone) : '';
+  memory.metadata.customer_id = String(row.customer_id);
 
-  const upcoming = await sql<{ start_at: Date; appointment_type: string }>`
-    select start_at, appointment_type from appointments
-    where client_id = ${clientId} and customer_id = ${customer.id} and status = 'booked' and start_at > ${clock.now()}
-    order by start_at limit 1`.execute(db);
-  const next = upcoming.rows[0];
-  if (next) {
-    const type = client.config.appointmentTypes.find((candidate) => candidate.id === next.appointment_type);
-    variables.upcoming_appointment = spokenDateTime(new Date(next.start_at), zone);
+  if (row.start_at && row.appointment_type !== null) {
+    const type = client.config.appointmentTypes.find((candidate) => candidate.id === row.appointment_type);
+    variables.upcoming_appointment = spokenDateTime(new Date(row.start_at), zone);
     variables.upcoming_appointment_type = type?.name ?? '';
   }
   return memory;

@@ -2,7 +2,7 @@
  * The caller memory: one customer per (client, E.164 phone). Other modules find or create the caller here
  * and update the fields a call taught us (name, e-mail, notes, last summary and intent).
  */
-import type { Kysely, Updateable } from 'kysely';
+import { sql, type Kysely, type Updateable } from 'kysely';
 import type { Clock } from '../core/clock.js';
 import type { DB } from '../db/schema.js';
 import type { CustomerRow, CustomersTable } from '../db/tables/calls.js';
@@ -106,4 +106,43 @@ export async function recordCallForCustomer(
     }))
     .where('id', '=', customerId)
     .execute();
+}
+
+/**
+ * Finds or creates the caller for a call and counts the call, in one statement (call intake's hot path):
+ * the same rules as `findOrCreateCustomer` + `recordCallForCustomer`, with the unique (client, phone) key
+ * deciding races and the row locked by the upsert. Returns the customer id.
+ */
+export async function countCallForCaller(
+  db: Kysely<DB>,
+  clock: Clock,
+  input: { clientId: string; phoneE164: string; callId: string; callAt: Date },
+): Promise<number> {
+  const now = clock.now();
+  // Every SET expression reads the row as it was, so "is this the latest call" is judged once for both columns.
+  const isLatest = sql<boolean>`(customers.last_call_at is null or customers.last_call_at <= excluded.last_call_at)`;
+  const row = await db
+    .insertInto('customers')
+    .values({
+      client_id: input.clientId,
+      phone: input.phoneE164,
+      call_count: 1,
+      first_call_at: input.callAt,
+      last_call_at: input.callAt,
+      last_call_id: input.callId,
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((conflict) =>
+      conflict.columns(['client_id', 'phone']).doUpdateSet((eb) => ({
+        call_count: eb('customers.call_count', '+', 1),
+        first_call_at: sql<Date>`least(customers.first_call_at, excluded.first_call_at)`,
+        last_call_at: sql<Date>`case when ${isLatest} then excluded.last_call_at else customers.last_call_at end`,
+        last_call_id: sql<string>`case when ${isLatest} then excluded.last_call_id else customers.last_call_id end`,
+        updated_at: eb.ref('excluded.updated_at'),
+      })),
+    )
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }

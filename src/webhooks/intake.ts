@@ -54,10 +54,9 @@ function storedPayload(event: string, call: RetellCall, client: ClientRuntime): 
   return { event, call: kept };
 }
 
-async function process(context: AppContext, client: ClientRuntime, event: string, call: RetellCall, eventRowId: number | undefined, key: string, payload: Record<string, unknown>) {
+async function process(context: AppContext, client: ClientRuntime, event: string, call: RetellCall, eventRowId: number | undefined, key: string) {
   return context.db.transaction().execute(async (trx) => {
-    let rowId = eventRowId;
-    if (rowId === undefined) {
+    if (eventRowId === undefined) {
       const inserted = await trx
         .insertInto('webhook_events')
         .values({
@@ -68,18 +67,21 @@ async function process(context: AppContext, client: ClientRuntime, event: string
           received_at: context.clock.now(),
           // Processed events live on in the call row; only a failed event keeps its full body for the retry.
           payload: json({ event, call: { call_id: call.call_id } }),
-          status: 'processing',
+          // Written as processed: if processing throws, this insert rolls back with the rest and the event is
+          // then kept as failed by keepForRetry.
+          status: 'processed',
           error: null,
         })
         .onConflict((conflict) => conflict.columns(['provider', 'idempotency_key']).doNothing())
         .returning('id')
         .executeTakeFirst();
       if (!inserted) return 'duplicate' as const;
-      rowId = inserted.id;
     }
     const result = await applyCallEvent(trx, context, client, event, call);
     await runCallFollowUps(trx, context, client, result);
-    await trx.updateTable('webhook_events').set({ status: 'processed', error: null }).where('id', '=', rowId).execute();
+    if (eventRowId !== undefined) {
+      await trx.updateTable('webhook_events').set({ status: 'processed', error: null }).where('id', '=', eventRowId).execute();
+    }
     await context.bus.publish(
       event === 'transcript_updated'
         ? { type: 'call.transcript', clientId: client.config.slug, data: { callId: call.call_id } }
@@ -98,10 +100,11 @@ export async function ingestCallEvent(
   rawBody: string,
 ): Promise<IntakeResult> {
   const key = idempotencyKey(client.config.slug, event, call.call_id, rawBody);
-  const payload = storedPayload(event, call, client);
   try {
-    return { status: await process(context, client, event, call, undefined, key, payload), callId: call.call_id };
+    return { status: await process(context, client, event, call, undefined, key), callId: call.call_id };
   } catch (error) {
+    // Only a failed event keeps its (redacted) body, so the redaction for storage happens only here.
+    const payload = storedPayload(event, call, client);
     return { status: await keepForRetry(context, client, event, call.call_id, key, payload, error), callId: call.call_id };
   }
 }
@@ -162,7 +165,7 @@ export async function retryStoredEvent(context: AppContext, webhookEventId: numb
   if (!client) throw new Error(`Office ${row.client_id ?? '(none)'} is not configured any more.`);
   const payload = row.payload as { event: string; call: RetellCall };
   try {
-    await process(context, client, row.event_type, payload.call, row.id, row.idempotency_key, payload);
+    await process(context, client, row.event_type, payload.call, row.id, row.idempotency_key);
   } catch (error) {
     await context.db.updateTable('webhook_events').set({ error: maskText(errorMessage(error)).slice(0, 1000) }).where('id', '=', row.id).execute();
     throw error;

@@ -9,7 +9,7 @@ import { normalizePhone } from '../customers/phone.js';
 import { defaultMemory, lookupCallerMemory } from '../customers/memory.js';
 import { routeFunction } from '../functions/router.js';
 import { maskText } from '../log/mask.js';
-import { recordInboundCall } from '../calls/record.js';
+import { RingingCallWriter } from '../calls/ringing.js';
 import { authenticateRetell, rejectForeignAgent } from './guard.js';
 import { ingestCallEvent, isCallEvent } from './intake.js';
 import { callEventSchema, describeSchemaProblem, eventNameSchema, functionRequestSchema, inboundSchema } from './schema.js';
@@ -32,6 +32,26 @@ function requireObjectBody(request: ClientRequest, reply: FastifyReply): boolean
 
 export async function retellRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   const options = { bodyLimit: RETELL_BODY_LIMIT };
+  const ringing = new RingingCallWriter({
+    db: context.db,
+    onRecorded: (call) => {
+      void context.bus.publish({ type: 'call.updated', clientId: call.clientId, data: { callId: call.callId, status: 'ringing' } });
+    },
+    onFailed: (error, calls) => {
+      context.logger.error({ err: error, calls: calls.length }, 'Could not record ringing calls; their next events will create them');
+      for (const clientId of new Set(calls.map((call) => call.clientId))) {
+        void context.alerts.raise({
+          clientId,
+          source: 'retell.inbound',
+          fingerprint: 'retell.inbound:ringing_write',
+          severity: 'warning',
+          message: `Incoming calls could not be recorded as ringing (${maskText(errorMessage(error))}); they were answered normally and appear once Retell reports them started.`,
+        });
+      }
+    },
+  });
+  // Registered while the app is built, so it runs after the server stopped taking requests.
+  context.onClose.push(() => ringing.idle());
 
   app.post('/v1/retell/:client/webhook', options, async (request: ClientRequest, reply) => {
     const started = performance.now();
@@ -68,18 +88,6 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
     let memory;
     try {
       memory = await lookupCallerMemory(context.db, context.clock, client, phone);
-      if (inbound.call_id) {
-        const recorded = await recordInboundCall(context.db, context, {
-          clientId: client.config.slug,
-          callId: inbound.call_id,
-          agentId: inbound.agent_id,
-          fromNumber: phone ?? inbound.from_number,
-          toNumber: normalizePhone(inbound.to_number) ?? inbound.to_number,
-        });
-        if (recorded) {
-          void context.bus.publish({ type: 'call.updated', clientId: client.config.slug, data: { callId: inbound.call_id, status: 'ringing' } });
-        }
-      }
     } catch (error) {
       // The call must ring through whatever happens here: answer with defaults and tell staff.
       memory = defaultMemory(client, context.clock);
@@ -90,6 +98,16 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
         fingerprint: `retell.inbound:${error instanceof Error ? error.name : 'error'}`,
         message: `Caller memory could not be loaded for an incoming call (${maskText(errorMessage(error))}); the agent greeted the caller without it.`,
         callId: inbound.call_id ?? null,
+      });
+    }
+    if (inbound.call_id) {
+      ringing.add({
+        clientId: client.config.slug,
+        callId: inbound.call_id,
+        agentId: inbound.agent_id,
+        fromNumber: phone ?? inbound.from_number,
+        toNumber: normalizePhone(inbound.to_number) ?? inbound.to_number,
+        at: context.clock.now(),
       });
     }
     context.metrics.webhookDuration.observe({ provider: 'retell', event: 'call_inbound' }, (performance.now() - started) / 1000);

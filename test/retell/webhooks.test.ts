@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { enqueue } from '../../src/outbox/enqueue.js';
+import type { BusEvent } from '../../src/events/bus.js';
 import {
   AGENT,
   CALLER,
@@ -230,6 +231,75 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
         last_call_date: 'Monday, March 2',
         caller_opted_out_sms: 'true',
       });
+    });
+
+    it('names the caller\'s next booked appointment in the office\'s zone', async () => {
+      const phone = '+12125550145';
+      await post({ event: 'call_ended', call: anEndedCall({ call_id: aCallId(), from_number: phone }) });
+      const customer = await app.context.db.selectFrom('customers').select('id').where('phone', '=', phone).executeTakeFirstOrThrow();
+      const appointment = (startAt: string, status: 'booked' | 'cancelled', n: number) => ({
+        booking_id: `bk_memory_${kind}_${n}`,
+        client_id: CLIENT,
+        customer_id: customer.id,
+        caller_phone: phone,
+        appointment_type: 'individual-return',
+        start_at: new Date(startAt),
+        end_at: new Date(Date.parse(startAt) + 60 * 60_000),
+        block_end_at: new Date(Date.parse(startAt) + 75 * 60_000),
+        status,
+        created_at: new Date('2026-03-01T12:00:00Z'),
+        updated_at: new Date('2026-03-01T12:00:00Z'),
+      });
+      await app.context.db
+        .insertInto('appointments')
+        .values([
+          appointment('2026-03-01T14:00:00Z', 'booked', 1), // already past at the test clock's 15:00 on March 2
+          appointment('2026-03-03T19:30:00Z', 'cancelled', 2),
+          appointment('2026-03-05T14:00:00Z', 'booked', 3),
+          appointment('2026-03-04T18:30:00Z', 'booked', 4),
+        ])
+        .execute();
+      const answer = await signedPost(url, inboundPath(), { event: 'call_inbound', call_inbound: { from_number: phone, call_id: aCallId() } });
+      expect((await answer.json()).call_inbound.dynamic_variables).toMatchObject({
+        is_returning_caller: 'true',
+        upcoming_appointment: 'Wednesday, March 4 at 1:30 PM',
+        upcoming_appointment_type: 'Individual tax return',
+      });
+    });
+
+    it('records the call as ringing just after answering, once, and never over a call that already started', async () => {
+      const events: BusEvent[] = [];
+      const ringing = aCallId();
+      const started = aCallId();
+      let unsubscribe: () => void = () => undefined;
+      // Waits on the live event the writer publishes once the row is committed, not on a timer.
+      const recorded = new Promise<void>((resolve) => {
+        unsubscribe = app.context.bus.subscribe((event) => {
+          events.push(event);
+          if (event.type === 'call.updated' && (event.data as { callId: string }).callId === ringing) resolve();
+        });
+      });
+      try {
+        await post({ event: 'call_started', call: aCall({ call_id: started }) });
+        const inbound = (callId: string) =>
+          signedPost(url, inboundPath(), { event: 'call_inbound', call_inbound: { agent_id: AGENT, from_number: CALLER, to_number: '+12125550199', call_id: callId } });
+        const answers = await Promise.all([inbound(ringing), inbound(ringing), inbound(started)]);
+        expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
+        await recorded;
+      } finally {
+        unsubscribe();
+      }
+      const rows = await app.context.db.selectFrom('calls').selectAll().where('id', 'in', [ringing, started]).orderBy('id').execute();
+      const byId = new Map(rows.map((row) => [row.id, row]));
+      expect(byId.get(ringing)).toMatchObject({ status: 'ringing', stage: 0, from_number: CALLER, agent_id: AGENT, direction: 'inbound' });
+      expect(Object.keys(byId.get(ringing)!.events ?? {})).toEqual(['call_inbound']);
+      expect(byId.get(started)).toMatchObject({ status: 'in_progress' });
+      expect(byId.get(started)!.events).not.toHaveProperty('call_inbound');
+      const ringingIds = events
+        .filter((event) => event.type === 'call.updated' && (event.data as { status: string }).status === 'ringing')
+        .map((event) => (event.data as { callId: string }).callId)
+        .filter((callId) => callId === ringing || callId === started);
+      expect(ringingIds).toEqual([ringing]);
     });
   });
 

@@ -1,0 +1,89 @@
+/**
+ * The `ringing` call rows call_inbound asks for, written just after the answer instead of before it: the
+ * caller's greeting waits only for the memory lookup, not for a commit. Rows that arrive while a write is in
+ * flight go together into the next multi-row insert, so 500 calls a second are a handful of commits.
+ *
+ * Idempotent (`on conflict do nothing`: a repeated call_inbound, or a call_started that got there first, keeps
+ * the row it found). Not on the durability path: every later event of the call creates the row if it is
+ * missing, so a crash between the answer and the write loses only the "ringing" moment on the live screen.
+ */
+import type { Kysely } from 'kysely';
+import { json } from '../db/json.js';
+import type { DB } from '../db/schema.js';
+
+export interface RingingCall {
+  clientId: string;
+  callId: string;
+  agentId?: string;
+  fromNumber?: string;
+  toNumber?: string;
+  at: Date;
+}
+
+export interface RingingCallWriterDeps {
+  db: Kysely<DB>;
+  /** Called for each row that this writer created (not for rows that already existed). */
+  onRecorded(call: RingingCall): void;
+  /** Called when a batch could not be written; the calls still ring and later events create their rows. */
+  onFailed(error: unknown, calls: RingingCall[]): void;
+}
+
+/** Inserts the rows that are new; returns the ids it created. */
+export async function insertRingingCalls(db: Kysely<DB>, calls: RingingCall[]): Promise<Set<string>> {
+  // One row per id: a duplicate inside one insert would make Postgres refuse the whole statement.
+  const unique = [...new Map(calls.map((call) => [call.callId, call])).values()];
+  const inserted = await db
+    .insertInto('calls')
+    .values(
+      unique.map((call) => ({
+        id: call.callId,
+        client_id: call.clientId,
+        status: 'ringing' as const,
+        stage: 0,
+        agent_id: call.agentId ?? null,
+        direction: 'inbound',
+        from_number: call.fromNumber ?? null,
+        to_number: call.toNumber ?? null,
+        events: json({ call_inbound: call.at.toISOString() }),
+        created_at: call.at,
+        updated_at: call.at,
+      })),
+    )
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .returning('id')
+    .execute();
+  return new Set(inserted.map((row) => row.id));
+}
+
+const BATCH = 500;
+
+export class RingingCallWriter {
+  private pending: RingingCall[] = [];
+  private writing: Promise<void> | undefined;
+
+  constructor(private readonly deps: RingingCallWriterDeps) {}
+
+  /** Queues the row; the write starts after the current I/O turn, i.e. after the answer has been sent. */
+  add(call: RingingCall): void {
+    this.pending.push(call);
+    this.writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writeAll());
+  }
+
+  /** Resolves once every row added so far is written (or reported failed). Used on shutdown and by tests. */
+  async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async writeAll(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, BATCH);
+      try {
+        const created = await insertRingingCalls(this.deps.db, batch);
+        for (const call of batch) if (created.delete(call.callId)) this.deps.onRecorded(call);
+      } catch (error) {
+        this.deps.onFailed(error, batch);
+      }
+    }
+    this.writing = undefined;
+  }
+}
