@@ -101,6 +101,7 @@ export async function routeFunction(
     try {
       const { result, late } = await runOnce(fn, context, client, call, args);
       late?.catch((error: unknown) => reportFailure(context, client, fn, call, error));
+      await recordAnswer(context, client.config.slug, call.callId, fn.name, args, result);
       observe(result.ok ? 'ok' : 'not_ok');
       return { kind: 'answered', replayed: false, result };
     } catch (error) {
@@ -165,6 +166,34 @@ export async function routeFunction(
   await store(result);
   observe(result.ok ? 'ok' : 'not_ok');
   return { kind: 'answered', replayed: false, result };
+}
+
+/**
+ * Records what a repeatable function was asked and answered, so the call page shows everything the agent did
+ * (a repeat with the same args keeps the latest answer). Best effort: the caller is already being answered.
+ */
+async function recordAnswer(context: AppContext, clientId: string, callId: string, name: string, args: unknown, result: FunctionResult) {
+  const argsText = canonicalJson(args);
+  const now = context.clock.now();
+  try {
+    await context.db
+      .insertInto('function_invocations')
+      .values({
+        client_id: clientId,
+        call_id: callId,
+        name,
+        args_hash: createHash('sha256').update(argsText).digest('hex'),
+        args: json(JSON.parse(argsText)),
+        status: 'done',
+        result: json(result),
+        created_at: now,
+        finished_at: now,
+      })
+      .onConflict((conflict) => conflict.columns(['call_id', 'name', 'args_hash']).doUpdateSet({ result: json(result), finished_at: now }))
+      .execute();
+  } catch (error) {
+    context.logger.warn({ err: error, function: name, callId }, 'Could not record a function answer for the call page');
+  }
 }
 
 async function waitForFirstAnswer(

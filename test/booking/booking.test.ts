@@ -32,6 +32,16 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     expect(body.message).toContain('For an individual tax return, I have Tuesday, February 3 at 2:00 PM');
   });
 
+  it('records what the availability check was asked and answered, for the call page', async () => {
+    const callId = aCallId();
+    const { body } = await callFunction(app, 'check_calendar_availability', { date: '2026-02-04' }, callId);
+    expect(body.ok).toBe(true);
+    const rows = await database.db.selectFrom('function_invocations').selectAll().where('call_id', '=', callId).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ name: 'check_calendar_availability', status: 'done', args: { date: '2026-02-04' } });
+    expect((rows[0]!.result as { slots: unknown[] }).slots).toEqual(body.slots);
+  });
+
   it('says plainly when nothing fits and names the nearest open days', async () => {
     const { body } = await callFunction(app, 'check_calendar_availability', { date: '2026-02-08' });
     expect(body.reason).toBe('nothing_open');
