@@ -70,33 +70,22 @@ export function useLiveStatus(): boolean {
 }
 
 /**
- * Calls `refresh` when an event of one of `prefixes` arrives, or after a reconnect: at once for the first
- * event (live means now), then at most every 150 ms while a burst lasts, with one trailing call so the last
- * event of a burst is always shown.
+ * Calls `refresh` when an event of one of `prefixes` arrives, or after a reconnect. Refreshes start at once;
+ * `useData` folds a burst into at most one request in flight plus one more.
  */
 export function useLiveRefresh(prefixes: string[], refresh: () => void): void {
   const refreshRef = useRef(refresh);
   refreshRef.current = refresh;
   const key = prefixes.join(',');
   useEffect(() => {
-    let pending: ReturnType<typeof setTimeout> | undefined;
-    let lastRun = 0;
-    const run = () => {
-      pending = undefined;
-      lastRun = Date.now();
-      refreshRef.current();
-    };
+    const wanted = key ? key.split(',') : [];
     const listener: Listener = (event) => {
-      if (event.type !== 'reconnected' && !key.split(',').some((prefix) => event.type.startsWith(prefix))) return;
-      if (pending) return;
-      const wait = 150 - (Date.now() - lastRun);
-      if (wait <= 0) run();
-      else pending = setTimeout(run, wait);
+      if (event.type !== 'reconnected' && !wanted.some((prefix) => event.type.startsWith(prefix))) return;
+      refreshRef.current();
     };
     listeners.add(listener);
     return () => {
       listeners.delete(listener);
-      clearTimeout(pending);
     };
   }, [key]);
 }

@@ -1,5 +1,5 @@
 /** Pieces every screen uses: the app context, data loading with plain-words states, navigation. */
-import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from 'react';
 import { api } from './api';
 import { STATUS_WORDS } from './format';
 import { useLiveRefresh } from './live';
@@ -61,26 +61,40 @@ export function useData<T>(path: string | undefined, liveTypes: string[] = []): 
   const [data, setData] = useState<T>();
   const [error, setError] = useState<string>();
   const [loading, setLoading] = useState(true);
-  const [tick, setTick] = useState(0);
-  const reload = useCallback(() => setTick((value) => value + 1), []);
-  useLiveRefresh(liveTypes, reload);
-  useEffect(() => {
-    if (!path) return;
-    let cancelled = false;
+  // One request in flight at a time; reloads asked for meanwhile fold into one more request when it returns, so a
+  // burst of live events neither floods the server nor delays the first refresh.
+  const flight = useRef({ path, generation: 0, inFlight: false, again: false });
+  const load = useCallback(() => {
+    const current = flight.current;
+    if (!current.path) return;
+    if (current.inFlight) {
+      current.again = true;
+      return;
+    }
+    current.inFlight = true;
+    current.again = false;
+    const generation = current.generation;
     setLoading(true);
-    api<T>('GET', path)
+    api<T>('GET', current.path)
       .then((result) => {
-        if (cancelled) return;
+        if (generation !== current.generation) return;
         setData(result);
         setError(undefined);
       })
-      .catch((failure: Error) => !cancelled && setError(failure.message))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [path, tick]);
-  return { data, error, loading, reload };
+      .catch((failure: Error) => generation === current.generation && setError(failure.message))
+      .finally(() => {
+        current.inFlight = false;
+        if (generation === current.generation) setLoading(false);
+        if (current.again || generation !== current.generation) load();
+      });
+  }, []);
+  useLiveRefresh(liveTypes, load);
+  useEffect(() => {
+    flight.current.path = path;
+    flight.current.generation += 1;
+    load();
+  }, [path, load]);
+  return { data, error, loading, reload: load };
 }
 
 /** Loading, error and empty states in plain words; children only when there is something to show. */
