@@ -58,7 +58,6 @@ interface Completion {
   started_at: string;
   finished_at: string;
   outcome: string;
-  payload: unknown;
 }
 
 export class OutboxWorker {
@@ -265,7 +264,7 @@ export class OutboxWorker {
     const handler = this.options.handlers.get(row.kind)!;
     const started = clock.now();
     const startedHr = process.hrtime.bigint();
-    const base = { id: row.id, attempt: row.attempts, started_at: started.toISOString(), payload: row.payload };
+    const base = { id: row.id, attempt: row.attempts, started_at: started.toISOString() };
     let completion: Completion;
     try {
       const result = await handler.run(row, { clock, logger: logger.child({ outboxId: row.id, kind: row.kind }), attempt: row.attempts });
@@ -300,11 +299,18 @@ export class OutboxWorker {
   private async complete(completions: Completion[]): Promise<void> {
     if (completions.length === 0) return;
     const now = this.options.clock.now();
+    // The payload is not repeated into every attempt's history row: it only changes through an edit, whose
+    // history entry keeps the payload it replaced.
     const data = JSON.stringify(completions);
-    const changed = await this.db.transaction().execute(async (trx) => {
-      // Guarded by locked_by and attempts: if our lease expired and another worker took the row, we do not
-      // overwrite its newer state.
-      const updated = await sql<{ id: number; client_id: string; kind: string; status: OutboxStatus }>`
+    // One statement (one round trip, one JSON parse): the outcome update and the attempt rows together. The update
+    // is guarded by locked_by and status: if our lease expired and another worker took the row, its newer state
+    // stays.
+    const { rows: changed } = await sql<{ id: number; client_id: string; kind: string; status: OutboxStatus }>`
+      with c as (
+        select * from jsonb_to_recordset(${data}::jsonb) as c(id bigint, attempt int, status text, run_at timestamptz,
+          last_error text, result jsonb, outcome text, started_at timestamptz, finished_at timestamptz)
+      ),
+      updated as (
         update outbox o set
           status = c.status,
           attempts = c.attempt,
@@ -313,18 +319,17 @@ export class OutboxWorker {
           result = case when c.status = 'done' then c.result else o.result end,
           locked_by = null, lease_until = null, updated_at = ${now},
           finished_at = case when c.status in ('done', 'dead') then c.finished_at else null end
-        from jsonb_to_recordset(${data}::jsonb) as c(id bigint, attempt int, status text, run_at timestamptz,
-          last_error text, result jsonb, finished_at timestamptz)
+        from c
         where o.id = c.id and o.status = 'running' and o.locked_by = ${this.workerId}
-        returning o.id, o.client_id, o.kind, o.status`.execute(trx);
-      await sql`
-        insert into outbox_attempts (outbox_id, attempt, outcome, started_at, finished_at, error, response, payload)
+        returning o.id, o.client_id, o.kind, o.status
+      ),
+      history as (
+        insert into outbox_attempts (outbox_id, attempt, outcome, started_at, finished_at, error, response)
         select c.id, c.attempt + case when c.outcome = 'rescheduled' then 1 else 0 end, c.outcome, c.started_at,
-          c.finished_at, c.last_error, c.result, c.payload
-        from jsonb_to_recordset(${data}::jsonb) as c(id bigint, attempt int, outcome text, started_at timestamptz,
-          finished_at timestamptz, last_error text, result jsonb, payload jsonb)`.execute(trx);
-      return updated.rows;
-    });
+          c.finished_at, c.last_error, c.result
+        from c
+      )
+      select * from updated`.execute(this.db);
     if (changed.length > 0) {
       this.options.onChange?.(changed.map((row) => ({ id: row.id, clientId: row.client_id, kind: row.kind, status: row.status })));
     }
