@@ -94,6 +94,34 @@ export class FaultPlan {
   }
 }
 
+/**
+ * Resolves with the first item (already in `items` or arriving through `listeners`) that satisfies `predicate`:
+ * how tests wait on an emulator's requests, messages and e-mails instead of sleeping.
+ */
+export function waitForArrival<T>(
+  items: readonly T[],
+  listeners: Set<(item: T) => void>,
+  predicate: (item: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const existing = items.find(predicate);
+  if (existing) return Promise.resolve(existing);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      listeners.delete(listener);
+      reject(new Error(`${what} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const listener = (item: T) => {
+      if (!predicate(item)) return;
+      clearTimeout(timer);
+      listeners.delete(listener);
+      resolve(item);
+    };
+    listeners.add(listener);
+  });
+}
+
 export interface EmulatorOptions {
   name: string;
   /** Registers the vendor's routes. Runs inside the emulator's Fastify instance. */
@@ -142,21 +170,7 @@ export class Emulator {
 
   /** Resolves with the next recorded request that satisfies `predicate` (or one already recorded). */
   waitFor(predicate: (request: RecordedRequest) => boolean, timeoutMs = 10_000): Promise<RecordedRequest> {
-    const existing = this.requests.find(predicate);
-    if (existing) return Promise.resolve(existing);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(listener);
-        reject(new Error(`${this.name} emulator: no matching request within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const listener = (request: RecordedRequest) => {
-        if (!predicate(request)) return;
-        clearTimeout(timer);
-        this.listeners.delete(listener);
-        resolve(request);
-      };
-      this.listeners.add(listener);
-    });
+    return waitForArrival(this.requests, this.listeners, predicate, timeoutMs, `${this.name} emulator: no matching request`);
   }
 
   reset(): void {

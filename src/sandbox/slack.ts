@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../core/clock.js';
-import { Emulator, type RecordedRequest } from './emulator.js';
+import { Emulator, waitForArrival, type RecordedRequest } from './emulator.js';
 
 export interface SlackWebhookMessage {
   at: Date;
@@ -134,21 +134,7 @@ export class SlackEmulator {
 
   /** Resolves with the first delivered message (already here or arriving) that satisfies `predicate`. */
   waitForMessage(predicate: (message: SlackWebhookMessage) => boolean = () => true, timeoutMs = 10_000): Promise<SlackWebhookMessage> {
-    const existing = this.messages.find(predicate);
-    if (existing) return Promise.resolve(existing);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(listener);
-        reject(new Error(`slack emulator: no matching message within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const listener = (message: SlackWebhookMessage) => {
-        if (!predicate(message)) return;
-        clearTimeout(timer);
-        this.listeners.delete(listener);
-        resolve(message);
-      };
-      this.listeners.add(listener);
-    });
+    return waitForArrival(this.messages, this.listeners, predicate, timeoutMs, 'slack emulator: no matching message');
   }
 
   reset(): void {

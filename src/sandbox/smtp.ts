@@ -10,7 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { simpleParser, type AddressObject } from 'mailparser';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import { systemClock, type Clock } from '../core/clock.js';
-import { Emulator } from './emulator.js';
+import { Emulator, waitForArrival } from './emulator.js';
 
 export interface ReceivedEmail {
   receivedAt: Date;
@@ -199,21 +199,7 @@ export class SmtpReceiver {
 
   /** Resolves with the first message (already received or arriving) that satisfies `predicate`. */
   waitForMessage(predicate: (message: ReceivedEmail) => boolean = () => true, timeoutMs = 10_000): Promise<ReceivedEmail> {
-    const existing = this.messages.find(predicate);
-    if (existing) return Promise.resolve(existing);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.listeners.delete(listener);
-        reject(new Error(`smtp receiver: no matching message within ${timeoutMs} ms`));
-      }, timeoutMs);
-      const listener = (message: ReceivedEmail) => {
-        if (!predicate(message)) return;
-        clearTimeout(timer);
-        this.listeners.delete(listener);
-        resolve(message);
-      };
-      this.listeners.add(listener);
-    });
+    return waitForArrival(this.messages, this.listeners, predicate, timeoutMs, 'smtp receiver: no matching message');
   }
 
   /** Forgets received mail, refusals and every script. */
