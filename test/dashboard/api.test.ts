@@ -24,6 +24,9 @@ const ROUTES: Route[] = [
   { method: 'POST', path: (a) => `/v1/api/outbox/${a.deadLetterId}/retry`, body: () => ({}) },
   { method: 'GET', path: () => `/v1/api/errors?client=${CLIENT_A}` },
   { method: 'POST', path: (a) => `/v1/api/errors/${a.errorId}/resolve`, body: () => ({}) },
+  { method: 'GET', path: () => `/v1/api/callbacks?client=${CLIENT_A}` },
+  { method: 'POST', path: (a) => `/v1/api/callbacks/${a.callbackId}/done`, body: () => ({}) },
+  { method: 'GET', path: () => `/v1/api/inbound-messages?client=${CLIENT_A}` },
   { method: 'GET', path: () => `/v1/api/customers?client=${CLIENT_A}` },
   { method: 'GET', path: (a) => `/v1/api/customers/${a.customerId}` },
   { method: 'PATCH', path: (a) => `/v1/api/customers/${a.customerId}`, body: () => ({ notes: 'Prefers mornings' }) },
@@ -55,7 +58,7 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
   });
 
   describe('authorisation matrix: every route × anonymous / staff of A / staff of B / admin', () => {
-    it.each(ROUTES.map((route) => [`${route.method} ${route.path({ callId: ':call', customerId: 0, messageId: 0, deadLetterId: 0, errorId: 0 })}`, route] as const))(
+    it.each(ROUTES.map((route) => [`${route.method} ${route.path({ callId: ':call', customerId: 0, messageId: 0, deadLetterId: 0, errorId: 0, callbackId: 0 })}`, route] as const))(
       '%s',
       async (_name, route) => {
         const auditBefore = await app.context.db.selectFrom('audit').select('id').where('client_id', '=', CLIENT_A).execute();
@@ -77,7 +80,7 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
   });
 
   it('lists without a client filter show staff only their own clients', async () => {
-    for (const path of ['/v1/api/calls', '/v1/api/messages', '/v1/api/customers', '/v1/api/errors?state=all', '/v1/api/dead-letters?kind=crm_sync', '/v1/api/live-calls', '/v1/api/connections']) {
+    for (const path of ['/v1/api/calls', '/v1/api/messages', '/v1/api/customers', '/v1/api/errors?state=all', '/v1/api/dead-letters?kind=crm_sync', '/v1/api/live-calls', '/v1/api/connections', '/v1/api/callbacks?state=all', '/v1/api/inbound-messages']) {
       const response = await staffB.request('GET', path);
       expect(response.status, path).toBe(200);
       expect(JSON.stringify(response.body), path).not.toContain(CLIENT_A);
@@ -156,6 +159,22 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
       expect(response.status, `${method} ${path}`).toBe(400);
       expect(response.body.message).toBeTruthy();
     }
+  });
+
+  it('shows staff their callback tasks and inbound texts, and marks a callback done with an audit entry', async () => {
+    const inbound = await staffB.request('GET', '/v1/api/inbound-messages');
+    expect(inbound.status).toBe(200);
+    expect(inbound.body.messages.map((message: { body: string }) => message.body)).toEqual([`Is my return done? (${CLIENT_B})`]);
+    const open = await staffB.request('GET', '/v1/api/callbacks');
+    expect(open.body.callbacks).toEqual([expect.objectContaining({ id: b.callbackId, reason: 'Wants to talk about an extension', status: 'open', preferredTime: 'mornings' })]);
+    const done = await staffB.request('POST', `/v1/api/callbacks/${b.callbackId}/done`, {});
+    expect(done.status).toBe(200);
+    expect((await staffB.request('GET', '/v1/api/callbacks')).body.callbacks).toEqual([]);
+    const all = await staffB.request('GET', '/v1/api/callbacks?state=all');
+    expect(all.body.callbacks[0]).toMatchObject({ status: 'done', completedBy: expect.stringContaining('@') });
+    expect((await staffB.request('POST', `/v1/api/callbacks/${b.callbackId}/done`, {})).status).toBe(409);
+    const audit = await app.context.db.selectFrom('audit').selectAll().where('target', '=', `callback:${b.callbackId}`).execute();
+    expect(audit).toEqual([expect.objectContaining({ action: 'callback.done', client_id: CLIENT_B, after: { status: 'done' } })]);
   });
 
   it('forwards live events only to dashboards allowed to see that client', async () => {

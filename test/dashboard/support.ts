@@ -63,9 +63,10 @@ export interface Seeded {
   messageId: number;
   deadLetterId: number;
   errorId: number;
+  callbackId: number;
 }
 
-/** One of everything for a client: a customer with a call, a dead SMS, a dead CRM sync, an open error. */
+/** One of everything for a client: a customer with a call, a dead SMS, a dead CRM sync, an open error, a callback task and an inbound text. */
 export async function seedClientData(app: TestApp, clientId: string, phone: string): Promise<Seeded> {
   const db = app.context.db;
   const now = app.clock.now();
@@ -130,7 +131,16 @@ export async function seedClientData(app: TestApp, clientId: string, phone: stri
     .values({ client_id: clientId, source: 'crm.sync', fingerprint: `crm.sync:LIMIT_${clientId}`, message: `Zoho CRM refused a sync for ${phone}`, details: json({ phone }), call_id: callId, first_seen_at: now, last_seen_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
-  return { customerId: customer.id, callId, messageId: message.id, deadLetterId: deadLetter.id, errorId: error.id };
+  const callback = await db
+    .insertInto('callback_tasks')
+    .values({ client_id: clientId, call_id: callId, customer_id: customer.id, phone, name: `Caller of ${clientId}`, reason: 'Wants to talk about an extension', preferred_time: 'mornings', created_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('inbound_messages')
+    .values({ client_id: clientId, provider_id: `SM${randomUUID().replace(/-/g, '')}`, from_number: phone, to_number: '+12125550199', body: `Is my return done? (${clientId})`, intent: 'message', customer_id: customer.id, received_at: now })
+    .execute();
+  return { customerId: customer.id, callId, messageId: message.id, deadLetterId: deadLetter.id, errorId: error.id, callbackId: callback.id };
 }
 
 /** The `ws` client (what @fastify/websocket itself uses), typed through @fastify/websocket's re-export. */

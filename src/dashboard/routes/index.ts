@@ -6,6 +6,7 @@ import { callRoutes } from './calls.js';
 import { connectionRoutes } from './connections.js';
 import { customerRoutes } from './customers.js';
 import { errorRoutes } from './errors.js';
+import { followUpRoutes } from './follow-ups.js';
 import { messageRoutes } from './messages.js';
 import { outboxRoutes } from './outbox.js';
 import { sessionRoutes } from './session.js';
@@ -17,6 +18,7 @@ export async function apiRoutes(app: FastifyInstance, context: AppContext): Prom
   messageRoutes(app, context);
   outboxRoutes(app, context);
   errorRoutes(app, context);
+  followUpRoutes(app, context);
   customerRoutes(app, context);
   connectionRoutes(app, context);
   appointmentRoutes(app, context);
