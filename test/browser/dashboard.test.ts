@@ -126,6 +126,7 @@ describe('dashboard in a browser', () => {
     for (const [label, name] of [
       ['Calls', 'calls'],
       ['Dead letters', 'dead-letters'],
+      ['Follow-ups', 'follow-ups'],
       ['Appointments', 'appointments'],
       ['Customers', 'customers'],
       ['Errors', 'errors'],

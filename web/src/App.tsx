@@ -9,6 +9,7 @@ import { Connections } from './screens/Connections';
 import { CustomerPage, Customers } from './screens/Customers';
 import { DeadLetters } from './screens/DeadLetters';
 import { Errors } from './screens/Errors';
+import { FollowUps } from './screens/FollowUps';
 import { Live } from './screens/Live';
 import { Login } from './screens/Login';
 import { Messages } from './screens/Messages';
@@ -23,6 +24,7 @@ const NAV: Array<[string, string]> = [
   ['/live', 'Live'],
   ['/calls', 'Calls'],
   ['/messages', 'Messages'],
+  ['/follow-ups', 'Follow-ups'],
   ['/dead-letters', 'Dead letters'],
   ['/appointments', 'Appointments'],
   ['/customers', 'Customers'],
@@ -53,6 +55,8 @@ function Screen({ path }: { path: string }) {
       return <Appointments />;
     case 'customers':
       return id ? <CustomerPage id={decodeURIComponent(id)} /> : <Customers />;
+    case 'follow-ups':
+      return <FollowUps />;
     case 'errors':
       return <Errors />;
     case 'connections':
