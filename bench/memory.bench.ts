@@ -1,0 +1,74 @@
+/**
+ * Issue 9's memory check: resident set size of a Switchboard process (in-process app on PostgreSQL) before and
+ * after 10,000 calls (call_started + call_ended each, signed as Retell signs), measured after a full GC so the
+ * figure is retained memory, not garbage not yet collected.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { sign } from 'retell-sdk';
+import { DEMO_SECRETS } from '../src/config/demo-secrets.js';
+import { startTestApp } from '../test/support/app.js';
+import type { BenchResult } from './types.js';
+
+const CALLS = 10_000;
+const IN_FLIGHT = 16;
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+
+async function settledRss(): Promise<number> {
+  for (let i = 0; i < 3; i += 1) {
+    gc();
+    await delay(50);
+  }
+  return process.memoryUsage().rss;
+}
+
+export async function run(): Promise<BenchResult[]> {
+  const app = await startTestApp('postgres', { worker: true });
+  try {
+    const url = `${app.url}/v1/retell/smart-tax-nation/webhook`;
+    const post = async (body: unknown) => {
+      const raw = JSON.stringify(body);
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retell-signature': await sign(raw, DEMO_SECRETS.RETELL_API_KEY) }, body: raw });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
+    };
+    const call = async (i: number) => {
+      const base = {
+        call_type: 'phone_call', call_id: `call_mem_${i}`, agent_id: 'agent_stn_demo_0001', agent_version: 1, direction: 'inbound',
+        from_number: `+1212555${String(i % 10_000).padStart(4, '0')}`, to_number: '+12125550142', start_timestamp: Date.now() - 60_000,
+      };
+      await post({ event: 'call_started', call: { ...base, call_status: 'ongoing' } });
+      await post({ event: 'call_ended', call: { ...base, call_status: 'ended', end_timestamp: Date.now(), duration_ms: 60_000, disconnection_reason: 'user_hangup', transcript: 'Agent: Hello\nUser: What are your hours?' } });
+    };
+    // Warm up so JIT code, pools and caches are in the baseline.
+    for (let i = 0; i < 200; i += 1) await call(-i - 1);
+    const before = await settledRss();
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < CALLS) await call(next++);
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const after = await settledRss();
+    const growthMb = (after - before) / 1024 / 1024;
+    return [
+      { name: `RSS before ${CALLS.toLocaleString('en-US')} calls`, backend: 'postgres', value: Math.round(before / 1024 / 1024), unit: 'MB' },
+      {
+        name: `RSS growth after ${CALLS.toLocaleString('en-US')} calls`,
+        backend: 'postgres',
+        value: Number(growthMb.toFixed(1)),
+        unit: 'MB',
+        target: 'flat (< 50 MB)',
+        ok: growthMb < 50,
+        notes: `${(CALLS * 2).toLocaleString('en-US')} signed webhooks in ${seconds.toFixed(1)} s`,
+      },
+    ];
+  } finally {
+    await app.dispose();
+  }
+}
