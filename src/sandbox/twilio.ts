@@ -195,6 +195,11 @@ export class TwilioEmulator {
   private defaultOutcome: { status: TwilioOutcome; errorCode: number | null } = { status: 'delivered', errorCode: null };
   private readonly pending = new Set<Promise<void>>();
   private readonly closing = new AbortController();
+  /** Waiters released by close(); kept here rather than as listeners on `closing.signal`, whose listener list
+   * would grow by one per message and make every later add slower (quadratic over a 10,000-text burst). */
+  private readonly releaseOnClose = new Set<() => void>();
+  // Callbacks reuse connections, as Twilio's callback fleet does; close() destroys them.
+  private readonly callbackAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
   private constructor(emulator: Emulator, options: TwilioEmulatorOptions) {
     this.emulator = emulator;
@@ -375,6 +380,9 @@ export class TwilioEmulator {
 
   async close(): Promise<void> {
     this.closing.abort();
+    for (const release of this.releaseOnClose) release();
+    this.releaseOnClose.clear();
+    this.callbackAgent.destroy();
     await Promise.allSettled([...this.pending]);
     await this.emulator.close();
   }
@@ -488,8 +496,12 @@ export class TwilioEmulator {
     // work is tracked from now on so flushCallbacks() right after the 201 cannot miss it.
     this.track(
       new Promise<void>((resolve) => {
-        reply.raw.once('close', () => void this.progress(message).then(resolve, resolve));
-        this.closing.signal.addEventListener('abort', () => resolve(), { once: true });
+        const done = () => {
+          this.releaseOnClose.delete(done);
+          resolve();
+        };
+        this.releaseOnClose.add(done);
+        reply.raw.once('close', () => void this.progress(message).then(done, done));
       }),
     );
     return reply.code(201).send(body);
@@ -591,7 +603,8 @@ export class TwilioEmulator {
     }
     try {
       for (const step of steps) {
-        await delay(this.callbackDelayMs, undefined, { signal: this.closing.signal });
+        if (this.callbackDelayMs > 0) await delay(this.callbackDelayMs);
+        if (this.closing.signal.aborted) return;
         this.changeStatus(message, step.status, step.errorCode);
         if (step.callback && message.statusCallback) await this.postStatusCallback(message, step.status, step.errorCode);
       }
@@ -652,7 +665,7 @@ export class TwilioEmulator {
         url,
         { 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
         new URLSearchParams(params).toString(),
-        AbortSignal.any([this.closing.signal, AbortSignal.timeout(CALLBACK_TIMEOUT_MS)]),
+        this.callbackAgent,
       );
     } catch (error) {
       delivery.error = error instanceof Error ? error.message : String(error);
@@ -661,16 +674,13 @@ export class TwilioEmulator {
   }
 }
 
-// Callbacks reuse connections, as Twilio's callback fleet does; a fresh connection per callback (fetch without
-// a keep-alive pool here) made the emulator, not the app under test, the bottleneck of a 10,000-text burst.
-const callbackAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
-
-function postForm(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<{ status: number; body: string }> {
+/** Posts a form over a kept-alive connection; gives up after CALLBACK_TIMEOUT_MS, as Twilio does. */
+function postForm(url: string, headers: Record<string, string>, body: string, agent: http.Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const target = new URL(url);
     if (target.protocol !== 'http:') {
       // Real deployments use https callback URLs; the emulator only ever calls local apps, but stay correct.
-      fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body, signal })
+      fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS) })
         .then(async (response) => resolve({ status: response.status, body: await response.text() }), reject);
       return;
     }
@@ -678,8 +688,8 @@ function postForm(url: string, headers: Record<string, string>, body: string, si
       target,
       {
         method: 'POST',
-        agent: callbackAgent,
-        signal,
+        agent,
+        timeout: CALLBACK_TIMEOUT_MS,
         headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
       },
       (response) => {
@@ -690,6 +700,7 @@ function postForm(url: string, headers: Record<string, string>, body: string, si
         response.on('error', reject);
       },
     );
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${CALLBACK_TIMEOUT_MS} ms`)));
     request.on('error', reject);
     request.end(body);
   });
