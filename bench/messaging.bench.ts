@@ -79,9 +79,9 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
     const statementsBefore = statements;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const workers = [1, 2].map(
+    const workers = [1, 2, 3, 4].map(
       () =>
-        new OutboxWorker({ database, clock: systemClock, logger: silentLogger(), handlers: app.context.handlers, batchSize: 200, concurrency: 64 }),
+        new OutboxWorker({ database, clock: systemClock, logger: silentLogger(), handlers: app.context.handlers, batchSize: 100, concurrency: 32 }),
     );
     await Promise.all(workers.map((worker) => worker.drain()));
     const seconds = (performance.now() - started) / 1000;
