@@ -79,6 +79,8 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
     const statementsBefore = statements;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
+    // Four worker loops (as two instances with two loops each would run): one loop's batch waiting on its slowest
+    // send no longer idles the process while the next batch could be on its way.
     const workers = [1, 2, 3, 4].map(
       () =>
         new OutboxWorker({ database, clock: systemClock, logger: silentLogger(), handlers: app.context.handlers, batchSize: 100, concurrency: 32 }),
