@@ -261,3 +261,32 @@ export class Emulator {
     this.baseUrl = address.replace('[::1]', '127.0.0.1');
   }
 }
+
+/**
+ * The vendor-facing object of an emulator (Twilio, Slack): wraps its frame and exposes the frame's URL,
+ * fault plan and recorded requests.
+ */
+export abstract class EmulatedVendor {
+  constructor(readonly emulator: Emulator) {}
+
+  /** Base URL that stands in for the vendor's API. */
+  get url(): string {
+    return this.emulator.url;
+  }
+
+  get faults(): FaultPlan {
+    return this.emulator.faults;
+  }
+
+  get requests(): RecordedRequest[] {
+    return this.emulator.requests;
+  }
+}
+
+/** Starts a frame whose vendor object is built, and registers its routes, inside the frame's set-up. */
+export async function startVendor<T>(options: { name: string; port?: number }, build: (emulator: Emulator) => T): Promise<T> {
+  let vendor: T | undefined;
+  await Emulator.start({ name: options.name, port: options.port, routes: (_app, emulator) => void (vendor = build(emulator)) });
+  if (vendor === undefined) throw new Error(`${options.name} emulator: routes were not registered`);
+  return vendor;
+}

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../core/clock.js';
-import { Emulator, waitForArrival, type RecordedRequest } from './emulator.js';
+import { EmulatedVendor, startVendor, waitForArrival, type Emulator } from './emulator.js';
 
 export interface SlackWebhookMessage {
   at: Date;
@@ -49,8 +49,7 @@ const payloadSchema = z.looseObject({
   attachments: z.array(z.unknown()).optional(),
 });
 
-export class SlackEmulator {
-  readonly emulator: Emulator;
+export class SlackEmulator extends EmulatedVendor {
   readonly messages: SlackWebhookMessage[] = [];
   private readonly clock: Clock;
   private readonly acceptUnknownHooks: boolean;
@@ -59,35 +58,17 @@ export class SlackEmulator {
   private readonly listeners = new Set<(message: SlackWebhookMessage) => void>();
 
   private constructor(emulator: Emulator, options: SlackEmulatorOptions) {
-    this.emulator = emulator;
+    super(emulator);
     this.clock = options.clock ?? systemClock;
     this.acceptUnknownHooks = options.acceptUnknownHooks ?? false;
   }
 
   static async start(options: SlackEmulatorOptions = {}): Promise<SlackEmulator> {
-    let instance: SlackEmulator | undefined;
-    await Emulator.start({
-      name: 'slack',
-      port: options.port,
-      routes: (app, emulator) => {
-        instance = new SlackEmulator(emulator, options);
-        instance.registerRoutes();
-      },
+    return startVendor({ name: 'slack', port: options.port }, (emulator) => {
+      const instance = new SlackEmulator(emulator, options);
+      instance.registerRoutes();
+      return instance;
     });
-    if (!instance) throw new Error('slack emulator: routes were not registered');
-    return instance;
-  }
-
-  get url(): string {
-    return this.emulator.url;
-  }
-
-  get faults() {
-    return this.emulator.faults;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.emulator.requests;
   }
 
   /** A fresh, valid incoming-webhook URL (`…/services/T…/B…/token`). */

@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../core/clock.js';
-import { Emulator, type RecordedRequest } from './emulator.js';
+import { EmulatedVendor, startVendor, type Emulator } from './emulator.js';
 
 const API_VERSION = '2010-04-01';
 /** Twilio's own "valid sender" test number; used as the sender a messaging service picks. */
@@ -179,8 +179,7 @@ const createMessageSchema = z.object({
   StatusCallback: z.string().optional(),
 });
 
-export class TwilioEmulator {
-  readonly emulator: Emulator;
+export class TwilioEmulator extends EmulatedVendor {
   readonly accountSid: string;
   readonly messages: EmulatedTwilioMessage[] = [];
   readonly callbacks: StatusCallbackDelivery[] = [];
@@ -202,7 +201,7 @@ export class TwilioEmulator {
   private readonly callbackAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
 
   private constructor(emulator: Emulator, options: TwilioEmulatorOptions) {
-    this.emulator = emulator;
+    super(emulator);
     this.accountSid = options.accountSid;
     this.authToken = options.authToken;
     this.clock = options.clock ?? systemClock;
@@ -212,30 +211,11 @@ export class TwilioEmulator {
   }
 
   static async start(options: TwilioEmulatorOptions): Promise<TwilioEmulator> {
-    let instance: TwilioEmulator | undefined;
-    await Emulator.start({
-      name: 'twilio',
-      port: options.port,
-      routes: (app, emulator) => {
-        instance = new TwilioEmulator(emulator, options);
-        instance.registerRoutes();
-      },
+    return startVendor({ name: 'twilio', port: options.port }, (emulator) => {
+      const instance = new TwilioEmulator(emulator, options);
+      instance.registerRoutes();
+      return instance;
     });
-    if (!instance) throw new Error('twilio emulator: routes were not registered');
-    return instance;
-  }
-
-  /** Base URL that stands in for https://api.twilio.com. */
-  get url(): string {
-    return this.emulator.url;
-  }
-
-  get faults() {
-    return this.emulator.faults;
-  }
-
-  get requests(): RecordedRequest[] {
-    return this.emulator.requests;
   }
 
   messagesTo(number: string): EmulatedTwilioMessage[] {
