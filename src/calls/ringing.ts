@@ -10,6 +10,7 @@
 import type { Kysely } from 'kysely';
 import { json } from '../db/json.js';
 import type { DB } from '../db/schema.js';
+import { GroupWriter } from '../db/group-writer.js';
 
 export interface RingingCall {
   clientId: string;
@@ -55,35 +56,32 @@ export async function insertRingingCalls(db: Kysely<DB>, calls: RingingCall[]): 
   return new Set(inserted.map((row) => row.id));
 }
 
-const BATCH = 500;
-
 export class RingingCallWriter {
-  private pending: RingingCall[] = [];
-  private writing: Promise<void> | undefined;
+  private readonly writer: GroupWriter<RingingCall, boolean>;
 
-  constructor(private readonly deps: RingingCallWriterDeps) {}
+  constructor(deps: RingingCallWriterDeps) {
+    this.writer = new GroupWriter(async (batch) => {
+      try {
+        const created = await insertRingingCalls(deps.db, batch);
+        return batch.map((call) => {
+          if (!created.delete(call.callId)) return false;
+          deps.onRecorded(call);
+          return true;
+        });
+      } catch (error) {
+        deps.onFailed(error, batch);
+        return batch.map(() => false);
+      }
+    });
+  }
 
   /** Queues the row; the write starts after the current I/O turn, i.e. after the answer has been sent. */
   add(call: RingingCall): void {
-    this.pending.push(call);
-    this.writing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.writeAll());
+    void this.writer.add(call);
   }
 
   /** Resolves once every row added so far is written (or reported failed). Used on shutdown and by tests. */
-  async idle(): Promise<void> {
-    while (this.writing) await this.writing;
-  }
-
-  private async writeAll(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, BATCH);
-      try {
-        const created = await insertRingingCalls(this.deps.db, batch);
-        for (const call of batch) if (created.delete(call.callId)) this.deps.onRecorded(call);
-      } catch (error) {
-        this.deps.onFailed(error, batch);
-      }
-    }
-    this.writing = undefined;
+  idle(): Promise<void> {
+    return this.writer.idle();
   }
 }

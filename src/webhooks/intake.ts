@@ -1,25 +1,30 @@
 /**
- * Call-event intake: each (event, call) is recorded once in `webhook_events` and merged into the call in the
- * same transaction, so a duplicate delivery (concurrent or later) finds the key and changes nothing. A
- * processing failure keeps the event (status `failed`) and queues a `retell_event` retry in the outbox, so an
- * accepted event is never lost.
+ * Call-event intake, persist-and-answer. The webhook stores each (event, call) once in `webhook_events`
+ * (status `received`, transcript already redacted, word timings dropped) together with its `retell_event`
+ * outbox row, in one statement shared by every request that arrives at the same moment (group commit), and
+ * answers. The worker then merges the event into the call (`processStoredEvent`). A duplicate delivery finds
+ * the idempotency key and changes nothing; a processing failure keeps the event (`failed`, masked error, one
+ * alert per fingerprint) and the outbox retries it, so an accepted event is never lost.
  */
 import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, PermanentError } from '../core/errors.js';
+import { GroupWriter } from '../db/group-writer.js';
 import { json } from '../db/json.js';
+import type { DB } from '../db/schema.js';
 import { maskText } from '../log/mask.js';
-import { redactTranscript } from '../log/redact-transcript.js';
-import { enqueue } from '../outbox/enqueue.js';
+import { redactTranscript, redactTranscriptObject } from '../log/redact-transcript.js';
+import { OUTBOX_CHANNEL } from '../outbox/enqueue.js';
 import { applyCallEvent } from '../calls/record.js';
 import { CALL_EVENT_STAGE } from '../calls/stage.js';
 import { runCallFollowUps } from './follow-ups.js';
 import type { RetellCall } from './schema.js';
 
-export const RETELL_EVENT_RETRY_KIND = 'retell_event';
+export const RETELL_EVENT_KIND = 'retell_event';
 
-export type IntakeResult = { status: 'processed' | 'duplicate' | 'queued_for_retry'; callId: string };
+export type AcceptStatus = 'accepted' | 'duplicate';
 
 export function isCallEvent(event: string): boolean {
   return event in CALL_EVENT_STAGE && event !== 'call_inbound';
@@ -36,117 +41,158 @@ function idempotencyKey(clientId: string, event: string, callId: string, rawBody
   return `${clientId}:${event}:${callId}`;
 }
 
-/** The event as kept for replay: transcripts redacted like the call row, word timings and tool logs dropped. */
-function storedPayload(event: string, call: RetellCall, client: ClientRuntime): Record<string, unknown> {
-  if (event === 'transcript_updated') return { event, call: { call_id: call.call_id } };
+/** The event as stored until processed: transcripts redacted like the call row, word timings and tool logs dropped. */
+function storedPayload(event: string, call: RetellCall, client: ClientRuntime): { event: string; call: RetellCall } {
   const redact = client.config.retell.redactTranscripts;
-  const kept: Record<string, unknown> = { ...call };
+  const kept: RetellCall = { ...call };
   delete kept.transcript_with_tool_calls;
   delete kept.scrubbed_transcript_with_tool_calls;
   delete kept.transcript_object_with_words;
   if (typeof call.transcript === 'string' && redact) kept.transcript = redactTranscript(call.transcript);
   if (call.transcript_object) {
-    kept.transcript_object = call.transcript_object.map((utterance) => ({
+    const utterances = call.transcript_object.map((utterance) => ({
       role: utterance.role,
-      content: typeof utterance.content === 'string' ? (redact ? redactTranscript(utterance.content) : utterance.content) : '',
+      content: typeof utterance.content === 'string' ? utterance.content : '',
     }));
+    kept.transcript_object = redact ? redactTranscriptObject(utterances) : utterances;
   }
   return { event, call: kept };
 }
 
-async function process(context: AppContext, client: ClientRuntime, event: string, call: RetellCall, eventRowId: number | undefined, key: string) {
-  return context.db.transaction().execute(async (trx) => {
-    if (eventRowId === undefined) {
-      const inserted = await trx
-        .insertInto('webhook_events')
-        .values({
-          client_id: client.config.slug,
-          provider: 'retell',
-          idempotency_key: key,
-          event_type: event,
-          received_at: context.clock.now(),
-          // Processed events live on in the call row; only a failed event keeps its full body for the retry.
-          payload: json({ event, call: { call_id: call.call_id } }),
-          // Written as processed: if processing throws, this insert rolls back with the rest and the event is
-          // then kept as failed by keepForRetry.
-          status: 'processed',
-          error: null,
-        })
-        .onConflict((conflict) => conflict.columns(['provider', 'idempotency_key']).doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) return 'duplicate' as const;
-    }
-    const result = await applyCallEvent(trx, context, client, event, call);
-    await runCallFollowUps(trx, context, client, result);
-    if (eventRowId !== undefined) {
-      await trx.updateTable('webhook_events').set({ status: 'processed', error: null }).where('id', '=', eventRowId).execute();
-    }
-    await context.bus.publish(
-      event === 'transcript_updated'
-        ? { type: 'call.transcript', clientId: client.config.slug, data: { callId: call.call_id } }
-        : { type: 'call.updated', clientId: client.config.slug, data: { callId: call.call_id, status: result.call.status, outcome: result.call.outcome } },
-      trx,
-    );
-    return 'processed' as const;
-  });
+interface Arrival {
+  clientId: string;
+  key: string;
+  event: string;
+  callId: string;
+  payload: { event: string; call: RetellCall };
+  maxAttempts: number;
+  retryIntervalMs: number;
 }
 
-export async function ingestCallEvent(
-  context: AppContext,
-  client: ClientRuntime,
-  event: string,
-  call: RetellCall,
-  rawBody: string,
-): Promise<IntakeResult> {
-  const key = idempotencyKey(client.config.slug, event, call.call_id, rawBody);
-  try {
-    return { status: await process(context, client, event, call, undefined, key), callId: call.call_id };
-  } catch (error) {
-    // Only a failed event keeps its (redacted) body, so the redaction for storage happens only here.
-    const payload = storedPayload(event, call, client);
-    return { status: await keepForRetry(context, client, event, call.call_id, key, payload, error), callId: call.call_id };
+/**
+ * One statement for a whole batch: insert the new events, an outbox row for each one inserted, and a wake-up
+ * for the workers (NOTIFY is delivered on commit). Answers the keys that were new.
+ */
+async function storeArrivals(db: Kysely<DB>, now: Date, arrivals: Arrival[]): Promise<Set<string>> {
+  const rows = json(
+    arrivals.map((arrival, index) => ({
+      idx: index,
+      client_id: arrival.clientId,
+      idempotency_key: arrival.key,
+      event_type: arrival.event,
+      call_id: arrival.callId,
+      payload: arrival.payload,
+      max_attempts: arrival.maxAttempts,
+      retry_interval_ms: arrival.retryIntervalMs,
+    })),
+  );
+  const result = await sql<{ idempotency_key: string; notified: number }>`
+    with input as (
+      select * from jsonb_to_recordset(${rows})
+        as x(idx int, client_id text, idempotency_key text, event_type text, call_id text, payload jsonb,
+             max_attempts int, retry_interval_ms int)
+    ), stored as (
+      insert into webhook_events (client_id, provider, idempotency_key, event_type, received_at, payload, status)
+      select client_id, 'retell', idempotency_key, event_type, ${now}, payload, 'received' from input order by idx
+      on conflict (provider, idempotency_key) do nothing
+      returning id, client_id, idempotency_key
+    ), queued as (
+      insert into outbox (client_id, kind, payload, dedupe_key, run_at, max_attempts, retry_interval_ms, call_id, created_at, updated_at)
+      select s.client_id, ${RETELL_EVENT_KIND}, jsonb_build_object('webhookEventId', s.id), ${RETELL_EVENT_KIND} || ':' || s.id,
+             ${now}, i.max_attempts, i.retry_interval_ms, i.call_id, ${now}, ${now}
+      from stored s join input i on i.idempotency_key = s.idempotency_key
+      returning 1
+    ), woken as (
+      select pg_notify(${OUTBOX_CHANNEL}, ${RETELL_EVENT_KIND}) where exists (select 1 from queued)
+    )
+    select s.idempotency_key, (select count(*)::int from woken) as notified from stored s`.execute(db);
+  return new Set(result.rows.map((row) => row.idempotency_key));
+}
+
+/** Accepts call events for storage; concurrent arrivals share one statement and one commit. */
+export class CallEventIntake {
+  private readonly writer: GroupWriter<Arrival, boolean>;
+
+  constructor(private readonly context: AppContext) {
+    this.writer = new GroupWriter(async (arrivals) => {
+      // Identical deliveries in one batch: the first is stored, the others are duplicates of it.
+      const first = new Map<string, Arrival>();
+      for (const arrival of arrivals) if (!first.has(arrival.key)) first.set(arrival.key, arrival);
+      const stored = await storeArrivals(context.db, context.clock.now(), [...first.values()]);
+      return arrivals.map((arrival) => first.get(arrival.key) === arrival && stored.has(arrival.key));
+    });
+  }
+
+  /** Resolves once the event is stored (`accepted`) or found already stored (`duplicate`); throws if the database failed. */
+  async accept(client: ClientRuntime, event: string, call: RetellCall, rawBody: string): Promise<AcceptStatus> {
+    const retry = client.config.retry;
+    const created = await this.writer.add({
+      clientId: client.config.slug,
+      key: idempotencyKey(client.config.slug, event, call.call_id, rawBody),
+      event,
+      callId: call.call_id,
+      payload: storedPayload(event, call, client),
+      maxAttempts: retry.maxAttempts,
+      retryIntervalMs: retry.intervalSeconds * 1000,
+    });
+    return created ? 'accepted' : 'duplicate';
+  }
+
+  idle(): Promise<void> {
+    return this.writer.idle();
   }
 }
 
-async function keepForRetry(
-  context: AppContext,
-  client: ClientRuntime,
-  event: string,
-  callId: string,
-  key: string,
-  payload: Record<string, unknown>,
-  error: unknown,
-): Promise<'queued_for_retry' | 'duplicate'> {
+/**
+ * Outbox handler body for `retell_event`: merges a stored event into its call, runs the follow-ups, and keeps
+ * only the event's key afterwards (the call row holds the content). A failure marks the event `failed` with a
+ * masked reason, raises an alert (one per fingerprint and window) and rethrows, so the outbox retries it.
+ */
+export async function processStoredEvent(context: AppContext, webhookEventId: number): Promise<'processed' | 'already_processed'> {
+  const row = await context.db
+    .selectFrom('webhook_events')
+    .select(['id', 'client_id', 'event_type', 'status', 'payload'])
+    .where('id', '=', webhookEventId)
+    .executeTakeFirst();
+  if (!row || row.status === 'processed') return 'already_processed';
+  const client = row.client_id ? context.clients.get(row.client_id) : undefined;
+  if (!client) throw new PermanentError(`Office ${row.client_id ?? '(none)'} is not configured any more.`, 'unknown_client');
+  const { event, call } = row.payload as { event: string; call: RetellCall };
+  try {
+    return await context.db.transaction().execute(async (trx) => {
+      // The status flips under a row lock, so two workers cannot both apply one event.
+      const claimed = await trx
+        .updateTable('webhook_events')
+        .set({ status: 'processed', error: null, payload: json({ event, call: { call_id: call.call_id } }) })
+        .where('id', '=', row.id)
+        .where('status', '!=', 'processed')
+        .returning('id')
+        .executeTakeFirst();
+      if (!claimed) return 'already_processed' as const;
+      const result = await applyCallEvent(trx, context, client, event, call);
+      await runCallFollowUps(trx, context, client, result);
+      await context.bus.publish(
+        event === 'transcript_updated'
+          ? { type: 'call.transcript', clientId: client.config.slug, data: { callId: call.call_id } }
+          : { type: 'call.updated', clientId: client.config.slug, data: { callId: call.call_id, status: result.call.status, outcome: result.call.outcome } },
+        trx,
+      );
+      return 'processed' as const;
+    });
+  } catch (error) {
+    await keepFailed(context, client, row.id, event, call.call_id, error);
+    throw error;
+  }
+}
+
+async function keepFailed(context: AppContext, client: ClientRuntime, id: number, event: string, callId: string, error: unknown) {
   const reason = maskText(errorMessage(error)).slice(0, 1000);
   context.logger.error({ err: error, event, callId }, 'Retell event processing failed; kept for retry');
-  const status = await context.db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('webhook_events')
-      .values({
-        client_id: client.config.slug,
-        provider: 'retell',
-        idempotency_key: key,
-        event_type: event,
-        received_at: context.clock.now(),
-        payload: json(payload),
-        status: 'failed',
-        error: reason,
-      })
-      .onConflict((conflict) => conflict.columns(['provider', 'idempotency_key']).doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!inserted) return 'duplicate' as const;
-    await enqueue(trx, context.clock, {
-      clientId: client.config.slug,
-      kind: RETELL_EVENT_RETRY_KIND,
-      payload: { webhookEventId: inserted.id },
-      dedupeKey: `${RETELL_EVENT_RETRY_KIND}:${inserted.id}`,
-      retry: { maxAttempts: client.config.retry.maxAttempts, intervalMs: client.config.retry.intervalSeconds * 1000 },
-      callId,
-    });
-    return 'queued_for_retry' as const;
-  });
+  try {
+    await context.db.updateTable('webhook_events').set({ status: 'failed', error: reason }).where('id', '=', id).execute();
+  } catch (updateError) {
+    context.logger.error({ err: updateError }, 'Could not mark the Retell event failed; the outbox still retries it');
+  }
   await context.alerts.raise({
     clientId: client.config.slug,
     source: 'retell.webhook',
@@ -154,21 +200,4 @@ async function keepForRetry(
     message: `Processing Retell's ${event} failed (${reason}). The event is kept and will be retried automatically.`,
     callId,
   });
-  return status;
-}
-
-/** Outbox handler body for `retell_event`: re-applies a kept event from its stored payload. */
-export async function retryStoredEvent(context: AppContext, webhookEventId: number): Promise<'processed' | 'already_processed'> {
-  const row = await context.db.selectFrom('webhook_events').selectAll().where('id', '=', webhookEventId).executeTakeFirst();
-  if (!row || row.status === 'processed') return 'already_processed';
-  const client = row.client_id ? context.clients.get(row.client_id) : undefined;
-  if (!client) throw new Error(`Office ${row.client_id ?? '(none)'} is not configured any more.`);
-  const payload = row.payload as { event: string; call: RetellCall };
-  try {
-    await process(context, client, row.event_type, payload.call, row.id, row.idempotency_key);
-  } catch (error) {
-    await context.db.updateTable('webhook_events').set({ error: maskText(errorMessage(error)).slice(0, 1000) }).where('id', '=', row.id).execute();
-    throw error;
-  }
-  return 'processed';
 }

@@ -1,12 +1,12 @@
 /**
  * The Retell feature module: wires the alert port (first, so later modules raise through it), the alert and
- * event-retry outbox handlers, and the Retell routes.
+ * call-event outbox handlers, and the Retell routes.
  */
 import type { FeatureModule } from '../app-context.js';
 import { createAlertPort, ALERT_EMAIL_KIND, ALERT_SLACK_KIND } from '../alerts/raise.js';
 import { emailAlertHandler, slackAlertHandler } from '../alerts/handlers.js';
 import { PermanentError } from '../core/errors.js';
-import { RETELL_EVENT_RETRY_KIND, retryStoredEvent } from './intake.js';
+import { processStoredEvent, RETELL_EVENT_KIND } from './intake.js';
 import { retellRoutes } from './routes.js';
 
 export const retellModule: FeatureModule = {
@@ -15,12 +15,12 @@ export const retellModule: FeatureModule = {
     context.alerts = createAlertPort(context);
     context.handlers.set(ALERT_SLACK_KIND, slackAlertHandler(context));
     context.handlers.set(ALERT_EMAIL_KIND, emailAlertHandler(context));
-    context.handlers.set(RETELL_EVENT_RETRY_KIND, {
+    context.handlers.set(RETELL_EVENT_KIND, {
       safeToRepeat: true,
       async run(row) {
         const id = Number(row.payload.webhookEventId);
         if (!Number.isSafeInteger(id)) throw new PermanentError('The retry row names no webhook event.', 'bad_payload');
-        return { result: await retryStoredEvent(context, id) };
+        return { result: await processStoredEvent(context, id) };
       },
     });
   },

@@ -11,7 +11,7 @@ import { routeFunction } from '../functions/router.js';
 import { maskText } from '../log/mask.js';
 import { RingingCallWriter } from '../calls/ringing.js';
 import { authenticateRetell, rejectForeignAgent } from './guard.js';
-import { ingestCallEvent, isCallEvent } from './intake.js';
+import { CallEventIntake, isCallEvent } from './intake.js';
 import { callEventSchema, describeSchemaProblem, eventNameSchema, functionRequestSchema, inboundSchema } from './schema.js';
 
 export const RETELL_BODY_LIMIT = 8 * 1024 * 1024;
@@ -50,8 +50,9 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
       }
     },
   });
-  // Registered while the app is built, so it runs after the server stopped taking requests.
-  context.onClose.push(() => ringing.idle());
+  const intake = new CallEventIntake(context);
+  // Registered while the app is built, so they run after the server stopped taking requests.
+  context.onClose.push(() => ringing.idle(), () => intake.idle());
 
   app.post('/v1/retell/:client/webhook', options, async (request: ClientRequest, reply) => {
     const started = performance.now();
@@ -70,9 +71,16 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
     const parsed = callEventSchema.safeParse(request.body);
     if (!parsed.success) return badRequest(reply, describeSchemaProblem(parsed.error));
     if (await rejectForeignAgent(client, parsed.data.call.agent_id, reply)) return reply;
-    const result = await ingestCallEvent(context, client, event, parsed.data.call, request.rawBody ?? '');
+    let status;
+    try {
+      status = await intake.accept(client, event, parsed.data.call, request.rawBody ?? '');
+    } catch (error) {
+      // Not stored, so not accepted: a 5xx makes Retell deliver it again.
+      context.logger.error({ err: error, event }, 'Could not store a Retell event; answered 503 so Retell retries');
+      return reply.code(503).send({ error: 'unavailable', message: 'The event could not be stored right now; please retry.' });
+    }
     context.metrics.webhookDuration.observe({ provider: 'retell', event }, (performance.now() - started) / 1000);
-    return reply.code(200).send({ ok: true, status: result.status });
+    return reply.code(200).send({ ok: true, status });
   });
 
   app.post('/v1/retell/:client/inbound', options, async (request: ClientRequest, reply) => {

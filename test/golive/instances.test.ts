@@ -122,14 +122,25 @@ describe('three instances on one PostgreSQL', () => {
     );
     expect(statuses.every((status) => status >= 200 && status < 300)).toBe(true);
 
+    // Stored before the answer; the instances' workers apply them moments later.
+    const events = await eventually(async () => {
+      const rows = await database.db
+        .selectFrom('webhook_events')
+        .select('status')
+        .where(sql<boolean>`idempotency_key like ${`%call_golive_spread_${run}_%`}`)
+        .execute();
+      return rows.length > 0 && rows.every((row) => row.status === 'processed') ? rows : undefined;
+    }, 'every stored call_started to be processed');
+    expect(events).toHaveLength(30);
     const calls = await database.db.selectFrom('calls').select(['id', 'status']).where('id', 'in', callIds).execute();
-    expect(calls).toHaveLength(30);
-    const events = await database.db
-      .selectFrom('webhook_events')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .where(sql<boolean>`idempotency_key like ${`%call_golive_spread_${run}_%`}`)
-      .executeTakeFirstOrThrow();
-    expect(Number(events.count)).toBe(30);
+    expect(calls.map((call) => call.status)).toEqual(Array(30).fill('in_progress'));
+    const applied = await database.db
+      .selectFrom('outbox')
+      .select(['status', 'attempts'])
+      .where('kind', '=', 'retell_event')
+      .where('call_id', 'in', callIds)
+      .execute();
+    expect(applied).toEqual(Array(30).fill({ status: 'done', attempts: 1 }));
   });
 
   it('sends each due message exactly once when all three workers compete for the outbox', async () => {

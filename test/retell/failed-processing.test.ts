@@ -1,9 +1,10 @@
 /**
- * The intake's failure path: a call event whose processing fails is answered 200, kept as `failed` (redacted),
- * retried by the `retell_event` outbox row and alerted once; when the dependency is back, the retry completes
- * the call record exactly as a first-time success would have.
+ * The intake's failure paths. A call event is stored (redacted) and answered 200 before it is processed; when
+ * processing fails it is kept as `failed`, retried by its `retell_event` outbox row and alerted once per
+ * fingerprint; when the dependency is back, the retry completes the call record exactly as a first-time
+ * success would have. An event that cannot even be stored is answered 503, so Retell delivers it again.
  *
- * The outage is a real database error raised inside the intake's transaction: a trigger on `customers` that
+ * The outage is a real database error raised inside the worker's transaction: a trigger on `customers` that
  * refuses writes with Postgres' "disk full" error code and a message naming the caller's phone (as Postgres
  * error details name key values), so masking is exercised too.
  */
@@ -47,36 +48,49 @@ describe.each(BACKENDS)('a Retell event whose processing fails, on %s', (kind) =
     await breakCustomerWrites(app);
     const first = await signedPost(app.url!, webhookPath(), body);
     expect(first.status).toBe(200);
-    expect(await first.json()).toEqual({ ok: true, status: 'queued_for_retry' });
-    // Retell retries what it thinks went wrong; the kept event makes that delivery a no-op, not a second alert.
-    const again = await signedPost(app.url!, webhookPath(), body);
-    expect(await again.json()).toEqual({ ok: true, status: 'duplicate' });
+    expect(await first.json()).toEqual({ ok: true, status: 'accepted' });
 
+    // Stored before the answer, already redacted and without word timings.
     const kept = await db.selectFrom('webhook_events').selectAll().where('idempotency_key', 'like', `%:call_ended:${callId}`).execute();
     expect(kept).toHaveLength(1);
-    expect(kept[0]!.status).toBe('failed');
-    expect(kept[0]!.error).toContain('No space left on device');
-    expect(kept[0]!.error).not.toContain(CALLER);
+    expect(kept[0]!.status).toBe('received');
     const stored = JSON.stringify(kept[0]!.payload);
     expect(stored).toContain('[SSN removed]');
     expect(stored).not.toContain('123-45-6789');
     expect(stored).not.toContain('"words"');
-    expect(await db.selectFrom('calls').select('id').where('id', '=', callId).execute()).toEqual([]);
 
+    // The worker's first attempt meets the broken database.
+    await app.applyCallEvents();
+    const failed = await db.selectFrom('webhook_events').select(['status', 'error']).where('id', '=', kept[0]!.id).executeTakeFirstOrThrow();
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('No space left on device');
+    expect(failed.error).not.toContain(CALLER);
+    expect(await db.selectFrom('calls').select('id').where('id', '=', callId).execute()).toEqual([]);
     const retry = await db.selectFrom('outbox').selectAll().where('kind', '=', 'retell_event').where('call_id', '=', callId).execute();
-    expect(retry.map((row) => row.status)).toEqual(['scheduled']);
+    expect(retry.map((row) => [row.status, row.attempts])).toEqual([['failed', 1]]);
+
+    // Retell retries what it thinks went wrong; the kept event makes that delivery a no-op.
+    const again = await signedPost(app.url!, webhookPath(), body);
+    expect(await again.json()).toEqual({ ok: true, status: 'duplicate' });
+
+    // A second failed attempt a retry interval later folds into the same alert.
+    app.clock.advance(60_000);
+    await app.applyCallEvents();
     const alerts = await db.selectFrom('errors').selectAll().where('source', '=', 'retell.webhook').execute();
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]!.count).toBe(1);
+    expect(alerts[0]!.count).toBe(2);
     expect(alerts[0]!.message).toContain('will be retried automatically');
     expect(JSON.stringify(alerts[0])).not.toContain(CALLER);
+    const notices = await db.selectFrom('outbox').select('kind').where('kind', 'in', ['alert_slack', 'alert_email']).execute();
+    expect(notices.map((row) => row.kind).sort()).toEqual(['alert_email', 'alert_slack']);
 
     await repairCustomerWrites(app);
+    app.clock.advance(60_000);
     await app.worker.drain();
 
     expect((await db.selectFrom('outbox').select('status').where('id', '=', retry[0]!.id).executeTakeFirstOrThrow()).status).toBe('done');
-    const event = await db.selectFrom('webhook_events').select(['status', 'error']).where('id', '=', kept[0]!.id).executeTakeFirstOrThrow();
-    expect(event).toEqual({ status: 'processed', error: null });
+    const event = await db.selectFrom('webhook_events').select(['status', 'error', 'payload']).where('id', '=', kept[0]!.id).executeTakeFirstOrThrow();
+    expect(event).toEqual({ status: 'processed', error: null, payload: { event: 'call_ended', call: { call_id: callId } } });
     const call = await db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow();
     expect(call.status).toBe('ended');
     expect(call.outcome).toBe('info_only');
@@ -89,6 +103,29 @@ describe.each(BACKENDS)('a Retell event whose processing fails, on %s', (kind) =
     expect(await db.selectFrom('outbox').select('kind').where('call_id', '=', callId).where('kind', '=', 'crm_sync').execute()).toHaveLength(1);
     // Still one alert: the retry's success raises nothing.
     const after = await db.selectFrom('errors').select('count').where('source', '=', 'retell.webhook').execute();
-    expect(after).toEqual([{ count: 1 }]);
+    expect(after).toEqual([{ count: 2 }]);
+  });
+
+  it('answers 503 when the event cannot be stored, so Retell delivers it again, and stores it once the database is back', async () => {
+    const db = app.context.db;
+    const callId = aCallId();
+    const body = { event: 'call_ended', call: anEndedCall({ call_id: callId, from_number: '+12125550177' }) };
+    await sql`
+      create function refuse_event_writes() returns trigger language plpgsql as $$
+      begin
+        raise exception 'could not write to file: No space left on device' using errcode = '53100';
+      end $$`.execute(db);
+    await sql`create trigger webhook_events_disk_full before insert on webhook_events for each row execute function refuse_event_writes()`.execute(db);
+    const refused = await signedPost(app.url!, webhookPath(), body);
+    expect(refused.status).toBe(503);
+    expect((await refused.json()).message).toMatch(/retry/);
+    expect(await db.selectFrom('outbox').select('id').where('call_id', '=', callId).execute()).toEqual([]);
+
+    await sql`drop trigger webhook_events_disk_full on webhook_events`.execute(db);
+    await sql`drop function refuse_event_writes()`.execute(db);
+    const redelivered = await signedPost(app.url!, webhookPath(), body);
+    expect(await redelivered.json()).toEqual({ ok: true, status: 'accepted' });
+    await app.applyCallEvents();
+    expect((await db.selectFrom('calls').select('status').where('id', '=', callId).executeTakeFirstOrThrow()).status).toBe('ended');
   });
 });

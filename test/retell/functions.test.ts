@@ -62,6 +62,7 @@ describe.each(BACKENDS)('Retell functions on %s', (kind) => {
     expect(answer.body.ok).toBe(true);
     expect((await app.context.db.selectFrom('outbox').select('status').where('id', '=', pending.id).executeTakeFirstOrThrow()).status).toBe('cancelled');
     await signedPost(url, webhookPath(), { event: 'call_ended', call: aCall({ call_id: callId, from_number: phone, call_status: 'ended', end_timestamp: Date.parse('2026-03-02T15:03:00Z'), duration_ms: 180_000, disconnection_reason: 'user_hangup' }) });
+    await app.applyCallEvents();
     const call = await app.context.db.selectFrom('calls').select(['outcome']).where('id', '=', callId).executeTakeFirstOrThrow();
     expect(call.outcome).toBe('opted_out');
   });

@@ -18,6 +18,7 @@ describe.each(BACKENDS)('call simulator on %s', (kind) => {
 
   it('plays a caller who opts out, duplicated and reordered, into one analyzed call with outcome opted_out', async () => {
     const result = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: '+12125550131', scenario: 'caller-opts-out', duplicate: true, reorder: true, startAt: app.clock.now() });
+    await app.applyCallEvents();
     expect(result.problems).toEqual([]);
     expect(result.steps.filter((s) => s.name.endsWith('(duplicate)')).every((s) => (s.body as { status: string }).status === 'duplicate')).toBe(true);
     const call = await callRow(result.callId);
@@ -28,14 +29,17 @@ describe.each(BACKENDS)('call simulator on %s', (kind) => {
 
   it('plays a caller who hangs up early as abandoned, and a returning caller asking a question as info only', async () => {
     const early = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: '+12125550132', scenario: 'caller-hangs-up-early', startAt: app.clock.now() });
+    await app.applyCallEvents();
     expect((await callRow(early.callId)).outcome).toBe('abandoned');
     const question = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: '+12125550132', scenario: 'returning-caller-question', startAt: app.clock.now() });
+    await app.applyCallEvents();
     expect(question.steps[0]!.body).toMatchObject({ call_inbound: { dynamic_variables: { is_returning_caller: 'true' } } });
     expect((await callRow(question.callId)).outcome).toBe('info_only');
   });
 
   it('plays a new caller who books: details saved, booking functions called (or their 404 reported)', async () => {
     const result = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: '+12125550133', scenario: 'new-caller-books', startAt: app.clock.now() });
+    await app.applyCallEvents();
     const names = result.steps.filter((s) => s.kind === 'function').map((s) => s.name);
     expect(names).toEqual(['save_caller_details', 'check_calendar_availability', 'book_appointment']);
     for (const step of result.steps.filter((s) => s.status === 404)) expect(result.problems.join('\n')).toContain(step.name);

@@ -7,6 +7,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { DatabaseKind } from '../../src/db/database.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startSwitchboard, type StartOptions, type Switchboard } from '../../src/main.js';
+import { RETELL_EVENT_KIND } from '../../src/webhooks/intake.js';
 import { openTestDatabase, type TestDatabase } from './databases.js';
 
 export const testEnv = {
@@ -21,6 +22,11 @@ export const testEnv = {
 export interface TestApp extends Switchboard {
   clock: ManualClock;
   database: TestDatabase;
+  /**
+   * Applies the Retell call events the webhook has stored (the worker's `retell_event` rows) and nothing else,
+   * so a test sees the call record without the texts or CRM syncs those events plan being run.
+   */
+  applyCallEvents(): Promise<number>;
   /** Closes the app and disposes of the database. */
   dispose(): Promise<void>;
 }
@@ -42,6 +48,7 @@ export async function startTestApp(
   return Object.assign(switchboard, {
     clock,
     database,
+    applyCallEvents: () => switchboard.worker.drain({ kinds: [RETELL_EVENT_KIND] }),
     async dispose() {
       await switchboard.close();
       if (!options.database) await database.dispose();
