@@ -29,7 +29,8 @@ export interface WebhookEventsTable {
   idempotency_key: string;
   event_type: string;
   received_at: Timestamp;
-  payload: Json<unknown>;
+  /** The event as JSON text (redacted); only its key once processed. */
+  payload: string;
   status: Generated<string>;
   error: string | null;
 }

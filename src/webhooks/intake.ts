@@ -12,7 +12,6 @@ import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
 import { errorMessage, PermanentError } from '../core/errors.js';
 import { GroupWriter } from '../db/group-writer.js';
-import { json } from '../db/json.js';
 import type { DB } from '../db/schema.js';
 import { maskText } from '../log/mask.js';
 import { redactTranscript, redactTranscriptObject } from '../log/redact-transcript.js';
@@ -64,33 +63,26 @@ interface Arrival {
   key: string;
   event: string;
   callId: string;
-  payload: { event: string; call: RetellCall };
+  /** The stored payload as JSON text. */
+  payload: string;
   maxAttempts: number;
   retryIntervalMs: number;
 }
 
 /**
  * One statement for a whole batch: insert the new events, an outbox row for each one inserted, and a wake-up
- * for the workers (NOTIFY is delivered on commit). Answers the keys that were new.
+ * for the workers (NOTIFY is delivered on commit). Answers the keys that were new. Columns travel as parallel
+ * arrays so the bodies reach the text column without being parsed as JSON on the way.
  */
 async function storeArrivals(db: Kysely<DB>, now: Date, arrivals: Arrival[]): Promise<Set<string>> {
-  const rows = json(
-    arrivals.map((arrival, index) => ({
-      idx: index,
-      client_id: arrival.clientId,
-      idempotency_key: arrival.key,
-      event_type: arrival.event,
-      call_id: arrival.callId,
-      payload: arrival.payload,
-      max_attempts: arrival.maxAttempts,
-      retry_interval_ms: arrival.retryIntervalMs,
-    })),
-  );
+  const column = <T>(pick: (arrival: Arrival) => T) => arrivals.map(pick);
   const result = await sql<{ idempotency_key: string; notified: number }>`
     with input as (
-      select * from jsonb_to_recordset(${rows})
-        as x(idx int, client_id text, idempotency_key text, event_type text, call_id text, payload jsonb,
-             max_attempts int, retry_interval_ms int)
+      select * from unnest(
+        ${column((a) => a.clientId)}::text[], ${column((a) => a.key)}::text[], ${column((a) => a.event)}::text[],
+        ${column((a) => a.callId)}::text[], ${column((a) => a.payload)}::text[], ${column((a) => a.maxAttempts)}::int[],
+        ${column((a) => a.retryIntervalMs)}::int[]
+      ) with ordinality as x(client_id, idempotency_key, event_type, call_id, payload, max_attempts, retry_interval_ms, idx)
     ), stored as (
       insert into webhook_events (client_id, provider, idempotency_key, event_type, received_at, payload, status)
       select client_id, 'retell', idempotency_key, event_type, ${now}, payload, 'received' from input order by idx
@@ -114,13 +106,17 @@ export class CallEventIntake {
   private readonly writer: GroupWriter<Arrival, boolean>;
 
   constructor(private readonly context: AppContext) {
-    this.writer = new GroupWriter(async (arrivals) => {
-      // Identical deliveries in one batch: the first is stored, the others are duplicates of it.
-      const first = new Map<string, Arrival>();
-      for (const arrival of arrivals) if (!first.has(arrival.key)) first.set(arrival.key, arrival);
-      const stored = await storeArrivals(context.db, context.clock.now(), [...first.values()]);
-      return arrivals.map((arrival) => first.get(arrival.key) === arrival && stored.has(arrival.key));
-    });
+    this.writer = new GroupWriter(
+      async (arrivals) => {
+        // Identical deliveries in one batch: the first is stored, the others are duplicates of it.
+        const first = new Map<string, Arrival>();
+        for (const arrival of arrivals) if (!first.has(arrival.key)) first.set(arrival.key, arrival);
+        const stored = await storeArrivals(context.db, context.clock.now(), [...first.values()]);
+        return arrivals.map((arrival) => first.get(arrival.key) === arrival && stored.has(arrival.key));
+      },
+      // PGlite has one connection: writes in flight would only queue there, so one at a time and bigger batches.
+      { maxInFlight: context.database.kind === 'postgres' ? 4 : 1 },
+    );
   }
 
   /** Resolves once the event is stored (`accepted`) or found already stored (`duplicate`); throws if the database failed. */
@@ -131,7 +127,7 @@ export class CallEventIntake {
       key: idempotencyKey(client.config.slug, event, call.call_id, rawBody),
       event,
       callId: call.call_id,
-      payload: storedPayload(event, call, client),
+      payload: JSON.stringify(storedPayload(event, call, client)),
       maxAttempts: retry.maxAttempts,
       retryIntervalMs: retry.intervalSeconds * 1000,
     });
@@ -157,13 +153,13 @@ export async function processStoredEvent(context: AppContext, webhookEventId: nu
   if (!row || row.status === 'processed') return 'already_processed';
   const client = row.client_id ? context.clients.get(row.client_id) : undefined;
   if (!client) throw new PermanentError(`Office ${row.client_id ?? '(none)'} is not configured any more.`, 'unknown_client');
-  const { event, call } = row.payload as { event: string; call: RetellCall };
+  const { event, call } = JSON.parse(row.payload) as { event: string; call: RetellCall };
   try {
     return await context.db.transaction().execute(async (trx) => {
       // The status flips under a row lock, so two workers cannot both apply one event.
       const claimed = await trx
         .updateTable('webhook_events')
-        .set({ status: 'processed', error: null, payload: json({ event, call: { call_id: call.call_id } }) })
+        .set({ status: 'processed', error: null, payload: JSON.stringify({ event, call: { call_id: call.call_id } }) })
         .where('id', '=', row.id)
         .where('status', '!=', 'processed')
         .returning('id')

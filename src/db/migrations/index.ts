@@ -10,6 +10,7 @@ import * as m0004 from './0004_messaging.js';
 import * as m0005 from './0005_crm.js';
 import * as m0006 from './0006_dashboard.js';
 import * as m0007 from './0007_retell_indexes.js';
+import * as m0008 from './0008_webhook_event_text.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_crm': m0005,
   '0006_dashboard': m0006,
   '0007_retell_indexes': m0007,
+  '0008_webhook_event_text': m0008,
 };
