@@ -15,7 +15,24 @@ function spokenTime(time: string): string {
   return DateTime.fromObject({ hour: Math.floor(minutes / 60) % 24, minute: minutes % 60 }).toFormat(minutes % 60 === 0 ? 'h a' : 'h:mm a');
 }
 
-export function officeHoursToday(config: ClientConfig, now: Date): { openNow: boolean; hoursToday: string } {
+export interface OfficeHoursNow {
+  openNow: boolean;
+  hoursToday: string;
+}
+
+/** The last answer per office, by minute: every ringing call asks, and the answer changes at most once a minute. */
+const lastAnswer = new WeakMap<ClientConfig, { minute: number; answer: OfficeHoursNow }>();
+
+export function officeHoursToday(config: ClientConfig, now: Date): OfficeHoursNow {
+  const minute = Math.floor(now.getTime() / 60_000);
+  const cached = lastAnswer.get(config);
+  if (cached?.minute === minute) return cached.answer;
+  const answer = computeOfficeHours(config, now);
+  lastAnswer.set(config, { minute, answer });
+  return answer;
+}
+
+function computeOfficeHours(config: ClientConfig, now: Date): OfficeHoursNow {
   const local = DateTime.fromJSDate(now, { zone: config.timezone });
   const ranges = rangesOn(config, local);
   const minuteNow = local.hour * 60 + local.minute;

@@ -273,7 +273,7 @@ describe('PostgreSQL backends terminated under load', () => {
     }
     const database = await openDatabase({ url: created.url, poolSize: 2 });
     try {
-      // Accepted means kept: processed, or stored as failed with a retell_event retry queued in the outbox.
+      // Accepted means stored, with a retell_event row that applies it (and retries it if applying fails).
       const kept = await database.db.selectFrom('webhook_events').select(['idempotency_key', 'status']).where('event_type', '=', 'call_started').execute();
       for (const callId of acceptedCalls) expect(kept.some((row) => row.idempotency_key.endsWith(`:${callId}`)), callId).toBe(true);
       const allCalls = [...acceptedCalls, ...refusedCalls];
