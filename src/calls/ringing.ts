@@ -23,8 +23,8 @@ export interface RingingCall {
 
 export interface RingingCallWriterDeps {
   db: Kysely<DB>;
-  /** Called for each row that this writer created (not for rows that already existed). */
-  onRecorded(call: RingingCall): void;
+  /** Called once per write with the rows it created (not rows that already existed); may be empty. */
+  onRecorded(calls: RingingCall[]): void;
   /** Called when a batch could not be written; the calls still ring and later events create their rows. */
   onFailed(error: unknown, calls: RingingCall[]): void;
 }
@@ -63,11 +63,10 @@ export class RingingCallWriter {
     this.writer = new GroupWriter(async (batch) => {
       try {
         const created = await insertRingingCalls(deps.db, batch);
-        return batch.map((call) => {
-          if (!created.delete(call.callId)) return false;
-          deps.onRecorded(call);
-          return true;
-        });
+        const recorded = batch.filter((call) => created.delete(call.callId));
+        if (recorded.length > 0) deps.onRecorded(recorded);
+        const mine = new Set(recorded);
+        return batch.map((call) => mine.has(call));
       } catch (error) {
         deps.onFailed(error, batch);
         return batch.map(() => false);

@@ -34,8 +34,10 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
   const options = { bodyLimit: RETELL_BODY_LIMIT };
   const ringing = new RingingCallWriter({
     db: context.db,
-    onRecorded: (call) => {
-      void context.bus.publish({ type: 'call.updated', clientId: call.clientId, data: { callId: call.callId, status: 'ringing' } });
+    onRecorded: (calls) => {
+      void context.bus.publishMany(
+        calls.map((call) => ({ type: 'call.updated', clientId: call.clientId, data: { callId: call.callId, status: 'ringing' } })),
+      );
     },
     onFailed: (error, calls) => {
       context.logger.error({ err: error, calls: calls.length }, 'Could not record ringing calls; their next events will create them');
