@@ -3,12 +3,35 @@
  * cancelled → delete). Safe to repeat: it compares before it writes.
  */
 import type { AppContext } from '../app-context.js';
+import { alertIfGivingUp } from '../alerts/gave-up.js';
 import { PermanentError, VendorError } from '../core/errors.js';
 import type { OutboxHandler } from '../outbox/handlers.js';
 import { resolveAppointmentType } from './appointment-types.js';
 import { calendarPortOf } from './deps.js';
 
 export function calendarSyncHandler(context: AppContext): OutboxHandler {
+  const sync = syncHandler(context);
+  return {
+    safeToRepeat: true,
+    async run(row, run) {
+      try {
+        return await sync.run(row, run);
+      } catch (error) {
+        // Our appointment already changed; a Zoho outage longer than the retries would leave the office calendar
+        // wrong with nobody told (reconcile only looks at booked appointments).
+        await alertIfGivingUp(context, row, run.attempt, error, {
+          source: 'booking.calendar_sync',
+          what: 'A change to a Zoho Calendar event (the appointment itself is already changed here)',
+          retryHint: 'retry it from Dead letters so the office calendar matches.',
+          details: { appointmentId: (row.payload as { appointmentId?: unknown }).appointmentId ?? null },
+        });
+        throw error;
+      }
+    },
+  };
+}
+
+function syncHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
     async run(row) {

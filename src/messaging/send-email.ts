@@ -3,6 +3,7 @@
  * then SMTP. Marketing mail carries List-Unsubscribe with an https link and RFC 8058 one-click POST.
  */
 import type { AppContext } from '../app-context.js';
+import { alertIfGivingUp } from '../alerts/gave-up.js';
 import { PermanentError, VendorError } from '../core/errors.js';
 import { maskEmail } from '../log/mask.js';
 import type { OutboxRow } from '../db/schema.js';
@@ -49,6 +50,13 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
             severity: 'error',
             message: `E-mails are failing because the mail server refused our login: ${vendorError.message}`,
             details: { outboxId: row.id, to: maskEmail(payload.to) },
+          });
+        } else {
+          await alertIfGivingUp(context, row, handler.attempt, vendorError, {
+            source: 'messaging.email',
+            what: 'An e-mail',
+            retryHint: 'send it again from Messages (dead).',
+            details: { to: maskEmail(payload.to) },
           });
         }
         throw vendorError;

@@ -5,6 +5,7 @@
  * re-sent blindly (the outbox marks it `unknown` for a person).
  */
 import type { AppContext } from '../app-context.js';
+import { alertIfGivingUp } from '../alerts/gave-up.js';
 import { PermanentError, VendorError } from '../core/errors.js';
 import { maskPhone } from '../log/mask.js';
 import { setConsent } from '../customers/consent.js';
@@ -44,6 +45,15 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
       } catch (error) {
         const vendorError = error instanceof VendorError ? error : error instanceof PermanentError ? error : classifyTwilioError(error);
         await afterVendorError(context, row, payload.to, vendorError);
+        // Configuration codes already alerted above; anything else retryable that ends the last attempt alerts once.
+        if (!CONFIG_CODES.has(vendorError.code)) {
+          await alertIfGivingUp(context, row, handler.attempt, vendorError, {
+            source: 'messaging.sms',
+            what: 'A text',
+            retryHint: 'send it again from Messages (dead).',
+            details: { to: maskPhone(payload.to) },
+          });
+        }
         throw vendorError;
       }
 

@@ -41,7 +41,7 @@ export interface ReceivedEmail {
 /** A refusal the receiver answered (scripted or automatic), for assertions on what the client was told. */
 export interface SmtpRefusal {
   at: Date;
-  stage: 'rcpt' | 'data' | 'auth';
+  stage: 'connect' | 'rcpt' | 'data' | 'auth';
   address: string | null;
   code: number;
   message: string;
@@ -80,6 +80,7 @@ export class SmtpReceiver {
   private readonly recipientReplies = new Map<string, ScriptedReply>();
   private dataReplies: ScriptedReply[] = [];
   private latencyMs = 0;
+  private outage: { code: number; message: string } | undefined;
   private listeners = new Set<(message: ReceivedEmail) => void>();
   private boundPort = 0;
   private inbox: Emulator | undefined;
@@ -99,6 +100,10 @@ export class SmtpReceiver {
       banner: 'Switchboard sandbox ESMTP',
       closeTimeout: options.closeTimeoutMs ?? 500,
       onConnect: (_session, callback) => {
+        if (this.outage) {
+          this.refuse('connect', null, this.outage.code, this.outage.message);
+          return callback(smtpError(this.outage.code, this.outage.message));
+        }
         // A slow greeting: smtp-server sends the 220 banner only after this callback.
         void this.wait().then(() => callback());
       },
@@ -187,6 +192,18 @@ export class SmtpReceiver {
     this.dataReplies.push({ code, message, remaining: times });
   }
 
+  /**
+   * The mail server is down until `restore()`: new connections are refused at the greeting and every RCPT TO on a
+   * connection that was already open gets the same temporary reply (421 by default), so nothing is accepted.
+   */
+  goDown(code = 421, message = '4.3.2 Service not available, closing transmission channel'): void {
+    this.outage = { code, message };
+  }
+
+  restore(): void {
+    this.outage = undefined;
+  }
+
   /** Delay before the greeting banner and before the answer to DATA. */
   setLatency(ms: number): void {
     this.latencyMs = ms;
@@ -209,6 +226,7 @@ export class SmtpReceiver {
     this.recipientReplies.clear();
     this.dataReplies = [];
     this.latencyMs = 0;
+    this.outage = undefined;
   }
 
   async close(): Promise<void> {
@@ -226,6 +244,10 @@ export class SmtpReceiver {
 
   private checkRecipient(address: SMTPServerAddress): Error | null {
     const key = normalize(address.address);
+    if (this.outage) {
+      this.refuse('rcpt', key, this.outage.code, this.outage.message);
+      return smtpError(this.outage.code, this.outage.message);
+    }
     const reply = this.recipientReplies.get(key);
     if (!reply) return null;
     if (reply.remaining !== undefined) {

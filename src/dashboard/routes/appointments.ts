@@ -7,6 +7,7 @@ import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { cancelAppointment, rescheduleAppointment } from '../../booking/manage.js';
+import { VendorError } from '../../core/errors.js';
 import { writeAudit } from '../audit.js';
 import { HttpProblem, currentUser, notFound, parseInput, requireClient } from '../http.js';
 import { appointmentView } from '../views.js';
@@ -76,12 +77,22 @@ export function appointmentRoutes(app: FastifyInstance, context: AppContext): vo
     return { appointment: appointmentView(await findAppointment(id, user.clientIds)), message: answer.message };
   });
 
-  app.post('/v1/api/appointments/:id/reschedule', async (request) => {
+  app.post('/v1/api/appointments/:id/reschedule', async (request, reply) => {
     const user = currentUser(request);
     const { id } = parseInput(idParam, request.params);
     const input = parseInput(rescheduleBody, request.body);
     const row = await findAppointment(id, user.clientIds);
-    const answer = await rescheduleAppointment(context, { clientId: row.client_id, bookingId: row.booking_id, newStart: input.newStart });
+    // The new time is checked against Zoho first; while Zoho is down nothing changes and staff are told why.
+    let answer;
+    try {
+      answer = await rescheduleAppointment(context, { clientId: row.client_id, bookingId: row.booking_id, newStart: input.newStart });
+    } catch (error) {
+      if (!(error instanceof VendorError)) throw error;
+      return reply.code(503).send({
+        error: 'calendar_unavailable',
+        message: `Zoho Calendar could not be reached to check the new time (${error.message}); nothing was changed. Try again in a few minutes.`,
+      });
+    }
     if (!answer.ok) throw new HttpProblem(409, answer.reason ?? 'not_changed', answer.message);
     const updated = await findAppointment(id, user.clientIds);
     await writeAudit(context.db, context.clock, {

@@ -1,0 +1,174 @@
+/**
+ * Zoho (Accounts, Calendar, CRM), Twilio and the SMTP receiver in a process of their own, for the whole-call
+ * benchmark: in real life the vendors are remote, so their work must not share the app's event loop (with 200
+ * calls at once an in-process Zoho emulator made the app's own 4-second Zoho timeout fire). Prints one JSON line
+ * `{"twilio", "smtp", "zoho", "refreshToken"}` when all listen (the refresh token is issued as a Self Client would,
+ * for `importRefreshToken`), then answers IPC requests from the parent:
+ * `{ type: 'report' }` → what every vendor holds (texts, e-mails, calendar events and the creates that succeeded,
+ * leads, notes) once every status callback has been posted.
+ *
+ * Started with `startVendorProcess()`; it exits when the parent disconnects.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
+import { startSmtpReceiver } from '../../src/sandbox/smtp.js';
+import { startTwilioEmulator } from '../../src/sandbox/twilio.js';
+import { startZohoEmulator } from '../../src/sandbox/zoho/index.js';
+
+export interface VendorReport {
+  texts: Array<{ to: string; body: string }>;
+  emails: Array<{ to: string[]; subject: string }>;
+  events: Array<{
+    uid: string;
+    start: string;
+    end: string;
+    description?: string;
+  }>;
+  /** Booking ids (from the event description) of every event create Zoho answered 2xx. */
+  eventCreates: string[];
+  leads: Array<{ id: string; phone: string }>;
+  notes: Array<{ leadId: string; content: string }>;
+  cpuMs: number;
+}
+
+export interface VendorProcess {
+  twilioUrl: string;
+  smtpUrl: string;
+  zohoUrl: string;
+  refreshToken: string;
+  report(): Promise<VendorReport>;
+  stop(): Promise<void>;
+}
+
+export interface VendorCalendar {
+  uid: string;
+  timezone: string;
+  ownerEmail?: string;
+}
+
+const here = fileURLToPath(import.meta.url);
+
+export function startVendorProcess(calendar: VendorCalendar, timeoutMs = 30_000): Promise<VendorProcess> {
+  const child: ChildProcess = spawn(process.execPath, ['bin/run-ts.js', here], {
+    cwd: process.cwd(),
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: {
+      ...process.env,
+      SWITCHBOARD_VENDOR_CHILD: '1',
+      SWITCHBOARD_VENDOR_CALENDAR: JSON.stringify(calendar),
+    },
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`vendor process did not start within ${timeoutMs} ms: ${output}`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`vendor process exited with ${code} before it was ready: ${output}`));
+    });
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
+      if (!line) return;
+      clearTimeout(timer);
+      const ready = JSON.parse(line) as {
+        twilio: string;
+        smtp: string;
+        zoho: string;
+        refreshToken: string;
+      };
+      let nextId = 0;
+      const waiting = new Map<number, (report: VendorReport) => void>();
+      child.on('message', (message: { id: number; report: VendorReport }) => waiting.get(message.id)?.(message.report));
+      resolve({
+        twilioUrl: ready.twilio,
+        smtpUrl: ready.smtp,
+        zohoUrl: ready.zoho,
+        refreshToken: ready.refreshToken,
+        report: () =>
+          new Promise((answer) => {
+            const id = nextId++;
+            waiting.set(id, (report) => {
+              waiting.delete(id);
+              answer(report);
+            });
+            child.send({ type: 'report', id });
+          }),
+        async stop() {
+          child.disconnect();
+          const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
+          await exited;
+          clearTimeout(forced);
+        },
+      });
+    });
+  });
+}
+
+async function serve(): Promise<void> {
+  const calendar = JSON.parse(process.env.SWITCHBOARD_VENDOR_CALENDAR ?? '{}') as VendorCalendar;
+  const twilio = await startTwilioEmulator({
+    accountSid: DEMO_SECRETS.TWILIO_ACCOUNT_SID,
+    authToken: DEMO_SECRETS.TWILIO_AUTH_TOKEN,
+  });
+  const smtp = await startSmtpReceiver();
+  const zoho = await startZohoEmulator({
+    clientId: DEMO_SECRETS.ZOHO_CLIENT_ID,
+    clientSecret: DEMO_SECRETS.ZOHO_CLIENT_SECRET,
+    // The app's clock jumps days ahead while this one does not: tokens that outlive the run, no refresh throttling.
+    accessTokenTtlSeconds: 60 * 86_400,
+    limits: {
+      refreshesPerWindow: 1_000_000,
+      accessTokensPerRefreshToken: 1_000_000,
+    },
+    calendars: [
+      {
+        uid: calendar.uid,
+        timezone: calendar.timezone,
+        ownerEmail: calendar.ownerEmail,
+      },
+    ],
+  });
+  const refreshToken = zoho.issueRefreshToken();
+  process.on('message', (request: { type: string; id: number }) => {
+    if (request.type !== 'report') return;
+    void twilio.flushCallbacks().then(() => {
+      const report: VendorReport = {
+        texts: twilio.messages.filter((message) => message.direction === 'outbound-api').map((message) => ({ to: message.to, body: message.body })),
+        emails: smtp.messages.map((message) => ({
+          to: message.to,
+          subject: message.subject,
+        })),
+        events: zoho.events(calendar.uid).map((event) => ({
+          uid: event.uid,
+          start: event.start,
+          end: event.end,
+          description: event.description,
+        })),
+        eventCreates: zoho.emulator
+          .received(`/calendars/${calendar.uid}/events`, 'POST')
+          .filter((request) => request.status !== undefined && request.status < 300)
+          .map((request) => /Switchboard-Booking: (\S+)/.exec(String(request.query.eventdata ?? ''))?.[1] ?? 'unmarked'),
+        leads: zoho.leads().map((lead) => ({ id: lead.id, phone: String(lead.Phone ?? '') })),
+        notes: zoho.notes().map((note) => ({
+          leadId: note.leadId,
+          content: String(note.Note_Content ?? ''),
+        })),
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+      };
+      process.send?.({ id: request.id, report });
+    });
+  });
+  process.once('disconnect', () => {
+    void Promise.allSettled([twilio.close(), smtp.close(), zoho.close()]).then(() => process.exit(0));
+  });
+  process.stdout.write(`${JSON.stringify({ twilio: twilio.url, smtp: smtp.url, zoho: zoho.url, refreshToken })}\n`);
+}
+
+if (process.env.SWITCHBOARD_VENDOR_CHILD === '1') {
+  await serve();
+}
