@@ -17,6 +17,7 @@ import { planAppointmentMessages } from '../messaging/plan.js';
 import { slotsNear, type OfferedSlot } from './availability.js';
 import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
 import { bookingMarker, hasBookingMarker, type CalendarEvent } from './calendar-port.js';
+import { enqueueCalendarSync } from './calendar-sync.js';
 import { calendarPortOf } from './deps.js';
 import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
@@ -36,6 +37,8 @@ export interface BookRequest {
   signal?: AbortSignal;
   /** How long a request may own a held appointment while it creates the event (the function budget). */
   claimMs?: number;
+  /** Told the held appointment's id once this request owns it (for `settleAfterDeadline`). */
+  onHeld?: (appointmentId: number) => void;
 }
 
 export type BookFailure =
@@ -201,7 +204,36 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
     }
   }
 
+  request.onHeld?.(appointment.id);
   return finishBooking(context, request, config, type, appointment);
+}
+
+/**
+ * The caller is about to be told the calendar could not be reached (the function's deadline passed). The
+ * database decides what is true, under the appointment's row lock: if the booking already committed, that is
+ * the answer after all; if it is still held, the hold is released now, so a booking that finishes later
+ * cannot stand against what the caller heard (`finishBooking` then removes the event it made in Zoho).
+ */
+export async function settleAfterDeadline(context: AppContext, clientId: string, appointmentId: number): Promise<BookAnswer | undefined> {
+  const config = context.clients.get(clientId)!.config;
+  const now = context.clock.now();
+  const booked = await context.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('appointments').selectAll().where('id', '=', appointmentId).forNoKeyUpdate().executeTakeFirst();
+    if (!row) return undefined;
+    if (row.status === 'booked') return row;
+    if (row.status === 'held') {
+      await releaseLocks(trx, row.id);
+      await trx
+        .updateTable('appointments')
+        .set({ status: 'released', idempotency_key: null, claimed_until: null, updated_at: now })
+        .where('id', '=', row.id)
+        .execute();
+    }
+    return undefined;
+  });
+  if (!booked) return undefined;
+  const type = resolveAppointmentType(config, booked.appointment_type);
+  return type ? repeatAnswer(context, config, type, booked) : undefined;
 }
 
 async function findByKey(context: AppContext, key: string): Promise<AppointmentRow | undefined> {
@@ -312,48 +344,69 @@ async function finishBooking(
     }
   }
 
-  const booked = await context.db.transaction().execute(async (trx) => {
-    const now = context.clock.now();
-    const row = await trx
-      .updateTable('appointments')
-      .set({
-        status: 'booked',
-        calendar_event_id: event.id,
-        calendar_etag: event.etag,
-        hold_expires_at: null,
-        claimed_until: null,
-        booked_at: now,
-        updated_at: now,
-      })
-      .where('id', '=', appointment.id)
-      .where('status', '=', 'held')
-      .returningAll()
-      .executeTakeFirst();
-    if (!row) return undefined;
-    if (row.customer_id !== null) {
-      await planAppointmentMessages(trx, context, {
-        clientId: row.client_id,
-        appointmentId: row.id,
-        customerId: row.customer_id,
-        event: 'booked',
-        callId: row.call_id,
+  // The follow-ups are written first and the status flips last, so the appointment's row lock is held only
+  // for the commit: a caller's deadline (`settleAfterDeadline`) never waits behind this transaction's work. If
+  // the hold is no longer ours by then, everything here rolls back.
+  const booked = await context.db
+    .transaction()
+    .execute(async (trx) => {
+      const now = context.clock.now();
+      if (appointment.customer_id !== null) {
+        await planAppointmentMessages(trx, context, {
+          clientId: appointment.client_id,
+          appointmentId: appointment.id,
+          customerId: appointment.customer_id,
+          event: 'booked',
+          callId: appointment.call_id,
+        });
+      }
+      await enqueueCrmSync(trx, context, {
+        clientId: appointment.client_id,
+        purpose: 'appointment_booked',
+        appointmentId: appointment.id,
+        callId: appointment.call_id,
+        customerId: appointment.customer_id,
       });
-    }
-    await enqueueCrmSync(trx, context, {
-      clientId: row.client_id,
-      purpose: 'appointment_booked',
-      appointmentId: row.id,
-      callId: row.call_id,
-      customerId: row.customer_id,
+      await context.bus.publish(
+        { type: 'appointment.changed', clientId: appointment.client_id, data: { appointmentId: appointment.id, change: 'booked', callId: appointment.call_id } },
+        trx,
+      );
+      const row = await trx
+        .updateTable('appointments')
+        .set({
+          status: 'booked',
+          calendar_event_id: event.id,
+          calendar_etag: event.etag,
+          hold_expires_at: null,
+          claimed_until: null,
+          booked_at: now,
+          updated_at: now,
+        })
+        .where('id', '=', appointment.id)
+        .where('status', '=', 'held')
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw new HoldLost();
+      return row;
+    })
+    .catch((error: unknown) => {
+      if (error instanceof HoldLost) return undefined;
+      throw error;
     });
-    await context.bus.publish({ type: 'appointment.changed', clientId: row.client_id, data: { appointmentId: row.id, change: 'booked', callId: row.call_id } }, trx);
-    return row;
-  });
   if (!booked) {
     // Another request finished it first (the repeat path): answer with that booking.
     const row = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointment.id).executeTakeFirstOrThrow();
     if (row.status === 'booked') return repeatAnswer(context, config, type, row);
-    throw new Error(`Appointment ${appointment.booking_id} was ${row.status} while its event was being created`);
+    if (row.status === 'released' && row.calendar_event_id === null) {
+      // Released while the event was being made (the caller was told we would call back): the event goes too.
+      await removeOrphanEvent(context, row, event.id);
+    }
+    throw new VendorError({
+      vendor: 'switchboard',
+      code: 'aborted',
+      message: `Appointment ${appointment.booking_id} was ${row.status} while its event was being created.`,
+      retryable: true,
+    });
   }
   context.logger.info({ clientId: booked.client_id, bookingId: booked.booking_id, part: partOfDayOf(startMs, zone) }, 'Appointment booked');
   return {
@@ -364,6 +417,30 @@ async function finishBooking(
     spoken: spokenTime(startMs, zone),
     message: bookedMessage(config, type, startMs),
   };
+}
+
+/** Rolls the booking transaction back when the hold stopped being ours (released at a deadline, or booked by a repeat). */
+class HoldLost extends Error {
+  constructor() {
+    super('the hold is no longer ours');
+    this.name = 'HoldLost';
+  }
+}
+
+/** Records the Zoho event a released hold still made and queues its deletion (`calendar_sync`, retried). */
+async function removeOrphanEvent(context: AppContext, row: AppointmentRow, eventId: string): Promise<void> {
+  await context.db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('appointments')
+      .set({ calendar_event_id: eventId, updated_at: context.clock.now() })
+      .where('id', '=', row.id)
+      .where('status', '=', 'released')
+      .where('calendar_event_id', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (updated) await enqueueCalendarSync(trx, context, updated);
+  });
+  context.logger.warn({ clientId: row.client_id, bookingId: row.booking_id }, 'A booking finished after the caller was offered a callback; its Zoho event is being removed');
 }
 
 async function clearClaim(context: AppContext, appointmentId: number): Promise<void> {

@@ -1,13 +1,34 @@
 /**
  * Outbox handler `booking_calendar_sync`: makes the Zoho event match our appointment (moved → update,
- * cancelled → delete). Safe to repeat: it compares before it writes.
+ * cancelled, or released with an event → delete). Safe to repeat: it compares before it writes.
  */
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import { alertIfGivingUp } from '../alerts/gave-up.js';
 import { PermanentError, VendorError } from '../core/errors.js';
+import type { DB } from '../db/schema.js';
+import type { AppointmentRow } from '../db/tables/booking.js';
+import { enqueue } from '../outbox/enqueue.js';
 import type { OutboxHandler } from '../outbox/handlers.js';
 import { resolveAppointmentType } from './appointment-types.js';
 import { calendarPortOf } from './deps.js';
+
+export const CALENDAR_SYNC_KIND = 'booking_calendar_sync';
+
+/** Queues bringing the appointment's Zoho event in line with the row (one per state change), retried. */
+export async function enqueueCalendarSync(db: Kysely<DB>, context: AppContext, row: AppointmentRow): Promise<void> {
+  const config = context.clients.get(row.client_id)!.config;
+  await enqueue(db, context.clock, {
+    clientId: row.client_id,
+    kind: CALENDAR_SYNC_KIND,
+    payload: { appointmentId: row.id, bookingId: row.booking_id },
+    dedupeKey: `${CALENDAR_SYNC_KIND}:${row.id}:${new Date(row.updated_at).getTime()}:${row.status}`,
+    retry: { maxAttempts: Math.max(config.retry.maxAttempts, 5), intervalMs: config.retry.intervalSeconds * 1000 },
+    appointmentId: row.id,
+    customerId: row.customer_id,
+    callId: row.call_id,
+  });
+}
 
 export function calendarSyncHandler(context: AppContext): OutboxHandler {
   const sync = syncHandler(context);
@@ -41,7 +62,8 @@ function syncHandler(context: AppContext): OutboxHandler {
       const calendar = calendarPortOf(context);
       const eventId = appointment.calendar_event_id;
       if (!eventId) return { skipped: 'no calendar event' };
-      if (appointment.status === 'cancelled') {
+      // Cancelled, or a hold released while its event was still being made (the caller was offered a callback).
+      if (appointment.status === 'cancelled' || appointment.status === 'released') {
         await calendar.remove(appointment.client_id, eventId);
         return { deleted: eventId };
       }

@@ -38,7 +38,15 @@ export function deadlineMs(budgetMs: number): number {
   return Math.max(250, budgetMs - Math.min(500, Math.floor(budgetMs / 4)));
 }
 
-export async function withCalendarFallback(input: FallbackInput, work: (signal: AbortSignal) => Promise<FunctionResult>): Promise<FunctionResult> {
+/**
+ * `settle`, when given, runs after the work was abandoned and before the fallback is answered: it may answer
+ * instead (the work's effect turned out to be complete), or make sure the work's late completion cannot stand.
+ */
+export async function withCalendarFallback(
+  input: FallbackInput,
+  work: (signal: AbortSignal) => Promise<FunctionResult>,
+  settle?: () => Promise<FunctionResult | undefined>,
+): Promise<FunctionResult> {
   const controller = new AbortController();
   const abort = () => controller.abort(input.signal.reason);
   input.signal.addEventListener('abort', abort, { once: true });
@@ -54,7 +62,11 @@ export async function withCalendarFallback(input: FallbackInput, work: (signal: 
     controller.abort(error);
     // The abandoned work may still fail later; that is already covered by this fallback.
     running.catch(() => undefined);
-    return fallback(input, error);
+    const settled = settle ? await settle().catch((settleError: unknown) => {
+      input.context.logger.error({ err: settleError }, 'Could not settle abandoned calendar work');
+      return undefined;
+    }) : undefined;
+    return settled ?? fallback(input, error);
   } finally {
     clearTimeout(timer);
     input.signal.removeEventListener('abort', abort);

@@ -9,17 +9,16 @@ import { enqueueCrmSync } from '../crm/enqueue.js';
 import type { DB } from '../db/schema.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import { planAppointmentMessages } from '../messaging/plan.js';
-import { enqueue } from '../outbox/enqueue.js';
 import { listSpoken, slotsNear, withArticle, type OfferedSlot } from './availability.js';
 import { resolveAppointmentType } from './appointment-types.js';
 import { normalisePhone } from './book.js';
 import { ourBusy } from './busy.js';
+import { enqueueCalendarSync } from './calendar-sync.js';
 import { calendarPortOf } from './deps.js';
 import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { insertLocks, isUniqueViolation, releaseLocks } from './slot-locks.js';
 import { isSlotFree, slotRulesOf } from './slots.js';
 
-export const CALENDAR_SYNC_KIND = 'booking_calendar_sync';
 
 export interface AppointmentSummary {
   booking_id: string;
@@ -101,20 +100,6 @@ async function target(context: AppContext, clientId: string, bookingId: string |
     };
   }
   return { ok: true, row: rows[0]! };
-}
-
-async function enqueueCalendarSync(db: Kysely<DB>, context: AppContext, row: AppointmentRow): Promise<void> {
-  const config = context.clients.get(row.client_id)!.config;
-  await enqueue(db, context.clock, {
-    clientId: row.client_id,
-    kind: CALENDAR_SYNC_KIND,
-    payload: { appointmentId: row.id, bookingId: row.booking_id },
-    dedupeKey: `${CALENDAR_SYNC_KIND}:${row.id}:${new Date(row.updated_at).getTime()}:${row.status}`,
-    retry: { maxAttempts: Math.max(config.retry.maxAttempts, 5), intervalMs: config.retry.intervalSeconds * 1000 },
-    appointmentId: row.id,
-    customerId: row.customer_id,
-    callId: row.call_id,
-  });
 }
 
 export interface RescheduleRequest {

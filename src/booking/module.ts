@@ -7,8 +7,7 @@ import type { AppContext, FeatureModule } from '../app-context.js';
 import { zohoOAuthRoutes } from '../zoho/routes.js';
 import { connectSandboxZoho } from '../zoho/sandbox-connect.js';
 import { describeConnection } from '../zoho/connection.js';
-import { calendarSyncHandler } from './calendar-sync.js';
-import { CALENDAR_SYNC_KIND } from './manage.js';
+import { CALENDAR_SYNC_KIND, calendarSyncHandler } from './calendar-sync.js';
 import { RECONCILE_KIND, reconcileHandler, scheduleReconcile } from './reconcile.js';
 
 function addHealthChecks(context: AppContext): void {

@@ -9,7 +9,7 @@ import type { OutboxHandler } from '../outbox/handlers.js';
 import { enqueue } from '../outbox/enqueue.js';
 import { calendarPortOf } from './deps.js';
 import { spokenTime } from './local-time.js';
-import { CALENDAR_SYNC_KIND } from './manage.js';
+import { CALENDAR_SYNC_KIND } from './calendar-sync.js';
 
 export const RECONCILE_KIND = 'booking_reconcile';
 export const RECONCILE_EVERY_MS = 15 * 60_000;

@@ -1,6 +1,6 @@
 /** book_appointment: books a slot the availability check offered, for the caller (or the number they give). */
 import { z } from 'zod';
-import { bookAppointment } from '../booking/book.js';
+import { bookAppointment, settleAfterDeadline } from '../booking/book.js';
 import { withCalendarFallback } from '../booking/fallback.js';
 import { normalizePhone } from '../customers/phone.js';
 import type { RetellFunction } from './types.js';
@@ -21,6 +21,7 @@ export const bookAppointmentFunction: RetellFunction<typeof args> = {
   safeToRepeat: false,
   async handle({ context, client, call, args: input, signal }) {
     const clientId = client.config.slug;
+    let held: number | undefined;
     return withCalendarFallback(
       {
         context,
@@ -45,8 +46,14 @@ export const bookAppointmentFunction: RetellFunction<typeof args> = {
           email: input.email,
           notes: input.notes,
           signal: budgetSignal,
+          onHeld: (appointmentId) => (held = appointmentId),
         });
         return { ...answer };
+      },
+      // Past the deadline the database decides: booked already (say so), or the hold is released now.
+      async () => {
+        const settled = held === undefined ? undefined : await settleAfterDeadline(context, clientId, held);
+        return settled && { ...settled };
       },
     );
   },

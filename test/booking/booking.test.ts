@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookAppointment } from '../../src/booking/book.js';
 import { reconcileAppointments } from '../../src/booking/reconcile.js';
@@ -133,6 +134,51 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     const alert = await context().db.selectFrom('errors').selectAll().where('source', '=', 'booking.calendar').where('call_id', '=', callId).execute();
     expect(alert).toHaveLength(1);
     zoho.emulator.faults.clear();
+  });
+
+  it('a booking still finishing when the caller is offered a callback cannot stand against what the caller heard', async () => {
+    // The Zoho event is made in time, but writing the booking's follow-ups takes longer than the deadline.
+    const db = context().db;
+    await sql`create function slow_crm_enqueue() returns trigger language plpgsql as $$
+      begin perform pg_sleep(1.2); return new; end $$`.execute(db);
+    await sql`create trigger outbox_slow_crm before insert on outbox for each row when (new.kind = 'crm_sync') execute function slow_crm_enqueue()`.execute(db);
+    const runtime = context().clients.get(CLIENT)!;
+    const client = { ...runtime, config: { ...runtime.config, booking: { ...runtime.config.booking, functionBudgetMs: 1500 } } };
+    const callId = aCallId();
+    let result;
+    try {
+      result = await bookAppointmentFunction.handle({
+        context: context(),
+        client,
+        call: { callId, agentId: 'agent_stn_demo_0001', fromNumber: '+12125550167', toNumber: undefined },
+        args: { start: '2026-02-06T11:00:00-05:00', name: 'Kim Alvarez' },
+        signal: new AbortController().signal,
+      });
+    } finally {
+      await sql`drop trigger outbox_slow_crm on outbox`.execute(db);
+      await sql`drop function slow_crm_enqueue()`.execute(db);
+    }
+    const rows = await db.selectFrom('appointments').selectAll().where('call_id', '=', callId).execute();
+    expect(rows).toHaveLength(1);
+    const messages = await db.selectFrom('outbox').select('kind').where('appointment_id', '=', rows[0]!.id).where('kind', 'in', ['sms', 'email', 'crm_sync']).execute();
+    const tasks = await db.selectFrom('callback_tasks').select('id').where('call_id', '=', callId).execute();
+    if (backend === 'postgres') {
+      // The deadline came first: the hold is released, nothing the booking queued survives, and the event it made goes.
+      expect(result).toMatchObject({ ok: false, fallback: true });
+      expect(rows[0]).toMatchObject({ status: 'released' });
+      expect(messages).toEqual([]);
+      expect(tasks).toHaveLength(1);
+      await app.switchboard.worker.drain();
+      expect(eventsOn('2026-02-06').filter((event) => event.description?.includes(rows[0]!.booking_id))).toEqual([]);
+      const again = await callFunction(app, 'check_calendar_availability', { date: '2026-02-06', time: '11:00 AM' });
+      expect(again.body.slots.map((slot: { start: string }) => slot.start)).toContain('2026-02-06T11:00:00-05:00');
+    } else {
+      // One connection: the deadline's check waits for the booking's transaction, finds it booked and says so.
+      expect(result).toMatchObject({ ok: true, booking_id: rows[0]!.booking_id });
+      expect(rows[0]).toMatchObject({ status: 'booked' });
+      expect(messages.map((row) => row.kind)).toContain('crm_sync');
+      expect(tasks).toEqual([]);
+    }
   });
 
   it('find, reschedule and cancel: our records change at once and Zoho follows through the outbox', async () => {
