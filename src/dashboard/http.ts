@@ -53,6 +53,21 @@ export function clientFilter(user: DashboardUser, requested: string | undefined)
   return user.clientIds;
 }
 
+/**
+ * For tables where a row may belong to no client (the error log, the audit log): the clients a list shows, as
+ * `clientFilter`, and whether rows of no client are included — for admins only, and only when no one client
+ * is asked for. `clientIds` is never empty (an empty `in ()` is not valid SQL).
+ */
+export function clientScope(user: DashboardUser, requested: string | undefined): { clientIds: string[]; unowned: boolean } {
+  const clientIds = clientFilter(user, requested);
+  return { clientIds: clientIds.length ? clientIds : [''], unowned: !requested && user.role === 'admin' };
+}
+
+/** Whether the user may see a row of `clientId`; a row of no client is for admins only. */
+export function maySee(user: DashboardUser, clientId: string | null): boolean {
+  return clientId === null ? user.role === 'admin' : user.clientIds.includes(clientId);
+}
+
 /** The session cookie; read from the header too, for routes outside the dashboard (the Zoho connect guard). */
 export function sessionToken(request: FastifyRequest): string | undefined {
   let token = request.cookies?.[SESSION_COOKIE];

@@ -1,7 +1,7 @@
 /** How rows look in API answers: camelCase, ISO times, masked where the issue asks for masking. */
 import type { Selectable } from 'kysely';
-import { maskText, maskValue } from '../log/mask.js';
-import type { ErrorRow, OutboxRow } from '../db/schema.js';
+import { REDACTED, classifyKey, maskText, maskValue, normalizeKey } from '../log/mask.js';
+import type { AuditTable, ErrorRow, OutboxRow } from '../db/schema.js';
 import type { CallRow, CustomerRow } from '../db/tables/calls.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import type { MessageDeliveriesTable } from '../db/tables/messaging.js';
@@ -184,5 +184,49 @@ export function appointmentView(row: AppointmentRow) {
     previousStartAt: iso(row.previous_start_at),
     drift: row.drift,
     calendarEventId: row.calendar_event_id,
+  };
+}
+
+/**
+ * Field names that hold a credential: the log masker's `secret` class (password, token, api_key, signature…)
+ * plus what it lets through because the name does not end in the secret word (`password_hash`, `token_hash`,
+ * `refresh_token_enc`) and capability links (an unsubscribe link works for whoever holds it).
+ */
+const SECRET_FIELD = /(^|_)(password|passwd|token|secret|hash|unsubscribe_(url|link))(_|$)/;
+/** Secrets inside free text: the sealed token of an unsubscribe link, and credential-named query parameters. */
+const SECRET_IN_TEXT: Array<[RegExp, string]> = [
+  [/(\/v1\/unsubscribe\/)[^\s"'<>]+/g, `$1${REDACTED}`],
+  [/([?&](?:token|access_token|refresh_token|code|signature|sig|key|api_key|secret)=)[^&#\s"'<>]+/gi, `$1${REDACTED}`],
+];
+
+function isSecretField(key: string): boolean {
+  return classifyKey(key) === 'secret' || SECRET_FIELD.test(normalizeKey(key));
+}
+
+/**
+ * Removes credentials from a stored value and leaves everything else as stored: the audit log shows staff the
+ * same names, numbers and message texts the other screens show them, but never a password hash or a token.
+ */
+export function redactSecrets(value: unknown): unknown {
+  if (typeof value === 'string') return SECRET_IN_TEXT.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), value);
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([key, entry]) => [key, isSecretField(key) && entry !== null && entry !== '' ? REDACTED : redactSecrets(entry)]),
+    );
+  }
+  return value;
+}
+
+export function auditView(row: Selectable<AuditTable>) {
+  return {
+    id: row.id,
+    at: iso(row.at),
+    actor: row.actor,
+    clientId: row.client_id,
+    action: row.action,
+    target: row.target,
+    before: redactSecrets(row.before),
+    after: redactSecrets(row.after),
   };
 }

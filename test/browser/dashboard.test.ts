@@ -4,7 +4,7 @@
  * Screenshots of every screen go to test-artifacts/screenshots/ (git-ignored).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
@@ -17,8 +17,18 @@ const CHROMIUM = '/usr/bin/chromium';
 const CALLER = '+12125550177';
 const SCREENSHOTS = resolve('test-artifacts', 'screenshots');
 
+/** Newest modification time of the files under `path`. */
+function newestChange(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
+}
+
+/** Builds web/dist when it is missing or older than the app's sources, so the browser never tests a stale build. */
 function buildWebIfMissing(): void {
-  if (existsSync(resolve('web', 'dist', 'index.html'))) return;
+  const built = resolve('web', 'dist', 'index.html');
+  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => resolve('web', name));
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestChange))) return;
   const result = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit' });
   if (result.status !== 0) throw new Error('vite build web failed');
 }
@@ -88,6 +98,8 @@ describe('dashboard in a browser', () => {
     await page.locator('li.appointment').filter({ hasText: 'individual return' }).waitFor();
     await page.locator('.message').filter({ hasText: 'booked' }).first().waitFor();
     const result = await played;
+    // Call events are stored on arrival and applied by the outbox worker, which tests run by hand.
+    await app.applyCallEvents();
     expect(result.problems).toEqual([]);
     expect(result.steps.find((step) => step.name === 'book_appointment')?.body).toMatchObject({ ok: true });
     await page.getByRole('heading', { name: /Call with Jordan Rivera/ }).waitFor();
@@ -120,6 +132,17 @@ describe('dashboard in a browser', () => {
     await app.worker.drain();
     await edited.locator('.status-delivered').waitFor();
     await shot('messages');
+  });
+
+  it('shows that edit in Activity: who made it, for which office, and the text before and after', async () => {
+    await go('Activity');
+    const row = page.locator('tr[data-audit-id]').filter({ hasText: 'Edited a message and sent it again' }).first();
+    await row.locator('ins').filter({ hasText: 'Reply here with any questions' }).waitFor();
+    expect(await row.textContent()).toContain(admin);
+    expect(await row.locator('td').nth(2).textContent()).toBe('Smart Tax Nation');
+    await row.getByText('Raw record').click();
+    await row.locator('pre').filter({ hasText: '"before"' }).waitFor();
+    await shot('activity');
   });
 
   it('renders every other screen with words an office manager understands', async () => {
@@ -164,6 +187,9 @@ describe('dashboard in a browser', () => {
     expect(calls.status()).toBe(404);
     const all = await (await page.request.get(`${app.url}/v1/api/calls`)).json();
     expect(all.calls.every((call: { clientId: string }) => call.clientId === CLIENT_B)).toBe(true);
+    await go('Activity');
+    await expect.poll(() => page.locator('[aria-busy="true"]').count()).toBe(0);
+    expect(await page.locator('main').textContent()).not.toContain('Reply here with any questions');
     await page.goto(`${app.url}/customers/${seededB.customerId + 1000}`);
     await page.getByRole('alert').filter({ hasText: 'not found' }).waitFor();
 

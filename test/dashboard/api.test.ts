@@ -1,4 +1,7 @@
+import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeAudit } from '../../src/dashboard/audit.js';
+import { json } from '../../src/db/json.js';
 import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { CLIENT_A, CLIENT_B, aUser, apiFor, openLiveSocket, seedClientData, signIn, type Api, type Seeded } from './support.js';
@@ -35,6 +38,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: () => `/v1/api/connections/${CLIENT_A}/alert-test`, body: () => ({}) },
   { method: 'GET', path: () => `/v1/api/appointments?client=${CLIENT_A}&date=2026-03-02` },
   { method: 'POST', path: () => '/v1/api/simulate', body: () => ({ client: CLIENT_A, scenario: 'caller-hangs-up-early' }) },
+  { method: 'GET', path: () => `/v1/api/audit?client=${CLIENT_A}` },
 ];
 
 describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
@@ -44,14 +48,20 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
   let admin: Api;
   let staffA: Api;
   let staffB: Api;
+  let adminEmail: string;
+  let staffAEmail: string;
+  let staffBEmail: string;
 
   beforeAll(async () => {
     app = await startTestApp(backend);
     a = await seedClientData(app, CLIENT_A, '+12125550123');
     b = await seedClientData(app, CLIENT_B, '+16025550123');
-    admin = await signIn(app, await aUser(app, 'admin'));
-    staffA = await signIn(app, await aUser(app, 'staff', [CLIENT_A]));
-    staffB = await signIn(app, await aUser(app, 'staff', [CLIENT_B]));
+    adminEmail = await aUser(app, 'admin');
+    staffAEmail = await aUser(app, 'staff', [CLIENT_A]);
+    staffBEmail = await aUser(app, 'staff', [CLIENT_B]);
+    admin = await signIn(app, adminEmail);
+    staffA = await signIn(app, staffAEmail);
+    staffB = await signIn(app, staffBEmail);
   });
   afterAll(async () => {
     await app?.dispose();
@@ -154,6 +164,11 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
       ['POST', '/v1/api/messages', { client: CLIENT_B, channel: 'sms', to: '555', body: 'x' }],
       ['PATCH', `/v1/api/customers/${b.customerId}`, { email: 'not-an-email' }],
       ['GET', '/v1/api/calls?before=yesterday', undefined],
+      ['GET', '/v1/api/audit?from=yesterday', undefined],
+      ['GET', '/v1/api/audit?to=2026-02-30', undefined],
+      ['GET', '/v1/api/audit?zone=Mars%2FOlympus', undefined],
+      ['GET', '/v1/api/audit?action=DROP%20TABLE', undefined],
+      ['GET', '/v1/api/audit?before=2026-03-02&beforeId=x', undefined],
     ] as const) {
       const response = await staffB.request(method, path, body);
       expect(response.status, `${method} ${path}`).toBe(400);
@@ -201,5 +216,156 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
   it('closes a live socket opened without a session or from another site', async () => {
     expect(await openLiveSocket(app, { origin: app.url! }).closed).toBe(401);
     expect(await openLiveSocket(app, { cookie: staffA.cookie!, origin: 'https://evil.example' }).closed).toBe(403);
+  });
+  describe('audit log (Activity)', () => {
+    type Entry = { id: number; at: string; actor: string; clientId: string | null; action: string; target: string | null; before: any; after: any };
+    const entries = async (api: Api, path: string): Promise<Entry[]> => {
+      const response = await api.request('GET', path);
+      expect(response.status, `${path}: ${JSON.stringify(response.body)}`).toBe(200);
+      return response.body.entries;
+    };
+
+    it('shows an edit with who did it and the values before and after, newest first', async () => {
+      app.clock.advance(60_000);
+      const edited = await staffA.request('PATCH', `/v1/api/customers/${a.customerId}`, { name: 'Audit Trail', notes: 'Call after 5' });
+      expect(edited.status).toBe(200);
+      const [newest] = await entries(staffA, `/v1/api/audit?client=${CLIENT_A}`);
+      expect(newest).toMatchObject({
+        actor: staffAEmail,
+        clientId: CLIENT_A,
+        action: 'customer.edit',
+        target: `customer:${a.customerId}`,
+        before: { name: `Caller of ${CLIENT_A}` },
+        after: { name: 'Audit Trail', notes: 'Call after 5' },
+        at: app.clock.now().toISOString(),
+      });
+    });
+
+    it("shows staff only their own office's rows, and admins every row including those of no office", async () => {
+      app.clock.advance(60_000);
+      const composed = await staffB.request('POST', '/v1/api/messages', { client: CLIENT_B, channel: 'sms', to: '+16025550188', body: 'See you Tuesday' });
+      expect(composed.status).toBe(201);
+      const cancelled = await staffB.request('POST', `/v1/api/messages/${composed.body.message.id}/cancel`, {});
+      expect(cancelled.status).toBe(200);
+
+      const ownB = await entries(staffB, '/v1/api/audit');
+      expect(ownB.length).toBeGreaterThan(0);
+      expect(ownB.every((entry) => entry.clientId === CLIENT_B)).toBe(true);
+      expect(JSON.stringify(ownB)).not.toContain(CLIENT_A);
+      expect(ownB[0]).toMatchObject({ actor: staffBEmail, action: 'message.cancel', target: `outbox:${composed.body.message.id}`, before: { status: 'scheduled' }, after: { status: 'cancelled' } });
+      // Like the Messages screen, the office's own staff see the recipient as stored.
+      expect(ownB[1]).toMatchObject({ action: 'message.compose', after: { to: '+16025550188', body: 'See you Tuesday' } });
+      expect((await staffB.request('GET', `/v1/api/audit?client=${CLIENT_A}`)).status).toBe(404);
+      expect((await staffB.request('GET', `/v1/api/audit?client=${CLIENT_A}&action=customer.edit`)).body.entries).toBeUndefined();
+
+      const ownA = await entries(staffA, '/v1/api/audit?limit=200');
+      expect(ownA.some((entry) => entry.action === 'customer.edit')).toBe(true);
+      expect(ownA.every((entry) => entry.clientId === CLIENT_A)).toBe(true);
+
+      const all = await entries(admin, '/v1/api/audit?limit=200');
+      const clients = new Set(all.map((entry) => entry.clientId));
+      expect(clients).toEqual(new Set([CLIENT_A, CLIENT_B, null]));
+      expect(all.find((entry) => entry.clientId === null)).toMatchObject({ action: 'session.login', target: expect.stringMatching(/^user:\d+$/) });
+      const onlyA = await entries(admin, `/v1/api/audit?client=${CLIENT_A}&limit=200`);
+      expect(onlyA.length).toBeGreaterThan(0);
+      expect(onlyA.every((entry) => entry.clientId === CLIENT_A)).toBe(true);
+    });
+
+    it('filters by who (e-mail or user id), by action or kind of action, and by date range', async () => {
+      const byEmail = await entries(admin, `/v1/api/audit?actor=${encodeURIComponent(staffBEmail.toUpperCase())}&limit=200`);
+      expect(byEmail.length).toBeGreaterThan(1);
+      expect(byEmail.every((entry) => entry.actor === staffBEmail)).toBe(true);
+      const user = await app.context.db.selectFrom('users').select('id').where('email', '=', staffBEmail).executeTakeFirstOrThrow();
+      expect((await entries(admin, `/v1/api/audit?actor=${user.id}&limit=200`)).map((entry) => entry.id)).toEqual(byEmail.map((entry) => entry.id));
+      expect(await entries(admin, '/v1/api/audit?actor=999999')).toEqual([]);
+      expect(await entries(admin, '/v1/api/audit?actor=nobody%40example.com')).toEqual([]);
+
+      const edits = await entries(admin, '/v1/api/audit?action=customer.edit&limit=200');
+      expect(edits.length).toBeGreaterThan(0);
+      expect(edits.every((entry) => entry.action === 'customer.edit')).toBe(true);
+      const messages = await entries(admin, `/v1/api/audit?client=${CLIENT_B}&action=message&limit=200`);
+      expect(messages.map((entry) => entry.action)).toEqual(expect.arrayContaining(['message.cancel', 'message.compose']));
+      expect(messages.every((entry) => entry.action.startsWith('message.'))).toBe(true);
+
+      const now = app.clock.now();
+      const today = DateTime.fromJSDate(now, { zone: 'America/Phoenix' }).toISODate()!;
+      const tomorrow = DateTime.fromJSDate(now, { zone: 'America/Phoenix' }).plus({ days: 1 }).toISODate()!;
+      const cancelled = await entries(admin, `/v1/api/audit?client=${CLIENT_B}&action=message.cancel`);
+      expect(cancelled).toHaveLength(1);
+      const day = await entries(admin, `/v1/api/audit?client=${CLIENT_B}&action=message.cancel&from=${today}&to=${today}&zone=America%2FPhoenix`);
+      expect(day.map((entry) => entry.id)).toEqual([cancelled[0]!.id]);
+      expect(await entries(admin, `/v1/api/audit?client=${CLIENT_B}&from=${tomorrow}&zone=America%2FPhoenix`)).toEqual([]);
+      expect(await entries(admin, `/v1/api/audit?to=2026-01-01`)).toEqual([]);
+      const at = encodeURIComponent(cancelled[0]!.at);
+      expect((await entries(admin, `/v1/api/audit?action=message.cancel&client=${CLIENT_B}&from=${at}&to=${at}`)).map((entry) => entry.id)).toEqual([cancelled[0]!.id]);
+      const later = encodeURIComponent(new Date(now.getTime() + 1).toISOString());
+      expect(await entries(admin, `/v1/api/audit?from=${later}`)).toEqual([]);
+    });
+
+    it('pages newest first without gaps or repeats, also when many rows share one moment', async () => {
+      // The test clock stands still, so these five rows share one timestamp: paging must still visit each once.
+      for (let index = 0; index < 5; index += 1) {
+        await writeAudit(app.context.db, app.clock, { actor: 'pager@example.com', clientId: CLIENT_B, action: 'test.page', target: `n:${index}` });
+      }
+      const everything = await entries(admin, `/v1/api/audit?client=${CLIENT_B}&limit=200`);
+      const seen: number[] = [];
+      let path = `/v1/api/audit?client=${CLIENT_B}&limit=2`;
+      for (let pages = 0; pages < 100; pages += 1) {
+        const response = await admin.request('GET', path);
+        expect(response.body.entries.length).toBeLessThanOrEqual(2);
+        seen.push(...response.body.entries.map((entry: Entry) => entry.id));
+        if (!response.body.next) break;
+        path = `/v1/api/audit?client=${CLIENT_B}&limit=2&before=${encodeURIComponent(response.body.next.before)}&beforeId=${response.body.next.beforeId}`;
+      }
+      expect(seen).toEqual(everything.map((entry) => entry.id));
+      const times = everything.map((entry) => entry.at);
+      expect([...times].sort().reverse()).toEqual(times);
+    });
+
+    it('never answers with a password hash or a token, whatever the stored values hold', async () => {
+      const now = app.clock.now();
+      const sealed = 'SEALEDtoken0123456789abcdef';
+      const link = `${app.url}/v1/unsubscribe/${sealed}`;
+      const row = await app.context.db
+        .insertInto('outbox')
+        .values({
+          client_id: CLIENT_B,
+          kind: 'email',
+          payload: json({ to: 'dana@example.com', subject: 'Tax tips', text: `Hello\n\nUnsubscribe: ${link}`, unsubscribeUrl: link, purpose: 'marketing', template: 'manual', sequence: 'manual' }),
+          status: 'dead',
+          run_at: now,
+          attempts: 3,
+          max_attempts: 3,
+          retry_interval_ms: 60_000,
+          dedupe_key: `email:secret-check:${backend}`,
+          last_error: 'Mailbox full',
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      const retried = await staffB.request('POST', `/v1/api/messages/${row.id}/retry`, { body: 'Hello again' });
+      expect(retried.status).toBe(200);
+      const hashes = await app.context.db.selectFrom('users').select('password_hash').execute();
+      // A change recorded with credentials in it (say, a future account screen) still shows none of them.
+      await writeAudit(app.context.db, app.clock, {
+        actor: adminEmail,
+        clientId: null,
+        action: 'user.edit',
+        target: 'user:1',
+        before: { email: 'old@example.com', password_hash: hashes[0]!.password_hash },
+        after: { email: 'new@example.com', passwordHash: 'scrypt$new', session: { token: 'tok_abcdef123456' }, link: `${app.url}/v1/oauth/zoho/callback?code=1000.abc&state=xyz` },
+      });
+
+      const forStaff = await entries(staffB, `/v1/api/audit?action=message.edit_and_retry`);
+      expect(forStaff[0]).toMatchObject({ target: `outbox:${row.id}`, before: { status: 'dead', payload: { to: 'dana@example.com', unsubscribeUrl: '[redacted]' } }, after: { payload: { text: 'Hello again' } } });
+      expect(forStaff[0]!.before.payload.text).toContain('/v1/unsubscribe/[redacted]');
+      const forAdmin = JSON.stringify(await admin.request('GET', '/v1/api/audit?limit=200'));
+      for (const secret of [sealed, 'scrypt$', 'tok_abcdef123456', '1000.abc', ...hashes.map((user) => user.password_hash)]) {
+        expect(forAdmin).not.toContain(secret);
+      }
+      expect(forAdmin).toContain('new@example.com');
+      expect(forAdmin).toContain('state=xyz');
+    });
   });
 });

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, sessionEnded } from './api';
 import { startLive, stopLive, useLiveStatus } from './live';
 import { AppContext, Link, navigateTo, type AppState, type Client } from './shared';
+import { Activity } from './screens/Activity';
 import { Appointments } from './screens/Appointments';
 import { CallPage } from './screens/CallPage';
 import { Calls } from './screens/Calls';
@@ -30,6 +31,7 @@ const NAV: Array<[string, string]> = [
   ['/customers', 'Customers'],
   ['/errors', 'Errors'],
   ['/connections', 'Connections'],
+  ['/activity', 'Activity'],
 ];
 
 function usePath(): string {
@@ -61,6 +63,8 @@ function Screen({ path }: { path: string }) {
       return <Errors />;
     case 'connections':
       return <Connections />;
+    case 'activity':
+      return <Activity />;
     default:
       return <Live />;
   }

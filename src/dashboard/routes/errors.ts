@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { writeAudit } from '../audit.js';
-import { HttpProblem, currentUser, notFound, parseInput, requireClient } from '../http.js';
+import { HttpProblem, clientScope, currentUser, maySee, notFound, parseInput } from '../http.js';
 import { errorView } from '../views.js';
 
 const listQuery = z.object({
@@ -18,15 +18,12 @@ export function errorRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/v1/api/errors', async (request) => {
     const user = currentUser(request);
     const query = parseInput(listQuery, request.query);
-    let select = context.db.selectFrom('errors').selectAll();
-    if (query.client) {
-      select = select.where('client_id', '=', requireClient(user, query.client));
-    } else if (user.role === 'admin') {
-      // Errors not tied to one office (start-up, a bad signature for an unknown client) are for admins only.
-      select = select.where((eb) => eb.or([eb('client_id', 'in', user.clientIds.length ? user.clientIds : ['']), eb('client_id', 'is', null)]));
-    } else {
-      select = select.where('client_id', 'in', user.clientIds.length ? user.clientIds : ['']);
-    }
+    // Errors not tied to one office (start-up, a bad signature for an unknown client) are for admins only.
+    const scope = clientScope(user, query.client);
+    let select = context.db
+      .selectFrom('errors')
+      .selectAll()
+      .where((eb) => eb.or([eb('client_id', 'in', scope.clientIds), ...(scope.unowned ? [eb('client_id', 'is', null)] : [])]));
     if (query.source) select = select.where('source', '=', query.source);
     if (query.state === 'open') select = select.where('resolved_at', 'is', null);
     if (query.state === 'resolved') select = select.where('resolved_at', 'is not', null);
@@ -45,8 +42,7 @@ export function errorRoutes(app: FastifyInstance, context: AppContext): void {
     const user = currentUser(request);
     const { id } = parseInput(idParam, request.params);
     const row = await context.db.selectFrom('errors').selectAll().where('id', '=', id).executeTakeFirst();
-    const visible = row && (row.client_id === null ? user.role === 'admin' : user.clientIds.includes(row.client_id));
-    if (!row || !visible) throw notFound('That error');
+    if (!row || !maySee(user, row.client_id)) throw notFound('That error');
     if (row.resolved_at) throw new HttpProblem(409, 'already_resolved', 'This error is already marked resolved.');
     const updated = await context.db.transaction().execute(async (trx) => {
       const now = context.clock.now();

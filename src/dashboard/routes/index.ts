@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { appointmentRoutes } from './appointments.js';
+import { auditRoutes } from './audit.js';
 import { callRoutes } from './calls.js';
 import { connectionRoutes } from './connections.js';
 import { customerRoutes } from './customers.js';
@@ -23,4 +24,5 @@ export async function apiRoutes(app: FastifyInstance, context: AppContext): Prom
   connectionRoutes(app, context);
   appointmentRoutes(app, context);
   simulateRoutes(app, context);
+  auditRoutes(app, context);
 }
