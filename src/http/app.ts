@@ -7,6 +7,8 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import type { AppContext, FeatureModule } from '../app-context.js';
+import { VendorError } from '../core/errors.js';
+import { maskText } from '../log/mask.js';
 import { healthRoutes } from './health.js';
 
 declare module 'fastify' {
@@ -71,6 +73,15 @@ export async function buildApp(context: AppContext, modules: FeatureModule[]): P
     }
     if (status >= 400 && status < 500) {
       return reply.code(status).send({ error: error.code ?? 'bad_request', message: error.message });
+    }
+    if ((error as unknown) instanceof VendorError) {
+      // An outside service (Zoho, Twilio, SMTP, Slack) failed while this request needed it: the caller may try again.
+      const vendorError = error as unknown as VendorError;
+      request.log.warn({ err: error, vendor: vendorError.vendor }, 'A vendor failed during a request');
+      return reply.code(503).send({
+        error: 'vendor_unavailable',
+        message: `${vendorError.vendor} could not complete this just now (${maskText(vendorError.message)}). Please try again in a few minutes.`,
+      });
     }
     request.log.error({ err: error }, 'Unhandled error in request');
     return reply

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FeatureModule } from '../../src/app-context.js';
+import { VendorError } from '../../src/core/errors.js';
 import { enqueue } from '../../src/outbox/enqueue.js';
 import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -8,6 +9,9 @@ const echoModule: FeatureModule = {
   name: 'echo',
   routes(app) {
     app.post('/v1/test/echo', { bodyLimit: 64 * 1024 }, async (request) => ({ received: request.body, raw: request.rawBody }));
+    app.get('/v1/test/vendor-down', async () => {
+      throw new VendorError({ vendor: 'zoho-calendar', code: 'HTTP_503', message: 'Service unavailable for +12125550123', retryable: true, status: 503 });
+    });
   },
 };
 
@@ -64,6 +68,15 @@ describe.each(BACKENDS)('the HTTP app on %s', (kind) => {
       body: JSON.stringify({ text: 'x'.repeat(70 * 1024) }),
     });
     expect(response.status).toBe(413);
+  });
+
+  it('answers 503 with a message, not 500, when a vendor fails during a request, and masks what the vendor said', async () => {
+    const answer = await fetch(`${app.url}/v1/test/vendor-down`);
+    expect(answer.status).toBe(503);
+    const body = (await answer.json()) as { error: string; message: string };
+    expect(body.error).toBe('vendor_unavailable');
+    expect(body.message).toContain('zoho-calendar could not complete this just now');
+    expect(body.message).not.toContain('+12125550123');
   });
 
   it('answers unknown routes with 404 and a request id header', async () => {
