@@ -7,7 +7,6 @@ import { DateTime } from 'luxon';
 import { VendorError } from '../../core/errors.js';
 
 const MAX_SPAN_MS = 31 * 24 * 60 * 60_000;
-const UTC_FORMAT = "yyyyMMdd'T'HHmmss'Z'";
 const LOCAL_FORMAT = "yyyyMMdd'T'HHmmss";
 
 export interface CalendarClientOptions {
@@ -49,18 +48,46 @@ export interface EventInput {
 }
 
 /** Zoho's `yyyyMMdd'T'HHmmss` with Z, an offset, or none (read in `zone`); `yyyyMMdd` for all-day. */
+const FIXED_OFFSET_TIME = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(Z|[+-]\d{4})$/;
+
+/**
+ * `20260203T140000Z` and `20260203T140000-0500` name an instant by themselves: read with plain arithmetic (every
+ * busy-time answer carries dozens, and a slot search reads them all). Impossible dates and times are undefined.
+ */
+function parseFixedOffset(text: string): number | undefined {
+  const match = FIXED_OFFSET_TIME.exec(text);
+  if (!match) return undefined;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  // 24:00:00 is the end of the day (the next day's midnight), as ISO 8601 and Luxon read it.
+  const endOfDay = hour === 24 && minute === 0 && second === 0;
+  const wall = Date.UTC(year, month - 1, day, endOfDay ? 0 : hour, minute, second) + (endOfDay ? 86_400_000 : 0);
+  const check = new Date(wall - (endOfDay ? 86_400_000 : 0));
+  if (
+    check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day ||
+    check.getUTCHours() !== (endOfDay ? 0 : hour) || check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second
+  ) {
+    return undefined;
+  }
+  const offset = match[7]!;
+  if (offset === 'Z') return wall;
+  const offsetMinutes = Number(offset.slice(1, 3)) * 60 + Number(offset.slice(3, 5));
+  if (Number(offset.slice(3, 5)) > 59) return undefined;
+  return wall - (offset[0] === '-' ? -1 : 1) * offsetMinutes * 60_000;
+}
+
 export function parseZohoTime(text: unknown, zone = 'utc'): number | undefined {
   if (typeof text !== 'string') return undefined;
+  if (FIXED_OFFSET_TIME.test(text)) return parseFixedOffset(text);
   let parsed: DateTime | undefined;
-  if (/^\d{8}T\d{6}Z$/.test(text)) parsed = DateTime.fromFormat(text.slice(0, -1), LOCAL_FORMAT, { zone: 'utc' });
-  else if (/^\d{8}T\d{6}[+-]\d{4}$/.test(text)) parsed = DateTime.fromFormat(text, "yyyyMMdd'T'HHmmssZZZ", { setZone: true });
-  else if (/^\d{8}T\d{6}$/.test(text)) parsed = DateTime.fromFormat(text, LOCAL_FORMAT, { zone });
+  if (/^\d{8}T\d{6}$/.test(text)) parsed = DateTime.fromFormat(text, LOCAL_FORMAT, { zone });
   else if (/^\d{8}Z?$/.test(text)) parsed = DateTime.fromFormat(text.slice(0, 8), 'yyyyMMdd', { zone: text.endsWith('Z') ? 'utc' : zone });
   return parsed?.isValid ? parsed.toMillis() : undefined;
 }
 
+/** `20260203T140000Z`: the ISO form without separators or milliseconds. */
 export function formatZohoUtc(ms: number): string {
-  return DateTime.fromMillis(ms, { zone: 'utc' }).toFormat(UTC_FORMAT);
+  const iso = new Date(ms).toISOString();
+  return `${iso.slice(0, 4)}${iso.slice(5, 7)}${iso.slice(8, 10)}T${iso.slice(11, 13)}${iso.slice(14, 16)}${iso.slice(17, 19)}Z`;
 }
 
 export class ZohoCalendarClient {
