@@ -3,13 +3,14 @@
  * Twilio emulator and the SMTP receiver, with pacing off, on PostgreSQL and PGlite. The emulators run in a
  * process of their own (bench/support/sandbox-process.ts), as Twilio and the mail server are remote in real
  * life; their signed status callbacks (two per text) come back to the app over HTTP while it dispatches.
- * Reports wall time until every row is done, p99 lateness (delivery recorded − due time), and the time
- * until every status callback was recorded. The office's quiet hours are opened to the whole day so the
- * figure does not depend on when the benchmark runs.
- * `BENCH_MESSAGING_BACKENDS=postgres` runs one backend only.
+ * Reports wall time until every row is done, p99 lateness (delivery recorded − due time), the time until every
+ * status callback was recorded, and CPU per message of this process, the emulator process and (PostgreSQL) the
+ * database backends, with the load average and how idle the machine was during the dispatch. The office's quiet
+ * hours are opened to the whole day so the figure does not depend on when the benchmark runs.
+ * `BENCH_MESSAGING_BACKENDS=postgres` runs one backend only; `BENCH_MESSAGING_STATEMENTS=1` prints statements by kind.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -38,11 +39,45 @@ function benchConfigDir(): string {
 
 /** Counts statements this process sends to PostgreSQL (bench-only instrumentation of the pg driver). */
 let statements = 0;
+/** With BENCH_MESSAGING_STATEMENTS=1, statements counted by their first words, printed after each run. */
+const byStatement = process.env.BENCH_MESSAGING_STATEMENTS === '1' ? new Map<string, number>() : undefined;
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unknown[]) {
   statements += 1;
+  if (byStatement) {
+    const query = args[0] as string | { text?: string };
+    const text = (typeof query === 'string' ? query : (query?.text ?? '?')).replace(/\s+/g, ' ').trim().slice(0, 80);
+    byStatement.set(text, (byStatement.get(text) ?? 0) + 1);
+  }
   return (originalQuery as (...rest: unknown[]) => unknown).apply(this, args);
 } as typeof pg.Client.prototype.query;
+
+/** CPU time (ms) the PostgreSQL server processes serving this database have used so far, by pid (Linux /proc). */
+async function postgresCpu(database: Awaited<ReturnType<typeof openTestDatabase>>): Promise<Map<number, number>> {
+  const cpu = new Map<number, number>();
+  if (database.kind !== 'postgres') return cpu;
+  const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database()`.execute(database.db);
+  const ticks = 100; // USER_HZ
+  for (const { pid } of rows) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      cpu.set(Number(pid), ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks);
+    } catch {
+      // Not on Linux, or the server runs elsewhere: no figure.
+    }
+  }
+  return cpu;
+}
+
+/** Whole-machine CPU counters (Linux /proc/stat), to tell a CPU-bound run from one waiting on round trips. */
+function machineCpu(): { idle: number; total: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return { idle: fields[3]! + fields[4]!, total: fields.reduce((sum, value) => sum + value, 0) };
+  } catch {
+    return undefined;
+  }
+}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? 0;
@@ -52,7 +87,11 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
   const sandbox = await startSandboxProcess();
   const database = await openTestDatabase(kind);
   const emulators = { twilioUrl: sandbox.twilioUrl, smtpUrl: sandbox.smtpUrl };
-  const modules = featureModules.map((module) => (module.name === 'messaging' ? createMessagingModule({ rateLimit: false, emulators }) : module));
+  // 16 SMTP connections instead of nodemailer's 5: the local receiver has no connection cap (a provider's is set in
+  // SMTP_URL, `?maxConnections=`), and with 5 the e-mail tail waits on round trips while the cores idle.
+  const modules = featureModules.map((module) =>
+    module.name === 'messaging' ? createMessagingModule({ rateLimit: false, emulators, smtpConnections: 16 }) : module,
+  );
   const app = await startSwitchboard({
     env: { SWITCHBOARD_MODE: 'demo', DATA_DIR: 'memory://', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', CONFIG_DIR: benchConfigDir() },
     logger: silentLogger(),
@@ -75,9 +114,12 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
         'text', 'Hi Dana, you are booked for Tuesday, March 3 at 2:00 PM.'), 'bench-email-' || n, now(), 3, 60000, now(), now()
       from generate_series(1, ${EMAILS}) as n`.execute(database.db);
 
+    const postgresBefore = await postgresCpu(database);
     const emulatorBefore = await sandbox.stats();
     const statementsBefore = statements;
+    byStatement?.clear();
     const cpuBefore = process.cpuUsage();
+    const machineBefore = machineCpu();
     const started = performance.now();
     // Four worker loops (as two instances with two loops each would run): one loop's batch waiting on its slowest
     // send no longer idles the process while the next batch could be on its way.
@@ -87,8 +129,17 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
     );
     await Promise.all(workers.map((worker) => worker.drain()));
     const seconds = (performance.now() - started) / 1000;
+    const machineAfter = machineCpu();
+    const idlePercent =
+      machineBefore && machineAfter ? (100 * (machineAfter.idle - machineBefore.idle)) / Math.max(1, machineAfter.total - machineBefore.total) : undefined;
+    if (byStatement) {
+      for (const [text, count] of [...byStatement].sort((a, b) => b[1] - a[1]).slice(0, 12)) process.stderr.write(`${String(count).padStart(6)}  ${text}\n`);
+      byStatement.clear();
+    }
     const received = await sandbox.stats();
     const cpu = process.cpuUsage(cpuBefore);
+    const postgresAfter = await postgresCpu(database);
+    const postgresMs = [...postgresAfter].reduce((sum, [pid, ms]) => sum + ms - (postgresBefore.get(pid) ?? 0), 0);
     const cpuMsPerMessage = (cpu.user + cpu.system) / 1000 / (TEXTS + EMAILS);
     const statementsPerMessage = (statements - statementsBefore) / (TEXTS + EMAILS);
     const callbackSeconds = Math.max(seconds, (received.lastCallbackAt - (performance.timeOrigin + started)) / 1000);
@@ -111,7 +162,10 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
         backend: kind,
         value: Number(cpuMsPerMessage.toFixed(3)),
         unit: 'ms',
-        notes: `${kind === 'postgres' ? `${statementsPerMessage.toFixed(2)} SQL statements per message; ` : ''}emulator process ${((received.cpuMs - emulatorBefore.cpuMs) / (TEXTS + EMAILS)).toFixed(3)} ms`,
+        notes:
+          `${kind === 'postgres' ? `${statementsPerMessage.toFixed(2)} SQL statements per message; PostgreSQL backends ${(postgresMs / (TEXTS + EMAILS)).toFixed(3)} ms; ` : ''}` +
+          `emulator process ${((received.cpuMs - emulatorBefore.cpuMs) / (TEXTS + EMAILS)).toFixed(3)} ms; load ${loadavg()[0]!.toFixed(1)}` +
+          `${idlePercent === undefined ? '' : `, machine ${idlePercent.toFixed(0)}% idle during dispatch`}`,
       },
       {
         name: 'status callbacks recorded (wall time)',

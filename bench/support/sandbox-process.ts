@@ -35,7 +35,9 @@ const here = fileURLToPath(import.meta.url);
 
 /** Spawns this file as a child process and waits for its URLs. */
 export function startSandboxProcess(timeoutMs = 30_000): Promise<SandboxProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['bin/run-ts.js', here], {
+  // BENCH_SANDBOX_NODE_ARGS passes node flags to the emulator process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
+  const nodeArgs = (process.env.BENCH_SANDBOX_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bin/run-ts.js', here], {
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, SWITCHBOARD_SANDBOX_CHILD: '1' },
@@ -51,11 +53,14 @@ export function startSandboxProcess(timeoutMs = 30_000): Promise<SandboxProcess>
       clearTimeout(timer);
       reject(new Error(`sandbox process exited with ${code} before it was ready: ${output}`));
     });
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
       if (!line) return;
       clearTimeout(timer);
+      // Anything the child prints later (e.g. node's --trace-gc) is passed through, not parsed again.
+      child.stdout!.off('data', onData);
+      child.stdout!.pipe(process.stderr);
       const urls = JSON.parse(line) as { twilio: string; smtp: string };
       let nextId = 0;
       const waiting = new Map<number, (stats: SandboxStats) => void>();
@@ -79,7 +84,8 @@ export function startSandboxProcess(timeoutMs = 30_000): Promise<SandboxProcess>
           clearTimeout(forced);
         },
       });
-    });
+    };
+    child.stdout!.on('data', onData);
   });
 }
 

@@ -3,14 +3,20 @@
  * in the same turn of the event loop into one statement. Nothing waits for a batch to fill: whatever was
  * asked for by the time the current I/O callbacks finish runs together (setImmediate), so an idle system
  * pays no latency and a busy one pays one round trip per batch instead of one per message.
+ * At most `maxInFlight` batches run at once (group commit): what arrives while they run waits for one of them
+ * to finish and then goes as one statement, so under load batches grow instead of statements multiplying.
  * If a batch's statement fails, its items run again one by one, so one bad item cannot fail its neighbours.
  */
 export interface BatcherOptions<I, O> {
   /** Runs a batch; answers one result per item, in order. */
   run(items: I[]): Promise<O[]>;
   /** Items that must not share a statement (e.g. two upserts of one row) go into successive waves. */
-  keyOf?: (item: I) => string;
+  keyOf?: (item: I) => string | undefined;
   maxBatch?: number;
+  /** Batches running at once (default 1). */
+  maxInFlight?: number;
+  /** A batch starts at least this long after the previous one started (default 0: at once). */
+  minIntervalMs?: number;
 }
 
 interface Pending<I, O> {
@@ -22,29 +28,46 @@ interface Pending<I, O> {
 export class Batcher<I, O> {
   private queue: Array<Pending<I, O>> = [];
   private scheduled = false;
+  private inFlight = 0;
+  private lastStart = -Infinity;
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
+  private readonly minIntervalMs: number;
 
   constructor(private readonly options: BatcherOptions<I, O>) {
     this.maxBatch = options.maxBatch ?? 500;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
+    this.minIntervalMs = options.minIntervalMs ?? 0;
   }
 
   add(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.maxInFlight) return;
+    this.scheduled = true;
+    const wait = this.lastStart + this.minIntervalMs - performance.now();
+    if (wait > 0) setTimeout(() => this.flush(), wait);
+    else setImmediate(() => this.flush());
   }
 
   private flush(): void {
     this.scheduled = false;
-    const taken = this.queue;
-    this.queue = [];
-    if (taken.length === 0) return;
-    void this.runWaves(taken);
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight) {
+      const taken = this.queue.length > this.maxBatch ? this.queue.splice(0, this.maxBatch) : this.queue;
+      if (taken === this.queue) this.queue = [];
+      this.inFlight += 1;
+      this.lastStart = performance.now();
+      void this.runWaves(taken).finally(() => {
+        this.inFlight -= 1;
+        this.schedule();
+      });
+      if (this.minIntervalMs > 0) break;
+    }
   }
 
   private async runWaves(pending: Array<Pending<I, O>>): Promise<void> {

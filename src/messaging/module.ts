@@ -18,6 +18,8 @@ export interface MessagingModuleOptions {
   vendors?: (context: AppContext) => MessagingVendors;
   /** Emulated vendors listen here instead of in this process's sandbox (the benchmark's emulator process). */
   emulators?: EmulatorEndpoints;
+  /** SMTP connections per mail server (default 5, nodemailer's; many providers cap concurrent connections). */
+  smtpConnections?: number;
 }
 
 export function createMessagingModule(options: MessagingModuleOptions = {}): FeatureModule {
@@ -34,7 +36,7 @@ export function createMessagingModule(options: MessagingModuleOptions = {}): Fea
   return {
     name: 'messaging',
     setUp(context) {
-      const vendors = options.vendors?.(context) ?? createMessagingVendors(context, options.emulators);
+      const vendors = options.vendors?.(context) ?? createMessagingVendors(context, options.emulators, { smtpConnections: options.smtpConnections });
       context.onClose.push(() => vendors.close());
       const pacer = new SenderPacer(options.rateLimit ?? true);
       const batches = batchesFor(context);

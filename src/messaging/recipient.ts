@@ -27,10 +27,14 @@ export function locateRecipient(phoneE164: string | undefined, clientZone: strin
   return { ...location };
 }
 
+/** A North American number in E.164 (+1 NXX NXX XXXX): its area code is plain to see, no parser needed. */
+const NANP = /^\+1([2-9]\d\d)[2-9]\d{6}$/;
+
 function locate(phoneE164: string, clientZone: string): RecipientLocation {
-  const parsed = parsePhoneNumberFromString(phoneE164);
-  if (parsed && parsed.countryCallingCode === '1') {
-    const areaCode = parsed.nationalNumber.slice(0, 3);
+  const nanp = NANP.exec(phoneE164);
+  const parsed = nanp ? undefined : parsePhoneNumberFromString(phoneE164);
+  if (nanp || (parsed && parsed.countryCallingCode === '1')) {
+    const areaCode = nanp ? nanp[1]! : parsed!.nationalNumber.slice(0, 3);
     const zone = zoneForAreaCode(areaCode);
     if (zone) return { state: stateForAreaCode(areaCode), zone, basis: 'area_code' };
   }

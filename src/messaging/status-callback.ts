@@ -46,8 +46,12 @@ export async function receiveStatusCallback(
     await createStaffTask(context, callback, delivery.outboxId, now);
   }
   // Live updates only when the message reached an end state; intermediate hops are not worth a dashboard redraw.
+  // Not awaited: the event goes out with the next batch of announcements (best effort, like every live event),
+  // and Twilio's callback is answered as soon as the change is stored.
   if (reached && statusRank(callback.status) >= statusRank('delivered')) {
-    await batches.announceStatus({ clientId: callback.clientId, outboxId: delivery.outboxId, status: delivery.status });
+    void batches.announceStatus({ clientId: callback.clientId, outboxId: delivery.outboxId, status: delivery.status }).catch((error: unknown) => {
+      context.logger.warn({ err: error, outboxId: delivery.outboxId }, 'Could not announce a delivery status');
+    });
   }
   return { duplicate: false, status: delivery.status };
 }

@@ -21,7 +21,7 @@ export interface EmulatorEndpoints {
   smtpUrl?: string;
 }
 
-export function createMessagingVendors(context: AppContext, endpoints: EmulatorEndpoints = {}): MessagingVendors {
+export function createMessagingVendors(context: AppContext, endpoints: EmulatorEndpoints = {}, options: { smtpConnections?: number } = {}): MessagingVendors {
   const sms = new Map<string, SmsPort>();
   const mailers = new Map<string, EmailPort>();
   const emulatorClients: EmulatorHttpClient[] = [];
@@ -53,7 +53,7 @@ export function createMessagingVendors(context: AppContext, endpoints: EmulatorE
       if (!url) throw new PermanentError('No SMTP server is configured for this client (set its SMTP_URL).', 'smtp_not_configured');
       const existing = mailers.get(url);
       if (existing) return existing;
-      const mailer = createMailer(url);
+      const mailer = createMailer(url, { maxConnections: options.smtpConnections });
       mailers.set(url, mailer);
       return mailer;
     },

@@ -270,7 +270,18 @@ export class OutboxWorker {
     const base = { id: row.id, attempt: row.attempts, started_at: started.toISOString() };
     let completion: Completion;
     try {
-      const result = await handler.run(row, { clock, logger: logger.child({ outboxId: row.id, kind: row.kind }), attempt: row.attempts });
+      // The row's child logger is built on first use: most runs log nothing, and a (masked) child costs more than
+      // some handlers' own work.
+      const handlerContext = {
+        clock,
+        attempt: row.attempts,
+        get logger(): Logger {
+          const child = logger.child({ outboxId: row.id, kind: row.kind });
+          Object.defineProperty(this, 'logger', { value: child });
+          return child;
+        },
+      };
+      const result = await handler.run(row, handlerContext);
       completion = { ...base, status: 'done', run_at: null, last_error: null, result: result ?? null, outcome: 'ok', finished_at: clock.now().toISOString() };
     } catch (error) {
       const finished = clock.now();

@@ -4,7 +4,6 @@
  * inbound-SMS webhooks. Signatures come from the twilio package itself, so what our webhook code accepts here is
  * exactly what it would accept from Twilio.
  */
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,6 +11,7 @@ import twilio from 'twilio';
 import { z } from 'zod';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EmulatedVendor, startVendor, type Emulator } from './emulator.js';
+import { Http1Pools } from './http1-client.js';
 
 const API_VERSION = '2010-04-01';
 /** Twilio's own "valid sender" test number; used as the sender a messaging service picks. */
@@ -198,7 +198,7 @@ export class TwilioEmulator extends EmulatedVendor {
    * would grow by one per message and make every later add slower (quadratic over a 10,000-text burst). */
   private readonly releaseOnClose = new Set<() => void>();
   // Callbacks reuse connections, as Twilio's callback fleet does; close() destroys them.
-  private readonly callbackAgent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+  private readonly callbackPools = new Http1Pools(32);
 
   private constructor(emulator: Emulator, options: TwilioEmulatorOptions) {
     super(emulator);
@@ -362,7 +362,7 @@ export class TwilioEmulator extends EmulatedVendor {
     this.closing.abort();
     for (const release of this.releaseOnClose) release();
     this.releaseOnClose.clear();
-    this.callbackAgent.destroy();
+    this.callbackPools.close();
     await Promise.allSettled([...this.pending]);
     await this.emulator.close();
   }
@@ -644,8 +644,8 @@ export class TwilioEmulator extends EmulatedVendor {
       delivery.response = await postForm(
         url,
         { 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
-        new URLSearchParams(params).toString(),
-        this.callbackAgent,
+        formEncode(params),
+        this.callbackPools,
       );
     } catch (error) {
       delivery.error = error instanceof Error ? error.message : String(error);
@@ -654,36 +654,49 @@ export class TwilioEmulator extends EmulatedVendor {
   }
 }
 
+/** application/x-www-form-urlencoded, byte for byte what URLSearchParams writes, without building one per callback. */
+export function formEncode(params: Record<string, string>): string {
+  let body = '';
+  for (const name in params) {
+    body += `${body === '' ? '' : '&'}${formComponent(name)}=${formComponent(params[name]!)}`;
+  }
+  return body;
+}
+
+function formComponent(value: string): string {
+  if (FORM_SAFE.test(value)) return value;
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(value);
+  } catch {
+    return new URLSearchParams([['', value]]).toString().slice(1); // a lone surrogate: URLSearchParams writes U+FFFD
+  }
+  // encodeURIComponent leaves !'()~ alone and writes a space as %20; the form encoding escapes those and uses '+'.
+  return FORM_FIXUP.test(encoded) ? encoded.replace(FORM_FIXUPS, (char) => FORM_ESCAPES[char]!) : encoded;
+}
+
+const FORM_SAFE = /^[A-Za-z0-9*\-._]*$/;
+const FORM_FIXUP = /[!'()~]|%20/;
+const FORM_FIXUPS = /[!'()~]|%20/g;
+const FORM_ESCAPES: Record<string, string> = { '!': '%21', "'": '%27', '(': '%28', ')': '%29', '~': '%7E', '%20': '+' };
+
 /** Posts a form over a kept-alive connection; gives up after CALLBACK_TIMEOUT_MS, as Twilio does. */
-function postForm(url: string, headers: Record<string, string>, body: string, agent: http.Agent): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const target = new URL(url);
-    if (target.protocol !== 'http:') {
-      // Real deployments use https callback URLs; the emulator only ever calls local apps, but stay correct.
-      fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS) })
-        .then(async (response) => resolve({ status: response.status, body: await response.text() }), reject);
-      return;
-    }
-    const request = http.request(
-      target,
-      {
-        method: 'POST',
-        agent,
-        timeout: CALLBACK_TIMEOUT_MS,
-        headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) },
-      },
-      (response) => {
-        let text = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-        response.on('error', reject);
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${CALLBACK_TIMEOUT_MS} ms`)));
-    request.on('error', reject);
-    request.end(body);
+async function postForm(url: string, headers: Record<string, string>, body: string, pools: Http1Pools): Promise<{ status: number; body: string }> {
+  const target = new URL(url);
+  if (target.protocol !== 'http:') {
+    // Real deployments use https callback URLs; the emulator only ever calls local apps, but stay correct.
+    const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS) });
+    return { status: response.status, body: await response.text() };
+  }
+  const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
+  const response = await pools.for(host, Number(target.port || 80)).request({
+    method: 'POST',
+    path: `${target.pathname}${target.search}`,
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+    timeoutMs: CALLBACK_TIMEOUT_MS,
   });
+  return { status: response.status, body: response.body.toString('utf8') };
 }
 
 export function startTwilioEmulator(options: TwilioEmulatorOptions): Promise<TwilioEmulator> {
@@ -715,8 +728,17 @@ function parseBasicAuth(header: string | undefined): { username: string; passwor
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** Random bytes drawn from a 4 KB pool: one call into the CSPRNG per 256 SIDs instead of one per SID. */
+let entropy = Buffer.alloc(0);
+let entropyAt = 0;
+
 function newSid(prefix: string): string {
-  return prefix + randomBytes(16).toString('hex');
+  if (entropyAt + 16 > entropy.length) {
+    entropy = randomBytes(4096);
+    entropyAt = 0;
+  }
+  entropyAt += 16;
+  return prefix + entropy.toString('hex', entropyAt - 16, entropyAt);
 }
 
 /** E.164; North American numbers must also have a valid area code and exchange (NXX-NXX-XXXX). */
@@ -742,25 +764,34 @@ function isSender(from: string): boolean {
 
 /** Twilio's date format: `Thu, 15 Jan 2026 15:00:00 +0000`. */
 function rfc2822(date: Date): string {
-  return date.toUTCString().replace('GMT', '+0000');
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastRfc2822.second) lastRfc2822 = { second, text: date.toUTCString().replace('GMT', '+0000') };
+  return lastRfc2822.text;
 }
+/** A burst stamps thousands of resources within one second. */
+let lastRfc2822 = { second: Number.NaN, text: '' };
 
 /** Carriers report the delivery time as YYMMDDhhmm. */
 function rawDlrDate(date: Date): string {
-  return date.toISOString().replace(/[-T:]/g, '').slice(2, 12);
+  const minute = Math.floor(date.getTime() / 60_000);
+  if (minute !== lastRawDlr.minute) lastRawDlr = { minute, text: date.toISOString().replace(/[-T:]/g, '').slice(2, 12) };
+  return lastRawDlr.text;
 }
+let lastRawDlr = { minute: Number.NaN, text: '' };
 
 const GSM_BASIC =
   '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM_EXTENDED = '^{}\\[~]|€\f';
+const GSM_BASIC_SET = new Set(GSM_BASIC);
+const GSM_EXTENDED_SET = new Set(GSM_EXTENDED);
 
 /** SMS segments the way carriers count them: GSM-7 160 / 153 per part (extension characters count twice), else UCS-2 70 / 67. */
 export function countSegments(body: string): number {
   let septets = 0;
   let gsm = true;
   for (const char of body) {
-    if (GSM_BASIC.includes(char)) septets += 1;
-    else if (GSM_EXTENDED.includes(char)) septets += 2;
+    if (GSM_BASIC_SET.has(char)) septets += 1;
+    else if (GSM_EXTENDED_SET.has(char)) septets += 2;
     else {
       gsm = false;
       break;

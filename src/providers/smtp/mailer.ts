@@ -3,6 +3,7 @@
  * reference/messaging.md §2: network trouble and 4xx replies retry, 5xx replies (no mailbox, rejected) are
  * permanent, authentication failures retry but are flagged (code `auth`) so the caller can alert.
  */
+import { randomUUID } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import { VendorError } from '../../core/errors.js';
 
@@ -23,6 +24,7 @@ export interface Mailer {
 }
 
 export interface MailerOptions {
+  /** Pooled connections (default: the URL's `?maxConnections=`, else 5, nodemailer's default). */
   maxConnections?: number;
   /** Connection / greeting / socket timeouts (ms); defaults are shorter than nodemailer's minutes. */
   timeoutMs?: number;
@@ -38,7 +40,7 @@ export function createMailer(smtpUrl: string, options: MailerOptions = {}): Mail
     secure,
     auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
     pool: true,
-    maxConnections: options.maxConnections ?? 5,
+    maxConnections: options.maxConnections ?? connectionsFromUrl(url) ?? 5,
     maxMessages: 100,
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
@@ -48,6 +50,8 @@ export function createMailer(smtpUrl: string, options: MailerOptions = {}): Mail
     async send(input) {
       try {
         const info = await transport.sendMail({
+          messageId: messageIdFor(input.from),
+          envelope: envelopeFor(input.from, input.to),
           from: input.from,
           to: input.to,
           replyTo: input.replyTo,
@@ -66,6 +70,39 @@ export function createMailer(smtpUrl: string, options: MailerOptions = {}): Mail
       transport.close();
     },
   };
+}
+
+/** `smtp://…?maxConnections=10`: how many connections this provider allows at once (nodemailer's URL option name). */
+function connectionsFromUrl(url: URL): number | undefined {
+  const value = Number(url.searchParams.get('maxConnections') ?? Number.NaN);
+  return Number.isInteger(value) && value >= 1 && value <= 100 ? value : undefined;
+}
+
+const PLAIN_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+$/;
+const NAMED_ADDRESS = /^[^<>"@,;:()[\]\\]*<([A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+)>$/;
+
+/**
+ * The SMTP envelope nodemailer would derive (MAIL FROM the From address, RCPT TO the recipient), given up front so
+ * it does not parse both headers again for every message. Undefined, and nodemailer derives it, for anything but a
+ * plain `address` or `Name <address>`.
+ */
+function envelopeFor(from: string, to: string): { from: string; to: string[] } | undefined {
+  const sender = PLAIN_ADDRESS.test(from.trim()) ? from.trim() : NAMED_ADDRESS.exec(from.trim())?.[1];
+  const recipient = to.trim();
+  if (!sender || !PLAIN_ADDRESS.test(recipient)) return undefined;
+  return { from: sender, to: [recipient] };
+}
+
+/**
+ * A Message-ID of the shape nodemailer gives (`<uuid-like@sender-domain>`), made here because nodemailer makes its
+ * own from five CSPRNG calls and a second parse of every address. Undefined (nodemailer decides) when the sender
+ * has no plain domain.
+ */
+function messageIdFor(from: string): string | undefined {
+  const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
+  const domain = address.slice(address.lastIndexOf('@') + 1).trim();
+  if (!address.includes('@') || !/^[A-Za-z0-9.-]+$/.test(domain)) return undefined;
+  return `<${randomUUID()}@${domain}>`;
 }
 
 const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET']);

@@ -2,13 +2,16 @@
  * An `httpClient` for twilio-node that sends every request to another base URL (the local emulator) instead of
  * https://api.twilio.com. twilio-node has no base-URL option, so this is how the real SDK talks to the sandbox.
  * It does what the SDK's own RequestClient does: Basic auth (or the auth strategy), form bodies with repeated keys,
- * query params with repeated keys, a timeout, and `{ statusCode, body, headers }` back. It speaks node:http over
- * keep-alive sockets rather than fetch: under a burst of texts fetch's per-request machinery (web streams, abort
- * signals) cost the sending process more than the SDK itself. Redirects are never followed (the emulator sends none).
+ * query params with repeated keys, a timeout, and `{ statusCode, body, headers }` back. Requests to a plain-http
+ * emulator go over the sandbox's small HTTP/1.1 client (one write per request, kept-alive sockets): under a burst of
+ * texts fetch's per-request machinery, and after it node:http's ClientRequest, cost the sending process more than
+ * the SDK itself. Anything else (https, a host that is not the emulator) uses node:http(s). Redirects are never
+ * followed (the emulator sends none).
  */
 import http from 'node:http';
 import https from 'node:https';
 import type twilio from 'twilio';
+import { Http1Pool, type Http1Error } from '../../sandbox/http1-client.js';
 
 type RequestOptions = twilio.RequestClient extends { request(opts: infer O): unknown } ? O : never;
 
@@ -39,17 +42,28 @@ export class EmulatorHttpClient {
   private readonly baseUrl: URL;
   private readonly defaultTimeoutMs: number;
   private readonly agent: http.Agent;
+  /** The emulator over plain http: the fast path. */
+  private readonly pool: Http1Pool | undefined;
+  /** Base path prefix without a trailing slash ('' for none). */
+  private readonly prefix: string;
+  private lastCredentials: { username: string; password: string; header: string } | undefined;
 
   constructor(options: EmulatorHttpClientOptions) {
     this.baseUrl = new URL(options.baseUrl);
     this.defaultTimeoutMs = options.timeoutMs ?? 30_000;
     const Agent = this.baseUrl.protocol === 'https:' ? https.Agent : http.Agent;
     this.agent = new Agent({ keepAlive: true, maxSockets: 64, scheduling: 'lifo' });
+    this.prefix = this.baseUrl.pathname.replace(/\/$/, '');
+    if (this.baseUrl.protocol === 'http:') {
+      const host = this.baseUrl.hostname.startsWith('[') ? this.baseUrl.hostname.slice(1, -1) : this.baseUrl.hostname;
+      this.pool = new Http1Pool({ host, port: Number(this.baseUrl.port || 80), maxSockets: 64 });
+    }
   }
 
   /** Closes idle keep-alive sockets. */
   close(): void {
     this.agent.destroy();
+    this.pool?.close();
   }
 
   /**
@@ -63,15 +77,14 @@ export class EmulatorHttpClient {
   async request(opts: RequestOptions): Promise<TwilioHttpResponse> {
     if (!opts.method) throw new Error('http method is required');
     if (!opts.uri) throw new Error('uri is required');
-    const url = rewriteTwilioUrl(opts.uri, this.baseUrl);
-    appendParams(url.searchParams, opts.params);
 
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(opts.headers ?? {})) {
+    for (const name in opts.headers) {
+      const value = (opts.headers as Record<string, unknown>)[name];
       if (value !== undefined && value !== null) headers[name] = String(value);
     }
     if (opts.username && opts.password) {
-      headers.Authorization = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
+      headers.Authorization = this.basicAuth(opts.username, opts.password);
     } else if (opts.authStrategy) {
       headers.Authorization = await opts.authStrategy.getAuthString();
     }
@@ -89,9 +102,34 @@ export class EmulatorHttpClient {
     }
 
     const timeoutMs = opts.timeout || this.defaultTimeoutMs;
+    const method = opts.method.toUpperCase();
+    const path = this.pool && !hasParams(opts.params) ? emulatorPath(opts.uri, this.prefix) : undefined;
+    if (path !== undefined) {
+      try {
+        const response = await this.pool!.request({ method, path, headers, body, timeoutMs });
+        return { statusCode: response.status, body: parseBody(response.body.toString('utf8'), response.headers['content-type']), headers: response.headers };
+      } catch (error) {
+        const failure = error as Http1Error;
+        const where = path.split('?')[0];
+        throw failure.code === 'ETIMEDOUT'
+          ? new TwilioHttpError(`Twilio request to ${where} timed out after ${timeoutMs} ms`, 'ETIMEDOUT', error)
+          : new TwilioHttpError(`Twilio request to ${where} failed: ${failure.message}`, typeof failure.code === 'string' ? failure.code : 'ECONNRESET', error);
+      }
+    }
+
+    const url = rewriteTwilioUrl(opts.uri, this.baseUrl);
+    appendParams(url.searchParams, opts.params);
     if (body !== undefined) headers['Content-Length'] = String(Buffer.byteLength(body));
-    const { statusCode, text, headers: responseHeaders } = await this.send(url, opts.method.toUpperCase(), headers, body, timeoutMs);
+    const { statusCode, text, headers: responseHeaders } = await this.send(url, method, headers, body, timeoutMs);
     return { statusCode, body: parseBody(text, responseHeaders['content-type']), headers: responseHeaders };
+  }
+
+  private basicAuth(username: string, password: string): string {
+    const last = this.lastCredentials;
+    if (last && last.username === username && last.password === password) return last.header;
+    const header = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    this.lastCredentials = { username, password, header };
+    return header;
   }
 
   private send(
@@ -148,6 +186,26 @@ export function rewriteTwilioUrl(uri: string, baseUrl: URL | string): URL {
   rewritten.pathname = prefix + original.pathname;
   rewritten.search = original.search;
   return rewritten;
+}
+
+/**
+ * The request target on the emulator for an SDK URI on a twilio.com host, without building URL objects: the SDK's
+ * URIs are already encoded. Undefined (use rewriteTwilioUrl) for other hosts or anything unusual.
+ */
+function emulatorPath(uri: string, prefix: string): string | undefined {
+  const match = /^https:\/\/([A-Za-z0-9.-]+)(\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*)?$/.exec(uri);
+  if (!match) return undefined;
+  const host = match[1]!.toLowerCase();
+  if (host !== 'twilio.com' && !host.endsWith('.twilio.com')) return undefined;
+  const rest = match[2] ?? '/';
+  if (rest.includes('/.') || /%(?![0-9A-Fa-f]{2})/.test(rest)) return undefined; // dot segments, stray '%': let URL normalize
+  return prefix + rest;
+}
+
+function hasParams(values: unknown): boolean {
+  if (!values || typeof values !== 'object') return false;
+  for (const _ in values) return true;
+  return false;
 }
 
 /** Form / query encoding with repeated keys for arrays (`MediaUrl=a&MediaUrl=b`), as twilio-node's `qs` call does. */
