@@ -48,6 +48,7 @@ function poolFor(port: number, maxSockets = 4) {
   return pool;
 }
 
+/** Our wrapper's contract over undici's Pool: the answer's shape, error codes, queueing and keep-alive. */
 describe('Http1Pool', () => {
   it('sends one request per exchange and reuses the connection (node:http server)', async () => {
     const seen: Array<{ method?: string; url?: string; headers: http.IncomingHttpHeaders; body: string; socket: number }> = [];
@@ -78,30 +79,9 @@ describe('Http1Pool', () => {
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/a?x=1', body: 'To=%2B1&Body=h%C3%A9' });
     expect(seen[0]?.headers).toMatchObject({ 'x-twilio-signature': 'sig', 'content-length': '20', host: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
     expect(seen[1]).toMatchObject({ method: 'GET', url: '/b', body: '' });
-    expect(seen.map((request) => request.socket)).toEqual([0, 0]);
-  });
-
-  it('reads chunked, empty and close-delimited answers, and skips 100 Continue', async () => {
-    const server = await rawServer((socket, _request, index) => {
-      if (index === 0) socket.write('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n7\r\n, world\r\n0\r\nX-Trailer: t\r\n\r\n');
-      else if (index === 1) socket.write('HTTP/1.1 204 No Content\r\n\r\n');
-      else {
-        socket.write('HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain\r\n\r\nbo');
-        setTimeout(() => socket.end('om'), 20);
-      }
-    });
-    closers.push(server.close);
-    const pool = poolFor(server.port);
-
-    const chunked = await pool.request({ method: 'GET', path: '/', timeoutMs: 5_000 });
-    expect([chunked.status, chunked.body.toString()]).toEqual([200, 'hello, world']);
-    const empty = await pool.request({ method: 'POST', path: '/', body: 'x=1', timeoutMs: 5_000 });
-    expect([empty.status, empty.body.length]).toEqual([204, 0]);
-    const closed = await pool.request({ method: 'GET', path: '/', timeoutMs: 5_000 });
-    expect([closed.status, closed.body.toString()]).toEqual([500, 'boom']);
-    // The answer split across packets arrived whole, and the connection it ended is not reused.
-    const again = await pool.request({ method: 'GET', path: '/', timeoutMs: 5_000 });
-    expect(again.status).toBe(500);
+    // Kept alive: more exchanges one after another do not open a connection each.
+    for (let i = 0; i < 8; i++) await pool.request({ method: 'GET', path: `/c${i}`, timeoutMs: 5_000 });
+    expect(sockets.length).toBeLessThanOrEqual(2);
   });
 
   it('answers split in the middle of the head and the body are put together', async () => {
@@ -159,7 +139,7 @@ describe('Http1Pool', () => {
 
   it('refuses header values and paths that would split the request', async () => {
     const pool = poolFor(9);
-    await expect(pool.request({ method: 'GET', path: '/', headers: { 'x-a': 'b\r\nx-injected: 1' }, timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'ERR_INVALID_CHAR' });
-    await expect(pool.request({ method: 'GET', path: '/a b', timeoutMs: 1_000 })).rejects.toMatchObject({ code: 'ERR_UNESCAPED_CHARACTERS' });
+    await expect(pool.request({ method: 'GET', path: '/', headers: { 'x-a': 'b\r\nx-injected: 1' }, timeoutMs: 1_000 })).rejects.toThrow(/header/);
+    await expect(pool.request({ method: 'GET', path: '/a b', timeoutMs: 1_000 })).rejects.toThrow(/path/);
   });
 });

@@ -3,7 +3,7 @@
  * https://api.twilio.com. twilio-node has no base-URL option, so this is how the real SDK talks to the sandbox.
  * It does what the SDK's own RequestClient does: Basic auth (or the auth strategy), form bodies with repeated keys,
  * query params with repeated keys, a timeout, and `{ statusCode, body, headers }` back. Requests to a plain-http
- * emulator go over the sandbox's small HTTP/1.1 client (one write per request, kept-alive sockets): under a burst of
+ * emulator go over an undici pool (sandbox/http1-client.ts, kept-alive sockets): under a burst of
  * texts fetch's per-request machinery, and after it node:http's ClientRequest, cost the sending process more than
  * the SDK itself. Anything else (https, a host that is not the emulator) uses node:http(s). Redirects are never
  * followed (the emulator sends none).
