@@ -10,7 +10,7 @@
 import type { Kysely } from 'kysely';
 import { json } from '../db/json.js';
 import type { DB } from '../db/schema.js';
-import { GroupWriter } from '../db/group-writer.js';
+import { Batcher } from '../db/batcher.js';
 
 export interface RingingCall {
   clientId: string;
@@ -57,20 +57,22 @@ export async function insertRingingCalls(db: Kysely<DB>, calls: RingingCall[]): 
 }
 
 export class RingingCallWriter {
-  private readonly writer: GroupWriter<RingingCall, boolean>;
+  private readonly writer: Batcher<RingingCall, boolean>;
 
   constructor(deps: RingingCallWriterDeps) {
-    this.writer = new GroupWriter(async (batch) => {
-      try {
-        const created = await insertRingingCalls(deps.db, batch);
-        const recorded = batch.filter((call) => created.delete(call.callId));
-        if (recorded.length > 0) deps.onRecorded(recorded);
-        const mine = new Set(recorded);
-        return batch.map((call) => mine.has(call));
-      } catch (error) {
-        deps.onFailed(error, batch);
-        return batch.map(() => false);
-      }
+    this.writer = new Batcher({
+      run: async (batch) => {
+        try {
+          const created = await insertRingingCalls(deps.db, batch);
+          const recorded = batch.filter((call) => created.delete(call.callId));
+          if (recorded.length > 0) deps.onRecorded(recorded);
+          const mine = new Set(recorded);
+          return batch.map((call) => mine.has(call));
+        } catch (error) {
+          deps.onFailed(error, batch);
+          return batch.map(() => false);
+        }
+      },
     });
   }
 

@@ -8,7 +8,7 @@
 import type { AppContext } from '../app-context.js';
 import type { BusEvent } from '../events/bus.js';
 import { normalizeConsentAddress } from '../customers/consent.js';
-import { Batcher } from './batcher.js';
+import { Batcher } from '../db/batcher.js';
 import { runMessagingStatement, type DeliveryUpdate, type MessageWrite, type OptOutQuestion, type StatusEventUpdate } from './deliveries.js';
 import type { MessageChannel } from './payload.js';
 import type { MessagePurpose } from './send-window.js';

@@ -11,7 +11,7 @@ import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
 import { errorMessage, PermanentError } from '../core/errors.js';
-import { GroupWriter } from '../db/group-writer.js';
+import { Batcher } from '../db/batcher.js';
 import type { DB } from '../db/schema.js';
 import { maskText } from '../log/mask.js';
 import { redactTranscript, redactTranscriptObject } from '../log/redact-transcript.js';
@@ -103,20 +103,19 @@ async function storeArrivals(db: Kysely<DB>, now: Date, arrivals: Arrival[]): Pr
 
 /** Accepts call events for storage; concurrent arrivals share one statement and one commit. */
 export class CallEventIntake {
-  private readonly writer: GroupWriter<Arrival, boolean>;
+  private readonly writer: Batcher<Arrival, boolean>;
 
   constructor(private readonly context: AppContext) {
-    this.writer = new GroupWriter(
-      async (arrivals) => {
-        // Identical deliveries in one batch: the first is stored, the others are duplicates of it.
-        const first = new Map<string, Arrival>();
-        for (const arrival of arrivals) if (!first.has(arrival.key)) first.set(arrival.key, arrival);
-        const stored = await storeArrivals(context.db, context.clock.now(), [...first.values()]);
-        return arrivals.map((arrival) => first.get(arrival.key) === arrival && stored.has(arrival.key));
+    this.writer = new Batcher({
+      run: async (arrivals) => {
+        const stored = await storeArrivals(context.db, context.clock.now(), arrivals);
+        return arrivals.map((arrival) => stored.has(arrival.key));
       },
+      // Identical deliveries go in successive statements: the first stores the event, the next finds its key.
+      keyOf: (arrival) => arrival.key,
       // PGlite has one connection: writes in flight would only queue there, so one at a time and bigger batches.
-      { maxInFlight: context.database.kind === 'postgres' ? 4 : 1 },
-    );
+      maxInFlight: context.database.kind === 'postgres' ? 4 : 1,
+    });
   }
 
   /** Resolves once the event is stored (`accepted`) or found already stored (`duplicate`); throws if the database failed. */

@@ -93,4 +93,28 @@ describe('Batcher', () => {
     expect(starts).toHaveLength(2);
     expect(starts[1]! - starts[0]!).toBeGreaterThanOrEqual(35);
   });
+
+  it('idle() waits for what is queued and in flight, and caps a batch at maxBatch', async () => {
+    const gate = deferred();
+    const batches: number[][] = [];
+    const batcher = new Batcher<number, number>({
+      maxBatch: 2,
+      run: async (items) => {
+        batches.push(items);
+        await gate.promise;
+        return items;
+      },
+    });
+    await batcher.idle();
+    for (const item of [1, 2, 3]) void batcher.add(item);
+    let idle = false;
+    const waiting = batcher.idle().then(() => (idle = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1, 2]]);
+    expect(idle).toBe(false);
+    gate.release();
+    await waiting;
+    expect(batches).toEqual([[1, 2], [3]]);
+    expect(idle).toBe(true);
+  });
 });

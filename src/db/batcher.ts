@@ -1,5 +1,6 @@
 /**
- * Coalesces single-row database work that many concurrent senders (outbox lanes, status callbacks) ask for
+ * Coalesces single-row database work that many concurrent senders (outbox lanes, status callbacks, Retell
+ * webhooks storing their events, ringing calls) ask for
  * in the same turn of the event loop into one statement. Nothing waits for a batch to fill: whatever was
  * asked for by the time the current I/O callbacks finish runs together (setImmediate), so an idle system
  * pays no latency and a busy one pays one round trip per batch instead of one per message.
@@ -29,6 +30,7 @@ export class Batcher<I, O> {
   private queue: Array<Pending<I, O>> = [];
   private scheduled = false;
   private inFlight = 0;
+  private idleWaiters: Array<() => void> = [];
   private lastStart = -Infinity;
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
@@ -45,6 +47,12 @@ export class Batcher<I, O> {
       this.queue.push({ item, resolve, reject });
       this.schedule();
     });
+  }
+
+  /** Resolves once everything added so far has run (or failed). Used on shutdown and by tests. */
+  idle(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private schedule(): void {
@@ -65,6 +73,9 @@ export class Batcher<I, O> {
       void this.runWaves(taken).finally(() => {
         this.inFlight -= 1;
         this.schedule();
+        if (this.queue.length === 0 && this.inFlight === 0 && !this.scheduled) {
+          for (const resolve of this.idleWaiters.splice(0)) resolve();
+        }
       });
       if (this.minIntervalMs > 0) break;
     }
