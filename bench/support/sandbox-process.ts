@@ -6,11 +6,11 @@
  *
  * Started with `startSandboxProcess()` below; it exits when the parent disconnects.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { startSmtpReceiver } from '../../src/sandbox/smtp.js';
 import { startTwilioEmulator } from '../../src/sandbox/twilio.js';
+import { startChildService } from './child-service.js';
 
 export interface SandboxStats {
   texts: number;
@@ -34,59 +34,18 @@ export interface SandboxProcess {
 const here = fileURLToPath(import.meta.url);
 
 /** Spawns this file as a child process and waits for its URLs. */
-export function startSandboxProcess(timeoutMs = 30_000): Promise<SandboxProcess> {
+export async function startSandboxProcess(timeoutMs = 30_000): Promise<SandboxProcess> {
   // BENCH_SANDBOX_NODE_ARGS passes node flags to the emulator process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
   const nodeArgs = (process.env.BENCH_SANDBOX_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, 'bin/run-ts.js', here], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: { ...process.env, SWITCHBOARD_SANDBOX_CHILD: '1' },
+  const child = await startChildService<{ twilio: string; smtp: string }, SandboxStats>({
+    entry: here,
+    name: 'sandbox process',
+    answerKey: 'stats',
+    env: { SWITCHBOARD_SANDBOX_CHILD: '1' },
+    nodeArgs,
+    timeoutMs,
   });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`sandbox process did not start within ${timeoutMs} ms: ${output}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sandbox process exited with ${code} before it was ready: ${output}`));
-    });
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (!line) return;
-      clearTimeout(timer);
-      // Anything the child prints later (e.g. node's --trace-gc) is passed through, not parsed again.
-      child.stdout!.off('data', onData);
-      child.stdout!.pipe(process.stderr);
-      const urls = JSON.parse(line) as { twilio: string; smtp: string };
-      let nextId = 0;
-      const waiting = new Map<number, (stats: SandboxStats) => void>();
-      child.on('message', (message: { id: number; stats: SandboxStats }) => waiting.get(message.id)?.(message.stats));
-      resolve({
-        twilioUrl: urls.twilio,
-        smtpUrl: urls.smtp,
-        stats: () =>
-          new Promise((answer) => {
-            const id = nextId++;
-            waiting.set(id, (stats) => {
-              waiting.delete(id);
-              answer(stats);
-            });
-            child.send({ type: 'stats', id });
-          }),
-        async stop() {
-          child.disconnect();
-          const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          await exited;
-          clearTimeout(forced);
-        },
-      });
-    };
-    child.stdout!.on('data', onData);
-  });
+  return { twilioUrl: child.ready.twilio, smtpUrl: child.ready.smtp, stats: () => child.ask('stats'), stop: () => child.stop() };
 }
 
 async function serve(): Promise<void> {

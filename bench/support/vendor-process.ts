@@ -9,12 +9,12 @@
  *
  * Started with `startVendorProcess()`; it exits when the parent disconnects.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { startSmtpReceiver } from '../../src/sandbox/smtp.js';
 import { startTwilioEmulator } from '../../src/sandbox/twilio.js';
 import { startZohoEmulator } from '../../src/sandbox/zoho/index.js';
+import { startChildService } from './child-service.js';
 
 export interface VendorReport {
   texts: Array<{ to: string; body: string }>;
@@ -49,64 +49,22 @@ export interface VendorCalendar {
 
 const here = fileURLToPath(import.meta.url);
 
-export function startVendorProcess(calendar: VendorCalendar, timeoutMs = 30_000): Promise<VendorProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['bin/run-ts.js', here], {
-    cwd: process.cwd(),
-    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    env: {
-      ...process.env,
-      SWITCHBOARD_VENDOR_CHILD: '1',
-      SWITCHBOARD_VENDOR_CALENDAR: JSON.stringify(calendar),
-    },
+export async function startVendorProcess(calendar: VendorCalendar, timeoutMs = 30_000): Promise<VendorProcess> {
+  const child = await startChildService<{ twilio: string; smtp: string; zoho: string; refreshToken: string }, VendorReport>({
+    entry: here,
+    name: 'vendor process',
+    answerKey: 'report',
+    env: { SWITCHBOARD_VENDOR_CHILD: '1', SWITCHBOARD_VENDOR_CALENDAR: JSON.stringify(calendar) },
+    timeoutMs,
   });
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`vendor process did not start within ${timeoutMs} ms: ${output}`));
-    }, timeoutMs);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`vendor process exited with ${code} before it was ready: ${output}`));
-    });
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split('\n').find((candidate) => candidate.startsWith('{'));
-      if (!line) return;
-      clearTimeout(timer);
-      const ready = JSON.parse(line) as {
-        twilio: string;
-        smtp: string;
-        zoho: string;
-        refreshToken: string;
-      };
-      let nextId = 0;
-      const waiting = new Map<number, (report: VendorReport) => void>();
-      child.on('message', (message: { id: number; report: VendorReport }) => waiting.get(message.id)?.(message.report));
-      resolve({
-        twilioUrl: ready.twilio,
-        smtpUrl: ready.smtp,
-        zohoUrl: ready.zoho,
-        refreshToken: ready.refreshToken,
-        report: () =>
-          new Promise((answer) => {
-            const id = nextId++;
-            waiting.set(id, (report) => {
-              waiting.delete(id);
-              answer(report);
-            });
-            child.send({ type: 'report', id });
-          }),
-        async stop() {
-          child.disconnect();
-          const forced = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          await exited;
-          clearTimeout(forced);
-        },
-      });
-    });
-  });
+  return {
+    twilioUrl: child.ready.twilio,
+    smtpUrl: child.ready.smtp,
+    zohoUrl: child.ready.zoho,
+    refreshToken: child.ready.refreshToken,
+    report: () => child.ask('report'),
+    stop: () => child.stop(),
+  };
 }
 
 async function serve(): Promise<void> {
