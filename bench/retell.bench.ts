@@ -26,12 +26,14 @@ const AGENT = 'agent_stn_demo_0001';
 const KEY = DEMO_SECRETS.RETELL_API_KEY;
 const CUSTOMERS = 100_000;
 const CALLS = 300_000;
+/** Distinct signed call_ended bodies the load cycles through; past this count a delivery repeats an event (a duplicate). */
+const CALL_ENDED_BODIES = 3000;
 
 function phoneOf(n: number): string {
   return `+1646${String(n).padStart(7, '0')}`;
 }
 
-async function seed(db: Kysely<DB>) {
+async function seed(db: Kysely<DB>, kind: DatabaseKind) {
   await sql`
     insert into customers (client_id, phone, name, call_count, first_call_at, last_call_at, last_summary, last_intent, created_at, updated_at)
     select ${CLIENT}, '+1646' || lpad(n::text, 7, '0'), 'Caller ' || n, 3, now() - interval '90 days', now() - (n % 60) * interval '1 day',
@@ -45,8 +47,11 @@ async function seed(db: Kysely<DB>) {
            'Asked about filing status.', 'question', 'info_only', now(), now()
     from generate_series(1, ${CALLS}) as n
     join customers c on c.client_id = ${CLIENT} and c.phone = '+1646' || lpad(((n % ${CUSTOMERS}) + 1)::text, 7, '0')`.execute(db);
-  await sql`analyze customers`.execute(db);
-  await sql`analyze calls`.execute(db);
+  // A production database is not freshly bulk-loaded: vacuum and (on PostgreSQL) checkpoint now, so autovacuum and
+  // the load's WAL flush do not run inside the measured seconds.
+  await sql`vacuum analyze customers`.execute(db);
+  await sql`vacuum analyze calls`.execute(db);
+  if (kind === 'postgres') await sql`checkpoint`.execute(db);
 }
 
 async function signedBodies(count: number, make: (i: number) => unknown): Promise<Array<{ body: string; signature: string }>> {
@@ -118,7 +123,7 @@ async function bodiesFor(spec: LoadSpec): Promise<Array<{ body: string; signatur
     }));
   }
   const { transcript, transcript_object } = realisticTranscript(60);
-  return signedBodies(3000, (i) => ({
+  return signedBodies(CALL_ENDED_BODIES, (i) => ({
     event: 'call_ended',
     call: {
       call_type: 'phone_call', call_id: `bench_ended_${spec.tag}_${i}_${stamp}`, agent_id: AGENT, agent_version: 3, call_status: 'ended',
@@ -209,7 +214,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
   const app = await startTestApp(kind);
   try {
     const seedStarted = performance.now();
-    await seed(app.context.db);
+    await seed(app.context.db, kind);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
 
     const inboundUrl = `${app.url}/v1/retell/${CLIENT}/inbound`;
@@ -240,6 +245,8 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     const applied = await sql<{ count: number }>`
       select count(*)::int as count from webhook_events where idempotency_key like ${`%bench_ended_${kind}_run_%`} and status = 'processed'`.execute(app.context.db);
     const accepted = ours.total - ours.non2xx;
+    // The load cycles through its bodies in order, so the first CALL_ENDED_BODIES deliveries are distinct events.
+    const distinctAccepted = Math.min(accepted, CALL_ENDED_BODIES);
     const bare = await bareServer();
     let baseline: LoadFigures;
     try {
@@ -287,12 +294,12 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
       {
         name: 'call_ended accepted but not applied',
         backend: kind,
-        value: Math.max(0, accepted - applied.rows[0]!.count),
+        value: Math.max(0, distinctAccepted - applied.rows[0]!.count),
         unit: 'events',
         target: '0',
         // Requests still in flight when the load stopped are stored too, so applied may exceed the 2xx count.
-        ok: applied.rows[0]!.count >= accepted,
-        notes: `${accepted} answered 2xx, ${applied.rows[0]!.count} applied`,
+        ok: applied.rows[0]!.count >= distinctAccepted,
+        notes: `${accepted} answered 2xx (${distinctAccepted} distinct events, the rest re-deliveries answered duplicate), ${applied.rows[0]!.count} applied`,
       },
     ];
   } finally {

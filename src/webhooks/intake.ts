@@ -71,18 +71,19 @@ interface Arrival {
 
 /**
  * One statement for a whole batch: insert the new events, an outbox row for each one inserted, and a wake-up
- * for the workers (NOTIFY is delivered on commit). Answers the keys that were new. Columns travel as parallel
- * arrays so the bodies reach the text column without being parsed as JSON on the way.
+ * for the workers (NOTIFY is delivered on commit). Answers the keys that were new. Each value is its own
+ * parameter, so the bodies reach the text column without being parsed as JSON or escaped into an array literal.
  */
 async function storeArrivals(db: Kysely<DB>, now: Date, arrivals: Arrival[]): Promise<Set<string>> {
-  const column = <T>(pick: (arrival: Arrival) => T) => arrivals.map(pick);
+  const rows = sql.join(
+    arrivals.map(
+      (a, index) =>
+        sql`(${index}::int, ${a.clientId}::text, ${a.key}::text, ${a.event}::text, ${a.callId}::text, ${a.payload}::text, ${a.maxAttempts}::int, ${a.retryIntervalMs}::int)`,
+    ),
+  );
   const result = await sql<{ idempotency_key: string; notified: number }>`
-    with input as (
-      select * from unnest(
-        ${column((a) => a.clientId)}::text[], ${column((a) => a.key)}::text[], ${column((a) => a.event)}::text[],
-        ${column((a) => a.callId)}::text[], ${column((a) => a.payload)}::text[], ${column((a) => a.maxAttempts)}::int[],
-        ${column((a) => a.retryIntervalMs)}::int[]
-      ) with ordinality as x(client_id, idempotency_key, event_type, call_id, payload, max_attempts, retry_interval_ms, idx)
+    with input (idx, client_id, idempotency_key, event_type, call_id, payload, max_attempts, retry_interval_ms) as (
+      values ${rows}
     ), stored as (
       insert into webhook_events (client_id, provider, idempotency_key, event_type, received_at, payload, status)
       select client_id, 'retell', idempotency_key, event_type, ${now}, payload, 'received' from input order by idx
