@@ -22,6 +22,7 @@
  * `BENCH_CALLS_BACKENDS=postgres` runs one backend (default `postgres,pglite`), `BENCH_CALLS` the number of calls.
  */
 import { spawn } from 'node:child_process';
+import { testEnv } from '../test/support/app.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -355,11 +356,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
   try {
     switchboard = await startSwitchboard({
       env: {
-        SWITCHBOARD_MODE: 'demo',
-        DATA_DIR: 'memory://',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'silent',
+        ...testEnv,
         CONFIG_DIR: benchConfigDir(),
       },
       logger: silentLogger(),

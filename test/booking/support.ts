@@ -1,5 +1,6 @@
 /** Builders for booking tests: the whole app in demo mode on a test database, with its Zoho emulator. */
 import { readFileSync } from 'node:fs';
+import { testEnv } from '../support/app.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/db/database.js';
 import { startSwitchboard, type Switchboard } from '../../src/main.js';
@@ -30,11 +31,7 @@ export async function startBookingApp(database: Database, options: { clock?: Man
     database,
     clock,
     env: {
-      SWITCHBOARD_MODE: 'demo',
-      DATA_DIR: 'memory://',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'silent',
+      ...testEnv,
       CONFIG_DIR: options.configDir ?? configDir(),
       SWITCHBOARD_SECRET_KEY: DEMO_SECRETS.SWITCHBOARD_SECRET_KEY,
     },
