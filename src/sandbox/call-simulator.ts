@@ -60,9 +60,10 @@ interface ScenarioScript {
   analysis: Record<string, unknown>;
 }
 
+/** The slot an agent would offer: the first one on the day asked, else the first of the nearest open day. */
 function firstOfferedStart(answer: unknown): string | undefined {
-  const slots = (answer as { slots?: Array<{ start?: unknown }> } | undefined)?.slots;
-  const start = Array.isArray(slots) ? slots[0]?.start : undefined;
+  const offered = answer as { slots?: Array<{ start?: unknown }>; nearest_open_days?: Array<{ first_slot?: { start?: unknown } }> } | undefined;
+  const start = Array.isArray(offered?.slots) && offered.slots.length > 0 ? offered.slots[0]?.start : offered?.nearest_open_days?.[0]?.first_slot?.start;
   return typeof start === 'string' ? start : undefined;
 }
 
@@ -184,6 +185,9 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
     }
     steps.push({ kind, name, status: response.status, body });
     if (response.status >= 300) problems.push(`${name} answered ${response.status}: ${typeof body === 'string' ? body : JSON.stringify(body)}`);
+    else if (kind === 'function' && (body as { ok?: unknown } | undefined)?.ok === false) {
+      problems.push(`${name} answered ok: false: ${String((body as { message?: unknown }).message ?? '')}`);
+    }
     await pause();
     return body;
   };

@@ -47,4 +47,21 @@ describe.each(BACKENDS)('call simulator on %s', (kind) => {
     expect(customer.name).toBe('Jordan Rivera');
     expect((await callRow(result.callId)).status).toBe('analyzed');
   });
+
+  it('books the nearest open day when the day it asks for is a closure (Thanksgiving), as an agent would', async () => {
+    app.clock.set('2026-11-24T15:00:00Z');
+    const result = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: '+12125550134', scenario: 'new-caller-books', startAt: app.clock.now() });
+    await app.applyCallEvents();
+    expect(result.problems).toEqual([]);
+    const availability = result.steps.find((step) => step.name === 'check_calendar_availability')!.body as {
+      reason?: string;
+      nearest_open_days: Array<{ first_slot: { start: string } }>;
+    };
+    expect(availability.reason).toBe('nothing_open');
+    const nearest = availability.nearest_open_days[0]!.first_slot.start;
+    expect(nearest.startsWith('2026-11-26')).toBe(false);
+    const booking = result.steps.find((step) => step.name === 'book_appointment')!.body as { ok: boolean; start: string };
+    expect(booking).toMatchObject({ ok: true, start: nearest });
+    expect((await callRow(result.callId)).outcome).toBe('booked');
+  });
 });
