@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
+import { VendorError } from '../core/errors.js';
 import { enqueueCrmSync } from '../crm/enqueue.js';
 import type { DB } from '../db/schema.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
@@ -110,6 +111,8 @@ export interface RescheduleRequest {
   callerNumber?: string;
   newStart: string;
   signal?: AbortSignal;
+  /** Told which appointment is about to move, and where to (for `settleRescheduleAfterDeadline`). */
+  onMove?: (appointmentId: number, newStartMs: number) => void;
 }
 
 export interface ChangeAnswer {
@@ -168,6 +171,7 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
     return offerOthers(`Sorry, ${spokenTime(startMs, zone)} is taken.`);
   }
 
+  request.onMove?.(row.id, startMs);
   let moved: AppointmentRow;
   try {
     moved = await context.db.transaction().execute(async (trx) => {
@@ -180,6 +184,11 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
         .where('status', '=', 'booked')
         .returningAll()
         .executeTakeFirstOrThrow();
+      // With the row lock held: if the caller's deadline passed meanwhile, they were told we would call back, and
+      // `settleRescheduleAfterDeadline` saw the old time; the move must not happen behind their back.
+      if (request.signal?.aborted) {
+        throw new VendorError({ vendor: 'switchboard', code: 'aborted', message: 'The caller was answered before the move was written; nothing was changed.', retryable: true });
+      }
       if (updated.customer_id !== null) {
         await planAppointmentMessages(trx, context, {
           clientId: updated.client_id,
@@ -211,6 +220,32 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
     start: isoInZone(startMs, zone),
     spoken: spokenTime(startMs, zone),
     message: `Done: the ${type.name.toLowerCase()} moved from ${spokenTime(oldStartMs, zone)} to ${spokenTime(startMs, zone)}. We'll text the new time.`,
+  };
+}
+
+/**
+ * The caller is about to be told the move could not be made (the function's deadline passed). Under the
+ * appointment's row lock: if the move already committed, that is the answer after all; otherwise the move's own
+ * transaction, which checks the deadline once it holds the same lock, will roll back.
+ */
+export async function settleRescheduleAfterDeadline(
+  context: AppContext,
+  clientId: string,
+  appointmentId: number,
+  newStartMs: number,
+): Promise<ChangeAnswer | undefined> {
+  const zone = context.clients.get(clientId)!.config.timezone;
+  const row = await context.db
+    .transaction()
+    .execute((trx) => trx.selectFrom('appointments').selectAll().where('id', '=', appointmentId).forNoKeyUpdate().executeTakeFirst());
+  if (!row || row.status !== 'booked' || new Date(row.start_at).getTime() !== newStartMs) return undefined;
+  const previous = row.previous_start_at ? new Date(row.previous_start_at).getTime() : undefined;
+  return {
+    ok: true,
+    booking_id: row.booking_id,
+    start: isoInZone(newStartMs, zone),
+    spoken: spokenTime(newStartMs, zone),
+    message: `Done: the appointment moved${previous === undefined ? '' : ` from ${spokenTime(previous, zone)}`} to ${spokenTime(newStartMs, zone)}. We'll text the new time.`,
   };
 }
 

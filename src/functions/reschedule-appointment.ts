@@ -1,7 +1,7 @@
 /** reschedule_appointment: moves the caller's appointment to a new start from the availability check. */
 import { z } from 'zod';
 import { withCalendarFallback } from '../booking/fallback.js';
-import { rescheduleAppointment } from '../booking/manage.js';
+import { rescheduleAppointment, settleRescheduleAfterDeadline } from '../booking/manage.js';
 import type { RetellFunction } from './types.js';
 
 const args = z.object({
@@ -17,6 +17,7 @@ export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
   safeToRepeat: false,
   async handle({ context, client, call, args: input, signal }) {
     const clientId = client.config.slug;
+    let move: { appointmentId: number; newStartMs: number } | undefined;
     return withCalendarFallback(
       { context, clientId, call, signal, budgetMs: client.config.booking.functionBudgetMs, wanted: `move their appointment to ${input.new_start}`, functionName: 'reschedule_appointment' },
       async (budgetSignal) => ({
@@ -28,8 +29,14 @@ export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
           callerNumber: call.fromNumber,
           newStart: input.new_start,
           signal: budgetSignal,
+          onMove: (appointmentId, newStartMs) => (move = { appointmentId, newStartMs }),
         })),
       }),
+      // Past the deadline the database decides: moved already (say so), or the move will roll back.
+      async () => {
+        const settled = move && (await settleRescheduleAfterDeadline(context, clientId, move.appointmentId, move.newStartMs));
+        return settled ? { ...settled } : undefined;
+      },
     );
   },
 };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookAppointment } from '../../src/booking/book.js';
 import { reconcileAppointments } from '../../src/booking/reconcile.js';
 import { bookAppointmentFunction } from '../../src/functions/book-appointment.js';
+import { rescheduleAppointmentFunction } from '../../src/functions/reschedule-appointment.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { CALENDAR, CALLER, CLIENT, aCallId, callFunction, startBookingApp, zohoOf, type BookingApp } from './support.js';
 
@@ -177,6 +178,50 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
       expect(result).toMatchObject({ ok: true, booking_id: rows[0]!.booking_id });
       expect(rows[0]).toMatchObject({ status: 'booked' });
       expect(messages.map((row) => row.kind)).toContain('crm_sync');
+      expect(tasks).toEqual([]);
+    }
+  });
+
+  it('a reschedule still being written when the caller is offered a callback does not happen', async () => {
+    const db = context().db;
+    const from = '+12125550168';
+    const booked = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-10T13:00:00-05:00', name: 'Noa Berg', callerNumber: from });
+    expect(booked.ok).toBe(true);
+    // The new time checks out in Zoho, but claiming its slot takes longer than the deadline.
+    await sql`create function slow_slot_lock() returns trigger language plpgsql as $$
+      begin perform pg_sleep(1.2); return new; end $$`.execute(db);
+    await sql`create trigger slot_lock_slow before insert on appointment_slot_locks for each statement execute function slow_slot_lock()`.execute(db);
+    const runtime = context().clients.get(CLIENT)!;
+    const client = { ...runtime, config: { ...runtime.config, booking: { ...runtime.config.booking, functionBudgetMs: 1500 } } };
+    const callId = aCallId();
+    let result;
+    try {
+      result = await rescheduleAppointmentFunction.handle({
+        context: context(),
+        client,
+        call: { callId, agentId: 'agent_stn_demo_0001', fromNumber: from, toNumber: undefined },
+        args: { new_start: '2026-02-10T15:30:00-05:00', booking_id: booked.booking_id },
+        signal: new AbortController().signal,
+      });
+    } finally {
+      await sql`drop trigger slot_lock_slow on appointment_slot_locks`.execute(db);
+      await sql`drop function slow_slot_lock()`.execute(db);
+    }
+    // Whichever side got there first, what the caller heard is what is true.
+    const row = await appointment(booked.booking_id!);
+    const moved = await db.selectFrom('outbox').select('kind').where('appointment_id', '=', row.id).where('dedupe_key', 'like', '%rescheduled%').execute();
+    const tasks = await db.selectFrom('callback_tasks').select('id').where('call_id', '=', callId).execute();
+    if (backend === 'postgres') {
+      // The deadline came first: the move rolled back once it held the appointment's lock.
+      expect(result).toMatchObject({ ok: false, fallback: true });
+      expect(new Date(row.start_at).toISOString()).toBe('2026-02-10T18:00:00.000Z');
+      expect(moved).toEqual([]);
+      expect(tasks).toHaveLength(1);
+    } else {
+      // PGlite runs the statement on the event loop itself, so the deadline's timer only fires after it: moved, and said so.
+      expect(result).toMatchObject({ ok: true, start: '2026-02-10T15:30:00-05:00' });
+      expect(new Date(row.start_at).toISOString()).toBe('2026-02-10T20:30:00.000Z');
+      expect(moved.length).toBeGreaterThan(0);
       expect(tasks).toEqual([]);
     }
   });
