@@ -169,7 +169,7 @@ describe('fuzzing every public endpoint: never a 500, never a crash (PGlite)', (
         const sent =
           method === 'GET'
             ? await send('GET', path, undefined)
-            : await send('POST', path, new URLSearchParams({ 'List-Unsubscribe': String(payload) }).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
+            : await send('POST', path, new URLSearchParams({ 'List-Unsubscribe': typeof payload === 'string' ? payload : JSON.stringify(payload) }).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
         expectNo500(sent, `unsubscribe ${method} ${path}`);
       }),
       { numRuns: RUNS },
