@@ -50,6 +50,11 @@ export function bookingMarker(bookingId: string): string {
   return `Switchboard-Booking: ${bookingId}`;
 }
 
+/** The booking id an event's description carries, if it is one of ours. */
+export function bookingIdIn(description: string | undefined): string | undefined {
+  return description ? /^\s*Switchboard-Booking: (bk_[A-Za-z0-9]+)\s*$/m.exec(description)?.[1] : undefined;
+}
+
 export function hasBookingMarker(description: string, bookingId: string): boolean {
   return description.split(/\r?\n/).some((line) => line.trim() === bookingMarker(bookingId));
 }

@@ -1,6 +1,7 @@
 /**
  * Reconcile: compares upcoming booked appointments with their Zoho events and flags drift to staff (an event
- * deleted or moved in Zoho directly). Runs as the self-rescheduling outbox kind `booking_reconcile`, one chain
+ * deleted or moved in Zoho directly), and removes events of ours whose appointment is not booked (a create that
+ * timed out but landed after the caller had been offered a callback: the hold was released, the event stayed). Runs as the self-rescheduling outbox kind `booking_reconcile`, one chain
  * per client, so any number of instances run it once per period.
  */
 import type { AppContext } from '../app-context.js';
@@ -9,7 +10,8 @@ import type { OutboxHandler } from '../outbox/handlers.js';
 import { enqueue } from '../outbox/enqueue.js';
 import { calendarPortOf } from './deps.js';
 import { spokenTime } from './local-time.js';
-import { CALENDAR_SYNC_KIND } from './calendar-sync.js';
+import { CALENDAR_SYNC_KIND, enqueueCalendarSync } from './calendar-sync.js';
+import { bookingIdIn, type CalendarEvent } from './calendar-port.js';
 
 export const RECONCILE_KIND = 'booking_reconcile';
 export const RECONCILE_EVERY_MS = 15 * 60_000;
@@ -18,6 +20,8 @@ export interface ReconcileReport {
   checked: number;
   missing: string[];
   moved: string[];
+  /** Booking ids whose leftover Zoho event is queued for deletion. */
+  orphans: string[];
 }
 
 export async function reconcileAppointments(context: AppContext, clientId: string): Promise<ReconcileReport> {
@@ -42,11 +46,10 @@ export async function reconcileAppointments(context: AppContext, clientId: strin
     .where('id', 'not in', pendingSync as never)
     .orderBy('start_at')
     .execute();
-  const report: ReconcileReport = { checked: rows.length, missing: [], moved: [] };
-  if (rows.length === 0) return report;
+  const report: ReconcileReport = { checked: rows.length, missing: [], moved: [], orphans: [] };
   const calendar = calendarPortOf(context);
-  const lastEnd = Math.max(...rows.map((row) => new Date(row.end_at).getTime()));
-  const view = await calendar.view(clientId, now.getTime(), lastEnd + 60_000);
+  const view = await calendar.view(clientId, now.getTime(), horizonEnd.getTime());
+  await removeOrphanEvents(context, clientId, view.events, report);
   for (const row of rows) {
     const event = view.events.find((candidate) => candidate.id === row.calendar_event_id) ?? (await calendar.get(clientId, row.calendar_event_id!));
     const startMs = new Date(row.start_at).getTime();
@@ -77,6 +80,42 @@ export async function reconcileAppointments(context: AppContext, clientId: strin
     }
   }
   return report;
+}
+
+/**
+ * Events carrying one of our booking ids whose appointment was released or cancelled without the event going
+ * (its id never recorded): record the id and queue the deletion through `booking_calendar_sync`.
+ */
+async function removeOrphanEvents(context: AppContext, clientId: string, events: CalendarEvent[], report: ReconcileReport): Promise<void> {
+  const ours = new Map<string, CalendarEvent>();
+  for (const event of events) {
+    const bookingId = bookingIdIn(event.description);
+    if (bookingId) ours.set(bookingId, event);
+  }
+  if (ours.size === 0) return;
+  const rows = await context.db
+    .selectFrom('appointments')
+    .select(['booking_id'])
+    .where('client_id', '=', clientId)
+    .where('booking_id', 'in', [...ours.keys()])
+    .where('status', 'in', ['released', 'cancelled'])
+    .where('calendar_event_id', 'is', null)
+    .execute();
+  for (const row of rows) {
+    await context.db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable('appointments')
+        .set({ calendar_event_id: ours.get(row.booking_id)!.id, updated_at: context.clock.now() })
+        .where('client_id', '=', clientId)
+        .where('booking_id', '=', row.booking_id)
+        .where('status', 'in', ['released', 'cancelled'])
+        .where('calendar_event_id', 'is', null)
+        .returningAll()
+        .executeTakeFirst();
+      if (updated) await enqueueCalendarSync(trx, context, updated);
+    });
+    report.orphans.push(row.booking_id);
+  }
 }
 
 function bucket(ms: number): number {

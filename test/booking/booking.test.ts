@@ -269,4 +269,18 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     const after = await context().db.selectFrom('errors').select(['count']).where('source', '=', 'booking.reconcile').execute();
     expect(after.map((row) => row.count)).toEqual([1, 1]);
   });
+
+  it('the reconcile job removes an event of ours whose appointment was released before the event was recorded', async () => {
+    const booked = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-11T10:00:00-05:00', name: 'Ola Dahl', callerNumber: '+12125550146' });
+    expect(booked.ok).toBe(true);
+    const row = await appointment(booked.booking_id!);
+    // As after a create that timed out but landed once the caller had been offered a callback: released, no event id.
+    await context().db.updateTable('appointments').set({ status: 'released', calendar_event_id: null }).where('id', '=', row.id).execute();
+    const report = await reconcileAppointments(context(), CLIENT);
+    expect(report.orphans).toEqual([booked.booking_id]);
+    expect((await reconcileAppointments(context(), CLIENT)).orphans).toEqual([]);
+    await app.switchboard.worker.drain();
+    expect(eventsOn('2026-02-11').filter((event) => event.description?.includes(booked.booking_id!))).toEqual([]);
+    expect((await appointment(booked.booking_id!)).status).toBe('released');
+  });
 });
