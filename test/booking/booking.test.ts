@@ -12,6 +12,11 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
   let app: BookingApp;
   const context = () => app.switchboard.context;
   const eventsOn = (date: string) => zohoOf(app).events(CALENDAR).filter((event) => event.start.startsWith(date));
+  /** The office with a shorter function budget, so deadline tests run in a second and a half. */
+  const withBudget = (functionBudgetMs: number) => {
+    const runtime = context().clients.get(CLIENT)!;
+    return { ...runtime, config: { ...runtime.config, booking: { ...runtime.config.booking, functionBudgetMs } } };
+  };
   const appointment = (bookingId: string) =>
     context().db.selectFrom('appointments').selectAll().where('booking_id', '=', bookingId).executeTakeFirstOrThrow();
 
@@ -116,8 +121,7 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
   it('a hung calendar still gets an answer within the budget: spoken fallback, callback task and alert', async () => {
     const zoho = zohoOf(app);
     zoho.emulator.faults.latency(5000, { match: '/api/v1/', times: 2 });
-    const runtime = context().clients.get(CLIENT)!;
-    const client = { ...runtime, config: { ...runtime.config, booking: { ...runtime.config.booking, functionBudgetMs: 1500 } } };
+    const client = withBudget(1500);
     const callId = aCallId();
     const started = performance.now();
     const result = await bookAppointmentFunction.handle({
@@ -143,8 +147,7 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     await sql`create function slow_crm_enqueue() returns trigger language plpgsql as $$
       begin perform pg_sleep(1.2); return new; end $$`.execute(db);
     await sql`create trigger outbox_slow_crm before insert on outbox for each row when (new.kind = 'crm_sync') execute function slow_crm_enqueue()`.execute(db);
-    const runtime = context().clients.get(CLIENT)!;
-    const client = { ...runtime, config: { ...runtime.config, booking: { ...runtime.config.booking, functionBudgetMs: 1500 } } };
+    const client = withBudget(1500);
     const callId = aCallId();
     let result;
     try {
@@ -191,8 +194,7 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     await sql`create function slow_slot_lock() returns trigger language plpgsql as $$
       begin perform pg_sleep(1.2); return new; end $$`.execute(db);
     await sql`create trigger slot_lock_slow before insert on appointment_slot_locks for each statement execute function slow_slot_lock()`.execute(db);
-    const runtime = context().clients.get(CLIENT)!;
-    const client = { ...runtime, config: { ...runtime.config, booking: { ...runtime.config.booking, functionBudgetMs: 1500 } } };
+    const client = withBudget(1500);
     const callId = aCallId();
     let result;
     try {
