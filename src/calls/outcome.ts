@@ -3,19 +3,9 @@
  * tasks) before what the post-call analysis guessed, so the answer is the same whatever order events arrive in.
  */
 import { sql, type Kysely } from 'kysely';
+import { isCallOutcome } from '../config/client-schema.js';
 import type { DB } from '../db/schema.js';
 import type { CallOutcome, CallRow } from '../db/tables/calls.js';
-
-const OUTCOMES: readonly CallOutcome[] = [
-  'booked',
-  'rescheduled',
-  'cancelled',
-  'info_only',
-  'callback_requested',
-  'opted_out',
-  'voicemail',
-  'abandoned',
-];
 
 /** Reasons Retell gives for calls that never reached a conversation. */
 const NEVER_CONNECTED = new Set([
@@ -38,8 +28,8 @@ const EARLY_HANGUP_MS = 15_000;
 export function outcomeFromAnalysis(custom: Record<string, unknown> | null): CallOutcome | undefined {
   const value = custom?.outcome ?? custom?.call_outcome;
   if (typeof value !== 'string') return undefined;
-  const normalized = value.trim().toLowerCase().replace(/[\s-]+/g, '_') as CallOutcome;
-  return OUTCOMES.includes(normalized) ? normalized : undefined;
+  const normalized = value.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  return isCallOutcome(normalized) ? normalized : undefined;
 }
 
 /** What happened during the call, as far as other tables know. */

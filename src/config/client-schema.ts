@@ -335,6 +335,10 @@ export const CALL_OUTCOMES = [
 ] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
+export function isCallOutcome(value: string): value is CallOutcome {
+  return (CALL_OUTCOMES as readonly string[]).includes(value);
+}
+
 /** Values of Zoho's stock Lead_Status picklist, so an unconfigured org accepts them. */
 const DEFAULT_LEAD_STATUS: Record<CallOutcome, string> = {
   booked: 'Pre-Qualified',

@@ -4,7 +4,7 @@
  * Every effect is recorded as soon as Zoho confirms it (crm_links.lead_id, crm_notes), so a repeated run
  * finds what an earlier run did instead of doing it again.
  */
-import { CALL_OUTCOMES, type CallOutcome, type ClientConfig } from '../config/client-schema.js';
+import { isCallOutcome, type CallOutcome, type ClientConfig } from '../config/client-schema.js';
 import type { AppContext } from '../app-context.js';
 import { PermanentError, VendorError } from '../core/errors.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
@@ -128,7 +128,7 @@ function toLeadAppointment(config: ClientConfig, row: AppointmentRow): LeadAppoi
 }
 
 function asOutcome(value: string | null | undefined): CallOutcome | null {
-  return value && (CALL_OUTCOMES as readonly string[]).includes(value) ? (value as CallOutcome) : null;
+  return value && isCallOutcome(value) ? value : null;
 }
 
 async function gatherFacts(
