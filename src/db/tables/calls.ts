@@ -1,17 +1,11 @@
 /** Tables of calls, caller memory, consent, callback tasks and function invocations (migration 0002). */
 import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { CallOutcome } from '../../config/client-schema.js';
 import type { Json, Timestamp } from '../schema.js';
 
 export type CallStatus = 'ringing' | 'in_progress' | 'ended' | 'analyzed';
-export type CallOutcome =
-  | 'booked'
-  | 'rescheduled'
-  | 'cancelled'
-  | 'info_only'
-  | 'callback_requested'
-  | 'opted_out'
-  | 'voicemail'
-  | 'abandoned';
+/** The outcomes are listed once, with the CRM lead status each maps to (`config/client-schema.ts`). */
+export type { CallOutcome };
 
 export interface CustomersTable {
   id: Generated<number>;
@@ -85,17 +79,8 @@ export interface ConsentsTable {
   changed_at: Timestamp;
 }
 
-export interface ConsentHistoryTable {
-  id: Generated<number>;
-  client_id: string;
-  channel: ConsentChannel;
-  address: string;
-  purpose: ConsentPurpose;
-  status: ConsentStatus;
-  source: string;
-  actor: string | null;
-  changed_at: Timestamp;
-}
+/** Every change of a consent row, with the same columns as the row itself. */
+export type ConsentHistoryTable = ConsentsTable;
 
 export interface CallbackTasksTable {
   id: Generated<number>;
