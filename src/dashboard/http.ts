@@ -4,7 +4,7 @@
  * offices), input parsing with zod into 400s, and the Origin check that makes cookie auth CSRF-safe.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { SESSION_COOKIE, resumeSession } from './auth/sessions.js';
 import { loadUser, type DashboardUser } from './auth/users.js';
@@ -121,3 +121,6 @@ export function requiresOriginCheck(request: FastifyRequest): boolean {
 export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyReply {
   return reply.code(problem.statusCode).send({ error: problem.code, message: problem.message });
 }
+
+/** `:id` of a row with a numeric id (messages, customers, errors, callbacks, appointments, outbox items). */
+export const numericIdParam = z.object({ id: z.coerce.number().int().positive() });

@@ -9,7 +9,7 @@ import type { AppContext } from '../../app-context.js';
 import { cancelAppointment, rescheduleAppointment } from '../../booking/manage.js';
 import { VendorError } from '../../core/errors.js';
 import { writeAudit } from '../audit.js';
-import { HttpProblem, currentUser, notFound, parseInput, requireClient } from '../http.js';
+import { HttpProblem, currentUser, notFound, numericIdParam, parseInput, requireClient } from '../http.js';
 import { appointmentView } from '../views.js';
 
 const listQuery = z.object({
@@ -18,7 +18,6 @@ const listQuery = z.object({
   date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').optional(),
   days: z.coerce.number().int().min(1).max(31).default(7),
 });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 const rescheduleBody = z.object({
   /** Local time in the client's zone, "2026-03-04T14:30". */
   newStart: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:00)?$/, 'must be a date and time, e.g. 2026-03-04T14:30'),
@@ -61,7 +60,7 @@ export function appointmentRoutes(app: FastifyInstance, context: AppContext): vo
 
   app.post('/v1/api/appointments/:id/cancel', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const row = await findAppointment(id, user.clientIds);
     const answer = await cancelAppointment(context, { clientId: row.client_id, bookingId: row.booking_id, actor: user.email });
     if (!answer.ok) throw new HttpProblem(409, answer.reason ?? 'not_changed', answer.message);
@@ -79,7 +78,7 @@ export function appointmentRoutes(app: FastifyInstance, context: AppContext): vo
 
   app.post('/v1/api/appointments/:id/reschedule', async (request, reply) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const input = parseInput(rescheduleBody, request.body);
     const row = await findAppointment(id, user.clientIds);
     // The new time is checked against Zoho first; while Zoho is down nothing changes and staff are told why.

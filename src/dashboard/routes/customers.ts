@@ -6,7 +6,7 @@ import type { CustomerRow } from '../../db/tables/calls.js';
 import { consentHistory, setConsent } from '../../customers/consent.js';
 import { updateCustomer, type CustomerFields } from '../../customers/store.js';
 import { writeAudit } from '../audit.js';
-import { HttpProblem, clientFilter, currentUser, notFound, parseInput } from '../http.js';
+import { HttpProblem, clientFilter, currentUser, notFound, numericIdParam, parseInput } from '../http.js';
 import { callView, customerView } from '../views.js';
 import { loadMessages } from './messages.js';
 
@@ -15,7 +15,6 @@ const listQuery = z.object({
   q: z.string().trim().max(100).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 const editBody = z
   .object({
     name: z.string().trim().max(200).nullable(),
@@ -75,7 +74,7 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
 
   app.get('/v1/api/customers/:id', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const customer = await findCustomer(id, user.clientIds);
     const [calls, messageRows, smsHistory, emailHistory] = await Promise.all([
       context.db.selectFrom('calls').selectAll().where('customer_id', '=', id).orderBy('created_at', 'desc').limit(20).execute(),
@@ -96,7 +95,7 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
 
   app.patch('/v1/api/customers/:id', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const input = parseInput(editBody, request.body);
     const customer = await findCustomer(id, user.clientIds);
     const fields: CustomerFields = {};
@@ -117,7 +116,7 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
 
   app.post('/v1/api/customers/:id/consent', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const input = parseInput(consentBody, request.body);
     const customer = await findCustomer(id, user.clientIds);
     const address = input.channel === 'sms' ? customer.phone : customer.email;

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { writeAudit } from '../audit.js';
-import { HttpProblem, clientScope, currentUser, maySee, notFound, parseInput } from '../http.js';
+import { HttpProblem, clientScope, currentUser, maySee, notFound, numericIdParam, parseInput } from '../http.js';
 import { errorView } from '../views.js';
 
 const listQuery = z.object({
@@ -12,7 +12,6 @@ const listQuery = z.object({
   state: z.enum(['open', 'resolved', 'all']).default('open'),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 
 export function errorRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/v1/api/errors', async (request) => {
@@ -40,7 +39,7 @@ export function errorRoutes(app: FastifyInstance, context: AppContext): void {
 
   app.post('/v1/api/errors/:id/resolve', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const row = await context.db.selectFrom('errors').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !maySee(user, row.client_id)) throw notFound('That error');
     if (row.resolved_at) throw new HttpProblem(409, 'already_resolved', 'This error is already marked resolved.');

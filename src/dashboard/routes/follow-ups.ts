@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { listInboundMessages } from '../../messaging/api.js';
 import { writeAudit } from '../audit.js';
-import { HttpProblem, clientFilter, currentUser, notFound, parseInput } from '../http.js';
+import { HttpProblem, clientFilter, currentUser, notFound, numericIdParam, parseInput } from '../http.js';
 
 const callbackQuery = z.object({
   client: z.string().optional(),
@@ -15,7 +15,6 @@ const inboundQuery = z.object({
   client: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 
 const iso = (value: Date | null) => (value ? value.toISOString() : null);
 
@@ -46,7 +45,7 @@ export function followUpRoutes(app: FastifyInstance, context: AppContext): void 
 
   app.post('/v1/api/callbacks/:id/done', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const row = await context.db.selectFrom('callback_tasks').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !user.clientIds.includes(row.client_id)) throw notFound('That callback');
     if (row.status !== 'open') throw new HttpProblem(409, 'not_open', `This callback is already ${row.status}.`);

@@ -13,7 +13,7 @@ import { smsSegments } from '../../messaging/segments.js';
 import { enqueue } from '../../outbox/enqueue.js';
 import { cancelOutboxRow, retryOutboxRow } from '../../outbox/manage.js';
 import { writeAudit } from '../audit.js';
-import { HttpProblem, clientFilter, currentUser, notFound, parseInput, requireClient } from '../http.js';
+import { HttpProblem, clientFilter, currentUser, notFound, numericIdParam, parseInput, requireClient } from '../http.js';
 import { MESSAGE_KINDS, messageView, type MessageStatus } from '../views.js';
 
 const STATUS_FILTER: Record<MessageStatus, OutboxRow['status'][]> = {
@@ -80,7 +80,6 @@ const editBody = z.object({
   subject: z.string().trim().min(1).max(200).optional(),
 });
 
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 
 export function messageRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/v1/api/messages', async (request) => {
@@ -105,7 +104,7 @@ export function messageRoutes(app: FastifyInstance, context: AppContext): void {
 
   app.get('/v1/api/messages/:id', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const row = await findMessage(context, id, user.clientIds);
     const [message] = await loadMessages(context.db, [row]);
     const history = await context.db.selectFrom('outbox_attempts').selectAll().where('outbox_id', '=', id).orderBy('id').execute();
@@ -190,7 +189,7 @@ export function messageRoutes(app: FastifyInstance, context: AppContext): void {
 
   app.post('/v1/api/messages/:id/retry', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const input = parseInput(editBody, request.body);
     const row = await findMessage(context, id, user.clientIds);
     const edited = input.body !== undefined || input.subject !== undefined;
@@ -222,7 +221,7 @@ export function messageRoutes(app: FastifyInstance, context: AppContext): void {
 
   app.post('/v1/api/messages/:id/cancel', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const row = await findMessage(context, id, user.clientIds);
     const result = await cancelOutboxRow(context.db, context.clock, id, { actor: user.email, reason: `Cancelled by ${user.email}` });
     if (!result.ok) throw new HttpProblem(409, result.reason, `This message is ${result.status ?? 'not cancellable'}; only scheduled, failed or unknown messages can be cancelled.`);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { outboxHistory, retryOutboxRow } from '../../outbox/manage.js';
 import { writeAudit } from '../audit.js';
-import { HttpProblem, clientFilter, currentUser, notFound, parseInput } from '../http.js';
+import { HttpProblem, clientFilter, currentUser, notFound, numericIdParam, parseInput } from '../http.js';
 import { MESSAGE_KINDS, outboxView } from '../views.js';
 
 const listQuery = z.object({
@@ -12,7 +12,6 @@ const listQuery = z.object({
   kind: z.string().max(50).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(100),
 });
-const idParam = z.object({ id: z.coerce.number().int().positive() });
 
 export function outboxRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/v1/api/dead-letters', async (request) => {
@@ -31,7 +30,7 @@ export function outboxRoutes(app: FastifyInstance, context: AppContext): void {
 
   app.get('/v1/api/outbox/:id', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const row = await context.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !user.clientIds.includes(row.client_id)) throw notFound('That queue item');
     const history = await outboxHistory(context.db, id);
@@ -49,7 +48,7 @@ export function outboxRoutes(app: FastifyInstance, context: AppContext): void {
 
   app.post('/v1/api/outbox/:id/retry', async (request) => {
     const user = currentUser(request);
-    const { id } = parseInput(idParam, request.params);
+    const { id } = parseInput(numericIdParam, request.params);
     const row = await context.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !user.clientIds.includes(row.client_id)) throw notFound('That queue item');
     const result = await retryOutboxRow(context.db, context.clock, id, { actor: user.email });
