@@ -152,14 +152,16 @@ async function loadOrRefresh(context: AppContext, clientId: string): Promise<Zoh
     if (already) return { kind: 'access', access: already };
     const refreshToken = openSafely(context, locked.refresh_token_sealed);
     const now = context.clock.now();
-    if (refreshToken === undefined) {
-      const detail = 'the stored refresh token cannot be decrypted (was SWITCHBOARD_SECRET_KEY changed?)';
+    const markBroken = async (detail: string) => {
       await trx
         .updateTable('oauth_connections')
         .set({ status: 'broken', last_error: detail, broken_at: now, updated_at: now })
         .where('id', '=', locked.id)
         .execute();
-      return { kind: 'broken', detail, now: true };
+      return { kind: 'broken', detail, now: true } as const;
+    };
+    if (refreshToken === undefined) {
+      return markBroken('the stored refresh token cannot be decrypted (was SWITCHBOARD_SECRET_KEY changed?)');
     }
     let answer: TokenAnswer;
     try {
@@ -169,15 +171,7 @@ async function loadOrRefresh(context: AppContext, clientId: string): Promise<Zoh
         error instanceof VendorError
           ? error
           : new VendorError({ vendor: 'zoho-accounts', code: 'unexpected', message: errorMessage(error), retryable: true });
-      if (DEAD_GRANT_CODES.has(vendorError.code)) {
-        const detail = `Zoho refused the refresh token (${vendorError.code})`;
-        await trx
-          .updateTable('oauth_connections')
-          .set({ status: 'broken', last_error: detail, broken_at: now, updated_at: now })
-          .where('id', '=', locked.id)
-          .execute();
-        return { kind: 'broken', detail, now: true };
-      }
+      if (DEAD_GRANT_CODES.has(vendorError.code)) return markBroken(`Zoho refused the refresh token (${vendorError.code})`);
       await trx
         .updateTable('oauth_connections')
         .set({ last_error: maskText(vendorError.message), updated_at: now })
