@@ -10,7 +10,6 @@ import { json } from '../db/json.js';
 import type { DB } from '../db/schema.js';
 import type { CallRow, CallsTable } from '../db/tables/calls.js';
 import type { FunctionCall } from '../functions/types.js';
-import { redactTranscript, redactTranscriptObject } from '../log/redact-transcript.js';
 import { normalizePhone } from '../customers/phone.js';
 import { countCallForCaller, recordCallForCustomer } from '../customers/store.js';
 import type { RetellCall } from '../webhooks/schema.js';
@@ -31,27 +30,19 @@ function toDate(ms: number | undefined): Date | undefined {
   return ms === undefined ? undefined : new Date(ms);
 }
 
-/** The utterances without word timings: staff read the words; the timings would only multiply the row size. */
-function storedTranscriptObject(call: RetellCall, redact: boolean): unknown[] | undefined {
-  if (!call.transcript_object) return undefined;
-  const utterances = call.transcript_object.map((utterance) => ({
-    role: utterance.role,
-    content: typeof utterance.content === 'string' ? utterance.content : '',
-  }));
-  return redact ? redactTranscriptObject(utterances) : utterances;
-}
-
 function customerPhone(call: Pick<RetellCall, 'direction' | 'from_number' | 'to_number'>): string | undefined {
   return normalizePhone(call.direction === 'outbound' ? call.to_number : call.from_number);
 }
 
-/** Fields the call object offers, already normalised and redacted. Undefined = this event did not say. */
-function fieldsFromCall(call: RetellCall, client: ClientRuntime): Mutable {
-  const redact = client.config.retell.redactTranscripts;
+/**
+ * Fields the call object offers, normalised. Undefined = this event did not say. The call comes from a stored
+ * event (`webhooks/intake.ts`), whose transcripts were redacted and stripped of word timings before storage.
+ */
+function fieldsFromCall(call: RetellCall): Mutable {
   const analysis = call.call_analysis;
   const custom = analysis?.custom_analysis_data;
   const intent = typeof custom?.intent === 'string' ? custom.intent.slice(0, 200) : undefined;
-  const transcriptObject = storedTranscriptObject(call, redact);
+  const transcriptObject = call.transcript_object;
   const fields: Mutable = {
     agent_id: call.agent_id,
     agent_version: call.agent_version,
@@ -67,7 +58,7 @@ function fieldsFromCall(call: RetellCall, client: ClientRuntime): Mutable {
         ? Math.max(0, call.end_timestamp - call.start_timestamp)
         : undefined),
     disconnection_reason: call.disconnection_reason,
-    transcript: call.transcript === undefined ? undefined : redact ? redactTranscript(call.transcript) : call.transcript,
+    transcript: call.transcript,
     transcript_object: transcriptObject === undefined ? undefined : (json(transcriptObject) as never),
     recording_url: call.recording_url,
     public_log_url: call.public_log_url,
@@ -132,7 +123,7 @@ export async function applyCallEvent(
   const existing = await lockCall(db, context, clientId, call.call_id, { status: 'ringing', stage: 0 });
   if (!existing) throw new CallOwnedElsewhere(call.call_id);
 
-  const incoming = fieldsFromCall(call, client);
+  const incoming = fieldsFromCall(call);
   const wins = stage >= existing.stage;
   const update: Mutable = {};
   for (const [key, value] of Object.entries(incoming) as [keyof Mutable, unknown][]) {

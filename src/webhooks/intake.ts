@@ -40,6 +40,16 @@ function idempotencyKey(clientId: string, event: string, callId: string, rawBody
   return `${clientId}:${event}:${callId}`;
 }
 
+/** The utterances without word timings: staff read the words; the timings would only multiply the row size. */
+function storedTranscriptObject(call: RetellCall, redact: boolean): Array<{ role: string; content: string }> | undefined {
+  if (!call.transcript_object) return undefined;
+  const utterances = call.transcript_object.map((utterance) => ({
+    role: utterance.role,
+    content: typeof utterance.content === 'string' ? utterance.content : '',
+  }));
+  return redact ? redactTranscriptObject(utterances) : utterances;
+}
+
 /** The event as stored until processed: transcripts redacted like the call row, word timings and tool logs dropped. */
 function storedPayload(event: string, call: RetellCall, client: ClientRuntime): { event: string; call: RetellCall } {
   const redact = client.config.retell.redactTranscripts;
@@ -48,13 +58,7 @@ function storedPayload(event: string, call: RetellCall, client: ClientRuntime): 
   delete kept.scrubbed_transcript_with_tool_calls;
   delete kept.transcript_object_with_words;
   if (typeof call.transcript === 'string' && redact) kept.transcript = redactTranscript(call.transcript);
-  if (call.transcript_object) {
-    const utterances = call.transcript_object.map((utterance) => ({
-      role: utterance.role,
-      content: typeof utterance.content === 'string' ? utterance.content : '',
-    }));
-    kept.transcript_object = redact ? redactTranscriptObject(utterances) : utterances;
-  }
+  if (call.transcript_object) kept.transcript_object = storedTranscriptObject(call, redact);
   return { event, call: kept };
 }
 
