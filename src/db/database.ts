@@ -3,11 +3,12 @@
  * server through `pg` when DATABASE_URL is set. Both speak the same SQL, run the same migrations and
  * support LISTEN/NOTIFY, which carries outbox wake-ups and live events.
  */
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { PGliteThread } from './pglite-thread.js';
 import type { DB } from './schema.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -45,17 +46,17 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   const inMemory = options.memory || !options.dataDir || options.dataDir.startsWith('memory://');
   let lock: DataDirLock | undefined;
   if (!inMemory) lock = lockDataDir(options.dataDir!);
-  let pglite: PGlite;
+  // The database runs on its own thread, so its statements never stall the HTTP event loop (pglite-thread.ts).
+  const pglite = new PGliteThread(inMemory ? undefined : options.dataDir);
   try {
-    pglite = new PGlite(inMemory ? undefined : options.dataDir, {
-      parsers: { [INT8_OID]: (value: string) => Number.parseInt(value, 10) },
-    });
     await pglite.waitReady;
   } catch (error) {
+    await pglite.close().catch(() => undefined);
     lock?.release();
     throw error;
   }
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
+  // Kysely's dialect uses only query/transaction/close/ready of a PGlite instance, which the thread offers.
+  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: pglite as unknown as PGlite }) });
   let closed = false;
   return {
     kind: 'pglite',

@@ -213,19 +213,12 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     const row = await appointment(booked.booking_id!);
     const moved = await db.selectFrom('outbox').select('kind').where('appointment_id', '=', row.id).where('dedupe_key', 'like', '%rescheduled%').execute();
     const tasks = await db.selectFrom('callback_tasks').select('id').where('call_id', '=', callId).execute();
-    if (backend === 'postgres') {
-      // The deadline came first: the move rolled back once it held the appointment's lock.
-      expect(result).toMatchObject({ ok: false, fallback: true });
-      expect(new Date(row.start_at).toISOString()).toBe('2026-02-10T18:00:00.000Z');
-      expect(moved).toEqual([]);
-      expect(tasks).toHaveLength(1);
-    } else {
-      // PGlite runs the statement on the event loop itself, so the deadline's timer only fires after it: moved, and said so.
-      expect(result).toMatchObject({ ok: true, start: '2026-02-10T15:30:00-05:00' });
-      expect(new Date(row.start_at).toISOString()).toBe('2026-02-10T20:30:00.000Z');
-      expect(moved.length).toBeGreaterThan(0);
-      expect(tasks).toEqual([]);
-    }
+    // The deadline came first (PGlite too runs its statements off the event loop, on its own thread): the move
+    // rolled back once it held the appointment's lock, and the caller was offered the callback.
+    expect(result).toMatchObject({ ok: false, fallback: true });
+    expect(new Date(row.start_at).toISOString()).toBe('2026-02-10T18:00:00.000Z');
+    expect(moved).toEqual([]);
+    expect(tasks).toHaveLength(1);
   });
 
   it('find, reschedule and cancel: our records change at once and Zoho follows through the outbox', async () => {

@@ -1,0 +1,246 @@
+/**
+ * PGlite on a thread of its own. PGlite is PostgreSQL compiled to WASM: every statement runs synchronously on
+ * the thread that owns it, so in the main thread a planner run, a commit or its garbage stalls every request
+ * (the ringing phone's call_inbound answer waits behind a webhook's insert). Here the database owns a worker
+ * thread and the main thread only sends statements and receives rows, as it would with a PostgreSQL server.
+ *
+ * `PGliteThread` offers what Kysely's `PGliteDialect` and our bus use of a `PGlite` instance (`query`,
+ * `transaction`, `listen`, `close`, `waitReady`, `ready`, `closed`), so SQL, types (int8 as number, Date,
+ * parsed jsonb) and error fields (`code`, `constraint`, `detail`, …) are what an in-thread PGlite gives.
+ *
+ * The thread's code is plain JavaScript evaluated in the worker (not a module file), so the same code runs
+ * from the TypeScript sources (tsx, vitest) and from the compiled build; it loads PGlite by its resolved URL.
+ */
+import { Worker } from 'node:worker_threads';
+
+interface QueryResult {
+  rows: unknown[];
+  affectedRows?: number;
+}
+
+interface Transaction {
+  query<T>(sql: string, params?: unknown[], options?: unknown): Promise<QueryResult & { rows: T[] }>;
+}
+
+interface SerializedError {
+  message: string;
+  name: string;
+  stack?: string;
+  fields: Record<string, unknown>;
+}
+
+type Reply = { type: 'reply'; id: number; result?: unknown; error?: SerializedError };
+type Notification = { type: 'notify'; listener: number; payload: string };
+type Ready = { type: 'ready'; error?: SerializedError };
+type ThreadMessage = Reply | Notification | Ready;
+
+// Written to run whether Node evaluates it as a CommonJS script or (with a module loader hook registered, as tsx
+// does) as an ES module: no require, no top-level await, no import declarations.
+const THREAD_SOURCE = String.raw`
+const INT8_OID = 20;
+
+function serializeError(error) {
+  const fields = {};
+  if (error && typeof error === 'object') {
+    for (const key of Object.keys(error)) {
+      const value = error[key];
+      if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) fields[key] = value;
+    }
+  }
+  return {
+    message: error instanceof Error ? error.message : String(error),
+    name: error instanceof Error ? error.name : 'Error',
+    stack: error instanceof Error ? error.stack : undefined,
+    fields,
+  };
+}
+
+(async () => {
+  const { parentPort, workerData } = await import('node:worker_threads');
+  let db;
+  try {
+    const { PGlite } = await import(workerData.moduleUrl);
+    db = new PGlite(workerData.dataDir, { parsers: { [INT8_OID]: (value) => Number.parseInt(value, 10) } });
+    await db.waitReady;
+  } catch (error) {
+    parentPort.postMessage({ type: 'ready', error: serializeError(error) });
+    return;
+  }
+  const transactions = new Map();
+  const listeners = new Map();
+  const reply = (id, result) => parentPort.postMessage({ type: 'reply', id, result });
+  const fail = (id, error) => parentPort.postMessage({ type: 'reply', id, error: serializeError(error) });
+
+  const handlers = {
+    async query(message) {
+      const target = message.tx === undefined ? db : transactions.get(message.tx)?.tx;
+      if (!target) throw new Error('The transaction is no longer open.');
+      const result = await target.query(message.sql, message.params, { rowMode: 'object' });
+      return { rows: result.rows, affectedRows: result.affectedRows };
+    },
+    begin(message) {
+      return new Promise((begun, refused) => {
+        // The callback runs once PGlite has begun; the transaction stays open until commit or rollback settles it.
+        const finished = db.transaction(
+          (tx) =>
+            new Promise((commit, rollback) => {
+              transactions.set(message.tx, { tx, commit, rollback, finished });
+              begun(null);
+            }),
+        );
+        finished.catch(refused);
+      });
+    },
+    async commit(message) {
+      const entry = transactions.get(message.tx);
+      if (!entry) throw new Error('The transaction is no longer open.');
+      transactions.delete(message.tx);
+      entry.commit(null);
+      await entry.finished;
+      return null;
+    },
+    async rollback(message) {
+      const entry = transactions.get(message.tx);
+      if (!entry) return null;
+      transactions.delete(message.tx);
+      entry.rollback(new Error('rolled back'));
+      await entry.finished.catch(() => undefined);
+      return null;
+    },
+    async listen(message) {
+      const unlisten = await db.listen(message.channel, (payload) =>
+        parentPort.postMessage({ type: 'notify', listener: message.listener, payload }),
+      );
+      listeners.set(message.listener, unlisten);
+      return null;
+    },
+    async unlisten(message) {
+      const unlisten = listeners.get(message.listener);
+      listeners.delete(message.listener);
+      if (unlisten && !db.closed) await unlisten();
+      return null;
+    },
+    async close() {
+      if (!db.closed) await db.close();
+      return null;
+    },
+  };
+
+  parentPort.on('message', (message) => {
+    handlers[message.op](message).then(
+      (result) => reply(message.id, result),
+      (error) => fail(message.id, error),
+    );
+  });
+  parentPort.postMessage({ type: 'ready' });
+})();
+`;
+
+function revive(serialized: SerializedError): Error {
+  const error = new Error(serialized.message);
+  error.name = serialized.name;
+  if (serialized.stack) error.stack = serialized.stack;
+  Object.assign(error, serialized.fields);
+  return error;
+}
+
+/** A PGlite database running on a worker thread; see the module comment. */
+export class PGliteThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+  private readonly listeners = new Map<number, (payload: string) => void>();
+  private nextId = 1;
+  private stopped: Error | undefined;
+  closed = false;
+  ready = false;
+  readonly waitReady: Promise<void>;
+
+  /** `dataDir` undefined keeps the database in memory. */
+  constructor(dataDir: string | undefined) {
+    this.worker = new Worker(THREAD_SOURCE, {
+      eval: true,
+      workerData: { dataDir, moduleUrl: import.meta.resolve('@electric-sql/pglite') },
+    });
+    this.waitReady = new Promise<void>((resolve, reject) => {
+      const onMessage = (message: ThreadMessage) => {
+        if (message.type === 'ready') {
+          if (message.error) reject(revive(message.error));
+          else {
+            this.ready = true;
+            resolve();
+          }
+        } else if (message.type === 'reply') {
+          const waiter = this.pending.get(message.id);
+          this.pending.delete(message.id);
+          if (message.error) waiter?.reject(revive(message.error));
+          else waiter?.resolve(message.result);
+        } else {
+          this.listeners.get(message.listener)?.(message.payload);
+        }
+      };
+      this.worker.on('message', onMessage);
+      const stop = (error: Error) => {
+        this.stopped = error;
+        this.closed = true;
+        reject(error);
+        for (const waiter of this.pending.values()) waiter.reject(error);
+        this.pending.clear();
+      };
+      this.worker.on('error', (error) => stop(new Error(`The PGlite database thread failed: ${error.message}`, { cause: error })));
+      this.worker.on('exit', (code) => stop(new Error(`The PGlite database thread stopped (exit code ${code}).`)));
+    });
+    // A failed start is reported through waitReady; keep it from also surfacing as unhandled.
+    this.waitReady.catch(() => undefined);
+  }
+
+  private call<T>(op: string, fields: Record<string, unknown> = {}): Promise<T> {
+    if (this.stopped) return Promise.reject(this.stopped);
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      this.worker.postMessage({ op, id, ...fields });
+    });
+  }
+
+  query<T>(sql: string, params: readonly unknown[] = [], _options?: unknown): Promise<QueryResult & { rows: T[] }> {
+    return this.call('query', { sql, params });
+  }
+
+  /** Like PGlite's: commits when `work` resolves, rolls back when it throws (and rethrows). */
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const tx = this.nextId++;
+    await this.call('begin', { tx });
+    const handle: Transaction = {
+      query: <R>(sql: string, params: readonly unknown[] = []) => this.call<QueryResult & { rows: R[] }>('query', { sql, params, tx }),
+    };
+    let result: T;
+    try {
+      result = await work(handle);
+    } catch (error) {
+      await this.call('rollback', { tx }).catch(() => undefined);
+      throw error;
+    }
+    await this.call('commit', { tx });
+    return result;
+  }
+
+  async listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>> {
+    const listener = this.nextId++;
+    this.listeners.set(listener, handler);
+    await this.call('listen', { channel, listener });
+    return async () => {
+      this.listeners.delete(listener);
+      if (!this.closed) await this.call('unlisten', { listener });
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.call('close');
+    } finally {
+      this.closed = true;
+      await this.worker.terminate();
+    }
+  }
+}
