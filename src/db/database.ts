@@ -47,7 +47,15 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   let lock: DataDirLock | undefined;
   if (!inMemory) lock = lockDataDir(options.dataDir!);
   // The database runs on its own thread, so its statements never stall the HTTP event loop (pglite-thread.ts).
-  const pglite = new PGliteThread(inMemory ? undefined : options.dataDir);
+  const pglite = new PGliteThread(inMemory ? undefined : options.dataDir, (error) => {
+    // As when PGlite ran in the main thread and aborted: nothing can be stored any more, so the process ends
+    // (its supervisor restarts it; the lock file's pid is then dead and taken over).
+    options.logger?.fatal({ err: error }, 'The embedded database stopped; exiting');
+    process.exitCode = 1;
+    setImmediate(() => {
+      throw error;
+    });
+  });
   try {
     await pglite.waitReady;
   } catch (error) {

@@ -155,8 +155,13 @@ export class PGliteThread {
   ready = false;
   readonly waitReady: Promise<void>;
 
-  /** `dataDir` undefined keeps the database in memory. */
-  constructor(dataDir: string | undefined) {
+  private closing = false;
+
+  /**
+   * `dataDir` undefined keeps the database in memory. `onLost` hears of the thread ending when nobody closed it
+   * (a WASM abort, out of memory): every statement fails from then on, so the owner should stop the process.
+   */
+  constructor(dataDir: string | undefined, private readonly onLost?: (error: Error) => void) {
     this.worker = new Worker(THREAD_SOURCE, {
       eval: true,
       workerData: { dataDir, moduleUrl: import.meta.resolve('@electric-sql/pglite') },
@@ -180,11 +185,14 @@ export class PGliteThread {
       };
       this.worker.on('message', onMessage);
       const stop = (error: Error) => {
+        if (this.stopped) return;
+        const unexpected = this.ready && !this.closing;
         this.stopped = error;
         this.closed = true;
         reject(error);
         for (const waiter of this.pending.values()) waiter.reject(error);
         this.pending.clear();
+        if (unexpected) this.onLost?.(error);
       };
       this.worker.on('error', (error) => stop(new Error(`The PGlite database thread failed: ${error.message}`, { cause: error })));
       this.worker.on('exit', (code) => stop(new Error(`The PGlite database thread stopped (exit code ${code}).`)));
@@ -236,6 +244,7 @@ export class PGliteThread {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     try {
       await this.call('close');
     } finally {

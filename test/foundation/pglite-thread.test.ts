@@ -92,4 +92,25 @@ describe('PGlite on its own thread', () => {
     const { rows } = await second.query<{ v: string }>('select v from kept');
     expect(rows).toEqual([{ v: 'still here' }]);
   });
+
+  it('tells its owner when the thread ends without being closed, and fails every statement after', async () => {
+    const lost: Error[] = [];
+    const database = new PGliteThread(undefined, (error) => lost.push(error));
+    opened.push(database);
+    await database.waitReady;
+    // What a WASM abort looks like from outside: the thread is gone.
+    await (database as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await expect.poll(() => lost.length).toBe(1);
+    expect(lost[0]!.message).toMatch(/database thread stopped/);
+    await expect(database.query('select 1')).rejects.toThrow(/database thread stopped/);
+  });
+
+  it('does not report a close it was asked for', async () => {
+    const lost: Error[] = [];
+    const database = new PGliteThread(undefined, (error) => lost.push(error));
+    await database.waitReady;
+    await database.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(lost).toEqual([]);
+  });
 });
