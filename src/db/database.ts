@@ -3,12 +3,11 @@
  * server through `pg` when DATABASE_URL is set. Both speak the same SQL, run the same migrations and
  * support LISTEN/NOTIFY, which carries outbox wake-ups and live events.
  */
-import type { PGlite } from '@electric-sql/pglite';
-import { Kysely, PGliteDialect, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
-import { PGliteThread } from './pglite-thread.js';
+import { PGliteThread, PGliteThreadDialect } from './pglite-thread.js';
 import type { DB } from './schema.js';
 
 export type DatabaseKind = 'pglite' | 'postgres';
@@ -63,8 +62,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
     lock?.release();
     throw error;
   }
-  // Kysely's dialect uses only query/transaction/close/ready of a PGlite instance, which the thread offers.
-  const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite: pglite as unknown as PGlite }) });
+  const db = new Kysely<DB>({ dialect: new PGliteThreadDialect(pglite) });
   let closed = false;
   return {
     kind: 'pglite',

@@ -12,6 +12,17 @@
  * from the TypeScript sources (tsx, vitest) and from the compiled build; it loads PGlite by its resolved URL.
  */
 import { Worker } from 'node:worker_threads';
+import {
+  PGliteAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult as KyselyQueryResult,
+} from 'kysely';
 
 interface QueryResult {
   rows: unknown[];
@@ -19,7 +30,7 @@ interface QueryResult {
 }
 
 interface Transaction {
-  query<T>(sql: string, params?: unknown[], options?: unknown): Promise<QueryResult & { rows: T[] }>;
+  query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult & { rows: T[] }>;
 }
 
 interface SerializedError {
@@ -210,25 +221,42 @@ export class PGliteThread {
     });
   }
 
+  /** Runs one statement outside any transaction (it waits for an open transaction to end, as in PGlite). */
   query<T>(sql: string, params: readonly unknown[] = [], _options?: unknown): Promise<QueryResult & { rows: T[] }> {
     return this.call('query', { sql, params });
   }
 
-  /** Like PGlite's: commits when `work` resolves, rolls back when it throws (and rethrows). */
-  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+  /** Opens a transaction (once PGlite's transaction lock is free) and answers its handle. */
+  async begin(): Promise<number> {
     const tx = this.nextId++;
     await this.call('begin', { tx });
-    const handle: Transaction = {
-      query: <R>(sql: string, params: readonly unknown[] = []) => this.call<QueryResult & { rows: R[] }>('query', { sql, params, tx }),
-    };
+    return tx;
+  }
+
+  queryIn<T>(tx: number, sql: string, params: readonly unknown[] = []): Promise<QueryResult & { rows: T[] }> {
+    return this.call('query', { sql, params, tx });
+  }
+
+  async commit(tx: number): Promise<void> {
+    await this.call('commit', { tx });
+  }
+
+  /** Rolls back; a transaction already ended (or failed to commit) is left as it is. */
+  async rollback(tx: number): Promise<void> {
+    await this.call('rollback', { tx });
+  }
+
+  /** Like PGlite's: commits when `work` resolves, rolls back when it throws (and rethrows). */
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    const tx = await this.begin();
     let result: T;
     try {
-      result = await work(handle);
+      result = await work({ query: (sql, params = []) => this.queryIn(tx, sql, params as unknown[]) });
     } catch (error) {
-      await this.call('rollback', { tx }).catch(() => undefined);
+      await this.rollback(tx).catch(() => undefined);
       throw error;
     }
-    await this.call('commit', { tx });
+    await this.commit(tx);
     return result;
   }
 
@@ -251,5 +279,102 @@ export class PGliteThread {
       this.closed = true;
       await this.worker.terminate();
     }
+  }
+}
+
+/**
+ * Kysely over a `PGliteThread`. Kysely's own PGlite dialect declares a single connection, so every statement
+ * waits at a mutex in the main thread for the previous one's answer to come back across threads. This one
+ * hands out a connection per request: statements go to the thread at once and queue inside PGlite, whose own
+ * locks give the same order and isolation (a statement outside a transaction waits for an open transaction to
+ * end; a transaction's statements run inside it).
+ */
+export class PGliteThreadDialect implements Dialect {
+  constructor(private readonly database: PGliteThread) {}
+
+  createAdapter() {
+    return new PGliteThreadAdapter();
+  }
+
+  createDriver(): Driver {
+    return new PGliteThreadDriver(this.database);
+  }
+
+  createIntrospector(db: Kysely<unknown>) {
+    return new PostgresIntrospector(db);
+  }
+
+  createQueryCompiler() {
+    return new PostgresQueryCompiler();
+  }
+}
+
+class PGliteThreadAdapter extends PGliteAdapter {
+  override get supportsMultipleConnections(): boolean {
+    return true;
+  }
+}
+
+class PGliteThreadConnection implements DatabaseConnection {
+  private tx: number | undefined;
+
+  constructor(private readonly database: PGliteThread) {}
+
+  async executeQuery<R>(compiled: CompiledQuery): Promise<KyselyQueryResult<R>> {
+    const { rows, affectedRows } =
+      this.tx === undefined
+        ? await this.database.query<R>(compiled.sql, compiled.parameters)
+        : await this.database.queryIn<R>(this.tx, compiled.sql, compiled.parameters);
+    return { rows, numAffectedRows: affectedRows == null ? undefined : BigInt(affectedRows) };
+  }
+
+  async *streamQuery<R>(): AsyncIterableIterator<KyselyQueryResult<R>> {
+    throw new Error('Streaming is not supported by PGlite.');
+  }
+
+  async begin(): Promise<void> {
+    this.tx = await this.database.begin();
+  }
+
+  async commit(): Promise<void> {
+    const tx = this.tx;
+    this.tx = undefined;
+    if (tx !== undefined) await this.database.commit(tx);
+  }
+
+  async rollback(): Promise<void> {
+    const tx = this.tx;
+    this.tx = undefined;
+    if (tx !== undefined) await this.database.rollback(tx);
+  }
+}
+
+class PGliteThreadDriver implements Driver {
+  constructor(private readonly database: PGliteThread) {}
+
+  async init(): Promise<void> {
+    await this.database.waitReady;
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    return new PGliteThreadConnection(this.database);
+  }
+
+  async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as PGliteThreadConnection).begin();
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as PGliteThreadConnection).commit();
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await (connection as PGliteThreadConnection).rollback();
+  }
+
+  async releaseConnection(): Promise<void> {}
+
+  async destroy(): Promise<void> {
+    await this.database.close();
   }
 }

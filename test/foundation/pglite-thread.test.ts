@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PGliteThread } from '../../src/db/pglite-thread.js';
+import { Kysely, sql } from 'kysely';
+import { PGliteThread, PGliteThreadDialect } from '../../src/db/pglite-thread.js';
 
 describe('PGlite on its own thread', () => {
   const opened: PGliteThread[] = [];
@@ -112,5 +113,37 @@ describe('PGlite on its own thread', () => {
     await database.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(lost).toEqual([]);
+  });
+
+  it('through Kysely: statements outside a transaction wait for it to end, and a failed transaction leaves nothing', async () => {
+    const database = await open();
+    const db = new Kysely<{ t: { id: number } }>({ dialect: new PGliteThreadDialect(database) });
+    await sql`create table t (id int)`.execute(db);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const writing = db.transaction().execute(async (trx) => {
+      await trx.insertInto('t').values({ id: 1 }).execute();
+      await gate;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    let seen: Array<{ id: number }> | undefined;
+    const reading = db.selectFrom('t').select('id').execute().then((rows) => (seen = rows));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Neither inside the open transaction nor beside it: the read waits for the commit.
+    expect(seen).toBeUndefined();
+    release();
+    await writing;
+    await reading;
+    expect(seen).toEqual([{ id: 1 }]);
+    await expect(
+      db.transaction().execute(async (trx) => {
+        await trx.insertInto('t').values({ id: 2 }).execute();
+        throw new Error('no');
+      }),
+    ).rejects.toThrow('no');
+    // Many statements at once are all answered, in any interleaving, with their own results.
+    const many = await Promise.all(Array.from({ length: 50 }, (_, i) => sql<{ v: number }>`select ${i}::int as v`.execute(db)));
+    expect(many.map((result) => result.rows[0]!.v)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(await db.selectFrom('t').select('id').execute()).toEqual([{ id: 1 }]);
   });
 });
