@@ -69,58 +69,156 @@ function serializeError(error) {
 (async () => {
   const { parentPort, workerData } = await import('node:worker_threads');
   let db;
+  let protocol;
+  let parse;
   try {
-    const { PGlite } = await import(workerData.moduleUrl);
-    db = new PGlite(workerData.dataDir, { parsers: { [INT8_OID]: (value) => Number.parseInt(value, 10) } });
+    const pglite = await import(workerData.moduleUrl);
+    protocol = pglite.protocol.serialize;
+    parse = pglite.parse;
+    db = new pglite.PGlite(workerData.dataDir, { parsers: { [INT8_OID]: (value) => Number.parseInt(value, 10) } });
     await db.waitReady;
   } catch (error) {
     parentPort.postMessage({ type: 'ready', error: serializeError(error) });
     return;
   }
-  const transactions = new Map();
-  const listeners = new Map();
   const reply = (id, result) => parentPort.postMessage({ type: 'reply', id, result });
   const fail = (id, error) => parentPort.postMessage({ type: 'reply', id, error: serializeError(error) });
+  const concat = (parts) => Buffer.concat(parts.map((part) => Buffer.from(part.buffer, part.byteOffset, part.byteLength)));
 
+  // One session at a time, as on PGlite's single connection: a statement outside a transaction, or a whole
+  // transaction from BEGIN to COMMIT/ROLLBACK, or a LISTEN. Every use of the database takes a turn here.
+  let tail = Promise.resolve();
+  function takeTurn() {
+    let release;
+    const held = new Promise((resolve) => (release = resolve));
+    const turn = tail.then(() => release);
+    tail = tail.then(() => held);
+    return turn;
+  }
+  async function inTurn(work) {
+    const release = await takeTurn();
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  }
+
+  // Statements are prepared once per SQL text (named, least recently used closed past the limit) and then run
+  // as one Bind/Describe/Execute/Sync exchange: PGlite's own query() parses, plans and describes every time,
+  // in six calls into the database.
+  const STATEMENT_LIMIT = 256;
+  const prepared = new Map();
+  let statementCount = 0;
+  async function statementFor(sql) {
+    const known = prepared.get(sql);
+    if (known) {
+      prepared.delete(sql);
+      prepared.set(sql, known);
+      return known;
+    }
+    const name = 'sb_' + ++statementCount;
+    const described = await db.execProtocol(
+      concat([protocol.parse({ name, text: sql, types: [] }), protocol.describe({ type: 'S', name }), protocol.sync()]),
+      { syncToFs: false },
+    );
+    const statement = { name, paramTypes: parse.parseDescribeStatementResults(described.messages) };
+    prepared.set(sql, statement);
+    if (prepared.size > STATEMENT_LIMIT) {
+      const [oldest, old] = prepared.entries().next().value;
+      prepared.delete(oldest);
+      await db.execProtocol(concat([protocol.close({ type: 'S', name: old.name }), protocol.sync()]), { syncToFs: false });
+    }
+    return statement;
+  }
+  function valuesFor(statement, params) {
+    return params.map((value, index) => {
+      if (value === null || value === undefined) return null;
+      const serializer = db.serializers[statement.paramTypes[index]];
+      return serializer ? serializer(value) : value.toString();
+    });
+  }
+  async function execute(sql, params, syncToFs) {
+    for (let attempt = 0; ; attempt++) {
+      const statement = await statementFor(sql);
+      try {
+        const { messages } = await db.execProtocol(
+          concat([
+            protocol.bind({ statement: statement.name, values: valuesFor(statement, params ?? []) }),
+            protocol.describe({ type: 'P' }),
+            protocol.execute({}),
+            protocol.sync(),
+          ]),
+          { syncToFs },
+        );
+        const result = parse.parseResults(messages, db.parsers, { rowMode: 'object' })[0];
+        return { rows: result ? result.rows : [], affectedRows: result ? result.affectedRows : 0 };
+      } catch (error) {
+        // A schema change altered what a prepared statement returns: prepare it again, once.
+        if (attempt === 0 && error && error.code === '0A000') {
+          prepared.delete(sql);
+          await db.execProtocol(concat([protocol.close({ type: 'S', name: statement.name }), protocol.sync()]), { syncToFs: false });
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+  async function control(command) {
+    const { messages } = await db.execProtocol(protocol.query(command), { syncToFs: command !== 'BEGIN' });
+    const done = messages.find((message) => message.name === 'commandComplete');
+    return done ? done.text : '';
+  }
+
+  const transactions = new Map();
+  const listeners = new Map();
   const handlers = {
     async query(message) {
-      const target = message.tx === undefined ? db : transactions.get(message.tx)?.tx;
-      if (!target) throw new Error('The transaction is no longer open.');
-      const result = await target.query(message.sql, message.params, { rowMode: 'object' });
-      return { rows: result.rows, affectedRows: result.affectedRows };
+      if (message.tx === undefined) return inTurn(() => execute(message.sql, message.params, true));
+      if (!transactions.has(message.tx)) throw new Error('The transaction is no longer open.');
+      return execute(message.sql, message.params, false);
     },
-    begin(message) {
-      return new Promise((begun, refused) => {
-        // The callback runs once PGlite has begun; the transaction stays open until commit or rollback settles it.
-        const finished = db.transaction(
-          (tx) =>
-            new Promise((commit, rollback) => {
-              transactions.set(message.tx, { tx, commit, rollback, finished });
-              begun(null);
-            }),
-        );
-        finished.catch(refused);
-      });
+    async begin(message) {
+      const release = await takeTurn();
+      try {
+        await control('BEGIN');
+      } catch (error) {
+        release();
+        throw error;
+      }
+      transactions.set(message.tx, release);
+      return null;
     },
     async commit(message) {
-      const entry = transactions.get(message.tx);
-      if (!entry) throw new Error('The transaction is no longer open.');
+      const release = transactions.get(message.tx);
+      if (!release) throw new Error('The transaction is no longer open.');
       transactions.delete(message.tx);
-      entry.commit(null);
-      await entry.finished;
+      try {
+        // A transaction in which a statement failed ends in ROLLBACK even when asked to commit: say so.
+        if ((await control('COMMIT')) === 'ROLLBACK') {
+          const aborted = new Error('The transaction was rolled back because a statement in it failed.');
+          aborted.code = '25P02';
+          throw aborted;
+        }
+      } finally {
+        release();
+      }
       return null;
     },
     async rollback(message) {
-      const entry = transactions.get(message.tx);
-      if (!entry) return null;
+      const release = transactions.get(message.tx);
+      if (!release) return null;
       transactions.delete(message.tx);
-      entry.rollback(new Error('rolled back'));
-      await entry.finished.catch(() => undefined);
+      try {
+        await control('ROLLBACK');
+      } finally {
+        release();
+      }
       return null;
     },
     async listen(message) {
-      const unlisten = await db.listen(message.channel, (payload) =>
-        parentPort.postMessage({ type: 'notify', listener: message.listener, payload }),
+      const unlisten = await inTurn(() =>
+        db.listen(message.channel, (payload) => parentPort.postMessage({ type: 'notify', listener: message.listener, payload })),
       );
       listeners.set(message.listener, unlisten);
       return null;
@@ -128,11 +226,11 @@ function serializeError(error) {
     async unlisten(message) {
       const unlisten = listeners.get(message.listener);
       listeners.delete(message.listener);
-      if (unlisten && !db.closed) await unlisten();
+      if (unlisten && !db.closed) await inTurn(() => unlisten());
       return null;
     },
     async close() {
-      if (!db.closed) await db.close();
+      if (!db.closed) await inTurn(() => db.close());
       return null;
     },
   };

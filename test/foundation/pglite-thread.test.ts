@@ -146,4 +146,30 @@ describe('PGlite on its own thread', () => {
     expect(many.map((result) => result.rows[0]!.v)).toEqual(Array.from({ length: 50 }, (_, i) => i));
     expect(await db.selectFrom('t').select('id').execute()).toEqual([{ id: 1 }]);
   });
+
+  it('refuses to commit a transaction in which a statement failed, and keeps none of it', async () => {
+    const database = await open();
+    await database.query('create table t (id int primary key)');
+    const tx = await database.begin();
+    await database.queryIn(tx, 'insert into t values (1)');
+    await expect(database.queryIn(tx, 'insert into t values (1)')).rejects.toMatchObject({ code: '23505' });
+    await expect(database.commit(tx)).rejects.toMatchObject({ code: '25P02' });
+    expect((await database.query('select count(*)::int as n from t')).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('prepares each statement once, closes the least used past its limit, and re-prepares after a schema change', async () => {
+    const database = await open();
+    await database.query('create table t (a int)');
+    await database.query('insert into t values (1)');
+    expect((await database.query('select * from t')).rows).toEqual([{ a: 1 }]);
+    // The prepared `select *` now returns another shape: PostgreSQL refuses the cached plan, the thread prepares again.
+    await database.query('alter table t add column b text default \'x\'');
+    expect((await database.query('select * from t')).rows).toEqual([{ a: 1, b: 'x' }]);
+    // Far more distinct statements than are kept prepared: each still answers its own result.
+    for (let i = 0; i < 600; i++) {
+      const { rows } = await database.query<{ v: number }>(`select $1::int + ${i} as v`, [1]);
+      expect(rows[0]!.v).toBe(i + 1);
+    }
+    expect((await database.query<{ n: number }>('select count(*)::int as n from pg_prepared_statements')).rows[0]!.n).toBeLessThanOrEqual(256);
+  });
 });
