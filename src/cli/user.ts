@@ -1,3 +1,4 @@
+import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { loadEnv } from '../config/env.js';
 import { loadClientConfigs } from '../config/load-clients.js';
@@ -26,6 +27,15 @@ async function withDatabase<T>(run: (db: Awaited<ReturnType<typeof openDatabase>
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
+/** The audit log's actor for changes made from this command line. */
+function cliActor(): string {
+  try {
+    return `cli (${userInfo().username})`;
+  } catch {
+    return 'cli';
+  }
+}
+
 export const userCommand: CliCommand = (program, io) => {
   const user = program.command('user').description('Dashboard users (admin: every client; staff: the clients named).');
   user
@@ -39,7 +49,7 @@ export const userCommand: CliCommand = (program, io) => {
       if (options.role !== 'admin' && options.role !== 'staff') throw new UserInputError('--role must be admin or staff.');
       const password = options.password ?? generatePassword();
       const result = await withDatabase((database) =>
-        createUser(database.db, systemClock, { email: options.email, password, role: options.role as 'admin' | 'staff', clientIds: options.client }),
+        createUser(database.db, systemClock, { email: options.email, password, role: options.role as 'admin' | 'staff', clientIds: options.client, actor: cliActor() }),
       );
       if (!result.created) {
         io.print(`A user ${options.email} already exists; nothing changed. Use \`switchboard user reset-password --email ${options.email}\`.`);
@@ -54,7 +64,7 @@ export const userCommand: CliCommand = (program, io) => {
     .requiredOption('--email <email>', 'the user')
     .action(async (options: { email: string }) => {
       const password = generatePassword();
-      const found = await withDatabase((database) => setUserPassword(database.db, systemClock, options.email, password));
+      const found = await withDatabase((database) => setUserPassword(database.db, systemClock, options.email, password, cliActor()));
       if (!found) throw new UserInputError(`No user ${options.email}.`);
       io.print(`New password for ${options.email} (shown once): ${password}`);
     });

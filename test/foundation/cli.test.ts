@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/database.js';
 
 function switchboard(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ['bin/switchboard.js', ...args], {
@@ -54,6 +55,35 @@ describe('the switchboard CLI', () => {
       const result = switchboard([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
       expect(result.out).toContain('Usage: switchboard');
+    }
+  });
+
+  it('user add and reset-password change the users and leave rows in the audit log', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sb-user-'));
+    const added = switchboard(['user', 'add', '--email', 'dana@office.example', '--role', 'staff', '--client', 'smart-tax-nation'], { DATA_DIR: dataDir });
+    expect(added.out).toContain('Added staff dana@office.example for smart-tax-nation.');
+    expect(added.out).toMatch(/One-time password \(shown once\): \S{10,}/);
+    expect(added.code).toBe(0);
+    const again = switchboard(['user', 'add', '--email', 'dana@office.example', '--role', 'staff', '--client', 'smart-tax-nation'], { DATA_DIR: dataDir });
+    expect(again.out).toContain('already exists; nothing changed');
+    const reset = switchboard(['user', 'reset-password', '--email', 'dana@office.example'], { DATA_DIR: dataDir });
+    expect(reset.out).toContain('New password for dana@office.example');
+    expect(reset.code).toBe(0);
+    const unknown = switchboard(['user', 'reset-password', '--email', 'nobody@office.example'], { DATA_DIR: dataDir });
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.out).toContain('No user nobody@office.example');
+
+    const database = await openDatabase({ dataDir });
+    try {
+      const rows = await database.db.selectFrom('audit').select(['actor', 'action', 'target', 'after']).orderBy('id').execute();
+      expect(rows.map((row) => row.action)).toEqual(['user.add', 'user.reset_password']);
+      expect(rows[0]!.actor).toMatch(/^cli/);
+      expect(rows[0]!.after).toEqual({ email: 'dana@office.example', role: 'staff', clients: ['smart-tax-nation'] });
+      expect(rows[1]!.target).toBe(rows[0]!.target);
+      // Only the fact of the change: no password or hash in the audit log.
+      expect(JSON.stringify(rows)).not.toMatch(/password_hash|scrypt/);
+    } finally {
+      await database.close();
     }
   });
 });

@@ -1,5 +1,6 @@
 /** Dashboard users: create, find, and the client scope each one may see (admins: every client). */
 import type { Kysely } from 'kysely';
+import { writeAudit } from '../audit.js';
 import type { Clock } from '../../core/clock.js';
 import type { DB } from '../../db/schema.js';
 import type { UserRole } from '../../db/tables/dashboard.js';
@@ -24,6 +25,8 @@ export interface NewUser {
   password: string;
   role: UserRole;
   clientIds?: string[];
+  /** Who added the user, for the audit log ("cli (root)", "first start"). */
+  actor: string;
 }
 
 export async function createUser(db: Kysely<DB>, clock: Clock, input: NewUser): Promise<{ id: number; created: boolean }> {
@@ -52,23 +55,39 @@ export async function createUser(db: Kysely<DB>, clock: Clock, input: NewUser): 
     if (input.role === 'staff' && clientIds.length > 0) {
       await trx.insertInto('user_clients').values(clientIds.map((clientId) => ({ user_id: inserted.id, client_id: clientId }))).execute();
     }
+    await writeAudit(trx, clock, {
+      actor: input.actor,
+      clientId: null,
+      action: 'user.add',
+      target: `user:${inserted.id}`,
+      after: { email, role: input.role, clients: input.role === 'staff' ? clientIds : 'all' },
+    });
     return { id: inserted.id, created: true };
   });
 }
 
-export async function setUserPassword(db: Kysely<DB>, clock: Clock, email: string, password: string): Promise<boolean> {
+export async function setUserPassword(db: Kysely<DB>, clock: Clock, email: string, password: string, actor: string): Promise<boolean> {
   if (password.length < 10) throw new UserInputError('The password must be at least 10 characters long.');
   const passwordHash = await hashPassword(password);
-  const result = await db
-    .updateTable('users')
-    .set({ password_hash: passwordHash, updated_at: clock.now() })
-    .where('email', '=', normaliseEmail(email))
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) return false;
-  // A new password ends every open session of that user.
-  const user = await db.selectFrom('users').select('id').where('email', '=', normaliseEmail(email)).executeTakeFirstOrThrow();
-  await db.deleteFrom('sessions').where('user_id', '=', user.id).execute();
-  return true;
+  return db.transaction().execute(async (trx) => {
+    const user = await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: clock.now() })
+      .where('email', '=', normaliseEmail(email))
+      .returning('id')
+      .executeTakeFirst();
+    if (!user) return false;
+    // A new password ends every open session of that user.
+    const ended = await trx.deleteFrom('sessions').where('user_id', '=', user.id).executeTakeFirst();
+    await writeAudit(trx, clock, {
+      actor,
+      clientId: null,
+      action: 'user.reset_password',
+      target: `user:${user.id}`,
+      after: { sessionsEnded: Number(ended.numDeletedRows) },
+    });
+    return true;
+  });
 }
 
 export async function loadUser(db: Kysely<DB>, userId: number, allClientIds: string[]): Promise<DashboardUser | undefined> {
