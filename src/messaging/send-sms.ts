@@ -30,8 +30,8 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
       await checkBeforeSend(context, batches, row, client.config, 'sms', payload, now);
 
       const sender = client.config.senders.sms;
-      const turn = pacer.take(sender.from ?? sender.messagingServiceSid ?? 'default', sender.ratePerSecond, row.id, now.getTime());
-      if (turn > 0) throw new Reschedule(new Date(turn), `Paced: ${sender.ratePerSecond} text(s) per second from this sender`);
+      const turn = await pacer.take(context.db, sender.from ?? sender.messagingServiceSid ?? 'default', sender.ratePerSecond, row.id, now);
+      if (turn) throw new Reschedule(turn, `Paced: ${sender.ratePerSecond} text(s) per second from this sender`);
 
       let result;
       try {

@@ -102,6 +102,8 @@ export async function resetMessaging(db: Kysely<DB>) {
     'inbound_messages',
     'marketing_sends',
     'outbox_attempts',
+    'sender_pacing_turns',
+    'sender_pacing',
     'outbox',
     'callback_tasks',
     'consent_history',

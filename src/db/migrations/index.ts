@@ -11,6 +11,7 @@ import * as m0005 from './0005_crm.js';
 import * as m0006 from './0006_dashboard.js';
 import * as m0007 from './0007_retell_indexes.js';
 import * as m0008 from './0008_webhook_event_text.js';
+import * as m0009 from './0009_sender_pacing.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0006_dashboard': m0006,
   '0007_retell_indexes': m0007,
   '0008_webhook_event_text': m0008,
+  '0009_sender_pacing': m0009,
 };

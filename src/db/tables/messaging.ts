@@ -59,4 +59,19 @@ export interface MessagingTables {
   message_events: MessageEventsTable;
   inbound_messages: InboundMessagesTable;
   marketing_sends: MarketingSendsTable;
+  sender_pacing: SenderPacingTable;
+  sender_pacing_turns: SenderPacingTurnsTable;
+}
+
+/** Per sender: the first moment no text has been given yet (migration 0009). */
+export interface SenderPacingTable {
+  sender: string;
+  next_free: Timestamp;
+}
+
+/** The turn a text was given and is waiting for (deleted when it is used). */
+export interface SenderPacingTurnsTable {
+  outbox_id: number;
+  sender: string;
+  slot: Timestamp;
 }
