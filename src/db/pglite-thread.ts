@@ -4,9 +4,10 @@
  * (the ringing phone's call_inbound answer waits behind a webhook's insert). Here the database owns a worker
  * thread and the main thread only sends statements and receives rows, as it would with a PostgreSQL server.
  *
- * `PGliteThread` offers what Kysely's `PGliteDialect` and our bus use of a `PGlite` instance (`query`,
- * `transaction`, `listen`, `close`, `waitReady`, `ready`, `closed`), so SQL, types (int8 as number, Date,
- * parsed jsonb) and error fields (`code`, `constraint`, `detail`, …) are what an in-thread PGlite gives.
+ * `PGliteThread` offers statements, transactions (`begin`/`queryIn`/`commit`/`rollback`, or `transaction`),
+ * `listen` and `close`; `PGliteThreadDialect` puts Kysely on it. Rows (int8 as number, Date, parsed jsonb) and
+ * error fields (`code`, `constraint`, `detail`, …) are what an in-thread PGlite gives. In the thread, each SQL
+ * text is prepared once and run in one exchange, and one session runs at a time, as on PGlite's one connection.
  *
  * The thread's code is plain JavaScript evaluated in the worker (not a module file), so the same code runs
  * from the TypeScript sources (tsx, vitest) and from the compiled build; it loads PGlite by its resolved URL.
@@ -383,9 +384,9 @@ export class PGliteThread {
 /**
  * Kysely over a `PGliteThread`. Kysely's own PGlite dialect declares a single connection, so every statement
  * waits at a mutex in the main thread for the previous one's answer to come back across threads. This one
- * hands out a connection per request: statements go to the thread at once and queue inside PGlite, whose own
- * locks give the same order and isolation (a statement outside a transaction waits for an open transaction to
- * end; a transaction's statements run inside it).
+ * hands out a connection per request: statements go to the thread at once and queue there, where one session
+ * runs at a time (a statement outside a transaction waits for an open transaction to end; a transaction's
+ * statements carry its handle and run inside it).
  */
 export class PGliteThreadDialect implements Dialect {
   constructor(private readonly database: PGliteThread) {}
