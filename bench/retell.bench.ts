@@ -374,7 +374,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
         value: p99,
         unit: 'ms',
         target: '<= 10 ms',
-        ok: p99 <= 10 && inbound.non2xx === 0,
+        ok: p99 <= 10 && inbound.non2xx === 0 && inbound.errors === 0,
         notes: `${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request`,
       },
       {
