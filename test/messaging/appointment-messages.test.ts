@@ -1,25 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { aCustomer, anAppointment, drain, messageRows, planAppointment, resetMessaging, template } from './support.js';
+import { BACKENDS, type TestDatabase } from '../support/databases.js';
+import { aCustomer, anAppointment, drain, messageRows, planAppointment, shareMessagingDatabase, template } from './support.js';
 
 const HOUR = 3_600_000;
 
 describe.each(BACKENDS)('appointment messages on %s', (kind) => {
-  let database: TestDatabase;
+  let database!: TestDatabase;
   let app: TestApp;
   let clock: ManualClock;
+  shareMessagingDatabase(kind, (opened) => (database = opened));
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.dispose();
-  });
-  beforeEach(async () => {
-    await resetMessaging(database.db);
-  });
   afterEach(async () => {
     await app?.close();
   });

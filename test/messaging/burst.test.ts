@@ -3,31 +3,25 @@
  * coalesced into batched statements (src/messaging/batches.ts). Each message must still get its own answer.
  */
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { setConsent } from '../../src/customers/consent.js';
 import { createMessagingModule } from '../../src/messaging/module.js';
 import { featureModules } from '../../src/modules.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { CLIENT, resetMessaging } from './support.js';
+import { BACKENDS, type TestDatabase } from '../support/databases.js';
+import { CLIENT, shareMessagingDatabase } from './support.js';
 
 const TEXTS = 40;
 const phoneOf = (n: number) => `+1212555${String(1000 + n).padStart(4, '0')}`;
 
 describe.each(BACKENDS)('a burst of due texts on %s', (kind) => {
-  let database: TestDatabase;
+  let database!: TestDatabase;
   let app: TestApp;
   let clock: ManualClock;
+  shareMessagingDatabase(kind, (opened) => (database = opened));
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.dispose();
-  });
   beforeEach(async () => {
-    await resetMessaging(database.db);
     // 15:00 UTC is 10:00 in New York: inside the transactional window.
     clock = new ManualClock('2026-03-02T15:00:00Z');
     // Pacing off (the benchmark's setting): with it on, 40 texts from one sender take 40 seconds of turns.

@@ -1,31 +1,25 @@
 import twilio from 'twilio';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../src/alerts/types.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { editAndRetryMessage, listMessages } from '../../src/messaging/api.js';
 import { outboxHistory } from '../../src/outbox/manage.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { aCustomer, anAppointment, drain, messageRows, planAppointment, resetMessaging, template } from './support.js';
+import { BACKENDS, type TestDatabase } from '../support/databases.js';
+import { aCustomer, anAppointment, drain, messageRows, planAppointment, shareMessagingDatabase, template } from './support.js';
 
 const MINUTE = 60_000;
 const PHONE = '+12125550123';
 
 describe.each(BACKENDS)('sending, retries and delivery status on %s', (kind) => {
-  let database: TestDatabase;
+  let database!: TestDatabase;
   let app: TestApp;
   let clock: ManualClock;
   let alerts: AlertInput[];
+  shareMessagingDatabase(kind, (opened) => (database = opened));
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.dispose();
-  });
   beforeEach(async () => {
-    await resetMessaging(database.db);
     clock = new ManualClock('2026-03-02T15:00:00Z');
     app = await startTestApp(kind, { database, clock });
     alerts = [];

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { composeMessage } from '../../src/messaging/api.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { aCall, aCustomer, anAppointment, drain, messageRows, planAppointment, planNurtureFor, resetMessaging, template } from './support.js';
+import { BACKENDS, type TestDatabase } from '../support/databases.js';
+import { aCall, aCustomer, anAppointment, drain, messageRows, planAppointment, planNurtureFor, shareMessagingDatabase, template } from './support.js';
 
 const OFFICE_NUMBER = '+12125550199';
 const FLORIDA_PANHANDLE = '+18505550123'; // 850: Florida, Central time
@@ -12,18 +12,12 @@ const SAN_FRANCISCO = '+14155550123';
 const ENDED_AT = new Date('2026-03-03T01:30:00Z');
 
 describe.each(BACKENDS)('nurture, quiet hours and consent on %s', (kind) => {
-  let database: TestDatabase;
+  let database!: TestDatabase;
   let app: TestApp;
   let clock: ManualClock;
+  shareMessagingDatabase(kind, (opened) => (database = opened));
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.dispose();
-  });
   beforeEach(async () => {
-    await resetMessaging(database.db);
     clock = new ManualClock('2026-03-03T01:31:00Z');
     app = await startTestApp(kind, { database, clock });
   });

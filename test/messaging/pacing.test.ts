@@ -1,26 +1,20 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { SenderPacer } from '../../src/messaging/pacer.js';
 import { enqueue } from '../../src/outbox/enqueue.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { aCustomer, anAppointment, drain, messageRows, planAppointment, resetMessaging, template } from './support.js';
+import { BACKENDS, type TestDatabase } from '../support/databases.js';
+import { aCustomer, anAppointment, drain, messageRows, planAppointment, shareMessagingDatabase, template } from './support.js';
 
 const SENDER = '+12125550142';
 
 describe.each(BACKENDS)('sender pacing shared by every instance on %s', (kind) => {
-  let database: TestDatabase;
+  let database!: TestDatabase;
   let clock: ManualClock;
   const apps: TestApp[] = [];
+  shareMessagingDatabase(kind, (opened) => (database = opened));
 
-  beforeAll(async () => {
-    database = await openTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.dispose();
-  });
   beforeEach(async () => {
-    await resetMessaging(database.db);
     clock = new ManualClock('2026-03-02T15:00:00Z');
   });
   afterEach(async () => {

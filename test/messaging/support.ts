@@ -1,8 +1,11 @@
 /** Builders for messaging tests: customers, appointments, calls, and the outbox rows messaging planned. */
 import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import type { DatabaseKind } from '../../src/db/database.js';
 import type { DB } from '../../src/db/schema.js';
 import { planAppointmentMessages, planNurture, type AppointmentMessageInput } from '../../src/messaging/plan.js';
 import type { TestApp } from '../support/app.js';
+import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 export const CLIENT = 'smart-tax-nation';
 
@@ -117,4 +120,23 @@ export async function resetMessaging(db: Kysely<DB>) {
   ] as const) {
     await db.deleteFrom(table).execute();
   }
+}
+
+/**
+ * The database a messaging suite shares: opened once, disposed after the suite, and emptied of messaging rows
+ * before each test (each test starts its own app on it). Call it first in the suite, so the emptying runs before
+ * the suite's own beforeEach.
+ */
+export function shareMessagingDatabase(kind: DatabaseKind, opened: (database: TestDatabase) => void): void {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await openTestDatabase(kind);
+    opened(database);
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+  beforeEach(async () => {
+    await resetMessaging(database!.db);
+  });
 }
