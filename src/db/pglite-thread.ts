@@ -4,7 +4,7 @@
  * (the ringing phone's call_inbound answer waits behind a webhook's insert). Here the database owns a worker
  * thread and the main thread only sends statements and receives rows, as it would with a PostgreSQL server.
  *
- * `PGliteThread` offers statements, transactions (`begin`/`queryIn`/`commit`/`rollback`, or `transaction`),
+ * `PGliteThread` offers statements, transactions (`begin`/`queryIn`/`commit`/`rollback`),
  * `listen` and `close`; `PGliteThreadDialect` puts Kysely on it. Rows (int8 as number, Date, parsed jsonb) and
  * error fields (`code`, `constraint`, `detail`, …) are what an in-thread PGlite gives. In the thread, each SQL
  * text is prepared once and run in one exchange, and one session runs at a time, as on PGlite's one connection.
@@ -28,10 +28,6 @@ import {
 interface QueryResult {
   rows: unknown[];
   affectedRows?: number;
-}
-
-interface Transaction {
-  query<T>(sql: string, params?: readonly unknown[]): Promise<QueryResult & { rows: T[] }>;
 }
 
 interface SerializedError {
@@ -262,7 +258,7 @@ export class PGliteThread {
   private nextId = 1;
   private stopped: Error | undefined;
   closed = false;
-  ready = false;
+  private ready = false;
   readonly waitReady: Promise<void>;
 
   private closing = false;
@@ -321,7 +317,7 @@ export class PGliteThread {
   }
 
   /** Runs one statement outside any transaction (it waits for an open transaction to end, as in PGlite). */
-  query<T>(sql: string, params: readonly unknown[] = [], _options?: unknown): Promise<QueryResult & { rows: T[] }> {
+  query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult & { rows: T[] }> {
     return this.call('query', { sql, params });
   }
 
@@ -343,20 +339,6 @@ export class PGliteThread {
   /** Rolls back; a transaction already ended (or failed to commit) is left as it is. */
   async rollback(tx: number): Promise<void> {
     await this.call('rollback', { tx });
-  }
-
-  /** Like PGlite's: commits when `work` resolves, rolls back when it throws (and rethrows). */
-  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const tx = await this.begin();
-    let result: T;
-    try {
-      result = await work({ query: (sql, params = []) => this.queryIn(tx, sql, params as unknown[]) });
-    } catch (error) {
-      await this.rollback(tx).catch(() => undefined);
-      throw error;
-    }
-    await this.commit(tx);
-    return result;
   }
 
   async listen(channel: string, handler: (payload: string) => void): Promise<() => Promise<void>> {
