@@ -10,13 +10,14 @@ export function officesHealthCheck(registry: ClientRegistry): HealthCheck {
     async check() {
       const served = registry.slugs();
       const broken = registry.broken();
-      if (broken.length === 0) return { status: 'ok', detail: `${served.length} served: ${served.join(', ')}` };
+      const servedText = `${served.length} served${served.length ? `: ${served.join(', ')}` : ''}`;
+      if (broken.length === 0) return { status: 'ok', detail: servedText };
       const list = broken.map((office) => {
         const first = office.problems[0];
         const more = office.problems.length > 1 ? ` (+${office.problems.length - 1} more)` : '';
         return `${office.slug}: ${first ? `${first.path ? `${first.path}: ` : ''}${first.message}` : 'cannot be loaded'}${more}`;
       });
-      return { status: 'degraded', detail: `${served.length} served; broken: ${list.join('; ')}` };
+      return { status: 'degraded', detail: `${servedText}; broken: ${list.join('; ')}` };
     },
   };
 }

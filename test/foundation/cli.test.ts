@@ -61,6 +61,22 @@ describe('the switchboard CLI', () => {
     }
   });
 
+  it('simulate-call plays a booking call for any office on a running server, with its own appointment types', async () => {
+    const server = await startServerProcess({ DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-sim-')) });
+    try {
+      const result = switchboard(['simulate-call', '--client', 'desert-bookkeeping', '--from', '+16025550123', '--scenario', 'new-caller-books', '--url', server.url]);
+      expect(result.out).not.toContain('Problems:');
+      expect(result.out).toMatch(/200\s+function check_calendar_availability/);
+      expect(result.out).toMatch(/200\s+function book_appointment/);
+      expect(result.code).toBe(0);
+      const unknown = switchboard(['simulate-call', '--client', 'no-such-office', '--from', '+16025550123', '--url', server.url]);
+      expect(unknown.out).toContain('No office "no-such-office"');
+      expect(unknown.code).toBe(2);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('every command has --help', () => {
     for (const command of [['start'], ['migrate'], ['client', 'list'], ['doctor']]) {
       const result = switchboard([...command, '--help']);
