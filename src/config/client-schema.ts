@@ -399,6 +399,26 @@ const retell = z.strictObject({
   redactTranscripts: z.boolean().default(true),
 });
 
+/**
+ * Transfer to a person, by time band: e.g. the front desk during office hours, the owner's cell for urgent
+ * calls after hours. The first band that fits the moment (and the call's urgency) is the target.
+ */
+const transferBand = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  number: e164,
+  /** office_hours: while the office is open today (closures and special hours applied); after_hours: otherwise. */
+  when: z.enum(['office_hours', 'after_hours', 'always']).default('always'),
+  /** Only for calls the agent says are urgent. */
+  urgentOnly: z.boolean().default(false),
+});
+export type TransferBand = z.infer<typeof transferBand>;
+
+const transfer = z.strictObject({
+  bands: z.array(transferBand).max(10).default([]),
+  /** A transfer nobody answered becomes a callback task due this many minutes later. */
+  callbackDeadlineMinutes: z.int().min(5).max(7 * 24 * 60).default(60),
+});
+
 // ---------------------------------------------------------------------------------------------------
 // The whole file
 
@@ -431,6 +451,7 @@ const clientConfigObject = z.strictObject({
   quietHours: quietHours.prefault({}),
   nurture: nurture.prefault({}),
   retell,
+  transfer: transfer.prefault({}),
   zoho,
   twilio: z
     .strictObject({

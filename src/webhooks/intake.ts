@@ -18,7 +18,7 @@ import { redactTranscript, redactTranscriptObject } from '../log/redact-transcri
 import { OUTBOX_CHANNEL } from '../outbox/enqueue.js';
 import { applyCallEvent } from '../calls/record.js';
 import { CALL_EVENT_STAGE } from '../calls/stage.js';
-import { runCallFollowUps } from './follow-ups.js';
+import { recordUnansweredTransfer, runCallFollowUps } from './follow-ups.js';
 import type { RetellCall } from './schema.js';
 
 export const RETELL_EVENT_KIND = 'retell_event';
@@ -171,6 +171,10 @@ export async function processStoredEvent(context: AppContext, webhookEventId: nu
       if (!claimed) return 'already_processed' as const;
       const result = await applyCallEvent(trx, context, client, event, call);
       await runCallFollowUps(trx, context, client, result);
+      if (event === 'transfer_cancelled') {
+        const destination = (call as { transfer_destination?: unknown }).transfer_destination;
+        await recordUnansweredTransfer(trx, context, client, result.call, typeof destination === 'string' ? destination : undefined);
+      }
       await context.bus.publish(
         event === 'transcript_updated'
           ? { type: 'call.transcript', clientId: client.config.slug, data: { callId: call.call_id } }

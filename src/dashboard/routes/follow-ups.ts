@@ -35,6 +35,8 @@ export function followUpRoutes(app: FastifyInstance, context: AppContext): void 
         phone: row.phone,
         reason: row.reason,
         preferredTime: row.preferred_time,
+        kind: row.kind,
+        dueAt: iso(row.due_at),
         status: row.status,
         createdAt: iso(row.created_at),
         completedAt: iso(row.completed_at),

@@ -96,6 +96,10 @@ export interface CallbackTasksTable {
   updated_at: Timestamp;
   completed_at: Timestamp | null;
   completed_by: string | null;
+  /** requested (by the caller) | transfer_unanswered | … */
+  kind: Generated<string>;
+  /** When staff should have called back by. */
+  due_at: Timestamp | null;
 }
 
 export interface FunctionInvocationsTable {
