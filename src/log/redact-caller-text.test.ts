@@ -70,6 +70,8 @@ describe('redactCallerText', () => {
     expect(redactCallerText('It is one two three, four five, six seven eight nine. I have two kids.')).toBe(
       'It is [number removed]. I have two kids.',
     );
+    expect(redactCallerText('It is one two three dash four five hyphen six seven eight nine.')).toBe('It is [number removed].');
+    expect(redactCallerText('Page two dash three of the letter')).toBe('Page two dash three of the letter');
   });
 
   it('keeps phone numbers, emails and names that staff need to call back', () => {

@@ -38,7 +38,7 @@ function nineDigitForms(digits: string): string[] {
 function plantedNumbers() {
   const planted: Planted[] = [];
 
-  /** A sentence carrying an SSN written, one spaced, one spoken as words, an ITIN and a card number, all unique to `label`. */
+  /** A sentence carrying an SSN written, one spaced, one spoken as words (with or without "dash"), an ITIN and a card number, all unique to `label`. */
   function plant(label: string): string {
     const n = planted.length + 1;
     const written = `${200 + n}${10 + n}${4000 + n}`;
@@ -46,7 +46,10 @@ function plantedNumbers() {
     const spoken = `${400 + n}${30 + n}${6000 + n}`;
     const itin = `9${10 + n}7${n % 10}${7000 + n}`;
     const card = ['4532', `${1000 + n}`, `${2000 + n}`, `${3000 + n}`];
-    const spokenWords = [...spoken].map((digit) => DIGIT_WORDS[Number(digit)]).join(' ');
+    const words = (digits: string) => [...digits].map((digit) => DIGIT_WORDS[Number(digit)]).join(' ');
+    // Half the callers read the groups out with "dash" between them.
+    const [a, b, c] = nineDigitForms(spoken)[0]!.split('-').map(words);
+    const spokenWords = n % 2 === 0 ? `${a} dash ${b} dash ${c}` : `${a} ${b} ${c}`;
     const text =
       `SSN ${nineDigitForms(written)[0]}, wife ${nineDigitForms(spaced)[1]}, said ${spokenWords}. ` +
       `ITIN ${nineDigitForms(itin)[0]}, card ${card.join(' ')}.`;
@@ -58,6 +61,7 @@ function plantedNumbers() {
         ...nineDigitForms(spaced),
         ...nineDigitForms(spoken),
         spokenWords,
+        words(spoken),
         ...nineDigitForms(itin),
         card.join(' '),
         card.join('-'),
