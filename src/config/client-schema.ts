@@ -395,7 +395,10 @@ const retell = z.strictObject({
     .array(z.string().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")'))
     .min(1, 'needs at least one Retell agent id'),
   apiKeyEnv: envName.default('RETELL_API_KEY'),
-  /** Store transcripts with phone numbers, emails and SSN-like numbers masked. */
+  /**
+   * Store and forward what callers say or text (transcripts, summaries and analysis, function arguments, inbound
+   * texts) with SSN/ITIN, card and account numbers and long spoken digit runs removed (`log/redact-caller-text.ts`).
+   */
   redactTranscripts: z.boolean().default(true),
 });
 
