@@ -4,6 +4,10 @@ import { ManualClock } from '../../src/core/clock.js';
 import { VendorError } from '../../src/core/errors.js';
 import { retellToolDefinitions } from '../../src/functions/tool-schemas.js';
 import { RetellManagement, type RetellCustomTool } from '../../src/providers/retell/management.js';
+import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
+import { EmulatorHttpClient } from '../../src/providers/twilio/http-client.js';
+import { createTwilioNumbers } from '../../src/providers/twilio/numbers.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { RETELL_MESSAGES, startRetellEmulator, type RetellEmulator } from '../../src/sandbox/retell.js';
 
 const apiKey = 'key_test_retell_management_0001';
@@ -270,5 +274,31 @@ describe('Retell management client: syncAgentTools', () => {
     const retell = await anEmulator();
     const llm = await sdk(retell).llm.create({ general_tools: retellToolDefinitions(base, 'desert-bookkeeping') as RetellCustomTool[] as never });
     expect(llm.general_tools).toHaveLength(sync.tools.length);
+  });
+});
+
+describe('demo sandbox', () => {
+  it('seeds each office: its agent, LLM and number at Retell, its number in the Twilio account', async () => {
+    const sandbox = await startSandbox({
+      clock: new ManualClock('2026-03-02T15:00:00Z'),
+      offices: [
+        { name: 'Smart Tax Nation', retellAgentIds: [agentId], phoneNumber: officeNumber },
+        { name: 'Desert Bookkeeping', retellAgentIds: ['agent_desert_demo_0001', 'agent_desert_spanish_0001'], phoneNumber: '+16025550118' },
+      ],
+    });
+    cleanups.push(() => sandbox.close());
+    expect(sandbox.endpoints()).toContainEqual({ name: 'Retell', url: sandbox.retell.url });
+
+    const retell = new RetellManagement({ apiKey: DEMO_SECRETS.RETELL_API_KEY, baseUrl: sandbox.retell.url });
+    expect((await retell.listAgents()).map((agent) => agent.agentId).sort()).toEqual([agentId, 'agent_desert_demo_0001', 'agent_desert_spanish_0001'].sort());
+    expect(await retell.listPhoneNumbers()).toEqual(
+      expect.arrayContaining([expect.objectContaining({ phoneNumber: '+16025550118', inboundAgentIds: ['agent_desert_demo_0001'] })]),
+    );
+    expect(await retell.syncAgentTools({ ...sync, agentId: 'agent_desert_demo_0001', phoneNumber: '+16025550118' })).toMatchObject({ ok: true, numberAgent: 'already' });
+
+    const httpClient = new EmulatorHttpClient({ baseUrl: sandbox.twilio.url });
+    cleanups.push(async () => httpClient.close());
+    const twilio = createTwilioNumbers({ accountSid: DEMO_SECRETS.TWILIO_ACCOUNT_SID, authToken: DEMO_SECRETS.TWILIO_AUTH_TOKEN, httpClient: httpClient.asRequestClient() });
+    expect((await twilio.listNumbers()).map((number) => number.phoneNumber).sort()).toEqual(['+12125550199', '+15005550006', '+16025550118']);
   });
 });
