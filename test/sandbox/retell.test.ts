@@ -288,6 +288,9 @@ describe('demo sandbox', () => {
     });
     cleanups.push(() => sandbox.close());
     expect(sandbox.endpoints()).toContainEqual({ name: 'Retell', url: sandbox.retell.url });
+    // Another process (the CLI, an end-to-end test) reads the emulator's state without an API key.
+    const state = (await (await fetch(`${sandbox.retell.url}/__sandbox/retell/state`)).json()) as { agents: unknown[]; llms: unknown[]; phone_numbers: unknown[] };
+    expect([state.agents.length, state.llms.length, state.phone_numbers.length]).toEqual([3, 3, 2]);
 
     const retell = new RetellManagement({ apiKey: DEMO_SECRETS.RETELL_API_KEY, baseUrl: sandbox.retell.url });
     expect((await retell.listAgents()).map((agent) => agent.agentId).sort()).toEqual([agentId, 'agent_desert_demo_0001', 'agent_desert_spanish_0001'].sort());

@@ -102,6 +102,17 @@ describe('Twilio emulator: the account and its numbers', () => {
     expect(emulator.incomingNumber(officeNumber)).toMatchObject({ smsUrl: '', statusCallback: '', smsMethod: 'POST' });
     expect(await post({ SmsUrl: smsUrl, SmsMethod: 'get' })).toMatchObject({ status: 200, body: { sms_url: smsUrl, sms_method: 'GET' } });
   });
+  it('takes numbers seeded over HTTP by another process, once per phone number', async () => {
+    const emulator = await anEmulator();
+    const seed = (body: unknown) =>
+      fetch(`${emulator.url}/__sandbox/twilio/numbers`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const first = (await (await seed({ phoneNumber: officeNumber, friendlyName: 'Front desk' })).json()) as Record<string, unknown>;
+    const again = (await (await seed({ phoneNumber: officeNumber })).json()) as Record<string, unknown>;
+    expect(again.sid).toBe(first.sid);
+    expect((await seed({ phoneNumber: '602-555-0118' })).status).toBe(400);
+    const listed = await getJson(emulator, `${numbersPath}?PhoneNumber=%2B16025550118`);
+    expect(listed.body.incoming_phone_numbers).toEqual([expect.objectContaining({ sid: first.sid, friendly_name: 'Front desk' })]);
+  });
 });
 
 describe('Twilio numbers client (official SDK against the emulator)', () => {
