@@ -93,13 +93,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     await bus.start();
     onClose.push(() => bus.stop());
 
-    const sandbox =
-      demo || env.sandbox
-        ? await startSandbox({
-            clock,
-            offices: clients.all().map(({ config }) => ({ name: config.name, retellAgentIds: config.retell.agentIds, phoneNumber: config.senders.sms.from })),
-          })
-        : undefined;
+    const sandbox = demo || env.sandbox ? await startSandbox({ clock }) : undefined;
     if (sandbox) {
       onClose.push(() => sandbox.close());
       // Emulated vendors: point each client's endpoints at the local emulators.

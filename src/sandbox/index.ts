@@ -21,6 +21,11 @@ export interface Sandbox {
   slack: SlackEmulator;
   zoho: ZohoEmulator;
   retell: RetellEmulator;
+  /**
+   * Makes an office exist at the emulated vendors as it would before onboarding: its number in the Twilio account,
+   * its agents (+ LLM) at Retell with the first one answering the number. Idempotent; call it whenever an office loads.
+   */
+  seedOffice(office: SandboxOffice): void;
   endpoints(): SandboxEndpoint[];
   close(): Promise<void>;
 }
@@ -45,13 +50,11 @@ export interface SandboxOptions {
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const started: Array<{ close(): Promise<void> }> = [];
   try {
-    const offices = options.offices ?? [];
-    const officeNumbers = offices.flatMap((office) => (office.phoneNumber ? [office.phoneNumber] : []));
     const twilio = await startTwilioEmulator({
       accountSid: options.twilio?.accountSid ?? DEMO_SECRETS.TWILIO_ACCOUNT_SID,
       authToken: options.twilio?.authToken ?? DEMO_SECRETS.TWILIO_AUTH_TOKEN,
       clock: options.clock,
-      incomingNumbers: [...new Set([DEFAULT_INCOMING_NUMBER, ...officeNumbers])].map((phoneNumber) => ({ phoneNumber })),
+      incomingNumbers: [{ phoneNumber: DEFAULT_INCOMING_NUMBER }],
     });
     started.push(twilio);
     const smtp = await startSmtpReceiver({ clock: options.clock, httpInbox: true });
@@ -64,25 +67,23 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       clock: options.clock,
     });
     started.push(zoho);
-    const retell = await startRetellEmulator({
-      apiKey: options.retell?.apiKey ?? DEMO_SECRETS.RETELL_API_KEY,
-      clock: options.clock,
-      // The first agent answers the office's number; any others exist for the office to switch to.
-      offices: offices.flatMap((office) =>
-        office.retellAgentIds.map((agentId, index) => ({
-          agentId,
-          agentName: office.name,
-          ...(index === 0 && office.phoneNumber ? { phoneNumber: office.phoneNumber } : {}),
-        })),
-      ),
-    });
+    const retell = await startRetellEmulator({ apiKey: options.retell?.apiKey ?? DEMO_SECRETS.RETELL_API_KEY, clock: options.clock });
     started.push(retell);
+    const seedOffice = (office: SandboxOffice) => {
+      if (office.phoneNumber) twilio.addIncomingNumber({ phoneNumber: office.phoneNumber });
+      // The first agent answers the office's number; any others exist for the office to switch to.
+      office.retellAgentIds.forEach((agentId, index) =>
+        retell.seedOffice({ agentId, agentName: office.name, ...(index === 0 && office.phoneNumber ? { phoneNumber: office.phoneNumber } : {}) }),
+      );
+    };
+    for (const office of options.offices ?? []) seedOffice(office);
     return {
       twilio,
       smtp,
       slack,
       zoho,
       retell,
+      seedOffice,
       endpoints: () => [
         { name: 'Twilio', url: twilio.url },
         { name: 'SMTP', url: smtp.url },

@@ -278,15 +278,16 @@ describe('Retell management client: syncAgentTools', () => {
 });
 
 describe('demo sandbox', () => {
-  it('seeds each office: its agent, LLM and number at Retell, its number in the Twilio account', async () => {
+  it('seeds each office, at start or when it loads: its agent, LLM and number at Retell, its number in the Twilio account', async () => {
     const sandbox = await startSandbox({
       clock: new ManualClock('2026-03-02T15:00:00Z'),
-      offices: [
-        { name: 'Smart Tax Nation', retellAgentIds: [agentId], phoneNumber: officeNumber },
-        { name: 'Desert Bookkeeping', retellAgentIds: ['agent_desert_demo_0001', 'agent_desert_spanish_0001'], phoneNumber: '+16025550118' },
-      ],
+      offices: [{ name: 'Smart Tax Nation', retellAgentIds: [agentId], phoneNumber: officeNumber }],
     });
     cleanups.push(() => sandbox.close());
+    // An office loaded later (offices are data), seeded twice as a reload would: no duplicates.
+    const desert = { name: 'Desert Bookkeeping', retellAgentIds: ['agent_desert_demo_0001', 'agent_desert_spanish_0001'], phoneNumber: '+16025550118' };
+    sandbox.seedOffice(desert);
+    sandbox.seedOffice(desert);
     expect(sandbox.endpoints()).toContainEqual({ name: 'Retell', url: sandbox.retell.url });
     // Another process (the CLI, an end-to-end test) reads the emulator's state without an API key.
     const state = (await (await fetch(`${sandbox.retell.url}/__sandbox/retell/state`)).json()) as { agents: unknown[]; llms: unknown[]; phone_numbers: unknown[] };
