@@ -263,6 +263,11 @@ const senders = z.strictObject({
         .optional(),
       /** A 10DLC long code sends about 1 message per second; more gets queued or filtered by carriers. */
       ratePerSecond: z.number().positive().max(100).default(1),
+      /**
+       * US carriers filter marketing texts from a number without an approved A2P 10DLC campaign. An office onboarded
+       * in the wizard starts with false: its marketing texts wait until an admin marks the campaign approved.
+       */
+      a2pApproved: z.boolean().default(true),
     })
     .refine(
       (value) => (value.from === undefined) !== (value.messagingServiceSid === undefined),

@@ -30,6 +30,9 @@ export function recipientOf(config: ClientConfig, channel: MessageChannel, paylo
   return { zone: payload.zone ?? config.timezone, state: payload.state ?? undefined, basis: payload.zone ? 'area_code' : 'client_zone' };
 }
 
+/** How often a marketing text held for A2P 10DLC approval looks again. */
+export const A2P_HOLD_MS = 60 * 60_000;
+
 export async function checkBeforeSend(
   context: AppContext,
   batches: Pick<MessagingBatches, 'isOptedOut'>,
@@ -46,6 +49,10 @@ export async function checkBeforeSend(
   if (!overridden && (await batches.isOptedOut({ clientId: row.client_id, channel, address: payload.to, purpose: payload.purpose }))) {
     const how = channel === 'sms' ? 'texts (STOP)' : 'e-mail';
     throw new PermanentError(`Not sent: the recipient opted out of ${payload.purpose} ${how}. Staff may send a transactional message with an explicit override.`, 'opted_out');
+  }
+  if (channel === 'sms' && payload.purpose === 'marketing' && !config.senders.sms.a2pApproved) {
+    // Held, not dropped: once an admin marks the campaign approved the text goes at its next check.
+    throw new Reschedule(new Date(now.getTime() + A2P_HOLD_MS), 'Held: marketing texts wait until the office\'s A2P 10DLC campaign is marked approved');
   }
   if (!windowApplies(channel, payload.purpose)) return;
   const recipient = recipientOf(config, channel, payload);
