@@ -138,11 +138,25 @@ export interface AuditTable {
   after: Json<unknown> | null;
 }
 
+/** The onboarding wizard's progress for one new office (answers and results by step). */
+export interface OnboardingsTable {
+  id: string;
+  client_id: string | null;
+  answers: Json<Record<string, unknown>>;
+  results: Json<Record<string, unknown>>;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+  removed_at: Timestamp | null;
+}
+
 /** Every table. Feature tables live in db/tables/<feature>.ts so each feature edits its own file. */
 export interface DB extends CallsTables, BookingTables, MessagingTables, CrmTables, DashboardTables {
   clients: ClientsTable;
   client_versions: ClientVersionsTable;
   client_secrets: ClientSecretsTable;
+  onboardings: OnboardingsTable;
   webhook_events: WebhookEventsTable;
   outbox: OutboxTable;
   outbox_attempts: OutboxAttemptsTable;
