@@ -125,13 +125,14 @@ function childrenOf(pid: number): number[] {
     });
 }
 
-// Staging "pid 1 in a fresh container" needs a new pid namespace: root (or CAP_SYS_ADMIN) and util-linux's
-// unshare. Where that is not permitted (unprivileged CI, macOS) the two namespace tests below are skipped.
+// Staging "pid 1 in a fresh container" needs new pid, mount and network namespaces: root (or CAP_SYS_ADMIN) and
+// util-linux's unshare. Where that is not permitted (unprivileged CI, macOS) the namespace test below is skipped.
+const containerLike = ['--pid', '--fork', '--mount-proc', '--net', '--kill-child'];
 const canUnshare =
   process.platform === 'linux' &&
-  spawnSync('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', 'true'], { stdio: 'ignore' }).status === 0;
+  spawnSync('unshare', [...containerLike, 'true'], { stdio: 'ignore' }).status === 0;
 const inNewPidNamespace = (mode: 'lock' | 'database', dataDir: string) =>
-  start('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child', ...holderArgs(mode, dataDir)]);
+  start('unshare', [...containerLike, ...holderArgs(mode, dataDir)]);
 
 describe('the embedded database directory lock', () => {
   it('a second process on the same PGlite directory gets a clear error and the first keeps its rows', async () => {
