@@ -96,6 +96,11 @@ export interface CallbackTasksTable {
   updated_at: Timestamp;
   completed_at: Timestamp | null;
   completed_by: string | null;
+  /** The appointment the caller wanted, when the task comes from a booking that could not finish in the call. */
+  appointment_id: number | null;
+  /** What happened since the task was made, for staff (e.g. a late calendar event removed or kept). */
+  note: string | null;
+  noted_at: Timestamp | null;
 }
 
 export interface FunctionInvocationsTable {
