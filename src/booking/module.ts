@@ -1,6 +1,6 @@
 /**
- * Booking feature module: Zoho connection health, the connect-flow routes, the calendar-sync and reconcile
- * outbox handlers, and — in demo mode — an automatic connection to the sandbox's Zoho emulator so a
+ * Booking feature module: Zoho connection health, the connect-flow routes, the calendar-sync, late-event check
+ * and reconcile outbox handlers, and — in demo mode — an automatic connection to the sandbox's Zoho emulator so a
  * simulated call can book with no set-up.
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
@@ -8,6 +8,7 @@ import { zohoOAuthRoutes } from '../zoho/routes.js';
 import { connectSandboxZoho } from '../zoho/sandbox-connect.js';
 import { describeConnection } from '../zoho/connection.js';
 import { CALENDAR_SYNC_KIND, calendarSyncHandler } from './calendar-sync.js';
+import { LATE_EVENT_CHECK_KIND, lateEventCheckHandler } from './late-event.js';
 import { RECONCILE_KIND, reconcileHandler, scheduleReconcile } from './reconcile.js';
 
 function addHealthChecks(context: AppContext): void {
@@ -32,6 +33,7 @@ export const bookingModule: FeatureModule = {
   async setUp(context) {
     context.handlers.set(CALENDAR_SYNC_KIND, calendarSyncHandler(context));
     context.handlers.set(RECONCILE_KIND, reconcileHandler(context));
+    context.handlers.set(LATE_EVENT_CHECK_KIND, lateEventCheckHandler(context));
     addHealthChecks(context);
     if (context.sandbox) await connectSandboxZoho(context);
     for (const clientId of context.clients.slugs()) await scheduleReconcile(context, clientId);
