@@ -5,11 +5,12 @@
  * (`booking.lateCalendarEvent`), and the callback task says which.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bookAppointment } from '../../src/booking/book.js';
 import { CALENDAR_SYNC_KIND } from '../../src/booking/calendar-sync.js';
 import { LATE_EVENT_CHECK_AFTER_MS, LATE_EVENT_CHECK_KIND } from '../../src/booking/late-event.js';
 import { RECONCILE_KIND } from '../../src/booking/reconcile.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
-import { CALENDAR, MONDAY_9AM, aCallId, callFunction, configDir, startBookingApp, zohoOf, type BookingApp } from './support.js';
+import { CALENDAR, CLIENT, MONDAY_9AM, aCallId, callFunction, configDir, startBookingApp, zohoOf, type BookingApp } from './support.js';
 
 const POLICIES = ['remove', 'keep_and_confirm'] as const;
 const EVENTS_PATH = `/calendars/${CALENDAR}/events`;
@@ -120,6 +121,27 @@ describe.each(BACKENDS)('a calendar event Zoho makes after the caller was offere
       const check = await db().selectFrom('outbox').select(['status', 'attempts']).where('kind', '=', LATE_EVENT_CHECK_KIND).where('call_id', '=', callId).executeTakeFirstOrThrow();
       expect(check).toEqual({ status: 'done', attempts: 1 });
       await expectSettled(callId, taskId, from);
+    });
+
+    // Only an office that keeps late events has this case: with `remove` the event goes whoever holds the time.
+    if (policy === 'keep_and_confirm') it('a late event whose time was booked by someone else in the meantime is removed, not kept', async () => {
+      const zoho = zohoOf(app);
+      zoho.emulator.faults.add({ type: 'latency', latencyMs: 3500, match: EVENTS_PATH, method: 'POST', times: 1 });
+      const start = '2026-02-09T13:00:00-05:00';
+      const { callId, taskId } = await bookPastDeadline(start, '+12125550173', 'Lee Chan');
+      // The released time is free again: the next caller books it before Zoho answers the first create.
+      const other = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start, name: 'Ana Ruiz', callerNumber: '+12125550174' });
+      expect(other.ok).toBe(true);
+      await expect.poll(async () => (await taskOf(taskId)).note, { timeout: 8_000, interval: 50 }).not.toBeNull();
+      const late = await appointmentOf(callId);
+      expect(late).toMatchObject({ status: 'released', calendar_event_id: expect.any(String) });
+      expect((await taskOf(taskId)).note).toContain('the time was taken in the meantime');
+      await drainOnly([CALENDAR_SYNC_KIND]);
+      expect(eventsOf(late.booking_id)).toEqual([]);
+      expect(eventsOf(other.booking_id!)).toHaveLength(1);
+      const booked = await db().selectFrom('appointments').select('booking_id').where('status', '=', 'booked').where('start_at', '=', new Date(start)).execute();
+      expect(booked).toEqual([{ booking_id: other.booking_id }]);
+      expect(await db().selectFrom('outbox').select('id').where('appointment_id', '=', late.id).where('kind', 'in', ['sms', 'email']).execute()).toEqual([]);
     });
   });
 });
