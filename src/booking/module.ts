@@ -4,6 +4,7 @@
  * simulated call can book with no set-up.
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
+import { perOffice, perOfficeHealthCheck } from '../offices/per-office.js';
 import { zohoOAuthRoutes } from '../zoho/routes.js';
 import { connectSandboxZoho } from '../zoho/sandbox-connect.js';
 import { describeConnection } from '../zoho/connection.js';
@@ -11,9 +12,10 @@ import { CALENDAR_SYNC_KIND, calendarSyncHandler } from './calendar-sync.js';
 import { LATE_EVENT_CHECK_KIND, lateEventCheckHandler } from './late-event.js';
 import { RECONCILE_KIND, reconcileHandler, scheduleReconcile } from './reconcile.js';
 
-function addHealthChecks(context: AppContext): void {
-  for (const clientId of context.clients.slugs()) {
-    context.health.push({
+async function addHealthChecks(context: AppContext): Promise<void> {
+  await perOfficeHealthCheck(context, ({ config }) => {
+    const clientId = config.slug;
+    return {
       name: `zoho:${clientId}`,
       critical: false,
       async check() {
@@ -24,8 +26,8 @@ function addHealthChecks(context: AppContext): void {
         if (summary.status === 'broken') return { status: 'down', detail: `broken: ${summary.lastError ?? 'reconnect Zoho'}` };
         return { status: 'ok', detail: `connected (${summary.dataCenter})${summary.lastError ? `; last problem: ${summary.lastError}` : ''}` };
       },
-    });
-  }
+    };
+  });
 }
 
 export const bookingModule: FeatureModule = {
@@ -34,9 +36,12 @@ export const bookingModule: FeatureModule = {
     context.handlers.set(CALENDAR_SYNC_KIND, calendarSyncHandler(context));
     context.handlers.set(RECONCILE_KIND, reconcileHandler(context));
     context.handlers.set(LATE_EVENT_CHECK_KIND, lateEventCheckHandler(context));
-    addHealthChecks(context);
-    if (context.sandbox) await connectSandboxZoho(context);
-    for (const clientId of context.clients.slugs()) await scheduleReconcile(context, clientId);
+    await addHealthChecks(context);
+    // Offices added or changed on a running server get the same: a demo Zoho connection and a reconcile chain.
+    await perOffice(context, async (runtime) => {
+      if (context.sandbox) await connectSandboxZoho(context, runtime);
+      await scheduleReconcile(context, runtime.config.slug);
+    });
   },
   routes(app, context) {
     zohoOAuthRoutes(app, context);

@@ -130,6 +130,8 @@ export function reconcileHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
     async run(row) {
+      // An office removed since this row was queued ends its chain here; one added again starts a new one.
+      if (!context.clients.get(row.client_id)) return { skipped: 'office not served' };
       try {
         return await reconcileAppointments(context, row.client_id);
       } finally {

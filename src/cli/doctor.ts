@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
 import { loadEnv } from '../config/env.js';
-import { loadClientConfigs } from '../config/load-clients.js';
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { parseClientConfig } from '../config/load-clients.js';
+import { officeFiles } from '../offices/import-files.js';
 import { databaseChecks } from '../http/health.js';
 import { silentLogger } from '../log/logger.js';
 import { startSwitchboard } from '../main.js';
@@ -27,11 +30,16 @@ export const doctorCommand: CliCommand = (program, io) => {
         findings.push({ name: 'environment', ok: false, detail: (error as Error).message, fix: 'Compare your variables with .env.example.' });
       }
       if (env) {
-        try {
-          const configs = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: process.env });
-          findings.push({ name: 'client configs', ok: true, detail: configs.map((config) => config.slug).join(', ') });
-        } catch (error) {
-          findings.push({ name: 'client configs', ok: false, detail: (error as Error).message, fix: `Edit the files in ${env.configDir}.` });
+        // Office files are an import format: each must be valid to be imported (the database may hold more offices).
+        const files = officeFiles(resolve(env.configDir));
+        const parsed = files.map((file) => parseClientConfig(basename(file), readFileSync(file, 'utf8')));
+        const problems = parsed.flatMap((result) => result.problems);
+        if (problems.length === 0) {
+          const slugs = parsed.map((result) => result.config?.slug).filter(Boolean);
+          findings.push({ name: 'client configs', ok: true, detail: slugs.length > 0 ? slugs.join(', ') : `no files in ${env.configDir}` });
+        } else {
+          const lines = problems.map((p) => (p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`));
+          findings.push({ name: 'client configs', ok: false, detail: `${problems.length} problem(s):\n${lines.join('\n')}`, fix: `Edit the files in ${env.configDir}.` });
         }
       }
       if (findings.every((finding) => finding.ok)) {

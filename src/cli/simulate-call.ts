@@ -1,8 +1,6 @@
-import { resolve } from 'node:path';
+import { DEMO_SECRETS } from '../config/demo-secrets.js';
 import { loadEnv } from '../config/env.js';
-import { loadClientConfigs } from '../config/load-clients.js';
-import { resolveClientSecrets } from '../config/secrets.js';
-import { SCENARIOS, simulateCall, type Scenario } from '../sandbox/call-simulator.js';
+import { SCENARIOS, fetchSimulatedOffice, simulateCall, type Scenario, type SimulatedOffice } from '../sandbox/call-simulator.js';
 import type { CliCommand } from './commands.js';
 
 export const simulateCallCommand: CliCommand = (program, io) => {
@@ -16,28 +14,32 @@ export const simulateCallCommand: CliCommand = (program, io) => {
     .option('--duplicate', 'send every webhook event twice')
     .option('--reorder', 'send call_analyzed before call_ended before call_started')
     .option('--delay <ms>', 'pause between steps', '0')
-    .action(async (options: { client: string; from: string; scenario: string; url?: string; duplicate?: boolean; reorder?: boolean; delay: string }) => {
+    .option('--api-key <key>', "the office's Retell API key (default: RETELL_API_KEY, else the public demo key)")
+    .action(async (options: { client: string; from: string; scenario: string; url?: string; duplicate?: boolean; reorder?: boolean; delay: string; apiKey?: string }) => {
       if (!(SCENARIOS as readonly string[]).includes(options.scenario)) {
         io.print(`Unknown scenario "${options.scenario}". Choose one of: ${SCENARIOS.join(', ')}.`);
         process.exitCode = 2;
         return;
       }
       const env = loadEnv(process.env);
-      const config = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: process.env }).find((c) => c.slug === options.client);
-      if (!config) {
-        io.print(`No office "${options.client}" in ${env.configDir}.`);
+      const baseUrl = options.url ?? env.publicBaseUrl;
+      const apiKey = options.apiKey ?? (process.env.RETELL_API_KEY?.trim() || DEMO_SECRETS.RETELL_API_KEY);
+      // The running server knows every office, including ones added in the dashboard a moment ago.
+      let office: SimulatedOffice;
+      try {
+        office = await fetchSimulatedOffice(baseUrl, options.client, apiKey);
+      } catch (error) {
+        io.print(`Could not get office "${options.client}" from ${baseUrl}: ${(error as Error).message}`);
         process.exitCode = 2;
         return;
       }
-      const secrets = resolveClientSecrets(config, process.env, env.mode);
       const result = await simulateCall({
-        baseUrl: options.url ?? env.publicBaseUrl,
+        baseUrl,
         client: options.client,
         from: options.from,
         scenario: options.scenario as Scenario,
-        apiKey: secrets.retellApiKey,
-        agentId: config.retell.agentIds[0],
-        toNumber: config.officePhone,
+        apiKey,
+        office,
         duplicate: options.duplicate,
         reorder: options.reorder,
         delayMs: Number(options.delay) || 0,

@@ -1,40 +1,17 @@
-import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
-import { loadEnv } from '../config/env.js';
-import { loadClientConfigs } from '../config/load-clients.js';
-import { ClientRegistry } from '../config/registry.js';
-import { resolveClientSecrets } from '../config/secrets.js';
-import { syncClientsToDatabase } from '../config/sync-clients.js';
 import { systemClock } from '../core/clock.js';
 import { generatePassword } from '../dashboard/auth/password.js';
 import { UserInputError, createUser, setUserPassword } from '../dashboard/auth/users.js';
-import { openDatabase } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
+import type { Database } from '../db/database.js';
 import type { CliCommand } from './commands.js';
+import { cliActor, withOffices } from './offices-db.js';
 
-async function withDatabase<T>(run: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
-  const env = loadEnv(process.env);
-  const database = await openDatabase({ url: env.databaseUrl, dataDir: resolve(env.dataDir) });
-  try {
-    await migrateToLatest(database);
-    const configs = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: process.env });
-    await syncClientsToDatabase(database.db, new ClientRegistry(configs.map((config) => ({ config, secrets: resolveClientSecrets(config, process.env, env.mode) }))));
-    return await run(database);
-  } finally {
-    await database.close();
-  }
+/** Users point at offices (scope), so the offices are loaded (and changed files imported) first. */
+function withDatabase<T>(run: (database: Database) => Promise<T>): Promise<T> {
+  return withOffices(({ database }) => run(database));
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** The audit log's actor for changes made from this command line. */
-function cliActor(): string {
-  try {
-    return `cli (${userInfo().username})`;
-  } catch {
-    return 'cli';
-  }
-}
 
 export const userCommand: CliCommand = (program, io) => {
   const user = program.command('user').description('Dashboard users (admin: every client; staff: the clients named).');

@@ -4,14 +4,15 @@
  * (Self Client), read from --token or stdin so it stays out of shell history.
  */
 import { resolve } from 'node:path';
-import { loadClientConfigs } from '../config/load-clients.js';
 import { loadEnv } from '../config/env.js';
 import { loadSecretKey, SecretBox } from '../core/crypto.js';
 import { startSwitchboard } from '../main.js';
 import { isDataCenter } from '../providers/zoho/accounts.js';
 import { describeConnection, importRefreshToken } from '../zoho/connection.js';
 import { connectLink } from '../zoho/oauth-state.js';
+import { DataDirLockedError } from '../db/data-dir-lock.js';
 import type { CliCommand } from './commands.js';
+import { withOffices } from './offices-db.js';
 
 async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -20,11 +21,14 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
-function requireClient(slug: string): void {
-  const env = loadEnv(process.env);
-  const configs = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: process.env });
-  if (!configs.some((config) => config.slug === slug)) {
-    throw new Error(`No client "${slug}" in ${env.configDir}; known: ${configs.map((config) => config.slug).join(', ') || 'none'}.`);
+async function requireClient(slug: string): Promise<void> {
+  try {
+    await withOffices(async ({ clients }) => {
+      if (!clients.get(slug)) throw new Error(`No client "${slug}"; known: ${clients.slugs().join(', ') || 'none'}.`);
+    });
+  } catch (error) {
+    // A running server holds the embedded database; it answers 404 for an unknown office on the link itself.
+    if (!(error instanceof DataDirLockedError)) throw error;
   }
 }
 
@@ -35,9 +39,9 @@ export const zohoCommand: CliCommand = (program, io) => {
     .command('connect')
     .description('Print a link (valid one hour) that connects the client to Zoho in a browser.')
     .requiredOption('--client <slug>', 'client slug, e.g. smart-tax-nation')
-    .action((options: { client: string }) => {
+    .action(async (options: { client: string }) => {
       const env = loadEnv(process.env);
-      requireClient(options.client);
+      await requireClient(options.client);
       const key = loadSecretKey({ envValue: env.secretKeyBase64, dataDir: resolve(env.dataDir), allowGenerate: env.mode === 'demo' });
       io.print(`Open this link in a browser signed in to the office's Zoho account (valid for one hour):\n\n  ${connectLink(env.publicBaseUrl, new SecretBox(key), options.client, Date.now())}\n`);
       io.print(`Zoho must list ${env.publicBaseUrl}/v1/oauth/zoho/callback as an authorized redirect URI of the API client.`);
@@ -51,7 +55,7 @@ export const zohoCommand: CliCommand = (program, io) => {
     .option('--token <refresh-token>', 'the refresh token (prefer stdin: it keeps the token out of shell history)')
     .action(async (options: { client: string; dc: string; token?: string }) => {
       if (!isDataCenter(options.dc)) throw new Error(`--dc must be one of us, eu, in, au, jp, ca, sa, cn (got "${options.dc}").`);
-      requireClient(options.client);
+      await requireClient(options.client);
       const token = options.token?.trim() || (await readStdin());
       if (!token) throw new Error('No refresh token given: pipe it on stdin or pass --token.');
       const switchboard = await startSwitchboard({ listen: false, worker: false });

@@ -402,8 +402,31 @@ const retell = z.strictObject({
     .array(z.string().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")'))
     .min(1, 'needs at least one Retell agent id'),
   apiKeyEnv: envName.default('RETELL_API_KEY'),
-  /** Store transcripts with phone numbers, emails and SSN-like numbers masked. */
+  /**
+   * Store and forward what callers say or text (transcripts, summaries and analysis, function arguments, inbound
+   * texts) with SSN/ITIN, card and account numbers and long spoken digit runs removed (`log/redact-caller-text.ts`).
+   */
   redactTranscripts: z.boolean().default(true),
+});
+
+/**
+ * Transfer to a person, by time band: e.g. the front desk during office hours, the owner's cell for urgent
+ * calls after hours. The first band that fits the moment (and the call's urgency) is the target.
+ */
+const transferBand = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  number: e164,
+  /** office_hours: while the office is open today (closures and special hours applied); after_hours: otherwise. */
+  when: z.enum(['office_hours', 'after_hours', 'always']).default('always'),
+  /** Only for calls the agent says are urgent. */
+  urgentOnly: z.boolean().default(false),
+});
+export type TransferBand = z.infer<typeof transferBand>;
+
+const transfer = z.strictObject({
+  bands: z.array(transferBand).max(10).default([]),
+  /** A transfer nobody answered becomes a callback task due this many minutes later. */
+  callbackDeadlineMinutes: z.int().min(5).max(7 * 24 * 60).default(60),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -438,6 +461,7 @@ const clientConfigObject = z.strictObject({
   quietHours: quietHours.prefault({}),
   nurture: nurture.prefault({}),
   retell,
+  transfer: transfer.prefault({}),
   zoho,
   twilio: z
     .strictObject({

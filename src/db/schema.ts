@@ -20,6 +20,43 @@ export interface ClientsTable {
   settings: Json<Record<string, unknown>>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** The `client_versions.version` in force; null only for rows made before offices were data. */
+  current_version: number | null;
+  /** active | removed */
+  status: Generated<string>;
+}
+
+/** One version of an office's configuration: the whole document as written (before zod defaults). */
+export interface ClientVersionsTable {
+  id: Generated<number>;
+  client_id: string;
+  version: number;
+  document: Json<Record<string, unknown>>;
+  /** Who made it: a user's e-mail, `cli (<os user>)`, `file import`, … */
+  author: string;
+  /** dashboard | cli | file | rollback | wizard */
+  source: string;
+  source_file: string | null;
+  /** SHA-256 of the file's text when the version came from a file, so an unchanged file is not imported again. */
+  source_hash: string | null;
+  diff: Json<OfficeChange[]>;
+  created_at: Generated<Date>;
+}
+
+/** One changed leaf between two versions (`path` like `businessHours.monday[0].open`). */
+export interface OfficeChange {
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A vendor credential typed in the dashboard or CLI, sealed with the secret box; never read back out. */
+export interface ClientSecretsTable {
+  client_id: string;
+  name: string;
+  sealed: string;
+  updated_by: string;
+  updated_at: Generated<Date>;
 }
 
 export interface WebhookEventsTable {
@@ -104,6 +141,8 @@ export interface AuditTable {
 /** Every table. Feature tables live in db/tables/<feature>.ts so each feature edits its own file. */
 export interface DB extends CallsTables, BookingTables, MessagingTables, CrmTables, DashboardTables {
   clients: ClientsTable;
+  client_versions: ClientVersionsTable;
+  client_secrets: ClientSecretsTable;
   webhook_events: WebhookEventsTable;
   outbox: OutboxTable;
   outbox_attempts: OutboxAttemptsTable;

@@ -2,13 +2,15 @@
  * Texts people send to the office's number. Opt-out words (and plain-language revocations, which the FCC
  * says must be honoured too) opt the number out for this client at once; START/UNSTOP opt back in; HELP
  * answers with the office's contact line; anything else is stored for staff. Twilio retries webhooks, so the
- * MessageSid makes a repeat a no-op with the same answer.
+ * MessageSid makes a repeat a no-op with the same answer. The body is caller text: it is stored with SSN/ITIN,
+ * card and account numbers removed, as call transcripts are (per client `retell.redactTranscripts`).
  */
 import type { AppContext } from '../app-context.js';
 import type { ClientConfig } from '../config/client-schema.js';
 import { OPT_OUT_TEXT, renderTemplate } from '../config/templates.js';
 import { setConsent } from '../customers/consent.js';
 import { findCustomerByPhone } from '../customers/store.js';
+import { redactCallerText } from '../log/redact-caller-text.js';
 import { formatOfficePhone } from './render.js';
 
 export type InboundIntent = 'stop' | 'start' | 'help' | 'revocation' | 'message';
@@ -64,6 +66,8 @@ export interface InboundText {
 /** Stores the text and applies its consent effect; returns the intent and whether this was a repeat. */
 export async function receiveInbound(context: AppContext, text: InboundText): Promise<{ intent: InboundIntent; duplicate: boolean; inboundId?: number }> {
   const intent = classifyInbound(text.body);
+  const redact = context.clients.get(text.clientId)?.config.retell.redactTranscripts ?? true;
+  const body = redact ? redactCallerText(text.body) : text.body;
   return context.db.transaction().execute(async (trx) => {
     const customer = await findCustomerByPhone(trx, text.clientId, text.from);
     const inserted = await trx
@@ -73,7 +77,7 @@ export async function receiveInbound(context: AppContext, text: InboundText): Pr
         provider_id: text.messageSid,
         from_number: text.from,
         to_number: text.to,
-        body: text.body,
+        body,
         intent,
         customer_id: customer?.id ?? null,
         received_at: context.clock.now(),

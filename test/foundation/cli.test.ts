@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
+import { startServerProcess } from '../support/process.js';
 
 function switchboard(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, ['bin/switchboard.js', ...args], {
@@ -43,11 +44,37 @@ describe('the switchboard CLI', () => {
     expect(result.out).toContain('fix: Edit the files in test/fixtures/config/bad-clients');
   });
 
-  it('start refuses a broken config and lists all problems at once', () => {
-    const result = switchboard(['start'], { CONFIG_DIR: 'test/fixtures/config/bad-clients', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bad-')) });
-    expect(result.code).toBe(1);
-    const problemLines = result.out.split('\n').filter((line) => /\.json: /.test(line));
-    expect(problemLines.length).toBeGreaterThanOrEqual(5);
+  it('start serves the good offices beside broken files, and lists every broken file with its problems', async () => {
+    const server = await startServerProcess({ CONFIG_DIR: 'test/fixtures/config/bad-clients', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bad-')) });
+    try {
+      expect(server.output()).toMatch(/Not imported: broken-json\.json/);
+      const ready = await fetch(`${server.url}/readyz`);
+      expect(ready.status).toBe(200);
+      const offices = ((await ready.json()) as { checks: Array<{ name: string; status: string; detail?: string }> }).checks.find((check) => check.name === 'offices');
+      expect(offices?.status).toBe('degraded');
+      expect(offices?.detail).toMatch(/^1 served: good-office;/);
+      for (const file of ['bad-zone', 'broken-json', 'open-after-close', 'overlapping-hours', 'unknown-variable']) expect(offices?.detail).toContain(file);
+      const office = await fetch(`${server.url}/v1/retell/good-office/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(office.status).toBe(401);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('simulate-call plays a booking call for any office on a running server, with its own appointment types', async () => {
+    const server = await startServerProcess({ DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-sim-')) });
+    try {
+      const result = switchboard(['simulate-call', '--client', 'desert-bookkeeping', '--from', '+16025550123', '--scenario', 'new-caller-books', '--url', server.url]);
+      expect(result.out).not.toContain('Problems:');
+      expect(result.out).toMatch(/200\s+function check_calendar_availability/);
+      expect(result.out).toMatch(/200\s+function book_appointment/);
+      expect(result.code).toBe(0);
+      const unknown = switchboard(['simulate-call', '--client', 'no-such-office', '--from', '+16025550123', '--url', server.url]);
+      expect(unknown.out).toContain('No office "no-such-office"');
+      expect(unknown.code).toBe(2);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('every command has --help', () => {
@@ -75,7 +102,7 @@ describe('the switchboard CLI', () => {
 
     const database = await openDatabase({ dataDir });
     try {
-      const rows = await database.db.selectFrom('audit').select(['actor', 'action', 'target', 'after']).orderBy('id').execute();
+      const rows = await database.db.selectFrom('audit').select(['actor', 'action', 'target', 'after']).where('action', 'like', 'user.%').orderBy('id').execute();
       expect(rows.map((row) => row.action)).toEqual(['user.add', 'user.reset_password']);
       expect(rows[0]!.actor).toMatch(/^cli/);
       expect(rows[0]!.after).toEqual({ email: 'dana@office.example', role: 'staff', clients: ['smart-tax-nation'] });

@@ -35,6 +35,8 @@ export function followUpRoutes(app: FastifyInstance, context: AppContext): void 
         phone: row.phone,
         reason: row.reason,
         preferredTime: row.preferred_time,
+        kind: row.kind,
+        dueAt: iso(row.due_at),
         appointmentId: row.appointment_id,
         note: row.note,
         notedAt: iso(row.noted_at),

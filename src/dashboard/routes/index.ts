@@ -1,4 +1,5 @@
 /** Every dashboard API route, one file per screen. */
+import { officeRoutes } from './offices.js';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { appointmentRoutes } from './appointments.js';
@@ -25,4 +26,5 @@ export async function apiRoutes(app: FastifyInstance, context: AppContext): Prom
   appointmentRoutes(app, context);
   simulateRoutes(app, context);
   auditRoutes(app, context);
+  officeRoutes(app, context);
 }

@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
-import { SCENARIOS, simulateCall } from '../../sandbox/call-simulator.js';
+import { SCENARIOS, simulateCall, simulatedOfficeOf } from '../../sandbox/call-simulator.js';
 import { writeAudit } from '../audit.js';
 import { HttpProblem, currentUser, parseInput, requireClient } from '../http.js';
 
@@ -36,8 +36,7 @@ export function simulateRoutes(app: FastifyInstance, context: AppContext): void 
       client: clientId,
       from,
       scenario: input.scenario,
-      agentId: config.retell.agentIds[0],
-      toNumber: config.officePhone,
+      office: simulatedOfficeOf(config),
       delayMs: STEP_DELAY_MS,
       startAt: context.clock.now(),
     })

@@ -12,7 +12,9 @@ import * as m0006 from './0006_dashboard.js';
 import * as m0007 from './0007_retell_indexes.js';
 import * as m0008 from './0008_webhook_event_text.js';
 import * as m0009 from './0009_sender_pacing.js';
-import * as m0011 from './0011_callback_task_note.js';
+import * as m0010 from './0010_offices.js';
+import * as m0011 from './0011_transfer_callbacks.js';
+import * as m0012 from './0012_callback_task_note.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -24,5 +26,7 @@ export const migrations: Record<string, Migration> = {
   '0007_retell_indexes': m0007,
   '0008_webhook_event_text': m0008,
   '0009_sender_pacing': m0009,
-  '0011_callback_task_note': m0011,
+  '0010_offices': m0010,
+  '0011_transfer_callbacks': m0011,
+  '0012_callback_task_note': m0012,
 };
