@@ -220,10 +220,9 @@ describe('client config schema', () => {
     expect(aClientConfig({ alerts: { slackWebhookEnv: null } }).alerts.slackWebhookEnv).toBeNull();
   });
 
-  it('needs at least one Retell agent id', () => {
-    expect(problemsOf(aClientConfigInput({ retell: { agentIds: [] } }))).toEqual([
-      'retell.agentIds: needs at least one Retell agent id',
-    ]);
+  it('allows an office with no Retell agent yet (being onboarded) and checks the form of each agent id', () => {
+    expect(problemsOf(aClientConfigInput({ retell: { agentIds: [] } }))).toEqual([]);
+    expect(problemsOf(aClientConfigInput({ retell: { agentIds: ['bot_1'] } }))).toEqual(['retell.agentIds[0]: must be a Retell agent id ("agent_…")']);
   });
 
   it('reports several problems at once', () => {

@@ -398,9 +398,11 @@ const zoho = z.strictObject({
 });
 
 const retell = z.strictObject({
-  agentIds: z
-    .array(z.string().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")'))
-    .min(1, 'needs at least one Retell agent id'),
+  /**
+   * Empty while an office is being onboarded (its agent is connected in the wizard's Retell step): every Retell
+   * request is then refused with 403 naming the fix, and the go-live check fails until an agent is set.
+   */
+  agentIds: z.array(z.string().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")')).default([]),
   apiKeyEnv: envName.default('RETELL_API_KEY'),
   /**
    * Store and forward what callers say or text (transcripts, summaries and analysis, function arguments, inbound

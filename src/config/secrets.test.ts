@@ -79,6 +79,7 @@ describe('resolveClientSecrets', () => {
         path: 'twilio.authTokenEnv',
         variable: 'TWILIO_AUTH_TOKEN',
         message: expect.stringMatching(/holds a public demo value; live mode refuses demo secrets/),
+        demo: true,
       },
     ]);
   });

@@ -23,7 +23,9 @@ export interface SimulatedOffice {
 /** Any office's simulator profile: its first agent, its number, its default (or first) appointment type. */
 export function simulatedOfficeOf(config: ClientConfig): SimulatedOffice {
   const type = config.appointmentTypes.find((candidate) => candidate.default) ?? config.appointmentTypes[0]!;
-  return { name: config.name, agentId: config.retell.agentIds[0]!, officePhone: config.officePhone, appointmentType: { id: type.id, name: type.name } };
+  const agentId = config.retell.agentIds[0];
+  if (!agentId) throw new Error(`${config.name} has no Retell agent yet; connect one before simulating a call.`);
+  return { name: config.name, agentId, officePhone: config.officePhone, appointmentType: { id: type.id, name: type.name } };
 }
 
 const DEFAULT_OFFICE: SimulatedOffice = {

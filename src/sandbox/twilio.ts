@@ -12,10 +12,13 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EmulatedVendor, startVendor, type Emulator } from './emulator.js';
 import { Http1Pools } from './http1-client.js';
+import { TwilioAccount, type EmulatedIncomingNumber, type IncomingNumberSeed } from './twilio-account.js';
 
 const API_VERSION = '2010-04-01';
 /** Twilio's own "valid sender" test number; used as the sender a messaging service picks. */
 const DEFAULT_SERVICE_SENDER = '+15005550006';
+/** The number a demo account owns when nothing else is seeded (Twilio's own "valid sender" test number). */
+export const DEFAULT_INCOMING_NUMBER = DEFAULT_SERVICE_SENDER;
 const CALLBACK_TIMEOUT_MS = 15_000;
 
 export type TwilioMessageStatus =
@@ -96,6 +99,8 @@ export interface TwilioEmulatorOptions {
   ownedNumbers?: string[];
   /** Sender a messaging service picks, per service SID (default +15005550006). */
   messagingServiceSenders?: Record<string, string>;
+  /** IncomingPhoneNumbers the account owns (default: one, +15005550006). */
+  incomingNumbers?: IncomingNumberSeed[];
   port?: number;
 }
 
@@ -183,6 +188,8 @@ export class TwilioEmulator extends EmulatedVendor {
   readonly accountSid: string;
   readonly messages: EmulatedTwilioMessage[] = [];
   readonly callbacks: StatusCallbackDelivery[] = [];
+  /** The account resource and its IncomingPhoneNumbers (twilio-account.ts). */
+  readonly account: TwilioAccount;
   private readonly authToken: string;
   private readonly clock: Clock;
   private readonly callbackDelayMs: number;
@@ -208,6 +215,16 @@ export class TwilioEmulator extends EmulatedVendor {
     this.callbackDelayMs = options.statusCallbackDelayMs ?? 0;
     this.ownedNumbers = options.ownedNumbers ? new Set(options.ownedNumbers) : undefined;
     this.serviceSenders = options.messagingServiceSenders ?? {};
+    this.account = new TwilioAccount({
+      accountSid: this.accountSid,
+      authToken: this.authToken,
+      clock: this.clock,
+      authorize: (request, reply) => this.authorize(request, reply),
+      errorBody,
+      newSid,
+      formatDate: rfc2822,
+    });
+    for (const seed of options.incomingNumbers ?? [{ phoneNumber: DEFAULT_INCOMING_NUMBER }]) this.account.addNumber(seed);
   }
 
   static async start(options: TwilioEmulatorOptions): Promise<TwilioEmulator> {
@@ -216,6 +233,15 @@ export class TwilioEmulator extends EmulatedVendor {
       instance.registerRoutes();
       return instance;
     });
+  }
+
+  /** Adds a number the account owns, as buying one in Twilio's console would (idempotent by phone number). */
+  addIncomingNumber(seed: IncomingNumberSeed): EmulatedIncomingNumber {
+    return this.account.addNumber(seed);
+  }
+
+  incomingNumber(phoneNumber: string): EmulatedIncomingNumber | undefined {
+    return this.account.findByPhoneNumber(phoneNumber);
   }
 
   messagesTo(number: string): EmulatedTwilioMessage[] {
@@ -349,6 +375,7 @@ export class TwilioEmulator extends EmulatedVendor {
     };
   }
 
+  /** Forgets messages, callbacks, opt-outs and outcomes; the account's numbers stay, like its configuration. */
   reset(): void {
     this.emulator.reset();
     this.messages.length = 0;
@@ -373,6 +400,7 @@ export class TwilioEmulator extends EmulatedVendor {
     app.post(`${base}/Messages.json`, (request, reply) => this.createMessage(request, reply));
     app.get(`${base}/Messages.json`, (request, reply) => this.listMessages(request, reply));
     app.get(`${base}/Messages/:sid.json`, (request, reply) => this.fetchMessage(request, reply));
+    this.account.registerRoutes(app);
 
     // Control endpoints so another process (CLI, dashboard demo) can script the emulator.
     app.post('/__sandbox/twilio/opt-outs', async (request, reply) => {

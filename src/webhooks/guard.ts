@@ -49,6 +49,13 @@ export async function rejectForeignAgent(
   agentId: string | undefined,
   reply: FastifyReply,
 ): Promise<boolean> {
+  if (client.config.retell.agentIds.length === 0) {
+    await reply.code(403).send({
+      error: 'no_agent',
+      message: `${client.config.name} has no Retell agent connected yet; finish the Retell step of its onboarding.`,
+    });
+    return true;
+  }
   if (agentId === undefined || client.config.retell.agentIds.includes(agentId)) return false;
   await reply.code(403).send({
     error: 'unknown_agent',

@@ -17,6 +17,9 @@ export function simulatorRoute(app: FastifyInstance, context: AppContext): void 
     }
     const client = await authenticateRetell(context, request, reply);
     if (!client) return reply;
+    if (client.config.retell.agentIds.length === 0) {
+      return reply.code(409).send({ error: 'no_agent', message: `${client.config.name} has no Retell agent yet; finish the Retell step of its onboarding.` });
+    }
     return simulatedOfficeOf(client.config);
   });
 }
