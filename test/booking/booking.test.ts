@@ -184,7 +184,11 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
       expect(result).toMatchObject({ ok: false, fallback: true });
       expect(rows[0]).toMatchObject({ status: 'released' });
       expect(messages).toEqual([]);
-      expect(tasks).toEqual([{ id: expect.any(Number), appointment_id: rows[0]!.id, note: expect.stringContaining('A late calendar event was removed') }]);
+      expect(tasks).toEqual([expect.objectContaining({ appointment_id: rows[0]!.id })]);
+      // The booking's own transaction ends a moment after the caller's answer; finding the hold gone, it settles its
+      // event as a late one: the deletion is queued and the callback task says so.
+      const noteOf = async () => (await db.selectFrom('callback_tasks').select('note').where('id', '=', tasks[0]!.id).executeTakeFirstOrThrow()).note;
+      await expect.poll(noteOf, { timeout: 5_000, interval: 20 }).toContain('A late calendar event was removed');
       await app.switchboard.worker.drain();
       expect(eventsOn('2026-02-06').filter((event) => event.description?.includes(rows[0]!.booking_id))).toEqual([]);
       const again = await callFunction(app, 'check_calendar_availability', { date: '2026-02-06', time: '11:00 AM' });
