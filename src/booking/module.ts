@@ -1,6 +1,6 @@
 /**
- * Booking feature module: Zoho connection health, the connect-flow routes, the calendar-sync and reconcile
- * outbox handlers, and — in demo mode — an automatic connection to the sandbox's Zoho emulator so a
+ * Booking feature module: Zoho connection health, the connect-flow routes, the calendar-sync, late-event check
+ * and reconcile outbox handlers, and — in demo mode — an automatic connection to the sandbox's Zoho emulator so a
  * simulated call can book with no set-up.
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
@@ -9,6 +9,7 @@ import { zohoOAuthRoutes } from '../zoho/routes.js';
 import { connectSandboxZoho } from '../zoho/sandbox-connect.js';
 import { describeConnection } from '../zoho/connection.js';
 import { CALENDAR_SYNC_KIND, calendarSyncHandler } from './calendar-sync.js';
+import { LATE_EVENT_CHECK_KIND, lateEventCheckHandler } from './late-event.js';
 import { RECONCILE_KIND, reconcileHandler, scheduleReconcile } from './reconcile.js';
 
 async function addHealthChecks(context: AppContext): Promise<void> {
@@ -34,6 +35,7 @@ export const bookingModule: FeatureModule = {
   async setUp(context) {
     context.handlers.set(CALENDAR_SYNC_KIND, calendarSyncHandler(context));
     context.handlers.set(RECONCILE_KIND, reconcileHandler(context));
+    context.handlers.set(LATE_EVENT_CHECK_KIND, lateEventCheckHandler(context));
     await addHealthChecks(context);
     // Offices added or changed on a running server get the same: a demo Zoho connection and a reconcile chain.
     await perOffice(context, async (runtime) => {

@@ -22,6 +22,7 @@ describe('client config schema', () => {
       holdSeconds: 300,
       maxSlotsOffered: 3,
       functionBudgetMs: 6000,
+      lateCalendarEvent: 'remove',
     });
     expect(config.retry).toEqual({ maxAttempts: 3, intervalSeconds: 60 });
     expect(config.senders.sms.ratePerSecond).toBe(1);
@@ -208,6 +209,11 @@ describe('client config schema', () => {
     expect(problemsOf(aClientConfigInput({ zoho: { crm: { statusMap: { no_show: 'Lost Lead' } } } }))).toEqual([
       expect.stringMatching(/^zoho\.crm\.statusMap: .*no_show/),
     ]);
+  });
+
+  it('takes the office\'s choice for a calendar event made after the caller was offered a callback, and nothing else', () => {
+    expect(aClientConfig({ booking: { lateCalendarEvent: 'keep_and_confirm' } }).booking.lateCalendarEvent).toBe('keep_and_confirm');
+    expect(problemsOf(aClientConfigInput({ booking: { lateCalendarEvent: 'keep' } }))).toEqual([expect.stringMatching(/^booking\.lateCalendarEvent: /)]);
   });
 
   it('lets Slack alerts be turned off explicitly', () => {

@@ -187,6 +187,13 @@ const booking = z.strictObject({
   maxSlotsOffered: z.int().min(1).max(10).default(3),
   /** Retell waits a few seconds for a function result; past this budget we answer with a fallback. */
   functionBudgetMs: z.int().min(500).max(30_000).default(6000),
+  /**
+   * Zoho made a booking's event only after the caller had been offered a callback (the create answered past the
+   * function's deadline). remove: delete the event, nothing is booked, staff call back (what the caller heard).
+   * keep_and_confirm: the appointment stands after all and the caller gets the usual confirmation. Either way the
+   * callback task records what happened.
+   */
+  lateCalendarEvent: z.enum(['remove', 'keep_and_confirm']).default('remove'),
 });
 
 // ---------------------------------------------------------------------------------------------------

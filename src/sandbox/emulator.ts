@@ -31,9 +31,11 @@ export const faultSchema = z.object({
    * fail: answer `status` + `body` without running the handler (nothing is committed);
    * timeout_after_commit: run the handler (the effect happens), then never answer and close the socket after `hangMs`;
    * reset: destroy the connection without an answer and without running the handler;
-   * latency: wait `latencyMs` then run normally.
+   * latency: wait `latencyMs` then run normally;
+   * commit_after_hangup: destroy the connection without an answer, then run the handler `latencyMs` later (the
+   * effect lands after the caller stopped listening, as when a vendor is slower than the caller's time-out).
    */
-  type: z.enum(['fail', 'timeout_after_commit', 'reset', 'latency']),
+  type: z.enum(['fail', 'timeout_after_commit', 'reset', 'latency', 'commit_after_hangup']),
   /** How many matching requests this fault applies to; omitted or 0 = until cleared. */
   times: z.number().int().min(0).optional(),
   status: z.number().int().min(100).max(599).optional(),
@@ -67,6 +69,10 @@ export class FaultPlan {
 
   timeoutAfterCommit(times: number, options: { match?: string; method?: string; hangMs?: number } = {}): void {
     this.add({ type: 'timeout_after_commit', times, ...options });
+  }
+
+  commitAfterHangup(times: number, latencyMs: number, options: { match?: string; method?: string } = {}): void {
+    this.add({ type: 'commit_after_hangup', times, latencyMs, ...options });
   }
 
   clear(): void {
@@ -218,6 +224,10 @@ export class Emulator {
           return reply.send(fault.body ?? { error: 'sandbox_injected_failure' });
         } else if (fault.type === 'timeout_after_commit') {
           (request as FastifyRequest & { hangMs?: number }).hangMs = fault.hangMs ?? 30_000;
+        } else if (fault.type === 'commit_after_hangup') {
+          (request as FastifyRequest & { hungUp?: boolean }).hungUp = true;
+          request.raw.socket.destroy();
+          await delay(fault.latencyMs ?? 0);
         }
       }
     });
@@ -235,6 +245,8 @@ export class Emulator {
         await new Promise<void>((resolve) => socket.once('close', () => resolve()));
         return payload;
       }
+      // Nobody heard this answer (commit_after_hangup).
+      if ((request as FastifyRequest & { hungUp?: boolean }).hungUp) return payload;
       if (record && record.status === undefined) record.status = reply.statusCode;
       return payload;
     });

@@ -181,7 +181,7 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
     expect(inbound.status).toBe(200);
     expect(inbound.body.messages.map((message: { body: string }) => message.body)).toEqual([`Is my return done? (${CLIENT_B})`]);
     const open = await staffB.request('GET', '/v1/api/callbacks');
-    expect(open.body.callbacks).toEqual([expect.objectContaining({ id: b.callbackId, reason: 'Wants to talk about an extension', status: 'open', preferredTime: 'mornings' })]);
+    expect(open.body.callbacks).toEqual([expect.objectContaining({ id: b.callbackId, reason: 'Wants to talk about an extension', status: 'open', preferredTime: 'mornings', appointmentId: null, note: null, notedAt: null })]);
     const done = await staffB.request('POST', `/v1/api/callbacks/${b.callbackId}/done`, {});
     expect(done.status).toBe(200);
     expect((await staffB.request('GET', '/v1/api/callbacks')).body.callbacks).toEqual([]);

@@ -45,6 +45,21 @@ describe('the sandbox emulator frame', () => {
     expect(created()).toBe(2);
   });
 
+  it('hangs up first and commits later: the caller hears nothing, the effect lands afterwards', async () => {
+    const { emulator, created } = await counterEmulator();
+    emulator.faults.commitAfterHangup(1, 200, { match: '/things' });
+    const outcome = await fetch(`${emulator.url}/things`, { method: 'POST' }).then(
+      () => 'answered',
+      () => 'connection error',
+    );
+    expect(outcome).toBe('connection error');
+    expect(created()).toBe(0);
+    await expect.poll(created, { timeout: 2_000, interval: 20 }).toBe(1);
+    expect(emulator.received('/things')[0]!.status).toBeUndefined();
+    expect((await fetch(`${emulator.url}/things`, { method: 'POST' })).status).toBe(200);
+    expect(created()).toBe(2);
+  });
+
   it('accepts faults over HTTP so another process can script an outage', async () => {
     const { emulator } = await counterEmulator();
     const set = await fetch(`${emulator.url}/__sandbox/faults`, {

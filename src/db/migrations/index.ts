@@ -14,6 +14,7 @@ import * as m0008 from './0008_webhook_event_text.js';
 import * as m0009 from './0009_sender_pacing.js';
 import * as m0010 from './0010_offices.js';
 import * as m0011 from './0011_transfer_callbacks.js';
+import * as m0012 from './0012_callback_task_note.js';
 import * as m0013 from './0013_onboardings.js';
 
 export const migrations: Record<string, Migration> = {
@@ -28,5 +29,6 @@ export const migrations: Record<string, Migration> = {
   '0009_sender_pacing': m0009,
   '0010_offices': m0010,
   '0011_transfer_callbacks': m0011,
+  '0012_callback_task_note': m0012,
   '0013_onboardings': m0013,
 };
