@@ -7,12 +7,9 @@ import { DateTime, IANAZone } from 'luxon';
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
 import {
-  MARKETING_TEMPLATE_KINDS,
   REQUIRED_EMAIL_TEMPLATE_KINDS,
   TEMPLATE_KINDS,
-  hasUnbalancedBraces,
-  knownTemplateVariables,
-  unknownTemplateVariables,
+  templateProblems,
   type TemplateChannel,
   type TemplateKind,
 } from './templates.js';
@@ -204,24 +201,7 @@ function templateText(channel: TemplateChannel, kind: TemplateKind) {
     .string()
     .min(1, 'must not be empty')
     .superRefine((text, ctx) => {
-      const unknown = unknownTemplateVariables(kind, channel, text);
-      if (unknown.length > 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            `unknown template variable ${unknown.map((name) => `{{${name}}}`).join(', ')}; ` +
-            `${channel} ${kind} may use ${knownTemplateVariables(kind, channel).join(', ')}`,
-        });
-      }
-      if (hasUnbalancedBraces(text)) {
-        ctx.addIssue({ code: 'custom', message: 'has unbalanced braces; write variables as {{name}}' });
-      }
-      // TCPA/CTIA: marketing texts must say how to opt out.
-      if (channel === 'sms' && (MARKETING_TEMPLATE_KINDS as readonly string[]).includes(kind)) {
-        if (!text.includes('{{opt_out_text}}') && !/\bSTOP\b/.test(text)) {
-          ctx.addIssue({ code: 'custom', message: 'is a marketing text and must include {{opt_out_text}} or "STOP"' });
-        }
-      }
+      for (const message of templateProblems(kind, channel, text)) ctx.addIssue({ code: 'custom', message });
     });
 }
 

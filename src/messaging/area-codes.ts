@@ -110,3 +110,8 @@ export function zoneForAreaCode(areaCode: string): string | undefined {
   if (!state) return undefined;
   return ZONE_BY_AREA_CODE[areaCode] ?? ZONE_BY_STATE[state];
 }
+
+/** IANA zone of a US state or territory ("AZ" → America/Phoenix); states spanning zones get their most populous one. */
+export function zoneForState(state: string): string | undefined {
+  return ZONE_BY_STATE[state];
+}

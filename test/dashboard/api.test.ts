@@ -39,6 +39,16 @@ const ROUTES: Route[] = [
   { method: 'GET', path: () => `/v1/api/appointments?client=${CLIENT_A}&date=2026-03-02` },
   { method: 'POST', path: () => '/v1/api/simulate', body: () => ({ client: CLIENT_A, scenario: 'caller-hangs-up-early' }) },
   { method: 'GET', path: () => `/v1/api/audit?client=${CLIENT_A}` },
+  { method: 'POST', path: () => '/v1/api/templates/preview', body: () => ({ client: CLIENT_A, channel: 'sms', kind: 'confirmation', text: 'Hi {{first_name}}, see you {{appointment_time_short}}' }) },
+];
+
+/** Routes that hold no office's data (the onboarding wizard's catalogue): any signed-in user, nobody else. */
+const SIGNED_IN_ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
+  { method: 'GET', path: '/v1/api/packs' },
+  { method: 'GET', path: '/v1/api/packs/dental' },
+  { method: 'GET', path: '/v1/api/hours-presets' },
+  { method: 'POST', path: '/v1/api/timezone-proposal', body: { phone: '+16025550117' } },
+  { method: 'POST', path: '/v1/api/templates/preview', body: { channel: 'sms', kind: 'nurture_day1', text: 'Thanks for calling {{office_name}}. {{opt_out_text}}' } },
 ];
 
 describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
@@ -87,6 +97,14 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
         expect([200, 201, 202, 204, 409]).toContain(super_.status);
       },
     );
+  });
+
+  it.each(SIGNED_IN_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: anonymous 401, every signed-in user 200', async (_name, route) => {
+    expect((await apiFor(app).request(route.method, route.path, route.body)).status).toBe(401);
+    for (const api of [staffA, staffB, admin]) {
+      const answer = await api.request(route.method, route.path, route.body);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    }
   });
 
   it('lists without a client filter show staff only their own clients', async () => {

@@ -10,6 +10,7 @@ import { customerRoutes } from './customers.js';
 import { errorRoutes } from './errors.js';
 import { followUpRoutes } from './follow-ups.js';
 import { messageRoutes } from './messages.js';
+import { onboardingRoutes } from './onboarding.js';
 import { outboxRoutes } from './outbox.js';
 import { sessionRoutes } from './session.js';
 import { simulateRoutes } from './simulate.js';
@@ -27,4 +28,5 @@ export async function apiRoutes(app: FastifyInstance, context: AppContext): Prom
   simulateRoutes(app, context);
   auditRoutes(app, context);
   officeRoutes(app, context);
+  onboardingRoutes(app, context);
 }
