@@ -80,3 +80,22 @@ export function retellToolDefinitions(
     };
   });
 }
+
+/**
+ * A prompt section people can paste into the agent's prompt: the variables call_inbound fills and when to use
+ * each tool. Plain text, in the office's words.
+ */
+export function retellPromptSnippet(config: { name: string; appointmentTypes: ReadonlyArray<{ id: string; name: string }> }): string {
+  const types = config.appointmentTypes.map((type) => `${type.name} (id "${type.id}")`).join(', ');
+  return [
+    `You are the receptionist of ${config.name}. Caller memory arrives as variables: {{customer_name}} (empty for a new caller),`,
+    '{{is_returning_caller}}, {{last_call_summary}}, {{upcoming_appointment}} and {{upcoming_appointment_type}}; the office is',
+    'open now when {{office_open_now}} is "true" (hours today: {{office_hours_today}}).',
+    `Appointment types: ${types}.`,
+    'To book: ask what the caller needs, call check_calendar_availability, offer at most three of the slots it returns, then',
+    'book_appointment with the chosen start. To move or cancel: find_appointment, then reschedule_appointment or cancel_appointment.',
+    'Save the caller\'s name and e-mail with save_caller_details as soon as you have them. If they ask not to be texted, call opt_out.',
+    'To reach a person: get_transfer_target, then transfer to the number it gives; if nobody is available, request_callback.',
+    'Read out exactly what a tool answers in its "message"; never invent a time, a price or an address.',
+  ].join('\n');
+}

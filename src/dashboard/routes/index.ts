@@ -1,5 +1,6 @@
 /** Every dashboard API route, one file per screen. */
 import { officeRoutes } from './offices.js';
+import { wizardRoutes } from './wizard.js';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context.js';
 import { appointmentRoutes } from './appointments.js';
@@ -29,4 +30,5 @@ export async function apiRoutes(app: FastifyInstance, context: AppContext): Prom
   auditRoutes(app, context);
   officeRoutes(app, context);
   onboardingRoutes(app, context);
+  wizardRoutes(app, context);
 }
