@@ -14,8 +14,9 @@ export const simulateCallCommand: CliCommand = (program, io) => {
     .option('--duplicate', 'send every webhook event twice')
     .option('--reorder', 'send call_analyzed before call_ended before call_started')
     .option('--delay <ms>', 'pause between steps', '0')
+    .option('--email <address>', 'the caller gives this e-mail address (the confirmation then also goes by e-mail)')
     .option('--api-key <key>', "the office's Retell API key (default: RETELL_API_KEY, else the public demo key)")
-    .action(async (options: { client: string; from: string; scenario: string; url?: string; duplicate?: boolean; reorder?: boolean; delay: string; apiKey?: string }) => {
+    .action(async (options: { client: string; from: string; scenario: string; url?: string; duplicate?: boolean; reorder?: boolean; delay: string; apiKey?: string; email?: string }) => {
       if (!(SCENARIOS as readonly string[]).includes(options.scenario)) {
         io.print(`Unknown scenario "${options.scenario}". Choose one of: ${SCENARIOS.join(', ')}.`);
         process.exitCode = 2;
@@ -40,6 +41,7 @@ export const simulateCallCommand: CliCommand = (program, io) => {
         scenario: options.scenario as Scenario,
         apiKey,
         office,
+        ...(options.email ? { callerEmail: options.email } : {}),
         duplicate: options.duplicate,
         reorder: options.reorder,
         delayMs: Number(options.delay) || 0,

@@ -12,6 +12,8 @@ export interface ReadinessItem {
   detail: string;
   /** What to do when not ok. */
   fix?: string;
+  /** False for items that do not stop going live (they are reminders). */
+  blocking?: boolean;
 }
 
 function fromStep(onboarding: Onboarding, step: keyof Onboarding['results'], item: string, fix: string, key?: string): ReadinessItem {
@@ -41,6 +43,7 @@ export async function goLiveCheck(deps: StepDeps, onboarding: Onboarding): Promi
   if (runtime) {
     items.push({
       item: 'A2P 10DLC campaign',
+      blocking: false,
       ok: runtime.config.senders.sms.a2pApproved,
       detail: runtime.config.senders.sms.a2pApproved ? 'marked approved' : 'not marked approved: marketing texts are held',
       ...(runtime.config.senders.sms.a2pApproved ? {} : { fix: 'register the campaign with Twilio; once approved, set senders.sms.a2pApproved in the office' }),
@@ -68,7 +71,7 @@ export async function goLiveCheck(deps: StepDeps, onboarding: Onboarding): Promi
       items.push({ item: 'simulated test call', ok: true, detail: 'not run here: call the office number, or run `switchboard simulate-call` in demo mode' });
     }
   }
-  const ready = items.every((item) => item.ok || item.item === 'A2P 10DLC campaign');
+  const ready = items.every((item) => item.ok || item.blocking === false);
   onboarding.results.golive = { ok: ready, at: context.clock.now().toISOString(), items };
   if (ready && !onboarding.finishedAt) onboarding.finishedAt = context.clock.now();
   await saveOnboarding(context.db, context.clock, onboarding);

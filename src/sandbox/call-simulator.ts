@@ -58,6 +58,8 @@ export interface SimulateCallOptions {
   apiKey?: string;
   /** The office called (default: Smart Tax Nation's demo profile). */
   office?: SimulatedOffice;
+  /** The caller gives this e-mail address (so the confirmation also goes by e-mail). */
+  callerEmail?: string;
   agentId?: string;
   toNumber?: string;
   /** Send every webhook event twice. */
@@ -112,7 +114,7 @@ function nextWeekday(from: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-function script(scenario: Scenario, startAt: Date, office: SimulatedOffice): ScenarioScript {
+function script(scenario: Scenario, startAt: Date, office: SimulatedOffice, callerEmail?: string): ScenarioScript {
   const type = office.appointmentType;
   switch (scenario) {
     case 'new-caller-books': {
@@ -128,7 +130,7 @@ function script(scenario: Scenario, startAt: Date, office: SimulatedOffice): Sce
           { role: 'agent', content: "You're booked. We'll text you a confirmation." },
         ],
         functions: [
-          { name: 'save_caller_details', args: { name: 'Jordan Rivera' } },
+          { name: 'save_caller_details', args: { name: 'Jordan Rivera', ...(callerEmail ? { email: callerEmail } : {}) } },
           { name: 'check_calendar_availability', args: { date, appointment_type: type.id } },
           {
             name: 'book_appointment',
@@ -204,7 +206,7 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const base = options.baseUrl.replace(/\/$/, '');
   const callId = `call_sim_${randomBytes(8).toString('hex')}`;
   const startAt = options.startAt ?? new Date();
-  const plan = script(options.scenario, startAt, office);
+  const plan = script(options.scenario, startAt, office, options.callerEmail);
   const steps: SimulationStep[] = [];
   const problems: string[] = [];
   const pause = () => (options.delayMs ? new Promise((resolve) => setTimeout(resolve, options.delayMs)) : Promise.resolve());
