@@ -68,7 +68,10 @@ export function emailAlertHandler(context: AppContext): OutboxHandler {
         `First seen: ${error.first_seen_at.toISOString()}`,
         `Open the Switchboard dashboard's error log for details: ${context.publicBaseUrl}`,
       ].join('\n');
+      // At least once (a lost alert hides an outage, a repeated one is a nuisance): a reply lost after the server had
+      // the message sends it again, with the same Message-ID so a mailbox can show the copies as one.
       return mailer.send({
+        reference: `sb.alert.${row.id}`,
         from: client.config.senders.email.from,
         to: client.config.alerts.emails.join(', '),
         subject: `Switchboard alert for ${client.config.name}: ${error.source}`,

@@ -36,8 +36,6 @@ export interface CrmSyncResult {
 export interface CrmSyncInput {
   clientId: string;
   payload: CrmSyncPayload;
-  /** 1 for the first attempt; later attempts look for effects an interrupted attempt may have left in Zoho. */
-  attempt: number;
 }
 
 /** How long a sync waits when another instance is syncing the same caller. */
@@ -75,7 +73,7 @@ export async function runCrmSync(context: AppContext, crm: CrmPort, input: CrmSy
       const lead = await ensureLead(context, crm, config, link, facts);
       const result: CrmSyncResult = { leadId: lead.id, lead: lead.action };
       if (call && (payload.purpose === 'call' || payload.purpose === 'resync')) {
-        const note = await ensureCallNote(context, crm, config, { call, leadId: lead.id, facts, attempt: input.attempt });
+        const note = await ensureCallNote(context, crm, config, { call, leadId: lead.id, facts });
         Object.assign(result, note);
       } else {
         result.note = 'none';
@@ -221,7 +219,7 @@ async function ensureCallNote(
   context: AppContext,
   crm: CrmPort,
   config: ClientConfig,
-  input: { call: CallRow; leadId: string; facts: LeadFacts; attempt: number },
+  input: { call: CallRow; leadId: string; facts: LeadFacts },
 ): Promise<Pick<CrmSyncResult, 'noteId' | 'note'>> {
   const { call, leadId } = input;
   const stored = await context.db
@@ -233,14 +231,12 @@ async function ensureCallNote(
     .executeTakeFirst();
   if (stored) return { noteId: stored.note_id, note: 'already_added' };
 
-  let noteId: string | undefined;
-  let note: 'added' | 'already_added' = 'added';
-  if (input.attempt > 1) {
-    // An earlier attempt may have written the note and died before recording it: look for its marker.
-    const marker = callMarker(call.id);
-    noteId = (await crm.listNotes(leadId)).find((existing) => existing.Note_Content?.includes(marker))?.id;
-    if (noteId) note = 'already_added';
-  }
+  // An earlier run may have written the note and lost Zoho's answer (or died) before recording it: look for its
+  // marker first. Always, not only on a retry: a dashboard retry restarts the attempt count, and a resync is another
+  // row, so no count says whether this call's note was tried before. One GET per call's sync.
+  const marker = callMarker(call.id);
+  let noteId = (await crm.listNotes(leadId)).find((existing) => existing.Note_Content?.includes(marker))?.id;
+  const note: 'added' | 'already_added' = noteId ? 'already_added' : 'added';
   if (!noteId) {
     const built = buildCallNote(config, {
       callId: call.id,

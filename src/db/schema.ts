@@ -89,6 +89,8 @@ export interface OutboxTable {
   result: Json<unknown> | null;
   locked_by: string | null;
   lease_until: Timestamp | null;
+  /** An earlier attempt's outcome is unknown and the next run reconciles first: when that attempt started. */
+  unsettled_since: Timestamp | null;
   call_id: string | null;
   appointment_id: number | null;
   customer_id: number | null;
@@ -101,7 +103,7 @@ export interface OutboxAttemptsTable {
   id: Generated<number>;
   outbox_id: number;
   attempt: number;
-  /** ok | error | permanent_error | lease_expired | edited | cancelled | retried */
+  /** ok | error | permanent_error | unsettled (answer lost, reconcile next) | unknown | lease_expired | edited | cancelled | retried */
   outcome: string;
   started_at: Timestamp;
   finished_at: Timestamp;

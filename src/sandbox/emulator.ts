@@ -38,6 +38,8 @@ export const faultSchema = z.object({
   type: z.enum(['fail', 'timeout_after_commit', 'reset', 'latency', 'commit_after_hangup']),
   /** How many matching requests this fault applies to; omitted or 0 = until cleared. */
   times: z.number().int().min(0).optional(),
+  /** Only every Nth matching request (the Nth, 2Nth, …) is affected, e.g. a vendor that loses one answer in 40. */
+  every: z.number().int().min(1).optional(),
   status: z.number().int().min(100).max(599).optional(),
   body: z.unknown().optional(),
   headers: z.record(z.string(), z.string()).optional(),
@@ -48,6 +50,8 @@ export type Fault = z.infer<typeof faultSchema>;
 
 interface ActiveFault extends Fault {
   remaining: number | undefined;
+  /** Matching requests seen so far (for `every`). */
+  seen: number;
 }
 
 export class FaultPlan {
@@ -55,7 +59,7 @@ export class FaultPlan {
 
   add(fault: Fault): void {
     const parsed = faultSchema.parse(fault);
-    this.faults.push({ ...parsed, remaining: parsed.times ? parsed.times : undefined });
+    this.faults.push({ ...parsed, remaining: parsed.times ? parsed.times : undefined, seen: 0 });
   }
 
   /** Shorthand: the next `times` matching requests answer `status` with `body`. */
@@ -80,7 +84,7 @@ export class FaultPlan {
   }
 
   list(): Fault[] {
-    return this.faults.map(({ remaining, ...fault }) => ({ ...fault, times: remaining }));
+    return this.faults.map(({ remaining, seen: _seen, ...fault }) => ({ ...fault, times: remaining }));
   }
 
   /** Takes the faults that apply to this request (consuming one use of each counted fault). */
@@ -89,6 +93,8 @@ export class FaultPlan {
     for (const fault of this.faults) {
       if (fault.match && !path.includes(fault.match)) continue;
       if (fault.method && fault.method.toUpperCase() !== method.toUpperCase()) continue;
+      fault.seen += 1;
+      if (fault.every !== undefined && fault.seen % fault.every !== 0) continue;
       if (fault.remaining !== undefined) {
         if (fault.remaining <= 0) continue;
         fault.remaining -= 1;
@@ -182,6 +188,31 @@ export class Emulator {
   reset(): void {
     this.requests.length = 0;
     this.faults.clear();
+  }
+
+  /**
+   * Stops listening and cuts every open connection, so new requests fail with ECONNREFUSED: a vendor that is
+   * unreachable, where a request cannot have been received. `acceptConnections` listens on the same port again.
+   */
+  async refuseConnections(): Promise<void> {
+    const server = this.app.server;
+    if (!server.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  async acceptConnections(): Promise<void> {
+    const server = this.app.server;
+    if (server.listening) return;
+    const { hostname, port } = new URL(this.baseUrl);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(Number(port), hostname, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
   }
 
   async close(): Promise<void> {

@@ -250,6 +250,23 @@ describe.each(BACKENDS)('CRM sync on %s', (kind) => {
     expect(world.zoho.notes()).toHaveLength(1);
   });
 
+  it('a note Zoho added on the last attempt whose answer was lost is not added again when staff retry the dead sync', async () => {
+    const caller = await aCaller(world);
+    const call = await aCall(world, caller);
+    const queued = await requestSync(world, { purpose: 'call', callId: call.id, customerId: caller.id });
+    await world.database.db.updateTable('outbox').set({ max_attempts: 1 }).where('id', '=', queued.id).execute();
+    world.zoho.emulator.faults.timeoutAfterCommit(1, { match: '/crm/v8/Notes', method: 'POST', hangMs: 20 });
+    await world.switchboard.worker.drain();
+    expect((await outboxRow(world, queued.id)).status).toBe('dead');
+    expect(world.zoho.notes()).toHaveLength(1);
+
+    expect((await retryOutboxRow(world.database.db, world.clock, queued.id, { actor: 'staff@office.example' })).ok).toBe(true);
+    await world.switchboard.worker.drain();
+    expect((await outboxRow(world, queued.id)).status).toBe('done');
+    expect(world.zoho.leads()).toHaveLength(1);
+    expect(world.zoho.notes()).toHaveLength(1);
+  });
+
   it('CRM down for 5 attempts goes dead with one alert, and a later retry succeeds', async () => {
     const caller = await aCaller(world);
     const call = await aCall(world, caller);

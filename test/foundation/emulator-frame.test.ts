@@ -74,6 +74,27 @@ describe('the sandbox emulator frame', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('applies a fault to every Nth matching request only', async () => {
+    const { emulator, created } = await counterEmulator();
+    emulator.faults.add({ type: 'fail', every: 3, status: 503 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) statuses.push((await fetch(`${emulator.url}/things`, { method: 'POST' })).status);
+    expect(statuses).toEqual([200, 200, 503, 200, 200, 503, 200]);
+    expect(created()).toBe(5);
+  });
+
+  it('refuses connections while told to (ECONNREFUSED, nothing received), then listens on the same port again', async () => {
+    const { emulator, created } = await counterEmulator();
+    const url = emulator.url;
+    await emulator.refuseConnections();
+    const error = await fetch(`${url}/things`, { method: 'POST' }).catch((caught: Error) => caught);
+    expect((error as Error & { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+    expect(emulator.received('/things')).toHaveLength(0);
+    await emulator.acceptConnections();
+    expect((await fetch(`${url}/things`, { method: 'POST' })).status).toBe(200);
+    expect(created()).toBe(1);
+  });
+
   it('resets the connection when told to', async () => {
     const { emulator, created } = await counterEmulator();
     emulator.faults.add({ type: 'reset', times: 1 });
