@@ -203,7 +203,7 @@ export function OfficePage({ slug }: { slug: string }) {
             >
               <h2>Office</h2>
               <div className="grid">
-                <Field label="Name" path="name" problems={problems}><input value={draft.name ?? ''} disabled={lock} onChange={(event) => set(['name'], event.target.value)} /></Field>
+                <Field label="Office name" path="name" problems={problems}><input value={draft.name ?? ''} disabled={lock} onChange={(event) => set(['name'], event.target.value)} /></Field>
                 <Field label="Time zone" path="timezone" problems={problems}><input value={draft.timezone ?? ''} disabled={lock} onChange={(event) => set(['timezone'], event.target.value)} /></Field>
                 <Field label="Address" path="address" problems={problems} wide><input value={draft.address ?? ''} disabled={lock} onChange={(event) => set(['address'], event.target.value)} /></Field>
                 <Field label="Office phone" path="officePhone" problems={problems}><input value={draft.officePhone ?? ''} disabled={lock} onChange={(event) => set(['officePhone'], event.target.value)} /></Field>

@@ -3,7 +3,7 @@
  * go-live check, in order. Every step is saved on the server as it is answered, so `/onboarding/<id>` resumes
  * at the first step not done; each step's result is shown, and a 400's problems are shown next to their field.
  */
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useId, useState, type ReactNode } from 'react';
 import { api } from '../api';
 import { formatTime } from '../format';
 import { FieldProblems, ProblemList, problemsOf, type Problem } from '../problems';
@@ -148,11 +148,52 @@ function Wizard({ id }: { id: string }) {
             {step === 'email' && <EmailStep view={view} run={(body) => runStep('email', body)} />}
             {step === 'alerts' && <AlertsStep view={view} run={(body) => runStep('alerts', body)} />}
             {step === 'retell' && <RetellStep view={view} run={(body) => runStep('retell', body)} />}
+            <Done view={view} current={step} />
             {step === 'golive' && <GoLiveStep view={view} onChecked={(result) => setView({ ...view, results: { ...view.results, golive: result }, steps: view.steps.map((entry) => (entry.step === 'golive' ? { ...entry, done: result.ok, tried: true } : entry)) })} />}
           </>
         )}
       </DataState>
     </section>
+  );
+}
+
+/** One line per step: what it found or did (what each finished step left behind). */
+function summary(step: StepName, result: StepResult): string {
+  const outcome = (test: { ok?: boolean; message?: string } | undefined, words: string) => (test ? (test.ok ? `${words} ok` : `${words} failed: ${test.message}`) : '');
+  switch (step) {
+    case 'basics':
+      return `time zone ${result.timezone}`;
+    case 'pack':
+      return `${result.pack}: ${(result.appointmentTypes as string[] | undefined)?.join(', ') ?? ''}`;
+    case 'calendar':
+      return result.freeBusy?.ok ? `free/busy read, ${result.freeBusy.busyBlocks} busy blocks in ${result.freeBusy.days} days` : `free/busy failed: ${result.freeBusy?.message}`;
+    case 'texting':
+      return [result.configured ? `texts from ${result.configured.phoneNumber}` : result.message, outcome(result.testText, 'test text')].filter(Boolean).join('; ');
+    case 'email':
+      return outcome(result.testEmail, 'test e-mail') || 'saved';
+    case 'alerts':
+      return result.slackTest ? outcome(result.slackTest, 'Slack test') : `Slack ${result.slack}`;
+    case 'retell':
+      return result.ok ? `agent ${result.agentId}, tools installed` : String(result.message ?? '');
+    case 'golive':
+      return result.ok ? 'ready' : 'not ready';
+  }
+}
+
+function Done({ view, current }: { view: OnboardingView; current: StepName }) {
+  const tried = view.steps.filter((entry) => entry.tried && entry.step !== current && view.results[entry.step]);
+  if (tried.length === 0) return null;
+  return (
+    <details className="done-steps" open>
+      <summary>Results so far</summary>
+      <ul className="plain">
+        {tried.map((entry) => (
+          <li key={entry.step} data-step={entry.step}>
+            <span className={`status status-${entry.done ? 'ok' : 'warning'}`}>{entry.done ? 'done' : 'not done'}</span> <strong>{STEP_WORDS[entry.step]}</strong>: {summary(entry.step, view.results[entry.step]!)}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }
 
@@ -648,13 +689,14 @@ export function RetellTools({ slug }: { slug: string }) {
 
 function Copyable({ label, text }: { label: string; text: string }) {
   const [copied, setCopied] = useState(false);
+  const id = useId();
   return (
-    <label>
-      <span className="row copy-head">
-        {label}
-        <button type="button" onClick={() => navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false))}>{copied ? 'Copied' : 'Copy'}</button>
-      </span>
-      <textarea readOnly rows={8} value={text} className="json" onFocus={(event) => event.target.select()} />
-    </label>
+    <div className="copyable">
+      <div className="row copy-head">
+        <label htmlFor={id}>{label}</label>
+        <button type="button" onClick={() => navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false))}>{copied ? 'Copied' : `Copy ${label.toLowerCase()}`}</button>
+      </div>
+      <textarea id={id} readOnly rows={8} value={text} className="json" onFocus={(event) => event.target.select()} />
+    </div>
   );
 }
