@@ -71,7 +71,8 @@ describe('onboarding and offices in a browser', () => {
     if (context.task.result?.state === 'fail') await page.screenshot({ path: join(SCREENSHOTS, `onboarding-failed-${context.task.name.slice(0, 30).replace(/\W+/g, '-')}.png`), fullPage: true });
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `onboarding-${name}.png`), fullPage: true });
+  /** The screen below the navigation bar (the guide's pictures are copies of some of these). */
+  const shot = (name: string) => page.locator('main').screenshot({ path: join(SCREENSHOTS, `onboarding-${name}.png`) });
   const type = async (label: string, value: string, scope = page.locator('main')) => {
     // A field's problem is part of its label (announced with it), so match the label's start.
     await scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)).fill(value);
