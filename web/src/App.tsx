@@ -14,6 +14,8 @@ import { FollowUps } from './screens/FollowUps';
 import { Live } from './screens/Live';
 import { Login } from './screens/Login';
 import { Messages } from './screens/Messages';
+import { OfficePage, Offices } from './screens/Offices';
+import { Onboarding } from './screens/Onboarding';
 
 interface Me {
   user: AppState['user'];
@@ -32,7 +34,12 @@ const NAV: Array<[string, string]> = [
   ['/errors', 'Errors'],
   ['/connections', 'Connections'],
   ['/activity', 'Activity'],
+  ['/offices', 'Offices'],
+  ['/onboarding', 'Onboarding'],
 ];
+
+/** Screens only admins may use. */
+const ADMIN_ONLY = ['/onboarding'];
 
 function usePath(): string {
   const [path, setPath] = useState(location.pathname);
@@ -65,6 +72,10 @@ function Screen({ path }: { path: string }) {
       return <Connections />;
     case 'activity':
       return <Activity />;
+    case 'offices':
+      return id ? <OfficePage key={id} slug={decodeURIComponent(id)} /> : <Offices />;
+    case 'onboarding':
+      return <Onboarding key={id ?? ''} id={id ? decodeURIComponent(id) : undefined} />;
     default:
       return <Live />;
   }
@@ -113,7 +124,7 @@ export function App() {
       <header className="topbar">
         <span className="brand">Switchboard</span>
         <nav aria-label="Screens">
-          {NAV.map(([to, label]) => (
+          {NAV.filter(([to]) => state.user.role === 'admin' || !ADMIN_ONLY.includes(to)).map(([to, label]) => (
             <Link key={to} to={to} className={current === to ? 'active' : ''}>{label}</Link>
           ))}
         </nav>
