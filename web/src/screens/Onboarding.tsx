@@ -446,6 +446,10 @@ function CalendarStep({ view, run }: { view: OnboardingView; run(body: unknown):
       result={result}
       resultView={freeBusy && <p>{freeBusy.ok ? `Free/busy read for the next ${freeBusy.days} days: ${freeBusy.busyBlocks} busy ${freeBusy.busyBlocks === 1 ? 'block' : 'blocks'}.` : `Free/busy could not be read: ${freeBusy.message}`}</p>}
     >
+      <p className="muted">
+        Not connected yet, or the wrong Zoho account? <a href={`/v1/oauth/zoho/start?client=${encodeURIComponent(view.slug ?? '')}`}>Connect the office's Zoho account</a>{' '}
+        (Calendar and CRM, in Zoho's own sign-in page), then come back here. In demo mode the emulator is connected already.
+      </p>
       <DataState state={calendars} empty="The Zoho account has no calendars. Make one in Zoho Calendar, then reload." isEmpty={(data) => data.calendars.length === 0}>
         {(data) => (
           <fieldset className="choices">
