@@ -11,9 +11,11 @@ import { CustomerPage, Customers } from './screens/Customers';
 import { DeadLetters } from './screens/DeadLetters';
 import { Errors } from './screens/Errors';
 import { FollowUps } from './screens/FollowUps';
+import { Invite } from './screens/Invite';
 import { Live } from './screens/Live';
 import { Login } from './screens/Login';
 import { Messages } from './screens/Messages';
+import { Users } from './screens/Users';
 
 interface Me {
   user: AppState['user'];
@@ -33,6 +35,8 @@ const NAV: Array<[string, string]> = [
   ['/connections', 'Connections'],
   ['/activity', 'Activity'],
 ];
+/** Screens for admins only. */
+const ADMIN_NAV: Array<[string, string]> = [['/users', 'Users']];
 
 function usePath(): string {
   const [path, setPath] = useState(location.pathname);
@@ -65,6 +69,8 @@ function Screen({ path }: { path: string }) {
       return <Connections />;
     case 'activity':
       return <Activity />;
+    case 'users':
+      return <Users />;
     default:
       return <Live />;
   }
@@ -103,6 +109,8 @@ export function App() {
     };
   }, [me, clientId]);
 
+  // An invitation or reset link works whoever is signed in on this browser (or nobody): it signs its owner in.
+  if (path.startsWith('/invite/')) return <Invite token={decodeURIComponent(path.slice('/invite/'.length))} onSignedIn={() => { loadMe(); navigateTo('/live'); }} />;
   if (me === undefined) return <div className="notice" aria-busy="true">Loading…</div>;
   if (!state) return <Login onSignedIn={() => { loadMe(); if (path === '/' || path === '/login') navigateTo('/live'); }} />;
 
@@ -113,7 +121,7 @@ export function App() {
       <header className="topbar">
         <span className="brand">Switchboard</span>
         <nav aria-label="Screens">
-          {NAV.map(([to, label]) => (
+          {[...NAV, ...(state.user.role === 'admin' ? ADMIN_NAV : [])].map(([to, label]) => (
             <Link key={to} to={to} className={current === to ? 'active' : ''}>{label}</Link>
           ))}
         </nav>
