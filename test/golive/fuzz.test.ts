@@ -204,6 +204,17 @@ describe('fuzzing every public endpoint: never a 500, never a crash (PGlite)', (
     );
   });
 
+  it('invitation links and accepting them never get a 500, whatever the token or body', async () => {
+    const token = fc.oneof(fc.base64String({ maxLength: 300 }), fc.webSegment(), text, fc.constant('A'.repeat(43)));
+    await fc.assert(
+      fc.asyncProperty(token, fc.oneof(fc.record({ token: fc.oneof(token, loose), password: loose }, { requiredKeys: [] }), loose), async (value, payload) => {
+        expectNo500(await send('GET', `/v1/api/invites/${encodeURIComponent(value)}`, undefined), `invite GET ${value}`);
+        expectNo500(await send('POST', '/v1/api/invites/accept', rawBody(payload, false), { 'content-type': 'application/json', origin: url }), `invite accept ${JSON.stringify(payload)}`);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
   it('every dashboard API route, signed in as an admin, never gets a 500 for any id, query or body', async () => {
     const routes: Array<[string, string]> = [
       ['GET', '/v1/api/me'],
@@ -233,6 +244,11 @@ describe('fuzzing every public endpoint: never a 500, never a crash (PGlite)', (
       ['GET', '/v1/api/connections'],
       ['POST', '/v1/api/connections/:client/alert-test'],
       ['POST', '/v1/api/simulate'],
+      ['GET', '/v1/api/users'],
+      ['POST', '/v1/api/users/invite'],
+      ['PATCH', '/v1/api/users/:id'],
+      ['POST', '/v1/api/users/:id/reset-password'],
+      ['POST', '/v1/api/users/invites/:id/revoke'],
       // Last: it signs the admin out.
       ['DELETE', '/v1/api/session'],
     ];
@@ -244,8 +260,8 @@ describe('fuzzing every public endpoint: never a 500, never a crash (PGlite)', (
     );
     const body = fc.oneof(
       fc.dictionary(
-        fc.constantFrom('client', 'channel', 'customerId', 'to', 'subject', 'body', 'purpose', 'sendAt', 'overrideConsent', 'name', 'email', 'notes', 'status', 'newStart', 'scenario', 'from', 'consent', 'sms', 'marketing'),
-        fc.oneof(loose, fc.constantFrom('smart-tax-nation', 'sms', 'email', '+12125550177', 'a@example.com', '2026-03-04T14:30', 'marketing', 'transactional', 'opted_out', 'new-caller-books')),
+        fc.constantFrom('client', 'channel', 'customerId', 'to', 'subject', 'body', 'purpose', 'sendAt', 'overrideConsent', 'name', 'email', 'notes', 'status', 'newStart', 'scenario', 'from', 'consent', 'sms', 'marketing', 'role', 'clientIds', 'disabled'),
+        fc.oneof(loose, fc.constantFrom('smart-tax-nation', 'sms', 'email', '+12125550177', 'a@example.com', '2026-03-04T14:30', 'marketing', 'transactional', 'opted_out', 'new-caller-books', 'staff', 'admin')),
         { maxKeys: 6 },
       ),
       loose,

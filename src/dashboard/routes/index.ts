@@ -10,11 +10,13 @@ import { connectionRoutes } from './connections.js';
 import { customerRoutes } from './customers.js';
 import { errorRoutes } from './errors.js';
 import { followUpRoutes } from './follow-ups.js';
+import { inviteRoutes } from './invites.js';
 import { messageRoutes } from './messages.js';
 import { onboardingRoutes } from './onboarding.js';
 import { outboxRoutes } from './outbox.js';
 import { sessionRoutes } from './session.js';
 import { simulateRoutes } from './simulate.js';
+import { userRoutes } from './users.js';
 
 export async function apiRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   sessionRoutes(app, context);
@@ -31,4 +33,6 @@ export async function apiRoutes(app: FastifyInstance, context: AppContext): Prom
   officeRoutes(app, context);
   onboardingRoutes(app, context);
   wizardRoutes(app, context);
+  userRoutes(app, context);
+  inviteRoutes(app, context);
 }
