@@ -1,83 +1,27 @@
 /**
- * `switchboard client …`: offices as data from the command line. `list` shows every office served with the
- * URLs to give Retell; `import` reads JSON files into new versions; `export` writes the version in force
- * back as JSON (never secrets: a config only names environment variables, stored credentials stay sealed).
+ * `switchboard client …`: offices as data from the command line (list, import, export). The work is in
+ * actions/client.ts, loaded when a subcommand runs.
  */
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { importOfficeFiles, officeFiles } from '../offices/import-files.js';
-import { loadOfficeDocuments } from '../offices/store.js';
 import type { CliCommand } from './commands.js';
-import { cliActor, withOffices } from './offices-db.js';
 
 export const clientCommand: CliCommand = (program, io) => {
   const client = program.command('client').description('Offices (clients): list, import, export.');
   client
     .command('list')
     .description('List the offices with their zone, agents and the URLs to give Retell.')
-    .action(async () => {
-      await withOffices(async ({ env, clients }) => {
-        for (const { config, version } of clients.all()) {
-          io.print(`${config.slug}  ${config.name}  (version ${version ?? '-'})`);
-          io.print(`  zone ${config.timezone}, office phone ${config.officePhone}, agents ${config.retell.agentIds.join(', ')}`);
-          io.print(`  Retell webhook:  ${env.publicBaseUrl}/v1/retell/${config.slug}/webhook`);
-          io.print(`  Retell inbound:  ${env.publicBaseUrl}/v1/retell/${config.slug}/inbound`);
-          io.print(`  Retell functions: ${env.publicBaseUrl}/v1/retell/${config.slug}/functions`);
-        }
-        for (const broken of clients.broken()) {
-          io.print(`${broken.slug}  BROKEN`);
-          for (const problem of broken.problems) io.print(`  ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
-        }
-        if (clients.all().length === 0 && clients.broken().length === 0) io.print('No offices yet: `switchboard client import <file>` or the dashboard.');
-      });
-    });
+    .action(async () => (await import('./actions/client.js')).listClients(io));
 
   client
     .command('import')
     .description('Import office files (one file or a folder of *.json) as new versions; unchanged files are skipped.')
     .argument('<path>', 'a <slug>.json file or a folder of them')
     .option('--force', 'import even a file whose text has not changed since its last import')
-    .action(async (path: string, options: { force?: boolean }) => {
-      const files = officeFiles(resolve(path));
-      if (files.length === 0) {
-        io.print(`No office files (*.json) at ${path}.`);
-        process.exitCode = 2;
-        return;
-      }
-      await withOffices(async ({ database, clock }) => {
-        const results = await importOfficeFiles({ db: database.db, clock }, files, { author: cliActor(), force: options.force });
-        for (const result of results) {
-          if (result.status === 'imported') io.print(`${result.file}: ${result.created ? 'added' : 'updated'} ${result.slug}, version ${result.version}`);
-          else if (result.status === 'unchanged') io.print(`${result.file}: ${result.slug} unchanged`);
-          else {
-            io.print(`${result.file}: not imported`);
-            for (const problem of result.problems) io.print(`  ${result.file}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
-            process.exitCode = 1;
-          }
-        }
-      });
-    });
+    .action(async (path, options) => (await import('./actions/client.js')).importClients(io, path, options));
 
   client
     .command('export')
     .description('Print (or write) the version in force of an office as JSON, ready to import elsewhere.')
     .argument('<slug>', 'the office, e.g. smart-tax-nation')
     .option('--out <file>', 'write to this file instead of printing')
-    .action(async (slug: string, options: { out?: string }) => {
-      await withOffices(async ({ database }) => {
-        const [office] = await loadOfficeDocuments(database.db, slug);
-        if (!office) {
-          io.print(`No office "${slug}".`);
-          process.exitCode = 2;
-          return;
-        }
-        const text = `${JSON.stringify(office.document, null, 2)}\n`;
-        if (options.out) {
-          writeFileSync(options.out, text);
-          io.print(`Wrote ${slug} version ${office.version} to ${options.out}.`);
-        } else {
-          io.print(text.trimEnd());
-        }
-      });
-    });
+    .action(async (slug, options) => (await import('./actions/client.js')).exportClient(io, slug, options));
 };
