@@ -1,161 +1,39 @@
 /**
- * `switchboard client …`: offices as data from the command line. `list` shows every office served with the
- * URLs to give Retell; `import` reads JSON files into new versions; `export` writes the version in force
- * back as JSON (never secrets: a config only names environment variables, stored credentials stay sealed).
+ * `switchboard client …`: offices as data from the command line (add, list, import, export, retell-tools). The work is in
+ * actions/client.ts, loaded when a subcommand runs.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { retellPromptSnippet, retellToolDefinitions } from '../functions/tool-schemas.js';
-import { silentLogger } from '../log/logger.js';
-import { startSwitchboard } from '../main.js';
-import { goLiveCheck } from '../onboarding/golive.js';
-import { StepProblem, runStep } from '../onboarding/steps.js';
-import { createOnboarding, onboardingOfClient, type StepName } from '../onboarding/store.js';
-import { importOfficeFiles, officeFiles } from '../offices/import-files.js';
-import { loadOfficeDocuments } from '../offices/store.js';
 import type { CliCommand } from './commands.js';
-import { cliActor, withOffices } from './offices-db.js';
-
-/** The steps `client add --answers` runs, in the wizard's order; a step absent from the file is skipped. */
-const ANSWER_STEPS: Exclude<StepName, 'golive'>[] = ['basics', 'pack', 'calendar', 'texting', 'email', 'alerts', 'retell'];
 
 export const clientCommand: CliCommand = (program, io) => {
   const client = program.command('client').description('Offices (clients): add, list, import, export, retell-tools.');
   client
-    .command('list')
-    .description('List the offices with their zone, agents and the URLs to give Retell.')
-    .action(async () => {
-      await withOffices(async ({ env, clients }) => {
-        for (const { config, version } of clients.all()) {
-          io.print(`${config.slug}  ${config.name}  (version ${version ?? '-'})`);
-          io.print(`  zone ${config.timezone}, office phone ${config.officePhone}, agents ${config.retell.agentIds.join(', ')}`);
-          io.print(`  Retell webhook:  ${env.publicBaseUrl}/v1/retell/${config.slug}/webhook`);
-          io.print(`  Retell inbound:  ${env.publicBaseUrl}/v1/retell/${config.slug}/inbound`);
-          io.print(`  Retell functions: ${env.publicBaseUrl}/v1/retell/${config.slug}/functions`);
-        }
-        for (const broken of clients.broken()) {
-          io.print(`${broken.slug}  BROKEN`);
-          for (const problem of broken.problems) io.print(`  ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
-        }
-        if (clients.all().length === 0 && clients.broken().length === 0) io.print('No offices yet: `switchboard client import <file>` or the dashboard.');
-      });
-    });
-
-  client
     .command('add')
     .description("Onboard a new office with the wizard's steps, from a file of answers (re-running it changes nothing twice).")
     .requiredOption('--answers <file>', 'JSON: { "basics": {…}, "pack": {…}, "calendar": {…}, "texting": {…}, "email": {…}, "alerts": {…}, "retell": {…} }')
-    .action(async (options: { answers: string }) => {
-      const answers = JSON.parse(readFileSync(options.answers, 'utf8')) as Record<string, unknown>;
-      const slug = (answers.basics as { slug?: unknown } | undefined)?.slug;
-      if (typeof slug !== 'string') {
-        io.print('The answers need basics.slug (the new office\'s slug).');
-        process.exitCode = 2;
-        return;
-      }
-      const switchboard = await startSwitchboard({ listen: false, worker: false, logger: silentLogger() });
-      try {
-        const { context } = switchboard;
-        const actor = cliActor();
-        // Resumable: an onboarding already started for this office (here or in the dashboard) is continued.
-        const onboarding = (await onboardingOfClient(context.db, slug)) ?? (await createOnboarding(context.db, context.clock, actor));
-        for (const step of ANSWER_STEPS) {
-          if (answers[step] === undefined) continue;
-          try {
-            const result = await runStep({ context, actor }, onboarding, step, answers[step]);
-            io.print(`${result.ok ? 'ok  ' : 'FAIL'}  ${step}${typeof result.version === 'number' ? ` (office version ${result.version})` : ''}${result.ok ? '' : `: ${String(result.message ?? JSON.stringify(result))}`}`);
-          } catch (error) {
-            if (!(error instanceof StepProblem)) throw error;
-            io.print(`FAIL  ${step}:`);
-            for (const problem of error.problems) io.print(`      ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
-            process.exitCode = 1;
-            return;
-          }
-        }
-        const report = await goLiveCheck({ context, actor }, onboarding);
-        io.print(`\nGo-live check for ${slug}:`);
-        for (const item of report.items) io.print(`  ${item.ok ? 'ok  ' : item.blocking === false ? 'note' : 'TODO'}  ${item.item}: ${item.detail}${item.ok || !item.fix ? '' : ` (fix: ${item.fix})`}`);
-        io.print(report.ready ? `\n${slug} is ready.` : `\n${slug} is not ready yet; fix the items above and run this again.`);
-        if (!report.ready) process.exitCode = 1;
-      } finally {
-        await switchboard.close();
-      }
-    });
+    .action(async (options) => (await import('./actions/client.js')).addClient(io, options));
 
   client
     .command('retell-tools')
     .description("Print the office's Retell custom tools (JSON schemas from the function router) and a prompt snippet, for configuring Retell by hand.")
     .argument('<slug>', 'the office, e.g. smart-tax-nation')
-    .action(async (slug: string) => {
-      await withOffices(async ({ env, clients }) => {
-        const runtime = clients.get(slug);
-        if (!runtime) {
-          io.print(`No office "${slug}".`);
-          process.exitCode = 2;
-          return;
-        }
-        const base = env.publicBaseUrl.replace(/\/$/, '');
-        io.print(
-          JSON.stringify(
-            {
-              tools: retellToolDefinitions(base, slug, { functionBudgetMs: runtime.config.booking.functionBudgetMs }),
-              webhookUrl: `${base}/v1/retell/${slug}/webhook`,
-              inboundWebhookUrl: `${base}/v1/retell/${slug}/inbound`,
-              prompt: retellPromptSnippet(runtime.config),
-            },
-            null,
-            2,
-          ),
-        );
-      });
-    });
+    .action(async (slug) => (await import('./actions/client.js')).printRetellTools(io, slug));
+
+  client
+    .command('list')
+    .description('List the offices with their zone, agents and the URLs to give Retell.')
+    .action(async () => (await import('./actions/client.js')).listClients(io));
 
   client
     .command('import')
     .description('Import office files (one file or a folder of *.json) as new versions; unchanged files are skipped.')
     .argument('<path>', 'a <slug>.json file or a folder of them')
     .option('--force', 'import even a file whose text has not changed since its last import')
-    .action(async (path: string, options: { force?: boolean }) => {
-      const files = officeFiles(resolve(path));
-      if (files.length === 0) {
-        io.print(`No office files (*.json) at ${path}.`);
-        process.exitCode = 2;
-        return;
-      }
-      await withOffices(async ({ database, clock }) => {
-        const results = await importOfficeFiles({ db: database.db, clock }, files, { author: cliActor(), force: options.force });
-        for (const result of results) {
-          if (result.status === 'imported') io.print(`${result.file}: ${result.created ? 'added' : 'updated'} ${result.slug}, version ${result.version}`);
-          else if (result.status === 'unchanged') io.print(`${result.file}: ${result.slug} unchanged`);
-          else {
-            io.print(`${result.file}: not imported`);
-            for (const problem of result.problems) io.print(`  ${result.file}: ${problem.path ? `${problem.path}: ` : ''}${problem.message}`);
-            process.exitCode = 1;
-          }
-        }
-      });
-    });
+    .action(async (path, options) => (await import('./actions/client.js')).importClients(io, path, options));
 
   client
     .command('export')
     .description('Print (or write) the version in force of an office as JSON, ready to import elsewhere.')
     .argument('<slug>', 'the office, e.g. smart-tax-nation')
     .option('--out <file>', 'write to this file instead of printing')
-    .action(async (slug: string, options: { out?: string }) => {
-      await withOffices(async ({ database }) => {
-        const [office] = await loadOfficeDocuments(database.db, slug);
-        if (!office) {
-          io.print(`No office "${slug}".`);
-          process.exitCode = 2;
-          return;
-        }
-        const text = `${JSON.stringify(office.document, null, 2)}\n`;
-        if (options.out) {
-          writeFileSync(options.out, text);
-          io.print(`Wrote ${slug} version ${office.version} to ${options.out}.`);
-        } else {
-          io.print(text.trimEnd());
-        }
-      });
-    });
+    .action(async (slug, options) => (await import('./actions/client.js')).exportClient(io, slug, options));
 };

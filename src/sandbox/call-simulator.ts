@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { sign } from 'retell-sdk';
 import type { ClientConfig } from '../config/client-schema.js';
 import { DEMO_SECRETS } from '../config/demo-secrets.js';
+import type { Scenario } from './call-scenarios.js';
 
-export const SCENARIOS = ['new-caller-books', 'returning-caller-question', 'caller-opts-out', 'caller-hangs-up-early'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+export { SCENARIOS, type Scenario } from './call-scenarios.js';
 
 /** The office a simulated call rings: what the agent says and books. */
 export interface SimulatedOffice {

@@ -25,7 +25,7 @@ export async function authenticateRetell(
     await reply.code(404).send({ error: 'unknown_client', message: `No office "${request.params.client}" is configured here.` });
     return undefined;
   }
-  const check = await checkRetellSignature(request.rawBody ?? '', client.secrets.retellApiKey, request.headers[RETELL_SIGNATURE_HEADER]);
+  const check = checkRetellSignature(request.rawBody ?? '', client.secrets.retellApiKey, request.headers[RETELL_SIGNATURE_HEADER]);
   if (!check.ok) {
     const path = request.routeOptions.url ?? request.url;
     await context.alerts.raise({

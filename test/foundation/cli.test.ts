@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { startServerProcess } from '../support/process.js';
@@ -16,7 +17,41 @@ function switchboard(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, out: `${result.stdout}${result.stderr}` };
 }
 
+/** Runs the CLI from the TypeScript sources and lists the packages and source files the process loaded. */
+function switchboardLoading(args: string[]) {
+  const file = join(mkdtempSync(join(tmpdir(), 'sb-modules-')), 'modules.txt');
+  const recorder = pathToFileURL(resolve('test/fixtures/module-recorder.mjs')).href;
+  const result = switchboard(args, { NODE_OPTIONS: `--import=${recorder}`, RECORD_MODULES_FILE: file, SWITCHBOARD_FROM_SOURCE: '1' });
+  const urls = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const root = `${pathToFileURL(process.cwd()).href}/`;
+  const packages = new Set(urls.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name) => name !== undefined));
+  const sources = urls.filter((url) => url.startsWith(`${root}src/`)).map((url) => url.slice(root.length));
+  return { ...result, packages: [...packages].sort(), sources };
+}
+
+// What runs the TypeScript sources (tsx and its esbuild), not what a command loads.
+const SOURCE_RUNNER = new Set(['tsx', 'esbuild', 'get-tsconfig', 'resolve-pkg-maps']);
+
 describe('the switchboard CLI', () => {
+  it('help loads the command definitions and commander only, none of the commands\' work (kysely, fastify, PGlite, zod, …)', () => {
+    for (const args of [[], ['--help'], ['client', '--help'], ['client', 'list', '--help'], ['simulate-call', '--help'], ['help', 'user']]) {
+      const run = switchboardLoading(args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.out).toContain('Usage: switchboard');
+      expect(run.sources, args.join(' ')).toContain('src/cli/commands.ts');
+      expect(run.packages.filter((name) => !SOURCE_RUNNER.has(name)), args.join(' ')).toEqual(['commander']);
+      expect(run.sources.filter((path) => path.startsWith('src/cli/actions/')), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('a command loads its work when it runs', () => {
+    const run = switchboardLoading(['simulate-call', '--client', 'no-such-office', '--from', '+16025550123', '--url', 'http://127.0.0.1:9']);
+    expect(run.out).toContain('Could not get office "no-such-office" from http://127.0.0.1:9');
+    expect(run.code).toBe(2);
+    expect(run.sources).toContain('src/cli/actions/simulate-call.ts');
+    expect(run.packages).toContain('retell-sdk');
+  });
+
   it('migrate creates the schema once and then says it is up to date', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
     const first = switchboard(['migrate'], { DATA_DIR: dataDir });
@@ -78,7 +113,7 @@ describe('the switchboard CLI', () => {
   });
 
   it('every command has --help', () => {
-    for (const command of [['start'], ['migrate'], ['client', 'list'], ['doctor']]) {
+    for (const command of [['start'], ['migrate'], ['client', 'list'], ['client', 'import'], ['client', 'export'], ['doctor'], ['crm', 'resync'], ['simulate-call'], ['zoho', 'connect'], ['zoho', 'import-refresh-token'], ['user', 'add'], ['user', 'reset-password']]) {
       const result = switchboard([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
       expect(result.out).toContain('Usage: switchboard');
