@@ -13,6 +13,7 @@ import {
   type TemplateChannel,
   type TemplateKind,
 } from './templates.js';
+import { smsConfigSchema } from './sms-keywords.js';
 
 /** One problem in a config file or the environment; `path` is a JSON path like `businessHours.monday[1]`. */
 export interface ConfigProblem {
@@ -441,6 +442,8 @@ const clientConfigObject = z.strictObject({
   appointmentTypes,
   booking: booking.prefault({}),
   templates: z.strictObject({ sms: smsTemplates, email: emailTemplates }),
+  /** Inbound keywords (STOP, ALTO, START, AYUDA, …) the office adds, and its replies per language. */
+  sms: smsConfigSchema.prefault({}),
   senders,
   retry: z
     .strictObject({ maxAttempts: z.int().min(1).max(10).default(3), intervalSeconds: z.int().min(1).max(3600).default(60) })

@@ -10,7 +10,6 @@ import type { AppContext } from '../app-context.js';
 import { alertIfGivingUp } from '../alerts/gave-up.js';
 import { PermanentError, VendorError, errorMessage } from '../core/errors.js';
 import { maskPhone } from '../log/mask.js';
-import { setConsent } from '../customers/consent.js';
 import type { OutboxRow } from '../db/schema.js';
 import { OutcomeUnknown, Reschedule, type HandlerContext, type OutboxHandler } from '../outbox/handlers.js';
 import { classifyTwilioError } from '../providers/twilio/sms.js';
@@ -20,6 +19,7 @@ import type { MessagePayload } from './payload.js';
 import type { SmsSendRequest, SmsSendResult } from './ports.js';
 import { findEarlierText } from './reconcile-sms.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
+import { TWILIO_UNSUBSCRIBED, mirrorTwilioOptOut } from './twilio-opt-out.js';
 import type { MessagingVendors } from './vendors.js';
 
 /** Codes that mean our configuration is wrong, not the message: somebody must act. */
@@ -134,10 +134,7 @@ async function recordSent(
 
 async function afterVendorError(context: AppContext, row: OutboxRow, to: string, error: VendorError | PermanentError): Promise<void> {
   try {
-    if (error.code === '21610') {
-      // Twilio's own opt-out list has this number: mirror it so nothing else is planned or attempted.
-      await setConsent(context.db, context, { clientId: row.client_id, channel: 'sms', address: to, purpose: 'all', status: 'opted_out', source: 'sms_keyword', actor: 'twilio:21610' });
-    }
+    if (error.code === TWILIO_UNSUBSCRIBED) await mirrorTwilioOptOut(context.db, context, { clientId: row.client_id, to });
     if (CONFIG_CODES.has(error.code)) {
       await context.alerts.raise({
         clientId: row.client_id,

@@ -87,7 +87,7 @@ const functionCall = fc.oneof(
 /** Form fields as Twilio posts them, plus junk. */
 const twilioForm = fc.dictionary(
   fc.oneof(fc.constantFrom('MessageSid', 'SmsSid', 'AccountSid', 'From', 'To', 'Body', 'MessageStatus', 'ErrorCode', 'NumSegments', 'OptOutType'), fc.string({ maxLength: 12 })),
-  fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('STOP', 'stop texting me', 'START', 'HELP', 'delivered', 'undelivered', '30007', '+12125550177', DEMO_SECRETS.TWILIO_ACCOUNT_SID, 'SM' + '0'.repeat(32))),
+  fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('STOP', 'stop texting me', 'START', 'HELP', 'ALTO', 'Stop please', 'Sí', 'delivered', 'undelivered', 'failed', '30007', '21610', '+12125550177', DEMO_SECRETS.TWILIO_ACCOUNT_SID, 'SM' + '0'.repeat(32))),
   { maxKeys: 8 },
 );
 
