@@ -17,6 +17,7 @@ import * as m0011 from './0011_transfer_callbacks.js';
 import * as m0012 from './0012_callback_task_note.js';
 import * as m0013 from './0013_onboardings.js';
 import * as m0014 from './0014_outbox_unsettled.js';
+import * as m0015 from './0015_crm_lead_status.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0012_callback_task_note': m0012,
   '0013_onboardings': m0013,
   '0014_outbox_unsettled': m0014,
+  '0015_crm_lead_status': m0015,
 };
