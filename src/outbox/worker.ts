@@ -320,13 +320,14 @@ export class OutboxWorker {
       } else {
         const retryable = isRetryable(error);
         const exhausted = row.attempts >= row.max_attempts;
+        const willRetry = retryable && !exhausted;
         const message = errorMessage(error);
         const response = (error as { response?: unknown })?.response ?? null;
         completion = {
           ...base,
-          status: retryable && !exhausted ? 'failed' : 'dead',
-          run_at: retryable && !exhausted ? new Date(finished.getTime() + row.retry_interval_ms).toISOString() : null,
-          last_error: message,
+          status: willRetry ? 'failed' : 'dead',
+          run_at: willRetry ? new Date(finished.getTime() + row.retry_interval_ms).toISOString() : null,
+          last_error: willRetry ? message : deadLetterText(message, retryable ? row.attempts : undefined),
           result: response,
           outcome: retryable ? 'error' : 'permanent_error',
           finished_at: finished.toISOString(),
@@ -380,4 +381,18 @@ export class OutboxWorker {
       this.options.onChange?.(changed.map((row) => ({ id: row.id, clientId: row.client_id, kind: row.kind, status: row.status })));
     }
   }
+}
+
+/**
+ * The error a dead row shows. Vendor errors are written for the attempt that failed ("…; will retry."), which is
+ * untrue once the row is dead, so that promise is dropped and the row says it will not run again by itself.
+ */
+export function deadLetterText(message: string, attemptsSpent: number | undefined): string {
+  const promise = /[\s;,.:—-]*(?:we |it )?will retry\.?\s*$/i;
+  // A permanent error's text already says why it stopped; only a stray "will retry" needs correcting.
+  if (attemptsSpent === undefined && !promise.test(message)) return message;
+  const base = message.replace(promise, '').trim();
+  const sentence = base === '' || /[.!?]$/.test(base) ? base : `${base}.`;
+  const why = attemptsSpent === undefined ? '' : ` Gave up after ${attemptsSpent} attempt${attemptsSpent === 1 ? '' : 's'}.`;
+  return `${sentence}${why} It will not be retried automatically; retry it from the dashboard once the cause is fixed.`.trim();
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { PermanentError } from '../../src/core/errors.js';
+import { PermanentError, VendorError } from '../../src/core/errors.js';
 import { enqueue } from '../../src/outbox/enqueue.js';
 import { OutcomeUnknown, Reschedule, type HandlerContext, type HandlerRegistry, type OutboxHandler } from '../../src/outbox/handlers.js';
 import { cancelOutboxRow, listOutbox, outboxHistory, retryOutboxRow } from '../../src/outbox/manage.js';
@@ -139,8 +139,25 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     const row = await database.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.status).toBe('dead');
     expect(row.attempts).toBe(3);
-    expect(row.last_error).toBe('503 from vendor');
+    expect(row.last_error).toBe('503 from vendor. Gave up after 3 attempts. It will not be retried automatically; retry it from the dashboard once the cause is fixed.');
     expect(await loop.drain()).toBe(0);
+  });
+
+  it('a dead row whose vendor error promised a retry says it will not be retried', async () => {
+    const busy = new VendorError({ vendor: 'twilio', code: '503', retryable: true, message: 'Twilio is busy or failing (HTTP 503); will retry.' });
+    const loop = worker(registry({ sms: { safeToRepeat: true, run: async () => Promise.reject(busy) } }));
+    const { id } = await add('sms', 'sms-busy');
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await loop.drain();
+      clock.advance(MINUTE);
+    }
+    const row = await database.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('dead');
+    expect(row.last_error).not.toMatch(/will retry/i);
+    expect(row.last_error).toBe('Twilio is busy or failing (HTTP 503). Gave up after 3 attempts. It will not be retried automatically; retry it from the dashboard once the cause is fixed.');
+    const history = await outboxHistory(database.db, id);
+    // Attempts that were followed by another one keep the vendor's words; the last one reads like the row.
+    expect(history.map((entry) => entry.error)).toEqual([busy.message, busy.message, row.last_error]);
   });
 
   it('a permanent error sends the row dead at once', async () => {
