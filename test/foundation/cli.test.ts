@@ -1,21 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
-import { startServerProcess } from '../support/process.js';
-
-function switchboard(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['bin/switchboard.js', ...args], {
-    cwd: process.cwd(),
-    env: { ...process.env, LOG_LEVEL: 'error', SWITCHBOARD_SKIP_WEB_BUILD: '1', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status, out: `${result.stdout}${result.stderr}` };
-}
+import { runSwitchboard as switchboard, startServerProcess } from '../support/process.js';
 
 /** Runs the CLI from the TypeScript sources and lists the packages and source files the process loaded. */
 function switchboardLoading(args: string[]) {

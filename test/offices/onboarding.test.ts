@@ -4,7 +4,6 @@
  * for it with `switchboard simulate-call --client oath` that books, confirms by text and e-mail, and makes the
  * CRM lead. And the same steps through `switchboard client add --answers`, on both databases.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +13,12 @@ import { openDatabase } from '../../src/db/database.js';
 import { startE2eServer, type E2eServer } from '../golive/e2e-support.js';
 import { twilioMessages } from '../golive/e2e-scenarios.js';
 import { createPostgresDatabase } from '../support/databases.js';
+import { runSwitchboard } from '../support/process.js';
 
 const CALLER = '+15125550123';
 const CALLER_EMAIL = 'jordan.rivera@example.com';
 
-function switchboard(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['bin/switchboard.js', ...args], {
-    cwd: process.cwd(),
-    env: { ...process.env, LOG_LEVEL: 'error', SWITCHBOARD_SKIP_WEB_BUILD: '1', ...env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return { code: result.status, out: `${result.stdout}${result.stderr}` };
-}
+const switchboard = (args: string[], env: Record<string, string> = {}) => runSwitchboard(args, env, 120_000);
 
 /** What a person types or picks: every leaf value in the bodies they send. */
 function inputsIn(value: unknown): number {
