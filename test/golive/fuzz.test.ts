@@ -295,6 +295,19 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
       expect(forged.status).toBe(401);
     });
 
+    it('names that are properties of every JavaScript object ("toString", "__proto__") are unknown names, not a 5xx or a failed event', async () => {
+      // Found by this fuzzing: `event in table` and `table[status]` saw Object.prototype's members.
+      for (const event of ['toString', '__proto__', 'constructor']) {
+        const sent = await signedRetell('/webhook', JSON.stringify({ event, call: { call_id: 'call_probe_proto', agent_id: AGENT } }));
+        expect([event, sent.status, JSON.parse(sent.text)]).toEqual([event, 200, { ok: true, ignored: true }]);
+      }
+      await expectStoredEventsApplied('events named after Object.prototype members');
+      for (const status of ['toString', 'constructor', 'hasOwnProperty']) {
+        const sent = await signedTwilio('status', { MessageSid: 'SM' + 'e'.repeat(32), MessageStatus: status });
+        expect([status, sent.status]).toEqual([status, 204]);
+      }
+    });
+
     it('dashboard searches, customer edits and the sign-in e-mail with a NUL get a 4xx or are stored clean', async () => {
       for (const path of ['/v1/api/customers?q=%00', '/v1/api/calls?q=a%00b', '/v1/api/calls/%00', '/v1/api/audit?actor=%00']) {
         const sent = await asAdmin('GET', path);
