@@ -12,6 +12,7 @@ import { sign } from 'retell-sdk';
 import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
+import { SECRET_KEYS } from '../../src/config/secrets.js';
 import { retellFunctions } from '../../src/functions/registry.js';
 import { signState } from '../../src/zoho/oauth-state.js';
 import { aUser, seedClientData, signIn, type Api, type Seeded } from '../dashboard/support.js';
@@ -511,6 +512,77 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
       // Still signed in, so every route's handler (not only the 401 guard) was fuzzed.
       if (method !== 'DELETE') expect([template, (await admin.request('GET', '/v1/api/me')).status]).toEqual([template, 200]);
     }
+  }, 240_000);
+
+  it('the office routes, on an office made for the run, never get a 5xx, with hostile text in any field of a valid document', async () => {
+    const office = 'fuzz-office';
+    // The dashboard routes' run ended by signing the admin out.
+    admin = await signIn(app, await aUser(app, 'admin'));
+    const base = JSON.parse((await asAdmin('GET', `/v1/api/offices/${CLIENT}`)).text).document as Record<string, any>;
+    const document = { ...base, slug: office, name: 'Fuzz Office', retell: { ...base.retell, agentIds: ['agent_fuzz_office'] } };
+    expect((await asAdmin('POST', '/v1/api/offices', JSON.stringify({ document }))).status).toBe(201);
+    /** The document with hostile text added to some of its strings (a template, a sender, the zone…). */
+    const spikedDocument = fc.array(fc.tuple(fc.nat(), hostile), { minLength: 1, maxLength: 3 }).map((edits) => {
+      const copy = structuredClone(document);
+      const strings: Array<[Record<string, unknown>, string]> = [];
+      const collect = (node: unknown) => {
+        if (node && typeof node === 'object') {
+          for (const [key, value] of Object.entries(node)) {
+            if (typeof value === 'string' && key !== 'slug') strings.push([node as Record<string, unknown>, key]);
+            else collect(value);
+          }
+        }
+      };
+      collect(copy);
+      for (const [at, text] of edits) {
+        const [holder, key] = strings[at % strings.length]!;
+        holder[key] = `${holder[key] as string}${text}`;
+      }
+      return copy;
+    });
+    const routes: Array<[string, string]> = [
+      ['GET', '/v1/api/offices'],
+      ['GET', '/v1/api/offices/:slug'],
+      ['POST', '/v1/api/offices'],
+      ['PUT', '/v1/api/offices/:slug'],
+      ['GET', '/v1/api/offices/:slug/versions'],
+      ['GET', '/v1/api/offices/:slug/versions/:id'],
+      ['POST', '/v1/api/offices/:slug/rollback'],
+      ['PUT', '/v1/api/offices/:slug/secrets/:name'],
+      ['DELETE', '/v1/api/offices/:slug/secrets/:name'],
+      ['DELETE', '/v1/api/offices/:slug'],
+    ];
+    // Never an office other tests use: a saved document or a changed credential would change how they are answered.
+    const slug = fc.oneof({ weight: 4, arbitrary: fc.constant(office) }, { weight: 1, arbitrary: fc.oneof(spiked(office), hostile, fc.webSegment()) });
+    // Mostly the body each route takes, so handlers (not only the schemas) see the hostile text.
+    const bodyFor = (template: string) =>
+      fc.oneof(
+        {
+          weight: 4,
+          arbitrary: template.endsWith('/rollback')
+            ? fc.record({ version: fc.oneof(fc.integer({ min: 0, max: 5 }), oddNumber, hostile) })
+            : template.includes('/secrets/')
+              ? fc.record({ value: fc.oneof(hostile, spiked('sk_test_value')) })
+              : fc.record({ document: spikedDocument, expectedVersion: fc.oneof(fc.nat({ max: 5 }), oddNumber) }, { requiredKeys: ['document'] }),
+        },
+        { weight: 1, arbitrary: fc.oneof(fc.record({ document: dictionaryOf(loose) }), loose) },
+      );
+    for (const [method, template] of routes) {
+      await fc.assert(
+        fc.asyncProperty(slug, fc.oneof(fc.constantFrom('1', '2', '0', '-1', 'x'), hostile), fc.oneof(fc.constantFrom(...SECRET_KEYS), hostile), bodyFor(template), async (slugValue, idValue, nameValue, bodyValue) => {
+          const path = template
+            .replace(':slug', encodeURIComponent(slugValue.toWellFormed()))
+            .replace(':id', encodeURIComponent(idValue.toWellFormed()))
+            .replace(':name', encodeURIComponent(nameValue.toWellFormed()));
+          const withBody = method === 'POST' || method === 'PUT';
+          const sent = await asAdmin(method, path, withBody ? serialize(bodyValue ?? null) : undefined);
+          expectNo5xx(sent, `${method} ${path} ${withBody ? serialize(bodyValue) : ''}`);
+        }),
+        { numRuns: Math.ceil(RUNS / 2) },
+      );
+    }
+    // The offices the other tests use are still served.
+    expect((await admin.request('GET', `/v1/api/offices/${CLIENT}`)).status).toBe(200);
   }, 240_000);
 
   it('any other address, method or query never gets a 5xx', async () => {
