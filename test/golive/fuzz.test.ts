@@ -72,7 +72,12 @@ const dictionaryOf = (value: fc.Arbitrary<unknown>) => fc.dictionary(fc.oneof(ho
 /** A Retell call object whose fields have the right types, with hostile strings and nesting inside: Retell could send it. */
 const plausibleCall = fc.record(
   {
-    call_id: fc.oneof(fc.constantFrom('call_fuzz_1', 'call_fuzz_2'), spiked('call_fuzz_3'), hostile),
+    // Mostly new calls (a repeated (event, call) is a duplicate, not stored again); a few shared ones get many events.
+    call_id: fc.oneof(
+      { weight: 3, arbitrary: fc.nat({ max: 1e9 }).chain((n) => spiked(`call_fuzz_${n}`)) },
+      { weight: 1, arbitrary: fc.constantFrom('call_fuzz_1', 'call_fuzz_2') },
+      { weight: 1, arbitrary: hostile },
+    ),
     agent_id: fc.oneof(fc.constant(AGENT), spiked(AGENT)),
     agent_version: fc.integer({ min: 0, max: 2_147_483_647 }),
     call_type: fc.oneof(fc.constantFrom('phone_call', 'web_call'), hostile),
@@ -351,7 +356,7 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
       );
     }
     // The property reached the worker: plausible events (hostile strings and nesting inside) pass the schema.
-    expect(accepted).toBeGreaterThan(RUNS / 4);
+    expect(accepted).toBeGreaterThan(RUNS / 5);
   }, 180_000);
 
   it('Twilio inbound SMS and status callbacks with valid signatures never get a 5xx', async () => {
