@@ -9,6 +9,8 @@ import type { ClientConfigInput } from '../config/client-schema.js';
 import { HOURS_PRESET_IDS, applyPack, type HoursPresetId } from '../offices/packs.js';
 
 const phone = z.string().trim().regex(/^\+[1-9]\d{7,14}$/, 'must be a phone number in E.164 form, e.g. +12125550123');
+/** Keys and tokens go into HTTP headers, which take no character beyond Latin-1: refuse others here, not at the vendor. */
+const credential = z.string().trim().regex(/^[\x21-\x7e]*$/, 'must be the key exactly as the vendor shows it (letters, digits and symbols, no spaces)');
 
 export const basicsAnswers = z.object({
   name: z.string().trim().min(1, 'is required').max(120),
@@ -34,7 +36,7 @@ export const calendarAnswers = z.object({ calendarId: z.string().trim().min(1, '
 
 export const textingAnswers = z.object({
   accountSid: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID ("AC" + 32 hex digits)').optional(),
-  authToken: z.string().trim().min(16, 'is too short for a Twilio auth token').max(200).optional(),
+  authToken: credential.min(16, 'is too short for a Twilio auth token').max(200).optional(),
   phoneNumber: phone.optional(),
   /** The installer's phone, for a test text. */
   testTo: phone.optional(),
@@ -52,7 +54,7 @@ export const alertsAnswers = z.object({
 });
 
 export const retellAnswers = z.object({
-  apiKey: z.string().trim().min(8).max(200).optional(),
+  apiKey: credential.min(8).max(200).optional(),
   /** The agent that answers the office's number; demo mode makes one when none is given. */
   agentId: z.string().trim().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")').optional(),
 });
