@@ -20,6 +20,7 @@ const SAMPLES: Record<string, unknown[]> = {
     { preferred_language: 'e' },
     { notes: 'x'.repeat(2001) },
   ],
+  get_transfer_target: [{}, { urgent: true }, { urgent: false, reason: 'Wants to speak to the owner' }, { urgent: 'yes' }, { reason: 'x'.repeat(501) }],
   opt_out: [{}, { channel: 'email', email: 'dana@example.com' }, { channel: 'all' }, { channel: 'fax' }, { email: 'nope' }, { channel: 1 }],
   request_callback: [
     { reason: 'Question about a 1099' },
