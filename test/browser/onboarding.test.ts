@@ -5,86 +5,48 @@
  * who may not change senders. Screenshots go to test-artifacts/screenshots/onboarding-*.png (git-ignored); the
  * guide's pictures in docs/images/ are copies of some of them.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { PASSWORD, aUser } from '../dashboard/support.js';
+import type { TestApp } from '../support/app.js';
+import { aUser } from '../dashboard/support.js';
+import { openChromiumProfile, screenshotPath, signIn as signInAt, startBrowserTestApp, type ChromiumProfile } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = resolve('test-artifacts', 'screenshots');
 const SLUG = 'oath-browser';
-
-function newestChange(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
-}
-
-/** Builds web/dist when it is missing or older than the app's sources, so the browser never tests a stale build. */
-function buildWebIfMissing(): void {
-  const built = resolve('web', 'dist', 'index.html');
-  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => resolve('web', name));
-  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestChange))) return;
-  const result = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('vite build web failed');
-}
 
 describe('onboarding and offices in a browser', () => {
   let app: TestApp;
-  let browser: BrowserContext;
-  let profile: string;
+  let browser: ChromiumProfile;
   let page: Page;
   let admin: string;
   /** What a person typed or chose (not defaults), counted for docs/onboarding.md. */
   const inputs: string[] = [];
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-    buildWebIfMissing();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    app = await startTestApp('pglite');
+    app = await startBrowserTestApp();
     admin = await aUser(app, 'admin');
-    profile = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      // 1100 px wide: the guide's screenshots stay readable and small.
-      viewport: { width: 1100, height: 800 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(20_000);
+    // 1100 px wide: the guide's screenshots stay readable and small.
+    browser = await openChromiumProfile({ viewport: { width: 1100, height: 800 }, timeoutMs: 20_000 });
+    page = browser.page;
   });
 
   afterAll(async () => {
     await browser?.close();
     await app?.dispose();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
   // What the page showed when a test failed, to see why.
   afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') await page.screenshot({ path: join(SCREENSHOTS, `onboarding-failed-${context.task.name.slice(0, 30).replace(/\W+/g, '-')}.png`), fullPage: true });
+    if (context.task.result?.state === 'fail') await page.screenshot({ path: screenshotPath(`onboarding-failed-${context.task.name.slice(0, 30).replace(/\W+/g, '-')}`), fullPage: true });
   });
 
   /** The screen below the navigation bar (the guide's pictures are copies of some of these). */
-  const shot = (name: string) => page.locator('main').screenshot({ path: join(SCREENSHOTS, `onboarding-${name}.png`) });
+  const shot = (name: string) => page.locator('main').screenshot({ path: screenshotPath(`onboarding-${name}`) });
   const type = async (label: string, value: string, scope = page.locator('main')) => {
     // A field's problem is part of its label (announced with it), so match the label's start.
     await scope.getByLabel(new RegExp(`^${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`)).fill(value);
     inputs.push(label);
   };
-  const signIn = async (email: string) => {
-    await page.goto(`${app.url}/`);
-    await page.getByLabel('E-mail').fill(email);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Live calls' }).waitFor();
-  };
+  const signIn = (email: string) => signInAt(page, app, email);
   const step = (title: string) => page.getByRole('form', { name: title });
   /** Submits a step and waits for the server's answer, then for the next step's form. */
   const submit = async (title: string, button: string, next: string) => {
@@ -200,7 +162,7 @@ describe('onboarding and offices in a browser', () => {
     expect(await segments.textContent()).toContain('GSM-7');
     await text.pressSequentially('. Thank you!!');
     await segments.filter({ hasText: '2 segments' }).waitFor();
-    await page.locator('.template-editor').screenshot({ path: join(SCREENSHOTS, 'onboarding-template-editor.png') });
+    await page.locator('.template-editor').screenshot({ path: screenshotPath('onboarding-template-editor') });
 
     // A character outside GSM-7 is named, and the text switches to UCS-2.
     await text.pressSequentially(' ✓');

@@ -5,34 +5,15 @@
  * dashboard seeing only their office; then the admin disables them and their open page falls back to sign-in.
  * Screenshots: test-artifacts/screenshots/users-*.png.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { USER_INVITE_EMAIL_KIND } from '../../src/dashboard/users/invites.js';
-import { startTestApp, type TestApp } from '../support/app.js';
-import { CLIENT_A, CLIENT_B, PASSWORD, aUser, seedClientData } from '../dashboard/support.js';
+import type { TestApp } from '../support/app.js';
+import { CLIENT_A, CLIENT_B, aUser, seedClientData } from '../dashboard/support.js';
+import { launchChromium, screenshotPath, signIn, startBrowserTestApp } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOTS = resolve('test-artifacts', 'screenshots');
 const INVITEE = 'robin.new@example.com';
 const INVITEE_PASSWORD = 'tulip harbor seventeen';
-
-function newestChange(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
-}
-
-/** Builds web/dist when it is missing or older than the app's sources, so the browser never tests a stale build. */
-function buildWebIfMissing(): void {
-  const built = resolve('web', 'dist', 'index.html');
-  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => resolve('web', name));
-  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestChange))) return;
-  const result = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('vite build web failed');
-}
 
 describe('users in a browser', () => {
   let app: TestApp;
@@ -45,18 +26,11 @@ describe('users in a browser', () => {
   let link: string;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-    buildWebIfMissing();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    app = await startTestApp('pglite');
+    app = await startBrowserTestApp();
     adminEmail = await aUser(app, 'admin');
     await seedClientData(app, CLIENT_A, '+12125550123');
     await seedClientData(app, CLIENT_B, '+16025550123');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
     // Two separate browsers as far as cookies go: the admin's, and the invitee's at home.
     adminContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     inviteeContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -70,14 +44,10 @@ describe('users in a browser', () => {
     await app?.dispose();
   });
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(SCREENSHOTS, `users-${name}.png`), fullPage: true });
+  const shot = (page: Page, name: string) => page.screenshot({ path: screenshotPath(`users-${name}`), fullPage: true });
 
   it('an admin invites a staff member of one office from the Users screen', async () => {
-    await admin.goto(`${app.url}/`);
-    await admin.getByLabel('E-mail').fill(adminEmail);
-    await admin.getByLabel('Password').fill(PASSWORD);
-    await admin.getByRole('button', { name: 'Sign in' }).click();
-    await admin.getByRole('heading', { name: 'Live calls' }).waitFor();
+    await signIn(admin, app, adminEmail);
     await admin.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: 'Users', exact: true }).click();
     await admin.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
     await admin.locator(`tr[data-user-id]`).filter({ hasText: adminEmail }).waitFor();

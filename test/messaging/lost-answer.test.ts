@@ -5,16 +5,16 @@
  * the server had all of it cannot be looked up (SMTP has no such command): it is `unknown`, never sent twice.
  */
 import twilio from 'twilio';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../src/alerts/types.js';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
-import { ManualClock } from '../../src/core/clock.js';
+import type { ManualClock } from '../../src/core/clock.js';
 import { composeMessage, editAndRetryMessage } from '../../src/messaging/api.js';
 import { outboxHistory } from '../../src/outbox/manage.js';
 import { EmulatorHttpClient } from '../../src/providers/twilio/http-client.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { BACKENDS, type TestDatabase } from '../support/databases.js';
-import { CLIENT, drain, shareMessagingDatabase } from './support.js';
+import { CLIENT, drain, useMessagingApp } from './support.js';
 
 const MINUTE = 60_000;
 const PHONE = '+12125550123';
@@ -26,17 +26,7 @@ describe.each(BACKENDS)('a lost vendor answer on %s', (kind) => {
   let app: TestApp;
   let clock: ManualClock;
   let alerts: AlertInput[];
-  shareMessagingDatabase(kind, (opened) => (database = opened));
-
-  beforeEach(async () => {
-    clock = new ManualClock('2026-03-02T15:00:00Z');
-    app = await startTestApp(kind, { database, clock });
-    alerts = [];
-    app.context.alerts = { raise: async (alert) => void alerts.push(alert) };
-  });
-  afterEach(async () => {
-    await app?.close();
-  });
+  useMessagingApp(kind, (started) => ({ database, app, clock, alerts } = started));
 
   const twilioEmulator = () => app.context.sandbox!.twilio;
   const smtp = () => app.context.sandbox!.smtp;

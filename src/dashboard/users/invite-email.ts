@@ -9,7 +9,7 @@ import type { AppContext } from '../../app-context.js';
 import { PermanentError } from '../../core/errors.js';
 import type { OutboxRow } from '../../db/schema.js';
 import type { OutboxHandler } from '../../outbox/handlers.js';
-import { createMailer, type Mailer } from '../../providers/smtp/mailer.js';
+import { createMailerPool } from '../../providers/smtp/mailer.js';
 
 interface LinkMail {
   purpose: 'invite' | 'reset';
@@ -55,11 +55,8 @@ export function inviteMailText(mail: LinkMail, officeName: string): { subject: s
 }
 
 export function inviteEmailHandler(context: AppContext): OutboxHandler {
-  const mailers = new Map<string, Mailer>();
-  context.onClose.push(() => {
-    for (const mailer of mailers.values()) mailer.close();
-    mailers.clear();
-  });
+  const mailers = createMailerPool();
+  context.onClose.push(() => mailers.close());
   return {
     safeToRepeat: true,
     async run(row: OutboxRow) {
@@ -75,11 +72,7 @@ export function inviteEmailHandler(context: AppContext): OutboxHandler {
       if (!client) throw new PermanentError(`Office ${row.client_id} is no longer served; send the invitation again.`, 'client_missing');
       const smtpUrl = client.secrets.smtpUrl;
       if (!smtpUrl) throw new PermanentError('E-mail is not configured for this office.', 'not_configured');
-      let mailer = mailers.get(smtpUrl);
-      if (!mailer) {
-        mailer = createMailer(smtpUrl);
-        mailers.set(smtpUrl, mailer);
-      }
+      const mailer = mailers.mailerFor(smtpUrl);
       const token = context.secretBox.open(invite.token_sealed);
       const zone = client.config.timezone;
       const { subject, text } = inviteMailText(

@@ -100,6 +100,31 @@ export function createMailer(smtpUrl: string, options: MailerOptions = {}): Mail
   };
 }
 
+export interface MailerPool {
+  /** The mailer for this SMTP URL, made on first use (each holds its own pooled connections). */
+  mailerFor(smtpUrl: string): Mailer;
+  close(): void;
+}
+
+/** One mailer per SMTP URL, kept for the life of whoever holds the pool (an outbox handler), closed together. */
+export function createMailerPool(options: MailerOptions = {}): MailerPool {
+  const mailers = new Map<string, Mailer>();
+  return {
+    mailerFor(smtpUrl) {
+      let mailer = mailers.get(smtpUrl);
+      if (!mailer) {
+        mailer = createMailer(smtpUrl, options);
+        mailers.set(smtpUrl, mailer);
+      }
+      return mailer;
+    },
+    close() {
+      for (const mailer of mailers.values()) mailer.close();
+      mailers.clear();
+    },
+  };
+}
+
 /** `smtp://…?maxConnections=10`: how many connections this provider allows at once (nodemailer's URL option name). */
 function connectionsFromUrl(url: URL): number | undefined {
   const value = Number(url.searchParams.get('maxConnections') ?? Number.NaN);
