@@ -1,5 +1,11 @@
 import type { Switchboard } from '../main.js';
 
+function proxyLine(trust: Switchboard['context']['env']['trustProxy']): string {
+  if (trust === false || trust === 0) return 'none trusted (TRUST_PROXY unset: X-Forwarded-For is ignored)';
+  if (typeof trust === 'number') return `the nearest ${trust} hop${trust === 1 ? '' : 's'} (TRUST_PROXY=${trust})`;
+  return trust.join(', ');
+}
+
 /** The start-up banner: what mode we are in, where the dashboard is, and which emulators stand in for vendors. */
 export function startBanner(switchboard: Switchboard, extraLines: string[] = []): string {
   const { context, url, startedInMs } = switchboard;
@@ -8,6 +14,7 @@ export function startBanner(switchboard: Switchboard, extraLines: string[] = [])
     '',
     demo ? '  Switchboard — DEMO MODE (emulated vendors, embedded database, no credentials needed)' : '  Switchboard — LIVE MODE',
     '',
+    `  Proxies:     ${proxyLine(context.env.trustProxy)}`,
     `  Dashboard:   ${url ?? '(not listening)'}/`,
     `  Health:      ${url ?? ''}/readyz`,
     `  Database:    ${context.database.location}`,

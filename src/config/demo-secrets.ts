@@ -12,8 +12,6 @@ export const DEMO_SECRETS = {
   TWILIO_AUTH_TOKEN: 'demo_twilio_auth_token_switchboard01',
   ZOHO_CLIENT_ID: '1000.DEMOSWITCHBOARD',
   ZOHO_CLIENT_SECRET: 'demo_zoho_client_secret_switchboard',
-  /** Signs dashboard session cookies in demo mode. */
-  SESSION_SECRET: 'demo_session_secret_switchboard_0001',
   /** Base64 of the 32 ASCII bytes "switchboard-demo-secret-key-0001"; encrypts tokens at rest in demo only. */
   SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtZGVtby1zZWNyZXQta2V5LTAwMDE=',
 } as const;
@@ -32,3 +30,4 @@ export function isDemoSecret(value: string | undefined | null): boolean {
   if (DEMO_VALUES.has(trimmed)) return true;
   return /^key_demo_/.test(trimmed) || /^demo_/.test(trimmed) || /^1000\.DEMO/.test(trimmed) || /^AC(de300){6}/i.test(trimmed);
 }
+
