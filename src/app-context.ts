@@ -9,6 +9,7 @@ import type { ClientRegistry } from './config/registry.js';
 import type { Env } from './config/env.js';
 import type { Clock } from './core/clock.js';
 import type { SecretBox } from './core/crypto.js';
+import type { ScryptCost } from './dashboard/auth/password.js';
 import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
 import type { EventBus } from './events/bus.js';
@@ -39,6 +40,8 @@ export interface AppContext {
   secretBox: SecretBox;
   /** Base URL the outside world reaches us at (links in e-mails, callback URLs). */
   publicBaseUrl: string;
+  /** scrypt cost for new and re-hashed dashboard passwords: always PASSWORD_COST outside tests. */
+  passwordCost: ScryptCost;
   /** Lines for the start-up banner (e.g. the first admin's one-time password). */
   startupNotes?: string[];
   /** Functions run on shutdown, last registered first. */

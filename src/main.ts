@@ -15,6 +15,7 @@ import { syncClientsToDatabase } from './config/sync-clients.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { SecretBox, loadSecretKey } from './core/crypto.js';
 import { registerTestClockRoutes, testClockFromEnv } from './core/test-clock.js';
+import { PASSWORD_COST, type ScryptCost } from './dashboard/auth/password.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
@@ -38,6 +39,11 @@ export interface StartOptions {
   /** Run the outbox worker loop in this process (default: env WORKER !== "0"). */
   worker?: boolean;
   modules?: FeatureModule[];
+  /**
+   * Tests only: a cheaper scrypt cost for dashboard passwords, so suites that create and sign in many users stay
+   * fast. Nothing outside tests sets it; `switchboard start` always hashes with PASSWORD_COST.
+   */
+  passwordCost?: ScryptCost;
 }
 
 export interface Switchboard {
@@ -124,6 +130,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       sandbox,
       secretBox: new SecretBox(secretKey),
       publicBaseUrl: env.publicBaseUrl,
+      passwordCost: options.passwordCost ?? PASSWORD_COST,
       onClose,
     };
 

@@ -49,7 +49,7 @@ async function dashboardRoutes(app: FastifyInstance, context: AppContext): Promi
       new HttpProblem(
         429,
         'too_many_attempts',
-        `Too many sign-in attempts from this address. Wait ${Math.ceil(limit.ttl / 1000)} seconds and try again.`,
+        `Too many sign-in requests from this address. Wait ${Math.ceil(limit.ttl / 1000)} seconds and try again.`,
       ),
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });

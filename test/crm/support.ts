@@ -13,6 +13,7 @@ import { json } from '../../src/db/json.js';
 import { startSwitchboard, type Switchboard } from '../../src/main.js';
 import type { ZohoEmulator } from '../../src/sandbox/zoho/index.js';
 import { importRefreshToken } from '../../src/zoho/connection.js';
+import { TEST_PASSWORD_COST } from '../support/app.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 export const CLIENT = 'smart-tax-nation';
@@ -42,7 +43,7 @@ export async function startApp(
   alerts: AlertInput[],
   env: Record<string, string> = {},
 ): Promise<Switchboard> {
-  const switchboard = await startSwitchboard({ database, clock, env: { ...DEMO_ENV, ...env }, worker: false });
+  const switchboard = await startSwitchboard({ database, clock, env: { ...DEMO_ENV, ...env }, worker: false, passwordCost: TEST_PASSWORD_COST });
   switchboard.context.alerts = {
     async raise(alert) {
       alerts.push(alert);
@@ -166,3 +167,4 @@ export async function drainWithRetries(world: CrmWorld, rounds: number): Promise
     world.clock.advance(MINUTE + 1_000);
   }
 }
+

@@ -12,6 +12,7 @@ import * as m0006 from './0006_dashboard.js';
 import * as m0007 from './0007_retell_indexes.js';
 import * as m0008 from './0008_webhook_event_text.js';
 import * as m0009 from './0009_sender_pacing.js';
+import * as m0010 from './0010_sign_in_limits.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007_retell_indexes': m0007,
   '0008_webhook_event_text': m0008,
   '0009_sender_pacing': m0009,
+  '0010_sign_in_limits': m0010,
 };

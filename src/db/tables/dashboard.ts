@@ -1,4 +1,4 @@
-/** Tables of dashboard users and sessions (migration 0006). */
+/** Tables of dashboard users and sessions (migration 0006) and sign-in limits (migration 0010). */
 import type { Generated } from 'kysely';
 import type { Timestamp } from '../schema.js';
 
@@ -30,8 +30,21 @@ export interface SessionsTable {
   expires_at: Timestamp;
 }
 
+/** One sign-in limit counter (see dashboard/auth/sign-in-limits.ts). */
+export interface SignInLimitsTable {
+  /** `account:<e-mail>`, `address:<ip>` (IPv6: its /64) or `global`. */
+  key: string;
+  /** Account: attempts since the last success. Address, global: attempts in the window (successes refunded). */
+  attempts: number;
+  window_started_at: Timestamp;
+  /** Account only: no attempt is checked before this moment. */
+  blocked_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface DashboardTables {
   users: UsersTable;
   user_clients: UserClientsTable;
   sessions: SessionsTable;
+  sign_in_limits: SignInLimitsTable;
 }
