@@ -20,7 +20,7 @@ describe('loadEnv', () => {
     expect(loadEnv({})).toEqual({
       mode: 'demo',
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
       trustProxy: false,
       dataDir: './data',
       databaseUrl: undefined,
@@ -52,6 +52,14 @@ describe('loadEnv', () => {
 
   it('refuses the demo secret key in live mode', () => {
     expect(problemPaths({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: DEMO_SECRETS.SWITCHBOARD_SECRET_KEY })).toEqual(['SWITCHBOARD_SECRET_KEY']);
+  });
+
+  it('listens on 127.0.0.1 in demo mode and on every interface in live mode unless HOST says otherwise', () => {
+    expect(loadEnv({}).host).toBe('127.0.0.1');
+    expect(loadEnv({ HOST: '' }).host).toBe('127.0.0.1');
+    expect(loadEnv({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY }).host).toBe('0.0.0.0');
+    expect(loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
   });
 
   it('trusts no proxy unless TRUST_PROXY names a hop count or the proxies\' addresses', () => {

@@ -72,7 +72,7 @@ const envSchema = z
   .object({
     SWITCHBOARD_MODE: z.enum(['demo', 'live'], { error: 'must be "demo" or "live"' }).default('demo'),
     PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65_535).default(3000),
-    HOST: z.string().default('0.0.0.0'),
+    HOST: z.string().optional(),
     TRUST_PROXY: trustProxy,
     DATA_DIR: z.string().default('./data'),
     DATABASE_URL: z
@@ -112,6 +112,7 @@ const envSchema = z
 export interface Env {
   mode: 'demo' | 'live';
   port: number;
+  /** Interface to listen on: HOST, else 127.0.0.1 in demo mode (public demo keys) and 0.0.0.0 in live mode. */
   host: string;
   /** Fastify's trustProxy: false (default), a hop count, or proxy addresses/CIDR ranges (TRUST_PROXY). */
   trustProxy: false | number | string[];
@@ -153,7 +154,8 @@ export function loadEnv(env: EnvSource = process.env): Env {
   return {
     mode: parsed.SWITCHBOARD_MODE,
     port: parsed.PORT,
-    host: parsed.HOST,
+    // Demo mode answers anything signed with the public demo keys: only this machine may reach it unless asked.
+    host: parsed.HOST ?? (parsed.SWITCHBOARD_MODE === 'demo' ? '127.0.0.1' : '0.0.0.0'),
     trustProxy: parsed.TRUST_PROXY,
     dataDir: parsed.DATA_DIR,
     databaseUrl: parsed.DATABASE_URL,
