@@ -77,6 +77,7 @@ export const dashboardModule: FeatureModule = {
   name: 'dashboard',
   async setUp(context) {
     await ensureFirstAdmin(context);
+    context.signedInUser = (request) => authenticate(context, request);
     // A signed-in user may start the Zoho connect flow for the clients they can see.
     guardZohoConnect(context, async (request, clientId) => {
       const user = await authenticate(context, request);
