@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext, FeatureModule } from './app-context.js';
+import { DEMO_SECRETS, randomSandboxCredentials } from './config/demo-secrets.js';
 import { loadEnv, type Env } from './config/env.js';
 import { loadClientConfigs } from './config/load-clients.js';
 import { ClientRegistry } from './config/registry.js';
@@ -68,8 +69,11 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
   const inMemory = env.dataDir.startsWith('memory://');
 
   const configs = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: options.env ?? process.env });
+  // Emulated vendors' credentials: the public demo values in demo mode, values only this process knows in live
+  // mode (SANDBOX=1), shared by every client and the in-process emulators.
+  const sandboxCredentials = demo ? DEMO_SECRETS : randomSandboxCredentials();
   const clients = new ClientRegistry(
-    configs.map((config) => ({ config, secrets: resolveClientSecrets(config, options.env ?? process.env, env.mode) })),
+    configs.map((config) => ({ config, secrets: resolveClientSecrets(config, options.env ?? process.env, env.mode, sandboxCredentials) })),
   );
   const secretKey = inMemory && !env.secretKeyBase64
     ? randomBytes(32)
@@ -99,7 +103,14 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     await bus.start();
     onClose.push(() => bus.stop());
 
-    const sandbox = demo || env.sandbox ? await startSandbox({ clock }) : undefined;
+    const sandbox =
+      demo || env.sandbox
+        ? await startSandbox({
+            clock,
+            twilio: { accountSid: sandboxCredentials.TWILIO_ACCOUNT_SID, authToken: sandboxCredentials.TWILIO_AUTH_TOKEN },
+            zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },
+          })
+        : undefined;
     if (sandbox) {
       onClose.push(() => sandbox.close());
       // Emulated vendors: point each client's endpoints at the local emulators.

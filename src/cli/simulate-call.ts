@@ -30,6 +30,12 @@ export const simulateCallCommand: CliCommand = (program, io) => {
         return;
       }
       const secrets = resolveClientSecrets(config, process.env, env.mode);
+      if (env.mode === 'live' && secrets.emulatedVendors.includes('retell')) {
+        // A live server keeps an emulated Retell on a key only that process knows (never the public demo key).
+        io.print('Retell is emulated in live mode (SANDBOX=1) with a key only the running server knows, so this command cannot sign for it. Simulate calls in demo mode, or set the real RETELL_API_KEY.');
+        process.exitCode = 2;
+        return;
+      }
       const result = await simulateCall({
         baseUrl: options.url ?? env.publicBaseUrl,
         client: options.client,

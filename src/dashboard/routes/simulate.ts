@@ -29,13 +29,15 @@ export function simulateRoutes(app: FastifyInstance, context: AppContext): void 
     if (!address || typeof address !== 'object') throw new HttpProblem(409, 'not_listening', 'The server is not listening on a port.');
     const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
     const from = input.from ?? `+1212555${String(randomInt(0, 10_000)).padStart(4, '0')}`;
-    const config = context.clients.get(clientId)!.config;
+    const { config, secrets } = context.clients.get(clientId)!;
     await writeAudit(context.db, context.clock, { actor: user.email, clientId, action: 'demo.simulate_call', after: { scenario: input.scenario } });
     void simulateCall({
       baseUrl: `http://${host}:${address.port}`,
       client: clientId,
       from,
       scenario: input.scenario,
+      // Signed with the key this server checks (RETELL_API_KEY when set, else the demo key).
+      apiKey: secrets.retellApiKey,
       agentId: config.retell.agentIds[0],
       toNumber: config.officePhone,
       delayMs: STEP_DELAY_MS,
