@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PASSWORD_COST, hashPassword, verifyPassword } from '../../src/dashboard/auth/password.js';
 import { SIGN_IN_LIMITS } from '../../src/dashboard/auth/sign-in-limits.js';
-import { SIGN_IN_LIMIT_ACTOR } from '../../src/dashboard/routes/session.js';
+import { SIGN_IN_LIMIT_ACTOR } from '../../src/dashboard/auth/sign-in.js';
 import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { PASSWORD, aUser, apiFor, type Api } from './support.js';

@@ -2,15 +2,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
-import { decoyHash, hashPassword, needsRehash, verifyPassword } from '../auth/password.js';
 import { IDLE_TIMEOUT_MS, SESSION_COOKIE, createSession, endSession } from '../auth/sessions.js';
-import { addressKey, claimSignInAttempt, recordSignInSuccess, type Refusal } from '../auth/sign-in-limits.js';
+import { signIn } from '../auth/sign-in.js';
+import { addressKey, type Refusal } from '../auth/sign-in-limits.js';
 import { normaliseEmail } from '../auth/users.js';
 import { writeAudit } from '../audit.js';
 import { HttpProblem, currentUser, parseInput, sessionToken } from '../http.js';
-
-/** The Activity log's actor for rows the sign-in limits write. */
-export const SIGN_IN_LIMIT_ACTOR = 'sign-in limits';
 
 const loginBody = z.object({
   email: z.string().trim().min(3).max(320),
@@ -62,21 +59,6 @@ function cookieOptions(context: AppContext, request: FastifyRequest) {
   };
 }
 
-/**
- * The stored hash was made with weaker scrypt parameters than today's: replace it now that the password is at
- * hand. Only if it is still the hash just verified, so a password set meanwhile is never overwritten.
- */
-async function rehashPassword(context: AppContext, userId: number, oldHash: string, password: string): Promise<void> {
-  const newHash = await hashPassword(password, context.passwordCost);
-  const updated = await context.db
-    .updateTable('users')
-    .set({ password_hash: newHash })
-    .where('id', '=', userId)
-    .where('password_hash', '=', oldHash)
-    .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) > 0) context.logger.info({ userId }, 'Re-hashed a password with the current scrypt parameters');
-}
-
 export function sessionRoutes(app: FastifyInstance, context: AppContext): void {
   app.post(
     '/v1/api/session',
@@ -84,46 +66,16 @@ export function sessionRoutes(app: FastifyInstance, context: AppContext): void {
     async (request: FastifyRequest, reply: FastifyReply) => {
       const input = parseInput(loginBody, request.body);
       const email = normaliseEmail(input.email);
-      const claim = await claimSignInAttempt(context.db, context.clock, { email, address: request.ip });
-      if (!claim.ok) {
-        for (const refusal of claim.refusals.filter((entry) => entry.first)) {
-          await writeAudit(context.db, context.clock, {
-            actor: SIGN_IN_LIMIT_ACTOR,
-            clientId: null,
-            action: refusal.limit === 'address' ? 'session.address_limit' : 'session.global_limit',
-            target: refusal.limit === 'address' ? claim.keys.address : null,
-            after: { until: new Date(context.clock.now().getTime() + refusal.retryAfterMs).toISOString() },
-          });
-        }
-        const longest = claim.refusals.reduce((a, b) => (b.retryAfterMs > a.retryAfterMs ? b : a));
-        reply.header('retry-after', String(Math.max(1, Math.ceil(longest.retryAfterMs / 1000))));
-        throw refusalProblem(longest);
+      const outcome = await signIn(context, { email, password: input.password, address: request.ip });
+      if (!outcome.ok && outcome.reason === 'refused') {
+        reply.header('retry-after', String(Math.max(1, Math.ceil(outcome.refusal.retryAfterMs / 1000))));
+        throw refusalProblem(outcome.refusal);
       }
-      const user = await context.db
-        .selectFrom('users')
-        .select(['id', 'password_hash', 'disabled_at'])
-        .where('email', '=', email)
-        .executeTakeFirst();
-      // An unknown e-mail costs one scrypt too, so response time does not reveal which e-mails exist.
-      const valid = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash(context.passwordCost)));
-      if (!user || !valid || user.disabled_at) {
-        if (user && claim.locksAccountUntil) {
-          // Unknown e-mails are locked the same way (the answer must not tell them apart) but only real accounts
-          // get an Activity row: a guesser's invented e-mails would otherwise fill the log.
-          await writeAudit(context.db, context.clock, {
-            actor: SIGN_IN_LIMIT_ACTOR,
-            clientId: null,
-            action: 'session.lockout',
-            target: `user:${user.id}`,
-            after: { email, address: request.ip, lockedUntil: claim.locksAccountUntil.toISOString() },
-          });
-        }
+      if (!outcome.ok) {
         throw new HttpProblem(401, 'invalid_credentials', 'That e-mail and password do not match. Check both and try again.');
       }
-      await recordSignInSuccess(context.db, context.clock, claim);
-      if (needsRehash(user.password_hash, context.passwordCost)) await rehashPassword(context, user.id, user.password_hash, input.password);
-      const session = await createSession(context.db, context.clock, user.id);
-      await writeAudit(context.db, context.clock, { actor: email, clientId: null, action: 'session.login', target: `user:${user.id}` });
+      const session = await createSession(context.db, context.clock, outcome.userId);
+      await writeAudit(context.db, context.clock, { actor: email, clientId: null, action: 'session.login', target: `user:${outcome.userId}` });
       reply.setCookie(SESSION_COOKIE, session.token, { ...cookieOptions(context, request), maxAge: Math.floor(IDLE_TIMEOUT_MS / 1000) });
       return { ok: true };
     },
