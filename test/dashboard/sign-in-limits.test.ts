@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PASSWORD_COST, hashPassword, verifyPassword } from '../../src/dashboard/auth/password.js';
 import { SIGN_IN_LIMITS } from '../../src/dashboard/auth/sign-in-limits.js';
+import { setUserPassword } from '../../src/dashboard/auth/users.js';
 import { SIGN_IN_LIMIT_ACTOR } from '../../src/dashboard/auth/sign-in.js';
 import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
@@ -177,6 +178,14 @@ describe.each(BACKENDS)('sign-in limits behind one trusted proxy hop, TRUST_PROX
     app.clock.advance(2 * MINUTE);
     expect((await attempt(app, email, PASSWORD, { 'x-forwarded-for': nextClient() })).status).toBe(200);
     expect((await attempt(app, email, 'one-typo', { 'x-forwarded-for': nextClient() })).status).toBe(401);
+  });
+
+  it('a new password (switchboard user reset-password) lifts the lock at once', async () => {
+    const email = await aUser(app, 'staff', ['smart-tax-nation']);
+    for (let index = 0; index < 5; index += 1) await attempt(app, email, `guess-${index}`, { 'x-forwarded-for': nextClient() });
+    expect((await attempt(app, email, PASSWORD, { 'x-forwarded-for': nextClient() })).status).toBe(429);
+    await setUserPassword(app.context.db, app.clock, email, 'a brand new password', 'test', app.context.passwordCost);
+    expect((await attempt(app, email, 'a brand new password', { 'x-forwarded-for': nextClient() })).status).toBe(200);
   });
 
   it('an unknown e-mail is locked exactly like a real one, and writes no Activity row', async () => {
