@@ -15,6 +15,7 @@ import type { DB } from './db/schema.js';
 import type { EventBus } from './events/bus.js';
 import type { HealthCheck } from './http/health.js';
 import type { Metrics } from './http/metrics.js';
+import type { OfficeLoader } from './offices/loader.js';
 import type { Logger } from './log/logger.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import type { Sandbox } from './sandbox/index.js';
@@ -38,6 +39,8 @@ export interface AppContext {
   sandbox: Sandbox | undefined;
   /** Seals tokens at rest and signs short-lived links (key from SWITCHBOARD_SECRET_KEY). */
   secretBox: SecretBox;
+  /** Reloads an office from the database after a change (the registry follows every instance's changes). */
+  offices?: OfficeLoader;
   /** Base URL the outside world reaches us at (links in e-mails, callback URLs). */
   publicBaseUrl: string;
   /** scrypt cost for new and re-hashed dashboard passwords: always PASSWORD_COST outside tests. */

@@ -9,10 +9,8 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext, FeatureModule } from './app-context.js';
 import { DEMO_SECRETS, randomSandboxCredentials } from './config/demo-secrets.js';
 import { loadEnv, type Env } from './config/env.js';
-import { loadClientConfigs } from './config/load-clients.js';
+import { ConfigError } from './config/client-schema.js';
 import { ClientRegistry } from './config/registry.js';
-import { resolveClientSecrets } from './config/secrets.js';
-import { syncClientsToDatabase } from './config/sync-clients.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { SecretBox, loadSecretKey } from './core/crypto.js';
 import { registerTestClockRoutes, testClockFromEnv } from './core/test-clock.js';
@@ -26,6 +24,9 @@ import { createLogger, type Logger } from './log/logger.js';
 import { featureModules } from './modules.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import { OutboxWorker } from './outbox/worker.js';
+import { importOfficeFiles, officeFiles } from './offices/import-files.js';
+import { officesHealthCheck } from './offices/health.js';
+import { OfficeLoader } from './offices/loader.js';
 import { startSandbox } from './sandbox/index.js';
 
 export interface StartOptions {
@@ -68,13 +69,10 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
   const dataDir = resolve(env.dataDir);
   const inMemory = env.dataDir.startsWith('memory://');
 
-  const configs = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: options.env ?? process.env });
   // Emulated vendors' credentials: the public demo values in demo mode, values only this process knows in live
-  // mode (SANDBOX=1), shared by every client and the in-process emulators.
+  // mode (SANDBOX=1), shared by every office and the in-process emulators.
   const sandboxCredentials = demo ? DEMO_SECRETS : randomSandboxCredentials();
-  const clients = new ClientRegistry(
-    configs.map((config) => ({ config, secrets: resolveClientSecrets(config, options.env ?? process.env, env.mode, sandboxCredentials) })),
-  );
+  const clients = new ClientRegistry();
   const secretKey = inMemory && !env.secretKeyBase64
     ? randomBytes(32)
     : loadSecretKey({ envValue: env.secretKeyBase64, dataDir, allowGenerate: demo });
@@ -97,7 +95,6 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     if (!options.database) onClose.push(() => database.close());
     const applied = await migrateToLatest(database);
     if (applied.length > 0) logger.info({ applied }, 'Database migrations applied');
-    await syncClientsToDatabase(database.db, clients);
 
     const bus = new EventBus(database, logger);
     await bus.start();
@@ -109,16 +106,41 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
             clock,
             twilio: { accountSid: sandboxCredentials.TWILIO_ACCOUNT_SID, authToken: sandboxCredentials.TWILIO_AUTH_TOKEN },
             zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },
+            retell: { apiKey: sandboxCredentials.RETELL_API_KEY },
           })
         : undefined;
-    if (sandbox) {
-      onClose.push(() => sandbox.close());
-      // Emulated vendors: point each client's endpoints at the local emulators.
-      for (const { config, secrets } of clients.all()) {
-        if (secrets.emulatedVendors.includes('smtp')) secrets.smtpUrl ??= sandbox.smtp.url;
-        if (secrets.emulatedVendors.includes('slack')) secrets.slackWebhookUrl ??= sandbox.slack.webhookUrl(config.slug);
-      }
+    if (sandbox) onClose.push(() => sandbox.close());
+
+    // Offices are data: files in CONFIG_DIR are imported when they changed, then the database is served.
+    const secretBox = new SecretBox(secretKey);
+    const startupNotes: string[] = [];
+    const fileResults = await importOfficeFiles({ db: database.db, clock, bus }, officeFiles(resolve(env.configDir)), {
+      author: 'file import',
+    });
+    const offices = new OfficeLoader({
+      db: database.db,
+      secretBox,
+      env: options.env ?? process.env,
+      mode: env.mode,
+      registry: clients,
+      logger,
+      sandbox,
+      sandboxCredentials,
+    });
+    const failures = await offices.loadAll();
+    const demoSecrets = failures.flatMap((failure) =>
+      failure.secretProblems.filter((problem) => problem.demo).map((problem) => ({ file: failure.slug, path: problem.path, message: problem.message })),
+    );
+    if (demoSecrets.length > 0) throw new ConfigError(demoSecrets, 'Live mode refuses the public demo secrets');
+    for (const result of fileResults) {
+      if (result.status !== 'invalid') continue;
+      // A broken file never stops the other offices: the office keeps its last good version (if any) and shows as broken.
+      clients.markBroken(result.file, result.problems);
+      logger.warn({ file: result.file, problems: result.problems.map((p) => `${p.path}: ${p.message}`) }, 'An office file was not imported');
+      startupNotes.push(`Not imported: ${result.file} (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}; see /readyz as an admin, or the log)`);
     }
+    for (const failure of failures) startupNotes.push(`Office not served: ${failure.slug} (${failure.problems[0]?.path}: ${failure.problems[0]?.message})`);
+    onClose.push(offices.watch(bus));
 
     const handlers: HandlerRegistry = new Map();
     const context: AppContext = {
@@ -130,7 +152,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       logger,
       bus,
       metrics: new Metrics(database.db),
-      health: [],
+      health: [officesHealthCheck(clients)],
       handlers,
       alerts: {
         // Until the alerts module wires Slack/e-mail/errors table, alerts only reach the (masked) log.
@@ -139,9 +161,11 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         },
       },
       sandbox,
-      secretBox: new SecretBox(secretKey),
+      secretBox,
+      offices,
       publicBaseUrl: env.publicBaseUrl,
       passwordCost: options.passwordCost ?? PASSWORD_COST,
+      startupNotes,
       onClose,
     };
 

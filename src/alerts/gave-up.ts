@@ -46,3 +46,27 @@ export async function alertIfGivingUp(context: AppContext, row: OutboxRow, attem
     context.logger.error({ err: failure, outboxId: row.id }, 'Could not raise the gave-up alert');
   }
 }
+
+/**
+ * One alert per client and kind when a row becomes `unknown`: nobody can tell whether its effect happened (a text or
+ * e-mail may have gone out), so it is neither retried nor dead and only a person can decide. Never throws.
+ */
+export async function alertOutcomeUnknown(
+  context: AppContext,
+  row: OutboxRow,
+  unknown: { source: string; message: string; details?: Record<string, unknown> },
+): Promise<void> {
+  try {
+    await context.alerts.raise({
+      clientId: row.client_id,
+      source: unknown.source,
+      fingerprint: `${unknown.source}:unknown:${row.client_id}`,
+      severity: 'error',
+      callId: row.call_id,
+      message: maskText(unknown.message),
+      details: { outboxId: row.id, kind: row.kind, ...unknown.details },
+    });
+  } catch (failure) {
+    context.logger.error({ err: failure, outboxId: row.id }, 'Could not raise the unknown-outcome alert');
+  }
+}

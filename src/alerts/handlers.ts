@@ -7,7 +7,7 @@ import type { AppContext } from '../app-context.js';
 import { PermanentError, VendorError } from '../core/errors.js';
 import type { OutboxRow } from '../db/schema.js';
 import { Reschedule, type OutboxHandler } from '../outbox/handlers.js';
-import { createMailer, type Mailer } from '../providers/smtp/mailer.js';
+import { createMailerPool } from '../providers/smtp/mailer.js';
 import { postSlackMessage } from '../providers/slack/webhook.js';
 
 async function loadAlert(context: AppContext, row: OutboxRow) {
@@ -46,29 +46,25 @@ export function slackAlertHandler(context: AppContext): OutboxHandler {
 }
 
 export function emailAlertHandler(context: AppContext): OutboxHandler {
-  const mailers = new Map<string, Mailer>();
-  context.onClose.push(() => {
-    for (const mailer of mailers.values()) mailer.close();
-    mailers.clear();
-  });
+  const mailers = createMailerPool();
+  context.onClose.push(() => mailers.close());
   return {
     safeToRepeat: true,
     async run(row) {
       const { error, client } = await loadAlert(context, row);
       const smtpUrl = client.secrets.smtpUrl;
       if (!smtpUrl) throw new PermanentError('E-mail is not configured for this office.', 'not_configured');
-      let mailer = mailers.get(smtpUrl);
-      if (!mailer) {
-        mailer = createMailer(smtpUrl);
-        mailers.set(smtpUrl, mailer);
-      }
+      const mailer = mailers.mailerFor(smtpUrl);
       const text = [
         alertText(client.config.name, error),
         '',
         `First seen: ${error.first_seen_at.toISOString()}`,
         `Open the Switchboard dashboard's error log for details: ${context.publicBaseUrl}`,
       ].join('\n');
+      // At least once (a lost alert hides an outage, a repeated one is a nuisance): a reply lost after the server had
+      // the message sends it again, with the same Message-ID so a mailbox can show the copies as one.
       return mailer.send({
+        reference: `sb.alert.${row.id}`,
         from: client.config.senders.email.from,
         to: client.config.alerts.emails.join(', '),
         subject: `Switchboard alert for ${client.config.name}: ${error.source}`,

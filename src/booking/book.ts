@@ -9,16 +9,15 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AppContext } from '../app-context.js';
 import type { AppointmentType, ClientConfig } from '../config/client-schema.js';
 import { VendorError } from '../core/errors.js';
-import { enqueueCrmSync } from '../crm/enqueue.js';
 import { normalizePhone } from '../customers/phone.js';
 import { findOrCreateCustomer } from '../customers/store.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
-import { planAppointmentMessages } from '../messaging/plan.js';
 import { slotsNear, type OfferedSlot } from './availability.js';
 import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
 import { bookingMarker, hasBookingMarker, type CalendarEvent } from './calendar-port.js';
-import { enqueueCalendarSync } from './calendar-sync.js';
 import { calendarPortOf } from './deps.js';
+import { planBookedFollowUps } from './follow-ups.js';
+import { enqueueLateEventCheck, settleLateEvent } from './late-event.js';
 import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
 import { isSlotFree, partOfDayOf, slotRulesOf } from './slots.js';
@@ -212,7 +211,9 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
  * The caller is about to be told the calendar could not be reached (the function's deadline passed). The
  * database decides what is true, under the appointment's row lock: if the booking already committed, that is
  * the answer after all; if it is still held, the hold is released now, so a booking that finishes later
- * cannot stand against what the caller heard (`finishBooking` then removes the event it made in Zoho).
+ * cannot stand against what the caller heard unless the office chose so: the event it made in Zoho is settled
+ * by `settleLateEvent` (removed, or kept and confirmed) as soon as the create answers, and a check queued with
+ * the release looks for an event that lands without an answer.
  */
 export async function settleAfterDeadline(context: AppContext, clientId: string, appointmentId: number): Promise<BookAnswer | undefined> {
   const config = context.clients.get(clientId)!.config;
@@ -228,6 +229,7 @@ export async function settleAfterDeadline(context: AppContext, clientId: string,
         .set({ status: 'released', idempotency_key: null, claimed_until: null, updated_at: now })
         .where('id', '=', row.id)
         .execute();
+      await enqueueLateEventCheck(trx, context, row);
     }
     return undefined;
   });
@@ -316,6 +318,11 @@ async function finishBooking(
       await releaseHold(context, appointment.id);
       return slotTaken(context, request, type, startMs, `Sorry, ${spokenTime(startMs, zone)} is no longer free.`);
     }
+    // Past the caller's deadline nothing new goes to Zoho (the hold is being released).
+    if (request.signal?.aborted) {
+      await clearClaim(context, appointment.id);
+      throw new VendorError({ vendor: 'switchboard', code: 'aborted', message: `Booking ${appointment.booking_id} gave up before creating its event.`, retryable: true });
+    }
     const newEvent = {
       title: `${type.name}: ${appointment.caller_name ?? 'caller'}`,
       description: eventDescription(context, appointment, type),
@@ -325,8 +332,11 @@ async function finishBooking(
       location: config.address,
       attendeeEmail: appointment.caller_email ?? undefined,
     };
+    // Once sent, the create is not cut off at the caller's deadline: its answer is what tells us an event exists,
+    // so a late answer settles that event at once (`settleLateEvent`) instead of leaving it in the office calendar
+    // until the reconcile job. Zoho's per-request time-out bounds the wait.
     try {
-      event = await calendar.create(request.clientId, newEvent, request.signal);
+      event = await calendar.create(request.clientId, newEvent);
     } catch (error) {
       const unanswered = error instanceof VendorError && error.status === undefined && error.code !== 'aborted';
       if (!unanswered) {
@@ -335,7 +345,7 @@ async function finishBooking(
         throw error;
       }
       // No answer: Zoho may have made the event anyway. Look for our booking id before anything else.
-      const again = await calendar.view(request.clientId, startMs, blockEndMs, request.signal).catch(() => undefined);
+      const again = await calendar.view(request.clientId, startMs, blockEndMs).catch(() => undefined);
       event = again ? findOurs(again.events) : undefined;
       if (!event) {
         await clearClaim(context, appointment.id);
@@ -351,26 +361,7 @@ async function finishBooking(
     .transaction()
     .execute(async (trx) => {
       const now = context.clock.now();
-      if (appointment.customer_id !== null) {
-        await planAppointmentMessages(trx, context, {
-          clientId: appointment.client_id,
-          appointmentId: appointment.id,
-          customerId: appointment.customer_id,
-          event: 'booked',
-          callId: appointment.call_id,
-        });
-      }
-      await enqueueCrmSync(trx, context, {
-        clientId: appointment.client_id,
-        purpose: 'appointment_booked',
-        appointmentId: appointment.id,
-        callId: appointment.call_id,
-        customerId: appointment.customer_id,
-      });
-      await context.bus.publish(
-        { type: 'appointment.changed', clientId: appointment.client_id, data: { appointmentId: appointment.id, change: 'booked', callId: appointment.call_id } },
-        trx,
-      );
+      await planBookedFollowUps(trx, context, appointment);
       const row = await trx
         .updateTable('appointments')
         .set({
@@ -398,8 +389,11 @@ async function finishBooking(
     const row = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointment.id).executeTakeFirstOrThrow();
     if (row.status === 'booked') return repeatAnswer(context, config, type, row);
     if (row.status === 'released' && row.calendar_event_id === null) {
-      // Released while the event was being made (the caller was told we would call back): the event goes too.
-      await removeOrphanEvent(context, row, event.id);
+      // Released while the event was being made (the caller was told we would call back): the office's choice.
+      const settled = await settleLateEvent(context, row.id, event);
+      if (settled === 'kept') {
+        return repeatAnswer(context, config, type, await context.db.selectFrom('appointments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
+      }
     }
     throw new VendorError({
       vendor: 'switchboard',
@@ -425,22 +419,6 @@ class HoldLost extends Error {
     super('the hold is no longer ours');
     this.name = 'HoldLost';
   }
-}
-
-/** Records the Zoho event a released hold still made and queues its deletion (`calendar_sync`, retried). */
-async function removeOrphanEvent(context: AppContext, row: AppointmentRow, eventId: string): Promise<void> {
-  await context.db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('appointments')
-      .set({ calendar_event_id: eventId, updated_at: context.clock.now() })
-      .where('id', '=', row.id)
-      .where('status', '=', 'released')
-      .where('calendar_event_id', 'is', null)
-      .returningAll()
-      .executeTakeFirst();
-    if (updated) await enqueueCalendarSync(trx, context, updated);
-  });
-  context.logger.warn({ clientId: row.client_id, bookingId: row.booking_id }, 'A booking finished after the caller was offered a callback; its Zoho event is being removed');
 }
 
 async function clearClaim(context: AppContext, appointmentId: number): Promise<void> {

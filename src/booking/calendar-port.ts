@@ -43,6 +43,15 @@ export interface CalendarPort {
   update(clientId: string, eventId: string, event: NewCalendarEvent, signal?: AbortSignal): Promise<CalendarEvent>;
   /** Deleting an event that is already gone succeeds. */
   remove(clientId: string, eventId: string, signal?: AbortSignal): Promise<void>;
+  /** The calendars the office's connected account owns, for the onboarding calendar picker. */
+  listCalendars(clientId: string, signal?: AbortSignal): Promise<CalendarSummary[]>;
+}
+
+export interface CalendarSummary {
+  id: string;
+  name: string;
+  timezone?: string;
+  isDefault: boolean;
 }
 
 /** The line that ties a calendar event to our appointment, so a retry finds the event instead of making another. */

@@ -8,6 +8,7 @@ import { errorMessage } from '../core/errors.js';
 import type { FunctionCall, FunctionResult } from '../functions/types.js';
 import { maskText } from '../log/mask.js';
 import { ZohoConnectionBroken } from '../zoho/connection.js';
+import { lateEventNoteFor } from './late-event.js';
 
 export const CALENDAR_FALLBACK_MESSAGE =
   "I couldn't reach the calendar just now — may I have someone from the office call you back to set this up?";
@@ -24,6 +25,8 @@ export interface FallbackInput {
   callerName?: string;
   phone?: string;
   functionName: string;
+  /** The appointment the work held, if it got that far: the callback task is tied to it (see `settleLateEvent`). */
+  appointmentId?: () => number | undefined;
 }
 
 class DeadlineReached extends Error {
@@ -83,21 +86,34 @@ async function fallback(input: FallbackInput, error: unknown): Promise<FunctionR
       ? await context.db.selectFrom('customers').select(['id', 'name']).where('client_id', '=', clientId).where('phone', '=', phone).executeTakeFirst()
       : undefined;
     const now = context.clock.now();
-    const task = await context.db
-      .insertInto('callback_tasks')
-      .values({
-        client_id: clientId,
-        call_id: call.callId,
-        customer_id: customer?.id ?? null,
-        phone: phone ?? null,
-        name: input.callerName ?? customer?.name ?? null,
-        reason: `Wanted to ${input.wanted}, but the calendar could not be reached (${why}). Please call back to finish.`,
-        preferred_time: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const appointmentId = input.appointmentId?.();
+    const task = await context.db.transaction().execute(async (trx) => {
+      // Under the appointment's row lock, as a late calendar answer settles it: that comes either before (and its
+      // outcome is noted here) or after (and it finds this task to note).
+      const appointment =
+        appointmentId === undefined
+          ? undefined
+          : await trx.selectFrom('appointments').selectAll().where('id', '=', appointmentId).where('client_id', '=', clientId).forNoKeyUpdate().executeTakeFirst();
+      const note = appointment ? lateEventNoteFor(appointment, context.clients.get(clientId)!.config) : null;
+      return trx
+        .insertInto('callback_tasks')
+        .values({
+          client_id: clientId,
+          call_id: call.callId,
+          customer_id: customer?.id ?? null,
+          phone: phone ?? null,
+          name: input.callerName ?? customer?.name ?? null,
+          reason: `Wanted to ${input.wanted}, but the calendar could not be reached (${why}). Please call back to finish.`,
+          preferred_time: null,
+          appointment_id: appointment?.id ?? null,
+          note,
+          noted_at: note ? now : null,
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+    });
     taskId = task.id;
     await context.bus.publish({ type: 'callback.created', clientId, data: { id: task.id, callId: call.callId } });
   } catch (taskError) {

@@ -1,18 +1,21 @@
 /**
- * Booking feature module: Zoho connection health, the connect-flow routes, the calendar-sync and reconcile
- * outbox handlers, and — in demo mode — an automatic connection to the sandbox's Zoho emulator so a
+ * Booking feature module: Zoho connection health, the connect-flow routes, the calendar-sync, late-event check
+ * and reconcile outbox handlers, and — in demo mode — an automatic connection to the sandbox's Zoho emulator so a
  * simulated call can book with no set-up.
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
+import { perOffice, perOfficeHealthCheck } from '../offices/per-office.js';
 import { zohoOAuthRoutes } from '../zoho/routes.js';
 import { connectSandboxZoho } from '../zoho/sandbox-connect.js';
 import { describeConnection } from '../zoho/connection.js';
 import { CALENDAR_SYNC_KIND, calendarSyncHandler } from './calendar-sync.js';
+import { LATE_EVENT_CHECK_KIND, lateEventCheckHandler } from './late-event.js';
 import { RECONCILE_KIND, reconcileHandler, scheduleReconcile } from './reconcile.js';
 
-function addHealthChecks(context: AppContext): void {
-  for (const clientId of context.clients.slugs()) {
-    context.health.push({
+async function addHealthChecks(context: AppContext): Promise<void> {
+  await perOfficeHealthCheck(context, ({ config }) => {
+    const clientId = config.slug;
+    return {
       name: `zoho:${clientId}`,
       critical: false,
       async check() {
@@ -23,8 +26,8 @@ function addHealthChecks(context: AppContext): void {
         if (summary.status === 'broken') return { status: 'down', detail: `broken: ${summary.lastError ?? 'reconnect Zoho'}` };
         return { status: 'ok', detail: `connected (${summary.dataCenter})${summary.lastError ? `; last problem: ${summary.lastError}` : ''}` };
       },
-    });
-  }
+    };
+  });
 }
 
 export const bookingModule: FeatureModule = {
@@ -32,9 +35,13 @@ export const bookingModule: FeatureModule = {
   async setUp(context) {
     context.handlers.set(CALENDAR_SYNC_KIND, calendarSyncHandler(context));
     context.handlers.set(RECONCILE_KIND, reconcileHandler(context));
-    addHealthChecks(context);
-    if (context.sandbox) await connectSandboxZoho(context);
-    for (const clientId of context.clients.slugs()) await scheduleReconcile(context, clientId);
+    context.handlers.set(LATE_EVENT_CHECK_KIND, lateEventCheckHandler(context));
+    await addHealthChecks(context);
+    // Offices added or changed on a running server get the same: a demo Zoho connection and a reconcile chain.
+    await perOffice(context, async (runtime) => {
+      if (context.sandbox) await connectSandboxZoho(context, runtime);
+      await scheduleReconcile(context, runtime.config.slug);
+    });
   },
   routes(app, context) {
     zohoOAuthRoutes(app, context);

@@ -1,8 +1,9 @@
 /**
  * Reconcile: compares upcoming booked appointments with their Zoho events and flags drift to staff (an event
- * deleted or moved in Zoho directly), and removes events of ours whose appointment is not booked (a create that
- * timed out but landed after the caller had been offered a callback: the hold was released, the event stayed). Runs as the self-rescheduling outbox kind `booking_reconcile`, one chain
- * per client, so any number of instances run it once per period.
+ * deleted or moved in Zoho directly), and removes events of ours whose appointment is not booked that nothing else
+ * caught (a create that landed after the caller had been offered a callback is normally settled within a minute
+ * by `late-event.ts`). Runs as the self-rescheduling outbox kind `booking_reconcile`, one chain per client, so any
+ * number of instances run it once per period.
  */
 import type { AppContext } from '../app-context.js';
 import { maskText } from '../log/mask.js';
@@ -10,8 +11,9 @@ import type { OutboxHandler } from '../outbox/handlers.js';
 import { enqueue } from '../outbox/enqueue.js';
 import { calendarPortOf } from './deps.js';
 import { spokenTime } from './local-time.js';
-import { CALENDAR_SYNC_KIND, enqueueCalendarSync } from './calendar-sync.js';
+import { CALENDAR_SYNC_KIND } from './calendar-sync.js';
 import { bookingIdIn, type CalendarEvent } from './calendar-port.js';
+import { removeLateEvent } from './late-event.js';
 
 export const RECONCILE_KIND = 'booking_reconcile';
 export const RECONCILE_EVERY_MS = 15 * 60_000;
@@ -95,26 +97,15 @@ async function removeOrphanEvents(context: AppContext, clientId: string, events:
   if (ours.size === 0) return;
   const rows = await context.db
     .selectFrom('appointments')
-    .select(['booking_id'])
+    .select(['id', 'booking_id'])
     .where('client_id', '=', clientId)
     .where('booking_id', 'in', [...ours.keys()])
     .where('status', 'in', ['released', 'cancelled'])
     .where('calendar_event_id', 'is', null)
     .execute();
   for (const row of rows) {
-    await context.db.transaction().execute(async (trx) => {
-      const updated = await trx
-        .updateTable('appointments')
-        .set({ calendar_event_id: ours.get(row.booking_id)!.id, updated_at: context.clock.now() })
-        .where('client_id', '=', clientId)
-        .where('booking_id', '=', row.booking_id)
-        .where('status', 'in', ['released', 'cancelled'])
-        .where('calendar_event_id', 'is', null)
-        .returningAll()
-        .executeTakeFirst();
-      if (updated) await enqueueCalendarSync(trx, context, updated);
-    });
-    report.orphans.push(row.booking_id);
+    // The last net, so it removes whatever the office's choice for late events: by now staff may have called back.
+    if ((await removeLateEvent(context, row.id, ours.get(row.booking_id)!.id)) !== 'settled_already') report.orphans.push(row.booking_id);
   }
 }
 
@@ -139,6 +130,8 @@ export function reconcileHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
     async run(row) {
+      // An office removed since this row was queued ends its chain here; one added again starts a new one.
+      if (!context.clients.get(row.client_id)) return { skipped: 'office not served' };
       try {
         return await reconcileAppointments(context, row.client_id);
       } finally {

@@ -28,7 +28,7 @@ export interface RingingCallWriterDeps {
   db: Kysely<DB>;
   /** Called once per write with the rows it created (not rows that already existed); may be empty. */
   onRecorded(calls: RingingCall[]): void;
-  /** Called when a batch could not be written; the calls still ring and later events create their rows. */
+  /** Called for a row that could not be written; the call still rings and its later events create the row. */
   onFailed(error: unknown, calls: RingingCall[]): void;
 }
 
@@ -62,19 +62,16 @@ export async function insertRingingCalls(db: Kysely<DB>, calls: RingingCall[]): 
 export class RingingCallWriter {
   private readonly writer: Batcher<RingingCall, boolean>;
 
-  constructor(deps: RingingCallWriterDeps) {
+  constructor(private readonly deps: RingingCallWriterDeps) {
     this.writer = new Batcher({
+      // A failing statement is not caught here: the batcher then writes each row alone, so one row the database
+      // refuses fails alone (reported by `add`) and the other calls of that moment are still recorded.
       run: async (batch) => {
-        try {
-          const created = await insertRingingCalls(deps.db, batch);
-          const recorded = batch.filter((call) => created.delete(call.callId));
-          if (recorded.length > 0) deps.onRecorded(recorded);
-          const mine = new Set(recorded);
-          return batch.map((call) => mine.has(call));
-        } catch (error) {
-          deps.onFailed(error, batch);
-          return batch.map(() => false);
-        }
+        const created = await insertRingingCalls(deps.db, batch);
+        const recorded = batch.filter((call) => created.delete(call.callId));
+        if (recorded.length > 0) deps.onRecorded(recorded);
+        const mine = new Set(recorded);
+        return batch.map((call) => mine.has(call));
       },
       // Busy offices share inserts: rows of calls ringing within this window go in one statement. The row only
       // feeds the live screen, so it may appear a few tens of milliseconds after the answer.
@@ -84,7 +81,7 @@ export class RingingCallWriter {
 
   /** Queues the row; the write starts after the current I/O turn, i.e. after the answer has been sent. */
   add(call: RingingCall): void {
-    void this.writer.add(call);
+    this.writer.add(call).catch((error: unknown) => this.deps.onFailed(error, [call]));
   }
 
   /** Resolves once every row added so far is written (or reported failed). Used on shutdown and by tests. */

@@ -1,7 +1,8 @@
 /** How far along a call an event is. Later stages carry fuller data, so their values win whatever the arrival order. */
 import type { CallStatus } from '../db/tables/calls.js';
 
-export const CALL_EVENT_STAGE: Record<string, number> = {
+// Without a prototype: an event Retell never sends, named "toString" or "__proto__", must not look known.
+export const CALL_EVENT_STAGE: Readonly<Record<string, number>> = Object.setPrototypeOf({
   call_inbound: 0,
   call_started: 1,
   transcript_updated: 2,
@@ -11,7 +12,7 @@ export const CALL_EVENT_STAGE: Record<string, number> = {
   transfer_ended: 2,
   call_ended: 3,
   call_analyzed: 4,
-};
+}, null);
 
 export const ENDED_STAGE = 3;
 export const ANALYZED_STAGE = 4;

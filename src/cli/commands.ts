@@ -1,3 +1,9 @@
+/**
+ * Every CLI command, registered by name, description and options only, so `--help` and argument parsing load
+ * nothing but commander. A command's work lives in `actions/<command>.ts` and is imported inside its `.action`
+ * (`async (options) => (await import('./actions/x.js')).run(io, options)`); a definition file imports types and
+ * light constants only. test/foundation/cli.test.ts fails if `--help` loads anything more.
+ */
 import type { Command } from 'commander';
 import { startCommand } from './start.js';
 import { migrateCommand } from './migrate.js';

@@ -1,16 +1,4 @@
-/**
- * `switchboard crm resync --client <slug> --since <7d|24h|ISO date>`: re-queues CRM syncs for the client's
- * calls since then. Idempotent: running it twice queues nothing new; the running server's worker sends them.
- */
-import { resolve } from 'node:path';
-import { loadEnv } from '../config/env.js';
-import { loadClientConfigs } from '../config/load-clients.js';
-import { ClientRegistry } from '../config/registry.js';
-import { resolveClientSecrets } from '../config/secrets.js';
-import { systemClock } from '../core/clock.js';
-import { parseSince, resyncCrm } from '../crm/resync.js';
-import { openDatabase } from '../db/database.js';
-import { migrateToLatest } from '../db/migrate.js';
+/** `switchboard crm resync --client <slug> --since <7d|24h|ISO date>`; the work is in actions/crm.ts. */
 import type { CliCommand } from './commands.js';
 
 export const crmCommand: CliCommand = (program, io) => {
@@ -20,27 +8,5 @@ export const crmCommand: CliCommand = (program, io) => {
     .description('Queue a CRM sync for every call of a client since a moment (safe to run twice).')
     .requiredOption('--client <slug>', 'client slug, e.g. smart-tax-nation')
     .requiredOption('--since <when>', 'how far back: 7d, 24h, 90m, or an ISO date such as 2026-02-01')
-    .action(async (options: { client: string; since: string }) => {
-      const env = loadEnv(process.env);
-      const configs = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: process.env });
-      const clients = new ClientRegistry(
-        configs.map((config) => ({ config, secrets: resolveClientSecrets(config, process.env, env.mode) })),
-      );
-      if (!clients.get(options.client)) {
-        throw new Error(`No client "${options.client}"; configured clients: ${clients.slugs().join(', ') || 'none'}.`);
-      }
-      const since = parseSince(options.since, systemClock.now());
-      if (!since) throw new Error(`--since "${options.since}" is neither a span like 7d, 24h, 90m nor a date like 2026-02-01.`);
-      const database = await openDatabase({ url: env.databaseUrl, dataDir: resolve(env.dataDir) });
-      try {
-        await migrateToLatest(database);
-        const result = await resyncCrm(database.db, { clients, clock: systemClock }, { clientId: options.client, since });
-        io.print(
-          `${result.calls} call(s) since ${since.toISOString()}: ${result.queued} CRM sync(s) queued, ` +
-            `${result.alreadyQueued} already queued.`,
-        );
-      } finally {
-        await database.close();
-      }
-    });
+    .action(async (options) => (await import('./actions/crm.js')).resyncCrmCalls(io, options));
 };

@@ -4,7 +4,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import { existsSync } from 'node:fs';
-import { ConfigError } from '../config/client-schema.js';
 import { DataDirLockedError } from '../db/data-dir-lock.js';
 import { cliCommands } from './commands.js';
 
@@ -12,8 +11,10 @@ function print(text: string): void {
   process.stdout.write(`${text}\n`);
 }
 
-function fail(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+async function fail(error: unknown): Promise<never> {
+  // Loaded here, not at the top, so `--help` does not load zod; a command that threw one has it loaded already.
+  const config = await import('../config/client-schema.js').catch(() => undefined);
+  if ((config && error instanceof config.ConfigError) || error instanceof DataDirLockedError) {
     process.stderr.write(`\n${error.message}\n\n`);
   } else if (error instanceof CommanderError) {
     process.exit(error.exitCode);
@@ -36,7 +37,7 @@ export function buildProgram(): Command {
 
 // A .env file beside the project fills variables the environment does not set (Node's own parser).
 if (existsSync('.env')) process.loadEnvFile('.env');
-process.on('unhandledRejection', (error) => fail(error));
+process.on('unhandledRejection', (error) => void fail(error));
 const argv = process.argv.slice();
 if (argv.length <= 2) argv.push('--help');
 buildProgram()

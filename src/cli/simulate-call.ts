@@ -1,8 +1,4 @@
-import { resolve } from 'node:path';
-import { loadEnv } from '../config/env.js';
-import { loadClientConfigs } from '../config/load-clients.js';
-import { resolveClientSecrets } from '../config/secrets.js';
-import { SCENARIOS, simulateCall, type Scenario } from '../sandbox/call-simulator.js';
+import { SCENARIOS } from '../sandbox/call-scenarios.js';
 import type { CliCommand } from './commands.js';
 
 export const simulateCallCommand: CliCommand = (program, io) => {
@@ -16,43 +12,7 @@ export const simulateCallCommand: CliCommand = (program, io) => {
     .option('--duplicate', 'send every webhook event twice')
     .option('--reorder', 'send call_analyzed before call_ended before call_started')
     .option('--delay <ms>', 'pause between steps', '0')
-    .action(async (options: { client: string; from: string; scenario: string; url?: string; duplicate?: boolean; reorder?: boolean; delay: string }) => {
-      if (!(SCENARIOS as readonly string[]).includes(options.scenario)) {
-        io.print(`Unknown scenario "${options.scenario}". Choose one of: ${SCENARIOS.join(', ')}.`);
-        process.exitCode = 2;
-        return;
-      }
-      const env = loadEnv(process.env);
-      const config = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: process.env }).find((c) => c.slug === options.client);
-      if (!config) {
-        io.print(`No office "${options.client}" in ${env.configDir}.`);
-        process.exitCode = 2;
-        return;
-      }
-      const secrets = resolveClientSecrets(config, process.env, env.mode);
-      if (env.mode === 'live' && secrets.emulatedVendors.includes('retell')) {
-        // A live server keeps an emulated Retell on a key only that process knows (never the public demo key).
-        io.print('Retell is emulated in live mode (SANDBOX=1) with a key only the running server knows, so this command cannot sign for it. Simulate calls in demo mode, or set the real RETELL_API_KEY.');
-        process.exitCode = 2;
-        return;
-      }
-      const result = await simulateCall({
-        baseUrl: options.url ?? env.publicBaseUrl,
-        client: options.client,
-        from: options.from,
-        scenario: options.scenario as Scenario,
-        apiKey: secrets.retellApiKey,
-        agentId: config.retell.agentIds[0],
-        toNumber: config.officePhone,
-        duplicate: options.duplicate,
-        reorder: options.reorder,
-        delayMs: Number(options.delay) || 0,
-      });
-      io.print(`Simulated call ${result.callId} (${options.scenario})`);
-      for (const step of result.steps) io.print(`  ${step.status}  ${step.kind.padEnd(8)} ${step.name}`);
-      if (result.problems.length > 0) {
-        io.print('Problems:');
-        for (const problem of result.problems) io.print(`  ${problem}`);
-      }
-    });
+    .option('--email <address>', 'the caller gives this e-mail address (the confirmation then also goes by e-mail)')
+    .option('--api-key <key>', "the office's Retell API key (default: RETELL_API_KEY, else the public demo key)")
+    .action(async (options) => (await import('./actions/simulate-call.js')).playSimulatedCall(io, options));
 };

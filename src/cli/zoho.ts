@@ -1,32 +1,5 @@
-/**
- * `switchboard zoho connect --client …` prints a one-hour link that starts the OAuth flow in a browser;
- * `switchboard zoho import-refresh-token --client … --dc …` stores a refresh token made in Zoho's API console
- * (Self Client), read from --token or stdin so it stays out of shell history.
- */
-import { resolve } from 'node:path';
-import { loadClientConfigs } from '../config/load-clients.js';
-import { loadEnv } from '../config/env.js';
-import { loadSecretKey, SecretBox } from '../core/crypto.js';
-import { startSwitchboard } from '../main.js';
-import { isDataCenter } from '../providers/zoho/accounts.js';
-import { describeConnection, importRefreshToken } from '../zoho/connection.js';
-import { connectLink } from '../zoho/oauth-state.js';
+/** `switchboard zoho connect|import-refresh-token --client …`; the work is in actions/zoho.ts. */
 import type { CliCommand } from './commands.js';
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8').trim();
-}
-
-function requireClient(slug: string): void {
-  const env = loadEnv(process.env);
-  const configs = loadClientConfigs({ dir: resolve(env.configDir), mode: env.mode, env: process.env });
-  if (!configs.some((config) => config.slug === slug)) {
-    throw new Error(`No client "${slug}" in ${env.configDir}; known: ${configs.map((config) => config.slug).join(', ') || 'none'}.`);
-  }
-}
 
 export const zohoCommand: CliCommand = (program, io) => {
   const zoho = program.command('zoho').description('Zoho connections (Calendar and CRM) per client.');
@@ -35,13 +8,7 @@ export const zohoCommand: CliCommand = (program, io) => {
     .command('connect')
     .description('Print a link (valid one hour) that connects the client to Zoho in a browser.')
     .requiredOption('--client <slug>', 'client slug, e.g. smart-tax-nation')
-    .action((options: { client: string }) => {
-      const env = loadEnv(process.env);
-      requireClient(options.client);
-      const key = loadSecretKey({ envValue: env.secretKeyBase64, dataDir: resolve(env.dataDir), allowGenerate: env.mode === 'demo' });
-      io.print(`Open this link in a browser signed in to the office's Zoho account (valid for one hour):\n\n  ${connectLink(env.publicBaseUrl, new SecretBox(key), options.client, Date.now())}\n`);
-      io.print(`Zoho must list ${env.publicBaseUrl}/v1/oauth/zoho/callback as an authorized redirect URI of the API client.`);
-    });
+    .action(async (options) => (await import('./actions/zoho.js')).connectZoho(io, options));
 
   zoho
     .command('import-refresh-token')
@@ -49,18 +16,5 @@ export const zohoCommand: CliCommand = (program, io) => {
     .requiredOption('--client <slug>', 'client slug, e.g. smart-tax-nation')
     .requiredOption('--dc <code>', 'Zoho data center: us, eu, in, au, jp, ca, sa or cn')
     .option('--token <refresh-token>', 'the refresh token (prefer stdin: it keeps the token out of shell history)')
-    .action(async (options: { client: string; dc: string; token?: string }) => {
-      if (!isDataCenter(options.dc)) throw new Error(`--dc must be one of us, eu, in, au, jp, ca, sa, cn (got "${options.dc}").`);
-      requireClient(options.client);
-      const token = options.token?.trim() || (await readStdin());
-      if (!token) throw new Error('No refresh token given: pipe it on stdin or pass --token.');
-      const switchboard = await startSwitchboard({ listen: false, worker: false });
-      try {
-        await importRefreshToken(switchboard.context, { clientId: options.client, dataCenter: options.dc, refreshToken: token });
-        const summary = await describeConnection(switchboard.context, options.client);
-        io.print(`Zoho connected for ${options.client} (data center ${summary.dataCenter}, user ${summary.ownerEmail ?? 'unknown'}).`);
-      } finally {
-        await switchboard.close();
-      }
-    });
+    .action(async (options) => (await import('./actions/zoho.js')).importZohoRefreshToken(io, options));
 };

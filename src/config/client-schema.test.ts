@@ -22,6 +22,7 @@ describe('client config schema', () => {
       holdSeconds: 300,
       maxSlotsOffered: 3,
       functionBudgetMs: 6000,
+      lateCalendarEvent: 'remove',
     });
     expect(config.retry).toEqual({ maxAttempts: 3, intervalSeconds: 60 });
     expect(config.senders.sms.ratePerSecond).toBe(1);
@@ -210,14 +211,18 @@ describe('client config schema', () => {
     ]);
   });
 
+  it('takes the office\'s choice for a calendar event made after the caller was offered a callback, and nothing else', () => {
+    expect(aClientConfig({ booking: { lateCalendarEvent: 'keep_and_confirm' } }).booking.lateCalendarEvent).toBe('keep_and_confirm');
+    expect(problemsOf(aClientConfigInput({ booking: { lateCalendarEvent: 'keep' } }))).toEqual([expect.stringMatching(/^booking\.lateCalendarEvent: /)]);
+  });
+
   it('lets Slack alerts be turned off explicitly', () => {
     expect(aClientConfig({ alerts: { slackWebhookEnv: null } }).alerts.slackWebhookEnv).toBeNull();
   });
 
-  it('needs at least one Retell agent id', () => {
-    expect(problemsOf(aClientConfigInput({ retell: { agentIds: [] } }))).toEqual([
-      'retell.agentIds: needs at least one Retell agent id',
-    ]);
+  it('allows an office with no Retell agent yet (being onboarded) and checks the form of each agent id', () => {
+    expect(problemsOf(aClientConfigInput({ retell: { agentIds: [] } }))).toEqual([]);
+    expect(problemsOf(aClientConfigInput({ retell: { agentIds: ['bot_1'] } }))).toEqual(['retell.agentIds[0]: must be a Retell agent id ("agent_…")']);
   });
 
   it('reports several problems at once', () => {

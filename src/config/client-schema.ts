@@ -7,15 +7,13 @@ import { DateTime, IANAZone } from 'luxon';
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
 import {
-  MARKETING_TEMPLATE_KINDS,
   REQUIRED_EMAIL_TEMPLATE_KINDS,
   TEMPLATE_KINDS,
-  hasUnbalancedBraces,
-  knownTemplateVariables,
-  unknownTemplateVariables,
+  templateProblems,
   type TemplateChannel,
   type TemplateKind,
 } from './templates.js';
+import { smsConfigSchema } from './sms-keywords.js';
 
 /** One problem in a config file or the environment; `path` is a JSON path like `businessHours.monday[1]`. */
 export interface ConfigProblem {
@@ -187,6 +185,13 @@ const booking = z.strictObject({
   maxSlotsOffered: z.int().min(1).max(10).default(3),
   /** Retell waits a few seconds for a function result; past this budget we answer with a fallback. */
   functionBudgetMs: z.int().min(500).max(30_000).default(6000),
+  /**
+   * Zoho made a booking's event only after the caller had been offered a callback (the create answered past the
+   * function's deadline). remove: delete the event, nothing is booked, staff call back (what the caller heard).
+   * keep_and_confirm: the appointment stands after all and the caller gets the usual confirmation. Either way the
+   * callback task records what happened.
+   */
+  lateCalendarEvent: z.enum(['remove', 'keep_and_confirm']).default('remove'),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -197,24 +202,7 @@ function templateText(channel: TemplateChannel, kind: TemplateKind) {
     .string()
     .min(1, 'must not be empty')
     .superRefine((text, ctx) => {
-      const unknown = unknownTemplateVariables(kind, channel, text);
-      if (unknown.length > 0) {
-        ctx.addIssue({
-          code: 'custom',
-          message:
-            `unknown template variable ${unknown.map((name) => `{{${name}}}`).join(', ')}; ` +
-            `${channel} ${kind} may use ${knownTemplateVariables(kind, channel).join(', ')}`,
-        });
-      }
-      if (hasUnbalancedBraces(text)) {
-        ctx.addIssue({ code: 'custom', message: 'has unbalanced braces; write variables as {{name}}' });
-      }
-      // TCPA/CTIA: marketing texts must say how to opt out.
-      if (channel === 'sms' && (MARKETING_TEMPLATE_KINDS as readonly string[]).includes(kind)) {
-        if (!text.includes('{{opt_out_text}}') && !/\bSTOP\b/.test(text)) {
-          ctx.addIssue({ code: 'custom', message: 'is a marketing text and must include {{opt_out_text}} or "STOP"' });
-        }
-      }
+      for (const message of templateProblems(kind, channel, text)) ctx.addIssue({ code: 'custom', message });
     });
 }
 
@@ -263,6 +251,11 @@ const senders = z.strictObject({
         .optional(),
       /** A 10DLC long code sends about 1 message per second; more gets queued or filtered by carriers. */
       ratePerSecond: z.number().positive().max(100).default(1),
+      /**
+       * US carriers filter marketing texts from a number without an approved A2P 10DLC campaign. An office onboarded
+       * in the wizard starts with false: its marketing texts wait until an admin marks the campaign approved.
+       */
+      a2pApproved: z.boolean().default(true),
     })
     .refine(
       (value) => (value.from === undefined) !== (value.messagingServiceSid === undefined),
@@ -391,12 +384,37 @@ const zoho = z.strictObject({
 });
 
 const retell = z.strictObject({
-  agentIds: z
-    .array(z.string().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")'))
-    .min(1, 'needs at least one Retell agent id'),
+  /**
+   * Empty while an office is being onboarded (its agent is connected in the wizard's Retell step): every Retell
+   * request is then refused with 403 naming the fix, and the go-live check fails until an agent is set.
+   */
+  agentIds: z.array(z.string().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")')).default([]),
   apiKeyEnv: envName.default('RETELL_API_KEY'),
-  /** Store transcripts with phone numbers, emails and SSN-like numbers masked. */
+  /**
+   * Store and forward what callers say or text (transcripts, summaries and analysis, function arguments, inbound
+   * texts) with SSN/ITIN, card and account numbers and long spoken digit runs removed (`log/redact-caller-text.ts`).
+   */
   redactTranscripts: z.boolean().default(true),
+});
+
+/**
+ * Transfer to a person, by time band: e.g. the front desk during office hours, the owner's cell for urgent
+ * calls after hours. The first band that fits the moment (and the call's urgency) is the target.
+ */
+const transferBand = z.strictObject({
+  name: z.string().trim().min(1).max(80),
+  number: e164,
+  /** office_hours: while the office is open today (closures and special hours applied); after_hours: otherwise. */
+  when: z.enum(['office_hours', 'after_hours', 'always']).default('always'),
+  /** Only for calls the agent says are urgent. */
+  urgentOnly: z.boolean().default(false),
+});
+export type TransferBand = z.infer<typeof transferBand>;
+
+const transfer = z.strictObject({
+  bands: z.array(transferBand).max(10).default([]),
+  /** A transfer nobody answered becomes a callback task due this many minutes later. */
+  callbackDeadlineMinutes: z.int().min(5).max(7 * 24 * 60).default(60),
 });
 
 // ---------------------------------------------------------------------------------------------------
@@ -424,6 +442,8 @@ const clientConfigObject = z.strictObject({
   appointmentTypes,
   booking: booking.prefault({}),
   templates: z.strictObject({ sms: smsTemplates, email: emailTemplates }),
+  /** Inbound keywords (STOP, ALTO, START, AYUDA, …) the office adds, and its replies per language. */
+  sms: smsConfigSchema.prefault({}),
   senders,
   retry: z
     .strictObject({ maxAttempts: z.int().min(1).max(10).default(3), intervalSeconds: z.int().min(1).max(3600).default(60) })
@@ -431,6 +451,7 @@ const clientConfigObject = z.strictObject({
   quietHours: quietHours.prefault({}),
   nurture: nurture.prefault({}),
   retell,
+  transfer: transfer.prefault({}),
   zoho,
   twilio: z
     .strictObject({

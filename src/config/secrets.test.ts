@@ -79,6 +79,7 @@ describe('resolveClientSecrets', () => {
         path: 'twilio.authTokenEnv',
         variable: 'TWILIO_AUTH_TOKEN',
         message: expect.stringMatching(/holds a public demo value; live mode refuses demo secrets/),
+        demo: true,
       },
     ]);
   });
@@ -122,7 +123,7 @@ describe('resolveClientSecrets', () => {
     expect(resolveClientSecrets(config, { SANDBOX: '1' }, 'live').retellApiKey).not.toBe(secrets.retellApiKey);
 
     const shared = randomSandboxCredentials();
-    expect(resolveClientSecrets(config, { SANDBOX: '1' }, 'live', shared)).toMatchObject({
+    expect(resolveClientSecrets(config, { SANDBOX: '1' }, 'live', {}, shared)).toMatchObject({
       retellApiKey: shared.RETELL_API_KEY,
       twilioAuthToken: shared.TWILIO_AUTH_TOKEN,
       zohoClientSecret: shared.ZOHO_CLIENT_SECRET,

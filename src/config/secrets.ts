@@ -28,9 +28,29 @@ export interface SecretProblem {
   path: string;
   variable: string;
   message: string;
+  /** The value is one of the public demo secrets (live mode refuses to start with one). */
+  demo?: boolean;
 }
 
-type SecretKey = Exclude<keyof ClientSecrets, 'emulatedVendors'>;
+export type SecretKey = Exclude<keyof ClientSecrets, 'emulatedVendors'>;
+
+/** Every credential an office can have, in the order the dashboard lists them. */
+export const SECRET_KEYS: readonly SecretKey[] = [
+  'retellApiKey',
+  'twilioAccountSid',
+  'twilioAuthToken',
+  'smtpUrl',
+  'slackWebhookUrl',
+  'zohoClientId',
+  'zohoClientSecret',
+];
+
+export function isSecretKey(value: string): value is SecretKey {
+  return (SECRET_KEYS as readonly string[]).includes(value);
+}
+
+/** Credentials typed into the dashboard or CLI for one office (sealed at rest); they win over the environment. */
+export type StoredSecrets = Partial<Record<SecretKey, string>>;
 
 interface SecretSpec {
   key: SecretKey;
@@ -109,14 +129,19 @@ function secretSpecs(config: ClientConfig): SecretSpec[] {
   return specs;
 }
 
-function read(env: EnvSource, name: string): string | undefined {
+function readEnv(env: EnvSource, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
 }
 
 /** Every secret problem for one client, without throwing (the loader gathers them across files). */
-export function checkClientSecrets(config: ClientConfig, env: EnvSource, mode: SwitchboardMode): SecretProblem[] {
-  return resolve(config, env, mode).problems;
+export function checkClientSecrets(
+  config: ClientConfig,
+  env: EnvSource,
+  mode: SwitchboardMode,
+  stored: StoredSecrets = {},
+): SecretProblem[] {
+  return resolve(config, env, mode, stored).problems;
 }
 
 /**
@@ -129,9 +154,10 @@ export function resolveClientSecrets(
   config: ClientConfig,
   env: EnvSource,
   mode: SwitchboardMode,
+  stored: StoredSecrets = {},
   sandbox?: SandboxCredentials,
 ): ClientSecrets {
-  const { secrets, problems } = resolve(config, env, mode, sandbox);
+  const { secrets, problems } = resolve(config, env, mode, stored, sandbox);
   if (problems.length > 0) {
     throw new ConfigError(
       problems.map((p) => ({ file: `${config.slug}.json`, path: p.path, message: p.message })),
@@ -141,19 +167,35 @@ export function resolveClientSecrets(
   return secrets;
 }
 
+/**
+ * A credential stored for the office (dashboard, CLI) wins over the environment variable its config names,
+ * so an agency can set one office's Twilio token without touching the server's environment.
+ */
+export function resolveSecretsWithProblems(
+  config: ClientConfig,
+  env: EnvSource,
+  mode: SwitchboardMode,
+  stored: StoredSecrets = {},
+  sandbox?: SandboxCredentials,
+): { secrets: ClientSecrets; problems: SecretProblem[] } {
+  return resolve(config, env, mode, stored, sandbox);
+}
+
 function resolve(
   config: ClientConfig,
   env: EnvSource,
   mode: SwitchboardMode,
+  stored: StoredSecrets,
   sandbox?: SandboxCredentials,
 ): { secrets: ClientSecrets; problems: SecretProblem[] } {
   const specs = secretSpecs(config);
+  const read = (env: EnvSource, name: string, key: SecretKey): string | undefined => stored[key]?.trim() || readEnv(env, name);
   const values: Partial<Record<SecretKey, string>> = {};
   const problems: SecretProblem[] = [];
   const emulated = new Set<SecretVendor>();
 
   if (mode === 'demo') {
-    for (const spec of specs) values[spec.key] = read(env, spec.variable) ?? (spec.sandboxName && DEMO_SECRETS[spec.sandboxName]);
+    for (const spec of specs) values[spec.key] = read(env, spec.variable, spec.key) ?? (spec.sandboxName && DEMO_SECRETS[spec.sandboxName]);
     for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) emulated.add(vendor);
   } else {
     const sandboxed = env.SANDBOX?.trim() === '1';
@@ -162,16 +204,18 @@ function resolve(
     for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) {
       const vendorSpecs = specs.filter((spec) => spec.vendor === vendor);
       if (vendorSpecs.length === 0) continue;
-      const unset = vendorSpecs.every((spec) => read(env, spec.variable) === undefined);
+      const unset = vendorSpecs.every((spec) => read(env, spec.variable, spec.key) === undefined);
       if (credentials && unset) {
         emulated.add(vendor);
         for (const spec of vendorSpecs) values[spec.key] = spec.sandboxName && credentials[spec.sandboxName];
         continue;
       }
       for (const spec of vendorSpecs) {
-        const value = read(env, spec.variable);
-        const problem = liveProblem(spec, value);
-        if (problem) problems.push({ path: spec.path, variable: spec.variable, message: problem });
+        const value = read(env, spec.variable, spec.key);
+        const problem = liveProblem(spec, value, stored[spec.key]?.trim() ? `the ${spec.key} stored for this office` : undefined);
+        if (problem) {
+          problems.push({ path: spec.path, variable: spec.variable, message: problem, ...(value !== undefined && isDemoSecret(value) ? { demo: true } : {}) });
+        }
         else values[spec.key] = value;
       }
     }
@@ -190,8 +234,9 @@ function resolve(
   return { secrets, problems };
 }
 
-function liveProblem(spec: SecretSpec, value: string | undefined): string | undefined {
+function liveProblem(spec: SecretSpec, value: string | undefined, storedAs?: string): string | undefined {
   const vendor = VENDOR_NAMES[spec.vendor];
+  const where = storedAs ?? `environment variable ${spec.variable}`;
   if (value === undefined) {
     return (
       `environment variable ${spec.variable} is not set; live mode needs it for ${vendor} ` +
@@ -199,8 +244,8 @@ function liveProblem(spec: SecretSpec, value: string | undefined): string | unde
     );
   }
   if (isDemoSecret(value)) {
-    return `environment variable ${spec.variable} holds a public demo value; live mode refuses demo secrets, set the real ${vendor} credential`;
+    return `${where} holds a public demo value; live mode refuses demo secrets, set the real ${vendor} credential`;
   }
   const shape = spec.check?.(value);
-  return shape ? `environment variable ${spec.variable} ${shape}` : undefined;
+  return shape ? `${where} ${shape}` : undefined;
 }

@@ -103,6 +103,30 @@ export function hasUnbalancedBraces(text: string): boolean {
   return rest.includes('{{') || rest.includes('}}');
 }
 
+/**
+ * What is wrong with one template text, each as a sentence: unknown variables (typos), unbalanced braces, and a
+ * marketing text without opt-out language. The config schema refuses an office with any of these; the
+ * template editor's preview shows them while the text is typed.
+ */
+export function templateProblems(kind: TemplateKind, channel: TemplateChannel, text: string): string[] {
+  const problems: string[] = [];
+  const unknown = unknownTemplateVariables(kind, channel, text);
+  if (unknown.length > 0) {
+    problems.push(
+      `unknown template variable ${unknown.map((name) => `{{${name}}}`).join(', ')}; ` +
+        `${channel} ${kind} may use ${knownTemplateVariables(kind, channel).join(', ')}`,
+    );
+  }
+  if (hasUnbalancedBraces(text)) problems.push('has unbalanced braces; write variables as {{name}}');
+  // TCPA/CTIA: marketing texts must say how to opt out.
+  if (channel === 'sms' && (MARKETING_TEMPLATE_KINDS as readonly string[]).includes(kind)) {
+    if (!text.includes('{{opt_out_text}}') && !/\bSTOP\b/.test(text)) {
+      problems.push('is a marketing text and must include {{opt_out_text}} or "STOP"');
+    }
+  }
+  return problems;
+}
+
 export type TemplateValues = Readonly<Record<string, string | number | null | undefined>>;
 
 /** Thrown when a template uses a variable with no value; retrying cannot fix it, so the outbox marks it dead. */

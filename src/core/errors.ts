@@ -8,6 +8,11 @@ export class VendorError extends Error {
   readonly retryable: boolean;
   readonly status?: number;
   readonly response?: unknown;
+  /**
+   * The request reached the vendor but its answer was lost (connection reset or timed out after it was sent): the
+   * effect may have happened. A caller must not repeat a non-idempotent request on this alone.
+   */
+  readonly ambiguous: boolean;
 
   constructor(init: {
     vendor: string;
@@ -16,6 +21,7 @@ export class VendorError extends Error {
     retryable: boolean;
     status?: number;
     response?: unknown;
+    ambiguous?: boolean;
     cause?: unknown;
   }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -25,6 +31,7 @@ export class VendorError extends Error {
     this.retryable = init.retryable;
     this.status = init.status;
     this.response = init.response;
+    this.ambiguous = init.ambiguous ?? false;
   }
 }
 

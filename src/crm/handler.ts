@@ -32,7 +32,6 @@ export function crmSyncHandler(context: AppContext, crmFor: CrmFactory): OutboxH
         return await runCrmSync(context, crmFor(row.client_id), {
           clientId: row.client_id,
           payload,
-          attempt: run.attempt,
         });
       } catch (error) {
         if (error instanceof Reschedule) throw error;

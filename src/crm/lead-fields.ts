@@ -47,14 +47,16 @@ export function zohoDateTime(instant: Date, zone: string): string {
   return DateTime.fromJSDate(instant, { zone }).toISO({ suppressMilliseconds: true, includeOffset: true }) ?? '';
 }
 
-/** Fields that change with every sync (status, custom fields, contact details we learned). */
-export function leadUpdateFields(config: ClientConfig, facts: LeadFacts): LeadFields {
-  const crm = config.zoho.crm;
-  const map = crm.fieldMap;
+/**
+ * Fields that change with every sync (custom fields, contact details we learned), and the status when the sync
+ * decided to write one (`lead-status.ts`: only forward, never over a status set in the CRM).
+ */
+export function leadUpdateFields(config: ClientConfig, facts: LeadFacts, leadStatus?: string): LeadFields {
+  const map = config.zoho.crm.fieldMap;
   const fields: LeadFields = {};
   if (facts.name) Object.assign(fields, splitName(facts.name));
   if (facts.email) fields.Email = facts.email;
-  if (facts.outcome) fields.Lead_Status = crm.statusMap[facts.outcome];
+  if (leadStatus) fields.Lead_Status = leadStatus;
   if (map.lastCallIntent && facts.intent) fields[map.lastCallIntent] = facts.intent;
   if (facts.appointment !== undefined) {
     if (map.appointmentAt) {
@@ -75,6 +77,7 @@ export function leadCreateFields(config: ClientConfig, facts: LeadFacts): LeadFi
     Phone: facts.phone,
     Company: crm.company,
     Lead_Source: crm.leadSource,
-    ...leadUpdateFields(config, facts),
+    // A new lead has no status anyone chose yet.
+    ...leadUpdateFields(config, facts, facts.outcome ? crm.statusMap[facts.outcome] : undefined),
   };
 }

@@ -1,11 +1,12 @@
 /**
- * The note each call leaves on its lead. Free text from the call passes through the transcript redaction,
- * so an SSN or account number a caller read out never reaches the CRM. The last line names the call: a
- * retried sync looks for it before writing a second note.
+ * The note each call leaves on its lead. Summary and intent were redacted at intake (`webhooks/intake.ts`); they
+ * pass through `redactCallerText` once more here because calls stored before intake redaction covered them still
+ * hold them in clear, and an SSN or account number a caller read out must never reach the CRM. The last line names
+ * the call: a retried sync looks for it before writing a second note.
  */
 import { DateTime } from 'luxon';
 import type { ClientConfig } from '../config/client-schema.js';
-import { redactTranscript } from '../log/redact-transcript.js';
+import { redactCallerText } from '../log/redact-caller-text.js';
 import type { NoteInput } from '../providers/zoho/crm.js';
 import type { LeadAppointment } from './lead-fields.js';
 
@@ -41,8 +42,8 @@ export function buildCallNote(config: ClientConfig, facts: NoteFacts): NoteInput
     ? DateTime.fromJSDate(facts.startedAt, { zone: config.timezone }).toFormat('LLL d, h:mm a')
     : 'unknown time';
   const lines = [
-    `Summary: ${facts.summary ? redactTranscript(facts.summary) : 'no summary available'}`,
-    `Intent: ${facts.intent ? redactTranscript(facts.intent) : 'unknown'}`,
+    `Summary: ${facts.summary ? redactCallerText(facts.summary) : 'no summary available'}`,
+    `Intent: ${facts.intent ? redactCallerText(facts.intent) : 'unknown'}`,
     `Sentiment: ${facts.sentiment ?? 'unknown'}`,
     `Outcome: ${facts.outcome ?? 'unknown'}`,
     `Appointment: ${

@@ -2,7 +2,8 @@
  * The sync rules for one `crm_sync` outbox row: find the caller's lead (stored id, then phone in its common
  * forms, then e-mail), create it when there is none, otherwise update it, and leave one note per call.
  * Every effect is recorded as soon as Zoho confirms it (crm_links.lead_id, crm_notes), so a repeated run
- * finds what an earlier run did instead of doing it again.
+ * finds what an earlier run did instead of doing it again. The lead's status only moves forward and is never
+ * written over a status set in the CRM (`lead-status.ts`).
  */
 import { isCallOutcome, type CallOutcome, type ClientConfig } from '../config/client-schema.js';
 import type { AppContext } from '../app-context.js';
@@ -15,6 +16,7 @@ import type { LeadRecord } from '../providers/zoho/crm.js';
 import { withCustomerLock, type CrmLink } from './customer-lock.js';
 import type { CrmSyncPurpose } from './enqueue.js';
 import { leadCreateFields, leadUpdateFields, type LeadAppointment, type LeadFacts } from './lead-fields.js';
+import { decideLeadStatus, type LeadStatusDecision, type WrittenStatus } from './lead-status.js';
 import { buildCallNote, callMarker } from './note.js';
 import type { CrmPort } from './port.js';
 
@@ -29,6 +31,9 @@ export interface CrmSyncResult {
   skipped?: string;
   leadId?: string;
   lead?: 'created' | 'updated' | 'found_duplicate';
+  /** The Lead_Status written, or why the lead's status was left as it was. */
+  leadStatus?: string;
+  leadStatusKept?: 'behind' | 'unchanged' | 'set_in_crm';
   noteId?: string;
   note?: 'added' | 'already_added' | 'none';
 }
@@ -36,8 +41,6 @@ export interface CrmSyncResult {
 export interface CrmSyncInput {
   clientId: string;
   payload: CrmSyncPayload;
-  /** 1 for the first attempt; later attempts look for effects an interrupted attempt may have left in Zoho. */
-  attempt: number;
 }
 
 /** How long a sync waits when another instance is syncing the same caller. */
@@ -74,8 +77,10 @@ export async function runCrmSync(context: AppContext, crm: CrmPort, input: CrmSy
     async (link) => {
       const lead = await ensureLead(context, crm, config, link, facts);
       const result: CrmSyncResult = { leadId: lead.id, lead: lead.action };
+      if (lead.status.action === 'write') result.leadStatus = lead.status.status;
+      else if (lead.status.action === 'keep' && lead.status.reason !== 'no_outcome') result.leadStatusKept = lead.status.reason;
       if (call && (payload.purpose === 'call' || payload.purpose === 'resync')) {
-        const note = await ensureCallNote(context, crm, config, { call, leadId: lead.id, facts, attempt: input.attempt });
+        const note = await ensureCallNote(context, crm, config, { call, leadId: lead.id, facts });
         Object.assign(result, note);
       } else {
         result.note = 'none';
@@ -178,50 +183,113 @@ function oldest(leads: LeadRecord[]): LeadRecord | undefined {
   return [...leads].sort((a, b) => String(a.Created_Time ?? '').localeCompare(String(b.Created_Time ?? '')))[0];
 }
 
+type LeadAction = 'created' | 'updated' | 'found_duplicate';
+
+interface EnsuredLead {
+  id: string;
+  action: LeadAction;
+  status: LeadStatusDecision;
+}
+
+function writtenStatus(link: CrmLink): WrittenStatus | null {
+  const outcome = asOutcome(link.lead_status_outcome);
+  return link.lead_status && outcome ? { status: link.lead_status, outcome } : null;
+}
+
+function statusOf(lead: LeadRecord): string | null {
+  return typeof lead.Lead_Status === 'string' ? lead.Lead_Status : null;
+}
+
+function statusToWrite(decision: LeadStatusDecision): string | undefined {
+  return decision.action === 'write' ? decision.status : undefined;
+}
+
 async function ensureLead(
   context: AppContext,
   crm: CrmPort,
   config: ClientConfig,
   link: CrmLink,
   facts: LeadFacts,
-): Promise<{ id: string; action: 'created' | 'updated' | 'found_duplicate' }> {
-  const update = leadUpdateFields(config, facts);
+): Promise<EnsuredLead> {
+  const statusInput = { outcome: facts.outcome, statusMap: config.zoho.crm.statusMap };
   if (link.lead_id) {
-    try {
-      await crm.updateLead(link.lead_id, update);
-      return { id: link.lead_id, action: 'updated' };
-    } catch (error) {
-      if (!isUnknownLead(error)) throw error;
-      context.logger.warn({ leadId: link.lead_id, customerId: link.customer_id }, 'Stored CRM lead no longer exists; looking it up again');
-    }
+    const stored = await updateStoredLead(context, crm, config, link, facts);
+    if (stored) return stored;
   }
   let found = oldest(await crm.searchLeadsByPhone(facts.phone));
   if (!found && facts.email) found = oldest(await crm.searchLeads({ email: facts.email }));
-  let id: string;
-  let action: 'created' | 'updated' | 'found_duplicate';
+  let lead: EnsuredLead;
   if (found) {
-    await crm.updateLead(found.id, update);
-    ({ id, action } = { id: found.id, action: 'updated' });
+    const last = found.id === link.lead_id ? writtenStatus(link) : null;
+    const status = decideLeadStatus({ ...statusInput, last, current: statusOf(found) });
+    await crm.updateLead(found.id, leadUpdateFields(config, facts, statusToWrite(status)));
+    lead = { id: found.id, action: 'updated', status };
   } else {
     // Upsert on Phone, not insert: Zoho's duplicate check reads its database, so a lead an interrupted
     // attempt created (and the search index does not show yet) is updated rather than created twice.
     const written = await crm.upsertLead(leadCreateFields(config, facts), ['Phone']);
-    id = written.id;
-    action = written.action === 'insert' ? 'created' : written.action === 'duplicate' ? 'found_duplicate' : 'updated';
+    const status: LeadStatusDecision = facts.outcome
+      ? { action: 'write', status: config.zoho.crm.statusMap[facts.outcome], outcome: facts.outcome }
+      : { action: 'keep', reason: 'no_outcome' };
+    lead = {
+      id: written.id,
+      action: written.action === 'insert' ? 'created' : written.action === 'duplicate' ? 'found_duplicate' : 'updated',
+      status,
+    };
   }
+  await recordLead(context, link, lead);
+  return lead;
+}
+
+/** Updates the lead stored on the link; undefined when it no longer exists in the CRM (deleted or merged away). */
+async function updateStoredLead(
+  context: AppContext,
+  crm: CrmPort,
+  config: ClientConfig,
+  link: CrmLink,
+  facts: LeadFacts,
+): Promise<EnsuredLead | undefined> {
+  const leadId = link.lead_id!;
+  const statusInput = { outcome: facts.outcome, statusMap: config.zoho.crm.statusMap, last: writtenStatus(link) };
+  let status = decideLeadStatus(statusInput);
+  try {
+    if (status.action === 'read') {
+      // Only before changing the status: one GET tells whether someone changed it in the CRM since our last write.
+      const current = await crm.getLead(leadId);
+      if (!current) return leadGone(context, link);
+      status = decideLeadStatus({ ...statusInput, current: statusOf(current) });
+    }
+    await crm.updateLead(leadId, leadUpdateFields(config, facts, statusToWrite(status)));
+  } catch (error) {
+    if (!isUnknownLead(error)) throw error;
+    return leadGone(context, link);
+  }
+  const lead: EnsuredLead = { id: leadId, action: 'updated', status };
+  await recordLead(context, link, lead);
+  return lead;
+}
+
+function leadGone(context: AppContext, link: CrmLink): undefined {
+  context.logger.warn({ leadId: link.lead_id, customerId: link.customer_id }, 'Stored CRM lead no longer exists; looking it up again');
+  return undefined;
+}
+
+/** The lead id, and the status when this sync wrote one (a status we wrote for another lead no longer counts). */
+async function recordLead(context: AppContext, link: CrmLink, lead: EnsuredLead): Promise<void> {
+  const written = lead.status.action === 'write' ? { lead_status: lead.status.status, lead_status_outcome: lead.status.outcome } : undefined;
+  const forgotten = lead.id !== link.lead_id ? { lead_status: null, lead_status_outcome: null } : {};
   await context.db
     .updateTable('crm_links')
-    .set({ lead_id: id, updated_at: context.clock.now() })
+    .set({ lead_id: lead.id, ...forgotten, ...written, updated_at: context.clock.now() })
     .where('id', '=', link.id)
     .execute();
-  return { id, action };
 }
 
 async function ensureCallNote(
   context: AppContext,
   crm: CrmPort,
   config: ClientConfig,
-  input: { call: CallRow; leadId: string; facts: LeadFacts; attempt: number },
+  input: { call: CallRow; leadId: string; facts: LeadFacts },
 ): Promise<Pick<CrmSyncResult, 'noteId' | 'note'>> {
   const { call, leadId } = input;
   const stored = await context.db
@@ -233,14 +301,12 @@ async function ensureCallNote(
     .executeTakeFirst();
   if (stored) return { noteId: stored.note_id, note: 'already_added' };
 
-  let noteId: string | undefined;
-  let note: 'added' | 'already_added' = 'added';
-  if (input.attempt > 1) {
-    // An earlier attempt may have written the note and died before recording it: look for its marker.
-    const marker = callMarker(call.id);
-    noteId = (await crm.listNotes(leadId)).find((existing) => existing.Note_Content?.includes(marker))?.id;
-    if (noteId) note = 'already_added';
-  }
+  // An earlier run may have written the note and lost Zoho's answer (or died) before recording it: look for its
+  // marker first. Always, not only on a retry: a dashboard retry restarts the attempt count, and a resync is another
+  // row, so no count says whether this call's note was tried before. One GET per call's sync.
+  const marker = callMarker(call.id);
+  let noteId = (await crm.listNotes(leadId)).find((existing) => existing.Note_Content?.includes(marker))?.id;
+  const note: 'added' | 'already_added' = noteId ? 'already_added' : 'added';
   if (!noteId) {
     const built = buildCallNote(config, {
       callId: call.id,

@@ -8,6 +8,7 @@ import { DateTime } from 'luxon';
 import type { Clock } from '../core/clock.js';
 import type { ClientRuntime } from '../config/registry.js';
 import type { DB } from '../db/schema.js';
+import { transferTargets } from '../calls/transfer.js';
 import { officeHoursToday } from './office-hours.js';
 
 export interface CallerMemory {
@@ -29,10 +30,17 @@ export function defaultMemory(client: ClientRuntime, clock: Clock): CallerMemory
   const config = client.config;
   let openNow = '';
   let hoursToday = '';
+  const transfer = { transfer_available: 'false', transfer_number: '', transfer_name: '', transfer_number_urgent: '' };
   try {
-    const hours = officeHoursToday(config, clock.now());
+    const now = clock.now();
+    const hours = officeHoursToday(config, now);
     openNow = String(hours.openNow);
     hoursToday = hours.hoursToday;
+    const targets = transferTargets(config, now);
+    transfer.transfer_available = String(targets.normal !== undefined);
+    transfer.transfer_number = targets.normal?.number ?? '';
+    transfer.transfer_name = targets.normal?.name ?? '';
+    transfer.transfer_number_urgent = targets.urgent?.number ?? '';
   } catch {
     // Hours are a nicety; never let them break the greeting.
   }
@@ -49,6 +57,7 @@ export function defaultMemory(client: ClientRuntime, clock: Clock): CallerMemory
       office_open_now: openNow,
       office_hours_today: hoursToday,
       caller_opted_out_sms: 'false',
+      ...transfer,
     },
     metadata: { client: config.slug },
   };

@@ -122,5 +122,13 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
   return reply.code(problem.statusCode).send({ error: problem.code, message: problem.message });
 }
 
+/** This server's own loopback URL (for requests it sends itself, e.g. a simulated call); undefined when not listening. */
+export function ownUrl(request: FastifyRequest): string | undefined {
+  const address = request.server.server.address();
+  if (!address || typeof address !== 'object') return undefined;
+  const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+  return `http://${host}:${address.port}`;
+}
+
 /** `:id` of a row with a numeric id (messages, customers, errors, callbacks, appointments, outbox items). */
 export const numericIdParam = z.object({ id: z.coerce.number().int().positive() });

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import type { BusEvent } from '../events/bus.js';
 import { originAllowed } from './http.js';
+import { userChange } from './users/events.js';
 
 const PING_EVERY_MS = 25_000;
 /** A browser that cannot keep up is dropped (it reconnects and refetches) instead of growing our memory. */
@@ -25,6 +26,13 @@ export async function liveRoutes(app: FastifyInstance, context: AppContext): Pro
       return;
     }
     const unsubscribe = context.bus.subscribe((event) => {
+      const changed = userChange(event);
+      if (changed?.userId === user.id) {
+        // The feed was opened with the old role and offices (or a session that has just ended): the browser
+        // reconnects, and gets the new scope, or 401 and the sign-in page.
+        socket.close(changed.sessionsEnded ? 4401 : 4000, changed.sessionsEnded ? 'signed out' : 'access changed');
+        return;
+      }
       if (!mayReceive(user.clientIds, event)) return;
       if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
         socket.terminate();

@@ -14,6 +14,8 @@ import { HttpProblem, authenticate, originAllowed, requiresOriginCheck } from '.
 import { liveRoutes } from './live.js';
 import { apiRoutes } from './routes/index.js';
 import { staticRoutes } from './static.js';
+import { inviteEmailHandler } from './users/invite-email.js';
+import { USER_INVITE_EMAIL_KIND } from './users/invites.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -77,6 +79,7 @@ export const dashboardModule: FeatureModule = {
   name: 'dashboard',
   async setUp(context) {
     await ensureFirstAdmin(context);
+    context.handlers.set(USER_INVITE_EMAIL_KIND, inviteEmailHandler(context));
     context.signedInUser = (request) => authenticate(context, request);
     // A signed-in user may start the Zoho connect flow for the clients they can see.
     guardZohoConnect(context, async (request, clientId) => {

@@ -44,11 +44,11 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
 async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
   const inMemory = options.memory || !options.dataDir || options.dataDir.startsWith('memory://');
   let lock: DataDirLock | undefined;
-  if (!inMemory) lock = lockDataDir(options.dataDir!);
+  if (!inMemory) lock = await lockDataDir(options.dataDir!);
   // The database runs on its own thread, so its statements never stall the HTTP event loop (pglite-thread.ts).
   const pglite = new PGliteThread(inMemory ? undefined : options.dataDir, (error) => {
     // As when PGlite ran in the main thread and aborted: nothing can be stored any more, so the process ends
-    // (its supervisor restarts it; the lock file's pid is then dead and taken over).
+    // (its supervisor restarts it; the lock dies with the process, so the restart takes it over).
     options.logger?.fatal({ err: error }, 'The embedded database stopped; exiting');
     process.exitCode = 1;
     setImmediate(() => {

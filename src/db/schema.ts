@@ -20,6 +20,43 @@ export interface ClientsTable {
   settings: Json<Record<string, unknown>>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** The `client_versions.version` in force; null only for rows made before offices were data. */
+  current_version: number | null;
+  /** active | removed */
+  status: Generated<string>;
+}
+
+/** One version of an office's configuration: the whole document as written (before zod defaults). */
+export interface ClientVersionsTable {
+  id: Generated<number>;
+  client_id: string;
+  version: number;
+  document: Json<Record<string, unknown>>;
+  /** Who made it: a user's e-mail, `cli (<os user>)`, `file import`, … */
+  author: string;
+  /** dashboard | cli | file | rollback | wizard */
+  source: string;
+  source_file: string | null;
+  /** SHA-256 of the file's text when the version came from a file, so an unchanged file is not imported again. */
+  source_hash: string | null;
+  diff: Json<OfficeChange[]>;
+  created_at: Generated<Date>;
+}
+
+/** One changed leaf between two versions (`path` like `businessHours.monday[0].open`). */
+export interface OfficeChange {
+  path: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A vendor credential typed in the dashboard or CLI, sealed with the secret box; never read back out. */
+export interface ClientSecretsTable {
+  client_id: string;
+  name: string;
+  sealed: string;
+  updated_by: string;
+  updated_at: Generated<Date>;
 }
 
 export interface WebhookEventsTable {
@@ -52,6 +89,8 @@ export interface OutboxTable {
   result: Json<unknown> | null;
   locked_by: string | null;
   lease_until: Timestamp | null;
+  /** An earlier attempt's outcome is unknown and the next run reconciles first: when that attempt started. */
+  unsettled_since: Timestamp | null;
   call_id: string | null;
   appointment_id: number | null;
   customer_id: number | null;
@@ -64,7 +103,7 @@ export interface OutboxAttemptsTable {
   id: Generated<number>;
   outbox_id: number;
   attempt: number;
-  /** ok | error | permanent_error | lease_expired | edited | cancelled | retried */
+  /** ok | error | permanent_error | unsettled (answer lost, reconcile next) | unknown | lease_expired | edited | cancelled | retried */
   outcome: string;
   started_at: Timestamp;
   finished_at: Timestamp;
@@ -101,9 +140,25 @@ export interface AuditTable {
   after: Json<unknown> | null;
 }
 
+/** The onboarding wizard's progress for one new office (answers and results by step). */
+export interface OnboardingsTable {
+  id: string;
+  client_id: string | null;
+  answers: Json<Record<string, unknown>>;
+  results: Json<Record<string, unknown>>;
+  created_by: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  finished_at: Timestamp | null;
+  removed_at: Timestamp | null;
+}
+
 /** Every table. Feature tables live in db/tables/<feature>.ts so each feature edits its own file. */
 export interface DB extends CallsTables, BookingTables, MessagingTables, CrmTables, DashboardTables {
   clients: ClientsTable;
+  client_versions: ClientVersionsTable;
+  client_secrets: ClientSecretsTable;
+  onboardings: OnboardingsTable;
   webhook_events: WebhookEventsTable;
   outbox: OutboxTable;
   outbox_attempts: OutboxAttemptsTable;

@@ -6,6 +6,17 @@ function fieldLabel(schema: z.ZodType, field: string): string {
   return shape?.[field]?.description ?? field.replace(/_/g, ' ');
 }
 
+/**
+ * A label as the object of "ask the caller for …": "the caller's full name" → "their full name", "e-mail address" →
+ * "their e-mail address", and a label that already has its article ("the kind of appointment") kept as it is.
+ */
+export function whatToAsk(label: string): string {
+  const owned = /^the caller's\s+/i.exec(label);
+  if (owned) return `their ${label.slice(owned[0].length)}`;
+  if (/^(the|a|an|their|your)\s/i.test(label)) return label;
+  return `their ${label}`;
+}
+
 export function argsProblemMessage(schema: z.ZodType, error: z.ZodError): string {
   const parts: string[] = [];
   const fields: string[] = [];
@@ -22,7 +33,7 @@ export function argsProblemMessage(schema: z.ZodType, error: z.ZodError): string
   }
   const ask =
     fields.length > 0
-      ? ` Please ask the caller for their ${[...new Set(fields)].map((field) => fieldLabel(schema, field)).join(' and ')}, then try again.`
+      ? ` Please ask the caller for ${[...new Set(fields)].map((field) => whatToAsk(fieldLabel(schema, field))).join(' and ')}, then try again.`
       : ' Please check what the caller said and try again.';
   return `I couldn't do that yet: ${parts.join('; ')}.${ask}`;
 }

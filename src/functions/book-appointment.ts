@@ -33,6 +33,7 @@ export const bookAppointmentFunction: RetellFunction<typeof args> = {
         callerName: input.name,
         phone: normalizePhone(input.phone) ?? call.fromNumber,
         functionName: 'book_appointment',
+        appointmentId: () => held,
       },
       async (budgetSignal) => {
         const answer = await bookAppointment(context, {

@@ -11,6 +11,7 @@ import { bookAppointmentFunction } from './book-appointment.js';
 import { rescheduleAppointmentFunction } from './reschedule-appointment.js';
 import { cancelAppointmentFunction } from './cancel-appointment.js';
 import { findAppointmentFunction } from './find-appointment.js';
+import { getTransferTarget } from './get-transfer-target.js';
 
 export const retellFunctions: RetellFunction[] = [
   saveCallerDetails,
@@ -21,6 +22,7 @@ export const retellFunctions: RetellFunction[] = [
   rescheduleAppointmentFunction,
   cancelAppointmentFunction,
   findAppointmentFunction,
+  getTransferTarget,
 ];
 
 export function findRetellFunction(name: string): RetellFunction | undefined {

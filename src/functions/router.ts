@@ -3,6 +3,14 @@
  * first answer is stored in `function_invocations` and replayed to a repeat (Retell retries tools on timeout,
  * and the agent may ask twice). Nothing a function throws reaches Retell as an error: the agent gets a
  * sentence to say and staff get an alert.
+ *
+ * Arguments are what the agent heard from the caller, so every string in them passes through `redactCallerText`
+ * here, once, before anything stores or uses them (per client `retell.redactTranscripts`): notes, reasons, names,
+ * preferred times alike. The fields a function needs exactly come through unchanged because the rules keep their
+ * valid forms: dates and ISO start times (`date`, `start`, `new_start`), phone numbers written or spoken
+ * (`phone`, `callback_number`), e-mail addresses (`email`), `bk_…` booking ids, clock times ("2:30 PM"). A value the
+ * rules would change there (an SSN given as a phone number) is not a valid one either, and the function answers as
+ * it does for any invalid value.
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.js';
@@ -10,6 +18,7 @@ import type { ClientRuntime } from '../config/registry.js';
 import { json } from '../db/json.js';
 import { errorMessage } from '../core/errors.js';
 import { maskText } from '../log/mask.js';
+import { redactCallerValues } from '../log/redact-caller-text.js';
 import { argsProblemMessage } from './args-message.js';
 import { findRetellFunction } from './registry.js';
 import type { FunctionCall, FunctionResult, RetellFunction } from './types.js';
@@ -95,7 +104,7 @@ export async function routeFunction(
     observe('invalid_args');
     return { kind: 'answered', replayed: false, result: { ok: false, message: argsProblemMessage(fn.args, parsed.error) } };
   }
-  const args = parsed.data;
+  const args = client.config.retell.redactTranscripts ? redactCallerValues(parsed.data) : parsed.data;
 
   if (fn.safeToRepeat) {
     try {

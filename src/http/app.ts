@@ -1,20 +1,20 @@
 /**
- * The HTTP server: Fastify with raw-body JSON parsing (vendor signatures are computed over the exact bytes),
- * request ids, per-route latency metrics, and one error shape. Anything a caller can send gets a 4xx with a
- * message, never a 500.
+ * The HTTP server: Fastify with raw-body JSON and form parsing (vendor signatures are computed over the exact
+ * bytes), bodies cleaned of what the database refuses (`sanitize.ts`), request ids, per-route latency metrics,
+ * and one error shape. Anything a caller can send gets a 4xx with a message, never a 5xx.
  */
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
-import formbody from '@fastify/formbody';
 import type { AppContext, FeatureModule } from '../app-context.js';
 import { VendorError } from '../core/errors.js';
 import { maskText } from '../log/mask.js';
 import { healthRoutes } from './health.js';
+import { cleanForm, cleanJsonBody, parseForm } from './sanitize.js';
 import { trustProxyOption } from './trust-proxy.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The body exactly as received, for signature checks. */
+    /** The body exactly as received (JSON or form), for signature checks. */
     rawBody?: string;
   }
 }
@@ -22,6 +22,13 @@ declare module 'fastify' {
 /** Default body limit; routes that take call transcripts raise it (a 60-minute call can exceed 1 MB). */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,64}$/;
+
+function badRequest(code: string, message: string): FastifyError {
+  const error = new Error(message) as FastifyError;
+  error.statusCode = 400;
+  error.code = code;
+  return error;
+}
 
 export async function buildApp(context: AppContext, modules: FeatureModule[]): Promise<FastifyInstance> {
   const app = Fastify({
@@ -43,19 +50,30 @@ export async function buildApp(context: AppContext, modules: FeatureModule[]): P
     const text = body as string;
     request.rawBody = text;
     if (text.trim() === '') return done(null, undefined);
+    let parsed: unknown;
     try {
-      done(null, JSON.parse(text));
+      parsed = JSON.parse(text);
     } catch (error) {
-      const invalid = new Error(`The body is not valid JSON: ${(error as Error).message}`) as FastifyError;
-      invalid.statusCode = 400;
-      invalid.code = 'INVALID_JSON';
-      done(invalid, undefined);
+      return done(badRequest('INVALID_JSON', `The body is not valid JSON: ${(error as Error).message}`), undefined);
     }
+    // Once here for every route: what a handler sees can be stored and processed (`sanitize.ts`).
+    const cleaned = cleanJsonBody(text, parsed);
+    if (!cleaned.ok) return done(badRequest('BODY_TOO_DEEP', cleaned.problem), undefined);
+    done(null, cleaned.value);
   });
-  await app.register(formbody);
+  // Twilio signs the form parameters as it sent them: its check re-reads `rawBody`, handlers get the cleaned form.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    request.rawBody = text;
+    done(null, cleanForm(parseForm(text)));
+  });
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // A NUL in a path parameter or query value would reach PostgreSQL, which refuses it; no address here has one.
+    if (request.url.includes('%00')) {
+      return reply.code(400).send({ error: 'invalid_url', message: 'The address contains an encoded NUL character (%00); remove it and try again.' });
+    }
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -44,6 +44,7 @@ describe('maskText', () => {
 
   it.each([
     'my social is one two three four five six seven eight nine',
+    'my social is one two three dash four five dash six seven eight nine',
     'call me at five one two five five five zero one zero zero',
     'it is five one two, double five, oh one hundred',
     'the number is 5 1 2 5 5 5 0 1 0 0',

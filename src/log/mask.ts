@@ -8,7 +8,7 @@
  *   Zoho ids under id-named fields (`id`, `lead_id`) are kept; numbers (not strings) are never masked by shape.
  * - Digits glued to letters or `_` (`call_8f3a…`, `SM1234…`, `x5125550100`) are treated as identifiers and kept.
  * - Spoken numbers are recognised only as runs of number words ("five one two", "double five", "oh", "twenty")
- *   or single digits separated by spaces/commas/dashes; a number split across transcript utterances or across
+ *   or single digits separated by spaces/commas/dashes or the words "dash"/"hyphen"; a number split across transcript utterances or across
  *   `words` entries is not recognised, which is why `words` arrays are omitted from logs entirely.
  * - Names inside free text ("this is Dana Smith") cannot be told from other words and are not masked; only
  *   name-named fields are. Keep transcripts out of log messages where you can.
@@ -83,6 +83,8 @@ const SPOKEN_TOKEN = [
   .concat(['\\d'])
   .join('|');
 
+const SPOKEN_GAP = '[\\s,.;:-]+(?:(?:dash|hyphen)[\\s,.;:-]+)?';
+
 const KEEP_BRANCH =
   `(?<keep>(?<![0-9a-f-])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-f-])` +
   `|${START}\\d{4}-\\d{2}-\\d{2}(?:[T ]\\d{2}:\\d{2}(?::\\d{2}(?:[.,]\\d+)?)?(?:Z|[+-]\\d{2}(?::?\\d{2})?)?)?${END})`;
@@ -94,7 +96,8 @@ const NUMBER_BRANCHES = [
   `(?<phone>(?<![${WORD_CHAR}+])(?:(?:\\+|%2B)?1[ .-]?)?(?:\\(\\d{3}\\)[ .-]?|\\d{3}[ .-]?)\\d{3}[ .-]?\\d{4}${END})`,
   `(?<intl>(?<![${WORD_CHAR}+])(?:\\+|%2B)\\d{8,15}${END})`,
   `(?<digits>${START}\\d{8,}${END})`,
-  `(?<spoken>\\b(?:${SPOKEN_TOKEN})\\b(?:[\\s,.;:-]+\\b(?:${SPOKEN_TOKEN})\\b)*)`,
+  // People read SSNs out in groups: "one two three, dash, four five, dash, …" is still one number.
+  `(?<spoken>\\b(?:${SPOKEN_TOKEN})\\b(?:${SPOKEN_GAP}\\b(?:${SPOKEN_TOKEN})\\b)*)`,
 ];
 // Shapes that contain digit groups but are never personal data (UUIDs, ISO dates) are matched first and kept.
 const NUMBER_PATTERN = new RegExp([KEEP_BRANCH, EMAIL_BRANCH, ...NUMBER_BRANCHES].join('|'), 'gi');
@@ -110,6 +113,7 @@ export function spokenDigits(run: string): string {
   const tokens = run
     .toLowerCase()
     .split(/[\s,.;:-]+/)
+    .filter((token) => token !== 'dash' && token !== 'hyphen')
     .filter(Boolean);
   let digits = '';
   let repeat = 1;

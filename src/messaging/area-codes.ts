@@ -1,7 +1,8 @@
 /**
- * US area code → state → IANA zone, for the recipient-zone rule ("area code presumed to show residence",
- * FTSA/OTSA). libphonenumber-js parses and validates numbers but carries no geocoder, so the table lives
- * here. States spanning two zones use their most populous zone, with per-area-code exceptions below.
+ * NANP area code → US state or Canadian province → IANA zones, for the recipient-zone rule ("area code presumed
+ * to show residence", FTSA/OTSA). libphonenumber-js parses and validates numbers but carries no geocoder, so the
+ * table lives here. An area code covering places on different clocks lists every zone (its main one first): a
+ * send window must hold in all of them, so the recipient is never texted early or late wherever they live.
  */
 const AREA_CODES_BY_STATE: Record<string, string> = {
   AL: '205 251 256 334 659 938',
@@ -79,34 +80,126 @@ const ZONE_BY_STATE: Record<string, string> = {
   VI: 'America/St_Thomas', GU: 'Pacific/Guam', AS: 'Pacific/Pago_Pago', MP: 'Pacific/Saipan',
 };
 
-/** Area codes in a different zone from the rest of their state. */
-const ZONE_BY_AREA_CODE: Record<string, string> = {
-  '850': 'America/Chicago', // Florida panhandle west of the Apalachicola
-  '915': 'America/Denver', // El Paso
-  '423': 'America/New_York', // East Tennessee
-  '865': 'America/New_York', // Knoxville
-  '270': 'America/Chicago', // western Kentucky
-  '364': 'America/Chicago',
-  '906': 'America/Detroit', // Upper Peninsula (mostly Eastern)
-  '219': 'America/Chicago', // northwest Indiana (Chicago area)
-  '208': 'America/Boise',
-  '308': 'America/Chicago',
-  '605': 'America/Chicago',
-  '701': 'America/Chicago',
+/**
+ * Canadian area codes by province (libphonenumber-js's metadata decides which NANP codes are Canadian; a test keeps
+ * this table in step with it). 600/622/633 are non-geographic and absent: such a number gets the office's zone.
+ * 782/902 serve Nova Scotia and Prince Edward Island, 867 the three territories: no single province for those.
+ */
+const AREA_CODES_BY_PROVINCE: Record<string, string> = {
+  BC: '236 250 257 604 672 778',
+  AB: '368 403 587 780 825',
+  SK: '306 474 639',
+  MB: '204 431 584',
+  ON: '226 249 273 289 343 365 382 416 437 519 548 613 647 683 705 742 753 807 905 942',
+  QC: '263 354 367 418 438 450 468 514 579 581 819 873',
+  NB: '428 506',
+  'NS/PE': '782 902',
+  NL: '709 879',
+  'YT/NT/NU': '867',
+};
+
+const ZONE_BY_PROVINCE: Record<string, string> = {
+  BC: 'America/Vancouver', AB: 'America/Edmonton', SK: 'America/Regina', MB: 'America/Winnipeg',
+  ON: 'America/Toronto', QC: 'America/Toronto', NB: 'America/Moncton', 'NS/PE': 'America/Halifax',
+  NL: 'America/St_Johns', 'YT/NT/NU': 'America/Whitehorse',
+};
+
+/**
+ * Area codes whose zones differ from their state's or province's main zone: the main zone first, then every other
+ * zone a recipient with that code may live in. Zones on a fixed offset that always lies between two listed ones
+ * (Dawson Creek, Creston, Atikokan, Blanc-Sablon) need no entry: a window that holds in both holds there too.
+ */
+const ZONES_BY_AREA_CODE: Record<string, readonly string[]> = {
+  // United States
+  '850': ['America/Chicago', 'America/New_York'], // Florida panhandle: Pensacola Central, Tallahassee Eastern
+  '448': ['America/Chicago', 'America/New_York'], // overlay of 850
+  '915': ['America/Denver'], // El Paso
+  '432': ['America/Chicago', 'America/Denver'], // west Texas; Culberson County is Mountain
+  '423': ['America/New_York', 'America/Chicago'], // East Tennessee; Marion, Sequatchie, Bledsoe are Central
+  '865': ['America/New_York'], // Knoxville
+  '270': ['America/Chicago', 'America/New_York'], // western Kentucky; Hardin and neighbours are Eastern
+  '364': ['America/Chicago', 'America/New_York'], // overlay of 270
+  '606': ['America/New_York', 'America/Chicago'], // eastern Kentucky; a few south-central counties are Central
+  '906': ['America/Detroit', 'America/Menominee'], // Upper Peninsula; four counties on the Wisconsin line are Central
+  '219': ['America/Chicago'], // northwest Indiana (Chicago area)
+  '574': ['America/Indiana/Indianapolis', 'America/Chicago'], // north Indiana; Starke County is Central
+  '812': ['America/Indiana/Indianapolis', 'America/Chicago'], // south Indiana; Evansville's corner is Central
+  '930': ['America/Indiana/Indianapolis', 'America/Chicago'], // overlay of 812
+  '208': ['America/Boise', 'America/Los_Angeles'], // Idaho; the panhandle north of the Salmon River is Pacific
+  '986': ['America/Boise', 'America/Los_Angeles'], // overlay of 208
+  '541': ['America/Los_Angeles', 'America/Boise'], // Oregon; most of Malheur County is Mountain
+  '458': ['America/Los_Angeles', 'America/Boise'], // overlay of 541
+  '775': ['America/Los_Angeles', 'America/Denver'], // Nevada; West Wendover is Mountain
+  '928': ['America/Phoenix', 'America/Denver'], // Arizona (no DST); the Navajo Nation keeps daylight saving time
+  '308': ['America/Chicago', 'America/Denver'], // western Nebraska; the panhandle is Mountain
+  '605': ['America/Chicago', 'America/Denver'], // South Dakota; the west river counties are Mountain
+  '701': ['America/Chicago', 'America/Denver'], // North Dakota; the southwest is Mountain
+  '620': ['America/Chicago', 'America/Denver'], // south Kansas; Hamilton and Greeley counties are Mountain
+  '785': ['America/Chicago', 'America/Denver'], // north Kansas; Sherman and Wallace counties are Mountain
+  '907': ['America/Anchorage', 'America/Adak'], // Alaska; the western Aleutians are an hour behind
+  // Canada
+  '250': ['America/Vancouver', 'America/Edmonton'], // BC outside the Lower Mainland; the East Kootenay is Mountain
+  '236': ['America/Vancouver', 'America/Edmonton'], // overlays of all British Columbia
+  '257': ['America/Vancouver', 'America/Edmonton'],
+  '672': ['America/Vancouver', 'America/Edmonton'],
+  '778': ['America/Vancouver', 'America/Edmonton'],
+  // Saskatchewan stays on Central Standard Time all year; Lloydminster keeps Alberta's clock, Creighton Manitoba's.
+  '306': ['America/Regina', 'America/Edmonton', 'America/Winnipeg'],
+  '474': ['America/Regina', 'America/Edmonton', 'America/Winnipeg'],
+  '639': ['America/Regina', 'America/Edmonton', 'America/Winnipeg'],
+  '807': ['America/Toronto', 'America/Winnipeg'], // northwest Ontario: Thunder Bay Eastern, Kenora and west Central
+  '418': ['America/Toronto', 'America/Halifax'], // eastern Quebec; the Magdalen Islands are Atlantic
+  '367': ['America/Toronto', 'America/Halifax'], // overlays of 418
+  '581': ['America/Toronto', 'America/Halifax'],
+  '709': ['America/St_Johns', 'America/Goose_Bay'], // Newfoundland (UTC−3:30) and most of Labrador (Atlantic)
+  '879': ['America/St_Johns', 'America/Goose_Bay'],
+  // Yukon (UTC−7 all year), the Northwest Territories (Mountain), Nunavut (Mountain, Central and Eastern).
+  '867': ['America/Whitehorse', 'America/Yellowknife', 'America/Rankin_Inlet', 'America/Iqaluit'],
 };
 
 const STATE_BY_AREA_CODE = new Map(
   Object.entries(AREA_CODES_BY_STATE).flatMap(([state, codes]) => codes.split(' ').map((code) => [code, state] as const)),
 );
 
+const PROVINCE_BY_AREA_CODE = new Map(
+  Object.entries(AREA_CODES_BY_PROVINCE).flatMap(([province, codes]) => codes.split(' ').map((code) => [code, province] as const)),
+);
+
+export interface AreaCodePlace {
+  country: 'US' | 'CA';
+  /** Two-letter US state or Canadian province; undefined for a code serving several provinces (782/902, 867). */
+  region: string | undefined;
+  /** Every zone a number with this code may be in, the main one first. */
+  zones: readonly string[];
+}
+
+/** Where a NANP area code is, if it is a US or Canadian one we know. */
+export function placeOfAreaCode(areaCode: string): AreaCodePlace | undefined {
+  const state = STATE_BY_AREA_CODE.get(areaCode);
+  if (state) return { country: 'US', region: state, zones: ZONES_BY_AREA_CODE[areaCode] ?? [ZONE_BY_STATE[state]!] };
+  const province = PROVINCE_BY_AREA_CODE.get(areaCode);
+  if (province) {
+    return { country: 'CA', region: province.includes('/') ? undefined : province, zones: ZONES_BY_AREA_CODE[areaCode] ?? [ZONE_BY_PROVINCE[province]!] };
+  }
+  return undefined;
+}
+
+/** Every area code in the Canadian table (for the test that checks it against libphonenumber-js). */
+export function canadianAreaCodes(): string[] {
+  return [...PROVINCE_BY_AREA_CODE.keys()];
+}
+
 /** Two-letter state (or territory) for a NANP area code, if it is a US one we know. */
 export function stateForAreaCode(areaCode: string): string | undefined {
   return STATE_BY_AREA_CODE.get(areaCode);
 }
 
-/** IANA zone for a US area code, if known. */
+/** Main IANA zone for a US or Canadian area code, if known. */
 export function zoneForAreaCode(areaCode: string): string | undefined {
-  const state = STATE_BY_AREA_CODE.get(areaCode);
-  if (!state) return undefined;
-  return ZONE_BY_AREA_CODE[areaCode] ?? ZONE_BY_STATE[state];
+  return placeOfAreaCode(areaCode)?.zones[0];
+}
+
+/** IANA zone of a US state or territory ("AZ" → America/Phoenix); states spanning zones get their most populous one. */
+export function zoneForState(state: string): string | undefined {
+  return ZONE_BY_STATE[state];
 }

@@ -20,7 +20,8 @@ const STATUS_RANK: Record<string, number> = {
 };
 
 export function statusRank(status: string): number {
-  return STATUS_RANK[status] ?? 0;
+  // Own keys only: a status named "toString" would otherwise rank as a function.
+  return Object.hasOwn(STATUS_RANK, status) ? STATUS_RANK[status]! : 0;
 }
 
 export interface DeliveryUpdate {

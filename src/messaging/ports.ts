@@ -16,9 +16,22 @@ export interface SmsSendResult {
   segments: number | null;
 }
 
-/** Throws VendorError (`retryable` set from the vendor's error classification). */
+/** A text the provider already has, as found by `findSent`. */
+export interface SmsSentMessage extends SmsSendResult {
+  createdAt: Date;
+}
+
+/**
+ * Throws VendorError (`retryable` set from the vendor's error classification; `ambiguous` when the request went out
+ * and its answer was lost, so the text may exist).
+ */
 export interface SmsPort {
   send(request: SmsSendRequest): Promise<SmsSendResult>;
+  /**
+   * The provider's outgoing texts matching `request` (recipient, sender, body) created at or after `since`, oldest
+   * first: how a send whose answer was lost is reconciled. Throws VendorError when the provider cannot say.
+   */
+  findSent(request: SmsSendRequest, since: Date): Promise<SmsSentMessage[]>;
 }
 
 export interface EmailMessage {
@@ -31,6 +44,11 @@ export interface EmailMessage {
   headers?: Record<string, string>;
   /** List-* headers (nodemailer `list`), e.g. `{ unsubscribe: [{ url, comment }] }`. */
   list?: Record<string, unknown>;
+  /**
+   * Left part of the Message-ID (`<reference@sender-domain>`), the same for the same message: a copy sent twice is
+   * recognisable as one at the mailbox (and findable in the provider's log). A random one when omitted.
+   */
+  reference?: string;
 }
 
 export interface EmailSendResult {
@@ -38,7 +56,10 @@ export interface EmailSendResult {
   response: string;
 }
 
-/** Throws VendorError (`retryable` set per reference/messaging.md §2). */
+/**
+ * Throws VendorError (`retryable` set per reference/messaging.md §2; `ambiguous` when the connection was lost after
+ * the whole message was handed to the server, which may have accepted it).
+ */
 export interface EmailPort {
   send(message: EmailMessage): Promise<EmailSendResult>;
   close(): Promise<void> | void;

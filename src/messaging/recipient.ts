@@ -1,14 +1,19 @@
 /**
- * Where a text's recipient probably is: state and zone from the number's area code (the presumption the
- * Florida and Oklahoma telemarketing acts make), else the office's own zone.
+ * Where a text's recipient probably is: country, state or province and zones from the number's area code (the
+ * presumption the Florida and Oklahoma telemarketing acts make), else the office's own zone.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { stateForAreaCode, zoneForAreaCode } from './area-codes.js';
+import { placeOfAreaCode } from './area-codes.js';
 
 export interface RecipientLocation {
-  /** Two-letter US state, when the area code tells. */
+  /** Two-letter US state or Canadian province, when the area code tells. */
   state: string | undefined;
+  /** 'US' or 'CA' when the area code tells. */
+  country?: 'US' | 'CA' | undefined;
+  /** The main zone (calendar days of nurture messages are counted in it). */
   zone: string;
+  /** Every zone the area code spans, `zone` first: a send window must hold in each. */
+  zones: readonly string[];
   /** How the zone was found. */
   basis: 'area_code' | 'client_zone';
 }
@@ -17,7 +22,7 @@ export interface RecipientLocation {
 const located = new Map<string, RecipientLocation>();
 
 export function locateRecipient(phoneE164: string | undefined, clientZone: string): RecipientLocation {
-  if (!phoneE164) return { state: undefined, zone: clientZone, basis: 'client_zone' };
+  if (!phoneE164) return officeZone(clientZone);
   const key = `${phoneE164}|${clientZone}`;
   const known = located.get(key);
   if (known) return { ...known };
@@ -35,8 +40,12 @@ function locate(phoneE164: string, clientZone: string): RecipientLocation {
   const parsed = nanp ? undefined : parsePhoneNumberFromString(phoneE164);
   if (nanp || (parsed && parsed.countryCallingCode === '1')) {
     const areaCode = nanp ? nanp[1]! : parsed!.nationalNumber.slice(0, 3);
-    const zone = zoneForAreaCode(areaCode);
-    if (zone) return { state: stateForAreaCode(areaCode), zone, basis: 'area_code' };
+    const place = placeOfAreaCode(areaCode);
+    if (place) return { state: place.region, country: place.country, zone: place.zones[0]!, zones: place.zones, basis: 'area_code' };
   }
-  return { state: undefined, zone: clientZone, basis: 'client_zone' };
+  return officeZone(clientZone);
+}
+
+function officeZone(clientZone: string): RecipientLocation {
+  return { state: undefined, zone: clientZone, zones: [clientZone], basis: 'client_zone' };
 }

@@ -59,7 +59,7 @@ export function messagingRoutes(app: FastifyInstance, context: AppContext, batch
       to: parsed.data.To,
       body: parsed.data.Body,
     });
-    return reply.type('text/xml').send(twiml(inboundReply(client.config, result.intent)));
+    return reply.type('text/xml').send(twiml(inboundReply(client.config, result)));
   });
 
   app.post('/v1/twilio/:client/status', async (request, reply) => {

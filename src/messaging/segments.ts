@@ -25,3 +25,10 @@ export function smsSegments(body: string): SegmentInfo {
   }
   return { encoding: 'GSM-7', units: septets, segments: septets <= 160 ? 1 : Math.ceil(septets / 153) };
 }
+
+/** The characters that force `body` into UCS-2 (a curly quote, an emoji, "á"), each once, in order of first use. */
+export function nonGsmCharacters(body: string): string[] {
+  const found = new Set<string>();
+  for (const char of body) if (!GSM_BASIC.includes(char) && !GSM_EXTENDED.includes(char)) found.add(char);
+  return [...found];
+}

@@ -13,7 +13,7 @@ import { Reschedule } from '../outbox/handlers.js';
 import type { MessagingBatches } from './batches.js';
 import { messagePayloadSchema, type MessageChannel, type MessagePayload } from './payload.js';
 import { locateRecipient, type RecipientLocation } from './recipient.js';
-import { nextAllowedMoment, sendRulesFor, windowApplies } from './send-window.js';
+import { describeWindows, nextAllowedMoment, sendRulesFor, windowApplies } from './send-window.js';
 
 const DAY = 24 * 3_600_000;
 
@@ -27,8 +27,13 @@ export function parseMessagePayload(context: AppContext, row: OutboxRow): { clie
 
 export function recipientOf(config: ClientConfig, channel: MessageChannel, payload: MessagePayload): RecipientLocation {
   if (channel === 'sms') return locateRecipient(payload.to, config.timezone);
-  return { zone: payload.zone ?? config.timezone, state: payload.state ?? undefined, basis: payload.zone ? 'area_code' : 'client_zone' };
+  // An e-mail's window (marketing only) uses the main zone stored from the customer's phone when it was planned.
+  const zone = payload.zone ?? config.timezone;
+  return { zone, zones: [zone], state: payload.state ?? undefined, basis: payload.zone ? 'area_code' : 'client_zone' };
 }
+
+/** How often a marketing text held for A2P 10DLC approval looks again. */
+export const A2P_HOLD_MS = 60 * 60_000;
 
 export async function checkBeforeSend(
   context: AppContext,
@@ -47,12 +52,16 @@ export async function checkBeforeSend(
     const how = channel === 'sms' ? 'texts (STOP)' : 'e-mail';
     throw new PermanentError(`Not sent: the recipient opted out of ${payload.purpose} ${how}. Staff may send a transactional message with an explicit override.`, 'opted_out');
   }
+  if (channel === 'sms' && payload.purpose === 'marketing' && !config.senders.sms.a2pApproved) {
+    // Held, not dropped: once an admin marks the campaign approved the text goes at its next check.
+    throw new Reschedule(new Date(now.getTime() + A2P_HOLD_MS), 'Held: marketing texts wait until the office\'s A2P 10DLC campaign is marked approved');
+  }
   if (!windowApplies(channel, payload.purpose)) return;
   const recipient = recipientOf(config, channel, payload);
   const rules = sendRulesFor(config, payload.purpose, recipient);
   const next = nextAllowedMoment(now, rules);
   if (next.getTime() > now.getTime()) {
-    throw new Reschedule(next, `Outside the allowed hours for ${payload.purpose} messages (${rules.window.start}-${rules.window.end} ${recipient.zone}${rules.officeHours ? ', within business hours' : ''})`);
+    throw new Reschedule(next, `Outside the allowed hours for ${payload.purpose} messages (${describeWindows(rules)}${rules.officeHours ? ', within business hours' : ''})`);
   }
   if (channel === 'sms' && payload.purpose === 'marketing' && rules.maxMarketingPer24h !== undefined) {
     const cap = rules.maxMarketingPer24h;

@@ -1,12 +1,14 @@
 /**
  * Twilio delivery-status callbacks. De-duplicated on (MessageSid, MessageStatus) in the same statement that
  * moves the delivery's status (only ever forward). When a confirmation (or a moved-appointment notice) could not be delivered, staff get a
- * callback task and an alert: the caller may not know their appointment is booked.
+ * callback task and an alert: the caller may not know their appointment is booked. A failure with Twilio's 21610
+ * (the number replied STOP to Twilio) opts the number out, as the same error at send time does.
  */
 import type { AppContext } from '../app-context.js';
 import { maskPhone } from '../log/mask.js';
 import type { MessagingBatches } from './batches.js';
 import { statusRank } from './deliveries.js';
+import { TWILIO_UNSUBSCRIBED, mirrorTwilioOptOut } from './twilio-opt-out.js';
 
 export interface StatusCallback {
   clientId: string;
@@ -40,6 +42,11 @@ export async function receiveStatusCallback(
     at: now,
     params: callback.params,
   });
+  if (NOT_DELIVERED.has(callback.status) && callback.errorCode === TWILIO_UNSUBSCRIBED) {
+    // Also for a repeated callback: if the first one's opt-out failed (and we answered 5xx), Twilio's retry is the
+    // only chance to record it. setConsent leaves an already opted-out number as it is.
+    await optOutUnsubscribed(context, callback);
+  }
   if (!delivery) return { duplicate: true };
   const reached = delivery.status === callback.status;
   if (reached && NOT_DELIVERED.has(callback.status) && delivery.outboxId !== null) {
@@ -54,6 +61,24 @@ export async function receiveStatusCallback(
     });
   }
   return { duplicate: false, status: delivery.status };
+}
+
+async function optOutUnsubscribed(context: AppContext, callback: StatusCallback): Promise<void> {
+  const to =
+    callback.to ||
+    (
+      await context.db
+        .selectFrom('message_deliveries')
+        .select('to_address')
+        .where('provider_id', '=', callback.messageSid)
+        .where('client_id', '=', callback.clientId)
+        .executeTakeFirst()
+    )?.to_address;
+  if (!to) {
+    context.logger.warn({ messageSid: callback.messageSid }, 'A 21610 status callback names no recipient and matches no text we sent; nothing to opt out');
+    return;
+  }
+  await context.db.transaction().execute((trx) => mirrorTwilioOptOut(trx, context, { clientId: callback.clientId, to }));
 }
 
 async function createStaffTask(context: AppContext, callback: StatusCallback, outboxId: number, now: Date): Promise<void> {

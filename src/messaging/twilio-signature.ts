@@ -6,15 +6,26 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import twilio from 'twilio';
+import { parseForm } from '../http/sanitize.js';
 
 export function publicUrlOf(publicBaseUrl: string, request: FastifyRequest): string {
   return `${publicBaseUrl}${request.url}`;
 }
 
+/**
+ * The form parameters exactly as Twilio sent them (it signs those): the parsed body handlers see has had NUL
+ * characters and lone surrogates removed (`http/sanitize.ts`), so the form is read again from the raw text.
+ */
+function paramsAsSent(request: FastifyRequest): Record<string, unknown> {
+  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded' && request.rawBody !== undefined) return parseForm(request.rawBody);
+  return (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+}
+
 export function hasValidTwilioSignature(authToken: string, publicBaseUrl: string, request: FastifyRequest): boolean {
   const signature = request.headers['x-twilio-signature'];
   if (typeof signature !== 'string' || signature === '' || !authToken) return false;
-  const params = (request.body && typeof request.body === 'object' ? request.body : {}) as Record<string, unknown>;
+  const params = paramsAsSent(request);
   const url = publicUrlOf(publicBaseUrl, request);
   try {
     // The URL exactly as requested first: one HMAC for what Twilio sends. validateRequest tries the URL without its

@@ -25,6 +25,10 @@ export function createMessagingVendors(context: AppContext, endpoints: EmulatorE
   const sms = new Map<string, SmsPort>();
   const mailers = new Map<string, EmailPort>();
   const emulatorClients: EmulatorHttpClient[] = [];
+  // A changed office (new Twilio token, another number) gets a fresh client on its next text.
+  const unsubscribe = context.clients.subscribe((slug) => {
+    sms.delete(slug);
+  });
   return {
     smsFor(clientId) {
       const existing = sms.get(clientId);
@@ -58,6 +62,7 @@ export function createMessagingVendors(context: AppContext, endpoints: EmulatorE
       return mailer;
     },
     async close() {
+      unsubscribe();
       for (const mailer of mailers.values()) await mailer.close();
       mailers.clear();
       sms.clear();

@@ -7,6 +7,12 @@ export interface HandlerContext {
   logger: Logger;
   /** 1 for the first attempt. */
   attempt: number;
+  /**
+   * Set when an earlier attempt of this row may have taken effect without our hearing of it (its answer was lost, or
+   * the worker running it died) and the handler `reconciles`: the moment that attempt started. The run must look for
+   * that effect at the vendor before acting again.
+   */
+  unsettledSince?: Date;
 }
 
 /**
@@ -19,6 +25,11 @@ export interface OutboxHandler {
    * not re-run but marked `unknown` for a person to decide, because the message may already be out.
    */
   safeToRepeat: boolean;
+  /**
+   * For a kind that is not safe to repeat: whether `run` can find out, at the vendor, what an attempt whose outcome
+   * is unknown did (given `unsettledSince`). Such rows are run again to reconcile instead of becoming `unknown`.
+   */
+  reconciles?: boolean;
   run(row: OutboxRow, context: HandlerContext): Promise<unknown>;
 }
 
@@ -32,5 +43,23 @@ export class Reschedule extends Error {
   ) {
     super(reason);
     this.name = 'Reschedule';
+  }
+}
+
+/**
+ * Thrown by a handler when its effect may or may not have happened (the vendor's answer was lost). `reconcile`: run
+ * the row again after its retry interval with `unsettledSince` set, so that run looks before acting (only for
+ * handlers that `reconcile`; others' rows become `unknown`). `person`: the row becomes `unknown` at once, for a
+ * person to decide.
+ */
+export class OutcomeUnknown extends Error {
+  readonly retryable = false;
+  constructor(
+    message: string,
+    readonly next: 'reconcile' | 'person',
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'OutcomeUnknown';
   }
 }

@@ -159,6 +159,8 @@ export async function retryOutboxRow(
         locked_by: null,
         lease_until: null,
         finished_at: null,
+        // A person chose to send it again: an earlier attempt whose outcome was unknown is no longer looked up first.
+        unsettled_since: null,
         updated_at: now,
       })
       .where('id', '=', id)

@@ -12,7 +12,7 @@ import type { Database } from '../db/database.js';
 import type { OutboxRow, OutboxStatus } from '../db/schema.js';
 import type { Logger } from '../log/logger.js';
 import { OUTBOX_CHANNEL } from './enqueue.js';
-import { Reschedule, type HandlerRegistry } from './handlers.js';
+import { OutcomeUnknown, Reschedule, type HandlerRegistry } from './handlers.js';
 
 /** Tries to record a batch's outcomes before leaving the rows to lease recovery (waits 0.5 + 1 + 2 + 4 s). */
 const COMPLETE_ATTEMPTS = 5;
@@ -58,6 +58,8 @@ interface Completion {
   started_at: string;
   finished_at: string;
   outcome: string;
+  /** What `outbox.unsettled_since` becomes: kept while an unknown outcome awaits reconciling, else cleared. */
+  unsettled_since: string | null;
 }
 
 export class OutboxWorker {
@@ -164,23 +166,32 @@ export class OutboxWorker {
   }
 
   /**
-   * A row still `running` after its lease ended belongs to a worker that died. Safe kinds run again;
-   * unsafe kinds (a text may already have left) become `unknown` for a person to decide.
+   * A row still `running` after its lease ended belongs to a worker that died. Safe kinds run again; unsafe kinds
+   * that reconcile run again too, but look first for what the dead attempt did (from the moment it was claimed,
+   * after the row's retry interval); other unsafe kinds (an e-mail may already have left) become `unknown` for a
+   * person to decide.
    */
   async recoverExpiredLeases(options: { ignoreLeases?: boolean } = {}): Promise<number> {
     // ignoreLeases: every row another worker id left running, whatever its lease (an exclusive database at start).
     const anyLease = options.ignoreLeases === true;
     const now = this.options.clock.now();
     const safeKinds = [...this.options.handlers].filter(([, handler]) => handler.safeToRepeat).map(([kind]) => kind);
+    const reconcilingKinds = [...this.options.handlers].filter(([, handler]) => !handler.safeToRepeat && handler.reconciles).map(([kind]) => kind);
+    // A running row's updated_at is the moment it was claimed: the dead attempt started then or later.
     const recovered = await sql<{ id: number; client_id: string; kind: string; status: OutboxStatus; attempts: number; payload: unknown }>`
       update outbox set
         status = case
+          when kind = any(${reconcilingKinds}::text[]) then 'failed'
           when not (kind = any(${safeKinds}::text[])) then 'unknown'
           when attempts >= max_attempts then 'dead'
           else 'failed' end,
         last_error = ${anyLease ? 'The process running this stopped before finishing (found running at start).' : 'The worker running this stopped before finishing (lease expired).'},
-        locked_by = null, lease_until = null, run_at = ${now}, updated_at = ${now},
-        finished_at = case when kind = any(${safeKinds}::text[]) and attempts < max_attempts then null else ${now}::timestamptz end
+        unsettled_since = case when kind = any(${reconcilingKinds}::text[]) then coalesce(unsettled_since, updated_at) else unsettled_since end,
+        run_at = case when kind = any(${reconcilingKinds}::text[])
+          then greatest(${now}::timestamptz, updated_at + retry_interval_ms * interval '1 millisecond') else ${now}::timestamptz end,
+        locked_by = null, lease_until = null, updated_at = ${now},
+        finished_at = case when kind = any(${reconcilingKinds}::text[]) or (kind = any(${safeKinds}::text[]) and attempts < max_attempts)
+          then null else ${now}::timestamptz end
       where status = 'running' and (lease_until < ${now} or (${anyLease}::boolean and locked_by is distinct from ${this.workerId}))
       returning id, client_id, kind, status, attempts, payload`.execute(this.db);
     if (recovered.rows.length === 0) return 0;
@@ -268,6 +279,7 @@ export class OutboxWorker {
     const started = clock.now();
     const startedHr = process.hrtime.bigint();
     const base = { id: row.id, attempt: row.attempts, started_at: started.toISOString() };
+    const unsettledSince = row.unsettled_since === null ? undefined : new Date(row.unsettled_since);
     let completion: Completion;
     try {
       // The row's child logger is built on first use: most runs log nothing, and a (masked) child costs more than
@@ -275,6 +287,7 @@ export class OutboxWorker {
       const handlerContext = {
         clock,
         attempt: row.attempts,
+        unsettledSince: handler.reconciles ? unsettledSince : undefined,
         get logger(): Logger {
           const child = logger.child({ outboxId: row.id, kind: row.kind });
           Object.defineProperty(this, 'logger', { value: child });
@@ -282,25 +295,43 @@ export class OutboxWorker {
         },
       };
       const result = await handler.run(row, handlerContext);
-      completion = { ...base, status: 'done', run_at: null, last_error: null, result: result ?? null, outcome: 'ok', finished_at: clock.now().toISOString() };
+      completion = { ...base, status: 'done', run_at: null, last_error: null, result: result ?? null, outcome: 'ok', finished_at: clock.now().toISOString(), unsettled_since: null };
     } catch (error) {
       const finished = clock.now();
+      const stillUnsettled = unsettledSince?.toISOString() ?? null;
       if (error instanceof Reschedule) {
-        completion = { ...base, attempt: row.attempts - 1, status: 'scheduled', run_at: error.runAt.toISOString(), last_error: null, result: null, outcome: 'rescheduled', finished_at: finished.toISOString() };
+        completion = { ...base, attempt: row.attempts - 1, status: 'scheduled', run_at: error.runAt.toISOString(), last_error: null, result: null, outcome: 'rescheduled', finished_at: finished.toISOString(), unsettled_since: stillUnsettled };
         completion.result = { reason: error.reason };
+      } else if (error instanceof OutcomeUnknown) {
+        // Never retried blindly: either the next run reconciles first (even past max_attempts: it may only look),
+        // or a person decides. The window to look in starts at the first attempt whose outcome was lost.
+        const reconcile = error.next === 'reconcile' && handler.reconciles === true;
+        completion = {
+          ...base,
+          status: reconcile ? 'failed' : 'unknown',
+          run_at: reconcile ? new Date(finished.getTime() + row.retry_interval_ms).toISOString() : null,
+          last_error: error.message,
+          result: (error.cause as { response?: unknown } | undefined)?.response ?? null,
+          outcome: reconcile ? 'unsettled' : 'unknown',
+          finished_at: finished.toISOString(),
+          unsettled_since: stillUnsettled ?? started.toISOString(),
+        };
+        logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, err: error, next: completion.status }, 'Outbox handler could not tell whether its effect happened');
       } else {
         const retryable = isRetryable(error);
         const exhausted = row.attempts >= row.max_attempts;
+        const willRetry = retryable && !exhausted;
         const message = errorMessage(error);
         const response = (error as { response?: unknown })?.response ?? null;
         completion = {
           ...base,
-          status: retryable && !exhausted ? 'failed' : 'dead',
-          run_at: retryable && !exhausted ? new Date(finished.getTime() + row.retry_interval_ms).toISOString() : null,
-          last_error: message,
+          status: willRetry ? 'failed' : 'dead',
+          run_at: willRetry ? new Date(finished.getTime() + row.retry_interval_ms).toISOString() : null,
+          last_error: willRetry ? message : deadLetterText(message, retryable ? row.attempts : undefined),
           result: response,
           outcome: retryable ? 'error' : 'permanent_error',
           finished_at: finished.toISOString(),
+          unsettled_since: null,
         };
         logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, err: error, next: completion.status }, 'Outbox handler failed');
       }
@@ -322,7 +353,8 @@ export class OutboxWorker {
     const { rows: changed } = await sql<{ id: number; client_id: string; kind: string; status: OutboxStatus }>`
       with c as (
         select * from jsonb_to_recordset(${data}::jsonb) as c(id bigint, attempt int, status text, run_at timestamptz,
-          last_error text, result jsonb, outcome text, started_at timestamptz, finished_at timestamptz)
+          last_error text, result jsonb, outcome text, started_at timestamptz, finished_at timestamptz,
+          unsettled_since timestamptz)
       ),
       updated as (
         update outbox o set
@@ -331,8 +363,9 @@ export class OutboxWorker {
           run_at = coalesce(c.run_at, o.run_at),
           last_error = c.last_error,
           result = case when c.status = 'done' then c.result else o.result end,
+          unsettled_since = c.unsettled_since,
           locked_by = null, lease_until = null, updated_at = ${now},
-          finished_at = case when c.status in ('done', 'dead') then c.finished_at else null end
+          finished_at = case when c.status in ('done', 'dead', 'unknown') then c.finished_at else null end
         from c
         where o.id = c.id and o.status = 'running' and o.locked_by = ${this.workerId}
         returning o.id, o.client_id, o.kind, o.status
@@ -348,4 +381,18 @@ export class OutboxWorker {
       this.options.onChange?.(changed.map((row) => ({ id: row.id, clientId: row.client_id, kind: row.kind, status: row.status })));
     }
   }
+}
+
+/**
+ * The error a dead row shows. Vendor errors are written for the attempt that failed ("…; will retry."), which is
+ * untrue once the row is dead, so that promise is dropped and the row says it will not run again by itself.
+ */
+export function deadLetterText(message: string, attemptsSpent: number | undefined): string {
+  const promise = /[\s;,.:—-]*(?:we |it )?will retry\.?\s*$/i;
+  // A permanent error's text already says why it stopped; only a stray "will retry" needs correcting.
+  if (attemptsSpent === undefined && !promise.test(message)) return message;
+  const base = message.replace(promise, '').trim();
+  const sentence = base === '' || /[.!?]$/.test(base) ? base : `${base}.`;
+  const why = attemptsSpent === undefined ? '' : ` Gave up after ${attemptsSpent} attempt${attemptsSpent === 1 ? '' : 's'}.`;
+  return `${sentence}${why} It will not be retried automatically; retry it from the dashboard once the cause is fixed.`.trim();
 }

@@ -6,10 +6,47 @@
  */
 import { randomBytes } from 'node:crypto';
 import { sign } from 'retell-sdk';
+import type { ClientConfig } from '../config/client-schema.js';
 import { DEMO_SECRETS } from '../config/demo-secrets.js';
+import type { Scenario } from './call-scenarios.js';
 
-export const SCENARIOS = ['new-caller-books', 'returning-caller-question', 'caller-opts-out', 'caller-hangs-up-early'] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+export { SCENARIOS, type Scenario } from './call-scenarios.js';
+
+/** The office a simulated call rings: what the agent says and books. */
+export interface SimulatedOffice {
+  name: string;
+  agentId: string;
+  officePhone: string;
+  appointmentType: { id: string; name: string };
+}
+
+/** Any office's simulator profile: its first agent, its number, its default (or first) appointment type. */
+export function simulatedOfficeOf(config: ClientConfig): SimulatedOffice {
+  const type = config.appointmentTypes.find((candidate) => candidate.default) ?? config.appointmentTypes[0]!;
+  const agentId = config.retell.agentIds[0];
+  if (!agentId) throw new Error(`${config.name} has no Retell agent yet; connect one before simulating a call.`);
+  return { name: config.name, agentId, officePhone: config.officePhone, appointmentType: { id: type.id, name: type.name } };
+}
+
+const DEFAULT_OFFICE: SimulatedOffice = {
+  name: 'Smart Tax Nation',
+  agentId: 'agent_stn_demo_0001',
+  officePhone: '+12125550142',
+  appointmentType: { id: 'individual-return', name: 'individual tax return' },
+};
+
+/** Asks a running demo server for an office's simulator profile (signed with the office's Retell key). */
+export async function fetchSimulatedOffice(baseUrl: string, client: string, apiKey: string = DEMO_SECRETS.RETELL_API_KEY): Promise<SimulatedOffice> {
+  const raw = JSON.stringify({ purpose: 'simulator' });
+  const response = await fetch(`${baseUrl.replace(/\/$/, '')}/v1/retell/${encodeURIComponent(client)}/simulator`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-retell-signature': await sign(raw, apiKey) },
+    body: raw,
+  });
+  const body = (await response.json().catch(() => ({}))) as Partial<SimulatedOffice> & { message?: string };
+  if (!response.ok) throw new Error(body.message ?? `The server answered ${response.status}.`);
+  return body as SimulatedOffice;
+}
 
 export interface SimulateCallOptions {
   /** Base URL of the running server, e.g. http://127.0.0.1:3000 */
@@ -19,6 +56,10 @@ export interface SimulateCallOptions {
   scenario: Scenario;
   /** The office's Retell API key (default: the demo key). */
   apiKey?: string;
+  /** The office called (default: Smart Tax Nation's demo profile). */
+  office?: SimulatedOffice;
+  /** The caller gives this e-mail address (so the confirmation also goes by e-mail). */
+  callerEmail?: string;
   agentId?: string;
   toNumber?: string;
   /** Send every webhook event twice. */
@@ -73,14 +114,15 @@ function nextWeekday(from: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-function script(scenario: Scenario, startAt: Date): ScenarioScript {
+function script(scenario: Scenario, startAt: Date, office: SimulatedOffice, callerEmail?: string): ScenarioScript {
+  const type = office.appointmentType;
   switch (scenario) {
     case 'new-caller-books': {
       const date = nextWeekday(startAt);
       return {
         turns: [
-          { role: 'agent', content: 'Thanks for calling Smart Tax Nation, this is the virtual receptionist. How can I help?' },
-          { role: 'user', content: "Hi, I'd like to book an appointment to get my taxes done." },
+          { role: 'agent', content: `Thanks for calling ${office.name}, this is the virtual receptionist. How can I help?` },
+          { role: 'user', content: `Hi, I'd like to book an appointment, a ${type.name.toLowerCase()}.` },
           { role: 'agent', content: 'Happy to help. May I have your name?' },
           { role: 'user', content: "It's Jordan Rivera." },
           { role: 'agent', content: 'Thanks Jordan. Let me check what we have open.' },
@@ -88,18 +130,18 @@ function script(scenario: Scenario, startAt: Date): ScenarioScript {
           { role: 'agent', content: "You're booked. We'll text you a confirmation." },
         ],
         functions: [
-          { name: 'save_caller_details', args: { name: 'Jordan Rivera' } },
-          { name: 'check_calendar_availability', args: { date, appointment_type: 'individual-return' } },
+          { name: 'save_caller_details', args: { name: 'Jordan Rivera', ...(callerEmail ? { email: callerEmail } : {}) } },
+          { name: 'check_calendar_availability', args: { date, appointment_type: type.id } },
           {
             name: 'book_appointment',
             // As the agent does: book the first slot the availability check offered.
-            args: (answers) => ({ start: firstOfferedStart(answers.check_calendar_availability), appointment_type: 'individual-return', name: 'Jordan Rivera' }),
+            args: (answers) => ({ start: firstOfferedStart(answers.check_calendar_availability), appointment_type: type.id, name: 'Jordan Rivera' }),
           },
         ],
         durationMs: 184_000,
         disconnection: 'agent_hangup',
         analysis: {
-          call_summary: 'New caller Jordan Rivera booked an individual tax return appointment.',
+          call_summary: `New caller Jordan Rivera booked a ${type.name.toLowerCase()} appointment.`,
           user_sentiment: 'Positive',
           call_successful: true,
           in_voicemail: false,
@@ -110,9 +152,9 @@ function script(scenario: Scenario, startAt: Date): ScenarioScript {
     case 'returning-caller-question':
       return {
         turns: [
-          { role: 'agent', content: 'Welcome back to Smart Tax Nation! How can I help today?' },
+          { role: 'agent', content: `Welcome back to ${office.name}! How can I help today?` },
           { role: 'user', content: 'What should I bring for my appointment?' },
-          { role: 'agent', content: "Please bring your W-2s, 1099s, last year's return and a photo ID." },
+          { role: 'agent', content: 'Everything to bring is in your confirmation text; I can read it to you now.' },
           { role: 'user', content: 'Great, thanks.' },
         ],
         functions: [],
@@ -129,7 +171,7 @@ function script(scenario: Scenario, startAt: Date): ScenarioScript {
     case 'caller-opts-out':
       return {
         turns: [
-          { role: 'agent', content: 'Thanks for calling Smart Tax Nation. How can I help?' },
+          { role: 'agent', content: `Thanks for calling ${office.name}. How can I help?` },
           { role: 'user', content: 'Please stop texting me.' },
           { role: 'agent', content: "Done, you won't get more texts from us." },
         ],
@@ -146,7 +188,7 @@ function script(scenario: Scenario, startAt: Date): ScenarioScript {
       };
     case 'caller-hangs-up-early':
       return {
-        turns: [{ role: 'agent', content: 'Thanks for calling Smart Tax Nation, how can I' }],
+        turns: [{ role: 'agent', content: `Thanks for calling ${office.name}, how can I` }],
         functions: [],
         durationMs: 6_000,
         disconnection: 'user_hangup',
@@ -158,12 +200,13 @@ function script(scenario: Scenario, startAt: Date): ScenarioScript {
 export async function simulateCall(options: SimulateCallOptions): Promise<SimulationResult> {
   const doFetch = options.fetchImpl ?? fetch;
   const apiKey = options.apiKey ?? DEMO_SECRETS.RETELL_API_KEY;
-  const agentId = options.agentId ?? 'agent_stn_demo_0001';
-  const toNumber = options.toNumber ?? '+12125550142';
+  const office = options.office ?? DEFAULT_OFFICE;
+  const agentId = options.agentId ?? office.agentId;
+  const toNumber = options.toNumber ?? office.officePhone;
   const base = options.baseUrl.replace(/\/$/, '');
   const callId = `call_sim_${randomBytes(8).toString('hex')}`;
   const startAt = options.startAt ?? new Date();
-  const plan = script(options.scenario, startAt);
+  const plan = script(options.scenario, startAt, office, options.callerEmail);
   const steps: SimulationStep[] = [];
   const problems: string[] = [];
   const pause = () => (options.delayMs ? new Promise((resolve) => setTimeout(resolve, options.delayMs)) : Promise.resolve());

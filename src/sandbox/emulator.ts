@@ -31,11 +31,15 @@ export const faultSchema = z.object({
    * fail: answer `status` + `body` without running the handler (nothing is committed);
    * timeout_after_commit: run the handler (the effect happens), then never answer and close the socket after `hangMs`;
    * reset: destroy the connection without an answer and without running the handler;
-   * latency: wait `latencyMs` then run normally.
+   * latency: wait `latencyMs` then run normally;
+   * commit_after_hangup: destroy the connection without an answer, then run the handler `latencyMs` later (the
+   * effect lands after the caller stopped listening, as when a vendor is slower than the caller's time-out).
    */
-  type: z.enum(['fail', 'timeout_after_commit', 'reset', 'latency']),
+  type: z.enum(['fail', 'timeout_after_commit', 'reset', 'latency', 'commit_after_hangup']),
   /** How many matching requests this fault applies to; omitted or 0 = until cleared. */
   times: z.number().int().min(0).optional(),
+  /** Only every Nth matching request (the Nth, 2Nth, …) is affected, e.g. a vendor that loses one answer in 40. */
+  every: z.number().int().min(1).optional(),
   status: z.number().int().min(100).max(599).optional(),
   body: z.unknown().optional(),
   headers: z.record(z.string(), z.string()).optional(),
@@ -46,6 +50,8 @@ export type Fault = z.infer<typeof faultSchema>;
 
 interface ActiveFault extends Fault {
   remaining: number | undefined;
+  /** Matching requests seen so far (for `every`). */
+  seen: number;
 }
 
 export class FaultPlan {
@@ -53,7 +59,7 @@ export class FaultPlan {
 
   add(fault: Fault): void {
     const parsed = faultSchema.parse(fault);
-    this.faults.push({ ...parsed, remaining: parsed.times ? parsed.times : undefined });
+    this.faults.push({ ...parsed, remaining: parsed.times ? parsed.times : undefined, seen: 0 });
   }
 
   /** Shorthand: the next `times` matching requests answer `status` with `body`. */
@@ -69,12 +75,16 @@ export class FaultPlan {
     this.add({ type: 'timeout_after_commit', times, ...options });
   }
 
+  commitAfterHangup(times: number, latencyMs: number, options: { match?: string; method?: string } = {}): void {
+    this.add({ type: 'commit_after_hangup', times, latencyMs, ...options });
+  }
+
   clear(): void {
     this.faults = [];
   }
 
   list(): Fault[] {
-    return this.faults.map(({ remaining, ...fault }) => ({ ...fault, times: remaining }));
+    return this.faults.map(({ remaining, seen: _seen, ...fault }) => ({ ...fault, times: remaining }));
   }
 
   /** Takes the faults that apply to this request (consuming one use of each counted fault). */
@@ -83,6 +93,8 @@ export class FaultPlan {
     for (const fault of this.faults) {
       if (fault.match && !path.includes(fault.match)) continue;
       if (fault.method && fault.method.toUpperCase() !== method.toUpperCase()) continue;
+      fault.seen += 1;
+      if (fault.every !== undefined && fault.seen % fault.every !== 0) continue;
       if (fault.remaining !== undefined) {
         if (fault.remaining <= 0) continue;
         fault.remaining -= 1;
@@ -178,6 +190,31 @@ export class Emulator {
     this.faults.clear();
   }
 
+  /**
+   * Stops listening and cuts every open connection, so new requests fail with ECONNREFUSED: a vendor that is
+   * unreachable, where a request cannot have been received. `acceptConnections` listens on the same port again.
+   */
+  async refuseConnections(): Promise<void> {
+    const server = this.app.server;
+    if (!server.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  }
+
+  async acceptConnections(): Promise<void> {
+    const server = this.app.server;
+    if (server.listening) return;
+    const { hostname, port } = new URL(this.baseUrl);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(Number(port), hostname, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
   async close(): Promise<void> {
     await this.app.close();
   }
@@ -218,6 +255,10 @@ export class Emulator {
           return reply.send(fault.body ?? { error: 'sandbox_injected_failure' });
         } else if (fault.type === 'timeout_after_commit') {
           (request as FastifyRequest & { hangMs?: number }).hangMs = fault.hangMs ?? 30_000;
+        } else if (fault.type === 'commit_after_hangup') {
+          (request as FastifyRequest & { hungUp?: boolean }).hungUp = true;
+          request.raw.socket.destroy();
+          await delay(fault.latencyMs ?? 0);
         }
       }
     });
@@ -235,6 +276,8 @@ export class Emulator {
         await new Promise<void>((resolve) => socket.once('close', () => resolve()));
         return payload;
       }
+      // Nobody heard this answer (commit_after_hangup).
+      if ((request as FastifyRequest & { hungUp?: boolean }).hungUp) return payload;
       if (record && record.status === undefined) record.status = reply.statusCode;
       return payload;
     });

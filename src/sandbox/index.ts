@@ -4,9 +4,10 @@
  */
 import type { Clock } from '../core/clock.js';
 import { DEMO_SECRETS } from '../config/demo-secrets.js';
+import { startRetellEmulator, type RetellEmulator } from './retell.js';
 import { startSlackEmulator, type SlackEmulator } from './slack.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp.js';
-import { startTwilioEmulator, type TwilioEmulator } from './twilio.js';
+import { DEFAULT_INCOMING_NUMBER, startTwilioEmulator, type TwilioEmulator } from './twilio.js';
 import { startZohoEmulator, type ZohoEmulator } from './zoho/index.js';
 
 export interface SandboxEndpoint {
@@ -19,14 +20,31 @@ export interface Sandbox {
   smtp: SmtpReceiver;
   slack: SlackEmulator;
   zoho: ZohoEmulator;
+  retell: RetellEmulator;
+  /**
+   * Makes an office exist at the emulated vendors as it would before onboarding: its number in the Twilio account,
+   * its agents (+ LLM) at Retell with the first one answering the number. Idempotent; call it whenever an office loads.
+   */
+  seedOffice(office: SandboxOffice): void;
   endpoints(): SandboxEndpoint[];
   close(): Promise<void>;
+}
+
+/** An office as the vendors know it before onboarding: its Retell agents and the number callers dial and texts come from. */
+export interface SandboxOffice {
+  name: string;
+  retellAgentIds: string[];
+  /** E.164; owned by the Twilio account and imported into Retell. */
+  phoneNumber?: string;
 }
 
 export interface SandboxOptions {
   clock: Clock;
   twilio?: { accountSid: string; authToken: string };
   zoho?: { clientId: string; clientSecret: string };
+  retell?: { apiKey: string };
+  /** Seeds each office's agent + LLM + number in the Retell emulator and its number in the Twilio account. */
+  offices?: SandboxOffice[];
 }
 
 export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
@@ -36,6 +54,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       accountSid: options.twilio?.accountSid ?? DEMO_SECRETS.TWILIO_ACCOUNT_SID,
       authToken: options.twilio?.authToken ?? DEMO_SECRETS.TWILIO_AUTH_TOKEN,
       clock: options.clock,
+      incomingNumbers: [{ phoneNumber: DEFAULT_INCOMING_NUMBER }],
     });
     started.push(twilio);
     const smtp = await startSmtpReceiver({ clock: options.clock, httpInbox: true });
@@ -48,17 +67,30 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       clock: options.clock,
     });
     started.push(zoho);
+    const retell = await startRetellEmulator({ apiKey: options.retell?.apiKey ?? DEMO_SECRETS.RETELL_API_KEY, clock: options.clock });
+    started.push(retell);
+    const seedOffice = (office: SandboxOffice) => {
+      if (office.phoneNumber) twilio.addIncomingNumber({ phoneNumber: office.phoneNumber });
+      // The first agent answers the office's number; any others exist for the office to switch to.
+      office.retellAgentIds.forEach((agentId, index) =>
+        retell.seedOffice({ agentId, agentName: office.name, ...(index === 0 && office.phoneNumber ? { phoneNumber: office.phoneNumber } : {}) }),
+      );
+    };
+    for (const office of options.offices ?? []) seedOffice(office);
     return {
       twilio,
       smtp,
       slack,
       zoho,
+      retell,
+      seedOffice,
       endpoints: () => [
         { name: 'Twilio', url: twilio.url },
         { name: 'SMTP', url: smtp.url },
         ...(smtp.inboxUrl ? [{ name: 'SMTP inbox', url: smtp.inboxUrl }] : []),
         { name: 'Slack', url: slack.url },
         { name: 'Zoho', url: zoho.url },
+        { name: 'Retell', url: retell.url },
       ],
       async close() {
         for (const emulator of started.reverse()) await emulator.close().catch(() => undefined);

@@ -4,7 +4,7 @@
  * (reference/messaging.md §2 "Local receiver").
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { simpleParser, type AddressObject } from 'mailparser';
@@ -79,6 +79,10 @@ export class SmtpReceiver {
   private readonly clock: Clock;
   private readonly recipientReplies = new Map<string, ScriptedReply>();
   private dataReplies: ScriptedReply[] = [];
+  /** Messages still to be taken and then answered with a dropped connection. */
+  private dropsAfterData = 0;
+  /** Open client sockets by remote port (every client is on loopback). */
+  private readonly sockets = new Map<number, Socket>();
   private latencyMs = 0;
   private outage: { code: number; message: string } | undefined;
   private listeners = new Set<(message: ReceivedEmail) => void>();
@@ -134,6 +138,12 @@ export class SmtpReceiver {
       });
     });
     receiver.boundPort = (receiver.server.server.address() as AddressInfo).port;
+    receiver.server.server.on('connection', (socket: Socket) => {
+      const port = socket.remotePort;
+      if (port === undefined) return;
+      receiver.sockets.set(port, socket);
+      socket.once('close', () => receiver.sockets.delete(port));
+    });
     // Connection-level errors (a client hanging up mid-session) must not crash the test process.
     receiver.server.on('error', () => undefined);
     if (options.httpInbox) {
@@ -193,6 +203,38 @@ export class SmtpReceiver {
   }
 
   /**
+   * The next `times` messages are accepted (stored, so they count as delivered) and then the connection is cut
+   * before the server's 250: the client never learns that the message went through.
+   */
+  dropAfterData(times: number): void {
+    this.dropsAfterData += times;
+  }
+
+  /**
+   * Stops listening and cuts every open connection, so clients get ECONNREFUSED: nothing can have been received.
+   * `acceptConnections` listens on the same port again.
+   */
+  async refuseConnections(): Promise<void> {
+    const server = this.server.server;
+    if (!server.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets.values()) socket.destroy();
+    await closed;
+  }
+
+  async acceptConnections(): Promise<void> {
+    const server = this.server.server;
+    if (server.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.boundPort, this.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /**
    * The mail server is down until `restore()`: new connections are refused at the greeting and every RCPT TO on a
    * connection that was already open gets the same temporary reply (421 by default), so nothing is accepted.
    */
@@ -225,6 +267,7 @@ export class SmtpReceiver {
     this.refusals.length = 0;
     this.recipientReplies.clear();
     this.dataReplies = [];
+    this.dropsAfterData = 0;
     this.latencyMs = 0;
     this.outage = undefined;
   }
@@ -310,6 +353,10 @@ export class SmtpReceiver {
     };
     this.messages.push(message);
     for (const listener of [...this.listeners]) listener(message);
+    if (this.dropsAfterData > 0) {
+      this.dropsAfterData -= 1;
+      this.sockets.get(Number(session.remotePort))?.destroy();
+    }
     return `2.0.0 Ok: queued as ${queueId}`;
   }
 }

@@ -12,10 +12,13 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EmulatedVendor, startVendor, type Emulator } from './emulator.js';
 import { Http1Pools } from './http1-client.js';
+import { TwilioAccount, type EmulatedIncomingNumber, type IncomingNumberSeed } from './twilio-account.js';
 
 const API_VERSION = '2010-04-01';
 /** Twilio's own "valid sender" test number; used as the sender a messaging service picks. */
 const DEFAULT_SERVICE_SENDER = '+15005550006';
+/** The number a demo account owns when nothing else is seeded (Twilio's own "valid sender" test number). */
+export const DEFAULT_INCOMING_NUMBER = DEFAULT_SERVICE_SENDER;
 const CALLBACK_TIMEOUT_MS = 15_000;
 
 export type TwilioMessageStatus =
@@ -96,6 +99,8 @@ export interface TwilioEmulatorOptions {
   ownedNumbers?: string[];
   /** Sender a messaging service picks, per service SID (default +15005550006). */
   messagingServiceSenders?: Record<string, string>;
+  /** IncomingPhoneNumbers the account owns (default: one, +15005550006). */
+  incomingNumbers?: IncomingNumberSeed[];
   port?: number;
 }
 
@@ -183,6 +188,8 @@ export class TwilioEmulator extends EmulatedVendor {
   readonly accountSid: string;
   readonly messages: EmulatedTwilioMessage[] = [];
   readonly callbacks: StatusCallbackDelivery[] = [];
+  /** The account resource and its IncomingPhoneNumbers (twilio-account.ts). */
+  readonly account: TwilioAccount;
   private readonly authToken: string;
   private readonly clock: Clock;
   private readonly callbackDelayMs: number;
@@ -208,6 +215,16 @@ export class TwilioEmulator extends EmulatedVendor {
     this.callbackDelayMs = options.statusCallbackDelayMs ?? 0;
     this.ownedNumbers = options.ownedNumbers ? new Set(options.ownedNumbers) : undefined;
     this.serviceSenders = options.messagingServiceSenders ?? {};
+    this.account = new TwilioAccount({
+      accountSid: this.accountSid,
+      authToken: this.authToken,
+      clock: this.clock,
+      authorize: (request, reply) => this.authorize(request, reply),
+      errorBody,
+      newSid,
+      formatDate: rfc2822,
+    });
+    for (const seed of options.incomingNumbers ?? [{ phoneNumber: DEFAULT_INCOMING_NUMBER }]) this.account.addNumber(seed);
   }
 
   static async start(options: TwilioEmulatorOptions): Promise<TwilioEmulator> {
@@ -216,6 +233,15 @@ export class TwilioEmulator extends EmulatedVendor {
       instance.registerRoutes();
       return instance;
     });
+  }
+
+  /** Adds a number the account owns, as buying one in Twilio's console would (idempotent by phone number). */
+  addIncomingNumber(seed: IncomingNumberSeed): EmulatedIncomingNumber {
+    return this.account.addNumber(seed);
+  }
+
+  incomingNumber(phoneNumber: string): EmulatedIncomingNumber | undefined {
+    return this.account.findByPhoneNumber(phoneNumber);
   }
 
   messagesTo(number: string): EmulatedTwilioMessage[] {
@@ -349,6 +375,7 @@ export class TwilioEmulator extends EmulatedVendor {
     };
   }
 
+  /** Forgets messages, callbacks, opt-outs and outcomes; the account's numbers stay, like its configuration. */
   reset(): void {
     this.emulator.reset();
     this.messages.length = 0;
@@ -373,6 +400,7 @@ export class TwilioEmulator extends EmulatedVendor {
     app.post(`${base}/Messages.json`, (request, reply) => this.createMessage(request, reply));
     app.get(`${base}/Messages.json`, (request, reply) => this.listMessages(request, reply));
     app.get(`${base}/Messages/:sid.json`, (request, reply) => this.fetchMessage(request, reply));
+    this.account.registerRoutes(app);
 
     // Control endpoints so another process (CLI, dashboard demo) can script the emulator.
     app.post('/__sandbox/twilio/opt-outs', async (request, reply) => {
@@ -497,20 +525,46 @@ export class TwilioEmulator extends EmulatedVendor {
     return this.resource(message);
   }
 
+  /**
+   * The list with Twilio's filters (reference/twilio-numbers.md §3): `To`, `From`, and `DateSent` (that UTC day),
+   * `DateSent<` (on or before, the URL reads `DateSent<=`) and `DateSent>` (on or after, `DateSent>=`). Twilio documents
+   * the date filters as GMT days, so the time part of a value is ignored, and a message not sent yet (no date_sent)
+   * never matches one. Newest first.
+   */
   private async listMessages(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     if (!this.authorize(request, reply)) return reply;
     const query = request.query as Record<string, string | undefined>;
     const pageSize = Math.min(Math.max(Number(query.PageSize ?? 50) || 50, 1), 1000);
     const page = Math.max(Number(query.Page ?? 0) || 0, 0);
+    const days: Record<'on' | 'before' | 'after', string | undefined> = {
+      on: utcDay(query.DateSent),
+      before: utcDay(query['DateSent<']),
+      after: utcDay(query['DateSent>']),
+    };
+    for (const [name, value] of [['DateSent', query.DateSent], ['DateSent<', query['DateSent<']], ['DateSent>', query['DateSent>']]] as const) {
+      if (value !== undefined && utcDay(value) === undefined) {
+        return reply.code(400).send({ code: 20001, message: `Invalid ${name}: ${value}`, more_info: 'https://www.twilio.com/docs/errors/20001', status: 400 });
+      }
+    }
+    const dated = days.on !== undefined || days.before !== undefined || days.after !== undefined;
     const matching = this.messages
-      .filter((message) => (!query.To || message.to === query.To) && (!query.From || message.from === query.From))
+      .filter((message) => {
+        if (query.To && message.to !== query.To) return false;
+        if (query.From && message.from !== query.From) return false;
+        if (!dated) return true;
+        if (!message.dateSent) return false;
+        const sentDay = message.dateSent.toISOString().slice(0, 10);
+        return (!days.on || sentDay === days.on) && (!days.before || sentDay <= days.before) && (!days.after || sentDay >= days.after);
+      })
       .reverse();
     const slice = matching.slice(page * pageSize, (page + 1) * pageSize);
     const listUri = `/${API_VERSION}/Accounts/${this.accountSid}/Messages.json`;
     const pageUri = (pageNumber: number) => {
       const params = new URLSearchParams();
-      if (query.To) params.set('To', query.To);
-      if (query.From) params.set('From', query.From);
+      for (const name of ['To', 'From', 'DateSent', 'DateSent<', 'DateSent>']) {
+        const value = query[name];
+        if (value !== undefined) params.set(name, value);
+      }
       params.set('PageSize', String(pageSize));
       params.set('Page', String(pageNumber));
       return `${listUri}?${params.toString()}`;
@@ -760,6 +814,14 @@ function isHttpUrl(value: string): boolean {
 /** A phone number, a short code, or an alphanumeric sender ID (≤ 11 characters, at least one letter). */
 function isSender(from: string): boolean {
   return isE164(from) || /^\d{5,6}$/.test(from) || /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/.test(from);
+}
+
+/** `YYYY-MM-DD` of a date filter's value (a day, or a full ISO 8601 time as twilio-node sends), else undefined. */
+function utcDay(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString().slice(0, 10);
 }
 
 /** Twilio's date format: `Thu, 15 Jan 2026 15:00:00 +0000`. */

@@ -61,6 +61,41 @@ async function queueCrmSync(db: Kysely<DB>, context: AppContext, client: ClientR
   }
 }
 
+/**
+ * Retell's `transfer_cancelled` means the transfer was cancelled or nobody picked up: the caller wanted a
+ * person and did not get one, so staff get a callback task due within the office's deadline (once per call).
+ */
+export async function recordUnansweredTransfer(
+  db: Kysely<DB>,
+  context: AppContext,
+  client: ClientRuntime,
+  call: CallRow,
+  destination: string | undefined,
+): Promise<void> {
+  const now = context.clock.now();
+  const band = client.config.transfer.bands.find((candidate) => candidate.number === destination);
+  const to = band ? `the ${band.name}` : destination ? `a transfer number` : 'a person';
+  const inserted = await db
+    .insertInto('callback_tasks')
+    .values({
+      client_id: client.config.slug,
+      call_id: call.id,
+      customer_id: call.customer_id,
+      phone: call.from_number,
+      name: null,
+      reason: `The caller asked for ${to} and the transfer was not answered. Call them back.`,
+      preferred_time: null,
+      kind: 'transfer_unanswered',
+      due_at: new Date(now.getTime() + client.config.transfer.callbackDeadlineMinutes * 60_000),
+      created_at: now,
+      updated_at: now,
+    })
+    .onConflict((conflict) => conflict.column('call_id').where('kind', '=', 'transfer_unanswered').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (inserted) await context.bus.publish({ type: 'callback.created', clientId: client.config.slug, data: { id: inserted.id, callId: call.id } }, db);
+}
+
 export async function runCallFollowUps(
   db: Kysely<DB>,
   context: AppContext,

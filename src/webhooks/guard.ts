@@ -25,7 +25,7 @@ export async function authenticateRetell(
     await reply.code(404).send({ error: 'unknown_client', message: `No office "${request.params.client}" is configured here.` });
     return undefined;
   }
-  const check = await checkRetellSignature(request.rawBody ?? '', client.secrets.retellApiKey, request.headers[RETELL_SIGNATURE_HEADER]);
+  const check = checkRetellSignature(request.rawBody ?? '', client.secrets.retellApiKey, request.headers[RETELL_SIGNATURE_HEADER]);
   if (!check.ok) {
     const path = request.routeOptions.url ?? request.url;
     await context.alerts.raise({
@@ -49,6 +49,13 @@ export async function rejectForeignAgent(
   agentId: string | undefined,
   reply: FastifyReply,
 ): Promise<boolean> {
+  if (client.config.retell.agentIds.length === 0) {
+    await reply.code(403).send({
+      error: 'no_agent',
+      message: `${client.config.name} has no Retell agent connected yet; finish the Retell step of its onboarding.`,
+    });
+    return true;
+  }
   if (agentId === undefined || client.config.retell.agentIds.includes(agentId)) return false;
   await reply.code(403).send({
     error: 'unknown_agent',

@@ -1,6 +1,6 @@
 /**
  * Call-event intake, persist-and-answer. The webhook stores each (event, call) once in `webhook_events`
- * (status `received`, transcript already redacted, word timings dropped) together with its `retell_event`
+ * (status `received`, caller text already redacted, word timings dropped) together with its `retell_event`
  * outbox row, in one statement shared by every request that arrives at the same moment (group commit), and
  * answers. The worker then merges the event into the call (`processStoredEvent`). A duplicate delivery finds
  * the idempotency key and changes nothing; a processing failure keeps the event (`failed`, masked error, one
@@ -14,11 +14,11 @@ import { errorMessage, PermanentError } from '../core/errors.js';
 import { Batcher } from '../db/batcher.js';
 import type { DB } from '../db/schema.js';
 import { maskText } from '../log/mask.js';
-import { redactTranscript, redactTranscriptObject } from '../log/redact-transcript.js';
+import { redactCallerText, redactCallerValues, redactTranscriptObject } from '../log/redact-caller-text.js';
 import { OUTBOX_CHANNEL } from '../outbox/enqueue.js';
 import { applyCallEvent } from '../calls/record.js';
 import { CALL_EVENT_STAGE } from '../calls/stage.js';
-import { runCallFollowUps } from './follow-ups.js';
+import { recordUnansweredTransfer, runCallFollowUps } from './follow-ups.js';
 import type { RetellCall } from './schema.js';
 
 export const RETELL_EVENT_KIND = 'retell_event';
@@ -50,15 +50,64 @@ function storedTranscriptObject(call: RetellCall, redact: boolean): Array<{ role
   return redact ? redactTranscriptObject(utterances) : utterances;
 }
 
-/** The event as stored until processed: transcripts redacted like the call row, word timings and tool logs dropped. */
+/**
+ * Fields of Retell's call object that are ids, numbers, URLs, timestamps or statuses Retell sets: kept verbatim.
+ * Every other field can carry what the caller said (the summary, custom analysis, collected dynamic variables, and
+ * whatever Retell adds next), so its strings are redacted. URLs are kept because a redacted digit run would break
+ * the link, and none carries the caller's words.
+ */
+const VERBATIM_CALL_FIELDS = new Set([
+  'call_id',
+  'agent_id',
+  'agent_name',
+  'agent_version',
+  'agent_tag',
+  'call_type',
+  'call_status',
+  'direction',
+  'from_number',
+  'to_number',
+  'start_timestamp',
+  'end_timestamp',
+  'duration_ms',
+  'disconnection_reason',
+  'transfer_destination',
+  'transfer_end_timestamp',
+  'recording_url',
+  'recording_multi_channel_url',
+  'scrubbed_recording_url',
+  'scrubbed_recording_multi_channel_url',
+  'public_log_url',
+  'knowledge_base_retrieved_contents_url',
+  'opt_in_signed_url',
+  'telephony_identifier',
+  'data_storage_setting',
+  'call_cost',
+  'latency',
+  'llm_token_usage',
+  // Redacted on their own below (the utterances keep their shape).
+  'transcript',
+  'transcript_object',
+]);
+
+/**
+ * The event as stored until processed, and so everything the worker derives from it (the call row, the caller's
+ * last summary, the CRM note): transcripts and every other caller text redacted (per client
+ * `retell.redactTranscripts`), word timings and tool logs dropped.
+ */
 function storedPayload(event: string, call: RetellCall, client: ClientRuntime): { event: string; call: RetellCall } {
   const redact = client.config.retell.redactTranscripts;
   const kept: RetellCall = { ...call };
   delete kept.transcript_with_tool_calls;
   delete kept.scrubbed_transcript_with_tool_calls;
   delete kept.transcript_object_with_words;
-  if (typeof call.transcript === 'string' && redact) kept.transcript = redactTranscript(call.transcript);
   if (call.transcript_object) kept.transcript_object = storedTranscriptObject(call, redact);
+  if (!redact) return { event, call: kept };
+  if (typeof call.transcript === 'string') kept.transcript = redactCallerText(call.transcript);
+  const fields = kept as Record<string, unknown>;
+  for (const [field, value] of Object.entries(fields)) {
+    if (!VERBATIM_CALL_FIELDS.has(field)) fields[field] = redactCallerValues(value);
+  }
   return { event, call: kept };
 }
 
@@ -171,6 +220,10 @@ export async function processStoredEvent(context: AppContext, webhookEventId: nu
       if (!claimed) return 'already_processed' as const;
       const result = await applyCallEvent(trx, context, client, event, call);
       await runCallFollowUps(trx, context, client, result);
+      if (event === 'transfer_cancelled') {
+        const destination = (call as { transfer_destination?: unknown }).transfer_destination;
+        await recordUnansweredTransfer(trx, context, client, result.call, typeof destination === 'string' ? destination : undefined);
+      }
       await context.bus.publish(
         event === 'transcript_updated'
           ? { type: 'call.transcript', clientId: client.config.slug, data: { callId: call.call_id } }

@@ -8,6 +8,7 @@ import { emailAlertHandler, slackAlertHandler } from '../alerts/handlers.js';
 import { PermanentError } from '../core/errors.js';
 import { processStoredEvent, RETELL_EVENT_KIND } from './intake.js';
 import { retellRoutes } from './routes.js';
+import { simulatorRoute } from './simulator-route.js';
 
 export const retellModule: FeatureModule = {
   name: 'retell',
@@ -24,5 +25,8 @@ export const retellModule: FeatureModule = {
       },
     });
   },
-  routes: (app, context) => retellRoutes(app, context),
+  async routes(app, context) {
+    await retellRoutes(app, context);
+    simulatorRoute(app, context);
+  },
 };

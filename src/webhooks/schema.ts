@@ -5,7 +5,21 @@
 import { z } from 'zod';
 
 const text = (max: number) => z.string().max(max);
-const millis = z.number().finite().nonnegative();
+
+/** 2000-01-01 and 2100-01-01 (UTC): a call's moments are between them, and PostgreSQL stores every one. */
+export const EARLIEST_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
+export const LATEST_TIMESTAMP_MS = Date.UTC(2100, 0, 1);
+/** A week: longer than any call, and within the `integer` column the duration is stored in. */
+export const MAX_CALL_DURATION_MS = 7 * 24 * 3600 * 1000;
+const INT32_MAX = 2_147_483_647;
+
+// Integers in range, so an accepted event can always be stored: 1e308 or a negative time would fail in the worker.
+const timestamp = z
+  .number()
+  .int('must be whole milliseconds since 1970')
+  .min(EARLIEST_TIMESTAMP_MS, 'must be milliseconds since 1970, after 2000')
+  .max(LATEST_TIMESTAMP_MS, 'must be milliseconds since 1970, before 2100');
+const duration = z.number().int('must be whole milliseconds').nonnegative().max(MAX_CALL_DURATION_MS, 'must be at most a week');
 
 const transcriptUtterance = z.looseObject({ role: z.string().max(40), content: z.string().max(200_000).optional() });
 
@@ -20,15 +34,15 @@ export const callAnalysisSchema = z.looseObject({
 export const retellCallSchema = z.looseObject({
   call_id: text(200).min(1, 'must not be empty'),
   agent_id: text(200).optional(),
-  agent_version: z.number().int().optional(),
+  agent_version: z.number().int().nonnegative().max(INT32_MAX).optional(),
   call_type: text(40).optional(),
   call_status: text(40).optional(),
   direction: text(20).optional(),
   from_number: text(40).optional(),
   to_number: text(40).optional(),
-  start_timestamp: millis.optional(),
-  end_timestamp: millis.optional(),
-  duration_ms: millis.optional(),
+  start_timestamp: timestamp.optional(),
+  end_timestamp: timestamp.optional(),
+  duration_ms: duration.optional(),
   transcript: text(8_000_000).optional(),
   transcript_object: z.array(transcriptUtterance).optional(),
   recording_url: text(4000).optional(),
@@ -37,7 +51,11 @@ export const retellCallSchema = z.looseObject({
   call_analysis: callAnalysisSchema.optional(),
   retell_llm_dynamic_variables: z.record(z.string(), z.unknown()).optional(),
   metadata: z.unknown().optional(),
-});
+}).refine(
+  // The stored duration is end - start when the event does not say.
+  (call) => call.start_timestamp === undefined || call.end_timestamp === undefined || call.end_timestamp - call.start_timestamp <= MAX_CALL_DURATION_MS,
+  { message: 'must be at most a week after start_timestamp', path: ['end_timestamp'] },
+);
 export type RetellCall = z.infer<typeof retellCallSchema>;
 
 export const callEventSchema = z.object({

@@ -95,6 +95,16 @@ export function zohoCalendarPort(context: AppContext): CalendarPort {
         }
       });
     },
+    async listCalendars(clientId, signal) {
+      return withClient(clientId, signal, async (client) =>
+        (await client.listCalendars({ category: 'own' })).map((calendar) => ({
+          id: calendar.uid,
+          name: calendar.name,
+          ...(calendar.timezone ? { timezone: calendar.timezone } : {}),
+          isDefault: calendar.isDefault,
+        })),
+      );
+    },
     async remove(clientId, eventId, signal) {
       const zoho = settings(clientId);
       await withClient(clientId, signal, async (client) => {

@@ -3,71 +3,38 @@
  * real database: sign in, watch a simulated call live, fix a dead message, client scope, sign out.
  * Screenshots of every screen go to test-artifacts/screenshots/ (git-ignored).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { simulateCall } from '../../src/sandbox/call-simulator.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { CLIENT_A, CLIENT_B, PASSWORD, aUser, seedClientData, type Seeded } from '../dashboard/support.js';
+import { openChromiumProfile, screenshotPath, startBrowserTestApp, submitSignIn, type ChromiumProfile } from './support.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CALLER = '+12125550177';
-const SCREENSHOTS = resolve('test-artifacts', 'screenshots');
-
-/** Newest modification time of the files under `path`. */
-function newestChange(path: string): number {
-  const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestChange(join(path, name))));
-}
-
-/** Builds web/dist when it is missing or older than the app's sources, so the browser never tests a stale build. */
-function buildWebIfMissing(): void {
-  const built = resolve('web', 'dist', 'index.html');
-  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => resolve('web', name));
-  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newestChange))) return;
-  const result = spawnSync(process.execPath, [resolve('node_modules/vite/bin/vite.js'), 'build', 'web', '--logLevel', 'warn'], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('vite build web failed');
-}
 
 describe('dashboard in a browser', () => {
   let app: TestApp;
-  let browser: BrowserContext;
-  let profile: string;
+  let browser: ChromiumProfile;
   let page: Page;
   let admin: string;
   let staffB: string;
   let seededB: Seeded;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
-    buildWebIfMissing();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    app = await startTestApp('pglite');
+    app = await startBrowserTestApp();
     admin = await aUser(app, 'admin');
     staffB = await aUser(app, 'staff', [CLIENT_B]);
     seededB = await seedClientData(app, CLIENT_B, '+16025550123');
-    profile = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(15_000);
+    browser = await openChromiumProfile({ viewport: { width: 1280, height: 800 }, timeoutMs: 15_000 });
+    page = browser.page;
   });
 
   afterAll(async () => {
     await browser?.close();
     await app?.dispose();
-    if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const shot = (name: string) => page.screenshot({ path: screenshotPath(name), fullPage: true });
   const go = async (label: string) => {
     await page.getByRole('navigation', { name: 'Screens' }).getByRole('link', { name: label, exact: true }).click();
     await expect.poll(() => page.getByRole('heading', { level: 1 }).first().textContent()).toContain(label === 'Live' ? 'Live calls' : label);
@@ -171,10 +138,7 @@ describe('dashboard in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     expect((await page.request.get(`${app.url}/v1/api/me`)).status()).toBe(401);
 
-    await page.getByLabel('E-mail').fill(staffB);
-    await page.getByLabel('Password').fill(PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Live calls' }).waitFor();
+    await submitSignIn(page, staffB);
     await go('Calls');
     await page.locator('tbody tr').first().waitFor();
     const text = await page.locator('main').textContent();

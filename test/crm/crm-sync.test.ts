@@ -149,6 +149,47 @@ describe.each(BACKENDS)('CRM sync on %s', (kind) => {
     expect(world.zoho.notes()).toHaveLength(0);
   });
 
+  it('a booked lead stays booked after a later question-only call', async () => {
+    const caller = await aCaller(world, '+14155550102', { name: 'Dana Rivera' });
+    const appointment = await anAppointment(world, caller, { startAt: '2026-02-10T19:30:00Z' });
+    await requestSync(world, { purpose: 'appointment_booked', appointmentId: appointment.id, customerId: caller.id });
+    await world.switchboard.worker.drain();
+    expect(world.zoho.leads()[0]).toMatchObject({ Lead_Status: 'Pre-Qualified' });
+
+    world.clock.advance(24 * 60 * MINUTE);
+    const question = await aCall(world, caller, { outcome: 'info_only', intent: 'asked which documents to bring' });
+    const queued = await requestSync(world, { purpose: 'call', callId: question.id, customerId: caller.id });
+    await world.switchboard.worker.drain();
+
+    const lead = world.zoho.leads()[0]!;
+    expect(lead).toMatchObject({ Lead_Status: 'Pre-Qualified', Last_Call_Intent: 'asked which documents to bring', Appointment_Date_Time: '2026-02-10T14:30:00-05:00' });
+    expect(world.zoho.notes(lead.id)).toHaveLength(1);
+    expect((await outboxRow(world, queued.id)).result).toMatchObject({ leadStatusKept: 'behind' });
+  });
+
+  it('a status staff set in the CRM is never overwritten by a later sync', async () => {
+    const caller = await aCaller(world);
+    const first = await aCall(world, caller, { outcome: 'info_only' });
+    await requestSync(world, { purpose: 'call', callId: first.id, customerId: caller.id });
+    await world.switchboard.worker.drain();
+    const leadId = world.zoho.leads()[0]!.id;
+    expect(world.zoho.leads()[0]).toMatchObject({ Lead_Status: 'Contacted' });
+
+    // Staff mark the lead in Zoho; then the caller books.
+    world.zoho.state.leads.get(leadId)!.fields.Lead_Status = 'Junk Lead';
+    const appointment = await anAppointment(world, caller, { startAt: '2026-02-10T19:30:00Z' });
+    await requestSync(world, { purpose: 'appointment_booked', appointmentId: appointment.id, customerId: caller.id });
+    await world.switchboard.worker.drain();
+    expect(world.zoho.leads()[0]).toMatchObject({ Lead_Status: 'Junk Lead', Appointment_Date_Time: '2026-02-10T14:30:00-05:00' });
+
+    // Once staff set it back to what we wrote, the sync moves it forward again.
+    world.zoho.state.leads.get(leadId)!.fields.Lead_Status = 'Contacted';
+    const second = await anAppointment(world, caller, { startAt: '2026-02-09T19:30:00Z' });
+    await requestSync(world, { purpose: 'appointment_booked', appointmentId: second.id, customerId: caller.id });
+    await world.switchboard.worker.drain();
+    expect(world.zoho.leads()[0]).toMatchObject({ Lead_Status: 'Pre-Qualified' });
+  });
+
   it('two appointments booked in one call are two syncs, and the lead shows the earlier one', async () => {
     const caller = await aCaller(world);
     const call = await aCall(world, caller, { outcome: 'booked' });
@@ -245,6 +286,23 @@ describe.each(BACKENDS)('CRM sync on %s', (kind) => {
     expect(world.zoho.leads()).toHaveLength(1);
 
     world.clock.advance(MINUTE + 1_000);
+    await world.switchboard.worker.drain();
+    expect((await outboxRow(world, queued.id)).status).toBe('done');
+    expect(world.zoho.leads()).toHaveLength(1);
+    expect(world.zoho.notes()).toHaveLength(1);
+  });
+
+  it('a note Zoho added on the last attempt whose answer was lost is not added again when staff retry the dead sync', async () => {
+    const caller = await aCaller(world);
+    const call = await aCall(world, caller);
+    const queued = await requestSync(world, { purpose: 'call', callId: call.id, customerId: caller.id });
+    await world.database.db.updateTable('outbox').set({ max_attempts: 1 }).where('id', '=', queued.id).execute();
+    world.zoho.emulator.faults.timeoutAfterCommit(1, { match: '/crm/v8/Notes', method: 'POST', hangMs: 20 });
+    await world.switchboard.worker.drain();
+    expect((await outboxRow(world, queued.id)).status).toBe('dead');
+    expect(world.zoho.notes()).toHaveLength(1);
+
+    expect((await retryOutboxRow(world.database.db, world.clock, queued.id, { actor: 'staff@office.example' })).ok).toBe(true);
     await world.switchboard.worker.drain();
     expect((await outboxRow(world, queued.id)).status).toBe('done');
     expect(world.zoho.leads()).toHaveLength(1);

@@ -39,6 +39,39 @@ const ROUTES: Route[] = [
   { method: 'GET', path: () => `/v1/api/appointments?client=${CLIENT_A}&date=2026-03-02` },
   { method: 'POST', path: () => '/v1/api/simulate', body: () => ({ client: CLIENT_A, scenario: 'caller-hangs-up-early' }) },
   { method: 'GET', path: () => `/v1/api/audit?client=${CLIENT_A}` },
+  { method: 'POST', path: () => '/v1/api/templates/preview', body: () => ({ client: CLIENT_A, channel: 'sms', kind: 'confirmation', text: 'Hi {{first_name}}, see you {{appointment_time_short}}' }) },
+];
+
+/** Routes that hold no office's data (the onboarding wizard's catalogue): any signed-in user, nobody else. */
+const SIGNED_IN_ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
+  { method: 'GET', path: '/v1/api/packs' },
+  { method: 'GET', path: '/v1/api/packs/dental' },
+  { method: 'GET', path: '/v1/api/hours-presets' },
+  { method: 'POST', path: '/v1/api/timezone-proposal', body: { phone: '+16025550117' } },
+  { method: 'POST', path: '/v1/api/templates/preview', body: { channel: 'sms', kind: 'nurture_day1', text: 'Thanks for calling {{office_name}}. {{opt_out_text}}' } },
+];
+
+interface AdminRoute {
+  method: string;
+  path: (userId: number) => string;
+  body?: unknown;
+  /** What an admin gets: the change made, or a refusal in words (a reset link for a disabled user, …). */
+  adminStatus: number[];
+}
+
+/** Routes for admins only, aimed at staff A's account: staff get 403 (they know the screen exists), anonymous 401. */
+const ADMIN_ROUTES: AdminRoute[] = [
+  { method: 'GET', path: () => '/v1/api/users', adminStatus: [200] },
+  { method: 'POST', path: () => '/v1/api/users/invite', body: { email: 'matrix.invite@example.com', role: 'staff', clientIds: [CLIENT_A] }, adminStatus: [201] },
+  { method: 'PATCH', path: (id) => `/v1/api/users/${id}`, body: { clientIds: [CLIENT_A] }, adminStatus: [200] },
+  { method: 'POST', path: (id) => `/v1/api/users/${id}/reset-password`, body: {}, adminStatus: [202] },
+  { method: 'POST', path: () => '/v1/api/users/invites/999999/revoke', body: {}, adminStatus: [404] },
+];
+
+/** Public routes: no session needed; an unknown link is 404 for everyone. */
+const PUBLIC_ROUTES: Array<{ method: string; path: string; body?: unknown }> = [
+  { method: 'GET', path: `/v1/api/invites/${'C'.repeat(43)}` },
+  { method: 'POST', path: '/v1/api/invites/accept', body: { token: 'C'.repeat(43), password: 'long enough password' } },
 ];
 
 describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
@@ -87,6 +120,14 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
         expect([200, 201, 202, 204, 409]).toContain(super_.status);
       },
     );
+  });
+
+  it.each(SIGNED_IN_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: anonymous 401, every signed-in user 200', async (_name, route) => {
+    expect((await apiFor(app).request(route.method, route.path, route.body)).status).toBe(401);
+    for (const api of [staffA, staffB, admin]) {
+      const answer = await api.request(route.method, route.path, route.body);
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    }
   });
 
   it('lists without a client filter show staff only their own clients', async () => {
@@ -181,7 +222,7 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
     expect(inbound.status).toBe(200);
     expect(inbound.body.messages.map((message: { body: string }) => message.body)).toEqual([`Is my return done? (${CLIENT_B})`]);
     const open = await staffB.request('GET', '/v1/api/callbacks');
-    expect(open.body.callbacks).toEqual([expect.objectContaining({ id: b.callbackId, reason: 'Wants to talk about an extension', status: 'open', preferredTime: 'mornings' })]);
+    expect(open.body.callbacks).toEqual([expect.objectContaining({ id: b.callbackId, reason: 'Wants to talk about an extension', status: 'open', preferredTime: 'mornings', appointmentId: null, note: null, notedAt: null })]);
     const done = await staffB.request('POST', `/v1/api/callbacks/${b.callbackId}/done`, {});
     expect(done.status).toBe(200);
     expect((await staffB.request('GET', '/v1/api/callbacks')).body.callbacks).toEqual([]);
@@ -366,6 +407,27 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
       }
       expect(forAdmin).toContain('new@example.com');
       expect(forAdmin).toContain('state=xyz');
+    });
+  });
+
+  // After the Activity tests: these add rows of no office to the audit log.
+  describe('authorisation matrix of admin-only routes: anonymous 401, staff of A or B 403, admin allowed', () => {
+    it.each(ADMIN_ROUTES.map((route) => [`${route.method} ${route.path(0)}`, route] as const))('%s', async (_name, route) => {
+      const staffAId = (await app.context.db.selectFrom('users').select('id').where('email', '=', staffAEmail).executeTakeFirstOrThrow()).id;
+      const auditBefore = (await app.context.db.selectFrom('audit').select('id').where('action', 'like', 'user.%').execute()).length;
+      expect((await apiFor(app).request(route.method, route.path(staffAId), route.body)).status).toBe(401);
+      for (const staff of [staffA, staffB]) {
+        const refused = await staff.request(route.method, route.path(staffAId), route.body);
+        expect(refused.status).toBe(403);
+        expect(refused.body.message).toMatch(/Only an admin/);
+      }
+      expect((await app.context.db.selectFrom('audit').select('id').where('action', 'like', 'user.%').execute()).length).toBe(auditBefore);
+      const allowed = await admin.request(route.method, route.path(staffAId), route.body);
+      expect(route.adminStatus, JSON.stringify(allowed.body)).toContain(allowed.status);
+    });
+
+    it.each(PUBLIC_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s (public)', async (_name, route) => {
+      for (const api of [apiFor(app), staffA, admin]) expect((await api.request(route.method, route.path, route.body)).status).toBe(404);
     });
   });
 });

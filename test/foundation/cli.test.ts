@@ -1,21 +1,46 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
+import { runSwitchboard as switchboard, startServerProcess } from '../support/process.js';
 
-function switchboard(args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, ['bin/switchboard.js', ...args], {
-    cwd: process.cwd(),
-    env: { ...process.env, LOG_LEVEL: 'error', SWITCHBOARD_SKIP_WEB_BUILD: '1', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status, out: `${result.stdout}${result.stderr}` };
+/** Runs the CLI from the TypeScript sources and lists the packages and source files the process loaded. */
+function switchboardLoading(args: string[]) {
+  const file = join(mkdtempSync(join(tmpdir(), 'sb-modules-')), 'modules.txt');
+  const recorder = pathToFileURL(resolve('test/fixtures/module-recorder.mjs')).href;
+  const result = switchboard(args, { NODE_OPTIONS: `--import=${recorder}`, RECORD_MODULES_FILE: file, SWITCHBOARD_FROM_SOURCE: '1' });
+  const urls = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
+  const root = `${pathToFileURL(process.cwd()).href}/`;
+  const packages = new Set(urls.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name) => name !== undefined));
+  const sources = urls.filter((url) => url.startsWith(`${root}src/`)).map((url) => url.slice(root.length));
+  return { ...result, packages: [...packages].sort(), sources };
 }
 
+// What runs the TypeScript sources (tsx and its esbuild), not what a command loads.
+const SOURCE_RUNNER = new Set(['tsx', 'esbuild', 'get-tsconfig', 'resolve-pkg-maps']);
+
 describe('the switchboard CLI', () => {
+  it('help loads the command definitions and commander only, none of the commands\' work (kysely, fastify, PGlite, zod, …)', () => {
+    for (const args of [[], ['--help'], ['client', '--help'], ['client', 'list', '--help'], ['simulate-call', '--help'], ['help', 'user']]) {
+      const run = switchboardLoading(args);
+      expect(run.code, args.join(' ')).toBe(0);
+      expect(run.out).toContain('Usage: switchboard');
+      expect(run.sources, args.join(' ')).toContain('src/cli/commands.ts');
+      expect(run.packages.filter((name) => !SOURCE_RUNNER.has(name)), args.join(' ')).toEqual(['commander']);
+      expect(run.sources.filter((path) => path.startsWith('src/cli/actions/')), args.join(' ')).toEqual([]);
+    }
+  });
+
+  it('a command loads its work when it runs', () => {
+    const run = switchboardLoading(['simulate-call', '--client', 'no-such-office', '--from', '+16025550123', '--url', 'http://127.0.0.1:9']);
+    expect(run.out).toContain('Could not get office "no-such-office" from http://127.0.0.1:9');
+    expect(run.code).toBe(2);
+    expect(run.sources).toContain('src/cli/actions/simulate-call.ts');
+    expect(run.packages).toContain('retell-sdk');
+  });
+
   it('migrate creates the schema once and then says it is up to date', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-cli-'));
     const first = switchboard(['migrate'], { DATA_DIR: dataDir });
@@ -43,15 +68,50 @@ describe('the switchboard CLI', () => {
     expect(result.out).toContain('fix: Edit the files in test/fixtures/config/bad-clients');
   });
 
-  it('start refuses a broken config and lists all problems at once', () => {
-    const result = switchboard(['start'], { CONFIG_DIR: 'test/fixtures/config/bad-clients', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bad-')) });
-    expect(result.code).toBe(1);
-    const problemLines = result.out.split('\n').filter((line) => /\.json: /.test(line));
-    expect(problemLines.length).toBeGreaterThanOrEqual(5);
+  it('start serves the good offices beside broken files, and lists every broken file with its problems', async () => {
+    const server = await startServerProcess({ CONFIG_DIR: 'test/fixtures/config/bad-clients', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bad-')) });
+    try {
+      expect(server.output()).toMatch(/Not imported: broken-json\.json/);
+      const anonymous = await fetch(`${server.url}/readyz`);
+      expect(anonymous.status).toBe(200);
+      // Check details are for signed-in admins: sign in with the first admin's one-time password from the banner.
+      const login = /Dashboard login \(shown once\): (\S+) \/ (\S+)/.exec(server.output());
+      const session = await fetch(`${server.url}/v1/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: server.url },
+        body: JSON.stringify({ email: login?.[1], password: login?.[2] }),
+      });
+      expect(session.status).toBe(200);
+      const ready = await fetch(`${server.url}/readyz`, { headers: { cookie: (session.headers.get('set-cookie') ?? '').split(';')[0]! } });
+      const offices = ((await ready.json()) as { checks: Array<{ name: string; status: string; detail?: string }> }).checks.find((check) => check.name === 'offices');
+      expect(offices?.status).toBe('degraded');
+      expect(offices?.detail).toMatch(/^1 served: good-office;/);
+      for (const file of ['bad-zone', 'broken-json', 'open-after-close', 'overlapping-hours', 'unknown-variable']) expect(offices?.detail).toContain(file);
+      const office = await fetch(`${server.url}/v1/retell/good-office/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(office.status).toBe(401);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('simulate-call plays a booking call for any office on a running server, with its own appointment types', async () => {
+    const server = await startServerProcess({ DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-sim-')) });
+    try {
+      const result = switchboard(['simulate-call', '--client', 'desert-bookkeeping', '--from', '+16025550123', '--scenario', 'new-caller-books', '--url', server.url]);
+      expect(result.out).not.toContain('Problems:');
+      expect(result.out).toMatch(/200\s+function check_calendar_availability/);
+      expect(result.out).toMatch(/200\s+function book_appointment/);
+      expect(result.code).toBe(0);
+      const unknown = switchboard(['simulate-call', '--client', 'no-such-office', '--from', '+16025550123', '--url', server.url]);
+      expect(unknown.out).toContain('No office "no-such-office"');
+      expect(unknown.code).toBe(2);
+    } finally {
+      await server.stop();
+    }
   });
 
   it('every command has --help', () => {
-    for (const command of [['start'], ['migrate'], ['client', 'list'], ['doctor']]) {
+    for (const command of [['start'], ['migrate'], ['client', 'list'], ['client', 'import'], ['client', 'export'], ['doctor'], ['crm', 'resync'], ['simulate-call'], ['zoho', 'connect'], ['zoho', 'import-refresh-token'], ['user', 'add'], ['user', 'reset-password']]) {
       const result = switchboard([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
       expect(result.out).toContain('Usage: switchboard');
@@ -75,7 +135,7 @@ describe('the switchboard CLI', () => {
 
     const database = await openDatabase({ dataDir });
     try {
-      const rows = await database.db.selectFrom('audit').select(['actor', 'action', 'target', 'after']).orderBy('id').execute();
+      const rows = await database.db.selectFrom('audit').select(['actor', 'action', 'target', 'after']).where('action', 'like', 'user.%').orderBy('id').execute();
       expect(rows.map((row) => row.action)).toEqual(['user.add', 'user.reset_password']);
       expect(rows[0]!.actor).toMatch(/^cli/);
       expect(rows[0]!.after).toEqual({ email: 'dana@office.example', role: 'staff', clients: ['smart-tax-nation'] });

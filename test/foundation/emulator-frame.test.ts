@@ -45,6 +45,21 @@ describe('the sandbox emulator frame', () => {
     expect(created()).toBe(2);
   });
 
+  it('hangs up first and commits later: the caller hears nothing, the effect lands afterwards', async () => {
+    const { emulator, created } = await counterEmulator();
+    emulator.faults.commitAfterHangup(1, 200, { match: '/things' });
+    const outcome = await fetch(`${emulator.url}/things`, { method: 'POST' }).then(
+      () => 'answered',
+      () => 'connection error',
+    );
+    expect(outcome).toBe('connection error');
+    expect(created()).toBe(0);
+    await expect.poll(created, { timeout: 2_000, interval: 20 }).toBe(1);
+    expect(emulator.received('/things')[0]!.status).toBeUndefined();
+    expect((await fetch(`${emulator.url}/things`, { method: 'POST' })).status).toBe(200);
+    expect(created()).toBe(2);
+  });
+
   it('accepts faults over HTTP so another process can script an outage', async () => {
     const { emulator } = await counterEmulator();
     const set = await fetch(`${emulator.url}/__sandbox/faults`, {
@@ -57,6 +72,27 @@ describe('the sandbox emulator frame', () => {
     expect((await fetch(`${emulator.url}/things`, { method: 'POST' })).status).toBe(200);
     const bad = await fetch(`${emulator.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"explode"}' });
     expect(bad.status).toBe(400);
+  });
+
+  it('applies a fault to every Nth matching request only', async () => {
+    const { emulator, created } = await counterEmulator();
+    emulator.faults.add({ type: 'fail', every: 3, status: 503 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) statuses.push((await fetch(`${emulator.url}/things`, { method: 'POST' })).status);
+    expect(statuses).toEqual([200, 200, 503, 200, 200, 503, 200]);
+    expect(created()).toBe(5);
+  });
+
+  it('refuses connections while told to (ECONNREFUSED, nothing received), then listens on the same port again', async () => {
+    const { emulator, created } = await counterEmulator();
+    const url = emulator.url;
+    await emulator.refuseConnections();
+    const error = await fetch(`${url}/things`, { method: 'POST' }).catch((caught: Error) => caught);
+    expect((error as Error & { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+    expect(emulator.received('/things')).toHaveLength(0);
+    await emulator.acceptConnections();
+    expect((await fetch(`${url}/things`, { method: 'POST' })).status).toBe(200);
+    expect(created()).toBe(1);
   });
 
   it('resets the connection when told to', async () => {

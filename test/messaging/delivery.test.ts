@@ -1,13 +1,13 @@
 import twilio from 'twilio';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../src/alerts/types.js';
-import { ManualClock } from '../../src/core/clock.js';
+import type { ManualClock } from '../../src/core/clock.js';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { editAndRetryMessage, listMessages } from '../../src/messaging/api.js';
 import { outboxHistory } from '../../src/outbox/manage.js';
-import { startTestApp, type TestApp } from '../support/app.js';
+import type { TestApp } from '../support/app.js';
 import { BACKENDS, type TestDatabase } from '../support/databases.js';
-import { aCustomer, anAppointment, drain, messageRows, planAppointment, shareMessagingDatabase, template } from './support.js';
+import { aCustomer, anAppointment, drain, messageRows, planAppointment, template, useMessagingApp } from './support.js';
 
 const MINUTE = 60_000;
 const PHONE = '+12125550123';
@@ -17,17 +17,7 @@ describe.each(BACKENDS)('sending, retries and delivery status on %s', (kind) => 
   let app: TestApp;
   let clock: ManualClock;
   let alerts: AlertInput[];
-  shareMessagingDatabase(kind, (opened) => (database = opened));
-
-  beforeEach(async () => {
-    clock = new ManualClock('2026-03-02T15:00:00Z');
-    app = await startTestApp(kind, { database, clock });
-    alerts = [];
-    app.context.alerts = { raise: async (alert) => void alerts.push(alert) };
-  });
-  afterEach(async () => {
-    await app?.close();
-  });
+  useMessagingApp(kind, (started) => ({ database, app, clock, alerts } = started));
 
   async function bookConfirmation(email: string | null = null) {
     const customerId = await aCustomer(database.db, { email });

@@ -179,6 +179,33 @@ describe.each(BACKENDS)('nurture, quiet hours and consent on %s', (kind) => {
     expect([fourth.status, fourth.run_at.toISOString()]).toEqual(['scheduled', '2026-03-05T15:00:02.000Z']);
   });
 
+  it("a Vancouver (604) number's text due at 07:00 Pacific waits for 08:00 Pacific, not the office's Eastern hours", async () => {
+    const vancouver = '+16045550123';
+    clock.set('2026-03-04T15:00:00Z'); // Wednesday 07:00 in Vancouver, 10:00 at the office in New York
+    const result = await composeMessage(app.context, { clientId: 'smart-tax-nation', channel: 'sms', to: vancouver, purpose: 'transactional', body: 'Your documents are ready.', actor: 'staff@office' });
+    expect(result.ok).toBe(true);
+    await drain(app);
+    expect(app.context.sandbox!.twilio.messagesTo(vancouver)).toHaveLength(0);
+    const row = (await messageRows(app)).at(-1)!;
+    expect([row.status, row.run_at.toISOString()]).toEqual(['scheduled', '2026-03-04T16:00:00.000Z']);
+
+    clock.set('2026-03-04T16:00:00Z');
+    await drain(app);
+    expect(app.context.sandbox!.twilio.messagesTo(vancouver).map((message) => message.body)).toEqual(['Your documents are ready.']);
+  });
+
+  it('a 208 (Idaho) number is texted only when it is past 08:00 in the Pacific north and before 21:00 in Boise', async () => {
+    const idaho = '+12085550123';
+    clock.set('2026-03-04T15:30:00Z'); // 08:30 in Boise, 07:30 in Coeur d'Alene
+    expect((await composeMessage(app.context, { clientId: 'smart-tax-nation', channel: 'sms', to: idaho, purpose: 'transactional', body: 'Your return is filed.', actor: 'staff@office' })).ok).toBe(true);
+    await drain(app);
+    expect(app.context.sandbox!.twilio.messagesTo(idaho)).toHaveLength(0);
+    expect((await messageRows(app)).at(-1)!.run_at.toISOString()).toBe('2026-03-04T16:00:00.000Z');
+    clock.set('2026-03-04T16:00:00Z');
+    await drain(app);
+    expect(app.context.sandbox!.twilio.messagesTo(idaho)).toHaveLength(1);
+  });
+
   it('staff can text an opted-out number only with an explicit override, which is audited', async () => {
     await inbound(SAN_FRANCISCO, 'STOP');
     app.context.sandbox!.twilio.optIn(SAN_FRANCISCO);

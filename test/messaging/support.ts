@@ -1,10 +1,12 @@
 /** Builders for messaging tests: customers, appointments, calls, and the outbox rows messaging planned. */
 import type { Kysely } from 'kysely';
-import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
+import type { AlertInput } from '../../src/alerts/types.js';
+import { ManualClock } from '../../src/core/clock.js';
 import type { DatabaseKind } from '../../src/db/database.js';
 import type { DB } from '../../src/db/schema.js';
 import { planAppointmentMessages, planNurture, type AppointmentMessageInput } from '../../src/messaging/plan.js';
-import type { TestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 export const CLIENT = 'smart-tax-nation';
@@ -138,5 +140,36 @@ export function shareMessagingDatabase(kind: DatabaseKind, opened: (database: Te
   });
   beforeEach(async () => {
     await resetMessaging(database!.db);
+  });
+}
+
+export interface MessagingApp {
+  database: TestDatabase;
+  app: TestApp;
+  clock: ManualClock;
+  /** What the app raised, collected here instead of being delivered. */
+  alerts: AlertInput[];
+}
+
+/**
+ * The shared database (`shareMessagingDatabase`) and, for each test, a fresh app on it with a manual clock at Monday
+ * 2 March 2026 15:00 UTC (10:00 in New York: inside the transactional window) and its alerts collected; the app is
+ * closed after the test. `started` receives them before each test. Call it first in the suite, like
+ * `shareMessagingDatabase`.
+ */
+export function useMessagingApp(kind: DatabaseKind, started: (parts: MessagingApp) => void): void {
+  let database!: TestDatabase;
+  let app: TestApp | undefined;
+  shareMessagingDatabase(kind, (opened) => (database = opened));
+  beforeEach(async () => {
+    const clock = new ManualClock('2026-03-02T15:00:00Z');
+    app = await startTestApp(kind, { database, clock });
+    const alerts: AlertInput[] = [];
+    app.context.alerts = { raise: async (alert) => void alerts.push(alert) };
+    started({ database, app, clock, alerts });
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
   });
 }

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { PermanentError } from '../../src/core/errors.js';
+import { PermanentError, VendorError } from '../../src/core/errors.js';
 import { enqueue } from '../../src/outbox/enqueue.js';
-import { Reschedule, type HandlerRegistry, type OutboxHandler } from '../../src/outbox/handlers.js';
+import { OutcomeUnknown, Reschedule, type HandlerContext, type HandlerRegistry, type OutboxHandler } from '../../src/outbox/handlers.js';
 import { cancelOutboxRow, listOutbox, outboxHistory, retryOutboxRow } from '../../src/outbox/manage.js';
 import { OutboxWorker } from '../../src/outbox/worker.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -139,8 +139,25 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     const row = await database.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.status).toBe('dead');
     expect(row.attempts).toBe(3);
-    expect(row.last_error).toBe('503 from vendor');
+    expect(row.last_error).toBe('503 from vendor. Gave up after 3 attempts. It will not be retried automatically; retry it from the dashboard once the cause is fixed.');
     expect(await loop.drain()).toBe(0);
+  });
+
+  it('a dead row whose vendor error promised a retry says it will not be retried', async () => {
+    const busy = new VendorError({ vendor: 'twilio', code: '503', retryable: true, message: 'Twilio is busy or failing (HTTP 503); will retry.' });
+    const loop = worker(registry({ sms: { safeToRepeat: true, run: async () => Promise.reject(busy) } }));
+    const { id } = await add('sms', 'sms-busy');
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await loop.drain();
+      clock.advance(MINUTE);
+    }
+    const row = await database.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(row.status).toBe('dead');
+    expect(row.last_error).not.toMatch(/will retry/i);
+    expect(row.last_error).toBe('Twilio is busy or failing (HTTP 503). Gave up after 3 attempts. It will not be retried automatically; retry it from the dashboard once the cause is fixed.');
+    const history = await outboxHistory(database.db, id);
+    // Attempts that were followed by another one keep the vendor's words; the last one reads like the row.
+    expect(history.map((entry) => entry.error)).toEqual([busy.message, busy.message, row.last_error]);
   });
 
   it('a permanent error sends the row dead at once', async () => {
@@ -235,6 +252,74 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
       { id: sms.id, status: 'unknown' },
       { id: crm.id, status: 'done' },
     ]);
+  });
+
+  it('an unknown outcome is reconciled on the next run by a kind that can, and left unknown by one that cannot', async () => {
+    const seen: Array<{ attempt: number; unsettledSince: string | undefined }> = [];
+    let answerLost = true;
+    const handlers = registry({
+      sms: {
+        safeToRepeat: false,
+        reconciles: true,
+        async run(_row, run: HandlerContext) {
+          seen.push({ attempt: run.attempt, unsettledSince: run.unsettledSince?.toISOString() });
+          if (answerLost) {
+            answerLost = false;
+            throw new OutcomeUnknown('answer lost', 'reconcile');
+          }
+          return { adopted: run.unsettledSince !== undefined };
+        },
+      },
+      email: { safeToRepeat: false, run: async () => Promise.reject(new OutcomeUnknown('answer lost', 'reconcile')) },
+    });
+    const loop = worker(handlers);
+    const sms = await add('sms', 'sms-lost', {}, { maxAttempts: 1, intervalMs: MINUTE });
+    const email = await add('email', 'email-lost');
+
+    await loop.drain();
+    const waiting = await database.db.selectFrom('outbox').selectAll().where('id', '=', sms.id).executeTakeFirstOrThrow();
+    // Even with its one attempt used, the row runs again: that run only has to look.
+    expect([waiting.status, waiting.attempts, waiting.run_at.toISOString(), waiting.unsettled_since?.toISOString()]).toEqual([
+      'failed',
+      1,
+      '2026-03-02T15:01:00.000Z',
+      '2026-03-02T15:00:00.000Z',
+    ]);
+    const emailRow = await database.db.selectFrom('outbox').selectAll().where('id', '=', email.id).executeTakeFirstOrThrow();
+    expect([emailRow.status, emailRow.last_error, emailRow.finished_at?.toISOString()]).toEqual(['unknown', 'answer lost', '2026-03-02T15:00:00.000Z']);
+
+    clock.advance(MINUTE);
+    await loop.drain();
+    const done = await database.db.selectFrom('outbox').selectAll().where('id', '=', sms.id).executeTakeFirstOrThrow();
+    expect([done.status, done.unsettled_since, done.result]).toEqual(['done', null, { adopted: true }]);
+    expect(seen).toEqual([
+      { attempt: 1, unsettledSince: undefined },
+      { attempt: 2, unsettledSince: '2026-03-02T15:00:00.000Z' },
+    ]);
+    expect((await outboxHistory(database.db, sms.id)).map((attempt) => attempt.outcome)).toEqual(['unsettled', 'ok']);
+    expect((await outboxHistory(database.db, email.id)).map((attempt) => attempt.outcome)).toEqual(['unknown']);
+  });
+
+  it('a killed run of a reconciling kind runs again, told since when to look', async () => {
+    const dying = worker(registry({ sms: { safeToRepeat: false, reconciles: true, run: () => new Promise(() => undefined) } }), { leaseMs: 5 * MINUTE });
+    const sms = await add('sms', 'sms-killed-reconciling');
+    void dying.runOnce();
+    for (;;) {
+      const running = await listOutbox(database.db, { statuses: ['running'] });
+      if (running.length === 1) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    clock.advance(5 * MINUTE + 1);
+    const told: Array<string | undefined> = [];
+    const survivor = worker(registry({ sms: { safeToRepeat: false, reconciles: true, run: async (_row, run) => void told.push(run.unsettledSince?.toISOString()) } }));
+    expect(await survivor.recoverExpiredLeases()).toBe(1);
+    expect(await database.db.selectFrom('outbox').select(['status', 'unsettled_since']).where('id', '=', sms.id).executeTakeFirstOrThrow()).toEqual({
+      status: 'failed',
+      unsettled_since: new Date('2026-03-02T15:00:00.000Z'),
+    });
+    await survivor.drain();
+    expect(told).toEqual(['2026-03-02T15:00:00.000Z']);
+    expect((await database.db.selectFrom('outbox').select('status').where('id', '=', sms.id).executeTakeFirstOrThrow()).status).toBe('done');
   });
 
   it('enqueueing the same dedupe key twice keeps one row', async () => {

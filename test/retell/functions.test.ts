@@ -45,6 +45,10 @@ describe.each(BACKENDS)('Retell functions on %s', (kind) => {
     const missing = await callFunction('request_callback', {}, aCall({ call_id: aCallId() }));
     expect(missing.body).toMatchObject({ ok: false });
     expect(missing.body.message).toMatch(/reason for the callback/);
+    const nameless = await callFunction('book_appointment', { start: '2026-03-10T14:00:00-05:00' }, aCall({ call_id: aCallId() }));
+    expect(nameless.body).toMatchObject({ ok: false });
+    expect(nameless.body.message).toMatch(/ask the caller for their full name, then try again/);
+    expect(nameless.body.message).not.toMatch(/their the/);
   });
 
   it('answers 404 for an unknown function and takes the name from the body on the shared URL', async () => {

@@ -364,6 +364,34 @@ describe('EmulatorHttpClient with the real twilio SDK', () => {
     expect(listed.map((message) => message.sid)).toEqual([created.sid]);
   });
 
+  it('lists by To, From and DateSent>= (a UTC day) through the SDK; a message not sent yet matches no date filter', async () => {
+    const clock = new ManualClock('2026-03-02T23:30:00Z');
+    const emulator = await anEmulator({ clock });
+    const client = aClient(emulator);
+    const monday = await client.messages.create({ to: customer, from: ourNumber, body: 'monday' });
+    await emulator.flushCallbacks(); // sent (date_sent set) at Monday 23:30 UTC
+    clock.set('2026-03-03T08:00:00Z');
+    const tuesday = await client.messages.create({ to: customer, from: ourNumber, body: 'tuesday' });
+    await emulator.flushCallbacks();
+    await client.messages.create({ to: customer, from: '+15005550010', body: 'other sender' });
+    await emulator.flushCallbacks();
+    emulator.setDefaultOutcome('sent');
+    const queued = await client.messages.create({ to: customer, from: ourNumber, body: 'still queued' });
+    emulator.message(queued.sid)!.dateSent = null; // as if Twilio had not sent it yet
+
+    const sids = (messages: Array<{ sid: string }>) => messages.map((message) => message.sid);
+    // Twilio reads the filter as a day: Monday 23:59 still means "sent on or after Monday".
+    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentAfter: new Date('2026-03-02T23:59:00Z') }))).toEqual([tuesday.sid, monday.sid]);
+    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentAfter: new Date('2026-03-03T00:00:00Z') }))).toEqual([tuesday.sid]);
+    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentBefore: new Date('2026-03-02T12:00:00Z') }))).toEqual([monday.sid]);
+    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSent: new Date('2026-03-03T00:00:00Z') }))).toEqual([tuesday.sid]);
+    // Without a date filter the queued one is there too, newest first; paging keeps the filters.
+    expect(sids(await client.messages.list({ to: customer, from: ourNumber, pageSize: 1 }))).toEqual([queued.sid, tuesday.sid, monday.sid]);
+    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentAfter: new Date('2026-03-02T00:00:00Z'), pageSize: 1 }))).toEqual([tuesday.sid, monday.sid]);
+    const bad = await fetch(`${emulator.url}/2010-04-01/Accounts/${accountSid}/Messages.json?DateSent%3E=soon`, { headers: { authorization: basicAuth() } });
+    expect(bad.status).toBe(400);
+  });
+
   it('surfaces a 21211 as the SDK RestException with code and status', async () => {
     const emulator = await anEmulator();
     const client = aClient(emulator);

@@ -1,5 +1,16 @@
 /** Runs `switchboard start` as a real child process and waits for its banner (URL) on stdout. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+
+/** Runs one `switchboard` command to its end (quiet logs, no dashboard build) and returns its exit code and output. */
+export function runSwitchboard(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): { code: number | null; out: string } {
+  const result = spawnSync(process.execPath, ['bin/switchboard.js', ...args], {
+    cwd: process.cwd(),
+    env: { ...process.env, LOG_LEVEL: 'error', SWITCHBOARD_SKIP_WEB_BUILD: '1', ...env },
+    encoding: 'utf8',
+    timeout: timeoutMs,
+  });
+  return { code: result.status, out: `${result.stdout}${result.stderr}` };
+}
 
 export interface RunningServer {
   child: ChildProcess;

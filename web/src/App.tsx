@@ -11,9 +11,13 @@ import { CustomerPage, Customers } from './screens/Customers';
 import { DeadLetters } from './screens/DeadLetters';
 import { Errors } from './screens/Errors';
 import { FollowUps } from './screens/FollowUps';
+import { Invite } from './screens/Invite';
 import { Live } from './screens/Live';
 import { Login } from './screens/Login';
 import { Messages } from './screens/Messages';
+import { OfficePage, Offices } from './screens/Offices';
+import { Onboarding } from './screens/Onboarding';
+import { Users } from './screens/Users';
 
 interface Me {
   user: AppState['user'];
@@ -32,7 +36,14 @@ const NAV: Array<[string, string]> = [
   ['/errors', 'Errors'],
   ['/connections', 'Connections'],
   ['/activity', 'Activity'],
+  ['/offices', 'Offices'],
+  ['/onboarding', 'Onboarding'],
 ];
+/** Screens for admins only. */
+const ADMIN_NAV: Array<[string, string]> = [['/users', 'Users']];
+
+/** Screens only admins may use. */
+const ADMIN_ONLY = ['/onboarding'];
 
 function usePath(): string {
   const [path, setPath] = useState(location.pathname);
@@ -65,6 +76,12 @@ function Screen({ path }: { path: string }) {
       return <Connections />;
     case 'activity':
       return <Activity />;
+    case 'offices':
+      return id ? <OfficePage key={id} slug={decodeURIComponent(id)} /> : <Offices />;
+    case 'onboarding':
+      return <Onboarding key={id ?? ''} id={id ? decodeURIComponent(id) : undefined} />;
+    case 'users':
+      return <Users />;
     default:
       return <Live />;
   }
@@ -103,6 +120,8 @@ export function App() {
     };
   }, [me, clientId]);
 
+  // An invitation or reset link works whoever is signed in on this browser (or nobody): it signs its owner in.
+  if (path.startsWith('/invite/')) return <Invite token={decodeURIComponent(path.slice('/invite/'.length))} onSignedIn={() => { loadMe(); navigateTo('/live'); }} />;
   if (me === undefined) return <div className="notice" aria-busy="true">Loading…</div>;
   if (!state) return <Login onSignedIn={() => { loadMe(); if (path === '/' || path === '/login') navigateTo('/live'); }} />;
 
@@ -113,7 +132,7 @@ export function App() {
       <header className="topbar">
         <span className="brand">Switchboard</span>
         <nav aria-label="Screens">
-          {NAV.map(([to, label]) => (
+          {[...NAV.filter(([to]) => state.user.role === 'admin' || !ADMIN_ONLY.includes(to)), ...(state.user.role === 'admin' ? ADMIN_NAV : [])].map(([to, label]) => (
             <Link key={to} to={to} className={current === to ? 'active' : ''}>{label}</Link>
           ))}
         </nav>

@@ -4,6 +4,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The answer's body, e.g. a 400's `problems` for field-level marks. */
+    readonly data: Record<string, unknown> = {},
   ) {
     super(message);
   }
@@ -28,7 +30,7 @@ export async function api<T = any>(method: string, path: string, body?: unknown)
   const data = await response.json().catch(() => ({}));
   if (!response.ok) {
     if (response.status === 401 && path !== '/v1/api/session') sessionEnded.dispatchEvent(new Event('ended'));
-    throw new ApiError(response.status, data.message ?? `Something went wrong (${response.status}).`);
+    throw new ApiError(response.status, data.message ?? `Something went wrong (${response.status}).`, data);
   }
   return data as T;
 }

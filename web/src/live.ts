@@ -3,6 +3,7 @@
  * refetches, since events may have been missed while disconnected.
  */
 import { useEffect, useRef, useState } from 'react';
+import { sessionEnded } from './api';
 
 export interface LiveEvent {
   type: string;
@@ -38,8 +39,10 @@ function connect(): void {
       // ignore unreadable frames
     }
   };
-  current.onclose = () => {
+  current.onclose = (event) => {
     if (socket !== current) return;
+    // 4401: the server ended this user's sessions (disabled, new password): show the sign-in page now.
+    if (event.code === 4401) sessionEnded.dispatchEvent(new Event('ended'));
     statusListeners.forEach((listener) => listener(false));
     if (stopped) return;
     timer = setTimeout(connect, retryMs);

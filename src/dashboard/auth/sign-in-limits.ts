@@ -4,7 +4,7 @@
  *   failure (1 min, 2 min, 4 min … at most 1 h); a success clears it, a day without attempts forgets it;
  * - per client address (IPv6: its /64): 20 failures in 15 minutes;
  * - globally: 100 failures a minute across every address and account (a botnet spraying one password).
- * Every counter is a row of `sign_in_limits` (migration 0010), claimed under a row lock before the password is
+ * Every counter is a row of `sign_in_limits` (migration 0017), claimed under a row lock before the password is
  * checked, so concurrent guesses on several instances cannot all slip in before the first failure is counted.
  * An attempt counts as a failure until it succeeds; a success gives its address and global count back.
  */

@@ -6,9 +6,9 @@ import { randomInt } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
-import { SCENARIOS, simulateCall } from '../../sandbox/call-simulator.js';
+import { SCENARIOS, simulateCall, simulatedOfficeOf } from '../../sandbox/call-simulator.js';
 import { writeAudit } from '../audit.js';
-import { HttpProblem, currentUser, parseInput, requireClient } from '../http.js';
+import { HttpProblem, currentUser, ownUrl, parseInput, requireClient } from '../http.js';
 
 const body = z.object({
   client: z.string().min(1),
@@ -25,21 +25,19 @@ export function simulateRoutes(app: FastifyInstance, context: AppContext): void 
     if (context.env.mode !== 'demo') throw new HttpProblem(404, 'not_found', 'Simulated calls exist only in demo mode.');
     const input = parseInput(body, { ...(request.body as object), scenario: (request.body as { scenario?: string })?.scenario?.replace(/_/g, '-') });
     const clientId = requireClient(user, input.client);
-    const address = request.server.server.address();
-    if (!address || typeof address !== 'object') throw new HttpProblem(409, 'not_listening', 'The server is not listening on a port.');
-    const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+    const baseUrl = ownUrl(request);
+    if (!baseUrl) throw new HttpProblem(409, 'not_listening', 'The server is not listening on a port.');
     const from = input.from ?? `+1212555${String(randomInt(0, 10_000)).padStart(4, '0')}`;
     const { config, secrets } = context.clients.get(clientId)!;
     await writeAudit(context.db, context.clock, { actor: user.email, clientId, action: 'demo.simulate_call', after: { scenario: input.scenario } });
     void simulateCall({
-      baseUrl: `http://${host}:${address.port}`,
+      baseUrl,
       client: clientId,
       from,
       scenario: input.scenario,
-      // Signed with the key this server checks (RETELL_API_KEY when set, else the demo key).
+      // Signed with the key this server checks (the office's Retell key when set, else the demo key).
       apiKey: secrets.retellApiKey,
-      agentId: config.retell.agentIds[0],
-      toNumber: config.officePhone,
+      office: simulatedOfficeOf(config),
       delayMs: STEP_DELAY_MS,
       startAt: context.clock.now(),
     })

@@ -12,7 +12,14 @@ import * as m0006 from './0006_dashboard.js';
 import * as m0007 from './0007_retell_indexes.js';
 import * as m0008 from './0008_webhook_event_text.js';
 import * as m0009 from './0009_sender_pacing.js';
-import * as m0010 from './0010_sign_in_limits.js';
+import * as m0010 from './0010_offices.js';
+import * as m0011 from './0011_transfer_callbacks.js';
+import * as m0012 from './0012_callback_task_note.js';
+import * as m0013 from './0013_onboardings.js';
+import * as m0014 from './0014_outbox_unsettled.js';
+import * as m0015 from './0015_user_invites.js';
+import * as m0016 from './0016_crm_lead_status.js';
+import * as m0017 from './0017_sign_in_limits.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -24,5 +31,12 @@ export const migrations: Record<string, Migration> = {
   '0007_retell_indexes': m0007,
   '0008_webhook_event_text': m0008,
   '0009_sender_pacing': m0009,
-  '0010_sign_in_limits': m0010,
+  '0010_offices': m0010,
+  '0011_transfer_callbacks': m0011,
+  '0012_callback_task_note': m0012,
+  '0013_onboardings': m0013,
+  '0014_outbox_unsettled': m0014,
+  '0015_user_invites': m0015,
+  '0016_crm_lead_status': m0016,
+  '0017_sign_in_limits': m0017,
 };

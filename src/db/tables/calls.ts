@@ -96,6 +96,15 @@ export interface CallbackTasksTable {
   updated_at: Timestamp;
   completed_at: Timestamp | null;
   completed_by: string | null;
+  /** requested (by the caller) | transfer_unanswered | … */
+  kind: Generated<string>;
+  /** When staff should have called back by. */
+  due_at: Timestamp | null;
+  /** The appointment the caller wanted, when the task comes from a booking that could not finish in the call. */
+  appointment_id: number | null;
+  /** What happened since the task was made, for staff (e.g. a late calendar event removed or kept). */
+  note: string | null;
+  noted_at: Timestamp | null;
 }
 
 export interface FunctionInvocationsTable {

@@ -10,6 +10,9 @@ export interface CrmLinksTable {
   lead_id: string | null;
   /** The E.164 phone the lead was found or created with. */
   phone: string | null;
+  /** The Lead_Status value a sync last wrote to the lead, and the outcome it came from (migration 0016). */
+  lead_status: string | null;
+  lead_status_outcome: string | null;
   locked_by: string | null;
   locked_until: Timestamp | null;
   synced_at: Timestamp | null;

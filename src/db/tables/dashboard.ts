@@ -1,6 +1,6 @@
-/** Tables of dashboard users and sessions (migration 0006) and sign-in limits (migration 0010). */
+/** Tables of dashboard users and sessions (migration 0006), their one-time links (0015) and sign-in limits (0017). */
 import type { Generated } from 'kysely';
-import type { Timestamp } from '../schema.js';
+import type { Json, Timestamp } from '../schema.js';
 
 export type UserRole = 'admin' | 'staff';
 
@@ -30,6 +30,33 @@ export interface SessionsTable {
   expires_at: Timestamp;
 }
 
+/** invite: a new account sets its password; reset: an existing account sets a new one. */
+export type UserInvitePurpose = 'invite' | 'reset';
+
+export interface UserInvitesTable {
+  id: Generated<number>;
+  purpose: UserInvitePurpose;
+  /** SHA-256 of the link's token (the lookup key); the token itself is never stored in the clear. */
+  token_hash: string;
+  /** The token sealed with the secret box, for the e-mail handler; cleared once the link is used, revoked or sent. */
+  token_sealed: string | null;
+  /** Stored lower-cased. */
+  email: string;
+  /** The account a reset link is for; null for an invitation (the account is made on acceptance). */
+  user_id: number | null;
+  role: UserRole;
+  /** The offices a staff invitation grants. */
+  client_ids: Json<string[]>;
+  /** The office whose e-mail sender carries the link. */
+  send_client_id: string;
+  /** The admin's e-mail. */
+  invited_by: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
 /** One sign-in limit counter (see dashboard/auth/sign-in-limits.ts). */
 export interface SignInLimitsTable {
   /** `account:<e-mail>`, `address:<ip>` (IPv6: its /64) or `global`. */
@@ -46,5 +73,6 @@ export interface DashboardTables {
   users: UsersTable;
   user_clients: UserClientsTable;
   sessions: SessionsTable;
+  user_invites: UserInvitesTable;
   sign_in_limits: SignInLimitsTable;
 }

@@ -1,9 +1,12 @@
 /**
  * E-mail over SMTP with a pooled nodemailer transport. Failures become VendorError per
  * reference/messaging.md §2: network trouble and 4xx replies retry, 5xx replies (no mailbox, rejected) are
- * permanent, authentication failures retry but are flagged (code `auth`) so the caller can alert.
+ * permanent, authentication failures retry but are flagged (code `auth`) so the caller can alert. A connection lost
+ * after the whole message went to the server, before its reply, is `ambiguous`: the server may have accepted it, and
+ * SMTP has no way to ask.
  */
 import { randomUUID } from 'node:crypto';
+import { Transform, pipeline, type Readable } from 'node:stream';
 import nodemailer from 'nodemailer';
 import { VendorError } from '../../core/errors.js';
 
@@ -16,6 +19,8 @@ export interface MailInput {
   replyTo?: string;
   headers?: Record<string, string>;
   list?: Record<string, unknown>;
+  /** Left part of the Message-ID; random when omitted. */
+  reference?: string;
 }
 
 export interface Mailer {
@@ -46,11 +51,32 @@ export function createMailer(smtpUrl: string, options: MailerOptions = {}): Mail
     greetingTimeout: timeoutMs,
     socketTimeout: timeoutMs * 3,
   });
+  // Whether each message in flight was handed over whole: only then can the server have accepted it (it accepts at
+  // the final "." after the data). Watched on the message stream itself, whichever pooled connection sends it.
+  const handedOver = new Map<string, boolean>();
+  transport.use('stream', (mail, done) => {
+    const messageId = String(mail.data.messageId);
+    if (handedOver.has(messageId)) {
+      mail.message.processFunc((input: Readable) => {
+        const watch = new Transform({
+          transform: (chunk, _encoding, callback) => callback(null, chunk),
+          flush: (callback) => {
+            handedOver.set(messageId, true);
+            callback();
+          },
+        });
+        return pipeline(input, watch, () => undefined);
+      });
+    }
+    done();
+  });
   return {
     async send(input) {
+      const messageId = messageIdFor(input.from, input.reference);
+      handedOver.set(messageId, false);
       try {
         const info = await transport.sendMail({
-          messageId: messageIdFor(input.from),
+          messageId,
           envelope: envelopeFor(input.from, input.to),
           from: input.from,
           to: input.to,
@@ -63,11 +89,38 @@ export function createMailer(smtpUrl: string, options: MailerOptions = {}): Mail
         });
         return { messageId: String(info.messageId), response: String(info.response ?? '') };
       } catch (error) {
-        throw classifySmtpError(error);
+        throw classifySmtpError(error, { dataSent: handedOver.get(messageId) === true, messageId });
+      } finally {
+        handedOver.delete(messageId);
       }
     },
     close() {
       transport.close();
+    },
+  };
+}
+
+export interface MailerPool {
+  /** The mailer for this SMTP URL, made on first use (each holds its own pooled connections). */
+  mailerFor(smtpUrl: string): Mailer;
+  close(): void;
+}
+
+/** One mailer per SMTP URL, kept for the life of whoever holds the pool (an outbox handler), closed together. */
+export function createMailerPool(options: MailerOptions = {}): MailerPool {
+  const mailers = new Map<string, Mailer>();
+  return {
+    mailerFor(smtpUrl) {
+      let mailer = mailers.get(smtpUrl);
+      if (!mailer) {
+        mailer = createMailer(smtpUrl, options);
+        mailers.set(smtpUrl, mailer);
+      }
+      return mailer;
+    },
+    close() {
+      for (const mailer of mailers.values()) mailer.close();
+      mailers.clear();
     },
   };
 }
@@ -95,19 +148,24 @@ function envelopeFor(from: string, to: string): { from: string; to: string[] } |
 
 /**
  * A Message-ID of the shape nodemailer gives (`<uuid-like@sender-domain>`), made here because nodemailer makes its
- * own from five CSPRNG calls and a second parse of every address. Undefined (nodemailer decides) when the sender
- * has no plain domain.
+ * own from five CSPRNG calls and a second parse of every address, and because a caller's `reference` makes it the
+ * same for the same message. `switchboard.invalid` stands in when the sender has no plain domain.
  */
-function messageIdFor(from: string): string | undefined {
+function messageIdFor(from: string, reference: string | undefined): string {
   const address = /<([^<>]+)>\s*$/.exec(from)?.[1] ?? from;
   const domain = address.slice(address.lastIndexOf('@') + 1).trim();
-  if (!address.includes('@') || !/^[A-Za-z0-9.-]+$/.test(domain)) return undefined;
-  return `<${randomUUID()}@${domain}>`;
+  const right = address.includes('@') && /^[A-Za-z0-9.-]+$/.test(domain) ? domain : 'switchboard.invalid';
+  const left = reference && /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+$/.test(reference) ? reference : randomUUID();
+  return `<${left}@${right}>`;
 }
 
 const NETWORK_CODES = new Set(['ECONNECTION', 'ETIMEDOUT', 'ESOCKET', 'EDNS', 'ECONNREFUSED', 'ECONNRESET']);
 
-export function classifySmtpError(error: unknown): VendorError {
+/**
+ * `sent.dataSent`: the whole message had been handed to the server when the error came. Without a reply that makes
+ * the outcome ambiguous (the server may have queued it); with none or only part of it sent, nothing can have been accepted.
+ */
+export function classifySmtpError(error: unknown, sent: { dataSent: boolean; messageId?: string } = { dataSent: false }): VendorError {
   const details = error as { code?: unknown; responseCode?: unknown; response?: unknown; message?: unknown; rejectedErrors?: unknown };
   const code = typeof details.code === 'string' ? details.code : 'unknown';
   let responseCode = typeof details.responseCode === 'number' ? details.responseCode : undefined;
@@ -123,6 +181,17 @@ export function classifySmtpError(error: unknown): VendorError {
   }
   if (responseCode !== undefined && responseCode >= 500 && responseCode !== 503) {
     return new VendorError({ vendor: 'smtp', code: String(responseCode), retryable: false, response, message: `Not sent: the mail server refused it permanently (${reply}).`, cause: error });
+  }
+  if (responseCode === undefined && sent.dataSent && code !== 'ECONFIG' && code !== 'EMESSAGE') {
+    return new VendorError({
+      vendor: 'smtp',
+      code,
+      retryable: true,
+      ambiguous: true,
+      response,
+      message: `The connection to the mail server was lost after it had the whole e-mail${sent.messageId ? ` (Message-ID ${sent.messageId})` : ''}, before it confirmed: it may have been accepted (${reply}).`,
+      cause: error,
+    });
   }
   if (responseCode !== undefined || NETWORK_CODES.has(code)) {
     return new VendorError({ vendor: 'smtp', code: String(responseCode ?? code), retryable: true, response, message: `The mail server is unavailable or asked us to try later (${reply}); will retry.`, cause: error });

@@ -1,11 +1,15 @@
 /**
  * Sends texts through the official twilio package and turns its failures into VendorError with a decision:
  * permanent codes (bad number, unsubscribed, landline, unreachable, sender/region config) go dead at once,
- * rate limits, 5xx and network trouble are retried. In demo/tests `httpClient` points the SDK at the emulator.
+ * rate limits, 5xx and a connection that was never made are retried; a request that went out and got no answer is
+ * `ambiguous` (Twilio may have the text: creating a message has no idempotency key). `findSent` lists the account's
+ * messages to find such a text (reference/twilio-numbers.md §3). In demo/tests `httpClient` points the SDK at the
+ * emulator.
  */
 import twilio from 'twilio';
+import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message.js';
 import { VendorError } from '../../core/errors.js';
-import type { SmsPort, SmsSendRequest, SmsSendResult } from '../../messaging/ports.js';
+import type { SmsPort, SmsSendRequest, SmsSendResult, SmsSentMessage } from '../../messaging/ports.js';
 
 export interface TwilioSmsOptions {
   accountSid: string;
@@ -27,6 +31,12 @@ const PERMANENT: Record<number, string> = {
   21659: 'the sending number is not a valid sender for this account',
 };
 
+/** Network failures that happen before a connection exists: Twilio cannot have received the request. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** More sent texts than this to one number from one sender since the day of the attempt: the lookup gives up. */
+const FIND_LIMIT = 1000;
+
 export function createTwilioSms(options: TwilioSmsOptions): SmsPort {
   const client = twilio(options.accountSid, options.authToken, {
     httpClient: options.httpClient,
@@ -42,13 +52,44 @@ export function createTwilioSms(options: TwilioSmsOptions): SmsPort {
           ...(request.messagingServiceSid ? { messagingServiceSid: request.messagingServiceSid } : {}),
           ...(request.statusCallback ? { statusCallback: request.statusCallback } : {}),
         });
-        const segments = Number(message.numSegments);
-        return { providerId: message.sid, status: message.status, segments: Number.isFinite(segments) && segments > 0 ? segments : null };
+        return toResult(message);
+      } catch (error) {
+        throw classifyTwilioError(error);
+      }
+    },
+
+    async findSent(request: SmsSendRequest, since: Date): Promise<SmsSentMessage[]> {
+      // No body or service filter exists: list by recipient (and the fixed sender), match the rest here.
+      const filters = { to: request.to, ...(request.from ? { from: request.from } : {}) };
+      const matches = (message: MessageInstance) =>
+        message.direction === 'outbound-api' &&
+        message.body === request.body &&
+        (!request.messagingServiceSid || message.messagingServiceSid === request.messagingServiceSid) &&
+        message.dateCreated.getTime() >= since.getTime();
+      try {
+        // Twilio reads DateSent>= as a UTC day, so this is everything sent since that day began…
+        const sent = await client.messages.list({ ...filters, dateSentAfter: since, pageSize: 200, limit: FIND_LIMIT });
+        if (sent.length >= FIND_LIMIT) {
+          throw new VendorError({ vendor: 'twilio', code: 'too_many', retryable: false, message: `More than ${FIND_LIMIT} texts to this number today; cannot tell which is ours.` });
+        }
+        let found = sent.filter(matches);
+        if (found.length === 0) {
+          // …but a text still queued or accepted has no date_sent and no DateSent filter finds it: the newest page.
+          found = (await client.messages.list({ ...filters, pageSize: 50, limit: 50 })).filter(matches);
+        }
+        return found
+          .sort((a, b) => a.dateCreated.getTime() - b.dateCreated.getTime())
+          .map((message) => ({ ...toResult(message), createdAt: message.dateCreated }));
       } catch (error) {
         throw classifyTwilioError(error);
       }
     },
   };
+}
+
+function toResult(message: MessageInstance): SmsSendResult {
+  const segments = Number(message.numSegments);
+  return { providerId: message.sid, status: message.status, segments: Number.isFinite(segments) && segments > 0 ? segments : null };
 }
 
 export function classifyTwilioError(error: unknown): VendorError {
@@ -58,10 +99,19 @@ export function classifyTwilioError(error: unknown): VendorError {
   const code = typeof details.code === 'number' ? details.code : undefined;
   const text = typeof details.message === 'string' ? details.message : String(error);
   if (status === undefined) {
-    // No HTTP answer: connection refused, reset, timeout. Twilio may or may not have the message; the outbox
-    // retries, which is what Twilio's own guidance recommends for network failures.
     const networkCode = typeof details.code === 'string' ? details.code : 'network';
-    return new VendorError({ vendor: 'twilio', code: networkCode, message: `Could not reach Twilio: ${text}`, retryable: true, cause: error });
+    if (NOT_CONNECTED.has(networkCode)) {
+      return new VendorError({ vendor: 'twilio', code: networkCode, message: `Could not reach Twilio: ${text}`, retryable: true, cause: error });
+    }
+    // Reset or timed out once connected: the request may have been read and acted on, only the answer is missing.
+    return new VendorError({
+      vendor: 'twilio',
+      code: networkCode,
+      message: `Twilio's answer was lost (${text}); it may have the text.`,
+      retryable: true,
+      ambiguous: true,
+      cause: error,
+    });
   }
   const response = { status, code: code ?? null, message: text };
   if (code !== undefined && PERMANENT[code]) {

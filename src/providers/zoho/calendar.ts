@@ -4,6 +4,7 @@
  * VendorError with `retryable` set from the status (401 → code INVALID_OAUTHTOKEN so the caller refreshes once).
  */
 import { DateTime } from 'luxon';
+import { z } from 'zod';
 import { VendorError } from '../../core/errors.js';
 
 const MAX_SPAN_MS = 31 * 24 * 60 * 60_000;
@@ -30,6 +31,31 @@ export interface ZohoEvent {
   recurring: boolean;
   timezone: string | undefined;
 }
+
+export interface ZohoCalendar {
+  uid: string;
+  name: string;
+  /** IANA zone of the calendar, when Zoho says. */
+  timezone: string | undefined;
+  color: string | undefined;
+  isDefault: boolean;
+  /** `owner` for the user's own calendars. */
+  privilege: string | undefined;
+  owner: string | undefined;
+}
+
+/** Zoho sends more fields than these; only what onboarding shows is read, and loosely (shape unconfirmed). */
+const calendarEntrySchema = z.looseObject({
+  uid: z.string().min(1),
+  name: z.string().optional().catch(undefined),
+  timezone: z.string().optional().catch(undefined),
+  color: z.string().optional().catch(undefined),
+  isdefault: z.union([z.boolean(), z.string()]).optional().catch(undefined),
+  privilege: z.string().optional().catch(undefined),
+  owner: z.string().optional().catch(undefined),
+});
+
+export type FreeBusyCheck = { status: 'ok'; busy: BusyInterval[] } | { status: 'not_enabled' } | { status: 'no_data' };
 
 export interface BusyInterval {
   startMs: number;
@@ -93,9 +119,25 @@ export function formatZohoUtc(ms: number): string {
 export class ZohoCalendarClient {
   constructor(private readonly options: CalendarClientOptions) {}
 
-  async listCalendars(): Promise<{ uid: string; name: string; timezone?: string }[]> {
-    const body = await this.request('GET', '/calendars');
-    return Array.isArray(body?.calendars) ? (body.calendars as { uid: string; name: string; timezone?: string }[]) : [];
+  /** The user's calendars (only their own with `category: 'own'`); entries without a uid are skipped. */
+  async listCalendars(options: { category?: 'own' } = {}): Promise<ZohoCalendar[]> {
+    const body = await this.request('GET', '/calendars', options.category ? { category: options.category } : undefined);
+    const calendars: ZohoCalendar[] = [];
+    for (const raw of Array.isArray(body?.calendars) ? body.calendars : []) {
+      const parsed = calendarEntrySchema.safeParse(raw);
+      if (!parsed.success) continue;
+      const entry = parsed.data;
+      calendars.push({
+        uid: entry.uid,
+        name: entry.name ?? entry.uid,
+        timezone: entry.timezone,
+        color: entry.color,
+        isDefault: entry.isdefault === true || entry.isdefault === 'true',
+        privilege: entry.privilege,
+        owner: entry.owner,
+      });
+    }
+    return calendars;
   }
 
   /** Events overlapping [startMs, endMs), split into Zoho's 31-day windows. */
@@ -114,7 +156,28 @@ export class ZohoCalendarClient {
 
   /** Busy intervals of the calendar owner; `fb_not_enabled` / `NODATA` count as none. */
   async freeBusy(ownerEmail: string, startMs: number, endMs: number): Promise<BusyInterval[]> {
+    return (await this.readFreeBusy(ownerEmail, startMs, endMs)).busy;
+  }
+
+  /**
+   * Whether free/busy works for `ownerEmail` over [startMs, endMs): `not_enabled` (the user turned it off) and
+   * `no_data` mean Zoho told us nothing, so only the booking calendar's own events can show busy times. For
+   * onboarding, where "no busy times" and "cannot see busy times" must not look alike.
+   */
+  async checkFreeBusy(ownerEmail: string, startMs: number, endMs: number): Promise<FreeBusyCheck> {
+    const { busy, answers } = await this.readFreeBusy(ownerEmail, startMs, endMs);
+    if (answers.includes('not_enabled')) return { status: 'not_enabled' };
+    if (answers.includes('no_data')) return { status: 'no_data' };
+    return { status: 'ok', busy };
+  }
+
+  private async readFreeBusy(
+    ownerEmail: string,
+    startMs: number,
+    endMs: number,
+  ): Promise<{ busy: BusyInterval[]; answers: Array<'list' | 'not_enabled' | 'no_data'> }> {
     const busy: BusyInterval[] = [];
+    const answers: Array<'list' | 'not_enabled' | 'no_data'> = [];
     for (const [from, to] of windows(startMs, endMs)) {
       const body = await this.request('GET', '/calendars/freebusy', {
         uemail: ownerEmail,
@@ -123,7 +186,11 @@ export class ZohoCalendarClient {
         ftype: 'eventbased',
       });
       const list = body?.freebusy;
-      if (!Array.isArray(list)) continue;
+      if (!Array.isArray(list)) {
+        answers.push(body?.fb_not_enabled !== undefined && body.fb_not_enabled !== false ? 'not_enabled' : 'no_data');
+        continue;
+      }
+      answers.push('list');
       for (const entry of list as Record<string, unknown>[]) {
         if (entry.fbtype !== undefined && entry.fbtype !== 'busy') continue;
         const start = parseZohoTime(entry.startTime);
@@ -134,7 +201,7 @@ export class ZohoCalendarClient {
         busy.push({ startMs: start, endMs: end });
       }
     }
-    return busy;
+    return { busy, answers };
   }
 
   async createEvent(calendarUid: string, input: EventInput): Promise<ZohoEvent> {

@@ -71,16 +71,19 @@ export function formatUtc(ms: number): string {
 export function ensureCalendar(
   state: ZohoState,
   uid: string,
-  options: { name?: string; timezone?: string; ownerEmail?: string; color?: string } = {},
+  options: { name?: string; timezone?: string; ownerEmail?: string; color?: string; privilege?: CalendarRecord['privilege'] } = {},
 ): CalendarRecord {
   const existing = state.calendars.get(uid);
+  const privilege = options.privilege ?? existing?.privilege ?? 'owner';
   const calendar: CalendarRecord = {
     uid,
     name: options.name ?? existing?.name ?? 'My Calendar',
     timezone: options.timezone ?? existing?.timezone ?? 'America/New_York',
     ownerEmail: options.ownerEmail ?? existing?.ownerEmail ?? state.user.email,
     color: options.color ?? existing?.color ?? '#8cbf40',
-    isdefault: existing?.isdefault ?? state.calendars.size === 0,
+    // The default calendar is the user's own first one; a calendar shared with them never is.
+    isdefault: existing?.isdefault ?? (privilege === 'owner' && ![...state.calendars.values()].some((other) => other.isdefault)),
+    privilege,
   };
   if (!IANAZone.isValidZone(calendar.timezone))
     throw new Error(`ensureCalendar: unknown time zone ${calendar.timezone}`);
@@ -148,6 +151,10 @@ export function toEmulatedEvent(event: EventRecord): EmulatedEvent {
     ...(event.attendees === undefined ? {} : { attendees: event.attendees }),
     source: event.source,
   };
+}
+
+function categoryOf(calendar: CalendarRecord): 'own' | 'shared' {
+  return calendar.privilege === 'owner' ? 'own' : 'shared';
 }
 
 function newEventUid(): string {
@@ -343,12 +350,17 @@ export function registerCalendarRoutes(app: FastifyInstance, state: ZohoState): 
         timezone: record.timezone,
         color: record.color,
         isdefault: record.isdefault,
-        privilege: 'owner',
-        category: 'own',
+        privilege: record.privilege,
+        category: categoryOf(record),
         owner: record.ownerEmail,
       });
 
-      calendar.get('/calendars', async () => ({ calendars: [...state.calendars.values()].map(calendarView) }));
+      // `category=own` is documented; the name of the other category is the emulator's choice (unconfirmed).
+      calendar.get('/calendars', async (request) => {
+        const category = (request.query as Record<string, unknown>).category;
+        const listed = [...state.calendars.values()].filter((record) => typeof category !== 'string' || category === 'all' || categoryOf(record) === category);
+        return { calendars: listed.map(calendarView) };
+      });
 
       calendar.get('/calendars/freebusy', async (request, reply) => {
         const query = request.query as Record<string, unknown>;

@@ -145,7 +145,10 @@ export class ZohoEmulator {
 
   // Calendar
 
-  ensureCalendar(uid: string, options: { name?: string; timezone?: string; ownerEmail?: string } = {}): CalendarRecord {
+  ensureCalendar(
+    uid: string,
+    options: { name?: string; timezone?: string; ownerEmail?: string; privilege?: CalendarRecord['privilege'] } = {},
+  ): CalendarRecord {
     return { ...ensureCalendar(this.state, uid, options) };
   }
 

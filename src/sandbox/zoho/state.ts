@@ -90,6 +90,8 @@ export interface CalendarRecord {
   ownerEmail: string;
   color: string;
   isdefault: boolean;
+  /** `owner` for the user's own calendars; `read` / `write` for one another user shared with them. */
+  privilege: 'owner' | 'read' | 'write';
 }
 
 export interface EventRecord {

@@ -43,6 +43,15 @@ const ACTION_WORDS: Record<string, string> = {
   'callback.done': 'Marked a callback done',
   'alerts.test': 'Sent a test alert',
   'demo.simulate_call': 'Ran a demo call',
+  'user.add': 'Added a user',
+  'user.invite': 'Invited someone by e-mail',
+  'user.invite_accept': 'Accepted an invitation',
+  'user.invite_revoke': 'Withdrew a link',
+  'user.edit': "Changed a user's role or offices",
+  'user.disable': 'Disabled a user',
+  'user.enable': 'Enabled a user',
+  'user.reset_link': 'Sent a password-reset link',
+  'user.reset_password': 'Set a new password',
 };
 
 /** Kinds of action for the filter (the API matches every action starting with `kind.`). */
@@ -57,6 +66,7 @@ const KINDS: Array<[string, string, boolean?]> = [
   ['alerts', 'Alert tests'],
   ['demo', 'Demo calls'],
   ['session', 'Sign-ins, sign-outs and sign-in limits', true],
+  ['user', 'Users and invitations', true],
 ];
 
 const TARGET_WORDS: Record<string, string> = {
@@ -66,6 +76,7 @@ const TARGET_WORDS: Record<string, string> = {
   error: 'Error',
   callback: 'Callback',
   user: 'User',
+  invite: 'Invitation',
 };
 
 const LIVE = ['outbox.', 'customer.', 'error.', 'callback.', 'appointment.', 'consent.'];

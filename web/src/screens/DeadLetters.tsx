@@ -12,7 +12,7 @@ interface Item {
   callId: string | null;
 }
 
-const KIND_WORDS: Record<string, string> = { crm_sync: 'CRM update', alert_slack: 'Slack alert', alert_email: 'Alert e-mail', booking_calendar_sync: 'Calendar update' };
+const KIND_WORDS: Record<string, string> = { crm_sync: 'CRM update', alert_slack: 'Slack alert', alert_email: 'Alert e-mail', booking_calendar_sync: 'Calendar update', user_invite_email: 'Dashboard invitation or password-reset e-mail' };
 
 export function DeadLetters() {
   const app = useApp();

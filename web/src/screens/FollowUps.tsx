@@ -11,6 +11,9 @@ interface Callback {
   phone: string | null;
   reason: string;
   preferredTime: string | null;
+  /** What happened since the task was made (e.g. a late calendar event removed or kept). */
+  note: string | null;
+  notedAt: string | null;
   status: string;
   createdAt: string;
   completedAt: string | null;
@@ -59,7 +62,10 @@ export function FollowUps() {
                 <tr key={callback.id} data-callback-id={callback.id}>
                   <td>{formatTime(callback.createdAt, app.zoneOf(callback.clientId))}</td>
                   <td>{callback.name ?? 'Unknown caller'} {callback.phone && <span className="muted">{callback.phone}</span>} <ClientName id={callback.clientId} /></td>
-                  <td>{callback.reason}</td>
+                  <td>
+                    {callback.reason}
+                    {callback.note && <p className="callback-note"><strong>Update{callback.notedAt ? ` ${formatTime(callback.notedAt, app.zoneOf(callback.clientId))}` : ''}:</strong> {callback.note}</p>}
+                  </td>
                   <td>{callback.preferredTime ?? '—'}</td>
                   <td>{callback.callId ? <Link to={`/calls/${callback.callId}`}>Open call</Link> : '—'}</td>
                   <td>

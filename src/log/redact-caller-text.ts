@@ -1,10 +1,14 @@
 /**
- * Redaction for transcripts we store (not for logs): a tax office must not keep SSNs, ITINs, bank or card numbers
- * that callers read out, but staff need the caller's phone number and name, so those stay.
+ * Redaction of what callers say or text, before we store it or send it to a vendor (not for logs: `mask.ts` does
+ * those). A tax office must not keep SSNs, ITINs, bank or card numbers that callers read out, but staff need the
+ * caller's phone number and name, so those stay. One rule set for every such text: transcripts, the call's summary
+ * and analysis, dynamic variables, custom-function arguments and inbound texts (`redactCallerText`, and
+ * `redactCallerValues` for the strings inside a JSON value).
  *
  * Phone versus account is decided by shape: a formatted phone or `+` number is a phone; a bare 10-digit run (or a
  * spoken 10/11-digit run) is a phone only when it is a valid North American number (area code and exchange start
- * with 2–9), otherwise it is treated as an account number and removed.
+ * with 2–9), otherwise it is treated as an account number and removed. E-mail addresses, ISO dates and times, UUIDs
+ * and identifiers glued to letters (`bk_3f…`, `call_…`) are kept as they are.
  */
 import { findSensitive, replaceFindings, type SensitiveFinding } from './mask.js';
 
@@ -49,8 +53,20 @@ function redactedFindings(text: string): Array<{ finding: SensitiveFinding; repl
   });
 }
 
+const NUMBER_WORD =
+  /[0-9]|\b(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|niner|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|double|triple)\b/i;
+
+/**
+ * Cheap pre-check: every redaction is of digits or number words, so a text with neither is kept without running the
+ * full pattern (most analysis values, names and short notes; the webhook hot path redacts many small strings).
+ */
+export function mayHoldSensitiveNumber(text: string): boolean {
+  return NUMBER_WORD.test(text);
+}
+
 /** Removes SSN/ITIN, bank/card numbers and long spoken digit runs; keeps phone numbers, emails and names. */
-export function redactTranscript(text: string): string {
+export function redactCallerText(text: string): string {
+  if (!mayHoldSensitiveNumber(text)) return text;
   const redactions = redactedFindings(text);
   const replacements = new Map(redactions.map(({ finding, replacement }) => [finding, replacement]));
   return replaceFindings(
@@ -58,6 +74,41 @@ export function redactTranscript(text: string): string {
     redactions.map(({ finding }) => finding),
     (finding) => replacements.get(finding),
   );
+}
+
+function isPlainContainer(value: unknown): value is Record<string, unknown> | unknown[] {
+  if (value === null || typeof value !== 'object') return false;
+  if (Array.isArray(value)) return true;
+  const prototype: unknown = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * A copy of a JSON-like value with every string in it (at any depth, keys excepted) passed through
+ * `redactCallerText`; numbers, booleans and other objects are kept. The walk uses its own stack, not recursion, so a
+ * deeply nested body from outside cannot overflow the call stack.
+ */
+export function redactCallerValues<T>(value: T): T {
+  if (typeof value === 'string') return redactCallerText(value) as T;
+  if (!isPlainContainer(value)) return value;
+  const copyOf = (source: Record<string, unknown> | unknown[]) => (Array.isArray(source) ? new Array<unknown>(source.length) : {});
+  const root = copyOf(value);
+  const pending: Array<[Record<string, unknown> | unknown[], Record<string, unknown>]> = [[value, root as Record<string, unknown>]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [source, target] = next;
+    for (const [key, entry] of Object.entries(source)) {
+      if (typeof entry === 'string') {
+        target[key] = redactCallerText(entry);
+      } else if (isPlainContainer(entry)) {
+        const copy = copyOf(entry);
+        target[key] = copy;
+        pending.push([entry, copy as Record<string, unknown>]);
+      } else {
+        target[key] = entry;
+      }
+    }
+  }
+  return root as T;
 }
 
 export interface TranscriptWord {
@@ -105,7 +156,7 @@ function redactWords(
 
 /**
  * Redacts Retell's `transcript_object` (`[{ role, content, words: [{ word, start, end }] }]`) without mutating it:
- * `content` as `redactTranscript` does, and the matching `words` blanked (timings kept so playback still aligns).
+ * `content` as `redactCallerText` does, and the matching `words` blanked (timings kept so playback still aligns).
  */
 export function redactTranscriptObject<T extends TranscriptUtterance>(utterances: readonly T[]): T[] {
   return utterances.map((utterance) => {
@@ -113,7 +164,7 @@ export function redactTranscriptObject<T extends TranscriptUtterance>(utterances
     const redactions = redactedFindings(utterance.content);
     if (redactions.length === 0) return { ...utterance };
     const spans = redactions.map(({ finding }) => finding);
-    const content = redactTranscript(utterance.content);
+    const content = redactCallerText(utterance.content);
     const words = Array.isArray(utterance.words)
       ? redactWords(utterance.content, utterance.words, spans)
       : utterance.words;

@@ -1,0 +1,51 @@
+/**
+ * Per-office work a module keeps while an office is served (a readiness check, a reconcile chain, a demo
+ * connection): started for every office served now and for each office added later, restarted when an
+ * office's configuration changes, stopped when it is removed. This is how modules follow offices that are
+ * added on a running server instead of reading the list once at start.
+ */
+import type { AppContext } from '../app-context.js';
+import type { ClientRuntime } from '../config/registry.js';
+import type { HealthCheck } from '../http/health.js';
+
+type Stop = () => void;
+export type OfficeStarter = (runtime: ClientRuntime) => Promise<Stop | void> | Stop | void;
+
+export async function perOffice(context: AppContext, start: OfficeStarter): Promise<void> {
+  const running = new Map<string, Stop | undefined>();
+  const run = async (runtime: ClientRuntime) => {
+    running.get(runtime.config.slug)?.();
+    try {
+      running.set(runtime.config.slug, (await start(runtime)) ?? undefined);
+    } catch (error) {
+      running.delete(runtime.config.slug);
+      context.logger.warn({ err: error, clientId: runtime.config.slug }, 'Could not set up an office');
+    }
+  };
+  const unsubscribe = context.clients.subscribe(async (slug, change, runtime) => {
+    if (change === 'removed' || !runtime) {
+      running.get(slug)?.();
+      running.delete(slug);
+    } else {
+      await run(runtime);
+    }
+  });
+  context.onClose.push(unsubscribe);
+  for (const runtime of context.clients.all()) await run(runtime);
+}
+
+/** A readiness check per served office (e.g. `zoho:<slug>`), present exactly while the office is served. */
+export async function perOfficeHealthCheck(
+  context: AppContext,
+  make: (runtime: ClientRuntime) => HealthCheck | undefined,
+): Promise<void> {
+  await perOffice(context, (runtime) => {
+    const check = make(runtime);
+    if (!check) return;
+    context.health.push(check);
+    return () => {
+      const index = context.health.indexOf(check);
+      if (index >= 0) context.health.splice(index, 1);
+    };
+  });
+}
