@@ -2,13 +2,14 @@
  * What every feature module receives from the composition root (main.ts): configuration, the database,
  * time, logging, live events, metrics, health checks, the outbox handler registry and the vendor ports.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AlertPort } from './alerts/types.js';
 import type { ClientRegistry } from './config/registry.js';
 import type { Env } from './config/env.js';
 import type { Clock } from './core/clock.js';
 import type { SecretBox } from './core/crypto.js';
+import type { ScryptCost } from './dashboard/auth/password.js';
 import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
 import type { EventBus } from './events/bus.js';
@@ -42,10 +43,24 @@ export interface AppContext {
   offices?: OfficeLoader;
   /** Base URL the outside world reaches us at (links in e-mails, callback URLs). */
   publicBaseUrl: string;
+  /** scrypt cost for new and re-hashed dashboard passwords: always PASSWORD_COST outside tests. */
+  passwordCost: ScryptCost;
+  /**
+   * The signed-in dashboard user behind a request, if any. Set by the dashboard module; routes outside it
+   * (readiness details, the demo's sandbox views) use it to keep their answers for staff. Absent: nobody is.
+   */
+  signedInUser?(request: FastifyRequest): Promise<SignedInUser | undefined>;
   /** Lines for the start-up banner (e.g. the first admin's one-time password). */
   startupNotes?: string[];
   /** Functions run on shutdown, last registered first. */
   onClose: Array<() => Promise<void> | void>;
+}
+
+/** Who is signed in, as routes outside the dashboard need to know it. */
+export interface SignedInUser {
+  role: 'admin' | 'staff';
+  /** Every configured client for admins. */
+  clientIds: string[];
 }
 
 /**

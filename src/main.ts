@@ -7,12 +7,14 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext, FeatureModule } from './app-context.js';
+import { DEMO_SECRETS, randomSandboxCredentials } from './config/demo-secrets.js';
 import { loadEnv, type Env } from './config/env.js';
 import { ConfigError } from './config/client-schema.js';
 import { ClientRegistry } from './config/registry.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { SecretBox, loadSecretKey } from './core/crypto.js';
 import { registerTestClockRoutes, testClockFromEnv } from './core/test-clock.js';
+import { PASSWORD_COST, type ScryptCost } from './dashboard/auth/password.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { EventBus } from './events/bus.js';
@@ -39,6 +41,11 @@ export interface StartOptions {
   /** Run the outbox worker loop in this process (default: env WORKER !== "0"). */
   worker?: boolean;
   modules?: FeatureModule[];
+  /**
+   * Tests only: a cheaper scrypt cost for dashboard passwords, so suites that create and sign in many users stay
+   * fast. Nothing outside tests sets it; `switchboard start` always hashes with PASSWORD_COST.
+   */
+  passwordCost?: ScryptCost;
 }
 
 export interface Switchboard {
@@ -62,6 +69,9 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
   const dataDir = resolve(env.dataDir);
   const inMemory = env.dataDir.startsWith('memory://');
 
+  // Emulated vendors' credentials: the public demo values in demo mode, values only this process knows in live
+  // mode (SANDBOX=1), shared by every office and the in-process emulators.
+  const sandboxCredentials = demo ? DEMO_SECRETS : randomSandboxCredentials();
   const clients = new ClientRegistry();
   const secretKey = inMemory && !env.secretKeyBase64
     ? randomBytes(32)
@@ -90,7 +100,15 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     await bus.start();
     onClose.push(() => bus.stop());
 
-    const sandbox = demo || env.sandbox ? await startSandbox({ clock }) : undefined;
+    const sandbox =
+      demo || env.sandbox
+        ? await startSandbox({
+            clock,
+            twilio: { accountSid: sandboxCredentials.TWILIO_ACCOUNT_SID, authToken: sandboxCredentials.TWILIO_AUTH_TOKEN },
+            zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },
+            retell: { apiKey: sandboxCredentials.RETELL_API_KEY },
+          })
+        : undefined;
     if (sandbox) onClose.push(() => sandbox.close());
 
     // Offices are data: files in CONFIG_DIR are imported when they changed, then the database is served.
@@ -107,6 +125,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       registry: clients,
       logger,
       sandbox,
+      sandboxCredentials,
     });
     const failures = await offices.loadAll();
     const demoSecrets = failures.flatMap((failure) =>
@@ -118,7 +137,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       // A broken file never stops the other offices: the office keeps its last good version (if any) and shows as broken.
       clients.markBroken(result.file, result.problems);
       logger.warn({ file: result.file, problems: result.problems.map((p) => `${p.path}: ${p.message}`) }, 'An office file was not imported');
-      startupNotes.push(`Not imported: ${result.file} (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}; see /readyz or the log)`);
+      startupNotes.push(`Not imported: ${result.file} (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}; see /readyz as an admin, or the log)`);
     }
     for (const failure of failures) startupNotes.push(`Office not served: ${failure.slug} (${failure.problems[0]?.path}: ${failure.problems[0]?.message})`);
     onClose.push(offices.watch(bus));
@@ -145,6 +164,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       secretBox,
       offices,
       publicBaseUrl: env.publicBaseUrl,
+      passwordCost: options.passwordCost ?? PASSWORD_COST,
       startupNotes,
       onClose,
     };

@@ -1,8 +1,10 @@
 /**
  * Fixed, public demo credentials. Demo mode uses them when the environment sets nothing, so anyone can
  * sign a test webhook with curl exactly as Retell would; the sandbox emulators accept them. They are
- * published in .env.example and the docs, which is why live mode refuses every one of them.
+ * published in .env.example and the docs, which is why live mode refuses every one of them — also for the
+ * vendors SANDBOX=1 keeps on their emulators, which get random per-process values instead (`randomSandboxCredentials`).
  */
+import { randomBytes } from 'node:crypto';
 
 export const DEMO_SECRETS = {
   /** Retell signs webhooks with the API key, so this is also the demo webhook signing key. */
@@ -12,8 +14,6 @@ export const DEMO_SECRETS = {
   TWILIO_AUTH_TOKEN: 'demo_twilio_auth_token_switchboard01',
   ZOHO_CLIENT_ID: '1000.DEMOSWITCHBOARD',
   ZOHO_CLIENT_SECRET: 'demo_zoho_client_secret_switchboard',
-  /** Signs dashboard session cookies in demo mode. */
-  SESSION_SECRET: 'demo_session_secret_switchboard_0001',
   /** Base64 of the 32 ASCII bytes "switchboard-demo-secret-key-0001"; encrypts tokens at rest in demo only. */
   SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtZGVtby1zZWNyZXQta2V5LTAwMDE=',
 } as const;
@@ -31,4 +31,26 @@ export function isDemoSecret(value: string | undefined | null): boolean {
   const trimmed = value.trim();
   if (DEMO_VALUES.has(trimmed)) return true;
   return /^key_demo_/.test(trimmed) || /^demo_/.test(trimmed) || /^1000\.DEMO/.test(trimmed) || /^AC(de300){6}/i.test(trimmed);
+}
+
+/** The credentials of vendors that run on their emulators (the demo values are one such set). */
+export type SandboxCredentials = Pick<
+  Record<DemoSecretName, string>,
+  'RETELL_API_KEY' | 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'ZOHO_CLIENT_ID' | 'ZOHO_CLIENT_SECRET'
+>;
+
+/**
+ * Live mode with SANDBOX=1: credentials for the emulated vendors that only this process knows. The in-process
+ * emulators are started with them and the in-process simulator signs with them, so a request signed with a
+ * public demo key (Retell's webhook key, Twilio's auth token) is refused like any other bad signature.
+ */
+export function randomSandboxCredentials(): SandboxCredentials {
+  const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+  return {
+    RETELL_API_KEY: `key_sandbox_${hex(16)}`,
+    TWILIO_ACCOUNT_SID: `AC${hex(16)}`,
+    TWILIO_AUTH_TOKEN: hex(16),
+    ZOHO_CLIENT_ID: `1000.SANDBOX${hex(8).toUpperCase()}`,
+    ZOHO_CLIENT_SECRET: hex(20),
+  };
 }

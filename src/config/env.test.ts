@@ -20,15 +20,16 @@ describe('loadEnv', () => {
     expect(loadEnv({})).toEqual({
       mode: 'demo',
       port: 3000,
-      host: '0.0.0.0',
+      host: '127.0.0.1',
+      trustProxy: false,
       dataDir: './data',
       databaseUrl: undefined,
       configDir: 'config/clients',
       logLevel: 'info',
       publicBaseUrl: 'http://localhost:3000',
       secretKeyBase64: undefined,
-      sessionSecret: undefined,
       sandbox: false,
+      sandboxTwilioUrl: undefined,
       worker: true,
     });
   });
@@ -49,14 +50,34 @@ describe('loadEnv', () => {
     expect(decodeSecretKey(env.secretKeyBase64!)).toHaveLength(32);
   });
 
-  it('refuses the demo secret key and demo session secret in live mode', () => {
-    expect(
-      problemPaths({
-        SWITCHBOARD_MODE: 'live',
-        SWITCHBOARD_SECRET_KEY: DEMO_SECRETS.SWITCHBOARD_SECRET_KEY,
-        SESSION_SECRET: DEMO_SECRETS.SESSION_SECRET,
-      }),
-    ).toEqual(['SWITCHBOARD_SECRET_KEY', 'SESSION_SECRET']);
+  it('refuses the demo secret key in live mode', () => {
+    expect(problemPaths({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: DEMO_SECRETS.SWITCHBOARD_SECRET_KEY })).toEqual(['SWITCHBOARD_SECRET_KEY']);
+  });
+
+  it('listens on 127.0.0.1 in demo mode and on every interface in live mode unless HOST says otherwise', () => {
+    expect(loadEnv({}).host).toBe('127.0.0.1');
+    expect(loadEnv({ HOST: '' }).host).toBe('127.0.0.1');
+    expect(loadEnv({ HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
+    expect(loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY }).host).toBe('0.0.0.0');
+    expect(loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
+  });
+
+  it('trusts no proxy unless TRUST_PROXY names a hop count or the proxies\' addresses', () => {
+    expect(loadEnv({}).trustProxy).toBe(false);
+    expect(loadEnv({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadEnv({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadEnv({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadEnv({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.7,loopback,fd00::/8' }).trustProxy).toEqual(['10.0.0.0/8', '192.168.1.7', 'loopback', 'fd00::/8']);
+    expect(problemPaths({ TRUST_PROXY: 'true' })).toEqual(['TRUST_PROXY']);
+    expect(problemPaths({ TRUST_PROXY: '*' })).toEqual(['TRUST_PROXY']);
+    expect(problemPaths({ TRUST_PROXY: '10.0.0.0/33' })).toEqual(['TRUST_PROXY']);
+    expect(problemPaths({ TRUST_PROXY: 'proxy.internal' })).toEqual(['TRUST_PROXY']);
+    expect(problemPaths({ TRUST_PROXY: '25' })).toEqual(['TRUST_PROXY']);
+  });
+
+  it('ignores the retired SESSION_SECRET (nothing signs with it)', () => {
+    expect(loadEnv({ SESSION_SECRET: 'short' })).not.toHaveProperty('sessionSecret');
+    expect(() => loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, SESSION_SECRET: 'demo_session_secret_switchboard_0001' })).not.toThrow();
   });
 
   it('lists every bad variable at once', () => {

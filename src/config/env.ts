@@ -2,6 +2,7 @@
  * Process-level settings from the environment (per-client secrets are in secrets.ts). loadEnv reports
  * every bad variable at once. An empty value (`NAME=` in a .env file) counts as unset.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, formatPath } from './client-schema.js';
 import { isDemoSecret } from './demo-secrets.js';
@@ -20,11 +21,59 @@ function isSecretKeyShape(value: string): boolean {
   return /^[A-Za-z0-9+/]+={0,2}$/.test(value) && value.length % 4 === 0 && Buffer.from(value, 'base64').length === 32;
 }
 
+/** Address names proxy-addr (Fastify's trustProxy) understands besides addresses and CIDR ranges. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || extra !== undefined) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/**
+ * Which peers may tell us the client's address and protocol (X-Forwarded-For / -Proto / -Host). Off: the socket's
+ * peer is the client. A hop count N: the N nearest hops are proxies (only right for a proxy nobody can bypass). A
+ * list: peers in those addresses/ranges are proxies. Never "every peer": any client could then pick its address.
+ */
+const trustProxy = z
+  .string()
+  .optional()
+  .transform((value, ctx): false | number | string[] => {
+    if (value === undefined || ['0', 'off', 'false', 'no'].includes(value.toLowerCase())) return false;
+    if (/^\d+$/.test(value)) {
+      const hops = Number(value);
+      if (hops <= 10) return hops;
+      ctx.addIssue({ code: 'custom', message: 'is more than 10 proxy hops; give the number of proxies in front of Switchboard (usually 1)' });
+      return z.NEVER;
+    }
+    if (['on', 'true', 'yes', 'all', '*'].includes(value.toLowerCase())) {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'cannot trust every peer (any client could then choose its own address); give a hop count (e.g. 1) or the proxies\' addresses (e.g. 10.0.0.0/8)',
+      });
+      return z.NEVER;
+    }
+    const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    const bad = entries.filter((entry) => !isProxyRange(entry));
+    if (bad.length > 0 || entries.length === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be 0 (off), a hop count such as 1, or a comma-separated list of proxy addresses or CIDR ranges (e.g. 10.0.0.0/8,loopback); not understood: ${bad.join(', ') || value}`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 const envSchema = z
   .object({
     SWITCHBOARD_MODE: z.enum(['demo', 'live'], { error: 'must be "demo" or "live"' }).default('demo'),
     PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65_535).default(3000),
-    HOST: z.string().default('0.0.0.0'),
+    HOST: z.string().optional(),
+    TRUST_PROXY: trustProxy,
     DATA_DIR: z.string().default('./data'),
     DATABASE_URL: z
       .string()
@@ -39,7 +88,6 @@ const envSchema = z
       .string()
       .refine(isSecretKeyShape, 'must be base64 of 32 random bytes (generate with: openssl rand -base64 32)')
       .optional(),
-    SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     SANDBOX: flag(false),
     SANDBOX_TWILIO_URL: z.url({ protocol: /^https?$/, error: 'must be the http URL of a Twilio emulator, e.g. http://127.0.0.1:4010' }).optional(),
     WORKER: flag(true),
@@ -59,19 +107,15 @@ const envSchema = z
         message: 'holds the public demo key; live mode refuses demo secrets',
       });
     }
-    if (env.SESSION_SECRET !== undefined && isDemoSecret(env.SESSION_SECRET)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SESSION_SECRET'],
-        message: 'holds the public demo value; live mode refuses demo secrets',
-      });
-    }
   });
 
 export interface Env {
   mode: 'demo' | 'live';
   port: number;
+  /** Interface to listen on: HOST, else 127.0.0.1 in demo mode (public demo keys) and 0.0.0.0 in live mode. */
   host: string;
+  /** Fastify's trustProxy: false (default), a hop count, or proxy addresses/CIDR ranges (TRUST_PROXY). */
+  trustProxy: false | number | string[];
   dataDir: string;
   /** Unset: embedded PGlite in dataDir. */
   databaseUrl: string | undefined;
@@ -81,8 +125,6 @@ export interface Env {
   publicBaseUrl: string;
   /** Base64; demo mode generates one in dataDir when unset. Decode with decodeSecretKey. */
   secretKeyBase64: string | undefined;
-  /** Unset: the dashboard derives its cookie key from the secret key. */
-  sessionSecret: string | undefined;
   /** Live mode: vendors without credentials stay on their emulators. */
   sandbox: boolean;
   /**
@@ -112,14 +154,15 @@ export function loadEnv(env: EnvSource = process.env): Env {
   return {
     mode: parsed.SWITCHBOARD_MODE,
     port: parsed.PORT,
-    host: parsed.HOST,
+    // Demo mode answers anything signed with the public demo keys: only this machine may reach it unless asked.
+    host: parsed.HOST ?? (parsed.SWITCHBOARD_MODE === 'demo' ? '127.0.0.1' : '0.0.0.0'),
+    trustProxy: parsed.TRUST_PROXY,
     dataDir: parsed.DATA_DIR,
     databaseUrl: parsed.DATABASE_URL,
     configDir: parsed.CONFIG_DIR,
     logLevel: parsed.LOG_LEVEL,
     publicBaseUrl: (parsed.PUBLIC_BASE_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/+$/, ''),
     secretKeyBase64: parsed.SWITCHBOARD_SECRET_KEY,
-    sessionSecret: parsed.SESSION_SECRET,
     sandbox: parsed.SANDBOX,
     sandboxTwilioUrl: parsed.SANDBOX_TWILIO_URL?.replace(/\/+$/, ''),
     worker: parsed.WORKER,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aClientConfig } from '../../test/fixtures/config/a-client-config.js';
 import { ConfigError } from './client-schema.js';
-import { DEMO_SECRETS, isDemoSecret } from './demo-secrets.js';
+import { DEMO_SECRETS, isDemoSecret, randomSandboxCredentials } from './demo-secrets.js';
 import { checkClientSecrets, resolveClientSecrets } from './secrets.js';
 
 const LIVE_ENV = {
@@ -110,6 +110,24 @@ describe('resolveClientSecrets', () => {
     expect(checkClientSecrets(config, halfTwilio, 'live')).toEqual([
       expect.objectContaining({ path: 'twilio.authTokenEnv', variable: 'TWILIO_AUTH_TOKEN' }),
     ]);
+  });
+
+  it('never gives an emulated vendor a public demo value in live mode with SANDBOX=1', () => {
+    const secrets = resolveClientSecrets(config, { SANDBOX: '1' }, 'live');
+    expect(secrets.emulatedVendors).toEqual(['retell', 'twilio', 'zoho', 'smtp', 'slack']);
+    for (const value of [secrets.retellApiKey, secrets.twilioAccountSid, secrets.twilioAuthToken, secrets.zohoClientId, secrets.zohoClientSecret]) {
+      expect(value.length).toBeGreaterThan(15);
+      expect(isDemoSecret(value)).toBe(false);
+    }
+    expect(secrets.twilioAccountSid).toMatch(/^AC[0-9a-f]{32}$/);
+    expect(resolveClientSecrets(config, { SANDBOX: '1' }, 'live').retellApiKey).not.toBe(secrets.retellApiKey);
+
+    const shared = randomSandboxCredentials();
+    expect(resolveClientSecrets(config, { SANDBOX: '1' }, 'live', {}, shared)).toMatchObject({
+      retellApiKey: shared.RETELL_API_KEY,
+      twilioAuthToken: shared.TWILIO_AUTH_TOKEN,
+      zohoClientSecret: shared.ZOHO_CLIENT_SECRET,
+    });
   });
 
   it('does not ask for Slack when the client turned Slack alerts off', () => {

@@ -1,10 +1,10 @@
 /**
  * Turns the environment-variable names a client config points at into the client's credentials.
  * Demo mode falls back to the published demo values; live mode insists on real ones, except that with
- * SANDBOX=1 a vendor with no credentials at all stays on its emulator.
+ * SANDBOX=1 a vendor with no credentials at all stays on its emulator, with per-process random credentials.
  */
 import { ConfigError, type ClientConfig } from './client-schema.js';
-import { DEMO_SECRETS, isDemoSecret } from './demo-secrets.js';
+import { DEMO_SECRETS, isDemoSecret, randomSandboxCredentials, type SandboxCredentials } from './demo-secrets.js';
 
 export type SwitchboardMode = 'demo' | 'live';
 export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'smtp' | 'slack';
@@ -57,7 +57,8 @@ interface SecretSpec {
   vendor: SecretVendor;
   path: string;
   variable: string;
-  demoValue?: string;
+  /** The sandbox credential that stands in when the vendor is emulated. */
+  sandboxName?: keyof SandboxCredentials;
   /** Shape check for live values; returns what is wrong, or undefined. */
   check?: (value: string) => string | undefined;
 }
@@ -77,14 +78,14 @@ function secretSpecs(config: ClientConfig): SecretSpec[] {
       vendor: 'retell',
       path: 'retell.apiKeyEnv',
       variable: config.retell.apiKeyEnv,
-      demoValue: DEMO_SECRETS.RETELL_API_KEY,
+      sandboxName: 'RETELL_API_KEY',
     },
     {
       key: 'twilioAccountSid',
       vendor: 'twilio',
       path: 'twilio.accountSidEnv',
       variable: config.twilio.accountSidEnv,
-      demoValue: DEMO_SECRETS.TWILIO_ACCOUNT_SID,
+      sandboxName: 'TWILIO_ACCOUNT_SID',
       check: (value) => (/^AC[0-9a-f]{32}$/i.test(value) ? undefined : 'is not a Twilio Account SID ("AC" + 32 hex digits)'),
     },
     {
@@ -92,21 +93,21 @@ function secretSpecs(config: ClientConfig): SecretSpec[] {
       vendor: 'twilio',
       path: 'twilio.authTokenEnv',
       variable: config.twilio.authTokenEnv,
-      demoValue: DEMO_SECRETS.TWILIO_AUTH_TOKEN,
+      sandboxName: 'TWILIO_AUTH_TOKEN',
     },
     {
       key: 'zohoClientId',
       vendor: 'zoho',
       path: 'zoho.clientIdEnv',
       variable: config.zoho.clientIdEnv,
-      demoValue: DEMO_SECRETS.ZOHO_CLIENT_ID,
+      sandboxName: 'ZOHO_CLIENT_ID',
     },
     {
       key: 'zohoClientSecret',
       vendor: 'zoho',
       path: 'zoho.clientSecretEnv',
       variable: config.zoho.clientSecretEnv,
-      demoValue: DEMO_SECRETS.ZOHO_CLIENT_SECRET,
+      sandboxName: 'ZOHO_CLIENT_SECRET',
     },
     {
       key: 'smtpUrl',
@@ -146,15 +147,17 @@ export function checkClientSecrets(
 /**
  * The client's credentials. Demo mode: the environment wins, else the demo value. Live mode: a missing,
  * malformed or demo value is an error (ConfigError naming the variable and the config key); with
- * SANDBOX=1 a vendor whose variables are all unset stays on its emulator instead.
+ * SANDBOX=1 a vendor whose variables are all unset stays on its emulator instead, with `sandbox` credentials
+ * (main.ts passes one random set to every client and to the emulators; unset: a fresh random set).
  */
 export function resolveClientSecrets(
   config: ClientConfig,
   env: EnvSource,
   mode: SwitchboardMode,
   stored: StoredSecrets = {},
+  sandbox?: SandboxCredentials,
 ): ClientSecrets {
-  const { secrets, problems } = resolve(config, env, mode, stored);
+  const { secrets, problems } = resolve(config, env, mode, stored, sandbox);
   if (problems.length > 0) {
     throw new ConfigError(
       problems.map((p) => ({ file: `${config.slug}.json`, path: p.path, message: p.message })),
@@ -173,8 +176,9 @@ export function resolveSecretsWithProblems(
   env: EnvSource,
   mode: SwitchboardMode,
   stored: StoredSecrets = {},
+  sandbox?: SandboxCredentials,
 ): { secrets: ClientSecrets; problems: SecretProblem[] } {
-  return resolve(config, env, mode, stored);
+  return resolve(config, env, mode, stored, sandbox);
 }
 
 function resolve(
@@ -182,6 +186,7 @@ function resolve(
   env: EnvSource,
   mode: SwitchboardMode,
   stored: StoredSecrets,
+  sandbox?: SandboxCredentials,
 ): { secrets: ClientSecrets; problems: SecretProblem[] } {
   const specs = secretSpecs(config);
   const read = (env: EnvSource, name: string, key: SecretKey): string | undefined => stored[key]?.trim() || readEnv(env, name);
@@ -190,17 +195,19 @@ function resolve(
   const emulated = new Set<SecretVendor>();
 
   if (mode === 'demo') {
-    for (const spec of specs) values[spec.key] = read(env, spec.variable, spec.key) ?? spec.demoValue;
+    for (const spec of specs) values[spec.key] = read(env, spec.variable, spec.key) ?? (spec.sandboxName && DEMO_SECRETS[spec.sandboxName]);
     for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) emulated.add(vendor);
   } else {
-    const sandbox = env.SANDBOX?.trim() === '1';
+    const sandboxed = env.SANDBOX?.trim() === '1';
+    // Never the public demo values: a live server must not accept a request signed with a published key.
+    const credentials = sandboxed ? (sandbox ?? randomSandboxCredentials()) : undefined;
     for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) {
       const vendorSpecs = specs.filter((spec) => spec.vendor === vendor);
       if (vendorSpecs.length === 0) continue;
       const unset = vendorSpecs.every((spec) => read(env, spec.variable, spec.key) === undefined);
-      if (sandbox && unset) {
+      if (credentials && unset) {
         emulated.add(vendor);
-        for (const spec of vendorSpecs) values[spec.key] = spec.demoValue;
+        for (const spec of vendorSpecs) values[spec.key] = spec.sandboxName && credentials[spec.sandboxName];
         continue;
       }
       for (const spec of vendorSpecs) {

@@ -18,7 +18,12 @@ export async function ensureFirstAdmin(context: AppContext): Promise<void> {
   }
   const password = generatePassword();
   // Two instances starting at once: the unique e-mail lets one win; only the winner prints a password.
-  const { created } = await createUser(context.db, context.clock, { email: FIRST_ADMIN_EMAIL, password, role: 'admin', actor: 'first start' });
+  const { created } = await createUser(
+    context.db,
+    context.clock,
+    { email: FIRST_ADMIN_EMAIL, password, role: 'admin', actor: 'first start' },
+    context.passwordCost,
+  );
   if (created) {
     notes.push(`Dashboard login (shown once): ${FIRST_ADMIN_EMAIL} / ${password}`);
     context.logger.info({ email: FIRST_ADMIN_EMAIL }, 'Created the first dashboard admin; its one-time password is in the start-up banner');

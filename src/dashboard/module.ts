@@ -51,7 +51,7 @@ async function dashboardRoutes(app: FastifyInstance, context: AppContext): Promi
       new HttpProblem(
         429,
         'too_many_attempts',
-        `Too many sign-in attempts from this address. Wait ${Math.ceil(limit.ttl / 1000)} seconds and try again.`,
+        `Too many sign-in requests from this address. Wait ${Math.ceil(limit.ttl / 1000)} seconds and try again.`,
       ),
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
@@ -80,6 +80,7 @@ export const dashboardModule: FeatureModule = {
   async setUp(context) {
     await ensureFirstAdmin(context);
     context.handlers.set(USER_INVITE_EMAIL_KIND, inviteEmailHandler(context));
+    context.signedInUser = (request) => authenticate(context, request);
     // A signed-in user may start the Zoho connect flow for the clients they can see.
     guardZohoConnect(context, async (request, clientId) => {
       const user = await authenticate(context, request);

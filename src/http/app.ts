@@ -10,6 +10,7 @@ import { VendorError } from '../core/errors.js';
 import { maskText } from '../log/mask.js';
 import { healthRoutes } from './health.js';
 import { cleanForm, cleanJsonBody, parseForm } from './sanitize.js';
+import { trustProxyOption } from './trust-proxy.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,7 +36,9 @@ export async function buildApp(context: AppContext, modules: FeatureModule[]): P
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Per-request access lines would double the log volume; errors and slow work are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: true,
+    // X-Forwarded-* are believed only from the proxies TRUST_PROXY names (off by default): request.ip keys the
+    // sign-in limits, so a client must not be able to choose it.
+    trustProxy: trustProxyOption(context.env.trustProxy),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();

@@ -58,15 +58,25 @@ export function databaseChecks(context: AppContext): HealthCheck[] {
 export async function healthRoutes(app: FastifyInstance, context: AppContext): Promise<void> {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/readyz', async (request, reply) => {
     const checks = [...databaseChecks(context), ...context.health];
     const results = await Promise.all(
       checks.map(async (check) => ({ name: check.name, critical: check.critical, ...(await runCheck(check, 2_000)) })),
     );
     const down = results.some((result) => result.critical && result.status === 'down');
     const degraded = results.some((result) => result.status !== 'ok');
+    const status = down ? 'down' : degraded ? 'degraded' : 'ok';
     reply.code(down ? 503 : 200);
-    return { status: down ? 'down' : degraded ? 'degraded' : 'ok', mode: context.env.mode, checks: results };
+    // Details name data directories, database hosts and vendor errors: for signed-in admins only. A load
+    // balancer or monitor needs no more than each check's name and status.
+    const viewer = await context.signedInUser?.(request);
+    if (viewer?.role === 'admin') return { status, mode: context.env.mode, checks: results };
+    return {
+      status,
+      mode: context.env.mode,
+      checks: results.map(({ name, critical, status: checkStatus }) => ({ name, critical, status: checkStatus })),
+      ...(status === 'ok' ? {} : { hint: 'Sign in to the dashboard as an admin for details, or run `switchboard doctor`.' }),
+    };
   });
 
   app.get('/metrics', async (_request, reply) => {

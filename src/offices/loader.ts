@@ -7,6 +7,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { ConfigProblem } from '../config/client-schema.js';
+import type { SandboxCredentials } from '../config/demo-secrets.js';
 import type { ClientRegistry, ClientRuntime } from '../config/registry.js';
 import { resolveSecretsWithProblems, type EnvSource, type SecretProblem, type SwitchboardMode } from '../config/secrets.js';
 import type { SecretBox } from '../core/crypto.js';
@@ -26,6 +27,8 @@ export interface OfficeLoaderDeps {
   registry: ClientRegistry;
   logger: Logger;
   sandbox?: Sandbox;
+  /** Credentials of the vendors emulated in live mode (SANDBOX=1), shared with the in-process emulators. */
+  sandboxCredentials?: SandboxCredentials;
 }
 
 export type BuildResult = { ok: true; runtime: ClientRuntime; secretProblems: SecretProblem[] } | { ok: false; problems: ConfigProblem[]; secretProblems: SecretProblem[] };
@@ -49,7 +52,7 @@ export class OfficeLoader {
       const problem = { file: config.slug, path: 'secrets', message: 'a stored credential cannot be opened with this SWITCHBOARD_SECRET_KEY; enter it again' };
       return { ok: false, problems: [problem], secretProblems: [] };
     }
-    const { secrets, problems } = resolveSecretsWithProblems(config, this.deps.env, this.deps.mode, storedSecrets);
+    const { secrets, problems } = resolveSecretsWithProblems(config, this.deps.env, this.deps.mode, storedSecrets, this.deps.sandboxCredentials);
     if (problems.length > 0) {
       return { ok: false, problems: problems.map((p) => ({ file: config.slug, path: p.path, message: p.message })), secretProblems: problems };
     }

@@ -1,6 +1,6 @@
 /** Builders for booking tests: the whole app in demo mode on a test database, with its Zoho emulator. */
 import { readFileSync } from 'node:fs';
-import { testEnv } from '../support/app.js';
+import { TEST_PASSWORD_COST, testEnv } from '../support/app.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/db/database.js';
 import { startSwitchboard, type Switchboard } from '../../src/main.js';
@@ -30,6 +30,7 @@ export async function startBookingApp(database: Database, options: { clock?: Man
   const switchboard = await startSwitchboard({
     database,
     clock,
+    passwordCost: TEST_PASSWORD_COST,
     env: {
       ...testEnv,
       CONFIG_DIR: options.configDir ?? configDir(),

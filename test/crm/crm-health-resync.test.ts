@@ -3,13 +3,15 @@ import { parseSince, resyncCrm } from '../../src/crm/resync.js';
 import { zohoCrmFactory } from '../../src/crm/port.js';
 import { checkCrmConnection } from '../../src/crm/token-health.js';
 import { BACKENDS } from '../support/databases.js';
-import { CLIENT, MINUTE, aCall, aCaller, aCrmWorld, connectZoho, resetWorld, type CrmWorld } from './support.js';
+import { CLIENT, MINUTE, aCall, aCaller, aCrmWorld, adminCookie, connectZoho, resetWorld, type CrmWorld } from './support.js';
 
 describe.each(BACKENDS)('CRM connection health and resync on %s', (kind) => {
   let world: CrmWorld;
+  let admin: string;
 
   beforeAll(async () => {
     world = await aCrmWorld(kind);
+    admin = await adminCookie(world.switchboard);
   });
   afterAll(async () => {
     await world?.switchboard.close();
@@ -22,7 +24,8 @@ describe.each(BACKENDS)('CRM connection health and resync on %s', (kind) => {
 
   const check = () => checkCrmConnection(world.switchboard.context, zohoCrmFactory(world.switchboard.context), CLIENT);
   const readyz = async () => {
-    const response = await fetch(`${world.switchboard.url}/readyz`);
+    // Signed in as an admin: anonymous callers see no check details.
+    const response = await fetch(`${world.switchboard.url}/readyz`, { headers: { cookie: admin } });
     const body = (await response.json()) as { checks: Array<{ name: string; status: string; detail?: string }> };
     return body.checks.find((entry) => entry.name === `zoho-crm:${CLIENT}`);
   };

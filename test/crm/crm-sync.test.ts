@@ -13,6 +13,7 @@ import {
   aCall,
   aCaller,
   aCrmWorld,
+  adminCookie,
   anAppointment,
   connectZoho,
   drainWithRetries,
@@ -426,7 +427,7 @@ describe.each(BACKENDS)('CRM sync on %s', (kind) => {
     const call = await aCall(world, caller);
     await requestSync(world, { purpose: 'call', callId: call.id, customerId: caller.id });
     await world.switchboard.worker.drain();
-    const response = await fetch(`${world.switchboard.url}/v1/sandbox/zoho/leads`);
+    const response = await fetch(`${world.switchboard.url}/v1/sandbox/zoho/leads`, { headers: { cookie: await adminCookie(world.switchboard) } });
     expect(response.status).toBe(200);
     const body = (await response.json()) as { leads: Array<{ Phone: string; notes: unknown[] }> };
     expect(body.leads).toHaveLength(1);

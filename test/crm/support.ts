@@ -13,6 +13,8 @@ import { json } from '../../src/db/json.js';
 import { startSwitchboard, type Switchboard } from '../../src/main.js';
 import type { ZohoEmulator } from '../../src/sandbox/zoho/index.js';
 import { importRefreshToken } from '../../src/zoho/connection.js';
+import { createUser } from '../../src/dashboard/auth/users.js';
+import { TEST_PASSWORD_COST } from '../support/app.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 
 export const CLIENT = 'smart-tax-nation';
@@ -42,7 +44,7 @@ export async function startApp(
   alerts: AlertInput[],
   env: Record<string, string> = {},
 ): Promise<Switchboard> {
-  const switchboard = await startSwitchboard({ database, clock, env: { ...DEMO_ENV, ...env }, worker: false });
+  const switchboard = await startSwitchboard({ database, clock, env: { ...DEMO_ENV, ...env }, worker: false, passwordCost: TEST_PASSWORD_COST });
   switchboard.context.alerts = {
     async raise(alert) {
       alerts.push(alert);
@@ -165,4 +167,18 @@ export async function drainWithRetries(world: CrmWorld, rounds: number): Promise
     await world.switchboard.worker.drain();
     world.clock.advance(MINUTE + 1_000);
   }
+}
+
+/** A signed-in admin's cookie: readiness details and the demo's sandbox views are for admins only. */
+export async function adminCookie(switchboard: Switchboard): Promise<string> {
+  const email = `crm-admin-${Math.random().toString(36).slice(2, 10)}@example.com`;
+  const password = 'correct horse battery';
+  await createUser(switchboard.context.db, switchboard.context.clock, { email, password, role: 'admin', actor: 'test set-up' }, switchboard.context.passwordCost);
+  const response = await fetch(`${switchboard.url}/v1/api/session`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: switchboard.url! },
+    body: JSON.stringify({ email, password }),
+  });
+  if (response.status !== 200) throw new Error(`admin sign-in failed: ${response.status}`);
+  return (response.headers.get('set-cookie') ?? '').split(';')[0]!;
 }

@@ -35,16 +35,14 @@ describe.each(BACKENDS)('dashboard sign-in and sessions (%s)', (backend) => {
     expect(sessions[0]!.token_hash).not.toBe(token);
   });
 
-  it('sets an HttpOnly SameSite=Strict cookie, Secure only when the browser used HTTPS', async () => {
+  it('sets an HttpOnly SameSite=Strict cookie, not Secure over plain http', async () => {
+    // Secure behind a trusted TLS proxy: test/dashboard/sign-in-limits.test.ts (TRUST_PROXY=1).
     const email = await aUser(app, 'staff', [CLIENT_A]);
     const plain = await apiFor(app).request('POST', '/v1/api/session', { email, password: PASSWORD });
     const plainCookie = plain.headers.get('set-cookie')!;
     expect(plainCookie).toMatch(/HttpOnly/i);
     expect(plainCookie).toMatch(/SameSite=Strict/i);
     expect(plainCookie).not.toMatch(/Secure/i);
-    const proxied = await apiFor(app).request('POST', '/v1/api/session', { email, password: PASSWORD }, { 'x-forwarded-proto': 'https', origin: `https://${new URL(app.url!).host}` });
-    expect(proxied.status).toBe(200);
-    expect(proxied.headers.get('set-cookie')).toMatch(/Secure/i);
   });
 
   it('answers a wrong password and an unknown e-mail the same way', async () => {
@@ -100,14 +98,14 @@ describe.each(BACKENDS)('dashboard sign-in and sessions (%s)', (backend) => {
     expect(response.body.message).toBeTruthy();
   });
 
-  it('limits sign-in attempts for one e-mail from one address to 10 a minute', async () => {
+  it('locks an e-mail after 5 failed sign-ins (the limits in detail: sign-in-limits.test.ts)', async () => {
     const statuses: number[] = [];
-    for (let attempt = 0; attempt < 12; attempt += 1) {
+    for (let attempt = 0; attempt < 7; attempt += 1) {
       statuses.push((await apiFor(app).request('POST', '/v1/api/session', { email: 'guess@example.com', password: `guess-${attempt}` })).status);
     }
-    expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(0);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
     const limited = await apiFor(app).request('POST', '/v1/api/session', { email: 'guess@example.com', password: 'x' });
     expect(limited.status).toBe(429);
-    expect(limited.body.message).toMatch(/Too many sign-in attempts/);
+    expect(limited.body.message).toMatch(/Too many failed sign-ins for this e-mail/);
   });
 });

@@ -46,7 +46,7 @@ export function apiFor(app: TestApp, cookie?: string): Api {
 
 export async function aUser(app: TestApp, role: 'admin' | 'staff', clientIds: string[] = []): Promise<string> {
   const email = `${role}-${randomUUID().slice(0, 8)}@example.com`;
-  await createUser(app.context.db, app.clock, { email, password: PASSWORD, role, clientIds, actor: 'test set-up' });
+  await createUser(app.context.db, app.clock, { email, password: PASSWORD, role, clientIds, actor: 'test set-up' }, app.context.passwordCost);
   return email;
 }
 

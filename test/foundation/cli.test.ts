@@ -72,8 +72,17 @@ describe('the switchboard CLI', () => {
     const server = await startServerProcess({ CONFIG_DIR: 'test/fixtures/config/bad-clients', DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-bad-')) });
     try {
       expect(server.output()).toMatch(/Not imported: broken-json\.json/);
-      const ready = await fetch(`${server.url}/readyz`);
-      expect(ready.status).toBe(200);
+      const anonymous = await fetch(`${server.url}/readyz`);
+      expect(anonymous.status).toBe(200);
+      // Check details are for signed-in admins: sign in with the first admin's one-time password from the banner.
+      const login = /Dashboard login \(shown once\): (\S+) \/ (\S+)/.exec(server.output());
+      const session = await fetch(`${server.url}/v1/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: server.url },
+        body: JSON.stringify({ email: login?.[1], password: login?.[2] }),
+      });
+      expect(session.status).toBe(200);
+      const ready = await fetch(`${server.url}/readyz`, { headers: { cookie: (session.headers.get('set-cookie') ?? '').split(';')[0]! } });
       const offices = ((await ready.json()) as { checks: Array<{ name: string; status: string; detail?: string }> }).checks.find((check) => check.name === 'offices');
       expect(offices?.status).toBe('degraded');
       expect(offices?.detail).toMatch(/^1 served: good-office;/);

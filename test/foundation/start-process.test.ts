@@ -7,8 +7,11 @@ import { startServerProcess } from '../support/process.js';
 describe('switchboard start (a real process, demo mode)', () => {
   it('shows the demo banner, answers /readyz, exits promptly on SIGTERM and starts again on the same data', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sb-start-'));
-    const first = await startServerProcess({ DATA_DIR: dataDir });
+    // HOST empty counts as unset: demo mode then listens on loopback only (the public demo keys sign anything).
+    const first = await startServerProcess({ DATA_DIR: dataDir, HOST: '' });
     expect(first.output()).toContain('DEMO MODE');
+    expect(first.output()).toMatch(/Listening: +127\.0\.0\.1:\d+ \(this computer only/);
+    expect(first.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
     expect(first.output()).toMatch(/Emulators:[\s\S]*Twilio[\s\S]*Zoho/);
     const ready = await fetch(`${first.url}/readyz`);
     expect(ready.status).toBe(200);

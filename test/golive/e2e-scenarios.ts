@@ -95,7 +95,7 @@ export async function newCallerBooks(server: E2eServer): Promise<BookingRecord> 
     texts: await twilioMessages(server, jordan.phone),
     emails: (await server.emulator('smtpInbox', '/__sandbox/smtp/messages')).messages.filter((m: any) => m.to.includes(jordan.email)),
     call: await server.dashboard('GET', `/v1/api/calls/${call.callId}`),
-    leads: (await server.get('/v1/sandbox/zoho/leads')).body.leads,
+    leads: (await server.dashboard('GET', '/v1/sandbox/zoho/leads')).body.leads,
     appointments: await server.dashboard('GET', `/v1/api/appointments?client=${CLIENT}&date=2026-03-02&days=7`),
   };
 }
@@ -214,7 +214,7 @@ export async function crmDownThenRetriedFromDashboard(server: E2eServer): Promis
   const deadLetters = (await server.dashboard('GET', `/v1/api/dead-letters?client=${CLIENT}&kind=crm_sync`)).body.items as any[];
   const deadLetter = deadLetters.find((item) => item.callId === callId);
   const errors = (await server.dashboard('GET', `/v1/api/errors?client=${CLIENT}&state=all`)).body.errors;
-  const leadsWhileDown = (await server.get('/v1/sandbox/zoho/leads')).body.leads;
+  const leadsWhileDown = (await server.dashboard('GET', '/v1/sandbox/zoho/leads')).body.leads;
   const retry = await server.dashboard('POST', `/v1/api/outbox/${deadLetter?.id}/retry`, {});
   await server.settle();
   return {
@@ -224,7 +224,7 @@ export async function crmDownThenRetriedFromDashboard(server: E2eServer): Promis
     leadsWhileDown,
     retry,
     afterRetry: await server.dashboard('GET', `/v1/api/outbox/${deadLetter?.id}`),
-    leadsAfter: (await server.get('/v1/sandbox/zoho/leads')).body.leads,
+    leadsAfter: (await server.dashboard('GET', '/v1/sandbox/zoho/leads')).body.leads,
   };
 }
 

@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { TestClockRefused, testClockFromEnv } from '../../src/core/test-clock.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startSwitchboard, type Switchboard } from '../../src/main.js';
-import { testEnv } from '../support/app.js';
+import { TEST_PASSWORD_COST, testEnv } from '../support/app.js';
 
 describe('the test clock (SWITCHBOARD_TEST_CLOCK)', () => {
   it('is off unless asked for, starts where told, and refuses live mode and bad values', () => {
@@ -31,7 +31,7 @@ describe('the test clock (SWITCHBOARD_TEST_CLOCK)', () => {
   });
 
   it('a demo start without it has no /__test routes and keeps the real clock', async () => {
-    const app = await startSwitchboard({ logger: silentLogger(), worker: false, env: { ...testEnv } });
+    const app = await startSwitchboard({ logger: silentLogger(), worker: false, passwordCost: TEST_PASSWORD_COST, env: { ...testEnv } });
     try {
       const moved = await fetch(`${app.url}/__test/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"advanceMs":86400000}' });
       expect(moved.status).toBe(404);
@@ -44,7 +44,7 @@ describe('the test clock (SWITCHBOARD_TEST_CLOCK)', () => {
   describe('with SWITCHBOARD_TEST_CLOCK=1 in demo mode', () => {
     let app: Switchboard;
     beforeAll(async () => {
-      app = await startSwitchboard({ logger: silentLogger(), env: { ...testEnv, SWITCHBOARD_TEST_CLOCK: '1', SWITCHBOARD_TEST_CLOCK_START: '2026-03-02T15:00:00Z' } });
+      app = await startSwitchboard({ logger: silentLogger(), passwordCost: TEST_PASSWORD_COST, env: { ...testEnv, SWITCHBOARD_TEST_CLOCK: '1', SWITCHBOARD_TEST_CLOCK_START: '2026-03-02T15:00:00Z' } });
     }, 60_000);
     afterAll(async () => {
       await app?.close();

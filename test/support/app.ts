@@ -4,6 +4,7 @@
  * `app.worker.drain()` after moving the clock.
  */
 import { ManualClock } from '../../src/core/clock.js';
+import type { ScryptCost } from '../../src/dashboard/auth/password.js';
 import type { DatabaseKind } from '../../src/db/database.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startSwitchboard, type StartOptions, type Switchboard } from '../../src/main.js';
@@ -18,6 +19,13 @@ export const testEnv = {
   LOG_LEVEL: 'silent',
   CONFIG_DIR: 'config/clients',
 } as const;
+
+/**
+ * scrypt at N=2^10 (about 1 ms) instead of production's N=2^17 (about 0.3 s and 128 MiB), so suites that add and
+ * sign in many users stay fast. Passed explicitly through StartOptions.passwordCost; a test of the production
+ * cost passes PASSWORD_COST instead.
+ */
+export const TEST_PASSWORD_COST: ScryptCost = { N: 2 ** 10, r: 8, p: 1 };
 
 export interface TestApp extends Switchboard {
   clock: ManualClock;
@@ -40,6 +48,7 @@ export async function startTestApp(
   const switchboard = await startSwitchboard({
     logger: silentLogger(),
     worker: false,
+    passwordCost: TEST_PASSWORD_COST,
     ...options,
     env: { ...testEnv, ...(options.env ?? {}) },
     clock,

@@ -4,7 +4,8 @@ import { writeAudit } from '../audit.js';
 import type { Clock } from '../../core/clock.js';
 import type { DB } from '../../db/schema.js';
 import type { UserRole } from '../../db/tables/dashboard.js';
-import { hashPassword } from './password.js';
+import { PASSWORD_COST, hashPassword, type ScryptCost } from './password.js';
+import { clearAccountLimit } from './sign-in-limits.js';
 
 export interface DashboardUser {
   id: number;
@@ -29,7 +30,13 @@ export interface NewUser {
   actor: string;
 }
 
-export async function createUser(db: Kysely<DB>, clock: Clock, input: NewUser): Promise<{ id: number; created: boolean }> {
+/** `cost`: scrypt parameters (PASSWORD_COST; tests pass their app's cheaper `context.passwordCost`). */
+export async function createUser(
+  db: Kysely<DB>,
+  clock: Clock,
+  input: NewUser,
+  cost: ScryptCost = PASSWORD_COST,
+): Promise<{ id: number; created: boolean }> {
   const email = normaliseEmail(input.email);
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new UserInputError(`"${input.email}" is not an e-mail address.`);
   if (input.password.length < 10) throw new UserInputError('The password must be at least 10 characters long.');
@@ -42,7 +49,11 @@ export async function createUser(db: Kysely<DB>, clock: Clock, input: NewUser): 
     const missing = clientIds.filter((id) => !known.some((row) => row.id === id));
     if (missing.length > 0) throw new UserInputError(`Unknown client(s): ${missing.join(', ')}.`);
   }
-  const passwordHash = await hashPassword(input.password);
+  // A hash costs about 0.3 s and 128 MiB: none for an e-mail that is already a user (the insert below still
+  // settles a race between two adds of the same e-mail).
+  const existing = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
+  if (existing) return { id: existing.id, created: false };
+  const passwordHash = await hashPassword(input.password, cost);
   return db.transaction().execute(async (trx) => {
     const now = clock.now();
     const inserted = await trx
@@ -66,9 +77,16 @@ export async function createUser(db: Kysely<DB>, clock: Clock, input: NewUser): 
   });
 }
 
-export async function setUserPassword(db: Kysely<DB>, clock: Clock, email: string, password: string, actor: string): Promise<boolean> {
+export async function setUserPassword(
+  db: Kysely<DB>,
+  clock: Clock,
+  email: string,
+  password: string,
+  actor: string,
+  cost: ScryptCost = PASSWORD_COST,
+): Promise<boolean> {
   if (password.length < 10) throw new UserInputError('The password must be at least 10 characters long.');
-  const passwordHash = await hashPassword(password);
+  const passwordHash = await hashPassword(password, cost);
   return db.transaction().execute(async (trx) => {
     const user = await trx
       .updateTable('users')
@@ -77,8 +95,9 @@ export async function setUserPassword(db: Kysely<DB>, clock: Clock, email: strin
       .returning('id')
       .executeTakeFirst();
     if (!user) return false;
-    // A new password ends every open session of that user.
+    // A new password ends every open session of that user, and lifts a sign-in lock on the account.
     const ended = await trx.deleteFrom('sessions').where('user_id', '=', user.id).executeTakeFirst();
+    await clearAccountLimit(trx, normaliseEmail(email));
     await writeAudit(trx, clock, {
       actor,
       clientId: null,

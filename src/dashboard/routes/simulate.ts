@@ -28,13 +28,15 @@ export function simulateRoutes(app: FastifyInstance, context: AppContext): void 
     const baseUrl = ownUrl(request);
     if (!baseUrl) throw new HttpProblem(409, 'not_listening', 'The server is not listening on a port.');
     const from = input.from ?? `+1212555${String(randomInt(0, 10_000)).padStart(4, '0')}`;
-    const config = context.clients.get(clientId)!.config;
+    const { config, secrets } = context.clients.get(clientId)!;
     await writeAudit(context.db, context.clock, { actor: user.email, clientId, action: 'demo.simulate_call', after: { scenario: input.scenario } });
     void simulateCall({
       baseUrl,
       client: clientId,
       from,
       scenario: input.scenario,
+      // Signed with the key this server checks (the office's Retell key when set, else the demo key).
+      apiKey: secrets.retellApiKey,
       office: simulatedOfficeOf(config),
       delayMs: STEP_DELAY_MS,
       startAt: context.clock.now(),

@@ -16,6 +16,7 @@ import type { UserInvitePurpose, UserInvitesTable, UserRole } from '../../db/tab
 import { enqueue } from '../../outbox/enqueue.js';
 import { writeAudit } from '../audit.js';
 import { hashPassword } from '../auth/password.js';
+import { clearAccountLimit } from '../auth/sign-in-limits.js';
 import { hashToken } from '../auth/sessions.js';
 import { normaliseEmail } from '../auth/users.js';
 import { announceUserChange } from './events.js';
@@ -24,7 +25,7 @@ export const INVITE_TTL_MS = 72 * 60 * 60 * 1000;
 export const USER_INVITE_EMAIL_KIND = 'user_invite_email';
 export const MIN_PASSWORD_LENGTH = 10;
 
-export type UserDeps = Pick<AppContext, 'db' | 'clock' | 'secretBox' | 'clients' | 'bus'>;
+export type UserDeps = Pick<AppContext, 'db' | 'clock' | 'secretBox' | 'clients' | 'bus' | 'passwordCost'>;
 
 /** What an admin or the invitee may see of a link: never the token or its hash. */
 export interface InviteView {
@@ -248,7 +249,7 @@ export async function acceptLink(deps: UserDeps, input: { token: string; passwor
   if (!open.ok) return open;
   const tokenHash = hashToken(input.token);
   // scrypt is slow on purpose: hash before the transaction so no row lock waits on it.
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, deps.passwordCost);
   return deps.db.transaction().execute(async (trx): Promise<AcceptResult> => {
     const now = deps.clock.now();
     const claimed = await trx
@@ -311,8 +312,9 @@ async function acceptReset(deps: UserDeps, trx: Kysely<DB>, invite: InviteRow, p
     .returning(['id', 'email'])
     .executeTakeFirst();
   if (!user) return { ok: false, reason: 'user_disabled', message: 'This account is disabled. Ask your admin.' };
-  // A new password ends every open session of that user, as `switchboard user reset-password` does.
+  // A new password ends every open session of that user and lifts a sign-in lock, as `switchboard user reset-password` does.
   const ended = await trx.deleteFrom('sessions').where('user_id', '=', user.id).executeTakeFirst();
+  await clearAccountLimit(trx, user.email);
   await writeAudit(trx, deps.clock, {
     actor: user.email,
     clientId: null,

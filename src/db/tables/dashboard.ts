@@ -1,4 +1,4 @@
-/** Tables of dashboard users and sessions (migration 0006), and their one-time links (0015). */
+/** Tables of dashboard users and sessions (migration 0006), their one-time links (0015) and sign-in limits (0017). */
 import type { Generated } from 'kysely';
 import type { Json, Timestamp } from '../schema.js';
 
@@ -57,9 +57,22 @@ export interface UserInvitesTable {
   revoked_at: Timestamp | null;
 }
 
+/** One sign-in limit counter (see dashboard/auth/sign-in-limits.ts). */
+export interface SignInLimitsTable {
+  /** `account:<e-mail>`, `address:<ip>` (IPv6: its /64) or `global`. */
+  key: string;
+  /** Account: attempts since the last success. Address, global: attempts in the window (successes refunded). */
+  attempts: number;
+  window_started_at: Timestamp;
+  /** Account only: no attempt is checked before this moment. */
+  blocked_until: Timestamp | null;
+  updated_at: Timestamp;
+}
+
 export interface DashboardTables {
   users: UsersTable;
   user_clients: UserClientsTable;
   sessions: SessionsTable;
   user_invites: UserInvitesTable;
+  sign_in_limits: SignInLimitsTable;
 }

@@ -22,6 +22,9 @@ interface Page {
 const ACTION_WORDS: Record<string, string> = {
   'session.login': 'Signed in',
   'session.logout': 'Signed out',
+  'session.lockout': 'Locked an account after failed sign-ins',
+  'session.address_limit': 'Refused sign-ins from an address',
+  'session.global_limit': 'Paused sign-ins after a burst of failures',
   'message.compose': 'Wrote a message',
   'message.compose_consent_override': 'Sent a message to someone who opted out (override)',
   'message.compose_override': 'Sent a message to someone who opted out (override)',
@@ -62,7 +65,7 @@ const KINDS: Array<[string, string, boolean?]> = [
   ['outbox', 'Background jobs'],
   ['alerts', 'Alert tests'],
   ['demo', 'Demo calls'],
-  ['session', 'Sign-ins and sign-outs', true],
+  ['session', 'Sign-ins, sign-outs and sign-in limits', true],
   ['user', 'Users and invitations', true],
 ];
 
@@ -120,6 +123,7 @@ function Target({ target, action }: { target: string | null; action: string }) {
   if (kind === 'customer') return <Link to={`/customers/${encodeURIComponent(id)}`}>Customer #{id}</Link>;
   if (kind === 'outbox') return <>{action.startsWith('message.') ? 'Message' : 'Background job'} #{id}</>;
   if (kind === 'client') return <>Office {id}</>;
+  if (kind === 'address') return <>Address {id}</>;
   return <>{TARGET_WORDS[kind] ?? kind} #{id}</>;
 }
 
