@@ -106,6 +106,11 @@ afterEach(async () => {
 });
 
 /** State letter and parent pid from /proc/<pid>/stat (the name in parentheses may hold spaces). */
+/** How many threads a process still has (1 once a killed process is a zombie proper). */
+function threadsOf(pid: number): number {
+  return readdirSync(`/proc/${pid}/task`).length;
+}
+
 function procStat(pid: number): { state: string; parent: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -182,6 +187,9 @@ describe('the embedded database directory lock', () => {
       const pid = Number(/^holding pid=(\d+)$/.exec(await parent.firstLine)?.[1]);
       process.kill(pid, 'SIGKILL');
       await vi.waitFor(() => expect(procStat(pid).state).toBe('Z'), { timeout: 5_000, interval: 10 });
+      // node is multi-threaded: its main thread shows Z while its other threads still exit, and they hold the
+      // process's files (the lock socket) until the last one is gone. Wait for the zombie proper: one thread left.
+      await vi.waitFor(() => expect(threadsOf(pid)).toBe(1), { timeout: 5_000, interval: 10 });
       expect(procStat(pid).parent).toBe(parent.child.pid);
       expect(() => process.kill(pid, 0)).not.toThrow(); // the zombie still "exists" to a pid check
 
