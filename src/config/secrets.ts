@@ -45,6 +45,17 @@ export const SECRET_KEYS: readonly SecretKey[] = [
   'zohoClientSecret',
 ];
 
+/** The vendor each credential belongs to. */
+export const SECRET_VENDOR: Readonly<Record<SecretKey, SecretVendor>> = {
+  retellApiKey: 'retell',
+  twilioAccountSid: 'twilio',
+  twilioAuthToken: 'twilio',
+  smtpUrl: 'smtp',
+  slackWebhookUrl: 'slack',
+  zohoClientId: 'zoho',
+  zohoClientSecret: 'zoho',
+};
+
 export function isSecretKey(value: string): value is SecretKey {
   return (SECRET_KEYS as readonly string[]).includes(value);
 }

@@ -99,3 +99,26 @@ export function retellPromptSnippet(config: { name: string; appointmentTypes: Re
     'Read out exactly what a tool answers in its "message"; never invent a time, a price or an address.',
   ].join('\n');
 }
+
+export interface RetellSetup {
+  tools: RetellCustomTool[];
+  /** The agent's call-event webhook. */
+  webhookUrl: string;
+  /** The phone number's inbound webhook (caller memory). */
+  inboundWebhookUrl: string;
+  prompt: string;
+}
+
+/** Everything Retell needs for one office: its tools, its two webhook URLs and a prompt snippet. */
+export function retellSetupFor(
+  baseUrl: string,
+  config: { slug: string; name: string; appointmentTypes: ReadonlyArray<{ id: string; name: string }>; booking: { functionBudgetMs: number } },
+): RetellSetup {
+  const base = baseUrl.replace(/\/+$/, '');
+  return {
+    tools: retellToolDefinitions(base, config.slug, { functionBudgetMs: config.booking.functionBudgetMs }),
+    webhookUrl: `${base}/v1/retell/${encodeURIComponent(config.slug)}/webhook`,
+    inboundWebhookUrl: `${base}/v1/retell/${encodeURIComponent(config.slug)}/inbound`,
+    prompt: retellPromptSnippet(config),
+  };
+}

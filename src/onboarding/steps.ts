@@ -17,7 +17,7 @@ import { EmulatorHttpClient } from '../providers/twilio/http-client.js';
 import { createTwilioNumbers, type TwilioNumbers } from '../providers/twilio/numbers.js';
 import { RetellManagement } from '../providers/retell/management.js';
 import { postSlackMessage } from '../providers/slack/webhook.js';
-import { retellToolDefinitions } from '../functions/tool-schemas.js';
+import { retellSetupFor } from '../functions/tool-schemas.js';
 import {
   alertsAnswers,
   basicsAnswers,
@@ -281,14 +281,8 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
     if (!agents.some((agent) => agent.agentId === agentId)) throw new StepProblem([{ path: 'agentId', message: `is not an agent of this Retell workspace` }]);
     onboarding.answers.retell = { agentId };
     const version = await saveOffice(deps, onboarding);
-    const base = context.publicBaseUrl.replace(/\/$/, '');
-    const sync = await retell.syncAgentTools({
-      agentId,
-      tools: retellToolDefinitions(base, slug, { functionBudgetMs: runtime.config.booking.functionBudgetMs }),
-      webhookUrl: `${base}/v1/retell/${slug}/webhook`,
-      phoneNumber,
-      inboundWebhookUrl: `${base}/v1/retell/${slug}/inbound`,
-    });
+    const setup = retellSetupFor(context.publicBaseUrl, runtime.config);
+    const sync = await retell.syncAgentTools({ agentId, tools: setup.tools, webhookUrl: setup.webhookUrl, phoneNumber, inboundWebhookUrl: setup.inboundWebhookUrl });
     if (!sync.ok) return { ok: false, version, agents, message: sync.message };
     return { ok: true, version, agentId, tools: sync.tools, numberAgent: sync.numberAgent };
   },

@@ -6,7 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { retellPromptSnippet, retellToolDefinitions } from '../../functions/tool-schemas.js';
+import { retellSetupFor } from '../../functions/tool-schemas.js';
 import { silentLogger } from '../../log/logger.js';
 import { startSwitchboard } from '../../main.js';
 import { goLiveCheck } from '../../onboarding/golive.js';
@@ -121,18 +121,6 @@ export async function printRetellTools(io: CliIo, slug: string): Promise<void> {
       process.exitCode = 2;
       return;
     }
-    const base = env.publicBaseUrl.replace(/\/$/, '');
-    io.print(
-      JSON.stringify(
-        {
-          tools: retellToolDefinitions(base, slug, { functionBudgetMs: runtime.config.booking.functionBudgetMs }),
-          webhookUrl: `${base}/v1/retell/${slug}/webhook`,
-          inboundWebhookUrl: `${base}/v1/retell/${slug}/inbound`,
-          prompt: retellPromptSnippet(runtime.config),
-        },
-        null,
-        2,
-      ),
-    );
+    io.print(JSON.stringify(retellSetupFor(env.publicBaseUrl, runtime.config), null, 2));
   });
 }

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
-import { SECRET_KEYS, isSecretKey, type SecretKey } from '../../config/secrets.js';
+import { SECRET_KEYS, SECRET_VENDOR, isSecretKey } from '../../config/secrets.js';
 import { storedSecretNames, setOfficeSecret } from '../../offices/secrets.js';
 import {
   getOfficeVersion,
@@ -91,7 +91,7 @@ export function officeRoutes(app: FastifyInstance, context: AppContext): void {
       // Which credentials are set and where from; never a value.
       secrets: SECRET_KEYS.map((name) => {
         const stored = stores.find((entry) => entry.name === name);
-        return { name, stored: Boolean(stored), updatedBy: stored?.updatedBy ?? null, updatedAt: stored?.updatedAt ?? null, emulated: runtime ? emulatedFor(runtime.secrets.emulatedVendors, name) : null };
+        return { name, stored: Boolean(stored), updatedBy: stored?.updatedBy ?? null, updatedAt: stored?.updatedAt ?? null, emulated: runtime ? runtime.secrets.emulatedVendors.includes(SECRET_VENDOR[name]) : null };
       }),
       staffEditable: STAFF_EDITABLE,
     };
@@ -197,7 +197,3 @@ export function officeRoutes(app: FastifyInstance, context: AppContext): void {
   });
 }
 
-function emulatedFor(vendors: readonly string[], name: SecretKey): boolean {
-  const vendor = name.startsWith('retell') ? 'retell' : name.startsWith('twilio') ? 'twilio' : name.startsWith('zoho') ? 'zoho' : name.startsWith('smtp') ? 'smtp' : 'slack';
-  return vendors.includes(vendor);
-}

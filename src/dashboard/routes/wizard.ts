@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { calendarPortOf } from '../../booking/deps.js';
-import { retellToolDefinitions, retellPromptSnippet } from '../../functions/tool-schemas.js';
+import { retellSetupFor } from '../../functions/tool-schemas.js';
 import { goLiveCheck } from '../../onboarding/golive.js';
 import { removeOnboardedOffice } from '../../onboarding/remove.js';
 import { StepProblem, runStep } from '../../onboarding/steps.js';
@@ -110,12 +110,6 @@ export function wizardRoutes(app: FastifyInstance, context: AppContext): void {
     const { slug } = parseInput(z.object({ slug: z.string() }), request.params);
     const runtime = context.clients.get(slug);
     if (!runtime || !user.clientIds.includes(slug)) throw notFound('That office');
-    const base = context.publicBaseUrl.replace(/\/$/, '');
-    return {
-      tools: retellToolDefinitions(base, slug, { functionBudgetMs: runtime.config.booking.functionBudgetMs }),
-      webhookUrl: `${base}/v1/retell/${slug}/webhook`,
-      inboundWebhookUrl: `${base}/v1/retell/${slug}/inbound`,
-      prompt: retellPromptSnippet(runtime.config),
-    };
+    return retellSetupFor(context.publicBaseUrl, runtime.config);
   });
 }
