@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EmulatedVendor, startVendor, type Emulator } from './emulator.js';
 import { Http1Pools } from './http1-client.js';
-import { TwilioAccount, type EmulatedIncomingNumber, type IncomingNumberSeed } from './twilio-account.js';
+import { TwilioAccount, type EmulatedIncomingNumber, type IncomingNumberSeed, type TwilioErrorSpec } from './twilio-account.js';
 
 const API_VERSION = '2010-04-01';
 /** Twilio's own "valid sender" test number; used as the sender a messaging service picks. */
@@ -104,11 +104,6 @@ export interface TwilioEmulatorOptions {
   port?: number;
 }
 
-interface TwilioErrorSpec {
-  code: number;
-  status: number;
-  message: string;
-}
 
 const ERRORS = {
   auth: { code: 20003, status: 401, message: 'Authenticate' },
