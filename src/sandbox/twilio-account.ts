@@ -331,7 +331,8 @@ function prettyNumber(phoneNumber: string): string {
   return match ? `(${match[1]}) ${match[2]}-${match[3]}` : phoneNumber;
 }
 
-function isHttpUrl(value: string): boolean {
+/** Twilio accepts only http(s) callback URLs. */
+export function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:';

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../core/clock.js';
 import { EmulatedVendor, startVendor, type Emulator } from './emulator.js';
 import { Http1Pools } from './http1-client.js';
-import { TwilioAccount, type EmulatedIncomingNumber, type IncomingNumberSeed, type TwilioErrorSpec } from './twilio-account.js';
+import { TwilioAccount, type EmulatedIncomingNumber, type IncomingNumberSeed, type TwilioErrorSpec, isHttpUrl } from './twilio-account.js';
 
 const API_VERSION = '2010-04-01';
 /** Twilio's own "valid sender" test number; used as the sender a messaging service picks. */
@@ -797,14 +797,6 @@ export function isE164(number: string): boolean {
   return true;
 }
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
-}
 
 /** A phone number, a short code, or an alphanumeric sender ID (≤ 11 characters, at least one letter). */
 function isSender(from: string): boolean {
