@@ -48,6 +48,14 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
       .execute();
   const message = (body: string) => /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
 
+  /** A customer with an appointment booked (confirmation and reminders planned, not sent yet); returns the customer id. */
+  async function bookAppointmentFor(phone: string): Promise<number> {
+    const customerId = await aCustomer(database.db, { phone });
+    const appointmentId = await anAppointment(database.db, { customerId, startAt: new Date('2026-03-05T15:00:00Z') });
+    await planAppointment(app, { appointmentId, customerId, event: 'booked' });
+    return customerId;
+  }
+
   it('"ALTO" opts the number out of every text and the answer is in Spanish; "SÍ" alone opts back in, "Sí, a las 3" does not', async () => {
     const reply = await inbound(MARIA, 'ALTO');
     expect(reply.status).toBe(200);
@@ -92,16 +100,7 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
   });
 
   it('"Stop please" is a revocation: opted out, pending texts cancelled, answered in English', async () => {
-    const customerId = await aCustomer(database.db, { phone: DANA });
-    const appointmentId = await anAppointment(database.db, {
-      customerId,
-      startAt: new Date('2026-03-05T15:00:00Z'),
-    });
-    await planAppointment(app, {
-      appointmentId,
-      customerId,
-      event: 'booked',
-    });
+    const customerId = await bookAppointmentFor(DANA);
 
     const reply = await inbound(DANA, 'Stop please');
     expect(message(reply.body)).toContain("Smart Tax Nation: You're unsubscribed");
@@ -133,16 +132,7 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
   it('a "failed" status callback with error 21610 opts the number out, as a 21610 at send time does', async () => {
     const twilio = app.context.sandbox!.twilio;
     twilio.setOutcome(DANA, 'failed', 21610);
-    const customerId = await aCustomer(database.db, { phone: DANA });
-    const appointmentId = await anAppointment(database.db, {
-      customerId,
-      startAt: new Date('2026-03-05T15:00:00Z'),
-    });
-    await planAppointment(app, {
-      appointmentId,
-      customerId,
-      event: 'booked',
-    });
+    await bookAppointmentFor(DANA);
     await drain(app);
 
     const [sent] = twilio.messagesTo(DANA);
@@ -179,16 +169,7 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
 
   it('an "undelivered" callback with another error (30003) opts nobody out', async () => {
     app.context.sandbox!.twilio.setOutcome(DANA, 'undelivered', 30003);
-    const customerId = await aCustomer(database.db, { phone: DANA });
-    const appointmentId = await anAppointment(database.db, {
-      customerId,
-      startAt: new Date('2026-03-05T15:00:00Z'),
-    });
-    await planAppointment(app, {
-      appointmentId,
-      customerId,
-      event: 'booked',
-    });
+    await bookAppointmentFor(DANA);
     await drain(app);
     expect(
       (await database.db.selectFrom('message_deliveries').select('error_code').executeTakeFirstOrThrow()).error_code,
