@@ -134,12 +134,17 @@ describe('three instances on one PostgreSQL', () => {
     expect(events).toHaveLength(30);
     const calls = await database.db.selectFrom('calls').select(['id', 'status']).where('id', 'in', callIds).execute();
     expect(calls.map((call) => call.status)).toEqual(Array(30).fill('in_progress'));
-    const applied = await database.db
-      .selectFrom('outbox')
-      .select(['status', 'attempts'])
-      .where('kind', '=', 'retell_event')
-      .where('call_id', 'in', callIds)
-      .execute();
+    // The event flips to processed inside the handler's transaction; the worker records its outbox row's end a
+    // moment later, in its bulk completion. Wait for that end, then it must be done on the first attempt.
+    const applied = await eventually(async () => {
+      const rows = await database.db
+        .selectFrom('outbox')
+        .select(['status', 'attempts'])
+        .where('kind', '=', 'retell_event')
+        .where('call_id', 'in', callIds)
+        .execute();
+      return rows.length === 30 && rows.every((row) => row.status !== 'running' && row.status !== 'scheduled') ? rows : undefined;
+    }, 'every retell_event row to finish');
     expect(applied).toEqual(Array(30).fill({ status: 'done', attempts: 1 }));
   });
 
