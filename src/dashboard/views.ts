@@ -184,6 +184,9 @@ export function appointmentView(row: AppointmentRow) {
     previousStartAt: iso(row.previous_start_at),
     drift: row.drift,
     calendarEventId: row.calendar_event_id,
+    attendance: row.attendance,
+    attendanceMarkedAt: iso(row.attendance_marked_at),
+    attendanceMarkedBy: row.attendance_marked_by,
   };
 }
 

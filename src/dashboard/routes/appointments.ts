@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { DateTime } from 'luxon';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
+import { markAttendance } from '../../booking/attendance.js';
 import { cancelAppointment, rescheduleAppointment } from '../../booking/manage.js';
 import { VendorError } from '../../core/errors.js';
 import { writeAudit } from '../audit.js';
@@ -21,6 +22,11 @@ const listQuery = z.object({
 const rescheduleBody = z.object({
   /** Local time in the client's zone, "2026-03-04T14:30". */
   newStart: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:00)?$/, 'must be a date and time, e.g. 2026-03-04T14:30'),
+});
+
+const attendanceBody = z.object({
+  /** attended, no_show, or null to clear the mark. */
+  attendance: z.enum(['attended', 'no_show'], { message: 'must be "attended", "no_show" or null' }).nullable(),
 });
 
 export function appointmentRoutes(app: FastifyInstance, context: AppContext): void {
@@ -104,5 +110,19 @@ export function appointmentRoutes(app: FastifyInstance, context: AppContext): vo
     });
     await context.bus.publish({ type: 'appointment.changed', clientId: row.client_id, data: { id } });
     return { appointment: appointmentView(updated), message: answer.message };
+  });
+
+  app.post('/v1/api/appointments/:id/attendance', async (request) => {
+    const user = currentUser(request);
+    const { id } = parseInput(numericIdParam, request.params);
+    const input = parseInput(attendanceBody, request.body);
+    await findAppointment(id, user.clientIds);
+    const answer = await markAttendance(context, { appointmentId: id, attendance: input.attendance, actor: user.email });
+    if (!answer.ok) {
+      if (answer.reason === 'not_found') throw notFound('That appointment');
+      throw new HttpProblem(409, answer.reason, answer.message);
+    }
+    if (answer.changed) await context.bus.publish({ type: 'appointment.changed', clientId: answer.appointment.client_id, data: { id } });
+    return { appointment: appointmentView(answer.appointment), changed: answer.changed };
   });
 }

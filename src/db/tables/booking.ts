@@ -30,6 +30,9 @@ export interface OauthConnectionsTable {
 /** held: slot reserved while the calendar event is made; released: a hold given up (or expired and swept). */
 export type AppointmentStatus = 'held' | 'booked' | 'cancelled' | 'released';
 
+/** Whether a booked appointment took place, as staff marked it (migration 0018); null: not marked. */
+export type Attendance = 'attended' | 'no_show';
+
 export interface AppointmentsTable {
   id: Generated<number>;
   /** `bk_…`, written into the Zoho event so a retry can find it. */
@@ -62,6 +65,9 @@ export interface AppointmentsTable {
   updated_at: Timestamp;
   booked_at: Timestamp | null;
   cancelled_at: Timestamp | null;
+  attendance: Attendance | null;
+  attendance_marked_at: Timestamp | null;
+  attendance_marked_by: string | null;
 }
 
 export interface AppointmentSlotLocksTable {
