@@ -133,13 +133,15 @@ export function describeCalendarPortContract(
     });
 
     contractCase('create at an ambiguous fall-back time', async () => {
-      // 1:30 AM happens twice on 2026-11-01; the second one (EST, 06:30Z) is the instant asked for.
-      const bookingId = aBookingId();
-      const startMs = Date.parse('2026-11-01T06:30:00Z');
-      const input = { ...anEvent('2026-11-01T01:30:00', bookingId, 30), startMs, endMs: startMs + 30 * 60_000 };
-      const created = await harness.port.create(harness.clientId, input);
-      const read = await harness.port.get(harness.clientId, created.id);
-      expect(read && new Date(read.startMs).toISOString()).toBe('2026-11-01T06:30:00.000Z');
+      // 1:30 AM happens twice on 2026-11-01: 05:30Z (EDT) and 06:30Z (EST). Each must stay the instant asked for.
+      for (const iso of ['2026-11-01T05:30:00.000Z', '2026-11-01T06:30:00.000Z']) {
+        const startMs = Date.parse(iso);
+        const input = { ...anEvent('2026-11-01T01:30:00', aBookingId(), 30), startMs, endMs: startMs + 30 * 60_000 };
+        const created = await harness.port.create(harness.clientId, input);
+        expect(new Date(created.startMs).toISOString(), 'as created').toBe(iso);
+        const read = await harness.port.get(harness.clientId, created.id);
+        expect(read && new Date(read.startMs).toISOString(), 'as read back').toBe(iso);
+      }
     });
 
     contractCase('idempotent re-create', async () => {
