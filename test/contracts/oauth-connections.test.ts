@@ -29,6 +29,7 @@ interface Provider {
   refreshes(): number;
   revokeAll(): void;
   denyNext(): void;
+  tokenEndpointDown(times: number): void;
   close(): Promise<void>;
 }
 
@@ -43,6 +44,8 @@ async function providers(world: ConnectionWorld): Promise<Provider[]> {
       refreshes: () => google.tokenRequests.refresh_token ?? 0,
       revokeAll: () => google.revokeAll(),
       denyNext: () => google.denyNextAuthorization(),
+      // google-auth-library retries the token POST on 5xx itself (three times): all four attempts fail.
+      tokenEndpointDown: (times) => google.emulator.faults.failNext(times * 4, 503, { error: 'temporarily_unavailable' }, { match: '/token' }),
       close: () => google.close(),
     },
     {
@@ -52,6 +55,8 @@ async function providers(world: ConnectionWorld): Promise<Provider[]> {
       refreshes: () => microsoft.tokenRequests.refresh_token ?? 0,
       revokeAll: () => microsoft.revokeAll(),
       denyNext: () => microsoft.denyNextAuthorization(),
+      tokenEndpointDown: (times) =>
+        microsoft.emulator.faults.failNext(times, 503, { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred.' }, { match: '/oauth2/v2.0/token' }),
       close: () => microsoft.close(),
     },
   ];
@@ -158,6 +163,21 @@ describe.each(BACKENDS)('Google and Microsoft connections on %s', (backend) => {
         else expect(await sealedGrant()).toBe(before);
         world.clock.advance(HOUR);
         await expect(store().getAccess(OFFICE)).resolves.toMatchObject({ clientId: OFFICE });
+      });
+
+      it('a token endpoint outage is a retryable failure that leaves the connection usable', async () => {
+        await store().getAccess(OFFICE);
+        world.clock.advance(HOUR);
+        provider().tokenEndpointDown(1);
+        const error = await store().getAccess(OFFICE).catch((caught: unknown) => caught);
+        expect(error).toMatchObject({ retryable: true });
+        expect(error).not.toBeInstanceOf(OAuthConnectionBroken);
+        const summary = await store().describe(OFFICE);
+        expect(summary.status).toBe('ok');
+        expect(summary.lastError).toBeDefined();
+        await expect(store().getAccess(OFFICE)).resolves.toMatchObject({ clientId: OFFICE });
+        expect((await store().describe(OFFICE)).lastError).toBeUndefined();
+        expect(world.alerts.filter((alert) => alert.source === `${name}.oauth`)).toHaveLength(0);
       });
 
       it('a revoked grant marks the connection broken, alerts once, and later calls fail fast', async () => {
