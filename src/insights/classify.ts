@@ -45,21 +45,43 @@ export interface ClassifiableCall extends TranscriptSource {
   call_analysis?: { user_sentiment?: unknown; custom_analysis_data?: unknown } | null;
 }
 
+/** Turns are joined into one folded text (one regex pass per rule, not one per turn); the separator ends a clause. */
+const SEPARATOR = '\n.\n';
+
 function findMatches(rules: readonly Rule[], original: string[], folded: string[]): Match[] {
+  const joined = folded.join(SEPARATOR);
+  const joinedOriginal = original.join(SEPARATOR);
+  const offsets: number[] = [];
+  let offset = 0;
+  for (const text of folded) {
+    offsets.push(offset);
+    offset += text.length + SEPARATOR.length;
+  }
+  const turnAt = (index: number): number => {
+    let low = 0;
+    let high = offsets.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (offsets[middle]! <= index) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  };
   const matches: Match[] = [];
   for (const entry of rules) {
-    folded.forEach((text, turn) => {
-      for (const found of text.matchAll(entry.pattern)) {
-        const start = found.index;
-        const end = start + found[0].length;
-        if (end === start) continue;
-        const clause = clauseStart(text, start);
-        if (entry.negatable && isNegated(text, clause, start)) continue;
-        if (entry.conditional && isHypothetical(original[turn]!, text, clause, start)) continue;
-        if (entry.selfOnly && isAboutOthers(text, clause, start, end)) continue;
-        matches.push({ rule: entry, turn, start, end });
-      }
-    });
+    for (const found of joined.matchAll(entry.pattern)) {
+      const start = found.index;
+      const end = start + found[0].length;
+      if (end === start) continue;
+      const turn = turnAt(start);
+      const base = offsets[turn]!;
+      if (end > base + folded[turn]!.length) continue;
+      const clause = clauseStart(joined, start, base);
+      if (entry.negatable && isNegated(joined, clause, start)) continue;
+      if (entry.conditional && isHypothetical(joinedOriginal, joined, clause, start)) continue;
+      if (entry.selfOnly && isAboutOthers(joined, clause, start, end)) continue;
+      matches.push({ rule: entry, turn, start: start - base, end: end - base });
+    }
   }
   return matches;
 }

@@ -52,7 +52,7 @@ export const INTENT_RULES: Rule[] = [
   rule('intent', 'book', 'get_done', /\b(?:get|have) my (?:taxes|return|teeth|car|hair) (?:done|cleaned|fixed|looked at)\b|\btaxes done\b|\b(?:do|file|prepare) my (?:taxes|return)\b|\b(?:usual|regular|normal|basic|simple) (?:return|taxes|tax return|cleaning|check-?up|service)\b|\b(?:hacer|declarar|preparar) (?:mi|mis) (?:declaracion|impuestos|taxes)\b/g),
   rule('intent', 'book', 'cita_verb', new RegExp(String.raw`\b(?:hacer|sacar|agendar|programar|quiero|necesito|quisiera|apartar|pedir|reservar)(?: una| otra| la| mi)? ${FILLER}{0,2}${CITA}\b|\buna ${CITA} (?:para|el|este|la proxima)\b`, 'g')),
   rule('intent', 'book', 'pueden_venir', /\b(?:pueden|puede) venir\b|\bmandar a alguien\b|\bnecesito a alguien\b|\batender(?:me|nos)? hoy\b|\bme pueden atender\b|\bquiero volver\b/g),
-  rule('intent', 'book', 'bare_book', /^\s*(?:book|booking|appointment|schedule|cita)\s*[.!]?\s*$/g, { weight: 0.5 }),
+  rule('intent', 'book', 'bare_book', /(?<=^|\n)\s*(?:book|booking|appointment|schedule|cita)\s*[.!]?\s*(?=\n|$)/g, { weight: 0.5 }),
   // documents
   rule('intent', 'documents', 'what_to_bring', /\b(?:what|which)(?: (?:exactly|documents|papers|forms|paperwork))? (?:do|should|must|shall) (?:i|we) (?:need to )?(?:bring|send|have|prepare)\b|\bwhat (?:i|we) (?:need|have|should) (?:to )?bring\b|\b(?:which|what) (?:documents|papers|paperwork|forms)\b|\bwhat exactly should i bring\b/g),
   rule('intent', 'documents', 'send_form', /\b(?:send|email|e-mail|upload|drop off|fax) (?:over )?(?:you )?(?:my|the|it)\b[^.?!]{0,30}\b(?:form|forms|1098|1099|w-?2|1095|statement|document|documents|copy|copies)\b|\b(?:can|should) i (?:email|e-mail|upload|send|fax) it\b|\bwhere should i send\b/g),

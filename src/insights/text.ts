@@ -18,13 +18,13 @@ export function fold(text: string): string {
   return folded;
 }
 
-/** Start of the clause containing `index`: after the last sentence end, semicolon or contrast word before it. */
-export function clauseStart(folded: string, index: number): number {
-  const before = folded.slice(0, index);
+/** Start of the clause containing `index`: after the last sentence end, semicolon or contrast word before it, not before `from`. */
+export function clauseStart(folded: string, index: number, from = 0): number {
+  const before = folded.slice(Math.max(from, index - 160), index);
   const boundary = /(?:[.!?;¿¡]+|\b(?:but|pero|anyway|aunque|although|so|then|entonces|asi que|por ahora|for now)\b)/g;
   let start = 0;
   for (let found = boundary.exec(before); found; found = boundary.exec(before)) start = found.index + found[0].length;
-  return start;
+  return index - before.length + start;
 }
 
 const NEGATION = /\b(?:not|never|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|aren'?t|won'?t|wouldn'?t|can'?t|cannot|nothing|no|ni|nunca|tampoco|sin|nada|ningun|ninguna)\b/g;
