@@ -12,6 +12,9 @@ import { INTENT_RULES } from './rules-intent.js';
 import { NEED_RULES, SENTIMENT_RULES, URGENCY_RULES } from './rules-signals.js';
 import { clauseStart, fold, isAboutOthers, isHypothetical, isNegated } from './text.js';
 
+/** Stored with every row of `call_insights`: which rule set labelled it. Bump when a rule changes. */
+export const RULES_VERSION = '2026-12-04.1';
+
 export const ALL_RULES: readonly Rule[] = [...INTENT_RULES, ...URGENCY_RULES, ...SENTIMENT_RULES, ...NEED_RULES];
 export const RULES_BY_ID: ReadonlyMap<string, Rule> = new Map(ALL_RULES.map((entry) => [entry.id, entry]));
 

@@ -79,5 +79,6 @@ export function isAboutOthers(folded: string, clause: number, index: number, end
   for (let found = OTHER_PERSON.exec(window); found; found = OTHER_PERSON.exec(window)) last = found.index + found[0].length;
   if (last < 0) return false;
   const rest = folded.slice(clause + last, end);
-  return !/\b(?:i|i'?m|i'?ve|i'?d|i'?ll|me|myself|yo|conmigo|ayudarme|ayudarnos)\b/.test(rest.replace(/\b(?:mi|my) \w+/g, ' '));
+  const family = /\b(?:my|mi|mis) (?:mother|mom|mum|dad|father|brother|sister|husband|wife|son|daughter|friend|neighbou?r|boss|coworker|mama|madre|papa|padre|hermano|hermana|esposo|esposa|marido|hijo|hija|vecino|vecina|amigo|amiga|jefe)\b/g;
+  return !/\b(?:i|i'?m|i'?ve|i'?d|i'?ll|me|my|myself|yo|mi|mis|conmigo|ayudarme|ayudarnos)\b/.test(rest.replace(family, ' '));
 }
