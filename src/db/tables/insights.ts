@@ -24,12 +24,13 @@ export interface CallInsightsTable {
 export interface CallerProfilesTable {
   customer_id: number;
   client_id: string;
-  intent_last: string;
+  /** Columns with a database default ('' or 0): optional when inserting. */
+  intent_last: ColumnType<string, string | undefined, string>;
   needs: ColumnType<string[], string[] | undefined, string[]>;
-  language: string;
-  open_issue: string;
-  guidance: string;
-  calls_counted: number;
+  language: ColumnType<string, string | undefined, string>;
+  open_issue: ColumnType<string, string | undefined, string>;
+  guidance: ColumnType<string, string | undefined, string>;
+  calls_counted: ColumnType<number, number | undefined, number>;
   edited_by: string | null;
   edited_at: Timestamp | null;
   cleared_at: Timestamp | null;
