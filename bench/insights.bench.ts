@@ -3,6 +3,7 @@
  * Spanish, wall time per `classifyCall`, p50 and p99 over 2,000 runs after a warm-up. Target p99 ≤ 2 ms.
  * `node bin/run-ts.js bench/run.ts insights` runs only this.
  */
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { classifyCall } from '../src/insights/classify.js';
 import type { BenchResult } from './types.js';
@@ -31,15 +32,22 @@ export async function run(): Promise<BenchResult[]> {
   const call = transcriptOf(5_000);
   for (let i = 0; i < 200; i++) classifyCall(call);
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < 2_000; i++) {
     const before = performance.now();
+    const cpuBefore = process.cpuUsage();
     classifyCall(call);
+    const used = process.cpuUsage(cpuBefore);
     times.push(performance.now() - before);
+    cpu.push((used.user + used.system) / 1000);
   }
-  times.sort((a, b) => a - b);
-  const p99 = times[Math.floor(times.length * 0.99)]!;
-  const p50 = times[Math.floor(times.length * 0.5)]!;
+  const percentile = (values: number[], at: number) => [...values].sort((a, b) => a - b)[Math.floor(values.length * at)]!;
+  const p99 = percentile(times, 0.99);
+  const cpuP99 = percentile(cpu, 0.99);
+  const round = (value: number) => Math.round(value * 1000) / 1000;
+  // On a shared, overloaded machine wall time measures the scheduler; CPU time per call is reported beside it.
   return [
-    { name: 'insights: classify 5 KB transcript p99', value: Math.round(p99 * 1000) / 1000, unit: 'ms', target: '<= 2 ms', ok: p99 <= 2, notes: `p50 ${p50.toFixed(3)} ms, 2000 runs` },
+    { name: 'insights: classify 5 KB transcript p99 (wall)', value: round(p99), unit: 'ms', target: '<= 2 ms', ok: p99 <= 2, notes: `p50 ${percentile(times, 0.5).toFixed(3)} ms, 2000 runs, load ${os.loadavg()[0]!.toFixed(1)}` },
+    { name: 'insights: classify 5 KB transcript p99 (CPU)', value: round(cpuP99), unit: 'ms', target: '<= 2 ms', ok: cpuP99 <= 2, notes: `p50 ${percentile(cpu, 0.5).toFixed(3)} ms` },
   ];
 }

@@ -6,13 +6,18 @@
 
 /** Lower case without accents, one output character per input character (indices stay valid). */
 export function fold(text: string): string {
+  const lower = text.toLowerCase();
+  // Most turns are plain ASCII: nothing to fold beyond lower case. (Some characters change length when lower-cased,
+  // e.g. "İ"; those are not ASCII, so they take the slow path, which keeps one character per input character.)
+  if (lower.length === text.length && !/[^\x00-\x7f]/.test(lower)) return lower;
   let folded = '';
-  for (const char of text.toLowerCase()) {
+  for (const char of text) {
     if (char.length > 1) {
       folded += '?'.repeat(char.length);
       continue;
     }
-    const base = char.normalize('NFD')[0] ?? char;
+    const lowered = char.toLowerCase();
+    const base = lowered.length === 1 ? (lowered.normalize('NFD')[0] ?? lowered) : char;
     folded += char === '’' ? "'" : base;
   }
   return folded;
