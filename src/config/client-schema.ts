@@ -14,6 +14,7 @@ import {
   type TemplateKind,
 } from './templates.js';
 import { smsConfigSchema } from './sms-keywords.js';
+import { INTENTS, NEEDS } from '../insights/labels.js';
 
 /** One problem in a config file or the environment; `path` is a JSON path like `businessHours.monday[1]`. */
 export interface ConfigProblem {
@@ -231,6 +232,29 @@ const emailTemplates = z.strictObject({
 });
 export type EmailTemplate = z.infer<EmailTemplateSchema>;
 
+/**
+ * A variant of one template kind for calls with a given intent and/or caller need (issue 17, insights/labels.ts);
+ * messaging/template-variant.ts picks the most specific one. Each text obeys the same rules as the kind's template.
+ */
+const templateVariant = z
+  .strictObject({
+    kind: z.enum(TEMPLATE_KINDS),
+    intent: z.enum(INTENTS).optional(),
+    need: z.enum(NEEDS).optional(),
+    sms: z.string().min(1, 'must not be empty').optional(),
+    email: z.strictObject({ subject: z.string().min(1), text: z.string().min(1), html: z.string().min(1).optional() }).optional(),
+  })
+  .superRefine((variant, ctx) => {
+    if (variant.intent === undefined && variant.need === undefined) ctx.addIssue({ code: 'custom', message: 'needs an intent, a need, or both' });
+    if (variant.sms === undefined && variant.email === undefined) ctx.addIssue({ code: 'custom', message: 'needs an sms text, an email, or both' });
+    const texts: Array<[TemplateChannel, string, string]> = [];
+    if (variant.sms !== undefined) texts.push(['sms', 'sms', variant.sms]);
+    if (variant.email) for (const part of ['subject', 'text', 'html'] as const) if (variant.email[part] !== undefined) texts.push(['email', `email.${part}`, variant.email[part]!]);
+    for (const [channel, path, text] of texts) {
+      for (const message of templateProblems(variant.kind, channel, text)) ctx.addIssue({ code: 'custom', path: path.split('.'), message });
+    }
+  });
+
 // ---------------------------------------------------------------------------------------------------
 // Messaging rules
 
@@ -441,7 +465,7 @@ const clientConfigObject = z.strictObject({
   specialHours: z.record(isoDate, dayRanges).default({}),
   appointmentTypes,
   booking: booking.prefault({}),
-  templates: z.strictObject({ sms: smsTemplates, email: emailTemplates }),
+  templates: z.strictObject({ sms: smsTemplates, email: emailTemplates, variants: z.array(templateVariant).max(100).optional() }),
   /** Inbound keywords (STOP, ALTO, START, AYUDA, …) the office adds, and its replies per language. */
   sms: smsConfigSchema.prefault({}),
   senders,

@@ -57,6 +57,11 @@ export function defaultMemory(client: ClientRuntime, clock: Clock): CallerMemory
       office_open_now: openNow,
       office_hours_today: hoursToday,
       caller_opted_out_sms: 'false',
+      caller_intent_last: '',
+      caller_needs: '',
+      caller_language: '',
+      caller_open_issue: '',
+      caller_guidance: '',
       ...transfer,
     },
     metadata: { client: config.slug },
@@ -72,6 +77,11 @@ interface MemoryRow {
   opted_out: boolean;
   start_at: Date | string | null;
   appointment_type: string | null;
+  profile_intent: string | null;
+  profile_needs: string[] | null;
+  profile_language: string | null;
+  profile_open_issue: string | null;
+  profile_guidance: string | null;
 }
 
 /**
@@ -99,6 +109,12 @@ export async function lookupCallerMemory(
   variables.last_call_summary = row.last_summary ?? '';
   variables.last_call_date = row.last_call_at ? spokenDate(new Date(row.last_call_at), zone) : '';
   memory.metadata.customer_id = String(row.customer_id);
+  // The caller profile (issue 17, insights/profile.ts) comes in the same row: no extra round trip.
+  variables.caller_intent_last = row.profile_intent ?? '';
+  variables.caller_needs = (row.profile_needs ?? []).join(',');
+  variables.caller_language = row.profile_language ?? '';
+  variables.caller_open_issue = row.profile_open_issue ?? '';
+  variables.caller_guidance = row.profile_guidance ?? '';
 
   if (row.start_at && row.appointment_type !== null) {
     const type = client.config.appointmentTypes.find((candidate) => candidate.id === row.appointment_type);

@@ -8,6 +8,7 @@ import type { CallsTables } from './tables/calls.js';
 import type { CrmTables } from './tables/crm.js';
 import type { DashboardTables } from './tables/dashboard.js';
 import type { MessagingTables } from './tables/messaging.js';
+import type { InsightsTables } from './tables/insights.js';
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** jsonb: written with `json(value)` from db/json.ts, read back parsed. */
@@ -154,7 +155,7 @@ export interface OnboardingsTable {
 }
 
 /** Every table. Feature tables live in db/tables/<feature>.ts so each feature edits its own file. */
-export interface DB extends CallsTables, BookingTables, MessagingTables, CrmTables, DashboardTables {
+export interface DB extends CallsTables, BookingTables, MessagingTables, CrmTables, DashboardTables, InsightsTables {
   clients: ClientsTable;
   client_versions: ClientVersionsTable;
   client_secrets: ClientSecretsTable;

@@ -91,6 +91,7 @@ export function retellPromptSnippet(config: { name: string; appointmentTypes: Re
     `You are the receptionist of ${config.name}. Caller memory arrives as variables: {{customer_name}} (empty for a new caller),`,
     '{{is_returning_caller}}, {{last_call_summary}}, {{upcoming_appointment}} and {{upcoming_appointment_type}}; the office is',
     'open now when {{office_open_now}} is "true" (hours today: {{office_hours_today}}).',
+    'For a returning caller {{caller_guidance}} is one sentence of advice from their recent calls (empty otherwise): follow it, never read it out.',
     `Appointment types: ${types}.`,
     'To book: ask what the caller needs, call check_calendar_availability, offer at most three of the slots it returns, then',
     'book_appointment with the chosen start. To move or cancel: find_appointment, then reschedule_appointment or cancel_appointment.',

@@ -13,6 +13,7 @@ import type { MessageChannel, MessagePayload, MessageSequence } from './payload.
 import type { RecipientLocation } from './recipient.js';
 import { renderEmail, renderSms } from './render.js';
 import { smsSegments } from './segments.js';
+import type { ChosenVariant } from './template-variant.js';
 import type { MessagePurpose } from './send-window.js';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
 
@@ -32,6 +33,10 @@ export interface EnqueueMessageInput {
   appointmentId: number | null;
   customerId: number | null;
   callId: string | null;
+  /** A template variant chosen from the call's insight (messaging/template-variant.ts). */
+  variant?: ChosenVariant;
+  /** When the row is already planned and still scheduled, render it again (the call's insight arrived later). */
+  refreshPlanned?: boolean;
 }
 
 export function retryPolicyFor(context: AppContext, clientId: string): RetryPolicy | undefined {
@@ -57,8 +62,9 @@ export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input:
     dueAt: input.dueAt.toISOString(),
     appointmentStartAt: input.appointmentStartAt?.toISOString() ?? null,
   };
+  if (input.variant) payload.variant = input.variant.key;
   if (input.channel === 'sms') {
-    const rendered = renderSms(config, input.template, input.values);
+    const rendered = renderSms(config, input.template, input.values, input.variant?.variant);
     if (rendered.ok) Object.assign(payload, smsBodyFields(rendered.body));
     else payload.renderError = rendered.error;
   } else {
@@ -68,7 +74,7 @@ export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input:
       payload.unsubscribeUrl = unsubscribeUrl(context.publicBaseUrl, token);
       values = { ...values, unsubscribe_link: payload.unsubscribeUrl };
     }
-    const rendered = renderEmail(config, input.template, values);
+    const rendered = renderEmail(config, input.template, values, input.variant?.variant);
     if (rendered.ok) {
       payload.subject = rendered.subject;
       payload.text = rendered.text;
@@ -89,6 +95,9 @@ export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input:
     customerId: input.customerId,
   });
   if (!result.created && result.status === 'cancelled') await revive(db, context, result.id, payload, input.runAt);
+  if (!result.created && result.status === 'scheduled' && input.refreshPlanned) {
+    await db.updateTable('outbox').set({ payload: json(payload), updated_at: context.clock.now() }).where('id', '=', result.id).where('status', '=', 'scheduled').execute();
+  }
   return result;
 }
 

@@ -34,6 +34,8 @@ export const messagePayloadSchema = z.object({
   appointmentStartAt: z.string().nullable().optional(),
   /** Staff sent a transactional message to an opted-out recipient on purpose (audited). */
   consentOverride: z.object({ actor: z.string(), at: z.string() }).nullable().optional(),
+  /** The template variant used (`pricing+price_sensitive`), when the call's insight chose one (issue 17). */
+  variant: z.string().nullable().optional(),
   /** E-mail unsubscribe URL (marketing): List-Unsubscribe + one-click POST. */
   unsubscribeUrl: z.string().nullable().optional(),
 });

@@ -16,6 +16,7 @@ import { enqueueMessage } from './enqueue-message.js';
 import type { MessageChannel, MessageSequence } from './payload.js';
 import { locateRecipient } from './recipient.js';
 import { templateValues, type AppointmentFacts } from './render.js';
+import { pickTemplateVariant, type ChosenVariant } from './template-variant.js';
 import { nextAllowedMoment, sendRulesFor, windowApplies, type MessagePurpose } from './send-window.js';
 
 export interface AppointmentMessageInput {
@@ -168,6 +169,9 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
   const subject: Subject = { config, phone: customer.phone, email: customer.email?.toLowerCase() ?? null, name: customer.name };
   const channels = await reachableChannels(db, input.clientId, subject, 'marketing');
   const zone = locateRecipient(customer.phone, config.timezone).zone;
+  // Nurture is planned at call_ended and again at call_analyzed, when the call's insight exists (issue 17): a variant
+  // chosen then re-renders the rows still waiting.
+  const insight = await db.selectFrom('call_insights').select(['intent', 'needs']).where('call_id', '=', input.callId).executeTakeFirst();
   const steps: Array<{ template: TemplateKind; afterDays: number }> = [
     { template: 'nurture_day1', afterDays: config.nurture.day1.afterDays },
     { template: 'nurture_day4', afterDays: config.nurture.day4.afterDays },
@@ -187,6 +191,7 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
         purpose: 'marketing',
         dueAt,
         dedupeKey: `msg:${input.clientId}:call:${input.callId}:${step.template}:${channel}`,
+        variant: insight ? pickTemplateVariant(config, step.template, channel, insight) : undefined,
       });
     }
   }
@@ -213,6 +218,7 @@ interface PlanOne {
   notAfter?: Date;
   facts?: AppointmentFacts;
   dedupeKey: string;
+  variant?: ChosenVariant;
 }
 
 async function planOne(db: Kysely<DB>, context: AppContext, subject: Subject, plan: PlanOne): Promise<void> {
@@ -239,5 +245,7 @@ async function planOne(db: Kysely<DB>, context: AppContext, subject: Subject, pl
     appointmentId: plan.appointmentId,
     customerId: plan.customerId,
     callId: plan.callId,
+    variant: plan.variant,
+    refreshPlanned: plan.variant !== undefined,
   });
 }

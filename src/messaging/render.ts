@@ -5,6 +5,7 @@
  */
 import { DateTime } from 'luxon';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { TemplateVariant } from './template-variant.js';
 import type { ClientConfig } from '../config/client-schema.js';
 import { OPT_OUT_TEXT, renderTemplate, type TemplateKind, type TemplateValues } from '../config/templates.js';
 
@@ -74,16 +75,17 @@ export function templateValues(
 export type RenderedSms = { ok: true; body: string } | { ok: false; error: string };
 export type RenderedEmail = { ok: true; subject: string; text: string; html?: string } | { ok: false; error: string };
 
-export function renderSms(config: ClientConfig, kind: TemplateKind, values: TemplateValues): RenderedSms {
+/** `variant` (messaging/template-variant.ts) replaces the office's template text for this kind when it has one. */
+export function renderSms(config: ClientConfig, kind: TemplateKind, values: TemplateValues, variant?: TemplateVariant): RenderedSms {
   try {
-    return { ok: true, body: renderTemplate(config.templates.sms[kind], values) };
+    return { ok: true, body: renderTemplate(variant?.sms ?? config.templates.sms[kind], values) };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
 }
 
-export function renderEmail(config: ClientConfig, kind: TemplateKind, values: TemplateValues): RenderedEmail {
-  const template = config.templates.email[kind as keyof ClientConfig['templates']['email']];
+export function renderEmail(config: ClientConfig, kind: TemplateKind, values: TemplateValues, variant?: TemplateVariant): RenderedEmail {
+  const template = variant?.email ?? config.templates.email[kind as keyof ClientConfig['templates']['email']];
   if (!template) return { ok: false, error: `The client has no e-mail template "${kind}".` };
   try {
     const rendered: RenderedEmail = {

@@ -16,6 +16,7 @@ import type { DB } from '../db/schema.js';
 import type { CallRow } from '../db/tables/calls.js';
 import { planNurture } from '../messaging/plan.js';
 import type { CallEventResult } from '../calls/record.js';
+import { recordCallInsight } from '../insights/store.js';
 
 const NO_NURTURE: ReadonlyArray<CallRow['outcome']> = ['booked', 'rescheduled', 'opted_out', 'voicemail'];
 
@@ -105,6 +106,8 @@ export async function runCallFollowUps(
   if (!result.endedNow && !result.analyzedNow) return;
   const call = result.call;
   await updateCallerMemory(db, context, call);
+  // Caller insight needs the full transcript and Retell's analysis, which call_analyzed brings (issue 17).
+  if (result.analyzedNow) await recordCallInsight(db, context.clock, call);
   await queueCrmSync(db, context, client, result);
   if (call.customer_id !== null && !NO_NURTURE.includes(call.outcome)) {
     // Messaging de-duplicates per call and re-checks consent, voicemail and bookings when it plans.

@@ -218,6 +218,11 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
         caller_opted_out_sms: 'false',
         office_open_now: 'true',
         office_hours_today: '9 AM to 12 PM and 1 PM to 7 PM',
+        caller_intent_last: '',
+        caller_needs: '',
+        caller_language: '',
+        caller_open_issue: '',
+        caller_guidance: '',
       });
     });
 

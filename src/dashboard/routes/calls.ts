@@ -5,6 +5,7 @@ import type { AppContext } from '../../app-context.js';
 import { clientFilter, currentUser, notFound, parseInput } from '../http.js';
 import { appointmentView, callView, outboxView } from '../views.js';
 import { loadMessages } from './messages.js';
+import { loadCallInsight } from './caller-profile.js';
 
 const OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'info_only', 'callback_requested', 'opted_out', 'voicemail', 'abandoned'] as const;
 
@@ -86,12 +87,13 @@ export function callRoutes(app: FastifyInstance, context: AppContext): void {
     const { id } = parseInput(idParam, request.params);
     const call = await withCustomer().where('calls.id', '=', id).executeTakeFirst();
     if (!call || !user.clientIds.includes(call.client_id)) throw notFound('That call');
-    const [functions, appointments, messageRows, crmRows, crmNotes] = await Promise.all([
+    const [functions, appointments, messageRows, crmRows, crmNotes, insight] = await Promise.all([
       context.db.selectFrom('function_invocations').selectAll().where('call_id', '=', id).orderBy('id').execute(),
       context.db.selectFrom('appointments').selectAll().where('call_id', '=', id).where('status', '!=', 'released').orderBy('id').execute(),
       context.db.selectFrom('outbox').selectAll().where('call_id', '=', id).where('kind', 'in', ['sms', 'email']).orderBy('run_at').execute(),
       context.db.selectFrom('outbox').selectAll().where('call_id', '=', id).where('kind', '=', 'crm_sync').orderBy('id').execute(),
       context.db.selectFrom('crm_notes').select(['purpose', 'lead_id', 'note_id', 'created_at']).where('call_id', '=', id).execute(),
+      loadCallInsight(context.db, id),
     ]);
     // Messages about an appointment booked in this call are part of the call's story too.
     const appointmentIds = appointments.map((appointment) => appointment.id);
@@ -115,7 +117,9 @@ export function callRoutes(app: FastifyInstance, context: AppContext): void {
         recordingUrl: call.recording_url,
         publicLogUrl: call.public_log_url,
         customAnalysis: call.custom_analysis,
+        transcriptObject: call.transcript_object,
       },
+      insight,
       functions: functions.map((fn) => ({
         name: fn.name,
         args: fn.args,

@@ -9,6 +9,7 @@ import { writeAudit } from '../audit.js';
 import { HttpProblem, clientFilter, currentUser, notFound, numericIdParam, parseInput } from '../http.js';
 import { callView, customerView } from '../views.js';
 import { loadMessages } from './messages.js';
+import { profileView } from './caller-profile.js';
 
 const listQuery = z.object({
   client: z.string().optional(),
@@ -76,11 +77,12 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
     const user = currentUser(request);
     const { id } = parseInput(numericIdParam, request.params);
     const customer = await findCustomer(id, user.clientIds);
-    const [calls, messageRows, smsHistory, emailHistory] = await Promise.all([
+    const [calls, messageRows, smsHistory, emailHistory, profile] = await Promise.all([
       context.db.selectFrom('calls').selectAll().where('customer_id', '=', id).orderBy('created_at', 'desc').limit(20).execute(),
       context.db.selectFrom('outbox').selectAll().where('customer_id', '=', id).where('kind', 'in', ['sms', 'email']).orderBy('run_at', 'desc').limit(50).execute(),
       consentHistory(context.db, customer.client_id, customer.phone),
       customer.email ? consentHistory(context.db, customer.client_id, customer.email) : Promise.resolve([]),
+      context.db.selectFrom('caller_profiles').selectAll().where('customer_id', '=', id).executeTakeFirst(),
     ]);
     return {
       customer: customerView(customer),
@@ -90,6 +92,7 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
         .map((row) => ({ channel: row.channel, purpose: row.purpose, status: row.status, source: row.source, actor: row.actor, at: row.changed_at.toISOString() })),
       calls: calls.map((call) => callView(call, customer)),
       messages: await loadMessages(context.db, messageRows),
+      profile: profileView(profile),
     };
   });
 

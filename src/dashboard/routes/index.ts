@@ -8,6 +8,7 @@ import { auditRoutes } from './audit.js';
 import { callRoutes } from './calls.js';
 import { connectionRoutes } from './connections.js';
 import { customerRoutes } from './customers.js';
+import { callerProfileRoutes } from './caller-profile.js';
 import { errorRoutes } from './errors.js';
 import { followUpRoutes } from './follow-ups.js';
 import { inviteRoutes } from './invites.js';
@@ -26,6 +27,7 @@ export async function apiRoutes(app: FastifyInstance, context: AppContext): Prom
   errorRoutes(app, context);
   followUpRoutes(app, context);
   customerRoutes(app, context);
+  callerProfileRoutes(app, context);
   connectionRoutes(app, context);
   appointmentRoutes(app, context);
   simulateRoutes(app, context);

@@ -1,6 +1,7 @@
 import { formatDuration, formatTime } from '../format';
 import { DataState, Link, Status, ZoneNote, useApp, useData } from '../shared';
 import { MessageList, type Message } from './MessageList';
+import { InsightFacts, InsightTranscript, type InsightData, type Utterance } from './CallInsight';
 
 interface CallPageData {
   call: {
@@ -18,8 +19,10 @@ interface CallPageData {
     sentiment: string | null;
     outcome: string | null;
     transcript: string | null;
+    transcriptObject: Utterance[] | null;
     recordingUrl: string | null;
   };
+  insight: InsightData | null;
   functions: Array<{ name: string; args: unknown; result: unknown; status: string; at: string; durationMs: number | null }>;
   appointments: Array<{ id: number; appointmentType: string; startAt: string; status: string; bookingId: string }>;
   messages: Message[];
@@ -32,7 +35,7 @@ export function CallPage({ id }: { id: string }) {
   return (
     <section aria-labelledby="call-title">
       <DataState state={state} empty="" isEmpty={() => false}>
-        {({ call, functions, appointments, messages, crm }) => {
+        {({ call, functions, appointments, messages, crm, insight }) => {
           const zone = app.zoneOf(call.clientId);
           return (
             <>
@@ -50,6 +53,8 @@ export function CallPage({ id }: { id: string }) {
                 <dt>Recording</dt><dd>{call.recordingUrl ? <a href={call.recordingUrl} target="_blank" rel="noreferrer">Listen</a> : 'None'}</dd>
               </dl>
               {call.summary && <p className="summary-block">{call.summary}</p>}
+              <h2>Caller insight</h2>
+              <InsightFacts insight={insight} />
               <h2>Appointment</h2>
               {appointments.length === 0 ? (
                 <div className="notice empty">No appointment was booked in this call.</div>
@@ -95,7 +100,13 @@ export function CallPage({ id }: { id: string }) {
                 </ul>
               )}
               <h2>Transcript</h2>
-              {call.transcript ? <pre className="transcript">{call.transcript}</pre> : <div className="notice empty">No transcript yet.</div>}
+              {Array.isArray(call.transcriptObject) && call.transcriptObject.length > 0 ? (
+                <InsightTranscript utterances={call.transcriptObject} insight={insight} />
+              ) : call.transcript ? (
+                <pre className="transcript">{call.transcript}</pre>
+              ) : (
+                <div className="notice empty">No transcript yet.</div>
+              )}
             </>
           );
         }}
