@@ -43,7 +43,11 @@ export interface OutboxFigures {
 
 export interface ServerProcess {
   port: number;
+  /** Any other IPC request the child answers. */
+  ask(type: string, args?: unknown): Promise<unknown>;
   cpuMs(): Promise<number>;
+  /** Starts the main thread's CPU profile; called again, writes it to `file` (a .cpuprofile). */
+  profile(file?: string): Promise<void>;
   worker(on: boolean): Promise<void>;
   outbox(from: number, to: number): Promise<OutboxFigures>;
   stop(): Promise<void>;
@@ -67,7 +71,9 @@ export async function startServerProcess(kind: ServerKind, options: { databaseUr
   });
   return {
     port: child.ready.port,
+    ask: (type, args) => child.ask(type, args),
     cpuMs: () => child.ask('cpu') as Promise<number>,
+    profile: async (file) => void (await child.ask('profile', { file })),
     worker: async (on) => void (await child.ask('worker', { on })),
     outbox: (from, to) => child.ask('outbox', { from, to }) as Promise<OutboxFigures>,
     stop: () => child.stop(),
@@ -112,6 +118,23 @@ async function listenPlain(work: 'bare' | 'ceiling'): Promise<number> {
 async function serve(kind: ServerKind): Promise<void> {
   const handlers = new Map<string, (args: Record<string, unknown>) => Promise<unknown>>();
   handlers.set('cpu', async () => cpuMs());
+  // BENCH_PROFILE: `profile` { file } starts the main thread's CPU profile, or writes it to `file` when running.
+  let session: import('node:inspector/promises').Session | undefined;
+  handlers.set('profile', async (args) => {
+    const { Session } = await import('node:inspector/promises');
+    if (!session) {
+      session = new Session();
+      session.connect();
+      await session.post('Profiler.enable');
+      await session.post('Profiler.start');
+      return null;
+    }
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    session = undefined;
+    (await import('node:fs')).writeFileSync(String(args.file), JSON.stringify(profile));
+    return null;
+  });
   let port: number;
   let close: () => Promise<void> = async () => undefined;
   if (kind !== 'app') {

@@ -1,0 +1,22 @@
+import { startServerProcess } from './support/server-process.js';
+import { runLoad } from './support/load-process.js';
+import { DEMO_SECRETS } from '../src/config/demo-secrets.js';
+import { createPostgresDatabase } from '../test/support/databases.js';
+const kind = process.env.KIND ?? 'pglite';
+const database = kind === 'postgres' ? await createPostgresDatabase() : undefined;
+const app = await startServerProcess('app', { worker: false, databaseUrl: database?.url });
+const spec = { port: app.port, path: '/v1/retell/smart-tax-nation/webhook', apiKey: DEMO_SECRETS.RETELL_API_KEY, mix: 'mix' as const, tag: 'p' + Date.now(), count: Number(process.env.N ?? 2600), mode: 'closed' as const, connections: 10, durationS: 60 };
+let c0 = await app.cpuMs();
+const load = await runLoad(spec);
+let c1 = await app.cpuMs();
+console.log('ingest', load.perSecond, 'req/s', load.ok, 'ok', ((c1 - c0) / load.ok).toFixed(3), 'ms cpu/req');
+const t0 = performance.now();
+await app.ask('ops');
+if (process.env.PROF) await app.profile();
+await app.worker(true);
+for (;;) { const f = await app.outbox(0, Date.now()+1); if (f.pending === 0) break; await new Promise(r => setTimeout(r, 100)); }
+const s = (performance.now() - t0) / 1000;
+if (process.env.PROF) await app.profile(process.env.PROF);
+if (process.env.OPS) console.log((await app.ask('ops') as Array<[string, number]>).map(([k, n]) => `${(n / load.ok).toFixed(2)} ${k}`).join('\n')); const c2 = await app.cpuMs();
+console.log('drain', Math.round(load.ok / s), 'ev/s', ((c2 - c1) / load.ok).toFixed(3), 'ms cpu/event');
+await app.stop(); await database?.drop();
