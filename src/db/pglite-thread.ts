@@ -88,7 +88,7 @@ function serializeError(error) {
   // main thread, so a queue of worker transactions would otherwise hold a webhook's insert (or a ringing call's
   // lookup) for all of them. At most STATEMENT_BURST statements pass a waiting transaction in a row, so a steady
   // stream of statements cannot starve the worker.
-  const STATEMENT_BURST = 32;
+  const STATEMENT_BURST = 4;
   const waitingStatements = [];
   const waitingTransactions = [];
   let busy = false;
