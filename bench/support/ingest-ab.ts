@@ -1,7 +1,13 @@
-import { startServerProcess } from './support/server-process.js';
-import { runLoad } from './support/load-process.js';
-import { DEMO_SECRETS } from '../src/config/demo-secrets.js';
-import { createPostgresDatabase } from '../test/support/databases.js';
+/**
+ * One project ingest measurement for comparing two versions of the code in the same session (A/B, alternated):
+ * `V=A KIND=pglite|postgres WORKER=0|1 S=8 node bin/run-ts.js bench/support/ingest-ab.ts` prints one JSON line
+ * (req/s, p50/p99, server CPU per request, events applied during the load and their p99 delay). `PROF=file`
+ * writes the main thread's CPU profile of the measured seconds.
+ */
+import { startServerProcess } from './server-process.js';
+import { runLoad } from './load-process.js';
+import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
+import { createPostgresDatabase } from '../../test/support/databases.js';
 const kind = process.env.KIND ?? 'pglite';
 const database = kind === 'postgres' ? await createPostgresDatabase() : undefined;
 const app = await startServerProcess('app', { worker: process.env.WORKER !== '0', databaseUrl: database?.url });
