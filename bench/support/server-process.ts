@@ -37,7 +37,7 @@ export interface OutboxFigures {
   p50: number;
   p99: number;
   max: number;
-  /** Other outbox rows (texts, CRM syncs …) the applied events planned that are still to run. */
+  /** Other outbox rows (texts, CRM syncs …) the applied events planned that are due now or running. */
   followUpsPending: number;
 }
 
@@ -167,7 +167,8 @@ async function serve(kind: ServerKind): Promise<void> {
       const pending = await sql<{ count: number }>`
         select count(*)::int as count from outbox where kind = ${RETELL_EVENT_KIND} and status <> 'done'`.execute(db);
       const followUps = await sql<{ count: number }>`
-        select count(*)::int as count from outbox where kind <> ${RETELL_EVENT_KIND} and status in ('scheduled', 'running', 'failed')`.execute(db);
+        select count(*)::int as count from outbox
+        where kind <> ${RETELL_EVENT_KIND} and (status = 'running' or (status in ('scheduled', 'failed') and run_at <= now()))`.execute(db);
       const delays = await sql<{ ms: number }>`
         select extract(epoch from (finished_at - created_at)) * 1000 as ms from outbox
         where kind = ${RETELL_EVENT_KIND} and status = 'done' and finished_at >= ${from} and finished_at < ${to}
