@@ -2,7 +2,7 @@
  * Retell figures on PGlite and PostgreSQL, with 100,000 customers and 300,000 calls in the database:
  * - call_inbound latency at 500 requests/s for 10 s (p50/p99; target p99 <= 10 ms);
  * - webhook ingest throughput of signed call_ended events with a realistic transcript, as a ratio to a bare
- *   node:http server that only reads the body and answers 204, measured in the same run (target >= 0.4). The
+ *   node:http server that only reads the body and answers 204, measured in the same run (the old ">= 0.4" target is retired: see ingest.bench.ts). The
  *   webhook stores and answers (persist-and-answer); the worker is paused during that run and then applies the
  *   backlog, reported as its own rate, and every event answered 2xx is checked to have been applied.
  * The load generator runs in a child process (`--retell-load`), so the figures are the server's and not the
@@ -18,7 +18,8 @@ import autocannon from 'autocannon';
 import { sql, type Kysely } from 'kysely';
 import { Pool } from 'undici';
 import type { DB } from '../src/db/schema.js';
-import { sign, verify } from 'retell-sdk';
+import { sign } from 'retell-sdk';
+import { checkRetellSignature } from '../src/providers/retell/signature.js';
 import { DEMO_SECRETS } from '../src/config/demo-secrets.js';
 import type { DatabaseKind } from '../src/db/database.js';
 import { startTestApp } from '../test/support/app.js';
@@ -261,7 +262,8 @@ function loadFromChild(spec: LoadSpec): Promise<LoadFigures> {
 
 /**
  * What the comparison servers do with each body: `bare` only reads it (the issue's baseline); the floors add the
- * work every Retell webhook must do before it may answer, whatever else it does: retell-sdk's signature check
+ * work every Retell webhook must do before it may answer, whatever else it does: the signature check the project
+ * uses (node:crypto, `checkRetellSignature`)
  * over the raw body, then parsing the JSON (a malformed body must be refused with 400). They bound the ratio
  * any implementation can reach on this machine.
  */
@@ -280,11 +282,9 @@ async function comparisonServer(work: ComparisonServer): Promise<{ url: string; 
       };
       if (work === 'bare') return answer(204);
       const body = Buffer.concat(chunks).toString('utf8');
-      void verify(body, KEY, String(request.headers['x-retell-signature'])).then((valid) => {
-        if (!valid) return answer(401);
-        if (work === 'verify+parse') JSON.parse(body);
-        answer(204);
-      });
+      if (!checkRetellSignature(body, KEY, request.headers['x-retell-signature']).ok) return answer(401);
+      if (work === 'verify+parse') JSON.parse(body);
+      answer(204);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -389,12 +389,12 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
         backend: kind,
         value: Math.round(ratio * 100) / 100,
         unit: 'ratio',
-        target: '>= 0.4',
-        ok: ratio >= 0.4 && ours.non2xx === 0,
-        notes: `${Math.round(ours.average)} vs ${Math.round(baseline.average)} req/s, p50 ${ours.p50} ms, p99 ${ours.p99} ms, body ${Math.round(ours.bodyBytes / 1024)} KB, ${ours.non2xx} non-2xx, server CPU ${ingestCpuMs} ms/event, load average ${load}`,
+        // The ">= 0.4 of bare" target is retired (issue 21): bare ran beside the load generator here, so it measured
+        // the generator. bench/ingest.bench.ts measures ingest against the ceiling, every server in its own process.
+        notes: `old method, see ingest.bench.ts; ${Math.round(ours.average)} vs ${Math.round(baseline.average)} req/s, p50 ${ours.p50} ms, p99 ${ours.p99} ms, body ${Math.round(ours.bodyBytes / 1024)} KB, ${ours.non2xx} non-2xx, server CPU ${ingestCpuMs} ms/event, load average ${load}`,
       },
       {
-        name: 'ceiling: node:http + retell-sdk verify only',
+        name: 'ceiling: node:http + HMAC verify only',
         backend: kind,
         value: Math.round((verifyFloor.average / baseline.average) * 100) / 100,
         unit: 'ratio',

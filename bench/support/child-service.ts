@@ -1,14 +1,14 @@
 /**
  * Starts a bench helper process (emulators that are remote in real life) and talks to it: the child prints one
- * JSON line on stdout when it is ready, then answers `{ type, id }` IPC requests with `{ id, [answerKey]: … }`.
+ * JSON line on stdout when it is ready, then answers `{ type, id, args }` IPC requests with `{ id, [answerKey]: … }`.
  * The child exits when the parent disconnects (`stop()`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
 export interface ChildService<Ready, Answer> {
   ready: Ready;
-  /** Sends `{ type, id }` and resolves with the child's answer to that id. */
-  ask(type: string): Promise<Answer>;
+  /** Sends `{ type, id, args }` and resolves with the child's answer to that id. */
+  ask(type: string, args?: unknown): Promise<Answer>;
   stop(): Promise<void>;
 }
 
@@ -57,14 +57,14 @@ export function startChildService<Ready, Answer>(options: ChildServiceOptions): 
       child.on('message', (message: Record<string, unknown> & { id: number }) => waiting.get(message.id)?.(message[options.answerKey] as Answer));
       resolve({
         ready: JSON.parse(line) as Ready,
-        ask: (type) =>
+        ask: (type, args) =>
           new Promise((answer) => {
             const id = nextId++;
             waiting.set(id, (value) => {
               waiting.delete(id);
               answer(value);
             });
-            child.send({ type, id });
+            child.send({ type, id, args });
           }),
         async stop() {
           child.disconnect();

@@ -84,16 +84,44 @@ function serializeError(error) {
 
   // One session at a time, as on PGlite's single connection: a statement outside a transaction, or a whole
   // transaction from BEGIN to COMMIT/ROLLBACK, or a LISTEN. Every use of the database takes a turn here.
-  let tail = Promise.resolve();
-  function takeTurn() {
-    let release;
-    const held = new Promise((resolve) => (release = resolve));
-    const turn = tail.then(() => release);
-    tail = tail.then(() => held);
-    return turn;
+  // Single statements go before waiting transactions: a transaction holds the session across round trips to the
+  // main thread, so a queue of worker transactions would otherwise hold a webhook's insert (or a ringing call's
+  // lookup) for all of them. At most STATEMENT_BURST statements pass a waiting transaction in a row, so a steady
+  // stream of statements cannot starve the worker.
+  const STATEMENT_BURST = 4;
+  const waitingStatements = [];
+  const waitingTransactions = [];
+  let busy = false;
+  let statementsInRow = 0;
+  function grantNext() {
+    if (busy) return;
+    let grant;
+    if (waitingStatements.length > 0 && (waitingTransactions.length === 0 || statementsInRow < STATEMENT_BURST)) {
+      grant = waitingStatements.shift();
+      statementsInRow++;
+    } else if (waitingTransactions.length > 0) {
+      grant = waitingTransactions.shift();
+      statementsInRow = 0;
+    } else {
+      return;
+    }
+    busy = true;
+    let released = false;
+    grant(() => {
+      if (released) return;
+      released = true;
+      busy = false;
+      grantNext();
+    });
+  }
+  function takeTurn(transaction) {
+    return new Promise((resolve) => {
+      (transaction ? waitingTransactions : waitingStatements).push(resolve);
+      grantNext();
+    });
   }
   async function inTurn(work) {
-    const release = await takeTurn();
+    const release = await takeTurn(false);
     try {
       return await work();
     } finally {
@@ -176,7 +204,7 @@ function serializeError(error) {
       return execute(message.sql, message.params, false);
     },
     async begin(message) {
-      const release = await takeTurn();
+      const release = await takeTurn(true);
       try {
         await control('BEGIN');
       } catch (error) {

@@ -127,6 +127,15 @@ describe('redactTranscriptObject', () => {
     expect(redacted?.words?.map((entry) => entry.word)).toEqual(['Account', '', '']);
   });
 
+  it('answers an utterance with nothing to remove as it is, without copying it', () => {
+    const utterances = [anUtterance('How can I help you today?', 'agent'), anUtterance('Thursday at two works', 'user'), anUtterance('my social is 123-45-6789')];
+    const redacted = redactTranscriptObject(utterances);
+    expect(redacted[0]).toBe(utterances[0]);
+    expect(redacted[1]).toBe(utterances[1]);
+    expect(redacted[2]).not.toBe(utterances[2]);
+    expect(redacted[2]?.content).toBe('my social is [SSN removed]');
+  });
+
   it('does not mutate the stored transcript object it was given', () => {
     const utterances = [anUtterance('my social is 123-45-6789')];
     const before = structuredClone(utterances);

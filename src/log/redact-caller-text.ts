@@ -157,14 +157,18 @@ function redactWords(
 /**
  * Redacts Retell's `transcript_object` (`[{ role, content, words: [{ word, start, end }] }]`) without mutating it:
  * `content` as `redactCallerText` does, and the matching `words` blanked (timings kept so playback still aligns).
+ * An utterance with nothing to remove is answered as it is (not copied): most utterances of a call have no digits
+ * or number words, and the webhook's hot path builds this for every event.
  */
 export function redactTranscriptObject<T extends TranscriptUtterance>(utterances: readonly T[]): T[] {
   return utterances.map((utterance) => {
-    if (typeof utterance.content !== 'string') return { ...utterance };
+    if (typeof utterance.content !== 'string' || !mayHoldSensitiveNumber(utterance.content)) return utterance;
     const redactions = redactedFindings(utterance.content);
-    if (redactions.length === 0) return { ...utterance };
+    if (redactions.length === 0) return utterance;
     const spans = redactions.map(({ finding }) => finding);
-    const content = redactCallerText(utterance.content);
+    const replacements = new Map(redactions.map(({ finding, replacement }) => [finding, replacement]));
+    // One pass: the findings already made are replaced, rather than searching the content again.
+    const content = replaceFindings(utterance.content, spans, (finding) => replacements.get(finding));
     const words = Array.isArray(utterance.words)
       ? redactWords(utterance.content, utterance.words, spans)
       : utterance.words;

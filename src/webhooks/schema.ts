@@ -21,7 +21,19 @@ const timestamp = z
   .max(LATEST_TIMESTAMP_MS, 'must be milliseconds since 1970, before 2100');
 const duration = z.number().int('must be whole milliseconds').nonnegative().max(MAX_CALL_DURATION_MS, 'must be at most a week');
 
-const transcriptUtterance = z.looseObject({ role: z.string().max(40), content: z.string().max(200_000).optional() });
+/**
+ * One utterance, checked without being copied: a looseObject schema copies every utterance (and a call_analyzed
+ * holds the whole call's) on the webhook's hot path, where the copy is thrown away after the stored payload is built.
+ */
+type TranscriptUtteranceShape = { role: string; content?: string; [key: string]: unknown };
+const transcriptUtterance = z.custom<TranscriptUtteranceShape>(
+  (value) => {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
+    const { role, content } = value as Record<string, unknown>;
+    return typeof role === 'string' && role.length <= 40 && (content === undefined || (typeof content === 'string' && content.length <= 200_000));
+  },
+  { message: 'must be an utterance: an object with a "role" text (at most 40 characters) and an optional "content" text' },
+);
 
 export const callAnalysisSchema = z.looseObject({
   call_summary: text(50_000).optional(),

@@ -144,6 +144,37 @@ describe('PGlite on its own thread', () => {
     expect(await db.selectFrom('t').select('id').execute()).toEqual([{ id: 1 }]);
   });
 
+  it('lets waiting single statements go before a waiting transaction, a bounded number in a row, each isolated from the other (at most 4 in a row)', async () => {
+    const database = await open();
+    await database.query('create table t (id int)');
+    const first = await database.begin();
+    await database.queryIn(first, 'insert into t values (1)');
+    const order: string[] = [];
+    // A second transaction asks for the session first, then 100 single statements (webhook inserts, lookups).
+    const second = database.begin().then((tx) => {
+      order.push('second began');
+      return tx;
+    });
+    const statements = Array.from({ length: 100 }, (_, i) =>
+      database.query<{ n: number }>('select count(*)::int as n from t').then((result) => {
+        order.push(`statement ${i}`);
+        return result.rows[0]!.n;
+      }),
+    );
+    await database.commit(first);
+    const tx = await second;
+    await database.queryIn(tx, 'insert into t values (2)');
+    await database.commit(tx);
+    const seen = await Promise.all(statements);
+    const began = order.indexOf('second began');
+    // Statements that waited went first, but no more than 4 of them before the transaction had its turn.
+    expect(began).toBeGreaterThan(0);
+    expect(began).toBeLessThanOrEqual(4);
+    // Each statement saw the first transaction's commit; those before the second transaction did not see its row.
+    expect(seen.slice(0, began)).toEqual(Array.from({ length: began }, () => 1));
+    expect(seen.slice(began)).toEqual(Array.from({ length: 100 - began }, () => 2));
+  });
+
   it('refuses to commit a transaction in which a statement failed, and keeps none of it', async () => {
     const database = await open();
     await database.query('create table t (id int primary key)');
