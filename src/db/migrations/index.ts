@@ -21,6 +21,7 @@ import * as m0015 from './0015_user_invites.js';
 import * as m0016 from './0016_crm_lead_status.js';
 import * as m0017 from './0017_sign_in_limits.js';
 import * as m0018 from './0018_appointment_attendance.js';
+import * as m0019 from './0019_analytics.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '0016_crm_lead_status': m0016,
   '0017_sign_in_limits': m0017,
   '0018_appointment_attendance': m0018,
+  '0019_analytics': m0019,
 };
