@@ -40,6 +40,10 @@ const ROUTES: Route[] = [
   { method: 'POST', path: () => '/v1/api/simulate', body: () => ({ client: CLIENT_A, scenario: 'caller-hangs-up-early' }) },
   { method: 'GET', path: () => `/v1/api/audit?client=${CLIENT_A}` },
   { method: 'POST', path: () => '/v1/api/templates/preview', body: () => ({ client: CLIENT_A, channel: 'sms', kind: 'confirmation', text: 'Hi {{first_name}}, see you {{appointment_time_short}}' }) },
+  { method: 'GET', path: () => `/v1/api/analytics/summary?client=${CLIENT_A}` },
+  { method: 'GET', path: () => `/v1/api/analytics/summary?client=${CLIENT_A}&format=csv` },
+  { method: 'GET', path: () => `/v1/api/analytics/series?client=${CLIENT_A}&metric=calls&bucket=day` },
+  { method: 'GET', path: () => `/v1/api/analytics/series?client=${CLIENT_A}&metric=sentiment&bucket=hour&format=csv` },
 ];
 
 /** Routes that hold no office's data (the onboarding wizard's catalogue): any signed-in user, nobody else. */

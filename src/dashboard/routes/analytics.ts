@@ -41,7 +41,7 @@ const seriesQuery = z.object({
 });
 
 /** Longest range a request may ask for, in days (hour buckets: 31). */
-const MAX_DAYS = 800;
+const MAX_DAYS = 731;
 const MAX_HOUR_DAYS = 31;
 
 function rangeOf(context: AppContext, zone: string, query: { from?: string; to?: string }, maxDays: number): DayRange {
