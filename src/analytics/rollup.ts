@@ -112,3 +112,22 @@ export async function rebuildRollups(
   }
   return written;
 }
+
+/** Every few seconds, turns the marks of changed days into fresh rollups (readers refresh too; this keeps reads cheap). */
+export function scheduleRollupRefresh(
+  deps: { db: Kysely<DB>; clients: ClientRegistry; logger: { warn(object: unknown, message: string): void } },
+  intervalMs = 5_000,
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    refreshRollups(deps.db, deps.clients)
+      .catch((error: unknown) => deps.logger.warn({ err: error }, 'Analytics rollups could not be refreshed; the next run tries again'))
+      .finally(() => {
+        running = false;
+      });
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

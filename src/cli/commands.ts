@@ -13,6 +13,7 @@ import { crmCommand } from './crm.js';
 import { simulateCallCommand } from './simulate-call.js';
 import { zohoCommand } from './zoho.js';
 import { userCommand } from './user.js';
+import { analyticsCommand } from './analytics.js';
 
 export interface CliIo {
   print(text: string): void;
@@ -21,4 +22,4 @@ export interface CliIo {
 export type CliCommand = (program: Command, io: CliIo) => void;
 
 /** Every CLI command; later features add theirs here. */
-export const cliCommands: CliCommand[] = [startCommand, migrateCommand, clientCommand, doctorCommand, crmCommand, simulateCallCommand, zohoCommand, userCommand];
+export const cliCommands: CliCommand[] = [startCommand, migrateCommand, clientCommand, doctorCommand, crmCommand, simulateCallCommand, zohoCommand, userCommand, analyticsCommand];
