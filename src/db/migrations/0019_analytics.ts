@@ -78,6 +78,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index consent_history_client_changed on consent_history (client_id, changed_at) where status = 'opted_out'`.execute(db);
   await sql`create index inbound_messages_client_received on inbound_messages (client_id, received_at)`.execute(db);
   await sql`create index callback_tasks_client_created on callback_tasks (client_id, created_at)`.execute(db);
+  // The show rate with and without a reminder looks up each appointment's reminders.
+  await sql`create index if not exists outbox_appointment on outbox (appointment_id) where appointment_id is not null`.execute(db);
   await sql`create index errors_client_first_seen on errors (client_id, first_seen_at) where client_id is not null`.execute(db);
 
   await sql`alter table users add column digest_opt_out boolean not null default false`.execute(db);
