@@ -7,7 +7,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { NOT_A_CONVERSATION } from '../calls/outcome.js';
-import { intentOfCall, sentimentOfCall, wantedToBook } from './labels.js';
+import { intentOfCall, intentWantsBooking, sentimentOfCall } from './labels.js';
 import type { OfficeWindow } from './offices.js';
 
 /** Figures stored per day (sums over the day's rows). Keys of intents are `intent.<label>`. */
@@ -63,13 +63,22 @@ function bucketOf(bucketing: Bucketing): RawBuilder<unknown> {
 
 const notConversation = sql.join(NOT_A_CONVERSATION.map((outcome) => sql.lit(outcome)));
 
+/**
+ * The offices and their windows as a VALUES list (not a JSON parameter), so the planner knows how few rows it
+ * holds and reads each office's rows through its (client, moment) index instead of scanning whole tables.
+ */
+function officesList(windows: OfficeWindow[]): RawBuilder<unknown> {
+  const rows = windows.map(
+    (w) =>
+      sql`(${w.client_id}::text, ${w.zone}::text, ${JSON.stringify(w.hours)}::jsonb, ${JSON.stringify(w.type_values)}::jsonb, ${w.from_at}::timestamptz, ${w.to_at}::timestamptz)`,
+  );
+  return sql`select * from (values ${sql.join(rows)}) as o(client_id, zone, hours, type_values, from_at, to_at)`;
+}
+
 /** The facts each figure counts, for the offices and moments in `windows`. */
 export function factsCte(windows: OfficeWindow[]): RawBuilder<unknown> {
   return sql`
-  offices as (
-    select * from jsonb_to_recordset(${JSON.stringify(windows)}::jsonb)
-      as o(client_id text, zone text, hours jsonb, type_values jsonb, from_at timestamptz, to_at timestamptz)
-  ),
+  offices as (${officesList(windows)}),
   call_facts as (
     select c.id, c.client_id, o.zone as office_zone, o.type_values, coalesce(c.started_at, c.created_at) as moment,
       coalesce(c.outcome not in (${notConversation}), false) as conversation,
@@ -92,17 +101,26 @@ export function factsCte(windows: OfficeWindow[]): RawBuilder<unknown> {
       c.duration_ms,
       ${sentimentOfCall} as sentiment,
       ${intentOfCall} as intent,
-      (coalesce(c.outcome not in (${notConversation}), false) and ${wantedToBook}) as wanted_to_book
+      (coalesce(c.outcome not in (${notConversation}), false) and (${intentWantsBooking} or booking.found is not null)) as wanted_to_book
     from offices o
     join calls c on c.client_id = o.client_id
       and coalesce(c.started_at, c.created_at) >= o.from_at and coalesce(c.started_at, c.created_at) < o.to_at
     cross join lateral (select coalesce(c.started_at, c.created_at) at time zone o.zone as local_time) l
+    -- A lateral with a limit is looked up per call through appointments_call (an exists inside the OR above would
+    -- be planned as a scan of every appointment).
+    left join lateral (
+      select 1 as found from appointments wb where wb.call_id = c.id and wb.client_id = c.client_id and wb.status = 'booked' limit 1
+    ) booking on true
   ),
   appointment_facts as (
     select f.client_id, f.office_zone, f.moment, a.attendance, a.end_at,
       coalesce((f.type_values->>a.appointment_type)::float8, 0) as value
     from call_facts f
-    join appointments a on a.call_id = f.id and a.client_id = f.client_id and a.status = 'booked'
+    -- offset 0 keeps the lateral a per-call index lookup rather than a scan of every appointment.
+    join lateral (
+      select a.attendance, a.end_at, a.appointment_type from appointments a
+      where a.call_id = f.id and a.client_id = f.client_id and a.status = 'booked' offset 0
+    ) a on true
   ),
   message_facts as (
     select d.client_id, o.zone as office_zone, d.created_at as moment, d.channel,
@@ -222,10 +240,7 @@ export function figureRows(windows: OfficeWindow[], bucketing: Bucketing): RawBu
  */
 export function windowFigureRows(windows: OfficeWindow[], now: Date): RawBuilder<{ client_id: string; metric: string; value: number }> {
   return sql`with
-  offices as (
-    select * from jsonb_to_recordset(${JSON.stringify(windows)}::jsonb)
-      as o(client_id text, zone text, hours jsonb, type_values jsonb, from_at timestamptz, to_at timestamptz)
-  ),
+  offices as (${officesList(windows)}),
   window_calls as (
     select c.id, c.client_id, c.duration_ms, coalesce(c.started_at, c.created_at) at time zone o.zone as local_time
     from offices o

@@ -10,7 +10,7 @@ import type { DB } from '../db/schema.js';
 import { DAILY_METRICS, figureRows, windowFigureRows } from './facts.js';
 import { SENTIMENTS } from './labels.js';
 import { dayRangeMoments, officeWindow, officeZone } from './offices.js';
-import { refreshRollups } from './rollup.js';
+import { refreshRollups, withoutJit } from './rollup.js';
 
 export interface AnalyticsDeps {
   db: Kysely<DB>;
@@ -48,7 +48,7 @@ async function figuresOf(deps: AnalyticsDeps, clientIds: string[], range: DayRan
     const moments = dayRangeMoments(officeZone(deps.clients, id), range.from, range.to);
     return officeWindow(deps.clients, id, moments.from, moments.to);
   });
-  const live = await windowFigureRows(windows, deps.clock.now()).execute(deps.db);
+  const live = await withoutJit(deps.db, (trx) => windowFigureRows(windows, deps.clock.now()).execute(trx));
   for (const row of live.rows) byClient.get(row.client_id)?.set(row.metric, Number(row.value));
   return byClient;
 }
@@ -294,7 +294,7 @@ export async function officeSeries(deps: AnalyticsDeps, clientId: string, range:
   let rows: Array<{ bucket: string; metric: string; value: number }>;
   if (bucket === 'hour') {
     const moments = dayRangeMoments(zone, range.from, range.to);
-    const result = await figureRows([officeWindow(deps.clients, clientId, moments.from, moments.to)], 'hour').execute(deps.db);
+    const result = await withoutJit(deps.db, (trx) => figureRows([officeWindow(deps.clients, clientId, moments.from, moments.to)], 'hour').execute(trx));
     rows = result.rows.map((row) => ({ ...row, bucket: String(Math.round(Number(row.bucket))) }));
   } else {
     await refreshRollups(deps.db, deps.clients, [clientId]);

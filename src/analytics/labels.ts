@@ -13,10 +13,10 @@ export const sentimentOfCall: RawBuilder<string> = sql`case lower(btrim(coalesce
   when 'positive' then 'positive' when 'neutral' then 'neutral' when 'negative' then 'negative' else 'unknown' end`;
 
 /**
- * A conversation wanted to book when its intent speaks of booking, scheduling or an appointment, or when it
- * ended with a booking (whatever the analysis called it), so "booked" is always within "wanted to book".
+ * The intent of a caller who wanted to book: it speaks of booking, scheduling or an appointment. (facts.ts also
+ * counts every conversation that ended with a booking, whatever the analysis called it, so "booked" is always
+ * within "wanted to book".)
  */
-export const wantedToBook: RawBuilder<boolean> = sql`(coalesce(c.intent, '') ~* '(book|schedul|appointment|reschedul)'
-  or exists (select 1 from appointments wb where wb.call_id = c.id and wb.client_id = c.client_id and wb.status = 'booked'))`;
+export const intentWantsBooking: RawBuilder<boolean> = sql`(coalesce(c.intent, '') ~* '(book|schedul|appointment)')`;
 
 export const SENTIMENTS = ['positive', 'neutral', 'negative', 'unknown'] as const;
