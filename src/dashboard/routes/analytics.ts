@@ -19,6 +19,7 @@ import {
   type OfficeSummary,
 } from '../../analytics/figures.js';
 import { officeZone } from '../../analytics/offices.js';
+import { writeAudit } from '../audit.js';
 import { HttpProblem, clientFilter, currentUser, parseInput, requireClient } from '../http.js';
 
 const day = z
@@ -89,8 +90,35 @@ function summaryCsvRows(summary: OfficeSummary): Array<Array<string | number | n
   return rows;
 }
 
+const digestBody = z.object({ enabled: z.boolean({ message: 'must be true or false' }) });
+
 export function analyticsRoutes(app: FastifyInstance, context: AppContext): void {
   const deps = { db: context.db, clients: context.clients, clock: context.clock };
+
+  /** Whether the signed-in user gets the weekly digest e-mail, and the switch (audited). */
+  app.get('/v1/api/me/digest', async (request) => {
+    const user = currentUser(request);
+    const row = await context.db.selectFrom('users').select('digest_opt_out').where('id', '=', user.id).executeTakeFirstOrThrow();
+    return { enabled: !row.digest_opt_out };
+  });
+  app.put('/v1/api/me/digest', async (request) => {
+    const user = currentUser(request);
+    const { enabled } = parseInput(digestBody, request.body);
+    await context.db.transaction().execute(async (trx) => {
+      const before = await trx.selectFrom('users').select('digest_opt_out').where('id', '=', user.id).forUpdate().executeTakeFirstOrThrow();
+      if (before.digest_opt_out === !enabled) return;
+      await trx.updateTable('users').set({ digest_opt_out: !enabled, updated_at: context.clock.now() }).where('id', '=', user.id).execute();
+      await writeAudit(trx, context.clock, {
+        actor: user.email,
+        clientId: null,
+        action: 'user.digest',
+        target: `user:${user.id}`,
+        before: { digest: !before.digest_opt_out },
+        after: { digest: enabled },
+      });
+    });
+    return { enabled };
+  });
 
   app.get('/v1/api/analytics/summary', async (request, reply) => {
     const user = currentUser(request);

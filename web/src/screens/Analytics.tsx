@@ -7,9 +7,9 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { query } from '../api';
+import { api, query } from '../api';
 import { formatDuration } from '../format';
-import { DataState, useApp, useData } from '../shared';
+import { DataState, useAction, useApp, useData } from '../shared';
 
 type Preset = 'this_week' | 'last_7' | 'last_30' | 'last_90' | 'tax_season' | 'custom';
 const PRESETS: Array<[Preset, string]> = [
@@ -323,6 +323,28 @@ function AgencyTable({ range }: { range: { from: string; to: string } }) {
   );
 }
 
+/** The signed-in user's weekly digest e-mail, on or off (audited on the server). */
+function DigestSwitch() {
+  const state = useData<{ enabled: boolean }>('/v1/api/me/digest');
+  const action = useAction();
+  if (!state.data) return null;
+  return (
+    <label className="check">
+      <input
+        type="checkbox"
+        checked={state.data.enabled}
+        disabled={action.busy}
+        onChange={async (event) => {
+          const enabled = event.target.checked;
+          if (await action.run(() => api('PUT', '/v1/api/me/digest', { enabled }))) state.reload();
+        }}
+      />
+      E-mail me the weekly digest (Mondays 08:00 office time)
+      {action.error && <span className="error-text" role="alert"> {action.error}</span>}
+    </label>
+  );
+}
+
 export function Analytics() {
   const app = useApp();
   const [office, setOffice] = useState(app.clientId || (app.clients.length === 1 ? app.clients[0]!.id : ''));
@@ -332,7 +354,7 @@ export function Analytics() {
   const range = useMemo(() => rangeOf(preset, zone, custom), [preset, zone, custom]);
   return (
     <section aria-labelledby="analytics-title">
-      <header className="screen-header"><h1 id="analytics-title">Analytics</h1></header>
+      <header className="screen-header"><h1 id="analytics-title">Analytics</h1><DigestSwitch /></header>
       <div className="filters">
         <label>
           Office
