@@ -154,7 +154,8 @@ export function digestHandler(context: AppContext): OutboxHandler {
             dedupeKey: `${DIGEST_EMAIL_KIND}:${clientId}:${week}:${person.id}`,
           });
         }
-        await scheduleDigest(trx, context, clientId, weekEnd);
+        // Planned from this digest's own moment (Monday 08:00), never from the clock, so a late run skips no week.
+        await scheduleDigest(trx, context, clientId, monday.set({ hour: 8 }).toJSDate());
       });
       return { week, recipients: people.length };
     },

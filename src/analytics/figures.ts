@@ -31,7 +31,7 @@ export function ratio(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }
 
-async function figuresOf(deps: AnalyticsDeps, clientIds: string[], range: DayRange): Promise<Map<string, Figures>> {
+async function figuresOf(deps: AnalyticsDeps, clientIds: string[], range: DayRange, options: { window: boolean }): Promise<Map<string, Figures>> {
   const byClient = new Map<string, Figures>(clientIds.map((id) => [id, new Map()]));
   if (clientIds.length === 0) return byClient;
   await refreshRollups(deps.db, deps.clients, clientIds);
@@ -44,6 +44,8 @@ async function figuresOf(deps: AnalyticsDeps, clientIds: string[], range: DayRan
     .groupBy(['client_id', 'metric'])
     .execute();
   for (const row of sums) byClient.get(row.client_id)?.set(row.metric, Number(row.value));
+  // The headline table needs none of the window-wide figures (p90, heat map, nurture, reminders, upcoming).
+  if (!options.window) return byClient;
   const windows = clientIds.map((id) => {
     const moments = dayRangeMoments(officeZone(deps.clients, id), range.from, range.to);
     return officeWindow(deps.clients, id, moments.from, moments.to);
@@ -183,7 +185,7 @@ function summaryOf(deps: AnalyticsDeps, clientId: string, range: DayRange, f: Fi
 }
 
 export async function officeSummary(deps: AnalyticsDeps, clientId: string, range: DayRange): Promise<OfficeSummary> {
-  const figures = await figuresOf(deps, [clientId], range);
+  const figures = await figuresOf(deps, [clientId], range, { window: true });
   return summaryOf(deps, clientId, range, figures.get(clientId)!);
 }
 
@@ -226,7 +228,7 @@ function headlines(summary: OfficeSummary): Record<HeadlineKey, number | null> {
 
 export async function headlineRows(deps: AnalyticsDeps, clientIds: string[], range: DayRange): Promise<HeadlineRow[]> {
   const before = previousRange(range);
-  const [current, previous] = [await figuresOf(deps, clientIds, range), await figuresOf(deps, clientIds, before)];
+  const [current, previous] = [await figuresOf(deps, clientIds, range, { window: false }), await figuresOf(deps, clientIds, before, { window: false })];
   return clientIds.map((id) => {
     const now = headlines(summaryOf(deps, id, range, current.get(id)!));
     const then = headlines(summaryOf(deps, id, before, previous.get(id)!));

@@ -114,7 +114,8 @@ function LineChart({ series, title }: { series: Series; title: string }) {
         width: Math.max(320, element.clientWidth),
         height: 240,
         scales: { x: { time: false } },
-        axes: [{ values: (_u, ticks) => ticks.map((tick) => labels[Math.round(tick)] ?? '') }, {}],
+        // Whole buckets only on the x axis: its ticks are indexes into the labels.
+        axes: [{ incrs: [1, 2, 3, 4, 6, 7, 12, 14, 24, 30, 48, 60, 90], values: (_u, ticks) => ticks.map((tick) => labels[Math.round(tick)] ?? '') }, {}],
         series: [
           { label: series.bucket },
           ...series.metrics.map((metric, index) => ({ label: METRIC_LABELS[metric] ?? metric, stroke: STROKES[index % STROKES.length], dash: DASHES[index % DASHES.length], width: 2 })),
