@@ -51,6 +51,7 @@ const SIGNED_IN_ROUTES: Array<{ method: string; path: string; body?: unknown }> 
   { method: 'GET', path: '/v1/api/packs' },
   { method: 'GET', path: '/v1/api/packs/dental' },
   { method: 'GET', path: '/v1/api/hours-presets' },
+  { method: 'GET', path: '/v1/api/me/digest' },
   { method: 'POST', path: '/v1/api/timezone-proposal', body: { phone: '+16025550117' } },
   { method: 'POST', path: '/v1/api/templates/preview', body: { channel: 'sms', kind: 'nurture_day1', text: 'Thanks for calling {{office_name}}. {{opt_out_text}}' } },
 ];
