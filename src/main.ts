@@ -24,6 +24,7 @@ import { createLogger, type Logger } from './log/logger.js';
 import { featureModules } from './modules.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import { OutboxWorker } from './outbox/worker.js';
+import { scheduleRollupRefresh } from './analytics/rollup.js';
 import { importOfficeFiles, officeFiles } from './offices/import-files.js';
 import { officesHealthCheck } from './offices/health.js';
 import { OfficeLoader } from './offices/loader.js';
@@ -194,6 +195,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     if (options.worker ?? env.worker) {
       await worker.start();
       onClose.push(() => worker.stop());
+      onClose.push(scheduleRollupRefresh(context));
     }
 
     if (testClock && !options.clock) {

@@ -3,10 +3,11 @@
  * context (e.g. booking uses the alerts module's port).
  */
 import type { FeatureModule } from './app-context.js';
+import { analyticsModule } from './analytics/module.js';
 import { crmModule } from './crm/module.js';
 import { dashboardModule } from './dashboard/module.js';
 import { messagingModule } from './messaging/module.js';
 import { retellModule } from './webhooks/module.js';
 import { bookingModule } from './booking/module.js';
 
-export const featureModules: FeatureModule[] = [retellModule, bookingModule, crmModule, messagingModule, dashboardModule];
+export const featureModules: FeatureModule[] = [retellModule, bookingModule, crmModule, messagingModule, analyticsModule, dashboardModule];

@@ -22,6 +22,9 @@ const NEVER_CONNECTED = new Set([
   'error_user_not_joined',
 ]);
 
+/** Outcomes of calls that were not a real conversation (analytics counts every other ended call as one). */
+export const NOT_A_CONVERSATION: readonly CallOutcome[] = ['voicemail', 'abandoned'];
+
 /** A caller who hangs up this quickly asked nothing; counted as abandoned rather than "info only". */
 const EARLY_HANGUP_MS = 15_000;
 

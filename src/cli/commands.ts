@@ -14,6 +14,7 @@ import { simulateCallCommand } from './simulate-call.js';
 import { zohoCommand } from './zoho.js';
 import { userCommand } from './user.js';
 import { insightsCommand } from './insights.js';
+import { analyticsCommand } from './analytics.js';
 
 export interface CliIo {
   print(text: string): void;
@@ -22,4 +23,4 @@ export interface CliIo {
 export type CliCommand = (program: Command, io: CliIo) => void;
 
 /** Every CLI command; later features add theirs here. */
-export const cliCommands: CliCommand[] = [startCommand, migrateCommand, clientCommand, doctorCommand, crmCommand, simulateCallCommand, zohoCommand, userCommand, insightsCommand];
+export const cliCommands: CliCommand[] = [startCommand, migrateCommand, clientCommand, doctorCommand, crmCommand, simulateCallCommand, zohoCommand, userCommand, insightsCommand, analyticsCommand];

@@ -157,6 +157,8 @@ const appointmentType = z.strictObject({
   bufferMinutes: z.int().min(0).max(240).default(0),
   whatToBring: z.string().min(1),
   default: z.boolean().optional(),
+  /** What one appointment of this type is worth to the office (its own currency); analytics sums it for booked and held. */
+  value: z.number().min(0).max(1_000_000).optional(),
 });
 export type AppointmentType = z.infer<typeof appointmentType>;
 

@@ -31,6 +31,7 @@ describe('loadEnv', () => {
       sandbox: false,
       sandboxTwilioUrl: undefined,
       worker: true,
+      analyticsDigest: true,
     });
   });
 

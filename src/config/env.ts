@@ -91,6 +91,7 @@ const envSchema = z
     SANDBOX: flag(false),
     SANDBOX_TWILIO_URL: z.url({ protocol: /^https?$/, error: 'must be the http URL of a Twilio emulator, e.g. http://127.0.0.1:4010' }).optional(),
     WORKER: flag(true),
+    ANALYTICS_DIGEST: flag(true),
   })
   .superRefine((env, ctx) => {
     if (env.SWITCHBOARD_MODE !== 'live') return;
@@ -134,6 +135,8 @@ export interface Env {
   sandboxTwilioUrl: string | undefined;
   /** False (WORKER=0): this process serves HTTP but runs no outbox worker. */
   worker: boolean;
+  /** False (ANALYTICS_DIGEST=0): no weekly analytics digest e-mails are planned. */
+  analyticsDigest: boolean;
 }
 
 /** Reads and validates the environment; throws ConfigError listing every bad variable. */
@@ -166,6 +169,7 @@ export function loadEnv(env: EnvSource = process.env): Env {
     sandbox: parsed.SANDBOX,
     sandboxTwilioUrl: parsed.SANDBOX_TWILIO_URL?.replace(/\/+$/, ''),
     worker: parsed.WORKER,
+    analyticsDigest: parsed.ANALYTICS_DIGEST,
   };
 }
 

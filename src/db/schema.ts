@@ -3,6 +3,7 @@
  * migration that creates them (see db/migrations/).
  */
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { AnalyticsTables } from './tables/analytics.js';
 import type { BookingTables } from './tables/booking.js';
 import type { CallsTables } from './tables/calls.js';
 import type { CrmTables } from './tables/crm.js';
@@ -155,7 +156,7 @@ export interface OnboardingsTable {
 }
 
 /** Every table. Feature tables live in db/tables/<feature>.ts so each feature edits its own file. */
-export interface DB extends CallsTables, BookingTables, MessagingTables, CrmTables, DashboardTables, InsightsTables {
+export interface DB extends AnalyticsTables, CallsTables, BookingTables, MessagingTables, CrmTables, DashboardTables, InsightsTables {
   clients: ClientsTable;
   client_versions: ClientVersionsTable;
   client_secrets: ClientSecretsTable;

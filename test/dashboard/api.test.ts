@@ -40,6 +40,10 @@ const ROUTES: Route[] = [
   { method: 'POST', path: () => '/v1/api/simulate', body: () => ({ client: CLIENT_A, scenario: 'caller-hangs-up-early' }) },
   { method: 'GET', path: () => `/v1/api/audit?client=${CLIENT_A}` },
   { method: 'POST', path: () => '/v1/api/templates/preview', body: () => ({ client: CLIENT_A, channel: 'sms', kind: 'confirmation', text: 'Hi {{first_name}}, see you {{appointment_time_short}}' }) },
+  { method: 'GET', path: () => `/v1/api/analytics/summary?client=${CLIENT_A}` },
+  { method: 'GET', path: () => `/v1/api/analytics/summary?client=${CLIENT_A}&format=csv` },
+  { method: 'GET', path: () => `/v1/api/analytics/series?client=${CLIENT_A}&metric=calls&bucket=day` },
+  { method: 'GET', path: () => `/v1/api/analytics/series?client=${CLIENT_A}&metric=sentiment&bucket=hour&format=csv` },
 ];
 
 /** Routes that hold no office's data (the onboarding wizard's catalogue): any signed-in user, nobody else. */
@@ -47,6 +51,7 @@ const SIGNED_IN_ROUTES: Array<{ method: string; path: string; body?: unknown }> 
   { method: 'GET', path: '/v1/api/packs' },
   { method: 'GET', path: '/v1/api/packs/dental' },
   { method: 'GET', path: '/v1/api/hours-presets' },
+  { method: 'GET', path: '/v1/api/me/digest' },
   { method: 'POST', path: '/v1/api/timezone-proposal', body: { phone: '+16025550117' } },
   { method: 'POST', path: '/v1/api/templates/preview', body: { channel: 'sms', kind: 'nurture_day1', text: 'Thanks for calling {{office_name}}. {{opt_out_text}}' } },
 ];

@@ -18,6 +18,8 @@ export const testEnv = {
   HOST: '127.0.0.1',
   LOG_LEVEL: 'silent',
   CONFIG_DIR: 'config/clients',
+  // Suites that move the clock past a Monday would otherwise get digest e-mails; the digest's own tests turn it on.
+  ANALYTICS_DIGEST: '0',
 } as const;
 
 /**

@@ -3,6 +3,7 @@ import { api, sessionEnded } from './api';
 import { startLive, stopLive, useLiveStatus } from './live';
 import { AppContext, Link, navigateTo, type AppState, type Client } from './shared';
 import { Activity } from './screens/Activity';
+import { Analytics } from './screens/Analytics';
 import { Appointments } from './screens/Appointments';
 import { CallPage } from './screens/CallPage';
 import { Calls } from './screens/Calls';
@@ -32,6 +33,7 @@ const NAV: Array<[string, string]> = [
   ['/follow-ups', 'Follow-ups'],
   ['/dead-letters', 'Dead letters'],
   ['/appointments', 'Appointments'],
+  ['/analytics', 'Analytics'],
   ['/customers', 'Customers'],
   ['/errors', 'Errors'],
   ['/connections', 'Connections'],
@@ -66,6 +68,8 @@ function Screen({ path }: { path: string }) {
       return <DeadLetters />;
     case 'appointments':
       return <Appointments />;
+    case 'analytics':
+      return <Analytics />;
     case 'customers':
       return id ? <CustomerPage id={decodeURIComponent(id)} /> : <Customers />;
     case 'follow-ups':

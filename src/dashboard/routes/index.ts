@@ -3,6 +3,7 @@ import { officeRoutes } from './offices.js';
 import { wizardRoutes } from './wizard.js';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../app-context.js';
+import { analyticsRoutes } from './analytics.js';
 import { appointmentRoutes } from './appointments.js';
 import { auditRoutes } from './audit.js';
 import { callRoutes } from './calls.js';
@@ -37,4 +38,5 @@ export async function apiRoutes(app: FastifyInstance, context: AppContext): Prom
   wizardRoutes(app, context);
   userRoutes(app, context);
   inviteRoutes(app, context);
+  analyticsRoutes(app, context);
 }

@@ -14,6 +14,8 @@ export interface UsersTable {
   disabled_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** The user does not want the weekly analytics digest e-mail (migration 0020). */
+  digest_opt_out: Generated<boolean>;
 }
 
 export interface UserClientsTable {

@@ -3,6 +3,11 @@ import { api, query } from '../api';
 import { formatDay, formatTime } from '../format';
 import { DataState, Link, Status, useAction, useApp, useData } from '../shared';
 
+/** The office-local date `days` before today, 'YYYY-MM-DD'. */
+function daysAgo(days: number, zone: string): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() - days * 86_400_000));
+}
+
 interface Appointment {
   id: number;
   appointmentType: string;
@@ -13,6 +18,29 @@ interface Appointment {
   callerPhone: string | null;
   customerId: number | null;
   callId: string | null;
+  attendance: 'attended' | 'no_show' | null;
+  attendanceMarkedBy: string | null;
+}
+
+const ATTENDANCE_WORDS = { attended: 'Held', no_show: 'No-show' } as const;
+
+/** Held / No-show / Clear, once the appointment has started; an unmarked past appointment stays "unknown". */
+function Attendance({ appointment, onDone }: { appointment: Appointment; onDone(): void }) {
+  const action = useAction();
+  const mark = (attendance: Appointment['attendance']) =>
+    action.run(() => api('POST', `/v1/api/appointments/${appointment.id}/attendance`, { attendance })).then((ok) => ok && onDone());
+  return (
+    <div className="row" role="group" aria-label="Did the appointment take place?">
+      <span>
+        {appointment.attendance ? `Marked: ${ATTENDANCE_WORDS[appointment.attendance]}` : 'Not marked yet'}
+        {appointment.attendanceMarkedBy ? ` (by ${appointment.attendanceMarkedBy})` : ''}
+      </span>
+      <button aria-pressed={appointment.attendance === 'attended'} disabled={action.busy || appointment.attendance === 'attended'} onClick={() => mark('attended')}>Held</button>
+      <button aria-pressed={appointment.attendance === 'no_show'} disabled={action.busy || appointment.attendance === 'no_show'} onClick={() => mark('no_show')}>No-show</button>
+      {appointment.attendance && <button disabled={action.busy} onClick={() => mark(null)}>Clear mark</button>}
+      {action.error && <div className="notice error" role="alert">{action.error}</div>}
+    </div>
+  );
 }
 
 function Reschedule({ appointment, onDone }: { appointment: Appointment; onDone(): void }) {
@@ -37,18 +65,22 @@ function Reschedule({ appointment, onDone }: { appointment: Appointment; onDone(
 export function Appointments() {
   const app = useApp();
   const clientId = app.clientId || app.clients[0]?.id || '';
+  const [past, setPast] = useState(false);
   const state = useData<{ timezone: string; days: Array<{ date: string; appointments: Appointment[] }> }>(
-    clientId ? `/v1/api/appointments${query({ client: clientId, days: 14 })}` : undefined,
+    clientId ? `/v1/api/appointments${query(past ? { client: clientId, date: daysAgo(7, app.zoneOf(clientId)), days: 8 } : { client: clientId, days: 14 })}` : undefined,
     ['appointment.', 'call.'],
   );
   const [moving, setMoving] = useState<number>();
   const cancel = useAction();
   return (
     <section aria-labelledby="appointments-title">
-      <header className="screen-header"><h1 id="appointments-title">Appointments</h1></header>
+      <header className="screen-header">
+        <h1 id="appointments-title">Appointments</h1>
+        <label className="check"><input type="checkbox" checked={past} onChange={(event) => setPast(event.target.checked)} /> Past week (to mark held or no-show)</label>
+      </header>
       {!app.clientId && app.clients.length > 1 && <p className="muted">Showing {app.clients[0]?.name}; pick an office above to see another.</p>}
       {cancel.error && <div className="notice error" role="alert">{cancel.error}</div>}
-      <DataState state={state} empty="No appointments in the next two weeks." isEmpty={(data) => data.days.every((day) => day.appointments.length === 0)}>
+      <DataState state={state} empty={past ? 'No appointments in the past week.' : 'No appointments in the next two weeks.'} isEmpty={(data) => data.days.every((day) => day.appointments.length === 0)}>
         {(data) => (
           <>
             <p className="zone-note">Times shown in {data.timezone} (the office's time zone).</p>
@@ -63,6 +95,9 @@ export function Appointments() {
                         {appointment.customerId ? <Link to={`/customers/${appointment.customerId}`}>{appointment.callerName ?? appointment.callerPhone}</Link> : appointment.callerName ?? appointment.callerPhone ?? 'Unknown'}
                         <Status value={appointment.status} />
                       </div>
+                      {appointment.status === 'booked' && Date.parse(appointment.startAt) <= Date.now() && (
+                        <Attendance appointment={appointment} onDone={state.reload} />
+                      )}
                       {appointment.status === 'booked' && (moving === appointment.id ? (
                         <Reschedule appointment={appointment} onDone={() => { setMoving(undefined); state.reload(); }} />
                       ) : (
