@@ -6,7 +6,7 @@
 import { DateTime } from 'luxon';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { ClientConfig } from '../config/client-schema.js';
-import { OPT_OUT_TEXT, renderTemplate, type TemplateKind, type TemplateValues } from '../config/templates.js';
+import { OPT_OUT_TEXT, escapeHtml, renderTemplate, type TemplateKind, type TemplateValues } from '../config/templates.js';
 
 export interface AppointmentFacts {
   startAt: Date;
@@ -96,4 +96,16 @@ export function renderEmail(config: ClientConfig, kind: TemplateKind, values: Te
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
+}
+
+/**
+ * The HTML part for a plain text a person wrote (an edited e-mail): escaped, paragraphs at blank lines, line breaks
+ * kept, and web addresses as links (the unsubscribe link must stay clickable).
+ */
+export function plainTextToHtml(text: string): string {
+  const paragraphs = text.trim().split(/\n{2,}/).map((paragraph) => {
+    const escaped = escapeHtml(paragraph).replace(/https?:\/\/[^\s<>"']+/g, (url) => `<a href="${url}">${url}</a>`);
+    return `<p>${escaped.replace(/\n/g, '<br>\n')}</p>`;
+  });
+  return `<!doctype html>\n<html><body>\n${paragraphs.join('\n')}\n</body></html>`;
 }
