@@ -75,8 +75,10 @@ export type RenderedSms = { ok: true; body: string } | { ok: false; error: strin
 export type RenderedEmail = { ok: true; subject: string; text: string; html?: string } | { ok: false; error: string };
 
 export function renderSms(config: ClientConfig, kind: TemplateKind, values: TemplateValues): RenderedSms {
+  const template = config.templates.sms[kind];
+  if (!template) return { ok: false, error: `The office has no text template "${kind}".` };
   try {
-    return { ok: true, body: renderTemplate(config.templates.sms[kind], values) };
+    return { ok: true, body: renderTemplate(template, values) };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }

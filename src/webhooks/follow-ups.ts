@@ -15,9 +15,12 @@ import { enqueueCrmSync } from '../crm/enqueue.js';
 import type { DB } from '../db/schema.js';
 import type { CallRow } from '../db/tables/calls.js';
 import { planNurture } from '../messaging/plan.js';
+import { planMissedCallTextBack } from '../messaging/plan-follow-ups.js';
 import type { CallEventResult } from '../calls/record.js';
 
 const NO_NURTURE: ReadonlyArray<CallRow['outcome']> = ['booked', 'rescheduled', 'opted_out', 'voicemail'];
+/** Calls that never reached a conversation (calls/outcome.ts decides: voicemail, no answer, an early hang-up). */
+const MISSED: ReadonlyArray<CallRow['outcome']> = ['voicemail', 'abandoned'];
 
 async function updateCallerMemory(db: Kysely<DB>, context: AppContext, call: CallRow): Promise<void> {
   if (call.customer_id === null) return;
@@ -106,6 +109,16 @@ export async function runCallFollowUps(
   const call = result.call;
   await updateCallerMemory(db, context, call);
   await queueCrmSync(db, context, client, result);
+  // A call that ended before a conversation (the outcome's own rule): the caller gets one text back.
+  if (result.endedNow && MISSED.includes(call.outcome) && call.direction !== 'outbound' && call.from_number?.startsWith('+')) {
+    await planMissedCallTextBack(db, context, {
+      clientId: client.config.slug,
+      callId: call.id,
+      customerId: call.customer_id,
+      phone: call.from_number,
+      endedAt: call.ended_at ?? context.clock.now(),
+    });
+  }
   if (call.customer_id !== null && !NO_NURTURE.includes(call.outcome)) {
     // Messaging de-duplicates per call and re-checks consent, voicemail and bookings when it plans.
     await planNurture(db, context, {
