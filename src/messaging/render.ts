@@ -46,7 +46,7 @@ export function templateValues(
   config: ClientConfig,
   recipient: RecipientFacts,
   appointment: AppointmentFacts | undefined,
-  extras: { unsubscribeLink?: string } = {},
+  extras: { unsubscribeLink?: string; reviewLink?: string; openSlots?: string; bookingLink?: string } = {},
 ): TemplateValues {
   const officePhone = formatOfficePhone(config.officePhone);
   const values: Record<string, string | undefined> = {
@@ -57,6 +57,9 @@ export function templateValues(
     office_address: config.address,
     opt_out_text: OPT_OUT_TEXT,
     unsubscribe_link: extras.unsubscribeLink,
+    review_link: extras.reviewLink,
+    open_slots: extras.openSlots,
+    booking_link: extras.bookingLink,
   };
   if (appointment) {
     const type = config.appointmentTypes.find((candidate) => candidate.id === appointment.appointmentTypeId);
