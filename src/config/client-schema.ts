@@ -353,8 +353,6 @@ const followUps = z.strictObject({
       /** No-show: a rebook text and e-mail with the next open slots. */
       rebook: z.boolean().default(false),
       rebookSlots: z.int().min(1).max(5).default(3),
-      /** An appointment still unmarked this many hours after its end counts as missed (rebook); null: only staff marks count. */
-      unmarkedAfterHours: z.int().min(1).max(14 * 24).nullable().default(null),
     })
     .refine((value) => !value.reviewRequest || value.reviewUrl !== undefined, {
       message: 'a review request needs reviewUrl (the office\'s review page)',
@@ -533,7 +531,7 @@ export const clientConfigSchema = clientConfigObject
       [config.followUps.missedCall.enabled, 'missed_call', 'followUps.missedCall.enabled'],
       [config.followUps.afterAppointment.thankYou, 'thank_you', 'followUps.afterAppointment.thankYou'],
       [config.followUps.afterAppointment.reviewRequest, 'review_request', 'followUps.afterAppointment.reviewRequest'],
-      [config.followUps.afterAppointment.rebook || config.followUps.afterAppointment.unmarkedAfterHours !== null, 'rebook', 'followUps.afterAppointment.rebook'],
+      [config.followUps.afterAppointment.rebook, 'rebook', 'followUps.afterAppointment.rebook'],
     ];
     for (const [enabled, kind, setting] of needs) {
       if (enabled && !config.templates.sms[kind]) {

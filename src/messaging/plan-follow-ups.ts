@@ -7,7 +7,7 @@
  *   day (the dedupe key), never to a number opted out of texts.
  * - After the appointment: marked attended → an optional thank-you and a review request with the office's review link,
  *   sent to every attended customer (asking only happy customers is review gating, which Google's policy and the FTC's
- *   rule on consumer reviews forbid). Marked no-show (or still unmarked N hours after its end) → a rebook text and
+ *   rule on consumer reviews forbid). Marked no-show (or, for the planned sweep, still unmarked) → a rebook text and
  *   e-mail with the next open slots, found by the booking availability code outside the marking transaction (a
  *   `rebook_offer` outbox row), since it reads the calendar. Clearing or changing the mark cancels whatever the old
  *   mark planned that has not gone yet.
@@ -71,11 +71,11 @@ export async function planMissedCallTextBack(db: Kysely<DB>, context: AppContext
 export interface AfterAppointmentInput {
   clientId: string;
   appointmentId: number;
-  /** The new mark (null: cleared). `unmarked` is the sweep's "still unmarked N hours after its end". */
+  /** The new mark (null: cleared). `unmarked`: still unmarked N hours after its end (for the sweep in docs/open-threads.md, not built yet). */
   attendance: Attendance | 'unmarked' | null;
 }
 
-/** Called inside markAttendance's transaction (and by the unmarked sweep). */
+/** Called inside markAttendance's transaction. */
 export async function planAfterAppointment(db: Kysely<DB>, context: AppContext, input: AfterAppointmentInput): Promise<void> {
   const client = context.clients.get(input.clientId);
   if (!client) return;
