@@ -10,6 +10,39 @@ import { Reschedule, type OutboxHandler } from '../outbox/handlers.js';
 import { createMailerPool } from '../providers/smtp/mailer.js';
 import { postSlackMessage } from '../providers/slack/webhook.js';
 
+interface AlertMessage {
+  /** One line (Slack) / the first line of the e-mail. */
+  text: string;
+  subject: string;
+  firstSeen: Date;
+}
+
+/** A single alert, or a digest of every non-critical alert first seen in the period `payload.digest`. */
+async function loadMessage(context: AppContext, row: OutboxRow) {
+  const digest = row.payload.digest as { from: string; to: string } | undefined;
+  if (!digest) {
+    const { error, client } = await loadAlert(context, row);
+    const message: AlertMessage = { text: alertText(client.config.name, error), subject: `Switchboard alert for ${client.config.name}: ${error.source}`, firstSeen: error.first_seen_at };
+    return { client, message };
+  }
+  const client = context.clients.get(row.client_id);
+  if (!client) throw new PermanentError(`Client ${row.client_id} is no longer configured.`, 'client_missing');
+  const errors = await context.db
+    .selectFrom('errors')
+    .selectAll()
+    .where('client_id', '=', row.client_id)
+    .where('first_seen_at', '>=', new Date(digest.from))
+    .where('first_seen_at', '<', new Date(digest.to))
+    .where('severity', '!=', 'critical')
+    .orderBy('first_seen_at')
+    .execute();
+  const lines = errors.map((error) => `• ${alertText(client.config.name, error).replace(`[${client.config.name}] `, '')}`);
+  const count = `${errors.length} alert${errors.length === 1 ? '' : 's'}`;
+  const text = [`[${client.config.name}] ${count} from ${digest.from} to ${digest.to}:`, ...lines].join('\n');
+  const message: AlertMessage = { text, subject: `Switchboard alert digest for ${client.config.name}: ${count}`, firstSeen: new Date(digest.from) };
+  return { client, message };
+}
+
 async function loadAlert(context: AppContext, row: OutboxRow) {
   const errorId = Number(row.payload.errorId);
   const error = await context.db.selectFrom('errors').selectAll().where('id', '=', errorId).executeTakeFirst();
@@ -29,11 +62,11 @@ export function slackAlertHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
     async run(row) {
-      const { error, client } = await loadAlert(context, row);
+      const { message, client } = await loadMessage(context, row);
       const url = client.secrets.slackWebhookUrl;
       if (!url) throw new PermanentError('Slack alerts are not configured for this office.', 'not_configured');
       try {
-        return await postSlackMessage(url, { text: alertText(client.config.name, error) });
+        return await postSlackMessage(url, { text: message.text });
       } catch (failure) {
         const retryAfter = failure instanceof VendorError ? (failure.response as { retryAfterSeconds?: number } | undefined)?.retryAfterSeconds : undefined;
         if (failure instanceof VendorError && failure.status === 429 && retryAfter !== undefined) {
@@ -51,14 +84,14 @@ export function emailAlertHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
     async run(row) {
-      const { error, client } = await loadAlert(context, row);
+      const { message, client } = await loadMessage(context, row);
       const smtpUrl = client.secrets.smtpUrl;
       if (!smtpUrl) throw new PermanentError('E-mail is not configured for this office.', 'not_configured');
       const mailer = mailers.mailerFor(smtpUrl);
       const text = [
-        alertText(client.config.name, error),
+        message.text,
         '',
-        `First seen: ${error.first_seen_at.toISOString()}`,
+        `First seen: ${message.firstSeen.toISOString()}`,
         `Open the Switchboard dashboard's error log for details: ${context.publicBaseUrl}`,
       ].join('\n');
       // At least once (a lost alert hides an outage, a repeated one is a nuisance): a reply lost after the server had
@@ -67,7 +100,7 @@ export function emailAlertHandler(context: AppContext): OutboxHandler {
         reference: `sb.alert.${row.id}`,
         from: client.config.senders.email.from,
         to: client.config.alerts.emails.join(', '),
-        subject: `Switchboard alert for ${client.config.name}: ${error.source}`,
+        subject: message.subject,
         text,
       });
     },

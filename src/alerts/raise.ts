@@ -71,6 +71,12 @@ export async function raiseAlert(context: AppContext, alert: AlertInput): Promis
       .executeTakeFirstOrThrow();
     if (client) {
       const retry = { maxAttempts: client.config.retry.maxAttempts, intervalMs: client.config.retry.intervalSeconds * 1000 };
+      const digestMs = client.config.alerts.digestMinutes * 60_000;
+      if (digestMs > 0 && (alert.severity ?? 'error') !== 'critical') {
+        await queueDigest(trx, context, client.config.slug, Boolean(client.secrets.slackWebhookUrl), Boolean(client.secrets.smtpUrl && client.config.alerts.emails.length > 0), digestMs, retry);
+        await context.bus.publish({ type: 'error.raised', clientId: clientId ?? undefined, data: { id: row.id } }, trx);
+        return { errorId: row.id, created: true };
+      }
       const payload = { errorId: row.id };
       if (client.secrets.slackWebhookUrl) {
         await enqueue(trx, context.clock, {
@@ -96,6 +102,30 @@ export async function raiseAlert(context: AppContext, alert: AlertInput): Promis
     await context.bus.publish({ type: 'error.raised', clientId: clientId ?? undefined, data: { id: row.id } }, trx);
     return { errorId: row.id, created: true };
   });
+}
+
+/**
+ * Below critical, an office that asks for digests gets one Slack post and one e-mail per period listing every alert
+ * first seen in it, sent when the period ends. The period's dedupe key makes the first alert of the period queue them
+ * and every later one (on any instance) find them already queued: one digest per office per period.
+ */
+async function queueDigest(
+  db: Parameters<typeof enqueue>[0],
+  context: AppContext,
+  clientId: string,
+  slack: boolean,
+  email: boolean,
+  periodMs: number,
+  retry: { maxAttempts: number; intervalMs: number },
+): Promise<void> {
+  const nowMs = context.clock.now().getTime();
+  const from = new Date(Math.floor(nowMs / periodMs) * periodMs);
+  const to = new Date(from.getTime() + periodMs);
+  const payload = { digest: { from: from.toISOString(), to: to.toISOString() } };
+  for (const [on, kind] of [[slack, ALERT_SLACK_KIND], [email, ALERT_EMAIL_KIND]] as const) {
+    if (!on) continue;
+    await enqueue(db, context.clock, { clientId, kind, payload, dedupeKey: `${kind}:digest:${clientId}:${from.toISOString()}`, runAt: to, retry });
+  }
 }
 
 export function createAlertPort(context: AppContext): AlertPort {

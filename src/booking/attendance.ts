@@ -7,6 +7,7 @@
 import type { AppContext } from '../app-context.js';
 import type { Attendance, AppointmentRow } from '../db/tables/booking.js';
 import { writeAudit } from '../dashboard/audit.js';
+import { planAfterAppointment } from '../messaging/plan-follow-ups.js';
 
 export interface MarkAttendanceInput {
   appointmentId: number;
@@ -51,6 +52,7 @@ export async function markAttendance(context: AppContext, input: MarkAttendanceI
       before: { attendance: row.attendance },
       after: { attendance: input.attendance },
     });
+    await planAfterAppointment(trx, context, { clientId: row.client_id, appointmentId: row.id, attendance: input.attendance });
     return { ok: true, changed: true, appointment: updated };
   });
 }

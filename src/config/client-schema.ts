@@ -7,8 +7,10 @@ import { DateTime, IANAZone } from 'luxon';
 import { isValidPhoneNumber } from 'libphonenumber-js';
 import { z } from 'zod';
 import {
+  FOLLOW_UP_TEMPLATE_KINDS,
   REQUIRED_EMAIL_TEMPLATE_KINDS,
   TEMPLATE_KINDS,
+  type FollowUpTemplateKind,
   templateProblems,
   type TemplateChannel,
   type TemplateKind,
@@ -209,12 +211,19 @@ function templateText(channel: TemplateChannel, kind: TemplateKind) {
     });
 }
 
-const smsTemplates = z.strictObject(
-  Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, templateText('sms', kind)])) as Record<
-    TemplateKind,
-    z.ZodString
-  >,
-);
+const smsTemplates = z.strictObject({
+  ...(Object.fromEntries(
+    TEMPLATE_KINDS.filter((kind) => !isFollowUpKind(kind)).map((kind) => [kind, templateText('sms', kind)]),
+  ) as Record<Exclude<TemplateKind, FollowUpTemplateKind>, z.ZodString>),
+  ...(Object.fromEntries(FOLLOW_UP_TEMPLATE_KINDS.map((kind) => [kind, templateText('sms', kind).optional()])) as Record<
+    FollowUpTemplateKind,
+    z.ZodOptional<z.ZodString>
+  >),
+});
+
+function isFollowUpKind(kind: TemplateKind): kind is FollowUpTemplateKind {
+  return (FOLLOW_UP_TEMPLATE_KINDS as readonly string[]).includes(kind);
+}
 
 function emailTemplate(kind: TemplateKind) {
   return z.strictObject({
@@ -231,6 +240,10 @@ const emailTemplates = z.strictObject({
     EmailTemplateSchema
   >),
   opt_out_confirmation: emailTemplate('opt_out_confirmation').optional(),
+  ...(Object.fromEntries(FOLLOW_UP_TEMPLATE_KINDS.map((kind) => [kind, emailTemplate(kind).optional()])) as Record<
+    FollowUpTemplateKind,
+    z.ZodOptional<EmailTemplateSchema>
+  >),
 });
 export type EmailTemplate = z.infer<EmailTemplateSchema>;
 
@@ -338,6 +351,41 @@ const nurture = z
     message: 'the second nurture message must come after the first',
     path: ['day4', 'afterDays'],
   });
+
+/**
+ * Follow-up sequences beyond booking and nurture, each off until the office turns it on. Every message goes through
+ * the same consent and send-window rules as nurture texts.
+ */
+const followUps = z.strictObject({
+  missedCall: z
+    .strictObject({
+      /** A call that ended before a conversation (the call outcome's voicemail/abandoned) gets one text, once per number per office-local day. */
+      enabled: z.boolean().default(false),
+      /** Send it as transactional (the caller just called us); otherwise marketing consent and hours apply. */
+      transactional: z.boolean().default(false),
+      /** The office's online booking page, for {{booking_link}}. */
+      bookingUrl: z.url({ protocol: /^https?$/ }).optional(),
+    })
+    .prefault({}),
+  afterAppointment: z
+    .strictObject({
+      /** Attended: a thank-you text (and e-mail if the office has the template). */
+      thankYou: z.boolean().default(false),
+      /** Attended: a review request with reviewUrl, to every attended customer (never filtered by sentiment: Google's and the FTC's rules). */
+      reviewRequest: z.boolean().default(false),
+      reviewUrl: z.url({ protocol: /^https?$/ }).optional(),
+      /** How long after the mark the thank-you and review request go. */
+      delayMinutes: z.int().min(0).max(7 * 24 * 60).default(60),
+      /** No-show: a rebook text and e-mail with the next open slots. */
+      rebook: z.boolean().default(false),
+      rebookSlots: z.int().min(1).max(5).default(3),
+    })
+    .refine((value) => !value.reviewRequest || value.reviewUrl !== undefined, {
+      message: 'a review request needs reviewUrl (the office\'s review page)',
+      path: ['reviewUrl'],
+    })
+    .prefault({}),
+});
 
 // ---------------------------------------------------------------------------------------------------
 // Vendors
@@ -476,6 +524,7 @@ const clientConfigObject = z.strictObject({
     .prefault({}),
   quietHours: quietHours.prefault({}),
   nurture: nurture.prefault({}),
+  followUps: followUps.prefault({}),
   retell,
   transfer: transfer.prefault({}),
   zoho,
@@ -493,12 +542,28 @@ const clientConfigObject = z.strictObject({
       /** Defaults to adminEmails. */
       emails: z.array(email).optional(),
       dedupeMinutes: z.int().min(0).max(1440).default(10),
+      /**
+       * Alerts below critical are collected into one digest per office per this many minutes (0: each goes out on its
+       * own). Critical alerts always go at once; every alert is in the dashboard's error log at once either way.
+       */
+      digestMinutes: z.int().min(0).max(1440).default(0),
     })
     .prefault({}),
 });
 
 export const clientConfigSchema = clientConfigObject
   .superRefine((config, ctx) => {
+    const needs: Array<[boolean, FollowUpTemplateKind, string]> = [
+      [config.followUps.missedCall.enabled, 'missed_call', 'followUps.missedCall.enabled'],
+      [config.followUps.afterAppointment.thankYou, 'thank_you', 'followUps.afterAppointment.thankYou'],
+      [config.followUps.afterAppointment.reviewRequest, 'review_request', 'followUps.afterAppointment.reviewRequest'],
+      [config.followUps.afterAppointment.rebook, 'rebook', 'followUps.afterAppointment.rebook'],
+    ];
+    for (const [enabled, kind, setting] of needs) {
+      if (enabled && !config.templates.sms[kind]) {
+        ctx.addIssue({ code: 'custom', path: ['templates', 'sms', kind], message: `is needed because ${setting} is on` });
+      }
+    }
     for (const [date] of Object.entries(config.specialHours)) {
       const closed = config.closures.find((c) => c.from <= date && date <= c.to);
       if (closed) {

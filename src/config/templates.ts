@@ -14,8 +14,19 @@ export const TEMPLATE_KINDS = [
   'nurture_day1',
   'nurture_day4',
   'opt_out_confirmation',
+  'missed_call',
+  'thank_you',
+  'review_request',
+  'rebook',
 ] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+
+/**
+ * Kinds an office provides only for the follow-up sequences it turns on (missed-call text-back, after the
+ * appointment), so office documents written before them stay valid; the schema asks for them when enabled.
+ */
+export const FOLLOW_UP_TEMPLATE_KINDS = ['missed_call', 'thank_you', 'review_request', 'rebook'] as const satisfies readonly TemplateKind[];
+export type FollowUpTemplateKind = (typeof FOLLOW_UP_TEMPLATE_KINDS)[number];
 
 /** Kinds about one appointment; they may use the appointment variables. */
 export const APPOINTMENT_TEMPLATE_KINDS = [
@@ -38,7 +49,7 @@ export const REQUIRED_EMAIL_TEMPLATE_KINDS = [
 ] as const satisfies readonly TemplateKind[];
 
 /** Marketing kinds: opt-in and quiet-hour bound, and must carry opt-out language. */
-export const MARKETING_TEMPLATE_KINDS = ['nurture_day1', 'nurture_day4'] as const satisfies readonly TemplateKind[];
+export const MARKETING_TEMPLATE_KINDS = ['nurture_day1', 'nurture_day4', 'missed_call', 'review_request', 'rebook'] as const satisfies readonly TemplateKind[];
 
 export type TemplateChannel = 'sms' | 'email';
 
@@ -67,6 +78,13 @@ export const TEMPLATE_VARIABLES: Record<TemplateKind, readonly string[]> = {
   nurture_day1: COMMON_VARIABLES,
   nurture_day4: COMMON_VARIABLES,
   opt_out_confirmation: COMMON_VARIABLES,
+  /** booking_link: the office's online booking page (followUps.missedCall.bookingUrl), if it has one. */
+  missed_call: [...COMMON_VARIABLES, 'booking_link'],
+  thank_you: [...COMMON_VARIABLES, 'appointment_type'],
+  /** review_link: the office's review page (followUps.afterAppointment.reviewUrl), sent to every attended customer. */
+  review_request: [...COMMON_VARIABLES, 'appointment_type', 'review_link'],
+  /** open_slots: the next open times ("Tue 3/3 10:00 AM, Tue 3/3 2:00 PM"), from the booking availability. */
+  rebook: [...COMMON_VARIABLES, 'appointment_type', 'open_slots'],
 };
 
 /** Extra variables by channel: SMS gets the opt-out sentence, email the unsubscribe link (CAN-SPAM). */
@@ -145,7 +163,7 @@ export class TemplateRenderError extends PermanentError {
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-function escapeHtml(value: string): string {
+export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 

@@ -3,7 +3,7 @@
  * `SWITCHBOARD_TEST_CLOCK=1` (demo mode only; live mode refuses to start with it) swaps the system clock for a
  * ManualClock (starting at `SWITCHBOARD_TEST_CLOCK_START`, else the real time) and mounts, for loopback callers
  * only: `GET /__test/clock`, `POST /__test/clock {advanceMs}|{set}` and `POST /__test/outbox/settle`. The outbox
- * worker already wakes on ManualClock jumps; `settle` waits until nothing due is left to run.
+ * worker wakes when the clock reaches its next due row (`outbox/wakeup.ts`); `settle` waits until nothing due is left.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sql, type Kysely } from 'kysely';

@@ -1,20 +1,23 @@
 /**
  * The messaging service the dashboard calls (it adds HTTP, auth and roles): list messages and inbound texts,
  * compose (consent-checked; a transactional text to an opted-out number only with an explicit, audited
- * override), cancel, edit-and-retry (history kept by the outbox), and resend.
+ * override), cancel, edit-and-retry (history kept by the outbox), and resend. The dashboard's routes are only a door
+ * to these: one copy of the consent checks, the unsubscribe link and header, the HTML edit and the audit names.
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import { isOptedOut, normalizeConsentAddress } from '../customers/consent.js';
 import { normalizePhone } from '../customers/phone.js';
-import { json } from '../db/json.js';
+import type { ClientConfig } from '../config/client-schema.js';
+import { writeAudit } from '../dashboard/audit.js';
 import type { DB, OutboxRow, OutboxStatus } from '../db/schema.js';
 import { enqueue } from '../outbox/enqueue.js';
 import { cancelOutboxRow, listOutbox, retryOutboxRow } from '../outbox/manage.js';
 import { retryPolicyFor, smsBodyFields } from './enqueue-message.js';
 import { messagePayloadSchema, type MessageChannel, type MessagePayload } from './payload.js';
 import { locateRecipient } from './recipient.js';
+import { plainTextToHtml } from './render.js';
 import { nextAllowedMoment, sendRulesFor, windowApplies, type MessagePurpose } from './send-window.js';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
 
@@ -102,6 +105,19 @@ export type ApiResult<T extends object = object> =
   | ({ ok: true } & T)
   | { ok: false; reason: 'not_found' | 'wrong_status' | 'opted_out' | 'invalid'; message: string };
 
+/**
+ * Audit action names, one per operation whichever door it came through (the dashboard's routes, the CLI, tests).
+ * The Activity screen names them for people.
+ */
+export const MESSAGE_AUDIT_ACTIONS = {
+  compose: 'message.compose',
+  composeOverride: 'message.compose_consent_override',
+  cancel: 'message.cancel',
+  retry: 'message.retry',
+  editAndRetry: 'message.edit_and_retry',
+  resend: 'message.resend',
+} as const;
+
 export interface ComposeInput {
   clientId: string;
   channel: MessageChannel;
@@ -113,19 +129,28 @@ export interface ComposeInput {
   subject?: string;
   text?: string;
   customerId?: number | null;
+  /** Not before this moment (and, for what the send window covers, at its next allowed moment). Default: now. */
+  sendAt?: Date;
   /** Who is sending (dashboard user). */
   actor: string;
   /** Send a transactional message to an opted-out recipient anyway (audited). Never allowed for marketing. */
   override?: boolean;
 }
 
-export async function composeMessage(context: AppContext, input: ComposeInput): Promise<ApiResult<{ id: number; runAt: Date }>> {
+export async function composeMessage(context: AppContext, input: ComposeInput): Promise<ApiResult<{ id: number; runAt: Date; row: OutboxRow }>> {
   const client = context.clients.get(input.clientId);
   if (!client) return { ok: false, reason: 'not_found', message: `No client "${input.clientId}".` };
   const config = client.config;
   const to = input.channel === 'sms' ? normalizePhone(input.to) : normalizeConsentAddress('email', input.to);
   if (!to || (input.channel === 'email' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(to))) {
-    return { ok: false, reason: 'invalid', message: `"${input.to}" is not a valid ${input.channel === 'sms' ? 'phone number' : 'e-mail address'}.` };
+    return {
+      ok: false,
+      reason: 'invalid',
+      message:
+        input.channel === 'sms'
+          ? `"${input.to}" is not a phone number we can text; enter it with its country code, e.g. +12125550142.`
+          : `"${input.to}" is not a valid e-mail address.`,
+    };
   }
   const payload: MessagePayload = { to, purpose: input.purpose, template: 'manual', sequence: 'manual' };
   if (input.channel === 'sms') {
@@ -138,32 +163,35 @@ export async function composeMessage(context: AppContext, input: ComposeInput): 
     payload.subject = input.subject.trim();
     payload.text = input.text.trim();
     if (input.purpose === 'marketing') {
+      // CAN-SPAM: marketing mail names the sender's postal address and a working unsubscribe; send-email.ts adds
+      // List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) from this URL.
       payload.unsubscribeUrl = unsubscribeUrl(context.publicBaseUrl, createUnsubscribeToken(context.secretBox, { clientId: input.clientId, channel: 'email', address: to }));
-      payload.text += `\n\n${config.name}\n${config.address}\n\nDon't want these emails? Unsubscribe: ${payload.unsubscribeUrl}`;
+      payload.text = withUnsubscribeFooter(payload.text, config, payload.unsubscribeUrl);
     }
   }
 
   const now = context.clock.now();
   if (await isOptedOut(context.db, input.clientId, input.channel, to, input.purpose)) {
     if (input.purpose === 'marketing') {
-      return { ok: false, reason: 'opted_out', message: 'This recipient opted out of marketing messages; marketing cannot be sent to them.' };
+      return { ok: false, reason: 'opted_out', message: 'This person opted out of marketing messages; they cannot be sent one.' };
     }
     if (!input.override) {
       return {
         ok: false,
         reason: 'opted_out',
-        message: 'This recipient opted out. A transactional message can still be sent with an explicit override, which is recorded in the audit log.',
+        message: 'This person opted out. Tick "send anyway" only if they asked for this message; the override is recorded in the audit log.',
       };
     }
     payload.consentOverride = { actor: input.actor, at: now.toISOString() };
   }
   const location = locateRecipient(input.channel === 'sms' ? to : undefined, config.timezone);
+  const dueAt = input.sendAt && input.sendAt.getTime() > now.getTime() ? input.sendAt : now;
   payload.zone = location.zone;
   payload.state = location.state ?? null;
-  payload.dueAt = now.toISOString();
-  const runAt = windowApplies(input.channel, input.purpose) ? nextAllowedMoment(now, sendRulesFor(config, input.purpose, location)) : now;
+  payload.dueAt = dueAt.toISOString();
+  const runAt = windowApplies(input.channel, input.purpose) ? nextAllowedMoment(dueAt, sendRulesFor(config, input.purpose, location)) : dueAt;
 
-  const id = await context.db.transaction().execute(async (trx) => {
+  const row = await context.db.transaction().execute(async (trx) => {
     const result = await enqueue(trx, context.clock, {
       clientId: input.clientId,
       kind: input.channel,
@@ -173,48 +201,81 @@ export async function composeMessage(context: AppContext, input: ComposeInput): 
       retry: retryPolicyFor(context, input.clientId),
       customerId: input.customerId ?? null,
     });
-    await audit(trx, context, input.actor, input.clientId, payload.consentOverride ? 'message.compose_override' : 'message.compose', result.id, null, {
-      channel: input.channel,
-      purpose: input.purpose,
-      override: Boolean(payload.consentOverride),
+    await writeAudit(trx, context.clock, {
+      actor: input.actor,
+      clientId: input.clientId,
+      action: payload.consentOverride ? MESSAGE_AUDIT_ACTIONS.composeOverride : MESSAGE_AUDIT_ACTIONS.compose,
+      target: `outbox:${result.id}`,
+      after: payload,
     });
-    return result.id;
+    await context.bus.publish({ type: 'outbox.changed', clientId: input.clientId, data: { ids: [result.id] } }, trx);
+    return trx.selectFrom('outbox').selectAll().where('id', '=', result.id).executeTakeFirstOrThrow();
   });
-  return { ok: true, id, runAt };
+  return { ok: true, id: row.id, runAt, row };
 }
 
-async function loadMessageRow(db: Kysely<DB>, id: number): Promise<OutboxRow | undefined> {
-  return db.selectFrom('outbox').selectAll().where('id', '=', id).where('kind', 'in', ['sms', 'email']).executeTakeFirst();
+/** The sender's postal address and the unsubscribe link CAN-SPAM asks of marketing mail, once. */
+function withUnsubscribeFooter(text: string, config: ClientConfig, url: string): string {
+  if (text.includes(url)) return text;
+  return `${text}\n\n${config.name}\n${config.address}\n\nDon't want these emails? Unsubscribe: ${url}`;
 }
 
-export async function cancelMessage(context: AppContext, id: number, actor: string): Promise<ApiResult> {
-  const row = await loadMessageRow(context.db, id);
-  if (!row) return { ok: false, reason: 'not_found', message: `No message ${id}.` };
-  const result = await cancelOutboxRow(context.db, context.clock, id, { actor, reason: `Cancelled by ${actor}` });
-  if (!result.ok) return { ok: false, reason: result.reason, message: result.message };
-  await audit(context.db, context, actor, row.client_id, 'message.cancel', id, { status: row.status }, { status: 'cancelled' });
-  return { ok: true };
+async function loadMessageRow(db: Kysely<DB>, id: number, clientIds?: readonly string[]): Promise<OutboxRow | undefined> {
+  const row = await db.selectFrom('outbox').selectAll().where('id', '=', id).where('kind', 'in', ['sms', 'email']).executeTakeFirst();
+  // Another office's message is answered like a missing one.
+  return row && (!clientIds || clientIds.includes(row.client_id)) ? row : undefined;
 }
 
-export interface EditInput {
+export interface ActorInput {
   actor: string;
+  /** Offices the actor may act on (dashboard staff); others' messages are "not found". Absent: any. */
+  clientIds?: readonly string[];
+}
+
+export async function cancelMessage(context: AppContext, id: number, who: ActorInput): Promise<ApiResult<{ row: OutboxRow }>> {
+  const row = await loadMessageRow(context.db, id, who.clientIds);
+  if (!row) return { ok: false, reason: 'not_found', message: `No message ${id}.` };
+  const result = await cancelOutboxRow(context.db, context.clock, id, { actor: who.actor, reason: `Cancelled by ${who.actor}` });
+  if (!result.ok) {
+    return { ok: false, reason: result.reason, message: `This message is ${result.status ?? 'not cancellable'}; only scheduled, failed or unknown messages can be cancelled.` };
+  }
+  await writeAudit(context.db, context.clock, {
+    actor: who.actor,
+    clientId: row.client_id,
+    action: MESSAGE_AUDIT_ACTIONS.cancel,
+    target: `outbox:${id}`,
+    before: { status: row.status },
+    after: { status: result.row.status },
+  });
+  await context.bus.publish({ type: 'outbox.changed', clientId: row.client_id, data: { ids: [id] } });
+  return { ok: true, row: result.row };
+}
+
+export interface EditInput extends ActorInput {
+  /** SMS text. */
   body?: string;
+  /** E-mail parts: a new text also becomes the HTML part, so the two never disagree. */
   subject?: string;
   text?: string;
   to?: string;
 }
 
-const EDITABLE: OutboxStatus[] = ['dead', 'failed', 'unknown'];
+const RETRYABLE: OutboxStatus[] = ['dead', 'failed', 'unknown', 'cancelled'];
 
-/** Sends a dead, failed or unknown message again, optionally with an edited text; the old attempt stays in history. */
-export async function editAndRetryMessage(context: AppContext, id: number, edit: EditInput): Promise<ApiResult> {
-  const row = await loadMessageRow(context.db, id);
+/**
+ * Sends a dead, failed, unknown or cancelled message again, optionally edited; the old payload and attempts stay in
+ * its history. An e-mail's edited text replaces both its parts (the HTML is rebuilt from it, keeping the unsubscribe
+ * link of marketing mail): a client that shows HTML must not show the text that was corrected.
+ */
+export async function editAndRetryMessage(context: AppContext, id: number, edit: EditInput): Promise<ApiResult<{ row: OutboxRow }>> {
+  const row = await loadMessageRow(context.db, id, edit.clientIds);
   if (!row) return { ok: false, reason: 'not_found', message: `No message ${id}.` };
-  if (!EDITABLE.includes(row.status)) {
-    return { ok: false, reason: 'wrong_status', message: `Message ${id} is ${row.status}; only dead, failed or unknown messages can be edited and sent again.` };
+  if (!RETRYABLE.includes(row.status)) {
+    return { ok: false, reason: 'wrong_status', message: `This message is ${row.status}; only failed, dead, unknown or cancelled messages can be sent again.` };
   }
   const parsed = messagePayloadSchema.safeParse(row.payload);
   const payload: MessagePayload = parsed.success ? { ...parsed.data } : (row.payload as MessagePayload);
+  const edited = edit.to !== undefined || edit.body !== undefined || edit.subject !== undefined || edit.text !== undefined;
   if (edit.to !== undefined) {
     const to = row.kind === 'sms' ? normalizePhone(edit.to) : normalizeConsentAddress('email', edit.to);
     if (!to) return { ok: false, reason: 'invalid', message: `"${edit.to}" is not a valid recipient.` };
@@ -227,25 +288,42 @@ export async function editAndRetryMessage(context: AppContext, id: number, edit:
     payload.renderError = null;
   }
   if (row.kind === 'email' && (edit.subject !== undefined || edit.text !== undefined)) {
-    if (edit.subject !== undefined) payload.subject = edit.subject.trim();
-    if (edit.text !== undefined) payload.text = edit.text.trim();
-    payload.html = null;
+    if (edit.subject !== undefined) {
+      if (!edit.subject.trim()) return { ok: false, reason: 'invalid', message: 'An e-mail needs a subject.' };
+      payload.subject = edit.subject.trim();
+    }
+    if (edit.text !== undefined) {
+      if (!edit.text.trim()) return { ok: false, reason: 'invalid', message: 'The message cannot be empty.' };
+      const config = context.clients.get(row.client_id)?.config;
+      let text = edit.text.trim();
+      if (payload.purpose === 'marketing' && payload.unsubscribeUrl && config) text = withUnsubscribeFooter(text, config, payload.unsubscribeUrl);
+      payload.text = text;
+      payload.html = payload.html ? plainTextToHtml(text) : null;
+    }
     payload.renderError = null;
   }
-  const result = await retryOutboxRow(context.db, context.clock, id, { payload: payload as Record<string, unknown>, actor: edit.actor });
+  const result = await retryOutboxRow(context.db, context.clock, id, { payload: edited ? (payload as Record<string, unknown>) : undefined, actor: edit.actor });
   if (!result.ok) return { ok: false, reason: result.reason, message: result.message };
-  await audit(context.db, context, edit.actor, row.client_id, 'message.edit_retry', id, row.payload, payload);
-  return { ok: true };
+  await writeAudit(context.db, context.clock, {
+    actor: edit.actor,
+    clientId: row.client_id,
+    action: edited ? MESSAGE_AUDIT_ACTIONS.editAndRetry : MESSAGE_AUDIT_ACTIONS.retry,
+    target: `outbox:${id}`,
+    before: { status: row.status, payload: row.payload },
+    after: { status: result.row.status, payload: result.row.payload },
+  });
+  await context.bus.publish({ type: 'outbox.changed', clientId: row.client_id, data: { ids: [id] } });
+  return { ok: true, row: result.row };
 }
 
 /** Sends a copy of a message again as a new row (e.g. the customer deleted the confirmation). */
-export async function resendMessage(context: AppContext, id: number, actor: string): Promise<ApiResult<{ id: number }>> {
-  const row = await loadMessageRow(context.db, id);
+export async function resendMessage(context: AppContext, id: number, who: ActorInput): Promise<ApiResult<{ id: number; row: OutboxRow }>> {
+  const row = await loadMessageRow(context.db, id, who.clientIds);
   if (!row) return { ok: false, reason: 'not_found', message: `No message ${id}.` };
   if (row.status === 'scheduled' || row.status === 'running') {
-    return { ok: false, reason: 'wrong_status', message: `Message ${id} has not been sent yet.` };
+    return { ok: false, reason: 'wrong_status', message: `This message has not been sent yet; it is ${row.status}.` };
   }
-  const newId = await context.db.transaction().execute(async (trx) => {
+  const copy = await context.db.transaction().execute(async (trx) => {
     const result = await enqueue(trx, context.clock, {
       clientId: row.client_id,
       kind: row.kind,
@@ -256,23 +334,15 @@ export async function resendMessage(context: AppContext, id: number, actor: stri
       appointmentId: row.appointment_id,
       customerId: row.customer_id,
     });
-    await audit(trx, context, actor, row.client_id, 'message.resend', result.id, { from: id }, null);
-    return result.id;
+    await writeAudit(trx, context.clock, {
+      actor: who.actor,
+      clientId: row.client_id,
+      action: MESSAGE_AUDIT_ACTIONS.resend,
+      target: `outbox:${result.id}`,
+      before: { from: id },
+    });
+    await context.bus.publish({ type: 'outbox.changed', clientId: row.client_id, data: { ids: [result.id] } }, trx);
+    return trx.selectFrom('outbox').selectAll().where('id', '=', result.id).executeTakeFirstOrThrow();
   });
-  return { ok: true, id: newId };
-}
-
-async function audit(db: Kysely<DB>, context: AppContext, actor: string, clientId: string, action: string, target: number, before: unknown, after: unknown) {
-  await db
-    .insertInto('audit')
-    .values({
-      at: context.clock.now(),
-      actor,
-      client_id: clientId,
-      action,
-      target: `outbox:${target}`,
-      before: before === null ? null : json(before),
-      after: after === null ? null : json(after),
-    })
-    .execute();
+  return { ok: true, id: copy.id, row: copy };
 }

@@ -7,6 +7,8 @@ import type { AppContext, FeatureModule } from '../app-context.js';
 import { createMessagingBatches, type MessagingBatches } from './batches.js';
 import { SenderPacer } from './pacer.js';
 import { messagingRoutes } from './routes.js';
+import { REBOOK_OFFER_KIND } from './plan-follow-ups.js';
+import { rebookOfferHandler } from './rebook-offer.js';
 import { emailHandler } from './send-email.js';
 import { smsHandler } from './send-sms.js';
 import { createMessagingVendors, type EmulatorEndpoints, type MessagingVendors } from './vendors.js';
@@ -42,6 +44,7 @@ export function createMessagingModule(options: MessagingModuleOptions = {}): Fea
       const batches = batchesFor(context);
       context.handlers.set('sms', smsHandler(context, vendors, pacer, batches));
       context.handlers.set('email', emailHandler(context, vendors, batches));
+      context.handlers.set(REBOOK_OFFER_KIND, rebookOfferHandler(context));
     },
     routes(app, context) {
       messagingRoutes(app, context, batchesFor(context));

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { TEMPLATE_KINDS } from '../config/templates.js';
 
-export const MESSAGE_SEQUENCES = ['confirmation', 'reminder', 'notice', 'nurture', 'manual'] as const;
+export const MESSAGE_SEQUENCES = ['confirmation', 'reminder', 'notice', 'nurture', 'manual', 'missed_call', 'after_appointment'] as const;
 export type MessageSequence = (typeof MESSAGE_SEQUENCES)[number];
 
 export const messagePayloadSchema = z.object({

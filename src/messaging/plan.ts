@@ -8,7 +8,7 @@ import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
 import type { AppContext } from '../app-context.js';
 import type { ClientConfig } from '../config/client-schema.js';
-import type { TemplateKind } from '../config/templates.js';
+import type { TemplateKind, TemplateValues } from '../config/templates.js';
 import { isOptedOut } from '../customers/consent.js';
 import type { DB } from '../db/schema.js';
 import { cancelPending } from '../outbox/manage.js';
@@ -42,7 +42,7 @@ const REMINDERS: Array<{ template: TemplateKind; beforeMs: number }> = [
   { template: 'reminder_1h', beforeMs: HOUR },
 ];
 
-interface Subject {
+export interface Subject {
   config: ClientConfig;
   phone: string | null;
   email: string | null;
@@ -197,14 +197,14 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
   }
 }
 
-async function reachableChannels(db: Kysely<DB>, clientId: string, subject: Subject, purpose: MessagePurpose): Promise<MessageChannel[]> {
+export async function reachableChannels(db: Kysely<DB>, clientId: string, subject: Subject, purpose: MessagePurpose): Promise<MessageChannel[]> {
   const channels: MessageChannel[] = [];
   if (subject.phone && !(await isOptedOut(db, clientId, 'sms', subject.phone, purpose))) channels.push('sms');
   if (subject.email && !(await isOptedOut(db, clientId, 'email', subject.email, purpose))) channels.push('email');
   return channels;
 }
 
-interface PlanOne {
+export interface PlanOne {
   clientId: string;
   appointmentId: number | null;
   customerId: number | null;
@@ -217,18 +217,20 @@ interface PlanOne {
   /** Skip when the allowed moment is at or after this (a reminder after the appointment began). */
   notAfter?: Date;
   facts?: AppointmentFacts;
+  /** Values beyond the customer's and the appointment's (review_link, open_slots, booking_link). */
+  extras?: TemplateValues;
   dedupeKey: string;
   variant?: ChosenVariant;
 }
 
-async function planOne(db: Kysely<DB>, context: AppContext, subject: Subject, plan: PlanOne): Promise<void> {
+export async function planOne(db: Kysely<DB>, context: AppContext, subject: Subject, plan: PlanOne): Promise<void> {
   const config = subject.config;
   const to = plan.channel === 'sms' ? subject.phone : subject.email;
   if (!to) return;
   const location = locateRecipient(subject.phone ?? undefined, config.timezone);
   const runAt = windowApplies(plan.channel, plan.purpose) ? nextAllowedMoment(plan.dueAt, sendRulesFor(config, plan.purpose, location)) : plan.dueAt;
   if (plan.notAfter && runAt.getTime() >= plan.notAfter.getTime()) return;
-  const values = templateValues(config, { name: subject.name }, plan.facts);
+  const values = { ...templateValues(config, { name: subject.name }, plan.facts), ...plan.extras };
   await enqueueMessage(db, context, {
     clientId: plan.clientId,
     channel: plan.channel,

@@ -15,7 +15,7 @@ import {
   type TemplateKind,
   type TemplateValues,
 } from '../config/templates.js';
-import { renderEmail, renderSms, templateValues } from './render.js';
+import { renderEmail, renderSms, shortTime, templateValues } from './render.js';
 import { nonGsmCharacters, smsSegments } from './segments.js';
 
 export const SAMPLE_CALLER_NAME = 'Jordan Rivera';
@@ -55,6 +55,11 @@ export function sampleAppointmentStart(timezone: string, now: Date): Date {
   return today.plus({ days }).set({ hour: 10 }).toJSDate();
 }
 
+/** "Tue 3/10 10:00 AM, Tue 3/10 2:00 PM": what a rebook text lists, from the sample appointment's day. */
+function sampleOpenSlots(config: ClientConfig, startAt: Date): string {
+  return [startAt, new Date(startAt.getTime() + 4 * 3_600_000)].map((at) => shortTime(config, at)).join(', ');
+}
+
 function isAppointmentKind(kind: TemplateKind): boolean {
   return (APPOINTMENT_TEMPLATE_KINDS as readonly string[]).includes(kind);
 }
@@ -66,7 +71,13 @@ export function previewTemplate(config: ClientConfig, draft: TemplateDraft, opti
   const appointment = isAppointmentKind(draft.kind)
     ? { startAt, appointmentTypeId: type.id, previousStartAt: DateTime.fromJSDate(startAt, { zone: office.timezone }).minus({ days: 1 }).set({ hour: 15 }).toJSDate() }
     : undefined;
-  const all = templateValues(office, { name: SAMPLE_CALLER_NAME }, appointment, { unsubscribeLink: options.unsubscribeLink });
+  const all = templateValues(office, { name: SAMPLE_CALLER_NAME }, appointment, {
+    unsubscribeLink: options.unsubscribeLink,
+    reviewLink: office.followUps.afterAppointment.reviewUrl ?? 'https://g.page/r/your-office/review',
+    openSlots: sampleOpenSlots(office, startAt),
+    bookingLink: office.followUps.missedCall.bookingUrl ?? 'https://example.com/book',
+  });
+  if (!all.appointment_type) (all as Record<string, string | undefined>).appointment_type = type.name;
 
   // Only what this kind and channel really offer; anything else renders as written, so the typo stays visible.
   const known = new Set(knownTemplateVariables(draft.kind, draft.channel));

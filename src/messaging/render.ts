@@ -7,7 +7,7 @@ import { DateTime } from 'luxon';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { TemplateVariant } from './template-variant.js';
 import type { ClientConfig } from '../config/client-schema.js';
-import { OPT_OUT_TEXT, renderTemplate, type TemplateKind, type TemplateValues } from '../config/templates.js';
+import { OPT_OUT_TEXT, escapeHtml, renderTemplate, type TemplateKind, type TemplateValues } from '../config/templates.js';
 
 export interface AppointmentFacts {
   startAt: Date;
@@ -47,7 +47,7 @@ export function templateValues(
   config: ClientConfig,
   recipient: RecipientFacts,
   appointment: AppointmentFacts | undefined,
-  extras: { unsubscribeLink?: string } = {},
+  extras: { unsubscribeLink?: string; reviewLink?: string; openSlots?: string; bookingLink?: string } = {},
 ): TemplateValues {
   const officePhone = formatOfficePhone(config.officePhone);
   const values: Record<string, string | undefined> = {
@@ -58,6 +58,9 @@ export function templateValues(
     office_address: config.address,
     opt_out_text: OPT_OUT_TEXT,
     unsubscribe_link: extras.unsubscribeLink,
+    review_link: extras.reviewLink,
+    open_slots: extras.openSlots,
+    booking_link: extras.bookingLink,
   };
   if (appointment) {
     const type = config.appointmentTypes.find((candidate) => candidate.id === appointment.appointmentTypeId);
@@ -77,8 +80,10 @@ export type RenderedEmail = { ok: true; subject: string; text: string; html?: st
 
 /** `variant` (messaging/template-variant.ts) replaces the office's template text for this kind when it has one. */
 export function renderSms(config: ClientConfig, kind: TemplateKind, values: TemplateValues, variant?: TemplateVariant): RenderedSms {
+  const template = variant?.sms ?? config.templates.sms[kind];
+  if (!template) return { ok: false, error: `The office has no text template "${kind}".` };
   try {
-    return { ok: true, body: renderTemplate(variant?.sms ?? config.templates.sms[kind], values) };
+    return { ok: true, body: renderTemplate(template, values) };
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
@@ -98,4 +103,16 @@ export function renderEmail(config: ClientConfig, kind: TemplateKind, values: Te
   } catch (error) {
     return { ok: false, error: (error as Error).message };
   }
+}
+
+/**
+ * The HTML part for a plain text a person wrote (an edited e-mail): escaped, paragraphs at blank lines, line breaks
+ * kept, and web addresses as links (the unsubscribe link must stay clickable).
+ */
+export function plainTextToHtml(text: string): string {
+  const paragraphs = text.trim().split(/\n{2,}/).map((paragraph) => {
+    const escaped = escapeHtml(paragraph).replace(/https?:\/\/[^\s<>"']+/g, (url) => `<a href="${url}">${url}</a>`);
+    return `<p>${escaped.replace(/\n/g, '<br>\n')}</p>`;
+  });
+  return `<!doctype html>\n<html><body>\n${paragraphs.join('\n')}\n</body></html>`;
 }

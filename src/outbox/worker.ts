@@ -1,18 +1,19 @@
 /**
  * The outbox worker: claims due rows with FOR UPDATE SKIP LOCKED (so any number of workers and instances
  * can share one PostgreSQL), runs each row's handler under a lease, and records the outcome and the attempt
- * in bulk. Wakes on NOTIFY, on clock changes in tests, and on a slow poll as a safety net.
+ * in bulk. An idle worker wakes for the next due row, on NOTIFY, and on a slow poll as a safety net (`wakeup.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql } from 'kysely';
-import { isManualClock, type Clock } from '../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { errorMessage, isRetryable } from '../core/errors.js';
 import type { Database } from '../db/database.js';
 import type { OutboxRow, OutboxStatus } from '../db/schema.js';
 import type { Logger } from '../log/logger.js';
 import { OUTBOX_CHANNEL } from './enqueue.js';
 import { OutcomeUnknown, Reschedule, type HandlerRegistry } from './handlers.js';
+import { Wakeup } from './wakeup.js';
 
 /** Tries to record a batch's outcomes before leaving the rows to lease recovery (waits 0.5 + 1 + 2 + 4 s). */
 const COMPLETE_ATTEMPTS = 5;
@@ -36,7 +37,7 @@ export interface WorkerOptions {
   concurrency?: number;
   /** How long a claimed row belongs to this worker before another may recover it. */
   leaseMs?: number;
-  /** Safety-net poll when no NOTIFY arrives. */
+  /** Longest idle sleep: the safety net when a NOTIFY is lost (an idle worker otherwise wakes for the next due row). */
   pollMs?: number;
   /**
    * No other process can hold rows of this database (PGlite, guarded by the data directory's lock file): a row
@@ -45,6 +46,8 @@ export interface WorkerOptions {
    */
   exclusive?: boolean;
   onHandlerDone?: (kind: string, outcome: string, seconds: number) => void;
+  /** The idle loop goes to sleep until this moment (on the worker's clock) unless rung first. */
+  onSleep?: (until: Date) => void;
   onChange?: (changes: OutboxChange[]) => void;
 }
 
@@ -70,8 +73,7 @@ export class OutboxWorker {
   private readonly pollMs: number;
   private running = false;
   private loopPromise: Promise<void> | undefined;
-  private wakeUp: (() => void) | undefined;
-  private pendingWake = false;
+  private readonly wakeup: Wakeup;
   private unsubscribers: Array<() => unknown> = [];
 
   constructor(private readonly options: WorkerOptions) {
@@ -80,6 +82,7 @@ export class OutboxWorker {
     this.concurrency = options.concurrency ?? 20;
     this.leaseMs = options.leaseMs ?? 5 * 60_000;
     this.pollMs = options.pollMs ?? 5_000;
+    this.wakeup = new Wakeup(options.clock, this.pollMs);
   }
 
   private get db() {
@@ -91,7 +94,6 @@ export class OutboxWorker {
     this.running = true;
     this.unsubscribers.push(await this.options.database.listen(OUTBOX_CHANNEL, () => this.wake()));
     if (this.options.exclusive) await this.recoverExpiredLeases({ ignoreLeases: true });
-    if (isManualClock(this.options.clock)) this.unsubscribers.push(this.options.clock.onChange(() => this.wake()));
     this.loopPromise = this.loop();
   }
 
@@ -103,8 +105,7 @@ export class OutboxWorker {
   }
 
   wake(): void {
-    this.pendingWake = true;
-    this.wakeUp?.();
+    this.wakeup.ring();
   }
 
   /**
@@ -215,31 +216,29 @@ export class OutboxWorker {
           lastLeaseCheck = nowMs;
           await this.recoverExpiredLeases();
         }
-        this.pendingWake = false;
+        this.wakeup.reset();
         const processed = await this.runOnce();
         if (processed > 0) continue;
+        const nextDue = await this.nextDue();
+        this.options.onSleep?.(new Date(this.wakeup.target(nextDue)));
+        await this.wakeup.sleep(nextDue);
       } catch (error) {
         this.options.logger.error({ err: error }, 'Outbox worker round failed; retrying shortly');
-        await this.sleep(1_000);
-        continue;
+        await delay(1_000);
       }
-      if (!this.pendingWake) await this.sleep(this.pollMs);
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wakeUp = () => {
-        this.wakeUp = undefined;
-        done();
-      };
-    });
+  /** The earliest moment a row this worker can run becomes due (undefined when none waits). */
+  async nextDue(): Promise<Date | undefined> {
+    const kinds = [...this.options.handlers.keys()];
+    if (kinds.length === 0) return undefined;
+    const row = await sql<{ run_at: Date | string }>`
+      select run_at from outbox
+      where status in ('scheduled', 'failed') and kind = any(${kinds}::text[])
+      order by run_at limit 1`.execute(this.db);
+    const runAt = row.rows[0]?.run_at;
+    return runAt === undefined ? undefined : new Date(runAt);
   }
 
   private async claim(only?: readonly string[]): Promise<OutboxRow[]> {

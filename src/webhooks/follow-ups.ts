@@ -15,10 +15,13 @@ import { enqueueCrmSync } from '../crm/enqueue.js';
 import type { DB } from '../db/schema.js';
 import type { CallRow } from '../db/tables/calls.js';
 import { planNurture } from '../messaging/plan.js';
+import { planMissedCallTextBack } from '../messaging/plan-follow-ups.js';
 import type { CallEventResult } from '../calls/record.js';
 import { recordCallInsight } from '../insights/store.js';
 
 const NO_NURTURE: ReadonlyArray<CallRow['outcome']> = ['booked', 'rescheduled', 'opted_out', 'voicemail'];
+/** Calls that never reached a conversation (calls/outcome.ts decides: voicemail, no answer, an early hang-up). */
+const MISSED: ReadonlyArray<CallRow['outcome']> = ['voicemail', 'abandoned'];
 
 async function updateCallerMemory(db: Kysely<DB>, context: AppContext, call: CallRow): Promise<void> {
   if (call.customer_id === null) return;
@@ -109,6 +112,16 @@ export async function runCallFollowUps(
   // Caller insight needs the full transcript and Retell's analysis, which call_analyzed brings (issue 17).
   if (result.analyzedNow) await recordCallInsight(db, context.clock, call);
   await queueCrmSync(db, context, client, result);
+  // A call that ended before a conversation (the outcome's own rule): the caller gets one text back.
+  if (result.endedNow && MISSED.includes(call.outcome) && call.direction !== 'outbound' && call.from_number?.startsWith('+')) {
+    await planMissedCallTextBack(db, context, {
+      clientId: client.config.slug,
+      callId: call.id,
+      customerId: call.customer_id,
+      phone: call.from_number,
+      endedAt: call.ended_at ?? context.clock.now(),
+    });
+  }
   if (call.customer_id !== null && !NO_NURTURE.includes(call.outcome)) {
     // Messaging de-duplicates per call and re-checks consent, voicemail and bookings when it plans.
     await planNurture(db, context, {

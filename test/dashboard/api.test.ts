@@ -404,8 +404,10 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
       });
 
       const forStaff = await entries(staffB, `/v1/api/audit?action=message.edit_and_retry`);
-      expect(forStaff[0]).toMatchObject({ target: `outbox:${row.id}`, before: { status: 'dead', payload: { to: 'dana@example.com', unsubscribeUrl: '[redacted]' } }, after: { payload: { text: 'Hello again' } } });
+      expect(forStaff[0]).toMatchObject({ target: `outbox:${row.id}`, before: { status: 'dead', payload: { to: 'dana@example.com', unsubscribeUrl: '[redacted]' } }, after: { payload: { text: expect.stringMatching(/^Hello again\n/) } } });
       expect(forStaff[0]!.before.payload.text).toContain('/v1/unsubscribe/[redacted]');
+      // The edited marketing text keeps its unsubscribe link (CAN-SPAM), redacted here like the one it replaced.
+      expect(forStaff[0]!.after.payload.text).toContain('/v1/unsubscribe/[redacted]');
       const forAdmin = JSON.stringify(await admin.request('GET', '/v1/api/audit?limit=200'));
       for (const secret of [sealed, 'scrypt$', 'tok_abcdef123456', '1000.abc', ...hashes.map((user) => user.password_hash)]) {
         expect(forAdmin).not.toContain(secret);

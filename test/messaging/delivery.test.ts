@@ -73,7 +73,7 @@ describe.each(BACKENDS)('sending, retries and delivery status on %s', (kind) => 
     expect(twilioEmulator.messagesTo(PHONE)).toHaveLength(0);
 
     const edited = await editAndRetryMessage(app.context, confirmation.id, { actor: 'staff@office', body: 'Smart Tax Nation: Hi Dana, see you Thursday at 10:00 AM.' });
-    expect(edited).toEqual({ ok: true });
+    expect(edited).toMatchObject({ ok: true });
     clock.advance(1000); // the sender's one-per-second turn
     await drain(app);
     expect(twilioEmulator.messagesTo(PHONE).map((message) => message.body)).toEqual(['Smart Tax Nation: Hi Dana, see you Thursday at 10:00 AM.']);
@@ -83,7 +83,7 @@ describe.each(BACKENDS)('sending, retries and delivery status on %s', (kind) => 
     expect(afterEdit.map((attempt) => attempt.outcome)).toEqual(['error', 'error', 'error', 'edited', 'ok']);
     expect((afterEdit[3]!.payload as { body: string }).body).toContain('Individual tax return');
     const audit = await database.db.selectFrom('audit').select(['actor', 'action']).execute();
-    expect(audit).toEqual([{ actor: 'staff@office', action: 'message.edit_retry' }]);
+    expect(audit).toEqual([{ actor: 'staff@office', action: 'message.edit_and_retry' }]);
   });
 
   it('SMTP 5xx is dead at once and 4xx is retried', async () => {

@@ -112,7 +112,7 @@ describe.each(BACKENDS)('a lost vendor answer on %s', (kind) => {
     expect(twilioEmulator().emulator.received('/Messages.json', 'POST')).toHaveLength(1);
 
     // A person decides to send it again: that is a plain send, not another look-up.
-    expect(await editAndRetryMessage(app.context, id, { actor: 'staff@office' })).toEqual({ ok: true });
+    expect(await editAndRetryMessage(app.context, id, { actor: 'staff@office' })).toMatchObject({ ok: true });
     expect((await row(id)).unsettled_since).toBeNull();
     clock.advance(1000);
     await drain(app);

@@ -220,6 +220,6 @@ describe.each(BACKENDS)('nurture, quiet hours and consent on %s', (kind) => {
     await drain(app);
     expect(app.context.sandbox!.twilio.messagesTo(SAN_FRANCISCO).filter((message) => message.direction === 'outbound-api').map((message) => message.body)).toEqual(['Your documents are ready.']);
     const audit = await database.db.selectFrom('audit').select(['actor', 'action']).execute();
-    expect(audit).toEqual([{ actor: 'staff@office', action: 'message.compose_override' }]);
+    expect(audit).toEqual([{ actor: 'staff@office', action: 'message.compose_consent_override' }]);
   });
 });

@@ -78,7 +78,12 @@ describe('template packs', () => {
     for (const type of config.appointmentTypes) {
       for (const kind of TEMPLATE_KINDS) {
         const appointment = kind.startsWith('nurture') || kind === 'opt_out_confirmation' ? undefined : { startAt: AT, appointmentTypeId: type.id, previousStartAt: BEFORE };
-        const values = templateValues(config, { name: 'Jordan Rivera' }, appointment, { unsubscribeLink: 'https://switchboard.example/v1/unsubscribe/abc' });
+        const values = templateValues(config, { name: 'Jordan Rivera' }, appointment, {
+          unsubscribeLink: 'https://switchboard.example/v1/unsubscribe/abc',
+          reviewLink: 'https://g.page/r/harbor-office/review',
+          openSlots: 'Tue 3/10 10:00 AM, Tue 3/10 2:00 PM, Wed 3/11 9:00 AM',
+          bookingLink: 'https://harbor-office.example/book',
+        });
         const sms = renderSms(config, kind, values);
         if (!sms.ok) throw new Error(`${id} ${type.id} sms ${kind}: ${sms.error}`);
         expect(sms.body, `${id} sms ${kind}`).not.toMatch(/\{\{|\}\}/);

@@ -6,6 +6,7 @@ import { OutcomeUnknown, Reschedule, type HandlerContext, type HandlerRegistry, 
 import { cancelOutboxRow, listOutbox, outboxHistory, retryOutboxRow } from '../../src/outbox/manage.js';
 import { OutboxWorker } from '../../src/outbox/worker.js';
 import { silentLogger } from '../../src/log/logger.js';
+import { openDatabase } from '../../src/db/database.js';
 import { BACKENDS, openTestDatabase, seedClient, type TestDatabase } from '../support/databases.js';
 
 const CLIENT = 'smart-tax-nation';
@@ -13,6 +14,33 @@ const MINUTE = 60_000;
 
 function registry(entries: Record<string, OutboxHandler>): HandlerRegistry {
   return new Map(Object.entries(entries));
+}
+
+/** Resolves with where the idle loop goes to sleep next (each call waits for the next sleep). */
+function sleepWatcher() {
+  const waiting: Array<(until: Date) => void> = [];
+  return {
+    onSleep: (until: Date) => waiting.splice(0).forEach((resolve) => resolve(until)),
+    next: () => new Promise<Date>((resolve) => waiting.push(resolve)),
+  };
+}
+
+/** A handler that records the clock reading it ran at, and a promise per run. */
+function recordingHandler(): { handler: OutboxHandler; runs: Array<{ id: number; at: string }>; next: () => Promise<{ id: number; at: string }> } {
+  const runs: Array<{ id: number; at: string }> = [];
+  const waiting: Array<(run: { id: number; at: string }) => void> = [];
+  return {
+    runs,
+    next: () => new Promise((resolve) => waiting.push(resolve)),
+    handler: {
+      safeToRepeat: false,
+      async run(row, context) {
+        const run = { id: row.id, at: context.clock.now().toISOString() };
+        runs.push(run);
+        waiting.splice(0).forEach((resolve) => resolve(run));
+      },
+    },
+  };
 }
 
 describe.each(BACKENDS)('outbox on %s', (kind) => {
@@ -369,6 +397,65 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     expect(row.attempts).toBe(1);
   });
 
+  it('an idle worker sleeps until the next due row and claims it at that moment, not at the next poll', async () => {
+    const sleeps = sleepWatcher();
+    const recorded = recordingHandler();
+    const loop = worker(registry({ sms: recorded.handler }), { pollMs: 5_000, onSleep: sleeps.onSleep });
+    let asleep = sleeps.next();
+    await loop.start();
+    try {
+      // Nothing waits: the loop sleeps for the poll cap.
+      expect((await asleep).toISOString()).toBe('2026-03-02T15:00:05.000Z');
+      // A row for T = +1.5 s: the enqueue's NOTIFY wakes the loop, which now sleeps until T instead.
+      asleep = sleeps.next();
+      const { id } = await database.db.transaction().execute((trx) =>
+        enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'due-at-t', runAt: new Date('2026-03-02T15:00:01.500Z') }),
+      );
+      expect((await asleep).toISOString()).toBe('2026-03-02T15:00:01.500Z');
+      const ran = recorded.next();
+      clock.advance(1_000);
+      clock.advance(500);
+      expect(await ran).toEqual({ id, at: '2026-03-02T15:00:01.500Z' });
+    } finally {
+      await loop.stop();
+    }
+  });
+
+  it('a row the handler reschedules to its turn (sender pacing) runs at that turn', async () => {
+    const sleeps = sleepWatcher();
+    let turns = 0;
+    const runs: string[] = [];
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const loop = worker(
+      registry({
+        sms: {
+          safeToRepeat: false,
+          async run(_row, context) {
+            runs.push(context.clock.now().toISOString());
+            if (turns++ === 0) throw new Reschedule(new Date('2026-03-02T15:00:01.000Z'), 'sender pacing');
+            resolveDone();
+          },
+        },
+      }),
+      { pollMs: 5_000, onSleep: sleeps.onSleep },
+    );
+    let asleep = sleeps.next();
+    await loop.start();
+    try {
+      await asleep;
+      asleep = sleeps.next();
+      await add('sms', 'paced-1');
+      // Claimed now, told to wait for its turn, and the loop sleeps exactly until that turn.
+      expect((await asleep).toISOString()).toBe('2026-03-02T15:00:01.000Z');
+      clock.advance(1_000);
+      await done;
+      expect(runs).toEqual(['2026-03-02T15:00:00.000Z', '2026-03-02T15:00:01.000Z']);
+    } finally {
+      await loop.stop();
+    }
+  });
+
   it('a running worker loop wakes on NOTIFY when a row is enqueued', async () => {
     let resolveRun: (id: number) => void = () => undefined;
     const ran = new Promise<number>((resolve) => {
@@ -387,4 +474,53 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
       await loop.stop();
     }
   });
+});
+
+describe('outbox worker wake-ups across instances on postgres', () => {
+  let database: TestDatabase;
+  let clock: ManualClock;
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres');
+    await seedClient(database, CLIENT);
+  });
+  afterAll(async () => {
+    await database?.dispose();
+  });
+  beforeEach(() => {
+    clock = new ManualClock('2026-03-02T15:00:00Z');
+  });
+  function worker(handlers: HandlerRegistry, options: Partial<ConstructorParameters<typeof OutboxWorker>[0]> = {}) {
+    return new OutboxWorker({ database, clock, logger: silentLogger(), handlers, ...options });
+  }
+
+  it('a row enqueued by another instance wakes an idle worker at once, and one scheduled there is claimed at its time', async () => {
+    // A second connection pool to the same database: nothing shared with the worker's process but PostgreSQL.
+    const other = await openDatabase({ url: database.url!, poolSize: 2 });
+    const sleeps = sleepWatcher();
+    const recorded = recordingHandler();
+    const loop = worker(registry({ sms: recorded.handler }), { pollMs: 600_000, onSleep: sleeps.onSleep });
+    let asleep = sleeps.next();
+    await loop.start();
+    try {
+      await asleep;
+      let ran = recorded.next();
+      const now = await other.db.transaction().execute((trx) => enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'other-now' }));
+      // The clock has not moved and the poll is ten minutes: only the NOTIFY from the other instance can wake it.
+      expect(await ran).toEqual({ id: now.id, at: '2026-03-02T15:00:00.000Z' });
+      asleep = sleeps.next();
+      const later = await other.db.transaction().execute((trx) =>
+        enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'other-later', runAt: new Date('2026-03-02T15:00:02.000Z') }),
+      );
+      // The first sleep after that run may still be the old one; wait for the one that knows the new row.
+      let until = await asleep;
+      while (until.toISOString() !== '2026-03-02T15:00:02.000Z') until = await sleeps.next();
+      ran = recorded.next();
+      clock.advance(2_000);
+      expect(await ran).toEqual({ id: later.id, at: '2026-03-02T15:00:02.000Z' });
+    } finally {
+      await loop.stop();
+      await other.close();
+    }
+  });
+
 });

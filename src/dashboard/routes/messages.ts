@@ -1,18 +1,13 @@
 /**
- * Messages (SMS and e-mail outbox rows): the queue by status, compose, edit-and-retry, cancel. Every change
- * is audited with the actor and the state before and after.
+ * Messages (SMS and e-mail outbox rows): the queue by status, and the doors to the messaging module's compose,
+ * edit-and-retry, resend and cancel (messaging/api.ts), which check consent, build the message and audit it.
  */
-import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import type { DB, OutboxRow } from '../../db/schema.js';
-import { isOptedOut } from '../../customers/consent.js';
-import { smsSegments } from '../../messaging/segments.js';
-import { enqueue } from '../../outbox/enqueue.js';
-import { cancelOutboxRow, retryOutboxRow } from '../../outbox/manage.js';
-import { writeAudit } from '../audit.js';
+import { cancelMessage, composeMessage, editAndRetryMessage, resendMessage, type ApiResult } from '../../messaging/api.js';
 import { HttpProblem, clientFilter, currentUser, notFound, numericIdParam, parseInput, requireClient } from '../http.js';
 import { MESSAGE_KINDS, messageView, type MessageStatus } from '../views.js';
 
@@ -129,61 +124,22 @@ export function messageRoutes(app: FastifyInstance, context: AppContext): void {
     if (input.customerId) {
       const customer = await context.db.selectFrom('customers').selectAll().where('id', '=', input.customerId).executeTakeFirst();
       if (!customer || customer.client_id !== clientId) throw notFound('That customer');
-      to ??= input.channel === 'sms' ? customer.phone : (customer.email ?? undefined);
+      to ||= input.channel === 'sms' ? customer.phone : (customer.email ?? undefined);
     }
     if (!to) throw new HttpProblem(400, 'invalid_request', input.channel === 'sms' ? 'Enter a phone number.' : 'Enter an e-mail address.');
-    if (input.channel === 'sms' && !/^\+[1-9]\d{7,14}$/.test(to)) {
-      throw new HttpProblem(400, 'invalid_request', 'Enter the phone number with its country code, e.g. +12125550142.');
-    }
-    if (input.channel === 'email' && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(to)) {
-      throw new HttpProblem(400, 'invalid_request', 'Enter a valid e-mail address.');
-    }
-    const optedOut = await isOptedOut(context.db, clientId, input.channel, to, input.purpose);
-    if (optedOut && (input.purpose === 'marketing' || !input.overrideConsent)) {
-      throw new HttpProblem(
-        409,
-        'opted_out',
-        input.purpose === 'marketing'
-          ? 'This person opted out of marketing messages; they cannot be sent one.'
-          : 'This person opted out. Tick "send anyway" only if they asked for this message; the override is recorded.',
-      );
-    }
-    const runAt = input.sendAt ? new Date(input.sendAt) : context.clock.now();
-    const config = context.clients.get(clientId)?.config;
-    const row = await context.db.transaction().execute(async (trx) => {
-      // The shape of messaging/payload.ts, so the messaging handlers send it like any other message.
-      const segments = input.channel === 'sms' ? smsSegments(input.body) : undefined;
-      const payload: Record<string, unknown> = {
-        to: input.channel === 'email' ? to.toLowerCase() : to,
-        purpose: input.purpose,
-        template: 'manual',
-        sequence: 'manual',
-        composedBy: user.email,
-        ...(input.channel === 'sms'
-          ? { body: input.body, segments: segments!.segments, encoding: segments!.encoding }
-          : { subject: input.subject, text: input.body }),
-        ...(optedOut ? { consentOverride: { actor: user.email, at: context.clock.now().toISOString() } } : {}),
-      };
-      const result = await enqueue(trx, context.clock, {
-        clientId,
-        kind: input.channel,
-        payload,
-        dedupeKey: `staff:${randomUUID()}`,
-        runAt,
-        customerId: input.customerId ?? null,
-        retry: config ? { maxAttempts: config.retry.maxAttempts, intervalMs: config.retry.intervalSeconds * 1000 } : undefined,
-      });
-      await writeAudit(trx, context.clock, {
-        actor: user.email,
-        clientId,
-        action: optedOut ? 'message.compose_consent_override' : 'message.compose',
-        target: `outbox:${result.id}`,
-        after: payload,
-      });
-      await context.bus.publish({ type: 'outbox.changed', clientId, data: { ids: [result.id] } }, trx);
-      return trx.selectFrom('outbox').selectAll().where('id', '=', result.id).executeTakeFirstOrThrow();
+    const result = await composeMessage(context, {
+      clientId,
+      channel: input.channel,
+      to,
+      purpose: input.purpose,
+      ...(input.channel === 'sms' ? { body: input.body } : { subject: input.subject, text: input.body }),
+      customerId: input.customerId ?? null,
+      sendAt: input.sendAt ? new Date(input.sendAt) : undefined,
+      actor: user.email,
+      override: input.overrideConsent,
     });
-    const [message] = await loadMessages(context.db, [row]);
+    if (!result.ok) throw problemFor(result);
+    const [message] = await loadMessages(context.db, [result.row]);
     return reply.code(201).send({ message });
   });
 
@@ -192,49 +148,46 @@ export function messageRoutes(app: FastifyInstance, context: AppContext): void {
     const { id } = parseInput(numericIdParam, request.params);
     const input = parseInput(editBody, request.body);
     const row = await findMessage(context, id, user.clientIds);
-    const edited = input.body !== undefined || input.subject !== undefined;
-    const payload = edited
-      ? {
-          ...row.payload,
-          ...(input.body !== undefined
-            ? row.kind === 'email'
-              ? { text: input.body }
-              : { body: input.body, segments: smsSegments(input.body).segments, encoding: smsSegments(input.body).encoding }
-            : {}),
-          ...(input.subject !== undefined ? { subject: input.subject } : {}),
-        }
-      : undefined;
-    const result = await retryOutboxRow(context.db, context.clock, id, { payload, actor: user.email });
-    if (!result.ok) throw new HttpProblem(409, result.reason, `This message is ${result.status ?? 'not retryable'}; only failed, dead, unknown or cancelled messages can be sent again.`);
-    await writeAudit(context.db, context.clock, {
+    const result = await editAndRetryMessage(context, id, {
       actor: user.email,
-      clientId: row.client_id,
-      action: edited ? 'message.edit_and_retry' : 'message.retry',
-      target: `outbox:${id}`,
-      before: { status: row.status, payload: row.payload },
-      after: { status: result.row.status, payload: result.row.payload },
+      clientIds: user.clientIds,
+      subject: input.subject,
+      ...(row.kind === 'sms' ? { body: input.body } : { text: input.body }),
     });
-    await context.bus.publish({ type: 'outbox.changed', clientId: row.client_id, data: { ids: [id] } });
+    if (!result.ok) throw problemFor(result);
     const [message] = await loadMessages(context.db, [result.row]);
     return { message };
+  });
+
+  app.post('/v1/api/messages/:id/resend', async (request, reply) => {
+    const user = currentUser(request);
+    const { id } = parseInput(numericIdParam, request.params);
+    const result = await resendMessage(context, id, { actor: user.email, clientIds: user.clientIds });
+    if (!result.ok) throw problemFor(result);
+    const [message] = await loadMessages(context.db, [result.row]);
+    return reply.code(201).send({ message });
   });
 
   app.post('/v1/api/messages/:id/cancel', async (request) => {
     const user = currentUser(request);
     const { id } = parseInput(numericIdParam, request.params);
-    const row = await findMessage(context, id, user.clientIds);
-    const result = await cancelOutboxRow(context.db, context.clock, id, { actor: user.email, reason: `Cancelled by ${user.email}` });
-    if (!result.ok) throw new HttpProblem(409, result.reason, `This message is ${result.status ?? 'not cancellable'}; only scheduled, failed or unknown messages can be cancelled.`);
-    await writeAudit(context.db, context.clock, {
-      actor: user.email,
-      clientId: row.client_id,
-      action: 'message.cancel',
-      target: `outbox:${id}`,
-      before: { status: row.status },
-      after: { status: result.row.status },
-    });
-    await context.bus.publish({ type: 'outbox.changed', clientId: row.client_id, data: { ids: [id] } });
+    const result = await cancelMessage(context, id, { actor: user.email, clientIds: user.clientIds });
+    if (!result.ok) throw problemFor(result);
     const [message] = await loadMessages(context.db, [result.row]);
     return { message };
   });
+}
+
+/** The messaging module's refusals as HTTP answers. */
+function problemFor(result: Extract<ApiResult, { ok: false }>): HttpProblem {
+  switch (result.reason) {
+    case 'not_found':
+      return notFound('That message');
+    case 'invalid':
+      return new HttpProblem(400, 'invalid_request', result.message);
+    case 'opted_out':
+      return new HttpProblem(409, 'opted_out', result.message);
+    case 'wrong_status':
+      return new HttpProblem(409, 'wrong_status', result.message);
+  }
 }

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
+import { editAndRetryMessage } from '../../messaging/api.js';
 import { outboxHistory, retryOutboxRow } from '../../outbox/manage.js';
 import { writeAudit } from '../audit.js';
 import { HttpProblem, clientFilter, currentUser, notFound, numericIdParam, parseInput } from '../http.js';
@@ -51,6 +52,12 @@ export function outboxRoutes(app: FastifyInstance, context: AppContext): void {
     const { id } = parseInput(numericIdParam, request.params);
     const row = await context.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !user.clientIds.includes(row.client_id)) throw notFound('That queue item');
+    if ((MESSAGE_KINDS as string[]).includes(row.kind)) {
+      // A text or e-mail retried from here is the same operation as from Messages: same checks, same audit name.
+      const retried = await editAndRetryMessage(context, id, { actor: user.email, clientIds: user.clientIds });
+      if (!retried.ok) throw new HttpProblem(409, retried.reason, retried.message);
+      return { item: outboxView(retried.row) };
+    }
     const result = await retryOutboxRow(context.db, context.clock, id, { actor: user.email });
     if (!result.ok) throw new HttpProblem(409, result.reason, `This item is ${result.status ?? 'not retryable'}; only dead, failed, unknown or cancelled items can be retried.`);
     await writeAudit(context.db, context.clock, {
