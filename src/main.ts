@@ -110,6 +110,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
             clock,
             twilio: { accountSid: sandboxCredentials.TWILIO_ACCOUNT_SID, authToken: sandboxCredentials.TWILIO_AUTH_TOKEN },
             zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },
+            hubspot: { accessToken: sandboxCredentials.HUBSPOT_ACCESS_TOKEN },
             retell: { apiKey: sandboxCredentials.RETELL_API_KEY },
           })
         : undefined;

@@ -9,9 +9,10 @@ import { messagingModule } from './messaging/module.js';
 import { retellModule } from './webhooks/module.js';
 import { bookingModule } from './booking/module.js';
 import { zohoModule } from './zoho/module.js';
+import { hubspotModule } from './hubspot/module.js';
 
 /**
- * Vendor modules (zoho) come before the feature modules that use their ports, and after retell, whose alert port
+ * Vendor modules (zoho, hubspot) come before the feature modules that use their ports, and after retell, whose alert port
  * they raise through.
  */
-export const featureModules: FeatureModule[] = [retellModule, zohoModule, bookingModule, crmModule, messagingModule, dashboardModule];
+export const featureModules: FeatureModule[] = [retellModule, zohoModule, hubspotModule, bookingModule, crmModule, messagingModule, dashboardModule];

@@ -52,9 +52,6 @@ export interface CrmContractWorld {
 /** The shortest wait before a sync's next attempt at its default retry policy. */
 const RETRY_INTERVAL_MS = 60_000;
 
-function aNewLead(overrides: Partial<NewLead> = {}): NewLead {
-  return { phone: '+14155550102', lastName: 'Unknown caller +1…0102', status: 'Contacted', smsOptedOut: false, ...overrides };
-}
 
 export interface CrmContractOptions {
   /** Two status words this CRM accepts. */
@@ -65,6 +62,13 @@ export interface CrmContractOptions {
 
 export function describeCrmPortContract(name: string, start: () => Promise<CrmContractWorld>, options: CrmContractOptions): void {
   const { statuses } = options;
+  const aNewLead = (overrides: Partial<NewLead> = {}): NewLead => ({
+    phone: '+14155550102',
+    lastName: 'Unknown caller +1…0102',
+    status: statuses.first,
+    smsOptedOut: false,
+    ...overrides,
+  });
   describe(`CrmPort contract: ${name}`, () => {
     let world: CrmContractWorld;
     let subject: CrmContractSubject;
