@@ -5,6 +5,7 @@
  * (`hubspot-crm:<slug>`) comes from the CRM module's connection check, which calls this port's `checkConnection`.
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
+import { perOffice } from '../offices/per-office.js';
 import { HUBSPOT_PROVIDER_NAME, hubSpotCrmPort } from './crm-port.js';
 
 export function hubSpotPortFor(context: AppContext, clientId: string) {
@@ -25,7 +26,15 @@ export function hubSpotPortFor(context: AppContext, clientId: string) {
 
 export const hubspotModule: FeatureModule = {
   name: 'hubspot',
-  setUp(context) {
+  async setUp(context) {
     context.crms.register(HUBSPOT_PROVIDER_NAME, (clientId) => hubSpotPortFor(context, clientId));
+    // Demo: the emulated portal has the contact properties the office maps its facts to, as the real one must.
+    const sandbox = context.sandbox;
+    if (sandbox) {
+      await perOffice(context, ({ config, secrets }) => {
+        if (config.crm.provider !== HUBSPOT_PROVIDER_NAME || !secrets.emulatedVendors.includes('hubspot')) return;
+        sandbox.hubspot.ensureProperties(Object.values(config.hubspot?.propertyMap ?? {}).filter((name): name is string => Boolean(name)));
+      });
+    }
   },
 };

@@ -96,6 +96,11 @@ export class HubSpotEmulator {
     return this.emulator.url;
   }
 
+  /** Contact properties an office created in its portal (as an admin would under Settings > Properties). */
+  ensureProperties(names: string[]): void {
+    for (const name of names) this.properties.add(name);
+  }
+
   /** The app was uninstalled or the token rotated: every call answers 401 until a token is accepted again. */
   revokeToken(): void {
     this.tokens.clear();
