@@ -64,6 +64,12 @@ export interface CalendarPort {
   remove(clientId: string, eventId: string, signal?: AbortSignal): Promise<void>;
   /** The calendars the office's connected account owns, for the onboarding calendar picker. */
   listCalendars(clientId: string, signal?: AbortSignal): Promise<CalendarSummary[]>;
+  /**
+   * The event carrying this booking's marker, found by the vendor's own index (Google's private extended
+   * property, Graph's single-value extended property) rather than a time window. Optional: adapters without such
+   * an index (Zoho) leave it out and booking finds its events through `view`.
+   */
+  findByBookingId?(clientId: string, bookingId: string, signal?: AbortSignal): Promise<CalendarEvent | undefined>;
 }
 
 export interface CalendarSummary {

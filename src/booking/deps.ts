@@ -5,6 +5,10 @@
 import type { AppContext } from '../app-context.js';
 import type { CalendarPort } from './calendar-port.js';
 
+/**
+ * `findByBookingId` (optional per adapter) is not forwarded: whether it exists depends on the office, so a caller
+ * that wants it asks `context.calendars.portFor(clientId).findByBookingId?.(…)` and falls back to `view`.
+ */
 export function calendarPortOf(context: Pick<AppContext, 'calendars'>): CalendarPort {
   // Async wrappers: an office without a usable provider rejects (CalendarUnavailable) like any calendar failure.
   const of = async (clientId: string) => context.calendars.portFor(clientId);

@@ -1,0 +1,153 @@
+/**
+ * CalendarPort over Microsoft 365 / Outlook (Microsoft Graph) for any number of offices: the access token from the
+ * office's Microsoft connection (refreshing once on a 401), the calendar from the office's settings. Busy times
+ * come from getSchedule for the mailbox plus the booking calendar's own events; an event carrying a booking marker
+ * also carries the booking id in a single-value extended property and a `transactionId`, and a create first looks
+ * the booking id up, so a retried create finds the first event instead of making a second one.
+ */
+import { VendorError } from '../../core/errors.js';
+import { bookingIdIn, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
+import type { OAuthAccess, OAuthConnections } from '../../oauth/connections.js';
+import { GraphCalendarClient, type GraphEvent, type GraphEventInput } from './calendar.js';
+
+/** Per-request timeout: well inside a function's budget so a hung Graph leaves time for a fallback answer. */
+const REQUEST_TIMEOUT_MS = 4_000;
+
+export interface MicrosoftCalendarSettings {
+  /** The calendar booking writes to; the mailbox's default calendar when absent. */
+  calendarId?: string;
+  /**
+   * Whose free/busy blocks slots: the connected mailbox by default. `false` for personal (outlook.com) accounts,
+   * where getSchedule is not supported; then only the booking calendar's events count.
+   */
+  scheduleAddress?: string | false;
+}
+
+export interface MicrosoftCalendarPortDeps {
+  connections: OAuthConnections;
+  settingsOf(clientId: string): MicrosoftCalendarSettings;
+  timeoutMs?: number;
+}
+
+function toCalendarEvent(event: GraphEvent): CalendarEvent {
+  return { id: event.id, etag: event.etag, title: event.title, description: event.description, startMs: event.startMs, endMs: event.endMs };
+}
+
+function inputOf(event: NewCalendarEvent): GraphEventInput {
+  const bookingId = bookingIdIn(event.description);
+  return {
+    title: event.title,
+    description: event.description,
+    timezone: event.timezone,
+    startMs: event.startMs,
+    endMs: event.endMs,
+    ...(event.location ? { location: event.location } : {}),
+    ...(event.attendeeEmail ? { attendeeEmail: event.attendeeEmail } : {}),
+    ...(bookingId ? { bookingId } : {}),
+  };
+}
+
+const notFound = (eventId: string) =>
+  new VendorError({ vendor: 'microsoft-graph', code: 'EVENT_NOT_FOUND', message: `The Outlook event ${eventId} no longer exists.`, retryable: false, status: 404 });
+
+export function microsoftCalendarPort(deps: MicrosoftCalendarPortDeps): CalendarPort {
+  async function withClient<T>(clientId: string, signal: AbortSignal | undefined, run: (client: GraphCalendarClient, access: OAuthAccess) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const access = await deps.connections.getAccess(clientId);
+      const client = new GraphCalendarClient({ accessToken: access.accessToken, baseUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal });
+      try {
+        return await run(client, access);
+      } catch (error) {
+        // An expired or revoked access token: refresh once and try once more.
+        if (attempt === 1 && error instanceof VendorError && error.status === 401) {
+          await deps.connections.invalidate(clientId, access.accessToken);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** The booking calendar: the configured one, else the mailbox's default (looked up once per call). */
+  async function calendarIdOf(client: GraphCalendarClient, clientId: string): Promise<string> {
+    const configured = deps.settingsOf(clientId).calendarId;
+    if (configured) return configured;
+    const calendars = await client.listCalendars();
+    const found = calendars.find((calendar) => calendar.isDefault) ?? calendars[0];
+    if (!found) throw new VendorError({ vendor: 'microsoft-graph', code: 'NO_CALENDAR', message: 'The connected Microsoft 365 mailbox has no calendar.', retryable: false });
+    return found.id;
+  }
+
+  return {
+    async view(clientId, startMs, endMs, signal) {
+      const settings = deps.settingsOf(clientId);
+      return withClient(clientId, signal, async (client, access) => {
+        const calendarId = await calendarIdOf(client, clientId);
+        const address = settings.scheduleAddress === false ? undefined : (settings.scheduleAddress ?? access.ownerEmail);
+        const [events, schedule] = await Promise.all([
+          client.calendarView(calendarId, startMs, endMs),
+          address ? client.schedule(address, startMs, endMs) : Promise.resolve([]),
+        ]);
+        return {
+          busy: [...schedule, ...events.filter((event) => event.blocks).map((event) => ({ startMs: event.startMs, endMs: event.endMs }))],
+          events: events.map(toCalendarEvent),
+        };
+      });
+    },
+
+    async create(clientId, event, signal) {
+      const input = inputOf(event);
+      return withClient(clientId, signal, async (client) => {
+        const calendarId = await calendarIdOf(client, clientId);
+        if (input.bookingId) {
+          // A repeat of a create whose answer was lost: the event is already there under our booking id.
+          const existing = await client.findByBookingId(calendarId, input.bookingId);
+          if (existing) return toCalendarEvent(existing);
+        }
+        return toCalendarEvent(await client.createEvent(calendarId, input));
+      });
+    },
+
+    async get(clientId, eventId, signal) {
+      return withClient(clientId, signal, async (client) => {
+        const event = await client.getEvent(eventId);
+        return event ? toCalendarEvent(event) : undefined;
+      });
+    },
+
+    async update(clientId, eventId, event, signal) {
+      const input = inputOf(event);
+      return withClient(clientId, signal, async (client) => {
+        for (let attempt = 1; ; attempt++) {
+          const current = await client.getEvent(eventId);
+          if (!current) throw notFound(eventId);
+          try {
+            return toCalendarEvent(await client.patchEvent(eventId, current.etag, input));
+          } catch (error) {
+            if (attempt === 1 && error instanceof VendorError && error.status === 412) continue;
+            throw error;
+          }
+        }
+      });
+    },
+
+    async remove(clientId, eventId, signal) {
+      await withClient(clientId, signal, (client) => client.deleteEvent(eventId));
+    },
+
+    async listCalendars(clientId, signal) {
+      return withClient(clientId, signal, async (client) =>
+        (await client.listCalendars())
+          .filter((calendar) => calendar.canEdit)
+          .map((calendar) => ({ id: calendar.id, name: calendar.name, isDefault: calendar.isDefault })),
+      );
+    },
+
+    async findByBookingId(clientId, bookingId, signal) {
+      return withClient(clientId, signal, async (client) => {
+        const event = await client.findByBookingId(await calendarIdOf(client, clientId), bookingId);
+        return event ? toCalendarEvent(event) : undefined;
+      });
+    },
+  };
+}

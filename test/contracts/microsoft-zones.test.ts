@@ -1,0 +1,3 @@
+import { defineGraphZoneCases } from './microsoft-zones.cases.js';
+
+defineGraphZoneCases();
