@@ -5,6 +5,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AlertPort } from './alerts/types.js';
+import type { CalendarPort } from './booking/calendar-port.js';
+import type { ProviderRegistry } from './core/provider-registry.js';
+import type { CrmPort } from './crm/port.js';
 import type { ClientRegistry } from './config/registry.js';
 import type { Env } from './config/env.js';
 import type { Clock } from './core/clock.js';
@@ -19,6 +22,7 @@ import type { OfficeLoader } from './offices/loader.js';
 import type { Logger } from './log/logger.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import type { Sandbox } from './sandbox/index.js';
+import type { ZohoTokenCache } from './zoho/connection.js';
 
 export interface AppContext {
   env: Env;
@@ -33,6 +37,15 @@ export interface AppContext {
   health: HealthCheck[];
   /** Outbox handlers by kind; feature modules register theirs. */
   handlers: HandlerRegistry;
+  /**
+   * Calendar ports by provider: vendor modules register theirs (`calendars.register('zoho', …)`), booking asks
+   * `calendars.portFor(clientId)` and gets the one the office's document chose (`calendar.provider`).
+   */
+  calendars: ProviderRegistry<CalendarPort>;
+  /** CRM ports by provider, chosen per office by `crm.provider` (none: no sync). */
+  crms: ProviderRegistry<CrmPort>;
+  /** The Zoho module's per-app state: access tokens cached in this process and refreshes in flight. */
+  zohoTokens: ZohoTokenCache;
   /** Raise problems for staff (errors table, Slack, e-mail); replaced by the alerts module in setUp. */
   alerts: AlertPort;
   /** Running emulators in demo mode (or SANDBOX=1), else undefined. */

@@ -29,6 +29,10 @@ import { importOfficeFiles, officeFiles } from './offices/import-files.js';
 import { officesHealthCheck } from './offices/health.js';
 import { OfficeLoader } from './offices/loader.js';
 import { startSandbox } from './sandbox/index.js';
+import { CalendarUnavailable } from './booking/calendar-port.js';
+import { ProviderRegistry } from './core/provider-registry.js';
+import { CrmUnavailable } from './crm/port.js';
+import { ZohoTokenCache } from './zoho/connection.js';
 
 export interface StartOptions {
   /** Environment variables (default process.env). */
@@ -107,6 +111,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
             clock,
             twilio: { accountSid: sandboxCredentials.TWILIO_ACCOUNT_SID, authToken: sandboxCredentials.TWILIO_AUTH_TOKEN },
             zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },
+            hubspot: { accessToken: sandboxCredentials.HUBSPOT_ACCESS_TOKEN },
             retell: { apiKey: sandboxCredentials.RETELL_API_KEY },
           })
         : undefined;
@@ -155,6 +160,18 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       metrics: new Metrics(database.db),
       health: [officesHealthCheck(clients)],
       handlers,
+      calendars: new ProviderRegistry({
+        kind: 'calendar',
+        providerOf: (clientId) => clients.get(clientId)?.config.calendar.provider,
+        unavailable: (_clientId, provider, message) =>
+          new CalendarUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
+      }),
+      crms: new ProviderRegistry({
+        kind: 'CRM',
+        providerOf: (clientId) => clients.get(clientId)?.config.crm.provider,
+        unavailable: (_clientId, provider, message) => new CrmUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
+      }),
+      zohoTokens: new ZohoTokenCache(),
       alerts: {
         // Until the alerts module wires Slack/e-mail/errors table, alerts only reach the (masked) log.
         async raise(alert) {

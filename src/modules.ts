@@ -9,5 +9,11 @@ import { dashboardModule } from './dashboard/module.js';
 import { messagingModule } from './messaging/module.js';
 import { retellModule } from './webhooks/module.js';
 import { bookingModule } from './booking/module.js';
+import { zohoModule } from './zoho/module.js';
+import { hubspotModule } from './hubspot/module.js';
 
-export const featureModules: FeatureModule[] = [retellModule, bookingModule, crmModule, messagingModule, analyticsModule, dashboardModule];
+/**
+ * Vendor modules (zoho, hubspot) come before the feature modules that use their ports, and after retell, whose alert port
+ * they raise through.
+ */
+export const featureModules: FeatureModule[] = [retellModule, zohoModule, hubspotModule, bookingModule, crmModule, messagingModule, analyticsModule, dashboardModule];

@@ -1,8 +1,27 @@
 /**
- * What booking needs from a calendar (Zoho Calendar in production, the emulator in tests and demo). Instants
- * are UTC milliseconds; zone rules stay in booking. Implementations throw VendorError (retryable or not) and
- * stop work when `signal` aborts.
+ * What booking needs from a calendar (the office's provider: Zoho Calendar today, Google or Microsoft through the
+ * same port; their emulators in tests and demo). Instants are UTC milliseconds; zone rules stay in booking.
+ * Implementations throw VendorError (retryable or not), `CalendarUnavailable` when nobody can use the calendar
+ * until a person acts (not connected, connection broken, no provider), and stop work when `signal` aborts.
  */
+import { VendorError } from '../core/errors.js';
+
+export type CalendarUnavailableReason = 'not_connected' | 'broken' | 'not_configured';
+
+/**
+ * The office's calendar cannot be used until someone connects or reconnects it (or picks an installed provider).
+ * Not retryable: booking answers with its spoken fallback at once and alerts as critical. `code` keeps the
+ * provider's own word for it (e.g. ZOHO_CONNECTION_BROKEN), which names the alert's fingerprint.
+ */
+export class CalendarUnavailable extends VendorError {
+  readonly reason: CalendarUnavailableReason;
+  constructor(init: { vendor: string; reason: CalendarUnavailableReason; code?: string; message: string; cause?: unknown }) {
+    super({ vendor: init.vendor, code: init.code ?? `CALENDAR_${init.reason.toUpperCase()}`, message: init.message, retryable: false, cause: init.cause });
+    this.name = 'CalendarUnavailable';
+    this.reason = init.reason;
+  }
+}
+
 export interface BusyInterval {
   startMs: number;
   endMs: number;

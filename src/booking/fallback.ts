@@ -7,7 +7,7 @@ import type { AppContext } from '../app-context.js';
 import { errorMessage } from '../core/errors.js';
 import type { FunctionCall, FunctionResult } from '../functions/types.js';
 import { maskText } from '../log/mask.js';
-import { ZohoConnectionBroken } from '../zoho/connection.js';
+import { CalendarUnavailable } from './calendar-port.js';
 import { lateEventNoteFor } from './late-event.js';
 
 export const CALENDAR_FALLBACK_MESSAGE =
@@ -78,7 +78,7 @@ export async function withCalendarFallback(
 
 async function fallback(input: FallbackInput, error: unknown): Promise<FunctionResult> {
   const { context, clientId, call } = input;
-  const why = error instanceof DeadlineReached ? 'timeout' : error instanceof ZohoConnectionBroken ? error.code : ((error as { code?: string }).code ?? 'error');
+  const why = error instanceof DeadlineReached ? 'timeout' : error instanceof CalendarUnavailable ? error.code : ((error as { code?: string }).code ?? 'error');
   let taskId: number | undefined;
   try {
     const phone = input.phone ?? call.fromNumber;
@@ -123,7 +123,7 @@ async function fallback(input: FallbackInput, error: unknown): Promise<FunctionR
     clientId,
     source: 'booking.calendar',
     fingerprint: `booking.calendar:${why}:${clientId}`,
-    severity: error instanceof ZohoConnectionBroken ? 'critical' : 'error',
+    severity: error instanceof CalendarUnavailable ? 'critical' : 'error',
     callId: call.callId,
     message: maskText(
       `${input.functionName} could not reach the calendar during a call (${errorMessage(error)}). The caller was offered a callback${taskId ? ` (task ${taskId})` : ''}.`,

@@ -33,16 +33,16 @@ describe('client config schema', () => {
     expect(config.nurture).toEqual({ enabled: true, day1: { afterDays: 1 }, day4: { afterDays: 4 } });
     expect(config.quietHours.marketing).toEqual({ start: '08:00', end: '21:00' });
     expect(config.quietHours.stateOverrides.FL).toEqual({ start: '08:00', end: '20:00', maxMarketingPer24h: 3 });
-    expect(config.zoho.dataCenter).toBe('us');
-    expect(config.zoho.crm.leadSource).toBe('AI Receptionist');
-    expect(config.zoho.crm.statusMap.booked).toBeTruthy();
+    expect(config.zoho?.dataCenter).toBe('us');
+    expect(config.zoho?.crm.leadSource).toBe('AI Receptionist');
+    expect(config.zoho?.crm.statusMap.booked).toBeTruthy();
     expect(config.appointmentTypes[1]?.bufferMinutes).toBe(0);
   });
 
   it('defaults alert emails to the admin emails and the CRM company to the office name', () => {
     const config = aClientConfig();
     expect(config.alerts.emails).toEqual(config.adminEmails);
-    expect(config.zoho.crm.company).toBe('Desert Bookkeeping');
+    expect(config.zoho?.crm.company).toBe('Desert Bookkeeping');
     expect(aClientConfig({ alerts: { emails: ['ops@example.com'] } }).alerts.emails).toEqual(['ops@example.com']);
   });
 

@@ -457,6 +457,63 @@ const zoho = z.strictObject({
     .prefault({}),
 });
 
+/** Values of HubSpot's stock `hs_lead_status` property, so an unconfigured account accepts them. */
+const DEFAULT_HUBSPOT_LEAD_STATUS: Record<CallOutcome, string> = {
+  booked: 'OPEN_DEAL',
+  rescheduled: 'OPEN_DEAL',
+  cancelled: 'BAD_TIMING',
+  info_only: 'CONNECTED',
+  callback_requested: 'OPEN',
+  opted_out: 'UNQUALIFIED',
+  voicemail: 'ATTEMPTED_TO_CONTACT',
+  abandoned: 'ATTEMPTED_TO_CONTACT',
+};
+
+const hubspotStatusMap = z.strictObject(
+  Object.fromEntries(
+    CALL_OUTCOMES.map((outcome) => [outcome, z.string().min(1).default(DEFAULT_HUBSPOT_LEAD_STATUS[outcome])]),
+  ) as Record<CallOutcome, z.ZodDefault<z.ZodString>>,
+);
+
+const hubspotPropertyName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'must be a HubSpot property internal name in lower case, e.g. "sms_opt_out"');
+
+/** HubSpot CRM (contacts and notes) through a private app's access token (docs/decisions.md says why). */
+const hubspot = z.strictObject({
+  accessTokenEnv: envName.default('HUBSPOT_ACCESS_TOKEN'),
+  /** hs_lead_status values per call outcome; the ranks (only forward) are the same as for every CRM. */
+  statusMap: hubspotStatusMap.prefault({}),
+  /** Contact properties (internal names) the office created for these facts; unset ones are not written. */
+  propertyMap: z
+    .strictObject({
+      appointmentAt: hubspotPropertyName.optional(),
+      appointmentType: hubspotPropertyName.optional(),
+      lastCallIntent: hubspotPropertyName.optional(),
+      smsOptOut: hubspotPropertyName.optional(),
+      emailOptOut: hubspotPropertyName.optional(),
+    })
+    .prefault({}),
+});
+
+export const CALENDAR_PROVIDERS = ['zoho', 'google', 'microsoft'] as const;
+export const CRM_PROVIDERS = ['zoho', 'hubspot', 'none'] as const;
+export type CalendarProvider = (typeof CALENDAR_PROVIDERS)[number];
+export type CrmProvider = (typeof CRM_PROVIDERS)[number];
+
+/** Which calendar the office books in; a document without it means Zoho Calendar (as before this choice existed). */
+const calendarChoice = z.strictObject({ provider: z.enum(CALENDAR_PROVIDERS).default('zoho') });
+
+/**
+ * Which CRM records the office's callers. Without it: Zoho CRM, or none when `zoho.crm.enabled` is false (as before
+ * this choice existed). `none` turns CRM sync off.
+ */
+const crmChoice = z.strictObject({
+  provider: z.enum(CRM_PROVIDERS).optional(),
+  /** Sync a lead without Retell's call analysis if it has not arrived after this long (default: zoho.crm's, else 10). */
+  syncWaitMinutesWithoutAnalysis: z.int().min(0).max(240).optional(),
+});
+
 const retell = z.strictObject({
   /**
    * Empty while an office is being onboarded (its agent is connected in the wizard's Retell step): every Retell
@@ -527,7 +584,11 @@ const clientConfigObject = z.strictObject({
   followUps: followUps.prefault({}),
   retell,
   transfer: transfer.prefault({}),
-  zoho,
+  calendar: calendarChoice.prefault({}),
+  crm: crmChoice.prefault({}),
+  /** Required when the calendar or the CRM is Zoho. */
+  zoho: zoho.optional(),
+  hubspot: hubspot.optional(),
   twilio: z
     .strictObject({
       accountSidEnv: envName.default('TWILIO_ACCOUNT_SID'),
@@ -564,6 +625,17 @@ export const clientConfigSchema = clientConfigObject
         ctx.addIssue({ code: 'custom', path: ['templates', 'sms', kind], message: `is needed because ${setting} is on` });
       }
     }
+    const crmProvider = crmProviderOf(config);
+    if (!config.zoho && (config.calendar.provider === 'zoho' || crmProvider === 'zoho')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['zoho'],
+        message: `is required while ${config.calendar.provider === 'zoho' ? 'calendar.provider' : 'crm.provider'} is "zoho" (at least { "calendarId": "…" })`,
+      });
+    }
+    if (config.crm.provider === 'zoho' && config.zoho?.crm.enabled === false) {
+      ctx.addIssue({ code: 'custom', path: ['crm', 'provider'], message: 'is "zoho" but zoho.crm.enabled is false; choose one (crm.provider "none" turns CRM sync off)' });
+    }
     for (const [date] of Object.entries(config.specialHours)) {
       const closed = config.closures.find((c) => c.from <= date && date <= c.to);
       if (closed) {
@@ -575,11 +647,31 @@ export const clientConfigSchema = clientConfigObject
       }
     }
   })
-  .transform((config) => ({
-    ...config,
-    alerts: { ...config.alerts, emails: config.alerts.emails ?? config.adminEmails },
-    zoho: { ...config.zoho, crm: { ...config.zoho.crm, company: config.zoho.crm.company ?? config.name } },
-  }));
+  .transform((config) => {
+    const provider = crmProviderOf(config);
+    const statusMap =
+      provider === 'hubspot'
+        ? (config.hubspot?.statusMap ?? DEFAULT_HUBSPOT_LEAD_STATUS)
+        : (config.zoho?.crm.statusMap ?? DEFAULT_LEAD_STATUS);
+    return {
+      ...config,
+      alerts: { ...config.alerts, emails: config.alerts.emails ?? config.adminEmails },
+      zoho: config.zoho && { ...config.zoho, crm: { ...config.zoho.crm, company: config.zoho.crm.company ?? config.name } },
+      /** The CRM choice resolved: the provider, whether sync runs, and the status words of that CRM. */
+      crm: {
+        provider,
+        enabled: provider !== 'none',
+        statusMap,
+        syncWaitMinutesWithoutAnalysis:
+          config.crm.syncWaitMinutesWithoutAnalysis ?? config.zoho?.crm.syncWaitMinutesWithoutAnalysis ?? 10,
+      },
+    };
+  });
+
+function crmProviderOf(config: { crm: { provider?: CrmProvider }; zoho?: { crm: { enabled: boolean } } }): CrmProvider {
+  if (config.crm.provider) return config.crm.provider;
+  return config.zoho?.crm.enabled === false ? 'none' : 'zoho';
+}
 
 export type ClientConfig = z.infer<typeof clientConfigSchema>;
 /** What a config file may contain before defaults are applied (handy for builders in tests). */

@@ -14,6 +14,8 @@ export const DEMO_SECRETS = {
   TWILIO_AUTH_TOKEN: 'demo_twilio_auth_token_switchboard01',
   ZOHO_CLIENT_ID: '1000.DEMOSWITCHBOARD',
   ZOHO_CLIENT_SECRET: 'demo_zoho_client_secret_switchboard',
+  /** A HubSpot private app's access token ("pat-" + region + id in real accounts); the emulator accepts it. */
+  HUBSPOT_ACCESS_TOKEN: 'pat-demo-switchboard-hubspot-0001',
   /** Base64 of the 32 ASCII bytes "switchboard-demo-secret-key-0001"; encrypts tokens at rest in demo only. */
   SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtZGVtby1zZWNyZXQta2V5LTAwMDE=',
 } as const;
@@ -30,13 +32,13 @@ export function isDemoSecret(value: string | undefined | null): boolean {
   if (!value) return false;
   const trimmed = value.trim();
   if (DEMO_VALUES.has(trimmed)) return true;
-  return /^key_demo_/.test(trimmed) || /^demo_/.test(trimmed) || /^1000\.DEMO/.test(trimmed) || /^AC(de300){6}/i.test(trimmed);
+  return /^key_demo_/.test(trimmed) || /^demo_/.test(trimmed) || /^1000\.DEMO/.test(trimmed) || /^AC(de300){6}/i.test(trimmed) || /^pat-demo-/.test(trimmed);
 }
 
 /** The credentials of vendors that run on their emulators (the demo values are one such set). */
 export type SandboxCredentials = Pick<
   Record<DemoSecretName, string>,
-  'RETELL_API_KEY' | 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'ZOHO_CLIENT_ID' | 'ZOHO_CLIENT_SECRET'
+  'RETELL_API_KEY' | 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'ZOHO_CLIENT_ID' | 'ZOHO_CLIENT_SECRET' | 'HUBSPOT_ACCESS_TOKEN'
 >;
 
 /**
@@ -52,5 +54,6 @@ export function randomSandboxCredentials(): SandboxCredentials {
     TWILIO_AUTH_TOKEN: hex(16),
     ZOHO_CLIENT_ID: `1000.SANDBOX${hex(8).toUpperCase()}`,
     ZOHO_CLIENT_SECRET: hex(20),
+    HUBSPOT_ACCESS_TOKEN: `pat-sandbox-${hex(16)}`,
   };
 }

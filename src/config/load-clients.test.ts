@@ -57,8 +57,8 @@ describe('loading client configs', () => {
     ]);
     expect(stn.appointmentTypes[0]?.whatToBring).toMatch(/W-2s.*1099s.*photo ID.*Social Security cards/);
     expect(stn.retell.agentIds).toEqual(['agent_stn_demo_0001']);
-    expect(stn.zoho.calendarId).toBe('stn-appointments');
-    expect(stn.zoho.crm.fieldMap.smsOptOut).toBe('SMS_Opt_Out');
+    expect(stn.zoho?.calendarId).toBe('stn-appointments');
+    expect(stn.zoho?.crm.fieldMap.smsOptOut).toBe('SMS_Opt_Out');
   });
 
   it('ships SMS templates that are plain ASCII (one GSM-7 encoding, cheaper segments) and name the office', () => {

@@ -41,7 +41,7 @@ describe('resolveClientSecrets', () => {
       twilioAuthToken: 'demo_twilio_auth_token_switchboard01',
       zohoClientId: '1000.DEMOSWITCHBOARD',
       zohoClientSecret: 'demo_zoho_client_secret_switchboard',
-      emulatedVendors: ['retell', 'twilio', 'zoho', 'smtp', 'slack'],
+      emulatedVendors: ['retell', 'twilio', 'zoho', 'hubspot', 'smtp', 'slack'],
     });
   });
 

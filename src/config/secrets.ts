@@ -7,7 +7,7 @@ import { ConfigError, type ClientConfig } from './client-schema.js';
 import { DEMO_SECRETS, isDemoSecret, randomSandboxCredentials, type SandboxCredentials } from './demo-secrets.js';
 
 export type SwitchboardMode = 'demo' | 'live';
-export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'smtp' | 'slack';
+export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'hubspot' | 'smtp' | 'slack';
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 export interface ClientSecrets {
@@ -19,6 +19,8 @@ export interface ClientSecrets {
   slackWebhookUrl?: string;
   zohoClientId: string;
   zohoClientSecret: string;
+  /** A HubSpot private app's access token, when the office's CRM is HubSpot. */
+  hubspotAccessToken?: string;
   /** Vendors to wire to the sandbox emulator: all of them in demo mode, the unconfigured ones under SANDBOX=1. */
   emulatedVendors: SecretVendor[];
 }
@@ -43,6 +45,7 @@ export const SECRET_KEYS: readonly SecretKey[] = [
   'slackWebhookUrl',
   'zohoClientId',
   'zohoClientSecret',
+  'hubspotAccessToken',
 ];
 
 /** The vendor each credential belongs to. */
@@ -54,6 +57,7 @@ export const SECRET_VENDOR: Readonly<Record<SecretKey, SecretVendor>> = {
   slackWebhookUrl: 'slack',
   zohoClientId: 'zoho',
   zohoClientSecret: 'zoho',
+  hubspotAccessToken: 'hubspot',
 };
 
 export function isSecretKey(value: string): value is SecretKey {
@@ -78,6 +82,7 @@ const VENDOR_NAMES: Record<SecretVendor, string> = {
   retell: 'Retell',
   twilio: 'Twilio',
   zoho: 'Zoho',
+  hubspot: 'HubSpot',
   smtp: 'SMTP email',
   slack: 'Slack',
 };
@@ -107,20 +112,6 @@ function secretSpecs(config: ClientConfig): SecretSpec[] {
       sandboxName: 'TWILIO_AUTH_TOKEN',
     },
     {
-      key: 'zohoClientId',
-      vendor: 'zoho',
-      path: 'zoho.clientIdEnv',
-      variable: config.zoho.clientIdEnv,
-      sandboxName: 'ZOHO_CLIENT_ID',
-    },
-    {
-      key: 'zohoClientSecret',
-      vendor: 'zoho',
-      path: 'zoho.clientSecretEnv',
-      variable: config.zoho.clientSecretEnv,
-      sandboxName: 'ZOHO_CLIENT_SECRET',
-    },
-    {
       key: 'smtpUrl',
       vendor: 'smtp',
       path: 'email.smtpUrlEnv',
@@ -128,6 +119,17 @@ function secretSpecs(config: ClientConfig): SecretSpec[] {
       check: (value) => (/^smtps?:\/\/[^/\s]+/.test(value) ? undefined : 'is not an SMTP URL (smtp://user:pass@host:587 or smtps://…)'),
     },
   ];
+  // Zoho's OAuth app only for an office that uses Zoho (calendar or CRM); HubSpot's token only for a HubSpot CRM.
+  if (config.zoho && (config.calendar.provider === 'zoho' || config.crm.provider === 'zoho')) {
+    specs.push(
+      { key: 'zohoClientId', vendor: 'zoho', path: 'zoho.clientIdEnv', variable: config.zoho.clientIdEnv, sandboxName: 'ZOHO_CLIENT_ID' },
+      { key: 'zohoClientSecret', vendor: 'zoho', path: 'zoho.clientSecretEnv', variable: config.zoho.clientSecretEnv, sandboxName: 'ZOHO_CLIENT_SECRET' },
+    );
+  }
+  if (config.crm.provider === 'hubspot') {
+    const variable = config.hubspot?.accessTokenEnv ?? 'HUBSPOT_ACCESS_TOKEN';
+    specs.push({ key: 'hubspotAccessToken', vendor: 'hubspot', path: 'hubspot.accessTokenEnv', variable, sandboxName: 'HUBSPOT_ACCESS_TOKEN' });
+  }
   if (config.alerts.slackWebhookEnv !== null) {
     specs.push({
       key: 'slackWebhookUrl',
@@ -242,6 +244,7 @@ function resolve(
   };
   if (values.smtpUrl !== undefined) secrets.smtpUrl = values.smtpUrl;
   if (values.slackWebhookUrl !== undefined) secrets.slackWebhookUrl = values.slackWebhookUrl;
+  if (values.hubspotAccessToken !== undefined) secrets.hubspotAccessToken = values.hubspotAccessToken;
   return { secrets, problems };
 }
 

@@ -1,5 +1,5 @@
 /**
- * The `crm_sync` outbox handler. Safe to repeat: the sync records each effect in Zoho as it happens and
+ * The `crm_sync` outbox handler. Safe to repeat: the sync records each effect in the CRM as it happens and
  * finds it again on a rerun. When a row is about to go dead (permanent error, or the last attempt failed)
  * staff get one alert naming the reason and the call, masked.
  */
@@ -28,22 +28,23 @@ export function crmSyncHandler(context: AppContext, crmFor: CrmFactory): OutboxH
     safeToRepeat: true,
     async run(row, run) {
       const payload = readPayload(row);
+      let vendorName = 'CRM';
       try {
-        return await runCrmSync(context, crmFor(row.client_id), {
-          clientId: row.client_id,
-          payload,
-        });
+        // An unknown office or a sync turned off (crm.provider none) needs no port: runCrmSync decides before using it.
+        const crm = context.clients.get(row.client_id)?.config.crm.enabled ? crmFor(row.client_id) : undefined;
+        vendorName = crm?.vendorName ?? vendorName;
+        return await runCrmSync(context, crm, { clientId: row.client_id, payload });
       } catch (error) {
         if (error instanceof Reschedule) throw error;
         const goesDead = !isRetryable(error) || run.attempt >= row.max_attempts;
-        if (goesDead) await alertDeadSync(context, row, payload, error);
+        if (goesDead) await alertDeadSync(context, row, payload, error, vendorName);
         throw error;
       }
     },
   };
 }
 
-async function alertDeadSync(context: AppContext, row: OutboxRow, payload: CrmSyncPayload, error: unknown) {
+async function alertDeadSync(context: AppContext, row: OutboxRow, payload: CrmSyncPayload, error: unknown, vendorName: string) {
   const code = (error as { code?: unknown })?.code;
   const reason = typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown';
   const subject = payload.callId
@@ -59,7 +60,7 @@ async function alertDeadSync(context: AppContext, row: OutboxRow, payload: CrmSy
     severity: 'error',
     callId: payload.callId,
     message: maskText(
-      `Zoho CRM sync for ${subject} (${payload.purpose}) stopped after ${row.attempts} attempt(s): ${errorMessage(error)} ` +
+      `${vendorName} sync for ${subject} (${payload.purpose}) stopped after ${row.attempts} attempt(s): ${errorMessage(error)} ` +
         `Fix the cause, then retry outbox row ${row.id} from the dashboard.`,
     ),
     details: { outboxId: row.id, purpose: payload.purpose, code: reason, attempts: row.attempts, ...(link ? { callLink: link } : {}) },

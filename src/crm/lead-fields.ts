@@ -1,10 +1,10 @@
 /**
- * What a lead should say about a caller: names, contact details, status from the call outcome, and the
- * client's custom fields (appointment in the office's zone, type, last intent, opt-out flags).
+ * What a lead should say about a caller, in our words: names, contact details, status from the call outcome, and
+ * the facts an office may map to its own CRM fields (appointment, type, last intent, opt-out flags). Each CRM
+ * module turns these into its field names (`src/zoho/crm-port.ts`, `src/hubspot/crm-port.ts`).
  */
-import { DateTime } from 'luxon';
-import type { CallOutcome, ClientConfig } from '../config/client-schema.js';
-import type { LeadFields } from '../providers/zoho/crm.js';
+import type { CallOutcome } from '../config/client-schema.js';
+import type { LeadChanges, NewLead } from './port.js';
 
 export interface LeadAppointment {
   startAt: Date;
@@ -24,7 +24,7 @@ export interface LeadFacts {
   emailOptedOut: boolean | undefined;
 }
 
-/** "Unknown caller +1…4567": Zoho requires Last_Name, and staff should see it is a stand-in, not a name. */
+/** "Unknown caller +1…4567": CRMs require a last name, and staff should see it is a stand-in, not a name. */
 export function placeholderLastName(phone: string): string {
   const digits = phone.replace(/\D/g, '');
   const country = phone.startsWith('+1') ? '+1' : '+';
@@ -35,49 +35,30 @@ export function isPlaceholderName(lastName: unknown): boolean {
   return typeof lastName === 'string' && lastName.startsWith('Unknown caller');
 }
 
-/** "Dana Rivera" → First Dana, Last Rivera; "Cher" → Last Cher (Last_Name is the mandatory one). */
-export function splitName(name: string): { First_Name?: string; Last_Name: string } {
+/** "Dana Rivera" → first Dana, last Rivera; "Cher" → last Cher (the last name is the mandatory one). */
+export function splitName(name: string): { firstName?: string; lastName: string } {
   const parts = name.trim().split(/\s+/);
-  if (parts.length === 1) return { Last_Name: parts[0]! };
-  return { First_Name: parts.slice(0, -1).join(' '), Last_Name: parts[parts.length - 1]! };
-}
-
-/** Zoho datetime fields take ISO 8601 with the offset and no milliseconds, e.g. 2026-02-03T14:30:00-05:00. */
-export function zohoDateTime(instant: Date, zone: string): string {
-  return DateTime.fromJSDate(instant, { zone }).toISO({ suppressMilliseconds: true, includeOffset: true }) ?? '';
+  if (parts.length === 1) return { lastName: parts[0]! };
+  return { firstName: parts.slice(0, -1).join(' '), lastName: parts[parts.length - 1]! };
 }
 
 /**
- * Fields that change with every sync (custom fields, contact details we learned), and the status when the sync
- * decided to write one (`lead-status.ts`: only forward, never over a status set in the CRM).
+ * What changes with every sync (contact details we learned, the facts an office maps), and the status when the
+ * sync decided to write one (`lead-status.ts`: only forward, never over a status set in the CRM).
  */
-export function leadUpdateFields(config: ClientConfig, facts: LeadFacts, leadStatus?: string): LeadFields {
-  const map = config.zoho.crm.fieldMap;
-  const fields: LeadFields = {};
-  if (facts.name) Object.assign(fields, splitName(facts.name));
-  if (facts.email) fields.Email = facts.email;
-  if (leadStatus) fields.Lead_Status = leadStatus;
-  if (map.lastCallIntent && facts.intent) fields[map.lastCallIntent] = facts.intent;
-  if (facts.appointment !== undefined) {
-    if (map.appointmentAt) {
-      fields[map.appointmentAt] = facts.appointment ? zohoDateTime(facts.appointment.startAt, config.timezone) : null;
-    }
-    if (map.appointmentType) fields[map.appointmentType] = facts.appointment ? facts.appointment.typeName : null;
-  }
-  if (map.smsOptOut) fields[map.smsOptOut] = facts.smsOptedOut;
-  if (map.emailOptOut && facts.emailOptedOut !== undefined) fields[map.emailOptOut] = facts.emailOptedOut;
-  return fields;
+export function leadChanges(facts: LeadFacts, leadStatus?: string): LeadChanges {
+  const changes: LeadChanges = {};
+  if (facts.name) Object.assign(changes, splitName(facts.name));
+  if (facts.email) changes.email = facts.email;
+  if (leadStatus) changes.status = leadStatus;
+  if (facts.intent) changes.lastCallIntent = facts.intent;
+  if (facts.appointment !== undefined) changes.appointment = facts.appointment;
+  changes.smsOptedOut = facts.smsOptedOut;
+  if (facts.emailOptedOut !== undefined) changes.emailOptedOut = facts.emailOptedOut;
+  return changes;
 }
 
-/** A new lead: everything an update carries plus what only creation sets (phone, company, source, a name). */
-export function leadCreateFields(config: ClientConfig, facts: LeadFacts): LeadFields {
-  const crm = config.zoho.crm;
-  return {
-    Last_Name: placeholderLastName(facts.phone),
-    Phone: facts.phone,
-    Company: crm.company,
-    Lead_Source: crm.leadSource,
-    // A new lead has no status anyone chose yet.
-    ...leadUpdateFields(config, facts, facts.outcome ? crm.statusMap[facts.outcome] : undefined),
-  };
+/** A new lead: everything an update carries plus what only creation sets (the phone, a stand-in last name). */
+export function newLead(facts: LeadFacts, leadStatus?: string): NewLead {
+  return { phone: facts.phone, lastName: placeholderLastName(facts.phone), ...leadChanges(facts, leadStatus) };
 }

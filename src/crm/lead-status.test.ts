@@ -3,7 +3,7 @@ import { clientConfigSchema } from '../config/client-schema.js';
 import { readFileSync } from 'node:fs';
 import { decideLeadStatus } from './lead-status.js';
 
-const statusMap = clientConfigSchema.parse(JSON.parse(readFileSync('config/clients/smart-tax-nation.json', 'utf8'))).zoho.crm.statusMap;
+const statusMap = clientConfigSchema.parse(JSON.parse(readFileSync('config/clients/smart-tax-nation.json', 'utf8'))).crm.statusMap;
 const booked = { status: statusMap.booked, outcome: 'booked' as const };
 
 describe('lead status only moves forward and leaves a status set in the CRM alone', () => {

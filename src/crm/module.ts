@@ -1,18 +1,21 @@
-/** The CRM feature: the `crm_sync` outbox handler, the periodic connection check and the demo lead listing. */
+/**
+ * The CRM feature: the `crm_sync` outbox handler and the periodic connection check, against whichever CRM the
+ * office chose (`context.crms.portFor`, registered by the vendor modules).
+ */
 import type { FeatureModule } from '../app-context.js';
 import { perOfficeHealthCheck } from '../offices/per-office.js';
 import { CRM_SYNC_KIND, crmSyncHandler } from './handler.js';
-import { zohoCrmFactory } from './port.js';
-import { sandboxLeadRoutes } from './sandbox-routes.js';
+import type { CrmFactory } from './port.js';
 import { crmHealthCheck, scheduleCrmHealthChecks } from './token-health.js';
 
 export const crmModule: FeatureModule = {
   name: 'crm',
   async setUp(context) {
-    const crmFor = zohoCrmFactory(context);
+    const crmFor: CrmFactory = (clientId) => context.crms.portFor(clientId);
     context.handlers.set(CRM_SYNC_KIND, crmSyncHandler(context, crmFor));
-    await perOfficeHealthCheck(context, ({ config }) => (config.zoho.crm.enabled ? crmHealthCheck(context, config.slug) : undefined));
+    await perOfficeHealthCheck(context, ({ config }) =>
+      config.crm.enabled ? crmHealthCheck(context, config.slug, config.crm.provider) : undefined,
+    );
     context.onClose.push(scheduleCrmHealthChecks(context, crmFor));
   },
-  routes: sandboxLeadRoutes,
 };

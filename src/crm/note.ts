@@ -7,8 +7,8 @@
 import { DateTime } from 'luxon';
 import type { ClientConfig } from '../config/client-schema.js';
 import { redactCallerText } from '../log/redact-caller-text.js';
-import type { NoteInput } from '../providers/zoho/crm.js';
 import type { LeadAppointment } from './lead-fields.js';
+import type { CrmNoteInput } from './port.js';
 
 export interface NoteFacts {
   callId: string;
@@ -37,7 +37,7 @@ function duration(ms: number): string {
   return minutes > 0 ? `${minutes} min ${seconds % 60} s` : `${seconds} s`;
 }
 
-export function buildCallNote(config: ClientConfig, facts: NoteFacts): NoteInput {
+export function buildCallNote(config: ClientConfig, facts: NoteFacts): CrmNoteInput {
   const when = facts.startedAt
     ? DateTime.fromJSDate(facts.startedAt, { zone: config.timezone }).toFormat('LLL d, h:mm a')
     : 'unknown time';

@@ -1,24 +1,23 @@
 /**
  * The sync rules for one `crm_sync` outbox row: find the caller's lead (stored id, then phone in its common
  * forms, then e-mail), create it when there is none, otherwise update it, and leave one note per call.
- * Every effect is recorded as soon as Zoho confirms it (crm_links.lead_id, crm_notes), so a repeated run
+ * Every effect is recorded as soon as the CRM confirms it (crm_links.lead_id, crm_notes), so a repeated run
  * finds what an earlier run did instead of doing it again. The lead's status only moves forward and is never
  * written over a status set in the CRM (`lead-status.ts`).
  */
 import { isCallOutcome, type CallOutcome, type ClientConfig } from '../config/client-schema.js';
 import type { AppContext } from '../app-context.js';
-import { PermanentError, VendorError } from '../core/errors.js';
+import { PermanentError } from '../core/errors.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import type { CallRow, CustomerRow } from '../db/tables/calls.js';
 import { isOptedOut } from '../customers/consent.js';
 import { Reschedule } from '../outbox/handlers.js';
-import type { LeadRecord } from '../providers/zoho/crm.js';
 import { withCustomerLock, type CrmLink } from './customer-lock.js';
 import type { CrmSyncPurpose } from './enqueue.js';
-import { leadCreateFields, leadUpdateFields, type LeadAppointment, type LeadFacts } from './lead-fields.js';
+import { leadChanges, newLead, type LeadAppointment, type LeadFacts } from './lead-fields.js';
 import { decideLeadStatus, type LeadStatusDecision, type WrittenStatus } from './lead-status.js';
 import { buildCallNote, callMarker } from './note.js';
-import type { CrmPort } from './port.js';
+import { CrmLeadGone, type CrmLead, type CrmPort } from './port.js';
 
 export interface CrmSyncPayload {
   purpose: CrmSyncPurpose;
@@ -56,11 +55,11 @@ export function callLink(context: AppContext, callId: string): string {
   return `${context.publicBaseUrl.replace(/\/+$/, '')}/calls/${encodeURIComponent(callId)}`;
 }
 
-export async function runCrmSync(context: AppContext, crm: CrmPort, input: CrmSyncInput): Promise<CrmSyncResult> {
+export async function runCrmSync(context: AppContext, crm: CrmPort | undefined, input: CrmSyncInput): Promise<CrmSyncResult> {
   const client = context.clients.get(input.clientId);
   if (!client) throw new PermanentError(`No client "${input.clientId}" is configured; this CRM sync cannot run.`, 'unknown_client');
   const config = client.config;
-  if (!config.zoho.crm.enabled) return { skipped: 'CRM sync is turned off for this client (zoho.crm.enabled)' };
+  if (!config.crm.enabled || !crm) return { skipped: 'CRM sync is turned off for this client (crm.provider is none)' };
 
   const { payload } = input;
   const call = payload.callId ? await loadCall(context, payload.callId) : undefined;
@@ -171,16 +170,9 @@ async function gatherFacts(
   };
 }
 
-/** Zoho answers an update of a deleted (or merged-away) lead with INVALID_DATA on `id`. */
-function isUnknownLead(error: unknown): boolean {
-  if (!(error instanceof VendorError) || error.code !== 'INVALID_DATA') return false;
-  const data = (error.response as { data?: Array<{ details?: { api_name?: unknown } }> } | undefined)?.data;
-  return data?.[0]?.details?.api_name === 'id';
-}
-
 /** Of several matching leads, the oldest: later ones are usually the duplicates. */
-function oldest(leads: LeadRecord[]): LeadRecord | undefined {
-  return [...leads].sort((a, b) => String(a.Created_Time ?? '').localeCompare(String(b.Created_Time ?? '')))[0];
+function oldest(leads: CrmLead[]): CrmLead | undefined {
+  return [...leads].sort((a, b) => String(a.createdAt ?? '').localeCompare(String(b.createdAt ?? '')))[0];
 }
 
 type LeadAction = 'created' | 'updated' | 'found_duplicate';
@@ -196,8 +188,8 @@ function writtenStatus(link: CrmLink): WrittenStatus | null {
   return link.lead_status && outcome ? { status: link.lead_status, outcome } : null;
 }
 
-function statusOf(lead: LeadRecord): string | null {
-  return typeof lead.Lead_Status === 'string' ? lead.Lead_Status : null;
+function statusOf(lead: CrmLead): string | null {
+  return lead.status;
 }
 
 function statusToWrite(decision: LeadStatusDecision): string | undefined {
@@ -211,31 +203,28 @@ async function ensureLead(
   link: CrmLink,
   facts: LeadFacts,
 ): Promise<EnsuredLead> {
-  const statusInput = { outcome: facts.outcome, statusMap: config.zoho.crm.statusMap };
+  const statusInput = { outcome: facts.outcome, statusMap: config.crm.statusMap };
   if (link.lead_id) {
     const stored = await updateStoredLead(context, crm, config, link, facts);
     if (stored) return stored;
   }
-  let found = oldest(await crm.searchLeadsByPhone(facts.phone));
-  if (!found && facts.email) found = oldest(await crm.searchLeads({ email: facts.email }));
+  let found = oldest(await crm.findLeadsByPhone(facts.phone));
+  if (!found && facts.email) found = oldest(await crm.findLeadsByEmail(facts.email));
   let lead: EnsuredLead;
   if (found) {
     const last = found.id === link.lead_id ? writtenStatus(link) : null;
     const status = decideLeadStatus({ ...statusInput, last, current: statusOf(found) });
-    await crm.updateLead(found.id, leadUpdateFields(config, facts, statusToWrite(status)));
+    await crm.updateLead(found.id, leadChanges(facts, statusToWrite(status)));
     lead = { id: found.id, action: 'updated', status };
   } else {
-    // Upsert on Phone, not insert: Zoho's duplicate check reads its database, so a lead an interrupted
-    // attempt created (and the search index does not show yet) is updated rather than created twice.
-    const written = await crm.upsertLead(leadCreateFields(config, facts), ['Phone']);
+    // createLead, not a blind insert: the port finds a lead an interrupted attempt created (and the search
+    // index does not show yet) and updates it rather than creating it twice (Zoho: upsert on Phone).
+    // A new lead has no status anyone chose yet.
+    const written = await crm.createLead(newLead(facts, facts.outcome ? config.crm.statusMap[facts.outcome] : undefined));
     const status: LeadStatusDecision = facts.outcome
-      ? { action: 'write', status: config.zoho.crm.statusMap[facts.outcome], outcome: facts.outcome }
+      ? { action: 'write', status: config.crm.statusMap[facts.outcome], outcome: facts.outcome }
       : { action: 'keep', reason: 'no_outcome' };
-    lead = {
-      id: written.id,
-      action: written.action === 'insert' ? 'created' : written.action === 'duplicate' ? 'found_duplicate' : 'updated',
-      status,
-    };
+    lead = { id: written.id, action: written.action, status };
   }
   await recordLead(context, link, lead);
   return lead;
@@ -250,7 +239,7 @@ async function updateStoredLead(
   facts: LeadFacts,
 ): Promise<EnsuredLead | undefined> {
   const leadId = link.lead_id!;
-  const statusInput = { outcome: facts.outcome, statusMap: config.zoho.crm.statusMap, last: writtenStatus(link) };
+  const statusInput = { outcome: facts.outcome, statusMap: config.crm.statusMap, last: writtenStatus(link) };
   let status = decideLeadStatus(statusInput);
   try {
     if (status.action === 'read') {
@@ -259,9 +248,9 @@ async function updateStoredLead(
       if (!current) return leadGone(context, link);
       status = decideLeadStatus({ ...statusInput, current: statusOf(current) });
     }
-    await crm.updateLead(leadId, leadUpdateFields(config, facts, statusToWrite(status)));
+    await crm.updateLead(leadId, leadChanges(facts, statusToWrite(status)));
   } catch (error) {
-    if (!isUnknownLead(error)) throw error;
+    if (!(error instanceof CrmLeadGone)) throw error;
     return leadGone(context, link);
   }
   const lead: EnsuredLead = { id: leadId, action: 'updated', status };
@@ -301,11 +290,11 @@ async function ensureCallNote(
     .executeTakeFirst();
   if (stored) return { noteId: stored.note_id, note: 'already_added' };
 
-  // An earlier run may have written the note and lost Zoho's answer (or died) before recording it: look for its
+  // An earlier run may have written the note and lost the CRM's answer (or died) before recording it: look for its
   // marker first. Always, not only on a retry: a dashboard retry restarts the attempt count, and a resync is another
   // row, so no count says whether this call's note was tried before. One GET per call's sync.
   const marker = callMarker(call.id);
-  let noteId = (await crm.listNotes(leadId)).find((existing) => existing.Note_Content?.includes(marker))?.id;
+  let noteId = (await crm.listNotes(leadId)).find((existing) => existing.content.includes(marker))?.id;
   const note: 'added' | 'already_added' = noteId ? 'already_added' : 'added';
   if (!noteId) {
     const built = buildCallNote(config, {

@@ -1,15 +1,14 @@
 /**
- * Periodic check of each client's Zoho connection as the CRM sees it: the token refreshes, the CRM scope is
- * granted, the API domain has not moved. The result is kept in crm_connection_health (so every instance and
- * /readyz see it without calling Zoho) and a change for the worse raises one alert, before syncs start failing.
+ * Periodic check of each office's CRM connection as the sync sees it (each CRM's port proves its own token, scope
+ * and endpoint: `checkConnection`). The result is kept in crm_connection_health (so every instance and /readyz
+ * see it without calling the CRM) and a change for the worse raises one alert, before syncs start failing.
  */
 import type { AppContext } from '../app-context.js';
-import { VendorError, errorMessage } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { CrmHealthStatus } from '../db/tables/crm.js';
 import type { HealthCheck } from '../http/health.js';
 import { maskText } from '../log/mask.js';
-import { ZohoConnectionBroken, getZohoAccess } from '../zoho/connection.js';
-import type { CrmFactory } from './port.js';
+import type { CrmConnectionCheck, CrmFactory } from './port.js';
 
 export const CRM_HEALTH_INTERVAL_MS = 15 * 60_000;
 
@@ -19,45 +18,20 @@ export interface CrmHealth {
 }
 
 const SEVERITY: Record<CrmHealthStatus, number> = { ok: 0, warning: 1, broken: 2 };
-const BROKEN_CODES = new Set(['OAUTH_SCOPE_MISMATCH', 'AUTHENTICATION_FAILURE', 'INVALID_TOKEN']);
 
-async function probe(context: AppContext, crmFor: CrmFactory, clientId: string, lastDomain: string | null) {
-  let apiDomain: string;
+async function probe(crmFor: CrmFactory, clientId: string, lastEndpoint: string | null): Promise<CrmConnectionCheck & { provider: string; vendorName: string }> {
+  let port;
   try {
-    apiDomain = (await getZohoAccess(context, clientId)).apiDomain;
+    port = crmFor(clientId);
   } catch (error) {
-    if (error instanceof ZohoConnectionBroken) {
-      return {
-        health: { status: 'broken', detail: error.message } as CrmHealth,
-        apiDomain: lastDomain,
-        notConnected: error.reason === 'not_connected',
-      };
-    }
-    return {
-      health: { status: 'warning', detail: `Refreshing the Zoho token failed: ${errorMessage(error)}` } as CrmHealth,
-      apiDomain: lastDomain,
-    };
+    return { status: 'broken', detail: errorMessage(error), endpoint: lastEndpoint, provider: 'crm', vendorName: 'CRM' };
   }
-  try {
-    // The cheapest call that proves token, scope and domain together (one API credit per check).
-    await crmFor(clientId).searchLeads({ word: 'switchboard-health-check' });
-  } catch (error) {
-    const code = error instanceof VendorError ? error.code : 'unknown';
-    return {
-      health: { status: BROKEN_CODES.has(code) ? 'broken' : 'warning', detail: errorMessage(error) } as CrmHealth,
-      apiDomain,
-    };
-  }
-  if (lastDomain && lastDomain !== apiDomain) {
-    return {
-      health: {
-        status: 'warning',
-        detail: `Zoho now answers from ${apiDomain} instead of ${lastDomain}; check that the account did not move data center and that the connection belongs to the right Zoho account.`,
-      } as CrmHealth,
-      apiDomain,
-    };
-  }
-  return { health: { status: 'ok', detail: `Zoho CRM reachable at ${apiDomain}` } as CrmHealth, apiDomain };
+  const check = await port.checkConnection(lastEndpoint).catch((error: unknown): CrmConnectionCheck => ({
+    status: 'warning',
+    detail: errorMessage(error),
+    endpoint: lastEndpoint,
+  }));
+  return { ...check, provider: port.provider, vendorName: port.vendorName };
 }
 
 /** Checks one client's CRM connection now, stores the result and alerts when it got worse. */
@@ -67,7 +41,10 @@ export async function checkCrmConnection(context: AppContext, crmFor: CrmFactory
     .selectAll()
     .where('client_id', '=', clientId)
     .executeTakeFirst();
-  const { health, apiDomain, notConnected } = await probe(context, crmFor, clientId, previous?.api_domain ?? null);
+  const checked = await probe(crmFor, clientId, previous?.api_domain ?? null);
+  const health: CrmHealth = { status: checked.status, detail: checked.detail };
+  const apiDomain = checked.endpoint;
+  const notConnected = checked.notConnected === true;
   const now = context.clock.now();
   const detail = maskText(health.detail);
   const changed = previous?.status !== health.status;
@@ -89,19 +66,19 @@ export async function checkCrmConnection(context: AppContext, crmFor: CrmFactory
   if (worse && !notConnected) {
     await context.alerts.raise({
       clientId,
-      source: 'zoho.crm.health',
-      fingerprint: `zoho.crm.health:${clientId}:${health.status}`,
+      source: `${checked.provider}.crm.health`,
+      fingerprint: `${checked.provider}.crm.health:${clientId}:${health.status}`,
       severity: health.status === 'broken' ? 'critical' : 'warning',
-      message: `The Zoho CRM connection for ${clientId} is ${health.status}: ${detail} CRM syncs will wait in the outbox until this is fixed.`,
+      message: `The ${checked.vendorName} connection for ${clientId} is ${health.status}: ${detail} CRM syncs will wait in the outbox until this is fixed.`,
     });
   }
   return { status: health.status, detail };
 }
 
-/** What /readyz shows for a client: the last stored check (no Zoho call on every probe). */
-export function crmHealthCheck(context: AppContext, clientId: string): HealthCheck {
+/** What /readyz shows for an office (`<provider>-crm:<slug>`): the last stored check (no CRM call on every probe). */
+export function crmHealthCheck(context: AppContext, clientId: string, provider: string): HealthCheck {
   return {
-    name: `zoho-crm:${clientId}`,
+    name: `${provider}-crm:${clientId}`,
     critical: false,
     async check() {
       const row = await context.db
@@ -124,9 +101,9 @@ export function scheduleCrmHealthChecks(context: AppContext, crmFor: CrmFactory,
     running = true;
     void (async () => {
       for (const { config } of context.clients.all()) {
-        if (!config.zoho.crm.enabled) continue;
+        if (!config.crm.enabled) continue;
         await checkCrmConnection(context, crmFor, config.slug).catch((error: unknown) =>
-          context.logger.warn({ err: error, clientId: config.slug }, 'Zoho CRM health check failed to run'),
+          context.logger.warn({ err: error, clientId: config.slug }, 'CRM health check failed to run'),
         );
       }
     })().finally(() => {

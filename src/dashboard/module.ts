@@ -8,7 +8,6 @@ import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext, FeatureModule } from '../app-context.js';
-import { guardZohoConnect } from '../zoho/routes.js';
 import { ensureFirstAdmin } from './first-admin.js';
 import { HttpProblem, authenticate, originAllowed, requiresOriginCheck } from './http.js';
 import { liveRoutes } from './live.js';
@@ -81,11 +80,6 @@ export const dashboardModule: FeatureModule = {
     await ensureFirstAdmin(context);
     context.handlers.set(USER_INVITE_EMAIL_KIND, inviteEmailHandler(context));
     context.signedInUser = (request) => authenticate(context, request);
-    // A signed-in user may start the Zoho connect flow for the clients they can see.
-    guardZohoConnect(context, async (request, clientId) => {
-      const user = await authenticate(context, request);
-      return user !== undefined && user.clientIds.includes(clientId);
-    });
   },
   routes: dashboardRoutes,
 };

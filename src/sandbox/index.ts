@@ -9,6 +9,7 @@ import { startSlackEmulator, type SlackEmulator } from './slack.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp.js';
 import { DEFAULT_INCOMING_NUMBER, startTwilioEmulator, type TwilioEmulator } from './twilio.js';
 import { startZohoEmulator, type ZohoEmulator } from './zoho/index.js';
+import { startHubSpotEmulator, type HubSpotEmulator } from './hubspot/index.js';
 
 export interface SandboxEndpoint {
   name: string;
@@ -20,6 +21,7 @@ export interface Sandbox {
   smtp: SmtpReceiver;
   slack: SlackEmulator;
   zoho: ZohoEmulator;
+  hubspot: HubSpotEmulator;
   retell: RetellEmulator;
   /**
    * Makes an office exist at the emulated vendors as it would before onboarding: its number in the Twilio account,
@@ -42,6 +44,7 @@ export interface SandboxOptions {
   clock: Clock;
   twilio?: { accountSid: string; authToken: string };
   zoho?: { clientId: string; clientSecret: string };
+  hubspot?: { accessToken: string };
   retell?: { apiKey: string };
   /** Seeds each office's agent + LLM + number in the Retell emulator and its number in the Twilio account. */
   offices?: SandboxOffice[];
@@ -67,6 +70,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       clock: options.clock,
     });
     started.push(zoho);
+    const hubspot = await startHubSpotEmulator({
+      accessTokens: [options.hubspot?.accessToken ?? DEMO_SECRETS.HUBSPOT_ACCESS_TOKEN],
+      clock: options.clock,
+      // HubSpot's index shows a write after a few seconds.
+      searchLagMs: 3_000,
+    });
+    started.push(hubspot);
     const retell = await startRetellEmulator({ apiKey: options.retell?.apiKey ?? DEMO_SECRETS.RETELL_API_KEY, clock: options.clock });
     started.push(retell);
     const seedOffice = (office: SandboxOffice) => {
@@ -82,6 +92,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       smtp,
       slack,
       zoho,
+      hubspot,
       retell,
       seedOffice,
       endpoints: () => [
@@ -90,6 +101,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         ...(smtp.inboxUrl ? [{ name: 'SMTP inbox', url: smtp.inboxUrl }] : []),
         { name: 'Slack', url: slack.url },
         { name: 'Zoho', url: zoho.url },
+        { name: 'HubSpot', url: hubspot.url },
         { name: 'Retell', url: retell.url },
       ],
       async close() {

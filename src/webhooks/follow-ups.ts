@@ -4,7 +4,7 @@
  * duplicate or late event changes nothing twice.
  *
  * CRM scheme: one `crm_sync` row per call (purpose `call`, one dedupe key). call_ended queues it delayed by
- * `zoho.crm.syncWaitMinutesWithoutAnalysis`; call_analyzed queues it now, or pulls the delayed row forward.
+ * `crm.syncWaitMinutesWithoutAnalysis`; call_analyzed queues it now, or pulls the delayed row forward.
  * Only when the delayed sync already ran does call_analyzed add a second one (version `analyzed`) so the CRM
  * still gets the summary.
  */
@@ -39,7 +39,7 @@ async function updateCallerMemory(db: Kysely<DB>, context: AppContext, call: Cal
 }
 
 async function queueCrmSync(db: Kysely<DB>, context: AppContext, client: ClientRuntime, result: CallEventResult): Promise<void> {
-  if (!client.config.zoho.crm.enabled) return;
+  if (!client.config.crm.enabled) return;
   const call = result.call;
   const base = { clientId: client.config.slug, purpose: 'call' as const, callId: call.id, customerId: call.customer_id };
   const now = context.clock.now();
@@ -60,7 +60,7 @@ async function queueCrmSync(db: Kysely<DB>, context: AppContext, client: ClientR
   }
   if (result.endedNow) {
     const endedAt = call.ended_at ?? now;
-    const waitMs = client.config.zoho.crm.syncWaitMinutesWithoutAnalysis * 60_000;
+    const waitMs = client.config.crm.syncWaitMinutesWithoutAnalysis * 60_000;
     await enqueueCrmSync(db, context, { ...base, runAt: new Date(Math.max(now.getTime(), endedAt.getTime() + waitMs)) });
   }
 }

@@ -4,10 +4,10 @@
  */
 import type { AppContext } from '../app-context.js';
 import { VendorError } from '../core/errors.js';
-import type { CalendarEvent, CalendarPort, NewCalendarEvent } from '../booking/calendar-port.js';
+import { CalendarUnavailable, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../booking/calendar-port.js';
 import { calendarBaseUrl } from '../providers/zoho/accounts.js';
 import { ZohoCalendarClient, type ZohoEvent } from '../providers/zoho/calendar.js';
-import { getZohoAccess, invalidateZohoAccess, type ZohoAccess } from './connection.js';
+import { ZohoConnectionBroken, getZohoAccess, invalidateZohoAccess, type ZohoAccess } from './connection.js';
 
 /** Per-request timeout: well inside a function's budget so a hung Zoho leaves time for a fallback answer. */
 const REQUEST_TIMEOUT_MS = 4_000;
@@ -27,12 +27,25 @@ export function zohoCalendarPort(context: AppContext): CalendarPort {
   const settings = (clientId: string) => {
     const client = context.clients.get(clientId);
     if (!client) throw new Error(`Unknown client ${clientId}`);
+    if (!client.config.zoho) {
+      throw new CalendarUnavailable({ vendor: 'zoho', reason: 'not_configured', message: `The office ${clientId} has no "zoho" settings (calendarId) for its Zoho calendar.` });
+    }
     return client.config.zoho;
   };
 
+  /** A connection nobody can use until a person reconnects is, to booking, a calendar that is unavailable. */
+  async function accessFor(clientId: string): Promise<ZohoAccess> {
+    try {
+      return await getZohoAccess(context, clientId);
+    } catch (error) {
+      if (!(error instanceof ZohoConnectionBroken)) throw error;
+      throw new CalendarUnavailable({ vendor: 'zoho', reason: error.reason, code: error.code, message: error.message, cause: error });
+    }
+  }
+
   async function withClient<T>(clientId: string, signal: AbortSignal | undefined, run: (client: ZohoCalendarClient, access: ZohoAccess) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const access = await getZohoAccess(context, clientId);
+      const access = await accessFor(clientId);
       const client = new ZohoCalendarClient({
         baseUrl: calendarBaseUrl(access.apiDomain),
         accessToken: access.accessToken,

@@ -54,20 +54,14 @@ export class ZohoConnectionBroken extends VendorError {
   }
 }
 
-interface ConnectionState {
-  cache: Map<string, ZohoAccess>;
-  inflight: Map<string, Promise<ZohoAccess>>;
+/** Access tokens this process holds per office, and the refresh running for each (single flight). */
+export class ZohoTokenCache {
+  readonly cache = new Map<string, ZohoAccess>();
+  readonly inflight = new Map<string, Promise<ZohoAccess>>();
 }
 
-const states = new WeakMap<AppContext, ConnectionState>();
-
-function stateOf(context: AppContext): ConnectionState {
-  let state = states.get(context);
-  if (!state) {
-    state = { cache: new Map(), inflight: new Map() };
-    states.set(context, state);
-  }
-  return state;
+function stateOf(context: Pick<AppContext, 'zohoTokens'>): ZohoTokenCache {
+  return context.zohoTokens;
 }
 
 /** The OAuth app (client id and secret) a client's config points at. */

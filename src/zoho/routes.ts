@@ -3,8 +3,8 @@
  * expiring state; `GET /v1/oauth/zoho/callback` checks it, follows the data center Zoho names, exchanges the
  * code and stores the tokens.
  *
- * Who may start: a holder of a CLI-printed ticket, or whoever the dashboard's guard admits
- * (`guardZohoConnect(context, guard)`, called from the dashboard module's setUp once staff login exists).
+ * Who may start: a holder of a CLI-printed ticket, or a signed-in dashboard user who sees the office
+ * (`context.signedInUser`, set by the dashboard module).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
@@ -20,17 +20,19 @@ import {
 import { accountsServerFor, oauthApp, storeConnection } from './connection.js';
 import { signState, verifyState, verifyTicket } from './oauth-state.js';
 
-export type ZohoConnectGuard = (request: FastifyRequest, clientId: string) => boolean | Promise<boolean>;
-
-const guards = new WeakMap<AppContext, ZohoConnectGuard>();
-
-/** The dashboard registers its staff check here; then a signed-in admin/staff of the client may start the flow. */
-export function guardZohoConnect(context: AppContext, guard: ZohoConnectGuard): void {
-  guards.set(context, guard);
+/** A signed-in user may start the connect flow for the offices they can see. */
+async function signedInFor(context: AppContext, request: FastifyRequest, clientId: string): Promise<boolean> {
+  const user = await context.signedInUser?.(request);
+  return user !== undefined && user.clientIds.includes(clientId);
 }
 
 export function callbackUrl(context: AppContext): string {
   return new URL('/v1/oauth/zoho/callback', context.publicBaseUrl).toString();
+}
+
+/** The data center the office's document names (us when it has no zoho settings yet). */
+function zohoDataCenterOf(context: AppContext, clientId: string): string {
+  return context.clients.get(clientId)?.config.zoho?.dataCenter ?? 'us';
 }
 
 function page(reply: FastifyReply, status: number, title: string, text: string): FastifyReply {
@@ -49,7 +51,7 @@ function trustedAccountsServer(context: AppContext, clientId: string, given: str
     if (emulated && new URL(given).origin === new URL(context.sandbox!.zoho.url).origin) return context.sandbox!.zoho.url;
     throw new Error(`untrusted accounts-server ${given}`);
   }
-  const dc = location && isDataCenter(location) ? location : context.clients.get(clientId)!.config.zoho.dataCenter;
+  const dc = location && isDataCenter(location) ? location : zohoDataCenterOf(context, clientId);
   return accountsServerFor(context, clientId, dc);
 }
 
@@ -61,17 +63,15 @@ export function zohoOAuthRoutes(app: FastifyInstance, context: AppContext): void
     if (!client) return reply.code(404).send({ error: 'unknown_client', message: `No client "${clientId}" is configured.` });
     const ticket = typeof query.ticket === 'string' ? query.ticket : undefined;
     const nowMs = context.clock.now().getTime();
-    const guard = guards.get(context);
     const allowed =
-      (ticket !== undefined && verifyTicket(context.secretBox, ticket, clientId, nowMs)) ||
-      (guard !== undefined && (await guard(request, clientId)));
+      (ticket !== undefined && verifyTicket(context.secretBox, ticket, clientId, nowMs)) || (await signedInFor(context, request, clientId));
     if (!allowed) {
       return reply.code(401).send({
         error: 'not_allowed',
         message: `Starting a Zoho connection needs a link from \`switchboard zoho connect --client ${clientId}\` (valid one hour) or a signed-in staff member.`,
       });
     }
-    const accountsServer = accountsServerFor(context, clientId, client.config.zoho.dataCenter);
+    const accountsServer = accountsServerFor(context, clientId, zohoDataCenterOf(context, clientId));
     const target = authorizeUrl(accountsServer, oauthApp(context, clientId, callbackUrl(context)), {
       state: signState(context.secretBox, clientId, nowMs),
     });
@@ -99,7 +99,7 @@ export function zohoOAuthRoutes(app: FastifyInstance, context: AppContext): void
     const location = text('location');
     const dataCenter =
       dataCenterOfAccountsServer(accountsServer) ??
-      (location && (ZOHO_DATA_CENTER_CODES as readonly string[]).includes(location) ? location : context.clients.get(clientId)!.config.zoho.dataCenter);
+      (location && (ZOHO_DATA_CENTER_CODES as readonly string[]).includes(location) ? location : zohoDataCenterOf(context, clientId));
     try {
       const tokens = await exchangeCode(accountsServer, oauthApp(context, clientId, callbackUrl(context)), code);
       if (!tokens.refreshToken) {

@@ -22,7 +22,7 @@ export async function connectSandboxZoho(context: AppContext, runtime: ClientRun
   const zoho = context.sandbox?.zoho;
   if (!zoho) return;
   const { config, secrets } = runtime;
-  if (!secrets.emulatedVendors.includes('zoho')) return;
+  if (!secrets.emulatedVendors.includes('zoho') || !config.zoho) return;
   zoho.ensureCalendar(config.zoho.calendarId, {
     name: `${config.name} appointments`,
     timezone: config.timezone,
@@ -41,7 +41,7 @@ export async function connectSandboxZoho(context: AppContext, runtime: ClientRun
   try {
     await importRefreshToken(context, {
       clientId: config.slug,
-      dataCenter: config.zoho.dataCenter,
+      dataCenter: config.zoho!.dataCenter,
       refreshToken: zoho.issueRefreshToken(),
       accountsServer: zoho.url,
     });

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { TEST_PASSWORD_COST, testEnv } from '../support/app.js';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Database } from '../../src/db/database.js';
+import type { FeatureModule } from '../../src/app-context.js';
 import { startSwitchboard, type Switchboard } from '../../src/main.js';
 import { signRetellBody } from '../../src/providers/retell/signature.js';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
@@ -25,7 +26,10 @@ export interface BookingApp {
   clock: ManualClock;
 }
 
-export async function startBookingApp(database: Database, options: { clock?: ManualClock; configDir?: string } = {}): Promise<BookingApp> {
+export async function startBookingApp(
+  database: Database,
+  options: { clock?: ManualClock; configDir?: string; modules?: FeatureModule[] } = {},
+): Promise<BookingApp> {
   const clock = options.clock ?? new ManualClock(MONDAY_9AM);
   const switchboard = await startSwitchboard({
     database,
@@ -37,6 +41,7 @@ export async function startBookingApp(database: Database, options: { clock?: Man
       SWITCHBOARD_SECRET_KEY: DEMO_SECRETS.SWITCHBOARD_SECRET_KEY,
     },
     worker: false,
+    ...(options.modules ? { modules: options.modules } : {}),
   });
   return { switchboard, clock };
 }

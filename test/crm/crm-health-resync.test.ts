@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseSince, resyncCrm } from '../../src/crm/resync.js';
-import { zohoCrmFactory } from '../../src/crm/port.js';
 import { checkCrmConnection } from '../../src/crm/token-health.js';
 import { BACKENDS } from '../support/databases.js';
 import { CLIENT, MINUTE, aCall, aCaller, aCrmWorld, adminCookie, connectZoho, resetWorld, type CrmWorld } from './support.js';
@@ -22,7 +21,7 @@ describe.each(BACKENDS)('CRM connection health and resync on %s', (kind) => {
     await connectZoho(world.switchboard, world.zoho);
   });
 
-  const check = () => checkCrmConnection(world.switchboard.context, zohoCrmFactory(world.switchboard.context), CLIENT);
+  const check = () => checkCrmConnection(world.switchboard.context, (clientId) => world.switchboard.context.crms.portFor(clientId), CLIENT);
   const readyz = async () => {
     // Signed in as an admin: anonymous callers see no check details.
     const response = await fetch(`${world.switchboard.url}/readyz`, { headers: { cookie: admin } });

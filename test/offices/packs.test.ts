@@ -64,7 +64,7 @@ describe('template packs', () => {
     // The office's identity comes from the basics, never from the pack.
     expect(config).toMatchObject({ slug: 'harbor-office', name: 'Harbor Office', timezone: 'America/New_York', officePhone: '+13055550148', address: BASICS.address });
     expect(config.retell.agentIds).toEqual(['agent_harbor_0001']);
-    expect(config.zoho.calendarId).toBe('harbor-appointments');
+    expect(config.zoho?.calendarId).toBe('harbor-appointments');
     expect(config.businessHours).toEqual(HOURS_PRESETS[loadPack(id)!.hoursPreset].businessHours);
     // Every template kind is written for both channels, the optional opt-out e-mail included.
     expect(Object.keys(config.templates.sms).sort()).toEqual([...TEMPLATE_KINDS].sort());

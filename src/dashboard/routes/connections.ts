@@ -42,7 +42,7 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
         timezone: runtime.config.timezone,
         zoho: {
           status: zoho.status,
-          dataCenter: zoho.dataCenter ?? runtime.config.zoho.dataCenter,
+          dataCenter: zoho.dataCenter ?? runtime.config.zoho?.dataCenter ?? 'us',
           ownerEmail: zoho.ownerEmail ?? null,
           accessExpiresAt: zoho.accessExpiresAt?.toISOString() ?? null,
           connectedAt: zoho.connectedAt?.toISOString() ?? null,
@@ -52,7 +52,8 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
           connectPath: `${connectUrl.pathname}${connectUrl.search}`,
         },
         crm: {
-          enabled: runtime.config.zoho.crm?.enabled ?? false,
+          enabled: runtime.config.crm.enabled,
+          provider: runtime.config.crm.provider,
           health: crmHealth ? { status: crmHealth.status, detail: crmHealth.detail, checkedAt: crmHealth.checked_at.toISOString() } : null,
           lastSyncs: lastSyncs.map(outboxView).map((row) => ({ id: row.id, status: row.status, lastError: row.lastError, at: row.updatedAt, callId: row.callId })),
         },

@@ -4,7 +4,7 @@
  * `retryable` tells the outbox to retry or give up. Token handling is the caller's: `access()` hands out the
  * current token, `invalidate()` is called once after INVALID_TOKEN so the next `access()` refreshes.
  */
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { phoneForms } from '../../core/phone-forms.js';
 import { VendorError } from '../../core/errors.js';
 import { maskText } from '../../log/mask.js';
 
@@ -305,18 +305,5 @@ export function escapeCriteria(value: string): string {
   return value.replace(/[\\(),:]/g, (char) => `\\${char}`);
 }
 
-/** The ways a number is commonly typed into a CRM: E.164, national digits, with country code, formatted. */
-export function phoneForms(phoneE164: string): string[] {
-  const forms = new Set<string>([phoneE164]);
-  const parsed = parsePhoneNumberFromString(phoneE164);
-  if (parsed) {
-    const national = String(parsed.nationalNumber);
-    forms.add(national);
-    forms.add(`${parsed.countryCallingCode}${national}`);
-    forms.add(parsed.formatNational());
-    if (parsed.countryCallingCode === '1' && national.length === 10) {
-      forms.add(`${national.slice(0, 3)}-${national.slice(3, 6)}-${national.slice(6)}`);
-    }
-  }
-  return [...forms].slice(0, 5);
-}
+/** The ways a number is commonly typed into a CRM (shared with every CRM's lookup). */
+export { phoneForms } from '../../core/phone-forms.js';

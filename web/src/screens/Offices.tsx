@@ -65,6 +65,7 @@ const SECRET_WORDS: Record<string, string> = {
   slackWebhookUrl: 'Slack webhook URL',
   zohoClientId: 'Zoho client id',
   zohoClientSecret: 'Zoho client secret',
+  hubspotAccessToken: 'HubSpot access token',
 };
 
 export function Offices() {
