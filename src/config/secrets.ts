@@ -4,10 +4,10 @@
  * SANDBOX=1 a vendor with no credentials at all stays on its emulator, with per-process random credentials.
  */
 import { ConfigError, type ClientConfig } from './client-schema.js';
-import { DEMO_SECRETS, isDemoSecret, randomSandboxCredentials, type SandboxCredentials } from './demo-secrets.js';
+import { DEMO_SECRETS, isDemoSecret, randomSandboxCredentials, type DemoSecretName, type SandboxCredentials } from './demo-secrets.js';
 
 export type SwitchboardMode = 'demo' | 'live';
-export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'smtp' | 'slack';
+export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'smtp' | 'slack' | 'telnyx' | 'sendgrid';
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 export interface ClientSecrets {
@@ -19,6 +19,12 @@ export interface ClientSecrets {
   slackWebhookUrl?: string;
   zohoClientId: string;
   zohoClientSecret: string;
+  /** Only for an office whose `providers.sms` chain lists Telnyx. */
+  telnyxApiKey?: string;
+  telnyxPublicKey?: string;
+  /** Only for an office whose `providers.email` chain lists SendGrid. */
+  sendgridApiKey?: string;
+  sendgridWebhookKey?: string;
   /** Vendors to wire to the sandbox emulator: all of them in demo mode, the unconfigured ones under SANDBOX=1. */
   emulatedVendors: SecretVendor[];
 }
@@ -43,6 +49,10 @@ export const SECRET_KEYS: readonly SecretKey[] = [
   'slackWebhookUrl',
   'zohoClientId',
   'zohoClientSecret',
+  'telnyxApiKey',
+  'telnyxPublicKey',
+  'sendgridApiKey',
+  'sendgridWebhookKey',
 ];
 
 /** The vendor each credential belongs to. */
@@ -54,6 +64,10 @@ export const SECRET_VENDOR: Readonly<Record<SecretKey, SecretVendor>> = {
   slackWebhookUrl: 'slack',
   zohoClientId: 'zoho',
   zohoClientSecret: 'zoho',
+  telnyxApiKey: 'telnyx',
+  telnyxPublicKey: 'telnyx',
+  sendgridApiKey: 'sendgrid',
+  sendgridWebhookKey: 'sendgrid',
 };
 
 export function isSecretKey(value: string): value is SecretKey {
@@ -68,8 +82,8 @@ interface SecretSpec {
   vendor: SecretVendor;
   path: string;
   variable: string;
-  /** The sandbox credential that stands in when the vendor is emulated. */
-  sandboxName?: keyof SandboxCredentials;
+  /** The demo credential that stands in when the vendor is emulated (and its SANDBOX=1 random twin, when it has one). */
+  sandboxName?: DemoSecretName;
   /** Shape check for live values; returns what is wrong, or undefined. */
   check?: (value: string) => string | undefined;
 }
@@ -80,6 +94,8 @@ const VENDOR_NAMES: Record<SecretVendor, string> = {
   zoho: 'Zoho',
   smtp: 'SMTP email',
   slack: 'Slack',
+  telnyx: 'Telnyx',
+  sendgrid: 'SendGrid',
 };
 
 function secretSpecs(config: ClientConfig): SecretSpec[] {
@@ -128,6 +144,36 @@ function secretSpecs(config: ClientConfig): SecretSpec[] {
       check: (value) => (/^smtps?:\/\/[^/\s]+/.test(value) ? undefined : 'is not an SMTP URL (smtp://user:pass@host:587 or smtps://…)'),
     },
   ];
+  for (const entry of config.providers?.sms ?? []) {
+    if (entry.provider !== 'telnyx') continue;
+    const index = config.providers!.sms!.indexOf(entry);
+    specs.push(
+      { key: 'telnyxApiKey', vendor: 'telnyx', path: `providers.sms[${index}].apiKeyEnv`, variable: entry.apiKeyEnv, sandboxName: 'TELNYX_API_KEY' },
+      {
+        key: 'telnyxPublicKey',
+        vendor: 'telnyx',
+        path: `providers.sms[${index}].publicKeyEnv`,
+        variable: entry.publicKeyEnv,
+        sandboxName: 'TELNYX_PUBLIC_KEY',
+        check: (value) => (Buffer.from(value, 'base64').length === 32 ? undefined : 'is not a Telnyx public key (32 bytes, base64)'),
+      },
+    );
+  }
+  for (const entry of config.providers?.email ?? []) {
+    if (entry.provider !== 'sendgrid') continue;
+    const index = config.providers!.email!.indexOf(entry);
+    specs.push(
+      {
+        key: 'sendgridApiKey',
+        vendor: 'sendgrid',
+        path: `providers.email[${index}].apiKeyEnv`,
+        variable: entry.apiKeyEnv,
+        sandboxName: 'SENDGRID_API_KEY',
+        check: (value) => (/^SG\.\S+$/.test(value) ? undefined : 'is not a SendGrid API key ("SG." …)'),
+      },
+      { key: 'sendgridWebhookKey', vendor: 'sendgrid', path: `providers.email[${index}].webhookKeyEnv`, variable: entry.webhookKeyEnv, sandboxName: 'SENDGRID_WEBHOOK_KEY' },
+    );
+  }
   if (config.alerts.slackWebhookEnv !== null) {
     specs.push({
       key: 'slackWebhookUrl',
@@ -218,7 +264,8 @@ function resolve(
       const unset = vendorSpecs.every((spec) => read(env, spec.variable, spec.key) === undefined);
       if (credentials && unset) {
         emulated.add(vendor);
-        for (const spec of vendorSpecs) values[spec.key] = spec.sandboxName && credentials[spec.sandboxName];
+        // Telnyx and SendGrid have no random twin yet (their emulators sign with the demo keys): left unset.
+        for (const spec of vendorSpecs) values[spec.key] = spec.sandboxName && (credentials as Partial<Record<DemoSecretName, string>>)[spec.sandboxName];
         continue;
       }
       for (const spec of vendorSpecs) {
@@ -242,6 +289,9 @@ function resolve(
   };
   if (values.smtpUrl !== undefined) secrets.smtpUrl = values.smtpUrl;
   if (values.slackWebhookUrl !== undefined) secrets.slackWebhookUrl = values.slackWebhookUrl;
+  for (const key of ['telnyxApiKey', 'telnyxPublicKey', 'sendgridApiKey', 'sendgridWebhookKey'] as const) {
+    if (values[key] !== undefined) secrets[key] = values[key];
+  }
   return { secrets, problems };
 }
 
