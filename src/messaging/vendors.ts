@@ -4,7 +4,6 @@
  * An office's chain (`providers.sms` / `providers.email`, issue 19) lists them in order; without one it is Twilio /
  * SMTP alone, as before chains, and `explicit` is false (no breaker, no failover).
  */
-import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.js';
 import { PermanentError } from '../core/errors.js';
 import { createMailer } from '../providers/smtp/mailer.js';
@@ -14,6 +13,7 @@ import { createTelnyxSms } from '../providers/telnyx/sms.js';
 import { createSendgridMail } from '../providers/sendgrid/mail.js';
 import type { CircuitAccount } from './circuit-breaker.js';
 import type { EmailPort, SmsPort } from './ports.js';
+import { emailAccounts, smsAccounts } from './provider-accounts.js';
 
 /** One provider of an office's SMS chain. */
 export interface SmsLink {
@@ -55,7 +55,6 @@ export interface EmulatorEndpoints {
   sendgridUrl?: string;
 }
 
-const digest = (value: string) => createHash('sha256').update(value).digest('hex').slice(0, 12);
 
 export function createMessagingVendors(context: AppContext, endpoints: EmulatorEndpoints = {}, options: { smtpConnections?: number } = {}): MessagingVendors {
   const sms = new Map<string, SmsPort>();
@@ -81,11 +80,11 @@ export function createMessagingVendors(context: AppContext, endpoints: EmulatorE
       const client = runtimeOf(clientId);
       const sender = client.config.senders.sms;
       const chain = client.config.providers?.sms ?? [{ provider: 'twilio' as const }];
-      const links = chain.map((entry): SmsLink => {
+      const links = chain.map((entry, index): SmsLink => {
         if (entry.provider === 'twilio') {
           return {
             provider: 'twilio',
-            account: { key: `twilio:${client.secrets.twilioAccountSid}`, channel: 'sms', provider: 'twilio' },
+            account: smsAccounts(client)[index]!,
             port: vendors.smsFor(clientId),
             from: sender.from,
             messagingServiceSid: sender.messagingServiceSid,
@@ -106,7 +105,7 @@ export function createMessagingVendors(context: AppContext, endpoints: EmulatorE
         }
         return {
           provider: 'telnyx',
-          account: { key: `telnyx:${entry.messagingProfileId ?? entry.from}`, channel: 'sms', provider: 'telnyx' },
+          account: smsAccounts(client)[index]!,
           port,
           from: entry.from,
           statusCallback: (outboxId) => `${context.publicBaseUrl}/v1/telnyx/${clientId}/webhook?outbox=${outboxId}`,
@@ -117,11 +116,9 @@ export function createMessagingVendors(context: AppContext, endpoints: EmulatorE
     emailChainFor(clientId) {
       const client = runtimeOf(clientId);
       const chain = client.config.providers?.email ?? [{ provider: 'smtp' as const }];
-      const links = chain.map((entry): EmailLink => {
+      const links = chain.map((entry, index): EmailLink => {
         if (entry.provider === 'smtp') {
-          const emulated = client.secrets.emulatedVendors.includes('smtp');
-          const url = client.secrets.smtpUrl ?? (emulated ? 'sandbox' : 'unset');
-          return { provider: 'smtp', account: { key: `smtp:${digest(url)}`, channel: 'email', provider: 'smtp' }, port: vendors.emailFor(clientId) };
+          return { provider: 'smtp', account: emailAccounts(client)[index]!, port: vendors.emailFor(clientId) };
         }
         const apiKey = client.secrets.sendgridApiKey;
         if (!apiKey) throw new PermanentError('No SendGrid API key is configured for this office.', 'sendgrid_not_configured');
@@ -133,7 +130,7 @@ export function createMessagingVendors(context: AppContext, endpoints: EmulatorE
           if (emulated && !endpoints.sendgridUrl) context.sandbox!.sendgrid.setEventWebhook(apiKey, `${context.publicBaseUrl}/v1/sendgrid/${clientId}/events`);
           sendgrid.set(clientId, port);
         }
-        return { provider: 'sendgrid', account: { key: `sendgrid:${digest(apiKey)}`, channel: 'email', provider: 'sendgrid' }, port };
+        return { provider: 'sendgrid', account: emailAccounts(client)[index]!, port };
       });
       return { links, explicit: client.config.providers?.email !== undefined };
     },
