@@ -152,10 +152,12 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     // Twilio recovers: within 60 s the probe closes the circuit and texts go through Twilio again.
     twilio().faults.clear();
     clock.advance(30 * SECOND);
-    await queueTexts(3, 'recovered', 3000);
+    await queueTexts(1, 'probe', 3000);
     await drain();
     expect(await circuit('twilio')).toBe('closed');
-    expect(twilio().messages.filter((message) => message.direction === 'outbound-api')).toHaveLength(3);
+    await queueTexts(3, 'recovered', 3001);
+    await drain();
+    expect(twilio().messages.filter((message) => message.direction === 'outbound-api')).toHaveLength(4);
     expect(telnyx().outbound()).toHaveLength(1019);
     const circuitAlerts = alerts.filter((alert) => alert.fingerprint.startsWith('provider-circuit:twilio:')).map((alert) => alert.details?.state);
     expect(circuitAlerts).toEqual(['open', 'closed']);
@@ -207,13 +209,18 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
 
   it('an inbound STOP on the Telnyx number (signed webhook) opts the caller out for every provider; a bad signature is 401', async () => {
     const url = `${app.url}/v1/telnyx/${CLIENT}/webhook`;
+    // Queued before the STOP, while Twilio is down (so the chain would reach Telnyx): the consent check stops it first.
+    const queued = await composeText('Smart Tax Nation: reminder.');
+    twilio().faults.add({ type: 'fail', status: 503, body: TWILIO_503, match: '/Messages.json', method: 'POST' });
     const answer = await telnyx().sendInbound({ url, from: PHONE, to: TELNYX_FROM, text: 'STOP' });
     expect(answer.status).toBe(200);
     await expectOptedOut(PHONE);
+    const inbound = await database.db.selectFrom('inbound_messages').select(['intent', 'to_number']).execute();
+    expect(inbound).toEqual([{ intent: 'stop', to_number: TELNYX_FROM }]);
 
-    await composeText('Smart Tax Nation: reminder.');
     await drain();
-    expect(twilio().messages.filter((message) => message.direction === 'outbound-api')).toHaveLength(0);
+    expect((await database.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', queued).executeTakeFirstOrThrow()).status).toBe('dead');
+    expect(twilioPosts()).toBe(0);
     expect(telnyx().outbound()).toHaveLength(0);
 
     const body = JSON.stringify({ data: { event_type: 'message.received', id: 'evt-1', payload: { id: 'm-1', text: 'START', from: { phone_number: PHONE }, to: [{ phone_number: TELNYX_FROM }] } } });
