@@ -12,6 +12,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { composeMessage } from '../../src/messaging/api.js';
 import { createMessagingModule } from '../../src/messaging/module.js';
 import { featureModules } from '../../src/modules.js';
+import { aUser, signIn } from '../dashboard/support.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { BACKENDS, type TestDatabase } from '../support/databases.js';
 import { CLIENT, shareMessagingDatabase } from './support.js';
@@ -161,7 +162,7 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     expect(telnyx().outbound()).toHaveLength(1019);
     const circuitAlerts = alerts.filter((alert) => alert.fingerprint.startsWith('provider-circuit:twilio:')).map((alert) => alert.details?.state);
     expect(circuitAlerts).toEqual(['open', 'closed']);
-  });
+  }, 300_000);
 
   it('Twilio answering 21610 (the number replied STOP) is final: nothing is sent through Telnyx and the number is opted out', async () => {
     twilio().optOut(PHONE);
@@ -209,7 +210,8 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
 
   it('an inbound STOP on the Telnyx number (signed webhook) opts the caller out for every provider; a bad signature is 401', async () => {
     const url = `${app.url}/v1/telnyx/${CLIENT}/webhook`;
-    // Queued before the STOP, while Twilio is down (so the chain would reach Telnyx): the consent check stops it first.
+    // Queued before the STOP, while Twilio is down (so the chain would reach Telnyx): the opt-out cancels it, and no
+    // provider is asked.
     const queued = await composeText('Smart Tax Nation: reminder.');
     twilio().faults.add({ type: 'fail', status: 503, body: TWILIO_503, match: '/Messages.json', method: 'POST' });
     const answer = await telnyx().sendInbound({ url, from: PHONE, to: TELNYX_FROM, text: 'STOP' });
@@ -219,7 +221,7 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     expect(inbound).toEqual([{ intent: 'stop', to_number: TELNYX_FROM }]);
 
     await drain();
-    expect((await database.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', queued).executeTakeFirstOrThrow()).status).toBe('dead');
+    expect((await database.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', queued).executeTakeFirstOrThrow()).status).toBe('cancelled');
     expect(twilioPosts()).toBe(0);
     expect(telnyx().outbound()).toHaveLength(0);
 
@@ -317,6 +319,14 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
       (value) => value.labels.provider === 'smtp' && value.labels.outcome === 'skipped_open',
     );
     expect(skipped?.value).toBeGreaterThan(0);
+
+    // The Connections screen shows each provider of the office's chains with its circuit state; metrics too.
+    const staff = await signIn(app, await aUser(app, 'staff', [CLIENT]));
+    const view = await staff.request('GET', `/v1/api/connections?client=${CLIENT}`);
+    const providers = (view.body as { connections: Array<{ providers: Array<{ channel: string; provider: string; state: string }> }> }).connections[0]!.providers;
+    expect(providers.map(({ channel, provider, state }) => `${channel} ${provider} ${state}`)).toEqual(['sms twilio closed', 'sms telnyx closed', 'email smtp open', 'email sendgrid closed']);
+    const metrics = await app.context.metrics.registry.getSingleMetric('switchboard_provider_circuit_state')!.get();
+    expect(metrics.values.find((value) => value.labels.provider === 'smtp')?.value).toBe(2);
 
     smtp.restore();
     clock.advance(30 * SECOND);
