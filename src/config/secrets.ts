@@ -253,7 +253,11 @@ function resolve(
 
   if (mode === 'demo') {
     for (const spec of specs) values[spec.key] = read(env, spec.variable, spec.key) ?? (spec.sandboxName && DEMO_SECRETS[spec.sandboxName]);
-    for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) emulated.add(vendor);
+    // Every vendor the office uses (Telnyx and SendGrid only when a chain lists them).
+    for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) {
+      if ((vendor === 'telnyx' || vendor === 'sendgrid') && !specs.some((spec) => spec.vendor === vendor)) continue;
+      emulated.add(vendor);
+    }
   } else {
     const sandboxed = env.SANDBOX?.trim() === '1';
     // Never the public demo values: a live server must not accept a request signed with a published key.
