@@ -238,28 +238,6 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     expect((await database.db.selectFrom('consents').select(['status']).where('address', '=', PHONE).executeTakeFirstOrThrow()).status).toBe('opted_out');
   });
 
-  // Two instances on one database: PostgreSQL (a PGlite database belongs to one process).
-  it.runIf(kind === 'postgres')('the breaker is shared: circuits opened by one instance send the other instance\'s texts straight to Telnyx', async () => {
-    twilio().faults.add({ type: 'fail', status: 503, body: TWILIO_503, match: '/Messages.json', method: 'POST' });
-    for (let n = 0; n < 5; n += 1) {
-      await composeText(`Smart Tax Nation: text ${n}.`, phoneOf(n));
-      await drain();
-    }
-    expect(twilioPosts()).toBe(5);
-    expect(await circuit('twilio')).toBe('open');
-
-    // A second instance on the same database, whose own Twilio emulator would answer: it is not asked.
-    const other = await startChainApp(kind, database, clock);
-    try {
-      await composeText('Smart Tax Nation: from the other instance.', phoneOf(9));
-      await other.app.worker.drain();
-      expect(other.app.context.sandbox!.twilio.emulator.received('/Messages.json', 'POST')).toHaveLength(0);
-      expect(other.app.context.sandbox!.telnyx.outbound().map((message) => message.to)).toEqual([phoneOf(9)]);
-    } finally {
-      await other.app.close();
-    }
-  });
-
   it('e-mail: an SMTP 4xx fails over to SendGrid; a 550 for the recipient is final; a lost answer is never sent twice', async () => {
     const smtp = app.context.sandbox!.smtp;
     const sendgrid = app.context.sandbox!.sendgrid;
@@ -353,4 +331,60 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     const consent = await database.db.selectFrom('consents').select(['channel', 'purpose', 'status']).where('address', '=', EMAIL).execute();
     expect(consent).toEqual([{ channel: 'email', purpose: 'marketing', status: 'opted_out' }]);
   });
+});
+
+// Two instances on one database: PostgreSQL only (a PGlite database belongs to one process).
+describe('provider chains on two instances of one PostgreSQL database', () => {
+  const kind = 'postgres' as const;
+  let database!: TestDatabase;
+  let app: TestApp;
+  let clock: ManualClock;
+  shareMessagingDatabase(kind, (opened) => (database = opened));
+
+  beforeEach(async () => {
+    await database.db.deleteFrom('provider_circuits').execute();
+    await database.db.deleteFrom('message_provider_attempts').execute();
+    clock = new ManualClock('2026-03-02T15:00:00Z');
+    ({ app } = await startChainApp(kind, database, clock));
+  });
+  afterEach(async () => {
+    await app?.close();
+  });
+
+  const twilio = () => app.context.sandbox!.twilio;
+  const twilioPosts = () => twilio().emulator.received('/Messages.json', 'POST').length;
+  const circuit = async (provider: string) =>
+    (await database.db.selectFrom('provider_circuits').select(['state']).where('provider', '=', provider).executeTakeFirst())?.state ?? 'closed';
+  async function drain() {
+    await app.worker.drain();
+    await twilio().flushCallbacks();
+    await app.context.sandbox!.telnyx.flushWebhooks();
+  }
+  async function composeText(body: string, to: string): Promise<number> {
+    const composed = await composeMessage(app.context, { clientId: CLIENT, channel: 'sms', to, purpose: 'transactional', body, actor: 'staff@office' });
+    if (!composed.ok) throw new Error(composed.message);
+    return composed.id;
+  }
+
+  it('the breaker is shared: circuits opened by one instance send the other instance\'s texts straight to Telnyx', async () => {
+    twilio().faults.add({ type: 'fail', status: 503, body: TWILIO_503, match: '/Messages.json', method: 'POST' });
+    for (let n = 0; n < 5; n += 1) {
+      await composeText(`Smart Tax Nation: text ${n}.`, phoneOf(n));
+      await drain();
+    }
+    expect(twilioPosts()).toBe(5);
+    expect(await circuit('twilio')).toBe('open');
+
+    // A second instance on the same database, whose own Twilio emulator would answer: it is not asked.
+    const other = await startChainApp(kind, database, clock);
+    try {
+      await composeText('Smart Tax Nation: from the other instance.', phoneOf(9));
+      await other.app.worker.drain();
+      expect(other.app.context.sandbox!.twilio.emulator.received('/Messages.json', 'POST')).toHaveLength(0);
+      expect(other.app.context.sandbox!.telnyx.outbound().map((message) => message.to)).toEqual([phoneOf(9)]);
+    } finally {
+      await other.app.close();
+    }
+  });
+
 });
