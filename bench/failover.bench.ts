@@ -28,7 +28,7 @@ async function measure(kind: DatabaseKind): Promise<BenchResult[]> {
     await app.context.clients.set({
       ...runtime,
       config: { ...runtime.config, providers: { sms: [{ provider: 'twilio' }, { provider: 'telnyx', from: '+15125550177', apiKeyEnv: 'TELNYX_API_KEY', publicKeyEnv: 'TELNYX_PUBLIC_KEY' }] } },
-      secrets: { ...runtime.secrets, telnyxApiKey: DEMO_SECRETS.TELNYX_API_KEY, telnyxPublicKey: DEMO_SECRETS.TELNYX_PUBLIC_KEY },
+      secrets: { ...runtime.secrets, telnyxApiKey: DEMO_SECRETS.TELNYX_API_KEY, telnyxPublicKey: DEMO_SECRETS.TELNYX_PUBLIC_KEY, emulatedVendors: [...runtime.secrets.emulatedVendors, 'telnyx'] },
     });
     const sandbox = app.context.sandbox!;
     sandbox.twilio.faults.add({ type: 'fail', status: 503, body: { code: 20500, message: 'Service Unavailable', status: 503 }, match: '/Messages.json', method: 'POST' });
@@ -46,8 +46,8 @@ async function measure(kind: DatabaseKind): Promise<BenchResult[]> {
     const viaTelnyx = sandbox.telnyx.outbound().length;
     const askedTwilio = sandbox.twilio.emulator.received('/Messages.json', 'POST').length;
     const histogram = await app.context.metrics.handlerDuration.get();
-    const buckets = histogram.values.filter((value) => value.metricName?.endsWith('_bucket') && value.labels.kind === 'sms' && value.labels.outcome === 'done');
-    const total = histogram.values.find((value) => value.metricName?.endsWith('_count') && value.labels.kind === 'sms' && value.labels.outcome === 'done')?.value ?? 0;
+    const buckets = histogram.values.filter((value) => value.metricName?.endsWith('_bucket') && value.labels.kind === 'sms' && value.labels.outcome === 'ok');
+    const total = histogram.values.find((value) => value.metricName?.endsWith('_count') && value.labels.kind === 'sms' && value.labels.outcome === 'ok')?.value ?? 0;
     const p99 = buckets.map((value) => ({ le: Number((value.labels as Record<string, unknown>).le), count: value.value })).sort((a, b) => a.le - b.le).find((bucket) => bucket.count >= total * 0.99)?.le ?? Number.NaN;
     return [
       { name: 'failover: 1,000 texts, Twilio 503 → Telnyx', backend: kind, value: Math.round(wall * 10) / 10, unit: 's wall', notes: `${Number(done.n)} done, ${viaTelnyx} via Telnyx, ${askedTwilio} asked Twilio before the circuit opened` },

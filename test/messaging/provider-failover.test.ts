@@ -43,6 +43,8 @@ async function useChains(app: TestApp): Promise<void> {
       telnyxPublicKey: DEMO_SECRETS.TELNYX_PUBLIC_KEY,
       sendgridApiKey: DEMO_SECRETS.SENDGRID_API_KEY,
       sendgridWebhookKey: DEMO_SECRETS.SENDGRID_WEBHOOK_KEY,
+      // Demo mode emulates the vendors an office's chain lists (resolved as config/secrets.ts would).
+      emulatedVendors: [...runtime.secrets.emulatedVendors, 'telnyx', 'sendgrid'],
     },
   });
 }
