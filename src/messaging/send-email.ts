@@ -4,6 +4,7 @@
  * SMTP has no way to ask a server whether it took a message, so one whose connection dropped after the server had
  * all of it is not sent again: the row becomes `unknown` for a person, with its Message-ID (the same for the same
  * row and content) to look for in the provider's log (docs/decisions.md, "A lost vendor answer").
+ * An office with an e-mail chain (`providers.email`: SMTP, SendGrid; issue 19) fails over like texts do (send-sms.ts).
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.js';

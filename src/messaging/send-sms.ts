@@ -5,6 +5,11 @@
  * lost, or the process died mid-send) is never re-sent blindly. The next run first looks it up at Twilio
  * (reconcile-sms.ts) and adopts it, and sends only when Twilio does not have it; if Twilio cannot be asked, the row
  * becomes `unknown` for a person.
+ *
+ * An office with an SMS chain (`providers.sms`, issue 19) tries its providers in order: the next one only when the
+ * previous certainly never took the text (`never_accepted`/`config`), skipping a provider whose shared circuit is
+ * open (circuit-breaker.ts); which provider each attempt went to is written first, so a lost answer is looked up
+ * there. Without a chain it is Twilio alone, as before.
  */
 import type { AppContext } from '../app-context.js';
 import { alertIfGivingUp } from '../alerts/gave-up.js';
