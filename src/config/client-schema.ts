@@ -303,6 +303,39 @@ const senders = z.strictObject({
   email: z.strictObject({ from: emailFrom, replyTo: email.optional() }),
 });
 
+/**
+ * Provider chains (issue 19): the order in which an office's texts and e-mails try providers. Absent, an office uses
+ * Twilio (`senders.sms`, `twilio.*Env`) and SMTP (`email.smtpUrlEnv`) alone, exactly as before chains existed.
+ */
+const smsProvider = z.discriminatedUnion('provider', [
+  z.strictObject({ provider: z.literal('twilio') }),
+  z.strictObject({
+    provider: z.literal('telnyx'),
+    /** The Telnyx number texts go from (on a messaging profile); shown as the sender in the message history. */
+    from: e164,
+    messagingProfileId: z.string().min(1).max(100).optional(),
+    apiKeyEnv: envName.default('TELNYX_API_KEY'),
+    /** The account's webhook public key (Ed25519, base64), for the signed inbound and status webhooks. */
+    publicKeyEnv: envName.default('TELNYX_PUBLIC_KEY'),
+  }),
+]);
+const emailProvider = z.discriminatedUnion('provider', [
+  z.strictObject({ provider: z.literal('smtp') }),
+  z.strictObject({
+    provider: z.literal('sendgrid'),
+    apiKeyEnv: envName.default('SENDGRID_API_KEY'),
+    /** The signed event webhook's verification key (ECDSA P-256 public key, base64). */
+    webhookKeyEnv: envName.default('SENDGRID_WEBHOOK_KEY'),
+  }),
+]);
+const uniqueProviders = (chain: Array<{ provider: string }>) => new Set(chain.map((entry) => entry.provider)).size === chain.length;
+const providerChains = z.strictObject({
+  sms: z.array(smsProvider).min(1).max(2).refine(uniqueProviders, 'lists a provider twice').optional(),
+  email: z.array(emailProvider).min(1).max(2).refine(uniqueProviders, 'lists a provider twice').optional(),
+});
+export type SmsProviderConfig = z.infer<typeof smsProvider>;
+export type EmailProviderConfig = z.infer<typeof emailProvider>;
+
 const quietWindow = z
   .strictObject({ start: openTime, end: closeTime })
   .refine((window) => minutesOfDay(window.start) < minutesOfDay(window.end), {
@@ -596,6 +629,7 @@ const clientConfigObject = z.strictObject({
     })
     .prefault({}),
   email: z.strictObject({ smtpUrlEnv: envName.default('SMTP_URL') }).prefault({}),
+  providers: providerChains.optional(),
   alerts: z
     .strictObject({
       /** null turns Slack alerts off for this client (email and the dashboard still get them). */

@@ -16,6 +16,18 @@ export const DEMO_SECRETS = {
   ZOHO_CLIENT_SECRET: 'demo_zoho_client_secret_switchboard',
   /** A HubSpot private app's access token ("pat-" + region + id in real accounts); the emulator accepts it. */
   HUBSPOT_ACCESS_TOKEN: 'pat-demo-switchboard-hubspot-0001',
+  /** Telnyx (second SMS provider, issue 19): the API key the Telnyx emulator accepts. */
+  TELNYX_API_KEY: 'KEYdemo_switchboard_telnyx_0001',
+  /**
+   * The Telnyx emulator's Ed25519 public key (raw 32 bytes, base64, as Mission Control shows it): demo mode trusts
+   * webhooks signed with its private half, which is published in src/sandbox/demo-keys.ts.
+   */
+  TELNYX_PUBLIC_KEY: 'UWLOOoxc2xd6jMpcVAKptfnnssJmO/fJopjB/FvqfTU=',
+  /** SendGrid (second e-mail provider, issue 19): the API key the SendGrid emulator accepts. */
+  SENDGRID_API_KEY: 'SG.demo_switchboard_sendgrid.0001',
+  /** The SendGrid emulator's event-webhook verification key (P-256 SPKI, base64, as SendGrid's UI shows it). */
+  SENDGRID_WEBHOOK_KEY:
+    'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEhQnihXtV6HyAqHJWd/M8L680Pv/HW8IZGY8GpD2O9EbcfkVNnYD30/RsgnzqAmUKf46KBPnac/NjtIP5I/msTw==',
   /** Base64 of the 32 ASCII bytes "switchboard-demo-secret-key-0001"; encrypts tokens at rest in demo only. */
   SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtZGVtby1zZWNyZXQta2V5LTAwMDE=',
 } as const;
@@ -32,7 +44,15 @@ export function isDemoSecret(value: string | undefined | null): boolean {
   if (!value) return false;
   const trimmed = value.trim();
   if (DEMO_VALUES.has(trimmed)) return true;
-  return /^key_demo_/.test(trimmed) || /^demo_/.test(trimmed) || /^1000\.DEMO/.test(trimmed) || /^AC(de300){6}/i.test(trimmed) || /^pat-demo-/.test(trimmed);
+  return (
+    /^key_demo_/.test(trimmed) ||
+    /^demo_/.test(trimmed) ||
+    /^1000\.DEMO/.test(trimmed) ||
+    /^AC(de300){6}/i.test(trimmed) ||
+    /^pat-demo-/.test(trimmed) ||
+    /^KEYdemo_/.test(trimmed) ||
+    /^SG\.demo_/.test(trimmed)
+  );
 }
 
 /** The credentials of vendors that run on their emulators (the demo values are one such set). */

@@ -45,6 +45,37 @@ describe('resolveClientSecrets', () => {
     });
   });
 
+  it('an office with provider chains gets the Telnyx and SendGrid demo keys in demo mode; live mode refuses them', () => {
+    const chained = aClientConfig({
+      providers: {
+        sms: [{ provider: 'twilio' }, { provider: 'telnyx', from: '+15125550177' }],
+        email: [{ provider: 'smtp' }, { provider: 'sendgrid' }],
+      },
+    });
+    const demo = resolveClientSecrets(chained, {}, 'demo');
+    expect(demo).toMatchObject({
+      telnyxApiKey: DEMO_SECRETS.TELNYX_API_KEY,
+      telnyxPublicKey: DEMO_SECRETS.TELNYX_PUBLIC_KEY,
+      sendgridApiKey: DEMO_SECRETS.SENDGRID_API_KEY,
+      sendgridWebhookKey: DEMO_SECRETS.SENDGRID_WEBHOOK_KEY,
+    });
+    expect(demo.emulatedVendors).toEqual(expect.arrayContaining(['telnyx', 'sendgrid']));
+    const live = {
+      ...LIVE_ENV,
+      TELNYX_API_KEY: DEMO_SECRETS.TELNYX_API_KEY,
+      TELNYX_PUBLIC_KEY: DEMO_SECRETS.TELNYX_PUBLIC_KEY,
+      SENDGRID_API_KEY: DEMO_SECRETS.SENDGRID_API_KEY,
+      SENDGRID_WEBHOOK_KEY: DEMO_SECRETS.SENDGRID_WEBHOOK_KEY,
+    };
+    const problems = checkClientSecrets(chained, live, 'live');
+    expect(problems.map((problem) => [problem.variable, problem.demo])).toEqual([
+      ['TELNYX_API_KEY', true],
+      ['TELNYX_PUBLIC_KEY', true],
+      ['SENDGRID_API_KEY', true],
+      ['SENDGRID_WEBHOOK_KEY', true],
+    ]);
+  });
+
   it('lets the environment win in demo mode', () => {
     const secrets = resolveClientSecrets(config, { RETELL_API_KEY: 'key_custom', SMTP_URL: 'smtp://localhost:2525' }, 'demo');
     expect(secrets.retellApiKey).toBe('key_custom');

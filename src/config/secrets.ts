@@ -4,10 +4,10 @@
  * SANDBOX=1 a vendor with no credentials at all stays on its emulator, with per-process random credentials.
  */
 import { ConfigError, type ClientConfig } from './client-schema.js';
-import { DEMO_SECRETS, isDemoSecret, randomSandboxCredentials, type SandboxCredentials } from './demo-secrets.js';
+import { DEMO_SECRETS, isDemoSecret, randomSandboxCredentials, type DemoSecretName, type SandboxCredentials } from './demo-secrets.js';
 
 export type SwitchboardMode = 'demo' | 'live';
-export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'hubspot' | 'smtp' | 'slack';
+export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'hubspot' | 'smtp' | 'slack' | 'telnyx' | 'sendgrid';
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 export interface ClientSecrets {
@@ -21,6 +21,12 @@ export interface ClientSecrets {
   zohoClientSecret: string;
   /** A HubSpot private app's access token, when the office's CRM is HubSpot. */
   hubspotAccessToken?: string;
+  /** Only for an office whose `providers.sms` chain lists Telnyx. */
+  telnyxApiKey?: string;
+  telnyxPublicKey?: string;
+  /** Only for an office whose `providers.email` chain lists SendGrid. */
+  sendgridApiKey?: string;
+  sendgridWebhookKey?: string;
   /** Vendors to wire to the sandbox emulator: all of them in demo mode, the unconfigured ones under SANDBOX=1. */
   emulatedVendors: SecretVendor[];
 }
@@ -46,6 +52,10 @@ export const SECRET_KEYS: readonly SecretKey[] = [
   'zohoClientId',
   'zohoClientSecret',
   'hubspotAccessToken',
+  'telnyxApiKey',
+  'telnyxPublicKey',
+  'sendgridApiKey',
+  'sendgridWebhookKey',
 ];
 
 /** The vendor each credential belongs to. */
@@ -58,6 +68,10 @@ export const SECRET_VENDOR: Readonly<Record<SecretKey, SecretVendor>> = {
   zohoClientId: 'zoho',
   zohoClientSecret: 'zoho',
   hubspotAccessToken: 'hubspot',
+  telnyxApiKey: 'telnyx',
+  telnyxPublicKey: 'telnyx',
+  sendgridApiKey: 'sendgrid',
+  sendgridWebhookKey: 'sendgrid',
 };
 
 export function isSecretKey(value: string): value is SecretKey {
@@ -72,8 +86,8 @@ interface SecretSpec {
   vendor: SecretVendor;
   path: string;
   variable: string;
-  /** The sandbox credential that stands in when the vendor is emulated. */
-  sandboxName?: keyof SandboxCredentials;
+  /** The demo credential that stands in when the vendor is emulated (and its SANDBOX=1 random twin, when it has one). */
+  sandboxName?: DemoSecretName;
   /** Shape check for live values; returns what is wrong, or undefined. */
   check?: (value: string) => string | undefined;
 }
@@ -85,6 +99,8 @@ const VENDOR_NAMES: Record<SecretVendor, string> = {
   hubspot: 'HubSpot',
   smtp: 'SMTP email',
   slack: 'Slack',
+  telnyx: 'Telnyx',
+  sendgrid: 'SendGrid',
 };
 
 function secretSpecs(config: ClientConfig): SecretSpec[] {
@@ -129,6 +145,36 @@ function secretSpecs(config: ClientConfig): SecretSpec[] {
   if (config.crm.provider === 'hubspot') {
     const variable = config.hubspot?.accessTokenEnv ?? 'HUBSPOT_ACCESS_TOKEN';
     specs.push({ key: 'hubspotAccessToken', vendor: 'hubspot', path: 'hubspot.accessTokenEnv', variable, sandboxName: 'HUBSPOT_ACCESS_TOKEN' });
+  }
+  for (const entry of config.providers?.sms ?? []) {
+    if (entry.provider !== 'telnyx') continue;
+    const index = config.providers!.sms!.indexOf(entry);
+    specs.push(
+      { key: 'telnyxApiKey', vendor: 'telnyx', path: `providers.sms[${index}].apiKeyEnv`, variable: entry.apiKeyEnv, sandboxName: 'TELNYX_API_KEY' },
+      {
+        key: 'telnyxPublicKey',
+        vendor: 'telnyx',
+        path: `providers.sms[${index}].publicKeyEnv`,
+        variable: entry.publicKeyEnv,
+        sandboxName: 'TELNYX_PUBLIC_KEY',
+        check: (value) => (Buffer.from(value, 'base64').length === 32 ? undefined : 'is not a Telnyx public key (32 bytes, base64)'),
+      },
+    );
+  }
+  for (const entry of config.providers?.email ?? []) {
+    if (entry.provider !== 'sendgrid') continue;
+    const index = config.providers!.email!.indexOf(entry);
+    specs.push(
+      {
+        key: 'sendgridApiKey',
+        vendor: 'sendgrid',
+        path: `providers.email[${index}].apiKeyEnv`,
+        variable: entry.apiKeyEnv,
+        sandboxName: 'SENDGRID_API_KEY',
+        check: (value) => (/^SG\.\S+$/.test(value) ? undefined : 'is not a SendGrid API key ("SG." …)'),
+      },
+      { key: 'sendgridWebhookKey', vendor: 'sendgrid', path: `providers.email[${index}].webhookKeyEnv`, variable: entry.webhookKeyEnv, sandboxName: 'SENDGRID_WEBHOOK_KEY' },
+    );
   }
   if (config.alerts.slackWebhookEnv !== null) {
     specs.push({
@@ -209,7 +255,11 @@ function resolve(
 
   if (mode === 'demo') {
     for (const spec of specs) values[spec.key] = read(env, spec.variable, spec.key) ?? (spec.sandboxName && DEMO_SECRETS[spec.sandboxName]);
-    for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) emulated.add(vendor);
+    // Every vendor the office uses (Telnyx and SendGrid only when a chain lists them).
+    for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) {
+      if ((vendor === 'telnyx' || vendor === 'sendgrid') && !specs.some((spec) => spec.vendor === vendor)) continue;
+      emulated.add(vendor);
+    }
   } else {
     const sandboxed = env.SANDBOX?.trim() === '1';
     // Never the public demo values: a live server must not accept a request signed with a published key.
@@ -220,7 +270,8 @@ function resolve(
       const unset = vendorSpecs.every((spec) => read(env, spec.variable, spec.key) === undefined);
       if (credentials && unset) {
         emulated.add(vendor);
-        for (const spec of vendorSpecs) values[spec.key] = spec.sandboxName && credentials[spec.sandboxName];
+        // Telnyx and SendGrid have no random twin yet (their emulators sign with the demo keys): left unset.
+        for (const spec of vendorSpecs) values[spec.key] = spec.sandboxName && (credentials as Partial<Record<DemoSecretName, string>>)[spec.sandboxName];
         continue;
       }
       for (const spec of vendorSpecs) {
@@ -245,6 +296,9 @@ function resolve(
   if (values.smtpUrl !== undefined) secrets.smtpUrl = values.smtpUrl;
   if (values.slackWebhookUrl !== undefined) secrets.slackWebhookUrl = values.slackWebhookUrl;
   if (values.hubspotAccessToken !== undefined) secrets.hubspotAccessToken = values.hubspotAccessToken;
+  for (const key of ['telnyxApiKey', 'telnyxPublicKey', 'sendgridApiKey', 'sendgridWebhookKey'] as const) {
+    if (values[key] !== undefined) secrets[key] = values[key];
+  }
   return { secrets, problems };
 }
 

@@ -19,7 +19,8 @@ export type MessageStatus =
   | 'unknown'
   | 'cancelled';
 
-type Delivery = Pick<Selectable<MessageDeliveriesTable>, 'status' | 'error_code' | 'error_message' | 'provider_id' | 'updated_at'>;
+type Delivery = Pick<Selectable<MessageDeliveriesTable>, 'status' | 'error_code' | 'error_message' | 'provider_id' | 'updated_at'> &
+  Partial<Pick<Selectable<MessageDeliveriesTable>, 'provider' | 'sender'>>;
 
 const iso = (value: Date | null | undefined) => (value ? value.toISOString() : null);
 const text = (value: unknown) => (typeof value === 'string' ? value : null);
@@ -69,7 +70,7 @@ export function messageView(row: OutboxRow, delivery?: Delivery) {
     maxAttempts: row.max_attempts,
     lastError: row.last_error,
     delivery: delivery
-      ? { status: delivery.status, errorCode: delivery.error_code, errorMessage: delivery.error_message, providerId: delivery.provider_id, at: iso(delivery.updated_at) }
+      ? { status: delivery.status, errorCode: delivery.error_code, errorMessage: delivery.error_message, providerId: delivery.provider_id, at: iso(delivery.updated_at), provider: delivery.provider ?? null, sender: delivery.sender ?? null }
       : null,
     customerId: row.customer_id,
     callId: row.call_id,

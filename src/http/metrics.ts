@@ -12,6 +12,8 @@ export class Metrics {
   readonly handlerDuration: client.Histogram<'kind' | 'outcome'>;
   readonly webhookDuration: client.Histogram<'provider' | 'event'>;
   readonly functionDuration: client.Histogram<'function' | 'outcome'>;
+  /** Sends per provider (issue 19): `accepted`, a failure class, or `skipped_open` (its circuit was open). */
+  readonly providerSends: client.Counter<'channel' | 'provider' | 'outcome'>;
 
   constructor(db: Kysely<DB>) {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_process_' });
@@ -42,6 +44,25 @@ export class Metrics {
       labelNames: ['function', 'outcome'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 6, 10],
       registers: [this.registry],
+    });
+    this.providerSends = new client.Counter({
+      name: 'switchboard_provider_sends_total',
+      help: 'Message sends per provider by outcome (accepted, a failure class, skipped_open)',
+      labelNames: ['channel', 'provider', 'outcome'],
+      registers: [this.registry],
+    });
+    new client.Gauge({
+      name: 'switchboard_provider_circuit_state',
+      help: 'Circuit breaker per provider account: 0 closed, 1 half-open (probing), 2 open',
+      labelNames: ['channel', 'provider', 'account'],
+      registers: [this.registry],
+      async collect() {
+        const rows = await db.selectFrom('provider_circuits').select(['key', 'channel', 'provider', 'state']).execute();
+        this.reset();
+        for (const row of rows) {
+          this.set({ channel: row.channel, provider: row.provider, account: row.key }, row.state === 'open' ? 2 : row.state === 'half_open' ? 1 : 0);
+        }
+      },
     });
     new client.Gauge({
       name: 'switchboard_outbox_rows',

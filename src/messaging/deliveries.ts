@@ -35,6 +35,10 @@ export interface DeliveryUpdate {
   errorMessage?: string | null;
   segments?: number | null;
   at: Date;
+  /** twilio | telnyx | smtp | sendgrid; kept once known. */
+  provider?: string | null;
+  /** The number or address it went from; kept once known. */
+  sender?: string | null;
 }
 
 /** The delivery upsert: the status only moves up its rank. */
@@ -42,6 +46,8 @@ const UPSERT_DELIVERY = sql`
     on conflict (provider_id) do update set
       outbox_id = coalesce(d.outbox_id, excluded.outbox_id),
       segments = coalesce(excluded.segments, d.segments),
+      provider = coalesce(d.provider, excluded.provider),
+      sender = coalesce(d.sender, excluded.sender),
       status = case when excluded.status_rank > d.status_rank then excluded.status else d.status end,
       error_code = case when excluded.status_rank > d.status_rank then coalesce(excluded.error_code, d.error_code) else d.error_code end,
       error_message = case when excluded.status_rank > d.status_rank then coalesce(excluded.error_message, d.error_message) else d.error_message end,
@@ -67,6 +73,8 @@ function inputRows(writes: MessageWrite[]): string {
       error_code: write.errorCode ?? null,
       error_message: write.errorMessage ?? null,
       segments: write.segments ?? null,
+      provider: write.provider ?? null,
+      sender: write.sender ?? null,
       at: write.at.toISOString(),
       params: write.event === true ? write.params : null,
     })),
@@ -76,7 +84,7 @@ function inputRows(writes: MessageWrite[]): string {
 const INPUT = (rows: string) => sql`
     select * from jsonb_to_recordset(${rows}::jsonb) as i(idx int, event boolean, client_id text, outbox_id bigint, channel text,
       provider_id text, to_address text, status text, status_rank int, error_code text, error_message text,
-      segments int, at timestamptz, params jsonb)`;
+      segments int, provider text, sender text, at timestamptz, params jsonb)`;
 
 /** A message-state write: a delivery record after a send, or (`event`) a status callback. */
 export type MessageWrite = (DeliveryUpdate & { event?: false }) | (StatusEventUpdate & { event: true });
@@ -122,9 +130,9 @@ export async function runMessagingStatement(
     }
     ctes.push(sql`written as (
       insert into message_deliveries as d (client_id, outbox_id, channel, provider_id, to_address, status, status_rank,
-        error_code, error_message, segments, created_at, updated_at)
+        error_code, error_message, segments, provider, sender, created_at, updated_at)
       select i.client_id, i.outbox_id, i.channel, i.provider_id, i.to_address, i.status, i.status_rank, i.error_code,
-        i.error_message, i.segments, i.at, i.at
+        i.error_message, i.segments, i.provider, i.sender, i.at, i.at
       from input i
       ${hasEvents ? sql`where not i.event or exists (select 1 from event e where e.message_sid = i.provider_id and e.status = i.status)` : sql``}
       order by i.idx

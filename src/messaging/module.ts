@@ -6,6 +6,7 @@
 import type { AppContext, FeatureModule } from '../app-context.js';
 import { createMessagingBatches, type MessagingBatches } from './batches.js';
 import { SenderPacer } from './pacer.js';
+import { providerRoutes } from './provider-routes.js';
 import { messagingRoutes } from './routes.js';
 import { REBOOK_OFFER_KIND } from './plan-follow-ups.js';
 import { rebookOfferHandler } from './rebook-offer.js';
@@ -48,6 +49,7 @@ export function createMessagingModule(options: MessagingModuleOptions = {}): Fea
     },
     routes(app, context) {
       messagingRoutes(app, context, batchesFor(context));
+      providerRoutes(app, context, batchesFor(context));
     },
   };
 }

@@ -31,7 +31,12 @@ export interface SmsPort {
    * The provider's outgoing texts matching `request` (recipient, sender, body) created at or after `since`, oldest
    * first: how a send whose answer was lost is reconciled. Throws VendorError when the provider cannot say.
    */
-  findSent(request: SmsSendRequest, since: Date): Promise<SmsSentMessage[]>;
+  findSent?(request: SmsSendRequest, since: Date): Promise<SmsSentMessage[]>;
+  /**
+   * One text by the provider's id, for providers that cannot be searched (Telnyx): a lost send is reconciled from
+   * the id the provider's own webhook brought. Undefined when the provider does not know it.
+   */
+  lookup?(providerId: string): Promise<SmsSendResult | undefined>;
 }
 
 export interface EmailMessage {

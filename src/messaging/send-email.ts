@@ -4,6 +4,7 @@
  * SMTP has no way to ask a server whether it took a message, so one whose connection dropped after the server had
  * all of it is not sent again: the row becomes `unknown` for a person, with its Message-ID (the same for the same
  * row and content) to look for in the provider's log (docs/decisions.md, "A lost vendor answer").
+ * An office with an e-mail chain (`providers.email`: SMTP, SendGrid; issue 19) fails over like texts do (send-sms.ts).
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.js';
@@ -11,13 +12,17 @@ import { alertIfGivingUp, alertOutcomeUnknown } from '../alerts/gave-up.js';
 import { PermanentError, VendorError } from '../core/errors.js';
 import { maskEmail } from '../log/mask.js';
 import type { OutboxRow } from '../db/schema.js';
-import { OutcomeUnknown, type HandlerContext, type OutboxHandler } from '../outbox/handlers.js';
+import { OutcomeUnknown, Reschedule, type HandlerContext, type OutboxHandler } from '../outbox/handlers.js';
 import { classifySmtpError } from '../providers/smtp/mailer.js';
 import type { MessagingBatches } from './batches.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
-import type { MessagingVendors } from './vendors.js';
+import { ProviderBreakers, providerName } from './circuit-breaker.js';
+import type { EmailMessage, EmailSendResult } from './ports.js';
+import { noteAttempt } from './send-sms.js';
+import type { EmailLink, MessagingVendors } from './vendors.js';
 
 export function emailHandler(context: AppContext, vendors: MessagingVendors, batches: MessagingBatches): OutboxHandler {
+  const breakers = new ProviderBreakers(context);
   return {
     safeToRepeat: false,
     async run(row: OutboxRow, handler: HandlerContext) {
@@ -28,50 +33,98 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
 
       const sender = client.config.senders.email;
       const marketing = payload.purpose === 'marketing' && payload.unsubscribeUrl;
-      let result;
-      try {
-        result = await vendors.emailFor(row.client_id).send({
-          reference: messageReference(row.id, payload.to, payload.subject, payload.text, payload.html),
-          from: sender.from,
-          replyTo: sender.replyTo,
-          to: payload.to,
-          subject: payload.subject,
-          text: payload.text,
-          html: payload.html ?? undefined,
-          ...(marketing
-            ? {
-                list: { unsubscribe: [{ url: payload.unsubscribeUrl!, comment: 'Unsubscribe' }] },
-                headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
-              }
-            : {}),
-        });
-      } catch (error) {
-        const vendorError = error instanceof VendorError || error instanceof PermanentError ? error : classifySmtpError(error);
-        if (vendorError instanceof VendorError && vendorError.ambiguous) {
-          const message =
-            `An e-mail (queue item ${row.id}) may or may not have been sent: ${vendorError.message} It was not sent again. ` +
-            `Look for its Message-ID in the mail provider's log or sent folder, and send it again from Messages (unknown) only if it is not there.`;
-          await alertOutcomeUnknown(context, row, { source: 'messaging.email', message, details: { to: maskEmail(payload.to) } });
-          throw new OutcomeUnknown(message, 'person', vendorError);
+      const message: EmailMessage = {
+        reference: messageReference(row.id, payload.to, payload.subject, payload.text, payload.html),
+        from: sender.from,
+        replyTo: sender.replyTo,
+        to: payload.to,
+        subject: payload.subject,
+        text: payload.text,
+        html: payload.html ?? undefined,
+        ...(marketing
+          ? {
+              list: { unsubscribe: [{ url: payload.unsubscribeUrl!, comment: 'Unsubscribe' }] },
+              headers: { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+            }
+          : {}),
+      };
+      const chain = vendors.emailChainFor(row.client_id);
+      let result: EmailSendResult | undefined;
+      let used: EmailLink | undefined;
+      let lastError: VendorError | PermanentError | undefined;
+      let pausedUntil: Date | undefined;
+      for (const [index, link] of chain.links.entries()) {
+        const hasNext = index < chain.links.length - 1;
+        if (chain.explicit) {
+          const decision = await breakers.decide(link.account, handler.clock.now());
+          if (decision.kind === 'skip') {
+            context.metrics.providerSends.inc({ channel: 'email', provider: link.provider, outcome: 'skipped_open' });
+            pausedUntil = pausedUntil && pausedUntil < decision.until ? pausedUntil : decision.until;
+            continue;
+          }
+          await noteAttempt(context, row.id, link, handler.clock.now());
         }
-        if (vendorError.code === 'auth') {
-          await context.alerts.raise({
-            clientId: row.client_id,
-            source: 'messaging.email',
-            fingerprint: 'messaging.email:smtp:auth',
-            severity: 'error',
-            message: `E-mails are failing because the mail server refused our login: ${vendorError.message}`,
-            details: { outboxId: row.id, to: maskEmail(payload.to) },
-          });
-        } else {
-          await alertIfGivingUp(context, row, handler.attempt, vendorError, {
+        try {
+          result = await link.port.send(message);
+          used = link;
+        } catch (error) {
+          const vendorError = error instanceof VendorError || error instanceof PermanentError ? error : classifySmtpError(error);
+          const failure = vendorError instanceof VendorError ? vendorError.failure : 'rejected';
+          context.metrics.providerSends.inc({ channel: 'email', provider: link.provider, outcome: failure });
+          if (vendorError instanceof VendorError && vendorError.ambiguous) {
+            const where = link.provider === 'smtp' ? "the mail provider's log or sent folder" : `${providerName(link.provider)}'s activity feed`;
+            const unknown =
+              `An e-mail (queue item ${row.id}) may or may not have been sent: ${vendorError.message} It was not sent again. ` +
+              `Look for its Message-ID in ${where}, and send it again from Messages (unknown) only if it is not there.`;
+            await alertOutcomeUnknown(context, row, { source: 'messaging.email', message: unknown, details: { to: maskEmail(payload.to) } });
+            throw new OutcomeUnknown(unknown, 'person', vendorError);
+          }
+          const providerDown = failure === 'never_accepted' || failure === 'config';
+          if (chain.explicit && providerDown) await breakers.record(link.account, 'failure', handler.clock.now(), row.client_id);
+          if (failure === 'config') {
+            await context.alerts.raise({
+              clientId: row.client_id,
+              source: 'messaging.email',
+              fingerprint: link.provider === 'smtp' ? 'messaging.email:smtp:auth' : `messaging.email:${link.provider}:${vendorError.code}`,
+              severity: 'error',
+              message:
+                link.provider === 'smtp'
+                  ? `E-mails are failing because the mail server refused our login: ${vendorError.message}`
+                  : `E-mails are failing because of the ${providerName(link.provider)} setup: ${vendorError.message}`,
+              details: { outboxId: row.id, to: maskEmail(payload.to) },
+            });
+          }
+          if (providerDown && hasNext) {
+            lastError = vendorError;
+            continue;
+          }
+          if (failure !== 'config') {
+            await alertIfGivingUp(context, row, handler.attempt, vendorError, {
+              source: 'messaging.email',
+              what: 'An e-mail',
+              retryHint: 'send it again from Messages (dead).',
+              details: { to: maskEmail(payload.to) },
+            });
+          }
+          throw vendorError;
+        }
+        context.metrics.providerSends.inc({ channel: 'email', provider: link.provider, outcome: 'accepted' });
+        if (chain.explicit) await breakers.record(link.account, 'success', handler.clock.now(), row.client_id).catch((error: unknown) => {
+          handler.logger.error({ err: error, outboxId: row.id }, 'Could not record a provider success');
+        });
+        break;
+      }
+      if (!result || !used) {
+        if (lastError) {
+          await alertIfGivingUp(context, row, handler.attempt, lastError, {
             source: 'messaging.email',
             what: 'An e-mail',
             retryHint: 'send it again from Messages (dead).',
             details: { to: maskEmail(payload.to) },
           });
+          throw lastError;
         }
-        throw vendorError;
+        throw new Reschedule(pausedUntil ?? new Date(now.getTime() + 30_000), 'Held: every e-mail provider of this office is failing (circuits open)');
       }
 
       try {
@@ -83,11 +136,13 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
           to: payload.to,
           status: 'sent',
           at: handler.clock.now(),
+          provider: used.provider,
+          sender: sender.from,
         });
       } catch (error) {
         handler.logger.error({ err: error, outboxId: row.id }, 'E-mail sent but its delivery record could not be saved');
       }
-      return { providerId: result.messageId, response: result.response };
+      return { providerId: result.messageId, response: result.response, ...(chain.explicit ? { provider: used.provider } : {}) };
     },
   };
 }

@@ -5,6 +5,11 @@
  * lost, or the process died mid-send) is never re-sent blindly. The next run first looks it up at Twilio
  * (reconcile-sms.ts) and adopts it, and sends only when Twilio does not have it; if Twilio cannot be asked, the row
  * becomes `unknown` for a person.
+ *
+ * An office with an SMS chain (`providers.sms`, issue 19) tries its providers in order: the next one only when the
+ * previous certainly never took the text (`never_accepted`/`config`), skipping a provider whose shared circuit is
+ * open (circuit-breaker.ts); which provider each attempt went to is written first, so a lost answer is looked up
+ * there. Without a chain it is Twilio alone, as before.
  */
 import type { AppContext } from '../app-context.js';
 import { alertIfGivingUp } from '../alerts/gave-up.js';
@@ -19,13 +24,12 @@ import type { MessagePayload } from './payload.js';
 import type { SmsSendRequest, SmsSendResult } from './ports.js';
 import { findEarlierText } from './reconcile-sms.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
-import { TWILIO_UNSUBSCRIBED, mirrorTwilioOptOut } from './twilio-opt-out.js';
-import type { MessagingVendors } from './vendors.js';
-
-/** Codes that mean our configuration is wrong, not the message: somebody must act. */
-const CONFIG_CODES = new Set(['20003', '21606', '21659', '21408']);
+import { ProviderBreakers, providerName } from './circuit-breaker.js';
+import { setConsent } from '../customers/consent.js';
+import type { MessagingVendors, SmsLink } from './vendors.js';
 
 export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer: SenderPacer, batches: MessagingBatches): OutboxHandler {
+  const breakers = new ProviderBreakers(context);
   return {
     safeToRepeat: false,
     reconciles: true,
@@ -33,29 +37,33 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
       const { client, payload } = parseMessagePayload(context, row);
       if (!payload.body) throw new PermanentError(payload.renderError ?? 'The text is empty; edit it and send again.', 'render');
       const sender = client.config.senders.sms;
-      const sms = vendors.smsFor(row.client_id);
-      const request: SmsSendRequest = {
+      const chain = vendors.smsChainFor(row.client_id);
+      const requestFor = (link: SmsLink): SmsSendRequest => ({
         to: payload.to,
-        body: payload.body,
-        from: sender.from,
-        messagingServiceSid: sender.messagingServiceSid,
-        statusCallback: `${context.publicBaseUrl}/v1/twilio/${row.client_id}/status?outbox=${row.id}`,
-      };
+        body: payload.body!,
+        from: link.from,
+        messagingServiceSid: link.messagingServiceSid,
+        statusCallback: link.statusCallback(row.id),
+      });
 
       if (handler.unsettledSince) {
-        // Before any check: a text that already left is adopted whatever the hour or consent is now.
-        const earlier = await findEarlierText(context, sms, row, request, handler.unsettledSince);
+        // Before any check: a text that already left is adopted whatever the hour or consent is now. It is looked
+        // for at the provider the lost attempt went to (the first of the chain for rows from before chains).
+        const tookIt = chain.explicit ? await lastAttemptProvider(context, row.id) : undefined;
+        const link = chain.links.find((candidate) => candidate.provider === tookIt) ?? chain.links[0]!;
+        const earlier = await findEarlierText(context, link.port, row, requestFor(link), handler.unsettledSince, link.provider);
         if (earlier) {
-          await recordSent(context, batches, row, payload, earlier, handler);
-          return { providerId: earlier.providerId, status: earlier.status, segments: earlier.segments, adopted: true };
+          await recordSent(context, batches, row, payload, earlier, handler, link);
+          return { providerId: earlier.providerId, status: earlier.status, segments: earlier.segments, adopted: true, provider: link.provider };
         }
         if (handler.attempt > row.max_attempts) {
-          // The run only looked (its attempts are used up): the lost attempt never reached Twilio after all.
+          // The run only looked (its attempts are used up): the lost attempt never reached the provider after all.
+          const name = providerName(link.provider);
           const notSent = new VendorError({
-            vendor: 'twilio',
+            vendor: link.provider,
             code: 'not_sent',
             retryable: true,
-            message: `Not sent: Twilio has no record of the last attempt, whose answer was lost, and all ${row.max_attempts} attempts are used.`,
+            message: `Not sent: ${name} has no record of the last attempt, whose answer was lost, and all ${row.max_attempts} attempts are used.`,
           });
           await alertIfGivingUp(context, row, handler.attempt, notSent, {
             source: 'messaging.sms',
@@ -72,35 +80,90 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
       const turn = await pacer.take(context.db, sender.from ?? sender.messagingServiceSid ?? 'default', sender.ratePerSecond, row.id, now);
       if (turn) throw new Reschedule(turn, `Paced: ${sender.ratePerSecond} text(s) per second from this sender`);
 
-      let result: SmsSendResult;
-      try {
-        result = await sms.send(request);
-      } catch (error) {
-        const vendorError = error instanceof VendorError ? error : error instanceof PermanentError ? error : classifyTwilioError(error);
-        if (vendorError instanceof VendorError && vendorError.ambiguous) {
-          throw new OutcomeUnknown(
-            `${errorMessage(vendorError)} It is looked up at Twilio before anything is sent again.`,
-            'reconcile',
-            vendorError,
-          );
+      let lastError: VendorError | PermanentError | undefined;
+      let pausedUntil: Date | undefined;
+      for (const [index, link] of chain.links.entries()) {
+        const hasNext = index < chain.links.length - 1;
+        if (chain.explicit) {
+          const decision = await breakers.decide(link.account, handler.clock.now());
+          if (decision.kind === 'skip') {
+            context.metrics.providerSends.inc({ channel: 'sms', provider: link.provider, outcome: 'skipped_open' });
+            pausedUntil = pausedUntil && pausedUntil < decision.until ? pausedUntil : decision.until;
+            continue;
+          }
+          await noteAttempt(context, row.id, link, handler.clock.now());
         }
-        await afterVendorError(context, row, payload.to, vendorError);
-        // Configuration codes already alerted above; anything else retryable that ends the last attempt alerts once.
-        if (!CONFIG_CODES.has(vendorError.code)) {
-          await alertIfGivingUp(context, row, handler.attempt, vendorError, {
-            source: 'messaging.sms',
-            what: 'A text',
-            retryHint: 'send it again from Messages (dead).',
-            details: { to: maskPhone(payload.to) },
-          });
+        const request = requestFor(link);
+        let result: SmsSendResult;
+        try {
+          result = await link.port.send(request);
+        } catch (error) {
+          const vendorError = error instanceof VendorError ? error : error instanceof PermanentError ? error : classifyTwilioError(error);
+          const failure = vendorError instanceof VendorError ? vendorError.failure : 'rejected';
+          context.metrics.providerSends.inc({ channel: 'sms', provider: link.provider, outcome: failure });
+          if (vendorError instanceof VendorError && vendorError.ambiguous) {
+            throw new OutcomeUnknown(
+              `${errorMessage(vendorError)} It is looked up at ${providerName(link.provider)} before anything is sent again.`,
+              'reconcile',
+              vendorError,
+            );
+          }
+          const providerDown = failure === 'never_accepted' || failure === 'config';
+          if (chain.explicit && providerDown) await breakers.record(link.account, 'failure', handler.clock.now(), row.client_id);
+          await afterVendorError(context, row, payload.to, vendorError, link);
+          if (providerDown && hasNext) {
+            // Never accepted: the next provider may send it now.
+            lastError = vendorError;
+            continue;
+          }
+          // Configuration failures already alerted above; anything else retryable that ends the last attempt alerts once.
+          if (failure !== 'config') {
+            await alertIfGivingUp(context, row, handler.attempt, vendorError, {
+              source: 'messaging.sms',
+              what: 'A text',
+              retryHint: 'send it again from Messages (dead).',
+              details: { to: maskPhone(payload.to) },
+            });
+          }
+          throw vendorError;
         }
-        throw vendorError;
+        context.metrics.providerSends.inc({ channel: 'sms', provider: link.provider, outcome: 'accepted' });
+        if (chain.explicit) await breakers.record(link.account, 'success', handler.clock.now(), row.client_id).catch((error: unknown) => {
+          handler.logger.error({ err: error, outboxId: row.id }, 'Could not record a provider success');
+        });
+        await recordSent(context, batches, row, payload, result, handler, link);
+        return { providerId: result.providerId, status: result.status, segments: result.segments, provider: link.provider };
       }
-
-      await recordSent(context, batches, row, payload, result, handler);
-      return { providerId: result.providerId, status: result.status, segments: result.segments };
+      if (lastError) {
+        await alertIfGivingUp(context, row, handler.attempt, lastError, {
+          source: 'messaging.sms',
+          what: 'A text',
+          retryHint: 'send it again from Messages (dead).',
+          details: { to: maskPhone(payload.to) },
+        });
+        throw lastError;
+      }
+      // Every provider's circuit is open: held (no attempt spent) until the first one may be probed.
+      throw new Reschedule(pausedUntil ?? new Date(now.getTime() + 30_000), 'Held: every SMS provider of this office is failing (circuits open)');
     },
   };
+}
+
+/** The provider the latest attempt of this queue item went to. */
+async function lastAttemptProvider(context: AppContext, outboxId: number): Promise<string | undefined> {
+  const last = await context.db
+    .selectFrom('message_provider_attempts')
+    .select('provider')
+    .where('outbox_id', '=', outboxId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return last?.provider;
+}
+
+/** Written before the request, so a lost answer is reconciled where it went. */
+export async function noteAttempt(context: AppContext, outboxId: number, link: { provider: string; account: { key: string } }, at: Date): Promise<void> {
+  await context.db.insertInto('message_provider_attempts').values({ outbox_id: outboxId, provider: link.provider, provider_key: link.account.key, started_at: at }).execute();
 }
 
 /** The text is out: nothing here may throw, or the outbox would retry and send it twice. */
@@ -111,6 +174,7 @@ async function recordSent(
   payload: MessagePayload,
   result: SmsSendResult,
   handler: HandlerContext,
+  link: SmsLink,
 ): Promise<void> {
   const at = handler.clock.now();
   try {
@@ -123,6 +187,8 @@ async function recordSent(
       status: result.status,
       segments: result.segments ?? payload.segments ?? null,
       at,
+      provider: link.provider,
+      sender: link.from ?? link.messagingServiceSid ?? null,
     });
     if (payload.purpose === 'marketing') {
       await context.db.insertInto('marketing_sends').values({ client_id: row.client_id, channel: 'sms', address: payload.to, outbox_id: row.id, sent_at: at }).execute();
@@ -132,21 +198,33 @@ async function recordSent(
   }
 }
 
-async function afterVendorError(context: AppContext, row: OutboxRow, to: string, error: VendorError | PermanentError): Promise<void> {
+async function afterVendorError(context: AppContext, row: OutboxRow, to: string, error: VendorError | PermanentError, link: SmsLink): Promise<void> {
   try {
-    if (error.code === TWILIO_UNSUBSCRIBED) await mirrorTwilioOptOut(context.db, context, { clientId: row.client_id, to });
-    if (CONFIG_CODES.has(error.code)) {
+    const failure = error instanceof VendorError ? error.failure : undefined;
+    // One consent list for every provider: a block at any of them opts the number out everywhere.
+    if (failure === 'recipient_opted_out') {
+      await setConsent(context.db, context, {
+        clientId: row.client_id,
+        channel: 'sms',
+        address: to,
+        purpose: 'all',
+        status: 'opted_out',
+        source: 'sms_keyword',
+        actor: `${link.provider}:${error.code}`,
+      });
+    }
+    if (failure === 'config') {
       await context.alerts.raise({
         clientId: row.client_id,
         source: 'messaging.sms',
-        fingerprint: `messaging.sms:twilio:${error.code}`,
+        fingerprint: `messaging.sms:${link.provider}:${error.code}`,
         severity: 'error',
-        message: `Texts are failing because of the Twilio setup: ${error.message}`,
+        message: `Texts are failing because of the ${providerName(link.provider)} setup: ${error.message}`,
         details: { outboxId: row.id, to: maskPhone(to) },
         callId: row.call_id,
       });
     }
   } catch (followUpError) {
-    context.logger.error({ err: followUpError, outboxId: row.id }, 'Could not record the consequences of a Twilio error');
+    context.logger.error({ err: followUpError, outboxId: row.id }, `Could not record the consequences of a ${providerName(link.provider)} error`);
   }
 }

@@ -19,6 +19,10 @@ export interface StatusCallback {
   errorCode: string | null;
   errorMessage: string | null;
   params: Record<string, string>;
+  /** twilio (default) | telnyx: whose callback this is (recorded on the delivery). */
+  provider?: string;
+  /** The provider says the recipient blocked us (Twilio 21610, Telnyx 40300); default: Twilio's 21610. */
+  optedOut?: boolean;
 }
 
 const NOT_DELIVERED = new Set(['undelivered', 'failed']);
@@ -41,8 +45,9 @@ export async function receiveStatusCallback(
     errorMessage: callback.errorMessage,
     at: now,
     params: callback.params,
+    provider: callback.provider ?? null,
   });
-  if (NOT_DELIVERED.has(callback.status) && callback.errorCode === TWILIO_UNSUBSCRIBED) {
+  if (NOT_DELIVERED.has(callback.status) && (callback.optedOut ?? callback.errorCode === TWILIO_UNSUBSCRIBED)) {
     // Also for a repeated callback: if the first one's opt-out failed (and we answered 5xx), Twilio's retry is the
     // only chance to record it. setConsent leaves an already opted-out number as it is.
     await optOutUnsubscribed(context, callback);
@@ -94,7 +99,7 @@ async function createStaffTask(context: AppContext, callback: StatusCallback, ou
     ? await context.db.selectFrom('customers').select(['name']).where('id', '=', row.customer_id).executeTakeFirst()
     : undefined;
   const reason =
-    `The ${template} text did not reach the caller (Twilio ${callback.status}` +
+    `The ${template} text did not reach the caller (${callback.provider === 'telnyx' ? 'Telnyx' : 'Twilio'} ${callback.status}` +
     `${callback.errorCode ? `, error ${callback.errorCode}${callback.errorMessage ? `: ${callback.errorMessage}` : ''}` : ''}). ` +
     'Call them to confirm the appointment time.';
   const task = await context.db

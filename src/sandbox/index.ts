@@ -5,7 +5,9 @@
 import type { Clock } from '../core/clock.js';
 import { DEMO_SECRETS } from '../config/demo-secrets.js';
 import { startRetellEmulator, type RetellEmulator } from './retell.js';
+import { startSendgridEmulator, type SendgridEmulator } from './sendgrid.js';
 import { startSlackEmulator, type SlackEmulator } from './slack.js';
+import { startTelnyxEmulator, type TelnyxEmulator } from './telnyx.js';
 import { startSmtpReceiver, type SmtpReceiver } from './smtp.js';
 import { DEFAULT_INCOMING_NUMBER, startTwilioEmulator, type TwilioEmulator } from './twilio.js';
 import { startZohoEmulator, type ZohoEmulator } from './zoho/index.js';
@@ -19,6 +21,9 @@ export interface SandboxEndpoint {
 export interface Sandbox {
   twilio: TwilioEmulator;
   smtp: SmtpReceiver;
+  /** The second SMS and e-mail providers of offices with a chain (issue 19). */
+  telnyx: TelnyxEmulator;
+  sendgrid: SendgridEmulator;
   slack: SlackEmulator;
   zoho: ZohoEmulator;
   hubspot: HubSpotEmulator;
@@ -62,6 +67,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     started.push(twilio);
     const smtp = await startSmtpReceiver({ clock: options.clock, httpInbox: true });
     started.push(smtp);
+    const telnyx = await startTelnyxEmulator({ apiKey: DEMO_SECRETS.TELNYX_API_KEY, clock: options.clock });
+    started.push(telnyx);
+    const sendgrid = await startSendgridEmulator({ apiKey: DEMO_SECRETS.SENDGRID_API_KEY, clock: options.clock });
+    started.push(sendgrid);
     const slack = await startSlackEmulator({ clock: options.clock, acceptUnknownHooks: true });
     started.push(slack);
     const zoho = await startZohoEmulator({
@@ -90,6 +99,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return {
       twilio,
       smtp,
+      telnyx,
+      sendgrid,
       slack,
       zoho,
       hubspot,
@@ -99,6 +110,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         { name: 'Twilio', url: twilio.url },
         { name: 'SMTP', url: smtp.url },
         ...(smtp.inboxUrl ? [{ name: 'SMTP inbox', url: smtp.inboxUrl }] : []),
+        { name: 'Telnyx', url: telnyx.url },
+        { name: 'SendGrid', url: sendgrid.url },
         { name: 'Slack', url: slack.url },
         { name: 'Zoho', url: zoho.url },
         { name: 'HubSpot', url: hubspot.url },

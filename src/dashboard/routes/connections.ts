@@ -1,10 +1,11 @@
 /**
  * Connections per client: Zoho (state, expiry, connect/reconnect link), the CRM's last sync results and
- * health, the alert sinks, and a button that sends a test alert through every sink.
+ * health, each SMS/e-mail provider of its chains with its circuit-breaker state, the alert sinks, and a button that sends a test alert through every sink.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
+import { emailAccounts, smsAccounts } from '../../messaging/provider-accounts.js';
 import { describeConnection } from '../../zoho/connection.js';
 import { writeAudit } from '../audit.js';
 import { clientFilter, currentUser, parseInput, requireClient } from '../http.js';
@@ -18,6 +19,7 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
     const user = currentUser(request);
     const query = parseInput(listQuery, request.query);
     const connections = [];
+    const circuits = new Map((await context.db.selectFrom('provider_circuits').select(['key', 'state', 'opened_at', 'updated_at']).execute()).map((row) => [row.key, row]));
     for (const clientId of clientFilter(user, query.client)) {
       const runtime = context.clients.get(clientId);
       if (!runtime) continue;
@@ -57,6 +59,19 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
           health: crmHealth ? { status: crmHealth.status, detail: crmHealth.detail, checkedAt: crmHealth.checked_at.toISOString() } : null,
           lastSyncs: lastSyncs.map(outboxView).map((row) => ({ id: row.id, status: row.status, lastError: row.lastError, at: row.updatedAt, callId: row.callId })),
         },
+        // Each provider of the office's chains, in order, with its shared circuit breaker (issue 19).
+        providers: [...smsAccounts(runtime), ...emailAccounts(runtime)].map((account, index, all) => {
+          const circuit = circuits.get(account.key);
+          return {
+            channel: account.channel,
+            provider: account.provider,
+            position: all.slice(0, index).filter((other) => other.channel === account.channel).length + 1,
+            sender: account.sender,
+            state: circuit?.state ?? 'closed',
+            since: (circuit?.state === 'closed' ? circuit.updated_at : circuit?.opened_at ?? circuit?.updated_at)?.toISOString() ?? null,
+            emulated: runtime.secrets.emulatedVendors.includes(account.provider as never),
+          };
+        }),
         alerts: {
           slack: Boolean(runtime.secrets.slackWebhookUrl),
           emails: runtime.config.alerts.emails,

@@ -36,7 +36,7 @@ export async function loadMessages(db: Kysely<DB>, rows: OutboxRow[]) {
   const deliveries = ids.length
     ? await db
         .selectFrom('message_deliveries')
-        .select(['outbox_id', 'status', 'error_code', 'error_message', 'provider_id', 'updated_at'])
+        .select(['outbox_id', 'status', 'error_code', 'error_message', 'provider_id', 'updated_at', 'provider', 'sender'])
         .where('outbox_id', 'in', ids)
         .orderBy('id', 'desc')
         .execute()

@@ -23,6 +23,7 @@ import * as m0017 from './0017_sign_in_limits.js';
 import * as m0018 from './0018_appointment_attendance.js';
 import * as m0019 from './0019_call_insights.js';
 import * as m0020 from './0020_analytics.js';
+import * as m0021 from './0021_provider_chains.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '0018_appointment_attendance': m0018,
   '0019_call_insights': m0019,
   '0020_analytics': m0020,
+  '0021_provider_chains': m0021,
 };

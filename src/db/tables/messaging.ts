@@ -1,5 +1,5 @@
 /** Tables of messaging: deliveries, status-callback events, inbound texts, marketing sends (migration 0004). */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import type { Json, Timestamp } from '../schema.js';
 
 export interface MessageDeliveriesTable {
@@ -19,6 +19,10 @@ export interface MessageDeliveriesTable {
   segments: number | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** twilio | telnyx | smtp | sendgrid (migration 0021); null on rows from before chains (Twilio / SMTP). */
+  provider: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The number or address it was sent from, when known (migration 0021). */
+  sender: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface MessageEventsTable {
@@ -61,6 +65,34 @@ export interface MessagingTables {
   marketing_sends: MarketingSendsTable;
   sender_pacing: SenderPacingTable;
   sender_pacing_turns: SenderPacingTurnsTable;
+  provider_circuits: ProviderCircuitsTable;
+  message_provider_attempts: MessageProviderAttemptsTable;
+}
+
+/** One provider account's circuit breaker, shared by every instance (migration 0021). */
+export interface ProviderCircuitsTable {
+  /** `<provider>:<account>`, e.g. `telnyx:+15125550199` or `twilio:AC…`. */
+  key: string;
+  channel: string;
+  provider: string;
+  /** closed | open | half_open */
+  state: string;
+  consecutive_failures: number;
+  window_started_at: Timestamp;
+  window_attempts: number;
+  window_failures: number;
+  opened_at: Timestamp | null;
+  probe_started_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+/** Which provider an attempt of a queue item went to, written before the request (migration 0021). */
+export interface MessageProviderAttemptsTable {
+  id: Generated<number>;
+  outbox_id: number;
+  provider: string;
+  provider_key: string;
+  started_at: Timestamp;
 }
 
 /** Per sender: the first moment no text has been given yet (migration 0009). */

@@ -177,10 +177,12 @@ export function classifySmtpError(error: unknown, sent: { dataSent: boolean; mes
   const reply = typeof details.response === 'string' ? details.response : typeof details.message === 'string' ? details.message : String(error);
   const response = { code, responseCode: responseCode ?? null, reply };
   if (code === 'EAUTH' || code === 'ENOAUTH' || responseCode === 535) {
-    return new VendorError({ vendor: 'smtp', code: 'auth', retryable: true, response, message: `The mail server refused our login (${reply}); check SMTP_URL. Will retry.`, cause: error });
+    return new VendorError({ vendor: 'smtp', code: 'auth', retryable: true, failure: 'config', response, message: `The mail server refused our login (${reply}); check SMTP_URL. Will retry.`, cause: error });
   }
   if (responseCode !== undefined && responseCode >= 500 && responseCode !== 503) {
-    return new VendorError({ vendor: 'smtp', code: String(responseCode), retryable: false, response, message: `Not sent: the mail server refused it permanently (${reply}).`, cause: error });
+    // A refused recipient (RCPT TO, or a 55x mailbox reply) is the recipient's problem; anything else the message's.
+    const recipient = code === 'EENVELOPE' || responseCode === 550 || responseCode === 551 || responseCode === 553;
+    return new VendorError({ vendor: 'smtp', code: String(responseCode), retryable: false, failure: recipient ? 'recipient_invalid' : 'rejected', response, message: `Not sent: the mail server refused it permanently (${reply}).`, cause: error });
   }
   if (responseCode === undefined && sent.dataSent && code !== 'ECONFIG' && code !== 'EMESSAGE') {
     return new VendorError({

@@ -8,7 +8,7 @@
  */
 import twilio from 'twilio';
 import type { MessageInstance } from 'twilio/lib/rest/api/v2010/account/message.js';
-import { VendorError } from '../../core/errors.js';
+import { VendorError, type FailureClass } from '../../core/errors.js';
 import type { SmsPort, SmsSendRequest, SmsSendResult, SmsSentMessage } from '../../messaging/ports.js';
 
 export interface TwilioSmsOptions {
@@ -29,6 +29,17 @@ const PERMANENT: Record<number, string> = {
   21614: 'the number is not a mobile number (probably a landline)',
   21617: 'the message is longer than 1,600 characters',
   21659: 'the sending number is not a valid sender for this account',
+};
+
+/** The vendor-neutral meaning of Twilio's permanent codes (reference: sms-email-providers.md §5). */
+const PERMANENT_FAILURE: Record<number, FailureClass> = {
+  21211: 'recipient_invalid',
+  21612: 'recipient_invalid',
+  21614: 'recipient_invalid',
+  21610: 'recipient_opted_out',
+  21408: 'config',
+  21606: 'config',
+  21659: 'config',
 };
 
 /** Network failures that happen before a connection exists: Twilio cannot have received the request. */
@@ -121,6 +132,7 @@ export function classifyTwilioError(error: unknown): VendorError {
       status,
       response,
       retryable: false,
+      failure: PERMANENT_FAILURE[code] ?? 'rejected',
       message: `Not sent: ${PERMANENT[code]} (Twilio ${code}).`,
       cause: error,
     });
@@ -132,6 +144,7 @@ export function classifyTwilioError(error: unknown): VendorError {
       status,
       response,
       retryable: true,
+      failure: 'config',
       message: 'Twilio refused our credentials (20003); check the Account SID and Auth Token. Will retry.',
       cause: error,
     });
@@ -153,6 +166,7 @@ export function classifyTwilioError(error: unknown): VendorError {
     status,
     response,
     retryable: false,
+    failure: status === 403 ? 'config' : 'rejected',
     message: `Twilio refused the message (HTTP ${status}${code ? `, ${code}` : ''}): ${text}`,
     cause: error,
   });

@@ -19,7 +19,11 @@ export interface Message {
   maxAttempts: number;
   lastError: string | null;
   callId: string | null;
+  /** The provider and sender it went through (issue 19: a chain may use a second provider and number). */
+  delivery?: { provider: string | null; sender: string | null } | null;
 }
+
+const PROVIDERS: Record<string, string> = { twilio: 'Twilio', telnyx: 'Telnyx', smtp: 'SMTP', sendgrid: 'SendGrid' };
 
 const EDITABLE = ['failed', 'dead', 'unknown'];
 
@@ -78,6 +82,8 @@ export function MessageList({ messages, onChange }: { messages: Message[]; onCha
               {message.purpose ?? ''}
               {message.segments ? ` · ${message.segments} SMS segment${message.segments === 1 ? '' : 's'}` : ''}
               {message.attempts > 0 ? ` · attempt ${message.attempts} of ${message.maxAttempts}` : ''}
+              {message.delivery?.sender ? ` · from ${message.delivery.sender}` : ''}
+              {message.delivery?.provider ? ` via ${PROVIDERS[message.delivery.provider] ?? message.delivery.provider}` : ''}
             </p>
             {message.lastError && ['failed', 'dead', 'unknown'].includes(message.status) && <p className="error-text">Why: {message.lastError}</p>}
             {editing === message.id ? (
