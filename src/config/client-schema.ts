@@ -14,6 +14,7 @@ import {
   type TemplateKind,
 } from './templates.js';
 import { smsConfigSchema } from './sms-keywords.js';
+import { LANGUAGES } from '../i18n/phrases/index.js';
 
 /** One problem in a config file or the environment; `path` is a JSON path like `businessHours.monday[1]`. */
 export interface ConfigProblem {
@@ -231,6 +232,30 @@ const emailTemplates = z.strictObject({
 });
 export type EmailTemplate = z.infer<EmailTemplateSchema>;
 
+/**
+ * One language's translation of the office's words: any template (a kind is translated whole or not at all, and
+ * an untranslated kind falls back to the office's default language), and appointment type names and what to bring.
+ */
+const translation = z.strictObject({
+  templates: z
+    .strictObject({
+      sms: z.strictObject(
+        Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, templateText('sms', kind).optional()])) as Record<TemplateKind, z.ZodOptional<z.ZodString>>,
+      ).prefault({}),
+      email: z.strictObject(
+        Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, emailTemplate(kind).optional()])) as Record<TemplateKind, z.ZodOptional<EmailTemplateSchema>>,
+      ).prefault({}),
+    })
+    .prefault({}),
+  appointmentTypes: z
+    .record(z.string(), z.strictObject({ name: z.string().min(1).optional(), whatToBring: z.string().min(1).optional() }))
+    .default({}),
+});
+export type Translation = z.infer<typeof translation>;
+
+/** Translations keyed by language ("es"); the office's own `templates` are in its default `language`. */
+const translations = z.partialRecord(z.enum(LANGUAGES), translation).default({});
+
 // ---------------------------------------------------------------------------------------------------
 // Messaging rules
 
@@ -395,6 +420,14 @@ const retell = z.strictObject({
    * texts) with SSN/ITIN, card and account numbers and long spoken digit runs removed (`log/redact-caller-text.ts`).
    */
   redactTranscripts: z.boolean().default(true),
+  /**
+   * Each agent's Retell `language` setting (one locale such as "es-419", or a list for a multilingual agent). An
+   * agent that speaks one language answers every caller in it; a multilingual one (or one not listed) lets the
+   * caller's words and memory decide (`i18n/language.ts`).
+   */
+  agentLanguages: z
+    .record(z.string(), z.union([z.string().trim().min(2).max(20), z.array(z.string().trim().min(2).max(20)).min(1).max(20)]))
+    .default({}),
 });
 
 /**
@@ -442,6 +475,8 @@ const clientConfigObject = z.strictObject({
   appointmentTypes,
   booking: booking.prefault({}),
   templates: z.strictObject({ sms: smsTemplates, email: emailTemplates }),
+  /** The same words in other languages, for callers who speak them (see `messaging/pick-template.ts`). */
+  translations,
   /** Inbound keywords (STOP, ALTO, START, AYUDA, …) the office adds, and its replies per language. */
   sms: smsConfigSchema.prefault({}),
   senders,
@@ -473,6 +508,13 @@ const clientConfigObject = z.strictObject({
 
 export const clientConfigSchema = clientConfigObject
   .superRefine((config, ctx) => {
+    for (const [language, translation] of Object.entries(config.translations)) {
+      for (const id of Object.keys(translation?.appointmentTypes ?? {})) {
+        if (!config.appointmentTypes.some((type) => type.id === id)) {
+          ctx.addIssue({ code: 'custom', path: ['translations', language, 'appointmentTypes', id], message: `no appointment type has the id "${id}"` });
+        }
+      }
+    }
     for (const [date] of Object.entries(config.specialHours)) {
       const closed = config.closures.find((c) => c.from <= date && date <= c.to);
       if (closed) {

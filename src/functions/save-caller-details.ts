@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { findOrCreateCustomer, updateCustomer, type CustomerFields } from '../customers/store.js';
 import { linkCallToCustomer, lockCall } from '../calls/record.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
 import type { RetellFunction } from './types.js';
 
 const args = z
@@ -22,7 +23,7 @@ export const saveCallerDetails: RetellFunction<typeof args> = {
   safeToRepeat: false,
   async handle({ context, client, call, args: input }) {
     if (!call.fromNumber) {
-      return { ok: false, message: "I can't save details for a call without a caller number. Please let the caller know staff will note it." };
+      return { ok: false, message: phrasesFor(call.language).functions.noCallerNumber };
     }
     const clientId = client.config.slug;
     const customer = await context.db.transaction().execute(async (trx) => {
@@ -40,9 +41,9 @@ export const saveCallerDetails: RetellFunction<typeof args> = {
       await linkCallToCustomer(trx, context, { clientId, callId: call.callId, customerId: updated.id, call });
       return updated;
     });
-    const saved = [input.name && 'name', input.email && 'e-mail address', input.preferred_language && 'language', input.notes && 'note']
-      .filter(Boolean)
-      .join(', ');
-    return { ok: true, message: `Saved the caller's ${saved}.`, customer_id: String(customer.id) };
+    const saved = (['name', 'email', 'language', 'note'] as const).filter(
+      (field) => ({ name: input.name, email: input.email, language: input.preferred_language, note: input.notes })[field],
+    );
+    return { ok: true, message: phrasesFor(call.language).functions.saved(saved), customer_id: String(customer.id) };
   },
 };

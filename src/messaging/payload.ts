@@ -34,6 +34,9 @@ export const messagePayloadSchema = z.object({
   appointmentStartAt: z.string().nullable().optional(),
   /** Staff sent a transactional message to an opted-out recipient on purpose (audited). */
   consentOverride: z.object({ actor: z.string(), at: z.string() }).nullable().optional(),
+  /** The language the message is written in ("es"), and the one wanted when it had no translation (fallback). */
+  language: z.string().nullable().optional(),
+  languageFallbackFrom: z.string().nullable().optional(),
   /** E-mail unsubscribe URL (marketing): List-Unsubscribe + one-click POST. */
   unsubscribeUrl: z.string().nullable().optional(),
 });

@@ -16,6 +16,8 @@ import { enqueueMessage } from './enqueue-message.js';
 import type { MessageChannel, MessageSequence } from './payload.js';
 import { locateRecipient } from './recipient.js';
 import { templateValues, type AppointmentFacts } from './render.js';
+import { messageLanguage } from '../i18n/language.js';
+import type { Language } from '../i18n/phrases/index.js';
 import { nextAllowedMoment, sendRulesFor, windowApplies, type MessagePurpose } from './send-window.js';
 
 export interface AppointmentMessageInput {
@@ -46,6 +48,8 @@ interface Subject {
   phone: string | null;
   email: string | null;
   name: string | null;
+  /** The caller's remembered language (`customers.preferred_language`); the office's default when null. */
+  language: string | null;
 }
 
 /** Booked: confirmation now + reminders (and cancels pending nurture). Rescheduled: notice + re-planned reminders. Cancelled: notice + reminders cancelled. */
@@ -64,7 +68,7 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
     .executeTakeFirst();
   const customer = await db
     .selectFrom('customers')
-    .select(['phone', 'email', 'name'])
+    .select(['phone', 'email', 'name', 'preferred_language'])
     .where('id', '=', input.customerId)
     .executeTakeFirst();
   const startAt = appointment?.start_at ?? input.startAt;
@@ -83,6 +87,7 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
     phone: input.to ?? customer?.phone ?? appointment?.caller_phone ?? null,
     email: (input.email ?? customer?.email ?? appointment?.caller_email ?? null)?.toLowerCase() ?? null,
     name: input.firstName ?? customer?.name ?? appointment?.caller_name ?? null,
+    language: customer?.preferred_language ?? null,
   };
   const now = context.clock.now();
   const common = {
@@ -151,7 +156,7 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
   const client = context.clients.get(input.clientId);
   if (!client || !client.config.nurture.enabled) return;
   const config = client.config;
-  const customer = await db.selectFrom('customers').select(['phone', 'email', 'name']).where('id', '=', input.customerId).executeTakeFirst();
+  const customer = await db.selectFrom('customers').select(['phone', 'email', 'name', 'preferred_language']).where('id', '=', input.customerId).executeTakeFirst();
   if (!customer) return;
   const call = await db.selectFrom('calls').select(['in_voicemail', 'outcome']).where('id', '=', input.callId).executeTakeFirst();
   if (call?.in_voicemail || (call?.outcome && NO_NURTURE_OUTCOMES.has(call.outcome))) return;
@@ -165,7 +170,7 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
     .executeTakeFirst();
   if (booked) return;
 
-  const subject: Subject = { config, phone: customer.phone, email: customer.email?.toLowerCase() ?? null, name: customer.name };
+  const subject: Subject = { config, phone: customer.phone, email: customer.email?.toLowerCase() ?? null, name: customer.name, language: customer.preferred_language };
   const channels = await reachableChannels(db, input.clientId, subject, 'marketing');
   const zone = locateRecipient(customer.phone, config.timezone).zone;
   const steps: Array<{ template: TemplateKind; afterDays: number }> = [
@@ -222,8 +227,10 @@ async function planOne(db: Kysely<DB>, context: AppContext, subject: Subject, pl
   const location = locateRecipient(subject.phone ?? undefined, config.timezone);
   const runAt = windowApplies(plan.channel, plan.purpose) ? nextAllowedMoment(plan.dueAt, sendRulesFor(config, plan.purpose, location)) : plan.dueAt;
   if (plan.notAfter && runAt.getTime() >= plan.notAfter.getTime()) return;
-  const values = templateValues(config, { name: subject.name }, plan.facts);
+  const values = (language: Language) => templateValues(config, { name: subject.name }, plan.facts, {}, language);
   await enqueueMessage(db, context, {
+    language: messageLanguage(config, subject.language),
+    appointmentTypeId: plan.facts?.appointmentTypeId,
     clientId: plan.clientId,
     channel: plan.channel,
     to,
