@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findOrCreateCustomer, updateCustomer, type CustomerFields } from '../customers/store.js';
 import { linkCallToCustomer, lockCall } from '../calls/record.js';
 import { phrasesFor } from '../i18n/phrases/index.js';
+import { languageFromName } from '../i18n/language.js';
 import type { RetellFunction } from './types.js';
 
 const args = z
@@ -32,7 +33,11 @@ export const saveCallerDetails: RetellFunction<typeof args> = {
       const fields: CustomerFields = {};
       if (input.name) fields.name = input.name;
       if (input.email) fields.email = input.email;
-      if (input.preferred_language) fields.preferred_language = input.preferred_language;
+      if (input.preferred_language) {
+        // The caller said so: a choice that later guesses do not overwrite. "Spanish" / "español" → "es".
+        fields.preferred_language = languageFromName(input.preferred_language) ?? input.preferred_language;
+        fields.preferred_language_source = 'caller';
+      }
       if (input.notes) {
         // Notes accumulate across calls: staff want the history, not only the last remark.
         fields.notes = found.notes ? `${found.notes}\n${input.notes}` : input.notes;

@@ -21,6 +21,24 @@ export function languageFromTag(tag: string | readonly string[] | null | undefin
   return isLanguage(base) ? base : undefined;
 }
 
+const bare = (text: string) => text.normalize('NFD').replace(/\p{M}/gu, '').trim().toLowerCase();
+
+/**
+ * A language as a person names it ("Spanish", "español", "es-MX") → a language we speak. Names come from Intl's
+ * display names in English and in the language itself, so a new phrase table needs no list of names here.
+ */
+export function languageFromName(text: string | null | undefined): Language | undefined {
+  if (!text) return undefined;
+  const byTag = languageFromTag(text);
+  if (byTag) return byTag;
+  const wanted = bare(text);
+  return LANGUAGES.find((language) =>
+    [new Intl.DisplayNames(['en'], { type: 'language' }).of(language), new Intl.DisplayNames([language], { type: 'language' }).of(language)].some(
+      (name) => name !== undefined && bare(name) === wanted,
+    ),
+  );
+}
+
 /** The office's default language (its `language` tag), English when it names one we do not speak. */
 export function officeLanguage(config: Pick<ClientConfig, 'language'>): Language {
   return languageFromTag(config.language) ?? 'en';

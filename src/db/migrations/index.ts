@@ -20,6 +20,7 @@ import * as m0014 from './0014_outbox_unsettled.js';
 import * as m0015 from './0015_user_invites.js';
 import * as m0016 from './0016_crm_lead_status.js';
 import * as m0017 from './0017_sign_in_limits.js';
+import * as m0018 from './0018_caller_language.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0015_user_invites': m0015,
   '0016_crm_lead_status': m0016,
   '0017_sign_in_limits': m0017,
+  '0018_caller_language': m0018,
 };
