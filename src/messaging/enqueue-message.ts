@@ -12,7 +12,7 @@ import { enqueue, OUTBOX_CHANNEL, type RetryPolicy } from '../outbox/enqueue.js'
 import type { MessageChannel, MessagePayload, MessageSequence } from './payload.js';
 import type { RecipientLocation } from './recipient.js';
 import type { Language } from '../i18n/phrases/index.js';
-import { renderLocalized } from './render.js';
+import { renderLocalized, smsSafeValues } from './render.js';
 import { smsSegments } from './segments.js';
 import type { MessagePurpose } from './send-window.js';
 import { createUnsubscribeToken, unsubscribeUrl } from './unsubscribe-token.js';
@@ -66,7 +66,7 @@ export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input:
   const valuesIn = (language: Language) => (typeof input.values === 'function' ? input.values(language) : input.values);
   const pick = { language: input.language, appointmentTypeId: input.appointmentTypeId };
   if (input.channel === 'sms') {
-    const rendered = renderLocalized(config, input.template, 'sms', { ...pick, values: valuesIn });
+    const rendered = renderLocalized(config, input.template, 'sms', { ...pick, values: (language) => smsSafeValues(valuesIn(language), language) });
     if (rendered.ok) Object.assign(payload, smsBodyFields(rendered.body));
     else payload.renderError = rendered.error;
     noteLanguage(payload, rendered);

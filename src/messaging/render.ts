@@ -84,6 +84,27 @@ export function templateValues(
   return values;
 }
 
+/** Values Switchboard (or the office's type words) inserts, as opposed to what a person is called. */
+const SMS_SAFE_KEYS = new Set([
+  'appointment_type',
+  'what_to_bring',
+  'appointment_time_spoken',
+  'appointment_time_short',
+  'appointment_date',
+  'previous_appointment_time_spoken',
+  'reschedule_instructions',
+  'opt_out_text',
+]);
+
+/**
+ * For a text: inserted words in the language's GSM-7-safe form (Spanish drops á/í/ó/ú, which would make the whole
+ * text UCS-2, 70 characters a segment). Names are never changed; English is unchanged.
+ */
+export function smsSafeValues(values: TemplateValues, language: Language): TemplateValues {
+  const safe = phrasesFor(language).smsSafe;
+  return Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === 'string' && SMS_SAFE_KEYS.has(key) ? safe(value) : value]));
+}
+
 export type RenderedSms = { ok: true; body: string } | { ok: false; error: string };
 export type RenderedEmail = { ok: true; subject: string; text: string; html?: string } | { ok: false; error: string };
 
