@@ -234,7 +234,8 @@ export type EmailTemplate = z.infer<EmailTemplateSchema>;
 
 /**
  * One language's translation of the office's words: any template (a kind is translated whole or not at all, and
- * an untranslated kind falls back to the office's default language), and appointment type names and what to bring.
+ * an untranslated kind falls back to the office's default language), and appointment type names and what to bring
+ * by type id (an entry for a type the office no longer has is ignored).
  */
 const translation = z.strictObject({
   templates: z
@@ -508,13 +509,6 @@ const clientConfigObject = z.strictObject({
 
 export const clientConfigSchema = clientConfigObject
   .superRefine((config, ctx) => {
-    for (const [language, translation] of Object.entries(config.translations)) {
-      for (const id of Object.keys(translation?.appointmentTypes ?? {})) {
-        if (!config.appointmentTypes.some((type) => type.id === id)) {
-          ctx.addIssue({ code: 'custom', path: ['translations', language, 'appointmentTypes', id], message: `no appointment type has the id "${id}"` });
-        }
-      }
-    }
     for (const [date] of Object.entries(config.specialHours)) {
       const closed = config.closures.find((c) => c.from <= date && date <= c.to);
       if (closed) {
