@@ -10,6 +10,7 @@ import { simulateCall, type SimulationResult } from '../../src/sandbox/call-simu
 import { startTestApp, type TestApp } from '../support/app.js';
 import { BACKENDS } from '../support/databases.js';
 import { drain } from '../messaging/support.js';
+import { createUnsubscribeToken, unsubscribeUrl } from '../../src/messaging/unsubscribe-token.js';
 import { CLIENT } from './support.js';
 
 const CARMEN = '+12125550188';
@@ -100,5 +101,15 @@ describe.each(BACKENDS)('a Spanish-speaking caller books, end to end, on %s', (k
       .where(({ ref }) => ref('payload', '->>').key('template'), '=', 'reminder_1h')
       .executeTakeFirstOrThrow();
     expect(lastReminder.status).toBe('cancelled');
+  });
+
+  it('opens the e-mail unsubscribe page in Spanish for her address', async () => {
+    const token = createUnsubscribeToken(app.context.secretBox, { clientId: CLIENT, channel: 'email', address: CARMEN_EMAIL });
+    const url = new URL(unsubscribeUrl(app.context.publicBaseUrl, token));
+    const page = await fetch(`${app.url}${url.pathname}`);
+    const html = await page.text();
+    expect(html).toContain('<html lang="es">');
+    expect(html).toContain('¿Dejar de recibir correos promocionales de Smart Tax Nation?');
+    expect(html).toContain('<button type="submit">Cancelar la suscripción</button>');
   });
 });

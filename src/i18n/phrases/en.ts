@@ -88,6 +88,13 @@ export const en: Phrases = {
     notActive: 'That appointment is not active.',
     cancelled: (spoken) => `The appointment on ${spoken} is cancelled. We'll send a text to confirm.`,
   },
+  unsubscribePage: {
+    title: (officeName) => `Unsubscribe from ${officeName}`,
+    question: (officeName) => `Stop marketing e-mails from ${officeName}? Appointment confirmations still arrive.`,
+    button: 'Unsubscribe',
+    doneTitle: "You're unsubscribed",
+    done: (officeName) => `You will not get marketing e-mails from ${officeName} any more.`,
+  },
   functions: {
     fallback: "I couldn't finish that just now. Please tell the caller a staff member will follow up, or offer to take a message for a callback.",
     stillProcessing: 'That request is still being processed. Please wait a moment, then ask again.',

@@ -115,6 +115,13 @@ export const es: Phrases = {
     notActive: 'Esa cita no está activa.',
     cancelled: (spoken) => `La cita de ${spoken} está cancelada. Le enviaremos un mensaje de texto para confirmarlo.`,
   },
+  unsubscribePage: {
+    title: (officeName) => `Cancelar la suscripción a ${officeName}`,
+    question: (officeName) => `¿Dejar de recibir correos promocionales de ${officeName}? Las confirmaciones de sus citas le seguirán llegando.`,
+    button: 'Cancelar la suscripción',
+    doneTitle: 'Suscripción cancelada',
+    done: (officeName) => `Ya no recibirá correos promocionales de ${officeName}.`,
+  },
   functions: {
     fallback: 'No pude terminar eso ahora mismo. Dígale a la persona que llama que alguien de la oficina le dará seguimiento, u ofrezca tomar un mensaje para devolverle la llamada.',
     stillProcessing: 'Esa solicitud todavía se está procesando. Espere un momento y vuelva a preguntar.',

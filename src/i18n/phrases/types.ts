@@ -93,6 +93,14 @@ export interface Phrases {
     notActive: string;
     cancelled(spoken: string): string;
   };
+  /** The page an e-mail's unsubscribe link opens (HTML-escaped office name passed in). */
+  unsubscribePage: {
+    title(officeName: string): string;
+    question(officeName: string): string;
+    button: string;
+    doneTitle: string;
+    done(officeName: string): string;
+  };
   functions: {
     fallback: string;
     stillProcessing: string;
