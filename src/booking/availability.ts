@@ -9,7 +9,9 @@ import type { AppointmentType } from '../config/client-schema.js';
 import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
 import { ourBusy } from './busy.js';
 import { calendarPortOf } from './deps.js';
-import { isoInZone, localDate, readLocalTime, spokenDay, spokenTime } from './local-time.js';
+import { isoInZone, localDate, readLocalTime, spokenClock, spokenDay, spokenTime } from './local-time.js';
+import { appointmentTypeWords } from '../messaging/render.js';
+import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 import { freeSlots, pickSlots, slotRulesOf, type PartOfDay, type Slot } from './slots.js';
 
 export interface AvailabilityRequest {
@@ -22,6 +24,8 @@ export interface AvailabilityRequest {
   time?: string;
   appointmentType?: string;
   signal?: AbortSignal;
+  /** The caller's language (English when not given). */
+  language?: Language;
 }
 
 export interface OfferedSlot {
@@ -43,17 +47,8 @@ export interface AvailabilityAnswer {
 const MAX_RANGE_DAYS = 31;
 const DAY_MS = 24 * 60 * 60_000;
 
-export function offered(slot: Slot, zone: string): OfferedSlot {
-  return { start: isoInZone(slot.startMs, zone), end: isoInZone(slot.endMs, zone), spoken: spokenTime(slot.startMs, zone) };
-}
-
-export function listSpoken(items: string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')}, or ${items[items.length - 1]}`;
-}
-
-export function withArticle(noun: string): string {
-  return /^[aeiou]/i.test(noun) ? `an ${noun}` : `a ${noun}`;
+export function offered(slot: Slot, zone: string, language: Language = 'en'): OfferedSlot {
+  return { start: isoInZone(slot.startMs, zone), end: isoInZone(slot.endMs, zone), spoken: spokenTime(slot.startMs, zone, language) };
 }
 
 const isDate = (text: string | undefined) => text !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(text) && DateTime.fromISO(text).isValid;
@@ -63,15 +58,13 @@ export async function checkAvailability(context: AppContext, request: Availabili
   if (!client) throw new Error(`Unknown client ${request.clientId}`);
   const config = client.config;
   const zone = config.timezone;
+  const language = request.language ?? 'en';
+  const say = phrasesFor(language);
   const type = resolveAppointmentType(config, request.appointmentType);
   if (!type) {
-    return {
-      ok: false,
-      reason: 'unknown_appointment_type',
-      slots: [],
-      message: `I don't know that kind of appointment. We offer: ${appointmentTypeNames(config)}. Which one would the caller like?`,
-    };
+    return { ok: false, reason: 'unknown_appointment_type', slots: [], message: say.availability.unknownType(appointmentTypeNames(config, language)) };
   }
+  const typeName = appointmentTypeWords(config, type.id, language).name;
   const nowMs = context.clock.now().getTime();
   const today = DateTime.fromMillis(nowMs, { zone }).toISODate()!;
   const lastBookable = DateTime.fromMillis(nowMs + config.booking.horizonDays * DAY_MS, { zone }).toISODate()!;
@@ -80,19 +73,19 @@ export async function checkAvailability(context: AppContext, request: Availabili
   let toDate = request.date ?? request.endDate ?? (request.startDate ? request.startDate : DateTime.fromISO(today).plus({ days: 6 }).toISODate()!);
   for (const [name, value] of [['date', request.date], ['start_date', request.startDate], ['end_date', request.endDate]] as const) {
     if (value !== undefined && !isDate(value)) {
-      return { ok: false, reason: 'invalid_date', slots: [], message: `The ${name} "${value}" is not a date; pass it as YYYY-MM-DD.` };
+      return { ok: false, reason: 'invalid_date', slots: [], message: say.availability.invalidDate(name, value) };
     }
   }
   if (toDate < fromDate) [fromDate, toDate] = [toDate, fromDate];
   if (toDate < today) {
-    return { ok: false, reason: 'past', slots: [], message: `${spokenDay(toDate, zone)} has already passed. Which upcoming day works for the caller?` };
+    return { ok: false, reason: 'past', slots: [], message: say.availability.past(spokenDay(toDate, zone, language)) };
   }
   if (fromDate > lastBookable) {
     return {
       ok: false,
       reason: 'beyond_horizon',
       slots: [],
-      message: `We only book up to ${config.booking.horizonDays} days ahead, until ${spokenDay(lastBookable, zone)}. Which earlier day works?`,
+      message: say.availability.beyondHorizon(config.booking.horizonDays, spokenDay(lastBookable, zone, language)),
     };
   }
   if (fromDate < today) fromDate = today;
@@ -103,16 +96,15 @@ export async function checkAvailability(context: AppContext, request: Availabili
   const notes: string[] = [];
   let preferredMs: number | undefined;
   if (request.time) {
+    const [hour, minute] = request.time.split(':').map(Number) as [number, number];
     const reading = readLocalTime(fromDate, request.time, zone);
     if (reading?.kind === 'exact') preferredMs = reading.ms;
     else if (reading?.kind === 'nonexistent') {
       preferredMs = reading.next;
-      notes.push(
-        `${DateTime.fromFormat(request.time, 'H:mm').toFormat('h:mm a')} doesn't exist on ${spokenDay(fromDate, zone)} because the clocks spring forward an hour that night.`,
-      );
+      notes.push(say.availability.springForward(say.time.wallClock(hour, minute), spokenDay(fromDate, zone, language)));
     } else if (reading?.kind === 'ambiguous') {
       preferredMs = reading.options[0];
-      notes.push(`${DateTime.fromFormat(request.time, 'H:mm').toFormat('h:mm a')} happens twice on ${spokenDay(fromDate, zone)} because the clocks fall back; I've named which one.`);
+      notes.push(say.availability.fallBack(say.time.wallClock(hour, minute), spokenDay(fromDate, zone, language)));
     }
   }
 
@@ -134,24 +126,25 @@ export async function checkAvailability(context: AppContext, request: Availabili
   if (slots.length === 0 && request.partOfDay) {
     const wholeDay = slotsFor(fromDate, toDate);
     if (wholeDay.length > 0) {
-      notes.push(`Nothing is open in the ${request.partOfDay} then, but other times that day are.`);
+      notes.push(say.availability.partOfDayEmpty(request.partOfDay));
       slots = wholeDay;
     }
   }
   const count = config.booking.maxSlotsOffered;
   if (slots.length > 0) {
-    const picked = pickSlots(slots, count, { preferredMs, spacingMs: type.durationMinutes * 60_000 }).map((slot) => offered(slot, zone));
+    const picked = pickSlots(slots, count, { preferredMs, spacingMs: type.durationMinutes * 60_000 }).map((slot) => offered(slot, zone, language));
     return {
       ok: true,
       appointment_type: type.id,
       timezone: zone,
       slots: picked,
-      message: [...notes, `For ${withArticle(type.name.toLowerCase())}, I have ${listSpoken(picked.map((slot) => slot.spoken))}. Which works best?`].join(' '),
+      message: [...notes, say.availability.offer(typeName, picked.map((slot) => slot.spoken))].join(' '),
     };
   }
 
-  const nearest = nearestOpenDays(fromDate, toDate, slotsFor(DateTime.fromMillis(fetchStart, { zone }).toISODate()!, DateTime.fromMillis(fetchEnd, { zone }).toISODate()!), zone);
-  const when = fromDate === toDate ? spokenDay(fromDate, zone) : `between ${spokenDay(fromDate, zone)} and ${spokenDay(toDate, zone)}`;
+  const around = slotsFor(DateTime.fromMillis(fetchStart, { zone }).toISODate()!, DateTime.fromMillis(fetchEnd, { zone }).toISODate()!);
+  const nearest = nearestOpenDays(fromDate, toDate, around, zone, language);
+  const firstOpening = new Map(around.map((slot) => [isoInZone(slot.startMs, zone), slot.startMs]));
   return {
     ok: true,
     reason: 'nothing_open',
@@ -161,15 +154,17 @@ export async function checkAvailability(context: AppContext, request: Availabili
     nearest_open_days: nearest,
     message: [
       ...notes,
-      `There's nothing open for ${withArticle(type.name.toLowerCase())} ${fromDate === toDate ? 'on ' : ''}${when}.`,
+      say.availability.nothingOpen(typeName, spokenDay(fromDate, zone, language), fromDate === toDate ? undefined : spokenDay(toDate, zone, language)),
       nearest.length > 0
-        ? `The nearest open days are ${listSpoken(nearest.map((day) => `${day.spoken} (first opening ${day.first_slot.spoken.split(' at ')[1]})`))}.`
-        : 'I could not find an opening in the next few days; offer to have someone call back.',
+        ? say.availability.nearestOpen(
+            nearest.map((day) => ({ day: day.spoken, firstOpening: spokenClock(firstOpening.get(day.first_slot.start) ?? Date.parse(day.first_slot.start), zone, language) })),
+          )
+        : say.availability.noOpeningSoon,
     ].join(' '),
   };
 }
 
-function nearestOpenDays(fromDate: string, toDate: string, around: Slot[], zone: string, count = 3) {
+function nearestOpenDays(fromDate: string, toDate: string, around: Slot[], zone: string, language: Language, count = 3) {
   const byDate = new Map<string, Slot>();
   for (const slot of around) if ((slot.date < fromDate || slot.date > toDate) && !byDate.has(slot.date)) byDate.set(slot.date, slot);
   const distance = (date: string) => (date < fromDate ? DateTime.fromISO(fromDate).diff(DateTime.fromISO(date), 'days').days : DateTime.fromISO(date).diff(DateTime.fromISO(toDate), 'days').days);
@@ -177,7 +172,7 @@ function nearestOpenDays(fromDate: string, toDate: string, around: Slot[], zone:
     .sort(([a], [b]) => distance(a) - distance(b) || a.localeCompare(b))
     .slice(0, count)
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([date, slot]) => ({ date, spoken: spokenDay(date, zone), first_slot: offered(slot, zone) }));
+    .map(([date, slot]) => ({ date, spoken: spokenDay(date, zone, language), first_slot: offered(slot, zone, language) }));
 }
 
 /**
@@ -186,7 +181,7 @@ function nearestOpenDays(fromDate: string, toDate: string, around: Slot[], zone:
  */
 export async function slotsNear(
   context: AppContext,
-  request: { clientId: string; appointmentTypeId: string; startMs: number; signal?: AbortSignal },
+  request: { clientId: string; appointmentTypeId: string; startMs: number; signal?: AbortSignal; language?: Language },
 ): Promise<OfferedSlot[]> {
   const zone = context.clients.get(request.clientId)!.config.timezone;
   const answer = await checkAvailability(context, {
@@ -195,6 +190,7 @@ export async function slotsNear(
     time: isoInZone(request.startMs, zone).slice(11, 16),
     appointmentType: request.appointmentTypeId,
     signal: request.signal,
+    language: request.language,
   });
   return answer.slots.length > 0 ? answer.slots : (answer.nearest_open_days ?? []).map((day) => day.first_slot);
 }

@@ -19,6 +19,8 @@ import { calendarPortOf } from './deps.js';
 import { planBookedFollowUps } from './follow-ups.js';
 import { enqueueLateEventCheck, settleLateEvent } from './late-event.js';
 import { isoInZone, readStart, spokenTime } from './local-time.js';
+import { phrasesFor, type Language } from '../i18n/phrases/index.js';
+import { appointmentTypeWords } from '../messaging/render.js';
 import { insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
 import { isSlotFree, partOfDayOf, slotRulesOf } from './slots.js';
 
@@ -38,6 +40,8 @@ export interface BookRequest {
   claimMs?: number;
   /** Told the held appointment's id once this request owns it (for `settleAfterDeadline`). */
   onHeld?: (appointmentId: number) => void;
+  /** The caller's language for every sentence of the answer (English when not given). */
+  language?: Language;
 }
 
 export type BookFailure =
@@ -70,8 +74,9 @@ export function newBookingId(): string {
   return `bk_${randomBytes(10).toString('hex')}`;
 }
 
-export function bookedMessage(config: ClientConfig, type: AppointmentType, startMs: number): string {
-  return `You're all set: ${type.name.toLowerCase()} on ${spokenTime(startMs, config.timezone)}. Please bring ${type.whatToBring}. We'll send a confirmation by text.`;
+export function bookedMessage(config: ClientConfig, type: AppointmentType, startMs: number, language: Language = 'en'): string {
+  const words = appointmentTypeWords(config, type.id, language);
+  return phrasesFor(language).booking.booked(words.name, spokenTime(startMs, config.timezone, language), words.whatToBring ?? type.whatToBring);
 }
 
 function eventDescription(context: AppContext, appointment: AppointmentRow, type: AppointmentType): string {
@@ -88,7 +93,7 @@ function eventDescription(context: AppContext, appointment: AppointmentRow, type
 }
 
 function alternatives(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number): Promise<OfferedSlot[]> {
-  return slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal });
+  return slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language: request.language });
 }
 
 async function slotTaken(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number, why: string): Promise<BookAnswer> {
@@ -97,10 +102,7 @@ async function slotTaken(context: AppContext, request: BookRequest, type: Appoin
     ok: false,
     reason: 'slot_taken',
     alternatives: offers,
-    message:
-      offers.length > 0
-        ? `${why} The nearest open times are ${offers.map((slot) => slot.spoken).join(', ')}. Would one of those work?`
-        : `${why} Would another day work?`,
+    message: phrasesFor(request.language).booking.slotTaken(why, offers.map((slot) => slot.spoken)),
   };
 }
 
@@ -109,32 +111,35 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
   if (!client) throw new Error(`Unknown client ${request.clientId}`);
   const config = client.config;
   const zone = config.timezone;
+  const language = request.language ?? 'en';
+  const say = phrasesFor(language).booking;
+  const spoken = (ms: number) => spokenTime(ms, zone, language);
   const type = resolveAppointmentType(config, request.appointmentType);
   if (!type) {
-    return { ok: false, reason: 'unknown_appointment_type', message: `We offer: ${appointmentTypeNames(config)}. Which one should I book?` };
+    return { ok: false, reason: 'unknown_appointment_type', message: say.unknownType(appointmentTypeNames(config, language)) };
   }
   const reading = readStart(request.start, zone);
   if (!reading) {
-    return { ok: false, reason: 'invalid_start', message: 'I need the start time as given by the availability check (for example 2026-02-03T14:30:00-05:00).' };
+    return { ok: false, reason: 'invalid_start', message: say.invalidStart };
   }
   if (reading.kind === 'nonexistent') {
     return {
       ok: false,
       reason: 'nonexistent_time',
-      message: `That time doesn't exist that night because the clocks spring forward; the nearest real time is ${spokenTime(reading.next, zone)}. Shall I check that?`,
+      message: say.nonexistentStart(spoken(reading.next)),
     };
   }
   if (reading.kind === 'ambiguous') {
     return {
       ok: false,
       reason: 'ambiguous_time',
-      alternatives: reading.options.map((ms) => ({ start: isoInZone(ms, zone), end: isoInZone(ms + type.durationMinutes * 60_000, zone), spoken: spokenTime(ms, zone) })),
-      message: `That time happens twice that night because the clocks fall back: ${reading.options.map((ms) => spokenTime(ms, zone)).join(' or ')}. Which one?`,
+      alternatives: reading.options.map((ms) => ({ start: isoInZone(ms, zone), end: isoInZone(ms + type.durationMinutes * 60_000, zone), spoken: spoken(ms) })),
+      message: say.ambiguousStart(reading.options.map(spoken)),
     };
   }
   const startMs = reading.ms;
   const phone = normalisePhone(request.phone) ?? normalisePhone(request.callerNumber);
-  if (!phone) return { ok: false, reason: 'missing_phone', message: 'What is the best phone number for the appointment?' };
+  if (!phone) return { ok: false, reason: 'missing_phone', message: say.missingPhone };
 
   const now = context.clock.now();
   const rules = slotRulesOf(config);
@@ -144,7 +149,7 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
       ok: false,
       reason: 'not_bookable',
       alternatives: offers,
-      message: `${spokenTime(startMs, zone)} isn't a time we can book (outside our hours, too soon, or too far ahead).${offers.length > 0 ? ` I can offer ${offers.map((slot) => slot.spoken).join(', ')}.` : ''}`,
+      message: say.notBookable(spoken(startMs), offers.map((slot) => slot.spoken)),
     };
   }
 
@@ -153,7 +158,7 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
   let appointment = key ? await findByKey(context, key) : undefined;
   if (appointment) {
     const settled = await settleExisting(context, appointment, claimMs, request.signal);
-    if (settled === 'booked') return repeatAnswer(context, config, type, (await findByKey(context, key!))!);
+    if (settled === 'booked') return repeatAnswer(context, config, type, (await findByKey(context, key!))!, language);
     appointment = settled === 'claimed' ? await findByKey(context, key!) : undefined;
   }
 
@@ -198,7 +203,7 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
         // The same call asked twice at once: the other request owns the booking; answer with its result.
         return bookAppointment(context, request);
       }
-      if (isUniqueViolation(error)) return slotTaken(context, request, type, startMs, `Sorry, ${spokenTime(startMs, zone)} was just taken.`);
+      if (isUniqueViolation(error)) return slotTaken(context, request, type, startMs, say.justTaken(spoken(startMs)));
       throw error;
     }
   }
@@ -215,7 +220,7 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
  * by `settleLateEvent` (removed, or kept and confirmed) as soon as the create answers, and a check queued with
  * the release looks for an event that lands without an answer.
  */
-export async function settleAfterDeadline(context: AppContext, clientId: string, appointmentId: number): Promise<BookAnswer | undefined> {
+export async function settleAfterDeadline(context: AppContext, clientId: string, appointmentId: number, language: Language = 'en'): Promise<BookAnswer | undefined> {
   const config = context.clients.get(clientId)!.config;
   const now = context.clock.now();
   const booked = await context.db.transaction().execute(async (trx) => {
@@ -235,7 +240,7 @@ export async function settleAfterDeadline(context: AppContext, clientId: string,
   });
   if (!booked) return undefined;
   const type = resolveAppointmentType(config, booked.appointment_type);
-  return type ? repeatAnswer(context, config, type, booked) : undefined;
+  return type ? repeatAnswer(context, config, type, booked, language) : undefined;
 }
 
 async function findByKey(context: AppContext, key: string): Promise<AppointmentRow | undefined> {
@@ -270,7 +275,7 @@ async function settleExisting(
   }
 }
 
-function repeatAnswer(context: AppContext, config: ClientConfig, type: AppointmentType, row: AppointmentRow): BookAnswer {
+function repeatAnswer(context: AppContext, config: ClientConfig, type: AppointmentType, row: AppointmentRow, language: Language): BookAnswer {
   const startMs = new Date(row.start_at).getTime();
   return {
     ok: true,
@@ -278,8 +283,8 @@ function repeatAnswer(context: AppContext, config: ClientConfig, type: Appointme
     booking_id: row.booking_id,
     appointment_id: row.id,
     start: isoInZone(startMs, config.timezone),
-    spoken: spokenTime(startMs, config.timezone),
-    message: bookedMessage(config, type, startMs),
+    spoken: spokenTime(startMs, config.timezone, language),
+    message: bookedMessage(config, type, startMs, language),
   };
 }
 
@@ -316,7 +321,7 @@ async function finishBooking(
   if (!event) {
     if (view.busy.some((busy) => busy.startMs < blockEndMs && busy.endMs > startMs)) {
       await releaseHold(context, appointment.id);
-      return slotTaken(context, request, type, startMs, `Sorry, ${spokenTime(startMs, zone)} is no longer free.`);
+      return slotTaken(context, request, type, startMs, phrasesFor(request.language).booking.noLongerFree(spokenTime(startMs, zone, request.language)));
     }
     // Past the caller's deadline nothing new goes to Zoho (the hold is being released).
     if (request.signal?.aborted) {
@@ -387,12 +392,12 @@ async function finishBooking(
   if (!booked) {
     // Another request finished it first (the repeat path): answer with that booking.
     const row = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointment.id).executeTakeFirstOrThrow();
-    if (row.status === 'booked') return repeatAnswer(context, config, type, row);
+    if (row.status === 'booked') return repeatAnswer(context, config, type, row, request.language ?? 'en');
     if (row.status === 'released' && row.calendar_event_id === null) {
       // Released while the event was being made (the caller was told we would call back): the office's choice.
       const settled = await settleLateEvent(context, row.id, event);
       if (settled === 'kept') {
-        return repeatAnswer(context, config, type, await context.db.selectFrom('appointments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow());
+        return repeatAnswer(context, config, type, await context.db.selectFrom('appointments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow(), request.language ?? 'en');
       }
     }
     throw new VendorError({
@@ -408,8 +413,8 @@ async function finishBooking(
     booking_id: booked.booking_id,
     appointment_id: booked.id,
     start: isoInZone(startMs, zone),
-    spoken: spokenTime(startMs, zone),
-    message: bookedMessage(config, type, startMs),
+    spoken: spokenTime(startMs, zone, request.language),
+    message: bookedMessage(config, type, startMs, request.language),
   };
 }
 

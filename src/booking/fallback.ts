@@ -9,9 +9,11 @@ import type { FunctionCall, FunctionResult } from '../functions/types.js';
 import { maskText } from '../log/mask.js';
 import { CalendarUnavailable } from './calendar-port.js';
 import { lateEventNoteFor } from './late-event.js';
+import { en } from '../i18n/phrases/en.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
 
-export const CALENDAR_FALLBACK_MESSAGE =
-  "I couldn't reach the calendar just now — may I have someone from the office call you back to set this up?";
+/** The English fallback (every language's is in its phrase table). */
+export const CALENDAR_FALLBACK_MESSAGE = en.functions.calendarFallback;
 
 export interface FallbackInput {
   context: AppContext;
@@ -130,5 +132,5 @@ async function fallback(input: FallbackInput, error: unknown): Promise<FunctionR
     ),
     details: { function: input.functionName, reason: why },
   });
-  return { ok: false, fallback: true, message: CALENDAR_FALLBACK_MESSAGE, ...(taskId ? { callback_task_id: String(taskId) } : {}) };
+  return { ok: false, fallback: true, message: phrasesFor(input.call.language).functions.calendarFallback, ...(taskId ? { callback_task_id: String(taskId) } : {}) };
 }

@@ -4,19 +4,27 @@
  * Every conversion names its zone, so the server's own TZ never matters.
  */
 import { DateTime } from 'luxon';
+import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 
-const LOCALE = 'en-US';
+/**
+ * "Tuesday, February 3 at 2:30 PM" / "el martes 3 de febrero a las dos y media de la tarde"; an hour that happens
+ * twice that night also names the zone ("1:30 AM EDT", "…, hora de verano oriental").
+ */
+export function spokenTime(ms: number, zone: string, language: Language = 'en'): string {
+  const phrases = phrasesFor(language);
+  return phrases.time.spoken(DateTime.fromMillis(ms, { zone }).setLocale(phrases.locale), isAmbiguous(ms, zone));
+}
 
-/** "Tuesday, February 3 at 2:30 PM"; an hour that happens twice that night also names the offset ("1:30 AM EDT"). */
-export function spokenTime(ms: number, zone: string): string {
-  const local = DateTime.fromMillis(ms, { zone }).setLocale(LOCALE);
-  const base = local.toFormat("cccc, LLLL d 'at' h:mm a");
-  return isAmbiguous(ms, zone) ? `${base} ${local.toFormat('ZZZZ')}` : base;
+/** The time of day alone ("2:30 PM"), with the zone when that hour happens twice. */
+export function spokenClock(ms: number, zone: string, language: Language = 'en'): string {
+  const phrases = phrasesFor(language);
+  return phrases.time.clock(DateTime.fromMillis(ms, { zone }).setLocale(phrases.locale), isAmbiguous(ms, zone));
 }
 
 /** "Tuesday, February 3". */
-export function spokenDay(date: string, zone: string): string {
-  return DateTime.fromISO(date, { zone }).setLocale(LOCALE).toFormat('cccc, LLLL d');
+export function spokenDay(date: string, zone: string, language: Language = 'en'): string {
+  const phrases = phrasesFor(language);
+  return phrases.time.day(DateTime.fromISO(date, { zone }).setLocale(phrases.locale));
 }
 
 /** ISO 8601 with the office's offset, e.g. 2026-02-03T14:30:00-05:00. */

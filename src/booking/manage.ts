@@ -5,12 +5,15 @@
  */
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
+import type { ClientConfig } from '../config/client-schema.js';
 import { VendorError } from '../core/errors.js';
 import { enqueueCrmSync } from '../crm/enqueue.js';
 import type { DB } from '../db/schema.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import { planAppointmentMessages } from '../messaging/plan.js';
-import { listSpoken, slotsNear, withArticle, type OfferedSlot } from './availability.js';
+import { slotsNear, type OfferedSlot } from './availability.js';
+import { phrasesFor, type Language } from '../i18n/phrases/index.js';
+import { appointmentTypeWords } from '../messaging/render.js';
 import { resolveAppointmentType } from './appointment-types.js';
 import { normalisePhone } from './book.js';
 import { ourBusy } from './busy.js';
@@ -29,15 +32,20 @@ export interface AppointmentSummary {
   spoken: string;
 }
 
-function summary(context: AppContext, row: AppointmentRow): AppointmentSummary {
+function typeNameOf(config: ClientConfig, typeId: string, language: Language): string {
+  const type = resolveAppointmentType(config, typeId);
+  return type ? appointmentTypeWords(config, type.id, language).name : typeId;
+}
+
+function summary(context: AppContext, row: AppointmentRow, language: Language = 'en'): AppointmentSummary {
   const config = context.clients.get(row.client_id)!.config;
   const startMs = new Date(row.start_at).getTime();
   return {
     booking_id: row.booking_id,
     appointment_type: row.appointment_type,
-    appointment_type_name: resolveAppointmentType(config, row.appointment_type)?.name ?? row.appointment_type,
+    appointment_type_name: typeNameOf(config, row.appointment_type, language),
     start: isoInZone(startMs, config.timezone),
-    spoken: spokenTime(startMs, config.timezone),
+    spoken: spokenTime(startMs, config.timezone, language),
   };
 }
 
@@ -58,27 +66,31 @@ export interface FindRequest {
   clientId: string;
   phone?: string;
   callerNumber?: string;
+  /** The caller's language (English when not given). */
+  language?: Language;
 }
 
 export async function findAppointments(context: AppContext, request: FindRequest) {
+  const say = phrasesFor(request.language).manage;
   const phone = normalisePhone(request.phone) ?? normalisePhone(request.callerNumber);
-  if (!phone) return { ok: false, message: 'What phone number was the appointment booked under?', appointments: [] };
+  if (!phone) return { ok: false, message: say.whichPhone, appointments: [] };
   const rows = await upcomingAppointments(context, request.clientId, phone);
-  const appointments = rows.map((row) => summary(context, row));
+  const appointments = rows.map((row) => summary(context, row, request.language));
   if (appointments.length === 0) {
-    return { ok: true, appointments, message: 'I don\'t see any upcoming appointments under that number.' };
+    return { ok: true, appointments, message: say.noneUpcoming };
   }
   return {
     ok: true,
     appointments,
-    message: `I see ${listSpoken(appointments.map((item) => `${withArticle(item.appointment_type_name.toLowerCase())} on ${item.spoken}`))}.`,
+    message: say.found(appointments.map((item) => ({ typeName: item.appointment_type_name, spoken: item.spoken }))),
   };
 }
 
 type Target = { ok: true; row: AppointmentRow } | { ok: false; message: string; appointments?: AppointmentSummary[] };
 
 /** The appointment a reschedule/cancel means: by booking id, else the caller's only upcoming one. */
-async function target(context: AppContext, clientId: string, bookingId: string | undefined, phoneText: string | undefined): Promise<Target> {
+async function target(context: AppContext, clientId: string, bookingId: string | undefined, phoneText: string | undefined, language: Language = 'en'): Promise<Target> {
+  const say = phrasesFor(language).manage;
   if (bookingId) {
     const row = await context.db
       .selectFrom('appointments')
@@ -86,18 +98,18 @@ async function target(context: AppContext, clientId: string, bookingId: string |
       .where('client_id', '=', clientId)
       .where('booking_id', '=', bookingId)
       .executeTakeFirst();
-    return row ? { ok: true, row } : { ok: false, message: 'I could not find that booking. Shall I look it up by phone number?' };
+    return row ? { ok: true, row } : { ok: false, message: say.bookingNotFound };
   }
   const phone = normalisePhone(phoneText);
-  if (!phone) return { ok: false, message: 'What phone number was the appointment booked under?' };
+  if (!phone) return { ok: false, message: say.whichPhone };
   const rows = await upcomingAppointments(context, clientId, phone);
-  if (rows.length === 0) return { ok: false, message: 'I don\'t see any upcoming appointments under that number.' };
+  if (rows.length === 0) return { ok: false, message: say.noneUpcoming };
   if (rows.length > 1) {
-    const appointments = rows.map((row) => summary(context, row));
+    const appointments = rows.map((row) => summary(context, row, language));
     return {
       ok: false,
       appointments,
-      message: `There are ${rows.length} upcoming appointments: ${listSpoken(appointments.map((item) => item.spoken))}. Which one?`,
+      message: say.several(rows.length, appointments.map((item) => item.spoken)),
     };
   }
   return { ok: true, row: rows[0]! };
@@ -113,6 +125,8 @@ export interface RescheduleRequest {
   signal?: AbortSignal;
   /** Told which appointment is about to move, and where to (for `settleRescheduleAfterDeadline`). */
   onMove?: (appointmentId: number, newStartMs: number) => void;
+  /** The caller's language (English when not given). */
+  language?: Language;
 }
 
 export interface ChangeAnswer {
@@ -129,36 +143,39 @@ export interface ChangeAnswer {
 export async function rescheduleAppointment(context: AppContext, request: RescheduleRequest): Promise<ChangeAnswer> {
   const config = context.clients.get(request.clientId)!.config;
   const zone = config.timezone;
-  const found = await target(context, request.clientId, request.bookingId, request.phone ?? request.callerNumber);
+  const language = request.language ?? 'en';
+  const say = phrasesFor(language).manage;
+  const spoken = (ms: number) => spokenTime(ms, zone, language);
+  const found = await target(context, request.clientId, request.bookingId, request.phone ?? request.callerNumber, language);
   if (!found.ok) return { ok: false, reason: 'not_found', message: found.message, appointments: found.appointments };
   const row = found.row;
-  if (row.status !== 'booked') return { ok: false, reason: 'not_active', message: 'That appointment is no longer active. Shall I book a new one?' };
+  if (row.status !== 'booked') return { ok: false, reason: 'not_active', message: say.noLongerActive };
   const type = resolveAppointmentType(config, row.appointment_type);
   if (!type) throw new Error(`Appointment type ${row.appointment_type} is no longer configured`);
   const reading = readStart(request.newStart, zone);
   if (!reading || reading.kind !== 'exact') {
     const detail =
       reading?.kind === 'nonexistent'
-        ? `That time doesn't exist that night (clocks spring forward); the nearest is ${spokenTime(reading.next, zone)}.`
+        ? say.nonexistentStart(spoken(reading.next))
         : reading?.kind === 'ambiguous'
-          ? `That time happens twice that night: ${reading.options.map((ms) => spokenTime(ms, zone)).join(' or ')}. Which one?`
-          : 'I need the new start time as the availability check gave it.';
+          ? say.ambiguousStart(reading.options.map(spoken))
+          : say.invalidStart;
     return { ok: false, reason: 'invalid_start', message: detail };
   }
   const startMs = reading.ms;
   const oldStartMs = new Date(row.start_at).getTime();
   if (startMs === oldStartMs) {
-    return { ok: true, booking_id: row.booking_id, start: isoInZone(startMs, zone), spoken: spokenTime(startMs, zone), message: `The appointment is on ${spokenTime(startMs, zone)}.` };
+    return { ok: true, booking_id: row.booking_id, start: isoInZone(startMs, zone), spoken: spoken(startMs), message: say.sameTime(spoken(startMs)) };
   }
   const endMs = startMs + type.durationMinutes * 60_000;
   const blockEndMs = endMs + type.bufferMinutes * 60_000;
   const now = context.clock.now();
   const offerOthers = async (why: string): Promise<ChangeAnswer> => {
-    const offers = await slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal }).catch(() => []);
-    return { ok: false, reason: 'slot_taken', alternatives: offers, message: offers.length > 0 ? `${why} I can offer ${listSpoken(offers.map((slot) => slot.spoken))}.` : `${why} Would another day work?` };
+    const offers = await slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language }).catch(() => []);
+    return { ok: false, reason: 'slot_taken', alternatives: offers, message: say.offerOthers(why, offers.map((slot) => slot.spoken)) };
   };
   if (!isSlotFree(slotRulesOf(config), { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs)) {
-    return offerOthers(`${spokenTime(startMs, zone)} isn't a time we can book.`);
+    return offerOthers(say.notBookable(spoken(startMs)));
   }
   // Re-check Zoho (ignoring this appointment's own event) and our other bookings.
   const view = await calendarPortOf(context).view(request.clientId, startMs, blockEndMs, request.signal);
@@ -168,7 +185,7 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
   );
   const ours = await ourBusy(context.db, request.clientId, startMs, blockEndMs, now, row.id);
   if ([...zohoBusy, ...ours].some((busy) => busy.startMs < blockEndMs && busy.endMs > startMs)) {
-    return offerOthers(`Sorry, ${spokenTime(startMs, zone)} is taken.`);
+    return offerOthers(say.taken(spoken(startMs)));
   }
 
   request.onMove?.(row.id, startMs);
@@ -211,15 +228,15 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
       return updated;
     });
   } catch (error) {
-    if (isUniqueViolation(error)) return offerOthers(`Sorry, ${spokenTime(startMs, zone)} was just taken.`);
+    if (isUniqueViolation(error)) return offerOthers(say.justTaken(spoken(startMs)));
     throw error;
   }
   return {
     ok: true,
     booking_id: moved.booking_id,
     start: isoInZone(startMs, zone),
-    spoken: spokenTime(startMs, zone),
-    message: `Done: the ${type.name.toLowerCase()} moved from ${spokenTime(oldStartMs, zone)} to ${spokenTime(startMs, zone)}. We'll text the new time.`,
+    spoken: spoken(startMs),
+    message: say.moved(appointmentTypeWords(config, type.id, language).name, spoken(oldStartMs), spoken(startMs)),
   };
 }
 
@@ -233,6 +250,7 @@ export async function settleRescheduleAfterDeadline(
   clientId: string,
   appointmentId: number,
   newStartMs: number,
+  language: Language = 'en',
 ): Promise<ChangeAnswer | undefined> {
   const zone = context.clients.get(clientId)!.config.timezone;
   const row = await context.db
@@ -244,8 +262,8 @@ export async function settleRescheduleAfterDeadline(
     ok: true,
     booking_id: row.booking_id,
     start: isoInZone(newStartMs, zone),
-    spoken: spokenTime(newStartMs, zone),
-    message: `Done: the appointment moved${previous === undefined ? '' : ` from ${spokenTime(previous, zone)}`} to ${spokenTime(newStartMs, zone)}. We'll text the new time.`,
+    spoken: spokenTime(newStartMs, zone, language),
+    message: phrasesFor(language).manage.movedTo(previous === undefined ? undefined : spokenTime(previous, zone, language), spokenTime(newStartMs, zone, language)),
   };
 }
 
@@ -257,16 +275,19 @@ export interface CancelRequest {
   callerNumber?: string;
   /** Who cancelled: the caller (voice) or a staff member (dashboard). */
   actor?: string;
+  /** The caller's language (English when not given). */
+  language?: Language;
 }
 
 export async function cancelAppointment(context: AppContext, request: CancelRequest): Promise<ChangeAnswer> {
   const config = context.clients.get(request.clientId)!.config;
-  const found = await target(context, request.clientId, request.bookingId, request.phone ?? request.callerNumber);
+  const say = phrasesFor(request.language).manage;
+  const found = await target(context, request.clientId, request.bookingId, request.phone ?? request.callerNumber, request.language);
   if (!found.ok) return { ok: false, reason: 'not_found', message: found.message, appointments: found.appointments };
   const row = found.row;
-  const spoken = spokenTime(new Date(row.start_at).getTime(), config.timezone);
-  if (row.status === 'cancelled') return { ok: true, booking_id: row.booking_id, spoken, message: `The appointment on ${spoken} is cancelled.` };
-  if (row.status !== 'booked') return { ok: false, reason: 'not_active', message: 'That appointment is not active.' };
+  const spoken = spokenTime(new Date(row.start_at).getTime(), config.timezone, request.language);
+  if (row.status === 'cancelled') return { ok: true, booking_id: row.booking_id, spoken, message: say.alreadyCancelled(spoken) };
+  if (row.status !== 'booked') return { ok: false, reason: 'not_active', message: say.notActive };
   const now = context.clock.now();
   const cancelled = await context.db.transaction().execute(async (trx) => {
     const updated = await trx
@@ -293,5 +314,5 @@ export async function cancelAppointment(context: AppContext, request: CancelRequ
     return updated;
   });
   if (!cancelled) return cancelAppointment(context, request);
-  return { ok: true, booking_id: row.booking_id, spoken, message: `The appointment on ${spoken} is cancelled. We'll send a text to confirm.` };
+  return { ok: true, booking_id: row.booking_id, spoken, message: say.cancelled(spoken) };
 }

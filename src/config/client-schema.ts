@@ -17,6 +17,7 @@ import {
 } from './templates.js';
 import { smsConfigSchema } from './sms-keywords.js';
 import { INTENTS, NEEDS } from '../insights/labels.js';
+import { LANGUAGES } from '../i18n/phrases/index.js';
 
 /** One problem in a config file or the environment; `path` is a JSON path like `businessHours.monday[1]`. */
 export interface ConfigProblem {
@@ -269,6 +270,31 @@ const templateVariant = z
       for (const message of templateProblems(variant.kind, channel, text)) ctx.addIssue({ code: 'custom', path: path.split('.'), message });
     }
   });
+
+/**
+ * One language's translation of the office's words: any template (a kind is translated whole or not at all, and
+ * an untranslated kind falls back to the office's default language), and appointment type names and what to bring
+ * by type id (an entry for a type the office no longer has is ignored).
+ */
+const translation = z.strictObject({
+  templates: z
+    .strictObject({
+      sms: z.strictObject(
+        Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, templateText('sms', kind).optional()])) as Record<TemplateKind, z.ZodOptional<z.ZodString>>,
+      ).prefault({}),
+      email: z.strictObject(
+        Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, emailTemplate(kind).optional()])) as Record<TemplateKind, z.ZodOptional<EmailTemplateSchema>>,
+      ).prefault({}),
+    })
+    .prefault({}),
+  appointmentTypes: z
+    .record(z.string(), z.strictObject({ name: z.string().min(1).optional(), whatToBring: z.string().min(1).optional() }))
+    .default({}),
+});
+export type Translation = z.infer<typeof translation>;
+
+/** Translations keyed by language ("es"); the office's own `templates` are in its default `language`. */
+const translations = z.partialRecord(z.enum(LANGUAGES), translation).default({});
 
 // ---------------------------------------------------------------------------------------------------
 // Messaging rules
@@ -559,6 +585,14 @@ const retell = z.strictObject({
    * texts) with SSN/ITIN, card and account numbers and long spoken digit runs removed (`log/redact-caller-text.ts`).
    */
   redactTranscripts: z.boolean().default(true),
+  /**
+   * Each agent's Retell `language` setting (one locale such as "es-419", or a list for a multilingual agent). An
+   * agent that speaks one language answers every caller in it; a multilingual one (or one not listed) lets the
+   * caller's words and memory decide (`i18n/language.ts`).
+   */
+  agentLanguages: z
+    .record(z.string(), z.union([z.string().trim().min(2).max(20), z.array(z.string().trim().min(2).max(20)).min(1).max(20)]))
+    .default({}),
 });
 
 /**
@@ -606,6 +640,8 @@ const clientConfigObject = z.strictObject({
   appointmentTypes,
   booking: booking.prefault({}),
   templates: z.strictObject({ sms: smsTemplates, email: emailTemplates, variants: z.array(templateVariant).max(100).optional() }),
+  /** The same words in other languages, for callers who speak them (see `messaging/pick-template.ts`). */
+  translations,
   /** Inbound keywords (STOP, ALTO, START, AYUDA, …) the office adds, and its replies per language. */
   sms: smsConfigSchema.prefault({}),
   senders,

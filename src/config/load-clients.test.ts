@@ -56,7 +56,8 @@ describe('loading client configs', () => {
       ['document-drop-off', 15],
     ]);
     expect(stn.appointmentTypes[0]?.whatToBring).toMatch(/W-2s.*1099s.*photo ID.*Social Security cards/);
-    expect(stn.retell.agentIds).toEqual(['agent_stn_demo_0001']);
+    expect(stn.retell.agentIds).toEqual(['agent_stn_demo_0001', 'agent_stn_demo_es_0001']);
+    expect(stn.retell.agentLanguages).toEqual({ agent_stn_demo_0001: 'en-US', agent_stn_demo_es_0001: 'es-419' });
     expect(stn.zoho?.calendarId).toBe('stn-appointments');
     expect(stn.zoho?.crm.fieldMap.smsOptOut).toBe('SMS_Opt_Out');
   });

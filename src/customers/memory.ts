@@ -10,24 +10,33 @@ import type { ClientRuntime } from '../config/registry.js';
 import type { DB } from '../db/schema.js';
 import { transferTargets } from '../calls/transfer.js';
 import { officeHoursToday } from './office-hours.js';
+import { agentLanguage, chooseCallLanguage, officeLanguage } from '../i18n/language.js';
+import { phrasesFor, type Language } from '../i18n/phrases/index.js';
+import { appointmentTypeWords, firstNameOf } from '../messaging/render.js';
 
 export interface CallerMemory {
   dynamicVariables: Record<string, string>;
   metadata: Record<string, string>;
 }
 
-/** "Tuesday, February 3 at 2:30 PM" in the office's zone. */
-export function spokenDateTime(at: Date, zone: string): string {
-  return DateTime.fromJSDate(at, { zone }).toFormat("cccc, LLLL d 'at' h:mm a");
+/** "Tuesday, February 3 at 2:30 PM" in the office's zone, in the caller's language. */
+export function spokenDateTime(at: Date, zone: string, language: Language = 'en'): string {
+  const phrases = phrasesFor(language);
+  return phrases.time.spoken(DateTime.fromJSDate(at, { zone }).setLocale(phrases.locale), false);
 }
 
-export function spokenDate(at: Date, zone: string): string {
-  return DateTime.fromJSDate(at, { zone }).toFormat('cccc, LLLL d');
+export function spokenDate(at: Date, zone: string, language: Language = 'en'): string {
+  const phrases = phrasesFor(language);
+  return phrases.time.day(DateTime.fromJSDate(at, { zone }).setLocale(phrases.locale));
 }
 
-/** Defaults for any caller (also what an internal failure answers with). */
-export function defaultMemory(client: ClientRuntime, clock: Clock): CallerMemory {
+/**
+ * Defaults for any caller (also what an internal failure answers with). The language is the agent's when it speaks
+ * only one, else the office's: nobody has said a word yet.
+ */
+export function defaultMemory(client: ClientRuntime, clock: Clock, agentId?: string): CallerMemory {
   const config = client.config;
+  const language = agentLanguage(config, agentId) ?? officeLanguage(config);
   let openNow = '';
   let hoursToday = '';
   const transfer = { transfer_available: 'false', transfer_number: '', transfer_name: '', transfer_number_urgent: '' };
@@ -59,9 +68,11 @@ export function defaultMemory(client: ClientRuntime, clock: Clock): CallerMemory
       caller_opted_out_sms: 'false',
       caller_intent_last: '',
       caller_needs: '',
-      caller_language: '',
       caller_open_issue: '',
       caller_guidance: '',
+      caller_language: language,
+      caller_first_name: '',
+      greeting: phrasesFor(language).greeting(config.name, undefined),
       ...transfer,
     },
     metadata: { client: config.slug },
@@ -82,6 +93,7 @@ interface MemoryRow {
   profile_language: string | null;
   profile_open_issue: string | null;
   profile_guidance: string | null;
+  preferred_language: string | null;
 }
 
 /**
@@ -93,8 +105,9 @@ export async function lookupCallerMemory(
   clock: Clock,
   client: ClientRuntime,
   phoneE164: string | undefined,
+  agentId?: string,
 ): Promise<CallerMemory> {
-  const memory = defaultMemory(client, clock);
+  const memory = defaultMemory(client, clock, agentId);
   if (!phoneE164) return memory;
   const clientId = client.config.slug;
   const zone = client.config.timezone;
@@ -104,22 +117,31 @@ export async function lookupCallerMemory(
   variables.caller_opted_out_sms = String(row?.opted_out === true);
   if (!row || row.customer_id === null) return memory;
 
+  const { language } = chooseCallLanguage({
+    agent: agentLanguage(client.config, agentId),
+    remembered: row.preferred_language,
+    office: officeLanguage(client.config),
+  });
+  const firstName = row.name ? firstNameOf(row.name, language) : undefined;
+  variables.caller_language = language;
+  variables.caller_first_name = firstName ?? '';
+  variables.greeting = phrasesFor(language).greeting(client.config.name, firstName);
   variables.customer_name = row.name ?? '';
   variables.is_returning_caller = String(Number(row.call_count ?? 0) > 0);
   variables.last_call_summary = row.last_summary ?? '';
-  variables.last_call_date = row.last_call_at ? spokenDate(new Date(row.last_call_at), zone) : '';
+  variables.last_call_date = row.last_call_at ? spokenDate(new Date(row.last_call_at), zone, language) : '';
   memory.metadata.customer_id = String(row.customer_id);
-  // The caller profile (issue 17, insights/profile.ts) comes in the same row: no extra round trip.
+  // The caller profile (issue 17, insights/profile.ts) comes in the same row: no extra round trip. caller_language is
+  // the language chosen above (issue 18: agent, the caller's words, what staff or the caller set), not the profile's.
   variables.caller_intent_last = row.profile_intent ?? '';
   variables.caller_needs = (row.profile_needs ?? []).join(',');
-  variables.caller_language = row.profile_language ?? '';
   variables.caller_open_issue = row.profile_open_issue ?? '';
   variables.caller_guidance = row.profile_guidance ?? '';
 
   if (row.start_at && row.appointment_type !== null) {
     const type = client.config.appointmentTypes.find((candidate) => candidate.id === row.appointment_type);
-    variables.upcoming_appointment = spokenDateTime(new Date(row.start_at), zone);
-    variables.upcoming_appointment_type = type?.name ?? '';
+    variables.upcoming_appointment = spokenDateTime(new Date(row.start_at), zone, language);
+    variables.upcoming_appointment_type = type ? appointmentTypeWords(client.config, type.id, language).name : '';
   }
   return memory;
 }

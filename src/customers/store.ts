@@ -10,7 +10,7 @@ import type { CustomerRow, CustomersTable } from '../db/tables/calls.js';
 export type CustomerFields = Partial<
   Pick<
     Updateable<CustomersTable>,
-    'name' | 'email' | 'preferred_language' | 'notes' | 'last_summary' | 'last_intent' | 'last_outcome' | 'last_call_id'
+    'name' | 'email' | 'preferred_language' | 'preferred_language_source' | 'notes' | 'last_summary' | 'last_intent' | 'last_outcome' | 'last_call_id'
   >
 >;
 

@@ -155,6 +155,8 @@ export function customerView(row: CustomerRow) {
     name: row.name,
     email: row.email,
     preferredLanguage: row.preferred_language,
+    /** staff | caller | call: who set the language. */
+    preferredLanguageSource: row.preferred_language_source,
     notes: row.notes,
     callCount: row.call_count,
     firstCallAt: iso(row.first_call_at),

@@ -48,12 +48,13 @@ export const bookAppointmentFunction: RetellFunction<typeof args> = {
           notes: input.notes,
           signal: budgetSignal,
           onHeld: (appointmentId) => (held = appointmentId),
+          language: call.language,
         });
         return { ...answer };
       },
       // Past the deadline the database decides: booked already (say so), or the hold is released now.
       async () => {
-        const settled = held === undefined ? undefined : await settleAfterDeadline(context, clientId, held);
+        const settled = held === undefined ? undefined : await settleAfterDeadline(context, clientId, held, call.language);
         return settled && { ...settled };
       },
     );

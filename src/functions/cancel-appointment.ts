@@ -22,6 +22,7 @@ export const cancelAppointmentFunction: RetellFunction<typeof args> = {
       phone: input.phone,
       callerNumber: call.fromNumber,
       actor: 'caller',
+      language: call.language,
     });
     return { ...answer };
   },

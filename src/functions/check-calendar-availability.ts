@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { checkAvailability } from '../booking/availability.js';
 import { withCalendarFallback } from '../booking/fallback.js';
 import { readSpokenClock } from '../booking/spoken-clock.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
 import type { RetellFunction } from './types.js';
 
 const date = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
@@ -26,7 +27,7 @@ export const checkCalendarAvailability: RetellFunction<typeof args> = {
   async handle({ context, client, call, args: input, signal }) {
     const clientId = client.config.slug;
     const time = input.time ? readSpokenClock(input.time) : undefined;
-    if (input.time && !time) return { ok: false, message: `I didn't understand the time "${input.time}". Ask for a time like 2:30 PM.` };
+    if (input.time && !time) return { ok: false, message: phrasesFor(call.language).availability.timeNotUnderstood(input.time) };
     return withCalendarFallback(
       { context, clientId, call, signal, budgetMs: client.config.booking.functionBudgetMs, wanted: 'check open appointment times', functionName: 'check_calendar_availability' },
       async (budgetSignal) => {
@@ -39,6 +40,7 @@ export const checkCalendarAvailability: RetellFunction<typeof args> = {
           time,
           appointmentType: input.appointment_type,
           signal: budgetSignal,
+          language: call.language,
         });
         return { ...answer };
       },

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { transferTargets } from '../calls/transfer.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
 import type { RetellFunction } from './types.js';
 
 const args = z.object({
@@ -16,15 +17,16 @@ export const getTransferTarget: RetellFunction<typeof args> = {
   description: 'Tells who can take a transfer now (number and name), depending on office hours and urgency; if nobody can, offer a callback.',
   args,
   safeToRepeat: true,
-  async handle({ context, client, args: input }) {
+  async handle({ context, client, call, args: input }) {
+    const say = phrasesFor(call.language).functions;
     const targets = transferTargets(client.config, context.clock.now());
     const band = input.urgent ? targets.urgent : targets.normal;
     if (!band) {
       return {
         ok: false,
-        message: `Nobody at ${client.config.name} can take a transfer right now. Offer to have someone call back, and use request_callback with the reason.`,
+        message: say.noTransfer(client.config.name),
       };
     }
-    return { ok: true, transfer_number: band.number, transfer_name: band.name, message: `Transfer the caller to the ${band.name} at ${band.number}.` };
+    return { ok: true, transfer_number: band.number, transfer_name: band.name, message: say.transferTo(band.name, band.number) };
   },
 };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { setConsent } from '../customers/consent.js';
 import { findCustomerByPhone } from '../customers/store.js';
 import { lockCall, markCallOptedOut } from '../calls/record.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
 import type { RetellFunction } from './types.js';
 
 const args = z.object({
@@ -22,23 +23,22 @@ export const optOut: RetellFunction<typeof args> = {
       await lockCall(trx, context, clientId, call.callId, { status: 'in_progress', stage: 1 });
       const customer = call.fromNumber ? await findCustomerByPhone(trx, clientId, call.fromNumber) : undefined;
       const email = input.email ?? customer?.email ?? undefined;
-      const done: string[] = [];
-      const missing: string[] = [];
+      const done: Array<'sms' | 'email'> = [];
+      const missing: Array<'sms' | 'email'> = [];
       for (const channel of channels) {
         const address = channel === 'sms' ? call.fromNumber : email;
         if (!address) {
-          missing.push(channel === 'sms' ? 'phone number' : 'e-mail address');
+          missing.push(channel);
           continue;
         }
         await setConsent(trx, context, { clientId, channel, address, purpose: 'all', status: 'opted_out', source: 'voice', actor: `call:${call.callId}` });
-        done.push(channel === 'sms' ? 'text messages' : 'e-mails');
+        done.push(channel);
       }
       if (done.length === 0) {
-        return { ok: false, message: `I need the caller's ${missing.join(' and ')} to stop messages. Please ask for it.` };
+        return { ok: false, message: phrasesFor(call.language).functions.optOutNeeds(missing) };
       }
       await markCallOptedOut(trx, context, { clientId, callId: call.callId, call });
-      const message = `Done: the caller will get no more ${done.join(' or ')} from ${client.config.name}.` +
-        (missing.length > 0 ? ` I could not stop ${missing.join(' and ')} messages without the address.` : '');
+      const message = phrasesFor(call.language).functions.optedOut(done, client.config.name, missing);
       return { ok: true, message };
     });
   },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { findOrCreateCustomer } from '../customers/store.js';
 import { linkCallToCustomer, lockCall } from '../calls/record.js';
 import { normalizePhone } from '../customers/phone.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
 import type { RetellFunction } from './types.js';
 
 const args = z.object({
@@ -21,7 +22,7 @@ export const requestCallback: RetellFunction<typeof args> = {
     const clientId = client.config.slug;
     const phone = normalizePhone(input.callback_number) ?? call.fromNumber;
     if (!phone) {
-      return { ok: false, message: 'I need a number to call back. Please ask the caller for their phone number.' };
+      return { ok: false, message: phrasesFor(call.language).functions.callbackNeedsNumber };
     }
     const task = await context.db.transaction().execute(async (trx) => {
       await lockCall(trx, context, clientId, call.callId, { status: 'in_progress', stage: 1 });
@@ -48,7 +49,6 @@ export const requestCallback: RetellFunction<typeof args> = {
       await context.bus.publish({ type: 'callback.created', clientId, data: { id: row.id, callId: call.callId } }, trx);
       return row;
     });
-    const when = input.preferred_time ? ` ${input.preferred_time}` : ' as soon as they can';
-    return { ok: true, message: `Noted: someone from ${client.config.name} will call back${when}.`, task_id: String(task.id) };
+    return { ok: true, message: phrasesFor(call.language).functions.callbackNoted(client.config.name, input.preferred_time), task_id: String(task.id) };
   },
 };

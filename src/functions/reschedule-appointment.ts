@@ -29,12 +29,13 @@ export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
           callerNumber: call.fromNumber,
           newStart: input.new_start,
           signal: budgetSignal,
+          language: call.language,
           onMove: (appointmentId, newStartMs) => (move = { appointmentId, newStartMs }),
         })),
       }),
       // Past the deadline the database decides: moved already (say so), or the move will roll back.
       async () => {
-        const settled = move && (await settleRescheduleAfterDeadline(context, clientId, move.appointmentId, move.newStartMs));
+        const settled = move && (await settleRescheduleAfterDeadline(context, clientId, move.appointmentId, move.newStartMs, call.language));
         return settled ? { ...settled } : undefined;
       },
     );

@@ -19,6 +19,7 @@ import { json } from '../db/json.js';
 import { errorMessage } from '../core/errors.js';
 import { maskText } from '../log/mask.js';
 import { redactCallerValues } from '../log/redact-caller-text.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
 import { argsProblemMessage } from './args-message.js';
 import { findRetellFunction } from './registry.js';
 import type { FunctionCall, FunctionResult, RetellFunction } from './types.js';
@@ -42,8 +43,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-const FALLBACK_MESSAGE =
-  "I couldn't finish that just now. Please tell the caller a staff member will follow up, or offer to take a message for a callback.";
+const fallbackMessage = (call: FunctionCall) => phrasesFor(call.language).functions.fallback;
 
 interface RunResult {
   result: FunctionResult;
@@ -69,7 +69,7 @@ async function runOnce(
     const first = await Promise.race([work, timeout]);
     if (first !== 'timeout') return { result: first };
     controller.abort(new Error(`${fn.name} ran past its ${budgetMs} ms budget`));
-    return { result: { ok: false, message: FALLBACK_MESSAGE, timed_out: true }, late: work };
+    return { result: { ok: false, message: fallbackMessage(call), timed_out: true }, late: work };
   } finally {
     clearTimeout(timer);
   }
@@ -116,7 +116,7 @@ export async function routeFunction(
     } catch (error) {
       await reportFailure(context, client, fn, call, error);
       observe('error');
-      return { kind: 'answered', replayed: false, result: { ok: false, message: FALLBACK_MESSAGE } };
+      return { kind: 'answered', replayed: false, result: { ok: false, message: fallbackMessage(call) } };
     }
   }
 
@@ -141,7 +141,7 @@ export async function routeFunction(
     .executeTakeFirst();
 
   if (!claimed) {
-    const replay = await waitForFirstAnswer(context, call.callId, fn.name, argsHash, client.config.booking.functionBudgetMs);
+    const replay = await waitForFirstAnswer(context, call, fn.name, argsHash, client.config.booking.functionBudgetMs);
     observe('replayed');
     return { kind: 'answered', replayed: true, result: replay };
   }
@@ -154,7 +154,7 @@ export async function routeFunction(
     await context.db.deleteFrom('function_invocations').where('id', '=', claimed.id).execute();
     await reportFailure(context, client, fn, call, error);
     observe('error');
-    return { kind: 'answered', replayed: false, result: { ok: false, message: FALLBACK_MESSAGE } };
+    return { kind: 'answered', replayed: false, result: { ok: false, message: fallbackMessage(call) } };
   }
   const store = (answer: FunctionResult) =>
     context.db
@@ -207,7 +207,7 @@ async function recordAnswer(context: AppContext, clientId: string, callId: strin
 
 async function waitForFirstAnswer(
   context: AppContext,
-  callId: string,
+  call: FunctionCall,
   name: string,
   argsHash: string,
   budgetMs: number,
@@ -217,14 +217,14 @@ async function waitForFirstAnswer(
     const row = await context.db
       .selectFrom('function_invocations')
       .select(['status', 'result'])
-      .where('call_id', '=', callId)
+      .where('call_id', '=', call.callId)
       .where('name', '=', name)
       .where('args_hash', '=', argsHash)
       .executeTakeFirst();
     if (row?.status === 'done' && row.result) return row.result as FunctionResult;
-    if (!row) return { ok: false, message: FALLBACK_MESSAGE };
+    if (!row) return { ok: false, message: fallbackMessage(call) };
     if (performance.now() > deadline) {
-      return { ok: false, message: 'That request is still being processed. Please wait a moment, then ask again.', pending: true };
+      return { ok: false, message: phrasesFor(call.language).functions.stillProcessing, pending: true };
     }
     await new Promise((resolve) => setTimeout(resolve, REPLAY_POLL_MS));
   }

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import { findOrCreateCustomer, updateCustomer, type CustomerFields } from '../customers/store.js';
 import { linkCallToCustomer, lockCall } from '../calls/record.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
+import { languageFromName } from '../i18n/language.js';
 import type { RetellFunction } from './types.js';
 
 const args = z
@@ -22,7 +24,7 @@ export const saveCallerDetails: RetellFunction<typeof args> = {
   safeToRepeat: false,
   async handle({ context, client, call, args: input }) {
     if (!call.fromNumber) {
-      return { ok: false, message: "I can't save details for a call without a caller number. Please let the caller know staff will note it." };
+      return { ok: false, message: phrasesFor(call.language).functions.noCallerNumber };
     }
     const clientId = client.config.slug;
     const customer = await context.db.transaction().execute(async (trx) => {
@@ -31,7 +33,11 @@ export const saveCallerDetails: RetellFunction<typeof args> = {
       const fields: CustomerFields = {};
       if (input.name) fields.name = input.name;
       if (input.email) fields.email = input.email;
-      if (input.preferred_language) fields.preferred_language = input.preferred_language;
+      if (input.preferred_language) {
+        // The caller said so: a choice that later guesses do not overwrite. "Spanish" / "español" → "es".
+        fields.preferred_language = languageFromName(input.preferred_language) ?? input.preferred_language;
+        fields.preferred_language_source = 'caller';
+      }
       if (input.notes) {
         // Notes accumulate across calls: staff want the history, not only the last remark.
         fields.notes = found.notes ? `${found.notes}\n${input.notes}` : input.notes;
@@ -40,9 +46,9 @@ export const saveCallerDetails: RetellFunction<typeof args> = {
       await linkCallToCustomer(trx, context, { clientId, callId: call.callId, customerId: updated.id, call });
       return updated;
     });
-    const saved = [input.name && 'name', input.email && 'e-mail address', input.preferred_language && 'language', input.notes && 'note']
-      .filter(Boolean)
-      .join(', ');
-    return { ok: true, message: `Saved the caller's ${saved}.`, customer_id: String(customer.id) };
+    const saved = (['name', 'email', 'language', 'note'] as const).filter(
+      (field) => ({ name: input.name, email: input.email, language: input.preferred_language, note: input.notes })[field],
+    );
+    return { ok: true, message: phrasesFor(call.language).functions.saved(saved), customer_id: String(customer.id) };
   },
 };

@@ -7,6 +7,7 @@ import type { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
 import type { DB } from '../db/schema.js';
+import type { Language } from '../i18n/phrases/index.js';
 
 /** The part of Retell's call object a function sees (the live call). */
 export interface FunctionCall {
@@ -15,6 +16,8 @@ export interface FunctionCall {
   /** Caller number, E.164, when Retell sent one. */
   fromNumber: string | undefined;
   toNumber: string | undefined;
+  /** The language the caller is answered in (`i18n/language.ts`); English when not set. */
+  language?: Language;
 }
 
 export interface FunctionInput<Args> {

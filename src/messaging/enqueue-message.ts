@@ -11,7 +11,8 @@ import type { DB } from '../db/schema.js';
 import { enqueue, OUTBOX_CHANNEL, type RetryPolicy } from '../outbox/enqueue.js';
 import type { MessageChannel, MessagePayload, MessageSequence } from './payload.js';
 import type { RecipientLocation } from './recipient.js';
-import { renderEmail, renderSms } from './render.js';
+import type { Language } from '../i18n/phrases/index.js';
+import { renderLocalized, smsSafeValues } from './render.js';
 import { smsSegments } from './segments.js';
 import type { ChosenVariant } from './template-variant.js';
 import type { MessagePurpose } from './send-window.js';
@@ -24,7 +25,12 @@ export interface EnqueueMessageInput {
   template: TemplateKind;
   sequence: MessageSequence;
   purpose: MessagePurpose;
-  values: TemplateValues;
+  /** The values in a language (the one of the template picked: the recipient's, or the office's as fallback). */
+  values: TemplateValues | ((language: Language) => TemplateValues);
+  /** The recipient's language; the office's default when unknown. */
+  language?: Language;
+  /** The appointment type named, so a translation lacking its words falls back whole. */
+  appointmentTypeId?: string;
   runAt: Date;
   dueAt: Date;
   location: RecipientLocation;
@@ -63,18 +69,21 @@ export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input:
     appointmentStartAt: input.appointmentStartAt?.toISOString() ?? null,
   };
   if (input.variant) payload.variant = input.variant.key;
+  const valuesIn = (language: Language) => (typeof input.values === 'function' ? input.values(language) : input.values);
+  const pick = { language: input.language, appointmentTypeId: input.appointmentTypeId, variant: input.variant?.variant };
   if (input.channel === 'sms') {
-    const rendered = renderSms(config, input.template, input.values, input.variant?.variant);
+    const rendered = renderLocalized(config, input.template, 'sms', { ...pick, values: (language) => smsSafeValues(valuesIn(language), language) });
     if (rendered.ok) Object.assign(payload, smsBodyFields(rendered.body));
     else payload.renderError = rendered.error;
+    noteLanguage(payload, rendered);
   } else {
-    let values = input.values;
+    let extra: TemplateValues = {};
     if (input.purpose === 'marketing') {
       const token = createUnsubscribeToken(context.secretBox, { clientId: input.clientId, channel: 'email', address: input.to });
       payload.unsubscribeUrl = unsubscribeUrl(context.publicBaseUrl, token);
-      values = { ...values, unsubscribe_link: payload.unsubscribeUrl };
+      extra = { unsubscribe_link: payload.unsubscribeUrl };
     }
-    const rendered = renderEmail(config, input.template, values, input.variant?.variant);
+    const rendered = renderLocalized(config, input.template, 'email', { ...pick, values: (language) => ({ ...valuesIn(language), ...extra }) });
     if (rendered.ok) {
       payload.subject = rendered.subject;
       payload.text = rendered.text;
@@ -82,6 +91,7 @@ export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input:
     } else {
       payload.renderError = rendered.error;
     }
+    noteLanguage(payload, rendered);
   }
   const result = await enqueue(db, context.clock, {
     clientId: input.clientId,
@@ -99,6 +109,16 @@ export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input:
     await db.updateTable('outbox').set({ payload: json(payload), updated_at: context.clock.now() }).where('id', '=', result.id).where('status', '=', 'scheduled').execute();
   }
   return result;
+}
+
+/** Only when languages are in play, so a default-language office's payloads stay exactly as they were. */
+function noteLanguage(payload: MessagePayload, rendered: { language: Language; fallbackFrom?: Language }) {
+  if (rendered.fallbackFrom) {
+    payload.language = rendered.language;
+    payload.languageFallbackFrom = rendered.fallbackFrom;
+  } else if (rendered.language !== 'en') {
+    payload.language = rendered.language;
+  }
 }
 
 async function revive(db: Kysely<DB>, context: AppContext, id: number, payload: MessagePayload, runAt: Date): Promise<void> {

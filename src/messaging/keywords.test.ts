@@ -120,6 +120,11 @@ const TABLE: Row[] = [
   ['No dejen de enviarme recordatorios', 'message', 'es'],
   ['No quiero darme de baja', 'message', 'es'],
   ['Me dio de alta el doctor', 'message', 'es'],
+  ['¿Hay una parada del autobús cerca?', 'message', 'es'],
+  ['Alto Manhattan, ¿tienen oficina ahí?', 'message', 'es'],
+  ['Para el lunes está bien', 'message', 'es'],
+  ['Basta con traer el W-2?', 'message', 'es'],
+  ['Stop by whenever, I am home all day', 'message', 'en'],
 ];
 
 describe('inbound keyword table', () => {

@@ -36,6 +36,9 @@ export const messagePayloadSchema = z.object({
   consentOverride: z.object({ actor: z.string(), at: z.string() }).nullable().optional(),
   /** The template variant used (`pricing+price_sensitive`), when the call's insight chose one (issue 17). */
   variant: z.string().nullable().optional(),
+  /** The language the message is written in ("es"), and the one wanted when it had no translation (fallback). */
+  language: z.string().nullable().optional(),
+  languageFallbackFrom: z.string().nullable().optional(),
   /** E-mail unsubscribe URL (marketing): List-Unsubscribe + one-click POST. */
   unsubscribeUrl: z.string().nullable().optional(),
 });

@@ -46,12 +46,12 @@ export async function planMissedCallTextBack(db: Kysely<DB>, context: AppContext
   if ((await isOptedOut(db, input.clientId, 'sms', input.phone, 'marketing')) || (await isOptedOut(db, input.clientId, 'sms', input.phone, 'transactional'))) {
     return false;
   }
-  const customer = input.customerId === null ? undefined : await db.selectFrom('customers').select(['name']).where('id', '=', input.customerId).executeTakeFirst();
+  const customer = input.customerId === null ? undefined : await db.selectFrom('customers').select(['name', 'preferred_language']).where('id', '=', input.customerId).executeTakeFirst();
   const officeDay = DateTime.fromJSDate(input.endedAt, { zone: config.timezone }).toISODate();
   const dedupeKey = `msg:${input.clientId}:missed_call:${input.phone}:${officeDay}`;
   const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', dedupeKey).executeTakeFirst();
   if (existing) return false;
-  const subject: Subject = { config, phone: input.phone, email: null, name: customer?.name ?? null };
+  const subject: Subject = { config, phone: input.phone, email: null, name: customer?.name ?? null, language: customer?.preferred_language ?? null };
   await planOne(db, context, subject, {
     clientId: input.clientId,
     customerId: input.customerId,
@@ -144,12 +144,13 @@ type AppointmentFields = { customer_id: number | null; caller_phone: string | nu
 
 async function subjectOf(db: Kysely<DB>, config: Subject['config'], appointment: AppointmentFields): Promise<Subject> {
   const customer =
-    appointment.customer_id === null ? undefined : await db.selectFrom('customers').select(['phone', 'email', 'name']).where('id', '=', appointment.customer_id).executeTakeFirst();
+    appointment.customer_id === null ? undefined : await db.selectFrom('customers').select(['phone', 'email', 'name', 'preferred_language']).where('id', '=', appointment.customer_id).executeTakeFirst();
   return {
     config,
     phone: customer?.phone ?? appointment.caller_phone ?? null,
     email: (customer?.email ?? appointment.caller_email ?? null)?.toLowerCase() ?? null,
     name: customer?.name ?? appointment.caller_name ?? null,
+    language: customer?.preferred_language ?? null,
   };
 }
 

@@ -17,6 +17,8 @@ import type { MessageChannel, MessageSequence } from './payload.js';
 import { locateRecipient } from './recipient.js';
 import { templateValues, type AppointmentFacts } from './render.js';
 import { pickTemplateVariant, type ChosenVariant } from './template-variant.js';
+import { messageLanguage } from '../i18n/language.js';
+import type { Language } from '../i18n/phrases/index.js';
 import { nextAllowedMoment, sendRulesFor, windowApplies, type MessagePurpose } from './send-window.js';
 
 export interface AppointmentMessageInput {
@@ -47,6 +49,8 @@ export interface Subject {
   phone: string | null;
   email: string | null;
   name: string | null;
+  /** The caller's remembered language (`customers.preferred_language`); the office's default when null. */
+  language: string | null;
 }
 
 /** Booked: confirmation now + reminders (and cancels pending nurture). Rescheduled: notice + re-planned reminders. Cancelled: notice + reminders cancelled. */
@@ -65,7 +69,7 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
     .executeTakeFirst();
   const customer = await db
     .selectFrom('customers')
-    .select(['phone', 'email', 'name'])
+    .select(['phone', 'email', 'name', 'preferred_language'])
     .where('id', '=', input.customerId)
     .executeTakeFirst();
   const startAt = appointment?.start_at ?? input.startAt;
@@ -84,6 +88,7 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
     phone: input.to ?? customer?.phone ?? appointment?.caller_phone ?? null,
     email: (input.email ?? customer?.email ?? appointment?.caller_email ?? null)?.toLowerCase() ?? null,
     name: input.firstName ?? customer?.name ?? appointment?.caller_name ?? null,
+    language: customer?.preferred_language ?? null,
   };
   const now = context.clock.now();
   const common = {
@@ -152,7 +157,7 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
   const client = context.clients.get(input.clientId);
   if (!client || !client.config.nurture.enabled) return;
   const config = client.config;
-  const customer = await db.selectFrom('customers').select(['phone', 'email', 'name']).where('id', '=', input.customerId).executeTakeFirst();
+  const customer = await db.selectFrom('customers').select(['phone', 'email', 'name', 'preferred_language']).where('id', '=', input.customerId).executeTakeFirst();
   if (!customer) return;
   const call = await db.selectFrom('calls').select(['in_voicemail', 'outcome']).where('id', '=', input.callId).executeTakeFirst();
   if (call?.in_voicemail || (call?.outcome && NO_NURTURE_OUTCOMES.has(call.outcome))) return;
@@ -166,7 +171,7 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
     .executeTakeFirst();
   if (booked) return;
 
-  const subject: Subject = { config, phone: customer.phone, email: customer.email?.toLowerCase() ?? null, name: customer.name };
+  const subject: Subject = { config, phone: customer.phone, email: customer.email?.toLowerCase() ?? null, name: customer.name, language: customer.preferred_language };
   const channels = await reachableChannels(db, input.clientId, subject, 'marketing');
   const zone = locateRecipient(customer.phone, config.timezone).zone;
   // Nurture is planned at call_ended and again at call_analyzed, when the call's insight exists (issue 17): a variant
@@ -230,8 +235,10 @@ export async function planOne(db: Kysely<DB>, context: AppContext, subject: Subj
   const location = locateRecipient(subject.phone ?? undefined, config.timezone);
   const runAt = windowApplies(plan.channel, plan.purpose) ? nextAllowedMoment(plan.dueAt, sendRulesFor(config, plan.purpose, location)) : plan.dueAt;
   if (plan.notAfter && runAt.getTime() >= plan.notAfter.getTime()) return;
-  const values = { ...templateValues(config, { name: subject.name }, plan.facts), ...plan.extras };
+  const values = (language: Language) => ({ ...templateValues(config, { name: subject.name }, plan.facts, {}, language), ...plan.extras });
   await enqueueMessage(db, context, {
+    language: messageLanguage(config, subject.language),
+    appointmentTypeId: plan.facts?.appointmentTypeId,
     clientId: plan.clientId,
     channel: plan.channel,
     to,

@@ -15,7 +15,8 @@ import {
   type TemplateKind,
   type TemplateValues,
 } from '../config/templates.js';
-import { renderEmail, renderSms, shortTime, templateValues } from './render.js';
+import { appointmentTypeWords, renderEmail, renderSms, shortTime, smsSafeValues, templateValues } from './render.js';
+import { languageFromTag, officeLanguage } from '../i18n/language.js';
 import { nonGsmCharacters, smsSegments } from './segments.js';
 
 export const SAMPLE_CALLER_NAME = 'Jordan Rivera';
@@ -26,7 +27,7 @@ export interface TemplateDraft {
   text: string;
   subject?: string;
   html?: string;
-  /** Language tag for dates and times ("es-US"); the office's own by default. */
+  /** The language the draft is written in ("es"): dates, times and fixed sentences follow it; the office's own by default. */
   language?: string;
 }
 
@@ -65,19 +66,27 @@ function isAppointmentKind(kind: TemplateKind): boolean {
 }
 
 export function previewTemplate(config: ClientConfig, draft: TemplateDraft, options: { now: Date; unsubscribeLink: string }): TemplatePreview {
-  const office: ClientConfig = { ...config, language: draft.language ?? config.language };
+  const office = config;
+  const language = languageFromTag(draft.language) ?? officeLanguage(config);
   const type = office.appointmentTypes[0]!;
   const startAt = sampleAppointmentStart(office.timezone, options.now);
   const appointment = isAppointmentKind(draft.kind)
     ? { startAt, appointmentTypeId: type.id, previousStartAt: DateTime.fromJSDate(startAt, { zone: office.timezone }).minus({ days: 1 }).set({ hour: 15 }).toJSDate() }
     : undefined;
-  const all = templateValues(office, { name: SAMPLE_CALLER_NAME }, appointment, {
-    unsubscribeLink: options.unsubscribeLink,
-    reviewLink: office.followUps.afterAppointment.reviewUrl ?? 'https://g.page/r/your-office/review',
-    openSlots: sampleOpenSlots(office, startAt),
-    bookingLink: office.followUps.missedCall.bookingUrl ?? 'https://example.com/book',
-  });
-  if (!all.appointment_type) (all as Record<string, string | undefined>).appointment_type = type.name;
+  const localized = templateValues(
+    office,
+    { name: SAMPLE_CALLER_NAME },
+    appointment,
+    {
+      unsubscribeLink: options.unsubscribeLink,
+      reviewLink: office.followUps.afterAppointment.reviewUrl ?? 'https://g.page/r/your-office/review',
+      openSlots: sampleOpenSlots(office, startAt),
+      bookingLink: office.followUps.missedCall.bookingUrl ?? 'https://example.com/book',
+    },
+    language,
+  );
+  // A text gets exactly the values a real one would (GSM-7-safe inserted words), so segments are true.
+  const all = draft.channel === 'sms' ? smsSafeValues(localized, language) : localized;
 
   // Only what this kind and channel really offer; anything else renders as written, so the typo stays visible.
   const known = new Set(knownTemplateVariables(draft.kind, draft.channel));
@@ -90,7 +99,7 @@ export function previewTemplate(config: ClientConfig, draft: TemplateDraft, opti
   const problems = parts.filter(Boolean).flatMap((part) => templateProblems(draft.kind, draft.channel, part));
   const sample = {
     callerName: SAMPLE_CALLER_NAME,
-    appointmentType: appointment ? type.name : null,
+    appointmentType: appointment ? appointmentTypeWords(office, type.id, language).name : null,
     appointmentAt: appointment ? DateTime.fromJSDate(startAt, { zone: office.timezone }).toISO() : null,
     officeName: office.name,
   };

@@ -62,7 +62,7 @@ export class OfficeLoader {
       if (secrets.emulatedVendors.includes('smtp')) secrets.smtpUrl ??= sandbox.smtp.url;
       if (secrets.emulatedVendors.includes('slack')) secrets.slackWebhookUrl ??= sandbox.slack.webhookUrl(config.slug);
       // The office's agent, LLM and number exist in the Retell emulator, its number in the Twilio account (idempotent).
-      sandbox.seedOffice({ name: config.name, retellAgentIds: config.retell.agentIds, phoneNumber: config.senders.sms.from });
+      sandbox.seedOffice({ name: config.name, retellAgentIds: config.retell.agentIds, agentLanguages: config.retell.agentLanguages, phoneNumber: config.senders.sms.from });
     }
     return { ok: true, runtime: { config, secrets, version: stored.version }, secretProblems: [] };
   }

@@ -20,7 +20,7 @@ export const PACKS_DIR = fileURLToPath(new URL('../../config/packs/', import.met
 
 /** The parts of an office document a pack provides; everything else is the office's own. */
 export type PackOffice = Pick<ClientConfigInput, 'appointmentTypes' | 'templates'> &
-  Partial<Pick<ClientConfigInput, 'language' | 'booking' | 'quietHours' | 'nurture'>>;
+  Partial<Pick<ClientConfigInput, 'language' | 'booking' | 'quietHours' | 'nurture' | 'translations'>>;
 
 export interface Pack {
   id: string;
@@ -51,6 +51,7 @@ const packFile = z.strictObject({
     templates: z.unknown(),
     quietHours: z.unknown().optional(),
     nurture: z.unknown().optional(),
+    translations: z.unknown().optional(),
   }),
 });
 
@@ -156,6 +157,8 @@ export function sampleOffice(packId?: string): ClientConfig | undefined {
     document.appointmentTypes = [
       { id: 'appointment', name: 'Appointment', durationMinutes: 30, whatToBring: 'a photo ID and any paperwork for your visit' },
     ];
+    // The pack's translated type words name its own types, which the generic office does not have.
+    document.translations = { es: { ...document.translations?.es, appointmentTypes: { appointment: { name: 'Cita', whatToBring: 'una identificación con foto y los papeles para su visita' } } } };
   }
   const check = validateOfficeDocument(document, 'sample office');
   if (!check.ok) throw new ConfigError(check.problems, 'The sample office is invalid');

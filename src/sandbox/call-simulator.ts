@@ -18,6 +18,8 @@ export interface SimulatedOffice {
   agentId: string;
   officePhone: string;
   appointmentType: { id: string; name: string };
+  /** Each agent's Retell language (`retell.agentLanguages`): a Spanish scenario rings the office's Spanish agent. */
+  agentLanguages?: Record<string, string | string[]>;
 }
 
 /** Any office's simulator profile: its first agent, its number, its default (or first) appointment type. */
@@ -25,7 +27,7 @@ export function simulatedOfficeOf(config: ClientConfig): SimulatedOffice {
   const type = config.appointmentTypes.find((candidate) => candidate.default) ?? config.appointmentTypes[0]!;
   const agentId = config.retell.agentIds[0];
   if (!agentId) throw new Error(`${config.name} has no Retell agent yet; connect one before simulating a call.`);
-  return { name: config.name, agentId, officePhone: config.officePhone, appointmentType: { id: type.id, name: type.name } };
+  return { name: config.name, agentId, officePhone: config.officePhone, appointmentType: { id: type.id, name: type.name }, agentLanguages: config.retell.agentLanguages };
 }
 
 const DEFAULT_OFFICE: SimulatedOffice = {
@@ -33,6 +35,7 @@ const DEFAULT_OFFICE: SimulatedOffice = {
   agentId: 'agent_stn_demo_0001',
   officePhone: '+12125550142',
   appointmentType: { id: 'individual-return', name: 'individual tax return' },
+  agentLanguages: { agent_stn_demo_0001: 'en-US', agent_stn_demo_es_0001: 'es-419' },
 };
 
 /** Asks a running demo server for an office's simulator profile (signed with the office's Retell key). */
@@ -93,12 +96,22 @@ interface Turn {
 }
 
 interface ScenarioScript {
+  /** The caller's language: the call rings an agent set to it when the office has one. */
+  language?: string;
   turns: Turn[];
   /** Args may depend on earlier function answers (by function name), as an agent's would. */
   functions: Array<{ name: string; args: Record<string, unknown> | ((answers: Record<string, unknown>) => Record<string, unknown>) }>;
   durationMs: number;
   disconnection: string;
   analysis: Record<string, unknown>;
+}
+
+/** The office's agent set to `language` ("es" matches es-419, es-ES…), else its first agent. */
+function agentSpeaking(office: SimulatedOffice, language: string | undefined): string {
+  if (!language) return office.agentId;
+  const speaks = (setting: string | string[]) => [setting].flat().every((tag) => tag.toLowerCase().split('-')[0] === language);
+  const found = Object.entries(office.agentLanguages ?? {}).find(([, setting]) => speaks(setting));
+  return found?.[0] ?? office.agentId;
 }
 
 /** The slot an agent would offer: the first one on the day asked, else the first of the nearest open day. */
@@ -146,6 +159,38 @@ function script(scenario: Scenario, startAt: Date, office: SimulatedOffice, call
           call_successful: true,
           in_voicemail: false,
           custom_analysis_data: { intent: 'book_appointment', caller_name: 'Jordan Rivera' },
+        },
+      };
+    }
+    case 'new-caller-books-es': {
+      const date = nextWeekday(startAt);
+      return {
+        language: 'es',
+        turns: [
+          { role: 'agent', content: `Gracias por llamar a ${office.name}, le atiende la recepcionista virtual. ¿En qué le puedo ayudar?` },
+          { role: 'user', content: 'Hola, buenas tardes. Quisiera hacer una cita para mis impuestos, por favor.' },
+          { role: 'agent', content: 'Con mucho gusto. ¿Me da su nombre, por favor?' },
+          { role: 'user', content: 'Me llamo Carmen Rivera.' },
+          { role: 'agent', content: 'Gracias, Carmen. Déjeme ver qué tenemos libre.' },
+          { role: 'user', content: 'Por la tarde, si es posible.' },
+          { role: 'agent', content: 'Listo, su cita está reservada. Le enviaremos la confirmación por mensaje de texto.' },
+        ],
+        functions: [
+          { name: 'save_caller_details', args: { name: 'Carmen Rivera', ...(callerEmail ? { email: callerEmail } : {}) } },
+          { name: 'check_calendar_availability', args: { date, appointment_type: type.id } },
+          {
+            name: 'book_appointment',
+            args: (answers) => ({ start: firstOfferedStart(answers.check_calendar_availability), appointment_type: type.id, name: 'Carmen Rivera' }),
+          },
+        ],
+        durationMs: 196_000,
+        disconnection: 'agent_hangup',
+        analysis: {
+          call_summary: 'Nueva clienta, Carmen Rivera, reservó una cita.',
+          user_sentiment: 'Positive',
+          call_successful: true,
+          in_voicemail: false,
+          custom_analysis_data: { intent: 'book_appointment', caller_name: 'Carmen Rivera' },
         },
       };
     }
@@ -201,12 +246,12 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const doFetch = options.fetchImpl ?? fetch;
   const apiKey = options.apiKey ?? DEMO_SECRETS.RETELL_API_KEY;
   const office = options.office ?? DEFAULT_OFFICE;
-  const agentId = options.agentId ?? office.agentId;
   const toNumber = options.toNumber ?? office.officePhone;
   const base = options.baseUrl.replace(/\/$/, '');
   const callId = `call_sim_${randomBytes(8).toString('hex')}`;
   const startAt = options.startAt ?? new Date();
   const plan = script(options.scenario, startAt, office, options.callerEmail);
+  const agentId = options.agentId ?? agentSpeaking(office, plan.language);
   const steps: SimulationStep[] = [];
   const problems: string[] = [];
   const pause = () => (options.delayMs ? new Promise((resolve) => setTimeout(resolve, options.delayMs)) : Promise.resolve());

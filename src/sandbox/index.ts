@@ -41,6 +41,8 @@ export interface Sandbox {
 export interface SandboxOffice {
   name: string;
   retellAgentIds: string[];
+  /** Each agent's Retell language, as the office lists it (`retell.agentLanguages`). */
+  agentLanguages?: Record<string, string | string[]>;
   /** E.164; owned by the Twilio account and imported into Retell. */
   phoneNumber?: string;
 }
@@ -92,7 +94,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       if (office.phoneNumber) twilio.addIncomingNumber({ phoneNumber: office.phoneNumber });
       // The first agent answers the office's number; any others exist for the office to switch to.
       office.retellAgentIds.forEach((agentId, index) =>
-        retell.seedOffice({ agentId, agentName: office.name, ...(index === 0 && office.phoneNumber ? { phoneNumber: office.phoneNumber } : {}) }),
+        retell.seedOffice({
+          agentId,
+          agentName: office.name,
+          ...(office.agentLanguages?.[agentId] ? { language: office.agentLanguages[agentId] } : {}),
+          ...(index === 0 && office.phoneNumber ? { phoneNumber: office.phoneNumber } : {}),
+        }),
       );
     };
     for (const office of options.offices ?? []) seedOffice(office);

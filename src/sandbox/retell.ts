@@ -45,6 +45,8 @@ export interface RetellOfficeSeed {
   phoneNumber?: string;
   webhookUrl?: string;
   inboundWebhookUrl?: string;
+  /** The agent's `language` (a locale or a list of them); en-US when omitted, as Retell defaults. */
+  language?: string | string[];
 }
 
 export interface RetellEmulatorOptions {
@@ -99,7 +101,7 @@ export class RetellEmulator extends EmulatedVendor {
         this.agentRecord(seed.agentId, {
           agent_name: seed.agentName ?? seed.agentId,
           voice_id: 'retell-Cimo',
-          language: 'en-US',
+          language: seed.language ?? 'en-US',
           response_engine: { type: 'retell-llm', llm_id: llmId },
           webhook_url: seed.webhookUrl ?? null,
         }),

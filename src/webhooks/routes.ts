@@ -8,6 +8,8 @@ import { errorMessage } from '../core/errors.js';
 import { normalizePhone } from '../customers/phone.js';
 import { defaultMemory, lookupCallerMemory } from '../customers/memory.js';
 import { routeFunction } from '../functions/router.js';
+import { callLanguageFor } from '../customers/language.js';
+import { officeLanguage } from '../i18n/language.js';
 import { maskText } from '../log/mask.js';
 import { RingingCallWriter } from '../calls/ringing.js';
 import { authenticateRetell, rejectForeignAgent } from './guard.js';
@@ -97,10 +99,10 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
     const phone = normalizePhone(inbound.from_number);
     let memory;
     try {
-      memory = await lookupCallerMemory(context.db, context.clock, client, phone);
+      memory = await lookupCallerMemory(context.db, context.clock, client, phone, inbound.agent_id);
     } catch (error) {
       // The call must ring through whatever happens here: answer with defaults and tell staff.
-      memory = defaultMemory(client, context.clock);
+      memory = defaultMemory(client, context.clock, inbound.agent_id);
       context.logger.error({ err: error }, 'Caller lookup failed; answered call_inbound with defaults');
       void context.alerts.raise({
         clientId: client.config.slug,
@@ -134,11 +136,20 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
     if (!name) return badRequest(reply, 'Field "name" is required when the URL does not name the function.');
     const call = parsed.data.call;
     if (await rejectForeignAgent(client, call.agent_id, reply)) return reply;
+    const fromNumber = normalizePhone(call.direction === 'outbound' ? call.to_number : call.from_number);
+    const language = await callLanguageFor(context.db, context.clock, client.config, { agentId: call.agent_id, fromNumber, transcript: call.transcript }).catch(
+      (error: unknown) => {
+        // The answer matters more than its language: the office's default, and the log says why.
+        context.logger.warn({ err: error, callId: call.call_id }, 'Caller language could not be resolved; answering in the office language');
+        return { language: officeLanguage(client.config), source: 'office' as const };
+      },
+    );
     const outcome = await routeFunction(context, client, name, parsed.data.args, {
       callId: call.call_id,
       agentId: call.agent_id,
-      fromNumber: normalizePhone(call.direction === 'outbound' ? call.to_number : call.from_number),
+      fromNumber,
       toNumber: normalizePhone(call.direction === 'outbound' ? call.from_number : call.to_number),
+      language: language.language,
     });
     if (outcome.kind === 'unknown_function') {
       return reply.code(404).send({ error: 'unknown_function', message: `No function named "${outcome.name}" exists here.` });

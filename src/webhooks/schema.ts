@@ -98,6 +98,8 @@ export const functionRequestSchema = z.looseObject({
     from_number: text(40).optional(),
     to_number: text(40).optional(),
     direction: text(20).optional(),
+    /** Read for the caller's language only (`customers/language.ts`); never stored from here. */
+    transcript: text(8_000_000).optional(),
   }),
 });
 

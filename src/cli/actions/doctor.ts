@@ -8,12 +8,31 @@ import { silentLogger } from '../../log/logger.js';
 import { startSwitchboard } from '../../main.js';
 import { officeFiles } from '../../offices/import-files.js';
 import type { CliIo } from '../commands.js';
+import type { ClientConfig } from '../../config/client-schema.js';
+import { missingTranslations } from '../../messaging/pick-template.js';
 
 interface Finding {
   name: string;
   ok: boolean;
+  /** Worth knowing, not failing: e.g. a template sent in the default language for want of a translation. */
+  warn?: boolean;
   detail: string;
   fix?: string;
+}
+
+/** Each office's missing translations: such messages go out whole in the office's default language. */
+function translationFinding(config: ClientConfig): Finding {
+  const missing = missingTranslations(config);
+  const name = `translations ${config.slug}`;
+  if (missing.length === 0) return { name, ok: true, detail: 'every template translated' };
+  const lines = missing.map((gap) => `${gap.language} ${gap.channel} ${gap.kind}: ${gap.detail} (sent in ${config.language} instead)`);
+  return {
+    name,
+    ok: true,
+    warn: true,
+    detail: `${missing.length} missing:\n${lines.join('\n')}`,
+    fix: `Add them under "translations" in the office document (dashboard: Offices → templates, side by side per language).`,
+  };
 }
 
 export async function doctor(io: CliIo): Promise<void> {
@@ -33,6 +52,7 @@ export async function doctor(io: CliIo): Promise<void> {
     if (problems.length === 0) {
       const slugs = parsed.map((result) => result.config?.slug).filter(Boolean);
       findings.push({ name: 'client configs', ok: true, detail: slugs.length > 0 ? slugs.join(', ') : `no files in ${env.configDir}` });
+      for (const result of parsed) if (result.config) findings.push(translationFinding(result.config));
     } else {
       const lines = problems.map((p) => (p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`));
       findings.push({ name: 'client configs', ok: false, detail: `${problems.length} problem(s):\n${lines.join('\n')}`, fix: `Edit the files in ${env.configDir}.` });
@@ -64,8 +84,8 @@ export async function doctor(io: CliIo): Promise<void> {
     }
   }
   for (const finding of findings) {
-    io.print(`${finding.ok ? 'ok  ' : 'FAIL'}  ${finding.name}: ${finding.detail}`);
-    if (!finding.ok && finding.fix) io.print(`      fix: ${finding.fix}`);
+    io.print(`${finding.ok ? (finding.warn ? 'warn' : 'ok  ') : 'FAIL'}  ${finding.name}: ${finding.detail}`);
+    if ((!finding.ok || finding.warn) && finding.fix) io.print(`      fix: ${finding.fix}`);
   }
   const failed = findings.filter((finding) => !finding.ok).length;
   io.print(failed === 0 ? '\nAll checks passed.' : `\n${failed} check(s) need attention.`);

@@ -1,6 +1,7 @@
 /** Caller memory: search, edit (audited), consent per channel with history, staff opt-out / opt-in. */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { isLanguage, LANGUAGES } from '../../i18n/phrases/index.js';
 import type { AppContext } from '../../app-context.js';
 import type { CustomerRow } from '../../db/tables/calls.js';
 import { consentHistory, setConsent } from '../../customers/consent.js';
@@ -26,7 +27,13 @@ const editBody = z
       .refine((value) => value === '' || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value), 'is not an e-mail address')
       .nullable(),
     notes: z.string().max(5000).nullable(),
-    preferredLanguage: z.string().trim().max(20).nullable(),
+    /** A language Switchboard speaks ("es"), or empty for "the office's default". */
+    preferredLanguage: z
+      .string()
+      .trim()
+      .max(20)
+      .refine((value) => value === '' || isLanguage(value), `must be one of ${LANGUAGES.join(', ')} (or empty for the office's language)`)
+      .nullable(),
   })
   .partial();
 const consentBody = z.object({
@@ -105,7 +112,11 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
     if (input.name !== undefined) fields.name = input.name || null;
     if (input.email !== undefined) fields.email = input.email ? input.email.toLowerCase() : null;
     if (input.notes !== undefined) fields.notes = input.notes || null;
-    if (input.preferredLanguage !== undefined) fields.preferred_language = input.preferredLanguage || null;
+    if (input.preferredLanguage !== undefined && (input.preferredLanguage || null) !== customer.preferred_language) {
+      // Staff chose it: a language guessed from a later call does not overwrite it (customers/language.ts).
+      fields.preferred_language = input.preferredLanguage || null;
+      fields.preferred_language_source = input.preferredLanguage ? 'staff' : null;
+    }
     if (Object.keys(fields).length === 0) throw new HttpProblem(400, 'invalid_request', 'Nothing to change.');
     const updated = await context.db.transaction().execute(async (trx) => {
       const row = await updateCustomer(trx, context.clock, id, fields);

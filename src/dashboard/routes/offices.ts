@@ -22,7 +22,8 @@ import type { DashboardUser } from '../auth/users.js';
 import { HttpProblem, currentUser, notFound, parseInput } from '../http.js';
 
 /** What staff of an office may change: what callers read and when the office is open. */
-const STAFF_EDITABLE = ['templates', 'businessHours', 'closures', 'specialHours'] as const;
+// `translations` are the same templates (and type words) in other languages.
+const STAFF_EDITABLE = ['templates', 'translations', 'businessHours', 'closures', 'specialHours'] as const;
 
 const slugParam = z.object({ slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be an office slug') });
 const saveBody = z.object({

@@ -15,6 +15,8 @@ export interface CustomersTable {
   name: string | null;
   email: string | null;
   preferred_language: string | null;
+  /** staff | caller | call: who set the language (a guess from a call never overwrites a person's choice). */
+  preferred_language_source: string | null;
   notes: string | null;
   first_call_at: Timestamp | null;
   last_call_at: Timestamp | null;

@@ -11,6 +11,7 @@ interface Customer {
   name: string | null;
   email: string | null;
   preferredLanguage: string | null;
+  preferredLanguageSource: string | null;
   notes: string | null;
   callCount: number;
   lastCallAt: string | null;
@@ -58,6 +59,17 @@ interface CustomerPageData {
   messages: Message[];
 }
 
+/** The languages the server speaks (src/i18n/phrases); names as their speakers write them. */
+const CALLER_LANGUAGES = [
+  { code: 'en', name: 'English' },
+  { code: 'es', name: 'Español (Spanish)' },
+];
+const LANGUAGE_SOURCES: Record<string, string> = {
+  staff: 'set by staff',
+  caller: 'the caller asked for it',
+  call: 'learned from a call',
+};
+
 function EditCustomer({ customer, onSaved }: { customer: Customer; onSaved(): void }) {
   const [name, setName] = useState(customer.name ?? '');
   const [email, setEmail] = useState(customer.email ?? '');
@@ -77,7 +89,15 @@ function EditCustomer({ customer, onSaved }: { customer: Customer; onSaved(): vo
     <form className="card grid" onSubmit={submit} aria-label="Edit customer">
       <label>Name<input value={name} onChange={(event) => setName(event.target.value)} /></label>
       <label>E-mail<input type="email" value={email} onChange={(event) => setEmail(event.target.value)} /></label>
-      <label>Language<input value={language} onChange={(event) => setLanguage(event.target.value)} placeholder="en, es…" /></label>
+      <label>
+        Language
+        <select value={language} onChange={(event) => setLanguage(event.target.value)}>
+          <option value="">Office default</option>
+          {CALLER_LANGUAGES.map((option) => <option key={option.code} value={option.code}>{option.name}</option>)}
+          {language !== '' && !CALLER_LANGUAGES.some((option) => option.code === language) && <option value={language}>{language} (not spoken)</option>}
+        </select>
+        {customer.preferredLanguageSource && <small>{LANGUAGE_SOURCES[customer.preferredLanguageSource] ?? customer.preferredLanguageSource}</small>}
+      </label>
       <label className="wide">Notes<textarea rows={3} value={notes} onChange={(event) => setNotes(event.target.value)} /></label>
       {action.error && <div className="notice error" role="alert">{action.error}</div>}
       <div className="row"><button type="submit" className="primary" disabled={action.busy}>Save</button>{saved && <span role="status">Saved.</span>}</div>

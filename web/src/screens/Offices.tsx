@@ -9,7 +9,7 @@ import { formatTime } from '../format';
 import { FieldProblems, ProblemList, problemsAt, problemsOf, type Problem } from '../problems';
 import { DataState, Link, Status, useAction, useApp, useData } from '../shared';
 import { RetellTools } from './Onboarding';
-import { TemplateEditor, type Templates } from './TemplateEditor';
+import { TemplateEditor, type Templates, type Translations } from './TemplateEditor';
 
 interface OfficeSummary {
   slug: string;
@@ -55,7 +55,7 @@ interface VersionSummary {
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 /** The keys the form edits; everything else is edited as JSON. */
-const FORM_KEYS = ['slug', 'name', 'address', 'officePhone', 'officeEmail', 'adminEmails', 'timezone', 'businessHours', 'closures', 'appointmentTypes', 'transfer', 'templates', 'senders'];
+const FORM_KEYS = ['slug', 'name', 'address', 'officePhone', 'officeEmail', 'adminEmails', 'timezone', 'businessHours', 'closures', 'appointmentTypes', 'transfer', 'templates', 'translations', 'senders'];
 
 const SECRET_WORDS: Record<string, string> = {
   retellApiKey: 'Retell API key',
@@ -270,7 +270,15 @@ export function OfficePage({ slug }: { slug: string }) {
               />
 
               <h2>Messages</h2>
-              <TemplateEditor templates={draft.templates as Templates} onChange={(templates) => set(['templates'], templates)} scope={{ client: slug }} problems={problems} />
+              <TemplateEditor
+                templates={draft.templates as Templates}
+                onChange={(templates) => set(['templates'], templates)}
+                scope={{ client: slug }}
+                problems={problems}
+                defaultLanguage={String(draft.language ?? 'en')}
+                translations={(draft.translations ?? {}) as Translations}
+                onTranslationsChange={(translations) => set(['translations'], translations)}
+              />
 
               <h2>Everything else (JSON)</h2>
               <label>

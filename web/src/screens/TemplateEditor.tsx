@@ -51,7 +51,15 @@ interface Draft {
   text: string;
   subject?: string;
   html?: string;
+  /** The language the draft is written in (dates and fixed sentences follow it). */
+  language?: string;
 }
+
+/** The office's `translations`: per language, templates that may each be missing (then the default language is sent). */
+export type Translations = Record<string, { templates?: { sms?: Record<string, string>; email?: Record<string, EmailTemplate> }; appointmentTypes?: Record<string, unknown> }>;
+
+/** Languages the server speaks (src/i18n/phrases), by their own names. */
+export const TEMPLATE_LANGUAGES: Record<string, string> = { en: 'English', es: 'Español' };
 
 /** The server's rendering of `draft`, refreshed 300 ms after the last change. */
 export function useTemplatePreview(scope: PreviewScope, draft: Draft | undefined): { preview?: Preview; error?: string; pending: boolean } {
@@ -113,8 +121,30 @@ export function PreviewPanel({ channel, state }: { channel: 'sms' | 'email'; sta
   );
 }
 
-/** Picks one template (channel + kind) and edits it with its preview beside it. */
-export function TemplateEditor({ templates, onChange, scope, disabled, problems }: { templates: Templates; onChange(next: Templates): void; scope: PreviewScope; disabled?: boolean; problems: Problem[] }) {
+/**
+ * Picks one template (channel + kind) and edits it with its preview beside it; with `translations`, the same template
+ * in every other language the server speaks stands beside it, each with its own preview, and an untranslated one says
+ * plainly that the message goes out in the default language.
+ */
+export function TemplateEditor({
+  templates,
+  onChange,
+  scope,
+  disabled,
+  problems,
+  defaultLanguage = 'en',
+  translations,
+  onTranslationsChange,
+}: {
+  templates: Templates;
+  onChange(next: Templates): void;
+  scope: PreviewScope;
+  disabled?: boolean;
+  problems: Problem[];
+  defaultLanguage?: string;
+  translations?: Translations;
+  onTranslationsChange?(next: Translations): void;
+}) {
   const choices = [
     ...Object.keys(templates.sms ?? {}).map((kind) => ({ channel: 'sms' as const, kind })),
     ...Object.keys(templates.email ?? {}).map((kind) => ({ channel: 'email' as const, kind })),
@@ -165,6 +195,97 @@ export function TemplateEditor({ templates, onChange, scope, disabled, problems 
         </div>
         {draft && <PreviewPanel channel={channel} state={preview} />}
       </div>
+      {translations &&
+        onTranslationsChange &&
+        Object.keys(TEMPLATE_LANGUAGES)
+          .filter((language) => language !== defaultLanguage.split('-')[0])
+          .map((language) => (
+            <TranslatedTemplate
+              key={`${language}:${chosen}`}
+              language={language}
+              channel={channel}
+              kind={kind}
+              translations={translations}
+              onChange={onTranslationsChange}
+              scope={scope}
+              disabled={disabled}
+              problems={problems}
+              defaultName={TEMPLATE_LANGUAGES[defaultLanguage.split('-')[0] ?? 'en'] ?? defaultLanguage}
+            />
+          ))}
     </div>
+  );
+}
+
+function TranslatedTemplate({ language, channel, kind, translations, onChange, scope, disabled, problems, defaultName }: {
+  language: string;
+  channel: 'sms' | 'email';
+  kind: string;
+  translations: Translations;
+  onChange(next: Translations): void;
+  scope: PreviewScope;
+  disabled?: boolean;
+  problems: Problem[];
+  defaultName: string;
+}) {
+  const own = translations[language] ?? {};
+  const ownTemplates = own.templates ?? {};
+  const sms = channel === 'sms' ? ownTemplates.sms?.[kind] : undefined;
+  const email = channel === 'email' ? ownTemplates.email?.[kind] : undefined;
+  const translated = sms !== undefined || email !== undefined;
+  const draft: Draft | undefined =
+    sms !== undefined ? { channel, kind, text: sms, language } : email ? { channel, kind, text: email.text, subject: email.subject, language, ...(email.html ? { html: email.html } : {}) } : undefined;
+  const preview = useTemplatePreview(scope, draft);
+  const save = (next: { sms?: string; email?: EmailTemplate } | undefined) => {
+    const smsTemplates = { ...(ownTemplates.sms ?? {}) };
+    const emailTemplates = { ...(ownTemplates.email ?? {}) };
+    if (channel === 'sms') {
+      if (next?.sms === undefined) delete smsTemplates[kind];
+      else smsTemplates[kind] = next.sms;
+    } else if (next?.email === undefined) delete emailTemplates[kind];
+    else emailTemplates[kind] = next.email;
+    onChange({ ...translations, [language]: { ...own, templates: { sms: smsTemplates, email: emailTemplates } } });
+  };
+  const setEmail = (field: keyof EmailTemplate, value: string) => {
+    const next: EmailTemplate = { ...(email ?? { subject: '', text: '' }), [field]: value };
+    if (field === 'html' && !value) delete next.html;
+    save({ email: next });
+  };
+  const path = `translations.${language}.templates.${channel}.${kind}`;
+  const name = TEMPLATE_LANGUAGES[language] ?? language;
+  return (
+    <section className="translation" aria-label={`${name} version`} lang={language}>
+      <h4>{name}</h4>
+      {!translated && (
+        <div className="notice" role="note" data-testid={`missing-${language}`}>
+          Not translated: callers who speak {name} get this message in {defaultName}.{' '}
+          <button type="button" disabled={disabled} onClick={() => save(channel === 'sms' ? { sms: '' } : { email: { subject: '', text: '' } })}>
+            Translate it
+          </button>
+        </div>
+      )}
+      {translated && (
+        <div className="editor-columns">
+          <div className="compose">
+            {sms !== undefined && (
+              <label>
+                Text message ({name})
+                <textarea rows={6} value={sms} disabled={disabled} onChange={(event) => save({ sms: event.target.value })} />
+              </label>
+            )}
+            {email && (
+              <>
+                <label>Subject ({name})<input value={email.subject} disabled={disabled} onChange={(event) => setEmail('subject', event.target.value)} /></label>
+                <label>Plain text ({name})<textarea rows={8} value={email.text} disabled={disabled} onChange={(event) => setEmail('text', event.target.value)} /></label>
+                <label>HTML ({name}, optional)<textarea rows={5} value={email.html ?? ''} disabled={disabled} onChange={(event) => setEmail('html', event.target.value)} /></label>
+              </>
+            )}
+            <FieldProblems problems={problems} path={path} />
+            <button type="button" disabled={disabled} onClick={() => save(undefined)}>Remove the {name} version</button>
+          </div>
+          {draft && <PreviewPanel channel={channel} state={preview} />}
+        </div>
+      )}
+    </section>
   );
 }
