@@ -119,7 +119,7 @@ export async function lookupCallerMemory(
 
   const { language } = chooseCallLanguage({
     agent: agentLanguage(client.config, agentId),
-    remembered: row.preferred_language,
+    remembered: row.preferred_language ?? row.profile_language,
     office: officeLanguage(client.config),
   });
   const firstName = row.name ? firstNameOf(row.name, language) : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aClientConfig } from '../../test/fixtures/config/a-client-config.js';
+import { aClientConfig, aClientConfigInput } from '../../test/fixtures/config/a-client-config.js';
 import { clientConfigSchema } from '../config/client-schema.js';
 import { DEFAULT_REPLIES } from '../config/sms-keywords.js';
 import { inboundReply } from './inbound.js';
@@ -182,7 +182,7 @@ describe('inbound keyword table', () => {
 
 describe('keyword configuration', () => {
   const problems = (sms: unknown) => {
-    const result = clientConfigSchema.safeParse({ ...aClientConfig(), sms });
+    const result = clientConfigSchema.safeParse(aClientConfigInput({ sms }));
     return result.success ? [] : result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   };
 

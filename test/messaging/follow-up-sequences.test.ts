@@ -125,6 +125,7 @@ describe.each(BACKENDS)('after the appointment on %s', (kind) => {
     expect(planned.map((row) => [template(row), row.kind, row.status, row.run_at.toISOString()]).sort()).toEqual([
       ['review_request', 'email', 'scheduled', '2026-03-02T16:00:00.000Z'],
       ['review_request', 'sms', 'scheduled', '2026-03-02T16:00:00.000Z'],
+      ['thank_you', 'email', 'scheduled', '2026-03-02T16:00:00.000Z'],
       ['thank_you', 'sms', 'scheduled', '2026-03-02T16:00:00.000Z'],
     ]);
     clock.advance(60 * 60_000);
@@ -135,9 +136,14 @@ describe.each(BACKENDS)('after the appointment on %s', (kind) => {
     expect(texts).toHaveLength(2);
     expect(texts.find((body) => body.includes('Leave us a review'))).toContain(REVIEW_URL);
     expect(texts.find((body) => body.includes('Thanks for coming in today'))).toBeDefined();
-    const [mail] = app.context.sandbox!.smtp.messagesTo(email);
-    expect(mail!.text).toContain(REVIEW_URL);
-    expect(mail!.listUnsubscribe).toMatch(/unsubscribe/);
+    const mails = app.context.sandbox!.smtp.messagesTo(email);
+    expect(mails).toHaveLength(2);
+    const review = mails.find((mail) => mail.text?.includes(REVIEW_URL));
+    expect(review!.listUnsubscribe).toMatch(/unsubscribe/);
+    // The thank-you is transactional: no unsubscribe header.
+    const thanks = mails.find((mail) => mail !== review);
+    expect(thanks!.text).toContain('Thank you for coming in');
+    expect(thanks!.listUnsubscribe).toBeFalsy();
   });
 
   it('no-show: a rebook text and e-mail naming the next open slots; changing the mark cancels what the old one planned', async () => {
@@ -153,7 +159,7 @@ describe.each(BACKENDS)('after the appointment on %s', (kind) => {
     parts.clock.advance(1_000);
     await drain(app);
     const rows = (await messageRows(app)).filter((row) => row.appointment_id === appointmentId);
-    expect(rows.filter((row) => ['thank_you', 'review_request'].includes(template(row))).map((row) => row.status)).toEqual(['cancelled', 'cancelled', 'cancelled']);
+    expect(rows.filter((row) => ['thank_you', 'review_request'].includes(template(row))).map((row) => row.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
     const rebookText = app.context.sandbox!.twilio.messagesTo(phone).map((message) => message.body);
     expect(rebookText).toHaveLength(1);
     expect(rebookText[0]).toContain('We missed you today');
