@@ -42,7 +42,7 @@ export function defaultMemory(client: ClientRuntime, clock: Clock, agentId?: str
   const transfer = { transfer_available: 'false', transfer_number: '', transfer_name: '', transfer_number_urgent: '' };
   try {
     const now = clock.now();
-    const hours = officeHoursToday(config, now);
+    const hours = officeHoursToday(config, now, language);
     openNow = String(hours.openNow);
     hoursToday = hours.hoursToday;
     const targets = transferTargets(config, now);
@@ -124,6 +124,12 @@ export async function lookupCallerMemory(
   });
   const firstName = row.name ? firstNameOf(row.name, language) : undefined;
   variables.caller_language = language;
+  try {
+    // The hours in the caller's language (the defaults used the agent's or the office's).
+    variables.office_hours_today = officeHoursToday(client.config, clock.now(), language).hoursToday;
+  } catch {
+    // Hours are a nicety; the defaults stand.
+  }
   variables.caller_first_name = firstName ?? '';
   variables.greeting = phrasesFor(language).greeting(client.config.name, firstName);
   variables.customer_name = row.name ?? '';

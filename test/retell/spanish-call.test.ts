@@ -42,6 +42,8 @@ describe.each(BACKENDS)('a Spanish-speaking caller books, end to end, on %s', (k
       caller_language: 'es',
       greeting: 'Gracias por llamar a Smart Tax Nation.',
       is_returning_caller: 'false',
+      // Monday 2 March in New York: the office's hours as the agent reads them, in Spanish.
+      office_hours_today: 'de las nueve de la mañana a las doce del mediodía y de la una de la tarde a las siete de la tarde',
     });
   });
 

@@ -220,7 +220,7 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
         office_hours_today: '9 AM to 12 PM and 1 PM to 7 PM',
         caller_intent_last: '',
         caller_needs: '',
-        caller_language: '',
+        caller_language: 'en',
         caller_open_issue: '',
         caller_guidance: '',
       });

@@ -34,6 +34,11 @@ export const en: Phrases = {
   smsSafe: (text) => text,
   greeting: (officeName, firstName) => (firstName ? `Hi ${firstName}, thanks for calling ${officeName}.` : `Thanks for calling ${officeName}.`),
   unnamedCaller: 'there',
+  hoursToday: (ranges) => {
+    const time = ({ hour, minute }: { hour: number; minute: number }) =>
+      DateTime.fromObject({ hour, minute }).setLocale(LOCALE).toFormat(minute === 0 ? 'h a' : 'h:mm a');
+    return ranges.length === 0 ? 'closed today' : ranges.map((range) => `${time(range.open)} to ${time(range.close)}`).join(' and ');
+  },
   optOutText: 'Reply STOP to opt out',
   rescheduleInstructions: (officePhone) => `To reschedule or cancel, call us at ${officePhone}.`,
 

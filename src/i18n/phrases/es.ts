@@ -60,6 +60,13 @@ export const es: Phrases = {
   smsSafe,
   greeting: (officeName, firstName) => (firstName ? `Hola, ${firstName}, gracias por llamar a ${officeName}.` : `Gracias por llamar a ${officeName}.`),
   unnamedCaller: 'cliente',
+  hoursToday: (ranges) =>
+    ranges.length === 0
+      ? 'hoy está cerrado'
+      : list(
+          ranges.map((range) => `de ${clockWords(range.open.hour, range.open.minute)} a ${clockWords(range.close.hour, range.close.minute)}`),
+          'y',
+        ),
   optOutText: 'Responda ALTO para no recibir mas mensajes',
   rescheduleInstructions: (officePhone) => `Para cambiar o cancelar su cita, llamenos al ${officePhone}.`,
 

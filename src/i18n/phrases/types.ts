@@ -39,6 +39,8 @@ export interface Phrases {
   smsSafe(text: string): string;
   /** The greeting the agent may open with, for `call_inbound`. */
   greeting(officeName: string, firstName: string | undefined): string;
+  /** `office_hours_today` for `call_inbound`: "9 AM to 12 PM and 1 PM to 5 PM", or that the office is closed today. */
+  hoursToday(ranges: Array<{ open: { hour: number; minute: number }; close: { hour: number; minute: number } }>): string;
   /** "there" in "Hi there": a missing name must not stop a confirmation. Never empty (an empty value is a missing one). */
   unnamedCaller: string;
   /** `{{opt_out_text}}` in texts. */
