@@ -79,6 +79,40 @@ export interface CalendarSummary {
   isDefault: boolean;
 }
 
+/**
+ * What an adapter whose vendor keeps the booking id in a field of its own (Google's extended properties, Graph's
+ * extended property) sends: the event with the booking id read out of its marker line.
+ */
+export interface MarkedEventInput {
+  title: string;
+  description: string;
+  timezone: string;
+  startMs: number;
+  endMs: number;
+  location?: string;
+  attendeeEmail?: string;
+  bookingId?: string;
+}
+
+export function markedEventInput(event: NewCalendarEvent): MarkedEventInput {
+  const bookingId = bookingIdIn(event.description);
+  return {
+    title: event.title,
+    description: event.description,
+    timezone: event.timezone,
+    startMs: event.startMs,
+    endMs: event.endMs,
+    ...(event.location ? { location: event.location } : {}),
+    ...(event.attendeeEmail ? { attendeeEmail: event.attendeeEmail } : {}),
+    ...(bookingId ? { bookingId } : {}),
+  };
+}
+
+/** The port's view of a vendor's event (which may carry more). */
+export function calendarEventOf(event: CalendarEvent): CalendarEvent {
+  return { id: event.id, etag: event.etag, title: event.title, description: event.description, startMs: event.startMs, endMs: event.endMs };
+}
+
 /** The line that ties a calendar event to our appointment, so a retry finds the event instead of making another. */
 export function bookingMarker(bookingId: string): string {
   return `Switchboard-Booking: ${bookingId}`;

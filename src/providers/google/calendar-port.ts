@@ -5,7 +5,7 @@
  * create finds the first event (409 `duplicate`) instead of making a second one.
  */
 import { VendorError } from '../../core/errors.js';
-import { bookingIdIn, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
+import { calendarEventOf, markedEventInput, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
 import type { OAuthAccess, OAuthConnections } from '../../oauth/connections.js';
 import { GoogleCalendarClient, type GoogleEvent, type GoogleEventInput } from './calendar.js';
 
@@ -31,24 +31,6 @@ export interface GoogleCalendarPortDeps {
  */
 export function googleEventIdFor(bookingId: string): string {
   return `sb${Buffer.from(bookingId, 'utf8').toString('hex')}`;
-}
-
-function toCalendarEvent(event: GoogleEvent): CalendarEvent {
-  return { id: event.id, etag: event.etag, title: event.title, description: event.description, startMs: event.startMs, endMs: event.endMs };
-}
-
-function inputOf(event: NewCalendarEvent): GoogleEventInput {
-  const bookingId = bookingIdIn(event.description);
-  return {
-    title: event.title,
-    description: event.description,
-    timezone: event.timezone,
-    startMs: event.startMs,
-    endMs: event.endMs,
-    ...(event.location ? { location: event.location } : {}),
-    ...(event.attendeeEmail ? { attendeeEmail: event.attendeeEmail } : {}),
-    ...(bookingId ? { bookingId } : {}),
-  };
 }
 
 const notFound = (eventId: string) =>
@@ -96,27 +78,27 @@ export function googleCalendarPort(deps: GoogleCalendarPortDeps): CalendarPort {
         ]);
         return {
           busy: [...busy, ...events.filter((event) => !event.transparent).map((event) => ({ startMs: event.startMs, endMs: event.endMs }))],
-          events: events.map(toCalendarEvent),
+          events: events.map(calendarEventOf),
         };
       });
     },
 
     async create(clientId, event, signal) {
       const { calendarId } = deps.settingsOf(clientId);
-      const input = inputOf(event);
+      const input = markedEventInput(event);
       return withClient(clientId, signal, async (client) => {
-        if (!input.bookingId) return toCalendarEvent(await client.insertEvent(calendarId, input));
+        if (!input.bookingId) return calendarEventOf(await client.insertEvent(calendarId, input));
         const eventId = googleEventIdFor(input.bookingId);
         try {
-          return toCalendarEvent(await client.insertEvent(calendarId, input, eventId));
+          return calendarEventOf(await client.insertEvent(calendarId, input, eventId));
         } catch (error) {
           if (!(error instanceof VendorError && error.status === 409)) throw error;
         }
         // 409 duplicate: an earlier try of this booking's create landed. Use that event (revive it if deleted since).
         const existing = await client.getEvent(calendarId, eventId);
         if (!existing) throw notFound(eventId);
-        if (existing.status !== 'cancelled') return toCalendarEvent(existing);
-        return toCalendarEvent(await client.patchEvent(calendarId, eventId, existing.etag, input, 'confirmed'));
+        if (existing.status !== 'cancelled') return calendarEventOf(existing);
+        return calendarEventOf(await client.patchEvent(calendarId, eventId, existing.etag, input, 'confirmed'));
       });
     },
 
@@ -124,13 +106,13 @@ export function googleCalendarPort(deps: GoogleCalendarPortDeps): CalendarPort {
       const { calendarId } = deps.settingsOf(clientId);
       return withClient(clientId, signal, async (client) => {
         const event = await client.getEvent(calendarId, eventId);
-        return event && event.status !== 'cancelled' ? toCalendarEvent(event) : undefined;
+        return event && event.status !== 'cancelled' ? calendarEventOf(event) : undefined;
       });
     },
 
     async update(clientId, eventId, event, signal) {
       const { calendarId } = deps.settingsOf(clientId);
-      return withClient(clientId, signal, async (client) => toCalendarEvent(await rewrite(client, calendarId, eventId, inputOf(event))));
+      return withClient(clientId, signal, async (client) => calendarEventOf(await rewrite(client, calendarId, eventId, markedEventInput(event))));
     },
 
     async remove(clientId, eventId, signal) {
@@ -153,7 +135,7 @@ export function googleCalendarPort(deps: GoogleCalendarPortDeps): CalendarPort {
       const { calendarId } = deps.settingsOf(clientId);
       return withClient(clientId, signal, async (client) => {
         const [event] = await client.listEvents(calendarId, { bookingId });
-        return event ? toCalendarEvent(event) : undefined;
+        return event ? calendarEventOf(event) : undefined;
       });
     },
   };

@@ -6,7 +6,7 @@
  * the booking id up, so a retried create finds the first event instead of making a second one.
  */
 import { VendorError } from '../../core/errors.js';
-import { bookingIdIn, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
+import { calendarEventOf, markedEventInput, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
 import type { OAuthAccess, OAuthConnections } from '../../oauth/connections.js';
 import { GraphCalendarClient, type GraphEvent, type GraphEventInput } from './calendar.js';
 
@@ -27,24 +27,6 @@ export interface MicrosoftCalendarPortDeps {
   connections: OAuthConnections;
   settingsOf(clientId: string): MicrosoftCalendarSettings;
   timeoutMs?: number;
-}
-
-function toCalendarEvent(event: GraphEvent): CalendarEvent {
-  return { id: event.id, etag: event.etag, title: event.title, description: event.description, startMs: event.startMs, endMs: event.endMs };
-}
-
-function inputOf(event: NewCalendarEvent): GraphEventInput {
-  const bookingId = bookingIdIn(event.description);
-  return {
-    title: event.title,
-    description: event.description,
-    timezone: event.timezone,
-    startMs: event.startMs,
-    endMs: event.endMs,
-    ...(event.location ? { location: event.location } : {}),
-    ...(event.attendeeEmail ? { attendeeEmail: event.attendeeEmail } : {}),
-    ...(bookingId ? { bookingId } : {}),
-  };
 }
 
 const notFound = (eventId: string) =>
@@ -90,39 +72,39 @@ export function microsoftCalendarPort(deps: MicrosoftCalendarPortDeps): Calendar
         ]);
         return {
           busy: [...schedule, ...events.filter((event) => event.blocks).map((event) => ({ startMs: event.startMs, endMs: event.endMs }))],
-          events: events.map(toCalendarEvent),
+          events: events.map(calendarEventOf),
         };
       });
     },
 
     async create(clientId, event, signal) {
-      const input = inputOf(event);
+      const input = markedEventInput(event);
       return withClient(clientId, signal, async (client) => {
         const calendarId = await calendarIdOf(client, clientId);
         if (input.bookingId) {
           // A repeat of a create whose answer was lost: the event is already there under our booking id.
           const existing = await client.findByBookingId(calendarId, input.bookingId);
-          if (existing) return toCalendarEvent(existing);
+          if (existing) return calendarEventOf(existing);
         }
-        return toCalendarEvent(await client.createEvent(calendarId, input));
+        return calendarEventOf(await client.createEvent(calendarId, input));
       });
     },
 
     async get(clientId, eventId, signal) {
       return withClient(clientId, signal, async (client) => {
         const event = await client.getEvent(eventId);
-        return event ? toCalendarEvent(event) : undefined;
+        return event ? calendarEventOf(event) : undefined;
       });
     },
 
     async update(clientId, eventId, event, signal) {
-      const input = inputOf(event);
+      const input = markedEventInput(event);
       return withClient(clientId, signal, async (client) => {
         for (let attempt = 1; ; attempt++) {
           const current = await client.getEvent(eventId);
           if (!current) throw notFound(eventId);
           try {
-            return toCalendarEvent(await client.patchEvent(eventId, current.etag, input));
+            return calendarEventOf(await client.patchEvent(eventId, current.etag, input));
           } catch (error) {
             if (attempt === 1 && error instanceof VendorError && error.status === 412) continue;
             throw error;
@@ -146,7 +128,7 @@ export function microsoftCalendarPort(deps: MicrosoftCalendarPortDeps): Calendar
     async findByBookingId(clientId, bookingId, signal) {
       return withClient(clientId, signal, async (client) => {
         const event = await client.findByBookingId(await calendarIdOf(client, clientId), bookingId);
-        return event ? toCalendarEvent(event) : undefined;
+        return event ? calendarEventOf(event) : undefined;
       });
     },
   };
