@@ -153,8 +153,9 @@ describe('onboarding and offices in a browser', () => {
     await page.getByRole('button', { name: 'Discard changes' }).click();
 
     await page.getByLabel(/^Template/).selectOption('sms:confirmation');
-    const text = page.getByLabel(/^Text message/);
-    const segments = page.getByTestId('segments');
+    const text = page.getByRole('textbox', { name: 'Text message', exact: true });
+    // The default-language text comes first; its Spanish translation (with its own count) follows.
+    const segments = page.getByTestId('segments').first();
     const base = 'Oath Legal: your consultation is booked. Bring a photo ID and your papers. Call us if you need to move it. We look forward to meeting you soon, see you then';
     expect(base.length).toBeLessThan(160);
     await text.fill(base);
@@ -197,7 +198,7 @@ describe('onboarding and offices in a browser', () => {
     expect(await page.getByLabel('E-mails come from').isDisabled()).toBe(true);
     expect(await page.getByLabel('Office name', { exact: true }).isDisabled()).toBe(true);
     expect(await page.getByLabel('New Retell API key').isDisabled()).toBe(true);
-    expect(await page.getByLabel(/^Text message/).isEnabled()).toBe(true);
+    expect(await page.getByRole('textbox', { name: 'Text message', exact: true }).isEnabled()).toBe(true);
     expect(await page.getByLabel('monday opens (range 1)').isEnabled()).toBe(true);
     expect(await page.getByRole('button', { name: 'Roll back to this' }).count()).toBe(0);
     await shot('staff-office');
