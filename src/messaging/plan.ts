@@ -235,7 +235,12 @@ export async function planOne(db: Kysely<DB>, context: AppContext, subject: Subj
   const location = locateRecipient(subject.phone ?? undefined, config.timezone);
   const runAt = windowApplies(plan.channel, plan.purpose) ? nextAllowedMoment(plan.dueAt, sendRulesFor(config, plan.purpose, location)) : plan.dueAt;
   if (plan.notAfter && runAt.getTime() >= plan.notAfter.getTime()) return;
-  const values = (language: Language) => ({ ...templateValues(config, { name: subject.name }, plan.facts, {}, language), ...plan.extras });
+  // What the facts give in the message's language (the appointment type's translated name) wins over an extra computed
+  // before the language was known; extras fill the rest (review link, open slots).
+  const values = (language: Language) => {
+    const known = Object.entries(templateValues(config, { name: subject.name }, plan.facts, {}, language)).filter(([, value]) => value !== undefined);
+    return { ...plan.extras, ...Object.fromEntries(known) };
+  };
   await enqueueMessage(db, context, {
     language: messageLanguage(config, subject.language),
     appointmentTypeId: plan.facts?.appointmentTypeId,
