@@ -127,6 +127,25 @@ export class OAuthConnections {
   }
 
   /** After the API refused `accessToken` (401): forget it so the next call refreshes once. */
+  /**
+   * Runs `work` with the office's access token; when the vendor answers 401 (expired or revoked token) the token is
+   * refreshed once and `work` runs once more.
+   */
+  async withAccess<T>(clientId: string, work: (access: OAuthAccess) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const access = await this.getAccess(clientId);
+      try {
+        return await work(access);
+      } catch (error) {
+        if (attempt === 1 && error instanceof VendorError && error.status === 401) {
+          await this.invalidate(clientId, access.accessToken);
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
   async invalidate(clientId: string, accessToken: string): Promise<void> {
     if (this.cache.get(clientId)?.accessToken === accessToken) this.cache.delete(clientId);
     const row = await this.read(clientId);

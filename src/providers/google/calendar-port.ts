@@ -38,20 +38,9 @@ const notFound = (eventId: string) =>
 
 export function googleCalendarPort(deps: GoogleCalendarPortDeps): CalendarPort {
   async function withClient<T>(clientId: string, signal: AbortSignal | undefined, run: (client: GoogleCalendarClient, access: OAuthAccess) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const access = await deps.connections.getAccess(clientId);
-      const client = new GoogleCalendarClient({ accessToken: access.accessToken, rootUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal });
-      try {
-        return await run(client, access);
-      } catch (error) {
-        // An expired or revoked access token: refresh once and try once more.
-        if (attempt === 1 && error instanceof VendorError && error.status === 401) {
-          await deps.connections.invalidate(clientId, access.accessToken);
-          continue;
-        }
-        throw error;
-      }
-    }
+    return deps.connections.withAccess(clientId, (access) =>
+      run(new GoogleCalendarClient({ accessToken: access.accessToken, rootUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal }), access),
+    );
   }
 
   /** Reads the live event, then writes with its etag; a stale etag (412) re-reads and tries once more. */

@@ -34,20 +34,9 @@ const notFound = (eventId: string) =>
 
 export function microsoftCalendarPort(deps: MicrosoftCalendarPortDeps): CalendarPort {
   async function withClient<T>(clientId: string, signal: AbortSignal | undefined, run: (client: GraphCalendarClient, access: OAuthAccess) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      const access = await deps.connections.getAccess(clientId);
-      const client = new GraphCalendarClient({ accessToken: access.accessToken, baseUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal });
-      try {
-        return await run(client, access);
-      } catch (error) {
-        // An expired or revoked access token: refresh once and try once more.
-        if (attempt === 1 && error instanceof VendorError && error.status === 401) {
-          await deps.connections.invalidate(clientId, access.accessToken);
-          continue;
-        }
-        throw error;
-      }
-    }
+    return deps.connections.withAccess(clientId, (access) =>
+      run(new GraphCalendarClient({ accessToken: access.accessToken, baseUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal }), access),
+    );
   }
 
   /** The booking calendar: the configured one, else the mailbox's default (looked up once per call). */
