@@ -23,6 +23,7 @@ import type { Logger } from './log/logger.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import type { Sandbox } from './sandbox/index.js';
 import type { ZohoTokenCache } from './zoho/connection.js';
+import type { OAuthConnections } from './oauth/connections.js';
 
 export interface AppContext {
   env: Env;
@@ -44,6 +45,11 @@ export interface AppContext {
   calendars: ProviderRegistry<CalendarPort>;
   /** CRM ports by provider, chosen per office by `crm.provider` (none: no sync). */
   crms: ProviderRegistry<CrmPort>;
+  /**
+   * Each OAuth calendar provider's connection store (`google`, `microsoft`), set by its module in setUp: one per app,
+   * shared by the provider's calendar port, its connect routes and the Connections screen.
+   */
+  oauthConnections: Map<string, OAuthConnections>;
   /** The Zoho module's per-app state: access tokens cached in this process and refreshes in flight. */
   zohoTokens: ZohoTokenCache;
   /** Raise problems for staff (errors table, Slack, e-mail); replaced by the alerts module in setUp. */

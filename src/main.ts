@@ -112,6 +112,8 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
             twilio: { accountSid: sandboxCredentials.TWILIO_ACCOUNT_SID, authToken: sandboxCredentials.TWILIO_AUTH_TOKEN },
             zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },
             hubspot: { accessToken: sandboxCredentials.HUBSPOT_ACCESS_TOKEN },
+            google: { clientId: sandboxCredentials.GOOGLE_CLIENT_ID, clientSecret: sandboxCredentials.GOOGLE_CLIENT_SECRET },
+            microsoft: { clientId: sandboxCredentials.MICROSOFT_CLIENT_ID, clientSecret: sandboxCredentials.MICROSOFT_CLIENT_SECRET },
             retell: { apiKey: sandboxCredentials.RETELL_API_KEY },
           })
         : undefined;
@@ -171,6 +173,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         providerOf: (clientId) => clients.get(clientId)?.config.crm.provider,
         unavailable: (_clientId, provider, message) => new CrmUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
       }),
+      oauthConnections: new Map(),
       zohoTokens: new ZohoTokenCache(),
       alerts: {
         // Until the alerts module wires Slack/e-mail/errors table, alerts only reach the (masked) log.

@@ -11,9 +11,11 @@ import { retellModule } from './webhooks/module.js';
 import { bookingModule } from './booking/module.js';
 import { zohoModule } from './zoho/module.js';
 import { hubspotModule } from './hubspot/module.js';
+import { googleModule } from './google/module.js';
+import { microsoftModule } from './microsoft/module.js';
 
 /**
- * Vendor modules (zoho, hubspot) come before the feature modules that use their ports, and after retell, whose alert port
+ * Vendor modules (zoho, google, microsoft, hubspot) come before the feature modules that use their ports, and after retell, whose alert port
  * they raise through.
  */
-export const featureModules: FeatureModule[] = [retellModule, zohoModule, hubspotModule, bookingModule, crmModule, messagingModule, analyticsModule, dashboardModule];
+export const featureModules: FeatureModule[] = [retellModule, zohoModule, googleModule, microsoftModule, hubspotModule, bookingModule, crmModule, messagingModule, analyticsModule, dashboardModule];

@@ -92,6 +92,30 @@ const envSchema = z
     SANDBOX_TWILIO_URL: z.url({ protocol: /^https?$/, error: 'must be the http URL of a Twilio emulator, e.g. http://127.0.0.1:4010' }).optional(),
     WORKER: flag(true),
     ANALYTICS_DIGEST: flag(true),
+    GOOGLE_CLIENT_ID: z.string().optional(),
+    GOOGLE_CLIENT_SECRET: z.string().optional(),
+    MICROSOFT_CLIENT_ID: z.string().optional(),
+    MICROSOFT_CLIENT_SECRET: z.string().optional(),
+    MICROSOFT_TENANT: z
+      .string()
+      .regex(/^(common|organizations|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/i, 'must be common, organizations, consumers, a tenant id (GUID) or a tenant domain')
+      .optional(),
+  })
+  .superRefine((env, ctx) => {
+    // An OAuth app is an id and a secret together: half of one is a typo, never "use the emulator".
+    for (const [id, secret] of [
+      ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'],
+      ['MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET'],
+    ] as const) {
+      if ((env[id] === undefined) !== (env[secret] === undefined)) {
+        const missing = env[id] === undefined ? id : secret;
+        ctx.addIssue({ code: 'custom', path: [missing], message: `is required together with ${missing === id ? secret : id} (the OAuth app's id and secret)` });
+      }
+    }
+    if (env.SWITCHBOARD_MODE !== 'live') return;
+    for (const name of ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET'] as const) {
+      if (isDemoSecret(env[name])) ctx.addIssue({ code: 'custom', path: [name], message: 'holds a public demo value; live mode refuses demo secrets' });
+    }
   })
   .superRefine((env, ctx) => {
     if (env.SWITCHBOARD_MODE !== 'live') return;
@@ -137,6 +161,18 @@ export interface Env {
   worker: boolean;
   /** False (ANALYTICS_DIGEST=0): no weekly analytics digest e-mails are planned. */
   analyticsDigest: boolean;
+  /**
+   * The deployment's Google OAuth app (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET), shared by every office that books in
+   * Google Calendar. Unset: offices on Google stay on the emulator (demo, SANDBOX=1) or are refused (live).
+   */
+  google: OAuthAppCredentials | undefined;
+  /** The deployment's Microsoft Entra app (MICROSOFT_CLIENT_ID / _SECRET; MICROSOFT_TENANT, default `common`). */
+  microsoft: (OAuthAppCredentials & { tenant: string }) | undefined;
+}
+
+export interface OAuthAppCredentials {
+  clientId: string;
+  clientSecret: string;
 }
 
 /** Reads and validates the environment; throws ConfigError listing every bad variable. */
@@ -170,6 +206,12 @@ export function loadEnv(env: EnvSource = process.env): Env {
     sandboxTwilioUrl: parsed.SANDBOX_TWILIO_URL?.replace(/\/+$/, ''),
     worker: parsed.WORKER,
     analyticsDigest: parsed.ANALYTICS_DIGEST,
+    google:
+      parsed.GOOGLE_CLIENT_ID && parsed.GOOGLE_CLIENT_SECRET ? { clientId: parsed.GOOGLE_CLIENT_ID, clientSecret: parsed.GOOGLE_CLIENT_SECRET } : undefined,
+    microsoft:
+      parsed.MICROSOFT_CLIENT_ID && parsed.MICROSOFT_CLIENT_SECRET
+        ? { clientId: parsed.MICROSOFT_CLIENT_ID, clientSecret: parsed.MICROSOFT_CLIENT_SECRET, tenant: parsed.MICROSOFT_TENANT ?? 'common' }
+        : undefined,
   };
 }
 
