@@ -1,6 +1,8 @@
 /**
  * Connections per client: the office's calendar provider (Zoho, Google or Microsoft 365: state, account, expiry,
- * connect/reconnect link), its CRM provider (Zoho's connection, HubSpot's token health) with the last sync results, each SMS/e-mail provider of its chains with its circuit-breaker state, the alert sinks, and a button that sends a test alert through every sink.
+ * connect/reconnect link), its CRM provider (Zoho's connection, HubSpot's token health) with the last sync results,
+ * each SMS/e-mail provider of its chains with its circuit-breaker state, the alert sinks, and a button that sends a
+ * test alert through every sink.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
