@@ -142,7 +142,7 @@ describe.each(BACKENDS)('Google Calendar and Microsoft 365 offices on %s', (kind
     expect(bySlug.get('riverside-physio')).toMatchObject({
       calendar: { provider: 'google', label: 'Google Calendar', connection: { status: 'ok', emulated: true, connectPath: '/v1/oauth/google/start?client=riverside-physio' } },
       zoho: null,
-      crm: { provider: 'none', label: 'No CRM', connection: null },
+      crm: { provider: 'none', label: 'none', connection: null },
     });
     expect(bySlug.get('harbor-law')).toMatchObject({
       calendar: { provider: 'microsoft', connection: { status: 'ok', ownerEmail: app.context.sandbox!.microsoft.userEmail, connectPath: '/v1/oauth/microsoft/start?client=harbor-law' } },

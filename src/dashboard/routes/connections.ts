@@ -15,7 +15,7 @@ import { clientFilter, currentUser, parseInput, requireClient } from '../http.js
 import { outboxView } from '../views.js';
 
 const CALENDAR_LABELS: Record<string, string> = { zoho: 'Zoho Calendar', google: 'Google Calendar', microsoft: 'Microsoft 365 (Outlook)' };
-const CRM_LABELS: Record<string, string> = { zoho: 'Zoho CRM', hubspot: 'HubSpot', none: 'No CRM' };
+const CRM_LABELS: Record<string, string> = { zoho: 'Zoho CRM', hubspot: 'HubSpot', none: 'none' };
 
 interface ConnectionView {
   status: 'ok' | 'refreshing' | 'broken' | 'not_connected';
