@@ -133,8 +133,9 @@ export function oauthCalendarModule<App>(definition: OAuthCalendarDefinition<App
 }
 
 /**
- * Demo connect helper: whether the office already has a grant worth keeping — one from this run's emulator, or from
- * the real vendor. One left pointing at a previous run's emulator (a dead port after a restart) is replaced.
+ * Demo connect helper: whether the office already has a grant worth keeping — one from this run's emulator, from the
+ * real vendor, or from an emulator that still answers (another instance's, sharing this database). One left pointing
+ * at a previous run's emulator (a dead port after a restart) is replaced, as Zoho's demo connect does.
  */
 export async function keepsStoredGrant(context: AppContext, provider: string, clientId: string, emulatorUrl: string, realAccounts: string): Promise<boolean> {
   const existing = await context.db
@@ -144,5 +145,15 @@ export async function keepsStoredGrant(context: AppContext, provider: string, cl
     .where('provider', '=', provider)
     .executeTakeFirst();
   if (!existing || existing.status === 'broken') return false;
-  return existing.accounts_server === emulatorUrl || existing.accounts_server === realAccounts;
+  if (existing.accounts_server === emulatorUrl || existing.accounts_server === realAccounts) return true;
+  return answers(existing.accounts_server);
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(500) });
+    return true;
+  } catch {
+    return false;
+  }
 }
