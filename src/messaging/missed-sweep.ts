@@ -65,6 +65,7 @@ async function nextSweepMoment(db: Kysely<DB>, clientId: string, afterMs: number
     .where('client_id', '=', clientId)
     .where('status', '=', 'booked')
     .where('attendance', 'is', null)
+    .where('start_at', '>', new Date(after.getTime() - afterMs - LONGEST_APPOINTMENT_MS))
     .where('start_at', '<', new Date(fullHour.getTime() - afterMs))
     .where('end_at', '>', new Date(after.getTime() - afterMs))
     .where('end_at', '<', new Date(fullHour.getTime() - afterMs))
