@@ -8,6 +8,7 @@ import { createMessagingBatches, type MessagingBatches } from './batches.js';
 import { SenderPacer } from './pacer.js';
 import { providerRoutes } from './provider-routes.js';
 import { messagingRoutes } from './routes.js';
+import { setUpMissedSweeps } from './missed-sweep.js';
 import { REBOOK_OFFER_KIND } from './plan-follow-ups.js';
 import { rebookOfferHandler } from './rebook-offer.js';
 import { emailHandler } from './send-email.js';
@@ -38,7 +39,7 @@ export function createMessagingModule(options: MessagingModuleOptions = {}): Fea
   };
   return {
     name: 'messaging',
-    setUp(context) {
+    async setUp(context) {
       const vendors = options.vendors?.(context) ?? createMessagingVendors(context, options.emulators, { smtpConnections: options.smtpConnections });
       context.onClose.push(() => vendors.close());
       const pacer = new SenderPacer(options.rateLimit ?? true);
@@ -46,6 +47,7 @@ export function createMessagingModule(options: MessagingModuleOptions = {}): Fea
       context.handlers.set('sms', smsHandler(context, vendors, pacer, batches));
       context.handlers.set('email', emailHandler(context, vendors, batches));
       context.handlers.set(REBOOK_OFFER_KIND, rebookOfferHandler(context));
+      await setUpMissedSweeps(context);
     },
     routes(app, context) {
       messagingRoutes(app, context, batchesFor(context));
