@@ -35,8 +35,14 @@ export class AnthropicEmulator extends EmulatedVendor {
     });
   }
 
-  close(): Promise<void> {
-    return this.emulator.close();
+  /**
+   * Also drops connections with a request still in flight: a rewrite abandoned at the budget leaves its keep-alive
+   * socket open at this end, which Fastify's close would otherwise wait out (72 s).
+   */
+  async close(): Promise<void> {
+    const closing = this.emulator.close();
+    this.emulator.app.server.closeAllConnections();
+    await closing;
   }
 
   private registerRoutes(): void {
