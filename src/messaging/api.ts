@@ -38,6 +38,8 @@ export interface MessageView {
   maxAttempts: number;
   lastError: string | null;
   delivery: { status: string; errorCode: string | null; errorMessage: string | null; providerId: string } | null;
+  /** The follow-up rewrite's decision (issue 17): reworded by the LLM or not, and why; null when it was not asked. */
+  rewrite: { used: boolean; reason: string } | null;
   customerId: number | null;
   appointmentId: number | null;
   callId: string | null;
@@ -85,6 +87,7 @@ export async function listMessages(db: Kysely<DB>, filter: MessageFilter = {}): 
       delivery: delivery
         ? { status: delivery.status, errorCode: delivery.error_code, errorMessage: delivery.error_message, providerId: delivery.provider_id }
         : null,
+      rewrite: payload.rewrite ? { used: payload.rewrite.used, reason: payload.rewrite.reason } : null,
       customerId: row.customer_id === null ? null : Number(row.customer_id),
       appointmentId: row.appointment_id === null ? null : Number(row.appointment_id),
       callId: row.call_id,
