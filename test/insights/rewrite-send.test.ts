@@ -3,7 +3,7 @@
  * Twilio emulator and the Anthropic Messages API emulator (through `@anthropic-ai/sdk`), with the office's
  * `insights.rewrite.enabled` on. A rewrite that keeps every fact is sent; one that moves an open appointment time is
  * not (the template is, with the reason stored); an LLM slower than the budget leaves the template, and the retry of
- * a failed send never asks it again.
+ * a failed send never asks it again; an office that did not turn it on is never reworded.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessagePayload } from '../../src/messaging/payload.js';
@@ -163,6 +163,27 @@ describe.each(BACKENDS)('the follow-up rewrite at send time on %s', (kind) => {
       expect(llmCalls()).toBe(before + 1);
     } finally {
       rewriter.budgetMs = budgetMs;
+    }
+  });
+
+  it('an office that has not turned the rewrite on sends its template without asking the LLM or noting a decision', async () => {
+    const runtime = app.context.clients.get(CLIENT)!;
+    await app.context.clients.set({ ...runtime, config: { ...runtime.config, insights: { rewrite: { enabled: false } } } });
+    try {
+      const from = '+12125550194';
+      const callId = await aCallFrom(from);
+      const planned = await textRow({ callId, template: 'nurture_day1', to: from });
+      await app.context.db.updateTable('outbox').set({ status: 'cancelled' }).where('kind', 'in', ['sms', 'email']).where('status', '=', 'scheduled').where('id', '!=', planned.id).execute();
+      const before = llmCalls();
+      app.clock.set(planned.run_at);
+      await drain();
+      expect(twilio().messagesTo(from).map((message) => message.body)).toEqual([(planned.payload as MessagePayload).body]);
+      const done = await textRow({ callId, template: 'nurture_day1', to: from });
+      expect(done.status).toBe('done');
+      expect((done.payload as MessagePayload).rewrite).toBeUndefined();
+      expect(llmCalls()).toBe(before);
+    } finally {
+      await app.context.clients.set(runtime);
     }
   });
 });
