@@ -1,7 +1,8 @@
 /**
  * Caller insight in a real browser (Debian's Chromium) against the whole app on PGlite (issue 17): after a whole
  * signed call, the call screen highlights the caller's words behind each label; staff edit the caller's profile on
- * the customer page (audited, and what the agent hears on the next call_inbound), then clear it.
+ * the customer page (audited, and what the agent hears on the next call_inbound), then clear it; an admin turns the
+ * optional LLM rewrite on in the office form.
  * Screenshots: test-artifacts/screenshots/caller-insight-*.png.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -109,5 +110,26 @@ describe('caller insight in a browser', () => {
     expect(await guidanceOnNextCall()).toBe('');
     const actions = await app.context.db.selectFrom('audit').select('action').where('target', '=', `customer:${customerId}`).orderBy('id').execute();
     expect(actions.map((row) => row.action)).toEqual(['caller_profile.edit', 'caller_profile.clear']);
+  });
+
+  it('an admin turns the follow-up rewrite on in the office form; staff cannot', async () => {
+    const office = () => page.locator(`tr[data-office="${CLIENT}"]`).getByRole('link').first();
+    const nav = page.getByRole('navigation', { name: 'Screens' });
+    await nav.getByRole('link', { name: 'Offices', exact: true }).click();
+    await office().click();
+    const toggle = page.getByLabel(/^Let the LLM reword follow-ups/);
+    await toggle.waitFor();
+    expect(await toggle.isDisabled()).toBe(true);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await signIn(page, app, await aUser(app, 'admin'));
+    await nav.getByRole('link', { name: 'Offices', exact: true }).click();
+    await office().click();
+    expect(await toggle.isChecked()).toBe(false);
+    await toggle.check();
+    const saved = page.waitForResponse((response) => response.request().method() === 'PUT' && response.url().endsWith(`/v1/api/offices/${CLIENT}`));
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    expect((await saved).status()).toBe(200);
+    await expect.poll(() => app.context.clients.get(CLIENT)!.config.insights.rewrite.enabled).toBe(true);
   });
 });
