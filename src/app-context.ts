@@ -23,6 +23,7 @@ import type { Logger } from './log/logger.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import type { Sandbox } from './sandbox/index.js';
 import type { ZohoTokenCache } from './zoho/connection.js';
+import type { Rewriter } from './messaging/rewrite/apply.js';
 
 export interface AppContext {
   env: Env;
@@ -46,6 +47,11 @@ export interface AppContext {
   crms: ProviderRegistry<CrmPort>;
   /** The Zoho module's per-app state: access tokens cached in this process and refreshes in flight. */
   zohoTokens: ZohoTokenCache;
+  /**
+   * The optional follow-up rewrite's LLM (issue 17), built once per process by main.ts from ANTHROPIC_API_KEY (the
+   * emulator in demo mode); undefined when none is configured. Offices opt in with `insights.rewrite.enabled`.
+   */
+  rewriter: Rewriter | undefined;
   /** Raise problems for staff (errors table, Slack, e-mail); replaced by the alerts module in setUp. */
   alerts: AlertPort;
   /** Running emulators in demo mode (or SANDBOX=1), else undefined. */

@@ -33,6 +33,10 @@ import { CalendarUnavailable } from './booking/calendar-port.js';
 import { ProviderRegistry } from './core/provider-registry.js';
 import { CrmUnavailable } from './crm/port.js';
 import { ZohoTokenCache } from './zoho/connection.js';
+import { REWRITE_BUDGET_MS } from './messaging/rewrite/decide.js';
+import type { Rewriter } from './messaging/rewrite/apply.js';
+import { anthropicRewritePort } from './providers/anthropic/rewrite.js';
+import type { Sandbox } from './sandbox/index.js';
 
 export interface StartOptions {
   /** Environment variables (default process.env). */
@@ -113,6 +117,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
             zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },
             hubspot: { accessToken: sandboxCredentials.HUBSPOT_ACCESS_TOKEN },
             retell: { apiKey: sandboxCredentials.RETELL_API_KEY },
+            anthropic: { apiKey: sandboxCredentials.ANTHROPIC_API_KEY },
           })
         : undefined;
     if (sandbox) onClose.push(() => sandbox.close());
@@ -172,6 +177,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         unavailable: (_clientId, provider, message) => new CrmUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
       }),
       zohoTokens: new ZohoTokenCache(),
+      rewriter: buildRewriter(env, sandbox, sandboxCredentials.ANTHROPIC_API_KEY),
       alerts: {
         // Until the alerts module wires Slack/e-mail/errors table, alerts only reach the (masked) log.
         async raise(alert) {
@@ -241,4 +247,19 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * The follow-up rewrite's provider, once per process (issue 17). Demo mode: always the emulator with the demo key,
+ * like every vendor. Live: Anthropic with ANTHROPIC_API_KEY and ANTHROPIC_MODEL; without a key, the emulator only
+ * under SANDBOX=1 (with this process's random key), else none, and offices that turned the rewrite on send templates.
+ */
+function buildRewriter(env: Env, sandbox: Sandbox | undefined, sandboxKey: string): Rewriter | undefined {
+  const emulated = env.mode === 'demo' || (!env.anthropic.apiKey && env.sandbox);
+  if (emulated && sandbox) {
+    const port = anthropicRewritePort({ apiKey: sandboxKey, model: env.anthropic.model ?? 'switchboard-demo-model', baseURL: sandbox.anthropic.url, timeoutMs: REWRITE_BUDGET_MS });
+    return { port, provider: 'emulator', budgetMs: REWRITE_BUDGET_MS };
+  }
+  if (!env.anthropic.apiKey || !env.anthropic.model) return undefined;
+  return { port: anthropicRewritePort({ apiKey: env.anthropic.apiKey, model: env.anthropic.model, timeoutMs: REWRITE_BUDGET_MS }), provider: 'anthropic', budgetMs: REWRITE_BUDGET_MS };
 }

@@ -625,6 +625,15 @@ const transfer = z.strictObject({
   callbackDeadlineMinutes: z.int().min(5).max(7 * 24 * 60).default(60),
 });
 
+/**
+ * Caller insight (issue 17). `rewrite.enabled`: follow-up texts and e-mails (nurture, after an appointment) may be
+ * reworded by the LLM (ANTHROPIC_API_KEY) before their first send, and only when every fact survives
+ * (messaging/rewrite/). Off by default: the office's own words go out.
+ */
+const insights = z.strictObject({
+  rewrite: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+});
+
 // ---------------------------------------------------------------------------------------------------
 // The whole file
 
@@ -663,6 +672,7 @@ const clientConfigObject = z.strictObject({
   followUps: followUps.prefault({}),
   retell,
   transfer: transfer.prefault({}),
+  insights: insights.prefault({}),
   calendar: calendarChoice.prefault({}),
   crm: crmChoice.prefault({}),
   /** Required when the calendar or the CRM is Zoho. */

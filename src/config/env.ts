@@ -92,9 +92,18 @@ const envSchema = z
     SANDBOX_TWILIO_URL: z.url({ protocol: /^https?$/, error: 'must be the http URL of a Twilio emulator, e.g. http://127.0.0.1:4010' }).optional(),
     WORKER: flag(true),
     ANALYTICS_DIGEST: flag(true),
+    ANTHROPIC_API_KEY: z.string().optional(),
+    ANTHROPIC_MODEL: z.string().regex(/^[\w.:@-]{1,100}$/, 'must be an Anthropic model name, e.g. claude-3-5-haiku-latest').optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.ANTHROPIC_API_KEY && !isDemoSecret(env.ANTHROPIC_API_KEY) && !env.ANTHROPIC_MODEL) {
+      // The adapter never guesses a model: names and prices change, and the office pays for the one it chose.
+      ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_MODEL'], message: 'is required with ANTHROPIC_API_KEY (the model the follow-up rewrite uses, e.g. claude-3-5-haiku-latest)' });
+    }
     if (env.SWITCHBOARD_MODE !== 'live') return;
+    if (isDemoSecret(env.ANTHROPIC_API_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_API_KEY'], message: 'holds the public demo key; live mode refuses demo secrets' });
+    }
     if (env.SWITCHBOARD_SECRET_KEY === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -137,6 +146,11 @@ export interface Env {
   worker: boolean;
   /** False (ANALYTICS_DIGEST=0): no weekly analytics digest e-mails are planned. */
   analyticsDigest: boolean;
+  /**
+   * The optional follow-up rewrite's LLM (issue 17; each office still turns it on with `insights.rewrite.enabled`).
+   * Unset key: the emulator in demo mode (or live with SANDBOX=1), no rewrite otherwise.
+   */
+  anthropic: { apiKey: string | undefined; model: string | undefined };
 }
 
 /** Reads and validates the environment; throws ConfigError listing every bad variable. */
@@ -170,6 +184,7 @@ export function loadEnv(env: EnvSource = process.env): Env {
     sandboxTwilioUrl: parsed.SANDBOX_TWILIO_URL?.replace(/\/+$/, ''),
     worker: parsed.WORKER,
     analyticsDigest: parsed.ANALYTICS_DIGEST,
+    anthropic: { apiKey: parsed.ANTHROPIC_API_KEY, model: parsed.ANTHROPIC_MODEL },
   };
 }
 

@@ -20,6 +20,7 @@ import { ProviderBreakers, providerName } from './circuit-breaker.js';
 import type { EmailMessage, EmailSendResult } from './ports.js';
 import { noteAttempt } from './send-sms.js';
 import type { EmailLink, MessagingVendors } from './vendors.js';
+import { applyRewriteDecision } from './rewrite/apply.js';
 
 export function emailHandler(context: AppContext, vendors: MessagingVendors, batches: MessagingBatches): OutboxHandler {
   const breakers = new ProviderBreakers(context);
@@ -30,6 +31,7 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
       if (!payload.subject || !payload.text) throw new PermanentError(payload.renderError ?? 'The e-mail has no subject or text; edit it and send again.', 'render');
       const now = handler.clock.now();
       await checkBeforeSend(context, batches, row, client.config, 'email', payload, now);
+      await applyRewriteDecision(context, row, payload, handler);
 
       const sender = client.config.senders.email;
       const marketing = payload.purpose === 'marketing' && payload.unsubscribeUrl;

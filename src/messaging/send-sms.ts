@@ -27,6 +27,7 @@ import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
 import { ProviderBreakers, providerName } from './circuit-breaker.js';
 import { setConsent } from '../customers/consent.js';
 import type { MessagingVendors, SmsLink } from './vendors.js';
+import { applyRewriteDecision } from './rewrite/apply.js';
 
 export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer: SenderPacer, batches: MessagingBatches): OutboxHandler {
   const breakers = new ProviderBreakers(context);
@@ -77,6 +78,7 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
 
       const now = handler.clock.now();
       await checkBeforeSend(context, batches, row, client.config, 'sms', payload, now);
+      await applyRewriteDecision(context, row, payload, handler);
       const turn = await pacer.take(context.db, sender.from ?? sender.messagingServiceSid ?? 'default', sender.ratePerSecond, row.id, now);
       if (turn) throw new Reschedule(turn, `Paced: ${sender.ratePerSecond} text(s) per second from this sender`);
 

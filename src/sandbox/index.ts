@@ -12,6 +12,7 @@ import { startSmtpReceiver, type SmtpReceiver } from './smtp.js';
 import { DEFAULT_INCOMING_NUMBER, startTwilioEmulator, type TwilioEmulator } from './twilio.js';
 import { startZohoEmulator, type ZohoEmulator } from './zoho/index.js';
 import { startHubSpotEmulator, type HubSpotEmulator } from './hubspot/index.js';
+import { AnthropicEmulator } from './anthropic.js';
 
 export interface SandboxEndpoint {
   name: string;
@@ -28,6 +29,8 @@ export interface Sandbox {
   zoho: ZohoEmulator;
   hubspot: HubSpotEmulator;
   retell: RetellEmulator;
+  /** The Messages API for the optional follow-up rewrite (issue 17). */
+  anthropic: AnthropicEmulator;
   /**
    * Makes an office exist at the emulated vendors as it would before onboarding: its number in the Twilio account,
    * its agents (+ LLM) at Retell with the first one answering the number. Idempotent; call it whenever an office loads.
@@ -53,6 +56,7 @@ export interface SandboxOptions {
   zoho?: { clientId: string; clientSecret: string };
   hubspot?: { accessToken: string };
   retell?: { apiKey: string };
+  anthropic?: { apiKey: string };
   /** Seeds each office's agent + LLM + number in the Retell emulator and its number in the Twilio account. */
   offices?: SandboxOffice[];
 }
@@ -90,6 +94,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     started.push(hubspot);
     const retell = await startRetellEmulator({ apiKey: options.retell?.apiKey ?? DEMO_SECRETS.RETELL_API_KEY, clock: options.clock });
     started.push(retell);
+    const anthropic = await AnthropicEmulator.start({ apiKey: options.anthropic?.apiKey ?? DEMO_SECRETS.ANTHROPIC_API_KEY });
+    started.push(anthropic);
     const seedOffice = (office: SandboxOffice) => {
       if (office.phoneNumber) twilio.addIncomingNumber({ phoneNumber: office.phoneNumber });
       // The first agent answers the office's number; any others exist for the office to switch to.
@@ -112,6 +118,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       zoho,
       hubspot,
       retell,
+      anthropic,
       seedOffice,
       endpoints: () => [
         { name: 'Twilio', url: twilio.url },
@@ -123,6 +130,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         { name: 'Zoho', url: zoho.url },
         { name: 'HubSpot', url: hubspot.url },
         { name: 'Retell', url: retell.url },
+        { name: 'Anthropic', url: anthropic.url },
       ],
       async close() {
         for (const emulator of started.reverse()) await emulator.close().catch(() => undefined);
