@@ -302,7 +302,7 @@ export async function editAndRetryMessage(context: AppContext, id: number, edit:
     }
     payload.renderError = null;
   }
-  const result = await retryOutboxRow(context.db, context.clock, id, { payload: edited ? (payload as Record<string, unknown>) : undefined, actor: edit.actor });
+  const result = await retryOutboxRow(context.db, context.clock, id, { payload: edited ? (payload) : undefined, actor: edit.actor });
   if (!result.ok) return { ok: false, reason: result.reason, message: result.message };
   await writeAudit(context.db, context.clock, {
     actor: edit.actor,
@@ -327,7 +327,7 @@ export async function resendMessage(context: AppContext, id: number, who: ActorI
     const result = await enqueue(trx, context.clock, {
       clientId: row.client_id,
       kind: row.kind,
-      payload: { ...(row.payload as Record<string, unknown>), appointmentStartAt: null },
+      payload: { ...(row.payload), appointmentStartAt: null },
       dedupeKey: `${row.dedupe_key}:resend:${randomUUID()}`,
       retry: { maxAttempts: row.max_attempts, intervalMs: row.retry_interval_ms },
       callId: row.call_id,
