@@ -57,7 +57,7 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const BACKENDS = (process.env.BENCH_CALLS_BACKENDS ?? 'postgres,pglite').split(',') as DatabaseKind[];
 const DAYS_AFTER = Number(process.env.BENCH_CALLS_DAYS ?? 5);
 const BOOK_TRIES = 3;
-const EVENTS = ['call_started', 'call_ended', 'call_analyzed'] as const;
+type WebhookEvent = 'call_started' | 'call_ended' | 'call_analyzed';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The callers (child process)
@@ -149,7 +149,7 @@ async function oneCall(input: DriverInput, i: number): Promise<CallResult> {
     start_timestamp: input.startMs,
   };
 
-  const webhook = async (event: (typeof EVENTS)[number], call: Record<string, unknown>) => {
+  const webhook = async (event: WebhookEvent, call: Record<string, unknown>) => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const answer = await post(input.baseUrl, '/webhook', { event, call });
       if (answer.status >= 200 && answer.status < 300) {

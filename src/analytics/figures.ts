@@ -239,7 +239,7 @@ export async function headlineRows(deps: AnalyticsDeps, clientIds: string[], ran
     const now = headlines(summaryOf(deps, id, range, current.get(id)!));
     const then = headlines(summaryOf(deps, id, before, previous.get(id)!));
     const change = Object.fromEntries(
-      HEADLINES.map(({ key }) => [key, now[key] === null || then[key] === null ? null : now[key]! - then[key]!]),
+      HEADLINES.map(({ key }) => [key, now[key] === null || then[key] === null ? null : now[key] - then[key]]),
     ) as Record<HeadlineKey, number | null>;
     return { client: id, name: deps.clients.get(id)?.config.name ?? id, zone: officeZone(deps.clients, id), figures: now, previous: then, change };
   });

@@ -3,12 +3,10 @@
  * the re-planned messages, the CRM sync and a `booking_calendar_sync` outbox row that brings Zoho in line —
  * so a slow Zoho never loses a caller's change, and the change reaches Zoho with retries.
  */
-import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { ClientConfig } from '../config/client-schema.js';
 import { VendorError } from '../core/errors.js';
 import { enqueueCrmSync } from '../crm/enqueue.js';
-import type { DB } from '../db/schema.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import { planAppointmentMessages } from '../messaging/plan.js';
 import { slotsNear, type OfferedSlot } from './availability.js';

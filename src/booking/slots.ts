@@ -81,7 +81,7 @@ export function localDates(fromDate: string, toDate: string, zone: string): stri
   let day = DateTime.fromISO(fromDate, { zone });
   const last = DateTime.fromISO(toDate, { zone });
   while (day.isValid && day <= last && out.length < 400) {
-    out.push(day.toISODate()!);
+    out.push(day.toISODate());
     day = day.plus({ days: 1 });
   }
   return out;

@@ -265,7 +265,7 @@ const templateVariant = z
     if (variant.sms === undefined && variant.email === undefined) ctx.addIssue({ code: 'custom', message: 'needs an sms text, an email, or both' });
     const texts: Array<[TemplateChannel, string, string]> = [];
     if (variant.sms !== undefined) texts.push(['sms', 'sms', variant.sms]);
-    if (variant.email) for (const part of ['subject', 'text', 'html'] as const) if (variant.email[part] !== undefined) texts.push(['email', `email.${part}`, variant.email[part]!]);
+    if (variant.email) for (const part of ['subject', 'text', 'html'] as const) if (variant.email[part] !== undefined) texts.push(['email', `email.${part}`, variant.email[part]]);
     for (const [channel, path, text] of texts) {
       for (const message of templateProblems(variant.kind, channel, text)) ctx.addIssue({ code: 'custom', path: path.split('.'), message });
     }

@@ -332,7 +332,7 @@ export async function resendMessage(context: AppContext, id: number, who: ActorI
     const result = await enqueue(trx, context.clock, {
       clientId: row.client_id,
       kind: row.kind,
-      payload: { ...(row.payload as Record<string, unknown>), appointmentStartAt: null },
+      payload: { ...(row.payload), appointmentStartAt: null },
       dedupeKey: `${row.dedupe_key}:resend:${randomUUID()}`,
       retry: { maxAttempts: row.max_attempts, intervalMs: row.retry_interval_ms },
       callId: row.call_id,

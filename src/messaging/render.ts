@@ -164,7 +164,7 @@ export function renderSms(config: ClientConfig, kind: TemplateKind, values: Temp
 }
 
 export function renderEmail(config: ClientConfig, kind: TemplateKind, values: TemplateValues, variant?: TemplateVariant): RenderedEmail {
-  const template = variant?.email ?? config.templates.email[kind as keyof ClientConfig['templates']['email']];
+  const template = variant?.email ?? config.templates.email[kind];
   if (!template) return { ok: false, error: `The client has no e-mail template "${kind}".` };
   return renderEmailTemplate(template, values);
 }

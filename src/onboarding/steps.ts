@@ -67,7 +67,7 @@ async function saveOffice(deps: StepDeps, onboarding: Onboarding): Promise<numbe
   const { context } = deps;
   const saved = await saveOfficeVersion(
     { db: context.db, clock: context.clock, bus: context.bus },
-    { document: document as Record<string, unknown>, author: deps.actor, source: 'wizard' },
+    { document, author: deps.actor, source: 'wizard' },
   );
   if (!saved.ok) {
     if (saved.reason === 'conflict') throw new StepProblem([{ path: '', message: 'the office changed meanwhile; try again' }]);

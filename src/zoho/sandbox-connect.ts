@@ -41,7 +41,7 @@ export async function connectSandboxZoho(context: AppContext, runtime: ClientRun
   try {
     await importRefreshToken(context, {
       clientId: config.slug,
-      dataCenter: config.zoho!.dataCenter,
+      dataCenter: config.zoho.dataCenter,
       refreshToken: zoho.issueRefreshToken(),
       accountsServer: zoho.url,
     });

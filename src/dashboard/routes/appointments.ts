@@ -56,7 +56,7 @@ export function appointmentRoutes(app: FastifyInstance, context: AppContext): vo
       .orderBy('start_at')
       .execute();
     const days = new Map<string, ReturnType<typeof appointmentView>[]>();
-    for (let day = from; day < until; day = day.plus({ days: 1 })) days.set(day.toISODate()!, []);
+    for (let day = from; day < until; day = day.plus({ days: 1 })) days.set(day.toISODate(), []);
     for (const row of rows) {
       const key = DateTime.fromJSDate(row.start_at, { zone }).toISODate()!;
       days.get(key)?.push(appointmentView(row));

@@ -5,7 +5,7 @@
  * create finds the first event (409 `duplicate`) instead of making a second one.
  */
 import { VendorError } from '../../core/errors.js';
-import { calendarEventOf, markedEventInput, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
+import { calendarEventOf, markedEventInput, type CalendarPort } from '../../booking/calendar-port.js';
 import type { OAuthAccess, OAuthConnections } from '../../oauth/connections.js';
 import { GoogleCalendarClient, type GoogleEvent, type GoogleEventInput } from './calendar.js';
 

@@ -6,9 +6,9 @@
  * the booking id up, so a retried create finds the first event instead of making a second one.
  */
 import { VendorError } from '../../core/errors.js';
-import { calendarEventOf, markedEventInput, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
+import { calendarEventOf, markedEventInput, type CalendarPort } from '../../booking/calendar-port.js';
 import type { OAuthAccess, OAuthConnections } from '../../oauth/connections.js';
-import { GraphCalendarClient, type GraphEvent, type GraphEventInput } from './calendar.js';
+import { GraphCalendarClient } from './calendar.js';
 
 /** Per-request timeout: well inside a function's budget so a hung Graph leaves time for a fallback answer. */
 const REQUEST_TIMEOUT_MS = 4_000;

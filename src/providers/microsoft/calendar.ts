@@ -66,7 +66,7 @@ class Transport implements Middleware {
   constructor(private readonly options: GraphClientOptions) {}
 
   async execute(context: Context): Promise<void> {
-    const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
+    const headers = new Headers(context.options?.headers);
     headers.set('authorization', `Bearer ${this.options.accessToken}`);
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 5_000);
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
