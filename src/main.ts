@@ -33,6 +33,9 @@ import { CalendarUnavailable } from './booking/calendar-port.js';
 import { ProviderRegistry } from './core/provider-registry.js';
 import { CrmUnavailable } from './crm/port.js';
 import { ZohoTokenCache } from './zoho/connection.js';
+import { PermanentError } from './core/errors.js';
+import { createMessagingBatches } from './messaging/batches.js';
+import { emailAccounts, smsAccounts } from './messaging/provider-accounts.js';
 
 export interface StartOptions {
   /** Environment variables (default process.env). */
@@ -171,6 +174,17 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         providerOf: (clientId) => clients.get(clientId)?.config.crm.provider,
         unavailable: (_clientId, provider, message) => new CrmUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
       }),
+      smsProviders: new ProviderRegistry({
+        kind: 'SMS provider',
+        providerOf: (clientId) => firstProvider(clients, clientId, smsAccounts),
+        unavailable: (_clientId, provider, message) => new PermanentError(message, provider ? 'provider_not_installed' : 'unknown_client'),
+      }),
+      emailProviders: new ProviderRegistry({
+        kind: 'e-mail provider',
+        providerOf: (clientId) => firstProvider(clients, clientId, emailAccounts),
+        unavailable: (_clientId, provider, message) => new PermanentError(message, provider ? 'provider_not_installed' : 'unknown_client'),
+      }),
+      messageBatches: createMessagingBatches({ db: database.db, bus }),
       zohoTokens: new ZohoTokenCache(),
       alerts: {
         // Until the alerts module wires Slack/e-mail/errors table, alerts only reach the (masked) log.
@@ -241,4 +255,10 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     await closeAll();
     throw error;
   }
+}
+
+/** The first provider of an office's SMS or e-mail chain (its default when it lists none); undefined: unknown office. */
+function firstProvider(clients: ClientRegistry, clientId: string, accounts: typeof smsAccounts): string | undefined {
+  const runtime = clients.get(clientId);
+  return runtime ? accounts(runtime)[0]?.provider : undefined;
 }
