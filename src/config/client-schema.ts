@@ -438,10 +438,20 @@ const followUps = z.strictObject({
       /** No-show: a rebook text and e-mail with the next open slots. */
       rebook: z.boolean().default(false),
       rebookSlots: z.int().min(1).max(5).default(3),
+      /**
+       * "Unmarked after N hours counts as missed": a booked appointment still unmarked this many hours after its end
+       * gets the no-show rebook (found by a sweep, messaging/missed-sweep.ts). Unset (the default): only staff's
+       * no-show mark rebooks.
+       */
+      unmarkedMissedAfterHours: z.int().min(1).max(7 * 24).optional(),
     })
     .refine((value) => !value.reviewRequest || value.reviewUrl !== undefined, {
       message: 'a review request needs reviewUrl (the office\'s review page)',
       path: ['reviewUrl'],
+    })
+    .refine((value) => value.unmarkedMissedAfterHours === undefined || value.rebook, {
+      message: 'counting unmarked appointments as missed plans the rebook: turn rebook on, or remove unmarkedMissedAfterHours',
+      path: ['unmarkedMissedAfterHours'],
     })
     .prefault({}),
 });

@@ -8,6 +8,7 @@ import type { AppContext, FeatureModule } from '../app-context.js';
 import { messagingChains, type MessagingVendors } from './chains.js';
 import { SenderPacer } from './pacer.js';
 import { messagingRoutes } from './routes.js';
+import { setUpMissedSweeps } from './missed-sweep.js';
 import { REBOOK_OFFER_KIND } from './plan-follow-ups.js';
 import { rebookOfferHandler } from './rebook-offer.js';
 import { emailHandler } from './send-email.js';
@@ -23,7 +24,7 @@ export interface MessagingModuleOptions {
 export function createMessagingModule(options: MessagingModuleOptions = {}): FeatureModule {
   return {
     name: 'messaging',
-    setUp(context) {
+    async setUp(context) {
       const vendors = options.vendors?.(context) ?? messagingChains(context);
       const pacer = new SenderPacer(options.rateLimit ?? true);
       // The coalesced statements (batches.ts) are the context's, shared with the providers' webhooks.
@@ -31,6 +32,7 @@ export function createMessagingModule(options: MessagingModuleOptions = {}): Fea
       context.handlers.set('sms', smsHandler(context, vendors, pacer, batches));
       context.handlers.set('email', emailHandler(context, vendors, batches));
       context.handlers.set(REBOOK_OFFER_KIND, rebookOfferHandler(context));
+      await setUpMissedSweeps(context);
     },
     routes(app, context) {
       messagingRoutes(app, context);

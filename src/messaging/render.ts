@@ -40,6 +40,12 @@ export function shortTime(config: ClientConfig, at: Date, language: Language = o
   return phrasesFor(language).time.short(local(config, at, language));
 }
 
+/** `{{open_slots}}`: the slots in the message's language ("mié 4/3 9:00, …"), or where to call when none are open. */
+export function openSlotsText(config: ClientConfig, starts: Date[], language: Language = officeLanguage(config)): string {
+  if (starts.length === 0) return phrasesFor(language).noOpenSlots(formatOfficePhone(config.officePhone));
+  return starts.map((at) => shortTime(config, at, language)).join(', ');
+}
+
 /** First word of the name, or "there" ("Hi there"): a missing name must not stop a confirmation. */
 export function firstNameOf(name: string | null | undefined, language: Language = 'en'): string {
   const first = name?.trim().split(/\s+/)[0];
@@ -98,6 +104,7 @@ const SMS_SAFE_KEYS = new Set([
   'previous_appointment_time_spoken',
   'reschedule_instructions',
   'opt_out_text',
+  'open_slots',
 ]);
 
 /**

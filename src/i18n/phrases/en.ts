@@ -41,6 +41,7 @@ export const en: Phrases = {
   },
   optOutText: 'Reply STOP to opt out',
   rescheduleInstructions: (officePhone) => `To reschedule or cancel, call us at ${officePhone}.`,
+  noOpenSlots: (officePhone) => `none in the next few days; call ${officePhone} and we'll find one`,
 
   availability: {
     unknownType: (offered) => `I don't know that kind of appointment. We offer: ${offered}. Which one would the caller like?`,

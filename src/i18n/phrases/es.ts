@@ -69,6 +69,7 @@ export const es: Phrases = {
         ),
   optOutText: 'Responda ALTO para no recibir mas mensajes',
   rescheduleInstructions: (officePhone) => `Para cambiar o cancelar su cita, llamenos al ${officePhone}.`,
+  noOpenSlots: (officePhone) => `ninguna en los próximos días; llámenos al ${officePhone} y le buscamos una`,
 
   availability: {
     unknownType: (offered) => `No conozco ese tipo de cita. Ofrecemos: ${offered}. ¿Cuál prefiere la persona que llama?`,

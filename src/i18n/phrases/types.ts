@@ -47,6 +47,8 @@ export interface Phrases {
   optOutText: string;
   /** `{{reschedule_instructions}}`. */
   rescheduleInstructions(officePhone: string): string;
+  /** `{{open_slots}}` in a rebook message when nothing is open in the next few days. */
+  noOpenSlots(officePhone: string): string;
 
   availability: {
     unknownType(offered: string): string;
