@@ -37,6 +37,9 @@ import type { DatabaseKind } from '../src/db/database.js';
 import { silentLogger } from '../src/log/logger.js';
 import { startSwitchboard, type Switchboard } from '../src/main.js';
 import { createMessagingModule } from '../src/messaging/module.js';
+import type { FeatureModule } from '../src/app-context.js';
+import { createSmtpModule } from '../src/smtp/module.js';
+import { createTwilioModule } from '../src/twilio/module.js';
 import { featureModules } from '../src/modules.js';
 import { importRefreshToken } from '../src/zoho/connection.js';
 import { openTestDatabase } from '../test/support/databases.js';
@@ -350,8 +353,12 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     throw error;
   });
   const clock = new ManualClock(START);
-  const emulators = { twilioUrl: vendors.twilioUrl, smtpUrl: vendors.smtpUrl };
-  const modules = featureModules.map((module) => (module.name === 'messaging' ? createMessagingModule({ rateLimit: false, emulators }) : module));
+  const replaced: Record<string, FeatureModule> = {
+    messaging: createMessagingModule({ rateLimit: false }),
+    twilio: createTwilioModule({ emulatorUrl: vendors.twilioUrl }),
+    smtp: createSmtpModule({ emulatorUrl: vendors.smtpUrl }),
+  };
+  const modules = featureModules.map((module) => replaced[module.name] ?? module);
   let switchboard: Switchboard | undefined;
   try {
     switchboard = await startSwitchboard({

@@ -20,6 +20,8 @@ import type { HealthCheck } from './http/health.js';
 import type { Metrics } from './http/metrics.js';
 import type { OfficeLoader } from './offices/loader.js';
 import type { Logger } from './log/logger.js';
+import type { MessagingBatches } from './messaging/batches.js';
+import type { EmailRoute, SmsRoute } from './messaging/ports.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import type { Sandbox } from './sandbox/index.js';
 import type { ZohoTokenCache } from './zoho/connection.js';
@@ -45,6 +47,17 @@ export interface AppContext {
   calendars: ProviderRegistry<CalendarPort>;
   /** CRM ports by provider, chosen per office by `crm.provider` (none: no sync). */
   crms: ProviderRegistry<CrmPort>;
+  /**
+   * SMS and e-mail providers by name (`twilio`, `telnyx`, `smtp`, `sendgrid`): vendor modules register theirs;
+   * messaging asks `portOf(provider, clientId)` for each provider the office's chain lists (messaging/chains.ts).
+   */
+  smsProviders: ProviderRegistry<SmsRoute>;
+  emailProviders: ProviderRegistry<EmailRoute>;
+  /**
+   * Messaging's coalesced per-message statements (consent checks, delivery records, status callbacks and their live
+   * events; messaging/batches.ts), one per app: the `sms`/`email` handlers and every provider's webhooks share it.
+   */
+  messageBatches: MessagingBatches;
   /** The Zoho module's per-app state: access tokens cached in this process and refreshes in flight. */
   zohoTokens: ZohoTokenCache;
   /**

@@ -37,6 +37,9 @@ import { REWRITE_BUDGET_MS } from './messaging/rewrite/decide.js';
 import type { Rewriter } from './messaging/rewrite/apply.js';
 import { anthropicRewritePort } from './providers/anthropic/rewrite.js';
 import type { Sandbox } from './sandbox/index.js';
+import { PermanentError } from './core/errors.js';
+import { createMessagingBatches } from './messaging/batches.js';
+import { emailAccounts, smsAccounts } from './messaging/provider-accounts.js';
 
 export interface StartOptions {
   /** Environment variables (default process.env). */
@@ -176,6 +179,17 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         providerOf: (clientId) => clients.get(clientId)?.config.crm.provider,
         unavailable: (_clientId, provider, message) => new CrmUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
       }),
+      smsProviders: new ProviderRegistry({
+        kind: 'SMS provider',
+        providerOf: (clientId) => firstProvider(clients, clientId, smsAccounts),
+        unavailable: (_clientId, provider, message) => new PermanentError(message, provider ? 'provider_not_installed' : 'unknown_client'),
+      }),
+      emailProviders: new ProviderRegistry({
+        kind: 'e-mail provider',
+        providerOf: (clientId) => firstProvider(clients, clientId, emailAccounts),
+        unavailable: (_clientId, provider, message) => new PermanentError(message, provider ? 'provider_not_installed' : 'unknown_client'),
+      }),
+      messageBatches: createMessagingBatches({ db: database.db, bus }),
       zohoTokens: new ZohoTokenCache(),
       rewriter: buildRewriter(env, sandbox, sandboxCredentials.ANTHROPIC_API_KEY),
       alerts: {
@@ -262,4 +276,10 @@ function buildRewriter(env: Env, sandbox: Sandbox | undefined, sandboxKey: strin
   }
   if (!env.anthropic.apiKey || !env.anthropic.model) return undefined;
   return { port: anthropicRewritePort({ apiKey: env.anthropic.apiKey, model: env.anthropic.model, timeoutMs: REWRITE_BUDGET_MS }), provider: 'anthropic', budgetMs: REWRITE_BUDGET_MS };
+}
+
+/** The first provider of an office's SMS or e-mail chain (its default when it lists none); undefined: unknown office. */
+function firstProvider(clients: ClientRegistry, clientId: string, accounts: typeof smsAccounts): string | undefined {
+  const runtime = clients.get(clientId);
+  return runtime ? accounts(runtime)[0]?.provider : undefined;
 }

@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { SecretKey } from '../config/secrets.js';
 import { calendarPortOf } from '../booking/deps.js';
-import { createMessagingVendors } from '../messaging/vendors.js';
+import { createSmtpMailers } from '../smtp/module.js';
+import { createTwilioSenders } from '../twilio/senders.js';
 import { setOfficeSecret } from '../offices/secrets.js';
 import { loadOfficeDocuments, saveOfficeVersion } from '../offices/store.js';
 import { hoursFromPreset, loadPack, proposeTimezone } from '../offices/packs.js';
@@ -195,14 +196,15 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
       const version = await saveOffice(deps, onboarding);
       let testText: Record<string, unknown> | undefined;
       if (answers.testTo) {
-        const vendors = createMessagingVendors(deps.context);
+        // A client of its own, closed after the test: the office's new secrets, not a cached client's.
+        const senders = createTwilioSenders(deps.context);
         try {
-          const sent = await vendors.smsFor(slug).send({ to: answers.testTo, from: answers.phoneNumber, body: `${runtime.config.name}: a test text from your new receptionist. Texting works.` });
+          const sent = await senders.routeFor(slug).port.send({ to: answers.testTo, from: answers.phoneNumber, body: `${runtime.config.name}: a test text from your new receptionist. Texting works.` });
           testText = { ok: true, providerId: sent.providerId };
         } catch (error) {
           testText = { ok: false, message: failure(error) };
         } finally {
-          await vendors.close();
+          senders.close();
         }
       }
       return {
@@ -227,10 +229,10 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
     if (answers.from) onboarding.answers.email = { from: answers.from };
     const version = await saveOffice(deps, onboarding);
     if (!answers.testTo) return { ok: true, version };
-    const vendors = createMessagingVendors(deps.context);
+    const mailers = createSmtpMailers(deps.context);
     try {
       const config = deps.context.clients.get(slug)?.config ?? runtime.config;
-      const sent = await vendors.emailFor(slug).send({
+      const sent = await mailers.routeFor(slug).port.send({
         from: config.senders.email.from,
         to: answers.testTo,
         subject: `${config.name}: test e-mail from your new receptionist`,
@@ -240,7 +242,7 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
     } catch (error) {
       return { ok: false, version, testEmail: { ok: false, message: failure(error) } };
     } finally {
-      await vendors.close();
+      await mailers.close();
     }
   },
 

@@ -4,7 +4,7 @@
  */
 import type { AppContext } from '../app-context.js';
 import { VendorError } from '../core/errors.js';
-import { CalendarUnavailable, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../booking/calendar-port.js';
+import { CalendarUnavailable, bookingIdIn, hasBookingMarker, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../booking/calendar-port.js';
 import { calendarBaseUrl } from '../providers/zoho/accounts.js';
 import { ZohoCalendarClient, type ZohoEvent } from '../providers/zoho/calendar.js';
 import { ZohoConnectionBroken, getZohoAccess, invalidateZohoAccess, type ZohoAccess } from './connection.js';
@@ -82,7 +82,17 @@ export function zohoCalendarPort(context: AppContext): CalendarPort {
     },
     async create(clientId, event: NewCalendarEvent, signal) {
       const zoho = settings(clientId);
-      return withClient(clientId, signal, async (client) => toCalendarEvent(await client.createEvent(zoho.calendarId, event)));
+      const bookingId = bookingIdIn(event.description);
+      return withClient(clientId, signal, async (client) => {
+        // Zoho has no client-chosen event id and no index on our marker, so a create repeated after a lost answer
+        // would make a second event: the booking's own slot is read first and an event with its marker is the answer
+        // (reference/zoho.md, "No idempotency key exists"). One more request per create, inside the same time-out.
+        if (bookingId) {
+          const ours = (await client.listEvents(zoho.calendarId, event.startMs, event.endMs)).find((candidate) => hasBookingMarker(candidate.description, bookingId));
+          if (ours) return toCalendarEvent(ours);
+        }
+        return toCalendarEvent(await client.createEvent(zoho.calendarId, event));
+      });
     },
     async get(clientId, eventId, signal) {
       const zoho = settings(clientId);
