@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookAppointment } from '../../src/booking/book.js';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { signRetellBody } from '../../src/providers/retell/signature.js';
+import { adminCookie } from '../crm/support.js';
 import { aConfigDir } from '../fixtures/config/a-client-config.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { CLIENT, aCallId, startBookingApp, zohoOf, type BookingApp } from './support.js';
@@ -206,6 +207,17 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
     expect(emails('dana@example.com')).toEqual([expect.stringContaining('You are booked with Ben Okafor on Thursday, February 12 at 3:00 PM.')]);
     expect(texts('+12125550111')).toEqual([expect.stringContaining('Su cita con Ana Ruiz es el')]);
     expect(emails('carmen@example.com')).toEqual([expect.stringContaining('Su cita con Ana Ruiz queda para el jueves 12 de febrero')]);
+  });
+
+  it("the dashboard's appointment list says who each appointment is with", async () => {
+    const cookie = await adminCookie(app.switchboard);
+    const response = await fetch(`${app.switchboard.url}/v1/api/appointments?client=${CLIENT}&date=2026-02-11&days=1`, { headers: { cookie } });
+    expect(response.status).toBe(200);
+    const list = (await response.json()) as { days: Array<{ appointments: Json[] }> };
+    const shown = list.days.flatMap((day) => day.appointments).filter((item) => item.status === 'booked');
+    expect(shown).toHaveLength(10);
+    expect(shown.filter((item) => item.staffName === 'Ana Ruiz')).toHaveLength(5);
+    expect(shown.filter((item) => item.staffName === 'Ben Okafor')).toHaveLength(5);
   });
 
   it('a reschedule keeps the person unless asked otherwise; a move to another person takes the event to their calendar; a cancel frees that person', async () => {
