@@ -59,7 +59,7 @@ export function offered(slot: Slot & { staff?: StaffMember }, zone: string, lang
 }
 
 /** A slot as the agent says it: the time, and who it is with when the office has staff. */
-function spokenOffer(slot: OfferedSlot, language: Language): string {
+export function spokenOffer(slot: OfferedSlot, language: Language = 'en'): string {
   return slot.staff_name ? phrasesFor(language).staff.withPerson(slot.spoken, slot.staff_name) : slot.spoken;
 }
 

@@ -12,7 +12,7 @@ import { VendorError } from '../core/errors.js';
 import { normalizePhone } from '../customers/phone.js';
 import { findOrCreateCustomer } from '../customers/store.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
-import { slotsNear, type OfferedSlot } from './availability.js';
+import { slotsNear, spokenOffer, type OfferedSlot } from './availability.js';
 import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
 import { bookingMarker, hasBookingMarker, type CalendarEvent } from './calendar-port.js';
 import { calendarPortForAppointment } from './deps.js';
@@ -119,7 +119,7 @@ async function slotTaken(context: AppContext, request: BookRequest, type: Appoin
     ok: false,
     reason: 'slot_taken',
     alternatives: offers,
-    message: phrasesFor(request.language).booking.slotTaken(why, offers.map((slot) => slot.spoken)),
+    message: phrasesFor(request.language).booking.slotTaken(why, offers.map((slot) => spokenOffer(slot, request.language))),
   };
 }
 
@@ -172,7 +172,7 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
       ok: false,
       reason: 'not_bookable',
       alternatives: offers,
-      message: say.notBookable(spoken(startMs), offers.map((slot) => slot.spoken)),
+      message: say.notBookable(spoken(startMs), offers.map((slot) => spokenOffer(slot, request.language))),
     };
   }
 

@@ -11,7 +11,7 @@ import { enqueueCrmSync } from '../crm/enqueue.js';
 import type { DB } from '../db/schema.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import { planAppointmentMessages } from '../messaging/plan.js';
-import { slotsNear, type OfferedSlot } from './availability.js';
+import { slotsNear, spokenOffer, type OfferedSlot } from './availability.js';
 import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 import { appointmentTypeWords } from '../messaging/render.js';
 import { resolveAppointmentType } from './appointment-types.js';
@@ -191,7 +191,7 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
   const now = context.clock.now();
   const offerOthers = async (why: string): Promise<ChangeAnswer> => {
     const offers = await slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language, staff: person?.id }).catch(() => []);
-    return { ok: false, reason: 'slot_taken', alternatives: offers, message: say.offerOthers(why, offers.map((slot) => slot.spoken)) };
+    return { ok: false, reason: 'slot_taken', alternatives: offers, message: say.offerOthers(why, offers.map((slot) => spokenOffer(slot, language))) };
   };
   if (!isSlotFree(person ? slotRulesOfStaff(config, person) : slotRulesOf(config), { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs)) {
     return offerOthers(say.notBookable(spoken(startMs)));
