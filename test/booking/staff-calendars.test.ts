@@ -277,4 +277,15 @@ describe('per-staff calendars, first_listed', () => {
     const offered = await call(app, 'check_calendar_availability', { date: '2026-02-04', time: '3:00 PM' });
     expect(people(offered.body.slots)).toEqual(['ana', 'ana', 'ana']);
   });
+
+  it("when the first person's calendar turns out busy at the re-check, the booking goes to the next free person", async () => {
+    // Put in Ana's calendar by hand after the caller heard the slot: the booking holds Ana, finds her busy, lets go.
+    zohoOf(app).addBusy(ANA.calendarId, '2026-02-05T14:00:00-05:00', '2026-02-05T15:00:00-05:00', 'Dentist');
+    const answer = await bookAppointment(app.switchboard.context, { clientId: CLIENT, callId: aCallId(), start: '2026-02-05T14:00:00-05:00', name: 'Next Person', callerNumber: '+12125570009' });
+    expect(answer).toMatchObject({ ok: true, staff_id: 'ben', staff_name: 'Ben Okafor' });
+    const rows = await app.switchboard.context.db.selectFrom('appointments').select(['staff_id', 'status']).where('caller_name', '=', 'Next Person').orderBy('id').execute();
+    expect(rows).toEqual([{ staff_id: 'ana', status: 'released' }, { staff_id: 'ben', status: 'booked' }]);
+    expect(zohoOf(app).events(ANA.calendarId).filter((event) => event.start.startsWith('2026-02-05')).map((event) => event.title)).toEqual(['Dentist']);
+    expect(zohoOf(app).events(BEN.calendarId).filter((event) => event.start.startsWith('2026-02-05'))).toHaveLength(1);
+  });
 });
