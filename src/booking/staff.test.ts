@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { clientConfigSchema } from '../config/client-schema.js';
+import { retellPromptSnippet } from '../functions/tool-schemas.js';
 import { aClientConfig, aClientConfigInput } from '../../test/fixtures/config/a-client-config.js';
 import { openingRanges } from './slots.js';
 import { assignmentOrder, resolveStaff, slotRulesOfStaff, staffForType } from './staff.js';
@@ -98,5 +99,10 @@ describe('per-staff calendars', () => {
     expect(order({ maria: 2, sam: 1 })).toEqual(['sam-b', 'sam', 'maria']);
     expect(order({ maria: 1, 'sam-b': 1 })).toEqual(['sam', 'maria', 'sam-b']);
     expect(order({ maria: 5 }, 'first_listed')).toEqual(['maria', 'sam', 'sam-b']);
+  });
+
+  it("the agent's prompt snippet names the people only in an office with staff", () => {
+    expect(retellPromptSnippet(withStaff({ people }))).toContain('Appointments are with María López, Sam Lee, Samantha Berg: each slot says who (staff_id)');
+    expect(retellPromptSnippet(aClientConfig())).not.toContain('staff');
   });
 });
