@@ -63,7 +63,7 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
   const config = client.config;
   const appointment = await db
     .selectFrom('appointments')
-    .select(['start_at', 'appointment_type', 'caller_phone', 'caller_email', 'caller_name', 'previous_start_at', 'call_id'])
+    .select(['start_at', 'appointment_type', 'caller_phone', 'caller_email', 'caller_name', 'previous_start_at', 'call_id', 'staff_id'])
     .where('id', '=', input.appointmentId)
     .where('client_id', '=', input.clientId)
     .executeTakeFirst();
@@ -82,6 +82,7 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
     startAt: new Date(startAt),
     appointmentTypeId,
     previousStartAt: input.previousStartAt ?? appointment?.previous_start_at ?? null,
+    ...(appointment?.staff_id ? { staffName: config.staff?.people.find((person) => person.id === appointment.staff_id)?.name ?? null } : {}),
   };
   const subject: Subject = {
     config,

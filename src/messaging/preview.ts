@@ -72,7 +72,12 @@ export function previewTemplate(config: ClientConfig, draft: TemplateDraft, opti
   const type = office.appointmentTypes[0]!;
   const startAt = sampleAppointmentStart(office.timezone, options.now);
   const appointment = isAppointmentKind(draft.kind)
-    ? { startAt, appointmentTypeId: type.id, previousStartAt: DateTime.fromJSDate(startAt, { zone: office.timezone }).minus({ days: 1 }).set({ hour: 15 }).toJSDate() }
+    ? {
+        startAt,
+        appointmentTypeId: type.id,
+        previousStartAt: DateTime.fromJSDate(startAt, { zone: office.timezone }).minus({ days: 1 }).set({ hour: 15 }).toJSDate(),
+        staffName: office.staff?.people[0]?.name ?? null,
+      }
     : undefined;
   const localized = templateValues(
     office,

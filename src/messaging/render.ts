@@ -16,6 +16,8 @@ export interface AppointmentFacts {
   startAt: Date;
   appointmentTypeId: string;
   previousStartAt?: Date | null;
+  /** Who the appointment is with (an office with staff): `{{staff_name}}`. */
+  staffName?: string | null;
 }
 
 export interface RecipientFacts {
@@ -89,6 +91,7 @@ export function templateValues(
     values.appointment_type = words.name;
     values.what_to_bring = words.whatToBring;
     values.reschedule_instructions = phrases.rescheduleInstructions(officePhone);
+    if (appointment.staffName) values.staff_name = appointment.staffName;
     if (appointment.previousStartAt) values.previous_appointment_time_spoken = spokenTime(config, appointment.previousStartAt, language);
   }
   return values;

@@ -26,6 +26,7 @@ import * as m0020 from './0020_analytics.js';
 import * as m0021 from './0021_provider_chains.js';
 import * as m0022 from './0022_caller_language.js';
 import * as m0024 from './0024_analytics_insights.js';
+import * as m0026 from './0026_staff_calendars.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '0021_provider_chains': m0021,
   '0022_caller_language': m0022,
   '0024_analytics_insights': m0024,
+  '0026_staff_calendars': m0026,
 };

@@ -73,6 +73,14 @@ export const en: Phrases = {
     slotTaken: (why, offers) =>
       offers.length > 0 ? `${why} The nearest open times are ${offers.join(', ')}. Would one of those work?` : `${why} Would another day work?`,
   },
+  staff: {
+    withPerson: (spoken, name) => `${spoken} with ${name}`,
+    unknownPerson: (wanted, names) =>
+      names.length > 0 ? `I don't know anyone called "${wanted}" here. Appointments are with ${list(names)}. Who would the caller like?` : `I don't know anyone called "${wanted}" here.`,
+    doesNotTake: (name, typeName, others) =>
+      `${name} doesn't take ${withArticle(typeName.toLowerCase())}.${others.length > 0 ? ` For that, appointments are with ${list(others)}.` : ''}`,
+    nobodyTakes: (typeName) => `Nobody here takes ${withArticle(typeName.toLowerCase())} at the moment; offer to have someone call back.`,
+  },
   manage: {
     whichPhone: 'What phone number was the appointment booked under?',
     noneUpcoming: "I don't see any upcoming appointments under that number.",

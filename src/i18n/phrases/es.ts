@@ -102,6 +102,14 @@ export const es: Phrases = {
     slotTaken: (why, offers) =>
       offers.length > 0 ? `${why} Las horas libres más cercanas son ${list(offers)}. ¿Le conviene alguna?` : `${why} ¿Le conviene otro día?`,
   },
+  staff: {
+    withPerson: (spoken, name) => `${spoken} con ${name}`,
+    unknownPerson: (wanted, names) =>
+      names.length > 0 ? `No conozco a nadie llamado "${wanted}" aquí. Las citas son con ${list(names, 'o')}. ¿Con quién prefiere la persona que llama?` : `No conozco a nadie llamado "${wanted}" aquí.`,
+    doesNotTake: (name, typeName, others) =>
+      `${name} no atiende citas de ${typeName.toLowerCase()}.${others.length > 0 ? ` Para eso, las citas son con ${list(others, 'o')}.` : ''}`,
+    nobodyTakes: (typeName) => `Ahora mismo nadie atiende citas de ${typeName.toLowerCase()}; ofrezca que alguien de la oficina le devuelva la llamada.`,
+  },
   manage: {
     whichPhone: '¿Con qué número de teléfono se hizo la cita?',
     noneUpcoming: 'No veo ninguna cita próxima con ese número.',

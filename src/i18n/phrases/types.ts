@@ -76,6 +76,14 @@ export interface Phrases {
     noLongerFree(spoken: string): string;
     slotTaken(why: string, offers: string[]): string;
   };
+  /** An office with several bookable people (issue 20). */
+  staff: {
+    /** A slot said with its person: "Tuesday, February 3 at 2:00 PM with Ana Ruiz". */
+    withPerson(spoken: string, name: string): string;
+    unknownPerson(wanted: string, names: string[]): string;
+    doesNotTake(name: string, typeName: string, others: string[]): string;
+    nobodyTakes(typeName: string): string;
+  };
   manage: {
     whichPhone: string;
     noneUpcoming: string;

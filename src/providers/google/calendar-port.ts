@@ -58,6 +58,8 @@ export function googleCalendarPort(deps: GoogleCalendarPortDeps): CalendarPort {
   }
 
   return {
+    // A bookable person's calendar (issue 20): its own busy time and events, no further free/busy calendars.
+    forCalendar: (calendarId) => googleCalendarPort({ ...deps, settingsOf: () => ({ calendarId }) }),
     async view(clientId, startMs, endMs, signal) {
       const settings = deps.settingsOf(clientId);
       return withClient(clientId, signal, async (client) => {

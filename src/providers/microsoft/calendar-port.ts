@@ -50,6 +50,8 @@ export function microsoftCalendarPort(deps: MicrosoftCalendarPortDeps): Calendar
   }
 
   return {
+    // A bookable person's calendar (issue 20): its own events only; the mailbox's getSchedule spans all its calendars.
+    forCalendar: (calendarId) => microsoftCalendarPort({ ...deps, settingsOf: () => ({ calendarId, scheduleAddress: false }) }),
     async view(clientId, startMs, endMs, signal) {
       const settings = deps.settingsOf(clientId);
       return withClient(clientId, signal, async (client, access) => {
