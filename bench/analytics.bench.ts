@@ -5,7 +5,6 @@
  * so reads also pay for refreshing the days those calls changed, as they do in use.
  */
 import { sql } from "kysely";
-import type { ClientConfig } from "../src/config/client-schema.js";
 import { ClientRegistry } from "../src/config/registry.js";
 import {
   headlineRows,
@@ -56,7 +55,7 @@ export async function seedAnalyticsBench(
         slug,
         name: `Bench office ${index}`,
         timezone: ZONES[index % ZONES.length]!,
-      } as ClientConfig,
+      },
     })),
   );
   await sql`select setseed(0.16)`.execute(db);

@@ -37,6 +37,9 @@ import type { DatabaseKind } from '../src/db/database.js';
 import { silentLogger } from '../src/log/logger.js';
 import { startSwitchboard, type Switchboard } from '../src/main.js';
 import { createMessagingModule } from '../src/messaging/module.js';
+import type { FeatureModule } from '../src/app-context.js';
+import { createSmtpModule } from '../src/smtp/module.js';
+import { createTwilioModule } from '../src/twilio/module.js';
 import { featureModules } from '../src/modules.js';
 import { importRefreshToken } from '../src/zoho/connection.js';
 import { openTestDatabase } from '../test/support/databases.js';
@@ -57,7 +60,7 @@ const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const BACKENDS = (process.env.BENCH_CALLS_BACKENDS ?? 'postgres,pglite').split(',') as DatabaseKind[];
 const DAYS_AFTER = Number(process.env.BENCH_CALLS_DAYS ?? 5);
 const BOOK_TRIES = 3;
-const EVENTS = ['call_started', 'call_ended', 'call_analyzed'] as const;
+type WebhookEvent = 'call_started' | 'call_ended' | 'call_analyzed';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The callers (child process)
@@ -149,7 +152,7 @@ async function oneCall(input: DriverInput, i: number): Promise<CallResult> {
     start_timestamp: input.startMs,
   };
 
-  const webhook = async (event: (typeof EVENTS)[number], call: Record<string, unknown>) => {
+  const webhook = async (event: WebhookEvent, call: Record<string, unknown>) => {
     for (let attempt = 1; attempt <= 3; attempt++) {
       const answer = await post(input.baseUrl, '/webhook', { event, call });
       if (answer.status >= 200 && answer.status < 300) {
@@ -350,8 +353,12 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     throw error;
   });
   const clock = new ManualClock(START);
-  const emulators = { twilioUrl: vendors.twilioUrl, smtpUrl: vendors.smtpUrl };
-  const modules = featureModules.map((module) => (module.name === 'messaging' ? createMessagingModule({ rateLimit: false, emulators }) : module));
+  const replaced: Record<string, FeatureModule> = {
+    messaging: createMessagingModule({ rateLimit: false }),
+    twilio: createTwilioModule({ emulatorUrl: vendors.twilioUrl }),
+    smtp: createSmtpModule({ emulatorUrl: vendors.smtpUrl }),
+  };
+  const modules = featureModules.map((module) => replaced[module.name] ?? module);
   let switchboard: Switchboard | undefined;
   try {
     switchboard = await startSwitchboard({

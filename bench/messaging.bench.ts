@@ -19,6 +19,9 @@ import type { DatabaseKind } from '../src/db/database.js';
 import { silentLogger } from '../src/log/logger.js';
 import { startSwitchboard } from '../src/main.js';
 import { createMessagingModule } from '../src/messaging/module.js';
+import type { FeatureModule } from '../src/app-context.js';
+import { createSmtpModule } from '../src/smtp/module.js';
+import { createTwilioModule } from '../src/twilio/module.js';
 import { featureModules } from '../src/modules.js';
 import { OutboxWorker } from '../src/outbox/worker.js';
 import { openTestDatabase } from '../test/support/databases.js';
@@ -86,12 +89,14 @@ function percentile(sorted: number[], p: number): number {
 async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
   const sandbox = await startSandboxProcess();
   const database = await openTestDatabase(kind);
-  const emulators = { twilioUrl: sandbox.twilioUrl, smtpUrl: sandbox.smtpUrl };
   // 16 SMTP connections instead of nodemailer's 5: the local receiver has no connection cap (a provider's is set in
   // SMTP_URL, `?maxConnections=`), and with 5 the e-mail tail waits on round trips while the cores idle.
-  const modules = featureModules.map((module) =>
-    module.name === 'messaging' ? createMessagingModule({ rateLimit: false, emulators, smtpConnections: 16 }) : module,
-  );
+  const replaced: Record<string, FeatureModule> = {
+    messaging: createMessagingModule({ rateLimit: false }),
+    twilio: createTwilioModule({ emulatorUrl: sandbox.twilioUrl }),
+    smtp: createSmtpModule({ emulatorUrl: sandbox.smtpUrl, connections: 16 }),
+  };
+  const modules = featureModules.map((module) => replaced[module.name] ?? module);
   const app = await startSwitchboard({
     env: { SWITCHBOARD_MODE: 'demo', DATA_DIR: 'memory://', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', CONFIG_DIR: benchConfigDir() },
     logger: silentLogger(),

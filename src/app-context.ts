@@ -20,10 +20,13 @@ import type { HealthCheck } from './http/health.js';
 import type { Metrics } from './http/metrics.js';
 import type { OfficeLoader } from './offices/loader.js';
 import type { Logger } from './log/logger.js';
+import type { MessagingBatches } from './messaging/batches.js';
+import type { EmailRoute, SmsRoute } from './messaging/ports.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import type { Sandbox } from './sandbox/index.js';
 import type { ZohoTokenCache } from './zoho/connection.js';
 import type { OAuthConnections } from './oauth/connections.js';
+import type { Rewriter } from './messaging/rewrite/apply.js';
 
 export interface AppContext {
   env: Env;
@@ -46,12 +49,28 @@ export interface AppContext {
   /** CRM ports by provider, chosen per office by `crm.provider` (none: no sync). */
   crms: ProviderRegistry<CrmPort>;
   /**
+   * SMS and e-mail providers by name (`twilio`, `telnyx`, `smtp`, `sendgrid`): vendor modules register theirs;
+   * messaging asks `portOf(provider, clientId)` for each provider the office's chain lists (messaging/chains.ts).
+   */
+  smsProviders: ProviderRegistry<SmsRoute>;
+  emailProviders: ProviderRegistry<EmailRoute>;
+  /**
+   * Messaging's coalesced per-message statements (consent checks, delivery records, status callbacks and their live
+   * events; messaging/batches.ts), one per app: the `sms`/`email` handlers and every provider's webhooks share it.
+   */
+  messageBatches: MessagingBatches;
+  /**
    * Each OAuth calendar provider's connection store (`google`, `microsoft`), set by its module in setUp: one per app,
    * shared by the provider's calendar port, its connect routes and the Connections screen.
    */
   oauthConnections: Map<string, OAuthConnections>;
   /** The Zoho module's per-app state: access tokens cached in this process and refreshes in flight. */
   zohoTokens: ZohoTokenCache;
+  /**
+   * The optional follow-up rewrite's LLM (issue 17), built once per process by main.ts from ANTHROPIC_API_KEY (the
+   * emulator in demo mode); undefined when none is configured. Offices opt in with `insights.rewrite.enabled`.
+   */
+  rewriter: Rewriter | undefined;
   /** Raise problems for staff (errors table, Slack, e-mail); replaced by the alerts module in setUp. */
   alerts: AlertPort;
   /** Running emulators in demo mode (or SANDBOX=1), else undefined. */

@@ -33,6 +33,13 @@ import { CalendarUnavailable } from './booking/calendar-port.js';
 import { ProviderRegistry } from './core/provider-registry.js';
 import { CrmUnavailable } from './crm/port.js';
 import { ZohoTokenCache } from './zoho/connection.js';
+import { REWRITE_BUDGET_MS } from './messaging/rewrite/decide.js';
+import type { Rewriter } from './messaging/rewrite/apply.js';
+import { anthropicRewritePort } from './providers/anthropic/rewrite.js';
+import type { Sandbox } from './sandbox/index.js';
+import { PermanentError } from './core/errors.js';
+import { createMessagingBatches } from './messaging/batches.js';
+import { emailAccounts, smsAccounts } from './messaging/provider-accounts.js';
 
 export interface StartOptions {
   /** Environment variables (default process.env). */
@@ -115,6 +122,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
             google: { clientId: sandboxCredentials.GOOGLE_CLIENT_ID, clientSecret: sandboxCredentials.GOOGLE_CLIENT_SECRET },
             microsoft: { clientId: sandboxCredentials.MICROSOFT_CLIENT_ID, clientSecret: sandboxCredentials.MICROSOFT_CLIENT_SECRET },
             retell: { apiKey: sandboxCredentials.RETELL_API_KEY },
+            anthropic: { apiKey: sandboxCredentials.ANTHROPIC_API_KEY },
           })
         : undefined;
     if (sandbox) onClose.push(() => sandbox.close());
@@ -173,8 +181,20 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         providerOf: (clientId) => clients.get(clientId)?.config.crm.provider,
         unavailable: (_clientId, provider, message) => new CrmUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
       }),
+      smsProviders: new ProviderRegistry({
+        kind: 'SMS provider',
+        providerOf: (clientId) => firstProvider(clients, clientId, smsAccounts),
+        unavailable: (_clientId, provider, message) => new PermanentError(message, provider ? 'provider_not_installed' : 'unknown_client'),
+      }),
+      emailProviders: new ProviderRegistry({
+        kind: 'e-mail provider',
+        providerOf: (clientId) => firstProvider(clients, clientId, emailAccounts),
+        unavailable: (_clientId, provider, message) => new PermanentError(message, provider ? 'provider_not_installed' : 'unknown_client'),
+      }),
+      messageBatches: createMessagingBatches({ db: database.db, bus }),
       oauthConnections: new Map(),
       zohoTokens: new ZohoTokenCache(),
+      rewriter: buildRewriter(env, sandbox, sandboxCredentials.ANTHROPIC_API_KEY),
       alerts: {
         // Until the alerts module wires Slack/e-mail/errors table, alerts only reach the (masked) log.
         async raise(alert) {
@@ -244,4 +264,25 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * The follow-up rewrite's provider, once per process (issue 17). Demo mode: always the emulator with the demo key,
+ * like every vendor. Live: Anthropic with ANTHROPIC_API_KEY and ANTHROPIC_MODEL; without a key, the emulator only
+ * under SANDBOX=1 (with this process's random key), else none, and offices that turned the rewrite on send templates.
+ */
+function buildRewriter(env: Env, sandbox: Sandbox | undefined, sandboxKey: string): Rewriter | undefined {
+  const emulated = env.mode === 'demo' || (!env.anthropic.apiKey && env.sandbox);
+  if (emulated && sandbox) {
+    const port = anthropicRewritePort({ apiKey: sandboxKey, model: env.anthropic.model ?? 'switchboard-demo-model', baseURL: sandbox.anthropic.url, timeoutMs: REWRITE_BUDGET_MS });
+    return { port, provider: 'emulator', budgetMs: REWRITE_BUDGET_MS };
+  }
+  if (!env.anthropic.apiKey || !env.anthropic.model) return undefined;
+  return { port: anthropicRewritePort({ apiKey: env.anthropic.apiKey, model: env.anthropic.model, timeoutMs: REWRITE_BUDGET_MS }), provider: 'anthropic', budgetMs: REWRITE_BUDGET_MS };
+}
+
+/** The first provider of an office's SMS or e-mail chain (its default when it lists none); undefined: unknown office. */
+function firstProvider(clients: ClientRegistry, clientId: string, accounts: typeof smsAccounts): string | undefined {
+  const runtime = clients.get(clientId);
+  return runtime ? accounts(runtime)[0]?.provider : undefined;
 }

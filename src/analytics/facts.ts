@@ -7,10 +7,10 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { NOT_A_CONVERSATION } from '../calls/outcome.js';
-import { intentOfCall, intentWantsBooking, sentimentOfCall } from './labels.js';
+import { insightOfCall, intentOfCall, intentWantsBooking, needsOfCall, sentimentOfCall } from './labels.js';
 import type { OfficeWindow } from './offices.js';
 
-/** Figures stored per day (sums over the day's rows). Keys of intents are `intent.<label>`. */
+/** Figures stored per day (sums over the day's rows). Keys of intents are `intent.<label>`, of needs `need.<label>`. */
 export const DAILY_METRICS = [
   'calls.total',
   'calls.conversations',
@@ -101,11 +101,13 @@ export function factsCte(windows: OfficeWindow[]): RawBuilder<unknown> {
       c.duration_ms,
       ${sentimentOfCall} as sentiment,
       ${intentOfCall} as intent,
+      ${needsOfCall} as needs,
       (coalesce(c.outcome not in (${notConversation}), false) and (${intentWantsBooking} or booking.found is not null)) as wanted_to_book
     from offices o
     join calls c on c.client_id = o.client_id
       and coalesce(c.started_at, c.created_at) >= o.from_at and coalesce(c.started_at, c.created_at) < o.to_at
     cross join lateral (select coalesce(c.started_at, c.created_at) at time zone o.zone as local_time) l
+    ${insightOfCall}
     -- A lateral with a limit is looked up per call through appointments_call (an exists inside the OR above would
     -- be planned as a scan of every appointment).
     left join lateral (
@@ -195,6 +197,8 @@ export function figureRows(windows: OfficeWindow[], bucketing: Bucketing): RawBu
     ) v(metric, value)
     union all
     select client_id, ${bucket}, 'intent.' || intent, count(*)::float8 from call_facts where intent is not null group by 1, 2, 3
+    union all
+    select client_id, ${bucket}, 'need.' || need, count(*)::float8 from call_facts cross join unnest(needs) as n(need) group by 1, 2, 3
     union all
     select g.client_id, g.bucket, v.metric, v.value from (
       select client_id, ${bucket} as bucket, count(*)::float8 as booked,

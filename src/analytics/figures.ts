@@ -98,6 +98,8 @@ export interface OfficeSummary {
   quality: {
     sentiment: Record<(typeof SENTIMENTS)[number], number>;
     topIntents: Array<{ intent: string; count: number }>;
+    /** Calls per caller need (`call_insights.needs`; a call may have up to three), most first. */
+    needs: Array<{ need: string; count: number }>;
     callbacks: { created: number; doneInTime: number; rate: number | null };
     errors: number;
   };
@@ -177,6 +179,10 @@ function summaryOf(deps: AnalyticsDeps, clientId: string, range: DayRange, f: Fi
         .map(([key, count]) => ({ intent: key.slice('intent.'.length), count }))
         .sort((a, b) => b.count - a.count || a.intent.localeCompare(b.intent))
         .slice(0, 10),
+      needs: [...f]
+        .filter(([key]) => key.startsWith('need.'))
+        .map(([key, count]) => ({ need: key.slice('need.'.length), count }))
+        .sort((a, b) => b.count - a.count || a.need.localeCompare(b.need)),
       callbacks: { created: callbacksCreated, doneInTime: get(f, 'callbacks.done_in_time'), rate: ratio(get(f, 'callbacks.done_in_time'), callbacksCreated) },
       errors: get(f, 'errors'),
     },
@@ -233,7 +239,7 @@ export async function headlineRows(deps: AnalyticsDeps, clientIds: string[], ran
     const now = headlines(summaryOf(deps, id, range, current.get(id)!));
     const then = headlines(summaryOf(deps, id, before, previous.get(id)!));
     const change = Object.fromEntries(
-      HEADLINES.map(({ key }) => [key, now[key] === null || then[key] === null ? null : now[key]! - then[key]!]),
+      HEADLINES.map(({ key }) => [key, now[key] === null || then[key] === null ? null : now[key] - then[key]]),
     ) as Record<HeadlineKey, number | null>;
     return { client: id, name: deps.clients.get(id)?.config.name ?? id, zone: officeZone(deps.clients, id), figures: now, previous: then, change };
   });
@@ -257,7 +263,7 @@ export function seriesMetrics(requested: string): string[] | undefined {
     .filter(Boolean)
     .flatMap((part) => SERIES_GROUPS[part] ?? [part]);
   const known = new Set<string>(DAILY_METRICS);
-  if (keys.length === 0 || keys.some((key) => !known.has(key) && !/^intent\.[\w .:-]{1,200}$/.test(key))) return undefined;
+  if (keys.length === 0 || keys.some((key) => !known.has(key) && !/^(?:intent|need)\.[\w .:-]{1,200}$/.test(key))) return undefined;
   return [...new Set(keys)];
 }
 

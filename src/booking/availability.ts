@@ -13,6 +13,7 @@ import { isoInZone, localDate, readLocalTime, spokenClock, spokenDay, spokenTime
 import { appointmentTypeWords } from '../messaging/render.js';
 import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 import { freeSlots, pickSlots, slotRulesOf, type PartOfDay, type Slot } from './slots.js';
+import { candidatesFor, staffSlots, type StaffMember, type StaffRefusal } from './staff-availability.js';
 
 export interface AvailabilityRequest {
   clientId: string;
@@ -26,18 +27,23 @@ export interface AvailabilityRequest {
   signal?: AbortSignal;
   /** The caller's language (English when not given). */
   language?: Language;
+  /** A person the caller asked for, by id or name (an office with staff; ignored otherwise). */
+  staff?: string;
 }
 
 export interface OfferedSlot {
   start: string;
   end: string;
   spoken: string;
+  /** Who the slot is with (an office with staff): book_appointment takes the id back. */
+  staff_id?: string;
+  staff_name?: string;
 }
 
 export interface AvailabilityAnswer {
   ok: boolean;
   message: string;
-  reason?: 'invalid_date' | 'unknown_appointment_type' | 'past' | 'beyond_horizon' | 'nothing_open';
+  reason?: 'invalid_date' | 'unknown_appointment_type' | 'past' | 'beyond_horizon' | 'nothing_open' | StaffRefusal;
   appointment_type?: string;
   slots: OfferedSlot[];
   nearest_open_days?: { date: string; spoken: string; first_slot: OfferedSlot }[];
@@ -47,8 +53,14 @@ export interface AvailabilityAnswer {
 const MAX_RANGE_DAYS = 31;
 const DAY_MS = 24 * 60 * 60_000;
 
-export function offered(slot: Slot, zone: string, language: Language = 'en'): OfferedSlot {
-  return { start: isoInZone(slot.startMs, zone), end: isoInZone(slot.endMs, zone), spoken: spokenTime(slot.startMs, zone, language) };
+export function offered(slot: Slot & { staff?: StaffMember }, zone: string, language: Language = 'en'): OfferedSlot {
+  const times = { start: isoInZone(slot.startMs, zone), end: isoInZone(slot.endMs, zone), spoken: spokenTime(slot.startMs, zone, language) };
+  return slot.staff ? { ...times, staff_id: slot.staff.id, staff_name: slot.staff.name } : times;
+}
+
+/** A slot as the agent says it: the time, and who it is with when the office has staff. */
+export function spokenOffer(slot: OfferedSlot, language: Language = 'en'): string {
+  return slot.staff_name ? phrasesFor(language).staff.withPerson(slot.spoken, slot.staff_name) : slot.spoken;
 }
 
 const isDate = (text: string | undefined) => text !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(text) && DateTime.fromISO(text).isValid;
@@ -65,6 +77,8 @@ export async function checkAvailability(context: AppContext, request: Availabili
     return { ok: false, reason: 'unknown_appointment_type', slots: [], message: say.availability.unknownType(appointmentTypeNames(config, language)) };
   }
   const typeName = appointmentTypeWords(config, type.id, language).name;
+  const people = candidatesFor(config, type.id, typeName, request.staff, language);
+  if (!people.ok) return { ok: false, reason: people.reason, appointment_type: type.id, slots: [], message: people.message };
   const nowMs = context.clock.now().getTime();
   const today = DateTime.fromMillis(nowMs, { zone }).toISODate()!;
   const lastBookable = DateTime.fromMillis(nowMs + config.booking.horizonDays * DAY_MS, { zone }).toISODate()!;
@@ -113,14 +127,19 @@ export async function checkAvailability(context: AppContext, request: Availabili
   const windowEnd = DateTime.fromISO(toDate, { zone }).plus({ days: 1 }).startOf('day').toMillis();
   const fetchStart = Math.max(nowMs, windowStart - 3 * DAY_MS);
   const fetchEnd = Math.min(Math.max(windowEnd + 10 * DAY_MS, fetchStart + DAY_MS), nowMs + (config.booking.horizonDays + 1) * DAY_MS);
-  const [view, ours] = await Promise.all([
-    calendarPortOf(context).view(request.clientId, fetchStart, fetchEnd, request.signal),
-    ourBusy(context.db, request.clientId, fetchStart, fetchEnd, new Date(nowMs)),
-  ]);
-  const busy = [...view.busy, ...ours];
-  const rules = slotRulesOf(config);
-  const slotsFor = (from: string, to: string, partOfDay?: PartOfDay) =>
-    freeSlots(rules, { nowMs, fromDate: from, toDate: to, durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy, partOfDay });
+  let slotsFor: (from: string, to: string, partOfDay?: PartOfDay) => Array<Slot & { staff?: StaffMember }>;
+  if (people.staff) {
+    slotsFor = await staffSlots(context, config, { clientId: request.clientId, people: people.staff, type, nowMs, fetchStart, fetchEnd, signal: request.signal });
+  } else {
+    const [view, ours] = await Promise.all([
+      calendarPortOf(context).view(request.clientId, fetchStart, fetchEnd, request.signal),
+      ourBusy(context.db, request.clientId, fetchStart, fetchEnd, new Date(nowMs)),
+    ]);
+    const busy = [...view.busy, ...ours];
+    const rules = slotRulesOf(config);
+    slotsFor = (from, to, partOfDay) =>
+      freeSlots(rules, { nowMs, fromDate: from, toDate: to, durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy, partOfDay });
+  }
 
   let slots = slotsFor(fromDate, toDate, request.partOfDay);
   if (slots.length === 0 && request.partOfDay) {
@@ -138,7 +157,7 @@ export async function checkAvailability(context: AppContext, request: Availabili
       appointment_type: type.id,
       timezone: zone,
       slots: picked,
-      message: [...notes, say.availability.offer(typeName, picked.map((slot) => slot.spoken))].join(' '),
+      message: [...notes, say.availability.offer(typeName, picked.map((slot) => spokenOffer(slot, language)))].join(' '),
     };
   }
 
@@ -164,8 +183,8 @@ export async function checkAvailability(context: AppContext, request: Availabili
   };
 }
 
-function nearestOpenDays(fromDate: string, toDate: string, around: Slot[], zone: string, language: Language, count = 3) {
-  const byDate = new Map<string, Slot>();
+function nearestOpenDays(fromDate: string, toDate: string, around: Array<Slot & { staff?: StaffMember }>, zone: string, language: Language, count = 3) {
+  const byDate = new Map<string, Slot & { staff?: StaffMember }>();
   for (const slot of around) if ((slot.date < fromDate || slot.date > toDate) && !byDate.has(slot.date)) byDate.set(slot.date, slot);
   const distance = (date: string) => (date < fromDate ? DateTime.fromISO(fromDate).diff(DateTime.fromISO(date), 'days').days : DateTime.fromISO(date).diff(DateTime.fromISO(toDate), 'days').days);
   return [...byDate.entries()]
@@ -181,7 +200,7 @@ function nearestOpenDays(fromDate: string, toDate: string, around: Slot[], zone:
  */
 export async function slotsNear(
   context: AppContext,
-  request: { clientId: string; appointmentTypeId: string; startMs: number; signal?: AbortSignal; language?: Language },
+  request: { clientId: string; appointmentTypeId: string; startMs: number; signal?: AbortSignal; language?: Language; staff?: string },
 ): Promise<OfferedSlot[]> {
   const zone = context.clients.get(request.clientId)!.config.timezone;
   const answer = await checkAvailability(context, {
@@ -191,6 +210,7 @@ export async function slotsNear(
     appointmentType: request.appointmentTypeId,
     signal: request.signal,
     language: request.language,
+    staff: request.staff,
   });
   return answer.slots.length > 0 ? answer.slots : (answer.nearest_open_days ?? []).map((day) => day.first_slot);
 }

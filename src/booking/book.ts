@@ -12,17 +12,19 @@ import { VendorError } from '../core/errors.js';
 import { normalizePhone } from '../customers/phone.js';
 import { findOrCreateCustomer } from '../customers/store.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
-import { slotsNear, type OfferedSlot } from './availability.js';
+import { slotsNear, spokenOffer, type OfferedSlot } from './availability.js';
 import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
 import { bookingMarker, hasBookingMarker, type CalendarEvent } from './calendar-port.js';
-import { calendarPortOf } from './deps.js';
+import { calendarPortForAppointment } from './deps.js';
+import { candidatesFor, type StaffRefusal } from './staff-availability.js';
+import { assignmentOrder, slotRulesOfStaff, staffById, upcomingLoad, type StaffMember } from './staff.js';
 import { planBookedFollowUps } from './follow-ups.js';
 import { enqueueLateEventCheck, settleLateEvent } from './late-event.js';
 import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 import { appointmentTypeWords } from '../messaging/render.js';
 import { insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
-import { isSlotFree, partOfDayOf, slotRulesOf } from './slots.js';
+import { isSlotFree, partOfDayOf, slotRulesOf, type SlotRules } from './slots.js';
 
 export interface BookRequest {
   clientId: string;
@@ -42,6 +44,8 @@ export interface BookRequest {
   onHeld?: (appointmentId: number) => void;
   /** The caller's language for every sentence of the answer (English when not given). */
   language?: Language;
+  /** The person the caller wants, by id or name (an office with staff): without it, the office's assignment picks. */
+  staff?: string;
 }
 
 export type BookFailure =
@@ -51,7 +55,8 @@ export type BookFailure =
   | 'unknown_appointment_type'
   | 'missing_phone'
   | 'not_bookable'
-  | 'slot_taken';
+  | 'slot_taken'
+  | StaffRefusal;
 
 export interface BookAnswer {
   ok: boolean;
@@ -64,6 +69,9 @@ export interface BookAnswer {
   alternatives?: OfferedSlot[];
   /** true when this answer repeats an earlier booking of the same call and slot. */
   repeated?: boolean;
+  /** Who the appointment is with (an office with staff). */
+  staff_id?: string;
+  staff_name?: string;
 }
 
 export function normalisePhone(text: string | undefined): string | undefined {
@@ -74,9 +82,16 @@ export function newBookingId(): string {
   return `bk_${randomBytes(10).toString('hex')}`;
 }
 
-export function bookedMessage(config: ClientConfig, type: AppointmentType, startMs: number, language: Language = 'en'): string {
+export function bookedMessage(config: ClientConfig, type: AppointmentType, startMs: number, language: Language = 'en', staffName?: string): string {
   const words = appointmentTypeWords(config, type.id, language);
-  return phrasesFor(language).booking.booked(words.name, spokenTime(startMs, config.timezone, language), words.whatToBring ?? type.whatToBring);
+  const spoken = spokenTime(startMs, config.timezone, language);
+  return phrasesFor(language).booking.booked(words.name, staffName ? phrasesFor(language).staff.withPerson(spoken, staffName) : spoken, words.whatToBring ?? type.whatToBring);
+}
+
+/** The person of a booked row, for the answer (nothing for an office with one calendar). */
+function staffFields(config: ClientConfig, row: AppointmentRow): { staff_id?: string; staff_name?: string } {
+  const person = staffById(config, row.staff_id);
+  return person ? { staff_id: person.id, staff_name: person.name } : {};
 }
 
 function eventDescription(context: AppContext, appointment: AppointmentRow, type: AppointmentType): string {
@@ -87,13 +102,15 @@ function eventDescription(context: AppContext, appointment: AppointmentRow, type
   ];
   if (appointment.caller_email) lines.push(`Email: ${appointment.caller_email}`);
   if (appointment.notes) lines.push(`Notes: ${appointment.notes}`);
+  const person = staffById(context.clients.get(appointment.client_id)!.config, appointment.staff_id);
+  if (person) lines.push(`With: ${person.name}`);
   if (appointment.call_id) lines.push(`Call: ${new URL(`/calls/${encodeURIComponent(appointment.call_id)}`, context.publicBaseUrl).toString()}`);
   lines.push(bookingMarker(appointment.booking_id));
   return lines.join('\n');
 }
 
 function alternatives(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number): Promise<OfferedSlot[]> {
-  return slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language: request.language });
+  return slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language: request.language, staff: request.staff });
 }
 
 async function slotTaken(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number, why: string): Promise<BookAnswer> {
@@ -102,7 +119,7 @@ async function slotTaken(context: AppContext, request: BookRequest, type: Appoin
     ok: false,
     reason: 'slot_taken',
     alternatives: offers,
-    message: phrasesFor(request.language).booking.slotTaken(why, offers.map((slot) => slot.spoken)),
+    message: phrasesFor(request.language).booking.slotTaken(why, offers.map((slot) => spokenOffer(slot, request.language))),
   };
 }
 
@@ -141,15 +158,21 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
   const phone = normalisePhone(request.phone) ?? normalisePhone(request.callerNumber);
   if (!phone) return { ok: false, reason: 'missing_phone', message: say.missingPhone };
 
+  // An office with staff: the person asked for, or everyone who takes the type (`staff` undefined: one calendar).
+  const people = candidatesFor(config, type.id, appointmentTypeWords(config, type.id, language).name, request.staff, language);
+  if (!people.ok) return { ok: false, reason: people.reason, message: people.message };
+
   const now = context.clock.now();
-  const rules = slotRulesOf(config);
-  if (!isSlotFree(rules, { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs)) {
+  const free = (rules: SlotRules) =>
+    isSlotFree(rules, { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs);
+  const working = people.staff?.filter((person) => free(slotRulesOfStaff(config, person)));
+  if (working ? working.length === 0 : !free(slotRulesOf(config))) {
     const offers = await alternatives(context, request, type, startMs).catch(() => []);
     return {
       ok: false,
       reason: 'not_bookable',
       alternatives: offers,
-      message: say.notBookable(spoken(startMs), offers.map((slot) => slot.spoken)),
+      message: say.notBookable(spoken(startMs), offers.map((slot) => spokenOffer(slot, request.language))),
     };
   }
 
@@ -161,11 +184,20 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
     if (settled === 'booked') return repeatAnswer(context, config, type, (await findByKey(context, key!))!, language);
     appointment = settled === 'claimed' ? await findByKey(context, key!) : undefined;
   }
+  if (appointment) {
+    request.onHeld?.(appointment.id);
+    return finishBooking(context, request, config, type, appointment);
+  }
 
-  if (!appointment) {
-    const blockEndMs = startMs + (type.durationMinutes + type.bufferMinutes) * 60_000;
+  // One calendar: one try. With staff: each free person in the office's assignment order, until one holds.
+  const order: Array<StaffMember | undefined> = working ? assignmentOrder(config, working, await upcomingLoad(context.db, request.clientId, now)) : [undefined];
+  const blockEndMs = startMs + (type.durationMinutes + type.bufferMinutes) * 60_000;
+  const tryFrom = async (index: number): Promise<BookAnswer> => {
+    const person = order[index];
+    const hasNext = index + 1 < order.length;
+    let held: AppointmentRow;
     try {
-      appointment = await context.db.transaction().execute(async (trx) => {
+      held = await context.db.transaction().execute(async (trx) => {
         await sweepExpiredHolds(trx, request.clientId, startMs, blockEndMs, now);
         const customer = await findOrCreateCustomer(trx, context.clock, request.clientId, phone, {
           name: request.name || null,
@@ -190,12 +222,13 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
             caller_phone: phone,
             caller_email: request.email ?? null,
             notes: request.notes ?? null,
+            ...(person ? { staff_id: person.id, calendar_id: person.calendarId } : {}),
             created_at: now,
             updated_at: now,
           })
           .returningAll()
           .executeTakeFirstOrThrow();
-        await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs);
+        await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs, person?.id);
         return row;
       });
     } catch (error) {
@@ -203,13 +236,16 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
         // The same call asked twice at once: the other request owns the booking; answer with its result.
         return bookAppointment(context, request);
       }
-      if (isUniqueViolation(error)) return slotTaken(context, request, type, startMs, say.justTaken(spoken(startMs)));
+      if (isUniqueViolation(error)) {
+        // This person's time (or the office's) was just held by someone else: the next free person, if any.
+        return hasNext ? tryFrom(index + 1) : slotTaken(context, request, type, startMs, say.justTaken(spoken(startMs)));
+      }
       throw error;
     }
-  }
-
-  request.onHeld?.(appointment.id);
-  return finishBooking(context, request, config, type, appointment);
+    request.onHeld?.(held.id);
+    return finishBooking(context, request, config, type, held, hasNext ? () => tryFrom(index + 1) : undefined);
+  };
+  return tryFrom(0);
 }
 
 /**
@@ -284,7 +320,8 @@ function repeatAnswer(context: AppContext, config: ClientConfig, type: Appointme
     appointment_id: row.id,
     start: isoInZone(startMs, config.timezone),
     spoken: spokenTime(startMs, config.timezone, language),
-    message: bookedMessage(config, type, startMs, language),
+    message: bookedMessage(config, type, startMs, language, staffById(config, row.staff_id)?.name),
+    ...staffFields(config, row),
   };
 }
 
@@ -307,8 +344,10 @@ async function finishBooking(
   config: ClientConfig,
   type: AppointmentType,
   appointment: AppointmentRow,
+  /** An office with staff: when this person's calendar turns out busy, try the next person instead of giving up. */
+  nextPerson?: () => Promise<BookAnswer>,
 ): Promise<BookAnswer> {
-  const calendar = calendarPortOf(context);
+  const calendar = calendarPortForAppointment(context, appointment);
   const zone = config.timezone;
   const startMs = new Date(appointment.start_at).getTime();
   const endMs = new Date(appointment.end_at).getTime();
@@ -321,6 +360,7 @@ async function finishBooking(
   if (!event) {
     if (view.busy.some((busy) => busy.startMs < blockEndMs && busy.endMs > startMs)) {
       await releaseHold(context, appointment.id);
+      if (nextPerson) return nextPerson();
       return slotTaken(context, request, type, startMs, phrasesFor(request.language).booking.noLongerFree(spokenTime(startMs, zone, request.language)));
     }
     // Past the caller's deadline nothing new goes to Zoho (the hold is being released).
@@ -414,7 +454,8 @@ async function finishBooking(
     appointment_id: booked.id,
     start: isoInZone(startMs, zone),
     spoken: spokenTime(startMs, zone, request.language),
-    message: bookedMessage(config, type, startMs, request.language),
+    message: bookedMessage(config, type, startMs, request.language, staffById(config, booked.staff_id)?.name),
+    ...staffFields(config, booked),
   };
 }
 

@@ -70,6 +70,12 @@ export interface CalendarPort {
    * an index (Zoho) leave it out and booking finds its events through `view`.
    */
   findByBookingId?(clientId: string, bookingId: string, signal?: AbortSignal): Promise<CalendarEvent | undefined>;
+  /**
+   * The same port bound to another calendar of the office's connected account: a bookable person's (issue 20), by the
+   * provider's own id for it. Its `view` is that calendar's busy time and events only (not the account owner's
+   * free/busy, which covers everyone's calendars). Optional: an adapter without it serves offices with one calendar.
+   */
+  forCalendar?(calendarId: string): CalendarPort;
 }
 
 export interface CalendarSummary {

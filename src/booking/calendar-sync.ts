@@ -11,7 +11,9 @@ import type { AppointmentRow } from '../db/tables/booking.js';
 import { enqueue } from '../outbox/enqueue.js';
 import type { OutboxHandler } from '../outbox/handlers.js';
 import { resolveAppointmentType } from './appointment-types.js';
-import { calendarPortOf } from './deps.js';
+import { bookingMarker, hasBookingMarker, type CalendarEvent, type NewCalendarEvent } from './calendar-port.js';
+import { calendarPortForAppointment, calendarPortOf } from './deps.js';
+import { staffById } from './staff.js';
 
 export const CALENDAR_SYNC_KIND = 'booking_calendar_sync';
 
@@ -59,7 +61,7 @@ function syncHandler(context: AppContext): OutboxHandler {
       const appointmentId = Number((row.payload as { appointmentId?: unknown }).appointmentId);
       const appointment = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointmentId).executeTakeFirst();
       if (!appointment) throw new PermanentError(`Appointment ${appointmentId} no longer exists`, 'not_found');
-      const calendar = calendarPortOf(context);
+      const calendar = calendarPortForAppointment(context, appointment);
       const eventId = appointment.calendar_event_id;
       if (!eventId) return { skipped: 'no calendar event' };
       // Cancelled, or a hold released while its event was still being made (the caller was offered a callback).
@@ -73,6 +75,16 @@ function syncHandler(context: AppContext): OutboxHandler {
       const startMs = new Date(appointment.start_at).getTime();
       const endMs = new Date(appointment.end_at).getTime();
       const current = await calendar.get(appointment.client_id, eventId);
+      const person = staffById(config, appointment.staff_id);
+      if (person && appointment.calendar_id !== null && person.calendarId !== appointment.calendar_id) {
+        return moveToPersonCalendar(context, appointment, current, person.calendarId, {
+          title: current?.title || `${type?.name ?? 'Appointment'}: ${appointment.caller_name ?? 'caller'}`,
+          description: current?.description ?? bookingMarker(appointment.booking_id),
+          timezone: config.timezone,
+          startMs,
+          endMs,
+        });
+      }
       if (!current) {
         throw new VendorError({
           vendor: 'zoho-calendar',
@@ -97,4 +109,29 @@ function syncHandler(context: AppContext): OutboxHandler {
       return { updated: eventId };
     },
   };
+}
+
+/**
+ * The appointment moved to another person (a reschedule "with Ben"): the event is made in the new person's calendar
+ * (found by its booking id first, so a retry never makes a second), the row records it, then the old event goes.
+ */
+async function moveToPersonCalendar(
+  context: AppContext,
+  appointment: AppointmentRow,
+  current: CalendarEvent | undefined,
+  calendarId: string,
+  event: NewCalendarEvent,
+): Promise<Record<string, unknown>> {
+  const target = calendarPortOf(context, calendarId);
+  const view = await target.view(appointment.client_id, event.startMs, event.endMs);
+  const made = view.events.find((candidate) => hasBookingMarker(candidate.description, appointment.booking_id)) ?? (await target.create(appointment.client_id, event));
+  // Removing first and recording last keeps a retry right: the old event is gone or goes (a delete of a gone event
+  // succeeds), and the new one is found by its booking id.
+  await calendarPortForAppointment(context, appointment).remove(appointment.client_id, appointment.calendar_event_id!);
+  await context.db
+    .updateTable('appointments')
+    .set({ calendar_id: calendarId, calendar_event_id: made.id, calendar_etag: made.etag })
+    .where('id', '=', appointment.id)
+    .execute();
+  return { movedTo: calendarId, created: made.id, deleted: current?.id ?? appointment.calendar_event_id };
 }

@@ -19,7 +19,7 @@ import { enqueue } from '../outbox/enqueue.js';
 import type { OutboxHandler } from '../outbox/handlers.js';
 import { hasBookingMarker, type CalendarEvent } from './calendar-port.js';
 import { enqueueCalendarSync } from './calendar-sync.js';
-import { calendarPortOf } from './deps.js';
+import { calendarPortForAppointment } from './deps.js';
 import { planBookedFollowUps } from './follow-ups.js';
 import { spokenTime } from './local-time.js';
 import { insertLocks, isUniqueViolation, sweepExpiredHolds } from './slot-locks.js';
@@ -56,7 +56,7 @@ async function keepLateBooking(context: AppContext, config: ClientConfig, appoin
     const startMs = new Date(row.start_at).getTime();
     const blockEndMs = new Date(row.block_end_at).getTime();
     await sweepExpiredHolds(trx, row.client_id, startMs, blockEndMs, now);
-    await insertLocks(trx, row.client_id, row.id, startMs, blockEndMs);
+    await insertLocks(trx, row.client_id, row.id, startMs, blockEndMs, row.staff_id);
     await planBookedFollowUps(trx, context, row);
     const booked = await trx
       .updateTable('appointments')
@@ -161,7 +161,7 @@ export function lateEventCheckHandler(context: AppContext): OutboxHandler {
       if (!appointment) throw new PermanentError(`Appointment ${appointmentId} no longer exists`, 'not_found');
       // Booked, or its late event already found (by the late answer, or kept): nothing left to look for.
       if (appointment.status !== 'released' || appointment.calendar_event_id !== null) return { skipped: appointment.status };
-      const view = await calendarPortOf(context).view(appointment.client_id, new Date(appointment.start_at).getTime(), new Date(appointment.block_end_at).getTime());
+      const view = await calendarPortForAppointment(context, appointment).view(appointment.client_id, new Date(appointment.start_at).getTime(), new Date(appointment.block_end_at).getTime());
       const event = view.events.find((candidate) => hasBookingMarker(candidate.description, appointment.booking_id));
       if (!event) return { found: null };
       return { found: event.id, outcome: await settleLateEvent(context, appointment.id, event) };

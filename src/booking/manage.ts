@@ -3,15 +3,13 @@
  * the re-planned messages, the CRM sync and a `booking_calendar_sync` outbox row that brings Zoho in line —
  * so a slow Zoho never loses a caller's change, and the change reaches Zoho with retries.
  */
-import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { ClientConfig } from '../config/client-schema.js';
 import { VendorError } from '../core/errors.js';
 import { enqueueCrmSync } from '../crm/enqueue.js';
-import type { DB } from '../db/schema.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
 import { planAppointmentMessages } from '../messaging/plan.js';
-import { slotsNear, type OfferedSlot } from './availability.js';
+import { slotsNear, spokenOffer, type OfferedSlot } from './availability.js';
 import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 import { appointmentTypeWords } from '../messaging/render.js';
 import { resolveAppointmentType } from './appointment-types.js';
@@ -22,6 +20,8 @@ import { calendarPortOf } from './deps.js';
 import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { insertLocks, isUniqueViolation, releaseLocks } from './slot-locks.js';
 import { isSlotFree, slotRulesOf } from './slots.js';
+import { candidatesFor } from './staff-availability.js';
+import { hasStaff, slotRulesOfStaff, staffById } from './staff.js';
 
 
 export interface AppointmentSummary {
@@ -30,6 +30,8 @@ export interface AppointmentSummary {
   appointment_type_name: string;
   start: string;
   spoken: string;
+  /** Who it is with (an office with staff). */
+  staff_name?: string;
 }
 
 function typeNameOf(config: ClientConfig, typeId: string, language: Language): string {
@@ -46,6 +48,7 @@ function summary(context: AppContext, row: AppointmentRow, language: Language = 
     appointment_type_name: typeNameOf(config, row.appointment_type, language),
     start: isoInZone(startMs, config.timezone),
     spoken: spokenTime(startMs, config.timezone, language),
+    ...(staffById(config, row.staff_id) ? { staff_name: staffById(config, row.staff_id)!.name } : {}),
   };
 }
 
@@ -127,6 +130,8 @@ export interface RescheduleRequest {
   onMove?: (appointmentId: number, newStartMs: number) => void;
   /** The caller's language (English when not given). */
   language?: Language;
+  /** Another person to move the appointment to (an office with staff); without it the appointment keeps its person. */
+  staff?: string;
 }
 
 export interface ChangeAnswer {
@@ -138,6 +143,8 @@ export interface ChangeAnswer {
   spoken?: string;
   alternatives?: OfferedSlot[];
   appointments?: AppointmentSummary[];
+  staff_id?: string;
+  staff_name?: string;
 }
 
 export async function rescheduleAppointment(context: AppContext, request: RescheduleRequest): Promise<ChangeAnswer> {
@@ -164,26 +171,39 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
   }
   const startMs = reading.ms;
   const oldStartMs = new Date(row.start_at).getTime();
-  if (startMs === oldStartMs) {
+  // With staff the appointment keeps its person unless the caller asks for another (who must take its type).
+  let person = staffById(config, row.staff_id);
+  if (request.staff && request.staff.trim() && hasStaff(config)) {
+    const typeName = appointmentTypeWords(config, type.id, language).name;
+    const asked = candidatesFor(config, type.id, typeName, request.staff, language);
+    if (!asked.ok) return { ok: false, reason: asked.reason, message: asked.message };
+    person = asked.staff![0];
+  }
+  const personFields = person ? { staff_id: person.id, staff_name: person.name } : {};
+  const withPerson = (text: string) => (person ? phrasesFor(language).staff.withPerson(text, person.name) : text);
+  if (startMs === oldStartMs && (person?.id ?? null) === row.staff_id) {
     return { ok: true, booking_id: row.booking_id, start: isoInZone(startMs, zone), spoken: spoken(startMs), message: say.sameTime(spoken(startMs)) };
   }
   const endMs = startMs + type.durationMinutes * 60_000;
   const blockEndMs = endMs + type.bufferMinutes * 60_000;
   const now = context.clock.now();
   const offerOthers = async (why: string): Promise<ChangeAnswer> => {
-    const offers = await slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language }).catch(() => []);
-    return { ok: false, reason: 'slot_taken', alternatives: offers, message: say.offerOthers(why, offers.map((slot) => slot.spoken)) };
+    const offers = await slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language, staff: person?.id }).catch(() => []);
+    return { ok: false, reason: 'slot_taken', alternatives: offers, message: say.offerOthers(why, offers.map((slot) => spokenOffer(slot, language))) };
   };
-  if (!isSlotFree(slotRulesOf(config), { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs)) {
+  if (!isSlotFree(person ? slotRulesOfStaff(config, person) : slotRulesOf(config), { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs)) {
     return offerOthers(say.notBookable(spoken(startMs)));
   }
   // Re-check Zoho (ignoring this appointment's own event) and our other bookings.
-  const view = await calendarPortOf(context).view(request.clientId, startMs, blockEndMs, request.signal);
-  const ownEvent = view.events.find((event) => event.id === row.calendar_event_id);
+  const sameCalendar = (person?.calendarId ?? null) === row.calendar_id;
+  const view = await calendarPortOf(context, person?.calendarId).view(request.clientId, startMs, blockEndMs, request.signal);
+  const ownEvent = sameCalendar ? view.events.find((event) => event.id === row.calendar_event_id) : undefined;
   const zohoBusy = view.busy.filter(
-    (busy) => !(ownEvent && busy.startMs === ownEvent.startMs && busy.endMs === ownEvent.endMs) && !(busy.startMs === oldStartMs && busy.endMs === new Date(row.end_at).getTime()),
+    (busy) =>
+      !(ownEvent && busy.startMs === ownEvent.startMs && busy.endMs === ownEvent.endMs) &&
+      !(sameCalendar && busy.startMs === oldStartMs && busy.endMs === new Date(row.end_at).getTime()),
   );
-  const ours = await ourBusy(context.db, request.clientId, startMs, blockEndMs, now, row.id);
+  const ours = await ourBusy(context.db, request.clientId, startMs, blockEndMs, now, row.id, person?.id);
   if ([...zohoBusy, ...ours].some((busy) => busy.startMs < blockEndMs && busy.endMs > startMs)) {
     return offerOthers(say.taken(spoken(startMs)));
   }
@@ -193,10 +213,18 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
   try {
     moved = await context.db.transaction().execute(async (trx) => {
       await releaseLocks(trx, row.id);
-      await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs);
+      await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs, person?.id);
       const updated = await trx
         .updateTable('appointments')
-        .set({ start_at: new Date(startMs), end_at: new Date(endMs), block_end_at: new Date(blockEndMs), previous_start_at: row.start_at, drift: null, updated_at: now })
+        .set({
+          start_at: new Date(startMs),
+          end_at: new Date(endMs),
+          block_end_at: new Date(blockEndMs),
+          previous_start_at: row.start_at,
+          drift: null,
+          updated_at: now,
+          ...(person ? { staff_id: person.id } : {}),
+        })
         .where('id', '=', row.id)
         .where('status', '=', 'booked')
         .returningAll()
@@ -236,7 +264,8 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
     booking_id: moved.booking_id,
     start: isoInZone(startMs, zone),
     spoken: spoken(startMs),
-    message: say.moved(appointmentTypeWords(config, type.id, language).name, spoken(oldStartMs), spoken(startMs)),
+    message: say.moved(appointmentTypeWords(config, type.id, language).name, spoken(oldStartMs), withPerson(spoken(startMs))),
+    ...personFields,
   };
 }
 

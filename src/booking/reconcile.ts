@@ -10,6 +10,7 @@ import { maskText } from '../log/mask.js';
 import type { OutboxHandler } from '../outbox/handlers.js';
 import { enqueue } from '../outbox/enqueue.js';
 import { calendarPortOf } from './deps.js';
+import { hasStaff, staffOf } from './staff.js';
 import { spokenTime } from './local-time.js';
 import { CALENDAR_SYNC_KIND } from './calendar-sync.js';
 import { bookingIdIn, type CalendarEvent } from './calendar-port.js';
@@ -49,10 +50,15 @@ export async function reconcileAppointments(context: AppContext, clientId: strin
     .orderBy('start_at')
     .execute();
   const report: ReconcileReport = { checked: rows.length, missing: [], moved: [], orphans: [] };
-  const calendar = calendarPortOf(context);
-  const view = await calendar.view(clientId, now.getTime(), horizonEnd.getTime());
-  await removeOrphanEvents(context, clientId, view.events, report);
-  for (const row of rows) {
+  // One read per calendar: the office's, or with staff each person's (and any a booking's event still lives in).
+  const calendarIds = hasStaff(config)
+    ? [...new Set([...staffOf(config).map((person) => person.calendarId), ...rows.flatMap((row) => (row.calendar_id ? [row.calendar_id] : []))])]
+    : [undefined];
+  for (const calendarId of calendarIds) {
+    const calendar = calendarPortOf(context, calendarId);
+    const view = await calendar.view(clientId, now.getTime(), horizonEnd.getTime());
+    await removeOrphanEvents(context, clientId, view.events, report);
+    for (const row of rows.filter((candidate) => (candidate.calendar_id ?? undefined) === calendarId)) {
     const event = view.events.find((candidate) => candidate.id === row.calendar_event_id) ?? (await calendar.get(clientId, row.calendar_event_id!));
     const startMs = new Date(row.start_at).getTime();
     const endMs = new Date(row.end_at).getTime();
@@ -79,6 +85,7 @@ export async function reconcileAppointments(context: AppContext, clientId: strin
         ),
         details: { bookingId: row.booking_id, appointmentId: row.id, drift },
       });
+    }
     }
   }
   return report;

@@ -1,7 +1,7 @@
 /**
  * The race guard. Every held or booked appointment owns one `appointment_slot_locks` row per 5-minute cell
- * of [start, end + buffer); the primary key (client, cell) lets exactly one of two overlapping appointments
- * commit, whatever their lengths, without btree_gist (which PGlite lacks). Code only turns the loser's
+ * of [start, end + buffer); the primary key (client, staff, cell) lets exactly one of two overlapping appointments
+ * of the same person (or of an office with one calendar, staff '') commit, whatever their lengths, without btree_gist (which PGlite lacks). Code only turns the loser's
  * unique violation into a friendly "that time was just taken".
  */
 import type { Kysely } from 'kysely';
@@ -15,10 +15,20 @@ export function lockCells(startMs: number, blockEndMs: number): Date[] {
   return cells;
 }
 
-export async function insertLocks(db: Kysely<DB>, clientId: string, appointmentId: number, startMs: number, blockEndMs: number): Promise<void> {
+/** `staffId`: the person whose time is held (an office with staff); their cells never collide with another person's. */
+export async function insertLocks(
+  db: Kysely<DB>,
+  clientId: string,
+  appointmentId: number,
+  startMs: number,
+  blockEndMs: number,
+  staffId?: string | null,
+): Promise<void> {
   await db
     .insertInto('appointment_slot_locks')
-    .values(lockCells(startMs, blockEndMs).map((cell) => ({ client_id: clientId, cell_start: cell, appointment_id: appointmentId })))
+    .values(
+      lockCells(startMs, blockEndMs).map((cell) => ({ client_id: clientId, cell_start: cell, appointment_id: appointmentId, ...(staffId ? { staff_id: staffId } : {}) })),
+    )
     .execute();
 }
 

@@ -81,7 +81,7 @@ export function localDates(fromDate: string, toDate: string, zone: string): stri
   let day = DateTime.fromISO(fromDate, { zone });
   const last = DateTime.fromISO(toDate, { zone });
   while (day.isValid && day <= last && out.length < 400) {
-    out.push(day.toISODate()!);
+    out.push(day.toISODate());
     day = day.plus({ days: 1 });
   }
   return out;
@@ -121,7 +121,7 @@ export function isSlotFree(rules: SlotRules, query: Omit<SlotQuery, 'fromDate' |
  * Up to `count` slots to offer: nearest to `preferredMs` when the caller named a time, otherwise the earliest,
  * spaced at least one appointment apart so the caller hears a real choice.
  */
-export function pickSlots(slots: Slot[], count: number, options: { preferredMs?: number; spacingMs?: number } = {}): Slot[] {
+export function pickSlots<S extends Slot>(slots: S[], count: number, options: { preferredMs?: number; spacingMs?: number } = {}): S[] {
   if (options.preferredMs !== undefined) {
     const preferred = options.preferredMs;
     return [...slots]
@@ -129,7 +129,7 @@ export function pickSlots(slots: Slot[], count: number, options: { preferredMs?:
       .slice(0, count)
       .sort((a, b) => a.startMs - b.startMs);
   }
-  const picked: Slot[] = [];
+  const picked: S[] = [];
   for (const slot of slots) {
     const last = picked[picked.length - 1];
     if (last && last.date === slot.date && slot.startMs - last.startMs < (options.spacingMs ?? 0)) continue;

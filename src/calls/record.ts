@@ -59,7 +59,7 @@ function fieldsFromCall(call: RetellCall): Mutable {
         : undefined),
     disconnection_reason: call.disconnection_reason,
     transcript: call.transcript,
-    transcript_object: transcriptObject === undefined ? undefined : (json(transcriptObject) as never),
+    transcript_object: transcriptObject === undefined ? undefined : (json(transcriptObject)),
     recording_url: call.recording_url,
     public_log_url: call.public_log_url,
     summary: analysis?.call_summary,
@@ -68,7 +68,7 @@ function fieldsFromCall(call: RetellCall): Mutable {
     in_voicemail: analysis?.in_voicemail,
     custom_analysis: custom === undefined ? undefined : (json(custom) as never),
     intent,
-    metadata: call.metadata === undefined ? undefined : (json(call.metadata) as never),
+    metadata: call.metadata === undefined ? undefined : (json(call.metadata)),
     dynamic_variables:
       call.retell_llm_dynamic_variables === undefined ? undefined : (json(call.retell_llm_dynamic_variables) as never),
   };

@@ -216,6 +216,15 @@ describe('client config schema', () => {
     expect(problemsOf(aClientConfigInput({ booking: { lateCalendarEvent: 'keep' } }))).toEqual([expect.stringMatching(/^booking\.lateCalendarEvent: /)]);
   });
 
+  it('counts unmarked appointments as missed only when asked, and only with the rebook it plans', () => {
+    expect(aClientConfig().followUps.afterAppointment.unmarkedMissedAfterHours).toBeUndefined();
+    expect(problemsOf(aClientConfigInput({ followUps: { afterAppointment: { rebook: true, unmarkedMissedAfterHours: 4 } } }))).toEqual([]);
+    expect(problemsOf(aClientConfigInput({ followUps: { afterAppointment: { unmarkedMissedAfterHours: 4 } } }))).toEqual([
+      'followUps.afterAppointment.unmarkedMissedAfterHours: counting unmarked appointments as missed plans the rebook: turn rebook on, or remove unmarkedMissedAfterHours',
+    ]);
+    expect(problemsOf(aClientConfigInput({ followUps: { afterAppointment: { rebook: true, unmarkedMissedAfterHours: 0 } } }))[0]).toMatch(/^followUps\.afterAppointment\.unmarkedMissedAfterHours: /);
+  });
+
   it('lets Slack alerts be turned off explicitly', () => {
     expect(aClientConfig({ alerts: { slackWebhookEnv: null } }).alerts.slackWebhookEnv).toBeNull();
   });

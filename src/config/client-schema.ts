@@ -265,7 +265,7 @@ const templateVariant = z
     if (variant.sms === undefined && variant.email === undefined) ctx.addIssue({ code: 'custom', message: 'needs an sms text, an email, or both' });
     const texts: Array<[TemplateChannel, string, string]> = [];
     if (variant.sms !== undefined) texts.push(['sms', 'sms', variant.sms]);
-    if (variant.email) for (const part of ['subject', 'text', 'html'] as const) if (variant.email[part] !== undefined) texts.push(['email', `email.${part}`, variant.email[part]!]);
+    if (variant.email) for (const part of ['subject', 'text', 'html'] as const) if (variant.email[part] !== undefined) texts.push(['email', `email.${part}`, variant.email[part]]);
     for (const [channel, path, text] of texts) {
       for (const message of templateProblems(variant.kind, channel, text)) ctx.addIssue({ code: 'custom', path: path.split('.'), message });
     }
@@ -438,10 +438,20 @@ const followUps = z.strictObject({
       /** No-show: a rebook text and e-mail with the next open slots. */
       rebook: z.boolean().default(false),
       rebookSlots: z.int().min(1).max(5).default(3),
+      /**
+       * "Unmarked after N hours counts as missed": a booked appointment still unmarked this many hours after its end
+       * gets the no-show rebook (found by a sweep, messaging/missed-sweep.ts). Unset (the default): only staff's
+       * no-show mark rebooks.
+       */
+      unmarkedMissedAfterHours: z.int().min(1).max(7 * 24).optional(),
     })
     .refine((value) => !value.reviewRequest || value.reviewUrl !== undefined, {
       message: 'a review request needs reviewUrl (the office\'s review page)',
       path: ['reviewUrl'],
+    })
+    .refine((value) => value.unmarkedMissedAfterHours === undefined || value.rebook, {
+      message: 'counting unmarked appointments as missed plans the rebook: turn rebook on, or remove unmarkedMissedAfterHours',
+      path: ['unmarkedMissedAfterHours'],
     })
     .prefault({}),
 });
@@ -640,6 +650,43 @@ const transfer = z.strictObject({
   callbackDeadlineMinutes: z.int().min(5).max(7 * 24 * 60).default(60),
 });
 
+/**
+ * Caller insight (issue 17). `rewrite.enabled`: follow-up texts and e-mails (nurture, after an appointment) may be
+ * reworded by the LLM (ANTHROPIC_API_KEY) before their first send, and only when every fact survives
+ * (messaging/rewrite/). Off by default: the office's own words go out.
+ */
+const insights = z.strictObject({
+  rewrite: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
+});
+
+/**
+ * One bookable person (issue 20): their own calendar in the office's calendar provider (`calendarId`, whatever id that
+ * provider gives a calendar), their own weekly hours (the office's when absent) and the appointment types they take
+ * (all when absent). The office's closures close everyone; on a date with special hours a person works where their
+ * own hours and the special hours overlap.
+ */
+const staffMember = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"').max(60),
+  name: z.string().trim().min(1).max(80),
+  calendarId: z.string().trim().min(1).max(500),
+  businessHours: businessHours.optional(),
+  appointmentTypes: z.array(z.string().min(1)).min(1).optional(),
+});
+export type StaffMember = z.infer<typeof staffMember>;
+
+export const STAFF_ASSIGNMENTS = ['round_robin', 'first_listed'] as const;
+export type StaffAssignment = (typeof STAFF_ASSIGNMENTS)[number];
+
+/**
+ * Several bookable people, each with their own calendar. `assignment` decides who gets a slot that more than one person
+ * has free when the caller names nobody: round_robin (the one with the fewest upcoming bookings, then the listed order)
+ * or first_listed (always the first free one in the list).
+ */
+const staff = z.strictObject({
+  assignment: z.enum(STAFF_ASSIGNMENTS).default('round_robin'),
+  people: z.array(staffMember).min(1, 'needs at least one person').max(50),
+});
+
 // ---------------------------------------------------------------------------------------------------
 // The whole file
 
@@ -678,6 +725,9 @@ const clientConfigObject = z.strictObject({
   followUps: followUps.prefault({}),
   retell,
   transfer: transfer.prefault({}),
+  insights: insights.prefault({}),
+  /** Bookable people with their own calendars; absent: the office books in its one calendar. */
+  staff: staff.optional(),
   calendar: calendarChoice.prefault({}),
   crm: crmChoice.prefault({}),
   /** Required when the calendar or the CRM is Zoho. */
@@ -744,6 +794,10 @@ export const clientConfigSchema = clientConfigObject
     if (config.crm.provider === 'zoho' && config.zoho?.crm.enabled === false) {
       ctx.addIssue({ code: 'custom', path: ['crm', 'provider'], message: 'is "zoho" but zoho.crm.enabled is false; choose one (crm.provider "none" turns CRM sync off)' });
     }
+    if (config.staff) staffIssues(config, ctx);
+    else if (/\{\{\s*staff_name\s*\}\}/.test(JSON.stringify([config.templates, config.translations]))) {
+      ctx.addIssue({ code: 'custom', path: ['templates'], message: 'use {{staff_name}} only in an office with "staff" (who the appointment is with)' });
+    }
     for (const [date] of Object.entries(config.specialHours)) {
       const closed = config.closures.find((c) => c.from <= date && date <= c.to);
       if (closed) {
@@ -775,6 +829,25 @@ export const clientConfigSchema = clientConfigObject
       },
     };
   });
+
+/** Person ids and names are unique (a caller picks by name), and every appointment type a person takes exists. */
+function staffIssues(config: z.infer<typeof clientConfigObject>, ctx: z.RefinementCtx): void {
+  const typeIds = new Set(config.appointmentTypes.map((type) => type.id));
+  const ids = new Map<string, number>();
+  const names = new Map<string, number>();
+  config.staff!.people.forEach((person, index) => {
+    const name = person.name.toLowerCase();
+    if (ids.has(person.id)) ctx.addIssue({ code: 'custom', path: ['staff', 'people', index, 'id'], message: `duplicate id "${person.id}" (also [${ids.get(person.id)}])` });
+    else ids.set(person.id, index);
+    if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['staff', 'people', index, 'name'], message: `duplicate name "${person.name}" (also [${names.get(name)}]); callers pick people by name` });
+    else names.set(name, index);
+    (person.appointmentTypes ?? []).forEach((typeId, typeIndex) => {
+      if (!typeIds.has(typeId)) {
+        ctx.addIssue({ code: 'custom', path: ['staff', 'people', index, 'appointmentTypes', typeIndex], message: `"${typeId}" is not one of appointmentTypes (${[...typeIds].join(', ')})` });
+      }
+    });
+  });
+}
 
 function crmProviderOf(config: { crm: { provider?: CrmProvider }; zoho?: { crm: { enabled: boolean } } }): CrmProvider {
   if (config.crm.provider) return config.crm.provider;

@@ -34,6 +34,8 @@ export const DEMO_SECRETS = {
   /** The SendGrid emulator's event-webhook verification key (P-256 SPKI, base64, as SendGrid's UI shows it). */
   SENDGRID_WEBHOOK_KEY:
     'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEhQnihXtV6HyAqHJWd/M8L680Pv/HW8IZGY8GpD2O9EbcfkVNnYD30/RsgnzqAmUKf46KBPnac/NjtIP5I/msTw==',
+  /** The optional follow-up rewrite's LLM (issue 17): the key the Anthropic Messages API emulator accepts. */
+  ANTHROPIC_API_KEY: 'sk-ant-demo-switchboard-0001',
   /** Base64 of the 32 ASCII bytes "switchboard-demo-secret-key-0001"; encrypts tokens at rest in demo only. */
   SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtZGVtby1zZWNyZXQta2V5LTAwMDE=',
 } as const;
@@ -58,14 +60,15 @@ export function isDemoSecret(value: string | undefined | null): boolean {
     /^de300de3-/i.test(trimmed) ||
     /^pat-demo-/.test(trimmed) ||
     /^KEYdemo_/.test(trimmed) ||
-    /^SG\.demo_/.test(trimmed)
+    /^SG\.demo_/.test(trimmed) ||
+    /^sk-ant-demo/.test(trimmed)
   );
 }
 
 /** The credentials of vendors that run on their emulators (the demo values are one such set). */
 export type SandboxCredentials = Pick<
   Record<DemoSecretName, string>,
-  'RETELL_API_KEY' | 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'ZOHO_CLIENT_ID' | 'ZOHO_CLIENT_SECRET' | 'HUBSPOT_ACCESS_TOKEN'
+  'RETELL_API_KEY' | 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'ZOHO_CLIENT_ID' | 'ZOHO_CLIENT_SECRET' | 'HUBSPOT_ACCESS_TOKEN' | 'ANTHROPIC_API_KEY'
   | 'GOOGLE_CLIENT_ID' | 'GOOGLE_CLIENT_SECRET' | 'MICROSOFT_CLIENT_ID' | 'MICROSOFT_CLIENT_SECRET'
 >;
 
@@ -83,6 +86,7 @@ export function randomSandboxCredentials(): SandboxCredentials {
     ZOHO_CLIENT_ID: `1000.SANDBOX${hex(8).toUpperCase()}`,
     ZOHO_CLIENT_SECRET: hex(20),
     HUBSPOT_ACCESS_TOKEN: `pat-sandbox-${hex(16)}`,
+    ANTHROPIC_API_KEY: `sk-ant-sandbox-${hex(16)}`,
     GOOGLE_CLIENT_ID: `sandbox-${hex(8)}.apps.googleusercontent.com`,
     GOOGLE_CLIENT_SECRET: hex(20),
     MICROSOFT_CLIENT_ID: randomUUID(),

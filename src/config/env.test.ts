@@ -32,6 +32,7 @@ describe('loadEnv', () => {
       sandboxTwilioUrl: undefined,
       worker: true,
       analyticsDigest: true,
+      anthropic: { apiKey: undefined, model: undefined },
     });
   });
 
@@ -53,6 +54,16 @@ describe('loadEnv', () => {
 
   it('refuses the demo secret key in live mode', () => {
     expect(problemPaths({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: DEMO_SECRETS.SWITCHBOARD_SECRET_KEY })).toEqual(['SWITCHBOARD_SECRET_KEY']);
+  });
+
+  it('refuses the demo Anthropic key in live mode, and a real key without the model it is for', () => {
+    expect(problemPaths({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, ANTHROPIC_API_KEY: DEMO_SECRETS.ANTHROPIC_API_KEY })).toEqual(['ANTHROPIC_API_KEY']);
+    expect(problemPaths({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, ANTHROPIC_API_KEY: 'sk-ant-api03-real' })).toEqual(['ANTHROPIC_MODEL']);
+    expect(loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, ANTHROPIC_API_KEY: 'sk-ant-api03-real', ANTHROPIC_MODEL: 'claude-3-5-haiku-latest' }).anthropic).toEqual({
+      apiKey: 'sk-ant-api03-real',
+      model: 'claude-3-5-haiku-latest',
+    });
+    expect(loadEnv({ ANTHROPIC_API_KEY: DEMO_SECRETS.ANTHROPIC_API_KEY }).anthropic.apiKey).toBe(DEMO_SECRETS.ANTHROPIC_API_KEY);
   });
 
   it('listens on 127.0.0.1 in demo mode and on every interface in live mode unless HOST says otherwise', () => {

@@ -92,6 +92,8 @@ const envSchema = z
     SANDBOX_TWILIO_URL: z.url({ protocol: /^https?$/, error: 'must be the http URL of a Twilio emulator, e.g. http://127.0.0.1:4010' }).optional(),
     WORKER: flag(true),
     ANALYTICS_DIGEST: flag(true),
+    ANTHROPIC_API_KEY: z.string().optional(),
+    ANTHROPIC_MODEL: z.string().regex(/^[\w.:@-]{1,100}$/, 'must be an Anthropic model name, e.g. claude-3-5-haiku-latest').optional(),
     GOOGLE_CLIENT_ID: z.string().optional(),
     GOOGLE_CLIENT_SECRET: z.string().optional(),
     MICROSOFT_CLIENT_ID: z.string().optional(),
@@ -118,7 +120,14 @@ const envSchema = z
     }
   })
   .superRefine((env, ctx) => {
+    if (env.ANTHROPIC_API_KEY && !isDemoSecret(env.ANTHROPIC_API_KEY) && !env.ANTHROPIC_MODEL) {
+      // The adapter never guesses a model: names and prices change, and the office pays for the one it chose.
+      ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_MODEL'], message: 'is required with ANTHROPIC_API_KEY (the model the follow-up rewrite uses, e.g. claude-3-5-haiku-latest)' });
+    }
     if (env.SWITCHBOARD_MODE !== 'live') return;
+    if (isDemoSecret(env.ANTHROPIC_API_KEY)) {
+      ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_API_KEY'], message: 'holds the public demo key; live mode refuses demo secrets' });
+    }
     if (env.SWITCHBOARD_SECRET_KEY === undefined) {
       ctx.addIssue({
         code: 'custom',
@@ -161,6 +170,11 @@ export interface Env {
   worker: boolean;
   /** False (ANALYTICS_DIGEST=0): no weekly analytics digest e-mails are planned. */
   analyticsDigest: boolean;
+  /**
+   * The optional follow-up rewrite's LLM (issue 17; each office still turns it on with `insights.rewrite.enabled`).
+   * Unset key: the emulator in demo mode (or live with SANDBOX=1), no rewrite otherwise.
+   */
+  anthropic: { apiKey: string | undefined; model: string | undefined };
   /**
    * The deployment's Google OAuth app (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET), shared by every office that books in
    * Google Calendar. Unset: offices on Google stay on the emulator (demo, SANDBOX=1) or are refused (live).
@@ -212,6 +226,7 @@ export function loadEnv(env: EnvSource = process.env): Env {
       parsed.MICROSOFT_CLIENT_ID && parsed.MICROSOFT_CLIENT_SECRET
         ? { clientId: parsed.MICROSOFT_CLIENT_ID, clientSecret: parsed.MICROSOFT_CLIENT_SECRET, tenant: parsed.MICROSOFT_TENANT ?? 'common' }
         : undefined,
+    anthropic: { apiKey: parsed.ANTHROPIC_API_KEY, model: parsed.ANTHROPIC_MODEL },
   };
 }
 

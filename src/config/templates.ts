@@ -66,6 +66,8 @@ const APPOINTMENT_VARIABLES = [
   'appointment_type',
   'what_to_bring',
   'reschedule_instructions',
+  /** Who the appointment is with (an office with `staff`; the config refuses it in an office without). */
+  'staff_name',
 ] as const;
 
 /** Variables every template of a kind may use, whatever the channel. */

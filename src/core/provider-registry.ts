@@ -1,7 +1,9 @@
 /**
- * Which vendor serves an office for one kind of port (its calendar, its CRM). Vendor modules register a factory
- * under their provider name (`context.calendars.register('zoho', …)`); domain code asks `portFor(clientId)` and
- * gets the port of the provider the office's document chose, never naming a vendor itself.
+ * Which vendor serves an office for one kind of port (its calendar, its CRM, the providers of its SMS and e-mail
+ * chains). Vendor modules register a factory under their provider name (`context.calendars.register('zoho', …)`);
+ * domain code asks `portFor(clientId)` and gets the port of the provider the office's document chose, or, where an
+ * office lists several in order (messaging's chains), `portOf(provider, clientId)` for each one it lists, never
+ * naming a vendor itself.
  */
 export type PortFactory<Port> = (clientId: string) => Port;
 
@@ -44,6 +46,11 @@ export class ProviderRegistry<Port> {
     if (provider === undefined) {
       throw this.options.unavailable(clientId, undefined, `No office "${clientId}" is served, so it has no ${this.options.kind}.`);
     }
+    return this.portOf(provider, clientId);
+  }
+
+  /** The port of one provider the office lists (a chain's entry); throws the registry's domain error when not installed. */
+  portOf(provider: string, clientId: string): Port {
     const factory = this.factories.get(provider);
     if (!factory) {
       const installed = this.providers();

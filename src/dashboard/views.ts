@@ -190,6 +190,7 @@ export function appointmentView(row: AppointmentRow) {
     attendance: row.attendance,
     attendanceMarkedAt: iso(row.attendance_marked_at),
     attendanceMarkedBy: row.attendance_marked_by,
+    ...(row.staff_id ? { staffId: row.staff_id } : {}),
   };
 }
 

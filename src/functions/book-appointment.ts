@@ -12,6 +12,7 @@ const args = z.object({
   phone: z.string().trim().max(40).optional().describe('a phone number for the appointment, if not the number they are calling from'),
   email: z.string().trim().toLowerCase().pipe(z.email('that does not look like an e-mail address')).optional().describe('e-mail address'),
   notes: z.string().trim().max(2000).optional().describe('anything the office should know'),
+  staff: z.string().trim().min(1).max(100).optional().describe('the staff_id of the chosen slot, when check_calendar_availability gave one'),
 });
 
 export const bookAppointmentFunction: RetellFunction<typeof args> = {
@@ -49,6 +50,7 @@ export const bookAppointmentFunction: RetellFunction<typeof args> = {
           signal: budgetSignal,
           onHeld: (appointmentId) => (held = appointmentId),
           language: call.language,
+          staff: input.staff,
         });
         return { ...answer };
       },

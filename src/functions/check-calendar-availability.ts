@@ -16,12 +16,13 @@ const args = z.object({
   part_of_day: z.enum(['morning', 'afternoon', 'evening']).optional().describe('morning, afternoon or evening'),
   time: z.string().trim().max(20).optional().describe('a preferred time such as "2:30 PM" or "14:30"'),
   appointment_type: z.string().trim().max(100).optional().describe('the kind of appointment'),
+  staff: z.string().trim().min(1).max(100).optional().describe('the person the caller wants to see, by name, if they asked for someone'),
 });
 
 export const checkCalendarAvailability: RetellFunction<typeof args> = {
   name: 'check_calendar_availability',
   description:
-    'Finds open appointment times. Pass a date, a date range, or a loose preference (day + part_of_day, optional time) and optionally the appointment type. Answers with up to a few slots (ISO start + spoken form) or the nearest open days.',
+    'Finds open appointment times. Pass a date, a date range, or a loose preference (day + part_of_day, optional time) and optionally the appointment type. Answers with up to a few slots (ISO start + spoken form) or the nearest open days. Where the office has several people, each slot names who it is with (staff_id, staff_name): pass that staff_id to book_appointment.',
   args,
   safeToRepeat: true,
   async handle({ context, client, call, args: input, signal }) {
@@ -41,6 +42,7 @@ export const checkCalendarAvailability: RetellFunction<typeof args> = {
           appointmentType: input.appointment_type,
           signal: budgetSignal,
           language: call.language,
+          staff: input.staff,
         });
         return { ...answer };
       },

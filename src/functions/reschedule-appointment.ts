@@ -8,6 +8,7 @@ const args = z.object({
   new_start: z.string().trim().min(10).max(40).describe('the new start time exactly as check_calendar_availability gave it'),
   booking_id: z.string().trim().max(40).optional().describe('the booking id from find_appointment, when the caller has several'),
   phone: z.string().trim().max(40).optional().describe('the number the appointment was booked under, if not the calling number'),
+  staff: z.string().trim().min(1).max(100).optional().describe('only when the caller wants a different person: the staff_id or name (otherwise the appointment keeps its person)'),
 });
 
 export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
@@ -30,6 +31,7 @@ export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
           newStart: input.new_start,
           signal: budgetSignal,
           language: call.language,
+          staff: input.staff,
           onMove: (appointmentId, newStartMs) => (move = { appointmentId, newStartMs }),
         })),
       }),

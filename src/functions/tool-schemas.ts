@@ -85,8 +85,13 @@ export function retellToolDefinitions(
  * A prompt section people can paste into the agent's prompt: the variables call_inbound fills and when to use
  * each tool. Plain text, in the office's words.
  */
-export function retellPromptSnippet(config: { name: string; appointmentTypes: ReadonlyArray<{ id: string; name: string }> }): string {
+export function retellPromptSnippet(config: {
+  name: string;
+  appointmentTypes: ReadonlyArray<{ id: string; name: string }>;
+  staff?: { people: ReadonlyArray<{ id: string; name: string }> };
+}): string {
   const types = config.appointmentTypes.map((type) => `${type.name} (id "${type.id}")`).join(', ');
+  const people = config.staff?.people ?? [];
   return [
     `You are the receptionist of ${config.name}. Caller memory arrives as variables: {{customer_name}} (empty for a new caller),`,
     '{{is_returning_caller}}, {{last_call_summary}}, {{upcoming_appointment}} and {{upcoming_appointment_type}}; the office is',
@@ -95,6 +100,12 @@ export function retellPromptSnippet(config: { name: string; appointmentTypes: Re
     `Appointment types: ${types}.`,
     'To book: ask what the caller needs, call check_calendar_availability, offer at most three of the slots it returns, then',
     'book_appointment with the chosen start. To move or cancel: find_appointment, then reschedule_appointment or cancel_appointment.',
+    ...(people.length > 0
+      ? [
+          `Appointments are with ${people.map((person) => person.name).join(', ')}: each slot says who (staff_id); pass the chosen slot's staff_id to`,
+          'book_appointment, and pass staff to check_calendar_availability or reschedule_appointment only when the caller asks for someone.',
+        ]
+      : []),
     'Save the caller\'s name and e-mail with save_caller_details as soon as you have them. If they ask not to be texted, call opt_out.',
     'To reach a person: get_transfer_target, then transfer to the number it gives; if nobody is available, request_callback.',
     'Read out exactly what a tool answers in its "message"; never invent a time, a price or an address.',
@@ -113,7 +124,13 @@ export interface RetellSetup {
 /** Everything Retell needs for one office: its tools, its two webhook URLs and a prompt snippet. */
 export function retellSetupFor(
   baseUrl: string,
-  config: { slug: string; name: string; appointmentTypes: ReadonlyArray<{ id: string; name: string }>; booking: { functionBudgetMs: number } },
+  config: {
+    slug: string;
+    name: string;
+    appointmentTypes: ReadonlyArray<{ id: string; name: string }>;
+    booking: { functionBudgetMs: number };
+    staff?: { people: ReadonlyArray<{ id: string; name: string }> };
+  },
 ): RetellSetup {
   const base = baseUrl.replace(/\/+$/, '');
   return {

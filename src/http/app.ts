@@ -32,6 +32,7 @@ function badRequest(code: string, message: string): FastifyError {
 
 export async function buildApp(context: AppContext, modules: FeatureModule[]): Promise<FastifyInstance> {
   const app = Fastify({
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the assertion sets Fastify's logger type parameter, which `FastifyInstance` below expects
     loggerInstance: context.logger as FastifyBaseLogger,
     bodyLimit: DEFAULT_BODY_LIMIT,
     // Per-request access lines would double the log volume; errors and slow work are logged where they happen.

@@ -13,6 +13,7 @@ export const MAX_NESTING = 64;
 
 export const NESTING_PROBLEM = `The body nests objects and arrays more than ${MAX_NESTING} levels deep; no request here needs that many.`;
 
+// eslint-disable-next-line no-control-regex -- NUL is matched on purpose: PostgreSQL text and jsonb cannot store it
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** JSON escapes of NUL or of a surrogate (paired or not: only a look at the string tells). */

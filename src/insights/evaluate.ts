@@ -79,9 +79,18 @@ export function score(calls: LabelledCall[]): Scores {
     const predicted = new Set<string>(call.predicted.needs);
     for (const need of new Set([...expected, ...predicted])) {
       const entry = (perNeed[need] ??= { tp: 0, fp: 0, fn: 0 });
-      if (expected.has(need) && predicted.has(need)) (entry.tp += 1), (tp += 1);
-      else if (predicted.has(need)) (entry.fp += 1), (fp += 1), mistakes.push({ name: call.name, label: 'needs', expected: '-', predicted: need });
-      else (entry.fn += 1), (fn += 1), mistakes.push({ name: call.name, label: 'needs', expected: need, predicted: '-' });
+      if (expected.has(need) && predicted.has(need)) {
+        entry.tp += 1;
+        tp += 1;
+      } else if (predicted.has(need)) {
+        entry.fp += 1;
+        fp += 1;
+        mistakes.push({ name: call.name, label: 'needs', expected: '-', predicted: need });
+      } else {
+        entry.fn += 1;
+        fn += 1;
+        mistakes.push({ name: call.name, label: 'needs', expected: need, predicted: '-' });
+      }
     }
   }
   const precision = ratio(tp, tp + fp);

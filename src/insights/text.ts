@@ -9,6 +9,7 @@ export function fold(text: string): string {
   const lower = text.toLowerCase();
   // Most turns are plain ASCII: nothing to fold beyond lower case. (Some characters change length when lower-cased,
   // e.g. "İ"; those are not ASCII, so they take the slow path, which keeps one character per input character.)
+  // eslint-disable-next-line no-control-regex -- the range is all of ASCII, control characters included
   if (lower.length === text.length && !/[^\x00-\x7f]/.test(lower)) return lower;
   let folded = '';
   for (const char of text) {

@@ -123,7 +123,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     },
   };
   const logger =
-    options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination as DestinationStream);
+    options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
   maskDescendants(logger);
   return logger;
 }

@@ -93,7 +93,7 @@ export function redactCallerValues<T>(value: T): T {
   if (!isPlainContainer(value)) return value;
   const copyOf = (source: Record<string, unknown> | unknown[]) => (Array.isArray(source) ? new Array<unknown>(source.length) : {});
   const root = copyOf(value);
-  const pending: Array<[Record<string, unknown> | unknown[], Record<string, unknown>]> = [[value, root as Record<string, unknown>]];
+  const pending: Array<[Record<string, unknown> | unknown[], Record<string, unknown>]> = [[value, root]];
   for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
     const [source, target] = next;
     for (const [key, entry] of Object.entries(source)) {
@@ -102,7 +102,7 @@ export function redactCallerValues<T>(value: T): T {
       } else if (isPlainContainer(entry)) {
         const copy = copyOf(entry);
         target[key] = copy;
-        pending.push([entry, copy as Record<string, unknown>]);
+        pending.push([entry, copy]);
       } else {
         target[key] = entry;
       }

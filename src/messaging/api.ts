@@ -38,6 +38,8 @@ export interface MessageView {
   maxAttempts: number;
   lastError: string | null;
   delivery: { status: string; errorCode: string | null; errorMessage: string | null; providerId: string } | null;
+  /** The follow-up rewrite's decision (issue 17): reworded by the LLM or not, and why; null when it was not asked. */
+  rewrite: { used: boolean; reason: string } | null;
   customerId: number | null;
   appointmentId: number | null;
   callId: string | null;
@@ -85,6 +87,7 @@ export async function listMessages(db: Kysely<DB>, filter: MessageFilter = {}): 
       delivery: delivery
         ? { status: delivery.status, errorCode: delivery.error_code, errorMessage: delivery.error_message, providerId: delivery.provider_id }
         : null,
+      rewrite: payload.rewrite ? { used: payload.rewrite.used, reason: payload.rewrite.reason } : null,
       customerId: row.customer_id === null ? null : Number(row.customer_id),
       appointmentId: row.appointment_id === null ? null : Number(row.appointment_id),
       callId: row.call_id,
@@ -302,6 +305,8 @@ export async function editAndRetryMessage(context: AppContext, id: number, edit:
     }
     payload.renderError = null;
   }
+  // Staff's words are sent as written: the follow-up rewrite never touches an edited message.
+  if (edited) payload.rewrite = { used: false, code: 'edited', reason: 'Edited by staff; sent as written.', at: context.clock.now().toISOString() };
   const result = await retryOutboxRow(context.db, context.clock, id, { payload: edited ? (payload as Record<string, unknown>) : undefined, actor: edit.actor });
   if (!result.ok) return { ok: false, reason: result.reason, message: result.message };
   await writeAudit(context.db, context.clock, {
@@ -327,7 +332,7 @@ export async function resendMessage(context: AppContext, id: number, who: ActorI
     const result = await enqueue(trx, context.clock, {
       clientId: row.client_id,
       kind: row.kind,
-      payload: { ...(row.payload as Record<string, unknown>), appointmentStartAt: null },
+      payload: { ...(row.payload), appointmentStartAt: null },
       dedupeKey: `${row.dedupe_key}:resend:${randomUUID()}`,
       retry: { maxAttempts: row.max_attempts, intervalMs: row.retry_interval_ms },
       callId: row.call_id,

@@ -9,6 +9,21 @@ import { TEMPLATE_KINDS } from '../config/templates.js';
 export const MESSAGE_SEQUENCES = ['confirmation', 'reminder', 'notice', 'nurture', 'manual', 'missed_call', 'after_appointment'] as const;
 export type MessageSequence = (typeof MESSAGE_SEQUENCES)[number];
 
+/**
+ * The follow-up rewrite's decision (issue 17, messaging/rewrite/apply.ts), taken once before the first attempt: a
+ * retry finds it and never asks again. `original` is the template's text when the rewrite was used.
+ */
+export const rewriteRecordSchema = z.object({
+  used: z.boolean(),
+  /** `rewritten`, `budget`, `provider_error`, `lost_time`, `added_url`, `segments`, `not_configured`, … */
+  code: z.string(),
+  reason: z.string(),
+  at: z.string(),
+  provider: z.string().optional(),
+  original: z.string().optional(),
+});
+export type RewriteRecord = z.infer<typeof rewriteRecordSchema>;
+
 export const messagePayloadSchema = z.object({
   /** E.164 for sms, lower-cased address for email. */
   to: z.string().min(1),
@@ -39,6 +54,7 @@ export const messagePayloadSchema = z.object({
   /** The language the message is written in ("es"), and the one wanted when it had no translation (fallback). */
   language: z.string().nullable().optional(),
   languageFallbackFrom: z.string().nullable().optional(),
+  rewrite: rewriteRecordSchema.nullable().optional(),
   /** E-mail unsubscribe URL (marketing): List-Unsubscribe + one-click POST. */
   unsubscribeUrl: z.string().nullable().optional(),
 });

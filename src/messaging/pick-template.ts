@@ -28,7 +28,7 @@ type TemplateOf<C extends TemplateChannel> = C extends 'sms' ? string : EmailTem
 
 function baseTemplate<C extends TemplateChannel>(config: ClientConfig, kind: TemplateKind, channel: C): TemplateOf<C> | undefined {
   if (channel === 'sms') return config.templates.sms[kind] as TemplateOf<C>;
-  return config.templates.email[kind as keyof ClientConfig['templates']['email']] as TemplateOf<C> | undefined;
+  return config.templates.email[kind] as TemplateOf<C> | undefined;
 }
 
 function translatedTemplate<C extends TemplateChannel>(config: ClientConfig, language: Language, kind: TemplateKind, channel: C): TemplateOf<C> | undefined {

@@ -7,10 +7,11 @@
  *   day (the dedupe key), never to a number opted out of texts.
  * - After the appointment: marked attended → an optional thank-you and a review request with the office's review link,
  *   sent to every attended customer (asking only happy customers is review gating, which Google's policy and the FTC's
- *   rule on consumer reviews forbid). Marked no-show (or, for the planned sweep, still unmarked) → a rebook text and
- *   e-mail with the next open slots, found by the booking availability code outside the marking transaction (a
- *   `rebook_offer` outbox row), since it reads the calendar. Clearing or changing the mark cancels whatever the old
- *   mark planned that has not gone yet.
+ *   rule on consumer reviews forbid). Marked no-show (or still unmarked N hours after its end, found by
+ *   missed-sweep.ts) → a rebook text and e-mail with the next open slots, found by the booking availability code
+ *   outside the marking transaction (a `rebook_offer` outbox row), since it reads the calendar. One rebook per
+ *   appointment and start (the offer's dedupe key). Clearing or changing the mark cancels whatever the old mark
+ *   planned that has not gone yet, except that a no-show mark keeps a rebook already on its way (the sweep's).
  */
 import type { Kysely } from 'kysely';
 import { DateTime } from 'luxon';
@@ -71,19 +72,29 @@ export async function planMissedCallTextBack(db: Kysely<DB>, context: AppContext
 export interface AfterAppointmentInput {
   clientId: string;
   appointmentId: number;
-  /** The new mark (null: cleared). `unmarked`: still unmarked N hours after its end (for the sweep in docs/open-threads.md, not built yet). */
+  /** The new mark (null: cleared). `unmarked`: still unmarked N hours after its end (missed-sweep.ts). */
   attendance: Attendance | 'unmarked' | null;
 }
 
-/** Called inside markAttendance's transaction. */
+/** The rebook offer's dedupe key: one offer per appointment and start, whether staff marked it or the sweep found it unmarked. */
+export function rebookOfferKey(clientId: string, appointmentId: number, startAt: Date): string {
+  return `${REBOOK_OFFER_KIND}:${clientId}:${appointmentId}:${startAt.toISOString()}`;
+}
+
+/** Called inside markAttendance's transaction, and by the missed-appointment sweep with `unmarked`. */
 export async function planAfterAppointment(db: Kysely<DB>, context: AppContext, input: AfterAppointmentInput): Promise<void> {
   const client = context.clients.get(input.clientId);
   if (!client) return;
   const settings = client.config.followUps.afterAppointment;
   const reason = input.attendance === null ? 'The attendance mark was cleared' : `The appointment was marked ${input.attendance === 'attended' ? 'attended' : 'missed'}`;
-  // Whatever an earlier mark planned and has not gone yet no longer holds.
-  await cancelPending(db, context.clock, { clientId: input.clientId, appointmentId: input.appointmentId, kinds: ['sms', 'email'], payloadMatch: { sequence: 'after_appointment' } }, reason);
-  await cancelPending(db, context.clock, { clientId: input.clientId, appointmentId: input.appointmentId, kinds: [REBOOK_OFFER_KIND] }, reason);
+  const missed = input.attendance === 'no_show' || input.attendance === 'unmarked';
+  // Whatever an earlier mark planned and has not gone yet no longer holds; a miss keeps a rebook on its way (the sweep
+  // planned it for the still-unmarked appointment, and staff now confirm the miss), so it neither vanishes nor doubles.
+  const cancelled = missed ? [{ sequence: 'after_appointment', template: 'thank_you' }, { sequence: 'after_appointment', template: 'review_request' }] : [{ sequence: 'after_appointment' }];
+  for (const payloadMatch of cancelled) {
+    await cancelPending(db, context.clock, { clientId: input.clientId, appointmentId: input.appointmentId, kinds: ['sms', 'email'], payloadMatch }, reason);
+  }
+  if (!missed) await cancelPending(db, context.clock, { clientId: input.clientId, appointmentId: input.appointmentId, kinds: [REBOOK_OFFER_KIND] }, reason);
   if (input.attendance === null) return;
 
   const appointment = await db
@@ -93,14 +104,13 @@ export async function planAfterAppointment(db: Kysely<DB>, context: AppContext, 
     .executeTakeFirst();
   if (!appointment) return;
   const startIso = appointment.start_at.toISOString();
-  if (input.attendance !== 'attended') {
-    if (!settings.rebook && input.attendance === 'no_show') return;
+  if (missed) {
+    if (!settings.rebook) return;
     await enqueue(db, context.clock, {
       clientId: input.clientId,
       kind: REBOOK_OFFER_KIND,
       payload: { appointmentId: input.appointmentId, mark: input.attendance },
-      // One offer per appointment and start, whether staff marked it or the sweep found it unmarked.
-      dedupeKey: `${REBOOK_OFFER_KIND}:${input.clientId}:${input.appointmentId}:${startIso}`,
+      dedupeKey: rebookOfferKey(input.clientId, input.appointmentId, appointment.start_at),
       retry: retryPolicyFor(context, input.clientId),
       appointmentId: input.appointmentId,
       customerId: appointment.customer_id,

@@ -63,7 +63,7 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
   const config = client.config;
   const appointment = await db
     .selectFrom('appointments')
-    .select(['start_at', 'appointment_type', 'caller_phone', 'caller_email', 'caller_name', 'previous_start_at', 'call_id'])
+    .select(['start_at', 'appointment_type', 'caller_phone', 'caller_email', 'caller_name', 'previous_start_at', 'call_id', 'staff_id'])
     .where('id', '=', input.appointmentId)
     .where('client_id', '=', input.clientId)
     .executeTakeFirst();
@@ -82,6 +82,7 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
     startAt: new Date(startAt),
     appointmentTypeId,
     previousStartAt: input.previousStartAt ?? appointment?.previous_start_at ?? null,
+    ...(appointment?.staff_id ? { staffName: config.staff?.people.find((person) => person.id === appointment.staff_id)?.name ?? null } : {}),
   };
   const subject: Subject = {
     config,
@@ -222,8 +223,11 @@ export interface PlanOne {
   /** Skip when the allowed moment is at or after this (a reminder after the appointment began). */
   notAfter?: Date;
   facts?: AppointmentFacts;
-  /** Values beyond the customer's and the appointment's (review_link, open_slots, booking_link). */
-  extras?: TemplateValues;
+  /**
+   * Values beyond the customer's and the appointment's (review_link, open_slots, booking_link); a function when they
+   * depend on the message's language (open slots are dates).
+   */
+  extras?: TemplateValues | ((language: Language) => TemplateValues);
   dedupeKey: string;
   variant?: ChosenVariant;
 }
@@ -239,7 +243,8 @@ export async function planOne(db: Kysely<DB>, context: AppContext, subject: Subj
   // before the language was known; extras fill the rest (review link, open slots).
   const values = (language: Language) => {
     const known = Object.entries(templateValues(config, { name: subject.name }, plan.facts, {}, language)).filter(([, value]) => value !== undefined);
-    return { ...plan.extras, ...Object.fromEntries(known) };
+    const extras = typeof plan.extras === 'function' ? plan.extras(language) : plan.extras;
+    return { ...extras, ...Object.fromEntries(known) };
   };
   await enqueueMessage(db, context, {
     language: messageLanguage(config, subject.language),

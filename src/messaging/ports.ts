@@ -1,7 +1,11 @@
 /**
- * What messaging needs from the vendors, as small ports: providers/twilio and providers/smtp implement them;
- * module.ts wires a real provider or the sandbox emulator per client.
+ * What messaging needs from the vendors, as small ports. The vendor modules (src/twilio, src/telnyx, src/smtp,
+ * src/sendgrid) implement them and register one route per office on `context.smsProviders` /
+ * `context.emailProviders`; messaging (chains.ts) asks for the providers an office lists and never names a vendor's
+ * codes: adapters throw VendorError with a vendor-neutral `failure` (core/errors.ts).
  */
+import type { CircuitAccount } from './circuit-breaker.js';
+
 export interface SmsSendRequest {
   to: string;
   body: string;
@@ -68,4 +72,36 @@ export interface EmailSendResult {
 export interface EmailPort {
   send(message: EmailMessage): Promise<EmailSendResult>;
   close(): Promise<void> | void;
+}
+
+/** What an SMS vendor module offers one office: its port, the sender it uses and where it reports delivery status. */
+export interface SmsRoute {
+  port: SmsPort;
+  from?: string;
+  messagingServiceSid?: string;
+  /** Where the provider reports this queue item's delivery status. */
+  statusCallback(outboxId: number): string;
+}
+
+/** What an e-mail vendor module offers one office. */
+export interface EmailRoute {
+  port: EmailPort;
+}
+
+/** One provider of an office's SMS chain: its route, its name and its circuit-breaker account. */
+export interface SmsLink extends SmsRoute {
+  provider: string;
+  account: CircuitAccount;
+}
+
+/** One provider of an office's e-mail chain. */
+export interface EmailLink extends EmailRoute {
+  provider: string;
+  account: CircuitAccount;
+}
+
+export interface ProviderChain<T> {
+  links: T[];
+  /** The office lists a chain: breakers and failover apply. False: its one default provider alone, exactly as before chains. */
+  explicit: boolean;
 }

@@ -15,8 +15,9 @@ import {
   type TemplateKind,
   type TemplateValues,
 } from '../config/templates.js';
-import { appointmentTypeWords, renderEmail, renderSms, shortTime, smsSafeValues, templateValues } from './render.js';
+import { appointmentTypeWords, openSlotsText, renderEmail, renderSms, smsSafeValues, templateValues } from './render.js';
 import { languageFromTag, officeLanguage } from '../i18n/language.js';
+import type { Language } from '../i18n/phrases/index.js';
 import { nonGsmCharacters, smsSegments } from './segments.js';
 
 export const SAMPLE_CALLER_NAME = 'Jordan Rivera';
@@ -57,8 +58,8 @@ export function sampleAppointmentStart(timezone: string, now: Date): Date {
 }
 
 /** "Tue 3/10 10:00 AM, Tue 3/10 2:00 PM": what a rebook text lists, from the sample appointment's day. */
-function sampleOpenSlots(config: ClientConfig, startAt: Date): string {
-  return [startAt, new Date(startAt.getTime() + 4 * 3_600_000)].map((at) => shortTime(config, at)).join(', ');
+function sampleOpenSlots(config: ClientConfig, startAt: Date, language: Language): string {
+  return openSlotsText(config, [startAt, new Date(startAt.getTime() + 4 * 3_600_000)], language);
 }
 
 function isAppointmentKind(kind: TemplateKind): boolean {
@@ -71,7 +72,12 @@ export function previewTemplate(config: ClientConfig, draft: TemplateDraft, opti
   const type = office.appointmentTypes[0]!;
   const startAt = sampleAppointmentStart(office.timezone, options.now);
   const appointment = isAppointmentKind(draft.kind)
-    ? { startAt, appointmentTypeId: type.id, previousStartAt: DateTime.fromJSDate(startAt, { zone: office.timezone }).minus({ days: 1 }).set({ hour: 15 }).toJSDate() }
+    ? {
+        startAt,
+        appointmentTypeId: type.id,
+        previousStartAt: DateTime.fromJSDate(startAt, { zone: office.timezone }).minus({ days: 1 }).set({ hour: 15 }).toJSDate(),
+        staffName: office.staff?.people[0]?.name ?? null,
+      }
     : undefined;
   const localized = templateValues(
     office,
@@ -80,7 +86,7 @@ export function previewTemplate(config: ClientConfig, draft: TemplateDraft, opti
     {
       unsubscribeLink: options.unsubscribeLink,
       reviewLink: office.followUps.afterAppointment.reviewUrl ?? 'https://g.page/r/your-office/review',
-      openSlots: sampleOpenSlots(office, startAt),
+      openSlots: sampleOpenSlots(office, startAt, language),
       bookingLink: office.followUps.missedCall.bookingUrl ?? 'https://example.com/book',
     },
     language,

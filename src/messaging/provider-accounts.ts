@@ -1,6 +1,6 @@
 /**
  * An office's provider chains as breaker accounts (`<provider>:<account>`): the same keys for the senders
- * (vendors.ts) and the Connections screen. Secrets never appear in a key (API keys and SMTP URLs are digested).
+ * (chains.ts) and the Connections screen. Secrets never appear in a key (API keys and SMTP URLs are digested).
  */
 import { createHash } from 'node:crypto';
 import type { ClientRuntime } from '../config/registry.js';

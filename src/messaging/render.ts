@@ -16,6 +16,8 @@ export interface AppointmentFacts {
   startAt: Date;
   appointmentTypeId: string;
   previousStartAt?: Date | null;
+  /** Who the appointment is with (an office with staff): `{{staff_name}}`. */
+  staffName?: string | null;
 }
 
 export interface RecipientFacts {
@@ -38,6 +40,12 @@ export function spokenTime(config: ClientConfig, at: Date, language: Language = 
 /** "Tue 2/3 2:30 PM", for texts. */
 export function shortTime(config: ClientConfig, at: Date, language: Language = officeLanguage(config)): string {
   return phrasesFor(language).time.short(local(config, at, language));
+}
+
+/** `{{open_slots}}`: the slots in the message's language ("mié 4/3 9:00, …"), or where to call when none are open. */
+export function openSlotsText(config: ClientConfig, starts: Date[], language: Language = officeLanguage(config)): string {
+  if (starts.length === 0) return phrasesFor(language).noOpenSlots(formatOfficePhone(config.officePhone));
+  return starts.map((at) => shortTime(config, at, language)).join(', ');
 }
 
 /** First word of the name, or "there" ("Hi there"): a missing name must not stop a confirmation. */
@@ -83,6 +91,7 @@ export function templateValues(
     values.appointment_type = words.name;
     values.what_to_bring = words.whatToBring;
     values.reschedule_instructions = phrases.rescheduleInstructions(officePhone);
+    if (appointment.staffName) values.staff_name = appointment.staffName;
     if (appointment.previousStartAt) values.previous_appointment_time_spoken = spokenTime(config, appointment.previousStartAt, language);
   }
   return values;
@@ -98,6 +107,7 @@ const SMS_SAFE_KEYS = new Set([
   'previous_appointment_time_spoken',
   'reschedule_instructions',
   'opt_out_text',
+  'open_slots',
 ]);
 
 /**
@@ -157,7 +167,7 @@ export function renderSms(config: ClientConfig, kind: TemplateKind, values: Temp
 }
 
 export function renderEmail(config: ClientConfig, kind: TemplateKind, values: TemplateValues, variant?: TemplateVariant): RenderedEmail {
-  const template = variant?.email ?? config.templates.email[kind as keyof ClientConfig['templates']['email']];
+  const template = variant?.email ?? config.templates.email[kind];
   if (!template) return { ok: false, error: `The client has no e-mail template "${kind}".` };
   return renderEmailTemplate(template, values);
 }

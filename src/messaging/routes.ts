@@ -1,7 +1,7 @@
 /**
- * HTTP doors of messaging: Twilio's inbound-SMS and status-callback webhooks (signature checked, TwiML
- * answers) and the unsubscribe link from marketing e-mail (GET shows a confirm button, POST unsubscribes;
- * mail providers' RFC 8058 one-click POST lands on the same URL).
+ * HTTP doors of messaging: the unsubscribe link from marketing e-mail (GET shows a confirm button, POST unsubscribes;
+ * mail providers' RFC 8058 one-click POST lands on the same URL). The providers' own webhooks (inbound texts, delivery
+ * status) belong to their vendor modules (src/twilio, src/telnyx, src/sendgrid).
  */
 import { messageLanguage } from '../i18n/language.js';
 import { phrasesFor } from '../i18n/phrases/index.js';
@@ -9,81 +9,9 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import { setConsent } from '../customers/consent.js';
-import { inboundReply, receiveInbound } from './inbound.js';
-import type { MessagingBatches } from './batches.js';
-import { receiveStatusCallback } from './status-callback.js';
-import { hasValidTwilioSignature, twiml } from './twilio-signature.js';
 import { readUnsubscribeToken } from './unsubscribe-token.js';
 
-const paramsSchema = z.object({ client: z.string() });
-const inboundSchema = z.object({ MessageSid: z.string().min(1), From: z.string().min(1), To: z.string().default(''), Body: z.string().default('') });
-const statusSchema = z.object({
-  MessageSid: z.string().min(1),
-  MessageStatus: z.string().min(1),
-  To: z.string().default(''),
-  ErrorCode: z.string().optional(),
-  ErrorMessage: z.string().optional(),
-});
-
-function flatten(body: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!body || typeof body !== 'object') return out;
-  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    out[key] = Array.isArray(value) ? String(value[0] ?? '') : String(value ?? '');
-  }
-  return out;
-}
-
-export function messagingRoutes(app: FastifyInstance, context: AppContext, batches: MessagingBatches): void {
-  const authenticate = (clientSlug: string, request: Parameters<typeof hasValidTwilioSignature>[2], reply: FastifyReply) => {
-    const client = context.clients.get(clientSlug);
-    if (!client) {
-      void reply.code(404).send({ error: 'not_found', message: `No client "${clientSlug}".` });
-      return undefined;
-    }
-    if (!hasValidTwilioSignature(client.secrets.twilioAuthToken, context.publicBaseUrl, request)) {
-      void reply.code(401).send({ error: 'invalid_signature', message: 'The X-Twilio-Signature header is missing or does not match this request.' });
-      return undefined;
-    }
-    return client;
-  };
-
-  app.post('/v1/twilio/:client/inbound', async (request, reply) => {
-    const { client: slug } = paramsSchema.parse(request.params);
-    const client = authenticate(slug, request, reply);
-    if (!client) return reply;
-    const parsed = inboundSchema.safeParse(flatten(request.body));
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', message: 'An inbound text needs MessageSid and From.' });
-    const result = await receiveInbound(context, {
-      clientId: slug,
-      messageSid: parsed.data.MessageSid,
-      from: parsed.data.From,
-      to: parsed.data.To,
-      body: parsed.data.Body,
-    });
-    return reply.type('text/xml').send(twiml(inboundReply(client.config, result)));
-  });
-
-  app.post('/v1/twilio/:client/status', async (request, reply) => {
-    const { client: slug } = paramsSchema.parse(request.params);
-    if (!authenticate(slug, request, reply)) return reply;
-    const params = flatten(request.body);
-    const parsed = statusSchema.safeParse(params);
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', message: 'A status callback needs MessageSid and MessageStatus.' });
-    const outboxParam = Number((request.query as Record<string, unknown>)?.outbox);
-    await receiveStatusCallback(context, batches, {
-      clientId: slug,
-      outboxId: Number.isSafeInteger(outboxParam) && outboxParam > 0 ? outboxParam : null,
-      messageSid: parsed.data.MessageSid,
-      status: parsed.data.MessageStatus,
-      to: parsed.data.To,
-      errorCode: parsed.data.ErrorCode ?? null,
-      errorMessage: parsed.data.ErrorMessage ?? null,
-      params,
-    });
-    return reply.code(204).send();
-  });
-
+export function messagingRoutes(app: FastifyInstance, context: AppContext): void {
   // A wildcard, not `:token`: sealed tokens are longer than Fastify's 100-character parameter limit.
   const tokenParams = z.object({ '*': z.string().min(1).max(2000) });
   const page = (reply: FastifyReply, status: number, title: string, body: string, language = 'en') =>

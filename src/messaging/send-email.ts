@@ -1,6 +1,6 @@
 /**
  * The `email` outbox handler: the same send-time checks as texts (consent, and for marketing the window),
- * then SMTP. Marketing mail carries List-Unsubscribe with an https link and RFC 8058 one-click POST.
+ * then the office's provider (SMTP by default). Marketing mail carries List-Unsubscribe with an https link and RFC 8058 one-click POST.
  * SMTP has no way to ask a server whether it took a message, so one whose connection dropped after the server had
  * all of it is not sent again: the row becomes `unknown` for a person, with its Message-ID (the same for the same
  * row and content) to look for in the provider's log (docs/decisions.md, "A lost vendor answer").
@@ -9,17 +9,17 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.js';
 import { alertIfGivingUp, alertOutcomeUnknown } from '../alerts/gave-up.js';
-import { PermanentError, VendorError } from '../core/errors.js';
+import { PermanentError, VendorError, errorMessage } from '../core/errors.js';
 import { maskEmail } from '../log/mask.js';
 import type { OutboxRow } from '../db/schema.js';
 import { OutcomeUnknown, Reschedule, type HandlerContext, type OutboxHandler } from '../outbox/handlers.js';
-import { classifySmtpError } from '../providers/smtp/mailer.js';
 import type { MessagingBatches } from './batches.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
 import { ProviderBreakers, providerName } from './circuit-breaker.js';
-import type { EmailMessage, EmailSendResult } from './ports.js';
+import type { EmailLink, EmailMessage, EmailSendResult } from './ports.js';
 import { noteAttempt } from './send-sms.js';
-import type { EmailLink, MessagingVendors } from './vendors.js';
+import type { MessagingVendors } from './chains.js';
+import { applyRewriteDecision } from './rewrite/apply.js';
 
 export function emailHandler(context: AppContext, vendors: MessagingVendors, batches: MessagingBatches): OutboxHandler {
   const breakers = new ProviderBreakers(context);
@@ -30,6 +30,7 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
       if (!payload.subject || !payload.text) throw new PermanentError(payload.renderError ?? 'The e-mail has no subject or text; edit it and send again.', 'render');
       const now = handler.clock.now();
       await checkBeforeSend(context, batches, row, client.config, 'email', payload, now);
+      await applyRewriteDecision(context, row, payload, handler);
 
       const sender = client.config.senders.email;
       const marketing = payload.purpose === 'marketing' && payload.unsubscribeUrl;
@@ -68,7 +69,7 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
           result = await link.port.send(message);
           used = link;
         } catch (error) {
-          const vendorError = error instanceof VendorError || error instanceof PermanentError ? error : classifySmtpError(error);
+          const vendorError = error instanceof VendorError || error instanceof PermanentError ? error : unexpectedEmailFailure(link.provider, error);
           const failure = vendorError instanceof VendorError ? vendorError.failure : 'rejected';
           context.metrics.providerSends.inc({ channel: 'email', provider: link.provider, outcome: failure });
           if (vendorError instanceof VendorError && vendorError.ambiguous) {
@@ -145,6 +146,20 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
       return { providerId: result.messageId, response: result.response, ...(chain.explicit ? { provider: used.provider } : {}) };
     },
   };
+}
+
+/**
+ * Adapters throw VendorError with a neutral `failure`; anything else escaped one before the message was handed over
+ * (the SMTP adapter marks a drop after the whole message as ambiguous itself): retried, and another provider may try.
+ */
+function unexpectedEmailFailure(provider: string, error: unknown): VendorError {
+  return new VendorError({
+    vendor: provider,
+    code: 'unexpected',
+    retryable: true,
+    message: `Sending the e-mail through ${providerName(provider)} failed in an unexpected way: ${errorMessage(error)}`,
+    cause: error,
+  });
 }
 
 /**

@@ -1,15 +1,16 @@
 /**
  * The `sms` outbox handler. Everything is checked again at send time, because hours or days may have passed
  * since planning: consent, the appointment not having started, quiet hours in the recipient's zone, the
- * per-state marketing cap and the sender's pace. Not safe to repeat: a text that may have left (Twilio's answer
- * lost, or the process died mid-send) is never re-sent blindly. The next run first looks it up at Twilio
- * (reconcile-sms.ts) and adopts it, and sends only when Twilio does not have it; if Twilio cannot be asked, the row
+ * per-state marketing cap and the sender's pace. Not safe to repeat: a text that may have left (the provider's
+ * answer lost, or the process died mid-send) is never re-sent blindly. The next run first looks it up at that provider
+ * (reconcile-sms.ts) and adopts it, and sends only when the provider does not have it; if it cannot be asked, the row
  * becomes `unknown` for a person.
  *
  * An office with an SMS chain (`providers.sms`, issue 19) tries its providers in order: the next one only when the
  * previous certainly never took the text (`never_accepted`/`config`), skipping a provider whose shared circuit is
  * open (circuit-breaker.ts); which provider each attempt went to is written first, so a lost answer is looked up
- * there. Without a chain it is Twilio alone, as before.
+ * there. Without a chain it is the office's default provider alone, as before. Providers come from vendor modules
+ * (chains.ts) and report failures in neutral words (`recipient_opted_out`, `recipient_invalid`, …; core/errors.ts).
  */
 import type { AppContext } from '../app-context.js';
 import { alertIfGivingUp } from '../alerts/gave-up.js';
@@ -17,16 +18,16 @@ import { PermanentError, VendorError, errorMessage } from '../core/errors.js';
 import { maskPhone } from '../log/mask.js';
 import type { OutboxRow } from '../db/schema.js';
 import { OutcomeUnknown, Reschedule, type HandlerContext, type OutboxHandler } from '../outbox/handlers.js';
-import { classifyTwilioError } from '../providers/twilio/sms.js';
 import type { MessagingBatches } from './batches.js';
 import type { SenderPacer } from './pacer.js';
 import type { MessagePayload } from './payload.js';
-import type { SmsSendRequest, SmsSendResult } from './ports.js';
+import type { SmsLink, SmsSendRequest, SmsSendResult } from './ports.js';
 import { findEarlierText } from './reconcile-sms.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
 import { ProviderBreakers, providerName } from './circuit-breaker.js';
 import { setConsent } from '../customers/consent.js';
-import type { MessagingVendors, SmsLink } from './vendors.js';
+import type { MessagingVendors } from './chains.js';
+import { applyRewriteDecision } from './rewrite/apply.js';
 
 export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer: SenderPacer, batches: MessagingBatches): OutboxHandler {
   const breakers = new ProviderBreakers(context);
@@ -77,6 +78,7 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
 
       const now = handler.clock.now();
       await checkBeforeSend(context, batches, row, client.config, 'sms', payload, now);
+      await applyRewriteDecision(context, row, payload, handler);
       const turn = await pacer.take(context.db, sender.from ?? sender.messagingServiceSid ?? 'default', sender.ratePerSecond, row.id, now);
       if (turn) throw new Reschedule(turn, `Paced: ${sender.ratePerSecond} text(s) per second from this sender`);
 
@@ -98,7 +100,7 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
         try {
           result = await link.port.send(request);
         } catch (error) {
-          const vendorError = error instanceof VendorError ? error : error instanceof PermanentError ? error : classifyTwilioError(error);
+          const vendorError = error instanceof VendorError || error instanceof PermanentError ? error : unexpectedSmsFailure(link.provider, error);
           const failure = vendorError instanceof VendorError ? vendorError.failure : 'rejected';
           context.metrics.providerSends.inc({ channel: 'sms', provider: link.provider, outcome: failure });
           if (vendorError instanceof VendorError && vendorError.ambiguous) {
@@ -147,6 +149,21 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
       throw new Reschedule(pausedUntil ?? new Date(now.getTime() + 30_000), 'Held: every SMS provider of this office is failing (circuits open)');
     },
   };
+}
+
+/**
+ * Adapters throw VendorError with a neutral `failure`; anything else escaped one. The request may have gone out, so it
+ * counts as a lost answer: looked up at the provider before anything is sent again, never re-sent blindly.
+ */
+function unexpectedSmsFailure(provider: string, error: unknown): VendorError {
+  return new VendorError({
+    vendor: provider,
+    code: 'unexpected',
+    retryable: true,
+    ambiguous: true,
+    message: `${providerName(provider)} failed in an unexpected way (${errorMessage(error)}); it may have the text.`,
+    cause: error,
+  });
 }
 
 /** The provider the latest attempt of this queue item went to. */

@@ -1,14 +1,17 @@
 /**
- * Twilio delivery-status callbacks. De-duplicated on (MessageSid, MessageStatus) in the same statement that
- * moves the delivery's status (only ever forward). When a confirmation (or a moved-appointment notice) could not be delivered, staff get a
- * callback task and an alert: the caller may not know their appointment is booked. A failure with Twilio's 21610
- * (the number replied STOP to Twilio) opts the number out, as the same error at send time does.
+ * Delivery-status callbacks of every SMS provider, in neutral words (the vendor modules' webhooks translate their
+ * statuses and codes first). De-duplicated on (provider id, status) in the same statement that moves the delivery's
+ * status (only ever forward). When a confirmation (or a moved-appointment notice) could not be delivered, staff get a
+ * callback task and an alert: the caller may not know their appointment is booked. A failure the provider marks as
+ * the recipient's block (`optedOut`: they replied STOP at the provider) opts the number out, as the same error at send
+ * time does.
  */
 import type { AppContext } from '../app-context.js';
 import { maskPhone } from '../log/mask.js';
 import type { MessagingBatches } from './batches.js';
+import { providerName } from './circuit-breaker.js';
 import { statusRank } from './deliveries.js';
-import { TWILIO_UNSUBSCRIBED, mirrorTwilioOptOut } from './twilio-opt-out.js';
+import { mirrorProviderOptOut } from './provider-opt-out.js';
 
 export interface StatusCallback {
   clientId: string;
@@ -19,10 +22,10 @@ export interface StatusCallback {
   errorCode: string | null;
   errorMessage: string | null;
   params: Record<string, string>;
-  /** twilio (default) | telnyx: whose callback this is (recorded on the delivery). */
-  provider?: string;
-  /** The provider says the recipient blocked us (Twilio 21610, Telnyx 40300); default: Twilio's 21610. */
-  optedOut?: boolean;
+  /** Whose callback this is (recorded on the delivery). */
+  provider: string;
+  /** The provider says the recipient blocked us (its vendor module reads that from the provider's code). */
+  optedOut: boolean;
 }
 
 const NOT_DELIVERED = new Set(['undelivered', 'failed']);
@@ -45,10 +48,10 @@ export async function receiveStatusCallback(
     errorMessage: callback.errorMessage,
     at: now,
     params: callback.params,
-    provider: callback.provider ?? null,
+    provider: callback.provider,
   });
-  if (NOT_DELIVERED.has(callback.status) && (callback.optedOut ?? callback.errorCode === TWILIO_UNSUBSCRIBED)) {
-    // Also for a repeated callback: if the first one's opt-out failed (and we answered 5xx), Twilio's retry is the
+  if (NOT_DELIVERED.has(callback.status) && callback.optedOut) {
+    // Also for a repeated callback: if the first one's opt-out failed (and we answered 5xx), the provider's retry is the
     // only chance to record it. setConsent leaves an already opted-out number as it is.
     await optOutUnsubscribed(context, callback);
   }
@@ -59,7 +62,7 @@ export async function receiveStatusCallback(
   }
   // Live updates only when the message reached an end state; intermediate hops are not worth a dashboard redraw.
   // Not awaited: the event goes out with the next batch of announcements (best effort, like every live event),
-  // and Twilio's callback is answered as soon as the change is stored.
+  // and the provider's callback is answered as soon as the change is stored.
   if (reached && statusRank(callback.status) >= statusRank('delivered')) {
     void batches.announceStatus({ clientId: callback.clientId, outboxId: delivery.outboxId, status: delivery.status }).catch((error: unknown) => {
       context.logger.warn({ err: error, outboxId: delivery.outboxId }, 'Could not announce a delivery status');
@@ -80,10 +83,10 @@ async function optOutUnsubscribed(context: AppContext, callback: StatusCallback)
         .executeTakeFirst()
     )?.to_address;
   if (!to) {
-    context.logger.warn({ messageSid: callback.messageSid }, 'A 21610 status callback names no recipient and matches no text we sent; nothing to opt out');
+    context.logger.warn({ messageSid: callback.messageSid }, 'A blocked-recipient status callback names no recipient and matches no text we sent; nothing to opt out');
     return;
   }
-  await context.db.transaction().execute((trx) => mirrorTwilioOptOut(trx, context, { clientId: callback.clientId, to }));
+  await context.db.transaction().execute((trx) => mirrorProviderOptOut(trx, context, { clientId: callback.clientId, to, provider: callback.provider, code: callback.errorCode }));
 }
 
 async function createStaffTask(context: AppContext, callback: StatusCallback, outboxId: number, now: Date): Promise<void> {
@@ -99,7 +102,7 @@ async function createStaffTask(context: AppContext, callback: StatusCallback, ou
     ? await context.db.selectFrom('customers').select(['name']).where('id', '=', row.customer_id).executeTakeFirst()
     : undefined;
   const reason =
-    `The ${template} text did not reach the caller (${callback.provider === 'telnyx' ? 'Telnyx' : 'Twilio'} ${callback.status}` +
+    `The ${template} text did not reach the caller (${providerName(callback.provider)} ${callback.status}` +
     `${callback.errorCode ? `, error ${callback.errorCode}${callback.errorMessage ? `: ${callback.errorMessage}` : ''}` : ''}). ` +
     'Call them to confirm the appointment time.';
   const task = await context.db

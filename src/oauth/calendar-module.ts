@@ -52,6 +52,9 @@ export function unavailableWhenDisconnected(port: CalendarPort): CalendarPort {
   };
   const find = port.findByBookingId?.bind(port);
   if (find) guarded.findByBookingId = (clientId, bookingId, signal) => guard(() => find(clientId, bookingId, signal));
+  // A person's own calendar (per-staff offices) goes through the same connection, so the same mapping.
+  const forCalendar = port.forCalendar?.bind(port);
+  if (forCalendar) guarded.forCalendar = (calendarId) => unavailableWhenDisconnected(forCalendar(calendarId));
   return guarded;
 }
 

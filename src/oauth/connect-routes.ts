@@ -57,7 +57,7 @@ export function registerConnectRoutes(app: FastifyInstance, context: ConnectRout
 
   app.get(`/v1/oauth/${provider}/callback`, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    const text = (name: string) => (typeof query[name] === 'string' ? (query[name]) : undefined);
     const clientId = verifyConnectState(context.secretBox, provider, text('state') ?? '', context.clock.now().getTime());
     const office = clientId ? context.clients.get(clientId) : undefined;
     if (!clientId || !office) return page(reply, 400, 'Link expired', `This ${label} sign-in link is invalid or expired. Start the connection again.`);

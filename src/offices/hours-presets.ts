@@ -75,5 +75,5 @@ export function isHoursPresetId(value: string): value is HoursPresetId {
 
 /** A fresh copy of a preset's hours, safe for the caller to edit. */
 export function hoursFromPreset(id: HoursPresetId): BusinessHours {
-  return structuredClone(HOURS_PRESETS[id].businessHours) as BusinessHours;
+  return structuredClone<BusinessHours>(HOURS_PRESETS[id].businessHours);
 }

@@ -103,7 +103,7 @@ export function loadPack(id: string, dir = PACKS_DIR): Pack | undefined {
   }
   const frame = packFile.safeParse(json);
   if (!frame.success) throw new ConfigError(zodProblems(where, frame.error), 'Template pack is invalid');
-  const pack: Pack = { id, ...frame.data, hoursPreset: frame.data.hoursPreset as HoursPresetId, office: frame.data.office as PackOffice };
+  const pack: Pack = { id, ...frame.data, hoursPreset: frame.data.hoursPreset, office: frame.data.office as PackOffice };
   const check = validateOfficeDocument(applyPack(SAMPLE_OFFICE_BASICS, pack), where);
   if (!check.ok) {
     throw new ConfigError(

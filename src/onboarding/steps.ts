@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { SecretKey } from '../config/secrets.js';
 import { calendarPortOf } from '../booking/deps.js';
-import { createMessagingVendors } from '../messaging/vendors.js';
+import { createSmtpMailers } from '../smtp/module.js';
+import { createTwilioSenders } from '../twilio/senders.js';
 import { setOfficeSecret } from '../offices/secrets.js';
 import { loadOfficeDocuments, saveOfficeVersion } from '../offices/store.js';
 import { hoursFromPreset, loadPack, proposeTimezone } from '../offices/packs.js';
@@ -69,7 +70,7 @@ async function saveOffice(deps: StepDeps, onboarding: Onboarding): Promise<numbe
   const { context } = deps;
   const saved = await saveOfficeVersion(
     { db: context.db, clock: context.clock, bus: context.bus },
-    { document: document as Record<string, unknown>, author: deps.actor, source: 'wizard' },
+    { document, author: deps.actor, source: 'wizard' },
   );
   if (!saved.ok) {
     if (saved.reason === 'conflict') throw new StepProblem([{ path: '', message: 'the office changed meanwhile; try again' }]);
@@ -211,14 +212,15 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
       const version = await saveOffice(deps, onboarding);
       let testText: Record<string, unknown> | undefined;
       if (answers.testTo) {
-        const vendors = createMessagingVendors(deps.context);
+        // A client of its own, closed after the test: the office's new secrets, not a cached client's.
+        const senders = createTwilioSenders(deps.context);
         try {
-          const sent = await vendors.smsFor(slug).send({ to: answers.testTo, from: answers.phoneNumber, body: `${runtime.config.name}: a test text from your new receptionist. Texting works.` });
+          const sent = await senders.routeFor(slug).port.send({ to: answers.testTo, from: answers.phoneNumber, body: `${runtime.config.name}: a test text from your new receptionist. Texting works.` });
           testText = { ok: true, providerId: sent.providerId };
         } catch (error) {
           testText = { ok: false, message: failure(error) };
         } finally {
-          await vendors.close();
+          senders.close();
         }
       }
       return {
@@ -243,10 +245,10 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
     if (answers.from) onboarding.answers.email = { from: answers.from };
     const version = await saveOffice(deps, onboarding);
     if (!answers.testTo) return { ok: true, version };
-    const vendors = createMessagingVendors(deps.context);
+    const mailers = createSmtpMailers(deps.context);
     try {
       const config = deps.context.clients.get(slug)?.config ?? runtime.config;
-      const sent = await vendors.emailFor(slug).send({
+      const sent = await mailers.routeFor(slug).port.send({
         from: config.senders.email.from,
         to: answers.testTo,
         subject: `${config.name}: test e-mail from your new receptionist`,
@@ -256,7 +258,7 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
     } catch (error) {
       return { ok: false, version, testEmail: { ok: false, message: failure(error) } };
     } finally {
-      await vendors.close();
+      await mailers.close();
     }
   },
 

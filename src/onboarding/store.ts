@@ -39,8 +39,8 @@ export async function loadOnboarding(db: Kysely<DB>, id: string): Promise<Onboar
   return {
     id: row.id,
     clientId: row.client_id,
-    answers: row.answers as OnboardingAnswers,
-    results: row.results as Onboarding['results'],
+    answers: row.answers,
+    results: row.results,
     createdBy: row.created_by,
     finishedAt: row.finished_at,
     removedAt: row.removed_at,

@@ -23,13 +23,26 @@ export const warmGreeting: RewriteScript = (message) => message.replace(/Thanks 
 export class AnthropicEmulator extends EmulatedVendor {
   script: RewriteScript = warmGreeting;
   private sequence = 0;
+  /** When set, only this key is accepted (demo mode: the published demo key); unset, any key is. */
+  private apiKey: string | undefined;
 
-  static start(options: { port?: number } = {}): Promise<AnthropicEmulator> {
+  static start(options: { port?: number; apiKey?: string } = {}): Promise<AnthropicEmulator> {
     return startVendor({ name: 'anthropic', port: options.port }, (emulator) => {
       const instance = new AnthropicEmulator(emulator);
+      instance.apiKey = options.apiKey;
       instance.registerRoutes();
       return instance;
     });
+  }
+
+  /**
+   * Also drops connections with a request still in flight: a rewrite abandoned at the budget leaves its keep-alive
+   * socket open at this end, which Fastify's close would otherwise wait out (72 s).
+   */
+  async close(): Promise<void> {
+    const closing = this.emulator.close();
+    this.emulator.app.server.closeAllConnections();
+    await closing;
   }
 
   private registerRoutes(): void {
@@ -37,6 +50,10 @@ export class AnthropicEmulator extends EmulatedVendor {
       // The API takes `x-api-key`; @anthropic-ai/sdk 1.x sends the key as `Authorization: Bearer`.
       if (!request.headers['x-api-key'] && !/^Bearer \S+/.test(request.headers.authorization ?? '')) {
         return reply.code(401).send({ type: 'error', error: { type: 'authentication_error', message: 'x-api-key or Authorization header is required' } });
+      }
+      const key = request.headers['x-api-key'] ?? request.headers.authorization?.replace(/^Bearer /, '');
+      if (this.apiKey && key !== this.apiKey) {
+        return reply.code(401).send({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
       }
       const parsed = requestSchema.safeParse(request.body);
       if (!parsed.success) {

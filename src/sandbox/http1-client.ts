@@ -72,7 +72,7 @@ export class Http1Pool {
     const signal = AbortSignal.timeout(request.timeoutMs);
     try {
       const response = await this.pool.request({
-        method: request.method as 'GET',
+        method: request.method,
         path: request.path,
         headers: request.headers,
         body: request.body,

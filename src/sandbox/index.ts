@@ -14,6 +14,7 @@ import { startZohoEmulator, type ZohoEmulator } from './zoho/index.js';
 import { startHubSpotEmulator, type HubSpotEmulator } from './hubspot/index.js';
 import { startGoogleEmulator, type GoogleEmulator } from './google/index.js';
 import { startMicrosoftEmulator, type MicrosoftEmulator } from './microsoft/index.js';
+import { AnthropicEmulator } from './anthropic.js';
 
 export interface SandboxEndpoint {
   name: string;
@@ -34,6 +35,8 @@ export interface Sandbox {
   /** Microsoft's identity platform and Graph calendar (offices with `calendar.provider: "microsoft"`). */
   microsoft: MicrosoftEmulator;
   retell: RetellEmulator;
+  /** The Messages API for the optional follow-up rewrite (issue 17). */
+  anthropic: AnthropicEmulator;
   /**
    * Makes an office exist at the emulated vendors as it would before onboarding: its number in the Twilio account,
    * its agents (+ LLM) at Retell with the first one answering the number. Idempotent; call it whenever an office loads.
@@ -61,6 +64,7 @@ export interface SandboxOptions {
   google?: { clientId: string; clientSecret: string };
   microsoft?: { clientId: string; clientSecret: string };
   retell?: { apiKey: string };
+  anthropic?: { apiKey: string };
   /** Seeds each office's agent + LLM + number in the Retell emulator and its number in the Twilio account. */
   offices?: SandboxOffice[];
 }
@@ -110,6 +114,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     started.push(microsoft);
     const retell = await startRetellEmulator({ apiKey: options.retell?.apiKey ?? DEMO_SECRETS.RETELL_API_KEY, clock: options.clock });
     started.push(retell);
+    const anthropic = await AnthropicEmulator.start({ apiKey: options.anthropic?.apiKey ?? DEMO_SECRETS.ANTHROPIC_API_KEY });
+    started.push(anthropic);
     const seedOffice = (office: SandboxOffice) => {
       if (office.phoneNumber) twilio.addIncomingNumber({ phoneNumber: office.phoneNumber });
       // The first agent answers the office's number; any others exist for the office to switch to.
@@ -134,6 +140,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       google,
       microsoft,
       retell,
+      anthropic,
       seedOffice,
       endpoints: () => [
         { name: 'Twilio', url: twilio.url },
@@ -147,6 +154,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         { name: 'Google', url: google.url },
         { name: 'Microsoft', url: microsoft.url },
         { name: 'Retell', url: retell.url },
+        { name: 'Anthropic', url: anthropic.url },
       ],
       async close() {
         for (const emulator of started.reverse()) await emulator.close().catch(() => undefined);

@@ -232,7 +232,7 @@ export class RetellEmulator extends EmulatedVendor {
   private createAgent(request: FastifyRequest, reply: FastifyReply): unknown {
     const body = parseBody(agentCreateSchema, request.body, reply);
     if (!body) return reply;
-    if (!this.engineExists(body.response_engine as Json, reply)) return reply;
+    if (!this.engineExists(body.response_engine, reply)) return reply;
     const id = this.newId('agent_');
     this.agents.set(id, this.agentRecord(id, body));
     return reply.code(201).send(this.agents.get(id));
@@ -243,7 +243,7 @@ export class RetellEmulator extends EmulatedVendor {
     if (!record) return notFound(reply);
     const body = parseBody(agentUpdateSchema, request.body ?? {}, reply);
     if (!body) return reply;
-    if (body.response_engine && !this.engineExists(body.response_engine as Json, reply)) return reply;
+    if (body.response_engine && !this.engineExists(body.response_engine, reply)) return reply;
     return this.applyUpdate(record, body, request, reply);
   }
 

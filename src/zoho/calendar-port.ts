@@ -4,7 +4,7 @@
  */
 import type { AppContext } from '../app-context.js';
 import { VendorError } from '../core/errors.js';
-import { CalendarUnavailable, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../booking/calendar-port.js';
+import { CalendarUnavailable, bookingIdIn, hasBookingMarker, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../booking/calendar-port.js';
 import { calendarBaseUrl } from '../providers/zoho/accounts.js';
 import { ZohoCalendarClient, type ZohoEvent } from '../providers/zoho/calendar.js';
 import { ZohoConnectionBroken, getZohoAccess, invalidateZohoAccess, type ZohoAccess } from './connection.js';
@@ -23,14 +23,15 @@ function toCalendarEvent(event: ZohoEvent): CalendarEvent {
   };
 }
 
-export function zohoCalendarPort(context: AppContext): CalendarPort {
+/** `personCalendarId`: bound to a bookable person's calendar (issue 20) instead of the office's `zoho.calendarId`. */
+export function zohoCalendarPort(context: AppContext, personCalendarId?: string): CalendarPort {
   const settings = (clientId: string) => {
     const client = context.clients.get(clientId);
     if (!client) throw new Error(`Unknown client ${clientId}`);
     if (!client.config.zoho) {
       throw new CalendarUnavailable({ vendor: 'zoho', reason: 'not_configured', message: `The office ${clientId} has no "zoho" settings (calendarId) for its Zoho calendar.` });
     }
-    return client.config.zoho;
+    return personCalendarId === undefined ? client.config.zoho : { ...client.config.zoho, calendarId: personCalendarId };
   };
 
   /** A connection nobody can use until a person reconnects is, to booking, a calendar that is unavailable. */
@@ -66,10 +67,12 @@ export function zohoCalendarPort(context: AppContext): CalendarPort {
   }
 
   return {
+    forCalendar: (calendarId) => zohoCalendarPort(context, calendarId),
     async view(clientId, startMs, endMs, signal) {
       const zoho = settings(clientId);
       return withClient(clientId, signal, async (client, access) => {
-        const owner = zoho.calendarOwnerEmail ?? access.ownerEmail;
+        // A person's calendar is read on its own: the owner's free/busy covers every calendar of the account.
+        const owner = personCalendarId === undefined ? (zoho.calendarOwnerEmail ?? access.ownerEmail) : undefined;
         const [events, freeBusy] = await Promise.all([
           client.listEvents(zoho.calendarId, startMs, endMs),
           owner ? client.freeBusy(owner, startMs, endMs) : Promise.resolve([]),
@@ -82,7 +85,17 @@ export function zohoCalendarPort(context: AppContext): CalendarPort {
     },
     async create(clientId, event: NewCalendarEvent, signal) {
       const zoho = settings(clientId);
-      return withClient(clientId, signal, async (client) => toCalendarEvent(await client.createEvent(zoho.calendarId, event)));
+      const bookingId = bookingIdIn(event.description);
+      return withClient(clientId, signal, async (client) => {
+        // Zoho has no client-chosen event id and no index on our marker, so a create repeated after a lost answer
+        // would make a second event: the booking's own slot is read first and an event with its marker is the answer
+        // (reference/zoho.md, "No idempotency key exists"). One more request per create, inside the same time-out.
+        if (bookingId) {
+          const ours = (await client.listEvents(zoho.calendarId, event.startMs, event.endMs)).find((candidate) => hasBookingMarker(candidate.description, bookingId));
+          if (ours) return toCalendarEvent(ours);
+        }
+        return toCalendarEvent(await client.createEvent(zoho.calendarId, event));
+      });
     },
     async get(clientId, eventId, signal) {
       const zoho = settings(clientId);

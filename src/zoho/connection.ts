@@ -294,6 +294,7 @@ export function accountsServerFor(context: AppContext, clientId: string, dataCen
  */
 export async function importRefreshToken(
   context: AppContext,
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- names the known data centres for the reader; any code is accepted
   input: { clientId: string; dataCenter: ZohoDataCenter | string; refreshToken: string; accountsServer?: string },
 ): Promise<void> {
   const accountsServer = input.accountsServer ?? accountsServerFor(context, input.clientId, input.dataCenter);

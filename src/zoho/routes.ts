@@ -80,7 +80,7 @@ export function zohoOAuthRoutes(app: FastifyInstance, context: AppContext): void
 
   app.get('/v1/oauth/zoho/callback', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const text = (name: string) => (typeof query[name] === 'string' ? (query[name] as string) : undefined);
+    const text = (name: string) => (typeof query[name] === 'string' ? (query[name]) : undefined);
     const clientId = verifyState(context.secretBox, text('state') ?? '', context.clock.now().getTime());
     if (!clientId || !context.clients.get(clientId)) {
       return page(reply, 400, 'Link expired', 'This Zoho sign-in link is invalid or expired. Start the connection again.');

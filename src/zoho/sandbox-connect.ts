@@ -28,6 +28,10 @@ export async function connectSandboxZoho(context: AppContext, runtime: ClientRun
     timezone: config.timezone,
     ownerEmail: config.zoho.calendarOwnerEmail,
   });
+  // Each bookable person's own calendar (issue 20), in the same connected account.
+  for (const person of config.staff?.people ?? []) {
+    zoho.ensureCalendar(person.calendarId, { name: `${person.name} (${config.name})`, timezone: config.timezone, ownerEmail: config.zoho.calendarOwnerEmail });
+  }
   const existing = await context.db
     .selectFrom('oauth_connections')
     .select(['accounts_server', 'status'])
@@ -41,7 +45,7 @@ export async function connectSandboxZoho(context: AppContext, runtime: ClientRun
   try {
     await importRefreshToken(context, {
       clientId: config.slug,
-      dataCenter: config.zoho!.dataCenter,
+      dataCenter: config.zoho.dataCenter,
       refreshToken: zoho.issueRefreshToken(),
       accountsServer: zoho.url,
     });

@@ -168,6 +168,19 @@ describe.each(BACKENDS)('analytics figures (%s)', (backend) => {
     expect(after.funnel.unknown).toBe(before.funnel.unknown + 1);
     expect(after.funnel.bookedValue).toBe(before.funnel.bookedValue + 80.5);
 
+    // The caller-insight labels arrive after the call's analysis, and still move the intent and need figures.
+    await app.context.db
+      .insertInto('call_insights')
+      .values({ call_id: 'call_fresh_1', client_id: CLIENT_B, customer_id: null, language: 'en', intent: 'pricing', urgency: 'routine', sentiment_start: 'neutral', sentiment_end: 'neutral', needs: ['time_pressed', 'prefers_text'], open_issue: null, evidence: '[]' as never, rules_version: 'test', call_at: at, computed_at: at })
+      .execute();
+    const labelled = (await staffB.request('GET', path)).body;
+    const countOf = (entries: Array<Record<string, string | number>>, field: string, key: string) => Number(entries.find((entry) => entry[field] === key)?.count ?? 0);
+    expect(countOf(labelled.quality.topIntents, 'intent', 'pricing')).toBe(countOf(after.quality.topIntents, 'intent', 'pricing') + 1);
+    expect(countOf(labelled.quality.needs, 'need', 'time_pressed')).toBe(countOf(after.quality.needs, 'need', 'time_pressed') + 1);
+    expect(countOf(labelled.quality.needs, 'need', 'prefers_text')).toBe(countOf(after.quality.needs, 'need', 'prefers_text') + 1);
+    // Retell's free-text intent ("book") is not what is counted.
+    expect(countOf(labelled.quality.topIntents, 'intent', 'book')).toBe(countOf(before.quality.topIntents, 'intent', 'book'));
+
     const marked = await staffB.request('POST', `/v1/api/appointments/${appointment.id}/attendance`, { attendance: 'attended' });
     expect(marked.status, JSON.stringify(marked.body)).toBe(200);
     const held = (await staffB.request('GET', path)).body;

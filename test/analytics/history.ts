@@ -28,7 +28,10 @@ export interface CallFixture {
   outcome: string | null;
   durationMs: number | null;
   sentiment: string | null;
+  /** Retell's free-text intent: stored, and no longer what analytics count. */
   intent: string | null;
+  /** The caller-insight labels (`call_insights`) analytics count intents and needs from; null: not labelled. */
+  insight: { intent: string; needs: string[] } | null;
   transfer: boolean;
 }
 export interface AppointmentFixture {
@@ -72,6 +75,8 @@ export interface History {
 const OUTCOMES = ['booked', 'info_only', 'abandoned', 'voicemail', 'callback_requested', 'opted_out', 'rescheduled', null] as const;
 const SENTIMENTS = ['Positive', 'Neutral', 'Negative', null, 'Unknown', 'positive'] as const;
 const INTENTS = ['book_appointment', 'question', 'pricing', null, 'Reschedule appointment', 'hours'] as const;
+const INSIGHT_INTENTS = ['book', 'reschedule', 'pricing', 'status', 'services', 'other', 'unknown'] as const;
+const INSIGHT_NEEDS = ['reassurance', 'price_sensitive', 'time_pressed', 'detail_oriented', 'prefers_text', 'accessibility'] as const;
 const DELIVERY_STATUSES = ['queued', 'sent', 'delivered', 'delivered', 'undelivered', 'failed'] as const;
 
 let sequence = 0;
@@ -118,6 +123,10 @@ export async function buildHistory(
           durationMs: outcome === null ? null : 5_000 + Math.floor(random() * 600_000),
           sentiment: pick(SENTIMENTS),
           intent: pick(INTENTS),
+          insight:
+            outcome === null || random() < 0.15
+              ? null
+              : { intent: pick(INSIGHT_INTENTS), needs: INSIGHT_NEEDS.filter(() => random() < 0.2).slice(0, 3) },
           transfer: random() < 0.15,
         };
         history.calls.push(call);
@@ -140,6 +149,27 @@ export async function buildHistory(
             updated_at: at,
           })
           .execute();
+        if (call.insight) {
+          await db
+            .insertInto('call_insights')
+            .values({
+              call_id: call.id,
+              client_id: clientId,
+              customer_id: call.customerId,
+              language: 'en',
+              intent: call.insight.intent,
+              urgency: 'routine',
+              sentiment_start: 'neutral',
+              sentiment_end: 'neutral',
+              needs: call.insight.needs,
+              open_issue: null,
+              evidence: json([]) as never,
+              rules_version: 'test',
+              call_at: at,
+              computed_at: at,
+            })
+            .execute();
+        }
         if (outcome === 'booked' || outcome === 'rescheduled' || (outcome === 'info_only' && random() < 0.2)) {
           const type = pick(config.appointmentTypes).id;
           const startAt = new Date(at.getTime() + Math.floor((random() * 5 - 1.5) * 86_400_000));
@@ -308,7 +338,7 @@ export function expectedSummary(app: TestApp, history: History, clientId: string
   const returning = (call: CallFixture) =>
     call.customerId !== null && history.calls.some((other) => other.customerId === call.customerId && other.at < call.at);
   const bookedOf = (call: CallFixture) => history.appointments.filter((entry) => entry.callId === call.id && entry.status === 'booked');
-  const wanted = (call: CallFixture) => conversation(call) && (/(book|schedul|appointment|reschedul)/i.test(call.intent ?? '') || bookedOf(call).length > 0);
+  const wanted = (call: CallFixture) => conversation(call) && (['book', 'reschedule'].includes(call.insight?.intent ?? '') || bookedOf(call).length > 0);
   const appointments = calls.flatMap(bookedOf);
   const value = (type: string) => config.appointmentTypes.find((entry) => entry.id === type)?.value ?? 0;
   const held = appointments.filter((entry) => entry.attendance === 'attended').length;
@@ -321,7 +351,9 @@ export function expectedSummary(app: TestApp, history: History, clientId: string
     return key === 'positive' || key === 'neutral' || key === 'negative' ? key : 'unknown';
   };
   const intents = new Map<string, number>();
-  for (const call of calls) if (call.intent) intents.set(call.intent.toLowerCase(), (intents.get(call.intent.toLowerCase()) ?? 0) + 1);
+  for (const call of calls) if (call.insight && call.insight.intent !== 'unknown') intents.set(call.insight.intent, (intents.get(call.insight.intent) ?? 0) + 1);
+  const needs = new Map<string, number>();
+  for (const call of calls) for (const need of call.insight?.needs ?? []) needs.set(need, (needs.get(need) ?? 0) + 1);
   const deliveries = history.deliveries.filter((entry) => entry.clientId === clientId && inRange(entry.at));
   const dead = history.dead.filter((entry) => entry.clientId === clientId && inRange(entry.at));
   const channelFigures = (channel: 'sms' | 'email') => {
@@ -413,6 +445,7 @@ export function expectedSummary(app: TestApp, history: History, clientId: string
         .map(([intent, count]) => ({ intent, count }))
         .sort((a, b) => b.count - a.count || a.intent.localeCompare(b.intent))
         .slice(0, 10),
+      needs: [...needs].map(([need, count]) => ({ need, count })).sort((a, b) => b.count - a.count || a.need.localeCompare(b.need)),
       callbacks: { created: callbacks.length, doneInTime, rate: ratio(doneInTime, callbacks.length) },
       errors: history.errors.filter((entry) => entry.clientId === clientId && inRange(entry.at)).reduce((sum, entry) => sum + entry.count, 0),
     },

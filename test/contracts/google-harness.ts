@@ -8,11 +8,13 @@ import { OFFICE, aConnectionWorld } from './support.js';
 
 const app = { clientId: 'google-client.apps.googleusercontent.com', clientSecret: 'google-secret' };
 
-export async function googleHarness(): Promise<CalendarContractHarness> {
+/** `ownCalendars`: further calendars the account owns (a bookable person's, for `forCalendar`). */
+export async function googleHarness(options: { ownCalendars?: string[] } = {}): Promise<CalendarContractHarness> {
   const world = await aConnectionWorld();
   const google = await startGoogleEmulator({ ...app, clock: world.clock, timezone: 'America/New_York' });
   const calendarId = google.userEmail;
   google.ensureCalendar('team-holidays@group.calendar.google.com', { summary: 'Team holidays', accessRole: 'reader' });
+  for (const id of options.ownCalendars ?? []) google.ensureCalendar(id, { summary: id, accessRole: 'owner' });
   const connections = new OAuthConnections(world.deps, googleConnectionSpec(app));
   const tokens = google.issueTokens();
   await connections.store({

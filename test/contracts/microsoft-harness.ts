@@ -7,6 +7,7 @@ import { microsoftCalendarPort, type MicrosoftCalendarSettings } from '../../src
 import { microsoftConnectionSpec } from '../../src/providers/microsoft/connection.js';
 import { exchangeMicrosoftCode, microsoftAuthorizeUrl } from '../../src/providers/microsoft/oauth.js';
 import { startMicrosoftEmulator, type MicrosoftEmulator, type MicrosoftEmulatorOptions } from '../../src/sandbox/microsoft/index.js';
+import type { DatabaseKind } from '../../src/db/database.js';
 import type { CalendarContractHarness } from './calendar-port.contract.js';
 import { OFFICE, aConnectionWorld, type ConnectionWorld } from './support.js';
 
@@ -39,16 +40,18 @@ export interface MicrosoftWorld {
   connections: OAuthConnections;
 }
 
-export async function aMicrosoftWorld(options: Partial<MicrosoftEmulatorOptions> = {}): Promise<MicrosoftWorld> {
-  const world = await aConnectionWorld();
+export async function aMicrosoftWorld(options: Partial<MicrosoftEmulatorOptions> = {}, backend: DatabaseKind = 'pglite'): Promise<MicrosoftWorld> {
+  const world = await aConnectionWorld({ backend });
   const microsoft = await startMicrosoftEmulator({ ...microsoftApp, clock: world.clock, ...options });
   const connections = new OAuthConnections(world.deps, microsoftConnectionSpec(microsoftApp));
   await connectThroughMsal(microsoft, connections);
   return { world, microsoft, connections };
 }
 
-export async function microsoftHarness(options: { emulator?: Partial<MicrosoftEmulatorOptions>; settings?: MicrosoftCalendarSettings } = {}): Promise<CalendarContractHarness> {
-  const { world, microsoft, connections } = await aMicrosoftWorld(options.emulator);
+export async function microsoftHarness(
+  options: { emulator?: Partial<MicrosoftEmulatorOptions>; settings?: MicrosoftCalendarSettings; backend?: DatabaseKind } = {},
+): Promise<CalendarContractHarness> {
+  const { world, microsoft, connections } = await aMicrosoftWorld(options.emulator, options.backend);
   const calendarId = microsoft.defaultCalendarId;
   microsoft.addCalendar('Birthdays');
   return {

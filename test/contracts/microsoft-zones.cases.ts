@@ -1,7 +1,7 @@
 /**
  * Graph's Windows zone names end to end: what the adapter writes ("Eastern Standard Time", "US Mountain Standard
  * Time" for Phoenix, which keeps standard time all year) and what it reads when Graph answers in the mailbox's
- * Windows zone. Shared by the normal run and the run with the server in Asia/Tokyo.
+ * Windows zone. Shared by the normal run and the run with the server in Asia/Tokyo (microsoft-zones.tokyo.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookingMarker } from '../../src/booking/calendar-port.js';

@@ -1,15 +1,16 @@
 /**
  * The CalendarPort contract against the existing Zoho adapter (src/zoho/calendar-port.ts) and its emulator, in
- * demo mode as booking uses it. Zoho's behaviour is not changed here; the cases it fails are listed as known gaps.
+ * demo mode as booking uses it.
  */
 import { calendarPortOf } from '../../src/booking/deps.js';
 import { getZohoAccess } from '../../src/zoho/connection.js';
 import { CALENDAR, CLIENT, startBookingApp, zohoOf } from '../booking/support.js';
+import type { DatabaseKind } from '../../src/db/database.js';
 import { openTestDatabase } from '../support/databases.js';
 import type { CalendarContractHarness, ContractCase } from './calendar-port.contract.js';
 
-export async function zohoHarness(): Promise<CalendarContractHarness> {
-  const database = await openTestDatabase('pglite');
+export async function zohoHarness(backend: DatabaseKind = 'pglite'): Promise<CalendarContractHarness> {
+  const database = await openTestDatabase(backend);
   const app = await startBookingApp(database);
   const zoho = zohoOf(app);
   const context = app.switchboard.context;
@@ -35,11 +36,5 @@ export async function zohoHarness(): Promise<CalendarContractHarness> {
   };
 }
 
-export const zohoKnownGaps: Partial<Record<ContractCase, string>> = {
-  // Zoho has no client-chosen event id and no index on our marker; booking covers it by looking for its marker in
-  // `view` before creating (src/booking/book.ts), but the adapter itself makes a second event.
-  'idempotent re-create': 'ZohoCalendarPort.create makes a second event for a repeated create',
-  // The adapter writes local wall time (`20261101T013000` + zone) with no offset, so 1:30 AM EDT on fall-back day is
-  // read as 1:30 AM EST, an hour late.
-  'create at an ambiguous fall-back time': 'the first 1:30 AM on fall-back day is stored as the second',
-};
+/** None left: the adapter finds a repeated create's event by its marker and writes an ambiguous wall time with its offset. */
+export const zohoKnownGaps: Partial<Record<ContractCase, string>> = {};

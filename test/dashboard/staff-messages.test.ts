@@ -116,6 +116,9 @@ describe.each(BACKENDS)('staff messages through the dashboard routes (%s)', (bac
     expect(mail!.html).not.toContain('to rebook');
     expect(mail!.raw).not.toContain('to rebook');
     expect(await auditActions(queued.id)).toEqual(['message.edit_and_retry']);
+    // Staff's words go out as written: the optional LLM rewrite (issue 17) never touches an edited message.
+    const edited = await app.context.db.selectFrom('outbox').select('payload').where('id', '=', queued.id).executeTakeFirstOrThrow();
+    expect((edited.payload as { rewrite?: unknown }).rewrite).toMatchObject({ used: false, code: 'edited' });
     const audit = await app.context.db.selectFrom('audit').selectAll().where('target', '=', `outbox:${queued.id}`).executeTakeFirstOrThrow();
     expect(audit.actor).toBe(staffBEmail);
   });

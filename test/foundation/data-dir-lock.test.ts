@@ -88,12 +88,12 @@ function start(command: string, args: string[]): Started {
   let stderr = '';
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const firstLine = new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const end = stdout.indexOf('\n');
       if (end >= 0) resolve(stdout.slice(0, end));
     });
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     void exit.then((code) => reject(new Error(`exited with ${code} before answering:\n${stdout}${stderr}`)));
   });
   return { child, firstLine, exit };
@@ -145,7 +145,7 @@ describe('the embedded database directory lock', () => {
     const first = await openDatabase({ dataDir });
     try {
       await first.db.schema.createTable('probe').addColumn('n', 'integer').execute();
-      await first.db.insertInto('probe' as never).values({ n: 1 } as never).execute();
+      await first.db.insertInto('probe' as never).values({ n: 1 }).execute();
 
       const second = await runSecondProcess(dataDir);
       expect(second.code).toBe(3);

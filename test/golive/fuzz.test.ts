@@ -184,7 +184,7 @@ const twilioForm = fc
     fc.record({ MessageSid: fc.oneof(spiked('SM' + 'a'.repeat(32)), twilioValue), From: fc.oneof(spiked('+12125550177'), twilioValue), MessageStatus: fc.oneof(fc.constantFrom('sent', 'delivered', 'undelivered', 'failed'), twilioValue), Body: twilioValue }, { requiredKeys: [] }),
     fc.dictionary(fc.oneof(fc.constantFrom(...twilioKeys), fc.string({ maxLength: 12 }), hostile), twilioValue, { maxKeys: 6 }),
   )
-  .map(([known, junk]) => ({ ...junk, ...known }) as Record<string, string>);
+  .map(([known, junk]) => ({ ...junk, ...known }));
 
 type Sent = { status: number; text: string };
 
@@ -426,7 +426,7 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
         fc.record({ code: text, error: text, location: fc.oneof(fc.constantFrom('us', 'eu', 'in', 'au', 'jp', 'ca', 'sa', 'cn'), text), 'accounts-server': fc.oneof(fc.constantFrom('zoho-emulator', 'https://evil.example', 'http://127.0.0.1:1'), text), client: fc.oneof(fc.constant(CLIENT), spiked(CLIENT), text), ticket: text }, { requiredKeys: [] }),
         fc.boolean(),
         async (query, validState) => {
-          const params = new URLSearchParams(query as Record<string, string>);
+          const params = new URLSearchParams(query);
           // The emulator is a trusted accounts server in demo mode: codes are really exchanged (and refused).
           if (params.get('accounts-server') === 'zoho-emulator') params.set('accounts-server', app.context.sandbox!.zoho.url);
           if (validState) params.set('state', signState(app.context.secretBox, CLIENT, app.clock.now().getTime()));

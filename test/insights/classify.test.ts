@@ -29,11 +29,6 @@ function scored(calls: typeof all, classify: (call: Fixture) => CallInsight) {
   return score(calls.map(({ name, call }) => ({ name, predicted: classify(call), expected: call.expected })));
 }
 
-function labels(insight: CallInsight) {
-  const { evidence: _evidence, ...rest } = insight;
-  return rest;
-}
-
 /** Agent turns stuffed with every trigger word of every label, inserted before each caller turn and at the end. */
 const AGENT_PITCHES = [
   "Are you worried or anxious? First time? Don't worry. Our premium plan is cheap, discounts and coupons, free consultation!",

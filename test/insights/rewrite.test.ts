@@ -35,7 +35,7 @@ describe('LLM rewrite through the Anthropic SDK and the emulator', () => {
   it('uses a rewrite that keeps every fact', async () => {
     emulator.script = warmGreeting;
     const decision = await decideRewrite(port, INPUT, FACTS);
-    expect(decision).toEqual({ text: TEMPLATE.replace('Thanks for calling', 'Thank you for calling'), rewritten: true, reason: 'rewritten' });
+    expect(decision).toEqual({ text: TEMPLATE.replace('Thanks for calling', 'Thank you for calling'), rewritten: true, reason: 'rewritten', code: 'rewritten' });
     const sent = emulator.requests.at(-1)!;
     expect(sent.path).toBe('/v1/messages');
     expect(JSON.stringify(sent.body)).toContain('anxious about an IRS letter');
@@ -44,7 +44,17 @@ describe('LLM rewrite through the Anthropic SDK and the emulator', () => {
   it('sends the template when the rewrite changes the appointment time, and says why', async () => {
     emulator.script = (message) => message.replace('2:30 PM', '3:30 PM').replace('Thanks for calling', 'So glad you called');
     const decision = await decideRewrite(port, INPUT, FACTS);
-    expect(decision).toEqual({ text: TEMPLATE, rewritten: false, reason: 'the rewrite lost or changed "2:30 PM"' });
+    expect(decision).toEqual({ text: TEMPLATE, rewritten: false, reason: 'the rewrite lost or changed "2:30 PM"', code: 'lost_time' });
+  });
+
+  it('refuses two open times swapped between their days, and a time said fewer times, though every token survives', async () => {
+    const slots = 'Smart Tax Nation: We missed you today. Open times: Tue 3/3 10:00 AM, Wed 3/4 10:30 AM. Call (212) 555-0199. Reply STOP to opt out';
+    const input = { ...INPUT, text: slots };
+    emulator.script = (message) => message.replace('10:00 AM', 'SWAP').replace('10:30 AM', '10:00 AM').replace('SWAP', '10:30 AM');
+    expect(await decideRewrite(port, input, FACTS)).toMatchObject({ text: slots, rewritten: false, code: 'lost_date_time', reason: 'the rewrite lost or changed "Tue 3/3 10:00 AM, Wed 3/4 10:30 AM"' });
+    const twice = 'Smart Tax Nation: Tue 3/3 at 9:00 AM or Wed 3/4 at 9:00 AM. Reply STOP to opt out';
+    emulator.script = (message) => message.replace('Wed 3/4 at 9:00 AM', 'Wed 3/4');
+    expect(await decideRewrite(port, { ...INPUT, text: twice }, FACTS)).toMatchObject({ rewritten: false, code: 'lost_time' });
   });
 
   it('refuses a new link, a new number, a dropped opt-out and an extra SMS segment', async () => {

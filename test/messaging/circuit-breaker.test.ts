@@ -59,7 +59,7 @@ describe.each(BACKENDS)('provider circuit breaker on %s', (kind) => {
     for (let n = 0; n < 5; n += 1) await breakers.record(ACCOUNT, 'failure', at(0), 'office');
     expect((await breakers.decide(ACCOUNT, at(29_999))).kind).toBe('skip');
     const [first, second] = await Promise.all([breakers.decide(ACCOUNT, at(30_000)), breakers.decide(ACCOUNT, at(30_000))]);
-    expect([first!.kind, second!.kind].sort()).toEqual(['probe', 'skip']);
+    expect([first.kind, second.kind].sort()).toEqual(['probe', 'skip']);
     expect(await breakers.record(ACCOUNT, 'failure', at(30_500), 'office')).toBeUndefined();
     expect(await state()).toBe('open');
     expect(await breakers.decide(ACCOUNT, at(31_000))).toEqual({ kind: 'skip', until: at(60_500) });

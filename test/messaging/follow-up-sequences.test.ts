@@ -1,12 +1,13 @@
 /**
  * Follow-up sequences an office turns on (issue 19): missed-call text-back through whole signed Retell calls, and
- * after the appointment through the dashboard's attendance route (attended → thank-you + review request; no-show →
+ * after the appointment (booked by a whole call, or built) through the dashboard's attendance route (attended → thank-you + review request; no-show →
  * rebook with the next open slots; a changed mark cancels what the old one planned). Test clock, both databases,
  * the Twilio and SMTP emulators.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClientConfig } from '../../src/config/client-schema.js';
 import { setConsent } from '../../src/customers/consent.js';
+import { simulateCall } from '../../src/sandbox/call-simulator.js';
 import { aUser, signIn, type Api } from '../dashboard/support.js';
 import { anEndedCall, aCallId, signedPost, webhookPath } from '../retell/support.js';
 import type { TestApp } from '../support/app.js';
@@ -176,5 +177,40 @@ describe.each(BACKENDS)('after the appointment on %s', (kind) => {
     expect(app.context.sandbox!.twilio.messagesTo('+12125550173')).toHaveLength(0);
     const offer = await parts.database.db.selectFrom('outbox').select('status').where('kind', '=', 'rebook_offer').where('appointment_id', '=', second.appointmentId).executeTakeFirstOrThrow();
     expect(offer.status).toBe('cancelled');
+  });
+
+  it('whole calls: a caller who books and is marked held gets the thank-you and review request; one marked no-show gets the rebook', async () => {
+    const { app, clock, database } = parts;
+    await withFollowUps(app, { afterAppointment: { thankYou: true, reviewRequest: true, reviewUrl: REVIEW_URL, delayMinutes: 30, rebook: true, rebookSlots: 2 } });
+    /** A whole signed call in which the caller books (Wednesday 4 March, New York); returns the appointment's id. */
+    const bookedBy = async (phone: string, email: string) => {
+      const call = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: phone, scenario: 'new-caller-books', callerEmail: email, startAt: clock.now() });
+      expect(call.problems).toEqual([]);
+      await app.applyCallEvents();
+      await drain(app);
+      return (await database.db.selectFrom('appointments').select('id').where('caller_phone', '=', phone).executeTakeFirstOrThrow()).id;
+    };
+    const held = await bookedBy('+12125550174', 'held.caller@example.com');
+    const missed = await bookedBy('+12125550175', 'missed.caller@example.com');
+    // Wednesday 4 March, 13:30 New York: both appointments are over; staff sign in and mark them.
+    clock.set('2026-03-04T18:30:00Z');
+    const marker = await signIn(app, await aUser(app, 'staff', [CLIENT]));
+    expect((await marker.request('POST', `/v1/api/appointments/${held}/attendance`, { attendance: 'attended' })).status).toBe(200);
+    expect((await marker.request('POST', `/v1/api/appointments/${missed}/attendance`, { attendance: 'no_show' })).status).toBe(200);
+    await drain(app);
+    clock.advance(30 * 60_000);
+    await drain(app);
+    clock.advance(1_000);
+    await drain(app);
+    const textsTo = (phone: string) => app.context.sandbox!.twilio.messagesTo(phone).map((message) => message.body);
+    expect(textsTo('+12125550174').filter((body) => body.includes('Thanks for coming in today'))).toHaveLength(1);
+    expect(textsTo('+12125550174').filter((body) => body.includes(REVIEW_URL))).toHaveLength(1);
+    expect(textsTo('+12125550174').filter((body) => body.includes('We missed you'))).toEqual([]);
+    expect(app.context.sandbox!.smtp.messagesTo('held.caller@example.com').filter((mail) => mail.text?.includes(REVIEW_URL))).toHaveLength(1);
+    const rebook = textsTo('+12125550175').filter((body) => body.includes('We missed you'));
+    expect(rebook).toHaveLength(1);
+    expect(rebook[0]).toMatch(/Open times: \w{3} \d{1,2}\/\d{1,2} \d{1,2}:\d{2} [AP]M, \w{3} \d{1,2}\/\d{1,2} \d{1,2}:\d{2} [AP]M\./);
+    expect(textsTo('+12125550175').filter((body) => body.includes(REVIEW_URL) || body.includes('Thanks for coming in'))).toEqual([]);
+    expect(app.context.sandbox!.smtp.messagesTo('missed.caller@example.com').filter((mail) => mail.subject.includes("Let's find you a new time"))).toHaveLength(1);
   });
 });

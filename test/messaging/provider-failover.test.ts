@@ -318,6 +318,64 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     expect(sendgrid.mails).toHaveLength(30);
   });
 
+  it('e-mail: SMTP refusing every connection for 10 minutes: 1,000 queued e-mails all go out through SendGrid once, sends p99 within 1 s once the circuit is open, and SMTP has the traffic again within 60 s of recovering', async () => {
+    const smtp = app.context.sandbox!.smtp;
+    const sendgrid = app.context.sandbox!.sendgrid;
+    const queueMails = async (count: number, tag: string, first = 0) => {
+      await sql`
+        insert into outbox (client_id, kind, payload, dedupe_key, run_at, max_attempts, retry_interval_ms, created_at, updated_at)
+        select ${CLIENT}, 'email', jsonb_build_object('to', 'p' || n || '@example.com', 'purpose', 'transactional',
+          'template', 'confirmation', 'sequence', 'confirmation', 'subject', ${`You are booked (${tag})`}::text,
+          'text', 'Smart Tax Nation: you are booked.'), ${tag} || '-' || n, ${clock.now()}, 3, 60000, ${clock.now()}, ${clock.now()}
+        from generate_series(${first}::int, ${first + count - 1}::int) as n`.execute(database.db);
+    };
+    smtp.goDown();
+    // The first e-mails meet the refusing server and open the circuit; the send time is measured from then on.
+    await queueMails(10, 'mail-opening', 5000);
+    await drain();
+    expect(await circuit('smtp')).toBe('open');
+    app.context.metrics.handlerDuration.reset();
+    await queueMails(1000, 'mail-outage');
+    await drain();
+
+    const rows = await database.db.selectFrom('outbox').select(['status']).where('kind', '=', 'email').execute();
+    expect(rows.filter((row) => row.status !== 'done')).toEqual([]);
+    const viaSendgrid = sendgrid.mails.map((mail) => mail.to[0]);
+    expect(viaSendgrid).toHaveLength(1010);
+    expect(new Set(viaSendgrid).size).toBe(1010);
+    expect(smtp.messages).toHaveLength(0);
+    expect(await circuit('smtp')).toBe('open');
+    // With the circuit open, 99 % of sends took at most 1 s (the handler histogram's bucket bound).
+    const histogram = await app.context.metrics.handlerDuration.get();
+    const ok = histogram.values.filter((value) => value.labels.kind === 'email' && value.labels.outcome === 'ok');
+    const total = ok.find((value) => value.metricName?.endsWith('_count'))?.value ?? 0;
+    const withinOneSecond = ok.find((value) => value.metricName?.endsWith('_bucket') && Number((value.labels as Record<string, unknown>).le) === 1)?.value ?? 0;
+    expect(total).toBe(1000);
+    expect(withinOneSecond / total).toBeGreaterThanOrEqual(0.99);
+
+    // The rest of the 10 minutes: every 30 s one e-mail probes SMTP (still refusing) and goes on to SendGrid.
+    for (let step = 1; step <= 19; step += 1) {
+      clock.advance(30 * SECOND);
+      await queueMails(1, `mail-minute-${step}`, 2000 + step);
+      await drain();
+    }
+    expect(sendgrid.mails).toHaveLength(1029);
+    expect(smtp.messages).toHaveLength(0);
+    expect(await circuit('smtp')).toBe('open');
+
+    // SMTP recovers: within 60 s the probe closes the circuit and mail goes through SMTP again.
+    smtp.restore();
+    clock.advance(30 * SECOND);
+    await queueMails(1, 'mail-probe', 3000);
+    await drain();
+    expect(await circuit('smtp')).toBe('closed');
+    await queueMails(3, 'mail-recovered', 3001);
+    await drain();
+    expect(smtp.messages).toHaveLength(4);
+    expect(sendgrid.mails).toHaveLength(1029);
+    expect(alerts.filter((alert) => alert.fingerprint.startsWith('provider-circuit:smtp:')).map((alert) => alert.details?.state)).toEqual(['open', 'closed']);
+  }, 300_000);
+
   it('a SendGrid unsubscribe event (signed) opts the address out; a bad signature is 401', async () => {
     const sendgrid = app.context.sandbox!.sendgrid;
     const url = `${app.url}/v1/sendgrid/${CLIENT}/events`;

@@ -79,6 +79,7 @@ describe('Http1Pool', () => {
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/a?x=1', body: 'To=%2B1&Body=h%C3%A9' });
     expect(seen[0]?.headers).toMatchObject({ 'x-twilio-signature': 'sig', 'content-length': '20', host: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
     expect(seen[1]).toMatchObject({ method: 'GET', url: '/b', body: '' });
+    expect(JSON.parse(second.body.toString())).toEqual({ ok: true, body: '' });
     // Kept alive: more exchanges one after another do not open a connection each.
     for (let i = 0; i < 8; i++) await pool.request({ method: 'GET', path: `/c${i}`, timeoutMs: 5_000 });
     expect(sockets.length).toBeLessThanOrEqual(2);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { VendorError } from '../../src/core/errors.js';
 import { retellToolDefinitions } from '../../src/functions/tool-schemas.js';
-import { RetellManagement, type RetellCustomTool } from '../../src/providers/retell/management.js';
+import { RetellManagement } from '../../src/providers/retell/management.js';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { EmulatorHttpClient } from '../../src/providers/twilio/http-client.js';
 import { createTwilioNumbers } from '../../src/providers/twilio/numbers.js';
@@ -272,7 +272,7 @@ describe('Retell management client: syncAgentTools', () => {
 
   it('sends tools Retell accepts: the emulator validates each generated definition', async () => {
     const retell = await anEmulator();
-    const llm = await sdk(retell).llm.create({ general_tools: retellToolDefinitions(base, 'desert-bookkeeping') as RetellCustomTool[] as never });
+    const llm = await sdk(retell).llm.create({ general_tools: retellToolDefinitions(base, 'desert-bookkeeping') });
     expect(llm.general_tools).toHaveLength(sync.tools.length);
   });
 });

@@ -38,8 +38,8 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 60_0
       const match = /Dashboard:\s+(http:\/\/[^/\s]+)\//.exec(output);
       if (match) {
         clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.stdout!.on('data', (more: Buffer) => (output += more.toString()));
+        child.stdout.off('data', onData);
+        child.stdout.on('data', (more: Buffer) => (output += more.toString()));
         resolve({
           child,
           url: match[1]!,
@@ -51,8 +51,8 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 60_0
         });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`server exited with ${code} before it was ready:\n${output}`));

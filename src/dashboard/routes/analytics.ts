@@ -83,6 +83,7 @@ function summaryCsvRows(summary: OfficeSummary): Array<Array<string | number | n
   for (const which of ['reminded', 'notReminded'] as const) add('follow_ups', `${which}_show_rate`, summary.followUps.reminders[which].showRate);
   for (const [key, value] of Object.entries(summary.quality.sentiment)) add('quality', `sentiment_${key}`, value);
   for (const intent of summary.quality.topIntents) add('quality', `intent:${intent.intent}`, intent.count);
+  for (const need of summary.quality.needs) add('quality', `need:${need.need}`, need.count);
   add('quality', 'callbacks_created', summary.quality.callbacks.created);
   add('quality', 'callbacks_done_in_time', summary.quality.callbacks.doneInTime);
   add('quality', 'errors', summary.quality.errors);

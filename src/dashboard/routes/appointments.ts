@@ -12,6 +12,7 @@ import { VendorError } from '../../core/errors.js';
 import { writeAudit } from '../audit.js';
 import { HttpProblem, currentUser, notFound, numericIdParam, parseInput, requireClient } from '../http.js';
 import { appointmentView } from '../views.js';
+import { staffById } from '../../booking/staff.js';
 
 const listQuery = z.object({
   client: z.string().min(1, 'choose a client'),
@@ -40,7 +41,8 @@ export function appointmentRoutes(app: FastifyInstance, context: AppContext): vo
     const user = currentUser(request);
     const query = parseInput(listQuery, request.query);
     const clientId = requireClient(user, query.client);
-    const zone = context.clients.get(clientId)?.config.timezone ?? 'UTC';
+    const config = context.clients.get(clientId)?.config;
+    const zone = config?.timezone ?? 'UTC';
     const from = query.date
       ? DateTime.fromISO(query.date, { zone }).startOf('day')
       : DateTime.fromJSDate(context.clock.now(), { zone }).startOf('day');
@@ -56,10 +58,12 @@ export function appointmentRoutes(app: FastifyInstance, context: AppContext): vo
       .orderBy('start_at')
       .execute();
     const days = new Map<string, ReturnType<typeof appointmentView>[]>();
-    for (let day = from; day < until; day = day.plus({ days: 1 })) days.set(day.toISODate()!, []);
+    for (let day = from; day < until; day = day.plus({ days: 1 })) days.set(day.toISODate(), []);
     for (const row of rows) {
       const key = DateTime.fromJSDate(row.start_at, { zone }).toISODate()!;
-      days.get(key)?.push(appointmentView(row));
+      // Who it is with, in an office with staff (a person since removed from the document shows by id).
+      const person = row.staff_id ? { staffName: (config && staffById(config, row.staff_id)?.name) ?? row.staff_id } : {};
+      days.get(key)?.push({ ...appointmentView(row), ...person });
     }
     return { clientId, timezone: zone, days: [...days].map(([date, appointments]) => ({ date, appointments })) };
   });

@@ -158,7 +158,7 @@ export function officeRoutes(app: FastifyInstance, context: AppContext): void {
     const { version } = parseInput(rollbackBody, request.body);
     const result = await rollbackOffice(deps(), slug, version, user.email);
     if (!result.ok && result.reason === 'not_found') throw notFound('That version');
-    const answer = answerSave(result as SaveOfficeResult);
+    const answer = answerSave(result);
     if ('invalid' in answer) return reply.code(400).send(answer.body);
     await reload(slug);
     return answer;

@@ -25,6 +25,8 @@ import * as m0019 from './0019_call_insights.js';
 import * as m0020 from './0020_analytics.js';
 import * as m0021 from './0021_provider_chains.js';
 import * as m0022 from './0022_caller_language.js';
+import * as m0024 from './0024_analytics_insights.js';
+import * as m0026 from './0026_staff_calendars.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -49,4 +51,6 @@ export const migrations: Record<string, Migration> = {
   '0020_analytics': m0020,
   '0021_provider_chains': m0021,
   '0022_caller_language': m0022,
+  '0024_analytics_insights': m0024,
+  '0026_staff_calendars': m0026,
 };

@@ -68,12 +68,18 @@ export interface AppointmentsTable {
   attendance: Attendance | null;
   attendance_marked_at: Timestamp | null;
   attendance_marked_by: string | null;
+  /** The office's bookable person this appointment is with (`staff[].id`); null for an office with one calendar (migration 0026). */
+  staff_id: string | null;
+  /** The calendar the event was made in (a person's `calendarId`); null: the office's own calendar. */
+  calendar_id: string | null;
 }
 
 export interface AppointmentSlotLocksTable {
   client_id: string;
   cell_start: Timestamp;
   appointment_id: number;
+  /** The person whose time this cell holds; '' for an office with one calendar. */
+  staff_id: Generated<string>;
 }
 
 export interface BookingTables {

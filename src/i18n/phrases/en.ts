@@ -41,6 +41,7 @@ export const en: Phrases = {
   },
   optOutText: 'Reply STOP to opt out',
   rescheduleInstructions: (officePhone) => `To reschedule or cancel, call us at ${officePhone}.`,
+  noOpenSlots: (officePhone) => `none in the next few days; call ${officePhone} and we'll find one`,
 
   availability: {
     unknownType: (offered) => `I don't know that kind of appointment. We offer: ${offered}. Which one would the caller like?`,
@@ -71,6 +72,14 @@ export const en: Phrases = {
     noLongerFree: (spoken) => `Sorry, ${spoken} is no longer free.`,
     slotTaken: (why, offers) =>
       offers.length > 0 ? `${why} The nearest open times are ${offers.join(', ')}. Would one of those work?` : `${why} Would another day work?`,
+  },
+  staff: {
+    withPerson: (spoken, name) => `${spoken} with ${name}`,
+    unknownPerson: (wanted, names) =>
+      names.length > 0 ? `I don't know anyone called "${wanted}" here. Appointments are with ${list(names)}. Who would the caller like?` : `I don't know anyone called "${wanted}" here.`,
+    doesNotTake: (name, typeName, others) =>
+      `${name} doesn't take ${withArticle(typeName.toLowerCase())}.${others.length > 0 ? ` For that, appointments are with ${list(others)}.` : ''}`,
+    nobodyTakes: (typeName) => `Nobody here takes ${withArticle(typeName.toLowerCase())} at the moment; offer to have someone call back.`,
   },
   manage: {
     whichPhone: 'What phone number was the appointment booked under?',

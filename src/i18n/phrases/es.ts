@@ -69,6 +69,7 @@ export const es: Phrases = {
         ),
   optOutText: 'Responda ALTO para no recibir mas mensajes',
   rescheduleInstructions: (officePhone) => `Para cambiar o cancelar su cita, llamenos al ${officePhone}.`,
+  noOpenSlots: (officePhone) => `ninguna en los próximos días; llámenos al ${officePhone} y le buscamos una`,
 
   availability: {
     unknownType: (offered) => `No conozco ese tipo de cita. Ofrecemos: ${offered}. ¿Cuál prefiere la persona que llama?`,
@@ -100,6 +101,14 @@ export const es: Phrases = {
     noLongerFree: (spoken) => `Lo siento, ${spoken} ya no está libre.`,
     slotTaken: (why, offers) =>
       offers.length > 0 ? `${why} Las horas libres más cercanas son ${list(offers)}. ¿Le conviene alguna?` : `${why} ¿Le conviene otro día?`,
+  },
+  staff: {
+    withPerson: (spoken, name) => `${spoken} con ${name}`,
+    unknownPerson: (wanted, names) =>
+      names.length > 0 ? `No conozco a nadie llamado "${wanted}" aquí. Las citas son con ${list(names, 'o')}. ¿Con quién prefiere la persona que llama?` : `No conozco a nadie llamado "${wanted}" aquí.`,
+    doesNotTake: (name, typeName, others) =>
+      `${name} no atiende citas de ${typeName.toLowerCase()}.${others.length > 0 ? ` Para eso, las citas son con ${list(others, 'o')}.` : ''}`,
+    nobodyTakes: (typeName) => `Ahora mismo nadie atiende citas de ${typeName.toLowerCase()}; ofrezca que alguien de la oficina le devuelva la llamada.`,
   },
   manage: {
     whichPhone: '¿Con qué número de teléfono se hizo la cita?',

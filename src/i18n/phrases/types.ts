@@ -47,6 +47,8 @@ export interface Phrases {
   optOutText: string;
   /** `{{reschedule_instructions}}`. */
   rescheduleInstructions(officePhone: string): string;
+  /** `{{open_slots}}` in a rebook message when nothing is open in the next few days. */
+  noOpenSlots(officePhone: string): string;
 
   availability: {
     unknownType(offered: string): string;
@@ -73,6 +75,14 @@ export interface Phrases {
     justTaken(spoken: string): string;
     noLongerFree(spoken: string): string;
     slotTaken(why: string, offers: string[]): string;
+  };
+  /** An office with several bookable people (issue 20). */
+  staff: {
+    /** A slot said with its person: "Tuesday, February 3 at 2:00 PM with Ana Ruiz". */
+    withPerson(spoken: string, name: string): string;
+    unknownPerson(wanted: string, names: string[]): string;
+    doesNotTake(name: string, typeName: string, others: string[]): string;
+    nobodyTakes(typeName: string): string;
   };
   manage: {
     whichPhone: string;

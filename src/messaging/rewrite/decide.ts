@@ -13,11 +13,13 @@ export interface RewriteDecision {
   rewritten: boolean;
   /** Why the template was kept (`budget`, a failed check, a provider error), or `rewritten`. */
   reason: string;
+  /** The reason as a code without any text of the message, for logs: `rewritten`, `off`, `budget`, `provider_error`, `lost_time`, … */
+  code: string;
 }
 
 export async function decideRewrite(port: RewritePort | undefined, input: RewriteInput, facts: FactContext, budgetMs = REWRITE_BUDGET_MS): Promise<RewriteDecision> {
-  const keep = (reason: string): RewriteDecision => ({ text: input.text, rewritten: false, reason });
-  if (!port) return keep('rewrite is off');
+  const keep = (reason: string, code: string): RewriteDecision => ({ text: input.text, rewritten: false, reason, code });
+  if (!port) return keep('rewrite is off', 'off');
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const budget = new Promise<'budget'>((resolve) => {
@@ -28,12 +30,12 @@ export async function decideRewrite(port: RewritePort | undefined, input: Rewrit
   });
   try {
     const candidate = await Promise.race([port.rewrite(input, controller.signal), budget]);
-    if (candidate === 'budget') return keep(`no answer within ${budgetMs} ms`);
+    if (candidate === 'budget') return keep(`no answer within ${budgetMs} ms`, 'budget');
     const text = candidate.trim();
     const check = checkRewrite(input.text, text, input.channel, facts);
-    return check.ok ? { text, rewritten: true, reason: 'rewritten' } : keep(check.reason);
+    return check.ok ? { text, rewritten: true, reason: 'rewritten', code: 'rewritten' } : keep(check.reason, check.code);
   } catch (error) {
-    return keep(`the provider failed: ${(error as Error).message}`);
+    return keep(`the provider failed: ${(error as Error).message}`, 'provider_error');
   } finally {
     clearTimeout(timer);
   }

@@ -1,8 +1,9 @@
 /**
  * The rewrite port on Anthropic's Messages API through the official `@anthropic-ai/sdk`. No retries (the budget is
- * 3 s and a retry would wait twice); the model is named by configuration, never guessed here.
+ * 3 s and a retry would wait twice); the model is named by configuration, never guessed here. The SDK is loaded on
+ * the first rewrite, so a server whose offices never turn the rewrite on does not pay for it at start-up.
  */
-import Anthropic from '@anthropic-ai/sdk';
+import type Anthropic from '@anthropic-ai/sdk';
 import type { RewriteInput, RewritePort } from '../../messaging/rewrite/port.js';
 
 export interface AnthropicRewriteOptions {
@@ -20,9 +21,14 @@ const INSTRUCTIONS = [
 ].join(' ');
 
 export function anthropicRewritePort(options: AnthropicRewriteOptions): RewritePort {
-  const client = new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 3_000 });
+  let loading: Promise<Anthropic> | undefined;
+  const clientOf = () =>
+    (loading ??= import('@anthropic-ai/sdk').then(
+      ({ default: Sdk }) => new Sdk({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 3_000 }),
+    ));
   return {
     async rewrite(input: RewriteInput, signal: AbortSignal): Promise<string> {
+      const client = await clientOf();
       const message = await client.messages.create(
         {
           model: options.model,

@@ -5,7 +5,7 @@
  * create finds the first event (409 `duplicate`) instead of making a second one.
  */
 import { VendorError } from '../../core/errors.js';
-import { calendarEventOf, markedEventInput, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
+import { calendarEventOf, markedEventInput, type CalendarPort } from '../../booking/calendar-port.js';
 import type { OAuthAccess, OAuthConnections } from '../../oauth/connections.js';
 import { GoogleCalendarClient, type GoogleEvent, type GoogleEventInput } from './calendar.js';
 
@@ -58,6 +58,8 @@ export function googleCalendarPort(deps: GoogleCalendarPortDeps): CalendarPort {
   }
 
   return {
+    // A bookable person's calendar (issue 20): its own busy time and events, no further free/busy calendars.
+    forCalendar: (calendarId) => googleCalendarPort({ ...deps, settingsOf: () => ({ calendarId }) }),
     async view(clientId, startMs, endMs, signal) {
       const settings = deps.settingsOf(clientId);
       return withClient(clientId, signal, async (client) => {

@@ -6,9 +6,9 @@
  * the booking id up, so a retried create finds the first event instead of making a second one.
  */
 import { VendorError } from '../../core/errors.js';
-import { calendarEventOf, markedEventInput, type CalendarEvent, type CalendarPort, type NewCalendarEvent } from '../../booking/calendar-port.js';
+import { calendarEventOf, markedEventInput, type CalendarPort } from '../../booking/calendar-port.js';
 import type { OAuthAccess, OAuthConnections } from '../../oauth/connections.js';
-import { GraphCalendarClient, type GraphEvent, type GraphEventInput } from './calendar.js';
+import { GraphCalendarClient } from './calendar.js';
 
 /** Per-request timeout: well inside a function's budget so a hung Graph leaves time for a fallback answer. */
 const REQUEST_TIMEOUT_MS = 4_000;
@@ -50,6 +50,8 @@ export function microsoftCalendarPort(deps: MicrosoftCalendarPortDeps): Calendar
   }
 
   return {
+    // A bookable person's calendar (issue 20): its own events only; the mailbox's getSchedule spans all its calendars.
+    forCalendar: (calendarId) => microsoftCalendarPort({ ...deps, settingsOf: () => ({ calendarId, scheduleAddress: false }) }),
     async view(clientId, startMs, endMs, signal) {
       const settings = deps.settingsOf(clientId);
       return withClient(clientId, signal, async (client, access) => {

@@ -10,12 +10,17 @@
  */
 import { Client, GraphError, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
 import { VendorError } from '../../core/errors.js';
-import { graphDateTime, instantOf } from './time-zones.js';
+import { graphDateTime, instantOf, settledInstantOf } from './time-zones.js';
 
 export const GRAPH_BASE = 'https://graph.microsoft.com/';
 /** Our single-value extended property: a fixed GUID of our own and a name (the Name part is case-sensitive). */
 export const BOOKING_PROPERTY_ID = 'String {6c0f3f0a-5b3e-4c59-9f0e-2a7d9b1e4c11} Name SwitchboardBookingId';
-const EXPAND = `singleValueExtendedProperties($filter=id eq '${BOOKING_PROPERTY_ID}')`;
+/**
+ * The instants we wrote (`<start ISO>/<end ISO>`, UTC): a mailbox that answers in its own zone whatever we prefer
+ * writes the repeated fall-back hour as a wall time that names two instants; this says which one we meant.
+ */
+export const INSTANTS_PROPERTY_ID = 'String {6c0f3f0a-5b3e-4c59-9f0e-2a7d9b1e4c11} Name SwitchboardInstants';
+const EXPAND = `singleValueExtendedProperties($filter=id eq '${BOOKING_PROPERTY_ID}' or id eq '${INSTANTS_PROPERTY_ID}')`;
 const UTC = 'outlook.timezone="UTC"';
 /** getSchedule allows windows under 62 days (older docs: 42); 31-day chunks stay inside either. */
 const MAX_SPAN_MS = 31 * 24 * 60 * 60_000;
@@ -66,7 +71,7 @@ class Transport implements Middleware {
   constructor(private readonly options: GraphClientOptions) {}
 
   async execute(context: Context): Promise<void> {
-    const headers = new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]);
+    const headers = new Headers(context.options?.headers);
     headers.set('authorization', `Bearer ${this.options.accessToken}`);
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 5_000);
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
@@ -148,7 +153,7 @@ export class GraphCalendarClient {
       $expand: EXPAND,
       $top: '5',
     });
-    return items.map(toEvent).find((event) => event !== undefined);
+    return items.map((raw) => toEvent(raw)).find((event) => event !== undefined);
   }
 
   /** `transactionId` makes Graph answer a retried POST with the event the first one made. */
@@ -159,7 +164,7 @@ export class GraphCalendarClient {
         .header('Prefer', UTC)
         .post({ ...eventBody(input), ...(input.bookingId ? { transactionId: `sb-${input.bookingId}` } : {}) }),
     )) as Raw;
-    return mustBeEvent(raw, 'create');
+    return mustBeEvent(raw, 'create', input);
   }
 
   async getEvent(eventId: string): Promise<GraphEvent | undefined> {
@@ -184,7 +189,7 @@ export class GraphCalendarClient {
         .query({ $expand: EXPAND })
         .patch(eventBody(input)),
     )) as Raw;
-    return mustBeEvent(raw, 'update');
+    return mustBeEvent(raw, 'update', input);
   }
 
   /** Deleting an event that is already gone (404) counts as done. */
@@ -279,7 +284,10 @@ function eventBody(input: GraphEventInput): Raw {
     // Attendees get Outlook's invitation (Graph has no switch to stop it), as Zoho's do.
     ...(input.attendeeEmail ? { attendees: [{ emailAddress: { address: input.attendeeEmail }, type: 'required' }] } : {}),
     showAs: 'busy',
-    ...(input.bookingId ? { singleValueExtendedProperties: [{ id: BOOKING_PROPERTY_ID, value: input.bookingId }] } : {}),
+    singleValueExtendedProperties: [
+      ...(input.bookingId ? [{ id: BOOKING_PROPERTY_ID, value: input.bookingId }] : []),
+      { id: INSTANTS_PROPERTY_ID, value: `${new Date(input.startMs).toISOString()}/${new Date(input.endMs).toISOString()}` },
+    ],
   };
 }
 
@@ -299,11 +307,14 @@ function textOf(body: unknown): string {
     .trim();
 }
 
-function toEvent(raw: Raw): GraphEvent | undefined {
-  const start = instantOf(raw.start as Raw | undefined);
-  const end = instantOf(raw.end as Raw | undefined);
+/** `requested`: the instants a create or update asked for (its answer carries no extended properties). */
+function toEvent(raw: Raw, requested?: { startMs: number; endMs: number }): GraphEvent | undefined {
+  const properties = (raw.singleValueExtendedProperties as { id?: string; value?: string }[] | undefined) ?? [];
+  const property = properties.find((entry) => entry.id === BOOKING_PROPERTY_ID);
+  const stored = properties.find((entry) => entry.id === INSTANTS_PROPERTY_ID)?.value?.split('/').map((iso) => Date.parse(iso));
+  const start = settledInstantOf(raw.start as Raw | undefined, [requested?.startMs, stored?.[0]]);
+  const end = settledInstantOf(raw.end as Raw | undefined, [requested?.endMs, stored?.[1]]);
   if (typeof raw.id !== 'string' || start === undefined || end === undefined) return undefined;
-  const property = ((raw.singleValueExtendedProperties as { id?: string; value?: string }[] | undefined) ?? []).find((entry) => entry.id === BOOKING_PROPERTY_ID);
   return {
     id: raw.id,
     etag: typeof raw['@odata.etag'] === 'string' ? raw['@odata.etag'] : '',
@@ -316,8 +327,8 @@ function toEvent(raw: Raw): GraphEvent | undefined {
   };
 }
 
-function mustBeEvent(raw: Raw, what: string): GraphEvent {
-  const event = toEvent(raw);
+function mustBeEvent(raw: Raw, what: string, requested?: { startMs: number; endMs: number }): GraphEvent {
+  const event = toEvent(raw, requested);
   if (!event) {
     throw new VendorError({ vendor: VENDOR, code: 'UNEXPECTED_ANSWER', message: `Microsoft Graph's answer to ${what} carried no readable event.`, retryable: true, response: raw });
   }

@@ -36,6 +36,20 @@ export function instantOf(value: { dateTime?: string | null; timeZone?: string |
 }
 
 /**
+ * Like `instantOf`, but a wall time that names two instants (the repeated hour when clocks fall back; Graph answers
+ * in the mailbox's zone when a mailbox ignores `Prefer: outlook.timezone`) becomes whichever of `known` (what we
+ * asked for, or the instants we stored on the event) shows that same wall time in that zone. A known instant that
+ * does not (the event was moved in Outlook since) is ignored: the wall time alone decides.
+ */
+export function settledInstantOf(value: { dateTime?: string | null; timeZone?: string | null } | undefined | null, known: Array<number | undefined>): number | undefined {
+  const read = instantOf(value);
+  if (read === undefined || !value?.dateTime) return read;
+  const zone = ianaZoneOf(value.timeZone ?? 'UTC')!;
+  const wall = value.dateTime.slice(0, 19);
+  return known.find((ms) => ms !== undefined && ms !== read && DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall) ?? read;
+}
+
+/**
  * An instant as Graph's `dateTimeTimeZone` in the office's zone, under its Windows name. A wall time that does not
  * name the instant by itself (the repeated hour when clocks fall back) is written in UTC instead, so Exchange cannot
  * pick the other one.

@@ -20,7 +20,6 @@ export interface RetellManagementOptions {
 
 export type RetellCustomTool = Retell.LlmResponse.CustomTool;
 type GeneralTool = NonNullable<Retell.LlmResponse['general_tools']>[number];
-type UpdateTools = NonNullable<Retell.LlmUpdateParams['general_tools']>;
 
 export interface RetellAgentSummary {
   agentId: string;
@@ -207,7 +206,7 @@ export class RetellManagement {
       }
     }
     const written = created.length > 0 || updated.length > 0;
-    if (written) await this.call('update the agent tools', () => this.client.llm.update(llmId, { general_tools: tools as UpdateTools }));
+    if (written) await this.call('update the agent tools', () => this.client.llm.update(llmId, { general_tools: tools }));
     return { ok: true, created, updated, unchanged, written };
   }
 

@@ -18,7 +18,7 @@ export interface SlackSendOptions {
 export async function postSlackMessage(url: string, message: SlackMessage, options: SlackSendOptions = {}): Promise<{ response: string }> {
   let retryAfter: string | null = null;
   const fetchWithHeaders: FetchFunction = async (target, init) => {
-    const response = await fetch(target, init as RequestInit);
+    const response = await fetch(target, init);
     retryAfter = response.headers.get('retry-after');
     return response as unknown as Awaited<ReturnType<FetchFunction>>;
   };

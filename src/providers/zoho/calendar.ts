@@ -312,8 +312,26 @@ function windows(startMs: number, endMs: number): [number, number][] {
   return out;
 }
 
+/**
+ * Local wall time in the event's zone (`20260203T143000`), as Zoho's own clients write it. A wall time that happens
+ * twice (1:30 AM on fall-back day) cannot say which one it is, and Zoho reads the later: those carry their offset
+ * (`20261101T013000-0400`), which Zoho accepts together with `timezone`.
+ */
+function zohoLocalTime(ms: number, zone: string): string {
+  const local = DateTime.fromMillis(ms, { zone });
+  const text = local.toFormat(LOCAL_FORMAT);
+  // The twin instant with the same wall time is as far away as the clock change is long; clock changes are hours apart.
+  for (const probeMs of [ms - 3 * 60 * 60_000, ms + 3 * 60 * 60_000]) {
+    const offset = DateTime.fromMillis(probeMs, { zone }).offset;
+    if (offset === local.offset) continue;
+    const twin = DateTime.fromMillis(ms + (local.offset - offset) * 60_000, { zone });
+    if (twin.toFormat(LOCAL_FORMAT) === text) return local.toFormat(`${LOCAL_FORMAT}ZZZ`);
+  }
+  return text;
+}
+
 function eventData(input: EventInput): Record<string, unknown> {
-  const local = (ms: number) => DateTime.fromMillis(ms, { zone: input.timezone }).toFormat(LOCAL_FORMAT);
+  const local = (ms: number) => zohoLocalTime(ms, input.timezone);
   return {
     title: input.title,
     dateandtime: { timezone: input.timezone, start: local(input.startMs), end: local(input.endMs) },

@@ -74,7 +74,7 @@ export class ZohoCrmClient {
   /** Leads matching a search; Zoho's "nothing found" (204, empty body) is an empty list. */
   async searchLeads(search: LeadSearch, options: { perPage?: number } = {}): Promise<LeadRecord[]> {
     const params = new URLSearchParams();
-    for (const [key, value] of Object.entries(search)) params.set(key, value as string);
+    for (const [key, value] of Object.entries(search)) params.set(key, value);
     params.set('per_page', String(options.perPage ?? 10));
     const answer = await this.request('GET', `/Leads/search?${params.toString()}`);
     return readList(answer) as LeadRecord[];
@@ -287,7 +287,7 @@ function readList(answer: ZohoAnswer): Record<string, unknown>[] {
 function writeResult(answer: ZohoAnswer, defaultAction: 'insert' | 'update'): WriteResult {
   const record = readList(answer)[0] as RecordOutcome | undefined;
   if (!record) throw vendorError('INVALID_RESPONSE', answer.status, 'no record in the answer', 'write', answer.body);
-  const details = (record.details ?? {}) as Record<string, unknown>;
+  const details = (record.details ?? {});
   if (record.status === 'success' && typeof details.id === 'string') {
     const action = record.action === 'update' || record.action === 'insert' ? record.action : defaultAction;
     return { id: details.id, action };

@@ -162,7 +162,7 @@ export function registerCalendarRoutes(app: FastifyInstance, state: GoogleState)
         const calendar = calendarOr404(request.params.calendarId, reply);
         if (!calendar) return reply;
         const query = request.query as Record<string, string | string[] | undefined>;
-        const one = (name: string) => (Array.isArray(query[name]) ? (query[name] as string[])[0] : (query[name] as string | undefined));
+        const one = (name: string) => (Array.isArray(query[name]) ? (query[name])[0] : (query[name]));
         const timeMin = one('timeMin') ? Date.parse(one('timeMin')!) : undefined;
         const timeMax = one('timeMax') ? Date.parse(one('timeMax')!) : undefined;
         for (const [name, value] of [['timeMin', timeMin], ['timeMax', timeMax]] as const) {

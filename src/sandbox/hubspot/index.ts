@@ -255,7 +255,7 @@ export class HubSpotEmulator {
 
     const notFound = (reply: FastifyReply, id: string) =>
       reply.code(404).send(errorBody('OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', { context: { id: [id] } }));
-    const propertiesOf = (body: unknown) => ((body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}) as Record<string, unknown>;
+    const propertiesOf = (body: unknown) => ((body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
     const wantedOf = (query: unknown) => {
       const value = (query as { properties?: string | string[] }).properties;
       return value === undefined ? undefined : (Array.isArray(value) ? value : value.split(',')).filter(Boolean);

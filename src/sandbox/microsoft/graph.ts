@@ -60,11 +60,21 @@ function writeTime(ms: number, zoneName: string) {
   return { dateTime: `${DateTime.fromMillis(ms, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss.SSS")}0000`, timeZone: zoneName };
 }
 
-const EXPAND = /singleValueExtendedProperties\(\$filter=id eq '([^']+)'\)/i;
+const EXPAND = /^singleValueExtendedProperties\(\$filter=(.+)\)$/i;
+const EXPAND_ID = /^id eq '([^']+)'$/i;
+
+/** The property ids of `$expand=singleValueExtendedProperties($filter=id eq 'A' or id eq 'B')`. */
+function expandedIds(expand: string): string[] | undefined {
+  const filter = EXPAND.exec(expand.trim())?.[1];
+  if (!filter) return undefined;
+  const ids = filter.split(/\s+or\s+/i).map((part) => EXPAND_ID.exec(part.trim())?.[1]);
+  return ids.every((id): id is string => id !== undefined) ? ids : undefined;
+}
 const FILTER = /^singleValueExtendedProperties\/Any\(\s*ep\s*:\s*ep\/id eq '([^']+)' and ep\/value eq '([^']*)'\s*\)$/i;
 
-export function toGraphEvent(state: MicrosoftState, event: GraphEventRecord, zoneName: string, expandId?: string): Record<string, unknown> {
-  const expanded = expandId && event.extendedProperties.has(expandId) ? [{ id: expandId, value: event.extendedProperties.get(expandId) }] : undefined;
+export function toGraphEvent(state: MicrosoftState, event: GraphEventRecord, zoneName: string, expandIds?: string[]): Record<string, unknown> {
+  const present = (expandIds ?? []).filter((id) => event.extendedProperties.has(id));
+  const expanded = present.length > 0 ? present.map((id) => ({ id, value: event.extendedProperties.get(id) })) : undefined;
   return {
     '@odata.etag': `W/"${event.changeKey}"`,
     id: event.id,
@@ -114,8 +124,8 @@ export function registerGraphRoutes(app: FastifyInstance, state: MicrosoftState)
         if (!event) void reply.code(404).send(graphErrorBody('ErrorItemNotFound', 'The specified object was not found in the store.'));
         return event;
       };
-      const expandOf = (request: FastifyRequest) => EXPAND.exec(String((request.query as Body).$expand ?? ''))?.[1];
-      const page = (request: FastifyRequest, items: GraphEventRecord[], defaultTop: number, expandId?: string) => {
+      const expandOf = (request: FastifyRequest) => expandedIds(String((request.query as Body).$expand ?? ''));
+      const page = (request: FastifyRequest, items: GraphEventRecord[], defaultTop: number, expandIds?: string[]) => {
         const query = request.query as Record<string, string | undefined>;
         const top = Math.min(1000, Number(query.$top ?? defaultTop) || defaultTop);
         const skip = Number(query.$skip ?? 0) || 0;
@@ -124,7 +134,7 @@ export function registerGraphRoutes(app: FastifyInstance, state: MicrosoftState)
         next.searchParams.set('$skip', String(skip + top));
         return {
           '@odata.context': `${state.baseUrl}${GRAPH_PREFIX}/$metadata#users('${state.userEmail}')/events`,
-          value: items.slice(skip, skip + top).map((event) => toGraphEvent(state, event, zone, expandId)),
+          value: items.slice(skip, skip + top).map((event) => toGraphEvent(state, event, zone, expandIds)),
           ...(skip + top < items.length ? { '@odata.nextLink': next.toString() } : {}),
         };
       };

@@ -292,7 +292,7 @@ function applyEventData(
   }
   const now = state.nowMs();
   const text = (key: string, fallback: string | undefined) =>
-    typeof data[key] === 'string' ? (data[key] as string) : fallback;
+    typeof data[key] === 'string' ? (data[key]) : fallback;
   const event: EventRecord = {
     uid: existing?.uid ?? newEventUid(),
     calendarUid: calendar.uid,

@@ -379,7 +379,7 @@ function searchPredicate(
   query: Record<string, unknown>,
 ): ((fields: Record<string, unknown>) => boolean) | CrmErrorBody {
   const text = (name: string) =>
-    typeof query[name] === 'string' && query[name] !== '' ? (query[name] as string) : undefined;
+    typeof query[name] === 'string' && query[name] !== '' ? (query[name]) : undefined;
   const criteriaText = text('criteria');
   if (criteriaText !== undefined) {
     try {

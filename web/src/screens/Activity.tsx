@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, query } from '../api';
 import { formatTime } from '../format';
+import { ACTION_KINDS as KINDS, ACTION_WORDS } from '../audit-actions';
 import { DataState, Link, ZoneNote, useAction, useApp, useData } from '../shared';
 
 interface Entry {
@@ -18,56 +19,6 @@ interface Page {
   entries: Entry[];
   next: { before: string; beforeId: number } | null;
 }
-
-const ACTION_WORDS: Record<string, string> = {
-  'session.login': 'Signed in',
-  'session.logout': 'Signed out',
-  'session.lockout': 'Locked an account after failed sign-ins',
-  'session.address_limit': 'Refused sign-ins from an address',
-  'session.global_limit': 'Paused sign-ins after a burst of failures',
-  'message.compose': 'Wrote a message',
-  'message.compose_consent_override': 'Sent a message to someone who opted out (override)',
-  'message.compose_override': 'Sent a message to someone who opted out (override)',
-  'message.edit_and_retry': 'Edited a message and sent it again',
-  'message.edit_retry': 'Edited a message and sent it again',
-  'message.retry': 'Sent a message again',
-  'message.resend': 'Sent a message again',
-  'message.cancel': 'Cancelled a message',
-  'outbox.retry': 'Retried a background job',
-  'customer.edit': 'Edited a customer',
-  'consent.opt_out': 'Opted a customer out',
-  'consent.opt_in': 'Opted a customer back in',
-  'appointment.cancel': 'Cancelled an appointment',
-  'appointment.reschedule': 'Moved an appointment',
-  'error.resolve': 'Marked an error resolved',
-  'callback.done': 'Marked a callback done',
-  'alerts.test': 'Sent a test alert',
-  'demo.simulate_call': 'Ran a demo call',
-  'user.add': 'Added a user',
-  'user.invite': 'Invited someone by e-mail',
-  'user.invite_accept': 'Accepted an invitation',
-  'user.invite_revoke': 'Withdrew a link',
-  'user.edit': "Changed a user's role or offices",
-  'user.disable': 'Disabled a user',
-  'user.enable': 'Enabled a user',
-  'user.reset_link': 'Sent a password-reset link',
-  'user.reset_password': 'Set a new password',
-};
-
-/** Kinds of action for the filter (the API matches every action starting with `kind.`). */
-const KINDS: Array<[string, string, boolean?]> = [
-  ['message', 'Messages'],
-  ['customer', 'Customer details'],
-  ['consent', 'Opt-outs and opt-ins'],
-  ['appointment', 'Appointments'],
-  ['callback', 'Callbacks'],
-  ['error', 'Errors'],
-  ['outbox', 'Background jobs'],
-  ['alerts', 'Alert tests'],
-  ['demo', 'Demo calls'],
-  ['session', 'Sign-ins, sign-outs and sign-in limits', true],
-  ['user', 'Users and invitations', true],
-];
 
 const TARGET_WORDS: Record<string, string> = {
   customer: 'Customer',

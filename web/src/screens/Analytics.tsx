@@ -72,7 +72,7 @@ interface Summary {
     nurture: { customers: number; bookedWithin14Days: number; rate: number | null };
     reminders: Record<'reminded' | 'notReminded', { held: number; noShow: number; showRate: number | null }>;
   };
-  quality: { sentiment: Record<string, number>; topIntents: Array<{ intent: string; count: number }>; callbacks: { created: number; doneInTime: number; rate: number | null }; errors: number };
+  quality: { sentiment: Record<string, number>; topIntents: Array<{ intent: string; count: number }>; needs?: Array<{ need: string; count: number }>; callbacks: { created: number; doneInTime: number; rate: number | null }; errors: number };
   heatmap: number[][];
 }
 interface Series {
@@ -266,6 +266,7 @@ function OfficeAnalytics({ office, range }: { office: string; range: { from: str
                 <tr><th scope="row">Callbacks done before their deadline</th><td>{count(data.quality.callbacks.doneInTime)} of {count(data.quality.callbacks.created)} ({share(data.quality.callbacks.rate)})</td></tr>
                 <tr><th scope="row">Errors</th><td>{count(data.quality.errors)}</td></tr>
                 <tr><th scope="row">Top intents</th><td>{data.quality.topIntents.length ? data.quality.topIntents.map((entry) => `${entry.intent} (${entry.count})`).join(', ') : '—'}</td></tr>
+                <tr><th scope="row">Caller needs</th><td>{data.quality.needs?.length ? data.quality.needs.map((entry) => `${entry.need.replace(/_/g, ' ')} (${entry.count})`).join(', ') : '—'}</td></tr>
               </tbody>
             </table>
           </div>

@@ -20,6 +20,8 @@ interface Appointment {
   callId: string | null;
   attendance: 'attended' | 'no_show' | null;
   attendanceMarkedBy: string | null;
+  /** Who it is with, in an office with several bookable people. */
+  staffName?: string;
 }
 
 const ATTENDANCE_WORDS = { attended: 'Held', no_show: 'No-show' } as const;
@@ -93,6 +95,7 @@ export function Appointments() {
                       <div className="card-title">
                         <strong>{formatTime(appointment.startAt, data.timezone, { date: false })}</strong> {appointment.appointmentType.replace(/-/g, ' ')} ·{' '}
                         {appointment.customerId ? <Link to={`/customers/${appointment.customerId}`}>{appointment.callerName ?? appointment.callerPhone}</Link> : appointment.callerName ?? appointment.callerPhone ?? 'Unknown'}
+                        {appointment.staffName && <span className="person"> · with {appointment.staffName}</span>}
                         <Status value={appointment.status} />
                       </div>
                       {appointment.status === 'booked' && Date.parse(appointment.startAt) <= Date.now() && (

@@ -54,7 +54,9 @@ function highlighted(content: string, spans: Evidence[]) {
     parts.push(content.slice(at, span.start));
     const same = sorted.filter((other) => other.start === span.start && other.end === span.end);
     const title = same.map((item) => `${words(item.label)}: ${words(item.value)} (${item.rule})`).join('\n');
-    parts.push(<mark key={`${span.start}-${span.end}`} title={title} data-rule={span.rule}>{content.slice(span.start, span.end)}</mark>);
+    // Every rule behind these words (one span may support a sentiment and a need), space-separated.
+    const rules = [...new Set(same.map((item) => item.rule))].join(' ');
+    parts.push(<mark key={`${span.start}-${span.end}`} title={title} data-rule={rules}>{content.slice(span.start, span.end)}</mark>);
     at = span.end;
   }
   parts.push(content.slice(at));

@@ -3,6 +3,7 @@ import { api, query } from '../api';
 import { formatTime } from '../format';
 import { ClientName, DataState, Link, Status, ZoneNote, useAction, useApp, useData } from '../shared';
 import { MessageList, type Message } from './MessageList';
+import { CallerProfile, type CallerProfileData } from './CallerProfile';
 
 interface Customer {
   id: number;
@@ -57,6 +58,7 @@ interface CustomerPageData {
   consentHistory: Array<{ channel: string; purpose: string; status: string; source: string; actor: string | null; at: string }>;
   calls: Array<{ id: string; createdAt: string; outcome: string | null; status: string; summary: string | null }>;
   messages: Message[];
+  profile: CallerProfileData | null;
 }
 
 /** The languages the server speaks (src/i18n/phrases); names as their speakers write them. */
@@ -122,6 +124,7 @@ export function CustomerPage({ id }: { id: string }) {
               <ZoneNote clientId={data.customer.clientId} />
               <p>{data.customer.phone} · {data.customer.callCount} call(s)</p>
               <EditCustomer key={data.customer.id} customer={data.customer} onSaved={state.reload} />
+              <CallerProfile customerId={data.customer.id} profile={data.profile} zone={zone} onChange={state.reload} />
               <h2>Consent</h2>
               {consent.error && <div className="notice error" role="alert">{consent.error}</div>}
               <table>

@@ -21,6 +21,8 @@ export interface Message {
   callId: string | null;
   /** The provider and sender it went through (issue 19: a chain may use a second provider and number). */
   delivery?: { provider: string | null; sender: string | null } | null;
+  /** The optional LLM rewrite's decision (issue 17). */
+  rewrite?: { used: boolean; reason: string } | null;
 }
 
 const PROVIDERS: Record<string, string> = { twilio: 'Twilio', telnyx: 'Telnyx', smtp: 'SMTP', sendgrid: 'SendGrid' };
@@ -84,6 +86,7 @@ export function MessageList({ messages, onChange }: { messages: Message[]; onCha
               {message.attempts > 0 ? ` · attempt ${message.attempts} of ${message.maxAttempts}` : ''}
               {message.delivery?.sender ? ` · from ${message.delivery.sender}` : ''}
               {message.delivery?.provider ? ` via ${PROVIDERS[message.delivery.provider] ?? message.delivery.provider}` : ''}
+              {message.rewrite ? (message.rewrite.used ? ' · reworded by the LLM (every fact checked)' : ` · template kept: ${message.rewrite.reason}`) : ''}
             </p>
             {message.lastError && ['failed', 'dead', 'unknown'].includes(message.status) && <p className="error-text">Why: {message.lastError}</p>}
             {editing === message.id ? (

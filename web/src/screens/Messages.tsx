@@ -6,7 +6,7 @@ import { MessageList, type Message } from './MessageList';
 const STATUSES = ['scheduled', 'sending', 'sent', 'delivered', 'failed', 'dead', 'unknown', 'cancelled'];
 
 function smsSegments(text: string): number {
-  // eslint-disable-next-line no-control-regex
+   
   const gsm = /^[@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&'()*+,\-./0-9:;<=>?¡A-ZÄÖÑÜ§¿a-zäöñüà^{}\\[~\]|€]*$/.test(text);
   const units = gsm ? text.length + (text.match(/[\^{}\\[~\]|€]/g)?.length ?? 0) : text.length;
   if (gsm) return units <= 160 ? 1 : Math.ceil(units / 153);

@@ -226,6 +226,10 @@ export function OfficePage({ slug }: { slug: string }) {
                   <input type="checkbox" checked={draft.senders?.sms?.a2pApproved !== false} disabled={lock} onChange={(event) => set(['senders', 'sms', 'a2pApproved'], event.target.checked)} />
                   A2P 10DLC campaign approved (marketing texts may go out)
                 </label>
+                <label className="check">
+                  <input type="checkbox" checked={draft.insights?.rewrite?.enabled === true} disabled={lock} onChange={(event) => set(['insights', 'rewrite', 'enabled'], event.target.checked)} />
+                  Let the LLM reword follow-ups to fit each call (dates, times, prices, links and the opt-out are checked; needs ANTHROPIC_API_KEY)
+                </label>
               </div>
 
               <h2>Business hours</h2>

@@ -1,20 +1,17 @@
 /**
- * Webhooks of the second providers (issue 19), verified at the edge and then handed to the same code paths as
- * Twilio's: Telnyx's Ed25519-signed `message.received` (inbound.ts: STOP and the other keywords, one consent list)
- * and `message.sent` / `message.finalized` (status-callback.ts); SendGrid's ECDSA-signed event webhook (delivery
- * status of e-mails, unsubscribes and spam reports into the consent list). A bad or missing signature is 401.
+ * Telnyx's webhooks for an office (issue 19), verified at the edge and then handed to the same code paths as
+ * Twilio's: the Ed25519-signed `message.received` (messaging/inbound.ts: STOP and the other keywords, one consent
+ * list) and `message.sent` / `message.finalized` (messaging/status-callback.ts, in neutral statuses). A bad or
+ * missing signature is 401.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
-import { setConsent } from '../customers/consent.js';
-import { hasValidSendgridSignature, neutralSendgridEvent } from '../providers/sendgrid/events.js';
+import { receiveInbound } from '../messaging/inbound.js';
+import { receiveStatusCallback } from '../messaging/status-callback.js';
 import { neutralTelnyxStatus } from '../providers/telnyx/sms.js';
 import { hasValidTelnyxSignature } from '../providers/telnyx/webhooks.js';
-import type { MessagingBatches } from './batches.js';
-import { receiveInbound } from './inbound.js';
-import { receiveStatusCallback } from './status-callback.js';
 
 const paramsSchema = z.object({ client: z.string() });
 const telnyxEvent = z.object({
@@ -34,20 +31,19 @@ const telnyxEvent = z.object({
 /** Telnyx's STOP block code: the recipient opted out at the carrier side. */
 const TELNYX_BLOCKED = '40300';
 
-export function providerRoutes(app: FastifyInstance, context: AppContext, batches: MessagingBatches): void {
-  const officeWith = (request: FastifyRequest, reply: FastifyReply, provider: 'telnyx' | 'sendgrid'): ClientRuntime | undefined => {
+export function telnyxRoutes(app: FastifyInstance, context: AppContext): void {
+  const officeWith = (request: FastifyRequest, reply: FastifyReply): ClientRuntime | undefined => {
     const { client: slug } = paramsSchema.parse(request.params);
     const client = context.clients.get(slug);
-    const chain = provider === 'telnyx' ? client?.config.providers?.sms : client?.config.providers?.email;
-    if (!client || !chain?.some((entry) => entry.provider === provider)) {
-      void reply.code(404).send({ error: 'not_found', message: `No office "${slug}" that sends through ${provider === 'telnyx' ? 'Telnyx' : 'SendGrid'}.` });
+    if (!client || !client.config.providers?.sms?.some((entry) => entry.provider === 'telnyx')) {
+      void reply.code(404).send({ error: 'not_found', message: `No office "${slug}" that sends through Telnyx.` });
       return undefined;
     }
     return client;
   };
 
   app.post('/v1/telnyx/:client/webhook', async (request, reply) => {
-    const client = officeWith(request, reply, 'telnyx');
+    const client = officeWith(request, reply);
     if (!client) return reply;
     if (!hasValidTelnyxSignature(client.secrets.telnyxPublicKey, request.rawBody ?? '', request.headers, context.clock.now())) {
       return reply.code(401).send({ error: 'invalid_signature', message: 'The telnyx-signature-ed25519 / telnyx-timestamp headers are missing, stale or do not match this request.' });
@@ -64,7 +60,7 @@ export function providerRoutes(app: FastifyInstance, context: AppContext, batche
     if (type === 'message.sent' || type === 'message.finalized') {
       const outboxParam = Number((request.query as Record<string, unknown>)?.outbox);
       const error = payload.errors[0];
-      await receiveStatusCallback(context, batches, {
+      await receiveStatusCallback(context, context.messageBatches, {
         clientId: slug,
         outboxId: Number.isSafeInteger(outboxParam) && outboxParam > 0 ? outboxParam : null,
         messageSid: payload.id,
@@ -79,43 +75,6 @@ export function providerRoutes(app: FastifyInstance, context: AppContext, batche
       return reply.code(204).send();
     }
     // Other event types (e.g. number-order events) are not ours to handle: acknowledged so Telnyx stops retrying.
-    return reply.code(204).send();
-  });
-
-  app.post('/v1/sendgrid/:client/events', async (request, reply) => {
-    const client = officeWith(request, reply, 'sendgrid');
-    if (!client) return reply;
-    if (!hasValidSendgridSignature(client.secrets.sendgridWebhookKey, request.rawBody ?? '', request.headers, context.clock.now())) {
-      return reply.code(401).send({ error: 'invalid_signature', message: 'The X-Twilio-Email-Event-Webhook-Signature / -Timestamp headers are missing, stale or do not match this request.' });
-    }
-    if (!Array.isArray(request.body)) return reply.code(400).send({ error: 'invalid_request', message: 'The SendGrid event webhook posts a JSON array of events.' });
-    const slug = client.config.slug;
-    const now = context.clock.now();
-    for (const raw of request.body as unknown[]) {
-      if (!raw || typeof raw !== 'object') continue;
-      const event = neutralSendgridEvent(raw as Record<string, unknown>);
-      if (!event) continue;
-      if (event.status) {
-        await batches.recordStatusEvent({
-          clientId: slug,
-          outboxId: null,
-          channel: 'email',
-          providerId: event.providerId,
-          to: event.to,
-          status: event.status,
-          errorCode: event.errorCode ?? null,
-          errorMessage: event.errorMessage ?? null,
-          at: now,
-          params: { event_id: event.eventId },
-          provider: 'sendgrid',
-        });
-      }
-      if (event.optOut) {
-        await context.db.transaction().execute((trx) =>
-          setConsent(trx, context, { clientId: slug, channel: 'email', address: event.to, purpose: event.optOut!, status: 'opted_out', source: 'email_link', actor: 'sendgrid' }),
-        );
-      }
-    }
     return reply.code(204).send();
   });
 }

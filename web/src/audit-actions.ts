@@ -1,0 +1,66 @@
+/**
+ * The Activity screen's words for each audit action, and the kinds its filter offers. Older rows keep the names they
+ * were written with (the dashboard's second message path wrote `message.compose_override` and `message.edit_retry`
+ * before it became one operation), so those names stay here beside today's. test/dashboard/audit-action-words.test.ts
+ * checks every action the server writes has words here.
+ */
+export const ACTION_WORDS: Record<string, string> = {
+  'session.login': 'Signed in',
+  'session.logout': 'Signed out',
+  'session.lockout': 'Locked an account after failed sign-ins',
+  'session.address_limit': 'Refused sign-ins from an address',
+  'session.global_limit': 'Paused sign-ins after a burst of failures',
+  'message.compose': 'Wrote a message',
+  'message.compose_consent_override': 'Sent a message to someone who opted out (override)',
+  'message.compose_override': 'Sent a message to someone who opted out (override)',
+  'message.edit_and_retry': 'Edited a message and sent it again',
+  'message.edit_retry': 'Edited a message and sent it again',
+  'message.retry': 'Sent a message again',
+  'message.resend': 'Sent a message again',
+  'message.cancel': 'Cancelled a message',
+  'outbox.retry': 'Retried a background job',
+  'customer.edit': 'Edited a customer',
+  'caller_profile.edit': "Edited a caller's profile",
+  'caller_profile.clear': "Cleared a caller's profile",
+  'consent.opt_out': 'Opted a customer out',
+  'consent.opt_in': 'Opted a customer back in',
+  'appointment.cancel': 'Cancelled an appointment',
+  'appointment.reschedule': 'Moved an appointment',
+  'appointment.attendance': 'Marked whether an appointment took place',
+  'error.resolve': 'Marked an error resolved',
+  'callback.done': 'Marked a callback done',
+  'alerts.test': 'Sent a test alert',
+  'demo.simulate_call': 'Ran a demo call',
+  'office.create': 'Added an office',
+  'office.update': "Changed an office's settings",
+  'office.rollback': 'Restored an earlier version of an office',
+  'office.remove': 'Removed an office',
+  'office.secret': "Changed an office's secrets",
+  'user.add': 'Added a user',
+  'user.invite': 'Invited someone by e-mail',
+  'user.invite_accept': 'Accepted an invitation',
+  'user.invite_revoke': 'Withdrew a link',
+  'user.edit': "Changed a user's role or offices",
+  'user.disable': 'Disabled a user',
+  'user.enable': 'Enabled a user',
+  'user.reset_link': 'Sent a password-reset link',
+  'user.reset_password': 'Set a new password',
+  'user.digest': 'Turned the weekly digest e-mail on or off',
+};
+
+/** Kinds of action for the filter (the API matches every action starting with `kind.`); true: admins only. */
+export const ACTION_KINDS: Array<[string, string, boolean?]> = [
+  ['message', 'Messages'],
+  ['customer', 'Customer details'],
+  ['caller_profile', 'Caller profiles'],
+  ['consent', 'Opt-outs and opt-ins'],
+  ['appointment', 'Appointments'],
+  ['callback', 'Callbacks'],
+  ['error', 'Errors'],
+  ['outbox', 'Background jobs'],
+  ['alerts', 'Alert tests'],
+  ['demo', 'Demo calls'],
+  ['office', 'Offices and their secrets', true],
+  ['session', 'Sign-ins, sign-outs and sign-in limits', true],
+  ['user', 'Users and invitations', true],
+];
