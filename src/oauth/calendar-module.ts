@@ -106,11 +106,17 @@ export function oauthCalendarModule<App>(definition: OAuthCalendarDefinition<App
           async check() {
             const summary = await connections.describe(clientId);
             if (summary.status === 'not_connected') {
-              return { status: 'degraded', detail: `not connected; connect ${label} from Connections in the dashboard (${connectPathFor(provider, clientId)})` };
+              return {
+                status: 'degraded',
+                detail: `not connected; connect ${label} from Connections in the dashboard (${connectPathFor(provider, clientId)})`,
+              };
             }
             if (summary.status === 'broken') return { status: 'down', detail: `broken: ${summary.lastError ?? `reconnect ${label}`}` };
             const account = summary.ownerEmail ? ` as ${summary.ownerEmail}` : '';
-            return { status: 'ok', detail: `connected${account}${resolved.emulated ? ' (emulator)' : ''}${summary.lastError ? `; last problem: ${summary.lastError}` : ''}` };
+            return {
+              status: 'ok',
+              detail: `connected${account}${resolved.emulated ? ' (emulator)' : ''}${summary.lastError ? `; last problem: ${summary.lastError}` : ''}`,
+            };
           },
         };
       });
@@ -119,9 +125,9 @@ export function oauthCalendarModule<App>(definition: OAuthCalendarDefinition<App
       if (context.sandbox && resolved.emulated) {
         await perOffice(context, async (runtime) => {
           if (booksHere(runtime) && runtime.secrets.emulatedVendors.includes(provider)) {
-            await definition.connectDemo(context, runtime, connections, resolved.app).catch((error: unknown) =>
-              context.logger.warn({ err: error, clientId: runtime.config.slug }, `Could not connect the ${label} emulator`),
-            );
+            await definition
+              .connectDemo(context, runtime, connections, resolved.app)
+              .catch((error: unknown) => context.logger.warn({ err: error, clientId: runtime.config.slug }, `Could not connect the ${label} emulator`));
           }
         });
       }

@@ -16,7 +16,7 @@ function documentFor(calendar: unknown) {
   return officeDocumentFrom(answers)!;
 }
 
-describe('the calendar step\'s provider choices in the office document', () => {
+describe("the calendar step's provider choices in the office document", () => {
   it('keeps the document of an office that answered only a Zoho calendar as it was before the choice existed', () => {
     const document = documentFor({ calendarId: 'oak-appointments' });
     expect(document).toMatchObject({ zoho: { calendarId: 'oak-appointments' } });
@@ -30,12 +30,18 @@ describe('the calendar step\'s provider choices in the office document', () => {
     expect(chosen).toMatchObject({ calendar: { provider: 'google' }, crm: { provider: 'hubspot' }, google: {} });
     expect(chosen).not.toHaveProperty('zoho');
     expect(clientConfigSchema.safeParse(chosen).success).toBe(true);
-    expect(documentFor({ provider: 'google', crmProvider: 'hubspot', calendarId: 'team@group.calendar.google.com' }).google).toEqual({ calendarId: 'team@group.calendar.google.com' });
+    expect(documentFor({ provider: 'google', crmProvider: 'hubspot', calendarId: 'team@group.calendar.google.com' }).google).toEqual({
+      calendarId: 'team@group.calendar.google.com',
+    });
   });
 
   it('books in Microsoft 365 and keeps Zoho CRM: the Zoho block stays for the CRM, the calendar goes to the microsoft block', () => {
     const document = documentFor({ provider: 'microsoft', calendarId: 'AAMkAGcal=' });
-    expect(document).toMatchObject({ calendar: { provider: 'microsoft' }, microsoft: { calendarId: 'AAMkAGcal=' }, zoho: { calendarId: 'oak-legal-appointments' } });
+    expect(document).toMatchObject({
+      calendar: { provider: 'microsoft' },
+      microsoft: { calendarId: 'AAMkAGcal=' },
+      zoho: { calendarId: 'oak-legal-appointments' },
+    });
     expect(clientConfigSchema.parse(document).crm.provider).toBe('zoho');
     expect(clientConfigSchema.parse(documentFor({ provider: 'microsoft', crmProvider: 'none' })).zoho).toBeUndefined();
   });

@@ -23,7 +23,15 @@ async function callFunction(app: TestApp, provider: Provider, name: string, args
   const body = JSON.stringify({
     name,
     args,
-    call: { call_id: callId, agent_id: office.agentId, call_type: 'phone_call', direction: 'inbound', from_number: '+13125550999', to_number: office.number, call_status: 'ongoing' },
+    call: {
+      call_id: callId,
+      agent_id: office.agentId,
+      call_type: 'phone_call',
+      direction: 'inbound',
+      from_number: '+13125550999',
+      to_number: office.number,
+      call_status: 'ongoing',
+    },
   });
   const response = await fetch(`${app.url}/v1/retell/${office.slug}/functions/${name}`, {
     method: 'POST',
@@ -67,8 +75,14 @@ describe.each(BACKENDS)('Google Calendar and Microsoft 365 offices on %s', (kind
 
   it('registers both providers, connects the demo offices to the emulators at start, and reports them ready', async () => {
     expect(app.context.calendars.providers()).toEqual(expect.arrayContaining(['zoho', 'google', 'microsoft']));
-    expect(await readiness(app, 'google:riverside-physio')).toEqual({ status: 'ok', detail: `connected as ${app.context.sandbox!.google.userEmail} (emulator)` });
-    expect(await readiness(app, 'microsoft:harbor-law')).toEqual({ status: 'ok', detail: `connected as ${app.context.sandbox!.microsoft.userEmail} (emulator)` });
+    expect(await readiness(app, 'google:riverside-physio')).toEqual({
+      status: 'ok',
+      detail: `connected as ${app.context.sandbox!.google.userEmail} (emulator)`,
+    });
+    expect(await readiness(app, 'microsoft:harbor-law')).toEqual({
+      status: 'ok',
+      detail: `connected as ${app.context.sandbox!.microsoft.userEmail} (emulator)`,
+    });
     // Only offices that book there get a check: no Zoho check for them, no Google check for Zoho offices.
     const names = app.context.health.map((check) => check.name);
     expect(names).not.toContain('zoho:riverside-physio');
@@ -79,7 +93,13 @@ describe.each(BACKENDS)('Google Calendar and Microsoft 365 offices on %s', (kind
     const office = OFFICES[provider];
     const slots = await callFunction(app, provider, 'check_calendar_availability', { date: '2026-03-04', appointment_type: office.type }, aCallId());
     expect(slots.body.ok).toBe(true);
-    const booked = await callFunction(app, provider, 'book_appointment', { start: slots.body.slots[0].start, appointment_type: office.type, name: 'Robin Park' }, aCallId());
+    const booked = await callFunction(
+      app,
+      provider,
+      'book_appointment',
+      { start: slots.body.slots[0].start, appointment_type: office.type, name: 'Robin Park' },
+      aCallId(),
+    );
     expect(booked.body).toMatchObject({ ok: true });
     const sandbox = app.context.sandbox!;
     const config = app.context.clients.get(office.slug)!.config;
@@ -102,14 +122,18 @@ describe.each(BACKENDS)('Google Calendar and Microsoft 365 offices on %s', (kind
 
       expect(await readiness(app, `${provider}:${office.slug}`)).toEqual({
         status: 'degraded',
-        detail: expect.stringContaining(`not connected; connect ${provider === 'google' ? 'Google Calendar' : 'Microsoft 365'} from Connections in the dashboard (/v1/oauth/${provider}/start?client=${office.slug})`),
+        detail: expect.stringContaining(
+          `not connected; connect ${provider === 'google' ? 'Google Calendar' : 'Microsoft 365'} from Connections in the dashboard (/v1/oauth/${provider}/start?client=${office.slug})`,
+        ),
       });
       const callId = aCallId();
       const answer = await callFunction(app, provider, 'check_calendar_availability', { date: '2026-03-05', appointment_type: office.type }, callId);
       expect(answer.status).toBe(200);
       expect(answer.body).toMatchObject({ ok: false, fallback: true, callback_task_id: expect.any(String) });
       const alerts = await app.context.db.selectFrom('errors').selectAll().where('call_id', '=', callId).execute();
-      expect(alerts).toEqual([expect.objectContaining({ source: 'booking.calendar', severity: 'critical', fingerprint: `booking.calendar:NOT_CONNECTED:${office.slug}` })]);
+      expect(alerts).toEqual([
+        expect.objectContaining({ source: 'booking.calendar', severity: 'critical', fingerprint: `booking.calendar:NOT_CONNECTED:${office.slug}` }),
+      ]);
 
       const connected = await connectThroughRoutes(app, provider);
       expect(connected.status).toBe(200);
@@ -127,25 +151,35 @@ describe.each(BACKENDS)('Google Calendar and Microsoft 365 offices on %s', (kind
     app.clock.advance(2 * 60 * 60_000);
     const answer = await callFunction(app, 'google', 'check_calendar_availability', { date: '2026-03-06', appointment_type: OFFICES.google.type }, aCallId());
     expect(answer.body).toMatchObject({ ok: false, fallback: true });
-    expect(await readiness(app, 'google:riverside-physio')).toEqual({ status: 'down', detail: expect.stringContaining('broken: Google Calendar refused the refresh token (invalid_grant)') });
+    expect(await readiness(app, 'google:riverside-physio')).toEqual({
+      status: 'down',
+      detail: expect.stringContaining('broken: Google Calendar refused the refresh token (invalid_grant)'),
+    });
     const connected = await connectThroughRoutes(app, 'google');
     expect(connected.status).toBe(200);
     expect((await readiness(app, 'google:riverside-physio')).status).toBe('ok');
   });
 
-  it('the Connections screen lists each office\'s own calendar and CRM provider with the connection state and connect link', async () => {
+  it("the Connections screen lists each office's own calendar and CRM provider with the connection state and connect link", async () => {
     const cookie = await adminCookie(app);
     const response = await fetch(`${app.url}/v1/api/connections`, { headers: { cookie } });
     expect(response.status).toBe(200);
     const { connections } = (await response.json()) as { connections: Array<Record<string, any>> };
     const bySlug = new Map(connections.map((connection) => [connection.clientId, connection]));
     expect(bySlug.get('riverside-physio')).toMatchObject({
-      calendar: { provider: 'google', label: 'Google Calendar', connection: { status: 'ok', emulated: true, connectPath: '/v1/oauth/google/start?client=riverside-physio' } },
+      calendar: {
+        provider: 'google',
+        label: 'Google Calendar',
+        connection: { status: 'ok', emulated: true, connectPath: '/v1/oauth/google/start?client=riverside-physio' },
+      },
       zoho: null,
       crm: { provider: 'none', label: 'none', connection: null },
     });
     expect(bySlug.get('harbor-law')).toMatchObject({
-      calendar: { provider: 'microsoft', connection: { status: 'ok', ownerEmail: app.context.sandbox!.microsoft.userEmail, connectPath: '/v1/oauth/microsoft/start?client=harbor-law' } },
+      calendar: {
+        provider: 'microsoft',
+        connection: { status: 'ok', ownerEmail: app.context.sandbox!.microsoft.userEmail, connectPath: '/v1/oauth/microsoft/start?client=harbor-law' },
+      },
       crm: { provider: 'hubspot', label: 'HubSpot', emulated: true },
     });
     expect(bySlug.get('smart-tax-nation')).toMatchObject({

@@ -44,7 +44,12 @@ const CASES: ProviderCase[] = [
     otherCaller: '+12125550312',
     async events(server) {
       const { events } = await server.emulator('zoho', '/__sandbox/zoho/events');
-      return (events as any[]).map((event) => ({ id: event.uid ?? event.id, startUtc: utc(event.start), title: event.title, description: event.description ?? '' }));
+      return (events as any[]).map((event) => ({
+        id: event.uid ?? event.id,
+        startUtc: utc(event.start),
+        title: event.title,
+        description: event.description ?? '',
+      }));
     },
     fault: { match: '/api/v1/', status: 500, body: CALENDAR_DOWN_BODY },
   },
@@ -76,7 +81,12 @@ const CASES: ProviderCase[] = [
     otherCaller: '+12135550332',
     async events(server) {
       const { events } = await server.emulator('microsoft', '/__sandbox/microsoft/events');
-      return (events as any[]).map((event) => ({ id: event.id, startUtc: utc(`${event.start.dateTime}Z`), title: event.subject, description: event.body?.content ?? '' }));
+      return (events as any[]).map((event) => ({
+        id: event.id,
+        startUtc: utc(`${event.start.dateTime}Z`),
+        title: event.subject,
+        description: event.body?.content ?? '',
+      }));
     },
     fault: { match: '/v1.0/', status: 503, body: { error: { code: 'ServiceUnavailable', message: 'Service Unavailable' } } },
   },
