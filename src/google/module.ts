@@ -34,6 +34,10 @@ async function connectDemoGoogle(context: AppContext, runtime: ClientRuntime, co
     google.ensureCalendar(calendarId, { summary: `${config.name} appointments`, timeZone: config.timezone, accessRole: 'owner', primary: false });
   }
   for (const id of config.google?.freeBusyCalendarIds ?? []) google.ensureCalendar(id, { summary: id, timeZone: config.timezone, accessRole: 'reader' });
+  // Each bookable person's own calendar (per-staff offices), shared with the connected account.
+  for (const person of config.staff?.people ?? []) {
+    google.ensureCalendar(person.calendarId, { summary: person.name, timeZone: config.timezone, accessRole: 'writer', primary: false });
+  }
   if (await keepsStoredGrant(context, GOOGLE_PROVIDER, config.slug, google.url, GOOGLE_ACCOUNTS)) return;
   const tokens = google.issueTokens();
   await connections.store({

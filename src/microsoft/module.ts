@@ -32,6 +32,8 @@ async function connectDemoMicrosoft(context: AppContext, runtime: ClientRuntime,
   const microsoft = context.sandbox!.microsoft;
   const { config } = runtime;
   if (config.microsoft?.calendarId) microsoft.ensureCalendar(config.microsoft.calendarId, `${config.name} appointments`);
+  // Each bookable person's own calendar (per-staff offices), in the connected mailbox.
+  for (const person of config.staff?.people ?? []) microsoft.ensureCalendar(person.calendarId, person.name);
   if (await keepsStoredGrant(context, MICROSOFT_PROVIDER, config.slug, microsoft.url, MICROSOFT_LOGIN)) return;
   const redirectUri = connectCallbackUrl(context.publicBaseUrl, MICROSOFT_PROVIDER);
   const authorize = await microsoftAuthorizeUrl(app, { redirectUri, state: 'demo', loginBase: microsoft.url });

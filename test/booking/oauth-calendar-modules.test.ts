@@ -5,10 +5,12 @@
  * the spoken fallback with a critical alert naming the reconnect; the connect routes (start → the vendor's consent
  * → callback) store a new grant that booking uses at once; the Connections screen shows the office's own providers.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { signRetellBody } from '../../src/providers/retell/signature.js';
 import { signConnectTicket } from '../../src/oauth/signed-state.js';
+import { aConfigDir } from '../fixtures/config/a-client-config.js';
 import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 
@@ -201,3 +203,61 @@ async function adminCookie(app: TestApp): Promise<string> {
   if (response.status !== 200) throw new Error(`sign-in failed: ${response.status}`);
   return (response.headers.get('set-cookie') ?? '').split(';')[0]!;
 }
+
+describe.each(BACKENDS)('a two-person office on Google Calendar and one on Microsoft 365 (%s)', (kind) => {
+  let app: TestApp;
+  const people = {
+    google: [
+      { id: 'pat', name: 'Pat Lee', calendarId: 'pat@group.calendar.google.com' },
+      { id: 'sam', name: 'Sam Ortiz', calendarId: 'sam@group.calendar.google.com' },
+    ],
+    microsoft: [
+      { id: 'ana', name: 'Ana Ruiz', calendarId: 'AAMkAGana=' },
+      { id: 'ben', name: 'Ben Cole', calendarId: 'AAMkAGben=' },
+    ],
+  };
+
+  beforeAll(async () => {
+    const withStaff = (provider: Provider) => {
+      const document = JSON.parse(readFileSync(`config/clients/${OFFICES[provider].slug}.json`, 'utf8')) as Record<string, unknown>;
+      return { ...document, staff: { assignment: 'first_listed', people: people[provider] } };
+    };
+    app = await startTestApp(kind, {
+      env: { CONFIG_DIR: aConfigDir({ 'riverside-physio': withStaff('google'), 'harbor-law': withStaff('microsoft') }) },
+    });
+  });
+  afterAll(async () => {
+    await app?.dispose();
+  });
+
+  it.each(['google', 'microsoft'] as const)("%s: a slot names its person and the booking lands in that person's own calendar", async (provider) => {
+    const office = OFFICES[provider];
+    const slots = await callFunction(
+      app,
+      provider,
+      'check_calendar_availability',
+      { date: '2026-03-04', appointment_type: office.type },
+      `call_staff_${kind}_${provider}_1`,
+    );
+    expect(slots.body.ok).toBe(true);
+    const second = people[provider][1]!;
+    const slot = (slots.body.slots as Array<{ start: string; staff_id?: string }>).find((candidate) => candidate.staff_id !== undefined)!;
+    expect(slot.staff_id).toBeDefined();
+    const booked = await callFunction(
+      app,
+      provider,
+      'book_appointment',
+      { start: slot.start, appointment_type: office.type, name: 'Robin Park', staff: second.id },
+      `call_staff_${kind}_${provider}_2`,
+    );
+    expect(booked.body).toMatchObject({ ok: true });
+    const sandbox = app.context.sandbox!;
+    const descriptions = (calendarId: string) =>
+      provider === 'google'
+        ? sandbox.google.events(calendarId).map((event) => event.description)
+        : sandbox.microsoft.events(calendarId).map((event) => event.body.content);
+    const marker = `Switchboard-Booking: ${booked.body.booking_id}`;
+    expect(descriptions(second.calendarId).filter((text) => text.includes(marker))).toHaveLength(1);
+    expect(descriptions(people[provider][0]!.calendarId).filter((text) => text.includes(marker))).toEqual([]);
+  });
+});
