@@ -270,7 +270,8 @@ export class OutboxWorker {
     for (const row of rows) {
       const handler = this.options.handlers.get(row.kind)!;
       if (!handler.runBatch || (handler.batchSize ?? 1) <= 1) units.push([row]);
-      else batched.set(row.kind, [...(batched.get(row.kind) ?? []), row]);
+      else if (batched.has(row.kind)) batched.get(row.kind)!.push(row);
+      else batched.set(row.kind, [row]);
     }
     for (const [kind, group] of batched) {
       const size = this.options.handlers.get(kind)!.batchSize!;
