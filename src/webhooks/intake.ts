@@ -262,25 +262,26 @@ export async function processStoredEvents(
     return outcomes;
   };
   if (webhookEventIds.length <= 1) return alone();
-  const rows = await context.db
-    .selectFrom('webhook_events')
-    .select(['id', 'client_id', 'event_type', 'status', 'payload'])
-    .where('id', 'in', [...webhookEventIds])
-    .execute();
-  const byId = new Map(rows.map((row) => [Number(row.id), row]));
   const outcomes: Array<PromiseSettledResult<'processed' | 'already_processed'>> = webhookEventIds.map(() => ({ status: 'fulfilled', value: 'already_processed' }));
-  const pending: Array<{ index: number; id: number; client: ClientRuntime; event: string; call: RetellCall }> = [];
-  for (const [index, id] of webhookEventIds.entries()) {
-    const row = byId.get(id);
-    if (!row || row.status === 'processed') continue;
-    const client = row.client_id ? context.clients.get(row.client_id) : undefined;
-    // An unknown office is the single path's failure (kept, alerted, retried): leave it to that path.
-    if (!client) return alone();
-    const { event, call } = JSON.parse(row.payload) as { event: string; call: RetellCall };
-    pending.push({ index, id, client, event, call });
-  }
-  if (pending.length === 0) return outcomes;
   try {
+    const rows = await context.db
+      .selectFrom('webhook_events')
+      .select(['id', 'client_id', 'event_type', 'status', 'payload'])
+      .where('id', 'in', [...webhookEventIds])
+      .execute();
+    const byId = new Map(rows.map((row) => [Number(row.id), row]));
+    const pending: Array<{ index: number; id: number; client: ClientRuntime; event: string; call: RetellCall }> = [];
+    for (const [index, id] of webhookEventIds.entries()) {
+      const row = byId.get(id);
+      if (!row || row.status === 'processed') continue;
+      const client = row.client_id ? context.clients.get(row.client_id) : undefined;
+      // An unknown office is the single path's failure (kept, alerted, retried): leave it to that path (a payload
+      // that does not parse throws here and goes there too, below).
+      if (!client) return await alone();
+      const { event, call } = JSON.parse(row.payload) as { event: string; call: RetellCall };
+      pending.push({ index, id, client, event, call });
+    }
+    if (pending.length === 0) return outcomes;
     await context.db.transaction().execute(async (trx) => {
       // The status flips under row locks, so two workers cannot both apply one event.
       const claims = JSON.stringify(pending.map(({ id, event, call }) => ({ id, payload: JSON.stringify({ event, call: { call_id: call.call_id } }) })));

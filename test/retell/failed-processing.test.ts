@@ -163,6 +163,23 @@ describe.each(BACKENDS)('a Retell event whose processing fails, on %s', (kind) =
     expect((await db.selectFrom('webhook_events').select('status').where('id', 'in', [...ids[bad]!, ...ids[good]!, ...ids[other]!]).execute()).every((row) => row.status === 'processed')).toBe(true);
   });
 
+  it('keeps one unreadable stored event from failing the others of its batch', async () => {
+    const db = app.context.db;
+    const callIds = [aCallId(), aCallId(), aCallId()];
+    for (const callId of callIds) {
+      expect((await signedPost(app.url!, webhookPath(), { event: 'call_started', call: aCall({ call_id: callId, from_number: '+12125550184' }) })).status).toBe(200);
+    }
+    const ids: number[] = [];
+    for (const callId of callIds) {
+      ids.push(Number((await db.selectFrom('webhook_events').select('id').where('idempotency_key', 'like', `%:${callId}`).executeTakeFirstOrThrow()).id));
+    }
+    await db.updateTable('webhook_events').set({ payload: '{"event": "call_started", "call": ' }).where('id', '=', ids[1]!).execute();
+    const outcomes = await processStoredEvents(app.context, ids);
+    expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'rejected'))).toEqual(['processed', 'rejected', 'processed']);
+    const rows = await db.selectFrom('calls').select('id').where('id', 'in', callIds).execute();
+    expect(rows.map((row) => row.id).sort()).toEqual([callIds[0], callIds[2]].sort());
+  });
+
   it('answers 503 when the event cannot be stored, so Retell delivers it again, and stores it once the database is back', async () => {
     const db = app.context.db;
     const callId = aCallId();
