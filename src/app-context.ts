@@ -2,6 +2,7 @@
  * What every feature module receives from the composition root (main.ts): configuration, the database,
  * time, logging, live events, metrics, health checks, the outbox handler registry and the vendor ports.
  */
+import type { SharedCalendarViews } from './booking/view-sharing.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AlertPort } from './alerts/types.js';
@@ -46,6 +47,8 @@ export interface AppContext {
    * `calendars.portFor(clientId)` and gets the one the office's document chose (`calendar.provider`).
    */
   calendars: ProviderRegistry<CalendarPort>;
+  /** Calendar reads asked at the same moment for the same office, calendar and window share one vendor read (issue 21). */
+  calendarViews: SharedCalendarViews;
   /** CRM ports by provider, chosen per office by `crm.provider` (none: no sync). */
   crms: ProviderRegistry<CrmPort>;
   /**

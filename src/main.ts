@@ -38,6 +38,7 @@ import type { Rewriter } from './messaging/rewrite/apply.js';
 import { anthropicRewritePort } from './providers/anthropic/rewrite.js';
 import type { Sandbox } from './sandbox/index.js';
 import { PermanentError } from './core/errors.js';
+import { SharedCalendarViews } from './booking/view-sharing.js';
 import { createMessagingBatches } from './messaging/batches.js';
 import { emailAccounts, smsAccounts } from './messaging/provider-accounts.js';
 
@@ -170,6 +171,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       metrics: new Metrics(database.db),
       health: [officesHealthCheck(clients)],
       handlers,
+      calendarViews: new SharedCalendarViews(),
       calendars: new ProviderRegistry({
         kind: 'calendar',
         providerOf: (clientId) => clients.get(clientId)?.config.calendar.provider,

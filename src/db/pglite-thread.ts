@@ -4,7 +4,8 @@
  * (the ringing phone's call_inbound answer waits behind a webhook's insert). Here the database owns a worker
  * thread and the main thread only sends statements and receives rows, as it would with a PostgreSQL server.
  *
- * `PGliteThread` offers statements, transactions (`begin`/`queryIn`/`commit`/`rollback`),
+ * `PGliteThread` offers statements, transactions (`begin`/`queryIn`/`commit`/`rollback`; BEGIN travels with the
+ * transaction's first statement),
  * `listen` and `close`; `PGliteThreadDialect` puts Kysely on it. Rows (int8 as number, Date, parsed jsonb) and
  * error fields (`code`, `constraint`, `detail`, …) are what an in-thread PGlite gives. In the thread, each SQL
  * text is prepared once and run in one exchange, and one session runs at a time, as on PGlite's one connection.
@@ -196,23 +197,36 @@ function serializeError(error) {
   }
 
   const transactions = new Map();
+  // A transaction opens with its first statement (the main thread sends no separate BEGIN, saving a round trip
+  // per transaction); statements sent before the opening finished wait for it.
+  const opening = new Map();
+  async function open(tx) {
+    const release = await takeTurn(true);
+    try {
+      await control('BEGIN');
+    } catch (error) {
+      release();
+      throw error;
+    }
+    transactions.set(tx, release);
+  }
   const listeners = new Map();
   const handlers = {
     async query(message) {
       if (message.tx === undefined) return inTurn(() => execute(message.sql, message.params, true));
+      if (message.first) {
+        const opened = open(message.tx);
+        opening.set(message.tx, opened);
+        try {
+          await opened;
+        } finally {
+          opening.delete(message.tx);
+        }
+      } else if (opening.has(message.tx)) {
+        await opening.get(message.tx);
+      }
       if (!transactions.has(message.tx)) throw new Error('The transaction is no longer open.');
       return execute(message.sql, message.params, false);
-    },
-    async begin(message) {
-      const release = await takeTurn(true);
-      try {
-        await control('BEGIN');
-      } catch (error) {
-        release();
-        throw error;
-      }
-      transactions.set(message.tx, release);
-      return null;
     },
     async commit(message) {
       const release = transactions.get(message.tx);
@@ -349,23 +363,32 @@ export class PGliteThread {
     return this.call('query', { sql, params });
   }
 
-  /** Opens a transaction (once PGlite's transaction lock is free) and answers its handle. */
+  /** Transactions handed out whose first statement (which opens them on the thread) has not been sent yet. */
+  private readonly unopened = new Set<number>();
+
+  /**
+   * Answers a transaction handle. Nothing is sent yet: the transaction opens on the thread with its first
+   * statement (once PGlite's transaction lock is free), and one without statements never opens.
+   */
   async begin(): Promise<number> {
     const tx = this.nextId++;
-    await this.call('begin', { tx });
+    this.unopened.add(tx);
     return tx;
   }
 
   queryIn<T>(tx: number, sql: string, params: readonly unknown[] = []): Promise<QueryResult & { rows: T[] }> {
-    return this.call('query', { sql, params, tx });
+    const first = this.unopened.delete(tx);
+    return this.call('query', first ? { sql, params, tx, first } : { sql, params, tx });
   }
 
   async commit(tx: number): Promise<void> {
+    if (this.unopened.delete(tx)) return;
     await this.call('commit', { tx });
   }
 
   /** Rolls back; a transaction already ended (or failed to commit) is left as it is. */
   async rollback(tx: number): Promise<void> {
+    if (this.unopened.delete(tx)) return;
     await this.call('rollback', { tx });
   }
 

@@ -307,7 +307,7 @@ export async function editAndRetryMessage(context: AppContext, id: number, edit:
   }
   // Staff's words are sent as written: the follow-up rewrite never touches an edited message.
   if (edited) payload.rewrite = { used: false, code: 'edited', reason: 'Edited by staff; sent as written.', at: context.clock.now().toISOString() };
-  const result = await retryOutboxRow(context.db, context.clock, id, { payload: edited ? (payload as Record<string, unknown>) : undefined, actor: edit.actor });
+  const result = await retryOutboxRow(context.db, context.clock, id, { payload: edited ? (payload) : undefined, actor: edit.actor });
   if (!result.ok) return { ok: false, reason: result.reason, message: result.message };
   await writeAudit(context.db, context.clock, {
     actor: edit.actor,

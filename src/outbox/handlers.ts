@@ -31,6 +31,20 @@ export interface OutboxHandler {
    */
   reconciles?: boolean;
   run(row: OutboxRow, context: HandlerContext): Promise<unknown>;
+  /**
+   * Optional, for kinds whose rows cost mostly their database round trips (stored call events): runs up to
+   * `batchSize` due rows together, e.g. in one transaction, and answers one outcome per row, in the order given
+   * (the worker hands a batch its rows ordered by call, then id). Each outcome must be what `run` alone would
+   * have given that row: a row's failure must not fail its neighbours (fall back to `run` one by one).
+   */
+  runBatch?(rows: OutboxRow[], context: BatchContext): Promise<Array<PromiseSettledResult<unknown>>>;
+  /** Most rows per `runBatch` call. */
+  batchSize?: number;
+}
+
+export interface BatchContext {
+  clock: Clock;
+  logger: Logger;
 }
 
 export type HandlerRegistry = Map<string, OutboxHandler>;

@@ -12,7 +12,7 @@ import type { Database } from '../db/database.js';
 import type { OutboxRow, OutboxStatus } from '../db/schema.js';
 import type { Logger } from '../log/logger.js';
 import { OUTBOX_CHANNEL } from './enqueue.js';
-import { OutcomeUnknown, Reschedule, type HandlerRegistry } from './handlers.js';
+import { OutcomeUnknown, Reschedule, type HandlerRegistry, type OutboxHandler } from './handlers.js';
 import { Wakeup } from './wakeup.js';
 
 /** Tries to record a batch's outcomes before leaving the rows to lease recovery (waits 0.5 + 1 + 2 + 4 s). */
@@ -259,17 +259,51 @@ export class OutboxWorker {
     return result.rows;
   }
 
+  /**
+   * Runs the claimed rows in `concurrency` lanes. A lane's unit of work is one row, or for a kind with `runBatch`
+   * up to its `batchSize` rows of that kind (ordered by call, then id, so one call's events share a batch and run
+   * in the order they arrived, and batches lock calls in the same order).
+   */
   private async runAll(rows: OutboxRow[]): Promise<Completion[]> {
+    const units: OutboxRow[][] = [];
+    const batched = new Map<string, OutboxRow[]>();
+    for (const row of rows) {
+      const handler = this.options.handlers.get(row.kind)!;
+      if (!handler.runBatch || (handler.batchSize ?? 1) <= 1) units.push([row]);
+      else if (batched.has(row.kind)) batched.get(row.kind)!.push(row);
+      else batched.set(row.kind, [row]);
+    }
+    for (const [kind, group] of batched) {
+      const size = this.options.handlers.get(kind)!.batchSize!;
+      group.sort((a, b) => (a.call_id ?? '').localeCompare(b.call_id ?? '') || a.id - b.id);
+      for (let start = 0; start < group.length; start += size) units.push(group.slice(start, start + size));
+    }
     const completions: Completion[] = [];
     let next = 0;
-    const lanes = Array.from({ length: Math.min(this.concurrency, rows.length) }, async () => {
-      while (next < rows.length) {
-        const row = rows[next++]!;
-        completions.push(await this.runOne(row));
+    const lanes = Array.from({ length: Math.min(this.concurrency, units.length) }, async () => {
+      while (next < units.length) {
+        const unit = units[next++]!;
+        if (unit.length === 1) completions.push(await this.runOne(unit[0]!));
+        else completions.push(...(await this.runBatch(unit)));
       }
     });
     await Promise.all(lanes);
     return completions;
+  }
+
+  private async runBatch(rows: OutboxRow[]): Promise<Completion[]> {
+    const { clock, logger } = this.options;
+    const handler = this.options.handlers.get(rows[0]!.kind)!;
+    const started = clock.now();
+    const startedHr = process.hrtime.bigint();
+    let outcomes: Array<PromiseSettledResult<unknown>>;
+    try {
+      outcomes = await handler.runBatch!(rows, { clock, logger });
+      if (outcomes.length !== rows.length) throw new Error(`The ${rows[0]!.kind} batch answered ${outcomes.length} outcomes for ${rows.length} rows.`);
+    } catch (error) {
+      outcomes = rows.map(() => ({ status: 'rejected', reason: error }));
+    }
+    return rows.map((row, index) => this.settle(row, handler, started, startedHr, outcomes[index]!));
   }
 
   private async runOne(row: OutboxRow): Promise<Completion> {
@@ -277,9 +311,8 @@ export class OutboxWorker {
     const handler = this.options.handlers.get(row.kind)!;
     const started = clock.now();
     const startedHr = process.hrtime.bigint();
-    const base = { id: row.id, attempt: row.attempts, started_at: started.toISOString() };
     const unsettledSince = row.unsettled_since === null ? undefined : new Date(row.unsettled_since);
-    let completion: Completion;
+    let outcome: PromiseSettledResult<unknown>;
     try {
       // The row's child logger is built on first use: most runs log nothing, and a (masked) child costs more than
       // some handlers' own work.
@@ -293,9 +326,23 @@ export class OutboxWorker {
           return child;
         },
       };
-      const result = await handler.run(row, handlerContext);
-      completion = { ...base, status: 'done', run_at: null, last_error: null, result: result ?? null, outcome: 'ok', finished_at: clock.now().toISOString(), unsettled_since: null };
+      outcome = { status: 'fulfilled', value: await handler.run(row, handlerContext) };
     } catch (error) {
+      outcome = { status: 'rejected', reason: error };
+    }
+    return this.settle(row, handler, started, startedHr, outcome);
+  }
+
+  /** The completion a row's run (alone or in a batch) leads to. */
+  private settle(row: OutboxRow, handler: OutboxHandler, started: Date, startedHr: bigint, outcome: PromiseSettledResult<unknown>): Completion {
+    const { clock, logger } = this.options;
+    const base = { id: row.id, attempt: row.attempts, started_at: started.toISOString() };
+    const unsettledSince = row.unsettled_since === null ? undefined : new Date(row.unsettled_since);
+    let completion: Completion;
+    if (outcome.status === 'fulfilled') {
+      completion = { ...base, status: 'done', run_at: null, last_error: null, result: outcome.value ?? null, outcome: 'ok', finished_at: clock.now().toISOString(), unsettled_since: null };
+    } else {
+      const error: unknown = outcome.reason;
       const finished = clock.now();
       const stillUnsettled = unsettledSince?.toISOString() ?? null;
       if (error instanceof Reschedule) {

@@ -13,6 +13,7 @@ import type { ClientRuntime } from '../config/registry.js';
 import { errorMessage, PermanentError } from '../core/errors.js';
 import { Batcher } from '../db/batcher.js';
 import type { DB } from '../db/schema.js';
+import type { BusEvent } from '../events/bus.js';
 import { maskText } from '../log/mask.js';
 import { redactCallerText, redactCallerValues, redactTranscriptObject } from '../log/redact-caller-text.js';
 import { OUTBOX_CHANNEL } from '../outbox/enqueue.js';
@@ -235,6 +236,83 @@ export async function processStoredEvent(context: AppContext, webhookEventId: nu
   } catch (error) {
     await keepFailed(context, client, row.id, event, call.call_id, error);
     throw error;
+  }
+}
+
+/**
+ * Several stored events applied in one transaction (one BEGIN/COMMIT, one read of the stored rows, one claim and
+ * one live-event NOTIFY for all of them), in the order given: the outbox hands them over ordered by call, then
+ * arrival. Each event's outcome is what `processStoredEvent` alone would give: the claim is the same status flip
+ * under the row lock (exactly once), and if anything in the batch fails the whole transaction rolls back and every
+ * event runs again on its own, in order, so one bad event fails (and is kept, alerted) alone.
+ */
+export async function processStoredEvents(
+  context: AppContext,
+  webhookEventIds: readonly number[],
+): Promise<Array<PromiseSettledResult<'processed' | 'already_processed'>>> {
+  const alone = async () => {
+    const outcomes: Array<PromiseSettledResult<'processed' | 'already_processed'>> = [];
+    for (const id of webhookEventIds) {
+      try {
+        outcomes.push({ status: 'fulfilled', value: await processStoredEvent(context, id) });
+      } catch (error) {
+        outcomes.push({ status: 'rejected', reason: error });
+      }
+    }
+    return outcomes;
+  };
+  if (webhookEventIds.length <= 1) return alone();
+  const outcomes: Array<PromiseSettledResult<'processed' | 'already_processed'>> = webhookEventIds.map(() => ({ status: 'fulfilled', value: 'already_processed' }));
+  try {
+    const rows = await context.db
+      .selectFrom('webhook_events')
+      .select(['id', 'client_id', 'event_type', 'status', 'payload'])
+      .where('id', 'in', [...webhookEventIds])
+      .execute();
+    const byId = new Map(rows.map((row) => [Number(row.id), row]));
+    const pending: Array<{ index: number; id: number; client: ClientRuntime; event: string; call: RetellCall }> = [];
+    for (const [index, id] of webhookEventIds.entries()) {
+      const row = byId.get(id);
+      if (!row || row.status === 'processed') continue;
+      const client = row.client_id ? context.clients.get(row.client_id) : undefined;
+      // An unknown office is the single path's failure (kept, alerted, retried): leave it to that path (a payload
+      // that does not parse throws here and goes there too, below).
+      if (!client) return await alone();
+      const { event, call } = JSON.parse(row.payload) as { event: string; call: RetellCall };
+      pending.push({ index, id, client, event, call });
+    }
+    if (pending.length === 0) return outcomes;
+    await context.db.transaction().execute(async (trx) => {
+      // The status flips under row locks, so two workers cannot both apply one event.
+      const claims = JSON.stringify(pending.map(({ id, event, call }) => ({ id, payload: JSON.stringify({ event, call: { call_id: call.call_id } }) })));
+      const claimed = await sql<{ id: number }>`
+        update webhook_events w set status = 'processed', error = null, payload = c.payload
+        from jsonb_to_recordset(${claims}::jsonb) as c(id bigint, payload text)
+        where w.id = c.id and w.status <> 'processed'
+        returning w.id`.execute(trx);
+      const mine = new Set(claimed.rows.map((row) => Number(row.id)));
+      const published: BusEvent[] = [];
+      for (const { index, id, client, event, call } of pending) {
+        if (!mine.has(id)) continue;
+        const result = await applyCallEvent(trx, context, client, event, call);
+        await runCallFollowUps(trx, context, client, result);
+        if (event === 'transfer_cancelled') {
+          const destination = (call as { transfer_destination?: unknown }).transfer_destination;
+          await recordUnansweredTransfer(trx, context, client, result.call, typeof destination === 'string' ? destination : undefined);
+        }
+        published.push(
+          event === 'transcript_updated'
+            ? { type: 'call.transcript', clientId: client.config.slug, data: { callId: call.call_id } }
+            : { type: 'call.updated', clientId: client.config.slug, data: { callId: call.call_id, status: result.call.status, outcome: result.call.outcome } },
+        );
+        outcomes[index] = { status: 'fulfilled', value: 'processed' };
+      }
+      await context.bus.publishMany(published, trx);
+    });
+    return outcomes;
+  } catch {
+    // Nothing of the batch is stored: each event again on its own, which keeps and alerts the one that fails.
+    return alone();
   }
 }
 

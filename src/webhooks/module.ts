@@ -6,7 +6,10 @@ import type { FeatureModule } from '../app-context.js';
 import { createAlertPort, ALERT_EMAIL_KIND, ALERT_SLACK_KIND } from '../alerts/raise.js';
 import { emailAlertHandler, slackAlertHandler } from '../alerts/handlers.js';
 import { PermanentError } from '../core/errors.js';
-import { processStoredEvent, RETELL_EVENT_KIND } from './intake.js';
+import { processStoredEvent, processStoredEvents, RETELL_EVENT_KIND } from './intake.js';
+
+/** Stored call events applied per transaction by the outbox worker (issue 21). */
+const RETELL_EVENT_BATCH = 10;
 import { retellRoutes } from './routes.js';
 import { simulatorRoute } from './simulator-route.js';
 
@@ -22,6 +25,18 @@ export const retellModule: FeatureModule = {
         const id = Number(row.payload.webhookEventId);
         if (!Number.isSafeInteger(id)) throw new PermanentError('The retry row names no webhook event.', 'bad_payload');
         return { result: await processStoredEvent(context, id) };
+      },
+      // Stored events applied several to a transaction (processStoredEvents): one commit for the batch.
+      batchSize: RETELL_EVENT_BATCH,
+      async runBatch(rows) {
+        const ids = rows.map((row) => Number(row.payload.webhookEventId));
+        const good = ids.filter((id) => Number.isSafeInteger(id));
+        const applied = (await processStoredEvents(context, good)).values();
+        return ids.map((id): PromiseSettledResult<unknown> => {
+          if (!Number.isSafeInteger(id)) return { status: 'rejected', reason: new PermanentError('The retry row names no webhook event.', 'bad_payload') };
+          const outcome = applied.next().value!;
+          return outcome.status === 'fulfilled' ? { status: 'fulfilled', value: { result: outcome.value } } : outcome;
+        });
       },
     });
   },

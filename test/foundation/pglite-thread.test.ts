@@ -150,11 +150,10 @@ describe('PGlite on its own thread', () => {
     const first = await database.begin();
     await database.queryIn(first, 'insert into t values (1)');
     const order: string[] = [];
-    // A second transaction asks for the session first, then 100 single statements (webhook inserts, lookups).
-    const second = database.begin().then((tx) => {
-      order.push('second began');
-      return tx;
-    });
+    // A second transaction asks for the session first (with its first statement, which carries the BEGIN), then
+    // 100 single statements (webhook inserts, lookups).
+    const tx = await database.begin();
+    const second = database.queryIn(tx, 'insert into t values (2)').then(() => order.push('second began'));
     const statements = Array.from({ length: 100 }, (_, i) =>
       database.query<{ n: number }>('select count(*)::int as n from t').then((result) => {
         order.push(`statement ${i}`);
@@ -162,8 +161,7 @@ describe('PGlite on its own thread', () => {
       }),
     );
     await database.commit(first);
-    const tx = await second;
-    await database.queryIn(tx, 'insert into t values (2)');
+    await second;
     await database.commit(tx);
     const seen = await Promise.all(statements);
     const began = order.indexOf('second began');
@@ -173,6 +171,24 @@ describe('PGlite on its own thread', () => {
     // Each statement saw the first transaction's commit; those before the second transaction did not see its row.
     expect(seen.slice(0, began)).toEqual(Array.from({ length: began }, () => 1));
     expect(seen.slice(began)).toEqual(Array.from({ length: 100 - began }, () => 2));
+  });
+
+  it('opens a transaction with its first statement: none is open before it, statements sent together run in it', async () => {
+    const database = await open();
+    await database.query('create table t (id int)');
+    // Handed out but nothing sent: the session stays free for others, and ending it costs nothing.
+    const idle = await database.begin();
+    expect((await database.query('select count(*)::int as n from t')).rows).toEqual([{ n: 0 }]);
+    await database.commit(idle);
+    const unused = await database.begin();
+    await database.rollback(unused);
+    // Statements sent at once (the second before the first's BEGIN has answered) all run inside the one transaction.
+    const tx = await database.begin();
+    await Promise.all([1, 2, 3].map((id) => database.queryIn(tx, 'insert into t values ($1)', [id])));
+    const inside = await database.queryIn<{ n: number }>(tx, 'select count(*)::int as n from t');
+    expect(inside.rows).toEqual([{ n: 3 }]);
+    await database.rollback(tx);
+    expect((await database.query('select count(*)::int as n from t')).rows).toEqual([{ n: 0 }]);
   });
 
   it('refuses to commit a transaction in which a statement failed, and keeps none of it', async () => {

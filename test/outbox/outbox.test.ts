@@ -114,6 +114,37 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     }
   });
 
+  it('hands a batching kind its rows in batches ordered by call then arrival, and records each row by its own outcome', async () => {
+    const batches: Array<Array<{ call: string | null; n: unknown }>> = [];
+    const handler: OutboxHandler = {
+      safeToRepeat: true,
+      batchSize: 3,
+      async run() {
+        throw new Error('run alone is not used when the batch answers');
+      },
+      async runBatch(rows) {
+        batches.push(rows.map((row) => ({ call: row.call_id, n: row.payload.n })));
+        return rows.map((row) => (row.payload.n === 3 ? { status: 'rejected', reason: new Error('refused') } : { status: 'fulfilled', value: { n: row.payload.n } }));
+      },
+    };
+    // Arrival order interleaves two calls (as live calls' events do).
+    const calls = ['call_b', 'call_a', 'call_b', 'call_a', 'call_b'];
+    for (const [n, call] of calls.entries()) await enqueue(database.db, clock, { clientId: CLIENT, kind: 'batched', payload: { n }, dedupeKey: `batched-${n}`, callId: call, retry: { maxAttempts: 3, intervalMs: MINUTE } });
+    await add('single', 'single-1');
+    const singles: number[] = [];
+    const done = await worker(registry({ batched: handler, single: { safeToRepeat: true, run: async (row) => void singles.push(row.id) } }), { concurrency: 1 }).drain();
+    expect(done).toBe(6);
+    expect(singles).toHaveLength(1);
+    expect(batches).toEqual([
+      [{ call: 'call_a', n: 1 }, { call: 'call_a', n: 3 }, { call: 'call_b', n: 0 }],
+      [{ call: 'call_b', n: 2 }, { call: 'call_b', n: 4 }],
+    ]);
+    const rows = await database.db.selectFrom('outbox').select(['status', 'payload', 'result', 'attempts']).where('kind', '=', 'batched').execute();
+    const byN = new Map(rows.map((row) => [row.payload.n, row]));
+    expect(byN.get(3)).toMatchObject({ status: 'failed', attempts: 1 });
+    for (const n of [0, 1, 2, 4]) expect(byN.get(n)).toMatchObject({ status: 'done', result: { n } });
+  });
+
   it('a handler failing twice then succeeding ends done after 3 attempts spaced by the configured interval', async () => {
     let calls = 0;
     const handlers = registry({

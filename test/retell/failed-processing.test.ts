@@ -12,7 +12,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { CALLER, aCallId, anEndedCall, signedPost, webhookPath } from './support.js';
+import { processStoredEvents } from '../../src/webhooks/intake.js';
+import { CALLER, aCall, aCallId, anAnalyzedCall, anEndedCall, signedPost, webhookPath } from './support.js';
 
 async function breakCustomerWrites(app: TestApp): Promise<void> {
   await sql`
@@ -104,6 +105,79 @@ describe.each(BACKENDS)('a Retell event whose processing fails, on %s', (kind) =
     // Still one alert: the retry's success raises nothing.
     const after = await db.selectFrom('errors').select('count').where('source', '=', 'retell.webhook').execute();
     expect(after).toEqual([{ count: 2 }]);
+  });
+
+  it('applies stored events several to a transaction, in order per call, and fails only the event whose processing fails', async () => {
+    const db = app.context.db;
+    const [good, bad, other] = [aCallId(), aCallId(), aCallId()];
+    const phones = { [good]: '+12125550181', [bad]: '+12125550182', [other]: '+12125550183' };
+    // A real database error for one call only: its row refuses the update that merges an event into it.
+    await sql`
+      create function refuse_one_call() returns trigger language plpgsql as $$
+      begin
+        raise exception 'could not extend file: No space left on device' using errcode = '53100';
+      end $$`.execute(db);
+    await sql`create trigger calls_one_refused before update on calls for each row when (new.id = ${sql.lit(bad)}) execute function refuse_one_call()`.execute(db);
+    const ids: Record<string, number[]> = {};
+    try {
+      for (const event of ['call_started', 'call_ended', 'call_analyzed'] as const) {
+        for (const callId of [good, bad, other]) {
+          const call = (event === 'call_started' ? aCall : event === 'call_ended' ? anEndedCall : anAnalyzedCall)({ call_id: callId, from_number: phones[callId] });
+          expect((await signedPost(app.url!, webhookPath(), { event, call })).status).toBe(200);
+        }
+      }
+      for (const callId of [good, bad, other]) {
+        const rows = await db.selectFrom('webhook_events').select('id').where('idempotency_key', 'like', `%:${callId}`).orderBy('id').execute();
+        ids[callId] = rows.map((row) => Number(row.id));
+      }
+      // The batch as the worker hands it over (ordered by call, then arrival): the refused call's events fail, each
+      // alone, and every other event is applied exactly once.
+      const batch = [...ids[bad]!, ...ids[good]!, ...ids[other]!];
+      const outcomes = await processStoredEvents(app.context, batch);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([...ids[bad]!.map(() => 'rejected'), ...[...ids[good]!, ...ids[other]!].map(() => 'fulfilled')]);
+      expect(outcomes.filter((outcome) => outcome.status === 'fulfilled').map((outcome) => outcome.value)).toEqual(Array(6).fill('processed'));
+      for (const callId of [good, other]) {
+        const call = await db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow();
+        expect(call.status).toBe('analyzed');
+        expect(Object.keys(call.events ?? {}).sort()).toEqual(['call_analyzed', 'call_ended', 'call_started']);
+        const caller = await db.selectFrom('customers').select('call_count').where('phone', '=', phones[callId]!).executeTakeFirstOrThrow();
+        expect(caller.call_count).toBe(1);
+      }
+      const refused = await db.selectFrom('webhook_events').select(['status', 'error']).where('id', 'in', ids[bad]!).execute();
+      expect(refused.map((row) => row.status)).toEqual(['failed', 'failed', 'failed']);
+      expect(refused.every((row) => row.error?.includes('No space left on device'))).toBe(true);
+      // Run again (as an outbox retry or a second worker would): nothing is applied twice.
+      const again = await processStoredEvents(app.context, [...ids[good]!, ...ids[other]!]);
+      expect(again.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'rejected'))).toEqual(Array(6).fill('already_processed'));
+      expect((await db.selectFrom('customers').select('call_count').where('phone', '=', phones[good]!).executeTakeFirstOrThrow()).call_count).toBe(1);
+    } finally {
+      await sql`drop trigger calls_one_refused on calls`.execute(db);
+      await sql`drop function refuse_one_call()`.execute(db);
+    }
+    // Repaired: the worker (which hands these rows over as one batch) completes the refused call.
+    app.clock.advance(60_000);
+    await app.applyCallEvents();
+    const repaired = await db.selectFrom('calls').selectAll().where('id', '=', bad).executeTakeFirstOrThrow();
+    expect(repaired.status).toBe('analyzed');
+    expect(Object.keys(repaired.events ?? {}).sort()).toEqual(['call_analyzed', 'call_ended', 'call_started']);
+    expect((await db.selectFrom('webhook_events').select('status').where('id', 'in', [...ids[bad]!, ...ids[good]!, ...ids[other]!]).execute()).every((row) => row.status === 'processed')).toBe(true);
+  });
+
+  it('keeps one unreadable stored event from failing the others of its batch', async () => {
+    const db = app.context.db;
+    const callIds = [aCallId(), aCallId(), aCallId()];
+    for (const callId of callIds) {
+      expect((await signedPost(app.url!, webhookPath(), { event: 'call_started', call: aCall({ call_id: callId, from_number: '+12125550184' }) })).status).toBe(200);
+    }
+    const ids: number[] = [];
+    for (const callId of callIds) {
+      ids.push(Number((await db.selectFrom('webhook_events').select('id').where('idempotency_key', 'like', `%:${callId}`).executeTakeFirstOrThrow()).id));
+    }
+    await db.updateTable('webhook_events').set({ payload: '{"event": "call_started", "call": ' }).where('id', '=', ids[1]!).execute();
+    const outcomes = await processStoredEvents(app.context, ids);
+    expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : 'rejected'))).toEqual(['processed', 'rejected', 'processed']);
+    const rows = await db.selectFrom('calls').select('id').where('id', 'in', callIds).execute();
+    expect(rows.map((row) => row.id).sort()).toEqual([callIds[0], callIds[2]].sort());
   });
 
   it('answers 503 when the event cannot be stored, so Retell delivers it again, and stores it once the database is back', async () => {

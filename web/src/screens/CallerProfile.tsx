@@ -49,12 +49,12 @@ export function CallerProfile({ customerId, profile, zone, onChange }: { custome
         <div className="notice empty">{profile?.clearedAt ? `Cleared ${formatTime(profile.clearedAt, zone)}; only calls after that will count.` : 'No profile yet: it is built from analysed calls.'}</div>
       ) : (
         <dl className="facts" aria-label="Caller profile">
-          <dt>Guidance for the agent</dt><dd>{profile!.guidance || '—'}</dd>
-          <dt>Needs</dt><dd>{profile!.needs.length ? profile!.needs.map(words).join(', ') : 'none noticed'}</dd>
-          <dt>Last asked for</dt><dd>{profile!.intentLast ? words(profile!.intentLast) : '—'}</dd>
-          <dt>Language</dt><dd>{profile!.language || '—'}</dd>
-          <dt>Open issue</dt><dd>{profile!.openIssue || '—'}</dd>
-          <dt>Built from</dt><dd>{profile!.callsCounted} call(s){profile!.editedBy && profile!.editedAt ? `; edited by ${profile!.editedBy}, ${formatTime(profile!.editedAt, zone)}` : ''}</dd>
+          <dt>Guidance for the agent</dt><dd>{profile.guidance || '—'}</dd>
+          <dt>Needs</dt><dd>{profile.needs.length ? profile.needs.map(words).join(', ') : 'none noticed'}</dd>
+          <dt>Last asked for</dt><dd>{profile.intentLast ? words(profile.intentLast) : '—'}</dd>
+          <dt>Language</dt><dd>{profile.language || '—'}</dd>
+          <dt>Open issue</dt><dd>{profile.openIssue || '—'}</dd>
+          <dt>Built from</dt><dd>{profile.callsCounted} call(s){profile.editedBy && profile.editedAt ? `; edited by ${profile.editedBy}, ${formatTime(profile.editedAt, zone)}` : ''}</dd>
         </dl>
       )}
       {action.error && <div className="notice error" role="alert">{action.error}</div>}
