@@ -409,7 +409,7 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
         fc.record({ code: text, error: text, scope: text, client: fc.oneof(fc.constant(office), spiked(office), text), ticket: text }, { requiredKeys: [] }),
         fc.boolean(),
         async (query, validState) => {
-          const params = new URLSearchParams(query as Record<string, string>);
+          const params = new URLSearchParams(query);
           // With a valid state the code is really exchanged at the emulator (and refused).
           if (validState) params.set('state', signConnectState(app.context.secretBox, provider, office, app.clock.now().getTime()));
           expectNo5xx(await send('GET', `/v1/oauth/${provider}/callback?${params}`, undefined), `${provider} callback ${params}`);
