@@ -26,6 +26,7 @@ import type { EmailRoute, SmsRoute } from './messaging/ports.js';
 import type { HandlerRegistry } from './outbox/handlers.js';
 import type { Sandbox } from './sandbox/index.js';
 import type { ZohoTokenCache } from './zoho/connection.js';
+import type { OAuthConnections } from './oauth/connections.js';
 import type { Rewriter } from './messaging/rewrite/apply.js';
 
 export interface AppContext {
@@ -61,6 +62,11 @@ export interface AppContext {
    * events; messaging/batches.ts), one per app: the `sms`/`email` handlers and every provider's webhooks share it.
    */
   messageBatches: MessagingBatches;
+  /**
+   * Each OAuth calendar provider's connection store (`google`, `microsoft`), set by its module in setUp: one per app,
+   * shared by the provider's calendar port, its connect routes and the Connections screen.
+   */
+  oauthConnections: Map<string, OAuthConnections>;
   /** The Zoho module's per-app state: access tokens cached in this process and refreshes in flight. */
   zohoTokens: ZohoTokenCache;
   /**

@@ -120,6 +120,8 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
             twilio: { accountSid: sandboxCredentials.TWILIO_ACCOUNT_SID, authToken: sandboxCredentials.TWILIO_AUTH_TOKEN },
             zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },
             hubspot: { accessToken: sandboxCredentials.HUBSPOT_ACCESS_TOKEN },
+            google: { clientId: sandboxCredentials.GOOGLE_CLIENT_ID, clientSecret: sandboxCredentials.GOOGLE_CLIENT_SECRET },
+            microsoft: { clientId: sandboxCredentials.MICROSOFT_CLIENT_ID, clientSecret: sandboxCredentials.MICROSOFT_CLIENT_SECRET },
             retell: { apiKey: sandboxCredentials.RETELL_API_KEY },
             anthropic: { apiKey: sandboxCredentials.ANTHROPIC_API_KEY },
           })
@@ -192,6 +194,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
         unavailable: (_clientId, provider, message) => new PermanentError(message, provider ? 'provider_not_installed' : 'unknown_client'),
       }),
       messageBatches: createMessagingBatches({ db: database.db, bus }),
+      oauthConnections: new Map(),
       zohoTokens: new ZohoTokenCache(),
       rewriter: buildRewriter(env, sandbox, sandboxCredentials.ANTHROPIC_API_KEY),
       alerts: {

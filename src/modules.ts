@@ -11,18 +11,22 @@ import { retellModule } from './webhooks/module.js';
 import { bookingModule } from './booking/module.js';
 import { zohoModule } from './zoho/module.js';
 import { hubspotModule } from './hubspot/module.js';
+import { googleModule } from './google/module.js';
+import { microsoftModule } from './microsoft/module.js';
 import { twilioModule } from './twilio/module.js';
 import { telnyxModule } from './telnyx/module.js';
 import { smtpModule } from './smtp/module.js';
 import { sendgridModule } from './sendgrid/module.js';
 
 /**
- * Vendor modules (zoho, hubspot, the messaging providers) come before the feature modules that use their ports, and after retell, whose alert port
+ * Vendor modules (zoho, google, microsoft, hubspot, the messaging providers) come before the feature modules that use their ports, and after retell, whose alert port
  * they raise through.
  */
 export const featureModules: FeatureModule[] = [
   retellModule,
   zohoModule,
+  googleModule,
+  microsoftModule,
   hubspotModule,
   bookingModule,
   crmModule,

@@ -565,6 +565,31 @@ const hubspot = z.strictObject({
     .prefault({}),
 });
 
+/**
+ * Google Calendar settings of an office that books there (`calendar.provider: "google"`). The OAuth app is the
+ * deployment's (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET); each office connects its own Google account.
+ */
+const google = z.strictObject({
+  /** The calendar booking writes to: `primary` (the connected account's own) or an id from the calendar list. */
+  calendarId: z.string().min(1).default('primary'),
+  /** Further calendars whose busy times block slots (e.g. the owner's personal calendar shared with the account). */
+  freeBusyCalendarIds: z.array(z.string().min(1)).max(20).optional(),
+});
+
+/**
+ * Microsoft 365 / Outlook settings of an office that books there (`calendar.provider: "microsoft"`). The OAuth app is
+ * the deployment's (MICROSOFT_CLIENT_ID / MICROSOFT_CLIENT_SECRET / MICROSOFT_TENANT).
+ */
+const microsoft = z.strictObject({
+  /** The calendar booking writes to; the mailbox's default calendar when absent. */
+  calendarId: z.string().min(1).optional(),
+  /**
+   * Whose free/busy blocks slots: the connected mailbox when absent; another mailbox's address; or `false` for a
+   * personal (outlook.com) account, where Graph has no getSchedule (then only the booking calendar's events count).
+   */
+  scheduleAddress: z.union([email, z.literal(false)]).optional(),
+});
+
 export const CALENDAR_PROVIDERS = ['zoho', 'google', 'microsoft'] as const;
 export const CRM_PROVIDERS = ['zoho', 'hubspot', 'none'] as const;
 export type CalendarProvider = (typeof CALENDAR_PROVIDERS)[number];
@@ -707,6 +732,10 @@ const clientConfigObject = z.strictObject({
   crm: crmChoice.prefault({}),
   /** Required when the calendar or the CRM is Zoho. */
   zoho: zoho.optional(),
+  /** Required when the calendar is Google Calendar (`{}` books in the connected account's primary calendar). */
+  google: google.optional(),
+  /** Required when the calendar is Microsoft 365 (`{}` books in the mailbox's default calendar). */
+  microsoft: microsoft.optional(),
   hubspot: hubspot.optional(),
   twilio: z
     .strictObject({
@@ -752,6 +781,15 @@ export const clientConfigSchema = clientConfigObject
         path: ['zoho'],
         message: `is required while ${config.calendar.provider === 'zoho' ? 'calendar.provider' : 'crm.provider'} is "zoho" (at least { "calendarId": "…" })`,
       });
+    }
+    for (const provider of ['google', 'microsoft'] as const) {
+      if (config.calendar.provider === provider && !config[provider]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [provider],
+          message: `is required while calendar.provider is "${provider}" (at least {}, or { "calendarId": "…" })`,
+        });
+      }
     }
     if (config.crm.provider === 'zoho' && config.zoho?.crm.enabled === false) {
       ctx.addIssue({ code: 'custom', path: ['crm', 'provider'], message: 'is "zoho" but zoho.crm.enabled is false; choose one (crm.provider "none" turns CRM sync off)' });

@@ -4,7 +4,7 @@
  * published in .env.example and the docs, which is why live mode refuses every one of them — also for the
  * vendors SANDBOX=1 keeps on their emulators, which get random per-process values instead (`randomSandboxCredentials`).
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 export const DEMO_SECRETS = {
   /** Retell signs webhooks with the API key, so this is also the demo webhook signing key. */
@@ -16,6 +16,12 @@ export const DEMO_SECRETS = {
   ZOHO_CLIENT_SECRET: 'demo_zoho_client_secret_switchboard',
   /** A HubSpot private app's access token ("pat-" + region + id in real accounts); the emulator accepts it. */
   HUBSPOT_ACCESS_TOKEN: 'pat-demo-switchboard-hubspot-0001',
+  /** The deployment's Google OAuth app in demo mode (the Google emulator accepts it). */
+  GOOGLE_CLIENT_ID: 'demo_switchboard_google.apps.googleusercontent.com',
+  GOOGLE_CLIENT_SECRET: 'demo_google_client_secret_switchboard',
+  /** The deployment's Microsoft Entra app in demo mode (a GUID, as application ids are; the emulator accepts it). */
+  MICROSOFT_CLIENT_ID: 'de300de3-0000-4000-8000-de300de300de',
+  MICROSOFT_CLIENT_SECRET: 'demo_microsoft_client_secret_switchboard',
   /** Telnyx (second SMS provider, issue 19): the API key the Telnyx emulator accepts. */
   TELNYX_API_KEY: 'KEYdemo_switchboard_telnyx_0001',
   /**
@@ -51,6 +57,7 @@ export function isDemoSecret(value: string | undefined | null): boolean {
     /^demo_/.test(trimmed) ||
     /^1000\.DEMO/.test(trimmed) ||
     /^AC(de300){6}/i.test(trimmed) ||
+    /^de300de3-/i.test(trimmed) ||
     /^pat-demo-/.test(trimmed) ||
     /^KEYdemo_/.test(trimmed) ||
     /^SG\.demo_/.test(trimmed) ||
@@ -62,6 +69,7 @@ export function isDemoSecret(value: string | undefined | null): boolean {
 export type SandboxCredentials = Pick<
   Record<DemoSecretName, string>,
   'RETELL_API_KEY' | 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'ZOHO_CLIENT_ID' | 'ZOHO_CLIENT_SECRET' | 'HUBSPOT_ACCESS_TOKEN' | 'ANTHROPIC_API_KEY'
+  | 'GOOGLE_CLIENT_ID' | 'GOOGLE_CLIENT_SECRET' | 'MICROSOFT_CLIENT_ID' | 'MICROSOFT_CLIENT_SECRET'
 >;
 
 /**
@@ -79,5 +87,9 @@ export function randomSandboxCredentials(): SandboxCredentials {
     ZOHO_CLIENT_SECRET: hex(20),
     HUBSPOT_ACCESS_TOKEN: `pat-sandbox-${hex(16)}`,
     ANTHROPIC_API_KEY: `sk-ant-sandbox-${hex(16)}`,
+    GOOGLE_CLIENT_ID: `sandbox-${hex(8)}.apps.googleusercontent.com`,
+    GOOGLE_CLIENT_SECRET: hex(20),
+    MICROSOFT_CLIENT_ID: randomUUID(),
+    MICROSOFT_CLIENT_SECRET: hex(20),
   };
 }

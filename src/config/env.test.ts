@@ -113,4 +113,20 @@ describe('loadEnv', () => {
     );
     expect(message).toContain('environment: SWITCHBOARD_MODE: must be "demo" or "live"');
   });
+
+  it('reads the deployment\'s Google and Microsoft OAuth apps, asks for both halves, and refuses demo values in live mode', () => {
+    expect(loadEnv({})).toMatchObject({ google: undefined, microsoft: undefined });
+    const env = loadEnv({ GOOGLE_CLIENT_ID: 'g-id.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'g-secret', MICROSOFT_CLIENT_ID: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c', MICROSOFT_CLIENT_SECRET: 'm-secret' });
+    expect(env.google).toEqual({ clientId: 'g-id.apps.googleusercontent.com', clientSecret: 'g-secret' });
+    expect(env.microsoft).toEqual({ clientId: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c', clientSecret: 'm-secret', tenant: 'common' });
+    expect(problemPaths({ GOOGLE_CLIENT_ID: 'g-id' })).toEqual(['GOOGLE_CLIENT_SECRET']);
+    expect(problemPaths({ MICROSOFT_CLIENT_SECRET: 'm-secret', MICROSOFT_TENANT: 'not a tenant!' })).toEqual(['MICROSOFT_TENANT', 'MICROSOFT_CLIENT_ID']);
+    const live = { SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY };
+    expect(problemPaths({ ...live, GOOGLE_CLIENT_ID: DEMO_SECRETS.GOOGLE_CLIENT_ID, GOOGLE_CLIENT_SECRET: DEMO_SECRETS.GOOGLE_CLIENT_SECRET })).toEqual([
+      'GOOGLE_CLIENT_ID',
+      'GOOGLE_CLIENT_SECRET',
+    ]);
+    expect(problemPaths({ ...live, MICROSOFT_CLIENT_ID: DEMO_SECRETS.MICROSOFT_CLIENT_ID, MICROSOFT_CLIENT_SECRET: 'real' })).toEqual(['MICROSOFT_CLIENT_ID']);
+    expect(loadEnv({ ...live, MICROSOFT_CLIENT_ID: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c', MICROSOFT_CLIENT_SECRET: 'real', MICROSOFT_TENANT: 'contoso.onmicrosoft.com' }).microsoft?.tenant).toBe('contoso.onmicrosoft.com');
+  });
 });

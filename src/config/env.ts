@@ -94,6 +94,30 @@ const envSchema = z
     ANALYTICS_DIGEST: flag(true),
     ANTHROPIC_API_KEY: z.string().optional(),
     ANTHROPIC_MODEL: z.string().regex(/^[\w.:@-]{1,100}$/, 'must be an Anthropic model name, e.g. claude-3-5-haiku-latest').optional(),
+    GOOGLE_CLIENT_ID: z.string().optional(),
+    GOOGLE_CLIENT_SECRET: z.string().optional(),
+    MICROSOFT_CLIENT_ID: z.string().optional(),
+    MICROSOFT_CLIENT_SECRET: z.string().optional(),
+    MICROSOFT_TENANT: z
+      .string()
+      .regex(/^(common|organizations|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/i, 'must be common, organizations, consumers, a tenant id (GUID) or a tenant domain')
+      .optional(),
+  })
+  .superRefine((env, ctx) => {
+    // An OAuth app is an id and a secret together: half of one is a typo, never "use the emulator".
+    for (const [id, secret] of [
+      ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'],
+      ['MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET'],
+    ] as const) {
+      if ((env[id] === undefined) !== (env[secret] === undefined)) {
+        const missing = env[id] === undefined ? id : secret;
+        ctx.addIssue({ code: 'custom', path: [missing], message: `is required together with ${missing === id ? secret : id} (the OAuth app's id and secret)` });
+      }
+    }
+    if (env.SWITCHBOARD_MODE !== 'live') return;
+    for (const name of ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET', 'MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET'] as const) {
+      if (isDemoSecret(env[name])) ctx.addIssue({ code: 'custom', path: [name], message: 'holds a public demo value; live mode refuses demo secrets' });
+    }
   })
   .superRefine((env, ctx) => {
     if (env.ANTHROPIC_API_KEY && !isDemoSecret(env.ANTHROPIC_API_KEY) && !env.ANTHROPIC_MODEL) {
@@ -151,6 +175,18 @@ export interface Env {
    * Unset key: the emulator in demo mode (or live with SANDBOX=1), no rewrite otherwise.
    */
   anthropic: { apiKey: string | undefined; model: string | undefined };
+  /**
+   * The deployment's Google OAuth app (GOOGLE_CLIENT_ID / GOOGLE_CLIENT_SECRET), shared by every office that books in
+   * Google Calendar. Unset: offices on Google stay on the emulator (demo, SANDBOX=1) or are refused (live).
+   */
+  google: OAuthAppCredentials | undefined;
+  /** The deployment's Microsoft Entra app (MICROSOFT_CLIENT_ID / _SECRET; MICROSOFT_TENANT, default `common`). */
+  microsoft: (OAuthAppCredentials & { tenant: string }) | undefined;
+}
+
+export interface OAuthAppCredentials {
+  clientId: string;
+  clientSecret: string;
 }
 
 /** Reads and validates the environment; throws ConfigError listing every bad variable. */
@@ -184,6 +220,12 @@ export function loadEnv(env: EnvSource = process.env): Env {
     sandboxTwilioUrl: parsed.SANDBOX_TWILIO_URL?.replace(/\/+$/, ''),
     worker: parsed.WORKER,
     analyticsDigest: parsed.ANALYTICS_DIGEST,
+    google:
+      parsed.GOOGLE_CLIENT_ID && parsed.GOOGLE_CLIENT_SECRET ? { clientId: parsed.GOOGLE_CLIENT_ID, clientSecret: parsed.GOOGLE_CLIENT_SECRET } : undefined,
+    microsoft:
+      parsed.MICROSOFT_CLIENT_ID && parsed.MICROSOFT_CLIENT_SECRET
+        ? { clientId: parsed.MICROSOFT_CLIENT_ID, clientSecret: parsed.MICROSOFT_CLIENT_SECRET, tenant: parsed.MICROSOFT_TENANT ?? 'common' }
+        : undefined,
     anthropic: { apiKey: parsed.ANTHROPIC_API_KEY, model: parsed.ANTHROPIC_MODEL },
   };
 }

@@ -16,7 +16,15 @@ const LIVE_ENV = {
   ZOHO_CLIENT_SECRET: 'a9f3c2e1d0b8a7f6e5d4c3b2a1f0e9d8c7b6a5f4e3',
   SMTP_URL: 'smtps://apikey:secret@smtp.example.com:465',
   SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T000/B000/XXXX',
+  HUBSPOT_ACCESS_TOKEN: 'pat-na1-7c1e2d3f-0000-4a5b-8c9d-0123456789ab',
+  GOOGLE_CLIENT_ID: '48213377001-k3q9zv2xw8lmn4p7r1t6.apps.googleusercontent.com',
+  GOOGLE_CLIENT_SECRET: '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',
+  MICROSOFT_CLIENT_ID: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c',
+  MICROSOFT_CLIENT_SECRET: 'Qx8~a9f3c2e1d0b8a7f6e5d4c3b2a1f0e9d8c7',
 };
+
+/** The shipped demo offices: one per calendar provider (Zoho twice, Google, Microsoft 365). */
+const SHIPPED = ['desert-bookkeeping', 'harbor-law', 'riverside-physio', 'smart-tax-nation'];
 
 function problemsFrom(load: () => unknown): ConfigProblem[] {
   try {
@@ -31,11 +39,12 @@ function problemsFrom(load: () => unknown): ConfigProblem[] {
 describe('loading client configs', () => {
   it('loads the shipped configs in demo mode with no environment at all', () => {
     const configs = loadClientConfigs({ dir: SHIPPED_DIR, mode: 'demo', env: {} });
-    expect(configs.map((c) => c.slug)).toEqual(['desert-bookkeeping', 'smart-tax-nation']);
+    expect(configs.map((c) => c.slug)).toEqual(SHIPPED);
+    expect(configs.map((c) => `${c.calendar.provider}+${c.crm.provider}`)).toEqual(['zoho+zoho', 'microsoft+hubspot', 'google+none', 'zoho+zoho']);
   });
 
   it('loads the shipped configs in live mode when every secret is set to a real-looking value', () => {
-    expect(loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env: LIVE_ENV })).toHaveLength(2);
+    expect(loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env: LIVE_ENV })).toHaveLength(SHIPPED.length);
   });
 
   it('ships Smart Tax Nation as a New York tax office with split weekday hours and a long April 15', () => {
@@ -149,17 +158,16 @@ describe('secrets when loading in live mode', () => {
 
   it('names the missing variable and the config path that names it', () => {
     const env = { ...LIVE_ENV, TWILIO_AUTH_TOKEN: undefined };
-    expect(problemsFrom(() => loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env }))).toEqual([
-      {
-        file: 'desert-bookkeeping.json',
+    expect(problemsFrom(() => loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env }))).toEqual(
+      SHIPPED.map((slug, index) => ({
+        file: `${slug}.json`,
         path: 'twilio.authTokenEnv',
-        message: expect.stringMatching(/environment variable TWILIO_AUTH_TOKEN is not set; live mode needs it/),
-      },
-      {
-        file: 'smart-tax-nation.json',
-        path: 'twilio.authTokenEnv',
-        message: expect.stringMatching(/TWILIO_AUTH_TOKEN is not set/),
-      },
+        message: index === 0 ? expect.stringMatching(/environment variable TWILIO_AUTH_TOKEN is not set; live mode needs it/) : expect.stringMatching(/TWILIO_AUTH_TOKEN is not set/),
+      })),
+    );
+    const withoutGoogle = { ...LIVE_ENV, GOOGLE_CLIENT_ID: undefined, GOOGLE_CLIENT_SECRET: undefined };
+    expect(problemsFrom(() => loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env: withoutGoogle }))).toEqual([
+      { file: 'riverside-physio.json', path: 'calendar.provider', message: expect.stringMatching(/GOOGLE_CLIENT_ID \/ GOOGLE_CLIENT_SECRET is not set; live mode needs the deployment's Google Calendar OAuth app/) },
     ]);
   });
 
@@ -174,7 +182,7 @@ describe('secrets when loading in live mode', () => {
   it('refuses a demo secret in live mode', () => {
     const env = { ...LIVE_ENV, RETELL_API_KEY: 'key_demo_switchboard_retell_0001' };
     const problems = problemsFrom(() => loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env }));
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(SHIPPED.length);
     expect(problems[0]).toEqual({
       file: 'desert-bookkeeping.json',
       path: 'retell.apiKeyEnv',
@@ -192,10 +200,11 @@ describe('secrets when loading in live mode', () => {
   });
 
   it('keeps unconfigured vendors on their emulators with SANDBOX=1', () => {
-    expect(loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env: { SANDBOX: '1' } })).toHaveLength(2);
+    const offices = loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env: { SANDBOX: '1' } });
+    expect(offices).toHaveLength(SHIPPED.length);
   });
 
   it('accepts missing secrets in demo mode', () => {
-    expect(loadClientConfigs({ dir: SHIPPED_DIR, mode: 'demo', env: {} })).toHaveLength(2);
+    expect(loadClientConfigs({ dir: SHIPPED_DIR, mode: 'demo', env: {} })).toHaveLength(SHIPPED.length);
   });
 });

@@ -35,9 +35,9 @@ describe('calendar and CRM providers in the office document', () => {
   });
 
   it('needs no zoho settings when neither the calendar nor the CRM is Zoho, and names them when one is', () => {
-    const withoutZoho = aClientConfigInput({ zoho: undefined, calendar: { provider: 'google' }, crm: { provider: 'hubspot' } });
+    const withoutZoho = aClientConfigInput({ zoho: undefined, calendar: { provider: 'google' }, google: {}, crm: { provider: 'hubspot' } });
     expect(problemsOf(withoutZoho)).toEqual([]);
-    expect(problemsOf(aClientConfigInput({ zoho: undefined, calendar: { provider: 'microsoft' } }))).toEqual([
+    expect(problemsOf(aClientConfigInput({ zoho: undefined, calendar: { provider: 'microsoft' }, microsoft: {} }))).toEqual([
       expect.stringMatching(/^zoho: is required while crm\.provider is "zoho"/),
     ]);
     expect(problemsOf(aClientConfigInput({ zoho: undefined, crm: { provider: 'none' } }))).toEqual([
@@ -54,7 +54,9 @@ describe('calendar and CRM providers in the office document', () => {
     const zohoBoth = checkClientSecrets(aClientConfig(), env, 'live').map((problem) => problem.variable);
     expect(zohoBoth).toEqual(['ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET']);
 
-    const hubspotCrm = aClientConfig({ zoho: undefined, calendar: { provider: 'google' }, crm: { provider: 'hubspot' } });
+    const hubspotCrm = aClientConfig({ zoho: undefined, calendar: { provider: 'google' }, google: {}, crm: { provider: 'hubspot' } });
+    expect(checkClientSecrets(hubspotCrm, env, 'live').map((problem) => problem.variable)).toEqual(['HUBSPOT_ACCESS_TOKEN', 'GOOGLE_CLIENT_ID']);
+    Object.assign(env, { GOOGLE_CLIENT_ID: 'live-app.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'live-google-secret' });
     expect(checkClientSecrets(hubspotCrm, env, 'live').map((problem) => problem.variable)).toEqual(['HUBSPOT_ACCESS_TOKEN']);
     expect(checkClientSecrets(hubspotCrm, { ...env, HUBSPOT_ACCESS_TOKEN: 'pat-demo-switchboard-hubspot-0001' }, 'live')).toEqual([
       expect.objectContaining({ path: 'hubspot.accessTokenEnv', demo: true }),
@@ -62,5 +64,28 @@ describe('calendar and CRM providers in the office document', () => {
     const secrets = resolveClientSecrets(hubspotCrm, { ...env, HUBSPOT_ACCESS_TOKEN: 'pat-na1-0000-live' }, 'live');
     expect(secrets.hubspotAccessToken).toBe('pat-na1-0000-live');
     expect(secrets.zohoClientId).toBe('');
+  });
+
+  it('needs the google or microsoft block while the calendar is that provider; each defaults to the account\'s own calendar', () => {
+    expect(problemsOf(aClientConfigInput({ calendar: { provider: 'google' } }))).toEqual([expect.stringMatching(/^google: is required while calendar\.provider is "google"/)]);
+    expect(problemsOf(aClientConfigInput({ calendar: { provider: 'microsoft' } }))).toEqual([expect.stringMatching(/^microsoft: is required while calendar\.provider is "microsoft"/)]);
+    expect(aClientConfig({ calendar: { provider: 'google' }, google: {} }).google).toEqual({ calendarId: 'primary' });
+    expect(aClientConfig({ calendar: { provider: 'microsoft' }, microsoft: { scheduleAddress: false } }).microsoft).toEqual({ scheduleAddress: false });
+    expect(problemsOf(aClientConfigInput({ calendar: { provider: 'microsoft' }, microsoft: { scheduleAddress: 'not an address' } }))).toEqual([
+      expect.stringMatching(/^microsoft\.scheduleAddress: /),
+    ]);
+  });
+
+  it('keeps an office on the Google or Microsoft emulator under SANDBOX=1 when the deployment has no OAuth app, and refuses it in live mode otherwise', () => {
+    const env = { RETELL_API_KEY: 'key_live', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'live-token', SMTP_URL: 'smtp://mail.example.com', SLACK_WEBHOOK_URL: 'https://hooks.example.com/x' };
+    const outlook = aClientConfig({ zoho: undefined, calendar: { provider: 'microsoft' }, microsoft: {}, crm: { provider: 'none' } });
+    expect(checkClientSecrets(outlook, env, 'live')).toEqual([
+      expect.objectContaining({ path: 'calendar.provider', variable: 'MICROSOFT_CLIENT_ID', message: expect.stringContaining('MICROSOFT_CLIENT_ID / MICROSOFT_CLIENT_SECRET is not set') }),
+    ]);
+    expect(resolveClientSecrets(outlook, { ...env, SANDBOX: '1' }, 'live').emulatedVendors).toEqual(['microsoft']);
+    const live = resolveClientSecrets(outlook, { ...env, MICROSOFT_CLIENT_ID: '3f1c2b1a-0000-4000-8000-000000000001', MICROSOFT_CLIENT_SECRET: 'live~secret' }, 'live');
+    expect(live.emulatedVendors).toEqual([]);
+    expect(resolveClientSecrets(outlook, {}, 'demo').emulatedVendors).toContain('microsoft');
+    expect(resolveClientSecrets(aClientConfig(), {}, 'demo').emulatedVendors).not.toContain('microsoft');
   });
 });

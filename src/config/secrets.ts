@@ -7,7 +7,7 @@ import { ConfigError, type ClientConfig } from './client-schema.js';
 import { DEMO_SECRETS, isDemoSecret, randomSandboxCredentials, type DemoSecretName, type SandboxCredentials } from './demo-secrets.js';
 
 export type SwitchboardMode = 'demo' | 'live';
-export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'hubspot' | 'smtp' | 'slack' | 'telnyx' | 'sendgrid';
+export type SecretVendor = 'retell' | 'twilio' | 'zoho' | 'hubspot' | 'google' | 'microsoft' | 'smtp' | 'slack' | 'telnyx' | 'sendgrid';
 export type EnvSource = Readonly<Record<string, string | undefined>>;
 
 export interface ClientSecrets {
@@ -97,11 +97,19 @@ const VENDOR_NAMES: Record<SecretVendor, string> = {
   twilio: 'Twilio',
   zoho: 'Zoho',
   hubspot: 'HubSpot',
+  google: 'Google Calendar',
+  microsoft: 'Microsoft 365',
   smtp: 'SMTP email',
   slack: 'Slack',
   telnyx: 'Telnyx',
   sendgrid: 'SendGrid',
 };
+
+/** Calendar providers whose OAuth app belongs to the deployment (one redirect URL), named by these variables. */
+const DEPLOYMENT_OAUTH_APPS = {
+  google: ['GOOGLE_CLIENT_ID', 'GOOGLE_CLIENT_SECRET'],
+  microsoft: ['MICROSOFT_CLIENT_ID', 'MICROSOFT_CLIENT_SECRET'],
+} as const;
 
 function secretSpecs(config: ClientConfig): SecretSpec[] {
   const specs: SecretSpec[] = [
@@ -258,6 +266,7 @@ function resolve(
     // Every vendor the office uses (Telnyx and SendGrid only when a chain lists them).
     for (const vendor of Object.keys(VENDOR_NAMES) as SecretVendor[]) {
       if ((vendor === 'telnyx' || vendor === 'sendgrid') && !specs.some((spec) => spec.vendor === vendor)) continue;
+      if ((vendor === 'google' || vendor === 'microsoft') && config.calendar.provider !== vendor) continue;
       emulated.add(vendor);
     }
   } else {
@@ -281,6 +290,23 @@ function resolve(
           problems.push({ path: spec.path, variable: spec.variable, message: problem, ...(value !== undefined && isDemoSecret(value) ? { demo: true } : {}) });
         }
         else values[spec.key] = value;
+      }
+    }
+    const calendarApp = DEPLOYMENT_OAUTH_APPS[config.calendar.provider as 'google' | 'microsoft'] as (typeof DEPLOYMENT_OAUTH_APPS)['google'] | undefined;
+    if (calendarApp) {
+      // The deployment's OAuth app (not the office's): its variables are fixed names in the server's environment.
+      const vendor = config.calendar.provider as 'google' | 'microsoft';
+      if (calendarApp.every((name) => readEnv(env, name) === undefined)) {
+        if (sandboxed) emulated.add(vendor);
+        else {
+          problems.push({
+            path: 'calendar.provider',
+            variable: calendarApp[0],
+            message:
+              `environment variable ${calendarApp.join(' / ')} is not set; live mode needs the deployment's ${VENDOR_NAMES[vendor]} OAuth app ` +
+              `for offices that book in ${VENDOR_NAMES[vendor]} (see docs/deploy.md; or set SANDBOX=1 to keep ${VENDOR_NAMES[vendor]} on its emulator)`,
+          });
+        }
       }
     }
   }

@@ -5,7 +5,7 @@
  * changed, and never a duplicate.
  */
 import { z } from 'zod';
-import type { ClientConfigInput } from '../config/client-schema.js';
+import { CALENDAR_PROVIDERS, CRM_PROVIDERS, type ClientConfigInput } from '../config/client-schema.js';
 import { HOURS_PRESET_IDS, applyPack, type HoursPresetId } from '../offices/packs.js';
 
 const phone = z.string().trim().regex(/^\+[1-9]\d{7,14}$/, 'must be a phone number in E.164 form, e.g. +12125550123');
@@ -32,7 +32,15 @@ export const packAnswers = z.object({
   templates: z.object({ sms: z.record(z.string(), z.unknown()).optional(), email: z.record(z.string(), z.unknown()).optional() }).optional(),
 });
 
-export const calendarAnswers = z.object({ calendarId: z.string().trim().min(1, 'choose a calendar').max(200) });
+/**
+ * The office's calendar provider and CRM (chosen independently), then the calendar booking writes to. Without a
+ * `calendarId` the step only saves the choice, so the office can connect that provider before picking a calendar.
+ */
+export const calendarAnswers = z.object({
+  provider: z.enum(CALENDAR_PROVIDERS, { error: `must be one of ${CALENDAR_PROVIDERS.join(', ')}` }).default('zoho'),
+  crmProvider: z.enum(CRM_PROVIDERS, { error: `must be one of ${CRM_PROVIDERS.join(', ')}` }).optional(),
+  calendarId: z.string().trim().min(1, 'choose a calendar').max(200).optional(),
+});
 
 export const textingAnswers = z.object({
   accountSid: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID ("AC" + 32 hex digits)').optional(),
@@ -70,6 +78,24 @@ export interface OnboardingAnswers {
   retell?: { agentId?: string };
 }
 
+/** The calendar and CRM parts of the office document: the provider choices and the chosen calendar in its block. */
+function calendarDocument(slug: string, calendar: z.infer<typeof calendarAnswers> | undefined): Partial<ClientConfigInput> {
+  const provider = calendar?.provider ?? 'zoho';
+  const crmProvider = calendar?.crmProvider;
+  const calendarId = calendar?.calendarId;
+  const document: Partial<ClientConfigInput> = {};
+  // The first documents had no choice (Zoho for both): keep them byte-for-byte the same.
+  if (provider !== 'zoho') document.calendar = { provider };
+  if (crmProvider) document.crm = { provider: crmProvider };
+  // Zoho's block also carries Zoho CRM's settings, so an office with Zoho CRM keeps one even when it books elsewhere.
+  if (provider === 'zoho' || (crmProvider ?? 'zoho') === 'zoho') {
+    document.zoho = { calendarId: (provider === 'zoho' ? calendarId : undefined) ?? `${slug}-appointments` };
+  }
+  if (provider === 'google') document.google = calendarId ? { calendarId } : {};
+  if (provider === 'microsoft') document.microsoft = calendarId ? { calendarId } : {};
+  return document;
+}
+
 /** The office document the answers describe (undefined until basics and a pack are chosen). */
 export function officeDocumentFrom(answers: OnboardingAnswers): ClientConfigInput | undefined {
   const basics = answers.basics;
@@ -87,7 +113,7 @@ export function officeDocumentFrom(answers: OnboardingAnswers): ClientConfigInpu
       // Until the texting step picks the Twilio number, texts would come from the office's own number.
       senders: { sms: { from: answers.texting?.phoneNumber ?? basics.officePhone, a2pApproved: false }, email: { from: emailFrom } },
       retell: { agentIds: answers.retell?.agentId ? [answers.retell.agentId] : [] },
-      zoho: { calendarId: answers.calendar?.calendarId ?? `${basics.slug}-appointments` },
+      ...calendarDocument(basics.slug, answers.calendar),
       ...(basics.language ? { language: basics.language } : {}),
       ...(basics.businessHours ? { businessHours: basics.businessHours as ClientConfigInput['businessHours'] } : {}),
       ...(basics.hoursPreset ? { hoursPreset: basics.hoursPreset } : {}),

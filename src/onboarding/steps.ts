@@ -31,6 +31,8 @@ import {
 } from './answers.js';
 import { saveOnboarding, type Onboarding, type StepName, type StepResult } from './store.js';
 
+const CALENDAR_PROVIDER_LABELS = { zoho: 'Zoho Calendar', google: 'Google Calendar', microsoft: 'Microsoft 365' } as const;
+
 export interface StepProblemItem {
   path: string;
   message: string;
@@ -158,9 +160,23 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
   async calendar(deps, onboarding, input) {
     const { slug } = requireOffice(deps, onboarding);
     const answers = parse(calendarAnswers, input);
+    const label = CALENDAR_PROVIDER_LABELS[answers.provider];
+    const connectPath = `/v1/oauth/${answers.provider}/start?client=${encodeURIComponent(slug)}`;
+    if (!answers.calendarId) {
+      // Only the provider choice: saved so that the provider's connect flow and calendar list serve this office.
+      onboarding.answers.calendar = answers;
+      const version = await saveOffice(deps, onboarding);
+      return { ok: false, version, provider: answers.provider, connectPath, message: `connect ${label}, then choose the calendar appointments go into` };
+    }
+    const previous = onboarding.answers.calendar;
+    if (previous?.provider !== answers.provider || previous?.crmProvider !== answers.crmProvider) {
+      // A changed provider first becomes the office's, so the calendar list below is the new provider's.
+      onboarding.answers.calendar = { ...answers, calendarId: undefined };
+      await saveOffice(deps, onboarding);
+    }
     const calendar = calendarPortOf(deps.context);
     const calendars = await calendar.listCalendars(slug).catch((error: unknown) => {
-      throw new StepProblem([{ path: '', message: `the calendar account could not be read (${failure(error)}); connect Zoho first` }]);
+      throw new StepProblem([{ path: '', message: `the calendar account could not be read (${failure(error)}); connect ${label} first (${connectPath})` }]);
     });
     if (!calendars.some((entry) => entry.id === answers.calendarId)) {
       throw new StepProblem([{ path: 'calendarId', message: `is not one of the account's calendars (${calendars.map((entry) => entry.name).join(', ') || 'none'})` }]);

@@ -12,6 +12,8 @@ import { startSmtpReceiver, type SmtpReceiver } from './smtp.js';
 import { DEFAULT_INCOMING_NUMBER, startTwilioEmulator, type TwilioEmulator } from './twilio.js';
 import { startZohoEmulator, type ZohoEmulator } from './zoho/index.js';
 import { startHubSpotEmulator, type HubSpotEmulator } from './hubspot/index.js';
+import { startGoogleEmulator, type GoogleEmulator } from './google/index.js';
+import { startMicrosoftEmulator, type MicrosoftEmulator } from './microsoft/index.js';
 import { AnthropicEmulator } from './anthropic.js';
 
 export interface SandboxEndpoint {
@@ -28,6 +30,10 @@ export interface Sandbox {
   slack: SlackEmulator;
   zoho: ZohoEmulator;
   hubspot: HubSpotEmulator;
+  /** Google's OAuth endpoints and Calendar API (offices with `calendar.provider: "google"`). */
+  google: GoogleEmulator;
+  /** Microsoft's identity platform and Graph calendar (offices with `calendar.provider: "microsoft"`). */
+  microsoft: MicrosoftEmulator;
   retell: RetellEmulator;
   /** The Messages API for the optional follow-up rewrite (issue 17). */
   anthropic: AnthropicEmulator;
@@ -55,6 +61,8 @@ export interface SandboxOptions {
   twilio?: { accountSid: string; authToken: string };
   zoho?: { clientId: string; clientSecret: string };
   hubspot?: { accessToken: string };
+  google?: { clientId: string; clientSecret: string };
+  microsoft?: { clientId: string; clientSecret: string };
   retell?: { apiKey: string };
   anthropic?: { apiKey: string };
   /** Seeds each office's agent + LLM + number in the Retell emulator and its number in the Twilio account. */
@@ -92,6 +100,18 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       searchLagMs: 3_000,
     });
     started.push(hubspot);
+    const google = await startGoogleEmulator({
+      clientId: options.google?.clientId ?? DEMO_SECRETS.GOOGLE_CLIENT_ID,
+      clientSecret: options.google?.clientSecret ?? DEMO_SECRETS.GOOGLE_CLIENT_SECRET,
+      clock: options.clock,
+    });
+    started.push(google);
+    const microsoft = await startMicrosoftEmulator({
+      clientId: options.microsoft?.clientId ?? DEMO_SECRETS.MICROSOFT_CLIENT_ID,
+      clientSecret: options.microsoft?.clientSecret ?? DEMO_SECRETS.MICROSOFT_CLIENT_SECRET,
+      clock: options.clock,
+    });
+    started.push(microsoft);
     const retell = await startRetellEmulator({ apiKey: options.retell?.apiKey ?? DEMO_SECRETS.RETELL_API_KEY, clock: options.clock });
     started.push(retell);
     const anthropic = await AnthropicEmulator.start({ apiKey: options.anthropic?.apiKey ?? DEMO_SECRETS.ANTHROPIC_API_KEY });
@@ -117,6 +137,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       slack,
       zoho,
       hubspot,
+      google,
+      microsoft,
       retell,
       anthropic,
       seedOffice,
@@ -129,6 +151,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         { name: 'Slack', url: slack.url },
         { name: 'Zoho', url: zoho.url },
         { name: 'HubSpot', url: hubspot.url },
+        { name: 'Google', url: google.url },
+        { name: 'Microsoft', url: microsoft.url },
         { name: 'Retell', url: retell.url },
         { name: 'Anthropic', url: anthropic.url },
       ],

@@ -4,6 +4,7 @@
  * before, once per recipient and week although both workers drain at the same moment, to every user with access
  * to the office except the one who opted out (audited), with the week's headline figures and its folded alerts.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headlineRows } from '../../src/analytics/figures.js';
 import { DIGEST_EMAIL_KIND, DIGEST_KIND } from '../../src/analytics/digest.js';
@@ -12,6 +13,11 @@ import { openDatabase } from '../../src/db/database.js';
 import { openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { CLIENT_A, CLIENT_B, aUser, signIn } from '../dashboard/support.js';
+import { aConfigDir } from '../fixtures/config/a-client-config.js';
+
+/** The two shipped offices this story is about (New York and Phoenix), without the other demo offices. */
+const twoOffices = () =>
+  aConfigDir(Object.fromEntries([CLIENT_A, CLIENT_B].map((slug) => [slug, readFileSync(`config/clients/${slug}.json`, 'utf8')])));
 
 describe('weekly analytics digest (postgres, two instances)', () => {
   const clock = new ManualClock('2026-03-04T12:00:00Z'); // a Wednesday
@@ -29,7 +35,7 @@ describe('weekly analytics digest (postgres, two instances)', () => {
   beforeAll(async () => {
     database = await openTestDatabase('postgres');
     const other = await openDatabase({ url: database.url!, poolSize: 4 });
-    const env = { ANALYTICS_DIGEST: '1' };
+    const env = { ANALYTICS_DIGEST: '1', CONFIG_DIR: twoOffices() };
     first = await startTestApp('postgres', { clock, database, env });
     second = await startTestApp('postgres', { clock, database: Object.assign(other, { dispose: () => other.close() }), env });
     adminEmail = await aUser(first, 'admin');

@@ -53,7 +53,7 @@ describe('booking on the calendar provider the office chose', () => {
     // Without a Google module (none is wired today; once one is, it is left out here), so the office's choice is one
     // that no module offers until the second test registers a port for it.
     app = await startBookingApp(database, {
-      configDir: aConfigDir({ [CLIENT]: { ...document, calendar: { provider: 'google' } } }),
+      configDir: aConfigDir({ [CLIENT]: { ...document, calendar: { provider: 'google' }, google: {} } }),
       modules: featureModules.filter((module) => module.name !== 'google'),
     });
   });

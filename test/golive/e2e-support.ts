@@ -18,6 +18,15 @@ export const AGENT = 'agent_stn_demo_0001';
 export const OFFICE_NUMBER = '+12125550142';
 export const SMS_SENDER = '+12125550199';
 
+/** A demo office a call is placed to: its slug, the Retell agent that answers and the number callers dial. */
+export interface E2eOffice {
+  slug: string;
+  agentId: string;
+  number: string;
+}
+
+export const SMART_TAX_NATION: E2eOffice = { slug: CLIENT, agentId: AGENT, number: OFFICE_NUMBER };
+
 export interface Answer {
   status: number;
   body: any;
@@ -27,7 +36,7 @@ export interface Answer {
 export interface E2eServer {
   process: RunningServer;
   url: string;
-  emulators: { twilio: string; smtp: string; smtpInbox: string; slack: string; zoho: string };
+  emulators: { twilio: string; smtp: string; smtpInbox: string; slack: string; zoho: string; google: string; microsoft: string; hubspot: string };
   adminPassword: string;
   /** The PostgreSQL database the process runs on (postgres kind only), for tests that read rows directly. */
   databaseUrl: string | undefined;
@@ -39,7 +48,8 @@ export interface E2eServer {
   clock: { now(): Promise<string>; set(iso: string): Promise<void>; advance(ms: number): Promise<void> };
   /** Waits until the outbox has nothing due left (the process's worker ran it). */
   settle(): Promise<void>;
-  retell(path: string, payload: unknown): Promise<Answer>;
+  /** A request signed as Retell signs it, to `office`'s Retell routes (Smart Tax Nation unless given). */
+  retell(path: string, payload: unknown, office?: string): Promise<Answer>;
   dashboard(method: string, path: string, body?: unknown): Promise<Answer>;
   stop(): Promise<void>;
 }
@@ -105,6 +115,9 @@ export async function startE2eServer(kind: DatabaseKind, clockStart: string, log
       smtpInbox: emulatorUrl(banner, 'SMTP inbox'),
       slack: emulatorUrl(banner, 'Slack'),
       zoho: emulatorUrl(banner, 'Zoho'),
+      google: emulatorUrl(banner, 'Google'),
+      microsoft: emulatorUrl(banner, 'Microsoft'),
+      hubspot: emulatorUrl(banner, 'HubSpot'),
     },
     adminPassword: login[2]!,
     databaseUrl: postgres?.url,
@@ -136,9 +149,9 @@ export async function startE2eServer(kind: DatabaseKind, clockStart: string, log
       const answer = await ours('/__test/outbox/settle', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       if (answer.status !== 200) throw new Error(`outbox did not settle: ${answer.text}`);
     },
-    async retell(path, payload) {
+    async retell(path, payload, office = CLIENT) {
       const raw = JSON.stringify(payload);
-      return ours(`/v1/retell/${CLIENT}${path}`, {
+      return ours(`/v1/retell/${office}${path}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-retell-signature': await sign(raw, DEMO_SECRETS.RETELL_API_KEY) },
         body: raw,
@@ -184,17 +197,18 @@ export class CallDriver {
     private readonly server: E2eServer,
     readonly from: string,
     private readonly startAt: Date,
+    private readonly office: E2eOffice = SMART_TAX_NATION,
   ) {}
 
   private base(status: string) {
     return {
       call_type: 'phone_call',
       call_id: this.callId,
-      agent_id: AGENT,
+      agent_id: this.office.agentId,
       agent_version: 1,
       direction: 'inbound',
       from_number: this.from,
-      to_number: OFFICE_NUMBER,
+      to_number: this.office.number,
       start_timestamp: this.startAt.getTime(),
       call_status: status,
       transcript: this.turns.map((turn) => `${turn.role === 'agent' ? 'Agent' : 'User'}: ${turn.content}`).join('\n'),
@@ -202,23 +216,27 @@ export class CallDriver {
   }
 
   inbound(): Promise<Answer> {
-    return this.server.retell('/inbound', {
-      event: 'call_inbound',
-      call_inbound: { agent_id: AGENT, agent_version: 1, from_number: this.from, to_number: OFFICE_NUMBER, call_id: this.callId },
-    });
+    return this.server.retell(
+      '/inbound',
+      {
+        event: 'call_inbound',
+        call_inbound: { agent_id: this.office.agentId, agent_version: 1, from_number: this.from, to_number: this.office.number, call_id: this.callId },
+      },
+      this.office.slug,
+    );
   }
 
   started(): Promise<Answer> {
-    return this.server.retell('/webhook', { event: 'call_started', call: this.base('ongoing') });
+    return this.server.retell('/webhook', { event: 'call_started', call: this.base('ongoing') }, this.office.slug);
   }
 
   async say(role: Turn['role'], content: string): Promise<Answer> {
     this.turns.push({ role, content });
-    return this.server.retell('/webhook', { event: 'transcript_updated', call: this.base('ongoing') });
+    return this.server.retell('/webhook', { event: 'transcript_updated', call: this.base('ongoing') }, this.office.slug);
   }
 
   fn(name: string, args: Record<string, unknown>): Promise<Answer> {
-    return this.server.retell(`/functions/${name}`, { name, args, call: this.base('ongoing') });
+    return this.server.retell(`/functions/${name}`, { name, args, call: this.base('ongoing') }, this.office.slug);
   }
 
   async end(durationMs: number, analysis: Record<string, unknown>): Promise<void> {
@@ -232,7 +250,7 @@ export class CallDriver {
       { event: 'call_ended', call: finished },
       { event: 'call_analyzed', call: { ...finished, call_analysis: analysis } },
     ]) {
-      const answer = await this.server.retell('/webhook', payload);
+      const answer = await this.server.retell('/webhook', payload, this.office.slug);
       if (answer.status >= 300) throw new Error(`${payload.event} answered ${answer.status}: ${answer.text}`);
     }
   }

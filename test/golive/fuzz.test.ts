@@ -15,6 +15,7 @@ import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { SECRET_KEYS } from '../../src/config/secrets.js';
 import { retellFunctions } from '../../src/functions/registry.js';
 import { signState } from '../../src/zoho/oauth-state.js';
+import { signConnectState } from '../../src/oauth/signed-state.js';
 import { aUser, seedClientData, signIn, type Api, type Seeded } from '../dashboard/support.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { BACKENDS } from '../support/databases.js';
@@ -397,6 +398,24 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
             : await send('POST', path, new URLSearchParams({ 'List-Unsubscribe': typeof payload === 'string' ? payload.toWellFormed() : serialize(payload) }).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
         expectNo5xx(sent, `unsubscribe ${method} ${path}`);
       }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it.each(['google', 'microsoft'] as const)('the %s connect start and callback never get a 5xx, with a valid state or without', async (provider) => {
+    const office = provider === 'google' ? 'riverside-physio' : 'harbor-law';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({ code: text, error: text, scope: text, client: fc.oneof(fc.constant(office), spiked(office), text), ticket: text }, { requiredKeys: [] }),
+        fc.boolean(),
+        async (query, validState) => {
+          const params = new URLSearchParams(query);
+          // With a valid state the code is really exchanged at the emulator (and refused).
+          if (validState) params.set('state', signConnectState(app.context.secretBox, provider, office, app.clock.now().getTime()));
+          expectNo5xx(await send('GET', `/v1/oauth/${provider}/callback?${params}`, undefined), `${provider} callback ${params}`);
+          expectNo5xx(await send('GET', `/v1/oauth/${provider}/start?${params}`, undefined), `${provider} start ${params}`);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

@@ -1,15 +1,31 @@
 /**
- * Connections per client: Zoho (state, expiry, connect/reconnect link), the CRM's last sync results and
- * health, each SMS/e-mail provider of its chains with its circuit-breaker state, the alert sinks, and a button that sends a test alert through every sink.
+ * Connections per client: the office's calendar provider (Zoho, Google or Microsoft 365: state, account, expiry,
+ * connect/reconnect link), its CRM provider (Zoho's connection, HubSpot's token health) with the last sync results,
+ * each SMS/e-mail provider of its chains with its circuit-breaker state, the alert sinks, and a button that sends a
+ * test alert through every sink.
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../../app-context.js';
 import { emailAccounts, smsAccounts } from '../../messaging/provider-accounts.js';
 import { describeConnection } from '../../zoho/connection.js';
+import { connectPathFor } from '../../oauth/calendar-module.js';
 import { writeAudit } from '../audit.js';
 import { clientFilter, currentUser, parseInput, requireClient } from '../http.js';
 import { outboxView } from '../views.js';
+
+const CALENDAR_LABELS: Record<string, string> = { zoho: 'Zoho Calendar', google: 'Google Calendar', microsoft: 'Microsoft 365 (Outlook)' };
+const CRM_LABELS: Record<string, string> = { zoho: 'Zoho CRM', hubspot: 'HubSpot', none: 'none' };
+
+interface ConnectionView {
+  status: 'ok' | 'refreshing' | 'broken' | 'not_connected';
+  ownerEmail: string | null;
+  accessExpiresAt: string | null;
+  refreshedAt: string | null;
+  lastError: string | null;
+  emulated: boolean;
+  connectPath: string;
+}
 
 const listQuery = z.object({ client: z.string().optional() });
 const clientParam = z.object({ client: z.string().min(1).max(100) });
@@ -36,13 +52,43 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
           .limit(5)
           .execute(),
       ]);
+      const { config, secrets } = runtime;
+      const usesZoho = config.calendar.provider === 'zoho' || config.crm.provider === 'zoho';
+      const zohoView: ConnectionView = {
+        status: zoho.status,
+        ownerEmail: zoho.ownerEmail ?? null,
+        accessExpiresAt: zoho.accessExpiresAt?.toISOString() ?? null,
+        refreshedAt: zoho.refreshedAt?.toISOString() ?? null,
+        lastError: zoho.lastError ?? null,
+        emulated: secrets.emulatedVendors.includes('zoho'),
+        connectPath: connectPathFor('zoho', clientId),
+      };
+      // Google and Microsoft connections live in their module's store; an office on them has no Zoho to show.
+      const calendarProvider = config.calendar.provider;
+      let calendarConnection: ConnectionView | null = calendarProvider === 'zoho' ? zohoView : null;
+      const store = context.oauthConnections.get(calendarProvider);
+      if (store) {
+        const summary = await store.describe(clientId);
+        calendarConnection = {
+          status: summary.status,
+          ownerEmail: summary.ownerEmail ?? null,
+          accessExpiresAt: summary.accessExpiresAt?.toISOString() ?? null,
+          refreshedAt: summary.refreshedAt?.toISOString() ?? null,
+          lastError: summary.lastError ?? null,
+          emulated: secrets.emulatedVendors.includes(calendarProvider),
+          connectPath: connectPathFor(calendarProvider, clientId),
+        };
+      }
       const connectUrl = new URL('/v1/oauth/zoho/start', context.publicBaseUrl);
       connectUrl.searchParams.set('client', clientId);
       connections.push({
         clientId,
         name: runtime.config.name,
         timezone: runtime.config.timezone,
-        zoho: {
+        /** The office's calendar: its provider and, for the OAuth ones, the connection (null: the provider is not installed). */
+        calendar: { provider: calendarProvider, label: CALENDAR_LABELS[calendarProvider] ?? calendarProvider, connection: calendarConnection },
+        /** Zoho's connection, for offices that use Zoho for their calendar or CRM (else null). */
+        zoho: !usesZoho ? null : {
           status: zoho.status,
           dataCenter: zoho.dataCenter ?? runtime.config.zoho?.dataCenter ?? 'us',
           ownerEmail: zoho.ownerEmail ?? null,
@@ -56,6 +102,10 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
         crm: {
           enabled: runtime.config.crm.enabled,
           provider: runtime.config.crm.provider,
+          label: CRM_LABELS[runtime.config.crm.provider] ?? runtime.config.crm.provider,
+          emulated: config.crm.provider !== 'none' && secrets.emulatedVendors.includes(config.crm.provider),
+          /** Zoho CRM shares the office's Zoho connection; HubSpot uses a private app token (its health is below). */
+          connection: config.crm.provider === 'zoho' ? zohoView : null,
           health: crmHealth ? { status: crmHealth.status, detail: crmHealth.detail, checkedAt: crmHealth.checked_at.toISOString() } : null,
           lastSyncs: lastSyncs.map(outboxView).map((row) => ({ id: row.id, status: row.status, lastError: row.lastError, at: row.updatedAt, callId: row.callId })),
         },

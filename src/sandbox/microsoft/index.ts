@@ -57,6 +57,15 @@ export class MicrosoftEmulator {
     return { ...this.state.addCalendar(name) };
   }
 
+  /** A calendar with a known id (demo offices name theirs in the office document); kept if it exists. */
+  ensureCalendar(id: string, name: string): GraphCalendarRecord {
+    const existing = this.state.calendars.get(id);
+    if (existing) return { ...existing };
+    const record: GraphCalendarRecord = { id, name, isDefaultCalendar: false, canEdit: true };
+    this.state.calendars.set(id, record);
+    return { ...record };
+  }
+
   /** An access token for the Graph routes alone (no MSAL cache): for tests of the API client. */
   issueAccessToken(scopes: string[] = ALL_MICROSOFT_SCOPES): string {
     return issueAccessToken(this.state, issueRefreshToken(this.state, scopes), scopes).token;

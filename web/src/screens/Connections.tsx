@@ -3,12 +3,23 @@ import { api, query } from '../api';
 import { formatTime } from '../format';
 import { DataState, Status, useAction, useApp, useData } from '../shared';
 
+interface OAuthConnectionView {
+  status: string;
+  ownerEmail: string | null;
+  accessExpiresAt: string | null;
+  refreshedAt: string | null;
+  lastError: string | null;
+  emulated: boolean;
+  connectPath: string;
+}
+
 interface Connection {
   clientId: string;
   name: string;
   timezone: string;
-  zoho: { status: string; dataCenter: string; ownerEmail: string | null; accessExpiresAt: string | null; refreshedAt: string | null; lastError: string | null; emulated: boolean; connectPath: string };
-  crm: { enabled: boolean; health: { status: string; detail: string | null; checkedAt: string } | null; lastSyncs: Array<{ id: number; status: string; lastError: string | null; at: string }> };
+  calendar: { provider: string; label: string; connection: OAuthConnectionView | null };
+  zoho: (OAuthConnectionView & { dataCenter: string }) | null;
+  crm: { enabled: boolean; provider: string; label: string; emulated: boolean; connection: OAuthConnectionView | null; health: { status: string; detail: string | null; checkedAt: string } | null; lastSyncs: Array<{ id: number; status: string; lastError: string | null; at: string }> };
   alerts: { slack: boolean; emails: string[] };
   providers: Array<{ channel: 'sms' | 'email'; provider: string; position: number; sender: string | null; state: 'closed' | 'open' | 'half_open'; since: string | null; emulated: boolean }>;
 }
@@ -17,7 +28,26 @@ const PROVIDER_NAMES: Record<string, string> = { twilio: 'Twilio', telnyx: 'Teln
 const CIRCUIT_WORDS: Record<string, string> = { closed: 'Working', open: 'Failing — skipped, retried every 30 s', half_open: 'Being retried' };
 const CIRCUIT_STATUS: Record<string, string> = { closed: 'ok', open: 'broken', half_open: 'refreshing' };
 
-const ZOHO_WORDS: Record<string, string> = { ok: 'Connected', refreshing: 'Connected (renewing access)', broken: 'Broken — reconnect', not_connected: 'Not connected' };
+const CONNECTION_WORDS: Record<string, string> = { ok: 'Connected', refreshing: 'Connected (renewing access)', broken: 'Broken — reconnect', not_connected: 'Not connected' };
+const CONNECT_NAMES: Record<string, string> = { zoho: 'Zoho', google: 'Google', microsoft: 'Microsoft 365' };
+
+/** One OAuth connection (the calendar's, or Zoho CRM's): its state, the account, and the connect/reconnect button. */
+function ConnectionState({ provider, connection, timezone, dataCenter }: { provider: string; connection: OAuthConnectionView; timezone: string; dataCenter?: string }) {
+  const name = CONNECT_NAMES[provider] ?? provider;
+  return (
+    <>
+      <p>
+        <span className={`status status-${connection.status}`}>{CONNECTION_WORDS[connection.status] ?? connection.status}</span>
+        {connection.emulated && <span className="muted"> (demo emulator)</span>}
+        {connection.ownerEmail && <> as {connection.ownerEmail}</>}
+        {dataCenter && <> · data center {dataCenter.toUpperCase()}</>}
+      </p>
+      {connection.accessExpiresAt && <p className="muted">Access renews before {formatTime(connection.accessExpiresAt, timezone)}</p>}
+      {connection.lastError && <p className="error-text">Last problem: {connection.lastError}</p>}
+      <a className="button" href={connection.connectPath}>{connection.status === 'not_connected' ? `Connect ${name}` : `Reconnect ${name}`}</a>
+    </>
+  );
+}
 
 export function Connections() {
   const app = useApp();
@@ -36,15 +66,25 @@ export function Connections() {
               <li key={connection.clientId} className="card">
                 <h2>{connection.name}</h2>
                 <p className="zone-note">Times shown in {connection.timezone}.</p>
-                <h3>Zoho Calendar and CRM</h3>
-                <p>
-                  <span className={`status status-${connection.zoho.status}`}>{ZOHO_WORDS[connection.zoho.status] ?? connection.zoho.status}</span>
-                  {connection.zoho.emulated && <span className="muted"> (demo emulator)</span>}
-                  {connection.zoho.ownerEmail && <> as {connection.zoho.ownerEmail}</>} · data center {connection.zoho.dataCenter.toUpperCase()}
-                </p>
-                {connection.zoho.accessExpiresAt && <p className="muted">Access renews before {formatTime(connection.zoho.accessExpiresAt, connection.timezone)}</p>}
-                {connection.zoho.lastError && <p className="error-text">Last problem: {connection.zoho.lastError}</p>}
-                <a className="button" href={connection.zoho.connectPath}>{connection.zoho.status === 'not_connected' ? 'Connect Zoho' : 'Reconnect Zoho'}</a>
+                <h3>Calendar: {connection.calendar.label}</h3>
+                {connection.calendar.connection ? (
+                  <ConnectionState
+                    provider={connection.calendar.provider}
+                    connection={connection.calendar.connection}
+                    timezone={connection.timezone}
+                    {...(connection.calendar.provider === 'zoho' && connection.zoho ? { dataCenter: connection.zoho.dataCenter } : {})}
+                  />
+                ) : (
+                  <p className="error-text">This server has no {connection.calendar.label} set up; ask the operator (see docs/deploy.md).</p>
+                )}
+                <h3>CRM: {connection.crm.label}</h3>
+                {connection.crm.emulated && <p className="muted">Demo emulator.</p>}
+                {connection.crm.provider === 'zoho' && connection.crm.connection && connection.calendar.provider !== 'zoho' && (
+                  <ConnectionState provider="zoho" connection={connection.crm.connection} timezone={connection.timezone} {...(connection.zoho ? { dataCenter: connection.zoho.dataCenter } : {})} />
+                )}
+                {connection.crm.provider === 'zoho' && connection.calendar.provider === 'zoho' && <p className="muted">Uses the Zoho connection above.</p>}
+                {connection.crm.provider === 'hubspot' && <p className="muted">Private app access token, set as an office secret (Offices → secrets).</p>}
+                {connection.crm.provider === 'none' && <p className="muted">Callers are not recorded in a CRM. Choose one in the office's settings.</p>}
                 <h3>Last CRM updates</h3>
                 {connection.crm.health && <p><Status value={connection.crm.health.status} /> {connection.crm.health.detail}</p>}
                 {connection.crm.lastSyncs.length === 0 ? <p className="muted">None yet.</p> : (

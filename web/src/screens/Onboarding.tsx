@@ -422,9 +422,25 @@ function PackStep({ view, run }: { view: OnboardingView; run(body: unknown): Pro
   );
 }
 
+const CALENDAR_CHOICES = [
+  { id: 'zoho', name: 'Zoho Calendar', connect: "the office's Zoho account (Calendar and CRM, in Zoho's own sign-in page)" },
+  { id: 'google', name: 'Google Calendar', connect: "the office's Google account (Google's sign-in page; pick the account whose calendar takes bookings)" },
+  { id: 'microsoft', name: 'Microsoft 365 (Outlook)', connect: "the office's Microsoft 365 mailbox (Microsoft's sign-in page; a work or school account)" },
+] as const;
+const CRM_CHOICES = [
+  { id: 'zoho', name: 'Zoho CRM' },
+  { id: 'hubspot', name: 'HubSpot (private app token, set under Offices → secrets)' },
+  { id: 'none', name: 'No CRM' },
+] as const;
+
 function CalendarStep({ view, run }: { view: OnboardingView; run(body: unknown): Promise<unknown> }) {
-  const calendars = useData<{ calendars: Array<{ id: string; name: string; timezone?: string; isDefault: boolean }> }>(`/v1/api/onboarding/${view.id}/calendars`);
-  const [chosen, setChosen] = useState<string>(view.answers.calendar?.calendarId ?? '');
+  const saved = (view.answers.calendar ?? {}) as { provider?: string; crmProvider?: string; calendarId?: string };
+  const [provider, setProvider] = useState<string>(saved.provider ?? 'zoho');
+  const [crmProvider, setCrmProvider] = useState<string>(saved.crmProvider ?? 'zoho');
+  // The list is the saved provider's: a new choice is saved first ("Save and connect"), then its calendars load.
+  const savedProvider = saved.provider ?? 'zoho';
+  const calendars = useData<{ calendars: Array<{ id: string; name: string; timezone?: string; isDefault: boolean }> }>(`/v1/api/onboarding/${view.id}/calendars?provider=${savedProvider}`);
+  const [chosen, setChosen] = useState<string>(saved.calendarId ?? '');
   useEffect(() => {
     const list = calendars.data?.calendars;
     if (chosen || !list?.length) return;
@@ -434,35 +450,59 @@ function CalendarStep({ view, run }: { view: OnboardingView; run(body: unknown):
   const { busy, error, problems, submit } = useSubmit();
   const result = view.results.calendar;
   const freeBusy = result?.freeBusy as { ok: boolean; busyBlocks?: number; days?: number; message?: string } | undefined;
+  const choice = CALENDAR_CHOICES.find((entry) => entry.id === provider) ?? CALENDAR_CHOICES[0];
+  const changed = provider !== savedProvider || crmProvider !== (saved.crmProvider ?? 'zoho');
   return (
     <StepForm
       title="Calendar"
-      intro="The Zoho calendar appointments are booked into. Switchboard reads its free/busy times to offer only open slots."
-      onSubmit={() => submit(() => run({ calendarId: chosen }))}
+      intro="Where appointments are booked (Zoho Calendar, Google Calendar or Microsoft 365) and which CRM records callers; the two are chosen independently. Switchboard reads the calendar's free/busy times to offer only open slots."
+      onSubmit={() => submit(() => (changed ? run({ provider, crmProvider }) : run({ provider, crmProvider, calendarId: chosen })))}
       busy={busy}
-      submitLabel="Use this calendar and continue"
+      submitLabel={changed ? 'Save the choice' : 'Use this calendar and continue'}
       problems={problems}
       error={error}
       result={result}
-      resultView={freeBusy && <p>{freeBusy.ok ? `Free/busy read for the next ${freeBusy.days} days: ${freeBusy.busyBlocks} busy ${freeBusy.busyBlocks === 1 ? 'block' : 'blocks'}.` : `Free/busy could not be read: ${freeBusy.message}`}</p>}
+      resultView={freeBusy ? <p>{freeBusy.ok ? `Free/busy read for the next ${freeBusy.days} days: ${freeBusy.busyBlocks} busy ${freeBusy.busyBlocks === 1 ? 'block' : 'blocks'}.` : `Free/busy could not be read: ${freeBusy.message}`}</p> : typeof result?.message === 'string' ? <p>{result.message}</p> : undefined}
     >
-      <p className="muted">
-        Not connected yet, or the wrong Zoho account? <a href={`/v1/oauth/zoho/start?client=${encodeURIComponent(view.slug ?? '')}`}>Connect the office's Zoho account</a>{' '}
-        (Calendar and CRM, in Zoho's own sign-in page), then come back here. In demo mode the emulator is connected already.
-      </p>
-      <DataState state={calendars} empty="The Zoho account has no calendars. Make one in Zoho Calendar, then reload." isEmpty={(data) => data.calendars.length === 0}>
-        {(data) => (
-          <fieldset className="choices">
-            <legend>Calendars of the connected Zoho account</legend>
-            {data.calendars.map((calendar) => (
-              <label key={calendar.id} className={`choice ${chosen === calendar.id ? 'chosen' : ''}`}>
-                <span className="choice-head"><input type="radio" name="calendar" value={calendar.id} checked={chosen === calendar.id} onChange={() => setChosen(calendar.id)} /> <strong>{calendar.name}</strong>{calendar.isDefault && <span className="muted"> (default)</span>}</span>
-                <span className="muted">{calendar.id}{calendar.timezone ? ` · ${calendar.timezone}` : ''}</span>
-              </label>
-            ))}
-          </fieldset>
-        )}
-      </DataState>
+      <fieldset className="choices">
+        <legend>Calendar provider</legend>
+        {CALENDAR_CHOICES.map((entry) => (
+          <label key={entry.id} className={`choice ${provider === entry.id ? 'chosen' : ''}`}>
+            <span className="choice-head"><input type="radio" name="calendar-provider" value={entry.id} checked={provider === entry.id} onChange={() => setProvider(entry.id)} /> <strong>{entry.name}</strong></span>
+          </label>
+        ))}
+      </fieldset>
+      <fieldset className="choices">
+        <legend>CRM</legend>
+        {CRM_CHOICES.map((entry) => (
+          <label key={entry.id} className={`choice ${crmProvider === entry.id ? 'chosen' : ''}`}>
+            <span className="choice-head"><input type="radio" name="crm-provider" value={entry.id} checked={crmProvider === entry.id} onChange={() => setCrmProvider(entry.id)} /> <strong>{entry.name}</strong></span>
+          </label>
+        ))}
+      </fieldset>
+      {changed ? (
+        <p className="muted">Save the choice, then connect {choice.name} and pick the calendar appointments go into.</p>
+      ) : (
+        <>
+          <p className="muted">
+            Not connected yet, or the wrong account? <a href={`/v1/oauth/${provider}/start?client=${encodeURIComponent(view.slug ?? '')}`}>Connect {choice.connect}</a>, then come
+            back here. In demo mode the emulator is connected already.
+          </p>
+          <DataState state={calendars} empty={`The ${choice.name} account has no calendars. Make one there, then reload.`} isEmpty={(data) => data.calendars.length === 0}>
+            {(data) => (
+              <fieldset className="choices">
+                <legend>Calendars of the connected {choice.name} account</legend>
+                {data.calendars.map((calendar) => (
+                  <label key={calendar.id} className={`choice ${chosen === calendar.id ? 'chosen' : ''}`}>
+                    <span className="choice-head"><input type="radio" name="calendar" value={calendar.id} checked={chosen === calendar.id} onChange={() => setChosen(calendar.id)} /> <strong>{calendar.name}</strong>{calendar.isDefault && <span className="muted"> (default)</span>}</span>
+                    <span className="muted">{calendar.id}{calendar.timezone ? ` · ${calendar.timezone}` : ''}</span>
+                  </label>
+                ))}
+              </fieldset>
+            )}
+          </DataState>
+        </>
+      )}
       <FieldProblems problems={problems} path="calendarId" />
     </StepForm>
   );
