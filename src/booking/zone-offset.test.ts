@@ -1,0 +1,67 @@
+import { DateTime } from 'luxon';
+import { describe, expect, it } from 'vitest';
+import { isAmbiguous, isoInZone, localDate, luxonIsAmbiguous, luxonIsoInZone, luxonLocalDate } from './local-time.js';
+import { partOfDayOf } from './slots.js';
+import { localHour, zoneOffsetMinutes } from './zone-offset.js';
+
+const ZONES = [
+  'America/New_York', 'Europe/London', 'Europe/Madrid', 'Australia/Lord_Howe', 'Asia/Tokyo', 'America/Santiago',
+  'Pacific/Chatham', 'Asia/Kolkata', 'America/St_Johns', 'Etc/UTC', 'UTC', 'utc',
+];
+const DAY_MS = 24 * 60 * 60_000;
+
+/** Every instant every 15 minutes (and 1 ms either side) of each day, 2024–2029, whose offset changed. */
+function aroundTransitions(zone: string): number[] {
+  const out: number[] = [];
+  const start = Date.UTC(2024, 0, 1);
+  for (let day = start; day < Date.UTC(2030, 0, 1); day += DAY_MS) {
+    if (DateTime.fromMillis(day, { zone }).offset === DateTime.fromMillis(day + DAY_MS, { zone }).offset) continue;
+    for (let ms = day - 2 * 60 * 60_000; ms <= day + DAY_MS + 2 * 60 * 60_000; ms += 15 * 60_000) out.push(ms - 1, ms, ms + 1);
+  }
+  return out;
+}
+
+function seeded(seed: number) {
+  return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+}
+
+describe('zone offsets remembered per hour', () => {
+  it('answer exactly as Luxon around every DST transition of 2024–2029 and at random instants, in zones with 30- and 45-minute offsets', () => {
+    const random = seeded(21);
+    let checked = 0;
+    let transitionsSeen = 0;
+    for (const zone of ZONES) {
+      const around = aroundTransitions(zone);
+      if (around.length > 0) transitionsSeen += 1;
+      const randomInstants = Array.from({ length: 600 }, () => Math.floor(Date.UTC(2020, 0, 1) + random() * 15 * 365 * DAY_MS));
+      // Twice: the second pass answers from the remembered hours.
+      for (const pass of [1, 2]) {
+        for (const ms of [...around, ...randomInstants]) {
+          const luxon = DateTime.fromMillis(ms, { zone });
+          const offset = zoneOffsetMinutes(ms, zone);
+          if (offset !== undefined) expect(offset, `${zone} ${ms} pass ${pass}`).toBe(luxon.offset);
+          expect(isoInZone(ms, zone), `${zone} ${ms}`).toBe(luxonIsoInZone(ms, zone));
+          expect(localDate(ms, zone)).toBe(luxonLocalDate(ms, zone));
+          expect(localHour(ms, zone)).toBe(luxon.hour);
+          expect(isAmbiguous(ms, zone), `${zone} ${ms}`).toBe(luxonIsAmbiguous(ms, zone));
+          checked += 1;
+        }
+      }
+    }
+    expect(transitionsSeen).toBeGreaterThanOrEqual(7);
+    expect(checked).toBeGreaterThan(30_000);
+  });
+
+  it('finds the repeated hour and the part of day on the New York fall-back night', () => {
+    const zone = 'America/New_York';
+    const firstOneThirty = Date.parse('2026-11-01T01:30:00-04:00');
+    const secondOneThirty = Date.parse('2026-11-01T01:30:00-05:00');
+    expect(isAmbiguous(firstOneThirty, zone)).toBe(true);
+    expect(isAmbiguous(secondOneThirty, zone)).toBe(true);
+    expect(isAmbiguous(Date.parse('2026-11-01T03:00:00-05:00'), zone)).toBe(false);
+    expect(isoInZone(secondOneThirty, zone)).toBe('2026-11-01T01:30:00-05:00');
+    expect(partOfDayOf(Date.parse('2026-03-08T11:59:00-04:00'), zone)).toBe('morning');
+    expect(partOfDayOf(Date.parse('2026-03-08T12:00:00-04:00'), zone)).toBe('afternoon');
+    expect(zoneOffsetMinutes(0, 'UTC')).toBeUndefined();
+  });
+});
