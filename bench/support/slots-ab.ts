@@ -6,8 +6,10 @@
  *
  *   ROOT=/path/to/checkout CALLERS=2000 node bin/run-ts.js bench/support/slots-ab.ts
  *
- * Prints CPU µs per caller (process.cpuUsage, user + system) and the slot count (the same in A and B).
+ * Prints CPU µs per caller (process.cpuUsage, user + system), the item count and a hash of the whole answer (the
+ * same in A and B).
  */
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -24,6 +26,8 @@ const nowMs = Date.parse('2026-03-02T08:00:00-05:00');
 const busy = Array.from({ length: 20 }, (_, i) => ({ startMs: nowMs + i * 7 * 60 * 60_000, endMs: nowMs + i * 7 * 60 * 60_000 + 45 * 60_000 }));
 const callers = Number(process.env.CALLERS ?? 2000);
 
+let lastAnswer = '';
+
 function oneCaller(): number {
   const rules = slotRulesOf(config);
   const query = { nowMs, durationMinutes: 30, bufferMinutes: 0, busy };
@@ -31,6 +35,7 @@ function oneCaller(): number {
   const afternoons = freeSlots(rules, { ...query, fromDate: '2026-03-05', toDate: '2026-03-10', partOfDay: 'afternoon' });
   const firstOpening = new Map(slots.map((slot: { startMs: number }) => [isoInZone(slot.startMs, zone), slot.startMs]));
   const picked = pickSlots(slots, 3, { spacingMs: 30 * 60_000 }).map((slot: unknown) => offered(slot as never, zone, 'en'));
+  lastAnswer = JSON.stringify([slots, afternoons, [...firstOpening], picked]);
   return slots.length + afternoons.length + firstOpening.size + picked.length;
 }
 
@@ -40,4 +45,4 @@ let total = 0;
 for (let i = 0; i < callers; i += 1) total += oneCaller();
 const used = process.cpuUsage(before);
 const perCaller = (used.user + used.system) / callers;
-process.stdout.write(`${JSON.stringify({ root, callers, cpuMicrosPerCaller: Math.round(perCaller), itemsPerCaller: total / callers })}\n`);
+process.stdout.write(`${JSON.stringify({ root, callers, cpuMicrosPerCaller: Math.round(perCaller), itemsPerCaller: total / callers, answerSha1: createHash('sha1').update(lastAnswer).digest('hex').slice(0, 12) })}\n`);
