@@ -12,6 +12,21 @@ import { fastIsAmbiguous, fastIsoInZone, fastLocalDate } from './zone-offset.js'
  * twice that night also names the zone ("1:30 AM EDT", "…, hora de verano oriental").
  */
 export function spokenTime(ms: number, zone: string, language: Language = 'en'): string {
+  // A function of the instant, zone and language alone; the same slot starts are offered to every caller.
+  const key = `${zone}|${language}|${ms}`;
+  let spoken = spokenTimes.get(key);
+  if (spoken === undefined) {
+    spoken = luxonSpokenTime(ms, zone, language);
+    if (spokenTimes.size >= 20_000) spokenTimes.clear();
+    spokenTimes.set(key, spoken);
+  }
+  return spoken;
+}
+
+const spokenTimes = new Map<string, string>();
+
+/** The wording itself (Luxon), without the memo. */
+export function luxonSpokenTime(ms: number, zone: string, language: Language = 'en'): string {
   const phrases = phrasesFor(language);
   return phrases.time.spoken(DateTime.fromMillis(ms, { zone }).setLocale(phrases.locale), isAmbiguous(ms, zone));
 }

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { isAmbiguous, isoInZone, localDate, luxonIsAmbiguous, luxonIsoInZone, luxonLocalDate } from './local-time.js';
+import { phrasesFor } from '../i18n/phrases/index.js';
+import { isAmbiguous, isoInZone, localDate, luxonIsAmbiguous, luxonIsoInZone, luxonLocalDate, spokenTime } from './local-time.js';
 import { partOfDayOf } from './slots.js';
 import { localHour, zoneOffsetMinutes } from './zone-offset.js';
 
@@ -63,5 +64,20 @@ describe('zone offsets remembered per hour', () => {
     expect(partOfDayOf(Date.parse('2026-03-08T11:59:00-04:00'), zone)).toBe('morning');
     expect(partOfDayOf(Date.parse('2026-03-08T12:00:00-04:00'), zone)).toBe('afternoon');
     expect(zoneOffsetMinutes(0, 'UTC')).toBeUndefined();
+  });
+
+  it('speaks every half hour of the New York and Madrid DST weeks as Luxon does, with the zone on the repeated hour, asked twice', () => {
+    for (const [zone, from] of [['America/New_York', '2026-10-29T00:00:00Z'], ['America/New_York', '2026-03-05T00:00:00Z'], ['Europe/Madrid', '2026-10-22T00:00:00Z']] as const) {
+      for (const language of ['en', 'es'] as const) {
+        const phrases = phrasesFor(language);
+        for (let ms = Date.parse(from); ms < Date.parse(from) + 7 * DAY_MS; ms += 30 * 60_000) {
+          const expected = phrases.time.spoken(DateTime.fromMillis(ms, { zone }).setLocale(phrases.locale), luxonIsAmbiguous(ms, zone));
+          expect(spokenTime(ms, zone, language)).toBe(expected);
+          expect(spokenTime(ms, zone, language)).toBe(expected);
+        }
+      }
+    }
+    expect(spokenTime(Date.parse('2026-11-01T01:30:00-05:00'), 'America/New_York', 'en')).toBe('Sunday, November 1 at 1:30 AM EST');
+    expect(spokenTime(Date.parse('2026-11-01T01:30:00-04:00'), 'America/New_York', 'en')).toBe('Sunday, November 1 at 1:30 AM EDT');
   });
 });
