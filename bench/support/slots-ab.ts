@@ -34,7 +34,7 @@ function oneCaller(): number {
   const slots = freeSlots(rules, { ...query, fromDate: '2026-03-02', toDate: '2026-03-15' });
   const afternoons = freeSlots(rules, { ...query, fromDate: '2026-03-05', toDate: '2026-03-10', partOfDay: 'afternoon' });
   const firstOpening = new Map(slots.map((slot: { startMs: number }) => [isoInZone(slot.startMs, zone), slot.startMs]));
-  const picked = pickSlots(slots, 3, { spacingMs: 30 * 60_000 }).map((slot: unknown) => offered(slot as never, zone, 'en'));
+  const picked = pickSlots(slots, 3, { spacingMs: 30 * 60_000 }).map((slot: unknown) => offered(slot, zone, 'en'));
   lastAnswer = JSON.stringify([slots, afternoons, [...firstOpening], picked]);
   return slots.length + afternoons.length + firstOpening.size + picked.length;
 }
@@ -45,4 +45,6 @@ let total = 0;
 for (let i = 0; i < callers; i += 1) total += oneCaller();
 const used = process.cpuUsage(before);
 const perCaller = (used.user + used.system) / callers;
-process.stdout.write(`${JSON.stringify({ root, callers, cpuMicrosPerCaller: Math.round(perCaller), itemsPerCaller: total / callers, answerSha1: createHash('sha1').update(lastAnswer).digest('hex').slice(0, 12) })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ root, callers, cpuMicrosPerCaller: Math.round(perCaller), itemsPerCaller: total / callers, answerSha1: createHash('sha1').update(lastAnswer).digest('hex').slice(0, 12) })}\n`,
+);

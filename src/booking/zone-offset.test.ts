@@ -6,8 +6,18 @@ import { partOfDayOf } from './slots.js';
 import { localHour, zoneOffsetMinutes } from './zone-offset.js';
 
 const ZONES = [
-  'America/New_York', 'Europe/London', 'Europe/Madrid', 'Australia/Lord_Howe', 'Asia/Tokyo', 'America/Santiago',
-  'Pacific/Chatham', 'Asia/Kolkata', 'America/St_Johns', 'Etc/UTC', 'UTC', 'utc',
+  'America/New_York',
+  'Europe/London',
+  'Europe/Madrid',
+  'Australia/Lord_Howe',
+  'Asia/Tokyo',
+  'America/Santiago',
+  'Pacific/Chatham',
+  'Asia/Kolkata',
+  'America/St_Johns',
+  'Etc/UTC',
+  'UTC',
+  'utc',
 ];
 const DAY_MS = 24 * 60 * 60_000;
 
@@ -23,7 +33,7 @@ function aroundTransitions(zone: string): number[] {
 }
 
 function seeded(seed: number) {
-  return () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+  return () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
 }
 
 describe('zone offsets remembered per hour', () => {
@@ -67,7 +77,11 @@ describe('zone offsets remembered per hour', () => {
   });
 
   it('speaks every half hour of the New York and Madrid DST weeks as Luxon does, with the zone on the repeated hour, asked twice', () => {
-    for (const [zone, from] of [['America/New_York', '2026-10-29T00:00:00Z'], ['America/New_York', '2026-03-05T00:00:00Z'], ['Europe/Madrid', '2026-10-22T00:00:00Z']] as const) {
+    for (const [zone, from] of [
+      ['America/New_York', '2026-10-29T00:00:00Z'],
+      ['America/New_York', '2026-03-05T00:00:00Z'],
+      ['Europe/Madrid', '2026-10-22T00:00:00Z'],
+    ] as const) {
       for (const language of ['en', 'es'] as const) {
         const phrases = phrasesFor(language);
         for (let ms = Date.parse(from); ms < Date.parse(from) + 7 * DAY_MS; ms += 30 * 60_000) {
