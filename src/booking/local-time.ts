@@ -5,12 +5,28 @@
  */
 import { DateTime } from 'luxon';
 import { phrasesFor, type Language } from '../i18n/phrases/index.js';
+import { fastIsAmbiguous, fastIsoInZone, fastLocalDate } from './zone-offset.js';
 
 /**
  * "Tuesday, February 3 at 2:30 PM" / "el martes 3 de febrero a las dos y media de la tarde"; an hour that happens
  * twice that night also names the zone ("1:30 AM EDT", "…, hora de verano oriental").
  */
 export function spokenTime(ms: number, zone: string, language: Language = 'en'): string {
+  // A function of the instant, zone and language alone; the same slot starts are offered to every caller.
+  const key = `${zone}|${language}|${ms}`;
+  let spoken = spokenTimes.get(key);
+  if (spoken === undefined) {
+    spoken = luxonSpokenTime(ms, zone, language);
+    if (spokenTimes.size >= 20_000) spokenTimes.clear();
+    spokenTimes.set(key, spoken);
+  }
+  return spoken;
+}
+
+const spokenTimes = new Map<string, string>();
+
+/** The wording itself (Luxon), without the memo. */
+export function luxonSpokenTime(ms: number, zone: string, language: Language = 'en'): string {
   const phrases = phrasesFor(language);
   return phrases.time.spoken(DateTime.fromMillis(ms, { zone }).setLocale(phrases.locale), isAmbiguous(ms, zone));
 }
@@ -29,15 +45,28 @@ export function spokenDay(date: string, zone: string, language: Language = 'en')
 
 /** ISO 8601 with the office's offset, e.g. 2026-02-03T14:30:00-05:00. */
 export function isoInZone(ms: number, zone: string): string {
+  return fastIsoInZone(ms, zone) ?? luxonIsoInZone(ms, zone);
+}
+
+export function luxonIsoInZone(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? new Date(ms).toISOString();
 }
 
 export function localDate(ms: number, zone: string): string {
+  return fastLocalDate(ms, zone) ?? luxonLocalDate(ms, zone);
+}
+
+export function luxonLocalDate(ms: number, zone: string): string {
   return DateTime.fromMillis(ms, { zone }).toISODate() ?? '';
 }
 
 /** Whether the wall-clock time of `ms` happens twice in `zone` (the repeated hour when clocks fall back). */
 export function isAmbiguous(ms: number, zone: string): boolean {
+  return fastIsAmbiguous(ms, zone) ?? luxonIsAmbiguous(ms, zone);
+}
+
+/** The same question asked of Luxon's formatting (the reference; used for zones that are not IANA names). */
+export function luxonIsAmbiguous(ms: number, zone: string): boolean {
   const wall = DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm');
   return [-60, -30, 30, 60].some((minutes) => DateTime.fromMillis(ms + minutes * 60_000, { zone }).toFormat('yyyy-MM-dd HH:mm') === wall);
 }

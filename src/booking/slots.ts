@@ -6,6 +6,8 @@
 import { DateTime } from 'luxon';
 import { WEEKDAYS, minutesOfDay, type ClientConfig } from '../config/client-schema.js';
 import type { BusyInterval } from './calendar-port.js';
+import { localDate } from './local-time.js';
+import { localHour } from './zone-offset.js';
 
 export type PartOfDay = 'morning' | 'afternoon' | 'evening';
 
@@ -49,16 +51,50 @@ export function slotRulesOf(config: ClientConfig): SlotRules {
   };
 }
 
-/** The day's opening ranges as instants. A closure wins; special hours replace the weekday's hours. */
+/**
+ * The day's opening ranges as instants. A closure wins; special hours replace the weekday's hours. The instants of
+ * a (zone, date, hours) are a pure function of those three, so they are remembered (bounded): the same days repeat for
+ * every caller and every staff member with the office's hours.
+ */
 export function openingRanges(rules: SlotRules, date: string): BusyInterval[] {
   if (rules.closures.some((closure) => closure.from <= date && date <= closure.to)) return [];
-  const day = DateTime.fromISO(date, { zone: rules.zone });
-  if (!day.isValid) return [];
-  const ranges = rules.specialHours[date] ?? rules.businessHours[WEEKDAYS[day.weekday - 1]!];
-  return ranges.map((range) => ({
-    startMs: atLocalMinutes(day, minutesOfDay(range.open)),
-    endMs: atLocalMinutes(day, minutesOfDay(range.close)),
-  }));
+  const weekday = weekdayOf(date, rules.zone);
+  if (weekday === undefined) return [];
+  const ranges = rules.specialHours[date] ?? rules.businessHours[WEEKDAYS[weekday - 1]!];
+  if (ranges.length === 0) return [];
+  const key = `${rules.zone}|${date}|${ranges.map((range) => `${range.open}-${range.close}`).join(',')}`;
+  let instants = rangesMemo.get(key);
+  if (!instants) {
+    const day = DateTime.fromISO(date, { zone: rules.zone });
+    instants = ranges.map((range) => ({
+      startMs: atLocalMinutes(day, minutesOfDay(range.open)),
+      endMs: atLocalMinutes(day, minutesOfDay(range.close)),
+    }));
+    remember(rangesMemo, key, instants);
+  }
+  return instants.map((range) => ({ ...range }));
+}
+
+const MEMO_LIMIT = 20_000;
+const rangesMemo = new Map<string, BusyInterval[]>();
+const weekdayMemo = new Map<string, number | null>();
+const datesMemo = new Map<string, string[]>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_LIMIT) memo.clear();
+  memo.set(key, value);
+}
+
+/** Luxon's weekday (1 = Monday) of a local date in the zone, undefined when Luxon finds the date invalid. */
+function weekdayOf(date: string, zone: string): number | undefined {
+  const key = `${zone}|${date}`;
+  let weekday = weekdayMemo.get(key);
+  if (weekday === undefined) {
+    const day = DateTime.fromISO(date, { zone });
+    weekday = day.isValid ? day.weekday : null;
+    remember(weekdayMemo, key, weekday);
+  }
+  return weekday ?? undefined;
 }
 
 /** The instant `minutes` after local midnight by the wall clock (a time skipped by DST moves forward, as Luxon does). */
@@ -68,7 +104,7 @@ function atLocalMinutes(day: DateTime, minutes: number): number {
 }
 
 export function partOfDayOf(ms: number, zone: string): PartOfDay {
-  const hour = DateTime.fromMillis(ms, { zone }).hour;
+  const hour = localHour(ms, zone);
   return hour < 12 ? 'morning' : hour < 17 ? 'afternoon' : 'evening';
 }
 
@@ -77,6 +113,13 @@ function overlaps(startMs: number, endMs: number, busy: BusyInterval[]): boolean
 }
 
 export function localDates(fromDate: string, toDate: string, zone: string): string[] {
+  const key = `${zone}|${fromDate}|${toDate}`;
+  let dates = datesMemo.get(key);
+  if (!dates) remember(datesMemo, key, (dates = luxonLocalDates(fromDate, toDate, zone)));
+  return [...dates];
+}
+
+function luxonLocalDates(fromDate: string, toDate: string, zone: string): string[] {
   const out: string[] = [];
   let day = DateTime.fromISO(fromDate, { zone });
   const last = DateTime.fromISO(toDate, { zone });
@@ -113,7 +156,7 @@ export function freeSlots(rules: SlotRules, query: SlotQuery): Slot[] {
 
 /** Whether one exact start is bookable (on the grid, open, free, within notice and horizon). */
 export function isSlotFree(rules: SlotRules, query: Omit<SlotQuery, 'fromDate' | 'toDate' | 'partOfDay'>, startMs: number): boolean {
-  const date = DateTime.fromMillis(startMs, { zone: rules.zone }).toISODate()!;
+  const date = localDate(startMs, rules.zone);
   return freeSlots(rules, { ...query, fromDate: date, toDate: date }).some((slot) => slot.startMs === startMs);
 }
 

@@ -300,9 +300,21 @@ export function normalizeKey(key: string): string {
     .toLowerCase();
 }
 
+/**
+ * A key's class is a function of the key alone, and the same few keys come with every log line (Fastify's per-request
+ * child logger masks `reqId` on every request), so each key is classified once (bounded).
+ */
+const keyClasses = new Map<string, KeyClass | null>();
+
 export function classifyKey(key: string): KeyClass | undefined {
-  const normalized = normalizeKey(key);
-  return sensitiveKeyPatterns.find(({ pattern }) => pattern.test(normalized))?.keyClass;
+  let keyClass = keyClasses.get(key);
+  if (keyClass === undefined) {
+    const normalized = normalizeKey(key);
+    keyClass = sensitiveKeyPatterns.find(({ pattern }) => pattern.test(normalized))?.keyClass ?? null;
+    if (keyClasses.size >= 5_000) keyClasses.clear();
+    keyClasses.set(key, keyClass);
+  }
+  return keyClass ?? undefined;
 }
 
 export interface MaskOptions {
