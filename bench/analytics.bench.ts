@@ -4,47 +4,28 @@
  * of an office's summary, the agency table and series (≤ 300 ms each). A few new calls arrive between samples,
  * so reads also pay for refreshing the days those calls changed, as they do in use.
  */
-import { sql } from "kysely";
-import { ClientRegistry } from "../src/config/registry.js";
-import {
-  headlineRows,
-  officeSeries,
-  officeSummary,
-  seriesMetrics,
-} from "../src/analytics/figures.js";
-import { rebuildRollups } from "../src/analytics/rollup.js";
-import { ManualClock } from "../src/core/clock.js";
-import { startTestApp, type TestApp } from "../test/support/app.js";
-import type { BenchResult } from "./types.js";
+import { sql } from 'kysely';
+import { ClientRegistry } from '../src/config/registry.js';
+import { headlineRows, officeSeries, officeSummary, seriesMetrics } from '../src/analytics/figures.js';
+import { rebuildRollups } from '../src/analytics/rollup.js';
+import { ManualClock } from '../src/core/clock.js';
+import { startTestApp, type TestApp } from '../test/support/app.js';
+import type { BenchResult } from './types.js';
 
 const OFFICES = 20;
 const CALLS = 100_000;
 const SAMPLES = 40;
-const ZONES = [
-  "America/New_York",
-  "America/Chicago",
-  "America/Denver",
-  "America/Phoenix",
-  "America/Los_Angeles",
-];
+const ZONES = ['America/New_York', 'America/Chicago', 'America/Denver', 'America/Phoenix', 'America/Los_Angeles'];
 
 function percentile(sorted: number[], p: number): number {
-  return sorted[
-    Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
-  ]!;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** 20 offices in five zones with 100,000 calls over the 365 days before the clock's now, and what follows from them. */
-export async function seedAnalyticsBench(
-  app: TestApp,
-  clock: ManualClock,
-): Promise<{ slugs: string[]; registry: ClientRegistry }> {
+export async function seedAnalyticsBench(app: TestApp, clock: ManualClock): Promise<{ slugs: string[]; registry: ClientRegistry }> {
   const db = app.context.db;
-  const base = app.context.clients.get("smart-tax-nation")!;
-  const slugs = Array.from(
-    { length: OFFICES },
-    (_, index) => `bench-office-${String(index).padStart(2, "0")}`,
-  );
+  const base = app.context.clients.get('smart-tax-nation')!;
+  const slugs = Array.from({ length: OFFICES }, (_, index) => `bench-office-${String(index).padStart(2, '0')}`);
   // The analytics code reads an office's zone, hours and appointment types from the registry; twenty offices
   // shaped like the demo one, in five zones.
   const registry = new ClientRegistry(
@@ -61,21 +42,19 @@ export async function seedAnalyticsBench(
   await sql`select setseed(0.16)`.execute(db);
   for (const [index, slug] of slugs.entries()) {
     await db
-      .insertInto("clients")
+      .insertInto('clients')
       .values({
         id: slug,
         name: slug,
         timezone: ZONES[index % ZONES.length]!,
-        settings: "{}" as never,
+        settings: '{}' as never,
         current_version: null,
       })
       .execute();
   }
   await sql`insert into customers (client_id, phone, created_at, updated_at)
       select s.slug, '+1555' || lpad((s.n * 10000 + c)::text, 7, '0'), now(), now()
-      from unnest(${slugs}::text[]) with ordinality as s(slug, n), generate_series(1, 2000) c`.execute(
-    db,
-  );
+      from unnest(${slugs}::text[]) with ordinality as s(slug, n), generate_series(1, 2000) c`.execute(db);
   await sql`insert into calls (id, client_id, customer_id, status, events, started_at, ended_at, duration_ms, disconnection_reason,
         sentiment, intent, outcome, created_at, updated_at)
       select 'bench_call_' || i, o.slug, cu.id, 'analyzed',
@@ -91,18 +70,14 @@ export async function seedAnalyticsBench(
       cross join lateral (select a.slugs[1 + (i % ${OFFICES})] as slug) o
       cross join lateral (select ${clock.now().toISOString()}::timestamptz - (random() + i * 0) * interval '365 days' as at) t
       cross join lateral (select (5000 + (random() + i * 0) * 600000)::int as ms) d
-      join customers cu on cu.client_id = o.slug and cu.phone = '+1555' || lpad(((1 + (i % ${OFFICES})) * 10000 + 1 + (i % 2000))::text, 7, '0')`.execute(
-    db,
-  );
+      join customers cu on cu.client_id = o.slug and cu.phone = '+1555' || lpad(((1 + (i % ${OFFICES})) * 10000 + 1 + (i % 2000))::text, 7, '0')`.execute(db);
   await sql`insert into appointments (booking_id, client_id, customer_id, call_id, appointment_type, start_at, end_at, block_end_at,
         status, created_at, updated_at, booked_at, attendance)
       select 'bk_' || c.id, c.client_id, c.customer_id, c.id, 'individual-return', c.started_at + interval '2 days',
         c.started_at + interval '2 days 1 hour', c.started_at + interval '2 days 1 hour', 'booked', c.started_at, c.started_at,
         c.started_at, case when c.started_at + interval '2 days' < ${clock.now().toISOString()}::timestamptz
           then (array['attended','no_show',null])[1 + floor(random() * 3)::int] end
-      from calls c where c.outcome = 'booked' and c.client_id like 'bench-office-%'`.execute(
-    db,
-  );
+      from calls c where c.outcome = 'booked' and c.client_id like 'bench-office-%'`.execute(db);
   await sql`with sent as (
         insert into outbox (client_id, kind, payload, status, run_at, max_attempts, retry_interval_ms, dedupe_key, customer_id, created_at, updated_at, finished_at)
         select c.client_id, 'sms', '{"sequence":"nurture","purpose":"marketing","template":"nurture_day1","to":"x"}'::jsonb, 'done',
@@ -114,37 +89,29 @@ export async function seedAnalyticsBench(
       from sent`.execute(db);
   await sql`insert into consent_history (client_id, channel, address, purpose, status, source, changed_at)
       select c.client_id, 'sms', 'x' || c.id, 'marketing', 'opted_out', 'voice', c.started_at
-      from calls c where c.outcome = 'opted_out' and c.client_id like 'bench-office-%'`.execute(
-    db,
-  );
+      from calls c where c.outcome = 'opted_out' and c.client_id like 'bench-office-%'`.execute(db);
   await sql`insert into callback_tasks (client_id, call_id, reason, status, created_at, updated_at, due_at, completed_at)
       select c.client_id, c.id, 'call back', 'done', c.started_at, c.started_at, c.started_at + interval '4 hours', c.started_at + interval '3 hours'
-      from calls c where c.outcome = 'callback_requested' and c.client_id like 'bench-office-%'`.execute(
-    db,
-  );
+      from calls c where c.outcome = 'callback_requested' and c.client_id like 'bench-office-%'`.execute(db);
   await sql`analyze`.execute(db);
   return { slugs, registry };
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const clock = new ManualClock("2026-12-01T15:00:00Z");
-  const app = await startTestApp("postgres", { clock });
+  const clock = new ManualClock('2026-12-01T15:00:00Z');
+  const app = await startTestApp('postgres', { clock });
   try {
     const db = app.context.db;
     const started = performance.now();
     const { slugs, registry } = await seedAnalyticsBench(app, clock);
     const deps = { db, clients: registry, clock };
     const loadSeconds = (performance.now() - started) / 1000;
-    process.stderr.write(
-      `bench: analytics data loaded in ${loadSeconds.toFixed(1)} s\n`,
-    );
+    process.stderr.write(`bench: analytics data loaded in ${loadSeconds.toFixed(1)} s\n`);
 
     const rebuildStarted = performance.now();
     await rebuildRollups(db, registry, slugs);
     const rebuildSeconds = (performance.now() - rebuildStarted) / 1000;
-    process.stderr.write(
-      `bench: analytics rebuild took ${rebuildSeconds.toFixed(1)} s\n`,
-    );
+    process.stderr.write(`bench: analytics rebuild took ${rebuildSeconds.toFixed(1)} s\n`);
 
     const timings = {
       summary30: [] as number[],
@@ -163,68 +130,37 @@ export async function run(): Promise<BenchResult[]> {
       // A call arrives (today), as in use: the next read refreshes that day.
       const now = clock.now();
       await db
-        .insertInto("calls")
+        .insertInto('calls')
         .values({
           id: `bench_live_${sample}`,
           client_id: slug,
-          status: "analyzed",
+          status: 'analyzed',
           started_at: now,
           duration_ms: 60_000,
-          outcome: "info_only",
+          outcome: 'info_only',
           created_at: now,
           updated_at: now,
         })
         .execute();
       const keep = sample >= 3; // the first rounds warm caches and plans
       const sink = (into: number[]) => (keep ? into : []);
-      await time(sink(timings.summary30), () =>
-        officeSummary(deps, slug, { from: "2026-11-01", to: "2026-11-30" }),
-      );
-      await time(sink(timings.summary365), () =>
-        officeSummary(deps, slug, { from: "2025-12-02", to: "2026-12-01" }),
-      );
-      await time(sink(timings.agency), () =>
-        headlineRows(deps, slugs, { from: "2026-11-01", to: "2026-11-30" }),
-      );
-      await time(sink(timings.seriesDay), () =>
-        officeSeries(
-          deps,
-          slug,
-          { from: "2025-12-02", to: "2026-12-01" },
-          "day",
-          seriesMetrics("funnel")!,
-        ),
-      );
-      await time(sink(timings.seriesHour), () =>
-        officeSeries(
-          deps,
-          slug,
-          { from: "2026-11-24", to: "2026-11-30" },
-          "hour",
-          seriesMetrics("calls")!,
-        ),
-      );
+      await time(sink(timings.summary30), () => officeSummary(deps, slug, { from: '2026-11-01', to: '2026-11-30' }));
+      await time(sink(timings.summary365), () => officeSummary(deps, slug, { from: '2025-12-02', to: '2026-12-01' }));
+      await time(sink(timings.agency), () => headlineRows(deps, slugs, { from: '2026-11-01', to: '2026-11-30' }));
+      await time(sink(timings.seriesDay), () => officeSeries(deps, slug, { from: '2025-12-02', to: '2026-12-01' }, 'day', seriesMetrics('funnel')!));
+      await time(sink(timings.seriesHour), () => officeSeries(deps, slug, { from: '2026-11-24', to: '2026-11-30' }, 'hour', seriesMetrics('calls')!));
     }
     const rows: Array<[string, number[]]> = [
-      ["analytics summary p95 (one office, 30 days)", timings.summary30],
-      ["analytics summary p95 (one office, 365 days)", timings.summary365],
-      [
-        "analytics agency table p95 (20 offices, 30 days + previous)",
-        timings.agency,
-      ],
-      [
-        "analytics series p95 (day buckets, 365 days, 6 figures)",
-        timings.seriesDay,
-      ],
-      [
-        "analytics series p95 (hour buckets, 7 days, raw rows)",
-        timings.seriesHour,
-      ],
+      ['analytics summary p95 (one office, 30 days)', timings.summary30],
+      ['analytics summary p95 (one office, 365 days)', timings.summary365],
+      ['analytics agency table p95 (20 offices, 30 days + previous)', timings.agency],
+      ['analytics series p95 (day buckets, 365 days, 6 figures)', timings.seriesDay],
+      ['analytics series p95 (hour buckets, 7 days, raw rows)', timings.seriesHour],
     ];
     const calls = await db
-      .selectFrom("calls")
-      .select(sql<number>`count(*)::int`.as("n"))
-      .where("client_id", "like", "bench-office-%")
+      .selectFrom('calls')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('client_id', 'like', 'bench-office-%')
       .executeTakeFirstOrThrow();
     return [
       ...rows.map(([name, values]) => {
@@ -234,19 +170,19 @@ export async function run(): Promise<BenchResult[]> {
         );
         return {
           name,
-          backend: "postgres" as const,
+          backend: 'postgres' as const,
           value: p95,
-          unit: "ms",
-          target: "<= 300 ms",
+          unit: 'ms',
+          target: '<= 300 ms',
           ok: p95 <= 300,
           notes: `${values.length} samples, ${calls.n} calls`,
         };
       }),
       {
-        name: "analytics rebuild (20 offices, 365 days)",
-        backend: "postgres",
+        name: 'analytics rebuild (20 offices, 365 days)',
+        backend: 'postgres',
         value: rebuildSeconds,
-        unit: "s",
+        unit: 's',
         notes: `data load ${loadSeconds.toFixed(1)} s`,
       },
     ];

@@ -26,7 +26,14 @@ async function signedRequest(name: string, args: Record<string, unknown>, callId
   const body = JSON.stringify({
     name,
     args,
-    call: { call_id: callId, agent_id: 'agent_stn_demo_0001', call_type: 'phone_call', direction: 'inbound', from_number: `+1212555${String(1000 + (Number(callId.split('_').pop()) % 8000))}`, to_number: '+12125550199' },
+    call: {
+      call_id: callId,
+      agent_id: 'agent_stn_demo_0001',
+      call_type: 'phone_call',
+      direction: 'inbound',
+      from_number: `+1212555${String(1000 + (Number(callId.split('_').pop()) % 8000))}`,
+      to_number: '+12125550199',
+    },
   });
   return { body, signature: await signRetellBody(body, DEMO_SECRETS.RETELL_API_KEY) };
 }
@@ -80,7 +87,11 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     }).slice(0, BOOKINGS);
     const bookings = await Promise.all(
       slots.map((slot, i) =>
-        signedRequest('book_appointment', { start: isoInZone(slot.startMs, config.timezone), appointment_type: 'tax-consultation', name: `Bench Caller ${i}` }, `call_bench_b_${i}`),
+        signedRequest(
+          'book_appointment',
+          { start: isoInZone(slot.startMs, config.timezone), appointment_type: 'tax-consultation', name: `Bench Caller ${i}` },
+          `call_bench_b_${i}`,
+        ),
       ),
     );
     let next = 0;
@@ -97,8 +108,21 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     const seconds = (performance.now() - started) / 1000;
     return [
       { name: 'check_calendar_availability p50 (signed HTTP, emulator)', backend: kind, value: Number(p50.toFixed(2)), unit: 'ms' },
-      { name: 'check_calendar_availability p99 (signed HTTP, emulator)', backend: kind, value: Number(p99.toFixed(2)), unit: 'ms', target: '<= 25 ms', ok: p99 <= 25 },
-      { name: 'book_appointment throughput (4 in flight)', backend: kind, value: Number((booked / seconds).toFixed(1)), unit: 'bookings/s', notes: `${booked}/${bookings.length} booked` },
+      {
+        name: 'check_calendar_availability p99 (signed HTTP, emulator)',
+        backend: kind,
+        value: Number(p99.toFixed(2)),
+        unit: 'ms',
+        target: '<= 25 ms',
+        ok: p99 <= 25,
+      },
+      {
+        name: 'book_appointment throughput (4 in flight)',
+        backend: kind,
+        value: Number((booked / seconds).toFixed(1)),
+        unit: 'bookings/s',
+        notes: `${booked}/${bookings.length} booked`,
+      },
     ];
   } finally {
     await switchboard.close();

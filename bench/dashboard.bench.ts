@@ -29,7 +29,15 @@ async function measure(kind: DatabaseKind): Promise<BenchResult[]> {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   });
   try {
     const email = await aUser(app, 'admin');
@@ -49,8 +57,15 @@ async function measure(kind: DatabaseKind): Promise<BenchResult[]> {
       const raw = JSON.stringify({
         event: 'call_started',
         call: {
-          call_type: 'phone_call', call_id: callId, agent_id: 'agent_stn_demo_0001', agent_version: 1, call_status: 'ongoing',
-          direction: 'inbound', from_number: `+1212555${String(2000 + i).padStart(4, '0')}`, to_number: '+12125550142', start_timestamp: Date.now(),
+          call_type: 'phone_call',
+          call_id: callId,
+          agent_id: 'agent_stn_demo_0001',
+          agent_version: 1,
+          call_status: 'ongoing',
+          direction: 'inbound',
+          from_number: `+1212555${String(2000 + i).padStart(4, '0')}`,
+          to_number: '+12125550142',
+          start_timestamp: Date.now(),
         },
       });
       const signature = await sign(raw, DEMO_SECRETS.RETELL_API_KEY);
@@ -72,7 +87,13 @@ async function measure(kind: DatabaseKind): Promise<BenchResult[]> {
     const p50 = percentile(samples, 50);
     const p99 = percentile(samples, 99);
     return [
-      { name: 'webhook → row visible in browser p50', backend: kind, value: Math.round(p50), unit: 'ms', notes: `${SAMPLES} calls; the webhook itself answered in p50 ${Math.round(percentile(webhookTimes, 50))} ms` },
+      {
+        name: 'webhook → row visible in browser p50',
+        backend: kind,
+        value: Math.round(p50),
+        unit: 'ms',
+        notes: `${SAMPLES} calls; the webhook itself answered in p50 ${Math.round(percentile(webhookTimes, 50))} ms`,
+      },
       { name: 'webhook → row visible in browser p99', backend: kind, value: Math.round(p99), unit: 'ms', target: '< 200 ms', ok: p99 < 200 },
     ];
   } finally {

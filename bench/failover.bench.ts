@@ -28,11 +28,27 @@ async function measure(kind: DatabaseKind): Promise<BenchResult[]> {
     const runtime = app.context.clients.get(CLIENT)!;
     await app.context.clients.set({
       ...runtime,
-      config: { ...runtime.config, providers: { sms: [{ provider: 'twilio' }, { provider: 'telnyx', from: '+15125550177', apiKeyEnv: 'TELNYX_API_KEY', publicKeyEnv: 'TELNYX_PUBLIC_KEY' }] } },
-      secrets: { ...runtime.secrets, telnyxApiKey: DEMO_SECRETS.TELNYX_API_KEY, telnyxPublicKey: DEMO_SECRETS.TELNYX_PUBLIC_KEY, emulatedVendors: [...runtime.secrets.emulatedVendors, 'telnyx'] },
+      config: {
+        ...runtime.config,
+        providers: {
+          sms: [{ provider: 'twilio' }, { provider: 'telnyx', from: '+15125550177', apiKeyEnv: 'TELNYX_API_KEY', publicKeyEnv: 'TELNYX_PUBLIC_KEY' }],
+        },
+      },
+      secrets: {
+        ...runtime.secrets,
+        telnyxApiKey: DEMO_SECRETS.TELNYX_API_KEY,
+        telnyxPublicKey: DEMO_SECRETS.TELNYX_PUBLIC_KEY,
+        emulatedVendors: [...runtime.secrets.emulatedVendors, 'telnyx'],
+      },
     });
     const sandbox = app.context.sandbox!;
-    sandbox.twilio.faults.add({ type: 'fail', status: 503, body: { code: 20500, message: 'Service Unavailable', status: 503 }, match: '/Messages.json', method: 'POST' });
+    sandbox.twilio.faults.add({
+      type: 'fail',
+      status: 503,
+      body: { code: 20500, message: 'Service Unavailable', status: 503 },
+      match: '/Messages.json',
+      method: 'POST',
+    });
     await sql`
       insert into outbox (client_id, kind, payload, dedupe_key, run_at, max_attempts, retry_interval_ms, created_at, updated_at)
       select ${CLIENT}, 'sms', jsonb_build_object('to', '+1212' || lpad((5550000 + n)::text, 7, '0'), 'purpose', 'transactional',
@@ -43,18 +59,42 @@ async function measure(kind: DatabaseKind): Promise<BenchResult[]> {
     await app.worker.drain();
     const wall = (performance.now() - started) / 1000;
     await sandbox.telnyx.flushWebhooks();
-    const done = await app.context.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'sms').where('status', '=', 'done').executeTakeFirstOrThrow();
+    const done = await app.context.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('kind', '=', 'sms')
+      .where('status', '=', 'done')
+      .executeTakeFirstOrThrow();
     const viaTelnyx = sandbox.telnyx.outbound().length;
     const askedTwilio = sandbox.twilio.emulator.received('/Messages.json', 'POST').length;
     const histogram = await app.context.metrics.handlerDuration.get();
     const buckets = histogram.values.filter((value) => value.metricName?.endsWith('_bucket') && value.labels.kind === 'sms' && value.labels.outcome === 'ok');
-    const total = histogram.values.find((value) => value.metricName?.endsWith('_count') && value.labels.kind === 'sms' && value.labels.outcome === 'ok')?.value ?? 0;
-    const p99 = buckets.map((value) => ({ le: Number((value.labels as Record<string, unknown>).le), count: value.value })).sort((a, b) => a.le - b.le).find((bucket) => bucket.count >= total * 0.99)?.le ?? Number.NaN;
+    const total =
+      histogram.values.find((value) => value.metricName?.endsWith('_count') && value.labels.kind === 'sms' && value.labels.outcome === 'ok')?.value ?? 0;
+    const p99 =
+      buckets
+        .map((value) => ({ le: Number((value.labels as Record<string, unknown>).le), count: value.value }))
+        .sort((a, b) => a.le - b.le)
+        .find((bucket) => bucket.count >= total * 0.99)?.le ?? Number.NaN;
     const email = await measureEmail(app, clock);
     return [
       ...email,
-      { name: 'failover: 1,000 texts, Twilio 503 → Telnyx', backend: kind, value: Math.round(wall * 10) / 10, unit: 's wall', notes: `${Number(done.n)} done, ${viaTelnyx} via Telnyx, ${askedTwilio} asked Twilio before the circuit opened` },
-      { name: 'failover: sms handler run time p99 (bucket bound)', backend: kind, value: p99, unit: 's', target: '<= 1 s', ok: p99 <= 1, notes: `${total} runs` },
+      {
+        name: 'failover: 1,000 texts, Twilio 503 → Telnyx',
+        backend: kind,
+        value: Math.round(wall * 10) / 10,
+        unit: 's wall',
+        notes: `${Number(done.n)} done, ${viaTelnyx} via Telnyx, ${askedTwilio} asked Twilio before the circuit opened`,
+      },
+      {
+        name: 'failover: sms handler run time p99 (bucket bound)',
+        backend: kind,
+        value: p99,
+        unit: 's',
+        target: '<= 1 s',
+        ok: p99 <= 1,
+        notes: `${total} runs`,
+      },
     ].map((result) => ({ ...result, backend: kind }));
   } finally {
     await app.dispose();
@@ -80,8 +120,19 @@ async function measureEmail(app: Awaited<ReturnType<typeof startTestApp>>, clock
   const runtime = app.context.clients.get(CLIENT)!;
   await app.context.clients.set({
     ...runtime,
-    config: { ...runtime.config, providers: { ...runtime.config.providers, email: [{ provider: 'smtp' }, { provider: 'sendgrid', apiKeyEnv: 'SENDGRID_API_KEY', webhookKeyEnv: 'SENDGRID_WEBHOOK_KEY' }] } },
-    secrets: { ...runtime.secrets, sendgridApiKey: DEMO_SECRETS.SENDGRID_API_KEY, sendgridWebhookKey: DEMO_SECRETS.SENDGRID_WEBHOOK_KEY, emulatedVendors: [...new Set([...runtime.secrets.emulatedVendors, 'sendgrid' as const])] },
+    config: {
+      ...runtime.config,
+      providers: {
+        ...runtime.config.providers,
+        email: [{ provider: 'smtp' }, { provider: 'sendgrid', apiKeyEnv: 'SENDGRID_API_KEY', webhookKeyEnv: 'SENDGRID_WEBHOOK_KEY' }],
+      },
+    },
+    secrets: {
+      ...runtime.secrets,
+      sendgridApiKey: DEMO_SECRETS.SENDGRID_API_KEY,
+      sendgridWebhookKey: DEMO_SECRETS.SENDGRID_WEBHOOK_KEY,
+      emulatedVendors: [...new Set([...runtime.secrets.emulatedVendors, 'sendgrid' as const])],
+    },
   });
   const sandbox = app.context.sandbox!;
   const queue = async (count: number, tag: string, first: number) => {
@@ -102,8 +153,20 @@ async function measureEmail(app: Awaited<ReturnType<typeof startTestApp>>, clock
   const wall = (performance.now() - started) / 1000;
   const { p99, total } = await handlerP99(app, 'email');
   return [
-    { name: 'failover: 1,000 e-mails, SMTP refusing → SendGrid', value: Math.round(wall * 10) / 10, unit: 's wall', notes: `${sandbox.sendgrid.mails.length} via SendGrid (10 opened the circuit), ${sandbox.smtp.messages.length} via SMTP` },
-    { name: 'failover: email handler run time p99 with the circuit open (bucket bound)', value: p99, unit: 's', target: '<= 1 s', ok: p99 <= 1, notes: `${total} runs` },
+    {
+      name: 'failover: 1,000 e-mails, SMTP refusing → SendGrid',
+      value: Math.round(wall * 10) / 10,
+      unit: 's wall',
+      notes: `${sandbox.sendgrid.mails.length} via SendGrid (10 opened the circuit), ${sandbox.smtp.messages.length} via SMTP`,
+    },
+    {
+      name: 'failover: email handler run time p99 with the circuit open (bucket bound)',
+      value: p99,
+      unit: 's',
+      target: '<= 1 s',
+      ok: p99 <= 1,
+      notes: `${total} runs`,
+    },
   ];
 }
 

@@ -33,7 +33,9 @@ async function coldStart(): Promise<BenchResult[]> {
     await server.stop();
   }
   const median = samples.sort((a, b) => a - b)[1]!;
-  return [{ name: 'cold start to /readyz 200 (median of 3)', backend: 'pglite', value: Math.round(median), unit: 'ms', target: '< 5000 ms', ok: median < 5000 }];
+  return [
+    { name: 'cold start to /readyz 200 (median of 3)', backend: 'pglite', value: Math.round(median), unit: 'ms', target: '< 5000 ms', ok: median < 5000 },
+  ];
 }
 
 async function outboxThroughput(kind: DatabaseKind, rows: number): Promise<BenchResult[]> {
@@ -45,13 +47,15 @@ async function outboxThroughput(kind: DatabaseKind, rows: number): Promise<Bench
       select 'smart-tax-nation', 'noop', '{}'::jsonb, 'bench-' || n, now() - interval '1 minute', 3, 60000, now(), now()
       from generate_series(1, ${rows}) as n`.execute(database.db);
     const handlers: HandlerRegistry = new Map([['noop', { safeToRepeat: true, run: async () => undefined }]]);
-    const workers = [1, 2].map(
-      () => new OutboxWorker({ database, clock: systemClock, logger: silentLogger(), handlers, batchSize: 200, concurrency: 50 }),
-    );
+    const workers = [1, 2].map(() => new OutboxWorker({ database, clock: systemClock, logger: silentLogger(), handlers, batchSize: 200, concurrency: 50 }));
     const started = performance.now();
     const processed = (await Promise.all(workers.map((worker) => worker.drain()))).reduce((sum, count) => sum + count, 0);
     const seconds = (performance.now() - started) / 1000;
-    const done = await database.db.selectFrom('outbox').select(sql<number>`count(*)::int`.as('n')).where('status', '=', 'done').executeTakeFirstOrThrow();
+    const done = await database.db
+      .selectFrom('outbox')
+      .select(sql<number>`count(*)::int`.as('n'))
+      .where('status', '=', 'done')
+      .executeTakeFirstOrThrow();
     const rate = processed / seconds;
     return [
       {

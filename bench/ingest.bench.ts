@@ -92,7 +92,8 @@ async function waitApplied(server: ServerProcess, boundS = 300, followUps = true
 }
 
 const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
-const describe = (m: Measured) => `${m.load.perSecond} req/s, p50 ${m.load.p50} ms, p99 ${m.load.p99} ms, ${m.cpuMsPerRequest} ms CPU/req, ${m.load.non2xx} non-2xx, ${m.load.errors} errors`;
+const describe = (m: Measured) =>
+  `${m.load.perSecond} req/s, p50 ${m.load.p50} ms, p99 ${m.load.p99} ms, ${m.cpuMsPerRequest} ms CPU/req, ${m.load.non2xx} non-2xx, ${m.load.errors} errors`;
 
 async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
@@ -101,7 +102,13 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
   const ceiling53 = await plain('ceiling', 'ended53');
   results.push(
     { name: 'ingest mix: bare node:http (204)', backend: kind, value: bare.load.perSecond, unit: 'req/s', notes: describe(bare) },
-    { name: 'ingest mix: ceiling (node:http + HMAC verify + JSON.parse)', backend: kind, value: ceiling.load.perSecond, unit: 'req/s', notes: describe(ceiling) },
+    {
+      name: 'ingest mix: ceiling (node:http + HMAC verify + JSON.parse)',
+      backend: kind,
+      value: ceiling.load.perSecond,
+      unit: 'req/s',
+      notes: describe(ceiling),
+    },
     { name: 'ingest 53 KB: ceiling', backend: kind, value: ceiling53.load.perSecond, unit: 'req/s', notes: describe(ceiling53) },
   );
 
@@ -143,8 +150,20 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     const ratioOn = on.load.perSecond / ceiling.load.perSecond;
     const target = TARGETS.ingestRatio[kind];
     results.push(
-      { name: 'ingest mix: project, worker off', backend: kind, value: off.load.perSecond, unit: 'req/s', notes: `${describe(off)}; mean body ${Math.round(off.load.meanBodyBytes / 1024)} KB` },
-      { name: 'ingest mix: project / ceiling, worker off', backend: kind, value: round(ratioOff), unit: 'ratio', notes: `${off.load.perSecond} / ${ceiling.load.perSecond} req/s` },
+      {
+        name: 'ingest mix: project, worker off',
+        backend: kind,
+        value: off.load.perSecond,
+        unit: 'req/s',
+        notes: `${describe(off)}; mean body ${Math.round(off.load.meanBodyBytes / 1024)} KB`,
+      },
+      {
+        name: 'ingest mix: project / ceiling, worker off',
+        backend: kind,
+        value: round(ratioOff),
+        unit: 'ratio',
+        notes: `${off.load.perSecond} / ${ceiling.load.perSecond} req/s`,
+      },
       { name: 'ingest mix: project, worker on', backend: kind, value: on.load.perSecond, unit: 'req/s', notes: describe(on) },
       {
         name: 'ingest mix: project / ceiling, worker on',
@@ -155,7 +174,13 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
         ok: ratioOn >= target && on.load.non2xx === 0 && on.load.errors === 0,
         notes: `${on.load.perSecond} / ${ceiling.load.perSecond} req/s (bare ${bare.load.perSecond})`,
       },
-      { name: 'ingest 53 KB: project, worker off', backend: kind, value: off53.load.perSecond, unit: 'req/s', notes: `${describe(off53)}; ratio to ceiling ${round(off53.load.perSecond / ceiling53.load.perSecond)}` },
+      {
+        name: 'ingest 53 KB: project, worker off',
+        backend: kind,
+        value: off53.load.perSecond,
+        unit: 'req/s',
+        notes: `${describe(off53)}; ratio to ceiling ${round(off53.load.perSecond / ceiling53.load.perSecond)}`,
+      },
       {
         name: 'applied by the worker alone (backlog)',
         backend: kind,
@@ -180,7 +205,13 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
         ...(rate === 40 ? { target: `<= ${TARGETS.delayP99At40} ms`, ok: figures.p99 <= TARGETS.delayP99At40 && load.non2xx === 0 } : {}),
         notes: `p50 ${figures.p50} ms, max ${figures.max} ms over ${figures.applied} events (${load.ok} accepted, answer p99 ${load.p99} ms)`,
       })),
-      { name: 'worker', backend: kind, value: 1, unit: 'on/off', notes: 'worker on for "worker on", the sustained and delay runs; off for "worker off" (events stored, applied later)' },
+      {
+        name: 'worker',
+        backend: kind,
+        value: 1,
+        unit: 'on/off',
+        notes: 'worker on for "worker on", the sustained and delay runs; off for "worker off" (events stored, applied later)',
+      },
     );
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     results.at(-1)!.notes += `; load average at the end ${load}`;

@@ -47,9 +47,21 @@ export async function run(): Promise<BenchResult[]> {
   const round = (value: number) => Math.round(value * 1000) / 1000;
   // On a shared, overloaded machine wall time measures the scheduler; CPU time per call is reported beside it.
   return [
-    { name: 'insights: classify 5 KB transcript p99 (wall)', value: round(p99), unit: 'ms', target: '<= 2 ms', ok: p99 <= 2, notes: `p50 ${percentile(times, 0.5).toFixed(3)} ms, 2000 runs, load ${os.loadavg()[0]!.toFixed(1)}` },
+    {
+      name: 'insights: classify 5 KB transcript p99 (wall)',
+      value: round(p99),
+      unit: 'ms',
+      target: '<= 2 ms',
+      ok: p99 <= 2,
+      notes: `p50 ${percentile(times, 0.5).toFixed(3)} ms, 2000 runs, load ${os.loadavg()[0]!.toFixed(1)}`,
+    },
     // process.cpuUsage() counts every thread of the process, so a run that overlaps V8's parallel GC or JIT threads
     // is charged their time too (CPU p99 above wall p99 on a quiet machine); the target is the wall figure.
-    { name: 'insights: classify 5 KB transcript p99 (process CPU, all threads)', value: round(cpuP99), unit: 'ms', notes: `p50 ${percentile(cpu, 0.5).toFixed(3)} ms; informational: includes GC/JIT helper threads` },
+    {
+      name: 'insights: classify 5 KB transcript p99 (process CPU, all threads)',
+      value: round(cpuP99),
+      unit: 'ms',
+      notes: `p50 ${percentile(cpu, 0.5).toFixed(3)} ms; informational: includes GC/JIT helper threads`,
+    },
   ];
 }

@@ -31,22 +31,48 @@ export async function run(): Promise<BenchResult[]> {
     const url = `${app.url}/v1/retell/smart-tax-nation/webhook`;
     const post = async (body: unknown) => {
       const raw = JSON.stringify(body);
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-retell-signature': await sign(raw, DEMO_SECRETS.RETELL_API_KEY) }, body: raw });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-retell-signature': await sign(raw, DEMO_SECRETS.RETELL_API_KEY) },
+        body: raw,
+      });
       await response.arrayBuffer();
       if (response.status !== 200) throw new Error(`webhook answered ${response.status}`);
     };
     const call = async (i: number) => {
       const base = {
-        call_type: 'phone_call', call_id: `call_mem_${i}`, agent_id: 'agent_stn_demo_0001', agent_version: 1, direction: 'inbound',
-        from_number: `+1212555${String(i % 10_000).padStart(4, '0')}`, to_number: '+12125550142', start_timestamp: Date.now() - 60_000,
+        call_type: 'phone_call',
+        call_id: `call_mem_${i}`,
+        agent_id: 'agent_stn_demo_0001',
+        agent_version: 1,
+        direction: 'inbound',
+        from_number: `+1212555${String(i % 10_000).padStart(4, '0')}`,
+        to_number: '+12125550142',
+        start_timestamp: Date.now() - 60_000,
       };
       await post({ event: 'call_started', call: { ...base, call_status: 'ongoing' } });
-      await post({ event: 'call_ended', call: { ...base, call_status: 'ended', end_timestamp: Date.now(), duration_ms: 60_000, disconnection_reason: 'user_hangup', transcript: 'Agent: Hello\nUser: What are your hours?' } });
+      await post({
+        event: 'call_ended',
+        call: {
+          ...base,
+          call_status: 'ended',
+          end_timestamp: Date.now(),
+          duration_ms: 60_000,
+          disconnection_reason: 'user_hangup',
+          transcript: 'Agent: Hello\nUser: What are your hours?',
+        },
+      });
     };
     // The webhook stores and answers; the worker applies. Memory is measured with nothing left to apply.
     const applied = async () => {
       for (let waited = 0; waited < 300; waited += 1) {
-        const open = await app.context.db.selectFrom('outbox').select('id').where('kind', '=', 'retell_event').where('status', 'in', ['scheduled', 'running', 'failed']).limit(1).execute();
+        const open = await app.context.db
+          .selectFrom('outbox')
+          .select('id')
+          .where('kind', '=', 'retell_event')
+          .where('status', 'in', ['scheduled', 'running', 'failed'])
+          .limit(1)
+          .execute();
         if (open.length === 0) return;
         await new Promise((resolve) => setTimeout(resolve, 200));
       }

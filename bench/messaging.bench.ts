@@ -129,8 +129,7 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
     // Four worker loops (as two instances with two loops each would run): one loop's batch waiting on its slowest
     // send no longer idles the process while the next batch could be on its way.
     const workers = [1, 2, 3, 4].map(
-      () =>
-        new OutboxWorker({ database, clock: systemClock, logger: silentLogger(), handlers: app.context.handlers, batchSize: 100, concurrency: 32 }),
+      () => new OutboxWorker({ database, clock: systemClock, logger: silentLogger(), handlers: app.context.handlers, batchSize: 100, concurrency: 32 }),
     );
     await Promise.all(workers.map((worker) => worker.drain()));
     const seconds = (performance.now() - started) / 1000;
@@ -148,9 +147,17 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
     const cpuMsPerMessage = (cpu.user + cpu.system) / 1000 / (TEXTS + EMAILS);
     const statementsPerMessage = (statements - statementsBefore) / (TEXTS + EMAILS);
     const callbackSeconds = Math.max(seconds, (received.lastCallbackAt - (performance.timeOrigin + started)) / 1000);
-    const recorded = await database.db.selectFrom('message_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const recorded = await database.db
+      .selectFrom('message_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
 
-    const done = await database.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', 'done').where('kind', 'in', ['sms', 'email']).executeTakeFirstOrThrow();
+    const done = await database.db
+      .selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('status', '=', 'done')
+      .where('kind', 'in', ['sms', 'email'])
+      .executeTakeFirstOrThrow();
     const lateness = await sql<{ ms: number }>`
       select extract(epoch from (d.created_at - o.run_at)) * 1000 as ms
       from message_deliveries d join outbox o on o.id = d.outbox_id`.execute(database.db);
@@ -159,8 +166,22 @@ async function dispatch(kind: DatabaseKind): Promise<BenchResult[]> {
     const notes = `${Number(done.n)}/${total} done; ${received.texts} texts, ${received.emails} e-mails received`;
     const callbacksOk = received.callbackFailures === 0 && Number(recorded.n) === received.callbacks;
     return [
-      { name: `dispatch ${total} due messages (wall time)`, backend: kind, value: Number(seconds.toFixed(2)), unit: 's', target: kind === 'postgres' ? '<= 10 s' : undefined, ok: kind === 'postgres' ? seconds <= 10 && Number(done.n) === total : Number(done.n) === total, notes },
-      { name: 'message lateness p99 (sent − due)', backend: kind, value: Math.round(percentile(sorted, 0.99)), unit: 'ms', notes: `p50 ${Math.round(percentile(sorted, 0.5))} ms` },
+      {
+        name: `dispatch ${total} due messages (wall time)`,
+        backend: kind,
+        value: Number(seconds.toFixed(2)),
+        unit: 's',
+        target: kind === 'postgres' ? '<= 10 s' : undefined,
+        ok: kind === 'postgres' ? seconds <= 10 && Number(done.n) === total : Number(done.n) === total,
+        notes,
+      },
+      {
+        name: 'message lateness p99 (sent − due)',
+        backend: kind,
+        value: Math.round(percentile(sorted, 0.99)),
+        unit: 'ms',
+        notes: `p50 ${Math.round(percentile(sorted, 0.5))} ms`,
+      },
       { name: 'dispatch throughput', backend: kind, value: Math.round(total / seconds), unit: 'messages/s' },
       {
         name: 'app CPU per message (dispatch + callbacks)',

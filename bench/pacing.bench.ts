@@ -93,17 +93,25 @@ export async function run(): Promise<BenchResult[]> {
       const phones = Array.from({ length: BURST }, (_, index) => `+1212555${String(3000 + index).padStart(4, '0')}`);
       await Promise.all(phones.map((phone, index) => book(app, phone, index)));
       const arrivals = await Promise.all(phones.map((phone) => arrival(app, phone)));
-      const rows = await app.context.db
-        .selectFrom('outbox')
-        .select(['payload', 'run_at', 'status'])
-        .where('kind', '=', 'sms')
-        .execute();
+      const rows = await app.context.db.selectFrom('outbox').select(['payload', 'run_at', 'status']).where('kind', '=', 'sms').execute();
       // Only the confirmations: each booking also plans its reminders (days later) for the same number.
       const confirmations = rows.filter((row) => (row.payload as { template?: string }).template === 'confirmation');
       const turnOf = new Map(confirmations.map((row) => [String((row.payload as { to: string }).to), new Date(row.run_at).getTime()]));
       const lateness = phones.map((phone, index) => arrivals[index]! - turnOf.get(phone)!);
       const worst = Math.max(...lateness);
-      results.push({ name: `pacing burst: ${BURST} confirmations in one second, worst lateness past the text's turn`, backend, value: worst, unit: 'ms', target: '<= 250 ms', ok: worst <= 250, notes: `p50 ${percentile(lateness, 50)} ms; by turn ${[...lateness].map((value, index) => [turnOf.get(phones[index]!)!, value] as const).sort((x, y) => x[0] - y[0]).map(([, value]) => value).join(" ")}; last text left ${((Math.max(...arrivals) - Math.min(...arrivals)) / 1000).toFixed(2)} s after the first` });
+      results.push({
+        name: `pacing burst: ${BURST} confirmations in one second, worst lateness past the text's turn`,
+        backend,
+        value: worst,
+        unit: 'ms',
+        target: '<= 250 ms',
+        ok: worst <= 250,
+        notes: `p50 ${percentile(lateness, 50)} ms; by turn ${[...lateness]
+          .map((value, index) => [turnOf.get(phones[index]!)!, value] as const)
+          .sort((x, y) => x[0] - y[0])
+          .map(([, value]) => value)
+          .join(' ')}; last text left ${((Math.max(...arrivals) - Math.min(...arrivals)) / 1000).toFixed(2)} s after the first`,
+      });
 
       // Singles: one booking at a time, after the burst's turns have passed.
       await sleep(1_500);
@@ -116,7 +124,15 @@ export async function run(): Promise<BenchResult[]> {
         await sleep(1_050); // past the sender's next turn, so each text is a single one
       }
       const p99 = percentile(latencies, 99);
-      results.push({ name: `single text: booking committed → text at Twilio, p99 of ${SINGLES}`, backend, value: p99, unit: 'ms', target: '<= 1000 ms', ok: p99 <= 1000, notes: `p50 ${percentile(latencies, 50)} ms` });
+      results.push({
+        name: `single text: booking committed → text at Twilio, p99 of ${SINGLES}`,
+        backend,
+        value: p99,
+        unit: 'ms',
+        target: '<= 1000 ms',
+        ok: p99 <= 1000,
+        notes: `p50 ${percentile(latencies, 50)} ms`,
+      });
     } finally {
       await app.close();
       await database.dispose();

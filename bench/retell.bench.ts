@@ -73,7 +73,7 @@ function realisticTranscript(turns: number) {
     ['user', "Hi, I got a letter from the IRS about my 2025 return and I'm not sure what it means."],
     ['agent', "I'm sorry to hear that. I can set up a consultation with one of our preparers. May I have your name?"],
     ['user', "Sure, it's Morgan Ellis. Do I need to bring the letter with me?"],
-    ['agent', 'Yes, please bring the letter, last year\'s return and a photo ID. Would Thursday afternoon work?'],
+    ['agent', "Yes, please bring the letter, last year's return and a photo ID. Would Thursday afternoon work?"],
     ['user', 'Thursday at two would be perfect, thank you so much.'],
   ];
   const object = Array.from({ length: turns }, (_, i) => {
@@ -130,17 +130,33 @@ async function bodiesFor(spec: LoadSpec): Promise<Array<{ body: string; signatur
   if (spec.bodies === 'inbound') {
     return signedBodies(2000, (i) => ({
       event: 'call_inbound',
-      call_inbound: { agent_id: AGENT, from_number: phoneOf((i * 37) % CUSTOMERS + 1), to_number: '+12125550142', call_id: `bench_in_${spec.tag}_${i}_${stamp}` },
+      call_inbound: {
+        agent_id: AGENT,
+        from_number: phoneOf(((i * 37) % CUSTOMERS) + 1),
+        to_number: '+12125550142',
+        call_id: `bench_in_${spec.tag}_${i}_${stamp}`,
+      },
     }));
   }
   const { transcript, transcript_object } = realisticTranscript(60);
   return signedBodies(CALL_ENDED_BODIES, (i) => ({
     event: 'call_ended',
     call: {
-      call_type: 'phone_call', call_id: `bench_ended_${spec.tag}_${i}_${stamp}`, agent_id: AGENT, agent_version: 3, call_status: 'ended',
-      direction: 'inbound', from_number: phoneOf((i * 53) % CUSTOMERS + 1), to_number: '+12125550142',
-      start_timestamp: stamp - 360_000, end_timestamp: stamp, duration_ms: 360_000, transcript, transcript_object,
-      disconnection_reason: 'user_hangup', recording_url: 'https://example.invalid/r.wav',
+      call_type: 'phone_call',
+      call_id: `bench_ended_${spec.tag}_${i}_${stamp}`,
+      agent_id: AGENT,
+      agent_version: 3,
+      call_status: 'ended',
+      direction: 'inbound',
+      from_number: phoneOf(((i * 53) % CUSTOMERS) + 1),
+      to_number: '+12125550142',
+      start_timestamp: stamp - 360_000,
+      end_timestamp: stamp,
+      duration_ms: 360_000,
+      transcript,
+      transcript_object,
+      disconnection_reason: 'user_hangup',
+      recording_url: 'https://example.invalid/r.wav',
     },
   }));
 }
@@ -370,7 +386,9 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     const drainSeconds = (performance.now() - drainStarted) / 1000;
     await app.worker.stop();
     const applied = await sql<{ count: number }>`
-      select count(*)::int as count from webhook_events where idempotency_key like ${`%bench_ended_${kind}_run_%`} and status = 'processed'`.execute(app.context.db);
+      select count(*)::int as count from webhook_events where idempotency_key like ${`%bench_ended_${kind}_run_%`} and status = 'processed'`.execute(
+      app.context.db,
+    );
     const accepted = ours.total - ours.non2xx;
     // The load cycles through its bodies in order, so the first CALL_ENDED_BODIES deliveries are distinct events.
     const distinctAccepted = Math.min(accepted, CALL_ENDED_BODIES);

@@ -23,7 +23,7 @@ for (const file of files) {
     const module = (await import(pathToFileURL(join(here, file)).href)) as { run(): Promise<BenchResult[]> };
     for (const result of await module.run()) results.push({ ...result, file });
   } catch (error) {
-    failures.push({ file, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+    failures.push({ file, error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
     process.stderr.write(`bench: ${file} failed: ${String(error)}\n`);
   }
 }
@@ -39,7 +39,11 @@ const rows = results.map((result) => [
 ]);
 const header = ['benchmark', 'db', 'value', 'unit', 'target', 'result', 'notes'];
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd();
+const line = (cells: string[]) =>
+  cells
+    .map((cell, column) => cell.padEnd(widths[column]!))
+    .join('  ')
+    .trimEnd();
 process.stdout.write(`\n${line(header)}\n${widths.map((width) => '-'.repeat(width)).join('  ')}\n`);
 for (const row of rows) process.stdout.write(`${line(row)}\n`);
 for (const failure of failures) process.stdout.write(`\nFAILED ${failure.file}: ${failure.error.split('\n')[0]}\n`);

@@ -14,13 +14,17 @@ function callEndedBody(minimumBytes: number): string {
   const lines = [
     'Thanks for calling Smart Tax Nation, this is the virtual receptionist. How can I help you today?',
     "Hi, I got a letter from the IRS about my 2025 return and I'm not sure what it means.",
-    'Yes, please bring the letter, last year\'s return and a photo ID. Would Thursday afternoon work?',
+    "Yes, please bring the letter, last year's return and a photo ID. Would Thursday afternoon work?",
   ];
   const transcriptObject: Array<{ role: string; content: string; words: Array<{ word: string; start: number; end: number }> }> = [];
   const body = () => JSON.stringify({ event: 'call_ended', call: { call_id: 'call_bench', transcript_object: transcriptObject } });
   for (let i = 0; body().length < minimumBytes; i++) {
     const content = lines[i % lines.length]!;
-    transcriptObject.push({ role: i % 2 ? 'user' : 'agent', content, words: content.split(' ').map((word, w) => ({ word, start: i * 6 + w * 0.3, end: i * 6 + w * 0.3 + 0.25 })) });
+    transcriptObject.push({
+      role: i % 2 ? 'user' : 'agent',
+      content,
+      words: content.split(' ').map((word, w) => ({ word, start: i * 6 + w * 0.3, end: i * 6 + w * 0.3 + 0.25 })),
+    });
   }
   return body();
 }
@@ -41,6 +45,11 @@ export async function run(): Promise<BenchResult[]> {
   const size = `${Math.round(body.length / 1000)} KB body`;
   return [
     { name: 'signature check: retell-sdk verify', value: Math.round(sdk * 10) / 10, unit: 'µs CPU/call', notes: size },
-    { name: 'signature check: checkRetellSignature (node:crypto)', value: Math.round(ours * 10) / 10, unit: 'µs CPU/call', notes: `${size}, ${(sdk / ours).toFixed(1)}× less` },
+    {
+      name: 'signature check: checkRetellSignature (node:crypto)',
+      value: Math.round(ours * 10) / 10,
+      unit: 'µs CPU/call',
+      notes: `${size}, ${(sdk / ours).toFixed(1)}× less`,
+    },
   ];
 }

@@ -86,9 +86,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
   // mode (SANDBOX=1), shared by every office and the in-process emulators.
   const sandboxCredentials = demo ? DEMO_SECRETS : randomSandboxCredentials();
   const clients = new ClientRegistry();
-  const secretKey = inMemory && !env.secretKeyBase64
-    ? randomBytes(32)
-    : loadSecretKey({ envValue: env.secretKeyBase64, dataDir, allowGenerate: demo });
+  const secretKey = inMemory && !env.secretKeyBase64 ? randomBytes(32) : loadSecretKey({ envValue: env.secretKeyBase64, dataDir, allowGenerate: demo });
 
   const onClose: Array<() => Promise<void> | void> = [];
   const closeAll = async () => {
@@ -102,9 +100,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
   };
 
   try {
-    const database =
-      options.database ??
-      (await openDatabase({ url: env.databaseUrl, dataDir: inMemory ? undefined : dataDir, memory: inMemory, logger }));
+    const database = options.database ?? (await openDatabase({ url: env.databaseUrl, dataDir: inMemory ? undefined : dataDir, memory: inMemory, logger }));
     if (!options.database) onClose.push(() => database.close());
     const applied = await migrateToLatest(database);
     if (applied.length > 0) logger.info({ applied }, 'Database migrations applied');
@@ -154,7 +150,9 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       // A broken file never stops the other offices: the office keeps its last good version (if any) and shows as broken.
       clients.markBroken(result.file, result.problems);
       logger.warn({ file: result.file, problems: result.problems.map((p) => `${p.path}: ${p.message}`) }, 'An office file was not imported');
-      startupNotes.push(`Not imported: ${result.file} (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}; see /readyz as an admin, or the log)`);
+      startupNotes.push(
+        `Not imported: ${result.file} (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}; see /readyz as an admin, or the log)`,
+      );
     }
     for (const failure of failures) startupNotes.push(`Office not served: ${failure.slug} (${failure.problems[0]?.path}: ${failure.problems[0]?.message})`);
     onClose.push(offices.watch(bus));
@@ -175,8 +173,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       calendars: new ProviderRegistry({
         kind: 'calendar',
         providerOf: (clientId) => clients.get(clientId)?.config.calendar.provider,
-        unavailable: (_clientId, provider, message) =>
-          new CalendarUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
+        unavailable: (_clientId, provider, message) => new CalendarUnavailable({ vendor: provider ?? 'none', reason: 'not_configured', message }),
       }),
       crms: new ProviderRegistry({
         kind: 'CRM',
@@ -276,11 +273,20 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
 function buildRewriter(env: Env, sandbox: Sandbox | undefined, sandboxKey: string): Rewriter | undefined {
   const emulated = env.mode === 'demo' || (!env.anthropic.apiKey && env.sandbox);
   if (emulated && sandbox) {
-    const port = anthropicRewritePort({ apiKey: sandboxKey, model: env.anthropic.model ?? 'switchboard-demo-model', baseURL: sandbox.anthropic.url, timeoutMs: REWRITE_BUDGET_MS });
+    const port = anthropicRewritePort({
+      apiKey: sandboxKey,
+      model: env.anthropic.model ?? 'switchboard-demo-model',
+      baseURL: sandbox.anthropic.url,
+      timeoutMs: REWRITE_BUDGET_MS,
+    });
     return { port, provider: 'emulator', budgetMs: REWRITE_BUDGET_MS };
   }
   if (!env.anthropic.apiKey || !env.anthropic.model) return undefined;
-  return { port: anthropicRewritePort({ apiKey: env.anthropic.apiKey, model: env.anthropic.model, timeoutMs: REWRITE_BUDGET_MS }), provider: 'anthropic', budgetMs: REWRITE_BUDGET_MS };
+  return {
+    port: anthropicRewritePort({ apiKey: env.anthropic.apiKey, model: env.anthropic.model, timeoutMs: REWRITE_BUDGET_MS }),
+    provider: 'anthropic',
+    budgetMs: REWRITE_BUDGET_MS,
+  };
 }
 
 /** The first provider of an office's SMS or e-mail chain (its default when it lists none); undefined: unknown office. */

@@ -89,32 +89,53 @@ function baseCall(status: string, start: number) {
 function templates(mix: BodyMix, stamp: number): Template[] {
   const start = stamp - 360_000;
   if (mix === 'ended53') {
-    return [template('call_ended', {
-      event: 'call_ended',
-      call: { ...baseCall('ended', start), end_timestamp: stamp, duration_ms: 360_000, ...transcript(60), disconnection_reason: 'user_hangup', recording_url: 'https://example.invalid/r.wav' },
-    })];
+    return [
+      template('call_ended', {
+        event: 'call_ended',
+        call: {
+          ...baseCall('ended', start),
+          end_timestamp: stamp,
+          duration_ms: 360_000,
+          ...transcript(60),
+          disconnection_reason: 'user_hangup',
+          recording_url: 'https://example.invalid/r.wav',
+        },
+      }),
+    ];
   }
   const out = [template('call_started', { event: 'call_started', call: baseCall('ongoing', start) })];
   // ~2 KB growing to ~22 KB: 1 to 24 turns with word timings.
   for (let update = 0; update < 10; update++) {
-    out.push(template('transcript_updated', { event: 'transcript_updated', call: { ...baseCall('ongoing', start), ...transcript(Math.round(1 + update * 2.5)) } }));
+    out.push(
+      template('transcript_updated', { event: 'transcript_updated', call: { ...baseCall('ongoing', start), ...transcript(Math.round(1 + update * 2.5)) } }),
+    );
   }
-  const ended = { ...baseCall('ended', start), end_timestamp: stamp, duration_ms: 360_000, ...transcript(58), disconnection_reason: 'user_hangup', recording_url: 'https://example.invalid/r.wav' };
+  const ended = {
+    ...baseCall('ended', start),
+    end_timestamp: stamp,
+    duration_ms: 360_000,
+    ...transcript(58),
+    disconnection_reason: 'user_hangup',
+    recording_url: 'https://example.invalid/r.wav',
+  };
   out.push(template('call_ended', { event: 'call_ended', call: ended }));
-  out.push(template('call_analyzed', {
-    event: 'call_analyzed',
-    call: {
-      ...ended,
-      ...transcript(63),
-      call_analysis: {
-        call_summary: 'Morgan Ellis received an IRS letter about the 2025 return and booked a consultation for Thursday at 2 pm; will bring the letter, last year\'s return and a photo ID.',
-        user_sentiment: 'Positive',
-        call_successful: true,
-        in_voicemail: false,
-        custom_analysis_data: { intent: 'appointment', urgency: 'medium', topic: 'IRS letter', documents: ['letter', 'last return', 'photo ID'] },
+  out.push(
+    template('call_analyzed', {
+      event: 'call_analyzed',
+      call: {
+        ...ended,
+        ...transcript(63),
+        call_analysis: {
+          call_summary:
+            "Morgan Ellis received an IRS letter about the 2025 return and booked a consultation for Thursday at 2 pm; will bring the letter, last year's return and a photo ID.",
+          user_sentiment: 'Positive',
+          call_successful: true,
+          in_voicemail: false,
+          custom_analysis_data: { intent: 'appointment', urgency: 'medium', topic: 'IRS letter', documents: ['letter', 'last return', 'photo ID'] },
+        },
       },
-    },
-  }));
+    }),
+  );
   return out;
 }
 
@@ -135,7 +156,7 @@ export interface PreparedLoad {
 }
 
 function phoneOf(n: number): string {
-  return `+1646${String(n % 100_000 + 1).padStart(7, '0')}`;
+  return `+1646${String((n % 100_000) + 1).padStart(7, '0')}`;
 }
 
 /**

@@ -12,7 +12,15 @@ import { createPostgresDatabase } from '../../test/support/databases.js';
 const kind = process.env.KIND ?? 'pglite';
 const database = kind === 'postgres' ? await createPostgresDatabase() : undefined;
 const app = await startServerProcess('app', { worker: false, databaseUrl: database?.url });
-const base = { port: app.port, path: '/v1/retell/smart-tax-nation/webhook', apiKey: DEMO_SECRETS.RETELL_API_KEY, mix: 'mix' as const, count: 60000, mode: 'closed' as const, connections: 10 };
+const base = {
+  port: app.port,
+  path: '/v1/retell/smart-tax-nation/webhook',
+  apiKey: DEMO_SECRETS.RETELL_API_KEY,
+  mix: 'mix' as const,
+  count: 60000,
+  mode: 'closed' as const,
+  connections: 10,
+};
 await runLoad({ ...base, tag: 'd' + Date.now(), durationS: Number(process.env.S ?? 6) });
 const stored = (await app.outbox(0, 1)).pending;
 if (process.env.PROF) await app.profile();
@@ -27,6 +35,15 @@ for (;;) {
 const seconds = (performance.now() - started) / 1000;
 const c1 = await app.cpuMs();
 if (process.env.PROF) await app.profile(process.env.PROF);
-console.log(JSON.stringify({ variant: process.env.V, kind, stored, seconds: +seconds.toFixed(2), appliedPerS: Math.round(stored / seconds), cpuPerEvent: +((c1 - c0) / stored).toFixed(3) }));
+console.log(
+  JSON.stringify({
+    variant: process.env.V,
+    kind,
+    stored,
+    seconds: +seconds.toFixed(2),
+    appliedPerS: Math.round(stored / seconds),
+    cpuPerEvent: +((c1 - c0) / stored).toFixed(3),
+  }),
+);
 await app.stop();
 await database?.drop();

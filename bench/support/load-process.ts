@@ -118,7 +118,15 @@ function percentile(sorted: Float64Array, p: number): number {
 }
 
 export async function generate(spec: LoadSpec): Promise<LoadFigures> {
-  const load: PreparedLoad = prepareLoad({ mix: spec.mix, count: spec.count, path: spec.path, host: `127.0.0.1:${spec.port}`, tag: spec.tag, apiKey: spec.apiKey, window: spec.window });
+  const load: PreparedLoad = prepareLoad({
+    mix: spec.mix,
+    count: spec.count,
+    path: spec.path,
+    host: `127.0.0.1:${spec.port}`,
+    tag: spec.tag,
+    apiKey: spec.apiKey,
+    window: spec.window,
+  });
   const buffers = load.requests.map((request) => requestBuffers(load, request));
   const connections = Array.from({ length: spec.connections }, () => new Connection(spec.port));
   await Promise.all(connections.map((connection) => connection.ready));

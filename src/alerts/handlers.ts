@@ -22,7 +22,11 @@ async function loadMessage(context: AppContext, row: OutboxRow) {
   const digest = row.payload.digest as { from: string; to: string } | undefined;
   if (!digest) {
     const { error, client } = await loadAlert(context, row);
-    const message: AlertMessage = { text: alertText(client.config.name, error), subject: `Switchboard alert for ${client.config.name}: ${error.source}`, firstSeen: error.first_seen_at };
+    const message: AlertMessage = {
+      text: alertText(client.config.name, error),
+      subject: `Switchboard alert for ${client.config.name}: ${error.source}`,
+      firstSeen: error.first_seen_at,
+    };
     return { client, message };
   }
   const client = context.clients.get(row.client_id);

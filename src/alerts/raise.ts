@@ -73,7 +73,15 @@ export async function raiseAlert(context: AppContext, alert: AlertInput): Promis
       const retry = { maxAttempts: client.config.retry.maxAttempts, intervalMs: client.config.retry.intervalSeconds * 1000 };
       const digestMs = client.config.alerts.digestMinutes * 60_000;
       if (digestMs > 0 && (alert.severity ?? 'error') !== 'critical') {
-        await queueDigest(trx, context, client.config.slug, Boolean(client.secrets.slackWebhookUrl), Boolean(client.secrets.smtpUrl && client.config.alerts.emails.length > 0), digestMs, retry);
+        await queueDigest(
+          trx,
+          context,
+          client.config.slug,
+          Boolean(client.secrets.slackWebhookUrl),
+          Boolean(client.secrets.smtpUrl && client.config.alerts.emails.length > 0),
+          digestMs,
+          retry,
+        );
         await context.bus.publish({ type: 'error.raised', clientId: clientId ?? undefined, data: { id: row.id } }, trx);
         return { errorId: row.id, created: true };
       }
@@ -122,7 +130,10 @@ async function queueDigest(
   const from = new Date(Math.floor(nowMs / periodMs) * periodMs);
   const to = new Date(from.getTime() + periodMs);
   const payload = { digest: { from: from.toISOString(), to: to.toISOString() } };
-  for (const [on, kind] of [[slack, ALERT_SLACK_KIND], [email, ALERT_EMAIL_KIND]] as const) {
+  for (const [on, kind] of [
+    [slack, ALERT_SLACK_KIND],
+    [email, ALERT_EMAIL_KIND],
+  ] as const) {
     if (!on) continue;
     await enqueue(db, context.clock, { clientId, kind, payload, dedupeKey: `${kind}:digest:${clientId}:${from.toISOString()}`, runAt: to, retry });
   }

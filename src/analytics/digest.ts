@@ -78,7 +78,9 @@ export function digestText(input: {
     input.alerts.length === 0
       ? 'Alerts this week: none.'
       : `Alerts this week: ${input.alerts.length} (repeats folded), ${input.alerts.filter((alert) => !alert.resolved).length} still unresolved.`,
-    ...input.alerts.map((alert) => `- [${alert.resolved ? 'resolved' : 'unresolved'}] ${alert.source}: ${alert.message}${alert.count > 1 ? ` (×${alert.count})` : ''}`),
+    ...input.alerts.map(
+      (alert) => `- [${alert.resolved ? 'resolved' : 'unresolved'}] ${alert.source}: ${alert.message}${alert.count > 1 ? ` (×${alert.count})` : ''}`,
+    ),
     ...(input.unresolvedTotal > input.alerts.filter((alert) => !alert.resolved).length
       ? [`Unresolved alerts in all: ${input.unresolvedTotal} (see the Errors screen).`]
       : []),
@@ -171,7 +173,11 @@ export function digestEmailHandler(context: AppContext): OutboxHandler {
       const client = context.clients.get(row.client_id);
       if (!client) throw new PermanentError(`Office ${row.client_id} is no longer served.`, 'client_missing');
       // Opting out after the digest was planned still stops this e-mail.
-      const user = await context.db.selectFrom('users').select(['digest_opt_out', 'disabled_at']).where('id', '=', Number(row.payload.userId)).executeTakeFirst();
+      const user = await context.db
+        .selectFrom('users')
+        .select(['digest_opt_out', 'disabled_at'])
+        .where('id', '=', Number(row.payload.userId))
+        .executeTakeFirst();
       if (!user || user.digest_opt_out || user.disabled_at) return { sent: false, reason: 'The user opted out of the digest or is no longer active.' };
       const smtpUrl = client.secrets.smtpUrl;
       if (!smtpUrl) throw new PermanentError('E-mail is not configured for this office.', 'not_configured');

@@ -238,9 +238,10 @@ export async function headlineRows(deps: AnalyticsDeps, clientIds: string[], ran
   return clientIds.map((id) => {
     const now = headlines(summaryOf(deps, id, range, current.get(id)!));
     const then = headlines(summaryOf(deps, id, before, previous.get(id)!));
-    const change = Object.fromEntries(
-      HEADLINES.map(({ key }) => [key, now[key] === null || then[key] === null ? null : now[key] - then[key]]),
-    ) as Record<HeadlineKey, number | null>;
+    const change = Object.fromEntries(HEADLINES.map(({ key }) => [key, now[key] === null || then[key] === null ? null : now[key] - then[key]])) as Record<
+      HeadlineKey,
+      number | null
+    >;
     return { client: id, name: deps.clients.get(id)?.config.name ?? id, zone: officeZone(deps.clients, id), figures: now, previous: then, change };
   });
 }

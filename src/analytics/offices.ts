@@ -39,9 +39,7 @@ export function officeWindow(registry: ClientRegistry, clientId: string, from: D
       closures: config ? config.closures.map((closure) => [closure.from, closure.to]) : [],
       special: config ? Object.fromEntries(Object.entries(config.specialHours).map(([date, list]) => [date, ranges(list)])) : {},
     },
-    type_values: config
-      ? Object.fromEntries(config.appointmentTypes.filter((type) => type.value !== undefined).map((type) => [type.id, type.value!]))
-      : {},
+    type_values: config ? Object.fromEntries(config.appointmentTypes.filter((type) => type.value !== undefined).map((type) => [type.id, type.value!])) : {},
     from_at: from.toISOString(),
     to_at: to.toISOString(),
   };

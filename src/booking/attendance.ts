@@ -18,8 +18,7 @@ export interface MarkAttendanceInput {
 }
 
 export type MarkAttendanceAnswer =
-  | { ok: true; changed: boolean; appointment: AppointmentRow }
-  | { ok: false; reason: 'not_found' | 'not_booked' | 'not_started'; message: string };
+  { ok: true; changed: boolean; appointment: AppointmentRow } | { ok: false; reason: 'not_found' | 'not_booked' | 'not_started'; message: string };
 
 export async function markAttendance(context: AppContext, input: MarkAttendanceInput): Promise<MarkAttendanceAnswer> {
   const now = context.clock.now();

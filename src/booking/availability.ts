@@ -85,7 +85,11 @@ export async function checkAvailability(context: AppContext, request: Availabili
 
   let fromDate = request.date ?? request.startDate ?? today;
   let toDate = request.date ?? request.endDate ?? (request.startDate ? request.startDate : DateTime.fromISO(today).plus({ days: 6 }).toISODate()!);
-  for (const [name, value] of [['date', request.date], ['start_date', request.startDate], ['end_date', request.endDate]] as const) {
+  for (const [name, value] of [
+    ['date', request.date],
+    ['start_date', request.startDate],
+    ['end_date', request.endDate],
+  ] as const) {
     if (value !== undefined && !isDate(value)) {
       return { ok: false, reason: 'invalid_date', slots: [], message: say.availability.invalidDate(name, value) };
     }
@@ -104,7 +108,9 @@ export async function checkAvailability(context: AppContext, request: Availabili
   }
   if (fromDate < today) fromDate = today;
   if (toDate > lastBookable) toDate = lastBookable;
-  const maxTo = DateTime.fromISO(fromDate).plus({ days: MAX_RANGE_DAYS - 1 }).toISODate()!;
+  const maxTo = DateTime.fromISO(fromDate)
+    .plus({ days: MAX_RANGE_DAYS - 1 })
+    .toISODate()!;
   if (toDate > maxTo) toDate = maxTo;
 
   const notes: string[] = [];
@@ -129,7 +135,15 @@ export async function checkAvailability(context: AppContext, request: Availabili
   const fetchEnd = Math.min(Math.max(windowEnd + 10 * DAY_MS, fetchStart + DAY_MS), nowMs + (config.booking.horizonDays + 1) * DAY_MS);
   let slotsFor: (from: string, to: string, partOfDay?: PartOfDay) => Array<Slot & { staff?: StaffMember }>;
   if (people.staff) {
-    slotsFor = await staffSlots(context, config, { clientId: request.clientId, people: people.staff, type, nowMs, fetchStart, fetchEnd, signal: request.signal });
+    slotsFor = await staffSlots(context, config, {
+      clientId: request.clientId,
+      people: people.staff,
+      type,
+      nowMs,
+      fetchStart,
+      fetchEnd,
+      signal: request.signal,
+    });
   } else {
     const [view, ours] = await Promise.all([
       calendarPortOf(context).view(request.clientId, fetchStart, fetchEnd, request.signal),
@@ -157,7 +171,13 @@ export async function checkAvailability(context: AppContext, request: Availabili
       appointment_type: type.id,
       timezone: zone,
       slots: picked,
-      message: [...notes, say.availability.offer(typeName, picked.map((slot) => spokenOffer(slot, language)))].join(' '),
+      message: [
+        ...notes,
+        say.availability.offer(
+          typeName,
+          picked.map((slot) => spokenOffer(slot, language)),
+        ),
+      ].join(' '),
     };
   }
 
@@ -176,7 +196,10 @@ export async function checkAvailability(context: AppContext, request: Availabili
       say.availability.nothingOpen(typeName, spokenDay(fromDate, zone, language), fromDate === toDate ? undefined : spokenDay(toDate, zone, language)),
       nearest.length > 0
         ? say.availability.nearestOpen(
-            nearest.map((day) => ({ day: day.spoken, firstOpening: spokenClock(firstOpening.get(day.first_slot.start) ?? Date.parse(day.first_slot.start), zone, language) })),
+            nearest.map((day) => ({
+              day: day.spoken,
+              firstOpening: spokenClock(firstOpening.get(day.first_slot.start) ?? Date.parse(day.first_slot.start), zone, language),
+            })),
           )
         : say.availability.noOpeningSoon,
     ].join(' '),
@@ -186,7 +209,8 @@ export async function checkAvailability(context: AppContext, request: Availabili
 function nearestOpenDays(fromDate: string, toDate: string, around: Array<Slot & { staff?: StaffMember }>, zone: string, language: Language, count = 3) {
   const byDate = new Map<string, Slot & { staff?: StaffMember }>();
   for (const slot of around) if ((slot.date < fromDate || slot.date > toDate) && !byDate.has(slot.date)) byDate.set(slot.date, slot);
-  const distance = (date: string) => (date < fromDate ? DateTime.fromISO(fromDate).diff(DateTime.fromISO(date), 'days').days : DateTime.fromISO(date).diff(DateTime.fromISO(toDate), 'days').days);
+  const distance = (date: string) =>
+    date < fromDate ? DateTime.fromISO(fromDate).diff(DateTime.fromISO(date), 'days').days : DateTime.fromISO(date).diff(DateTime.fromISO(toDate), 'days').days;
   return [...byDate.entries()]
     .sort(([a], [b]) => distance(a) - distance(b) || a.localeCompare(b))
     .slice(0, count)

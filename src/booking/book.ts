@@ -49,14 +49,7 @@ export interface BookRequest {
 }
 
 export type BookFailure =
-  | 'invalid_start'
-  | 'nonexistent_time'
-  | 'ambiguous_time'
-  | 'unknown_appointment_type'
-  | 'missing_phone'
-  | 'not_bookable'
-  | 'slot_taken'
-  | StaffRefusal;
+  'invalid_start' | 'nonexistent_time' | 'ambiguous_time' | 'unknown_appointment_type' | 'missing_phone' | 'not_bookable' | 'slot_taken' | StaffRefusal;
 
 export interface BookAnswer {
   ok: boolean;
@@ -85,7 +78,11 @@ export function newBookingId(): string {
 export function bookedMessage(config: ClientConfig, type: AppointmentType, startMs: number, language: Language = 'en', staffName?: string): string {
   const words = appointmentTypeWords(config, type.id, language);
   const spoken = spokenTime(startMs, config.timezone, language);
-  return phrasesFor(language).booking.booked(words.name, staffName ? phrasesFor(language).staff.withPerson(spoken, staffName) : spoken, words.whatToBring ?? type.whatToBring);
+  return phrasesFor(language).booking.booked(
+    words.name,
+    staffName ? phrasesFor(language).staff.withPerson(spoken, staffName) : spoken,
+    words.whatToBring ?? type.whatToBring,
+  );
 }
 
 /** The person of a booked row, for the answer (nothing for an office with one calendar). */
@@ -110,7 +107,14 @@ function eventDescription(context: AppContext, appointment: AppointmentRow, type
 }
 
 function alternatives(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number): Promise<OfferedSlot[]> {
-  return slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language: request.language, staff: request.staff });
+  return slotsNear(context, {
+    clientId: request.clientId,
+    appointmentTypeId: type.id,
+    startMs,
+    signal: request.signal,
+    language: request.language,
+    staff: request.staff,
+  });
 }
 
 async function slotTaken(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number, why: string): Promise<BookAnswer> {
@@ -119,7 +123,10 @@ async function slotTaken(context: AppContext, request: BookRequest, type: Appoin
     ok: false,
     reason: 'slot_taken',
     alternatives: offers,
-    message: phrasesFor(request.language).booking.slotTaken(why, offers.map((slot) => spokenOffer(slot, request.language))),
+    message: phrasesFor(request.language).booking.slotTaken(
+      why,
+      offers.map((slot) => spokenOffer(slot, request.language)),
+    ),
   };
 }
 
@@ -172,7 +179,10 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
       ok: false,
       reason: 'not_bookable',
       alternatives: offers,
-      message: say.notBookable(spoken(startMs), offers.map((slot) => spokenOffer(slot, request.language))),
+      message: say.notBookable(
+        spoken(startMs),
+        offers.map((slot) => spokenOffer(slot, request.language)),
+      ),
     };
   }
 
@@ -256,7 +266,12 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
  * by `settleLateEvent` (removed, or kept and confirmed) as soon as the create answers, and a check queued with
  * the release looks for an event that lands without an answer.
  */
-export async function settleAfterDeadline(context: AppContext, clientId: string, appointmentId: number, language: Language = 'en'): Promise<BookAnswer | undefined> {
+export async function settleAfterDeadline(
+  context: AppContext,
+  clientId: string,
+  appointmentId: number,
+  language: Language = 'en',
+): Promise<BookAnswer | undefined> {
   const config = context.clients.get(clientId)!.config;
   const now = context.clock.now();
   const booked = await context.db.transaction().execute(async (trx) => {
@@ -300,13 +315,18 @@ async function settleExisting(
     const now = context.clock.now();
     const claimed = await context.db
       .updateTable('appointments')
-      .set({ claimed_until: new Date(now.getTime() + claimMs), hold_expires_at: new Date(Math.max(now.getTime() + 60_000, new Date(row.hold_expires_at ?? now).getTime())), updated_at: now })
+      .set({
+        claimed_until: new Date(now.getTime() + claimMs),
+        hold_expires_at: new Date(Math.max(now.getTime() + 60_000, new Date(row.hold_expires_at ?? now).getTime())),
+        updated_at: now,
+      })
       .where('id', '=', row.id)
       .where('status', '=', 'held')
       .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
       .executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 1) return 'claimed';
-    if (signal?.aborted) throw new VendorError({ vendor: 'switchboard', code: 'aborted', message: 'Gave up waiting for the first booking attempt.', retryable: true });
+    if (signal?.aborted)
+      throw new VendorError({ vendor: 'switchboard', code: 'aborted', message: 'Gave up waiting for the first booking attempt.', retryable: true });
     await delay(25);
   }
 }
@@ -366,7 +386,12 @@ async function finishBooking(
     // Past the caller's deadline nothing new goes to Zoho (the hold is being released).
     if (request.signal?.aborted) {
       await clearClaim(context, appointment.id);
-      throw new VendorError({ vendor: 'switchboard', code: 'aborted', message: `Booking ${appointment.booking_id} gave up before creating its event.`, retryable: true });
+      throw new VendorError({
+        vendor: 'switchboard',
+        code: 'aborted',
+        message: `Booking ${appointment.booking_id} gave up before creating its event.`,
+        retryable: true,
+      });
     }
     const newEvent = {
       title: `${type.name}: ${appointment.caller_name ?? 'caller'}`,
@@ -437,7 +462,13 @@ async function finishBooking(
       // Released while the event was being made (the caller was told we would call back): the office's choice.
       const settled = await settleLateEvent(context, row.id, event);
       if (settled === 'kept') {
-        return repeatAnswer(context, config, type, await context.db.selectFrom('appointments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow(), request.language ?? 'en');
+        return repeatAnswer(
+          context,
+          config,
+          type,
+          await context.db.selectFrom('appointments').selectAll().where('id', '=', row.id).executeTakeFirstOrThrow(),
+          request.language ?? 'en',
+        );
       }
     }
     throw new VendorError({

@@ -101,11 +101,7 @@ function syncHandler(context: AppContext): OutboxHandler {
         startMs,
         endMs,
       });
-      await context.db
-        .updateTable('appointments')
-        .set({ calendar_etag: updated.etag })
-        .where('id', '=', appointment.id)
-        .execute();
+      await context.db.updateTable('appointments').set({ calendar_etag: updated.etag }).where('id', '=', appointment.id).execute();
       return { updated: eventId };
     },
   };
@@ -124,7 +120,8 @@ async function moveToPersonCalendar(
 ): Promise<Record<string, unknown>> {
   const target = calendarPortOf(context, calendarId);
   const view = await target.view(appointment.client_id, event.startMs, event.endMs);
-  const made = view.events.find((candidate) => hasBookingMarker(candidate.description, appointment.booking_id)) ?? (await target.create(appointment.client_id, event));
+  const made =
+    view.events.find((candidate) => hasBookingMarker(candidate.description, appointment.booking_id)) ?? (await target.create(appointment.client_id, event));
   // Removing first and recording last keeps a retry right: the old event is gone or goes (a delete of a gone event
   // succeeds), and the new one is found by its booking id.
   await calendarPortForAppointment(context, appointment).remove(appointment.client_id, appointment.calendar_event_id!);

@@ -67,10 +67,12 @@ export async function withCalendarFallback(
     controller.abort(error);
     // The abandoned work may still fail later; that is already covered by this fallback.
     running.catch(() => undefined);
-    const settled = settle ? await settle().catch((settleError: unknown) => {
-      input.context.logger.error({ err: settleError }, 'Could not settle abandoned calendar work');
-      return undefined;
-    }) : undefined;
+    const settled = settle
+      ? await settle().catch((settleError: unknown) => {
+          input.context.logger.error({ err: settleError }, 'Could not settle abandoned calendar work');
+          return undefined;
+        })
+      : undefined;
     return settled ?? fallback(input, error);
   } finally {
     clearTimeout(timer);
@@ -95,7 +97,13 @@ async function fallback(input: FallbackInput, error: unknown): Promise<FunctionR
       const appointment =
         appointmentId === undefined
           ? undefined
-          : await trx.selectFrom('appointments').selectAll().where('id', '=', appointmentId).where('client_id', '=', clientId).forNoKeyUpdate().executeTakeFirst();
+          : await trx
+              .selectFrom('appointments')
+              .selectAll()
+              .where('id', '=', appointmentId)
+              .where('client_id', '=', clientId)
+              .forNoKeyUpdate()
+              .executeTakeFirst();
       const note = appointment ? lateEventNoteFor(appointment, context.clients.get(clientId)!.config) : null;
       return trx
         .insertInto('callback_tasks')
@@ -132,5 +140,10 @@ async function fallback(input: FallbackInput, error: unknown): Promise<FunctionR
     ),
     details: { function: input.functionName, reason: why },
   });
-  return { ok: false, fallback: true, message: phrasesFor(input.call.language).functions.calendarFallback, ...(taskId ? { callback_task_id: String(taskId) } : {}) };
+  return {
+    ok: false,
+    fallback: true,
+    message: phrasesFor(input.call.language).functions.calendarFallback,
+    ...(taskId ? { callback_task_id: String(taskId) } : {}),
+  };
 }

@@ -60,7 +60,15 @@ async function keepLateBooking(context: AppContext, config: ClientConfig, appoin
     await planBookedFollowUps(trx, context, row);
     const booked = await trx
       .updateTable('appointments')
-      .set({ status: 'booked', calendar_event_id: event.id, calendar_etag: event.etag, hold_expires_at: null, claimed_until: null, booked_at: now, updated_at: now })
+      .set({
+        status: 'booked',
+        calendar_event_id: event.id,
+        calendar_etag: event.etag,
+        hold_expires_at: null,
+        claimed_until: null,
+        booked_at: now,
+        updated_at: now,
+      })
       .where('id', '=', row.id)
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -68,7 +76,10 @@ async function keepLateBooking(context: AppContext, config: ClientConfig, appoin
     return booked;
   });
   if (!kept) return 'settled_already';
-  context.logger.warn({ clientId: kept.client_id, bookingId: kept.booking_id }, 'A booking finished after the caller was offered a callback; the office keeps it and the caller is sent the confirmation');
+  context.logger.warn(
+    { clientId: kept.client_id, bookingId: kept.booking_id },
+    'A booking finished after the caller was offered a callback; the office keeps it and the caller is sent the confirmation',
+  );
   return 'kept';
 }
 
@@ -97,7 +108,10 @@ export async function removeLateEvent(
     return updated;
   });
   if (!removed) return 'settled_already';
-  context.logger.warn({ clientId: removed.client_id, bookingId: removed.booking_id }, 'A booking finished after the caller was offered a callback; its Zoho event is being removed');
+  context.logger.warn(
+    { clientId: removed.client_id, bookingId: removed.booking_id },
+    'A booking finished after the caller was offered a callback; its Zoho event is being removed',
+  );
   return why;
 }
 
@@ -161,7 +175,11 @@ export function lateEventCheckHandler(context: AppContext): OutboxHandler {
       if (!appointment) throw new PermanentError(`Appointment ${appointmentId} no longer exists`, 'not_found');
       // Booked, or its late event already found (by the late answer, or kept): nothing left to look for.
       if (appointment.status !== 'released' || appointment.calendar_event_id !== null) return { skipped: appointment.status };
-      const view = await calendarPortForAppointment(context, appointment).view(appointment.client_id, new Date(appointment.start_at).getTime(), new Date(appointment.block_end_at).getTime());
+      const view = await calendarPortForAppointment(context, appointment).view(
+        appointment.client_id,
+        new Date(appointment.start_at).getTime(),
+        new Date(appointment.block_end_at).getTime(),
+      );
       const event = view.events.find((candidate) => hasBookingMarker(candidate.description, appointment.booking_id));
       if (!event) return { found: null };
       return { found: event.id, outcome: await settleLateEvent(context, appointment.id, event) };

@@ -23,7 +23,6 @@ import { isSlotFree, slotRulesOf } from './slots.js';
 import { candidatesFor } from './staff-availability.js';
 import { hasStaff, slotRulesOfStaff, staffById } from './staff.js';
 
-
 export interface AppointmentSummary {
   booking_id: string;
   appointment_type: string;
@@ -92,7 +91,13 @@ export async function findAppointments(context: AppContext, request: FindRequest
 type Target = { ok: true; row: AppointmentRow } | { ok: false; message: string; appointments?: AppointmentSummary[] };
 
 /** The appointment a reschedule/cancel means: by booking id, else the caller's only upcoming one. */
-async function target(context: AppContext, clientId: string, bookingId: string | undefined, phoneText: string | undefined, language: Language = 'en'): Promise<Target> {
+async function target(
+  context: AppContext,
+  clientId: string,
+  bookingId: string | undefined,
+  phoneText: string | undefined,
+  language: Language = 'en',
+): Promise<Target> {
   const say = phrasesFor(language).manage;
   if (bookingId) {
     const row = await context.db
@@ -112,7 +117,10 @@ async function target(context: AppContext, clientId: string, bookingId: string |
     return {
       ok: false,
       appointments,
-      message: say.several(rows.length, appointments.map((item) => item.spoken)),
+      message: say.several(
+        rows.length,
+        appointments.map((item) => item.spoken),
+      ),
     };
   }
   return { ok: true, row: rows[0]! };
@@ -188,10 +196,31 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
   const blockEndMs = endMs + type.bufferMinutes * 60_000;
   const now = context.clock.now();
   const offerOthers = async (why: string): Promise<ChangeAnswer> => {
-    const offers = await slotsNear(context, { clientId: request.clientId, appointmentTypeId: type.id, startMs, signal: request.signal, language, staff: person?.id }).catch(() => []);
-    return { ok: false, reason: 'slot_taken', alternatives: offers, message: say.offerOthers(why, offers.map((slot) => spokenOffer(slot, language))) };
+    const offers = await slotsNear(context, {
+      clientId: request.clientId,
+      appointmentTypeId: type.id,
+      startMs,
+      signal: request.signal,
+      language,
+      staff: person?.id,
+    }).catch(() => []);
+    return {
+      ok: false,
+      reason: 'slot_taken',
+      alternatives: offers,
+      message: say.offerOthers(
+        why,
+        offers.map((slot) => spokenOffer(slot, language)),
+      ),
+    };
   };
-  if (!isSlotFree(person ? slotRulesOfStaff(config, person) : slotRulesOf(config), { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] }, startMs)) {
+  if (
+    !isSlotFree(
+      person ? slotRulesOfStaff(config, person) : slotRulesOf(config),
+      { nowMs: now.getTime(), durationMinutes: type.durationMinutes, bufferMinutes: type.bufferMinutes, busy: [] },
+      startMs,
+    )
+  ) {
     return offerOthers(say.notBookable(spoken(startMs)));
   }
   // Re-check Zoho (ignoring this appointment's own event) and our other bookings.
@@ -232,7 +261,12 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
       // With the row lock held: if the caller's deadline passed meanwhile, they were told we would call back, and
       // `settleRescheduleAfterDeadline` saw the old time; the move must not happen behind their back.
       if (request.signal?.aborted) {
-        throw new VendorError({ vendor: 'switchboard', code: 'aborted', message: 'The caller was answered before the move was written; nothing was changed.', retryable: true });
+        throw new VendorError({
+          vendor: 'switchboard',
+          code: 'aborted',
+          message: 'The caller was answered before the move was written; nothing was changed.',
+          retryable: true,
+        });
       }
       if (updated.customer_id !== null) {
         await planAppointmentMessages(trx, context, {
@@ -292,7 +326,10 @@ export async function settleRescheduleAfterDeadline(
     booking_id: row.booking_id,
     start: isoInZone(newStartMs, zone),
     spoken: spokenTime(newStartMs, zone, language),
-    message: phrasesFor(language).manage.movedTo(previous === undefined ? undefined : spokenTime(previous, zone, language), spokenTime(newStartMs, zone, language)),
+    message: phrasesFor(language).manage.movedTo(
+      previous === undefined ? undefined : spokenTime(previous, zone, language),
+      spokenTime(newStartMs, zone, language),
+    ),
   };
 }
 
@@ -337,9 +374,17 @@ export async function cancelAppointment(context: AppContext, request: CancelRequ
         callId: request.callId ?? updated.call_id,
       });
     }
-    await enqueueCrmSync(trx, context, { clientId: updated.client_id, purpose: 'appointment_cancelled', appointmentId: updated.id, customerId: updated.customer_id });
+    await enqueueCrmSync(trx, context, {
+      clientId: updated.client_id,
+      purpose: 'appointment_cancelled',
+      appointmentId: updated.id,
+      customerId: updated.customer_id,
+    });
     await enqueueCalendarSync(trx, context, updated);
-    await context.bus.publish({ type: 'appointment.changed', clientId: updated.client_id, data: { appointmentId: updated.id, change: 'cancelled', actor: request.actor ?? 'caller' } }, trx);
+    await context.bus.publish(
+      { type: 'appointment.changed', clientId: updated.client_id, data: { appointmentId: updated.id, change: 'cancelled', actor: request.actor ?? 'caller' } },
+      trx,
+    );
     return updated;
   });
   if (!cancelled) return cancelAppointment(context, request);

@@ -59,33 +59,33 @@ export async function reconcileAppointments(context: AppContext, clientId: strin
     const view = await calendar.view(clientId, now.getTime(), horizonEnd.getTime());
     await removeOrphanEvents(context, clientId, view.events, report);
     for (const row of rows.filter((candidate) => (candidate.calendar_id ?? undefined) === calendarId)) {
-    const event = view.events.find((candidate) => candidate.id === row.calendar_event_id) ?? (await calendar.get(clientId, row.calendar_event_id!));
-    const startMs = new Date(row.start_at).getTime();
-    const endMs = new Date(row.end_at).getTime();
-    const drift = !event ? 'event_missing' : event.startMs !== startMs || event.endMs !== endMs ? 'event_moved' : null;
-    if (drift === 'event_missing') report.missing.push(row.booking_id);
-    if (drift === 'event_moved') report.moved.push(row.booking_id);
-    if (drift !== row.drift) {
-      await context.db.updateTable('appointments').set({ drift, drift_checked_at: now }).where('id', '=', row.id).execute();
-    } else {
-      await context.db.updateTable('appointments').set({ drift_checked_at: now }).where('id', '=', row.id).execute();
-    }
-    if (drift && drift !== row.drift) {
-      const when = spokenTime(startMs, config.timezone);
-      await context.alerts.raise({
-        clientId,
-        source: 'booking.reconcile',
-        fingerprint: `booking.reconcile:${drift}:${row.booking_id}`,
-        severity: 'warning',
-        callId: row.call_id,
-        message: maskText(
-          drift === 'event_missing'
-            ? `The Zoho event for booking ${row.booking_id} (${when}) was deleted in Zoho, but the appointment is still booked here and the caller still expects it. Re-create the event or cancel the appointment in the dashboard.`
-            : `The Zoho event for booking ${row.booking_id} was moved in Zoho to ${spokenTime(event!.startMs, config.timezone)}, but the caller was told ${when} and reminders follow that time. Reschedule it in the dashboard (the caller is told) or move the event back.`,
-        ),
-        details: { bookingId: row.booking_id, appointmentId: row.id, drift },
-      });
-    }
+      const event = view.events.find((candidate) => candidate.id === row.calendar_event_id) ?? (await calendar.get(clientId, row.calendar_event_id!));
+      const startMs = new Date(row.start_at).getTime();
+      const endMs = new Date(row.end_at).getTime();
+      const drift = !event ? 'event_missing' : event.startMs !== startMs || event.endMs !== endMs ? 'event_moved' : null;
+      if (drift === 'event_missing') report.missing.push(row.booking_id);
+      if (drift === 'event_moved') report.moved.push(row.booking_id);
+      if (drift !== row.drift) {
+        await context.db.updateTable('appointments').set({ drift, drift_checked_at: now }).where('id', '=', row.id).execute();
+      } else {
+        await context.db.updateTable('appointments').set({ drift_checked_at: now }).where('id', '=', row.id).execute();
+      }
+      if (drift && drift !== row.drift) {
+        const when = spokenTime(startMs, config.timezone);
+        await context.alerts.raise({
+          clientId,
+          source: 'booking.reconcile',
+          fingerprint: `booking.reconcile:${drift}:${row.booking_id}`,
+          severity: 'warning',
+          callId: row.call_id,
+          message: maskText(
+            drift === 'event_missing'
+              ? `The Zoho event for booking ${row.booking_id} (${when}) was deleted in Zoho, but the appointment is still booked here and the caller still expects it. Re-create the event or cancel the appointment in the dashboard.`
+              : `The Zoho event for booking ${row.booking_id} was moved in Zoho to ${spokenTime(event!.startMs, config.timezone)}, but the caller was told ${when} and reminders follow that time. Reschedule it in the dashboard (the caller is told) or move the event back.`,
+          ),
+          details: { bookingId: row.booking_id, appointmentId: row.id, drift },
+        });
+      }
     }
   }
   return report;

@@ -27,7 +27,12 @@ export async function insertLocks(
   await db
     .insertInto('appointment_slot_locks')
     .values(
-      lockCells(startMs, blockEndMs).map((cell) => ({ client_id: clientId, cell_start: cell, appointment_id: appointmentId, ...(staffId ? { staff_id: staffId } : {}) })),
+      lockCells(startMs, blockEndMs).map((cell) => ({
+        client_id: clientId,
+        cell_start: cell,
+        appointment_id: appointmentId,
+        ...(staffId ? { staff_id: staffId } : {}),
+      })),
     )
     .execute();
 }

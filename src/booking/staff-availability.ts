@@ -27,7 +27,8 @@ export function candidatesFor(config: ClientConfig, typeId: string, typeName: st
   if (wanted && wanted.trim()) {
     const person = resolveStaff(config, wanted);
     if (!person) return { ok: false, reason: 'unknown_staff', message: say.unknownPerson(wanted, staffNames(takers)) };
-    if (!takesType(person, typeId)) return { ok: false, reason: 'staff_does_not_take_type', message: say.doesNotTake(person.name, typeName, staffNames(takers)) };
+    if (!takesType(person, typeId))
+      return { ok: false, reason: 'staff_does_not_take_type', message: say.doesNotTake(person.name, typeName, staffNames(takers)) };
     return { ok: true, staff: [person] };
   }
   if (takers.length === 0) return { ok: false, reason: 'nobody_takes_type', message: say.nobodyTakes(typeName) };
@@ -52,7 +53,11 @@ export async function staffSlots(
     upcomingLoad(context.db, input.clientId, now),
   ]);
   const busyOf = new Map(input.people.map((person, index) => [person.id, [...views[index]!.busy, ...(ours.get(person.id) ?? [])]]));
-  const ordered = assignmentOrder(config, input.people, load).map((person) => ({ person, rules: slotRulesOfStaff(config, person), busy: busyOf.get(person.id)! }));
+  const ordered = assignmentOrder(config, input.people, load).map((person) => ({
+    person,
+    rules: slotRulesOfStaff(config, person),
+    busy: busyOf.get(person.id)!,
+  }));
   return (from, to, partOfDay) => {
     const byStart = new Map<number, StaffSlot>();
     for (const { person, rules, busy } of ordered) {

@@ -8,7 +8,12 @@ import { assignmentOrder, resolveStaff, slotRulesOfStaff, staffForType } from '.
 const afternoons = [{ open: '13:00', close: '18:00' }];
 const people = [
   { id: 'maria', name: 'María López', calendarId: 'cal-maria' },
-  { id: 'sam', name: 'Sam Lee', calendarId: 'cal-sam', businessHours: { monday: afternoons, tuesday: afternoons, wednesday: afternoons, thursday: afternoons, friday: afternoons, saturday: [], sunday: [] } },
+  {
+    id: 'sam',
+    name: 'Sam Lee',
+    calendarId: 'cal-sam',
+    businessHours: { monday: afternoons, tuesday: afternoons, wednesday: afternoons, thursday: afternoons, friday: afternoons, saturday: [], sunday: [] },
+  },
   { id: 'sam-b', name: 'Samantha Berg', calendarId: 'cal-samantha' },
 ];
 

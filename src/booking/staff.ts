@@ -75,7 +75,8 @@ function intersect(a: TimeRange[], b: TimeRange[]): TimeRange[] {
     for (const right of b) {
       const open = Math.max(minutesOfDay(left.open), minutesOfDay(right.open));
       const close = Math.min(minutesOfDay(left.close), minutesOfDay(right.close));
-      if (open < close) out.push({ open: open === minutesOfDay(left.open) ? left.open : right.open, close: close === minutesOfDay(left.close) ? left.close : right.close });
+      if (open < close)
+        out.push({ open: open === minutesOfDay(left.open) ? left.open : right.open, close: close === minutesOfDay(left.close) ? left.close : right.close });
     }
   }
   return out.sort((x, y) => minutesOfDay(x.open) - minutesOfDay(y.open));

@@ -31,7 +31,10 @@ const EARLY_HANGUP_MS = 15_000;
 export function outcomeFromAnalysis(custom: Record<string, unknown> | null): CallOutcome | undefined {
   const value = custom?.outcome ?? custom?.call_outcome;
   if (typeof value !== 'string') return undefined;
-  const normalized = value.trim().toLowerCase().replace(/[\s-]+/g, '_');
+  const normalized = value
+    .trim()
+    .toLowerCase()
+    .replace(/[\s-]+/g, '_');
   return isCallOutcome(normalized) ? normalized : undefined;
 }
 
@@ -77,11 +80,7 @@ export function decideOutcome(call: OutcomeFacts, signals: OutcomeSignals): Call
 
   if (call.in_voicemail || call.disconnection_reason === 'voicemail_reached') return 'voicemail';
   if (call.disconnection_reason && NEVER_CONNECTED.has(call.disconnection_reason)) return 'abandoned';
-  if (
-    call.disconnection_reason === 'user_hangup' &&
-    call.duration_ms !== null &&
-    call.duration_ms < EARLY_HANGUP_MS
-  ) {
+  if (call.disconnection_reason === 'user_hangup' && call.duration_ms !== null && call.duration_ms < EARLY_HANGUP_MS) {
     return 'abandoned';
   }
   return outcomeFromAnalysis(call.custom_analysis) ?? 'info_only';

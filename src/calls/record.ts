@@ -54,12 +54,10 @@ function fieldsFromCall(call: RetellCall): Mutable {
     ended_at: toDate(call.end_timestamp),
     duration_ms:
       call.duration_ms ??
-      (call.start_timestamp !== undefined && call.end_timestamp !== undefined
-        ? Math.max(0, call.end_timestamp - call.start_timestamp)
-        : undefined),
+      (call.start_timestamp !== undefined && call.end_timestamp !== undefined ? Math.max(0, call.end_timestamp - call.start_timestamp) : undefined),
     disconnection_reason: call.disconnection_reason,
     transcript: call.transcript,
-    transcript_object: transcriptObject === undefined ? undefined : (json(transcriptObject)),
+    transcript_object: transcriptObject === undefined ? undefined : json(transcriptObject),
     recording_url: call.recording_url,
     public_log_url: call.public_log_url,
     summary: analysis?.call_summary,
@@ -68,9 +66,8 @@ function fieldsFromCall(call: RetellCall): Mutable {
     in_voicemail: analysis?.in_voicemail,
     custom_analysis: custom === undefined ? undefined : (json(custom) as never),
     intent,
-    metadata: call.metadata === undefined ? undefined : (json(call.metadata)),
-    dynamic_variables:
-      call.retell_llm_dynamic_variables === undefined ? undefined : (json(call.retell_llm_dynamic_variables) as never),
+    metadata: call.metadata === undefined ? undefined : json(call.metadata),
+    dynamic_variables: call.retell_llm_dynamic_variables === undefined ? undefined : (json(call.retell_llm_dynamic_variables) as never),
   };
   return fields;
 }
@@ -155,8 +152,7 @@ export async function applyCallEvent(
       in_voicemail: update.in_voicemail ?? existing.in_voicemail,
       disconnection_reason: update.disconnection_reason ?? existing.disconnection_reason,
       duration_ms: update.duration_ms ?? existing.duration_ms,
-      custom_analysis:
-        update.custom_analysis !== undefined ? (call.call_analysis?.custom_analysis_data ?? null) : existing.custom_analysis,
+      custom_analysis: update.custom_analysis !== undefined ? (call.call_analysis?.custom_analysis_data ?? null) : existing.custom_analysis,
     };
     outcome = decideOutcome(facts, await loadOutcomeSignals(db, call.call_id, clientId));
   }
@@ -203,7 +199,11 @@ export async function linkCallToCustomer(
     await recordCallForCustomer(db, context.clock, input.customerId, input.callId, row.started_at ?? row.created_at);
   }
   if (Object.keys(patch).length > 0) {
-    await db.updateTable('calls').set({ ...patch, updated_at: context.clock.now() }).where('id', '=', input.callId).execute();
+    await db
+      .updateTable('calls')
+      .set({ ...patch, updated_at: context.clock.now() })
+      .where('id', '=', input.callId)
+      .execute();
   }
 }
 

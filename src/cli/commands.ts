@@ -23,4 +23,15 @@ export interface CliIo {
 export type CliCommand = (program: Command, io: CliIo) => void;
 
 /** Every CLI command; later features add theirs here. */
-export const cliCommands: CliCommand[] = [startCommand, migrateCommand, clientCommand, doctorCommand, crmCommand, simulateCallCommand, zohoCommand, userCommand, insightsCommand, analyticsCommand];
+export const cliCommands: CliCommand[] = [
+  startCommand,
+  migrateCommand,
+  clientCommand,
+  doctorCommand,
+  crmCommand,
+  simulateCallCommand,
+  zohoCommand,
+  userCommand,
+  insightsCommand,
+  analyticsCommand,
+];

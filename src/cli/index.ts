@@ -40,6 +40,4 @@ if (existsSync('.env')) process.loadEnvFile('.env');
 process.on('unhandledRejection', (error) => void fail(error));
 const argv = process.argv.slice();
 if (argv.length <= 2) argv.push('--help');
-buildProgram()
-  .parseAsync(argv)
-  .catch(fail);
+buildProgram().parseAsync(argv).catch(fail);

@@ -52,15 +52,11 @@ describe('client config schema', () => {
   });
 
   it('catches typos in keys because objects are strict', () => {
-    expect(problemsOf(aClientConfigInput({ booking: { horizonDay: 30 } }))).toEqual([
-      expect.stringMatching(/^booking: .*horizonDay/),
-    ]);
+    expect(problemsOf(aClientConfigInput({ booking: { horizonDay: 30 } }))).toEqual([expect.stringMatching(/^booking: .*horizonDay/)]);
   });
 
   it('rejects an unknown time zone', () => {
-    expect(problemsOf(aClientConfigInput({ timezone: 'Mars/Olympus' }))).toEqual([
-      'timezone: is not a known IANA time zone, e.g. "America/New_York"',
-    ]);
+    expect(problemsOf(aClientConfigInput({ timezone: 'Mars/Olympus' }))).toEqual(['timezone: is not a known IANA time zone, e.g. "America/New_York"']);
   });
 
   it('rejects phone numbers that are not valid E.164', () => {
@@ -104,15 +100,11 @@ describe('client config schema', () => {
   });
 
   it('rejects badly written times', () => {
-    expect(problemsOf(monday([{ open: '9:00', close: '17:00' }]))).toEqual([
-      'businessHours.monday[0].open: must be a 24-hour time "HH:mm", e.g. "09:00"',
-    ]);
+    expect(problemsOf(monday([{ open: '9:00', close: '17:00' }]))).toEqual(['businessHours.monday[0].open: must be a 24-hour time "HH:mm", e.g. "09:00"']);
   });
 
   it('requires all seven days so a forgotten day is not silently closed', () => {
-    expect(problemsOf(aClientConfigInput({ businessHours: { sunday: undefined } }))).toEqual([
-      expect.stringMatching(/^businessHours\.sunday: /),
-    ]);
+    expect(problemsOf(aClientConfigInput({ businessHours: { sunday: undefined } }))).toEqual([expect.stringMatching(/^businessHours\.sunday: /)]);
   });
 
   it('validates special hours like business hours and flags a date that is also a closure', () => {
@@ -125,15 +117,13 @@ describe('client config schema', () => {
   });
 
   it('rejects closures that are not real dates, backwards ranges, or both shapes at once', () => {
-    expect(problemsOf(aClientConfigInput({ closures: [{ date: '2027-02-30', reason: 'x' }] }))).toEqual([
-      'closures[0].date: is not a real calendar date',
-    ]);
+    expect(problemsOf(aClientConfigInput({ closures: [{ date: '2027-02-30', reason: 'x' }] }))).toEqual(['closures[0].date: is not a real calendar date']);
     expect(problemsOf(aClientConfigInput({ closures: [{ from: '2027-03-02', to: '2027-03-01', reason: 'x' }] }))).toEqual([
       'closures[0].to: ends (2027-03-01) before it starts (2027-03-02)',
     ]);
-    expect(
-      problemsOf(aClientConfigInput({ closures: [{ date: '2027-03-01', from: '2027-03-01', to: '2027-03-02', reason: 'x' }] })),
-    ).toEqual(['closures[0]: use either "date" or "from"/"to", not both']);
+    expect(problemsOf(aClientConfigInput({ closures: [{ date: '2027-03-01', from: '2027-03-01', to: '2027-03-02', reason: 'x' }] }))).toEqual([
+      'closures[0]: use either "date" or "from"/"to", not both',
+    ]);
   });
 
   it('requires unique appointment type ids, at least one type, and at most one default', () => {
@@ -141,9 +131,7 @@ describe('client config schema', () => {
     expect(problemsOf(aClientConfigInput({ appointmentTypes: [types[0], { ...types[1], id: types[0]!.id }] }))).toEqual([
       'appointmentTypes[1].id: duplicate id "bookkeeping-review" (also [0])',
     ]);
-    expect(problemsOf(aClientConfigInput({ appointmentTypes: [] }))).toEqual([
-      'appointmentTypes: needs at least one appointment type',
-    ]);
+    expect(problemsOf(aClientConfigInput({ appointmentTypes: [] }))).toEqual(['appointmentTypes: needs at least one appointment type']);
     expect(problemsOf(aClientConfigInput({ appointmentTypes: [types[0], { ...types[1], default: true }] }))).toEqual([
       'appointmentTypes: only one appointment type may be marked "default": true',
     ]);
@@ -195,23 +183,21 @@ describe('client config schema', () => {
   });
 
   it('accepts only US state codes in quiet-hour overrides', () => {
-    expect(
-      problemsOf(aClientConfigInput({ quietHours: { stateOverrides: { XX: { start: '08:00', end: '20:00' } } } })),
-    ).toEqual([expect.stringMatching(/^quietHours\.stateOverrides\.XX: /)]);
+    expect(problemsOf(aClientConfigInput({ quietHours: { stateOverrides: { XX: { start: '08:00', end: '20:00' } } } }))).toEqual([
+      expect.stringMatching(/^quietHours\.stateOverrides\.XX: /),
+    ]);
     const texas = aClientConfig({ quietHours: { stateOverrides: { TX: { start: '09:00', end: '21:00' } } } });
     expect(texas.quietHours.stateOverrides).toEqual({ TX: { start: '09:00', end: '21:00' } });
   });
 
   it('rejects unknown Zoho data centers and CRM outcomes', () => {
-    expect(problemsOf(aClientConfigInput({ zoho: { dataCenter: 'uk' } }))).toEqual([
-      expect.stringMatching(/^zoho\.dataCenter: /),
-    ]);
+    expect(problemsOf(aClientConfigInput({ zoho: { dataCenter: 'uk' } }))).toEqual([expect.stringMatching(/^zoho\.dataCenter: /)]);
     expect(problemsOf(aClientConfigInput({ zoho: { crm: { statusMap: { no_show: 'Lost Lead' } } } }))).toEqual([
       expect.stringMatching(/^zoho\.crm\.statusMap: .*no_show/),
     ]);
   });
 
-  it('takes the office\'s choice for a calendar event made after the caller was offered a callback, and nothing else', () => {
+  it("takes the office's choice for a calendar event made after the caller was offered a callback, and nothing else", () => {
     expect(aClientConfig({ booking: { lateCalendarEvent: 'keep_and_confirm' } }).booking.lateCalendarEvent).toBe('keep_and_confirm');
     expect(problemsOf(aClientConfigInput({ booking: { lateCalendarEvent: 'keep' } }))).toEqual([expect.stringMatching(/^booking\.lateCalendarEvent: /)]);
   });
@@ -222,7 +208,9 @@ describe('client config schema', () => {
     expect(problemsOf(aClientConfigInput({ followUps: { afterAppointment: { unmarkedMissedAfterHours: 4 } } }))).toEqual([
       'followUps.afterAppointment.unmarkedMissedAfterHours: counting unmarked appointments as missed plans the rebook: turn rebook on, or remove unmarkedMissedAfterHours',
     ]);
-    expect(problemsOf(aClientConfigInput({ followUps: { afterAppointment: { rebook: true, unmarkedMissedAfterHours: 0 } } }))[0]).toMatch(/^followUps\.afterAppointment\.unmarkedMissedAfterHours: /);
+    expect(problemsOf(aClientConfigInput({ followUps: { afterAppointment: { rebook: true, unmarkedMissedAfterHours: 0 } } }))[0]).toMatch(
+      /^followUps\.afterAppointment\.unmarkedMissedAfterHours: /,
+    );
   });
 
   it('lets Slack alerts be turned off explicitly', () => {
@@ -242,11 +230,7 @@ describe('client config schema', () => {
         templates: { sms: { cancelled: '{{oops}}' } },
       }),
     );
-    expect(problems.map((line) => line.split(':')[0])).toEqual([
-      'timezone',
-      'businessHours.friday[0]',
-      'templates.sms.cancelled',
-    ]);
+    expect(problems.map((line) => line.split(':')[0])).toEqual(['timezone', 'businessHours.friday[0]', 'templates.sms.cancelled']);
   });
 });
 

@@ -65,25 +65,18 @@ export function minutesOfDay(time: string): number {
 }
 
 const openTime = z.string().regex(TIME_OF_DAY, 'must be a 24-hour time "HH:mm", e.g. "09:00"');
-const closeTime = z
-  .string()
-  .refine((value) => TIME_OF_DAY.test(value) || value === '24:00', 'must be a 24-hour time "HH:mm", e.g. "17:30"');
+const closeTime = z.string().refine((value) => TIME_OF_DAY.test(value) || value === '24:00', 'must be a 24-hour time "HH:mm", e.g. "17:30"');
 
 const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date "YYYY-MM-DD"')
   .refine((value) => DateTime.fromISO(value).isValid, 'is not a real calendar date');
 
-const envName = z
-  .string()
-  .regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name in capitals, e.g. "RETELL_API_KEY"');
+const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name in capitals, e.g. "RETELL_API_KEY"');
 
 const e164 = z
   .string()
-  .refine(
-    (value) => value.startsWith('+') && isValidPhoneNumber(value),
-    'must be a valid phone number in E.164 form, e.g. "+12125550123"',
-  );
+  .refine((value) => value.startsWith('+') && isValidPhoneNumber(value), 'must be a valid phone number in E.164 form, e.g. "+12125550123"');
 
 const email = z.email('must be an email address');
 
@@ -126,9 +119,7 @@ const dayRanges = z.array(timeRange).superRefine((ranges, ctx) => {
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-const businessHours = z.strictObject(
-  Object.fromEntries(WEEKDAYS.map((day) => [day, dayRanges])) as Record<Weekday, typeof dayRanges>,
-);
+const businessHours = z.strictObject(Object.fromEntries(WEEKDAYS.map((day) => [day, dayRanges])) as Record<Weekday, typeof dayRanges>);
 
 /** A closed day or closed range; normalised to `{ from, to }` (a single day has from === to). */
 const closure = z
@@ -213,9 +204,10 @@ function templateText(channel: TemplateChannel, kind: TemplateKind) {
 }
 
 const smsTemplates = z.strictObject({
-  ...(Object.fromEntries(
-    TEMPLATE_KINDS.filter((kind) => !isFollowUpKind(kind)).map((kind) => [kind, templateText('sms', kind)]),
-  ) as Record<Exclude<TemplateKind, FollowUpTemplateKind>, z.ZodString>),
+  ...(Object.fromEntries(TEMPLATE_KINDS.filter((kind) => !isFollowUpKind(kind)).map((kind) => [kind, templateText('sms', kind)])) as Record<
+    Exclude<TemplateKind, FollowUpTemplateKind>,
+    z.ZodString
+  >),
   ...(Object.fromEntries(FOLLOW_UP_TEMPLATE_KINDS.map((kind) => [kind, templateText('sms', kind).optional()])) as Record<
     FollowUpTemplateKind,
     z.ZodOptional<z.ZodString>
@@ -265,7 +257,9 @@ const templateVariant = z
     if (variant.sms === undefined && variant.email === undefined) ctx.addIssue({ code: 'custom', message: 'needs an sms text, an email, or both' });
     const texts: Array<[TemplateChannel, string, string]> = [];
     if (variant.sms !== undefined) texts.push(['sms', 'sms', variant.sms]);
-    if (variant.email) for (const part of ['subject', 'text', 'html'] as const) if (variant.email[part] !== undefined) texts.push(['email', `email.${part}`, variant.email[part]]);
+    if (variant.email)
+      for (const part of ['subject', 'text', 'html'] as const)
+        if (variant.email[part] !== undefined) texts.push(['email', `email.${part}`, variant.email[part]]);
     for (const [channel, path, text] of texts) {
       for (const message of templateProblems(variant.kind, channel, text)) ctx.addIssue({ code: 'custom', path: path.split('.'), message });
     }
@@ -279,17 +273,19 @@ const templateVariant = z
 const translation = z.strictObject({
   templates: z
     .strictObject({
-      sms: z.strictObject(
-        Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, templateText('sms', kind).optional()])) as Record<TemplateKind, z.ZodOptional<z.ZodString>>,
-      ).prefault({}),
-      email: z.strictObject(
-        Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, emailTemplate(kind).optional()])) as Record<TemplateKind, z.ZodOptional<EmailTemplateSchema>>,
-      ).prefault({}),
+      sms: z
+        .strictObject(
+          Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, templateText('sms', kind).optional()])) as Record<TemplateKind, z.ZodOptional<z.ZodString>>,
+        )
+        .prefault({}),
+      email: z
+        .strictObject(
+          Object.fromEntries(TEMPLATE_KINDS.map((kind) => [kind, emailTemplate(kind).optional()])) as Record<TemplateKind, z.ZodOptional<EmailTemplateSchema>>,
+        )
+        .prefault({}),
     })
     .prefault({}),
-  appointmentTypes: z
-    .record(z.string(), z.strictObject({ name: z.string().min(1).optional(), whatToBring: z.string().min(1).optional() }))
-    .default({}),
+  appointmentTypes: z.record(z.string(), z.strictObject({ name: z.string().min(1).optional(), whatToBring: z.string().min(1).optional() })).default({}),
 });
 export type Translation = z.infer<typeof translation>;
 
@@ -301,10 +297,7 @@ const translations = z.partialRecord(z.enum(LANGUAGES), translation).default({})
 
 const emailFrom = z
   .string()
-  .refine(
-    (value) => /^[^<>]+<[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>$/.test(value.trim()),
-    'must look like "Office Name <address@example.com>"',
-  );
+  .refine((value) => /^[^<>]+<[^<>\s@]+@[^<>\s@]+\.[^<>\s@]+>$/.test(value.trim()), 'must look like "Office Name <address@example.com>"');
 
 const senders = z.strictObject({
   sms: z
@@ -362,12 +355,10 @@ const providerChains = z.strictObject({
 export type SmsProviderConfig = z.infer<typeof smsProvider>;
 export type EmailProviderConfig = z.infer<typeof emailProvider>;
 
-const quietWindow = z
-  .strictObject({ start: openTime, end: closeTime })
-  .refine((window) => minutesOfDay(window.start) < minutesOfDay(window.end), {
-    message: 'start must be before end',
-    path: ['end'],
-  });
+const quietWindow = z.strictObject({ start: openTime, end: closeTime }).refine((window) => minutesOfDay(window.start) < minutesOfDay(window.end), {
+  message: 'start must be before end',
+  path: ['end'],
+});
 
 const stateOverride = z
   .strictObject({ start: openTime, end: closeTime, maxMarketingPer24h: z.int().min(0).optional() })
@@ -377,10 +368,62 @@ const stateOverride = z
   });
 
 export const US_STATE_CODES = [
-  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS', 'KY', 'LA',
-  'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY', 'NC', 'ND', 'OH', 'OK',
-  'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV', 'WI', 'WY', 'DC', 'PR', 'VI', 'GU',
-  'AS', 'MP',
+  'AL',
+  'AK',
+  'AZ',
+  'AR',
+  'CA',
+  'CO',
+  'CT',
+  'DE',
+  'FL',
+  'GA',
+  'HI',
+  'ID',
+  'IL',
+  'IN',
+  'IA',
+  'KS',
+  'KY',
+  'LA',
+  'ME',
+  'MD',
+  'MA',
+  'MI',
+  'MN',
+  'MS',
+  'MO',
+  'MT',
+  'NE',
+  'NV',
+  'NH',
+  'NJ',
+  'NM',
+  'NY',
+  'NC',
+  'ND',
+  'OH',
+  'OK',
+  'OR',
+  'PA',
+  'RI',
+  'SC',
+  'SD',
+  'TN',
+  'TX',
+  'UT',
+  'VT',
+  'VA',
+  'WA',
+  'WV',
+  'WI',
+  'WY',
+  'DC',
+  'PR',
+  'VI',
+  'GU',
+  'AS',
+  'MP',
 ] as const;
 const usStateCodes: ReadonlySet<string> = new Set(US_STATE_CODES);
 
@@ -434,7 +477,11 @@ const followUps = z.strictObject({
       reviewRequest: z.boolean().default(false),
       reviewUrl: z.url({ protocol: /^https?$/ }).optional(),
       /** How long after the mark the thank-you and review request go. */
-      delayMinutes: z.int().min(0).max(7 * 24 * 60).default(60),
+      delayMinutes: z
+        .int()
+        .min(0)
+        .max(7 * 24 * 60)
+        .default(60),
       /** No-show: a rebook text and e-mail with the next open slots. */
       rebook: z.boolean().default(false),
       rebookSlots: z.int().min(1).max(5).default(3),
@@ -443,10 +490,14 @@ const followUps = z.strictObject({
        * gets the no-show rebook (found by a sweep, messaging/missed-sweep.ts). Unset (the default): only staff's
        * no-show mark rebooks.
        */
-      unmarkedMissedAfterHours: z.int().min(1).max(7 * 24).optional(),
+      unmarkedMissedAfterHours: z
+        .int()
+        .min(1)
+        .max(7 * 24)
+        .optional(),
     })
     .refine((value) => !value.reviewRequest || value.reviewUrl !== undefined, {
-      message: 'a review request needs reviewUrl (the office\'s review page)',
+      message: "a review request needs reviewUrl (the office's review page)",
       path: ['reviewUrl'],
     })
     .refine((value) => value.unmarkedMissedAfterHours === undefined || value.rebook, {
@@ -459,16 +510,7 @@ const followUps = z.strictObject({
 // ---------------------------------------------------------------------------------------------------
 // Vendors
 
-export const CALL_OUTCOMES = [
-  'booked',
-  'rescheduled',
-  'cancelled',
-  'info_only',
-  'callback_requested',
-  'opted_out',
-  'voicemail',
-  'abandoned',
-] as const;
+export const CALL_OUTCOMES = ['booked', 'rescheduled', 'cancelled', 'info_only', 'callback_requested', 'opted_out', 'voicemail', 'abandoned'] as const;
 export type CallOutcome = (typeof CALL_OUTCOMES)[number];
 
 export function isCallOutcome(value: string): value is CallOutcome {
@@ -539,14 +581,13 @@ const DEFAULT_HUBSPOT_LEAD_STATUS: Record<CallOutcome, string> = {
 };
 
 const hubspotStatusMap = z.strictObject(
-  Object.fromEntries(
-    CALL_OUTCOMES.map((outcome) => [outcome, z.string().min(1).default(DEFAULT_HUBSPOT_LEAD_STATUS[outcome])]),
-  ) as Record<CallOutcome, z.ZodDefault<z.ZodString>>,
+  Object.fromEntries(CALL_OUTCOMES.map((outcome) => [outcome, z.string().min(1).default(DEFAULT_HUBSPOT_LEAD_STATUS[outcome])])) as Record<
+    CallOutcome,
+    z.ZodDefault<z.ZodString>
+  >,
 );
 
-const hubspotPropertyName = z
-  .string()
-  .regex(/^[a-z][a-z0-9_]*$/, 'must be a HubSpot property internal name in lower case, e.g. "sms_opt_out"');
+const hubspotPropertyName = z.string().regex(/^[a-z][a-z0-9_]*$/, 'must be a HubSpot property internal name in lower case, e.g. "sms_opt_out"');
 
 /** HubSpot CRM (contacts and notes) through a private app's access token (docs/decisions.md says why). */
 const hubspot = z.strictObject({
@@ -625,9 +666,7 @@ const retell = z.strictObject({
    * agent that speaks one language answers every caller in it; a multilingual one (or one not listed) lets the
    * caller's words and memory decide (`i18n/language.ts`).
    */
-  agentLanguages: z
-    .record(z.string(), z.union([z.string().trim().min(2).max(20), z.array(z.string().trim().min(2).max(20)).min(1).max(20)]))
-    .default({}),
+  agentLanguages: z.record(z.string(), z.union([z.string().trim().min(2).max(20), z.array(z.string().trim().min(2).max(20)).min(1).max(20)])).default({}),
 });
 
 /**
@@ -647,7 +686,11 @@ export type TransferBand = z.infer<typeof transferBand>;
 const transfer = z.strictObject({
   bands: z.array(transferBand).max(10).default([]),
   /** A transfer nobody answered becomes a callback task due this many minutes later. */
-  callbackDeadlineMinutes: z.int().min(5).max(7 * 24 * 60).default(60),
+  callbackDeadlineMinutes: z
+    .int()
+    .min(5)
+    .max(7 * 24 * 60)
+    .default(60),
 });
 
 /**
@@ -666,7 +709,10 @@ const insights = z.strictObject({
  * own hours and the special hours overlap.
  */
 const staffMember = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"').max(60),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"')
+    .max(60),
   name: z.string().trim().min(1).max(80),
   calendarId: z.string().trim().min(1).max(500),
   businessHours: businessHours.optional(),
@@ -693,9 +739,7 @@ const staff = z.strictObject({
 const clientConfigObject = z.strictObject({
   slug: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be kebab-case, e.g. "smart-tax-nation"'),
   name: z.string().min(1),
-  timezone: z
-    .string()
-    .refine((zone) => IANAZone.isValidZone(zone), 'is not a known IANA time zone, e.g. "America/New_York"'),
+  timezone: z.string().refine((zone) => IANAZone.isValidZone(zone), 'is not a known IANA time zone, e.g. "America/New_York"'),
   officePhone: e164,
   officeEmail: email,
   /** Physical postal address; CAN-SPAM requires it in marketing email. */
@@ -717,9 +761,7 @@ const clientConfigObject = z.strictObject({
   /** Inbound keywords (STOP, ALTO, START, AYUDA, …) the office adds, and its replies per language. */
   sms: smsConfigSchema.prefault({}),
   senders,
-  retry: z
-    .strictObject({ maxAttempts: z.int().min(1).max(10).default(3), intervalSeconds: z.int().min(1).max(3600).default(60) })
-    .prefault({}),
+  retry: z.strictObject({ maxAttempts: z.int().min(1).max(10).default(3), intervalSeconds: z.int().min(1).max(3600).default(60) }).prefault({}),
   quietHours: quietHours.prefault({}),
   nurture: nurture.prefault({}),
   followUps: followUps.prefault({}),
@@ -792,7 +834,11 @@ export const clientConfigSchema = clientConfigObject
       }
     }
     if (config.crm.provider === 'zoho' && config.zoho?.crm.enabled === false) {
-      ctx.addIssue({ code: 'custom', path: ['crm', 'provider'], message: 'is "zoho" but zoho.crm.enabled is false; choose one (crm.provider "none" turns CRM sync off)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['crm', 'provider'],
+        message: 'is "zoho" but zoho.crm.enabled is false; choose one (crm.provider "none" turns CRM sync off)',
+      });
     }
     if (config.staff) staffIssues(config, ctx);
     else if (/\{\{\s*staff_name\s*\}\}/.test(JSON.stringify([config.templates, config.translations]))) {
@@ -811,10 +857,7 @@ export const clientConfigSchema = clientConfigObject
   })
   .transform((config) => {
     const provider = crmProviderOf(config);
-    const statusMap =
-      provider === 'hubspot'
-        ? (config.hubspot?.statusMap ?? DEFAULT_HUBSPOT_LEAD_STATUS)
-        : (config.zoho?.crm.statusMap ?? DEFAULT_LEAD_STATUS);
+    const statusMap = provider === 'hubspot' ? (config.hubspot?.statusMap ?? DEFAULT_HUBSPOT_LEAD_STATUS) : (config.zoho?.crm.statusMap ?? DEFAULT_LEAD_STATUS);
     return {
       ...config,
       alerts: { ...config.alerts, emails: config.alerts.emails ?? config.adminEmails },
@@ -824,8 +867,7 @@ export const clientConfigSchema = clientConfigObject
         provider,
         enabled: provider !== 'none',
         statusMap,
-        syncWaitMinutesWithoutAnalysis:
-          config.crm.syncWaitMinutesWithoutAnalysis ?? config.zoho?.crm.syncWaitMinutesWithoutAnalysis ?? 10,
+        syncWaitMinutesWithoutAnalysis: config.crm.syncWaitMinutesWithoutAnalysis ?? config.zoho?.crm.syncWaitMinutesWithoutAnalysis ?? 10,
       },
     };
   });
@@ -837,13 +879,23 @@ function staffIssues(config: z.infer<typeof clientConfigObject>, ctx: z.Refineme
   const names = new Map<string, number>();
   config.staff!.people.forEach((person, index) => {
     const name = person.name.toLowerCase();
-    if (ids.has(person.id)) ctx.addIssue({ code: 'custom', path: ['staff', 'people', index, 'id'], message: `duplicate id "${person.id}" (also [${ids.get(person.id)}])` });
+    if (ids.has(person.id))
+      ctx.addIssue({ code: 'custom', path: ['staff', 'people', index, 'id'], message: `duplicate id "${person.id}" (also [${ids.get(person.id)}])` });
     else ids.set(person.id, index);
-    if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['staff', 'people', index, 'name'], message: `duplicate name "${person.name}" (also [${names.get(name)}]); callers pick people by name` });
+    if (names.has(name))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['staff', 'people', index, 'name'],
+        message: `duplicate name "${person.name}" (also [${names.get(name)}]); callers pick people by name`,
+      });
     else names.set(name, index);
     (person.appointmentTypes ?? []).forEach((typeId, typeIndex) => {
       if (!typeIds.has(typeId)) {
-        ctx.addIssue({ code: 'custom', path: ['staff', 'people', index, 'appointmentTypes', typeIndex], message: `"${typeId}" is not one of appointmentTypes (${[...typeIds].join(', ')})` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['staff', 'people', index, 'appointmentTypes', typeIndex],
+          message: `"${typeId}" is not one of appointmentTypes (${[...typeIds].join(', ')})`,
+        });
       }
     });
   });

@@ -32,8 +32,7 @@ export const DEMO_SECRETS = {
   /** SendGrid (second e-mail provider, issue 19): the API key the SendGrid emulator accepts. */
   SENDGRID_API_KEY: 'SG.demo_switchboard_sendgrid.0001',
   /** The SendGrid emulator's event-webhook verification key (P-256 SPKI, base64, as SendGrid's UI shows it). */
-  SENDGRID_WEBHOOK_KEY:
-    'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEhQnihXtV6HyAqHJWd/M8L680Pv/HW8IZGY8GpD2O9EbcfkVNnYD30/RsgnzqAmUKf46KBPnac/NjtIP5I/msTw==',
+  SENDGRID_WEBHOOK_KEY: 'MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEhQnihXtV6HyAqHJWd/M8L680Pv/HW8IZGY8GpD2O9EbcfkVNnYD30/RsgnzqAmUKf46KBPnac/NjtIP5I/msTw==',
   /** The optional follow-up rewrite's LLM (issue 17): the key the Anthropic Messages API emulator accepts. */
   ANTHROPIC_API_KEY: 'sk-ant-demo-switchboard-0001',
   /** Base64 of the 32 ASCII bytes "switchboard-demo-secret-key-0001"; encrypts tokens at rest in demo only. */
@@ -68,8 +67,17 @@ export function isDemoSecret(value: string | undefined | null): boolean {
 /** The credentials of vendors that run on their emulators (the demo values are one such set). */
 export type SandboxCredentials = Pick<
   Record<DemoSecretName, string>,
-  'RETELL_API_KEY' | 'TWILIO_ACCOUNT_SID' | 'TWILIO_AUTH_TOKEN' | 'ZOHO_CLIENT_ID' | 'ZOHO_CLIENT_SECRET' | 'HUBSPOT_ACCESS_TOKEN' | 'ANTHROPIC_API_KEY'
-  | 'GOOGLE_CLIENT_ID' | 'GOOGLE_CLIENT_SECRET' | 'MICROSOFT_CLIENT_ID' | 'MICROSOFT_CLIENT_SECRET'
+  | 'RETELL_API_KEY'
+  | 'TWILIO_ACCOUNT_SID'
+  | 'TWILIO_AUTH_TOKEN'
+  | 'ZOHO_CLIENT_ID'
+  | 'ZOHO_CLIENT_SECRET'
+  | 'HUBSPOT_ACCESS_TOKEN'
+  | 'ANTHROPIC_API_KEY'
+  | 'GOOGLE_CLIENT_ID'
+  | 'GOOGLE_CLIENT_SECRET'
+  | 'MICROSOFT_CLIENT_ID'
+  | 'MICROSOFT_CLIENT_SECRET'
 >;
 
 /**

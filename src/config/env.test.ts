@@ -57,9 +57,18 @@ describe('loadEnv', () => {
   });
 
   it('refuses the demo Anthropic key in live mode, and a real key without the model it is for', () => {
-    expect(problemPaths({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, ANTHROPIC_API_KEY: DEMO_SECRETS.ANTHROPIC_API_KEY })).toEqual(['ANTHROPIC_API_KEY']);
+    expect(problemPaths({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, ANTHROPIC_API_KEY: DEMO_SECRETS.ANTHROPIC_API_KEY })).toEqual([
+      'ANTHROPIC_API_KEY',
+    ]);
     expect(problemPaths({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, ANTHROPIC_API_KEY: 'sk-ant-api03-real' })).toEqual(['ANTHROPIC_MODEL']);
-    expect(loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, ANTHROPIC_API_KEY: 'sk-ant-api03-real', ANTHROPIC_MODEL: 'claude-3-5-haiku-latest' }).anthropic).toEqual({
+    expect(
+      loadEnv({
+        SWITCHBOARD_MODE: 'live',
+        SWITCHBOARD_SECRET_KEY: REAL_KEY,
+        ANTHROPIC_API_KEY: 'sk-ant-api03-real',
+        ANTHROPIC_MODEL: 'claude-3-5-haiku-latest',
+      }).anthropic,
+    ).toEqual({
       apiKey: 'sk-ant-api03-real',
       model: 'claude-3-5-haiku-latest',
     });
@@ -74,7 +83,7 @@ describe('loadEnv', () => {
     expect(loadEnv({ SWITCHBOARD_MODE: 'live', SWITCHBOARD_SECRET_KEY: REAL_KEY, HOST: '10.0.0.5' }).host).toBe('10.0.0.5');
   });
 
-  it('trusts no proxy unless TRUST_PROXY names a hop count or the proxies\' addresses', () => {
+  it("trusts no proxy unless TRUST_PROXY names a hop count or the proxies' addresses", () => {
     expect(loadEnv({}).trustProxy).toBe(false);
     expect(loadEnv({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
     expect(loadEnv({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
@@ -108,15 +117,23 @@ describe('loadEnv', () => {
     }
     const lines = message.split('\n');
     expect(lines[0]).toBe('Environment variables are invalid (6 problems):');
-    expect(lines.slice(1).map((line) => line.split(': ')[1]).sort()).toEqual(
-      ['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'SWITCHBOARD_MODE', 'SWITCHBOARD_SECRET_KEY', 'WORKER'].sort(),
-    );
+    expect(
+      lines
+        .slice(1)
+        .map((line) => line.split(': ')[1])
+        .sort(),
+    ).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'SWITCHBOARD_MODE', 'SWITCHBOARD_SECRET_KEY', 'WORKER'].sort());
     expect(message).toContain('environment: SWITCHBOARD_MODE: must be "demo" or "live"');
   });
 
-  it('reads the deployment\'s Google and Microsoft OAuth apps, asks for both halves, and refuses demo values in live mode', () => {
+  it("reads the deployment's Google and Microsoft OAuth apps, asks for both halves, and refuses demo values in live mode", () => {
     expect(loadEnv({})).toMatchObject({ google: undefined, microsoft: undefined });
-    const env = loadEnv({ GOOGLE_CLIENT_ID: 'g-id.apps.googleusercontent.com', GOOGLE_CLIENT_SECRET: 'g-secret', MICROSOFT_CLIENT_ID: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c', MICROSOFT_CLIENT_SECRET: 'm-secret' });
+    const env = loadEnv({
+      GOOGLE_CLIENT_ID: 'g-id.apps.googleusercontent.com',
+      GOOGLE_CLIENT_SECRET: 'g-secret',
+      MICROSOFT_CLIENT_ID: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c',
+      MICROSOFT_CLIENT_SECRET: 'm-secret',
+    });
     expect(env.google).toEqual({ clientId: 'g-id.apps.googleusercontent.com', clientSecret: 'g-secret' });
     expect(env.microsoft).toEqual({ clientId: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c', clientSecret: 'm-secret', tenant: 'common' });
     expect(problemPaths({ GOOGLE_CLIENT_ID: 'g-id' })).toEqual(['GOOGLE_CLIENT_SECRET']);
@@ -127,6 +144,13 @@ describe('loadEnv', () => {
       'GOOGLE_CLIENT_SECRET',
     ]);
     expect(problemPaths({ ...live, MICROSOFT_CLIENT_ID: DEMO_SECRETS.MICROSOFT_CLIENT_ID, MICROSOFT_CLIENT_SECRET: 'real' })).toEqual(['MICROSOFT_CLIENT_ID']);
-    expect(loadEnv({ ...live, MICROSOFT_CLIENT_ID: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c', MICROSOFT_CLIENT_SECRET: 'real', MICROSOFT_TENANT: 'contoso.onmicrosoft.com' }).microsoft?.tenant).toBe('contoso.onmicrosoft.com');
+    expect(
+      loadEnv({
+        ...live,
+        MICROSOFT_CLIENT_ID: '3f1c2b1a-7d6e-4f5a-8b9c-0d1e2f3a4b5c',
+        MICROSOFT_CLIENT_SECRET: 'real',
+        MICROSOFT_TENANT: 'contoso.onmicrosoft.com',
+      }).microsoft?.tenant,
+    ).toBe('contoso.onmicrosoft.com');
   });
 });

@@ -52,11 +52,15 @@ const trustProxy = z
     if (['on', 'true', 'yes', 'all', '*'].includes(value.toLowerCase())) {
       ctx.addIssue({
         code: 'custom',
-        message: 'cannot trust every peer (any client could then choose its own address); give a hop count (e.g. 1) or the proxies\' addresses (e.g. 10.0.0.0/8)',
+        message:
+          "cannot trust every peer (any client could then choose its own address); give a hop count (e.g. 1) or the proxies' addresses (e.g. 10.0.0.0/8)",
       });
       return z.NEVER;
     }
-    const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
     const bad = entries.filter((entry) => !isProxyRange(entry));
     if (bad.length > 0 || entries.length === 0) {
       ctx.addIssue({
@@ -81,26 +85,27 @@ const envSchema = z
       .optional(),
     CONFIG_DIR: z.string().default('config/clients'),
     LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
-    PUBLIC_BASE_URL: z
-      .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://switchboard.example.com' })
-      .optional(),
-    SWITCHBOARD_SECRET_KEY: z
-      .string()
-      .refine(isSecretKeyShape, 'must be base64 of 32 random bytes (generate with: openssl rand -base64 32)')
-      .optional(),
+    PUBLIC_BASE_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. https://switchboard.example.com' }).optional(),
+    SWITCHBOARD_SECRET_KEY: z.string().refine(isSecretKeyShape, 'must be base64 of 32 random bytes (generate with: openssl rand -base64 32)').optional(),
     SANDBOX: flag(false),
     SANDBOX_TWILIO_URL: z.url({ protocol: /^https?$/, error: 'must be the http URL of a Twilio emulator, e.g. http://127.0.0.1:4010' }).optional(),
     WORKER: flag(true),
     ANALYTICS_DIGEST: flag(true),
     ANTHROPIC_API_KEY: z.string().optional(),
-    ANTHROPIC_MODEL: z.string().regex(/^[\w.:@-]{1,100}$/, 'must be an Anthropic model name, e.g. claude-3-5-haiku-latest').optional(),
+    ANTHROPIC_MODEL: z
+      .string()
+      .regex(/^[\w.:@-]{1,100}$/, 'must be an Anthropic model name, e.g. claude-3-5-haiku-latest')
+      .optional(),
     GOOGLE_CLIENT_ID: z.string().optional(),
     GOOGLE_CLIENT_SECRET: z.string().optional(),
     MICROSOFT_CLIENT_ID: z.string().optional(),
     MICROSOFT_CLIENT_SECRET: z.string().optional(),
     MICROSOFT_TENANT: z
       .string()
-      .regex(/^(common|organizations|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/i, 'must be common, organizations, consumers, a tenant id (GUID) or a tenant domain')
+      .regex(
+        /^(common|organizations|consumers|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$/i,
+        'must be common, organizations, consumers, a tenant id (GUID) or a tenant domain',
+      )
       .optional(),
   })
   .superRefine((env, ctx) => {
@@ -122,7 +127,11 @@ const envSchema = z
   .superRefine((env, ctx) => {
     if (env.ANTHROPIC_API_KEY && !isDemoSecret(env.ANTHROPIC_API_KEY) && !env.ANTHROPIC_MODEL) {
       // The adapter never guesses a model: names and prices change, and the office pays for the one it chose.
-      ctx.addIssue({ code: 'custom', path: ['ANTHROPIC_MODEL'], message: 'is required with ANTHROPIC_API_KEY (the model the follow-up rewrite uses, e.g. claude-3-5-haiku-latest)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ANTHROPIC_MODEL'],
+        message: 'is required with ANTHROPIC_API_KEY (the model the follow-up rewrite uses, e.g. claude-3-5-haiku-latest)',
+      });
     }
     if (env.SWITCHBOARD_MODE !== 'live') return;
     if (isDemoSecret(env.ANTHROPIC_API_KEY)) {

@@ -162,12 +162,19 @@ describe('secrets when loading in live mode', () => {
       SHIPPED.map((slug, index) => ({
         file: `${slug}.json`,
         path: 'twilio.authTokenEnv',
-        message: index === 0 ? expect.stringMatching(/environment variable TWILIO_AUTH_TOKEN is not set; live mode needs it/) : expect.stringMatching(/TWILIO_AUTH_TOKEN is not set/),
+        message:
+          index === 0
+            ? expect.stringMatching(/environment variable TWILIO_AUTH_TOKEN is not set; live mode needs it/)
+            : expect.stringMatching(/TWILIO_AUTH_TOKEN is not set/),
       })),
     );
     const withoutGoogle = { ...LIVE_ENV, GOOGLE_CLIENT_ID: undefined, GOOGLE_CLIENT_SECRET: undefined };
     expect(problemsFrom(() => loadClientConfigs({ dir: SHIPPED_DIR, mode: 'live', env: withoutGoogle }))).toEqual([
-      { file: 'riverside-physio.json', path: 'calendar.provider', message: expect.stringMatching(/GOOGLE_CLIENT_ID \/ GOOGLE_CLIENT_SECRET is not set; live mode needs the deployment's Google Calendar OAuth app/) },
+      {
+        file: 'riverside-physio.json',
+        path: 'calendar.provider',
+        message: expect.stringMatching(/GOOGLE_CLIENT_ID \/ GOOGLE_CLIENT_SECRET is not set; live mode needs the deployment's Google Calendar OAuth app/),
+      },
     ]);
   });
 

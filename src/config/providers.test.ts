@@ -26,7 +26,7 @@ describe('calendar and CRM providers in the office document', () => {
     expect(aClientConfig({ crm: { provider: 'none' } }).crm).toMatchObject({ provider: 'none', enabled: false });
   });
 
-  it('takes HubSpot as the CRM with HubSpot\'s lead status words, the calendar staying Zoho', () => {
+  it("takes HubSpot as the CRM with HubSpot's lead status words, the calendar staying Zoho", () => {
     const config = aClientConfig({ crm: { provider: 'hubspot' }, hubspot: { statusMap: { booked: 'IN_PROGRESS' } } });
     expect(config.calendar.provider).toBe('zoho');
     expect(config.crm).toMatchObject({ provider: 'hubspot', enabled: true });
@@ -50,7 +50,13 @@ describe('calendar and CRM providers in the office document', () => {
   });
 
   it('asks live mode for the credentials of the vendors the office uses, and no others', () => {
-    const env = { RETELL_API_KEY: 'key_live', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'live-token', SMTP_URL: 'smtp://mail.example.com', SLACK_WEBHOOK_URL: 'https://hooks.example.com/x' };
+    const env = {
+      RETELL_API_KEY: 'key_live',
+      TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'live-token',
+      SMTP_URL: 'smtp://mail.example.com',
+      SLACK_WEBHOOK_URL: 'https://hooks.example.com/x',
+    };
     const zohoBoth = checkClientSecrets(aClientConfig(), env, 'live').map((problem) => problem.variable);
     expect(zohoBoth).toEqual(['ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET']);
 
@@ -66,9 +72,13 @@ describe('calendar and CRM providers in the office document', () => {
     expect(secrets.zohoClientId).toBe('');
   });
 
-  it('needs the google or microsoft block while the calendar is that provider; each defaults to the account\'s own calendar', () => {
-    expect(problemsOf(aClientConfigInput({ calendar: { provider: 'google' } }))).toEqual([expect.stringMatching(/^google: is required while calendar\.provider is "google"/)]);
-    expect(problemsOf(aClientConfigInput({ calendar: { provider: 'microsoft' } }))).toEqual([expect.stringMatching(/^microsoft: is required while calendar\.provider is "microsoft"/)]);
+  it("needs the google or microsoft block while the calendar is that provider; each defaults to the account's own calendar", () => {
+    expect(problemsOf(aClientConfigInput({ calendar: { provider: 'google' } }))).toEqual([
+      expect.stringMatching(/^google: is required while calendar\.provider is "google"/),
+    ]);
+    expect(problemsOf(aClientConfigInput({ calendar: { provider: 'microsoft' } }))).toEqual([
+      expect.stringMatching(/^microsoft: is required while calendar\.provider is "microsoft"/),
+    ]);
     expect(aClientConfig({ calendar: { provider: 'google' }, google: {} }).google).toEqual({ calendarId: 'primary' });
     expect(aClientConfig({ calendar: { provider: 'microsoft' }, microsoft: { scheduleAddress: false } }).microsoft).toEqual({ scheduleAddress: false });
     expect(problemsOf(aClientConfigInput({ calendar: { provider: 'microsoft' }, microsoft: { scheduleAddress: 'not an address' } }))).toEqual([
@@ -77,13 +87,27 @@ describe('calendar and CRM providers in the office document', () => {
   });
 
   it('keeps an office on the Google or Microsoft emulator under SANDBOX=1 when the deployment has no OAuth app, and refuses it in live mode otherwise', () => {
-    const env = { RETELL_API_KEY: 'key_live', TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`, TWILIO_AUTH_TOKEN: 'live-token', SMTP_URL: 'smtp://mail.example.com', SLACK_WEBHOOK_URL: 'https://hooks.example.com/x' };
+    const env = {
+      RETELL_API_KEY: 'key_live',
+      TWILIO_ACCOUNT_SID: `AC${'1'.repeat(32)}`,
+      TWILIO_AUTH_TOKEN: 'live-token',
+      SMTP_URL: 'smtp://mail.example.com',
+      SLACK_WEBHOOK_URL: 'https://hooks.example.com/x',
+    };
     const outlook = aClientConfig({ zoho: undefined, calendar: { provider: 'microsoft' }, microsoft: {}, crm: { provider: 'none' } });
     expect(checkClientSecrets(outlook, env, 'live')).toEqual([
-      expect.objectContaining({ path: 'calendar.provider', variable: 'MICROSOFT_CLIENT_ID', message: expect.stringContaining('MICROSOFT_CLIENT_ID / MICROSOFT_CLIENT_SECRET is not set') }),
+      expect.objectContaining({
+        path: 'calendar.provider',
+        variable: 'MICROSOFT_CLIENT_ID',
+        message: expect.stringContaining('MICROSOFT_CLIENT_ID / MICROSOFT_CLIENT_SECRET is not set'),
+      }),
     ]);
     expect(resolveClientSecrets(outlook, { ...env, SANDBOX: '1' }, 'live').emulatedVendors).toEqual(['microsoft']);
-    const live = resolveClientSecrets(outlook, { ...env, MICROSOFT_CLIENT_ID: '3f1c2b1a-0000-4000-8000-000000000001', MICROSOFT_CLIENT_SECRET: 'live~secret' }, 'live');
+    const live = resolveClientSecrets(
+      outlook,
+      { ...env, MICROSOFT_CLIENT_ID: '3f1c2b1a-0000-4000-8000-000000000001', MICROSOFT_CLIENT_SECRET: 'live~secret' },
+      'live',
+    );
     expect(live.emulatedVendors).toEqual([]);
     expect(resolveClientSecrets(outlook, {}, 'demo').emulatedVendors).toContain('microsoft');
     expect(resolveClientSecrets(aClientConfig(), {}, 'demo').emulatedVendors).not.toContain('microsoft');

@@ -117,11 +117,7 @@ describe('resolveClientSecrets', () => {
 
   it('checks the shape of live values that have one', () => {
     const env = { ...LIVE_ENV, TWILIO_ACCOUNT_SID: 'SK123', SMTP_URL: 'mail.example.com', SLACK_WEBHOOK_URL: 'http://x' };
-    expect(checkClientSecrets(config, env, 'live').map((p) => p.variable)).toEqual([
-      'TWILIO_ACCOUNT_SID',
-      'SMTP_URL',
-      'SLACK_WEBHOOK_URL',
-    ]);
+    expect(checkClientSecrets(config, env, 'live').map((p) => p.variable)).toEqual(['TWILIO_ACCOUNT_SID', 'SMTP_URL', 'SLACK_WEBHOOK_URL']);
   });
 
   it('treats a blank variable as missing', () => {
@@ -138,9 +134,7 @@ describe('resolveClientSecrets', () => {
     expect(secrets.smtpUrl).toBeUndefined();
 
     const halfTwilio = { ...onlyRetell, TWILIO_ACCOUNT_SID: LIVE_ENV.TWILIO_ACCOUNT_SID };
-    expect(checkClientSecrets(config, halfTwilio, 'live')).toEqual([
-      expect.objectContaining({ path: 'twilio.authTokenEnv', variable: 'TWILIO_AUTH_TOKEN' }),
-    ]);
+    expect(checkClientSecrets(config, halfTwilio, 'live')).toEqual([expect.objectContaining({ path: 'twilio.authTokenEnv', variable: 'TWILIO_AUTH_TOKEN' })]);
   });
 
   it('never gives an emulated vendor a public demo value in live mode with SANDBOX=1', () => {

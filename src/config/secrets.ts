@@ -181,7 +181,13 @@ function secretSpecs(config: ClientConfig): SecretSpec[] {
         sandboxName: 'SENDGRID_API_KEY',
         check: (value) => (/^SG\.\S+$/.test(value) ? undefined : 'is not a SendGrid API key ("SG." …)'),
       },
-      { key: 'sendgridWebhookKey', vendor: 'sendgrid', path: `providers.email[${index}].webhookKeyEnv`, variable: entry.webhookKeyEnv, sandboxName: 'SENDGRID_WEBHOOK_KEY' },
+      {
+        key: 'sendgridWebhookKey',
+        vendor: 'sendgrid',
+        path: `providers.email[${index}].webhookKeyEnv`,
+        variable: entry.webhookKeyEnv,
+        sandboxName: 'SENDGRID_WEBHOOK_KEY',
+      },
     );
   }
   if (config.alerts.slackWebhookEnv !== null) {
@@ -202,12 +208,7 @@ function readEnv(env: EnvSource, name: string): string | undefined {
 }
 
 /** Every secret problem for one client, without throwing (the loader gathers them across files). */
-export function checkClientSecrets(
-  config: ClientConfig,
-  env: EnvSource,
-  mode: SwitchboardMode,
-  stored: StoredSecrets = {},
-): SecretProblem[] {
+export function checkClientSecrets(config: ClientConfig, env: EnvSource, mode: SwitchboardMode, stored: StoredSecrets = {}): SecretProblem[] {
   return resolve(config, env, mode, stored).problems;
 }
 
@@ -288,8 +289,7 @@ function resolve(
         const problem = liveProblem(spec, value, stored[spec.key]?.trim() ? `the ${spec.key} stored for this office` : undefined);
         if (problem) {
           problems.push({ path: spec.path, variable: spec.variable, message: problem, ...(value !== undefined && isDemoSecret(value) ? { demo: true } : {}) });
-        }
-        else values[spec.key] = value;
+        } else values[spec.key] = value;
       }
     }
     const calendarApp = DEPLOYMENT_OAUTH_APPS[config.calendar.provider as 'google' | 'microsoft'] as (typeof DEPLOYMENT_OAUTH_APPS)['google'] | undefined;
@@ -332,10 +332,7 @@ function liveProblem(spec: SecretSpec, value: string | undefined, storedAs?: str
   const vendor = VENDOR_NAMES[spec.vendor];
   const where = storedAs ?? `environment variable ${spec.variable}`;
   if (value === undefined) {
-    return (
-      `environment variable ${spec.variable} is not set; live mode needs it for ${vendor} ` +
-      `(or set SANDBOX=1 to keep ${vendor} on its emulator)`
-    );
+    return `environment variable ${spec.variable} is not set; live mode needs it for ${vendor} ` + `(or set SANDBOX=1 to keep ${vendor} on its emulator)`;
   }
   if (isDemoSecret(value)) {
     return `${where} holds a public demo value; live mode refuses demo secrets, set the real ${vendor} credential`;

@@ -35,21 +35,7 @@ export function normalizeKeywordText(text: string): string {
 export const BUILT_IN_KEYWORDS: KeywordLists = {
   optOut: {
     en: ['STOP', 'STOPALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT', 'OPT OUT'],
-    es: [
-      'ALTO',
-      'PARAR',
-      'PARE',
-      'PARA',
-      'CANCELAR',
-      'DETENER',
-      'BAJA',
-      'NO MAS',
-      'BASTA',
-      'DESUSCRIBIR',
-      'DESUSCRIBIRME',
-      'DAR DE BAJA',
-      'DARME DE BAJA',
-    ],
+    es: ['ALTO', 'PARAR', 'PARE', 'PARA', 'CANCELAR', 'DETENER', 'BAJA', 'NO MAS', 'BASTA', 'DESUSCRIBIR', 'DESUSCRIBIRME', 'DAR DE BAJA', 'DARME DE BAJA'],
   },
   optIn: {
     en: ['START', 'UNSTOP'],
@@ -75,10 +61,8 @@ export const DEFAULT_REPLIES = {
     help: '{{office_name}}: For help call {{office_phone}} or e-mail {{office_email}}. Reply STOP to opt out.',
   },
   es: {
-    optOut:
-      '{{office_name}}: Listo, ya no le enviaremos mensajes de texto. Para volver a recibirlos responda ALTA. ¿Preguntas? Llame al {{office_phone}}.',
-    optIn:
-      '{{office_name}}: Listo, volvera a recibir nuestros mensajes de texto. Responda AYUDA para ayuda o ALTO para no recibir mas.',
+    optOut: '{{office_name}}: Listo, ya no le enviaremos mensajes de texto. Para volver a recibirlos responda ALTA. ¿Preguntas? Llame al {{office_phone}}.',
+    optIn: '{{office_name}}: Listo, volvera a recibir nuestros mensajes de texto. Responda AYUDA para ayuda o ALTO para no recibir mas.',
     help: '{{office_name}}: Para ayuda llame al {{office_phone}} o escriba a {{office_email}}. Responda ALTO para no recibir mas mensajes.',
   },
 } as const;
@@ -143,8 +127,7 @@ export const smsConfigSchema = z
     // One word, one meaning: "SI" both opting in and asking for help would make the reply a guess.
     const owner = new Map<string, KeywordIntent>();
     for (const intent of KEYWORD_INTENTS) {
-      for (const language of SMS_LANGUAGES)
-        for (const word of BUILT_IN_KEYWORDS[intent][language]) owner.set(word, intent);
+      for (const language of SMS_LANGUAGES) for (const word of BUILT_IN_KEYWORDS[intent][language]) owner.set(word, intent);
     }
     for (const intent of KEYWORD_INTENTS) {
       for (const language of SMS_LANGUAGES) {

@@ -12,10 +12,7 @@ import {
 
 describe('templateVariables', () => {
   it('lists each variable once, in order of first use, with spaces inside braces trimmed', () => {
-    expect(templateVariables('Hi {{ first_name }}, {{office_name}} here. Bye {{first_name}}.')).toEqual([
-      'first_name',
-      'office_name',
-    ]);
+    expect(templateVariables('Hi {{ first_name }}, {{office_name}} here. Bye {{first_name}}.')).toEqual(['first_name', 'office_name']);
   });
 
   it('finds nothing in plain text', () => {
@@ -47,15 +44,9 @@ describe('known variables', () => {
 
 describe('unknownTemplateVariables', () => {
   it('reports typos and variables from another kind', () => {
-    expect(unknownTemplateVariables('confirmation', 'sms', 'Hi {{firstname}} at {{appointment_time_short}}')).toEqual([
-      'firstname',
-    ]);
-    expect(unknownTemplateVariables('nurture_day4', 'sms', 'Your visit is {{appointment_time_short}}')).toEqual([
-      'appointment_time_short',
-    ]);
-    expect(unknownTemplateVariables('confirmation', 'sms', 'Unsubscribe: {{unsubscribe_link}}')).toEqual([
-      'unsubscribe_link',
-    ]);
+    expect(unknownTemplateVariables('confirmation', 'sms', 'Hi {{firstname}} at {{appointment_time_short}}')).toEqual(['firstname']);
+    expect(unknownTemplateVariables('nurture_day4', 'sms', 'Your visit is {{appointment_time_short}}')).toEqual(['appointment_time_short']);
+    expect(unknownTemplateVariables('confirmation', 'sms', 'Unsubscribe: {{unsubscribe_link}}')).toEqual(['unsubscribe_link']);
   });
 
   it('accepts a template that uses only known variables', () => {
@@ -65,17 +56,20 @@ describe('unknownTemplateVariables', () => {
 
 describe('renderTemplate', () => {
   it('fills every variable, spaces inside braces or not', () => {
-    expect(renderTemplate('Hi {{ first_name }}, see you {{appointment_time_short}}.', {
-      first_name: 'Dana',
-      appointment_time_short: 'Tue 2/3 2:30 PM',
-    })).toBe('Hi Dana, see you Tue 2/3 2:30 PM.');
+    expect(
+      renderTemplate('Hi {{ first_name }}, see you {{appointment_time_short}}.', {
+        first_name: 'Dana',
+        appointment_time_short: 'Tue 2/3 2:30 PM',
+      }),
+    ).toBe('Hi Dana, see you Tue 2/3 2:30 PM.');
   });
 
   it('refuses to render when a used variable has no value, naming every missing one', () => {
-    const render = () => renderTemplate('Hi {{first_name}}, bring {{what_to_bring}} at {{appointment_time_short}}', {
-      first_name: 'Dana',
-      what_to_bring: '   ',
-    });
+    const render = () =>
+      renderTemplate('Hi {{first_name}}, bring {{what_to_bring}} at {{appointment_time_short}}', {
+        first_name: 'Dana',
+        what_to_bring: '   ',
+      });
     expect(render).toThrow(TemplateRenderError);
     try {
       render();
@@ -99,8 +93,6 @@ describe('renderTemplate', () => {
   });
 
   it('escapes values for HTML when asked', () => {
-    expect(renderTemplate('<p>{{customer_name}}</p>', { customer_name: 'Lee & <Co>' }, { html: true })).toBe(
-      '<p>Lee &amp; &lt;Co&gt;</p>',
-    );
+    expect(renderTemplate('<p>{{customer_name}}</p>', { customer_name: 'Lee & <Co>' }, { html: true })).toBe('<p>Lee &amp; &lt;Co&gt;</p>');
   });
 });

@@ -66,7 +66,7 @@ export class PermanentError extends Error {
 
 export function isRetryable(error: unknown): boolean {
   if (error && typeof error === 'object' && 'retryable' in error) {
-    return Boolean((error).retryable);
+    return Boolean(error.retryable);
   }
   return true;
 }

@@ -40,11 +40,22 @@ export function testClockFromEnv(env: Record<string, string | undefined>, mode: 
 }
 
 const moveSchema = z.union([
-  z.object({ advanceMs: z.number().int().min(0).max(400 * 86_400_000) }).strict(),
+  z
+    .object({
+      advanceMs: z
+        .number()
+        .int()
+        .min(0)
+        .max(400 * 86_400_000),
+    })
+    .strict(),
   z.object({ set: z.iso.datetime({ offset: true }) }).strict(),
 ]);
 
-const settleSchema = z.object({ timeoutMs: z.number().int().min(0).max(60_000).optional() }).strict().optional();
+const settleSchema = z
+  .object({ timeoutMs: z.number().int().min(0).max(60_000).optional() })
+  .strict()
+  .optional();
 
 export interface TestClockRouteDeps {
   clock: ManualClock;

@@ -75,11 +75,7 @@ export async function withCustomerLock<T>(
     const holder = `${instanceId}-${randomUUID().slice(0, 8)}`;
     const link = await takeLease(db, clock, input, holder);
     if (!link) {
-      const current = await db
-        .selectFrom('crm_links')
-        .select('locked_by')
-        .where('customer_id', '=', input.customerId)
-        .executeTakeFirst();
+      const current = await db.selectFrom('crm_links').select('locked_by').where('customer_id', '=', input.customerId).executeTakeFirst();
       return { ok: false, heldBy: current?.locked_by ?? null };
     }
     try {

@@ -47,11 +47,7 @@ export function crmSyncHandler(context: AppContext, crmFor: CrmFactory): OutboxH
 async function alertDeadSync(context: AppContext, row: OutboxRow, payload: CrmSyncPayload, error: unknown, vendorName: string) {
   const code = (error as { code?: unknown })?.code;
   const reason = typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown';
-  const subject = payload.callId
-    ? `call ${payload.callId}`
-    : payload.appointmentId
-      ? `appointment ${payload.appointmentId}`
-      : `customer ${payload.customerId}`;
+  const subject = payload.callId ? `call ${payload.callId}` : payload.appointmentId ? `appointment ${payload.appointmentId}` : `customer ${payload.customerId}`;
   const link = payload.callId ? callLink(context, payload.callId) : undefined;
   await context.alerts.raise({
     clientId: row.client_id,

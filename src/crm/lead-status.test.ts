@@ -15,8 +15,16 @@ describe('lead status only moves forward and leaves a status set in the CRM alon
   it('moves forward, and between outcomes of one rank the latest wins, after checking nobody changed it', () => {
     const contacted = { status: statusMap.info_only, outcome: 'info_only' as const };
     expect(decideLeadStatus({ outcome: 'booked', statusMap, last: contacted })).toEqual({ action: 'read' });
-    expect(decideLeadStatus({ outcome: 'booked', statusMap, last: contacted, current: statusMap.info_only })).toEqual({ action: 'write', status: statusMap.booked, outcome: 'booked' });
-    expect(decideLeadStatus({ outcome: 'cancelled', statusMap, last: booked, current: statusMap.booked })).toEqual({ action: 'write', status: statusMap.cancelled, outcome: 'cancelled' });
+    expect(decideLeadStatus({ outcome: 'booked', statusMap, last: contacted, current: statusMap.info_only })).toEqual({
+      action: 'write',
+      status: statusMap.booked,
+      outcome: 'booked',
+    });
+    expect(decideLeadStatus({ outcome: 'cancelled', statusMap, last: booked, current: statusMap.booked })).toEqual({
+      action: 'write',
+      status: statusMap.cancelled,
+      outcome: 'cancelled',
+    });
     expect(decideLeadStatus({ outcome: 'callback_requested', statusMap, last: contacted, current: statusMap.info_only })).toMatchObject({ action: 'write' });
   });
 

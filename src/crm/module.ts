@@ -13,9 +13,7 @@ export const crmModule: FeatureModule = {
   async setUp(context) {
     const crmFor: CrmFactory = (clientId) => context.crms.portFor(clientId);
     context.handlers.set(CRM_SYNC_KIND, crmSyncHandler(context, crmFor));
-    await perOfficeHealthCheck(context, ({ config }) =>
-      config.crm.enabled ? crmHealthCheck(context, config.slug, config.crm.provider) : undefined,
-    );
+    await perOfficeHealthCheck(context, ({ config }) => (config.crm.enabled ? crmHealthCheck(context, config.slug, config.crm.provider) : undefined));
     context.onClose.push(scheduleCrmHealthChecks(context, crmFor));
   },
 };

@@ -38,17 +38,13 @@ function duration(ms: number): string {
 }
 
 export function buildCallNote(config: ClientConfig, facts: NoteFacts): CrmNoteInput {
-  const when = facts.startedAt
-    ? DateTime.fromJSDate(facts.startedAt, { zone: config.timezone }).toFormat('LLL d, h:mm a')
-    : 'unknown time';
+  const when = facts.startedAt ? DateTime.fromJSDate(facts.startedAt, { zone: config.timezone }).toFormat('LLL d, h:mm a') : 'unknown time';
   const lines = [
     `Summary: ${facts.summary ? redactCallerText(facts.summary) : 'no summary available'}`,
     `Intent: ${facts.intent ? redactCallerText(facts.intent) : 'unknown'}`,
     `Sentiment: ${facts.sentiment ?? 'unknown'}`,
     `Outcome: ${facts.outcome ?? 'unknown'}`,
-    `Appointment: ${
-      facts.appointment ? `${facts.appointment.typeName} on ${spokenTime(facts.appointment.startAt, config.timezone)}` : 'none'
-    }`,
+    `Appointment: ${facts.appointment ? `${facts.appointment.typeName} on ${spokenTime(facts.appointment.startAt, config.timezone)}` : 'none'}`,
     `Duration: ${facts.durationMs === null ? 'unknown' : duration(facts.durationMs)}`,
     `Recording: ${facts.recordingUrl ?? 'none'}`,
     `Call details: ${facts.callLink}`,

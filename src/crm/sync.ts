@@ -84,19 +84,12 @@ export async function runCrmSync(context: AppContext, crm: CrmPort | undefined, 
       } else {
         result.note = 'none';
       }
-      await context.db
-        .updateTable('crm_links')
-        .set({ synced_at: context.clock.now(), updated_at: context.clock.now() })
-        .where('id', '=', link.id)
-        .execute();
+      await context.db.updateTable('crm_links').set({ synced_at: context.clock.now(), updated_at: context.clock.now() }).where('id', '=', link.id).execute();
       return result;
     },
   );
   if (!outcome.ok) {
-    throw new Reschedule(
-      new Date(context.clock.now().getTime() + LOCKED_RETRY_MS),
-      'another instance is syncing this caller to the CRM right now',
-    );
+    throw new Reschedule(new Date(context.clock.now().getTime() + LOCKED_RETRY_MS), 'another instance is syncing this caller to the CRM right now');
   }
   return outcome.value;
 }
@@ -149,8 +142,7 @@ async function gatherFacts(
   if (appointmentOutcome) {
     outcome = appointmentOutcome;
     // The lead shows the caller's next booked appointment, which is this one unless another comes first.
-    current =
-      (await nextBookedAppointment(context, customer.id)) ?? (appointment?.status === 'booked' ? appointment : null);
+    current = (await nextBookedAppointment(context, customer.id)) ?? (appointment?.status === 'booked' ? appointment : null);
   } else {
     outcome = payload.purpose === 'consent' ? null : asOutcome(call?.outcome ?? customer.last_outcome);
     // A call only fills the appointment fields when something is booked; it never clears them.
@@ -164,9 +156,7 @@ async function gatherFacts(
     intent: call?.intent ?? customer.last_intent,
     appointment: current === undefined ? undefined : current === null ? null : toLeadAppointment(config, current),
     smsOptedOut: await isOptedOut(context.db, customer.client_id, 'sms', customer.phone, 'all'),
-    emailOptedOut: customer.email
-      ? await isOptedOut(context.db, customer.client_id, 'email', customer.email, 'all')
-      : undefined,
+    emailOptedOut: customer.email ? await isOptedOut(context.db, customer.client_id, 'email', customer.email, 'all') : undefined,
   };
 }
 
@@ -196,13 +186,7 @@ function statusToWrite(decision: LeadStatusDecision): string | undefined {
   return decision.action === 'write' ? decision.status : undefined;
 }
 
-async function ensureLead(
-  context: AppContext,
-  crm: CrmPort,
-  config: ClientConfig,
-  link: CrmLink,
-  facts: LeadFacts,
-): Promise<EnsuredLead> {
+async function ensureLead(context: AppContext, crm: CrmPort, config: ClientConfig, link: CrmLink, facts: LeadFacts): Promise<EnsuredLead> {
   const statusInput = { outcome: facts.outcome, statusMap: config.crm.statusMap };
   if (link.lead_id) {
     const stored = await updateStoredLead(context, crm, config, link, facts);
@@ -231,13 +215,7 @@ async function ensureLead(
 }
 
 /** Updates the lead stored on the link; undefined when it no longer exists in the CRM (deleted or merged away). */
-async function updateStoredLead(
-  context: AppContext,
-  crm: CrmPort,
-  config: ClientConfig,
-  link: CrmLink,
-  facts: LeadFacts,
-): Promise<EnsuredLead | undefined> {
+async function updateStoredLead(context: AppContext, crm: CrmPort, config: ClientConfig, link: CrmLink, facts: LeadFacts): Promise<EnsuredLead | undefined> {
   const leadId = link.lead_id!;
   const statusInput = { outcome: facts.outcome, statusMap: config.crm.statusMap, last: writtenStatus(link) };
   let status = decideLeadStatus(statusInput);

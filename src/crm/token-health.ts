@@ -19,7 +19,11 @@ export interface CrmHealth {
 
 const SEVERITY: Record<CrmHealthStatus, number> = { ok: 0, warning: 1, broken: 2 };
 
-async function probe(crmFor: CrmFactory, clientId: string, lastEndpoint: string | null): Promise<CrmConnectionCheck & { provider: string; vendorName: string }> {
+async function probe(
+  crmFor: CrmFactory,
+  clientId: string,
+  lastEndpoint: string | null,
+): Promise<CrmConnectionCheck & { provider: string; vendorName: string }> {
   let port;
   try {
     port = crmFor(clientId);
@@ -36,11 +40,7 @@ async function probe(crmFor: CrmFactory, clientId: string, lastEndpoint: string 
 
 /** Checks one client's CRM connection now, stores the result and alerts when it got worse. */
 export async function checkCrmConnection(context: AppContext, crmFor: CrmFactory, clientId: string): Promise<CrmHealth> {
-  const previous = await context.db
-    .selectFrom('crm_connection_health')
-    .selectAll()
-    .where('client_id', '=', clientId)
-    .executeTakeFirst();
+  const previous = await context.db.selectFrom('crm_connection_health').selectAll().where('client_id', '=', clientId).executeTakeFirst();
   const checked = await probe(crmFor, clientId, previous?.api_domain ?? null);
   const health: CrmHealth = { status: checked.status, detail: checked.detail };
   const apiDomain = checked.endpoint;
@@ -81,11 +81,7 @@ export function crmHealthCheck(context: AppContext, clientId: string, provider: 
     name: `${provider}-crm:${clientId}`,
     critical: false,
     async check() {
-      const row = await context.db
-        .selectFrom('crm_connection_health')
-        .selectAll()
-        .where('client_id', '=', clientId)
-        .executeTakeFirst();
+      const row = await context.db.selectFrom('crm_connection_health').selectAll().where('client_id', '=', clientId).executeTakeFirst();
       if (!row) return { status: 'ok', detail: 'not checked yet' };
       const detail = `${row.detail ?? ''} (checked ${new Date(row.checked_at).toISOString()})`;
       return { status: row.status === 'ok' ? 'ok' : row.status === 'warning' ? 'degraded' : 'down', detail };

@@ -39,11 +39,7 @@ function purposesOf(scope: ConsentScope): ConsentPurpose[] {
 }
 
 /** Call inside the caller's transaction when there is one; history and cancellations commit with it. */
-export async function setConsent(
-  db: Kysely<DB>,
-  context: Pick<AppContext, 'clock'>,
-  change: ConsentChange,
-): Promise<ConsentChangeResult> {
+export async function setConsent(db: Kysely<DB>, context: Pick<AppContext, 'clock'>, change: ConsentChange): Promise<ConsentChangeResult> {
   const now = context.clock.now();
   const address = normalizeConsentAddress(change.channel, change.address);
   const changed: ConsentPurpose[] = [];
@@ -109,13 +105,7 @@ export async function setConsent(
  * Whether the address opted out of `purpose` on `channel` for this client. `all` asks whether either
  * purpose is opted out (the conservative reading for "may we contact them at all").
  */
-export async function isOptedOut(
-  db: Kysely<DB>,
-  clientId: string,
-  channel: ConsentChannel,
-  address: string,
-  purpose: ConsentScope,
-): Promise<boolean> {
+export async function isOptedOut(db: Kysely<DB>, clientId: string, channel: ConsentChannel, address: string, purpose: ConsentScope): Promise<boolean> {
   const row = await db
     .selectFrom('consents')
     .select('id')
@@ -131,11 +121,5 @@ export async function isOptedOut(
 /** Every consent change for an address, oldest first (dashboard, audits, disputes). */
 export async function consentHistory(db: Kysely<DB>, clientId: string, address: string) {
   const candidates = [address.trim(), address.trim().toLowerCase()];
-  return db
-    .selectFrom('consent_history')
-    .selectAll()
-    .where('client_id', '=', clientId)
-    .where('address', 'in', candidates)
-    .orderBy('id')
-    .execute();
+  return db.selectFrom('consent_history').selectAll().where('client_id', '=', clientId).where('address', 'in', candidates).orderBy('id').execute();
 }

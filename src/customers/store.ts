@@ -14,17 +14,8 @@ export type CustomerFields = Partial<
   >
 >;
 
-export async function findCustomerByPhone(
-  db: Kysely<DB>,
-  clientId: string,
-  phoneE164: string,
-): Promise<CustomerRow | undefined> {
-  return db
-    .selectFrom('customers')
-    .selectAll()
-    .where('client_id', '=', clientId)
-    .where('phone', '=', phoneE164)
-    .executeTakeFirst();
+export async function findCustomerByPhone(db: Kysely<DB>, clientId: string, phoneE164: string): Promise<CustomerRow | undefined> {
+  return db.selectFrom('customers').selectAll().where('client_id', '=', clientId).where('phone', '=', phoneE164).executeTakeFirst();
 }
 
 export async function findCustomerById(db: Kysely<DB>, id: number): Promise<CustomerRow | undefined> {
@@ -63,12 +54,7 @@ export async function findOrCreateCustomer(
   return updateCustomer(db, clock, existing.id, missing);
 }
 
-export async function updateCustomer(
-  db: Kysely<DB>,
-  clock: Clock,
-  id: number,
-  fields: CustomerFields,
-): Promise<CustomerRow> {
+export async function updateCustomer(db: Kysely<DB>, clock: Clock, id: number, fields: CustomerFields): Promise<CustomerRow> {
   return db
     .updateTable('customers')
     .set({ ...fields, updated_at: clock.now() })
@@ -81,13 +67,7 @@ export async function updateCustomer(
  * Counts a call against the customer once (the caller links a call to a customer only when the call row
  * had none), keeping first/last call times ordered whatever order calls are processed in.
  */
-export async function recordCallForCustomer(
-  db: Kysely<DB>,
-  clock: Clock,
-  customerId: number,
-  callId: string,
-  callAt: Date,
-): Promise<void> {
+export async function recordCallForCustomer(db: Kysely<DB>, clock: Clock, customerId: number, callId: string, callAt: Date): Promise<void> {
   const customer = await db
     .selectFrom('customers')
     .select(['first_call_at', 'last_call_at'])
@@ -99,8 +79,7 @@ export async function recordCallForCustomer(
     .updateTable('customers')
     .set((eb) => ({
       call_count: eb('call_count', '+', 1),
-      first_call_at:
-        !customer.first_call_at || customer.first_call_at.getTime() > callAt.getTime() ? callAt : customer.first_call_at,
+      first_call_at: !customer.first_call_at || customer.first_call_at.getTime() > callAt.getTime() ? callAt : customer.first_call_at,
       ...(isLatest ? { last_call_at: callAt, last_call_id: callId } : {}),
       updated_at: clock.now(),
     }))

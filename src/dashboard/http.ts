@@ -25,8 +25,7 @@ export class HttpProblem extends Error {
   }
 }
 
-export const notFound = (what = 'That item') =>
-  new HttpProblem(404, 'not_found', `${what} was not found, or you do not have access to it.`);
+export const notFound = (what = 'That item') => new HttpProblem(404, 'not_found', `${what} was not found, or you do not have access to it.`);
 
 export function parseInput<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const result = schema.safeParse(value ?? {});
@@ -73,7 +72,10 @@ export function sessionToken(request: FastifyRequest): string | undefined {
   let token = request.cookies?.[SESSION_COOKIE];
   if (token === undefined) {
     const header = request.headers.cookie ?? '';
-    const pair = header.split(';').map((part) => part.trim()).find((part) => part.startsWith(`${SESSION_COOKIE}=`));
+    const pair = header
+      .split(';')
+      .map((part) => part.trim())
+      .find((part) => part.startsWith(`${SESSION_COOKIE}=`));
     token = pair?.slice(SESSION_COOKIE.length + 1);
   }
   return token && /^[A-Za-z0-9_-]{20,100}$/.test(token) ? token : undefined;
@@ -126,7 +128,8 @@ export function sendProblem(reply: FastifyReply, problem: HttpProblem): FastifyR
 export function ownUrl(request: FastifyRequest): string | undefined {
   const address = request.server.server.address();
   if (!address || typeof address !== 'object') return undefined;
-  const host = address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
+  const host =
+    address.family === 'IPv6' ? `[${address.address === '::' ? '::1' : address.address}]` : address.address === '0.0.0.0' ? '127.0.0.1' : address.address;
   return `http://${host}:${address.port}`;
 }
 

@@ -47,11 +47,7 @@ async function dashboardRoutes(app: FastifyInstance, context: AppContext): Promi
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, limit) =>
-      new HttpProblem(
-        429,
-        'too_many_attempts',
-        `Too many sign-in requests from this address. Wait ${Math.ceil(limit.ttl / 1000)} seconds and try again.`,
-      ),
+      new HttpProblem(429, 'too_many_attempts', `Too many sign-in requests from this address. Wait ${Math.ceil(limit.ttl / 1000)} seconds and try again.`),
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
 

@@ -9,15 +9,7 @@ import { smsSegments } from '../messaging/segments.js';
 
 export const MESSAGE_KINDS = ['sms', 'email'];
 
-export type MessageStatus =
-  | 'scheduled'
-  | 'sending'
-  | 'sent'
-  | 'delivered'
-  | 'failed'
-  | 'dead'
-  | 'unknown'
-  | 'cancelled';
+export type MessageStatus = 'scheduled' | 'sending' | 'sent' | 'delivered' | 'failed' | 'dead' | 'unknown' | 'cancelled';
 
 type Delivery = Pick<Selectable<MessageDeliveriesTable>, 'status' | 'error_code' | 'error_message' | 'provider_id' | 'updated_at'> &
   Partial<Pick<Selectable<MessageDeliveriesTable>, 'provider' | 'sender'>>;
@@ -70,7 +62,15 @@ export function messageView(row: OutboxRow, delivery?: Delivery) {
     maxAttempts: row.max_attempts,
     lastError: row.last_error,
     delivery: delivery
-      ? { status: delivery.status, errorCode: delivery.error_code, errorMessage: delivery.error_message, providerId: delivery.provider_id, at: iso(delivery.updated_at), provider: delivery.provider ?? null, sender: delivery.sender ?? null }
+      ? {
+          status: delivery.status,
+          errorCode: delivery.error_code,
+          errorMessage: delivery.error_message,
+          providerId: delivery.provider_id,
+          at: iso(delivery.updated_at),
+          provider: delivery.provider ?? null,
+          sender: delivery.sender ?? null,
+        }
       : null,
     customerId: row.customer_id,
     callId: row.call_id,

@@ -13,7 +13,10 @@ import { join, resolve } from 'node:path';
 const LOCK_NAME = 'switchboard.lock';
 
 export class DataDirLockedError extends Error {
-  constructor(readonly dataDir: string, readonly holderPid: number | undefined) {
+  constructor(
+    readonly dataDir: string,
+    readonly holderPid: number | undefined,
+  ) {
     super(
       `The data directory ${dataDir} is in use by another Switchboard process ` +
         `(${holderPid === undefined ? 'its pid did not answer' : `pid ${holderPid}`}). ` +

@@ -309,7 +309,10 @@ export class PGliteThread {
    * `dataDir` undefined keeps the database in memory. `onLost` hears of the thread ending when nobody closed it
    * (a WASM abort, out of memory): every statement fails from then on, so the owner should stop the process.
    */
-  constructor(dataDir: string | undefined, private readonly onLost?: (error: Error) => void) {
+  constructor(
+    dataDir: string | undefined,
+    private readonly onLost?: (error: Error) => void,
+  ) {
     this.worker = new Worker(THREAD_SOURCE, {
       eval: true,
       workerData: { dataDir, moduleUrl: import.meta.resolve('@electric-sql/pglite') },

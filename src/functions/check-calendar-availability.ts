@@ -6,7 +6,10 @@ import { readSpokenClock } from '../booking/spoken-clock.js';
 import { phrasesFor } from '../i18n/phrases/index.js';
 import type { RetellFunction } from './types.js';
 
-const date = z.string().trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
+const date = z
+  .string()
+  .trim()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'use YYYY-MM-DD');
 
 const args = z.object({
   date: date.optional().describe('the day the caller wants (YYYY-MM-DD)'),
@@ -30,7 +33,15 @@ export const checkCalendarAvailability: RetellFunction<typeof args> = {
     const time = input.time ? readSpokenClock(input.time) : undefined;
     if (input.time && !time) return { ok: false, message: phrasesFor(call.language).availability.timeNotUnderstood(input.time) };
     return withCalendarFallback(
-      { context, clientId, call, signal, budgetMs: client.config.booking.functionBudgetMs, wanted: 'check open appointment times', functionName: 'check_calendar_availability' },
+      {
+        context,
+        clientId,
+        call,
+        signal,
+        budgetMs: client.config.booking.functionBudgetMs,
+        wanted: 'check open appointment times',
+        functionName: 'check_calendar_availability',
+      },
       async (budgetSignal) => {
         const answer = await checkAvailability(context, {
           clientId,

@@ -13,6 +13,8 @@ export const findAppointmentFunction: RetellFunction<typeof args> = {
   args,
   safeToRepeat: true,
   async handle({ context, client, call, args: input }) {
-    return { ...(await findAppointments(context, { clientId: client.config.slug, phone: input.phone, callerNumber: call.fromNumber, language: call.language })) };
+    return {
+      ...(await findAppointments(context, { clientId: client.config.slug, phone: input.phone, callerNumber: call.fromNumber, language: call.language })),
+    };
   },
 };

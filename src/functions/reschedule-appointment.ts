@@ -8,7 +8,13 @@ const args = z.object({
   new_start: z.string().trim().min(10).max(40).describe('the new start time exactly as check_calendar_availability gave it'),
   booking_id: z.string().trim().max(40).optional().describe('the booking id from find_appointment, when the caller has several'),
   phone: z.string().trim().max(40).optional().describe('the number the appointment was booked under, if not the calling number'),
-  staff: z.string().trim().min(1).max(100).optional().describe('only when the caller wants a different person: the staff_id or name (otherwise the appointment keeps its person)'),
+  staff: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('only when the caller wants a different person: the staff_id or name (otherwise the appointment keeps its person)'),
 });
 
 export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
@@ -20,7 +26,15 @@ export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
     const clientId = client.config.slug;
     let move: { appointmentId: number; newStartMs: number } | undefined;
     return withCalendarFallback(
-      { context, clientId, call, signal, budgetMs: client.config.booking.functionBudgetMs, wanted: `move their appointment to ${input.new_start}`, functionName: 'reschedule_appointment' },
+      {
+        context,
+        clientId,
+        call,
+        signal,
+        budgetMs: client.config.booking.functionBudgetMs,
+        wanted: `move their appointment to ${input.new_start}`,
+        functionName: 'reschedule_appointment',
+      },
       async (budgetSignal) => ({
         ...(await rescheduleAppointment(context, {
           clientId,

@@ -27,9 +27,7 @@ import type { FunctionCall, FunctionResult, RetellFunction } from './types.js';
 /** How often a repeat polls for the first attempt's answer while that attempt is still running. */
 const REPLAY_POLL_MS = 25;
 
-export type FunctionOutcome =
-  | { kind: 'unknown_function'; name: string }
-  | { kind: 'answered'; result: FunctionResult; replayed: boolean };
+export type FunctionOutcome = { kind: 'unknown_function'; name: string } | { kind: 'answered'; result: FunctionResult; replayed: boolean };
 
 /** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same call. */
 export function canonicalJson(value: unknown): string {
@@ -51,13 +49,7 @@ interface RunResult {
   late?: Promise<FunctionResult>;
 }
 
-async function runOnce(
-  fn: RetellFunction,
-  context: AppContext,
-  client: ClientRuntime,
-  call: FunctionCall,
-  args: unknown,
-): Promise<RunResult> {
+async function runOnce(fn: RetellFunction, context: AppContext, client: ClientRuntime, call: FunctionCall, args: unknown): Promise<RunResult> {
   const budgetMs = client.config.booking.functionBudgetMs;
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -86,18 +78,11 @@ async function reportFailure(context: AppContext, client: ClientRuntime, fn: Ret
   });
 }
 
-export async function routeFunction(
-  context: AppContext,
-  client: ClientRuntime,
-  name: string,
-  rawArgs: unknown,
-  call: FunctionCall,
-): Promise<FunctionOutcome> {
+export async function routeFunction(context: AppContext, client: ClientRuntime, name: string, rawArgs: unknown, call: FunctionCall): Promise<FunctionOutcome> {
   const fn = findRetellFunction(name);
   if (!fn) return { kind: 'unknown_function', name };
   const started = performance.now();
-  const observe = (outcome: string) =>
-    context.metrics.functionDuration.observe({ function: fn.name, outcome }, (performance.now() - started) / 1000);
+  const observe = (outcome: string) => context.metrics.functionDuration.observe({ function: fn.name, outcome }, (performance.now() - started) / 1000);
 
   const parsed = fn.args.safeParse(rawArgs ?? {});
   if (!parsed.success) {
@@ -165,10 +150,12 @@ export async function routeFunction(
   const { result, late } = run;
   if (late) {
     // The work may still finish: a repeat waits for (and then replays) its real answer instead of doing it twice.
-    late.then(store, async (error: unknown) => {
-      await context.db.deleteFrom('function_invocations').where('id', '=', claimed.id).execute();
-      await reportFailure(context, client, fn, call, error);
-    }).catch((error: unknown) => context.logger.warn({ err: error }, 'Could not store a late function answer'));
+    late
+      .then(store, async (error: unknown) => {
+        await context.db.deleteFrom('function_invocations').where('id', '=', claimed.id).execute();
+        await reportFailure(context, client, fn, call, error);
+      })
+      .catch((error: unknown) => context.logger.warn({ err: error }, 'Could not store a late function answer'));
     observe('timeout');
     return { kind: 'answered', replayed: false, result };
   }
@@ -205,13 +192,7 @@ async function recordAnswer(context: AppContext, clientId: string, callId: strin
   }
 }
 
-async function waitForFirstAnswer(
-  context: AppContext,
-  call: FunctionCall,
-  name: string,
-  argsHash: string,
-  budgetMs: number,
-): Promise<FunctionResult> {
+async function waitForFirstAnswer(context: AppContext, call: FunctionCall, name: string, argsHash: string, budgetMs: number): Promise<FunctionResult> {
   const deadline = performance.now() + budgetMs;
   for (;;) {
     const row = await context.db

@@ -8,7 +8,7 @@ import type { RetellFunction } from './types.js';
 
 const args = z
   .object({
-    name: z.string().trim().min(1).max(200).optional().describe("name"),
+    name: z.string().trim().min(1).max(200).optional().describe('name'),
     email: z.string().trim().toLowerCase().pipe(z.email('that does not look like an e-mail address')).optional().describe('e-mail address'),
     notes: z.string().trim().min(1).max(2000).optional().describe('notes'),
     preferred_language: z.string().trim().min(2).max(20).optional().describe('preferred language'),

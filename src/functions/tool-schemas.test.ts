@@ -129,7 +129,11 @@ describe('Retell tool definitions generated from the router’s zod schemas', ()
       const samples = SAMPLES[fn.name] ?? [];
       const zodVerdicts = samples.map((args) => fn.args.safeParse(args).success);
       // Each function's samples include both outcomes, so agreement is not agreement on "accept everything".
-      expect({ name: fn.name, accepted: zodVerdicts.includes(true), refused: zodVerdicts.includes(false) }).toEqual({ name: fn.name, accepted: true, refused: true });
+      expect({ name: fn.name, accepted: zodVerdicts.includes(true), refused: zodVerdicts.includes(false) }).toEqual({
+        name: fn.name,
+        accepted: true,
+        refused: true,
+      });
       for (const [index, args] of samples.entries()) {
         expect({ name: fn.name, args, accepted: await jsonSchemaAccepts(fn.name, args) }).toEqual({ name: fn.name, args, accepted: zodVerdicts[index] });
       }

@@ -55,11 +55,7 @@ export function toolParameters(fn: Pick<RetellFunction, 'name' | 'args'>): ToolP
  * One custom tool per registered function for the office `clientSlug`, calling `${baseUrl}/v1/retell/<slug>/functions/<name>`.
  * `functionBudgetMs` is the office's `booking.functionBudgetMs`.
  */
-export function retellToolDefinitions(
-  baseUrl: string,
-  clientSlug: string,
-  options: { functionBudgetMs?: number } = {},
-): RetellCustomTool[] {
+export function retellToolDefinitions(baseUrl: string, clientSlug: string, options: { functionBudgetMs?: number } = {}): RetellCustomTool[] {
   const base = baseUrl.replace(/\/+$/, '');
   const timeout = Math.min(600_000, Math.max(1_000, (options.functionBudgetMs ?? DEFAULT_FUNCTION_BUDGET_MS) + NETWORK_MARGIN_MS));
   return retellFunctions.map((fn) => {
@@ -106,7 +102,7 @@ export function retellPromptSnippet(config: {
           'book_appointment, and pass staff to check_calendar_availability or reschedule_appointment only when the caller asks for someone.',
         ]
       : []),
-    'Save the caller\'s name and e-mail with save_caller_details as soon as you have them. If they ask not to be texted, call opt_out.',
+    "Save the caller's name and e-mail with save_caller_details as soon as you have them. If they ask not to be texted, call opt_out.",
     'To reach a person: get_transfer_target, then transfer to the number it gives; if nobody is available, request_callback.',
     'Read out exactly what a tool answers in its "message"; never invent a time, a price or an address.',
   ].join('\n');

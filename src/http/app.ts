@@ -78,10 +78,7 @@ export async function buildApp(context: AppContext, modules: FeatureModule[]): P
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    context.metrics.httpDuration.observe(
-      { method: request.method, route, status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    context.metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) request.log.warn({ route, status: reply.statusCode }, 'Request failed');
   });
 
@@ -106,9 +103,7 @@ export async function buildApp(context: AppContext, modules: FeatureModule[]): P
       });
     }
     request.log.error({ err: error }, 'Unhandled error in request');
-    return reply
-      .code(500)
-      .send({ error: 'internal_error', message: `Something went wrong on our side; it has been logged (request ${request.id}).` });
+    return reply.code(500).send({ error: 'internal_error', message: `Something went wrong on our side; it has been logged (request ${request.id}).` });
   });
 
   app.setNotFoundHandler((request, reply) => {

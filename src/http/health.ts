@@ -47,9 +47,7 @@ export function databaseChecks(context: AppContext): HealthCheck[] {
       critical: true,
       async check() {
         const pending = await pendingMigrations(context.database);
-        return pending.length === 0
-          ? { status: 'ok' }
-          : { status: 'down', detail: `pending: ${pending.join(', ')} (run \`switchboard migrate\`)` };
+        return pending.length === 0 ? { status: 'ok' } : { status: 'down', detail: `pending: ${pending.join(', ')} (run \`switchboard migrate\`)` };
       },
     },
   ];
@@ -60,9 +58,7 @@ export async function healthRoutes(app: FastifyInstance, context: AppContext): P
 
   app.get('/readyz', async (request, reply) => {
     const checks = [...databaseChecks(context), ...context.health];
-    const results = await Promise.all(
-      checks.map(async (check) => ({ name: check.name, critical: check.critical, ...(await runCheck(check, 2_000)) })),
-    );
+    const results = await Promise.all(checks.map(async (check) => ({ name: check.name, critical: check.critical, ...(await runCheck(check, 2_000)) })));
     const down = results.some((result) => result.critical && result.status === 'down');
     const degraded = results.some((result) => result.status !== 'ok');
     const status = down ? 'down' : degraded ? 'degraded' : 'ok';

@@ -13,10 +13,10 @@ function problem(statusCode: number, code: string, message: string): Error {
 export function sandboxAccess(context: AppContext): (request: FastifyRequest) => Promise<void> {
   return async (request) => {
     const user = await context.signedInUser?.(request);
-    if (!user) throw problem(401, 'unauthorized', 'Sign in to the dashboard to see the demo emulators\' data.');
+    if (!user) throw problem(401, 'unauthorized', "Sign in to the dashboard to see the demo emulators' data.");
     const everyOffice = context.clients.slugs().every((slug) => user.clientIds.includes(slug));
     if (!everyOffice) {
-      throw problem(403, 'forbidden', 'The emulators hold every office\'s data; only a user who can see every office may read them.');
+      throw problem(403, 'forbidden', "The emulators hold every office's data; only a user who can see every office may read them.");
     }
   };
 }

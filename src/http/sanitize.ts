@@ -51,7 +51,9 @@ export function parseForm(text: string): Record<string, string | string[]> {
 export function cleanForm(params: Record<string, string | string[]>): Record<string, string | string[]> {
   const entries = Object.entries(params);
   const clean = (value: string | string[]) => (Array.isArray(value) ? value.map(storable) : storable(value));
-  const dirty = entries.some(([key, value]) => storable(key) !== key || (Array.isArray(value) ? value.some((item) => storable(item) !== item) : storable(value) !== value));
+  const dirty = entries.some(
+    ([key, value]) => storable(key) !== key || (Array.isArray(value) ? value.some((item) => storable(item) !== item) : storable(value) !== value),
+  );
   if (!dirty) return params;
   const cleaned: Record<string, string | string[]> = Object.create(null);
   for (const [key, value] of entries) cleaned[storable(key)] = clean(value);

@@ -14,15 +14,7 @@ import type { ClientConfig } from '../config/client-schema.js';
 import type { Clock } from '../core/clock.js';
 import { VendorError, errorMessage } from '../core/errors.js';
 import { phoneForms, samePhone } from '../core/phone-forms.js';
-import {
-  CrmLeadGone,
-  CrmUnavailable,
-  type CreatedLead,
-  type CrmConnectionCheck,
-  type CrmLead,
-  type CrmPort,
-  type LeadChanges,
-} from '../crm/port.js';
+import { CrmLeadGone, CrmUnavailable, type CreatedLead, type CrmConnectionCheck, type CrmLead, type CrmPort, type LeadChanges } from '../crm/port.js';
 import { HubSpotCrm, existingIdIn, type ContactProperties, type HubSpotContact } from '../providers/hubspot/crm.js';
 
 export const HUBSPOT_PROVIDER_NAME = 'hubspot';
@@ -105,10 +97,11 @@ export function hubSpotCrmPort(deps: HubSpotCrmPortDeps): CrmPort {
   return {
     provider: HUBSPOT_PROVIDER_NAME,
     vendorName: 'HubSpot',
-    getLead: (id) => call(async () => {
-      const contact = await hubspot().getContact(id);
-      return contact ? toLead(contact) : undefined;
-    }),
+    getLead: (id) =>
+      call(async () => {
+        const contact = await hubspot().getContact(id);
+        return contact ? toLead(contact) : undefined;
+      }),
     findLeadsByPhone: (phoneE164) => call(async () => (await findByPhone(phoneE164)).map(toLead)),
     findLeadsByEmail: (email) => call(async () => (await hubspot().searchContacts(['email'], [email])).map(toLead)),
     updateLead: (id, changes) =>

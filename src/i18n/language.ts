@@ -58,12 +58,7 @@ export interface CallLanguage {
 }
 
 /** The order above, as a pure function. */
-export function chooseCallLanguage(input: {
-  agent?: Language;
-  words?: Language;
-  remembered?: string | null;
-  office: Language;
-}): CallLanguage {
+export function chooseCallLanguage(input: { agent?: Language; words?: Language; remembered?: string | null; office: Language }): CallLanguage {
   if (input.agent) return { language: input.agent, source: 'agent' };
   if (input.words) return { language: input.words, source: 'words' };
   const remembered = languageFromTag(input.remembered);

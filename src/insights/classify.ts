@@ -112,7 +112,10 @@ function chooseIntent(matches: Match[], urgent: Match[], folded: string[], call:
   const retellIntent = (call.call_analysis?.custom_analysis_data as { intent?: unknown } | undefined)?.intent;
   const spoke = folded.some((text) => text.trim().length > 0);
   if (spoke && typeof retellIntent === 'string' && (INTENTS as readonly string[]).includes(retellIntent)) {
-    return { intent: retellIntent as Intent, evidence: [{ label: 'intent', value: retellIntent, turn: null, start: 0, end: 0, rule: 'retell.custom_analysis.intent' }] };
+    return {
+      intent: retellIntent as Intent,
+      evidence: [{ label: 'intent', value: retellIntent, turn: null, start: 0, end: 0, rule: 'retell.custom_analysis.intent' }],
+    };
   }
   let longest = -1;
   let words = 0;
@@ -121,7 +124,10 @@ function chooseIntent(matches: Match[], urgent: Match[], folded: string[], call:
     if (count > words) [longest, words] = [turn, count];
   });
   if (words >= WORDS_FOR_OTHER) {
-    return { intent: 'other', evidence: [{ label: 'intent', value: 'other', turn: longest, start: 0, end: folded[longest]!.length, rule: 'intent.other.unmatched_request' }] };
+    return {
+      intent: 'other',
+      evidence: [{ label: 'intent', value: 'other', turn: longest, start: 0, end: folded[longest]!.length, rule: 'intent.other.unmatched_request' }],
+    };
   }
   return { intent: 'unknown', evidence: [] };
 }
@@ -151,10 +157,18 @@ export function classifyCall(call: ClassifiableCall): CallInsight {
   const of = (label: Rule['label']) => matches.filter((match) => match.rule.label === label);
 
   const urgencyMatches = of('urgency');
-  const intent = chooseIntent(of('intent'), urgencyMatches.filter((match) => match.rule.value === 'urgent'), folded, call);
+  const intent = chooseIntent(
+    of('intent'),
+    urgencyMatches.filter((match) => match.rule.value === 'urgent'),
+    folded,
+    call,
+  );
   evidence.push(...intent.evidence);
 
-  const spoken = folded.map((text, turn) => ({ text, turn })).filter(({ text }) => /[\p{L}\p{N}]/u.test(text)).map(({ turn }) => turn);
+  const spoken = folded
+    .map((text, turn) => ({ text, turn }))
+    .filter(({ text }) => /[\p{L}\p{N}]/u.test(text))
+    .map(({ turn }) => turn);
   let urgency: CallInsight['urgency'] = 'unknown';
   for (const level of ['urgent', 'soon'] as const) {
     const supporting = urgencyMatches.filter((match) => match.rule.value === level).sort(byPosition);

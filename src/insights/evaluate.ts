@@ -114,7 +114,9 @@ function table(title: string, result: Confusion): string {
   const width = Math.max(9, ...result.classes.map((label) => label.length)) + 1;
   const pad = (text: string) => text.padStart(width);
   const head = `${'expected \\ got'.padEnd(width + 5)}${result.classes.map((label) => pad(label.slice(0, width - 1))).join('')}`;
-  const rows = result.classes.map((expected) => `${expected.padEnd(width + 5)}${result.classes.map((predicted) => pad(String(result.matrix[expected]![predicted]))).join('')}`);
+  const rows = result.classes.map(
+    (expected) => `${expected.padEnd(width + 5)}${result.classes.map((predicted) => pad(String(result.matrix[expected]![predicted]))).join('')}`,
+  );
   return [`${title}: macro-F1 ${result.macroF1.toFixed(3)}, accuracy ${result.accuracy.toFixed(3)}`, head, ...rows].join('\n');
 }
 

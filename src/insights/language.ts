@@ -5,10 +5,14 @@
 import type { Evidence, Language } from './labels.js';
 
 const SPANISH = new Set(
-  'el la los las de del que y para por con mi mis es una un quiero necesito quisiera hola gracias bueno buenos buenas cita cuanto como esta estoy tengo puede pueden usted ustedes me lo le al muy pero perdon numero senor senora dias tardes ya ahora aqui donde cuando porque tambien hacer se su sus nada mas hoy manana semana ayuda favor habla espanol'.split(' '),
+  'el la los las de del que y para por con mi mis es una un quiero necesito quisiera hola gracias bueno buenos buenas cita cuanto como esta estoy tengo puede pueden usted ustedes me lo le al muy pero perdon numero senor senora dias tardes ya ahora aqui donde cuando porque tambien hacer se su sus nada mas hoy manana semana ayuda favor habla espanol'.split(
+    ' ',
+  ),
 );
 const ENGLISH = new Set(
-  'the i i\'m i\'d i\'ll i\'ve you your to my is it and of for can do does what how need want please thanks thank hi hello hey yes yeah this that have with just sorry would like get it\'s don\'t we our be are was will at on in about'.split(' '),
+  "the i i'm i'd i'll i've you your to my is it and of for can do does what how need want please thanks thank hi hello hey yes yeah this that have with just sorry would like get it's don't we our be are was will at on in about".split(
+    ' ',
+  ),
 );
 
 export interface LanguageResult {

@@ -72,8 +72,30 @@ const ACTIONS: Record<'en' | 'es', Record<Need, string>> = {
 };
 
 const INTENT_WORDS: Record<'en' | 'es', Record<string, string>> = {
-  en: { status: 'asked about a status', complaint: 'had a complaint', cancel: 'cancelled', reschedule: 'rescheduled', pricing: 'asked about prices', book: 'booked or tried to', documents: 'asked about documents', services: 'asked what we do', existing_appointment: 'asked about an appointment', speak_to_person: 'asked for a person' },
-  es: { status: 'preguntó por un estado', complaint: 'tuvo una queja', cancel: 'canceló', reschedule: 'cambió su cita', pricing: 'preguntó precios', book: 'quiso una cita', documents: 'preguntó por documentos', services: 'preguntó qué hacemos', existing_appointment: 'preguntó por su cita', speak_to_person: 'pidió hablar con alguien' },
+  en: {
+    status: 'asked about a status',
+    complaint: 'had a complaint',
+    cancel: 'cancelled',
+    reschedule: 'rescheduled',
+    pricing: 'asked about prices',
+    book: 'booked or tried to',
+    documents: 'asked about documents',
+    services: 'asked what we do',
+    existing_appointment: 'asked about an appointment',
+    speak_to_person: 'asked for a person',
+  },
+  es: {
+    status: 'preguntó por un estado',
+    complaint: 'tuvo una queja',
+    cancel: 'canceló',
+    reschedule: 'cambió su cita',
+    pricing: 'preguntó precios',
+    book: 'quiso una cita',
+    documents: 'preguntó por documentos',
+    services: 'preguntó qué hacemos',
+    existing_appointment: 'preguntó por su cita',
+    speak_to_person: 'pidió hablar con alguien',
+  },
 };
 
 function guidanceFor(profile: { intentLast: string; needs: Need[]; language: string; openIssue: string; urgent: boolean }): string {

@@ -37,7 +37,10 @@ export function openIssueOf(insight: CallInsight, turns: string[]): string | nul
   return sentence || null;
 }
 
-export function classifyStoredCall(call: Pick<CallRow, 'transcript' | 'transcript_object' | 'sentiment' | 'custom_analysis'>): { insight: CallInsight; turns: string[] } {
+export function classifyStoredCall(call: Pick<CallRow, 'transcript' | 'transcript_object' | 'sentiment' | 'custom_analysis'>): {
+  insight: CallInsight;
+  turns: string[];
+} {
   const source = {
     transcript: call.transcript ?? undefined,
     transcript_object: call.transcript_object ?? undefined,

@@ -33,7 +33,8 @@ export function clauseStart(folded: string, index: number, from = 0): number {
   return index - before.length + start;
 }
 
-const NEGATION = /\b(?:not|never|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|aren'?t|won'?t|wouldn'?t|can'?t|cannot|nothing|no|ni|nunca|tampoco|sin|nada|ningun|ninguna)\b/g;
+const NEGATION =
+  /\b(?:not|never|don'?t|doesn'?t|didn'?t|isn'?t|wasn'?t|aren'?t|won'?t|wouldn'?t|can'?t|cannot|nothing|no|ni|nunca|tampoco|sin|nada|ningun|ninguna)\b/g;
 
 /** A negation word among the five words before the match, in the same clause ("No," alone is an answer, not a negation). */
 export function isNegated(folded: string, clause: number, index: number): boolean {
@@ -85,6 +86,7 @@ export function isAboutOthers(folded: string, clause: number, index: number, end
   for (let found = OTHER_PERSON.exec(window); found; found = OTHER_PERSON.exec(window)) last = found.index + found[0].length;
   if (last < 0) return false;
   const rest = folded.slice(clause + last, end);
-  const family = /\b(?:my|mi|mis) (?:mother|mom|mum|dad|father|brother|sister|husband|wife|son|daughter|friend|neighbou?r|boss|coworker|mama|madre|papa|padre|hermano|hermana|esposo|esposa|marido|hijo|hija|vecino|vecina|amigo|amiga|jefe)\b/g;
+  const family =
+    /\b(?:my|mi|mis) (?:mother|mom|mum|dad|father|brother|sister|husband|wife|son|daughter|friend|neighbou?r|boss|coworker|mama|madre|papa|padre|hermano|hermana|esposo|esposa|marido|hijo|hija|vecino|vecina|amigo|amiga|jefe)\b/g;
   return !/\b(?:i|i'?m|i'?ve|i'?d|i'?ll|me|my|myself|yo|mi|mis|conmigo|ayudarme|ayudarnos)\b/.test(rest.replace(family, ' '));
 }

@@ -170,10 +170,7 @@ describe('createLogger', () => {
     logger.info('Caller %s', 5125550100);
 
     expect(output()).not.toContain('5125550100');
-    expect(records().map((record) => record.msg)).toEqual([
-      'Texting ***-***-0100 after 3 attempts',
-      'Caller ***-***-0100',
-    ]);
+    expect(records().map((record) => record.msg)).toEqual(['Texting ***-***-0100 after 3 attempts', 'Caller ***-***-0100']);
   });
 
   it('masks child logger bindings and keeps the request id on every descendant', () => {
@@ -204,9 +201,7 @@ describe('createLogger', () => {
         },
       },
     );
-    fastifyLike
-      .child({ reqId: 'req-8' })
-      .info({ req: { url: '/twilio/inbound?From=%2B15125550100' } }, 'incoming request');
+    fastifyLike.child({ reqId: 'req-8' }).info({ req: { url: '/twilio/inbound?From=%2B15125550100' } }, 'incoming request');
 
     expect(output()).not.toContain('15125550100');
     expect(records()[0]).toMatchObject({

@@ -33,9 +33,7 @@ function serializeError(value: unknown): unknown {
 }
 
 function serializersOf(logger: Logger): Record<string, unknown> {
-  const serializers = (logger as unknown as Record<symbol, Record<string, unknown> | undefined>)[
-    pino.symbols.serializersSym
-  ];
+  const serializers = (logger as unknown as Record<symbol, Record<string, unknown> | undefined>)[pino.symbols.serializersSym];
   return serializers ?? {};
 }
 
@@ -84,9 +82,7 @@ function maskBindings(bindings: Bindings): Bindings {
 function maskChildOptions(options: ChildLoggerOptions<string>): ChildLoggerOptions<string> {
   const masked: ChildLoggerOptions<string> = { ...options };
   if (options.serializers) {
-    masked.serializers = Object.fromEntries(
-      Object.entries(options.serializers).map(([key, serializer]) => [key, maskingSerializer(key, serializer)]),
-    );
+    masked.serializers = Object.fromEntries(Object.entries(options.serializers).map(([key, serializer]) => [key, maskingSerializer(key, serializer)]));
   }
   if (typeof options.msgPrefix === 'string') masked.msgPrefix = maskText(options.msgPrefix);
   return masked;
@@ -122,8 +118,7 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
       },
     },
   };
-  const logger =
-    options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
+  const logger = options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
   maskDescendants(logger);
   return logger;
 }

@@ -3,19 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { classifyKey, maskField, maskText, maskValue, sensitiveKeyPatterns, spokenDigits } from './mask.js';
 
 describe('maskText', () => {
-  it.each([
-    '+15125550100',
-    '+1 (512) 555-0100',
-    '512-555-0100',
-    '(512) 555 0100',
-    '512.555.0100',
-    '5125550100',
-    '1-512-555-0100',
-    '%2B15125550100',
-  ])('keeps only the last four digits of the phone number %s', (phone) => {
-    const masked = maskText(`Call me back at ${phone} today`);
-    expect(masked).toBe('Call me back at ***-***-0100 today');
-  });
+  it.each(['+15125550100', '+1 (512) 555-0100', '512-555-0100', '(512) 555 0100', '512.555.0100', '5125550100', '1-512-555-0100', '%2B15125550100'])(
+    'keeps only the last four digits of the phone number %s',
+    (phone) => {
+      const masked = maskText(`Call me back at ${phone} today`);
+      expect(masked).toBe('Call me back at ***-***-0100 today');
+    },
+  );
 
   it('masks international E.164 numbers down to their last four digits', () => {
     expect(maskText('UK caller +442079460958')).toBe('UK caller ***-***-0958');
@@ -79,19 +73,13 @@ describe('maskText', () => {
   });
 
   it('is idempotent, so masking twice changes nothing', () => {
-    const once = maskText(
-      'dana@example.com 512-555-0100 123-45-6789 4111111111111111 one two three four five six seven',
-    );
+    const once = maskText('dana@example.com 512-555-0100 123-45-6789 4111111111111111 one two three four five six seven');
     expect(maskText(once)).toBe(once);
   });
 
   it('never lets a random US number embedded in a sentence through whole', () => {
     const word = fc.stringMatching(/^[a-z]{1,8}$/);
-    const usNumber = fc.tuple(
-      fc.integer({ min: 200, max: 999 }),
-      fc.integer({ min: 200, max: 999 }),
-      fc.integer({ min: 0, max: 9999 }),
-    );
+    const usNumber = fc.tuple(fc.integer({ min: 200, max: 999 }), fc.integer({ min: 200, max: 999 }), fc.integer({ min: 0, max: 9999 }));
     const layout = fc.constantFrom(
       (a: string, e: string, l: string) => `+1${a}${e}${l}`,
       (a: string, e: string, l: string) => `(${a}) ${e}-${l}`,
@@ -103,19 +91,13 @@ describe('maskText', () => {
       (a: string, e: string, l: string) => `%2B1${a}${e}${l}`,
     );
     fc.assert(
-      fc.property(
-        fc.array(word, { maxLength: 6 }),
-        usNumber,
-        layout,
-        fc.array(word, { maxLength: 6 }),
-        (before, [area, exchange, line], render, after) => {
-          const [a, e, l] = [String(area), String(exchange), String(line).padStart(4, '0')];
-          const sentence = [...before, render(a, e, l), ...after].join(' ');
-          const masked = maskText(sentence);
-          expect(masked.replace(/\D/g, '')).not.toContain(`${a}${e}${l}`);
-          expect(masked).toContain(l);
-        },
-      ),
+      fc.property(fc.array(word, { maxLength: 6 }), usNumber, layout, fc.array(word, { maxLength: 6 }), (before, [area, exchange, line], render, after) => {
+        const [a, e, l] = [String(area), String(exchange), String(line).padStart(4, '0')];
+        const sentence = [...before, render(a, e, l), ...after].join(' ');
+        const masked = maskText(sentence);
+        expect(masked.replace(/\D/g, '')).not.toContain(`${a}${e}${l}`);
+        expect(masked).toContain(l);
+      }),
     );
   });
 });

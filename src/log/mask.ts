@@ -188,11 +188,7 @@ export function findSensitive(text: string): SensitiveFinding[] {
 }
 
 /** Rebuilds `text` with each finding replaced by `replace(finding)`; `undefined` keeps the original text. */
-export function replaceFindings(
-  text: string,
-  findings: readonly SensitiveFinding[],
-  replace: (finding: SensitiveFinding) => string | undefined,
-): string {
+export function replaceFindings(text: string, findings: readonly SensitiveFinding[], replace: (finding: SensitiveFinding) => string | undefined): string {
   let result = '';
   let cursor = 0;
   for (const finding of findings) {
@@ -276,8 +272,7 @@ export const sensitiveKeyPatterns: ReadonlyArray<{
   },
   {
     keyClass: 'personal',
-    pattern:
-      /^(?!.*(^|_)(ip|remote|local|mac|server|bind|listen|host|url)_address$).*((^|_)address(_?line)?(_?\d)?|(^|_)street(_\w+)?)$/,
+    pattern: /^(?!.*(^|_)(ip|remote|local|mac|server|bind|listen|host|url)_address$).*((^|_)address(_?line)?(_?\d)?|(^|_)street(_\w+)?)$/,
   },
   {
     keyClass: 'personal',

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  mayHoldSensitiveNumber,
-  redactCallerText,
-  redactCallerValues,
-  redactTranscriptObject,
-  type TranscriptUtterance,
-} from './redact-caller-text.js';
+import { mayHoldSensitiveNumber, redactCallerText, redactCallerValues, redactTranscriptObject, type TranscriptUtterance } from './redact-caller-text.js';
 
 function anUtterance(content: string, role = 'user'): TranscriptUtterance {
   const words = content.split(/\s+/).map((word, index) => ({
@@ -67,16 +61,13 @@ describe('redactCallerText', () => {
   });
 
   it('removes a spoken SSN but keeps short spoken numbers', () => {
-    expect(redactCallerText('It is one two three, four five, six seven eight nine. I have two kids.')).toBe(
-      'It is [number removed]. I have two kids.',
-    );
+    expect(redactCallerText('It is one two three, four five, six seven eight nine. I have two kids.')).toBe('It is [number removed]. I have two kids.');
     expect(redactCallerText('It is one two three dash four five hyphen six seven eight nine.')).toBe('It is [number removed].');
     expect(redactCallerText('Page two dash three of the letter')).toBe('Page two dash three of the letter');
   });
 
   it('keeps phone numbers, emails and names that staff need to call back', () => {
-    const text =
-      'This is Dana Smith, call me at (512) 555-0100 or 5125550111 or five one two five five five zero one zero zero, email dana@example.com.';
+    const text = 'This is Dana Smith, call me at (512) 555-0100 or 5125550111 or five one two five five five zero one zero zero, email dana@example.com.';
     expect(redactCallerText(text)).toBe(text);
   });
 
@@ -96,17 +87,7 @@ describe('redactTranscriptObject', () => {
 
     expect(redacted[0]).toEqual(utterances[0]);
     expect(redacted[1]?.content).toBe('My social is [SSN removed] and my phone is 512-555-0100');
-    expect(redacted[1]?.words?.map((entry) => entry.word)).toEqual([
-      'My',
-      'social',
-      'is',
-      '',
-      'and',
-      'my',
-      'phone',
-      'is',
-      '512-555-0100',
-    ]);
+    expect(redacted[1]?.words?.map((entry) => entry.word)).toEqual(['My', 'social', 'is', '', 'and', 'my', 'phone', 'is', '512-555-0100']);
     expect(redacted[2]?.content).toBe('It is [number removed]');
     expect(redacted[2]?.words?.map((entry) => entry.word)).toEqual(['It', 'is', '', '', '', '', '', '', '', '', '']);
     expect(redacted[2]?.words?.[2]).toEqual({ word: '', start: 1, end: 1.4 });
@@ -128,7 +109,11 @@ describe('redactTranscriptObject', () => {
   });
 
   it('answers an utterance with nothing to remove as it is, without copying it', () => {
-    const utterances = [anUtterance('How can I help you today?', 'agent'), anUtterance('Thursday at two works', 'user'), anUtterance('my social is 123-45-6789')];
+    const utterances = [
+      anUtterance('How can I help you today?', 'agent'),
+      anUtterance('Thursday at two works', 'user'),
+      anUtterance('my social is 123-45-6789'),
+    ];
     const redacted = redactTranscriptObject(utterances);
     expect(redacted[0]).toBe(utterances[0]);
     expect(redacted[1]).toBe(utterances[1]);

@@ -133,11 +133,7 @@ const NUMBER_LIKE_WORD =
  * content left to right; a word that cannot be located (the speech engine tokenised differently) is blanked when
  * it is number-like, which errs on the side of removing too much.
  */
-function redactWords(
-  content: string,
-  words: readonly TranscriptWord[],
-  spans: readonly SensitiveFinding[],
-): TranscriptWord[] {
+function redactWords(content: string, words: readonly TranscriptWord[], spans: readonly SensitiveFinding[]): TranscriptWord[] {
   const lowerContent = content.toLowerCase();
   let cursor = 0;
   return words.map((entry) => {
@@ -169,9 +165,7 @@ export function redactTranscriptObject<T extends TranscriptUtterance>(utterances
     const replacements = new Map(redactions.map(({ finding, replacement }) => [finding, replacement]));
     // One pass: the findings already made are replaced, rather than searching the content again.
     const content = replaceFindings(utterance.content, spans, (finding) => replacements.get(finding));
-    const words = Array.isArray(utterance.words)
-      ? redactWords(utterance.content, utterance.words, spans)
-      : utterance.words;
+    const words = Array.isArray(utterance.words) ? redactWords(utterance.content, utterance.words, spans) : utterance.words;
     return { ...utterance, content, ...(words === undefined ? {} : { words }) };
   });
 }

@@ -61,9 +61,7 @@ export interface MessageFilter {
 export async function listMessages(db: Kysely<DB>, filter: MessageFilter = {}): Promise<MessageView[]> {
   const rows = await listOutbox(db, { ...filter, kinds: filter.channel ? [filter.channel] : ['sms', 'email'] });
   const ids = rows.map((row) => row.id);
-  const deliveries = ids.length
-    ? await db.selectFrom('message_deliveries').selectAll().where('outbox_id', 'in', ids).orderBy('id').execute()
-    : [];
+  const deliveries = ids.length ? await db.selectFrom('message_deliveries').selectAll().where('outbox_id', 'in', ids).orderBy('id').execute() : [];
   const byOutbox = new Map(deliveries.map((delivery) => [Number(delivery.outbox_id), delivery]));
   return rows.map((row) => {
     const payload = row.payload as Partial<MessagePayload>;
@@ -101,12 +99,14 @@ export async function listInboundMessages(db: Kysely<DB>, filter: { clientIds?: 
   let query = db.selectFrom('inbound_messages').selectAll();
   if (filter.clientIds) query = query.where('client_id', 'in', filter.clientIds.length ? filter.clientIds : ['']);
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
-  return query.orderBy('id', 'desc').limit(Math.min(filter.limit ?? 100, 1000)).execute();
+  return query
+    .orderBy('id', 'desc')
+    .limit(Math.min(filter.limit ?? 100, 1000))
+    .execute();
 }
 
 export type ApiResult<T extends object = object> =
-  | ({ ok: true } & T)
-  | { ok: false; reason: 'not_found' | 'wrong_status' | 'opted_out' | 'invalid'; message: string };
+  ({ ok: true } & T) | { ok: false; reason: 'not_found' | 'wrong_status' | 'opted_out' | 'invalid'; message: string };
 
 /**
  * Audit action names, one per operation whichever door it came through (the dashboard's routes, the CLI, tests).
@@ -168,7 +168,10 @@ export async function composeMessage(context: AppContext, input: ComposeInput): 
     if (input.purpose === 'marketing') {
       // CAN-SPAM: marketing mail names the sender's postal address and a working unsubscribe; send-email.ts adds
       // List-Unsubscribe and List-Unsubscribe-Post (RFC 8058) from this URL.
-      payload.unsubscribeUrl = unsubscribeUrl(context.publicBaseUrl, createUnsubscribeToken(context.secretBox, { clientId: input.clientId, channel: 'email', address: to }));
+      payload.unsubscribeUrl = unsubscribeUrl(
+        context.publicBaseUrl,
+        createUnsubscribeToken(context.secretBox, { clientId: input.clientId, channel: 'email', address: to }),
+      );
       payload.text = withUnsubscribeFooter(payload.text, config, payload.unsubscribeUrl);
     }
   }
@@ -240,7 +243,11 @@ export async function cancelMessage(context: AppContext, id: number, who: ActorI
   if (!row) return { ok: false, reason: 'not_found', message: `No message ${id}.` };
   const result = await cancelOutboxRow(context.db, context.clock, id, { actor: who.actor, reason: `Cancelled by ${who.actor}` });
   if (!result.ok) {
-    return { ok: false, reason: result.reason, message: `This message is ${result.status ?? 'not cancellable'}; only scheduled, failed or unknown messages can be cancelled.` };
+    return {
+      ok: false,
+      reason: result.reason,
+      message: `This message is ${result.status ?? 'not cancellable'}; only scheduled, failed or unknown messages can be cancelled.`,
+    };
   }
   await writeAudit(context.db, context.clock, {
     actor: who.actor,
@@ -307,7 +314,7 @@ export async function editAndRetryMessage(context: AppContext, id: number, edit:
   }
   // Staff's words are sent as written: the follow-up rewrite never touches an edited message.
   if (edited) payload.rewrite = { used: false, code: 'edited', reason: 'Edited by staff; sent as written.', at: context.clock.now().toISOString() };
-  const result = await retryOutboxRow(context.db, context.clock, id, { payload: edited ? (payload) : undefined, actor: edit.actor });
+  const result = await retryOutboxRow(context.db, context.clock, id, { payload: edited ? payload : undefined, actor: edit.actor });
   if (!result.ok) return { ok: false, reason: result.reason, message: result.message };
   await writeAudit(context.db, context.clock, {
     actor: edit.actor,
@@ -332,7 +339,7 @@ export async function resendMessage(context: AppContext, id: number, who: ActorI
     const result = await enqueue(trx, context.clock, {
       clientId: row.client_id,
       kind: row.kind,
-      payload: { ...(row.payload), appointmentStartAt: null },
+      payload: { ...row.payload, appointmentStartAt: null },
       dedupeKey: `${row.dedupe_key}:resend:${randomUUID()}`,
       retry: { maxAttempts: row.max_attempts, intervalMs: row.retry_interval_ms },
       callId: row.call_id,

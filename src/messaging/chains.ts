@@ -32,7 +32,11 @@ export function messagingChains(context: Pick<AppContext, 'clients' | 'smsProvid
     emailChainFor(clientId) {
       const client = runtimeOf(clientId);
       const accounts = emailAccounts(client);
-      const links = accounts.map((account): EmailLink => ({ ...context.emailProviders.portOf(account.provider, clientId), provider: account.provider, account }));
+      const links = accounts.map((account): EmailLink => ({
+        ...context.emailProviders.portOf(account.provider, clientId),
+        provider: account.provider,
+        account,
+      }));
       return { links, explicit: client.config.providers?.email !== undefined };
     },
   };

@@ -49,7 +49,11 @@ export class ProviderBreakers {
   }
 
   async decide(account: CircuitAccount, now: Date): Promise<CircuitDecision> {
-    const row = await this.db.selectFrom('provider_circuits').select(['state', 'opened_at', 'probe_started_at']).where('key', '=', account.key).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('provider_circuits')
+      .select(['state', 'opened_at', 'probe_started_at'])
+      .where('key', '=', account.key)
+      .executeTakeFirst();
     if (!row || row.state === 'closed') return { kind: 'send' };
     const probeAfter = this.policy.probeAfterMs;
     if (row.state === 'open') {
@@ -113,7 +117,10 @@ export class ProviderBreakers {
       } else if (before === 'half_open') {
         state = 'open';
         openedAt = now;
-      } else if (before === 'closed' && (consecutive >= policy.consecutiveFailures || (attempts >= policy.minAttempts && failures / attempts >= policy.failureRatio))) {
+      } else if (
+        before === 'closed' &&
+        (consecutive >= policy.consecutiveFailures || (attempts >= policy.minAttempts && failures / attempts >= policy.failureRatio))
+      ) {
         state = 'open';
         openedAt = now;
       }
@@ -154,8 +161,19 @@ export class ProviderBreakers {
   }
 
   async states(): Promise<Array<{ key: string; channel: string; provider: string; state: CircuitState; openedAt: Date | null; updatedAt: Date }>> {
-    const rows = await this.db.selectFrom('provider_circuits').select(['key', 'channel', 'provider', 'state', 'opened_at', 'updated_at']).orderBy('key').execute();
-    return rows.map((row) => ({ key: row.key, channel: row.channel, provider: row.provider, state: row.state as CircuitState, openedAt: row.opened_at, updatedAt: row.updated_at }));
+    const rows = await this.db
+      .selectFrom('provider_circuits')
+      .select(['key', 'channel', 'provider', 'state', 'opened_at', 'updated_at'])
+      .orderBy('key')
+      .execute();
+    return rows.map((row) => ({
+      key: row.key,
+      channel: row.channel,
+      provider: row.provider,
+      state: row.state as CircuitState,
+      openedAt: row.opened_at,
+      updatedAt: row.updated_at,
+    }));
   }
 }
 

@@ -111,11 +111,7 @@ export interface MessagingStatementResult {
  * (an event row and its upsert stay atomic: both or neither), and consent reads. The reads see the state
  * before this statement's writes, which touch other tables. Provider ids must be distinct within one call.
  */
-export async function runMessagingStatement(
-  db: Kysely<DB>,
-  writes: MessageWrite[],
-  questions: OptOutQuestion[],
-): Promise<MessagingStatementResult> {
+export async function runMessagingStatement(db: Kysely<DB>, writes: MessageWrite[], questions: OptOutQuestion[]): Promise<MessagingStatementResult> {
   const parts: Array<ReturnType<typeof sql>> = [];
   const ctes: Array<ReturnType<typeof sql>> = [];
   if (writes.length > 0) {
@@ -141,7 +137,13 @@ export async function runMessagingStatement(
   }
   if (questions.length > 0) {
     const rows = JSON.stringify(
-      questions.map((question, idx) => ({ idx, client_id: question.clientId, channel: question.channel, address: question.address, purpose: question.purpose })),
+      questions.map((question, idx) => ({
+        idx,
+        client_id: question.clientId,
+        channel: question.channel,
+        address: question.address,
+        purpose: question.purpose,
+      })),
     );
     parts.push(sql`select null::text as provider_id, null::text as status, null::bigint as outbox_id, q.idx as question
       from jsonb_to_recordset(${rows}::jsonb) as q(idx int, client_id text, channel text, address text, purpose text)

@@ -106,7 +106,12 @@ export async function enqueueMessage(db: Kysely<DB>, context: AppContext, input:
   });
   if (!result.created && result.status === 'cancelled') await revive(db, context, result.id, payload, input.runAt);
   if (!result.created && result.status === 'scheduled' && input.refreshPlanned) {
-    await db.updateTable('outbox').set({ payload: json(payload), updated_at: context.clock.now() }).where('id', '=', result.id).where('status', '=', 'scheduled').execute();
+    await db
+      .updateTable('outbox')
+      .set({ payload: json(payload), updated_at: context.clock.now() })
+      .where('id', '=', result.id)
+      .where('status', '=', 'scheduled')
+      .execute();
   }
   return result;
 }
@@ -133,7 +138,17 @@ async function revive(db: Kysely<DB>, context: AppContext, id: number, payload: 
   if (!revived) return;
   await db
     .insertInto('outbox_attempts')
-    .values({ outbox_id: id, attempt: 0, outcome: 'retried', started_at: now, finished_at: now, error: 'Planned again', response: null, payload: null, actor: null })
+    .values({
+      outbox_id: id,
+      attempt: 0,
+      outcome: 'retried',
+      started_at: now,
+      finished_at: now,
+      error: 'Planned again',
+      response: null,
+      payload: null,
+      actor: null,
+    })
     .execute();
   await sql`select pg_notify(${OUTBOX_CHANNEL}, ${'sms'})`.execute(db);
 }

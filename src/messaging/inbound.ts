@@ -57,10 +57,7 @@ export interface InboundText {
 }
 
 /** Stores the text and applies its consent effect; returns the intent and whether this was a repeat. */
-export async function receiveInbound(
-  context: AppContext,
-  text: InboundText,
-): Promise<InboundClassification & { duplicate: boolean; inboundId?: number }> {
+export async function receiveInbound(context: AppContext, text: InboundText): Promise<InboundClassification & { duplicate: boolean; inboundId?: number }> {
   const config = context.clients.get(text.clientId)?.config;
   const classification = classifyInbound(text.body, config);
   const { intent } = classification;
@@ -85,9 +82,23 @@ export async function receiveInbound(
       .executeTakeFirst();
     if (!inserted) return { ...classification, duplicate: true };
     if (intent === 'stop' || intent === 'revocation') {
-      await setConsent(trx, context, { clientId: text.clientId, channel: 'sms', address: text.from, purpose: 'all', status: 'opted_out', source: 'sms_keyword' });
+      await setConsent(trx, context, {
+        clientId: text.clientId,
+        channel: 'sms',
+        address: text.from,
+        purpose: 'all',
+        status: 'opted_out',
+        source: 'sms_keyword',
+      });
     } else if (intent === 'start') {
-      await setConsent(trx, context, { clientId: text.clientId, channel: 'sms', address: text.from, purpose: 'all', status: 'opted_in', source: 'sms_keyword' });
+      await setConsent(trx, context, {
+        clientId: text.clientId,
+        channel: 'sms',
+        address: text.from,
+        purpose: 'all',
+        status: 'opted_in',
+        source: 'sms_keyword',
+      });
     }
     await context.bus.publish({ type: 'message.inbound', clientId: text.clientId, data: { id: inserted.id, intent, customerId: customer?.id ?? null } }, trx);
     return { ...classification, duplicate: false, inboundId: inserted.id };

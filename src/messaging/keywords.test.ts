@@ -135,8 +135,7 @@ describe('inbound keyword table', () => {
     // A plain message takes the office's language; a keyword or phrase keeps its own whatever the office speaks.
     const office = intent === 'message' && language === 'es' ? spanish : english;
     expect(classifyInbound(body, office)).toEqual({ intent, language });
-    if (intent !== 'message')
-      expect(classifyInbound(body, language === 'es' ? english : spanish)).toEqual({ intent, language });
+    if (intent !== 'message') expect(classifyInbound(body, language === 'es' ? english : spanish)).toEqual({ intent, language });
   });
 
   it('has rows enough in both languages, including look-alikes', () => {
@@ -187,15 +186,11 @@ describe('keyword configuration', () => {
   };
 
   it('refuses a word that already means something else, and unknown reply variables', () => {
-    expect(problems({ keywords: { optIn: { en: ['stop'] } } })).toEqual([
-      'sms.keywords.optIn.en.0: "stop" is already a optOut word',
-    ]);
+    expect(problems({ keywords: { optIn: { en: ['stop'] } } })).toEqual(['sms.keywords.optIn.en.0: "stop" is already a optOut word']);
     expect(problems({ replies: { es: { help: 'Llame a {{first_name}}' } } })).toEqual([
       'sms.replies.es.help: unknown variable {{first_name}}; a keyword reply may use office_name, office_phone, office_email, office_address',
     ]);
-    expect(problems({ keywords: { help: { es: ['🛟'] } } })).toEqual([
-      'sms.keywords.help.es.0: must contain a letter or digit',
-    ]);
+    expect(problems({ keywords: { help: { es: ['🛟'] } } })).toEqual(['sms.keywords.help.es.0: must contain a letter or digit']);
   });
 
   it('an office without an sms block gets the defaults', () => {

@@ -18,14 +18,7 @@
  * lists (INFO) takes the office's language.
  */
 import type { ClientConfig } from '../config/client-schema.js';
-import {
-  BUILT_IN_KEYWORDS,
-  KEYWORD_INTENTS,
-  SMS_LANGUAGES,
-  normalizeKeywordText,
-  type KeywordIntent,
-  type SmsLanguage,
-} from '../config/sms-keywords.js';
+import { BUILT_IN_KEYWORDS, KEYWORD_INTENTS, SMS_LANGUAGES, normalizeKeywordText, type KeywordIntent, type SmsLanguage } from '../config/sms-keywords.js';
 
 export type InboundIntent = 'stop' | 'start' | 'help' | 'revocation' | 'message';
 
@@ -45,10 +38,8 @@ const INTENT_OF: Record<KeywordIntent, InboundIntent> = {
 const FILLERS =
   /\b(PLEASE|PLEASEE|PLS|PLZ|NOW|IT|HI|HEY|HELLO|SORRY|THANKS|THANK YOU|THX|TY|OK|OKAY|JUST|ALREADY|RIGHT NOW|HOLA|BUENAS|POR FAVOR|PORFAVOR|PORFA|XFAVOR|XFA|GRACIAS|YA|AHORA|AHORA MISMO|YA MISMO)\b/g;
 
-const MESSAGES_EN =
-  '(?:TEXTS?|TEXT MESSAGES?|TXTS?|MESSAGES?|MSGS?|SMS|REMINDERS?|NOTIFICATIONS?|ALERTS?|PROMOTIONS?|ADS)';
-const MESSAGES_ES =
-  '(?:MENSAJES?|MENSAJITOS?|TEXTOS?|MSJS?|SMS|RECORDATORIOS?|NOTIFICACIONES?|AVISOS?|PROMOCIONES?|ANUNCIOS?)';
+const MESSAGES_EN = '(?:TEXTS?|TEXT MESSAGES?|TXTS?|MESSAGES?|MSGS?|SMS|REMINDERS?|NOTIFICATIONS?|ALERTS?|PROMOTIONS?|ADS)';
+const MESSAGES_ES = '(?:MENSAJES?|MENSAJITOS?|TEXTOS?|MSJS?|SMS|RECORDATORIOS?|NOTIFICACIONES?|AVISOS?|PROMOCIONES?|ANUNCIOS?)';
 const DETERMINER_EN = '(?:(?:THE|THESE|THIS|THOSE|YOUR|ALL|ALL THE|ALL THESE|ALL YOUR|ANY|ANY MORE|ANYMORE|MORE) )?';
 const DETERMINER_ES = '(?:(?:LOS|LAS|ESTOS|ESTAS|ESOS|SUS|MIS|TODOS LOS|TANTOS|MAS) )?';
 
@@ -75,25 +66,16 @@ const REVOCATION_PHRASES: RevocationPhrase[] = [
     'en',
     '(?:REMOVE|TAKE) (?:ME|MY NUMBER|THIS NUMBER) (?:OFF|FROM)(?: (?:YOUR|THE|THIS|YALL|YOU ALL))? (?:LIST|LISTS|TEXT LIST|MAILING LIST|CONTACTS|CONTACT LIST)',
   ),
-  phrase(
-    'en',
-    '(?:REMOVE (?:ME|MY NUMBER|THIS NUMBER)|TAKE (?:ME|MY NUMBER|THIS NUMBER) OFF)(?: (?:PLEASE|PLS|PLZ|NOW|THANKS|THANK YOU))*$',
-  ),
+  phrase('en', '(?:REMOVE (?:ME|MY NUMBER|THIS NUMBER)|TAKE (?:ME|MY NUMBER|THIS NUMBER) OFF)(?: (?:PLEASE|PLS|PLZ|NOW|THANKS|THANK YOU))*$'),
   phrase('en', 'LEAVE ME ALONE'),
-  phrase(
-    'es',
-    '(?:DEJA|DEJE|DEJEN|DEJES|DEJAR|PARA|PARE|PAREN|PARAR) DE (?:ENVIAR|MANDAR|ESCRIBIR|TEXTEAR|CONTACTAR|LLAMAR|MOLESTAR)(?:ME|NOS|LE)?',
-  ),
+  phrase('es', '(?:DEJA|DEJE|DEJEN|DEJES|DEJAR|PARA|PARE|PAREN|PARAR) DE (?:ENVIAR|MANDAR|ESCRIBIR|TEXTEAR|CONTACTAR|LLAMAR|MOLESTAR)(?:ME|NOS|LE)?'),
   phrase(
     'es',
     `NO (?:ME |NOS )?(?:ENVIEN|ENVIE|ENVIES|MANDEN|MANDE|MANDES|ESCRIBAN|ESCRIBA|ESCRIBAS|TEXTEEN|CONTACTEN)(?: MAS| ${DETERMINER_ES}${MESSAGES_ES}|$)`,
   ),
   phrase('es', `NO (?:QUIERO|DESEO|QUEREMOS) (?:RECIBIR )?${DETERMINER_ES}(?:MAS )?${MESSAGES_ES}`),
   phrase('es', `NO MAS ${MESSAGES_ES}`),
-  phrase(
-    'es',
-    `(?:PARA|PARE|PAREN|PARAR|DETENER|DETENGA|DETENGAN|CANCELAR|CANCELEN|CANCELE|BASTA DE|BASTA CON) ${DETERMINER_ES}${MESSAGES_ES}`,
-  ),
+  phrase('es', `(?:PARA|PARE|PAREN|PARAR|DETENER|DETENGA|DETENGAN|CANCELAR|CANCELEN|CANCELE|BASTA DE|BASTA CON) ${DETERMINER_ES}${MESSAGES_ES}`),
   phrase('es', '(?:CANCELAR|CANCELEN|CANCELE|ANULAR) (?:MI |LA |SU )?SUSCRIPCION'),
   phrase('es', '(?:DAR|DARME|DARNOS|DENME|DEME|DOY) DE BAJA|DESUSCRIBIR(?:ME|SE)?|DESUSCRIBANME|DESUSCRIBAME'),
   phrase(
@@ -132,8 +114,7 @@ function keywordsOf(config?: Pick<ClientConfig, 'sms'>): CompiledKeywords {
       for (const word of [...BUILT_IN_KEYWORDS[intent][language], ...(config?.sms.keywords[intent][language] ?? [])]) {
         const key = normalizeKeywordText(word);
         const entries = table.get(key) ?? [];
-        if (!entries.some((entry) => entry.intent === intent && entry.language === language))
-          entries.push({ intent, language });
+        if (!entries.some((entry) => entry.intent === intent && entry.language === language)) entries.push({ intent, language });
         table.set(key, entries);
       }
     }
@@ -159,12 +140,7 @@ function pick(entries: Array<{ intent: KeywordIntent; language: SmsLanguage }>, 
 const EVERYDAY_WORDS = new Set(['CANCEL', 'END', 'CANCELAR', 'PARA', 'BAJA']);
 
 /** Whether `text` is one or more opt-out words and nothing else; returns the first word's language. */
-function onlyOptOutWords(
-  text: string,
-  table: CompiledKeywords,
-  preferred: SmsLanguage,
-  inClause: boolean,
-): SmsLanguage | undefined {
+function onlyOptOutWords(text: string, table: CompiledKeywords, preferred: SmsLanguage, inClause: boolean): SmsLanguage | undefined {
   const tokens = text.split(' ').filter(Boolean);
   let first: SmsLanguage | undefined;
   let index = 0;

@@ -90,7 +90,9 @@ export async function sweepMissedAppointments(context: AppContext, clientId: str
     .where('a.end_at', '>', since)
     // Already offered (by an earlier sweep, or staff marked no-show and cleared it since): the offer's dedupe key would
     // refuse a second one anyway; this keeps each sweep to the appointments it has not seen.
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('outbox as o').select('o.id').whereRef('o.appointment_id', '=', 'a.id').where('o.kind', '=', REBOOK_OFFER_KIND))))
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('outbox as o').select('o.id').whereRef('o.appointment_id', '=', 'a.id').where('o.kind', '=', REBOOK_OFFER_KIND))),
+    )
     .orderBy('a.end_at')
     .limit(BATCH + 1)
     .execute();

@@ -12,7 +12,8 @@ function anOffice(translations?: unknown) {
   return clientConfigSchema.parse(translations === undefined ? document : { ...document, translations });
 }
 
-const spanishConfirmation = '{{office_name}}: Hola, {{first_name}}. Su cita de {{appointment_type}} es el {{appointment_time_short}}. {{reschedule_instructions}}';
+const spanishConfirmation =
+  '{{office_name}}: Hola, {{first_name}}. Su cita de {{appointment_type}} es el {{appointment_time_short}}. {{reschedule_instructions}}';
 
 describe('pickTemplate', () => {
   const withoutTranslations = anOffice();
@@ -21,21 +22,40 @@ describe('pickTemplate', () => {
   it('an office document without translations validates and renders exactly as before', () => {
     expect(withoutTranslations.translations).toEqual({});
     expect(pickTemplate(withoutTranslations, 'confirmation', 'sms')).toEqual({ template: withoutTranslations.templates.sms.confirmation, language: 'en' });
-    const rendered = renderLocalized(withoutTranslations, 'confirmation', 'sms', { values: (language) => templateValues(withoutTranslations, { name: 'Dana Lee' }, appointment, {}, language) });
-    expect(rendered).toEqual({ ok: true, language: 'en', body: 'Desert Bookkeeping: Hi Dana, your Bookkeeping review is set for Wed 3/4 9:00 AM. Please bring your last three months of bank and credit card statements. To reschedule or cancel, call us at (602) 555-0117.' });
+    const rendered = renderLocalized(withoutTranslations, 'confirmation', 'sms', {
+      values: (language) => templateValues(withoutTranslations, { name: 'Dana Lee' }, appointment, {}, language),
+    });
+    expect(rendered).toEqual({
+      ok: true,
+      language: 'en',
+      body: 'Desert Bookkeeping: Hi Dana, your Bookkeeping review is set for Wed 3/4 9:00 AM. Please bring your last three months of bank and credit card statements. To reschedule or cancel, call us at (602) 555-0117.',
+    });
   });
 
   it('a Spanish caller without a Spanish template gets the whole message in the office language, flagged as a fallback', () => {
-    const rendered = renderLocalized(withoutTranslations, 'confirmation', 'sms', { language: 'es', appointmentTypeId: 'bookkeeping-review', values: (language) => templateValues(withoutTranslations, { name: 'Dana Lee' }, appointment, {}, language) });
+    const rendered = renderLocalized(withoutTranslations, 'confirmation', 'sms', {
+      language: 'es',
+      appointmentTypeId: 'bookkeeping-review',
+      values: (language) => templateValues(withoutTranslations, { name: 'Dana Lee' }, appointment, {}, language),
+    });
     expect(rendered).toMatchObject({ ok: true, language: 'en', fallbackFrom: 'es' });
     expect(rendered.ok && rendered.body).toContain('Wed 3/4 9:00 AM');
   });
 
   it('a Spanish template whose appointment type has no Spanish name falls back whole, never half-translated', () => {
     const config = anOffice({ es: { templates: { sms: { confirmation: spanishConfirmation } } } });
-    expect(pickTemplate(config, 'confirmation', 'sms', { language: 'es', appointmentTypeId: 'bookkeeping-review' })).toMatchObject({ language: 'en', fallbackFrom: 'es' });
-    const named = anOffice({ es: { templates: { sms: { confirmation: spanishConfirmation } }, appointmentTypes: { 'bookkeeping-review': { name: 'Revisión de contabilidad' } } } });
-    const rendered = renderLocalized(named, 'confirmation', 'sms', { language: 'es', appointmentTypeId: 'bookkeeping-review', values: (language) => templateValues(named, { name: 'Dana Lee' }, appointment, {}, language) });
+    expect(pickTemplate(config, 'confirmation', 'sms', { language: 'es', appointmentTypeId: 'bookkeeping-review' })).toMatchObject({
+      language: 'en',
+      fallbackFrom: 'es',
+    });
+    const named = anOffice({
+      es: { templates: { sms: { confirmation: spanishConfirmation } }, appointmentTypes: { 'bookkeeping-review': { name: 'Revisión de contabilidad' } } },
+    });
+    const rendered = renderLocalized(named, 'confirmation', 'sms', {
+      language: 'es',
+      appointmentTypeId: 'bookkeeping-review',
+      values: (language) => templateValues(named, { name: 'Dana Lee' }, appointment, {}, language),
+    });
     expect(rendered).toEqual({
       ok: true,
       language: 'es',

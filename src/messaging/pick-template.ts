@@ -60,7 +60,9 @@ export function pickTemplate<C extends TemplateChannel>(
   const wanted = options.language ?? fallbackLanguage;
   if (wanted !== fallbackLanguage) {
     const translated = translatedTemplate(config, wanted, kind, channel);
-    const complete = translated !== undefined && (options.appointmentTypeId === undefined || missingTypeWords(config, wanted, translated, options.appointmentTypeId).length === 0);
+    const complete =
+      translated !== undefined &&
+      (options.appointmentTypeId === undefined || missingTypeWords(config, wanted, translated, options.appointmentTypeId).length === 0);
     if (translated && complete) return { template: translated, language: wanted };
   }
   const base = baseTemplate(config, kind, channel);

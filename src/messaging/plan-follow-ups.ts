@@ -47,7 +47,10 @@ export async function planMissedCallTextBack(db: Kysely<DB>, context: AppContext
   if ((await isOptedOut(db, input.clientId, 'sms', input.phone, 'marketing')) || (await isOptedOut(db, input.clientId, 'sms', input.phone, 'transactional'))) {
     return false;
   }
-  const customer = input.customerId === null ? undefined : await db.selectFrom('customers').select(['name', 'preferred_language']).where('id', '=', input.customerId).executeTakeFirst();
+  const customer =
+    input.customerId === null
+      ? undefined
+      : await db.selectFrom('customers').select(['name', 'preferred_language']).where('id', '=', input.customerId).executeTakeFirst();
   const officeDay = DateTime.fromJSDate(input.endedAt, { zone: config.timezone }).toISODate();
   const dedupeKey = `msg:${input.clientId}:missed_call:${input.phone}:${officeDay}`;
   const existing = await db.selectFrom('outbox').select('id').where('dedupe_key', '=', dedupeKey).executeTakeFirst();
@@ -86,11 +89,17 @@ export async function planAfterAppointment(db: Kysely<DB>, context: AppContext, 
   const client = context.clients.get(input.clientId);
   if (!client) return;
   const settings = client.config.followUps.afterAppointment;
-  const reason = input.attendance === null ? 'The attendance mark was cleared' : `The appointment was marked ${input.attendance === 'attended' ? 'attended' : 'missed'}`;
+  const reason =
+    input.attendance === null ? 'The attendance mark was cleared' : `The appointment was marked ${input.attendance === 'attended' ? 'attended' : 'missed'}`;
   const missed = input.attendance === 'no_show' || input.attendance === 'unmarked';
   // Whatever an earlier mark planned and has not gone yet no longer holds; a miss keeps a rebook on its way (the sweep
   // planned it for the still-unmarked appointment, and staff now confirm the miss), so it neither vanishes nor doubles.
-  const cancelled = missed ? [{ sequence: 'after_appointment', template: 'thank_you' }, { sequence: 'after_appointment', template: 'review_request' }] : [{ sequence: 'after_appointment' }];
+  const cancelled = missed
+    ? [
+        { sequence: 'after_appointment', template: 'thank_you' },
+        { sequence: 'after_appointment', template: 'review_request' },
+      ]
+    : [{ sequence: 'after_appointment' }];
   for (const payloadMatch of cancelled) {
     await cancelPending(db, context.clock, { clientId: input.clientId, appointmentId: input.appointmentId, kinds: ['sms', 'email'], payloadMatch }, reason);
   }
@@ -154,7 +163,9 @@ type AppointmentFields = { customer_id: number | null; caller_phone: string | nu
 
 async function subjectOf(db: Kysely<DB>, config: Subject['config'], appointment: AppointmentFields): Promise<Subject> {
   const customer =
-    appointment.customer_id === null ? undefined : await db.selectFrom('customers').select(['phone', 'email', 'name', 'preferred_language']).where('id', '=', appointment.customer_id).executeTakeFirst();
+    appointment.customer_id === null
+      ? undefined
+      : await db.selectFrom('customers').select(['phone', 'email', 'name', 'preferred_language']).where('id', '=', appointment.customer_id).executeTakeFirst();
   return {
     config,
     phone: customer?.phone ?? appointment.caller_phone ?? null,

@@ -128,17 +128,32 @@ export async function planAppointmentMessages(db: Kysely<DB>, context: AppContex
   };
 
   if (input.event === 'booked') {
-    await cancelPending(db, context.clock, { clientId: input.clientId, customerId: input.customerId, kinds: ['sms', 'email'], payloadMatch: { sequence: 'nurture' } }, 'The caller booked an appointment');
+    await cancelPending(
+      db,
+      context.clock,
+      { clientId: input.clientId, customerId: input.customerId, kinds: ['sms', 'email'], payloadMatch: { sequence: 'nurture' } },
+      'The caller booked an appointment',
+    );
     await send('confirmation', 'confirmation', now, '');
     await planReminders();
   } else if (input.event === 'rescheduled') {
     for (const sequence of ['reminder', 'confirmation', 'notice'] as const) {
-      await cancelPending(db, context.clock, { clientId: input.clientId, appointmentId: input.appointmentId, kinds: ['sms', 'email'], payloadMatch: { sequence } }, 'The appointment was rescheduled');
+      await cancelPending(
+        db,
+        context.clock,
+        { clientId: input.clientId, appointmentId: input.appointmentId, kinds: ['sms', 'email'], payloadMatch: { sequence } },
+        'The appointment was rescheduled',
+      );
     }
     await send('rescheduled', 'notice', now, `:${startIso}`);
     await planReminders();
   } else {
-    await cancelPending(db, context.clock, { clientId: input.clientId, appointmentId: input.appointmentId, kinds: ['sms', 'email'] }, 'The appointment was cancelled');
+    await cancelPending(
+      db,
+      context.clock,
+      { clientId: input.clientId, appointmentId: input.appointmentId, kinds: ['sms', 'email'] },
+      'The appointment was cancelled',
+    );
     await send('cancelled', 'notice', now, '');
   }
 }
@@ -158,7 +173,11 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
   const client = context.clients.get(input.clientId);
   if (!client || !client.config.nurture.enabled) return;
   const config = client.config;
-  const customer = await db.selectFrom('customers').select(['phone', 'email', 'name', 'preferred_language']).where('id', '=', input.customerId).executeTakeFirst();
+  const customer = await db
+    .selectFrom('customers')
+    .select(['phone', 'email', 'name', 'preferred_language'])
+    .where('id', '=', input.customerId)
+    .executeTakeFirst();
   if (!customer) return;
   const call = await db.selectFrom('calls').select(['in_voicemail', 'outcome']).where('id', '=', input.callId).executeTakeFirst();
   if (call?.in_voicemail || (call?.outcome && NO_NURTURE_OUTCOMES.has(call.outcome))) return;
@@ -172,7 +191,13 @@ export async function planNurture(db: Kysely<DB>, context: AppContext, input: Nu
     .executeTakeFirst();
   if (booked) return;
 
-  const subject: Subject = { config, phone: customer.phone, email: customer.email?.toLowerCase() ?? null, name: customer.name, language: customer.preferred_language };
+  const subject: Subject = {
+    config,
+    phone: customer.phone,
+    email: customer.email?.toLowerCase() ?? null,
+    name: customer.name,
+    language: customer.preferred_language,
+  };
   const channels = await reachableChannels(db, input.clientId, subject, 'marketing');
   const zone = locateRecipient(customer.phone, config.timezone).zone;
   // Nurture is planned at call_ended and again at call_analyzed, when the call's insight exists (issue 17): a variant

@@ -53,7 +53,7 @@ export interface TemplatePreview {
 /** 10:00 in the office's zone on the next Tuesday after today (a week ahead when today is Tuesday). */
 export function sampleAppointmentStart(timezone: string, now: Date): Date {
   const today = DateTime.fromJSDate(now, { zone: timezone }).startOf('day');
-  const days = ((2 - today.weekday + 7) % 7) || 7;
+  const days = (2 - today.weekday + 7) % 7 || 7;
   return today.plus({ days }).set({ hour: 10 }).toJSDate();
 }
 
@@ -99,9 +99,7 @@ export function previewTemplate(config: ClientConfig, draft: TemplateDraft, opti
   const parts = [draft.text, draft.subject ?? '', draft.html ?? ''];
   const used = [...new Set(parts.flatMap(templateVariables))];
   const unknownVariables = used.filter((name) => !known.has(name));
-  const values: TemplateValues = Object.fromEntries(
-    used.map((name) => [name, known.has(name) ? all[name] : `{{${name}}}`]),
-  );
+  const values: TemplateValues = Object.fromEntries(used.map((name) => [name, known.has(name) ? all[name] : `{{${name}}}`]));
   const problems = parts.filter(Boolean).flatMap((part) => templateProblems(draft.kind, draft.channel, part));
   const sample = {
     callerName: SAMPLE_CALLER_NAME,

@@ -24,7 +24,11 @@ export function rebookOfferHandler(context: AppContext): OutboxHandler {
       const client = context.clients.get(row.client_id);
       if (!client) return { planned: 0, reason: 'office no longer configured' };
       const config = client.config;
-      const before = await context.db.selectFrom('appointments').select(['appointment_type', 'status', 'attendance']).where('id', '=', appointmentId).executeTakeFirst();
+      const before = await context.db
+        .selectFrom('appointments')
+        .select(['appointment_type', 'status', 'attendance'])
+        .where('id', '=', appointmentId)
+        .executeTakeFirst();
       if (!before || before.status !== 'booked' || !stillMissed(before.attendance)) return { planned: 0, reason: 'the mark changed' };
       const answer = await checkAvailability(context, { clientId: row.client_id, appointmentType: before.appointment_type });
       const starts = (answer.slots.length > 0 ? answer.slots : (answer.nearest_open_days ?? []).map((day) => day.first_slot))
@@ -53,7 +57,10 @@ export function rebookOfferHandler(context: AppContext): OutboxHandler {
             sequence: 'after_appointment',
             purpose: 'marketing',
             dueAt: context.clock.now(),
-            extras: (language) => ({ appointment_type: appointmentTypeName(config, appointment.appointment_type), open_slots: openSlotsText(config, starts, language) }),
+            extras: (language) => ({
+              appointment_type: appointmentTypeName(config, appointment.appointment_type),
+              open_slots: openSlotsText(config, starts, language),
+            }),
             dedupeKey: `msg:${row.client_id}:appointment:${appointmentId}:rebook:${channel}:${appointment.start_at.toISOString()}`,
           });
           planned += 1;

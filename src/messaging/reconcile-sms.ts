@@ -49,9 +49,15 @@ export async function findEarlierText(
   const claimed = await context.db
     .selectFrom('message_deliveries')
     .select(['provider_id', 'outbox_id'])
-    .where('provider_id', 'in', found.map((message) => message.providerId))
+    .where(
+      'provider_id',
+      'in',
+      found.map((message) => message.providerId),
+    )
     .execute();
-  const taken = new Set(claimed.filter((delivery) => delivery.outbox_id !== null && Number(delivery.outbox_id) !== row.id).map((delivery) => delivery.provider_id));
+  const taken = new Set(
+    claimed.filter((delivery) => delivery.outbox_id !== null && Number(delivery.outbox_id) !== row.id).map((delivery) => delivery.provider_id),
+  );
   return found.find((message) => !taken.has(message.providerId));
 }
 

@@ -149,10 +149,13 @@ export function renderEmailTemplate(template: EmailTemplate, values: TemplateVal
  * kept, and web addresses as links (the unsubscribe link must stay clickable).
  */
 export function plainTextToHtml(text: string): string {
-  const paragraphs = text.trim().split(/\n{2,}/).map((paragraph) => {
-    const escaped = escapeHtml(paragraph).replace(/https?:\/\/[^\s<>"']+/g, (url) => `<a href="${url}">${url}</a>`);
-    return `<p>${escaped.replace(/\n/g, '<br>\n')}</p>`;
-  });
+  const paragraphs = text
+    .trim()
+    .split(/\n{2,}/)
+    .map((paragraph) => {
+      const escaped = escapeHtml(paragraph).replace(/https?:\/\/[^\s<>"']+/g, (url) => `<a href="${url}">${url}</a>`);
+      return `<p>${escaped.replace(/\n/g, '<br>\n')}</p>`;
+    });
   return `<!doctype html>\n<html><body>\n${paragraphs.join('\n')}\n</body></html>`;
 }
 
@@ -190,24 +193,9 @@ export type LocalizedEmail = RenderedEmail & { language: Language; fallbackFrom?
  * A message in the recipient's language: the template picked by `pickTemplate`, filled with values in the language
  * of that template (so a fallback to the default language is whole, dates included).
  */
-export function renderLocalized(
-  config: ClientConfig,
-  kind: TemplateKind,
-  channel: 'sms',
-  options: LocalizeOptions,
-): LocalizedSms;
-export function renderLocalized(
-  config: ClientConfig,
-  kind: TemplateKind,
-  channel: 'email',
-  options: LocalizeOptions,
-): LocalizedEmail;
-export function renderLocalized(
-  config: ClientConfig,
-  kind: TemplateKind,
-  channel: 'sms' | 'email',
-  options: LocalizeOptions,
-): LocalizedSms | LocalizedEmail {
+export function renderLocalized(config: ClientConfig, kind: TemplateKind, channel: 'sms', options: LocalizeOptions): LocalizedSms;
+export function renderLocalized(config: ClientConfig, kind: TemplateKind, channel: 'email', options: LocalizeOptions): LocalizedEmail;
+export function renderLocalized(config: ClientConfig, kind: TemplateKind, channel: 'sms' | 'email', options: LocalizeOptions): LocalizedSms | LocalizedEmail {
   const picked = pickTemplate(config, kind, channel, { language: options.language, appointmentTypeId: options.appointmentTypeId });
   const language = picked?.language ?? officeLanguage(config);
   const meta = { language, ...(picked?.fallbackFrom ? { fallbackFrom: picked.fallbackFrom } : {}) };

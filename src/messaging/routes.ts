@@ -18,7 +18,9 @@ export function messagingRoutes(app: FastifyInstance, context: AppContext): void
     reply
       .code(status)
       .type('text/html; charset=utf-8')
-      .send(`<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>${title}</h1>${body}</body></html>`);
+      .send(
+        `<!doctype html><html lang="${language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${title}</title></head><body style="font-family:sans-serif;max-width:32rem;margin:3rem auto"><h1>${title}</h1>${body}</body></html>`,
+      );
 
   /** The page speaks the recipient's remembered language (the customer with that e-mail), else the office's. */
   const recipientLanguage = async (clientId: string, address: string) => {
@@ -43,12 +45,19 @@ export function messagingRoutes(app: FastifyInstance, context: AppContext): void
     const token = tokenOf(request.params);
     const subject = token === undefined ? undefined : readUnsubscribeToken(context.secretBox, token);
     const client = subject && context.clients.get(subject.clientId);
-    if (!subject || !client) return page(reply, 404, 'Link not valid', '<p>This unsubscribe link is not valid. Reply STOP to any text, or contact the office.</p>');
+    if (!subject || !client)
+      return page(reply, 404, 'Link not valid', '<p>This unsubscribe link is not valid. Reply STOP to any text, or contact the office.</p>');
     // Mail scanners follow links; only the button (a POST) unsubscribes.
     const language = await recipientLanguage(subject.clientId, subject.address);
     const say = phrasesFor(language).unsubscribePage;
     const office = escapeHtml(client.config.name);
-    return page(reply, 200, say.title(office), `<p>${say.question(office)}</p><form method="post"><button type="submit">${say.button}</button></form>`, language);
+    return page(
+      reply,
+      200,
+      say.title(office),
+      `<p>${say.question(office)}</p><form method="post"><button type="submit">${say.button}</button></form>`,
+      language,
+    );
   });
 
   app.post('/v1/unsubscribe/*', async (request, reply) => {
@@ -57,7 +66,14 @@ export function messagingRoutes(app: FastifyInstance, context: AppContext): void
     const client = subject && context.clients.get(subject.clientId);
     if (!subject || !client) return page(reply, 404, 'Link not valid', '<p>This unsubscribe link is not valid.</p>');
     await context.db.transaction().execute((trx) =>
-      setConsent(trx, context, { clientId: subject.clientId, channel: subject.channel, address: subject.address, purpose: 'marketing', status: 'opted_out', source: 'email_link' }),
+      setConsent(trx, context, {
+        clientId: subject.clientId,
+        channel: subject.channel,
+        address: subject.address,
+        purpose: 'marketing',
+        status: 'opted_out',
+        source: 'email_link',
+      }),
     );
     const language = await recipientLanguage(subject.clientId, subject.address);
     const say = phrasesFor(language).unsubscribePage;

@@ -21,7 +21,8 @@ export function parseMessagePayload(context: AppContext, row: OutboxRow): { clie
   const client = context.clients.get(row.client_id);
   if (!client) throw new PermanentError(`No client "${row.client_id}" is configured; the message cannot be sent.`, 'unknown_client');
   const parsed = messagePayloadSchema.safeParse(row.payload);
-  if (!parsed.success) throw new PermanentError(`The message is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}); edit it and send again.`, 'malformed');
+  if (!parsed.success)
+    throw new PermanentError(`The message is malformed (${parsed.error.issues[0]?.message ?? 'invalid'}); edit it and send again.`, 'malformed');
   return { client, payload: parsed.data };
 }
 
@@ -50,18 +51,24 @@ export async function checkBeforeSend(
   const overridden = payload.purpose === 'transactional' && payload.consentOverride;
   if (!overridden && (await batches.isOptedOut({ clientId: row.client_id, channel, address: payload.to, purpose: payload.purpose }))) {
     const how = channel === 'sms' ? 'texts (STOP)' : 'e-mail';
-    throw new PermanentError(`Not sent: the recipient opted out of ${payload.purpose} ${how}. Staff may send a transactional message with an explicit override.`, 'opted_out');
+    throw new PermanentError(
+      `Not sent: the recipient opted out of ${payload.purpose} ${how}. Staff may send a transactional message with an explicit override.`,
+      'opted_out',
+    );
   }
   if (channel === 'sms' && payload.purpose === 'marketing' && !config.senders.sms.a2pApproved) {
     // Held, not dropped: once an admin marks the campaign approved the text goes at its next check.
-    throw new Reschedule(new Date(now.getTime() + A2P_HOLD_MS), 'Held: marketing texts wait until the office\'s A2P 10DLC campaign is marked approved');
+    throw new Reschedule(new Date(now.getTime() + A2P_HOLD_MS), "Held: marketing texts wait until the office's A2P 10DLC campaign is marked approved");
   }
   if (!windowApplies(channel, payload.purpose)) return;
   const recipient = recipientOf(config, channel, payload);
   const rules = sendRulesFor(config, payload.purpose, recipient);
   const next = nextAllowedMoment(now, rules);
   if (next.getTime() > now.getTime()) {
-    throw new Reschedule(next, `Outside the allowed hours for ${payload.purpose} messages (${describeWindows(rules)}${rules.officeHours ? ', within business hours' : ''})`);
+    throw new Reschedule(
+      next,
+      `Outside the allowed hours for ${payload.purpose} messages (${describeWindows(rules)}${rules.officeHours ? ', within business hours' : ''})`,
+    );
   }
   if (channel === 'sms' && payload.purpose === 'marketing' && rules.maxMarketingPer24h !== undefined) {
     const cap = rules.maxMarketingPer24h;

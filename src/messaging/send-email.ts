@@ -27,7 +27,8 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
     safeToRepeat: false,
     async run(row: OutboxRow, handler: HandlerContext) {
       const { client, payload } = parseMessagePayload(context, row);
-      if (!payload.subject || !payload.text) throw new PermanentError(payload.renderError ?? 'The e-mail has no subject or text; edit it and send again.', 'render');
+      if (!payload.subject || !payload.text)
+        throw new PermanentError(payload.renderError ?? 'The e-mail has no subject or text; edit it and send again.', 'render');
       const now = handler.clock.now();
       await checkBeforeSend(context, batches, row, client.config, 'email', payload, now);
       await applyRewriteDecision(context, row, payload, handler);
@@ -110,9 +111,10 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
           throw vendorError;
         }
         context.metrics.providerSends.inc({ channel: 'email', provider: link.provider, outcome: 'accepted' });
-        if (chain.explicit) await breakers.record(link.account, 'success', handler.clock.now(), row.client_id).catch((error: unknown) => {
-          handler.logger.error({ err: error, outboxId: row.id }, 'Could not record a provider success');
-        });
+        if (chain.explicit)
+          await breakers.record(link.account, 'success', handler.clock.now(), row.client_id).catch((error: unknown) => {
+            handler.logger.error({ err: error, outboxId: row.id }, 'Could not record a provider success');
+          });
         break;
       }
       if (!result || !used) {
@@ -167,6 +169,9 @@ function unexpectedEmailFailure(provider: string, error: unknown): VendorError {
  * one), and an edited message sent again gets a new one.
  */
 function messageReference(outboxId: number, to: string, ...parts: Array<string | null | undefined>): string {
-  const digest = createHash('sha256').update([to, ...parts.map((part) => part ?? '')].join('\u0000')).digest('hex').slice(0, 16);
+  const digest = createHash('sha256')
+    .update([to, ...parts.map((part) => part ?? '')].join('\u0000'))
+    .digest('hex')
+    .slice(0, 16);
   return `sb.${outboxId}.${digest}`;
 }

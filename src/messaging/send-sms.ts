@@ -130,9 +130,10 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
           throw vendorError;
         }
         context.metrics.providerSends.inc({ channel: 'sms', provider: link.provider, outcome: 'accepted' });
-        if (chain.explicit) await breakers.record(link.account, 'success', handler.clock.now(), row.client_id).catch((error: unknown) => {
-          handler.logger.error({ err: error, outboxId: row.id }, 'Could not record a provider success');
-        });
+        if (chain.explicit)
+          await breakers.record(link.account, 'success', handler.clock.now(), row.client_id).catch((error: unknown) => {
+            handler.logger.error({ err: error, outboxId: row.id }, 'Could not record a provider success');
+          });
         await recordSent(context, batches, row, payload, result, handler, link);
         return { providerId: result.providerId, status: result.status, segments: result.segments, provider: link.provider };
       }
@@ -180,7 +181,10 @@ async function lastAttemptProvider(context: AppContext, outboxId: number): Promi
 
 /** Written before the request, so a lost answer is reconciled where it went. */
 export async function noteAttempt(context: AppContext, outboxId: number, link: { provider: string; account: { key: string } }, at: Date): Promise<void> {
-  await context.db.insertInto('message_provider_attempts').values({ outbox_id: outboxId, provider: link.provider, provider_key: link.account.key, started_at: at }).execute();
+  await context.db
+    .insertInto('message_provider_attempts')
+    .values({ outbox_id: outboxId, provider: link.provider, provider_key: link.account.key, started_at: at })
+    .execute();
 }
 
 /** The text is out: nothing here may throw, or the outbox would retry and send it twice. */
@@ -208,7 +212,10 @@ async function recordSent(
       sender: link.from ?? link.messagingServiceSid ?? null,
     });
     if (payload.purpose === 'marketing') {
-      await context.db.insertInto('marketing_sends').values({ client_id: row.client_id, channel: 'sms', address: payload.to, outbox_id: row.id, sent_at: at }).execute();
+      await context.db
+        .insertInto('marketing_sends')
+        .values({ client_id: row.client_id, channel: 'sms', address: payload.to, outbox_id: row.id, sent_at: at })
+        .execute();
     }
   } catch (error) {
     handler.logger.error({ err: error, outboxId: row.id }, 'Text sent but its delivery record could not be saved');

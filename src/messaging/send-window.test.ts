@@ -12,10 +12,33 @@ const config = clientConfigSchema.parse(JSON.parse(readFileSync('config/clients/
 
 describe('send window', () => {
   it('finds the recipient zone from the area code, else the office zone', () => {
-    expect(locateRecipient('+18505550123', config.timezone)).toEqual({ state: 'FL', country: 'US', zone: 'America/Chicago', zones: ['America/Chicago', 'America/New_York'], basis: 'area_code' });
-    expect(locateRecipient('+13055550123', config.timezone)).toEqual({ state: 'FL', country: 'US', zone: 'America/New_York', zones: ['America/New_York'], basis: 'area_code' });
-    expect(locateRecipient('+447700900123', config.timezone)).toEqual({ state: undefined, zone: 'America/New_York', zones: ['America/New_York'], basis: 'client_zone' });
-    expect(locateRecipient('+16045550123', config.timezone)).toEqual({ state: 'BC', country: 'CA', zone: 'America/Vancouver', zones: ['America/Vancouver'], basis: 'area_code' });
+    expect(locateRecipient('+18505550123', config.timezone)).toEqual({
+      state: 'FL',
+      country: 'US',
+      zone: 'America/Chicago',
+      zones: ['America/Chicago', 'America/New_York'],
+      basis: 'area_code',
+    });
+    expect(locateRecipient('+13055550123', config.timezone)).toEqual({
+      state: 'FL',
+      country: 'US',
+      zone: 'America/New_York',
+      zones: ['America/New_York'],
+      basis: 'area_code',
+    });
+    expect(locateRecipient('+447700900123', config.timezone)).toEqual({
+      state: undefined,
+      zone: 'America/New_York',
+      zones: ['America/New_York'],
+      basis: 'client_zone',
+    });
+    expect(locateRecipient('+16045550123', config.timezone)).toEqual({
+      state: 'BC',
+      country: 'CA',
+      zone: 'America/Vancouver',
+      zones: ['America/Vancouver'],
+      basis: 'area_code',
+    });
     expect(locateRecipient('+17095550123', config.timezone)).toMatchObject({ state: 'NL', country: 'CA', zone: 'America/St_Johns' });
     expect(locateRecipient('+13065550123', config.timezone)).toMatchObject({ state: 'SK', zone: 'America/Regina' });
   });
@@ -58,21 +81,30 @@ describe('send window', () => {
     fc.assert(
       // Instants within two days of each other, on whole minutes, so that calls land just inside and just
       // outside a span an earlier call remembered.
-      fc.property(fc.integer({ min: from, max: to }), fc.array(fc.tuple(fc.constantFrom(...zones), fc.integer({ min: 0, max: 48 * 60 })), { minLength: 1, maxLength: 60 }), (base, calls) => {
-        for (const [zone, minutes] of calls) {
-          const atMs = Math.floor(base / 60_000) * 60_000 + minutes * 60_000;
-          const rules = sendRulesFor(config, 'transactional', { state: undefined, zone, zones: [zone], basis: 'client_zone' });
-          // An office open around the clock restricts nothing, and takes the general path without the cache.
-          const reference = {
-            ...rules,
-            officeHours: { zone, businessHours: Object.fromEntries(WEEKDAYS.map((day) => [day, allDay])) as typeof config.businessHours, closures: [], specialHours: {} },
-          };
-          // Twice: the second call is answered from the span the first one remembered.
-          for (let repeat = 0; repeat < 2; repeat += 1) {
-            expect(nextAllowedMoment(new Date(atMs), rules).toISOString()).toBe(nextAllowedMoment(new Date(atMs), reference).toISOString());
+      fc.property(
+        fc.integer({ min: from, max: to }),
+        fc.array(fc.tuple(fc.constantFrom(...zones), fc.integer({ min: 0, max: 48 * 60 })), { minLength: 1, maxLength: 60 }),
+        (base, calls) => {
+          for (const [zone, minutes] of calls) {
+            const atMs = Math.floor(base / 60_000) * 60_000 + minutes * 60_000;
+            const rules = sendRulesFor(config, 'transactional', { state: undefined, zone, zones: [zone], basis: 'client_zone' });
+            // An office open around the clock restricts nothing, and takes the general path without the cache.
+            const reference = {
+              ...rules,
+              officeHours: {
+                zone,
+                businessHours: Object.fromEntries(WEEKDAYS.map((day) => [day, allDay])) as typeof config.businessHours,
+                closures: [],
+                specialHours: {},
+              },
+            };
+            // Twice: the second call is answered from the span the first one remembered.
+            for (let repeat = 0; repeat < 2; repeat += 1) {
+              expect(nextAllowedMoment(new Date(atMs), rules).toISOString()).toBe(nextAllowedMoment(new Date(atMs), reference).toISOString());
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -104,12 +136,27 @@ describe('send window', () => {
     // Saturday 18:30: weekends end at 18:00; Sunday opens at 10:00.
     expect(nextAllowedMoment(new Date('2026-03-08T02:30:00Z'), rules).toISOString()).toBe('2026-03-08T17:00:00.000Z');
     // Transactional texts keep their own window, and US numbers are unaffected.
-    expect(sendRulesFor(anyHours, 'transactional', locateRecipient('+16045550123', config.timezone)).windows[0]).toEqual({ start: '08:00', end: '21:00', zone: 'America/Vancouver' });
+    expect(sendRulesFor(anyHours, 'transactional', locateRecipient('+16045550123', config.timezone)).windows[0]).toEqual({
+      start: '08:00',
+      end: '21:00',
+      zone: 'America/Vancouver',
+    });
     expect(sendRulesFor(anyHours, 'marketing', locateRecipient('+14155550123', config.timezone)).windows[0]!.weekend).toBeUndefined();
   });
 
   it('a moment allowed for a number spanning zones is inside the window in every one of its zones', () => {
-    const numbers = ['+12085550123', '+15415550123', '+18505550123', '+16055550123', '+19065550123', '+19285550123', '+12505550123', '+13065550123', '+18675550123', '+17095550123'];
+    const numbers = [
+      '+12085550123',
+      '+15415550123',
+      '+18505550123',
+      '+16055550123',
+      '+19065550123',
+      '+19285550123',
+      '+12505550123',
+      '+13065550123',
+      '+18675550123',
+      '+17095550123',
+    ];
     const from = new Date('2026-01-01T00:00:00Z').getTime();
     fc.assert(
       fc.property(fc.constantFrom(...numbers), fc.integer({ min: 0, max: 365 * 24 * 60 }), (phone, minutes) => {

@@ -83,10 +83,15 @@ async function optOutUnsubscribed(context: AppContext, callback: StatusCallback)
         .executeTakeFirst()
     )?.to_address;
   if (!to) {
-    context.logger.warn({ messageSid: callback.messageSid }, 'A blocked-recipient status callback names no recipient and matches no text we sent; nothing to opt out');
+    context.logger.warn(
+      { messageSid: callback.messageSid },
+      'A blocked-recipient status callback names no recipient and matches no text we sent; nothing to opt out',
+    );
     return;
   }
-  await context.db.transaction().execute((trx) => mirrorProviderOptOut(trx, context, { clientId: callback.clientId, to, provider: callback.provider, code: callback.errorCode }));
+  await context.db
+    .transaction()
+    .execute((trx) => mirrorProviderOptOut(trx, context, { clientId: callback.clientId, to, provider: callback.provider, code: callback.errorCode }));
 }
 
 async function createStaffTask(context: AppContext, callback: StatusCallback, outboxId: number, now: Date): Promise<void> {
@@ -98,9 +103,7 @@ async function createStaffTask(context: AppContext, callback: StatusCallback, ou
     .executeTakeFirst();
   const template = String((row?.payload as { template?: unknown } | undefined)?.template ?? '');
   if (!row || !MUST_ARRIVE.has(template)) return;
-  const customer = row.customer_id
-    ? await context.db.selectFrom('customers').select(['name']).where('id', '=', row.customer_id).executeTakeFirst()
-    : undefined;
+  const customer = row.customer_id ? await context.db.selectFrom('customers').select(['name']).where('id', '=', row.customer_id).executeTakeFirst() : undefined;
   const reason =
     `The ${template} text did not reach the caller (${providerName(callback.provider)} ${callback.status}` +
     `${callback.errorCode ? `, error ${callback.errorCode}${callback.errorMessage ? `: ${callback.errorMessage}` : ''}` : ''}). ` +

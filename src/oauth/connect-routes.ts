@@ -44,7 +44,8 @@ export function registerConnectRoutes(app: FastifyInstance, context: ConnectRout
     const nowMs = context.clock.now().getTime();
     const ticket = typeof query.ticket === 'string' ? query.ticket : undefined;
     const user = ticket === undefined ? await context.signedInUser?.(request) : undefined;
-    const allowed = (ticket !== undefined && verifyConnectTicket(context.secretBox, provider, ticket, clientId, nowMs)) || (user?.clientIds.includes(clientId) ?? false);
+    const allowed =
+      (ticket !== undefined && verifyConnectTicket(context.secretBox, provider, ticket, clientId, nowMs)) || (user?.clientIds.includes(clientId) ?? false);
     if (!allowed) {
       return reply.code(401).send({
         error: 'not_allowed',
@@ -57,11 +58,17 @@ export function registerConnectRoutes(app: FastifyInstance, context: ConnectRout
 
   app.get(`/v1/oauth/${provider}/callback`, async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const text = (name: string) => (typeof query[name] === 'string' ? (query[name]) : undefined);
+    const text = (name: string) => (typeof query[name] === 'string' ? query[name] : undefined);
     const clientId = verifyConnectState(context.secretBox, provider, text('state') ?? '', context.clock.now().getTime());
     const office = clientId ? context.clients.get(clientId) : undefined;
     if (!clientId || !office) return page(reply, 400, 'Link expired', `This ${label} sign-in link is invalid or expired. Start the connection again.`);
-    if (text('error')) return page(reply, 400, `${label} was not connected`, `${label} answered "${text('error')}". Start the connection again and accept the access asked for.`);
+    if (text('error'))
+      return page(
+        reply,
+        400,
+        `${label} was not connected`,
+        `${label} answered "${text('error')}". Start the connection again and accept the access asked for.`,
+      );
     const code = text('code');
     if (!code) return page(reply, 400, `${label} was not connected`, `${label} sent no authorization code. Start the connection again.`);
     try {

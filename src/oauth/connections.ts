@@ -152,11 +152,7 @@ export class OAuthConnections {
     if (!row?.access_token_sealed) return;
     // Another instance may already have refreshed: only expire the token that actually failed.
     if (this.openSafely(row.access_token_sealed) !== accessToken) return;
-    await this.deps.db
-      .updateTable('oauth_connections')
-      .set({ access_expires_at: null, updated_at: this.deps.clock.now() })
-      .where('id', '=', row.id)
-      .execute();
+    await this.deps.db.updateTable('oauth_connections').set({ access_expires_at: null, updated_at: this.deps.clock.now() }).where('id', '=', row.id).execute();
   }
 
   /** Saves a fresh grant (connect flow), replacing a broken or older one. */

@@ -31,11 +31,7 @@ export function officeFiles(path: string): string[] {
     .map((name) => join(path, name));
 }
 
-export async function importOfficeFiles(
-  deps: OfficeStoreDeps,
-  paths: string[],
-  options: { author: string; force?: boolean },
-): Promise<FileImportResult[]> {
+export async function importOfficeFiles(deps: OfficeStoreDeps, paths: string[], options: { author: string; force?: boolean }): Promise<FileImportResult[]> {
   const known = options.force ? new Map<string, string>() : await lastImportedHashes(deps.db);
   const results: FileImportResult[] = [];
   for (const path of paths) {

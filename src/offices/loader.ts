@@ -31,7 +31,8 @@ export interface OfficeLoaderDeps {
   sandboxCredentials?: SandboxCredentials;
 }
 
-export type BuildResult = { ok: true; runtime: ClientRuntime; secretProblems: SecretProblem[] } | { ok: false; problems: ConfigProblem[]; secretProblems: SecretProblem[] };
+export type BuildResult =
+  { ok: true; runtime: ClientRuntime; secretProblems: SecretProblem[] } | { ok: false; problems: ConfigProblem[]; secretProblems: SecretProblem[] };
 
 export class OfficeLoader {
   /** One reload at a time per office, in order, so a burst of changes ends on the newest. */
@@ -62,7 +63,12 @@ export class OfficeLoader {
       if (secrets.emulatedVendors.includes('smtp')) secrets.smtpUrl ??= sandbox.smtp.url;
       if (secrets.emulatedVendors.includes('slack')) secrets.slackWebhookUrl ??= sandbox.slack.webhookUrl(config.slug);
       // The office's agent, LLM and number exist in the Retell emulator, its number in the Twilio account (idempotent).
-      sandbox.seedOffice({ name: config.name, retellAgentIds: config.retell.agentIds, agentLanguages: config.retell.agentLanguages, phoneNumber: config.senders.sms.from });
+      sandbox.seedOffice({
+        name: config.name,
+        retellAgentIds: config.retell.agentIds,
+        agentLanguages: config.retell.agentLanguages,
+        phoneNumber: config.senders.sms.from,
+      });
     }
     return { ok: true, runtime: { config, secrets, version: stored.version }, secretProblems: [] };
   }
@@ -111,7 +117,10 @@ export class OfficeLoader {
       this.deps.logger.info({ clientId: slug, version: stored.version }, 'Office configuration loaded');
     } else {
       this.deps.registry.markBroken(slug, built.problems);
-      this.deps.logger.warn({ clientId: slug, version: stored.version, problems: built.problems.length }, 'Office configuration cannot be served; kept the last good version');
+      this.deps.logger.warn(
+        { clientId: slug, version: stored.version, problems: built.problems.length },
+        'Office configuration cannot be served; kept the last good version',
+      );
     }
   }
 

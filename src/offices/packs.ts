@@ -154,11 +154,14 @@ export function sampleOffice(packId?: string): ClientConfig | undefined {
   if (!pack) return undefined;
   const document = applyPack(SAMPLE_OFFICE_BASICS, pack);
   if (!packId) {
-    document.appointmentTypes = [
-      { id: 'appointment', name: 'Appointment', durationMinutes: 30, whatToBring: 'a photo ID and any paperwork for your visit' },
-    ];
+    document.appointmentTypes = [{ id: 'appointment', name: 'Appointment', durationMinutes: 30, whatToBring: 'a photo ID and any paperwork for your visit' }];
     // The pack's translated type words name its own types, which the generic office does not have.
-    document.translations = { es: { ...document.translations?.es, appointmentTypes: { appointment: { name: 'Cita', whatToBring: 'una identificación con foto y los papeles para su visita' } } } };
+    document.translations = {
+      es: {
+        ...document.translations?.es,
+        appointmentTypes: { appointment: { name: 'Cita', whatToBring: 'una identificación con foto y los papeles para su visita' } },
+      },
+    };
   }
   const check = validateOfficeDocument(document, 'sample office');
   if (!check.ok) throw new ConfigError(check.problems, 'The sample office is invalid');

@@ -35,10 +35,7 @@ export async function perOffice(context: AppContext, start: OfficeStarter): Prom
 }
 
 /** A readiness check per served office (e.g. `zoho:<slug>`), present exactly while the office is served. */
-export async function perOfficeHealthCheck(
-  context: AppContext,
-  make: (runtime: ClientRuntime) => HealthCheck | undefined,
-): Promise<void> {
+export async function perOfficeHealthCheck(context: AppContext, make: (runtime: ClientRuntime) => HealthCheck | undefined): Promise<void> {
   await perOffice(context, (runtime) => {
     const check = make(runtime);
     if (!check) return;

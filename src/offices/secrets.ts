@@ -50,12 +50,7 @@ export async function setOfficeSecret(
 
 /** Which credentials are stored for an office (names and who set them; never values). */
 export async function storedSecretNames(db: Kysely<DB>, slug: string): Promise<StoredSecretInfo[]> {
-  const rows = await db
-    .selectFrom('client_secrets')
-    .select(['name', 'updated_by', 'updated_at'])
-    .where('client_id', '=', slug)
-    .orderBy('name')
-    .execute();
+  const rows = await db.selectFrom('client_secrets').select(['name', 'updated_by', 'updated_at']).where('client_id', '=', slug).orderBy('name').execute();
   return rows.filter((row) => isSecretKey(row.name)).map((row) => ({ name: row.name as SecretKey, updatedBy: row.updated_by, updatedAt: row.updated_at }));
 }
 

@@ -89,12 +89,7 @@ export async function saveOfficeVersion(deps: OfficeStoreDeps, input: SaveOffice
       .values({ id: slug, name: config.name, timezone: config.timezone, settings: json({}), current_version: null })
       .onConflict((conflict) => conflict.column('id').doNothing())
       .execute();
-    const row = await trx
-      .selectFrom('clients')
-      .select(['current_version', 'status'])
-      .where('id', '=', slug)
-      .forUpdate()
-      .executeTakeFirstOrThrow();
+    const row = await trx.selectFrom('clients').select(['current_version', 'status']).where('id', '=', slug).forUpdate().executeTakeFirstOrThrow();
     const active = row.status === 'active' && row.current_version !== null;
     const currentVersion = active ? row.current_version! : 0;
     if (input.expectedVersion !== undefined && input.expectedVersion !== currentVersion) {
@@ -106,12 +101,7 @@ export async function saveOfficeVersion(deps: OfficeStoreDeps, input: SaveOffice
       .where('client_id', '=', slug)
       .executeTakeFirst();
     const previous = active
-      ? await trx
-          .selectFrom('client_versions')
-          .select('document')
-          .where('client_id', '=', slug)
-          .where('version', '=', currentVersion)
-          .executeTakeFirst()
+      ? await trx.selectFrom('client_versions').select('document').where('client_id', '=', slug).where('version', '=', currentVersion).executeTakeFirst()
       : undefined;
     const changes = officeChanges(previous?.document, input.document);
     if (active && changes.length === 0) {
@@ -190,12 +180,7 @@ export async function listOfficeVersions(db: Kysely<DB>, slug: string): Promise<
 }
 
 export async function getOfficeVersion(db: Kysely<DB>, slug: string, version: number): Promise<Record<string, unknown> | undefined> {
-  const row = await db
-    .selectFrom('client_versions')
-    .select('document')
-    .where('client_id', '=', slug)
-    .where('version', '=', version)
-    .executeTakeFirst();
+  const row = await db.selectFrom('client_versions').select('document').where('client_id', '=', slug).where('version', '=', version).executeTakeFirst();
   return row?.document;
 }
 
@@ -233,11 +218,7 @@ export async function lastImportedHashes(db: Kysely<DB>): Promise<Map<string, st
     .selectFrom('client_versions')
     .select(['client_id', 'source_hash'])
     .where('source', '=', 'file')
-    .where(
-      'version',
-      '=',
-      sql<number>`(select max(v.version) from client_versions v where v.client_id = client_versions.client_id and v.source = 'file')`,
-    )
+    .where('version', '=', sql<number>`(select max(v.version) from client_versions v where v.client_id = client_versions.client_id and v.source = 'file')`)
     .execute();
   return new Map(rows.filter((row) => row.source_hash).map((row) => [row.client_id, row.source_hash!]));
 }

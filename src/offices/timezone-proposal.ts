@@ -17,15 +17,62 @@ export interface TimezoneProposal {
 }
 
 export const STATE_NAMES: Record<string, string> = {
-  AL: 'Alabama', AK: 'Alaska', AZ: 'Arizona', AR: 'Arkansas', CA: 'California', CO: 'Colorado', CT: 'Connecticut',
-  DE: 'Delaware', DC: 'District of Columbia', FL: 'Florida', GA: 'Georgia', HI: 'Hawaii', ID: 'Idaho', IL: 'Illinois',
-  IN: 'Indiana', IA: 'Iowa', KS: 'Kansas', KY: 'Kentucky', LA: 'Louisiana', ME: 'Maine', MD: 'Maryland',
-  MA: 'Massachusetts', MI: 'Michigan', MN: 'Minnesota', MS: 'Mississippi', MO: 'Missouri', MT: 'Montana',
-  NE: 'Nebraska', NV: 'Nevada', NH: 'New Hampshire', NJ: 'New Jersey', NM: 'New Mexico', NY: 'New York',
-  NC: 'North Carolina', ND: 'North Dakota', OH: 'Ohio', OK: 'Oklahoma', OR: 'Oregon', PA: 'Pennsylvania',
-  RI: 'Rhode Island', SC: 'South Carolina', SD: 'South Dakota', TN: 'Tennessee', TX: 'Texas', UT: 'Utah',
-  VT: 'Vermont', VA: 'Virginia', WA: 'Washington', WV: 'West Virginia', WI: 'Wisconsin', WY: 'Wyoming',
-  PR: 'Puerto Rico', VI: 'U.S. Virgin Islands', GU: 'Guam', AS: 'American Samoa', MP: 'Northern Mariana Islands',
+  AL: 'Alabama',
+  AK: 'Alaska',
+  AZ: 'Arizona',
+  AR: 'Arkansas',
+  CA: 'California',
+  CO: 'Colorado',
+  CT: 'Connecticut',
+  DE: 'Delaware',
+  DC: 'District of Columbia',
+  FL: 'Florida',
+  GA: 'Georgia',
+  HI: 'Hawaii',
+  ID: 'Idaho',
+  IL: 'Illinois',
+  IN: 'Indiana',
+  IA: 'Iowa',
+  KS: 'Kansas',
+  KY: 'Kentucky',
+  LA: 'Louisiana',
+  ME: 'Maine',
+  MD: 'Maryland',
+  MA: 'Massachusetts',
+  MI: 'Michigan',
+  MN: 'Minnesota',
+  MS: 'Mississippi',
+  MO: 'Missouri',
+  MT: 'Montana',
+  NE: 'Nebraska',
+  NV: 'Nevada',
+  NH: 'New Hampshire',
+  NJ: 'New Jersey',
+  NM: 'New Mexico',
+  NY: 'New York',
+  NC: 'North Carolina',
+  ND: 'North Dakota',
+  OH: 'Ohio',
+  OK: 'Oklahoma',
+  OR: 'Oregon',
+  PA: 'Pennsylvania',
+  RI: 'Rhode Island',
+  SC: 'South Carolina',
+  SD: 'South Dakota',
+  TN: 'Tennessee',
+  TX: 'Texas',
+  UT: 'Utah',
+  VT: 'Vermont',
+  VA: 'Virginia',
+  WA: 'Washington',
+  WV: 'West Virginia',
+  WI: 'Wisconsin',
+  WY: 'Wyoming',
+  PR: 'Puerto Rico',
+  VI: 'U.S. Virgin Islands',
+  GU: 'Guam',
+  AS: 'American Samoa',
+  MP: 'Northern Mariana Islands',
 };
 
 /**
@@ -43,7 +90,7 @@ const SPLIT_STATES: Record<string, string> = {
   NE: 'the western panhandle is on Mountain time',
   ND: 'the southwest is on Mountain time',
   SD: 'the western half (Rapid City) is on Mountain time',
-  ID: 'the northern panhandle (Coeur d\'Alene) is on Pacific time',
+  ID: "the northern panhandle (Coeur d'Alene) is on Pacific time",
   OR: 'most of Malheur County is on Mountain time',
   NV: 'West Wendover is on Mountain time',
   AK: 'the western Aleutian Islands are on Hawaii-Aleutian time',
@@ -74,7 +121,10 @@ function stateNamed(part: string): string | undefined {
  * Connecticut.
  */
 export function stateInAddress(address: string): string | undefined {
-  const parts = address.split(/[,\n]/).map((part) => part.trim()).filter(Boolean);
+  const parts = address
+    .split(/[,\n]/)
+    .map((part) => part.trim())
+    .filter(Boolean);
   while (parts.length > 0 && COUNTRY.test(normalise(parts.at(-1)!))) parts.pop();
   for (let index = parts.length - 1; index >= Math.max(0, parts.length - 3); index--) {
     const part = parts[index]!;
@@ -94,9 +144,7 @@ export function stateInAddress(address: string): string | undefined {
   return beforeZip && CODES.has(beforeZip) ? beforeZip : undefined;
 }
 
-type PhoneClue =
-  | { ok: true; areaCode: string; state: string; timezone: string }
-  | { ok: false; reason: string };
+type PhoneClue = { ok: true; areaCode: string; state: string; timezone: string } | { ok: false; reason: string };
 
 function phoneClue(phone: string): PhoneClue {
   const parsed = parsePhoneNumberFromString(phone, 'US');
@@ -146,9 +194,6 @@ export function proposeTimezone(input: { address?: string; phone?: string }): Ti
     return proposal;
   }
   if (phone?.ok) return { timezone: phone.timezone, basis: 'area_code', reason: areaCodeReason(phone) };
-  const unread = [
-    input.address ? 'no US state was found in the address' : undefined,
-    phone && !phone.ok ? phone.reason : undefined,
-  ].filter(Boolean);
+  const unread = [input.address ? 'no US state was found in the address' : undefined, phone && !phone.ok ? phone.reason : undefined].filter(Boolean);
   return { timezone: null, basis: 'none', reason: `${unread.join('; ') || 'neither an address nor a phone number was given'}; choose the zone by hand` };
 }

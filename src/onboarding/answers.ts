@@ -8,13 +8,22 @@ import { z } from 'zod';
 import { CALENDAR_PROVIDERS, CRM_PROVIDERS, type ClientConfigInput } from '../config/client-schema.js';
 import { HOURS_PRESET_IDS, applyPack, type HoursPresetId } from '../offices/packs.js';
 
-const phone = z.string().trim().regex(/^\+[1-9]\d{7,14}$/, 'must be a phone number in E.164 form, e.g. +12125550123');
+const phone = z
+  .string()
+  .trim()
+  .regex(/^\+[1-9]\d{7,14}$/, 'must be a phone number in E.164 form, e.g. +12125550123');
 /** Keys and tokens go into HTTP headers, which take no character beyond Latin-1: refuse others here, not at the vendor. */
-const credential = z.string().trim().regex(/^[\x21-\x7e]*$/, 'must be the key exactly as the vendor shows it (letters, digits and symbols, no spaces)');
+const credential = z
+  .string()
+  .trim()
+  .regex(/^[\x21-\x7e]*$/, 'must be the key exactly as the vendor shows it (letters, digits and symbols, no spaces)');
 
 export const basicsAnswers = z.object({
   name: z.string().trim().min(1, 'is required').max(120),
-  slug: z.string().trim().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by "-", e.g. "oath-legal"'),
+  slug: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by "-", e.g. "oath-legal"'),
   address: z.string().trim().min(5, 'is required (a postal address: it goes into marketing e-mail)').max(300),
   officePhone: phone,
   officeEmail: z.email('must be an e-mail address'),
@@ -43,7 +52,11 @@ export const calendarAnswers = z.object({
 });
 
 export const textingAnswers = z.object({
-  accountSid: z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID ("AC" + 32 hex digits)').optional(),
+  accountSid: z
+    .string()
+    .trim()
+    .regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID ("AC" + 32 hex digits)')
+    .optional(),
   authToken: credential.min(16, 'is too short for a Twilio auth token').max(200).optional(),
   phoneNumber: phone.optional(),
   /** The installer's phone, for a test text. */
@@ -51,20 +64,32 @@ export const textingAnswers = z.object({
 });
 
 export const emailAnswers = z.object({
-  smtpUrl: z.string().trim().regex(/^smtps?:\/\/[^/\s]+/, 'must be an SMTP URL (smtp://user:pass@host:587 or smtps://…)').optional(),
+  smtpUrl: z
+    .string()
+    .trim()
+    .regex(/^smtps?:\/\/[^/\s]+/, 'must be an SMTP URL (smtp://user:pass@host:587 or smtps://…)')
+    .optional(),
   from: z.string().trim().min(3).max(200).optional(),
   testTo: z.email('must be an e-mail address').optional(),
 });
 
 export const alertsAnswers = z.object({
-  slackWebhookUrl: z.string().trim().regex(/^https:\/\/\S+$/, 'must be an https:// Slack incoming-webhook URL').optional(),
+  slackWebhookUrl: z
+    .string()
+    .trim()
+    .regex(/^https:\/\/\S+$/, 'must be an https:// Slack incoming-webhook URL')
+    .optional(),
   test: z.boolean().default(true),
 });
 
 export const retellAnswers = z.object({
   apiKey: credential.min(8).max(200).optional(),
   /** The agent that answers the office's number; demo mode makes one when none is given. */
-  agentId: z.string().trim().regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")').optional(),
+  agentId: z
+    .string()
+    .trim()
+    .regex(/^agent_[A-Za-z0-9_]+$/, 'must be a Retell agent id ("agent_…")')
+    .optional(),
 });
 
 export type BasicsAnswers = z.infer<typeof basicsAnswers>;
@@ -123,7 +148,10 @@ export function officeDocumentFrom(answers: OnboardingAnswers): ClientConfigInpu
   const edits = answers.pack.templates;
   if (edits) {
     const templates = document.templates as { sms: Record<string, unknown>; email: Record<string, unknown> };
-    document.templates = { sms: { ...templates.sms, ...(edits.sms ?? {}) }, email: { ...templates.email, ...(edits.email ?? {}) } } as ClientConfigInput['templates'];
+    document.templates = {
+      sms: { ...templates.sms, ...(edits.sms ?? {}) },
+      email: { ...templates.email, ...(edits.email ?? {}) },
+    } as ClientConfigInput['templates'];
   }
   return document;
 }

@@ -34,12 +34,17 @@ export async function goLiveCheck(deps: StepDeps, onboarding: Onboarding): Promi
   items.push(
     runtime && !broken
       ? { item: 'office configuration', ok: true, detail: `served, version ${runtime.version ?? '-'}` }
-      : { item: 'office configuration', ok: false, detail: broken ? broken.problems.map((p) => `${p.path}: ${p.message}`).join('; ') : 'not created yet', fix: 'finish the basics and template pack steps' },
+      : {
+          item: 'office configuration',
+          ok: false,
+          detail: broken ? broken.problems.map((p) => `${p.path}: ${p.message}`).join('; ') : 'not created yet',
+          fix: 'finish the basics and template pack steps',
+        },
   );
   items.push(fromStep(onboarding, 'calendar', 'calendar free/busy', 'pick the calendar again and check that Zoho is connected', 'freeBusy'));
   items.push(fromStep(onboarding, 'texting', 'test text', 'check the Twilio number and send a test text to your phone', 'testText'));
   items.push(fromStep(onboarding, 'email', 'test e-mail', 'check the SMTP settings and send a test e-mail', 'testEmail'));
-  items.push(fromStep(onboarding, 'retell', 'Retell agent and tools', 'run the Retell step with the office\'s API key and agent'));
+  items.push(fromStep(onboarding, 'retell', 'Retell agent and tools', "run the Retell step with the office's API key and agent"));
   if (runtime) {
     items.push({
       item: 'A2P 10DLC campaign',
@@ -50,7 +55,12 @@ export async function goLiveCheck(deps: StepDeps, onboarding: Onboarding): Promi
     });
     for (const check of context.health.filter((candidate) => candidate.name.endsWith(`:${runtime.config.slug}`))) {
       const result = await check.check().catch((error: Error) => ({ status: 'down' as const, detail: error.message }));
-      items.push({ item: `doctor: ${check.name}`, ok: result.status === 'ok', detail: result.detail ?? result.status, ...(result.status === 'ok' ? {} : { fix: 'see /readyz and `switchboard doctor`' }) });
+      items.push({
+        item: `doctor: ${check.name}`,
+        ok: result.status === 'ok',
+        detail: result.detail ?? result.status,
+        ...(result.status === 'ok' ? {} : { fix: 'see /readyz and `switchboard doctor`' }),
+      });
     }
     if (context.env.mode === 'demo' && deps.selfUrl && runtime.config.retell.agentIds.length > 0) {
       const call = await simulateCall({

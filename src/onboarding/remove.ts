@@ -17,7 +17,13 @@ export async function removeOnboardedOffice(deps: StepDeps, onboarding: Onboardi
     removed = await removeOffice({ db: context.db, clock: context.clock, bus: context.bus }, slug, deps.actor);
     const secrets = await context.db.deleteFrom('client_secrets').where('client_id', '=', slug).executeTakeFirst();
     if (Number(secrets.numDeletedRows) > 0) {
-      await writeAudit(context.db, context.clock, { actor: deps.actor, clientId: slug, action: 'office.secret', target: `${slug} all`, after: { all: 'cleared' } });
+      await writeAudit(context.db, context.clock, {
+        actor: deps.actor,
+        clientId: slug,
+        action: 'office.secret',
+        target: `${slug} all`,
+        after: { all: 'cleared' },
+      });
     }
     await context.offices?.reload(slug);
     const number = onboarding.answers.texting?.phoneNumber;

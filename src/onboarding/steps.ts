@@ -19,16 +19,7 @@ import { createTwilioNumbers, type TwilioNumbers } from '../providers/twilio/num
 import { RetellManagement } from '../providers/retell/management.js';
 import { postSlackMessage } from '../providers/slack/webhook.js';
 import { retellSetupFor } from '../functions/tool-schemas.js';
-import {
-  alertsAnswers,
-  basicsAnswers,
-  calendarAnswers,
-  emailAnswers,
-  officeDocumentFrom,
-  packAnswers,
-  retellAnswers,
-  textingAnswers,
-} from './answers.js';
+import { alertsAnswers, basicsAnswers, calendarAnswers, emailAnswers, officeDocumentFrom, packAnswers, retellAnswers, textingAnswers } from './answers.js';
 import { saveOnboarding, type Onboarding, type StepName, type StepResult } from './store.js';
 
 const CALENDAR_PROVIDER_LABELS = { zoho: 'Zoho Calendar', google: 'Google Calendar', microsoft: 'Microsoft 365' } as const;
@@ -68,10 +59,7 @@ async function saveOffice(deps: StepDeps, onboarding: Onboarding): Promise<numbe
   const document = officeDocumentFrom(onboarding.answers);
   if (!document) return undefined;
   const { context } = deps;
-  const saved = await saveOfficeVersion(
-    { db: context.db, clock: context.clock, bus: context.bus },
-    { document, author: deps.actor, source: 'wizard' },
-  );
+  const saved = await saveOfficeVersion({ db: context.db, clock: context.clock, bus: context.bus }, { document, author: deps.actor, source: 'wizard' });
   if (!saved.ok) {
     if (saved.reason === 'conflict') throw new StepProblem([{ path: '', message: 'the office changed meanwhile; try again' }]);
     throw new StepProblem(saved.problems.map(({ path, message }) => ({ path, message })));
@@ -134,7 +122,12 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
     const proposal = proposeTimezone({ address: answers.address, phone: answers.officePhone });
     const timezone = answers.timezone ?? proposal.timezone ?? undefined;
     if (!timezone || !IANAZone.isValidZone(timezone)) {
-      throw new StepProblem([{ path: 'timezone', message: answers.timezone ? 'is not a known IANA time zone, e.g. "America/Chicago"' : `could not be proposed (${proposal.reason}); choose one` }]);
+      throw new StepProblem([
+        {
+          path: 'timezone',
+          message: answers.timezone ? 'is not a known IANA time zone, e.g. "America/Chicago"' : `could not be proposed (${proposal.reason}); choose one`,
+        },
+      ]);
     }
     onboarding.answers.basics = { ...answers, timezone };
     const version = await saveOffice(deps, onboarding);
@@ -179,7 +172,9 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
       throw new StepProblem([{ path: '', message: `the calendar account could not be read (${failure(error)}); connect ${label} first (${connectPath})` }]);
     });
     if (!calendars.some((entry) => entry.id === answers.calendarId)) {
-      throw new StepProblem([{ path: 'calendarId', message: `is not one of the account's calendars (${calendars.map((entry) => entry.name).join(', ') || 'none'})` }]);
+      throw new StepProblem([
+        { path: 'calendarId', message: `is not one of the account's calendars (${calendars.map((entry) => entry.name).join(', ') || 'none'})` },
+      ]);
     }
     onboarding.answers.calendar = answers;
     const version = await saveOffice(deps, onboarding);
@@ -204,7 +199,10 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
       const listed = owned.map((number) => ({ phoneNumber: number.phoneNumber, name: number.friendlyName, sms: number.capabilities.sms }));
       if (!answers.phoneNumber) return { ok: false, numbers: listed, message: 'choose the number texts come from' };
       const chosen = owned.find((number) => number.phoneNumber === answers.phoneNumber);
-      if (!chosen) throw new StepProblem([{ path: 'phoneNumber', message: `is not a number of this Twilio account (${listed.map((n) => n.phoneNumber).join(', ') || 'none'})` }]);
+      if (!chosen)
+        throw new StepProblem([
+          { path: 'phoneNumber', message: `is not a number of this Twilio account (${listed.map((n) => n.phoneNumber).join(', ') || 'none'})` },
+        ]);
       const base = deps.context.publicBaseUrl.replace(/\/$/, '');
       const configured = await numbers.configureNumber(chosen.sid, { smsUrl: `${base}/v1/twilio/${slug}/inbound` });
       if (!configured.ok) return { ok: false, numbers: listed, message: configured.message };
@@ -215,7 +213,11 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
         // A client of its own, closed after the test: the office's new secrets, not a cached client's.
         const senders = createTwilioSenders(deps.context);
         try {
-          const sent = await senders.routeFor(slug).port.send({ to: answers.testTo, from: answers.phoneNumber, body: `${runtime.config.name}: a test text from your new receptionist. Texting works.` });
+          const sent = await senders.routeFor(slug).port.send({
+            to: answers.testTo,
+            from: answers.phoneNumber,
+            body: `${runtime.config.name}: a test text from your new receptionist. Texting works.`,
+          });
           testText = { ok: true, providerId: sent.providerId };
         } catch (error) {
           testText = { ok: false, message: failure(error) };
@@ -287,7 +289,7 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
     const key = await retell.validateApiKey();
     if (!key.ok) throw new StepProblem([{ path: 'apiKey', message: key.message }]);
     const phoneNumber = onboarding.answers.texting?.phoneNumber;
-    if (!phoneNumber) throw new StepProblem([{ path: '', message: 'finish the texting step first: the agent answers the office\'s Twilio number' }]);
+    if (!phoneNumber) throw new StepProblem([{ path: '', message: "finish the texting step first: the agent answers the office's Twilio number" }]);
     let agentId = answers.agentId ?? onboarding.answers.retell?.agentId;
     if (!agentId && context.sandbox && runtime.secrets.emulatedVendors.includes('retell')) {
       // Demo: the agency would have made the agent in Retell's dashboard; the emulator stands in for that.
@@ -300,7 +302,13 @@ const runners: Record<Exclude<StepName, 'golive'>, Runner> = {
     onboarding.answers.retell = { agentId };
     const version = await saveOffice(deps, onboarding);
     const setup = retellSetupFor(context.publicBaseUrl, runtime.config);
-    const sync = await retell.syncAgentTools({ agentId, tools: setup.tools, webhookUrl: setup.webhookUrl, phoneNumber, inboundWebhookUrl: setup.inboundWebhookUrl });
+    const sync = await retell.syncAgentTools({
+      agentId,
+      tools: setup.tools,
+      webhookUrl: setup.webhookUrl,
+      phoneNumber,
+      inboundWebhookUrl: setup.inboundWebhookUrl,
+    });
     if (!sync.ok) return { ok: false, version, agents, message: sync.message };
     return { ok: true, version, agentId, tools: sync.tools, numberAgent: sync.numberAgent };
   },

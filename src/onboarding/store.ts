@@ -29,7 +29,10 @@ export interface Onboarding {
 export async function createOnboarding(db: Kysely<DB>, clock: Clock, createdBy: string): Promise<Onboarding> {
   const now = clock.now();
   const id = `onb_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
-  await db.insertInto('onboardings').values({ id, client_id: null, answers: json({}), results: json({}), created_by: createdBy, created_at: now, updated_at: now }).execute();
+  await db
+    .insertInto('onboardings')
+    .values({ id, client_id: null, answers: json({}), results: json({}), created_by: createdBy, created_at: now, updated_at: now })
+    .execute();
   return { id, clientId: null, answers: {}, results: {}, createdBy, finishedAt: null, removedAt: null };
 }
 

@@ -64,10 +64,6 @@ export async function enqueue(db: Kysely<DB>, clock: Clock, input: EnqueueInput)
     await sql`select pg_notify(${OUTBOX_CHANNEL}, ${input.kind})`.execute(db);
     return { id: inserted.id, created: true, status: inserted.status };
   }
-  const existing = await db
-    .selectFrom('outbox')
-    .select(['id', 'status'])
-    .where('dedupe_key', '=', input.dedupeKey)
-    .executeTakeFirstOrThrow();
+  const existing = await db.selectFrom('outbox').select(['id', 'status']).where('dedupe_key', '=', input.dedupeKey).executeTakeFirstOrThrow();
   return { id: existing.id, created: false, status: existing.status };
 }

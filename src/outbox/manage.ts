@@ -11,17 +11,10 @@ import { OUTBOX_CHANNEL } from './enqueue.js';
 const CANCELLABLE: OutboxStatus[] = ['scheduled', 'failed', 'unknown'];
 const RETRYABLE: OutboxStatus[] = ['dead', 'failed', 'unknown', 'cancelled'];
 
-export type ManageResult =
-  | { ok: true; row: OutboxRow }
-  | { ok: false; reason: 'not_found' | 'wrong_status'; status?: OutboxStatus; message: string };
+export type ManageResult = { ok: true; row: OutboxRow } | { ok: false; reason: 'not_found' | 'wrong_status'; status?: OutboxStatus; message: string };
 
 /** Cancels one row that has not run yet (or is waiting for a retry, or waits for a person's decision). */
-export async function cancelOutboxRow(
-  db: Kysely<DB>,
-  clock: Clock,
-  id: number,
-  options: { actor?: string; reason?: string } = {},
-): Promise<ManageResult> {
+export async function cancelOutboxRow(db: Kysely<DB>, clock: Clock, id: number, options: { actor?: string; reason?: string } = {}): Promise<ManageResult> {
   return db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('outbox').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
     if (!row) return { ok: false, reason: 'not_found', message: `No outbox row ${id}.` };
@@ -72,12 +65,7 @@ export interface CancelFilter {
  * Cancels every pending row matching the filter (reminders of a cancelled appointment, nurture of a caller
  * who booked, SMS to a number that said STOP). Meant to run inside the caller's transaction.
  */
-export async function cancelPending(
-  db: Kysely<DB>,
-  clock: Clock,
-  filter: CancelFilter,
-  reason: string,
-): Promise<number[]> {
+export async function cancelPending(db: Kysely<DB>, clock: Clock, filter: CancelFilter, reason: string): Promise<number[]> {
   const now = clock.now();
   let query = db
     .updateTable('outbox')

@@ -158,7 +158,11 @@ export class OutboxWorker {
     const rows = await this.db
       .selectFrom('outbox')
       .select('id')
-      .where('id', 'in', completions.map((completion) => completion.id))
+      .where(
+        'id',
+        'in',
+        completions.map((completion) => completion.id),
+      )
       .where('status', '=', 'running')
       .where('locked_by', '=', this.workerId)
       .execute();
@@ -199,10 +203,11 @@ export class OutboxWorker {
     await sql`
       insert into outbox_attempts (outbox_id, attempt, outcome, started_at, finished_at, error, payload)
       select r.id, r.attempts, 'lease_expired', ${now}, ${now}, 'lease expired', r.payload
-      from jsonb_to_recordset(${JSON.stringify(recovered.rows)}::jsonb) as r(id bigint, attempts int, payload jsonb)`.execute(
-      this.db,
+      from jsonb_to_recordset(${JSON.stringify(recovered.rows)}::jsonb) as r(id bigint, attempts int, payload jsonb)`.execute(this.db);
+    this.options.logger.warn(
+      { rows: recovered.rows.map((row) => ({ id: row.id, kind: row.kind, status: row.status })) },
+      'Recovered outbox rows with expired leases',
     );
-    this.options.logger.warn({ rows: recovered.rows.map((row) => ({ id: row.id, kind: row.kind, status: row.status })) }, 'Recovered outbox rows with expired leases');
     this.options.onChange?.(recovered.rows.map((row) => ({ id: row.id, clientId: row.client_id, kind: row.kind, status: row.status })));
     return recovered.rows.length;
   }
@@ -340,13 +345,32 @@ export class OutboxWorker {
     const unsettledSince = row.unsettled_since === null ? undefined : new Date(row.unsettled_since);
     let completion: Completion;
     if (outcome.status === 'fulfilled') {
-      completion = { ...base, status: 'done', run_at: null, last_error: null, result: outcome.value ?? null, outcome: 'ok', finished_at: clock.now().toISOString(), unsettled_since: null };
+      completion = {
+        ...base,
+        status: 'done',
+        run_at: null,
+        last_error: null,
+        result: outcome.value ?? null,
+        outcome: 'ok',
+        finished_at: clock.now().toISOString(),
+        unsettled_since: null,
+      };
     } else {
       const error: unknown = outcome.reason;
       const finished = clock.now();
       const stillUnsettled = unsettledSince?.toISOString() ?? null;
       if (error instanceof Reschedule) {
-        completion = { ...base, attempt: row.attempts - 1, status: 'scheduled', run_at: error.runAt.toISOString(), last_error: null, result: null, outcome: 'rescheduled', finished_at: finished.toISOString(), unsettled_since: stillUnsettled };
+        completion = {
+          ...base,
+          attempt: row.attempts - 1,
+          status: 'scheduled',
+          run_at: error.runAt.toISOString(),
+          last_error: null,
+          result: null,
+          outcome: 'rescheduled',
+          finished_at: finished.toISOString(),
+          unsettled_since: stillUnsettled,
+        };
         completion.result = { reason: error.reason };
       } else if (error instanceof OutcomeUnknown) {
         // Never retried blindly: either the next run reconciles first (even past max_attempts: it may only look),
@@ -362,7 +386,10 @@ export class OutboxWorker {
           finished_at: finished.toISOString(),
           unsettled_since: stillUnsettled ?? started.toISOString(),
         };
-        logger.warn({ outboxId: row.id, kind: row.kind, attempt: row.attempts, err: error, next: completion.status }, 'Outbox handler could not tell whether its effect happened');
+        logger.warn(
+          { outboxId: row.id, kind: row.kind, attempt: row.attempts, err: error, next: completion.status },
+          'Outbox handler could not tell whether its effect happened',
+        );
       } else {
         const retryable = isRetryable(error);
         const exhausted = row.attempts >= row.max_attempts;

@@ -27,7 +27,13 @@ export function simulatedOfficeOf(config: ClientConfig): SimulatedOffice {
   const type = config.appointmentTypes.find((candidate) => candidate.default) ?? config.appointmentTypes[0]!;
   const agentId = config.retell.agentIds[0];
   if (!agentId) throw new Error(`${config.name} has no Retell agent yet; connect one before simulating a call.`);
-  return { name: config.name, agentId, officePhone: config.officePhone, appointmentType: { id: type.id, name: type.name }, agentLanguages: config.retell.agentLanguages };
+  return {
+    name: config.name,
+    agentId,
+    officePhone: config.officePhone,
+    appointmentType: { id: type.id, name: type.name },
+    agentLanguages: config.retell.agentLanguages,
+  };
 }
 
 const DEFAULT_OFFICE: SimulatedOffice = {
@@ -311,7 +317,13 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   const functionsAt = plan.functions.length > 0 ? Math.max(1, Math.floor(plan.turns.length / (plan.functions.length + 1))) : 0;
   for (let turn = 1; turn <= plan.turns.length; turn++) {
     const turns = transcriptUntil(turn);
-    await sendEvent({ event: 'transcript_updated', call: { ...baseCall, call_status: 'ongoing', transcript: transcriptText(turns), transcript_object: transcriptObject(turns) } }, false);
+    await sendEvent(
+      {
+        event: 'transcript_updated',
+        call: { ...baseCall, call_status: 'ongoing', transcript: transcriptText(turns), transcript_object: transcriptObject(turns) },
+      },
+      false,
+    );
     const index = functionsAt > 0 && turn % functionsAt === 0 ? turn / functionsAt - 1 : -1;
     const fn = index >= 0 ? plan.functions[index] : undefined;
     if (fn) {

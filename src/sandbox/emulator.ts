@@ -174,10 +174,7 @@ export class Emulator {
 
   /** Requests received so far whose path contains `pathPart` (all when omitted). */
   received(pathPart?: string, method?: string): RecordedRequest[] {
-    return this.requests.filter(
-      (request) =>
-        (!pathPart || request.path.includes(pathPart)) && (!method || request.method === method.toUpperCase()),
-    );
+    return this.requests.filter((request) => (!pathPart || request.path.includes(pathPart)) && (!method || request.method === method.toUpperCase()));
   }
 
   /** Resolves with the next recorded request that satisfies `predicate` (or one already recorded). */

@@ -44,7 +44,8 @@ export interface Http1PoolOptions {
 }
 
 function codeOf(error: unknown): string {
-  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || error instanceof errors.ConnectTimeoutError) return 'ETIMEDOUT';
+  if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError || error instanceof errors.ConnectTimeoutError)
+    return 'ETIMEDOUT';
   if (error instanceof errors.RequestAbortedError) return 'ETIMEDOUT';
   if (error instanceof errors.SocketError) return 'ECONNRESET';
   const code = (error as { code?: unknown }).code;

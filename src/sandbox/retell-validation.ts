@@ -7,21 +7,96 @@ import { z } from 'zod';
 
 /** The locales of `language` in retell-sdk 5.66.1. */
 export const RETELL_LANGUAGES = [
-  'en-US', 'en-IN', 'en-GB', 'en-AU', 'en-NZ', 'de-DE', 'es-ES', 'es-419', 'hi-IN', 'fr-FR', 'fr-CA', 'ja-JP', 'pt-PT',
-  'pt-BR', 'zh-CN', 'ru-RU', 'it-IT', 'ko-KR', 'nl-NL', 'nl-BE', 'pl-PL', 'tr-TR', 'vi-VN', 'ro-RO', 'bg-BG', 'ca-ES',
-  'th-TH', 'da-DK', 'fi-FI', 'el-GR', 'hu-HU', 'id-ID', 'no-NO', 'sk-SK', 'sv-SE', 'lt-LT', 'lv-LV', 'cs-CZ', 'ms-MY',
-  'af-ZA', 'ar-SA', 'az-AZ', 'bs-BA', 'cy-GB', 'fa-IR', 'fil-PH', 'gl-ES', 'he-IL', 'hr-HR', 'hy-AM', 'is-IS', 'kk-KZ',
-  'kn-IN', 'mk-MK', 'mr-IN', 'ne-NP', 'sl-SI', 'sr-RS', 'sw-KE', 'ta-IN', 'ur-IN', 'yue-CN', 'uk-UA',
+  'en-US',
+  'en-IN',
+  'en-GB',
+  'en-AU',
+  'en-NZ',
+  'de-DE',
+  'es-ES',
+  'es-419',
+  'hi-IN',
+  'fr-FR',
+  'fr-CA',
+  'ja-JP',
+  'pt-PT',
+  'pt-BR',
+  'zh-CN',
+  'ru-RU',
+  'it-IT',
+  'ko-KR',
+  'nl-NL',
+  'nl-BE',
+  'pl-PL',
+  'tr-TR',
+  'vi-VN',
+  'ro-RO',
+  'bg-BG',
+  'ca-ES',
+  'th-TH',
+  'da-DK',
+  'fi-FI',
+  'el-GR',
+  'hu-HU',
+  'id-ID',
+  'no-NO',
+  'sk-SK',
+  'sv-SE',
+  'lt-LT',
+  'lv-LV',
+  'cs-CZ',
+  'ms-MY',
+  'af-ZA',
+  'ar-SA',
+  'az-AZ',
+  'bs-BA',
+  'cy-GB',
+  'fa-IR',
+  'fil-PH',
+  'gl-ES',
+  'he-IL',
+  'hr-HR',
+  'hy-AM',
+  'is-IS',
+  'kk-KZ',
+  'kn-IN',
+  'mk-MK',
+  'mr-IN',
+  'ne-NP',
+  'sl-SI',
+  'sr-RS',
+  'sw-KE',
+  'ta-IN',
+  'ur-IN',
+  'yue-CN',
+  'uk-UA',
 ] as const;
 
 export const RETELL_WEBHOOK_EVENTS = [
-  'call_started', 'call_ended', 'call_analyzed', 'transcript_updated',
-  'transfer_started', 'transfer_bridged', 'transfer_cancelled', 'transfer_ended',
+  'call_started',
+  'call_ended',
+  'call_analyzed',
+  'transcript_updated',
+  'transfer_started',
+  'transfer_bridged',
+  'transfer_cancelled',
+  'transfer_ended',
 ] as const;
 
 const TOOL_TYPES = [
-  'end_call', 'transfer_call', 'check_availability_cal', 'book_appointment_cal', 'agent_swap', 'press_digit', 'send_sms',
-  'custom', 'code', 'extract_dynamic_variable', 'bridge_transfer', 'cancel_transfer', 'mcp',
+  'end_call',
+  'transfer_call',
+  'check_availability_cal',
+  'book_appointment_cal',
+  'agent_swap',
+  'press_digit',
+  'send_sms',
+  'custom',
+  'code',
+  'extract_dynamic_variable',
+  'bridge_transfer',
+  'cancel_transfer',
+  'mcp',
 ] as const;
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
@@ -35,7 +110,11 @@ export const customToolSchema = z.looseObject({
   description: z.string().optional(),
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).optional(),
   parameters: z
-    .looseObject({ type: z.literal('object', 'the top level of parameters must be "type": "object"'), properties: z.record(z.string(), z.unknown()).optional(), required: z.array(z.string()).optional() })
+    .looseObject({
+      type: z.literal('object', 'the top level of parameters must be "type": "object"'),
+      properties: z.record(z.string(), z.unknown()).optional(),
+      required: z.array(z.string()).optional(),
+    })
     .optional(),
   headers: z.record(z.string(), z.string()).optional(),
   query_params: z.record(z.string(), z.string()).optional(),
@@ -54,15 +133,13 @@ const otherToolSchema = z.looseObject({
   name: toolName,
 });
 
-export const generalToolsSchema = z
-  .array(z.discriminatedUnion('type', [customToolSchema, otherToolSchema]))
-  .superRefine((tools, context) => {
-    const seen = new Set<string>();
-    for (const tool of tools) {
-      if (seen.has(tool.name)) context.addIssue({ code: 'custom', message: `tool name "${tool.name}" is used twice; names must be unique` });
-      seen.add(tool.name);
-    }
-  });
+export const generalToolsSchema = z.array(z.discriminatedUnion('type', [customToolSchema, otherToolSchema])).superRefine((tools, context) => {
+  const seen = new Set<string>();
+  for (const tool of tools) {
+    if (seen.has(tool.name)) context.addIssue({ code: 'custom', message: `tool name "${tool.name}" is used twice; names must be unique` });
+    seen.add(tool.name);
+  }
+});
 
 export const llmBodySchema = z.looseObject({
   general_prompt: z.string().nullable().optional(),
@@ -147,7 +224,10 @@ export const phoneCreateSchema = z.looseObject({
   country_code: z.enum(['US', 'CA']).optional(),
   toll_free: z.boolean().optional(),
   number_provider: z.enum(['twilio', 'telnyx']).optional(),
-  phone_number: z.string().regex(/^\+[1-9]\d{1,14}$/, 'must be E.164').optional(),
+  phone_number: z
+    .string()
+    .regex(/^\+[1-9]\d{1,14}$/, 'must be E.164')
+    .optional(),
 });
 
 export const phoneImportSchema = z.looseObject({

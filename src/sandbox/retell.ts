@@ -224,7 +224,8 @@ export class RetellEmulator extends EmulatedVendor {
     if (!this.llms.has(id)) return notFound(reply);
     const force = (request.query as Json).force_delete === 'true';
     const user = [...this.agents.values()].find((agent) => (agent.response_engine as Json).llm_id === id);
-    if (user && !force) return badRequest(reply, `The Retell LLM ${id} is used by agent ${String(user.agent_id)}; change the agent first or pass force_delete.`);
+    if (user && !force)
+      return badRequest(reply, `The Retell LLM ${id} is used by agent ${String(user.agent_id)}; change the agent first or pass force_delete.`);
     this.llms.delete(id);
     return reply.code(204).send();
   }
@@ -248,12 +249,20 @@ export class RetellEmulator extends EmulatedVendor {
   }
 
   private listAgents(request: FastifyRequest, reply: FastifyReply): unknown {
-    const filter = z.object({ filter_criteria: z.object({ query: z.string().optional() }).loose().optional() }).loose().safeParse(request.body ?? {});
+    const filter = z
+      .object({ filter_criteria: z.object({ query: z.string().optional() }).loose().optional() })
+      .loose()
+      .safeParse(request.body ?? {});
     if (!filter.success) return badRequest(reply, describeProblem(filter.error));
     const query = filter.data.filter_criteria?.query?.toLowerCase();
     const matching = new Map(
       [...this.agents].filter(
-        ([id, agent]) => !query || String(agent.agent_name ?? '').toLowerCase().includes(query) || id.toLowerCase().includes(query),
+        ([id, agent]) =>
+          !query ||
+          String(agent.agent_name ?? '')
+            .toLowerCase()
+            .includes(query) ||
+          id.toLowerCase().includes(query),
       ),
     );
     return this.list(matching, request, reply, (agent) => ({
@@ -268,7 +277,10 @@ export class RetellEmulator extends EmulatedVendor {
   private publishAgent(request: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): unknown {
     const agent = this.agents.get(request.params.id);
     if (!agent) return notFound(reply);
-    const body = z.object({ version: z.int().min(0) }).loose().safeParse(request.body ?? {});
+    const body = z
+      .object({ version: z.int().min(0) })
+      .loose()
+      .safeParse(request.body ?? {});
     if (!body.success) return badRequest(reply, describeProblem(body.error));
     if (body.data.version !== agent.version) return notFound(reply);
     agent.is_published = true;
@@ -418,7 +430,10 @@ export class RetellEmulator extends EmulatedVendor {
   private phoneView(record: Json): Json {
     const { termination_uri: terminationUri, auth_username: authUsername, transport, auth_password: _password, ...rest } = record;
     if (record.phone_number_type !== 'custom') return rest;
-    return { ...rest, sip_outbound_trunk_config: { termination_uri: terminationUri ?? null, auth_username: authUsername ?? null, transport: transport ?? 'TCP' } };
+    return {
+      ...rest,
+      sip_outbound_trunk_config: { termination_uri: terminationUri ?? null, auth_username: authUsername ?? null, transport: transport ?? 'TCP' },
+    };
   }
 
   private freeNumber(areaCode: number): string {

@@ -143,14 +143,28 @@ export class SendgridEmulator extends EmulatedVendor {
     const body = (typeof request.body === 'object' && request.body ? request.body : {}) as Record<string, unknown>;
     const personalizations = Array.isArray(body.personalizations) ? (body.personalizations as Array<Record<string, unknown>>) : [];
     const to = personalizations.flatMap((p) => (Array.isArray(p.to) ? (p.to as Array<{ email?: unknown }>) : [])).map((r) => String(r.email ?? ''));
-    if (to.length === 0) return reply.code(400).send({ errors: [{ message: 'The to array is required for all personalization objects, and must have at least one email object with a valid email address.', field: 'personalizations.0.to', help: null }] });
+    if (to.length === 0)
+      return reply.code(400).send({
+        errors: [
+          {
+            message: 'The to array is required for all personalization objects, and must have at least one email object with a valid email address.',
+            field: 'personalizations.0.to',
+            help: null,
+          },
+        ],
+      });
     const invalid = to.findIndex((address) => !ADDRESS.test(address));
-    if (invalid >= 0) return reply.code(400).send({ errors: [{ message: 'Does not contain a valid address.', field: `personalizations.0.to.${invalid}.email`, help: null }] });
+    if (invalid >= 0)
+      return reply.code(400).send({ errors: [{ message: 'Does not contain a valid address.', field: `personalizations.0.to.${invalid}.email`, help: null }] });
     const from = (body.from as { email?: unknown } | undefined)?.email;
-    if (typeof from !== 'string' || !ADDRESS.test(from)) return reply.code(400).send({ errors: [{ message: 'The from email does not contain a valid address.', field: 'from.email', help: null }] });
+    if (typeof from !== 'string' || !ADDRESS.test(from))
+      return reply.code(400).send({ errors: [{ message: 'The from email does not contain a valid address.', field: 'from.email', help: null }] });
     const content = Array.isArray(body.content) ? (body.content as Array<{ type?: unknown; value?: unknown }>) : [];
     const customArgs = Object.fromEntries(
-      Object.entries({ ...((personalizations[0]?.custom_args as Record<string, unknown>) ?? {}), ...((body.custom_args as Record<string, unknown>) ?? {}) }).map(([k, v]) => [k, String(v)]),
+      Object.entries({
+        ...((personalizations[0]?.custom_args as Record<string, unknown>) ?? {}),
+        ...((body.custom_args as Record<string, unknown>) ?? {}),
+      }).map(([k, v]) => [k, String(v)]),
     );
     const mail: EmulatedSendgridMail = {
       messageId: randomUUID().replace(/-/g, '').slice(0, 22),
@@ -177,10 +191,18 @@ export class SendgridEmulator extends EmulatedVendor {
             : [
                 this.eventFor(mail, 'processed'),
                 outcome === 'bounce'
-                  ? this.eventFor(mail, 'bounce', { type: 'bounce', status: '5.1.1', reason: '550 5.1.1 The email account does not exist.', bounce_classification: 'Invalid Address' })
+                  ? this.eventFor(mail, 'bounce', {
+                      type: 'bounce',
+                      status: '5.1.1',
+                      reason: '550 5.1.1 The email account does not exist.',
+                      bounce_classification: 'Invalid Address',
+                    })
                   : this.eventFor(mail, outcome, outcome === 'deferred' ? { response: '451 try later', attempt: '1' } : { response: '250 OK' }),
               ];
-          void this.postEvents(url, events).then(() => resolve(), () => resolve());
+          void this.postEvents(url, events).then(
+            () => resolve(),
+            () => resolve(),
+          );
         }),
       );
       this.pending.add(progressed);

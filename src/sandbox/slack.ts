@@ -186,7 +186,7 @@ export function startSlackEmulator(options: SlackEmulatorOptions = {}): Promise<
 function readPayload(body: unknown): Record<string, unknown> | undefined {
   if (body instanceof UnparsableBody) return undefined;
   let value = body;
-  if (value && typeof value === 'object' && 'payload' in value && typeof (value).payload === 'string') {
+  if (value && typeof value === 'object' && 'payload' in value && typeof value.payload === 'string') {
     try {
       value = JSON.parse((value as { payload: string }).payload);
     } catch {

@@ -154,13 +154,15 @@ export class TelnyxEmulator extends EmulatedVendor {
     const to = typeof body.to === 'string' ? body.to : '';
     const text = typeof body.text === 'string' ? body.text : '';
     if (!to) return reply.code(422).send(errors('10004', 'Missing required parameter', 'The `to` parameter is required.', 'to'));
-    if (!E164.test(to)) return reply.code(400).send(errors('40310', 'Invalid \'to\' address', `'${to}' is not a valid phone number.`, 'to'));
+    if (!E164.test(to)) return reply.code(400).send(errors('40310', "Invalid 'to' address", `'${to}' is not a valid phone number.`, 'to'));
     if (!E164.test(from) || (this.numbers && !this.numbers.has(from))) {
-      return reply.code(400).send(errors('40305', 'Invalid \'from\' address', `'${from}' is not on a messaging profile of this account.`, 'from'));
+      return reply.code(400).send(errors('40305', "Invalid 'from' address", `'${from}' is not on a messaging profile of this account.`, 'from'));
     }
     if (!text) return reply.code(400).send(errors('40316', 'No content', 'The message has no text.'));
     if (this.blocked.has(`${to}|${from}`)) {
-      return reply.code(400).send(errors('40300', 'Blocked due to STOP message', `Messages cannot be sent from '${from}' to '${to}' due to an existing block rule.`));
+      return reply
+        .code(400)
+        .send(errors('40300', 'Blocked due to STOP message', `Messages cannot be sent from '${from}' to '${to}' due to an existing block rule.`));
     }
     const message: EmulatedTelnyxMessage = {
       id: randomUUID(),
@@ -196,7 +198,9 @@ export class TelnyxEmulator extends EmulatedVendor {
     message.status = outcome.status;
     if (outcome.status !== 'delivered' && outcome.status !== 'sent') {
       const code = outcome.code ?? '40008';
-      message.errors = [{ code, title: code === '40300' ? 'Blocked due to STOP message' : 'Undeliverable', detail: 'The carrier could not deliver the message.' }];
+      message.errors = [
+        { code, title: code === '40300' ? 'Blocked due to STOP message' : 'Undeliverable', detail: 'The carrier could not deliver the message.' },
+      ];
     }
     if (message.webhookUrl) await this.postEvent(message.webhookUrl, 'message.finalized', this.payload(message));
   }

@@ -104,7 +104,6 @@ export interface TwilioEmulatorOptions {
   port?: number;
 }
 
-
 const ERRORS = {
   auth: { code: 20003, status: 401, message: 'Authenticate' },
   notFound: { code: 20404, status: 404, message: 'The requested resource was not found' },
@@ -293,13 +292,7 @@ export class TwilioEmulator extends EmulatedVendor {
   }
 
   /** Posts a signed inbound-SMS webhook, as Twilio does when a text arrives at our number, and returns our answer. */
-  async sendInbound(input: {
-    url: string;
-    from: string;
-    to: string;
-    body: string;
-    messagingServiceSid?: string;
-  }): Promise<InboundSmsResult> {
+  async sendInbound(input: { url: string; from: string; to: string; body: string; messagingServiceSid?: string }): Promise<InboundSmsResult> {
     const now = this.clock.now();
     const sid = newSid('SM');
     const numSegments = countSegments(input.body);
@@ -419,9 +412,7 @@ export class TwilioEmulator extends EmulatedVendor {
       return { ok: true };
     });
     app.post('/__sandbox/twilio/inbound', async (request, reply) => {
-      const parsed = z
-        .object({ url: z.string().url(), from: z.string(), to: z.string(), body: z.string() })
-        .safeParse(request.body);
+      const parsed = z.object({ url: z.string().url(), from: z.string(), to: z.string(), body: z.string() }).safeParse(request.body);
       if (!parsed.success) return reply.code(400).send({ error: parsed.error.message });
       const result = await this.sendInbound(parsed.data);
       return { status: result.status, contentType: result.contentType, body: result.body, messageSid: result.messageSid };
@@ -536,7 +527,11 @@ export class TwilioEmulator extends EmulatedVendor {
       before: utcDay(query['DateSent<']),
       after: utcDay(query['DateSent>']),
     };
-    for (const [name, value] of [['DateSent', query.DateSent], ['DateSent<', query['DateSent<']], ['DateSent>', query['DateSent>']]] as const) {
+    for (const [name, value] of [
+      ['DateSent', query.DateSent],
+      ['DateSent<', query['DateSent<']],
+      ['DateSent>', query['DateSent>']],
+    ] as const) {
       if (value !== undefined && utcDay(value) === undefined) {
         return reply.code(400).send({ code: 20001, message: `Invalid ${name}: ${value}`, more_info: 'https://www.twilio.com/docs/errors/20001', status: 400 });
       }
@@ -655,11 +650,7 @@ export class TwilioEmulator extends EmulatedVendor {
     message.history.push({ status, at: now, errorCode });
   }
 
-  private async postStatusCallback(
-    message: EmulatedTwilioMessage,
-    status: TwilioMessageStatus,
-    errorCode: number | null,
-  ): Promise<StatusCallbackDelivery> {
+  private async postStatusCallback(message: EmulatedTwilioMessage, status: TwilioMessageStatus, errorCode: number | null): Promise<StatusCallbackDelivery> {
     // Twilio reads connection overrides from the fragment (#ct=…&rc=…) and never sends the fragment itself.
     const url = (message.statusCallback ?? '').split('#')[0] ?? '';
     const params: Record<string, string> = {
@@ -690,12 +681,7 @@ export class TwilioEmulator extends EmulatedVendor {
     };
     this.callbacks.push(delivery);
     try {
-      delivery.response = await postForm(
-        url,
-        { 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' },
-        formEncode(params),
-        this.callbackPools,
-      );
+      delivery.response = await postForm(url, { 'x-twilio-signature': signature, 'user-agent': 'TwilioProxy/1.1' }, formEncode(params), this.callbackPools);
     } catch (error) {
       delivery.error = error instanceof Error ? error.message : String(error);
     }
@@ -734,7 +720,12 @@ async function postForm(url: string, headers: Record<string, string>, body: stri
   const target = new URL(url);
   if (target.protocol !== 'http:') {
     // Real deployments use https callback URLs; the emulator only ever calls local apps, but stay correct.
-    const response = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body, signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS) });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+      body,
+      signal: AbortSignal.timeout(CALLBACK_TIMEOUT_MS),
+    });
     return { status: response.status, body: await response.text() };
   }
   const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
@@ -797,7 +788,6 @@ export function isE164(number: string): boolean {
   return true;
 }
 
-
 /** A phone number, a short code, or an alphanumeric sender ID (≤ 11 characters, at least one letter). */
 function isSender(from: string): boolean {
   return isE164(from) || /^\d{5,6}$/.test(from) || /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/.test(from);
@@ -828,8 +818,7 @@ function rawDlrDate(date: Date): string {
 }
 let lastRawDlr = { minute: Number.NaN, text: '' };
 
-const GSM_BASIC =
-  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
+const GSM_BASIC = '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞ\u001bÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà';
 const GSM_EXTENDED = '^{}\\[~]|€\f';
 const GSM_BASIC_SET = new Set(GSM_BASIC);
 const GSM_EXTENDED_SET = new Set(GSM_EXTENDED);
@@ -877,9 +866,7 @@ const AREA_CODES_BY_STATE: Record<string, string> = {
   WA: '206 253 360 425 509 564',
 };
 
-const STATE_BY_AREA_CODE = new Map(
-  Object.entries(AREA_CODES_BY_STATE).flatMap(([state, codes]) => codes.split(' ').map((code) => [code, state] as const)),
-);
+const STATE_BY_AREA_CODE = new Map(Object.entries(AREA_CODES_BY_STATE).flatMap(([state, codes]) => codes.split(' ').map((code) => [code, state] as const)));
 
 /** Twilio derives From/To state from the number; this covers the common US area codes and leaves others empty. */
 function stateOf(number: string): string {

@@ -27,9 +27,13 @@ export function sendgridRoutes(app: FastifyInstance, context: AppContext): void 
     const client = officeWith(request, reply);
     if (!client) return reply;
     if (!hasValidSendgridSignature(client.secrets.sendgridWebhookKey, request.rawBody ?? '', request.headers, context.clock.now())) {
-      return reply.code(401).send({ error: 'invalid_signature', message: 'The X-Twilio-Email-Event-Webhook-Signature / -Timestamp headers are missing, stale or do not match this request.' });
+      return reply.code(401).send({
+        error: 'invalid_signature',
+        message: 'The X-Twilio-Email-Event-Webhook-Signature / -Timestamp headers are missing, stale or do not match this request.',
+      });
     }
-    if (!Array.isArray(request.body)) return reply.code(400).send({ error: 'invalid_request', message: 'The SendGrid event webhook posts a JSON array of events.' });
+    if (!Array.isArray(request.body))
+      return reply.code(400).send({ error: 'invalid_request', message: 'The SendGrid event webhook posts a JSON array of events.' });
     const slug = client.config.slug;
     const now = context.clock.now();
     for (const raw of request.body as unknown[]) {
@@ -53,7 +57,15 @@ export function sendgridRoutes(app: FastifyInstance, context: AppContext): void 
       }
       if (event.optOut) {
         await context.db.transaction().execute((trx) =>
-          setConsent(trx, context, { clientId: slug, channel: 'email', address: event.to, purpose: event.optOut!, status: 'opted_out', source: 'email_link', actor: 'sendgrid' }),
+          setConsent(trx, context, {
+            clientId: slug,
+            channel: 'email',
+            address: event.to,
+            purpose: event.optOut!,
+            status: 'opted_out',
+            source: 'email_link',
+            actor: 'sendgrid',
+          }),
         );
       }
     }

@@ -26,7 +26,8 @@ function telnyxRoutesFor(context: AppContext, options: TelnyxModuleOptions): { r
       const client = context.clients.get(clientId);
       if (!client) throw new PermanentError(`No client "${clientId}" is configured.`, 'unknown_client');
       const entry = client.config.providers?.sms?.find((candidate) => candidate.provider === TELNYX_PROVIDER_NAME);
-      if (!entry || entry.provider !== TELNYX_PROVIDER_NAME) throw new PermanentError(`The office ${clientId} does not list Telnyx in its SMS chain.`, 'telnyx_not_configured');
+      if (!entry || entry.provider !== TELNYX_PROVIDER_NAME)
+        throw new PermanentError(`The office ${clientId} does not list Telnyx in its SMS chain.`, 'telnyx_not_configured');
       let port = ports.get(clientId);
       if (!port) {
         const emulated = client.secrets.emulatedVendors.includes('telnyx') && context.sandbox;

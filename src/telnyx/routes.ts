@@ -46,14 +46,24 @@ export function telnyxRoutes(app: FastifyInstance, context: AppContext): void {
     const client = officeWith(request, reply);
     if (!client) return reply;
     if (!hasValidTelnyxSignature(client.secrets.telnyxPublicKey, request.rawBody ?? '', request.headers, context.clock.now())) {
-      return reply.code(401).send({ error: 'invalid_signature', message: 'The telnyx-signature-ed25519 / telnyx-timestamp headers are missing, stale or do not match this request.' });
+      return reply.code(401).send({
+        error: 'invalid_signature',
+        message: 'The telnyx-signature-ed25519 / telnyx-timestamp headers are missing, stale or do not match this request.',
+      });
     }
     const parsed = telnyxEvent.safeParse(request.body);
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid_request', message: 'A Telnyx message webhook needs data.event_type, data.id and a message payload.' });
+    if (!parsed.success)
+      return reply.code(400).send({ error: 'invalid_request', message: 'A Telnyx message webhook needs data.event_type, data.id and a message payload.' });
     const { event_type: type, payload } = parsed.data.data;
     const slug = client.config.slug;
     if (type === 'message.received') {
-      const result = await receiveInbound(context, { clientId: slug, messageSid: payload.id, from: payload.from.phone_number, to: payload.to[0]!.phone_number, body: payload.text });
+      const result = await receiveInbound(context, {
+        clientId: slug,
+        messageSid: payload.id,
+        from: payload.from.phone_number,
+        to: payload.to[0]!.phone_number,
+        body: payload.text,
+      });
       // Telnyx answers STOP/START/HELP itself (its auto-response); nothing to return here.
       return reply.code(200).send({ received: true, intent: result.intent, duplicate: result.duplicate });
     }

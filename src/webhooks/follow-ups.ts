@@ -100,12 +100,7 @@ export async function recordUnansweredTransfer(
   if (inserted) await context.bus.publish({ type: 'callback.created', clientId: client.config.slug, data: { id: inserted.id, callId: call.id } }, db);
 }
 
-export async function runCallFollowUps(
-  db: Kysely<DB>,
-  context: AppContext,
-  client: ClientRuntime,
-  result: CallEventResult,
-): Promise<void> {
+export async function runCallFollowUps(db: Kysely<DB>, context: AppContext, client: ClientRuntime, result: CallEventResult): Promise<void> {
   if (!result.endedNow && !result.analyzedNow) return;
   const call = result.call;
   await updateCallerMemory(db, context, call);

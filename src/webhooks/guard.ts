@@ -11,7 +11,7 @@ const PROBLEM_TEXT = {
   missing: 'has no X-Retell-Signature header',
   malformed: 'has a malformed X-Retell-Signature header',
   stale: 'has a signature older than 5 minutes (a replay, or a clock far off)',
-  mismatch: 'has a signature that does not match its body and the office\'s Retell API key',
+  mismatch: "has a signature that does not match its body and the office's Retell API key",
 } as const;
 
 /** Resolves and authenticates; on failure the reply is already sent and undefined is returned. */
@@ -44,11 +44,7 @@ export async function authenticateRetell(
   return client;
 }
 
-export async function rejectForeignAgent(
-  client: ClientRuntime,
-  agentId: string | undefined,
-  reply: FastifyReply,
-): Promise<boolean> {
+export async function rejectForeignAgent(client: ClientRuntime, agentId: string | undefined, reply: FastifyReply): Promise<boolean> {
   if (client.config.retell.agentIds.length === 0) {
     await reply.code(403).send({
       error: 'no_agent',

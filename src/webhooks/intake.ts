@@ -262,7 +262,10 @@ export async function processStoredEvents(
     return outcomes;
   };
   if (webhookEventIds.length <= 1) return alone();
-  const outcomes: Array<PromiseSettledResult<'processed' | 'already_processed'>> = webhookEventIds.map(() => ({ status: 'fulfilled', value: 'already_processed' }));
+  const outcomes: Array<PromiseSettledResult<'processed' | 'already_processed'>> = webhookEventIds.map(() => ({
+    status: 'fulfilled',
+    value: 'already_processed',
+  }));
   try {
     const rows = await context.db
       .selectFrom('webhook_events')

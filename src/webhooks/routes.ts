@@ -37,9 +37,7 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
   const ringing = new RingingCallWriter({
     db: context.db,
     onRecorded: (calls) => {
-      void context.bus.publishMany(
-        calls.map((call) => ({ type: 'call.updated', clientId: call.clientId, data: { callId: call.callId, status: 'ringing' } })),
-      );
+      void context.bus.publishMany(calls.map((call) => ({ type: 'call.updated', clientId: call.clientId, data: { callId: call.callId, status: 'ringing' } })));
     },
     onFailed: (error, calls) => {
       context.logger.error({ err: error, calls: calls.length }, 'Could not record ringing calls; their next events will create them');
@@ -56,7 +54,10 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
   });
   const intake = new CallEventIntake(context);
   // Registered while the app is built, so they run after the server stopped taking requests.
-  context.onClose.push(() => ringing.idle(), () => intake.idle());
+  context.onClose.push(
+    () => ringing.idle(),
+    () => intake.idle(),
+  );
 
   app.post('/v1/retell/:client/webhook', options, async (request: ClientRequest, reply) => {
     const started = performance.now();

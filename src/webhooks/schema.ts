@@ -43,31 +43,33 @@ export const callAnalysisSchema = z.looseObject({
   custom_analysis_data: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const retellCallSchema = z.looseObject({
-  call_id: text(200).min(1, 'must not be empty'),
-  agent_id: text(200).optional(),
-  agent_version: z.number().int().nonnegative().max(INT32_MAX).optional(),
-  call_type: text(40).optional(),
-  call_status: text(40).optional(),
-  direction: text(20).optional(),
-  from_number: text(40).optional(),
-  to_number: text(40).optional(),
-  start_timestamp: timestamp.optional(),
-  end_timestamp: timestamp.optional(),
-  duration_ms: duration.optional(),
-  transcript: text(8_000_000).optional(),
-  transcript_object: z.array(transcriptUtterance).optional(),
-  recording_url: text(4000).optional(),
-  public_log_url: text(4000).optional(),
-  disconnection_reason: text(100).optional(),
-  call_analysis: callAnalysisSchema.optional(),
-  retell_llm_dynamic_variables: z.record(z.string(), z.unknown()).optional(),
-  metadata: z.unknown().optional(),
-}).refine(
-  // The stored duration is end - start when the event does not say.
-  (call) => call.start_timestamp === undefined || call.end_timestamp === undefined || call.end_timestamp - call.start_timestamp <= MAX_CALL_DURATION_MS,
-  { message: 'must be at most a week after start_timestamp', path: ['end_timestamp'] },
-);
+export const retellCallSchema = z
+  .looseObject({
+    call_id: text(200).min(1, 'must not be empty'),
+    agent_id: text(200).optional(),
+    agent_version: z.number().int().nonnegative().max(INT32_MAX).optional(),
+    call_type: text(40).optional(),
+    call_status: text(40).optional(),
+    direction: text(20).optional(),
+    from_number: text(40).optional(),
+    to_number: text(40).optional(),
+    start_timestamp: timestamp.optional(),
+    end_timestamp: timestamp.optional(),
+    duration_ms: duration.optional(),
+    transcript: text(8_000_000).optional(),
+    transcript_object: z.array(transcriptUtterance).optional(),
+    recording_url: text(4000).optional(),
+    public_log_url: text(4000).optional(),
+    disconnection_reason: text(100).optional(),
+    call_analysis: callAnalysisSchema.optional(),
+    retell_llm_dynamic_variables: z.record(z.string(), z.unknown()).optional(),
+    metadata: z.unknown().optional(),
+  })
+  .refine(
+    // The stored duration is end - start when the event does not say.
+    (call) => call.start_timestamp === undefined || call.end_timestamp === undefined || call.end_timestamp - call.start_timestamp <= MAX_CALL_DURATION_MS,
+    { message: 'must be at most a week after start_timestamp', path: ['end_timestamp'] },
+  );
 export type RetellCall = z.infer<typeof retellCallSchema>;
 
 export const callEventSchema = z.object({

@@ -29,7 +29,11 @@ export function zohoCalendarPort(context: AppContext, personCalendarId?: string)
     const client = context.clients.get(clientId);
     if (!client) throw new Error(`Unknown client ${clientId}`);
     if (!client.config.zoho) {
-      throw new CalendarUnavailable({ vendor: 'zoho', reason: 'not_configured', message: `The office ${clientId} has no "zoho" settings (calendarId) for its Zoho calendar.` });
+      throw new CalendarUnavailable({
+        vendor: 'zoho',
+        reason: 'not_configured',
+        message: `The office ${clientId} has no "zoho" settings (calendarId) for its Zoho calendar.`,
+      });
     }
     return personCalendarId === undefined ? client.config.zoho : { ...client.config.zoho, calendarId: personCalendarId };
   };
@@ -44,7 +48,11 @@ export function zohoCalendarPort(context: AppContext, personCalendarId?: string)
     }
   }
 
-  async function withClient<T>(clientId: string, signal: AbortSignal | undefined, run: (client: ZohoCalendarClient, access: ZohoAccess) => Promise<T>): Promise<T> {
+  async function withClient<T>(
+    clientId: string,
+    signal: AbortSignal | undefined,
+    run: (client: ZohoCalendarClient, access: ZohoAccess) => Promise<T>,
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const access = await accessFor(clientId);
       const client = new ZohoCalendarClient({
@@ -91,7 +99,9 @@ export function zohoCalendarPort(context: AppContext, personCalendarId?: string)
         // would make a second event: the booking's own slot is read first and an event with its marker is the answer
         // (reference/zoho.md, "No idempotency key exists"). One more request per create, inside the same time-out.
         if (bookingId) {
-          const ours = (await client.listEvents(zoho.calendarId, event.startMs, event.endMs)).find((candidate) => hasBookingMarker(candidate.description, bookingId));
+          const ours = (await client.listEvents(zoho.calendarId, event.startMs, event.endMs)).find((candidate) =>
+            hasBookingMarker(candidate.description, bookingId),
+          );
           if (ours) return toCalendarEvent(ours);
         }
         return toCalendarEvent(await client.createEvent(zoho.calendarId, event));
@@ -110,7 +120,13 @@ export function zohoCalendarPort(context: AppContext, personCalendarId?: string)
         for (let attempt = 1; ; attempt++) {
           const current = await client.getEvent(zoho.calendarId, eventId);
           if (!current) {
-            throw new VendorError({ vendor: 'zoho-calendar', code: 'EVENT_NOT_FOUND', message: `The Zoho event ${eventId} no longer exists.`, retryable: false, status: 404 });
+            throw new VendorError({
+              vendor: 'zoho-calendar',
+              code: 'EVENT_NOT_FOUND',
+              message: `The Zoho event ${eventId} no longer exists.`,
+              retryable: false,
+              status: 404,
+            });
           }
           try {
             return toCalendarEvent(await client.updateEvent(zoho.calendarId, eventId, current.etag, event));

@@ -91,20 +91,11 @@ export async function invalidateZohoAccess(context: AppContext, clientId: string
   if (!row?.access_token_sealed) return;
   // Another instance may already have refreshed: only expire the token that actually failed.
   if (openSafely(context, row.access_token_sealed) !== accessToken) return;
-  await context.db
-    .updateTable('oauth_connections')
-    .set({ access_expires_at: null, updated_at: context.clock.now() })
-    .where('id', '=', row.id)
-    .execute();
+  await context.db.updateTable('oauth_connections').set({ access_expires_at: null, updated_at: context.clock.now() }).where('id', '=', row.id).execute();
 }
 
 function readConnection(context: AppContext, clientId: string) {
-  return context.db
-    .selectFrom('oauth_connections')
-    .selectAll()
-    .where('client_id', '=', clientId)
-    .where('provider', '=', ZOHO_PROVIDER)
-    .executeTakeFirst();
+  return context.db.selectFrom('oauth_connections').selectAll().where('client_id', '=', clientId).where('provider', '=', ZOHO_PROVIDER).executeTakeFirst();
 }
 
 function openSafely(context: AppContext, sealed: string): string | undefined {
@@ -134,12 +125,7 @@ async function loadOrRefresh(context: AppContext, clientId: string): Promise<Zoh
 
   const outcome = await context.db.transaction().execute(async (trx): Promise<RefreshOutcome> => {
     // The row lock makes every other instance wait here and then reuse the token this one stores.
-    const locked = await trx
-      .selectFrom('oauth_connections')
-      .selectAll()
-      .where('id', '=', row.id)
-      .forUpdate()
-      .executeTakeFirst();
+    const locked = await trx.selectFrom('oauth_connections').selectAll().where('id', '=', row.id).forUpdate().executeTakeFirst();
     if (!locked) return { kind: 'not_connected' };
     if (locked.status === 'broken') return { kind: 'broken', detail: locked.last_error ?? 'broken', now: false };
     const already = usableAccess(context, locked);
@@ -162,9 +148,7 @@ async function loadOrRefresh(context: AppContext, clientId: string): Promise<Zoh
       answer = await refreshAccessToken(locked.accounts_server, oauthApp(context, clientId), refreshToken);
     } catch (error) {
       const vendorError =
-        error instanceof VendorError
-          ? error
-          : new VendorError({ vendor: 'zoho-accounts', code: 'unexpected', message: errorMessage(error), retryable: true });
+        error instanceof VendorError ? error : new VendorError({ vendor: 'zoho-accounts', code: 'unexpected', message: errorMessage(error), retryable: true });
       if (DEAD_GRANT_CODES.has(vendorError.code)) return markBroken(`Zoho refused the refresh token (${vendorError.code})`);
       await trx
         .updateTable('oauth_connections')

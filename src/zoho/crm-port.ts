@@ -8,15 +8,7 @@ import { DateTime } from 'luxon';
 import type { AppContext } from '../app-context.js';
 import type { ClientConfig } from '../config/client-schema.js';
 import { VendorError, errorMessage } from '../core/errors.js';
-import {
-  CrmLeadGone,
-  CrmUnavailable,
-  type CrmConnectionCheck,
-  type CrmLead,
-  type CrmPort,
-  type LeadChanges,
-  type NewLead,
-} from '../crm/port.js';
+import { CrmLeadGone, CrmUnavailable, type CrmConnectionCheck, type CrmLead, type CrmPort, type LeadChanges, type NewLead } from '../crm/port.js';
 import { ZohoCrmClient, type LeadFields, type LeadRecord } from '../providers/zoho/crm.js';
 import { ZohoConnectionBroken, getZohoAccess, invalidateZohoAccess } from './connection.js';
 
@@ -29,7 +21,8 @@ export function zohoDateTime(instant: Date, zone: string): string {
 }
 
 function zohoCrmSettings(config: ClientConfig) {
-  if (!config.zoho) throw new CrmUnavailable({ vendor: 'zoho', reason: 'not_configured', message: `The office ${config.slug} has no "zoho" settings for Zoho CRM.` });
+  if (!config.zoho)
+    throw new CrmUnavailable({ vendor: 'zoho', reason: 'not_configured', message: `The office ${config.slug} has no "zoho" settings for Zoho CRM.` });
   return config.zoho.crm;
 }
 

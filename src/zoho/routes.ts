@@ -9,14 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.js';
 import { VendorError } from '../core/errors.js';
-import {
-  ZOHO_DATA_CENTERS,
-  ZOHO_DATA_CENTER_CODES,
-  authorizeUrl,
-  dataCenterOfAccountsServer,
-  exchangeCode,
-  isDataCenter,
-} from '../providers/zoho/accounts.js';
+import { ZOHO_DATA_CENTERS, ZOHO_DATA_CENTER_CODES, authorizeUrl, dataCenterOfAccountsServer, exchangeCode, isDataCenter } from '../providers/zoho/accounts.js';
 import { accountsServerFor, oauthApp, storeConnection } from './connection.js';
 import { signState, verifyState, verifyTicket } from './oauth-state.js';
 
@@ -63,8 +56,7 @@ export function zohoOAuthRoutes(app: FastifyInstance, context: AppContext): void
     if (!client) return reply.code(404).send({ error: 'unknown_client', message: `No client "${clientId}" is configured.` });
     const ticket = typeof query.ticket === 'string' ? query.ticket : undefined;
     const nowMs = context.clock.now().getTime();
-    const allowed =
-      (ticket !== undefined && verifyTicket(context.secretBox, ticket, clientId, nowMs)) || (await signedInFor(context, request, clientId));
+    const allowed = (ticket !== undefined && verifyTicket(context.secretBox, ticket, clientId, nowMs)) || (await signedInFor(context, request, clientId));
     if (!allowed) {
       return reply.code(401).send({
         error: 'not_allowed',
@@ -80,7 +72,7 @@ export function zohoOAuthRoutes(app: FastifyInstance, context: AppContext): void
 
   app.get('/v1/oauth/zoho/callback', async (request, reply) => {
     const query = request.query as Record<string, unknown>;
-    const text = (name: string) => (typeof query[name] === 'string' ? (query[name]) : undefined);
+    const text = (name: string) => (typeof query[name] === 'string' ? query[name] : undefined);
     const clientId = verifyState(context.secretBox, text('state') ?? '', context.clock.now().getTime());
     if (!clientId || !context.clients.get(clientId)) {
       return page(reply, 400, 'Link expired', 'This Zoho sign-in link is invalid or expired. Start the connection again.');
@@ -120,6 +112,11 @@ export function zohoOAuthRoutes(app: FastifyInstance, context: AppContext): void
     }
     context.logger.info({ clientId, dataCenter }, 'Zoho connected');
     const region = isDataCenter(dataCenter) ? ZOHO_DATA_CENTERS[dataCenter].accounts : accountsServer;
-    return page(reply, 200, 'Zoho is connected', `Switchboard can now use Zoho (${region}) for ${context.clients.get(clientId)!.config.name}. You can close this window.`);
+    return page(
+      reply,
+      200,
+      'Zoho is connected',
+      `Switchboard can now use Zoho (${region}) for ${context.clients.get(clientId)!.config.name}. You can close this window.`,
+    );
   });
 }

@@ -46,7 +46,13 @@ describe.each(BACKENDS)('alert digests on %s', (kind) => {
     clock.set('2026-03-02T15:20:00Z');
     await b.context.alerts.raise({ clientId: CLIENT, source: 'messaging.sms', fingerprint: 'digest:sms', message: 'A text gave up', severity: 'warning' });
     clock.set('2026-03-02T15:30:00Z');
-    await a.context.alerts.raise({ clientId: CLIENT, source: 'zoho.oauth', fingerprint: 'digest:oauth', message: 'The calendar connection is broken', severity: 'critical' });
+    await a.context.alerts.raise({
+      clientId: CLIENT,
+      source: 'zoho.oauth',
+      fingerprint: 'digest:oauth',
+      message: 'The calendar connection is broken',
+      severity: 'critical',
+    });
     await drainBoth();
     // Only the critical one has gone; every alert is in the error log already.
     expect(slackCount()).toBe(1);
@@ -54,7 +60,13 @@ describe.each(BACKENDS)('alert digests on %s', (kind) => {
     expect(await database.db.selectFrom('errors').select('id').where('client_id', '=', CLIENT).execute()).toHaveLength(3);
 
     clock.set('2026-03-02T15:50:00Z');
-    await b.context.alerts.raise({ clientId: CLIENT, source: 'booking', fingerprint: 'digest:booking', message: 'A booking fell back to a callback', severity: 'error' });
+    await b.context.alerts.raise({
+      clientId: CLIENT,
+      source: 'booking',
+      fingerprint: 'digest:booking',
+      message: 'A booking fell back to a callback',
+      severity: 'error',
+    });
     await drainBoth();
     expect(slackCount()).toBe(1);
 

@@ -16,8 +16,7 @@ import { CLIENT_A, CLIENT_B, aUser, signIn } from '../dashboard/support.js';
 import { aConfigDir } from '../fixtures/config/a-client-config.js';
 
 /** The two shipped offices this story is about (New York and Phoenix), without the other demo offices. */
-const twoOffices = () =>
-  aConfigDir(Object.fromEntries([CLIENT_A, CLIENT_B].map((slug) => [slug, readFileSync(`config/clients/${slug}.json`, 'utf8')])));
+const twoOffices = () => aConfigDir(Object.fromEntries([CLIENT_A, CLIENT_B].map((slug) => [slug, readFileSync(`config/clients/${slug}.json`, 'utf8')])));
 
 describe('weekly analytics digest (postgres, two instances)', () => {
   const clock = new ManualClock('2026-03-04T12:00:00Z'); // a Wednesday
@@ -53,14 +52,70 @@ describe('weekly analytics digest (postgres, two instances)', () => {
       ['call_digest_3', '2026-03-08T23:00:00Z', 'abandoned'],
       ['call_digest_old', '2026-02-25T15:00:00Z', 'info_only'],
     ] as const) {
-      await db.insertInto('calls').values({ id, client_id: CLIENT_A, status: 'analyzed', started_at: new Date(at), outcome, duration_ms: 60_000, created_at: new Date(at), updated_at: new Date(at) }).execute();
+      await db
+        .insertInto('calls')
+        .values({
+          id,
+          client_id: CLIENT_A,
+          status: 'analyzed',
+          started_at: new Date(at),
+          outcome,
+          duration_ms: 60_000,
+          created_at: new Date(at),
+          updated_at: new Date(at),
+        })
+        .execute();
     }
-    await db.insertInto('appointments').values({ booking_id: 'bk_digest_1', client_id: CLIENT_A, call_id: 'call_digest_1', appointment_type: 'individual-return', start_at: new Date('2026-03-03T15:00:00Z'), end_at: new Date('2026-03-03T16:00:00Z'), block_end_at: new Date('2026-03-03T16:00:00Z'), status: 'booked', created_at: clock.now(), updated_at: clock.now(), booked_at: clock.now(), attendance: 'attended' }).execute();
-    await db.insertInto('errors').values([
-      { client_id: CLIENT_A, source: 'sms', fingerprint: 'sms:gave_up:a', message: 'Texts to ***4567 failed after 3 attempts', count: 4, first_seen_at: new Date('2026-03-03T10:00:00Z'), last_seen_at: new Date('2026-03-03T11:00:00Z') },
-      { client_id: CLIENT_A, source: 'crm.sync', fingerprint: 'crm:a', message: 'Zoho CRM refused a lead', count: 1, first_seen_at: new Date('2026-03-04T10:00:00Z'), last_seen_at: new Date('2026-03-04T10:00:00Z'), resolved_at: new Date('2026-03-04T12:00:00Z') },
-      { client_id: CLIENT_B, source: 'sms', fingerprint: 'sms:gave_up:b', message: 'Office B problem', count: 2, first_seen_at: new Date('2026-03-03T10:00:00Z'), last_seen_at: new Date('2026-03-03T10:00:00Z') },
-    ]).execute();
+    await db
+      .insertInto('appointments')
+      .values({
+        booking_id: 'bk_digest_1',
+        client_id: CLIENT_A,
+        call_id: 'call_digest_1',
+        appointment_type: 'individual-return',
+        start_at: new Date('2026-03-03T15:00:00Z'),
+        end_at: new Date('2026-03-03T16:00:00Z'),
+        block_end_at: new Date('2026-03-03T16:00:00Z'),
+        status: 'booked',
+        created_at: clock.now(),
+        updated_at: clock.now(),
+        booked_at: clock.now(),
+        attendance: 'attended',
+      })
+      .execute();
+    await db
+      .insertInto('errors')
+      .values([
+        {
+          client_id: CLIENT_A,
+          source: 'sms',
+          fingerprint: 'sms:gave_up:a',
+          message: 'Texts to ***4567 failed after 3 attempts',
+          count: 4,
+          first_seen_at: new Date('2026-03-03T10:00:00Z'),
+          last_seen_at: new Date('2026-03-03T11:00:00Z'),
+        },
+        {
+          client_id: CLIENT_A,
+          source: 'crm.sync',
+          fingerprint: 'crm:a',
+          message: 'Zoho CRM refused a lead',
+          count: 1,
+          first_seen_at: new Date('2026-03-04T10:00:00Z'),
+          last_seen_at: new Date('2026-03-04T10:00:00Z'),
+          resolved_at: new Date('2026-03-04T12:00:00Z'),
+        },
+        {
+          client_id: CLIENT_B,
+          source: 'sms',
+          fingerprint: 'sms:gave_up:b',
+          message: 'Office B problem',
+          count: 2,
+          first_seen_at: new Date('2026-03-03T10:00:00Z'),
+          last_seen_at: new Date('2026-03-03T10:00:00Z'),
+        },
+      ])
+      .execute();
   }, 120_000);
 
   afterAll(async () => {
@@ -70,7 +125,12 @@ describe('weekly analytics digest (postgres, two instances)', () => {
   });
 
   it('plans one digest per office and week although both instances started', async () => {
-    const rows = await first.context.db.selectFrom('outbox').select(['client_id', 'run_at', 'dedupe_key']).where('kind', '=', DIGEST_KIND).orderBy('client_id').execute();
+    const rows = await first.context.db
+      .selectFrom('outbox')
+      .select(['client_id', 'run_at', 'dedupe_key'])
+      .where('kind', '=', DIGEST_KIND)
+      .orderBy('client_id')
+      .execute();
     expect(rows.map((row) => [row.client_id, row.run_at.toISOString()])).toEqual([
       [CLIENT_B, '2026-03-09T15:00:00.000Z'], // 08:00 in Phoenix (no DST)
       [CLIENT_A, '2026-03-09T12:00:00.000Z'], // 08:00 in New York, daylight time since the 8th
@@ -98,7 +158,10 @@ describe('weekly analytics digest (postgres, two instances)', () => {
 
     const text = toAdmin[0]!.text ?? '';
     expect(toAdmin[0]!.subject).toContain('2026-03-02 to 2026-03-08');
-    const [expected] = await headlineRows({ db: first.context.db, clients: first.context.clients, clock }, [CLIENT_A], { from: '2026-03-02', to: '2026-03-08' });
+    const [expected] = await headlineRows({ db: first.context.db, clients: first.context.clients, clock }, [CLIENT_A], {
+      from: '2026-03-02',
+      to: '2026-03-08',
+    });
     expect(expected!.figures.calls).toBe(3);
     expect(text).toContain('Calls: 3 (+2 vs the week before)');
     expect(text).toContain('Booked: 1 (+1 vs the week before)');
@@ -119,7 +182,13 @@ describe('weekly analytics digest (postgres, two instances)', () => {
     expect(mailsTo(staffAEmail)).toHaveLength(1);
     const emails = await first.context.db.selectFrom('outbox').select('status').where('kind', '=', DIGEST_EMAIL_KIND).execute();
     expect(emails.every((row) => row.status === 'done')).toBe(true);
-    const next = await first.context.db.selectFrom('outbox').select(['client_id', 'run_at']).where('kind', '=', DIGEST_KIND).where('status', '=', 'scheduled').orderBy('client_id').execute();
+    const next = await first.context.db
+      .selectFrom('outbox')
+      .select(['client_id', 'run_at'])
+      .where('kind', '=', DIGEST_KIND)
+      .where('status', '=', 'scheduled')
+      .orderBy('client_id')
+      .execute();
     expect(next.map((row) => [row.client_id, row.run_at.toISOString()])).toEqual([
       [CLIENT_B, '2026-03-16T15:00:00.000Z'],
       [CLIENT_A, '2026-03-16T12:00:00.000Z'],

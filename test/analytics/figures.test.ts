@@ -48,7 +48,9 @@ describe.each(BACKENDS)('analytics figures (%s)', (backend) => {
     const expected = expectedSummary(app, history, clientId, from, to);
     expect(answer.body.calls.total).toBeGreaterThan(0);
     expect(answer.body.calls).toEqual(expected.calls);
-    expect(answer.body.funnel.steps.map((step: any) => ({ key: step.key, count: step.count, rateFromPrevious: step.rateFromPrevious }))).toEqual(expected.funnel.steps);
+    expect(answer.body.funnel.steps.map((step: any) => ({ key: step.key, count: step.count, rateFromPrevious: step.rateFromPrevious }))).toEqual(
+      expected.funnel.steps,
+    );
     const { steps: _steps, ...funnel } = answer.body.funnel;
     const { steps: _expectedSteps, ...expectedFunnel } = expected.funnel;
     expect(funnel).toEqual(expectedFunnel);
@@ -62,7 +64,10 @@ describe.each(BACKENDS)('analytics figures (%s)', (backend) => {
 
   it('a daily series sums to the summary, week and month buckets group the same days, and CSV carries the same numbers', async () => {
     const expected = expectedSummary(app, history, CLIENT_A, FROM, TO);
-    const daily = await staffA.request('GET', `/v1/api/analytics/series?client=${CLIENT_A}&from=${FROM}&to=${TO}&bucket=day&metric=calls.total,funnel.booked,sentiment`);
+    const daily = await staffA.request(
+      'GET',
+      `/v1/api/analytics/series?client=${CLIENT_A}&from=${FROM}&to=${TO}&bucket=day&metric=calls.total,funnel.booked,sentiment`,
+    );
     expect(daily.status, JSON.stringify(daily.body)).toBe(200);
     expect(daily.body.buckets.map((bucket: any) => bucket.start)).toEqual(
       Array.from({ length: 10 }, (_, index) => DateTime.fromISO(FROM).plus({ days: index }).toISODate()),
@@ -97,7 +102,12 @@ describe.each(BACKENDS)('analytics figures (%s)', (backend) => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
     expect(answer.body.previous).toEqual({ from: '2026-03-03', to: '2026-03-08' });
     // Every served office (the shipped demo offices include one per calendar provider); the two with a history are checked.
-    expect(answer.body.offices.map((row: any) => row.client).sort()).toEqual(app.context.clients.all().map((runtime) => runtime.config.slug).sort());
+    expect(answer.body.offices.map((row: any) => row.client).sort()).toEqual(
+      app.context.clients
+        .all()
+        .map((runtime) => runtime.config.slug)
+        .sort(),
+    );
     expect(answer.body.offices.map((row: any) => row.client)).toEqual(expect.arrayContaining([CLIENT_A, CLIENT_B]));
     for (const row of answer.body.offices) {
       const now = expectedSummary(app, history, row.client, '2026-03-09', '2026-03-14');
@@ -154,11 +164,34 @@ describe.each(BACKENDS)('analytics figures (%s)', (backend) => {
     const at = new Date('2026-03-10T17:00:00Z');
     await app.context.db
       .insertInto('calls')
-      .values({ id: 'call_fresh_1', client_id: CLIENT_B, status: 'analyzed', started_at: at, duration_ms: 60_000, outcome: 'booked', sentiment: 'Negative', intent: 'book', created_at: at, updated_at: at })
+      .values({
+        id: 'call_fresh_1',
+        client_id: CLIENT_B,
+        status: 'analyzed',
+        started_at: at,
+        duration_ms: 60_000,
+        outcome: 'booked',
+        sentiment: 'Negative',
+        intent: 'book',
+        created_at: at,
+        updated_at: at,
+      })
       .execute();
     const appointment = await app.context.db
       .insertInto('appointments')
-      .values({ booking_id: 'bk_fresh_1', client_id: CLIENT_B, call_id: 'call_fresh_1', appointment_type: 'payroll-setup', start_at: at, end_at: at, block_end_at: at, status: 'booked', created_at: at, updated_at: at, booked_at: at })
+      .values({
+        booking_id: 'bk_fresh_1',
+        client_id: CLIENT_B,
+        call_id: 'call_fresh_1',
+        appointment_type: 'payroll-setup',
+        start_at: at,
+        end_at: at,
+        block_end_at: at,
+        status: 'booked',
+        created_at: at,
+        updated_at: at,
+        booked_at: at,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     const after = (await staffB.request('GET', path)).body;
@@ -171,10 +204,26 @@ describe.each(BACKENDS)('analytics figures (%s)', (backend) => {
     // The caller-insight labels arrive after the call's analysis, and still move the intent and need figures.
     await app.context.db
       .insertInto('call_insights')
-      .values({ call_id: 'call_fresh_1', client_id: CLIENT_B, customer_id: null, language: 'en', intent: 'pricing', urgency: 'routine', sentiment_start: 'neutral', sentiment_end: 'neutral', needs: ['time_pressed', 'prefers_text'], open_issue: null, evidence: '[]' as never, rules_version: 'test', call_at: at, computed_at: at })
+      .values({
+        call_id: 'call_fresh_1',
+        client_id: CLIENT_B,
+        customer_id: null,
+        language: 'en',
+        intent: 'pricing',
+        urgency: 'routine',
+        sentiment_start: 'neutral',
+        sentiment_end: 'neutral',
+        needs: ['time_pressed', 'prefers_text'],
+        open_issue: null,
+        evidence: '[]' as never,
+        rules_version: 'test',
+        call_at: at,
+        computed_at: at,
+      })
       .execute();
     const labelled = (await staffB.request('GET', path)).body;
-    const countOf = (entries: Array<Record<string, string | number>>, field: string, key: string) => Number(entries.find((entry) => entry[field] === key)?.count ?? 0);
+    const countOf = (entries: Array<Record<string, string | number>>, field: string, key: string) =>
+      Number(entries.find((entry) => entry[field] === key)?.count ?? 0);
     expect(countOf(labelled.quality.topIntents, 'intent', 'pricing')).toBe(countOf(after.quality.topIntents, 'intent', 'pricing') + 1);
     expect(countOf(labelled.quality.needs, 'need', 'time_pressed')).toBe(countOf(after.quality.needs, 'need', 'time_pressed') + 1);
     expect(countOf(labelled.quality.needs, 'need', 'prefers_text')).toBe(countOf(after.quality.needs, 'need', 'prefers_text') + 1);
@@ -197,7 +246,14 @@ describe.each(BACKENDS)('analytics figures (%s)', (backend) => {
   it('a rebuild from the raw rows writes the same rollups the triggers kept', async () => {
     await admin.request('GET', `/v1/api/analytics/summary?from=2026-03-01&to=2026-03-16`);
     const read = () =>
-      app.context.db.selectFrom('analytics_daily').select(['client_id', 'metric', 'value']).select((eb) => eb.cast<string>('day', 'text').as('day')).orderBy('client_id').orderBy('day').orderBy('metric').execute();
+      app.context.db
+        .selectFrom('analytics_daily')
+        .select(['client_id', 'metric', 'value'])
+        .select((eb) => eb.cast<string>('day', 'text').as('day'))
+        .orderBy('client_id')
+        .orderBy('day')
+        .orderBy('metric')
+        .execute();
     const kept = await read();
     expect(kept.length).toBeGreaterThan(100);
     await app.context.db.deleteFrom('analytics_daily').execute();
@@ -225,7 +281,16 @@ describe.each(BACKENDS)('analytics hour buckets across DST (%s)', (backend) => {
     for (const [id, at] of calls) {
       await app.context.db
         .insertInto('calls')
-        .values({ id, client_id: CLIENT_A, status: 'analyzed', started_at: new Date(at), outcome: 'info_only', duration_ms: 30_000, created_at: new Date(at), updated_at: new Date(at) })
+        .values({
+          id,
+          client_id: CLIENT_A,
+          status: 'analyzed',
+          started_at: new Date(at),
+          outcome: 'info_only',
+          duration_ms: 30_000,
+          created_at: new Date(at),
+          updated_at: new Date(at),
+        })
         .execute();
     }
   });

@@ -124,9 +124,7 @@ export async function buildHistory(
           sentiment: pick(SENTIMENTS),
           intent: pick(INTENTS),
           insight:
-            outcome === null || random() < 0.15
-              ? null
-              : { intent: pick(INSIGHT_INTENTS), needs: INSIGHT_NEEDS.filter(() => random() < 0.2).slice(0, 3) },
+            outcome === null || random() < 0.15 ? null : { intent: pick(INSIGHT_INTENTS), needs: INSIGHT_NEEDS.filter(() => random() < 0.2).slice(0, 3) },
           transfer: random() < 0.15,
         };
         history.calls.push(call);
@@ -231,7 +229,17 @@ export async function buildHistory(
         const status = pick(DELIVERY_STATUSES);
         await db
           .insertInto('message_deliveries')
-          .values({ client_id: clientId, outbox_id: outbox.id, channel, provider_id: unique('SM'), to_address: customer.phone, status, status_rank: 1, created_at: at, updated_at: at })
+          .values({
+            client_id: clientId,
+            outbox_id: outbox.id,
+            channel,
+            provider_id: unique('SM'),
+            to_address: customer.phone,
+            status,
+            status_rank: 1,
+            created_at: at,
+            updated_at: at,
+          })
           .execute();
         history.deliveries.push({ clientId, outboxId: outbox.id, channel, status, at, sequence: seq, customerId: customer.id, appointmentId });
       }
@@ -273,7 +281,15 @@ export async function buildHistory(
         const intent = pick(['message', 'message', 'stop', 'help'] as const);
         await db
           .insertInto('inbound_messages')
-          .values({ client_id: clientId, provider_id: unique('SMin'), from_number: pick(customers).phone, to_number: '+12125550199', body: 'hello', intent, received_at: at })
+          .values({
+            client_id: clientId,
+            provider_id: unique('SMin'),
+            from_number: pick(customers).phone,
+            to_number: '+12125550199',
+            body: 'hello',
+            intent,
+            received_at: at,
+          })
           .execute();
         history.inbound.push({ clientId, intent, at });
       }
@@ -351,7 +367,8 @@ export function expectedSummary(app: TestApp, history: History, clientId: string
     return key === 'positive' || key === 'neutral' || key === 'negative' ? key : 'unknown';
   };
   const intents = new Map<string, number>();
-  for (const call of calls) if (call.insight && call.insight.intent !== 'unknown') intents.set(call.insight.intent, (intents.get(call.insight.intent) ?? 0) + 1);
+  for (const call of calls)
+    if (call.insight && call.insight.intent !== 'unknown') intents.set(call.insight.intent, (intents.get(call.insight.intent) ?? 0) + 1);
   const needs = new Map<string, number>();
   for (const call of calls) for (const need of call.insight?.needs ?? []) needs.set(need, (needs.get(need) ?? 0) + 1);
   const deliveries = history.deliveries.filter((entry) => entry.clientId === clientId && inRange(entry.at));
@@ -385,8 +402,11 @@ export function expectedSummary(app: TestApp, history: History, clientId: string
         entry.bookedAt.getTime() <= first.getTime() + 14 * 86_400_000,
     ),
   ).length;
-  const marked = history.appointments.filter((entry) => entry.clientId === clientId && entry.status === 'booked' && entry.attendance !== null && inRange(entry.startAt));
-  const reminded = (entry: AppointmentFixture) => history.deliveries.some((delivery) => delivery.appointmentId === entry.id && delivery.sequence === 'reminder');
+  const marked = history.appointments.filter(
+    (entry) => entry.clientId === clientId && entry.status === 'booked' && entry.attendance !== null && inRange(entry.startAt),
+  );
+  const reminded = (entry: AppointmentFixture) =>
+    history.deliveries.some((delivery) => delivery.appointmentId === entry.id && delivery.sequence === 'reminder');
   const show = (list: AppointmentFixture[]) => {
     const h = list.filter((entry) => entry.attendance === 'attended').length;
     const n = list.filter((entry) => entry.attendance === 'no_show').length;

@@ -11,14 +11,16 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
   let database: TestDatabase;
   let app: BookingApp;
   const context = () => app.switchboard.context;
-  const eventsOn = (date: string) => zohoOf(app).events(CALENDAR).filter((event) => event.start.startsWith(date));
+  const eventsOn = (date: string) =>
+    zohoOf(app)
+      .events(CALENDAR)
+      .filter((event) => event.start.startsWith(date));
   /** The office with a shorter function budget, so deadline tests run in a second and a half. */
   const withBudget = (functionBudgetMs: number) => {
     const runtime = context().clients.get(CLIENT)!;
     return { ...runtime, config: { ...runtime.config, booking: { ...runtime.config.booking, functionBudgetMs } } };
   };
-  const appointment = (bookingId: string) =>
-    context().db.selectFrom('appointments').selectAll().where('booking_id', '=', bookingId).executeTakeFirstOrThrow();
+  const appointment = (bookingId: string) => context().db.selectFrom('appointments').selectAll().where('booking_id', '=', bookingId).executeTakeFirstOrThrow();
 
   beforeAll(async () => {
     database = await openTestDatabase(backend);
@@ -60,7 +62,12 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
 
   it('books through the signed function endpoint: one Zoho event carrying the booking id, the appointment, and a CRM sync in the outbox', async () => {
     const callId = aCallId();
-    const { body } = await callFunction(app, 'book_appointment', { start: '2026-02-03T15:00:00-05:00', name: 'Dana Smith', email: 'dana@example.com', notes: 'first visit' }, callId);
+    const { body } = await callFunction(
+      app,
+      'book_appointment',
+      { start: '2026-02-03T15:00:00-05:00', name: 'Dana Smith', email: 'dana@example.com', notes: 'first visit' },
+      callId,
+    );
     expect(body.ok).toBe(true);
     expect(body.message).toContain("You're all set: individual tax return on Tuesday, February 3 at 3:00 PM.");
     const events = eventsOn('2026-02-03').filter((event) => event.source === 'api');
@@ -89,7 +96,13 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     const starts = ['09:00', '13:00', '14:30', '16:00', '17:30'].map((time) => `2026-02-04T${time}:00-05:00`);
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: starts[i % 5]!, name: `Caller ${i}`, callerNumber: `+1212555${String(1000 + i)}` }),
+        bookAppointment(context(), {
+          clientId: CLIENT,
+          callId: aCallId(),
+          start: starts[i % 5]!,
+          name: `Caller ${i}`,
+          callerNumber: `+1212555${String(1000 + i)}`,
+        }),
       ),
     );
     const booked = answers.filter((answer) => answer.ok);
@@ -100,7 +113,13 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     const events = eventsOn('2026-02-04');
     expect(events).toHaveLength(5);
     expect(new Set(events.map((event) => event.start)).size).toBe(5);
-    const rows = await context().db.selectFrom('appointments').select('id').where('status', '=', 'booked').where('start_at', '>=', new Date('2026-02-04T05:00:00Z')).where('start_at', '<', new Date('2026-02-05T05:00:00Z')).execute();
+    const rows = await context()
+      .db.selectFrom('appointments')
+      .select('id')
+      .where('status', '=', 'booked')
+      .where('start_at', '>=', new Date('2026-02-04T05:00:00Z'))
+      .where('start_at', '<', new Date('2026-02-05T05:00:00Z'))
+      .execute();
     expect(rows).toHaveLength(5);
   });
 
@@ -177,7 +196,12 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     }
     const rows = await db.selectFrom('appointments').selectAll().where('call_id', '=', callId).execute();
     expect(rows).toHaveLength(1);
-    const messages = await db.selectFrom('outbox').select('kind').where('appointment_id', '=', rows[0]!.id).where('kind', 'in', ['sms', 'email', 'crm_sync']).execute();
+    const messages = await db
+      .selectFrom('outbox')
+      .select('kind')
+      .where('appointment_id', '=', rows[0]!.id)
+      .where('kind', 'in', ['sms', 'email', 'crm_sync'])
+      .execute();
     const tasks = await db.selectFrom('callback_tasks').select(['id', 'appointment_id', 'note']).where('call_id', '=', callId).execute();
     if (backend === 'postgres') {
       // The deadline came first: the hold is released, nothing the booking queued survives, and the event it made goes.
@@ -205,7 +229,13 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
   it('a reschedule still being written when the caller is offered a callback does not happen', async () => {
     const db = context().db;
     const from = '+12125550168';
-    const booked = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-10T13:00:00-05:00', name: 'Noa Berg', callerNumber: from });
+    const booked = await bookAppointment(context(), {
+      clientId: CLIENT,
+      callId: aCallId(),
+      start: '2026-02-10T13:00:00-05:00',
+      name: 'Noa Berg',
+      callerNumber: from,
+    });
     expect(booked.ok).toBe(true);
     // The new time checks out in Zoho, but claiming its slot takes longer than the deadline.
     await sql`create function slow_slot_lock() returns trigger language plpgsql as $$
@@ -241,7 +271,13 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
   it('find, reschedule and cancel: our records change at once and Zoho follows through the outbox', async () => {
     const from = '+12125550155';
     const callId = aCallId();
-    const booked = await callFunction(app, 'book_appointment', { start: '2026-02-05T10:30:00-05:00', name: 'Ari Cohen', appointment_type: 'tax consultation' }, callId, from);
+    const booked = await callFunction(
+      app,
+      'book_appointment',
+      { start: '2026-02-05T10:30:00-05:00', name: 'Ari Cohen', appointment_type: 'tax consultation' },
+      callId,
+      from,
+    );
     expect(booked.body.ok).toBe(true);
     const found = await callFunction(app, 'find_appointment', {}, callId, from);
     expect(found.body.appointments).toEqual([expect.objectContaining({ booking_id: booked.body.booking_id, spoken: 'Thursday, February 5 at 10:30 AM' })]);
@@ -251,22 +287,40 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     expect(moved.body).toMatchObject({ ok: true, start: '2026-02-05T16:00:00-05:00' });
     expect(moved.body.message).toContain('moved from Thursday, February 5 at 10:30 AM to Thursday, February 5 at 4:00 PM');
     await app.switchboard.worker.drain();
-    const event = zohoOf(app).events(CALENDAR).find((candidate) => candidate.description?.includes(booked.body.booking_id));
+    const event = zohoOf(app)
+      .events(CALENDAR)
+      .find((candidate) => candidate.description?.includes(booked.body.booking_id));
     expect(event).toMatchObject({ start: '2026-02-05T21:00:00.000Z', end: '2026-02-05T21:30:00.000Z' });
 
     const cancelled = await callFunction(app, 'cancel_appointment', {}, callId, from);
     expect(cancelled.body).toMatchObject({ ok: true });
     expect(cancelled.body.message).toContain('The appointment on Thursday, February 5 at 4:00 PM is cancelled.');
     await app.switchboard.worker.drain();
-    expect(zohoOf(app).events(CALENDAR).some((candidate) => candidate.description?.includes(booked.body.booking_id))).toBe(false);
+    expect(
+      zohoOf(app)
+        .events(CALENDAR)
+        .some((candidate) => candidate.description?.includes(booked.body.booking_id)),
+    ).toBe(false);
     expect((await appointment(booked.body.booking_id)).status).toBe('cancelled');
     const free = await callFunction(app, 'check_calendar_availability', { date: '2026-02-05', time: '4:00 PM', appointment_type: 'tax-consultation' });
     expect(free.body.slots.map((slot: { start: string }) => slot.start)).toContain('2026-02-05T16:00:00-05:00');
   });
 
   it('the reconcile job flags events deleted or moved in Zoho to staff, once each', async () => {
-    const first = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-06T09:00:00-05:00', name: 'Kim Lo', callerNumber: '+12125550144' });
-    const second = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-06T14:00:00-05:00', name: 'Jo Ray', callerNumber: '+12125550145' });
+    const first = await bookAppointment(context(), {
+      clientId: CLIENT,
+      callId: aCallId(),
+      start: '2026-02-06T09:00:00-05:00',
+      name: 'Kim Lo',
+      callerNumber: '+12125550144',
+    });
+    const second = await bookAppointment(context(), {
+      clientId: CLIENT,
+      callId: aCallId(),
+      start: '2026-02-06T14:00:00-05:00',
+      name: 'Jo Ray',
+      callerNumber: '+12125550145',
+    });
     const zoho = zohoOf(app);
     zoho.deleteEventDirectly((await appointment(first.booking_id!)).calendar_event_id!);
     zoho.moveEventDirectly((await appointment(second.booking_id!)).calendar_event_id!, '2026-02-06T16:00:00-05:00');
@@ -283,7 +337,13 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
   });
 
   it('the reconcile job removes an event of ours whose appointment was released before the event was recorded', async () => {
-    const booked = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-11T10:00:00-05:00', name: 'Ola Dahl', callerNumber: '+12125550146' });
+    const booked = await bookAppointment(context(), {
+      clientId: CLIENT,
+      callId: aCallId(),
+      start: '2026-02-11T10:00:00-05:00',
+      name: 'Ola Dahl',
+      callerNumber: '+12125550146',
+    });
     expect(booked.ok).toBe(true);
     const row = await appointment(booked.booking_id!);
     // As after a create that timed out but landed once the caller had been offered a callback: released, no event id.

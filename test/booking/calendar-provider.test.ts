@@ -31,7 +31,14 @@ function anInMemoryCalendar(): CalendarPort & { events: Map<string, CalendarEven
       return events.get(eventId);
     },
     async update(_clientId, eventId, event) {
-      const updated = { id: eventId, etag: String(Number(events.get(eventId)?.etag ?? 0) + 1), title: event.title, description: event.description, startMs: event.startMs, endMs: event.endMs };
+      const updated = {
+        id: eventId,
+        etag: String(Number(events.get(eventId)?.etag ?? 0) + 1),
+        title: event.title,
+        description: event.description,
+        startMs: event.startMs,
+        endMs: event.endMs,
+      };
       events.set(eventId, updated);
       return updated;
     },
@@ -87,7 +94,9 @@ describe('booking on the calendar provider the office chose', () => {
     expect(slots.body.slots.map((slot: { start: string }) => slot.start)).toContain('2026-02-03T15:00:00-05:00');
     const { body } = await callFunction(app, 'book_appointment', { start: '2026-02-03T15:00:00-05:00', name: 'Dana Smith' }, aCallId());
     expect(body.ok).toBe(true);
-    expect([...calendar.events.values()]).toEqual([expect.objectContaining({ description: expect.stringContaining(`Switchboard-Booking: ${body.booking_id}`) })]);
+    expect([...calendar.events.values()]).toEqual([
+      expect.objectContaining({ description: expect.stringContaining(`Switchboard-Booking: ${body.booking_id}`) }),
+    ]);
     const again = await callFunction(app, 'check_calendar_availability', { date: '2026-02-03', time: '3:00 PM' });
     expect(again.body.slots.map((slot: { start: string }) => slot.start)).not.toContain('2026-02-03T15:00:00-05:00');
     expect(zohoCalendarCalls()).toBe(before);

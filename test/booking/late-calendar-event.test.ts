@@ -21,7 +21,10 @@ describe.each(BACKENDS)('a calendar event Zoho makes after the caller was offere
     let app: BookingApp;
     const context = () => app.switchboard.context;
     const db = () => context().db;
-    const eventsOf = (bookingId: string) => zohoOf(app).events(CALENDAR).filter((event) => event.description?.includes(`Switchboard-Booking: ${bookingId}`));
+    const eventsOf = (bookingId: string) =>
+      zohoOf(app)
+        .events(CALENDAR)
+        .filter((event) => event.description?.includes(`Switchboard-Booking: ${bookingId}`));
     const appointmentOf = (callId: string) => db().selectFrom('appointments').selectAll().where('call_id', '=', callId).executeTakeFirstOrThrow();
     const taskOf = (id: string) => db().selectFrom('callback_tasks').selectAll().where('id', '=', Number(id)).executeTakeFirstOrThrow();
     const drainOnly = (kinds: string[]) => app.switchboard.worker.drain({ kinds });
@@ -48,7 +51,12 @@ describe.each(BACKENDS)('a calendar event Zoho makes after the caller was offere
       expect(answer.body).toMatchObject({ ok: false });
       expect(answer.body.message).toMatch(/call you back|follow up/);
       let task: { id: number } | undefined;
-      await expect.poll(async () => (task = await db().selectFrom('callback_tasks').select('id').where('call_id', '=', callId).executeTakeFirst()), { timeout: 5_000, interval: 20 }).toBeDefined();
+      await expect
+        .poll(async () => (task = await db().selectFrom('callback_tasks').select('id').where('call_id', '=', callId).executeTakeFirst()), {
+          timeout: 5_000,
+          interval: 20,
+        })
+        .toBeDefined();
       return { callId, taskId: String(task!.id) };
     }
 
@@ -58,7 +66,8 @@ describe.each(BACKENDS)('a calendar event Zoho makes after the caller was offere
       const task = await taskOf(taskId);
       expect(task).toMatchObject({ appointment_id: appointment.id, status: 'open' });
       expect(task.noted_at).toEqual(context().clock.now());
-      const messages = () => db().selectFrom('outbox').select(['kind', 'dedupe_key']).where('appointment_id', '=', appointment.id).where('kind', 'in', ['sms', 'email']).execute();
+      const messages = () =>
+        db().selectFrom('outbox').select(['kind', 'dedupe_key']).where('appointment_id', '=', appointment.id).where('kind', 'in', ['sms', 'email']).execute();
       if (policy === 'remove') {
         expect(appointment).toMatchObject({ status: 'released', calendar_event_id: expect.any(String) });
         expect(task.note).toContain('A late calendar event was removed');
@@ -68,7 +77,10 @@ describe.each(BACKENDS)('a calendar event Zoho makes after the caller was offere
         expect(eventsOf(appointment.booking_id)).toEqual([]);
         expect(zohoOf(app).emulator.received(`${EVENTS_PATH}/${encodeURIComponent(appointment.calendar_event_id!)}`, 'DELETE')).toHaveLength(1);
         expect(await messages()).toEqual([]);
-        const free = await callFunction(app, 'check_calendar_availability', { date: new Date(appointment.start_at).toISOString().slice(0, 10), time: '1:00 PM' });
+        const free = await callFunction(app, 'check_calendar_availability', {
+          date: new Date(appointment.start_at).toISOString().slice(0, 10),
+          time: '1:00 PM',
+        });
         expect(free.body.slots.map((slot: { start: string }) => new Date(slot.start).getTime())).toContain(new Date(appointment.start_at).getTime());
       } else {
         const events = eventsOf(appointment.booking_id);
@@ -118,30 +130,41 @@ describe.each(BACKENDS)('a calendar event Zoho makes after the caller was offere
       expect(await drainOnly([LATE_EVENT_CHECK_KIND])).toBe(0);
       app.clock.advance(LATE_EVENT_CHECK_AFTER_MS);
       await drainOnly([LATE_EVENT_CHECK_KIND]);
-      const check = await db().selectFrom('outbox').select(['status', 'attempts']).where('kind', '=', LATE_EVENT_CHECK_KIND).where('call_id', '=', callId).executeTakeFirstOrThrow();
+      const check = await db()
+        .selectFrom('outbox')
+        .select(['status', 'attempts'])
+        .where('kind', '=', LATE_EVENT_CHECK_KIND)
+        .where('call_id', '=', callId)
+        .executeTakeFirstOrThrow();
       expect(check).toEqual({ status: 'done', attempts: 1 });
       await expectSettled(callId, taskId, from);
     });
 
     // Only an office that keeps late events has this case: with `remove` the event goes whoever holds the time.
-    if (policy === 'keep_and_confirm') it('a late event whose time was booked by someone else in the meantime is removed, not kept', async () => {
-      const zoho = zohoOf(app);
-      zoho.emulator.faults.add({ type: 'latency', latencyMs: 3500, match: EVENTS_PATH, method: 'POST', times: 1 });
-      const start = '2026-02-09T13:00:00-05:00';
-      const { callId, taskId } = await bookPastDeadline(start, '+12125550173', 'Lee Chan');
-      // The released time is free again: the next caller books it before Zoho answers the first create.
-      const other = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start, name: 'Ana Ruiz', callerNumber: '+12125550174' });
-      expect(other.ok).toBe(true);
-      await expect.poll(async () => (await taskOf(taskId)).note, { timeout: 8_000, interval: 50 }).not.toBeNull();
-      const late = await appointmentOf(callId);
-      expect(late).toMatchObject({ status: 'released', calendar_event_id: expect.any(String) });
-      expect((await taskOf(taskId)).note).toContain('the time was taken in the meantime');
-      await drainOnly([CALENDAR_SYNC_KIND]);
-      expect(eventsOf(late.booking_id)).toEqual([]);
-      expect(eventsOf(other.booking_id!)).toHaveLength(1);
-      const booked = await db().selectFrom('appointments').select('booking_id').where('status', '=', 'booked').where('start_at', '=', new Date(start)).execute();
-      expect(booked).toEqual([{ booking_id: other.booking_id }]);
-      expect(await db().selectFrom('outbox').select('id').where('appointment_id', '=', late.id).where('kind', 'in', ['sms', 'email']).execute()).toEqual([]);
-    });
+    if (policy === 'keep_and_confirm')
+      it('a late event whose time was booked by someone else in the meantime is removed, not kept', async () => {
+        const zoho = zohoOf(app);
+        zoho.emulator.faults.add({ type: 'latency', latencyMs: 3500, match: EVENTS_PATH, method: 'POST', times: 1 });
+        const start = '2026-02-09T13:00:00-05:00';
+        const { callId, taskId } = await bookPastDeadline(start, '+12125550173', 'Lee Chan');
+        // The released time is free again: the next caller books it before Zoho answers the first create.
+        const other = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start, name: 'Ana Ruiz', callerNumber: '+12125550174' });
+        expect(other.ok).toBe(true);
+        await expect.poll(async () => (await taskOf(taskId)).note, { timeout: 8_000, interval: 50 }).not.toBeNull();
+        const late = await appointmentOf(callId);
+        expect(late).toMatchObject({ status: 'released', calendar_event_id: expect.any(String) });
+        expect((await taskOf(taskId)).note).toContain('the time was taken in the meantime');
+        await drainOnly([CALENDAR_SYNC_KIND]);
+        expect(eventsOf(late.booking_id)).toEqual([]);
+        expect(eventsOf(other.booking_id!)).toHaveLength(1);
+        const booked = await db()
+          .selectFrom('appointments')
+          .select('booking_id')
+          .where('status', '=', 'booked')
+          .where('start_at', '=', new Date(start))
+          .execute();
+        expect(booked).toEqual([{ booking_id: other.booking_id }]);
+        expect(await db().selectFrom('outbox').select('id').where('appointment_id', '=', late.id).where('kind', 'in', ['sms', 'email']).execute()).toEqual([]);
+      });
   });
 });

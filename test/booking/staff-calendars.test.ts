@@ -29,10 +29,14 @@ type Json = Record<string, any>;
 function staffConfigDir(assignment: 'round_robin' | 'first_listed' = 'round_robin'): string {
   const base = JSON.parse(readFileSync(new URL('../../config/clients/smart-tax-nation.json', import.meta.url), 'utf8')) as Json;
   base.staff = { assignment, people: [ANA, BEN] };
-  base.templates.sms.confirmation = '{{office_name}}: Hi {{first_name}}, you are booked with {{staff_name}} on {{appointment_time_short}}. {{reschedule_instructions}}';
-  base.templates.email.confirmation.text = 'Hi {{first_name}},\n\nYou are booked with {{staff_name}} on {{appointment_time_spoken}}.\n\n{{office_name}}\n{{office_address}}';
-  base.translations.es.templates.sms.confirmation = '{{office_name}}: Hola, {{first_name}}. Su cita con {{staff_name}} es el {{appointment_time_short}}. {{reschedule_instructions}}';
-  base.translations.es.templates.email.confirmation.text = 'Hola, {{first_name}}:\n\nSu cita con {{staff_name}} queda para {{appointment_time_spoken}}.\n\n{{office_name}}\n{{office_address}}';
+  base.templates.sms.confirmation =
+    '{{office_name}}: Hi {{first_name}}, you are booked with {{staff_name}} on {{appointment_time_short}}. {{reschedule_instructions}}';
+  base.templates.email.confirmation.text =
+    'Hi {{first_name}},\n\nYou are booked with {{staff_name}} on {{appointment_time_spoken}}.\n\n{{office_name}}\n{{office_address}}';
+  base.translations.es.templates.sms.confirmation =
+    '{{office_name}}: Hola, {{first_name}}. Su cita con {{staff_name}} es el {{appointment_time_short}}. {{reschedule_instructions}}';
+  base.translations.es.templates.email.confirmation.text =
+    'Hola, {{first_name}}:\n\nSu cita con {{staff_name}} queda para {{appointment_time_spoken}}.\n\n{{office_name}}\n{{office_address}}';
   return aConfigDir({ 'smart-tax-nation': base });
 }
 
@@ -68,7 +72,10 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
   let database: TestDatabase;
   let app: BookingApp;
   const context = () => app.switchboard.context;
-  const events = (calendarId: string, date: string) => zohoOf(app).events(calendarId).filter((event) => event.start.startsWith(date));
+  const events = (calendarId: string, date: string) =>
+    zohoOf(app)
+      .events(calendarId)
+      .filter((event) => event.start.startsWith(date));
   const row = (bookingId: string) => context().db.selectFrom('appointments').selectAll().where('booking_id', '=', bookingId).executeTakeFirstOrThrow();
 
   beforeAll(async () => {
@@ -85,7 +92,13 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
     const first = await call(app, 'check_calendar_availability', { date: '2026-02-03', time: '3:00 PM' });
     expect(first.status).toBe(200);
     expect(first.body.ok).toBe(true);
-    expect(first.body.slots[0]).toEqual({ start: '2026-02-03T14:30:00-05:00', end: '2026-02-03T15:30:00-05:00', spoken: 'Tuesday, February 3 at 2:30 PM', staff_id: 'ana', staff_name: 'Ana Ruiz' });
+    expect(first.body.slots[0]).toEqual({
+      start: '2026-02-03T14:30:00-05:00',
+      end: '2026-02-03T15:30:00-05:00',
+      spoken: 'Tuesday, February 3 at 2:30 PM',
+      staff_id: 'ana',
+      staff_name: 'Ana Ruiz',
+    });
     expect(people(first.body.slots)).toEqual(['ana', 'ana', 'ana']);
     expect(first.body.message).toContain('I have Tuesday, February 3 at 2:30 PM with Ana Ruiz');
     // At noon only Ben works (the office closes for lunch, Ben does not).
@@ -101,7 +114,13 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
     expect(people(morning.body.slots)).toEqual(['ana', 'ana', 'ana']);
 
     // Without the person's name, a booking of a slot both have free goes to the less-booked person too.
-    const unnamed = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-06T14:00:00-05:00', name: 'Sky Late', callerNumber: '+12125550102' });
+    const unnamed = await bookAppointment(context(), {
+      clientId: CLIENT,
+      callId: aCallId(),
+      start: '2026-02-06T14:00:00-05:00',
+      name: 'Sky Late',
+      callerNumber: '+12125550102',
+    });
     expect(unnamed).toMatchObject({ ok: true, staff_id: 'ben' });
     expect(events(BEN.calendarId, '2026-02-06')).toHaveLength(1);
     expect(events(ANA.calendarId, '2026-02-06')).toHaveLength(1);
@@ -140,11 +159,23 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
     const askedBen = await call(app, 'check_calendar_availability', { date: '2026-02-09', appointment_type: 'business-return', staff: 'ben' });
     expect(askedBen.body).toMatchObject({ ok: false, reason: 'staff_does_not_take_type', slots: [] });
     expect(askedBen.body.message).toBe("Ben Okafor doesn't take a business tax return. For that, appointments are with Ana Ruiz.");
-    const bookBen = await call(app, 'book_appointment', { start: '2026-02-09T14:00:00-05:00', appointment_type: 'business-return', name: 'Lou Firm', staff: 'ben' }, { from: '+12125550104' });
+    const bookBen = await call(
+      app,
+      'book_appointment',
+      { start: '2026-02-09T14:00:00-05:00', appointment_type: 'business-return', name: 'Lou Firm', staff: 'ben' },
+      { from: '+12125550104' },
+    );
     expect(bookBen.body).toMatchObject({ ok: false, reason: 'staff_does_not_take_type' });
     // Ana busy at that time: nobody else takes business returns, so the booking is refused rather than given to Ben.
     await call(app, 'book_appointment', { start: '2026-02-09T14:00:00-05:00', name: 'Ana Busy', staff: 'ana' }, { from: '+12125550105' });
-    const taken = await bookAppointment(context(), { clientId: CLIENT, callId: aCallId(), start: '2026-02-09T14:00:00-05:00', appointmentType: 'business-return', name: 'Lou Firm', callerNumber: '+12125550104' });
+    const taken = await bookAppointment(context(), {
+      clientId: CLIENT,
+      callId: aCallId(),
+      start: '2026-02-09T14:00:00-05:00',
+      appointmentType: 'business-return',
+      name: 'Lou Firm',
+      callerNumber: '+12125550104',
+    });
     expect(taken).toMatchObject({ ok: false, reason: 'slot_taken' });
     expect(events(BEN.calendarId, '2026-02-09')).toHaveLength(0);
   });
@@ -169,7 +200,13 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
     expect(answers.filter((answer) => !answer.ok).every((answer) => answer.reason === 'slot_taken')).toBe(true);
     const pairs = booked.map((answer) => `${answer.start} ${answer.staff_id}`);
     expect(new Set(pairs).size).toBe(10);
-    for (const start of starts) expect(booked.filter((answer) => answer.start === start).map((answer) => answer.staff_id).sort()).toEqual(['ana', 'ben']);
+    for (const start of starts)
+      expect(
+        booked
+          .filter((answer) => answer.start === start)
+          .map((answer) => answer.staff_id)
+          .sort(),
+      ).toEqual(['ana', 'ben']);
     for (const calendarId of [ANA.calendarId, BEN.calendarId]) {
       const held = events(calendarId, '2026-02-11');
       expect(held).toHaveLength(5);
@@ -189,11 +226,21 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
   });
 
   it('the confirmation names the person, in English and in Spanish (answer, text and e-mail)', async () => {
-    const english = await call(app, 'book_appointment', { start: '2026-02-12T15:00:00-05:00', name: 'Dana Smith', email: 'dana@example.com', staff: 'ben' }, { from: '+12125550110' });
+    const english = await call(
+      app,
+      'book_appointment',
+      { start: '2026-02-12T15:00:00-05:00', name: 'Dana Smith', email: 'dana@example.com', staff: 'ben' },
+      { from: '+12125550110' },
+    );
     expect(english.body.message).toBe(
       "You're all set: individual tax return on Thursday, February 12 at 3:00 PM with Ben Okafor. Please bring your W-2s, 1099s, last year's tax return, a photo ID, and Social Security cards for everyone on the return. We'll send a confirmation by text.",
     );
-    const spanish = await call(app, 'book_appointment', { start: '2026-02-12T16:00:00-05:00', name: 'Carmen Díaz', email: 'carmen@example.com', staff: 'ana' }, { from: '+12125550111', agent: SPANISH_AGENT });
+    const spanish = await call(
+      app,
+      'book_appointment',
+      { start: '2026-02-12T16:00:00-05:00', name: 'Carmen Díaz', email: 'carmen@example.com', staff: 'ana' },
+      { from: '+12125550111', agent: SPANISH_AGENT },
+    );
     expect(spanish.body).toMatchObject({ ok: true, staff_name: 'Ana Ruiz' });
     expect(spanish.body.message).toContain('con Ana Ruiz.');
     // Texts leave paced, one a second from the office's number (behind the race's confirmations): let the clock reach them.
@@ -201,8 +248,14 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
       await app.switchboard.worker.drain();
       app.clock.advance(1_000);
     }
-    const texts = (to: string) => context().sandbox!.twilio.messages.filter((message) => message.to === to && message.direction === 'outbound-api').map((message) => message.body);
-    const emails = (to: string) => context().sandbox!.smtp.messages.filter((message) => message.to.includes(to)).map((message) => message.text);
+    const texts = (to: string) =>
+      context()
+        .sandbox!.twilio.messages.filter((message) => message.to === to && message.direction === 'outbound-api')
+        .map((message) => message.body);
+    const emails = (to: string) =>
+      context()
+        .sandbox!.smtp.messages.filter((message) => message.to.includes(to))
+        .map((message) => message.text);
     expect(texts('+12125550110')).toEqual([expect.stringContaining('you are booked with Ben Okafor on Thu 2/12 3:00 PM')]);
     expect(emails('dana@example.com')).toEqual([expect.stringContaining('You are booked with Ben Okafor on Thursday, February 12 at 3:00 PM.')]);
     expect(texts('+12125550111')).toEqual([expect.stringContaining('Su cita con Ana Ruiz es el')]);
@@ -244,7 +297,8 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
     expect(benEvents[0]!.description).toContain(`Switchboard-Booking: ${booked.body.booking_id}`);
     expect(await row(booked.body.booking_id)).toMatchObject({ staff_id: 'ben', calendar_id: BEN.calendarId, calendar_event_id: benEvents[0]!.uid });
     // Ana's 4 PM was never taken; Ben's is now, until the cancel frees it.
-    const benAt4 = async () => (await call(app, 'check_calendar_availability', { date: '2026-02-13', time: '4:00 PM', staff: 'ben' })).body.slots.map((slot: Json) => slot.start);
+    const benAt4 = async () =>
+      (await call(app, 'check_calendar_availability', { date: '2026-02-13', time: '4:00 PM', staff: 'ben' })).body.slots.map((slot: Json) => slot.start);
     expect(await benAt4()).not.toContain('2026-02-13T16:00:00-05:00');
 
     const cancelled = await call(app, 'cancel_appointment', {}, { from });
@@ -271,7 +325,13 @@ describe('per-staff calendars, first_listed', () => {
 
   it('gives every slot both have free to the first listed person, however many bookings they have', async () => {
     for (const [index, time] of ['13:00', '14:30'].entries()) {
-      const answer = await bookAppointment(app.switchboard.context, { clientId: CLIENT, callId: aCallId(), start: `2026-02-03T${time}:00-05:00`, name: `First ${index}`, callerNumber: `+1212557000${index}` });
+      const answer = await bookAppointment(app.switchboard.context, {
+        clientId: CLIENT,
+        callId: aCallId(),
+        start: `2026-02-03T${time}:00-05:00`,
+        name: `First ${index}`,
+        callerNumber: `+1212557000${index}`,
+      });
       expect(answer).toMatchObject({ ok: true, staff_id: 'ana' });
     }
     const offered = await call(app, 'check_calendar_availability', { date: '2026-02-04', time: '3:00 PM' });
@@ -281,11 +341,34 @@ describe('per-staff calendars, first_listed', () => {
   it("when the first person's calendar turns out busy at the re-check, the booking goes to the next free person", async () => {
     // Put in Ana's calendar by hand after the caller heard the slot: the booking holds Ana, finds her busy, lets go.
     zohoOf(app).addBusy(ANA.calendarId, '2026-02-05T14:00:00-05:00', '2026-02-05T15:00:00-05:00', 'Dentist');
-    const answer = await bookAppointment(app.switchboard.context, { clientId: CLIENT, callId: aCallId(), start: '2026-02-05T14:00:00-05:00', name: 'Next Person', callerNumber: '+12125570009' });
+    const answer = await bookAppointment(app.switchboard.context, {
+      clientId: CLIENT,
+      callId: aCallId(),
+      start: '2026-02-05T14:00:00-05:00',
+      name: 'Next Person',
+      callerNumber: '+12125570009',
+    });
     expect(answer).toMatchObject({ ok: true, staff_id: 'ben', staff_name: 'Ben Okafor' });
-    const rows = await app.switchboard.context.db.selectFrom('appointments').select(['staff_id', 'status']).where('caller_name', '=', 'Next Person').orderBy('id').execute();
-    expect(rows).toEqual([{ staff_id: 'ana', status: 'released' }, { staff_id: 'ben', status: 'booked' }]);
-    expect(zohoOf(app).events(ANA.calendarId).filter((event) => event.start.startsWith('2026-02-05')).map((event) => event.title)).toEqual(['Dentist']);
-    expect(zohoOf(app).events(BEN.calendarId).filter((event) => event.start.startsWith('2026-02-05'))).toHaveLength(1);
+    const rows = await app.switchboard.context.db
+      .selectFrom('appointments')
+      .select(['staff_id', 'status'])
+      .where('caller_name', '=', 'Next Person')
+      .orderBy('id')
+      .execute();
+    expect(rows).toEqual([
+      { staff_id: 'ana', status: 'released' },
+      { staff_id: 'ben', status: 'booked' },
+    ]);
+    expect(
+      zohoOf(app)
+        .events(ANA.calendarId)
+        .filter((event) => event.start.startsWith('2026-02-05'))
+        .map((event) => event.title),
+    ).toEqual(['Dentist']);
+    expect(
+      zohoOf(app)
+        .events(BEN.calendarId)
+        .filter((event) => event.start.startsWith('2026-02-05')),
+    ).toHaveLength(1);
   });
 });

@@ -61,7 +61,15 @@ export async function callFunction(app: BookingApp, name: string, args: Record<s
   const body = JSON.stringify({
     name,
     args,
-    call: { call_id: callId, agent_id: 'agent_stn_demo_0001', call_type: 'phone_call', direction: 'inbound', from_number: from, to_number: '+12125550199', call_status: 'ongoing' },
+    call: {
+      call_id: callId,
+      agent_id: 'agent_stn_demo_0001',
+      call_type: 'phone_call',
+      direction: 'inbound',
+      from_number: from,
+      to_number: '+12125550199',
+      call_status: 'ongoing',
+    },
   });
   const response = await fetch(`${app.switchboard.url}/v1/retell/${CLIENT}/functions/${name}`, {
     method: 'POST',

@@ -24,7 +24,12 @@ describe.each(BACKENDS)('the Zoho connection on %s', (backend) => {
   /** Connect the client to the test's own emulator, which outlives app restarts. */
   const connectExternal = async (app: BookingApp) => {
     external.ensureCalendar(CALENDAR, { timezone: 'America/New_York', ownerEmail: 'owner@smarttaxnation.example' });
-    await importRefreshToken(app.switchboard.context, { clientId: CLIENT, dataCenter: 'us', refreshToken: external.issueRefreshToken(), accountsServer: external.url });
+    await importRefreshToken(app.switchboard.context, {
+      clientId: CLIENT,
+      dataCenter: 'us',
+      refreshToken: external.issueRefreshToken(),
+      accountsServer: external.url,
+    });
   };
 
   beforeAll(async () => {

@@ -43,9 +43,16 @@ describe('Zoho Accounts and Calendar clients against the emulator', () => {
     const start = Date.parse('2026-03-08T09:00:00-05:00');
     const created = await calendar.createEvent('cal', { title: 'T', timezone: 'America/Chicago', startMs: start, endMs: start + 3_600_000 });
     expect(zoho.events('cal')[0]).toMatchObject({ start: '2026-03-08T14:00:00.000Z', timezone: 'America/Chicago' });
-    const moved = await calendar.updateEvent('cal', created.uid, created.etag, { title: 'T', timezone: 'America/Chicago', startMs: start + 3_600_000, endMs: start + 7_200_000 });
+    const moved = await calendar.updateEvent('cal', created.uid, created.etag, {
+      title: 'T',
+      timezone: 'America/Chicago',
+      startMs: start + 3_600_000,
+      endMs: start + 7_200_000,
+    });
     expect(moved.startMs).toBe(start + 3_600_000);
-    await expect(calendar.updateEvent('cal', created.uid, created.etag, { title: 'T', timezone: 'America/Chicago', startMs: start, endMs: start + 3_600_000 })).rejects.toMatchObject({ code: 'ETAG_MISMATCH', retryable: false });
+    await expect(
+      calendar.updateEvent('cal', created.uid, created.etag, { title: 'T', timezone: 'America/Chicago', startMs: start, endMs: start + 3_600_000 }),
+    ).rejects.toMatchObject({ code: 'ETAG_MISMATCH', retryable: false });
     const busy = await calendar.freeBusy('owner@office.example', start - 86_400_000, start + 40 * 86_400_000);
     expect(busy).toEqual([{ startMs: start + 3_600_000, endMs: start + 7_200_000 }]);
   });

@@ -26,7 +26,12 @@ describe('parseZohoTime with a fixed offset', () => {
         fc.integer({ min: 0, max: 25 }),
         fc.integer({ min: 0, max: 61 }),
         fc.integer({ min: 0, max: 61 }),
-        fc.oneof(fc.constant('Z'), fc.tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 14 }), fc.constantFrom(0, 30, 45)).map(([sign, h, m]) => `${sign}${pad(h, 2)}${pad(m, 2)}`)),
+        fc.oneof(
+          fc.constant('Z'),
+          fc
+            .tuple(fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 14 }), fc.constantFrom(0, 30, 45))
+            .map(([sign, h, m]) => `${sign}${pad(h, 2)}${pad(m, 2)}`),
+        ),
         (year, month, day, hour, minute, second, offset) => {
           const text = `${pad(year, 4)}${pad(month, 2)}${pad(day, 2)}T${pad(hour, 2)}${pad(minute, 2)}${pad(second, 2)}${offset}`;
           expect(parseZohoTime(text)).toBe(luxonReading(text));

@@ -100,7 +100,12 @@ describe('caller insight in a browser', () => {
 
     const profile = await app.context.db.selectFrom('caller_profiles').selectAll().where('customer_id', '=', customerId).executeTakeFirstOrThrow();
     expect(profile).toMatchObject({ guidance, needs: ['reassurance', 'time_pressed'], edited_by: staffEmail });
-    const audit = await app.context.db.selectFrom('audit').select(['actor', 'action', 'target']).where('target', '=', `customer:${customerId}`).orderBy('id').execute();
+    const audit = await app.context.db
+      .selectFrom('audit')
+      .select(['actor', 'action', 'target'])
+      .where('target', '=', `customer:${customerId}`)
+      .orderBy('id')
+      .execute();
     expect(audit).toEqual([{ actor: staffEmail, action: 'caller_profile.edit', target: `customer:${customerId}` }]);
     expect(await guidanceOnNextCall()).toBe(guidance);
 

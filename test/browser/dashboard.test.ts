@@ -81,7 +81,12 @@ describe('dashboard in a browser', () => {
 
   it('forces a message to dead, edits its body, sends it again and sees it delivered', async () => {
     // The emulated carrier rejects the next send as an invalid number (21211: permanent, dead at once).
-    app.context.sandbox!.twilio.faults.failNext(1, 400, { code: 21211, message: "Invalid 'To' Phone Number", status: 400 }, { match: '/Messages', method: 'POST' });
+    app.context.sandbox!.twilio.faults.failNext(
+      1,
+      400,
+      { code: 21211, message: "Invalid 'To' Phone Number", status: 400 },
+      { match: '/Messages', method: 'POST' },
+    );
     await app.worker.drain();
     await go('Messages');
     await page.getByLabel('Status').selectOption('dead');

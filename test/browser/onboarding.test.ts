@@ -36,7 +36,8 @@ describe('onboarding and offices in a browser', () => {
 
   // What the page showed when a test failed, to see why.
   afterEach(async (context) => {
-    if (context.task.result?.state === 'fail') await page.screenshot({ path: screenshotPath(`onboarding-failed-${context.task.name.slice(0, 30).replace(/\W+/g, '-')}`), fullPage: true });
+    if (context.task.result?.state === 'fail')
+      await page.screenshot({ path: screenshotPath(`onboarding-failed-${context.task.name.slice(0, 30).replace(/\W+/g, '-')}`), fullPage: true });
   });
 
   /** The screen below the navigation bar (the guide's pictures are copies of some of these). */
@@ -96,7 +97,13 @@ describe('onboarding and offices in a browser', () => {
     await submit('Template pack', 'Use this pack and continue', 'Calendar');
 
     // Calendar: the office's own calendar is preselected; the step reads its free/busy times.
-    await expect.poll(() => step('Calendar').getByRole('radio', { name: /Oath Legal appointments/ }).isChecked()).toBe(true);
+    await expect
+      .poll(() =>
+        step('Calendar')
+          .getByRole('radio', { name: /Oath Legal appointments/ })
+          .isChecked(),
+      )
+      .toBe(true);
     await shot('3-calendar');
     await submit('Calendar', 'Use this calendar and continue', 'Texting');
     await page.locator('.done-steps li[data-step="calendar"]').filter({ hasText: 'free/busy read' }).waitFor();
@@ -156,10 +163,14 @@ describe('onboarding and offices in a browser', () => {
     const text = page.getByRole('textbox', { name: 'Text message', exact: true });
     // The default-language text comes first; its Spanish translation (with its own count) follows.
     const segments = page.getByTestId('segments').first();
-    const base = 'Oath Legal: your consultation is booked. Bring a photo ID and your papers. Call us if you need to move it. We look forward to meeting you soon, see you then';
+    const base =
+      'Oath Legal: your consultation is booked. Bring a photo ID and your papers. Call us if you need to move it. We look forward to meeting you soon, see you then';
     expect(base.length).toBeLessThan(160);
     await text.fill(base);
-    await segments.filter({ hasText: '1 segment' }).filter({ hasText: `${base.length} characters` }).waitFor();
+    await segments
+      .filter({ hasText: '1 segment' })
+      .filter({ hasText: `${base.length} characters` })
+      .waitFor();
     expect(await segments.textContent()).toContain('GSM-7');
     await text.pressSequentially('. Thank you!!');
     await segments.filter({ hasText: '2 segments' }).waitFor();
@@ -175,7 +186,10 @@ describe('onboarding and offices in a browser', () => {
     const saved = page.waitForResponse((response) => response.request().method() === 'PUT' && response.url().endsWith(`/v1/api/offices/${SLUG}`));
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     expect((await saved).status()).toBe(200);
-    await page.getByRole('status').filter({ hasText: `Saved version ${before + 1}` }).waitFor();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Saved version ${before + 1}` })
+      .waitFor();
     const newest = page.locator(`tr[data-version="${before + 1}"]`);
     await newest.waitFor();
     expect(await newest.textContent()).toContain('templates.sms.confirmation');

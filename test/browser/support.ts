@@ -19,7 +19,15 @@ const SCREENSHOTS = resolve('test-artifacts', 'screenshots');
 const CHROMIUM_OPTIONS = {
   executablePath: CHROMIUM,
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
 };
 
 /** Where the screenshot called `name` goes. */

@@ -57,7 +57,10 @@ describe('users in a browser', () => {
     await form.getByLabel('Role').selectOption('staff');
     await form.getByLabel('Desert Bookkeeping').check();
     await form.getByRole('button', { name: 'Send invitation' }).click();
-    await admin.getByRole('status').filter({ hasText: `Invitation e-mailed to ${INVITEE}` }).waitFor();
+    await admin
+      .getByRole('status')
+      .filter({ hasText: `Invitation e-mailed to ${INVITEE}` })
+      .waitFor();
     const waiting = admin.locator('tr[data-invite-id]').filter({ hasText: INVITEE });
     await waiting.waitFor();
     expect(await waiting.textContent()).toContain('Staff, Desert Bookkeeping');

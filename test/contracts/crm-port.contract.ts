@@ -52,7 +52,6 @@ export interface CrmContractWorld {
 /** The shortest wait before a sync's next attempt at its default retry policy. */
 const RETRY_INTERVAL_MS = 60_000;
 
-
 export interface CrmContractOptions {
   /** Two status words this CRM accepts. */
   statuses: { first: string; second: string };
@@ -85,7 +84,7 @@ export function describeCrmPortContract(name: string, start: () => Promise<CrmCo
       await subject.reset();
     });
 
-    it('finds a lead a person typed with a formatted phone, or as a mobile, by the caller\'s E.164 number', async () => {
+    it("finds a lead a person typed with a formatted phone, or as a mobile, by the caller's E.164 number", async () => {
       const typed = await subject.addLeadByHand({ lastName: 'Rivera', phone: '(415) 555-0102' });
       const mobile = await subject.addLeadByHand({ lastName: 'Lee', mobile: '4155550177' });
       expect((await port.findLeadsByPhone('+14155550102')).map((lead) => lead.id)).toEqual([typed]);
@@ -102,7 +101,9 @@ export function describeCrmPortContract(name: string, start: () => Promise<CrmCo
     it('creates a lead with the stand-in name, the phone and the status, and reads its status back', async () => {
       const created = await port.createLead(aNewLead({ status: statuses.first }));
       expect(created.action).toBe('created');
-      expect(subject.leads()).toEqual([expect.objectContaining({ id: created.id, phone: '+14155550102', lastName: 'Unknown caller +1…0102', status: statuses.first })]);
+      expect(subject.leads()).toEqual([
+        expect.objectContaining({ id: created.id, phone: '+14155550102', lastName: 'Unknown caller +1…0102', status: statuses.first }),
+      ]);
       expect(await port.getLead(created.id)).toMatchObject({ id: created.id, status: statuses.first });
       expect(await port.getLead(`${created.id}999`)).toBeUndefined();
     });
@@ -143,7 +144,9 @@ export function describeCrmPortContract(name: string, start: () => Promise<CrmCo
       const { id } = await port.createLead(aNewLead());
       const first = await port.addNote(id, { title: 'AI receptionist call', content: `Summary: asked about an extension\n${callMarker('call_1')}` });
       subject.loseNextCreateAnswer('note');
-      await expect(port.addNote(id, { title: 'AI receptionist call', content: `Summary: booked\n${callMarker('call_2')}` })).rejects.toBeInstanceOf(VendorError);
+      await expect(port.addNote(id, { title: 'AI receptionist call', content: `Summary: booked\n${callMarker('call_2')}` })).rejects.toBeInstanceOf(
+        VendorError,
+      );
       const listed = await port.listNotes(id);
       expect(listed.map((note) => note.id)).toContain(first.id);
       expect(listed.filter((note) => note.content.includes(callMarker('call_2')))).toHaveLength(1);

@@ -28,17 +28,15 @@ describeCrmPortContract(
       subject: {
         port,
         leads: () =>
-          hubspot.contactList().map(
-            ({ id, properties }): HeldLead => ({
-              id,
-              phone: text(properties.phone),
-              mobile: text(properties.mobilephone),
-              email: text(properties.email),
-              firstName: text(properties.firstname),
-              lastName: text(properties.lastname),
-              status: text(properties.hs_lead_status),
-            }),
-          ),
+          hubspot.contactList().map(({ id, properties }): HeldLead => ({
+            id,
+            phone: text(properties.phone),
+            mobile: text(properties.mobilephone),
+            email: text(properties.email),
+            firstName: text(properties.firstname),
+            lastName: text(properties.lastname),
+            status: text(properties.hs_lead_status),
+          })),
         notes: (leadId) => hubspot.notes(leadId).map((note) => ({ id: note.id, content: note.body })),
         async addLeadByHand(lead) {
           return hubspot.addContactByHand({

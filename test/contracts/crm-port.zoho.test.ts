@@ -13,17 +13,15 @@ describeCrmPortContract(
       subject: {
         port: context.crms.portFor(CLIENT),
         leads: () =>
-          zoho.leads().map(
-            (lead): HeldLead => ({
-              id: lead.id,
-              phone: text(lead.Phone),
-              mobile: text(lead.Mobile),
-              email: text(lead.Email),
-              firstName: text(lead.First_Name),
-              lastName: text(lead.Last_Name),
-              status: text(lead.Lead_Status),
-            }),
-          ),
+          zoho.leads().map((lead): HeldLead => ({
+            id: lead.id,
+            phone: text(lead.Phone),
+            mobile: text(lead.Mobile),
+            email: text(lead.Email),
+            firstName: text(lead.First_Name),
+            lastName: text(lead.Last_Name),
+            status: text(lead.Lead_Status),
+          })),
         notes: (leadId) => zoho.notes(leadId).map((note) => ({ id: note.id, content: note.Note_Content })),
         async addLeadByHand(lead) {
           const { accessToken } = zoho.issueTokens();

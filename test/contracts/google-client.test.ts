@@ -32,20 +32,29 @@ describe('Google Calendar client against the emulator', () => {
   });
 
   it('a repeated insert with the same id is refused as duplicate (409), not stored twice', async () => {
-    const error = await client.insertEvent(calendarId, input('2026-03-09T14:00:00Z', 'bk_abc1'), googleEventIdFor('bk_abc1')).catch((caught: unknown) => caught);
+    const error = await client
+      .insertEvent(calendarId, input('2026-03-09T14:00:00Z', 'bk_abc1'), googleEventIdFor('bk_abc1'))
+      .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ status: 409, code: 'duplicate', retryable: false });
     expect(google.events(calendarId).filter((event) => event.id === googleEventIdFor('bk_abc1'))).toHaveLength(1);
   });
 
   it('reads every page of a long event list', async () => {
-    for (let day = 0; day < 260; day++) google.addBusy(calendarId, new Date(Date.parse('2027-01-01T15:00:00Z') + day * 3_600_000).toISOString(), new Date(Date.parse('2027-01-01T15:30:00Z') + day * 3_600_000).toISOString());
+    for (let day = 0; day < 260; day++)
+      google.addBusy(
+        calendarId,
+        new Date(Date.parse('2027-01-01T15:00:00Z') + day * 3_600_000).toISOString(),
+        new Date(Date.parse('2027-01-01T15:30:00Z') + day * 3_600_000).toISOString(),
+      );
     const events = await client.listEvents(calendarId, { startMs: Date.parse('2027-01-01T00:00:00Z'), endMs: Date.parse('2027-02-01T00:00:00Z') });
     expect(events).toHaveLength(260);
     expect(google.emulator.received('/events', 'GET').filter((request) => request.query.pageToken !== undefined).length).toBeGreaterThan(0);
   });
 
   it('never reads a calendar Google could not answer for as free', async () => {
-    const error = await client.freeBusy([calendarId, 'nobody@office.example'], Date.parse('2026-03-01T00:00:00Z'), Date.parse('2026-03-02T00:00:00Z')).catch((caught: unknown) => caught);
+    const error = await client
+      .freeBusy([calendarId, 'nobody@office.example'], Date.parse('2026-03-01T00:00:00Z'), Date.parse('2026-03-02T00:00:00Z'))
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(VendorError);
     expect(error).toMatchObject({ code: 'notFound', retryable: false });
   });
@@ -65,7 +74,10 @@ describe('Google Calendar client against the emulator', () => {
   it('deleting twice succeeds; the deleted event reads as cancelled; a stale etag is refused', async () => {
     const created = await client.insertEvent(calendarId, input('2026-03-10T14:00:00Z'));
     await client.patchEvent(calendarId, created.id, created.etag, input('2026-03-10T15:00:00Z'));
-    await expect(client.patchEvent(calendarId, created.id, created.etag, input('2026-03-10T16:00:00Z'))).rejects.toMatchObject({ status: 412, retryable: false });
+    await expect(client.patchEvent(calendarId, created.id, created.etag, input('2026-03-10T16:00:00Z'))).rejects.toMatchObject({
+      status: 412,
+      retryable: false,
+    });
     await client.deleteEvent(calendarId, created.id);
     await expect(client.deleteEvent(calendarId, created.id)).resolves.toBeUndefined();
     expect((await client.getEvent(calendarId, created.id))?.status).toBe('cancelled');

@@ -32,7 +32,8 @@ export async function googleHarness(options: { ownCalendars?: string[] } = {}): 
     zone: 'America/New_York',
     calendarId,
     addForeignBusy: (startIso, endIso) => void google.addBusy(calendarId, startIso, endIso),
-    vendorEvents: () => google.events(calendarId).map((event) => ({ id: event.id, startMs: event.startMs, endMs: event.endMs, description: event.description })),
+    vendorEvents: () =>
+      google.events(calendarId).map((event) => ({ id: event.id, startMs: event.startMs, endMs: event.endMs, description: event.description })),
     failNext(kind) {
       if (kind === 'unauthorized') google.invalidTokenOnce();
       else if (kind === 'rate_limited') google.rateLimit(1);

@@ -32,7 +32,13 @@ describe('Microsoft 365 port without a configured calendar', () => {
     const other = ms.microsoft.addCalendar('Front desk');
     const port = microsoftCalendarPort({ connections: ms.connections, settingsOf: () => ({}) });
     const startMs = Date.parse('2026-03-09T13:00:00Z');
-    const created = await port.create(OFFICE, { title: 'Visit', description: bookingMarker('bk_default1'), timezone: 'America/New_York', startMs, endMs: startMs + HOUR });
+    const created = await port.create(OFFICE, {
+      title: 'Visit',
+      description: bookingMarker('bk_default1'),
+      timezone: 'America/New_York',
+      startMs,
+      endMs: startMs + HOUR,
+    });
     expect(ms.microsoft.events(ms.microsoft.defaultCalendarId).map((event) => event.id)).toContain(created.id);
     expect(ms.microsoft.events(other.id)).toHaveLength(0);
     const calendars = await port.listCalendars(OFFICE);

@@ -6,7 +6,14 @@ import { startMicrosoftEmulator, type MicrosoftEmulator } from '../../src/sandbo
 
 const input = (startIso: string, bookingId?: string) => {
   const startMs = Date.parse(startIso);
-  return { title: 'Visit', description: `Booked by phone.\nSwitchboard-Booking: ${bookingId ?? 'bk_none'}`, timezone: 'America/Chicago', startMs, endMs: startMs + 3_600_000, ...(bookingId ? { bookingId } : {}) };
+  return {
+    title: 'Visit',
+    description: `Booked by phone.\nSwitchboard-Booking: ${bookingId ?? 'bk_none'}`,
+    timezone: 'America/Chicago',
+    startMs,
+    endMs: startMs + 3_600_000,
+    ...(bookingId ? { bookingId } : {}),
+  };
 };
 
 describe('Graph calendar client against the emulator', () => {
@@ -41,7 +48,12 @@ describe('Graph calendar client against the emulator', () => {
   });
 
   it('reads every page of calendarView (Graph pages by 10 by default, we ask 100)', async () => {
-    for (let hour = 0; hour < 130; hour++) microsoft.addBusy(calendarId, new Date(Date.parse('2027-01-04T00:00:00Z') + hour * 3_600_000).toISOString(), new Date(Date.parse('2027-01-04T00:30:00Z') + hour * 3_600_000).toISOString());
+    for (let hour = 0; hour < 130; hour++)
+      microsoft.addBusy(
+        calendarId,
+        new Date(Date.parse('2027-01-04T00:00:00Z') + hour * 3_600_000).toISOString(),
+        new Date(Date.parse('2027-01-04T00:30:00Z') + hour * 3_600_000).toISOString(),
+      );
     const events = await client.calendarView(calendarId, Date.parse('2027-01-04T00:00:00Z'), Date.parse('2027-01-10T00:00:00Z'));
     expect(events).toHaveLength(130);
     expect(microsoft.emulator.received('/calendarView', 'GET').some((request) => request.query.$skip === '100')).toBe(true);

@@ -60,7 +60,8 @@ export async function microsoftHarness(
     zone: 'America/New_York',
     calendarId,
     addForeignBusy: (startIso, endIso) => void microsoft.addBusy(calendarId, startIso, endIso),
-    vendorEvents: () => microsoft.events(calendarId).map((event) => ({ id: event.id, startMs: event.startMs, endMs: event.endMs, description: event.body.content })),
+    vendorEvents: () =>
+      microsoft.events(calendarId).map((event) => ({ id: event.id, startMs: event.startMs, endMs: event.endMs, description: event.body.content })),
     failNext(kind) {
       if (kind === 'unauthorized') microsoft.invalidTokenOnce();
       else if (kind === 'rate_limited') microsoft.throttle(1);

@@ -56,7 +56,12 @@ async function providers(world: ConnectionWorld): Promise<Provider[]> {
       revokeAll: () => microsoft.revokeAll(),
       denyNext: () => microsoft.denyNextAuthorization(),
       tokenEndpointDown: (times) =>
-        microsoft.emulator.faults.failNext(times, 503, { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred.' }, { match: '/oauth2/v2.0/token' }),
+        microsoft.emulator.faults.failNext(
+          times,
+          503,
+          { error: 'temporarily_unavailable', error_description: 'AADSTS90033: A transient error has occurred.' },
+          { match: '/oauth2/v2.0/token' },
+        ),
       close: () => microsoft.close(),
     },
   ];
@@ -132,7 +137,12 @@ describe.each(BACKENDS)('Google and Microsoft connections on %s', (backend) => {
         const answer = await connect(provider());
         expect(answer.status).toBe(200);
         expect(answer.text).toContain('is connected');
-        const row = await world.database.db.selectFrom('oauth_connections').selectAll().where('client_id', '=', OFFICE).where('provider', '=', name).executeTakeFirstOrThrow();
+        const row = await world.database.db
+          .selectFrom('oauth_connections')
+          .selectAll()
+          .where('client_id', '=', OFFICE)
+          .where('provider', '=', name)
+          .executeTakeFirstOrThrow();
         const access = await store().getAccess(OFFICE);
         expect(row.refresh_token_sealed).toMatch(/^v1\./);
         expect(JSON.stringify(row)).not.toContain(access.accessToken);
@@ -153,7 +163,14 @@ describe.each(BACKENDS)('Google and Microsoft connections on %s', (backend) => {
       it('keeps what the token endpoint rotates, so the next refresh works from the new grant', async () => {
         const sealedGrant = async () =>
           world.deps.secretBox.open(
-            (await world.database.db.selectFrom('oauth_connections').select('refresh_token_sealed').where('client_id', '=', OFFICE).where('provider', '=', name).executeTakeFirstOrThrow()).refresh_token_sealed,
+            (
+              await world.database.db
+                .selectFrom('oauth_connections')
+                .select('refresh_token_sealed')
+                .where('client_id', '=', OFFICE)
+                .where('provider', '=', name)
+                .executeTakeFirstOrThrow()
+            ).refresh_token_sealed,
           );
         const before = await sealedGrant();
         world.clock.advance(HOUR);
@@ -169,7 +186,9 @@ describe.each(BACKENDS)('Google and Microsoft connections on %s', (backend) => {
         await store().getAccess(OFFICE);
         world.clock.advance(HOUR);
         provider().tokenEndpointDown(1);
-        const error = await store().getAccess(OFFICE).catch((caught: unknown) => caught);
+        const error = await store()
+          .getAccess(OFFICE)
+          .catch((caught: unknown) => caught);
         expect(error).toMatchObject({ retryable: true });
         expect(error).not.toBeInstanceOf(OAuthConnectionBroken);
         const summary = await store().describe(OFFICE);

@@ -19,14 +19,16 @@ const anEvent = (title: string) => ({
 describe.each([
   ['Google Calendar', () => googleHarness({ ownCalendars: ['staff-ana@group.calendar.google.com'] })],
   ['Microsoft 365', () => microsoftHarness()],
-] as const)('%s: a port bound to a person\'s calendar', (_name, makeHarness) => {
+] as const)("%s: a port bound to a person's calendar", (_name, makeHarness) => {
   let harness: CalendarContractHarness;
   let personCalendarId: string;
 
   beforeAll(async () => {
     harness = await makeHarness();
     // A person's calendar is one the account owns besides the office's (Google's harness also has a read-only one).
-    const other = (await harness.port.listCalendars(harness.clientId)).find((calendar) => calendar.id !== harness.calendarId && !calendar.id.includes('holidays'));
+    const other = (await harness.port.listCalendars(harness.clientId)).find(
+      (calendar) => calendar.id !== harness.calendarId && !calendar.id.includes('holidays'),
+    );
     expect(other).toBeDefined();
     personCalendarId = other!.id;
   }, 60_000);
@@ -46,7 +48,9 @@ describe.each([
     await harness.addForeignBusy('2026-03-10T11:00:00-04:00', '2026-03-10T12:00:00-04:00');
     const again = await person.view(harness.clientId, FROM, FROM + 4 * 60 * 60_000);
     expect(again.busy.some((busy) => busy.startMs === Date.parse('2026-03-10T15:00:00Z'))).toBe(false);
-    expect((await harness.port.view(harness.clientId, FROM, FROM + 4 * 60 * 60_000)).busy.some((busy) => busy.startMs === Date.parse('2026-03-10T15:00:00Z'))).toBe(true);
+    expect(
+      (await harness.port.view(harness.clientId, FROM, FROM + 4 * 60 * 60_000)).busy.some((busy) => busy.startMs === Date.parse('2026-03-10T15:00:00Z')),
+    ).toBe(true);
     await person.remove(harness.clientId, made.id);
     expect(await person.get(harness.clientId, made.id)).toBeUndefined();
   });

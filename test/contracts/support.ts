@@ -18,7 +18,9 @@ export interface ConnectionWorld {
   alerts: AlertInput[];
 }
 
-export async function aConnectionWorld(options: { backend?: 'pglite' | 'postgres'; clock?: ManualClock; database?: TestDatabase } = {}): Promise<ConnectionWorld> {
+export async function aConnectionWorld(
+  options: { backend?: 'pglite' | 'postgres'; clock?: ManualClock; database?: TestDatabase } = {},
+): Promise<ConnectionWorld> {
   const database = options.database ?? (await openTestDatabase(options.backend ?? 'pglite'));
   await seedClient(database, OFFICE, 'America/New_York');
   const clock = options.clock ?? new ManualClock(CONTRACT_NOW);

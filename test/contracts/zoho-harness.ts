@@ -22,7 +22,9 @@ export async function zohoHarness(backend: DatabaseKind = 'pglite'): Promise<Cal
     calendarId: CALENDAR,
     addForeignBusy: (startIso, endIso) => void zoho.addBusy(CALENDAR, startIso, endIso),
     vendorEvents: () =>
-      zoho.events(CALENDAR).map((event) => ({ id: event.uid, startMs: Date.parse(event.start), endMs: Date.parse(event.end), description: event.description ?? '' })),
+      zoho
+        .events(CALENDAR)
+        .map((event) => ({ id: event.uid, startMs: Date.parse(event.start), endMs: Date.parse(event.end), description: event.description ?? '' })),
     failNext(kind) {
       if (kind === 'unauthorized') zoho.calendarInvalidTokenOnce();
       else if (kind === 'rate_limited') zoho.rateLimitCalendar(1);

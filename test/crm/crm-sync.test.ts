@@ -162,7 +162,11 @@ describe.each(BACKENDS)('CRM sync on %s', (kind) => {
     await world.switchboard.worker.drain();
 
     const lead = world.zoho.leads()[0]!;
-    expect(lead).toMatchObject({ Lead_Status: 'Pre-Qualified', Last_Call_Intent: 'asked which documents to bring', Appointment_Date_Time: '2026-02-10T14:30:00-05:00' });
+    expect(lead).toMatchObject({
+      Lead_Status: 'Pre-Qualified',
+      Last_Call_Intent: 'asked which documents to bring',
+      Appointment_Date_Time: '2026-02-10T14:30:00-05:00',
+    });
     expect(world.zoho.notes(lead.id)).toHaveLength(1);
     expect((await outboxRow(world, queued.id)).result).toMatchObject({ leadStatusKept: 'behind' });
   });
@@ -462,7 +466,7 @@ describe.each(BACKENDS)('CRM sync across a restart on %s', (kind) => {
       try {
         clock.advance(MINUTE + 1_000);
         await after.worker.drain();
-        expect(await outboxRow({ ...world, switchboard: after }, queued.id)).toMatchObject({ status: "done", last_error: null });
+        expect(await outboxRow({ ...world, switchboard: after }, queued.id)).toMatchObject({ status: 'done', last_error: null });
         expect(zoho.leads()).toHaveLength(1);
         expect(zoho.tokenRequests.refresh_token ?? 0).toBe(refreshes);
       } finally {

@@ -124,7 +124,9 @@ describe.each(BACKENDS)('CRM sync to HubSpot on %s', (kind) => {
     const crmFor = (clientId: string) => switchboard.context.crms.portFor(clientId);
     expect(await checkCrmConnection(switchboard.context, crmFor, CLIENT)).toMatchObject({ status: 'ok' });
     const names = async () => {
-      const body = (await (await fetch(`${switchboard.url}/readyz`, { headers: { cookie: admin } })).json()) as { checks: Array<{ name: string; status: string }> };
+      const body = (await (await fetch(`${switchboard.url}/readyz`, { headers: { cookie: admin } })).json()) as {
+        checks: Array<{ name: string; status: string }>;
+      };
       return body.checks;
     };
     const checks = await names();

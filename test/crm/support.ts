@@ -38,12 +38,7 @@ export interface CrmWorld {
 }
 
 /** Starts the app (worker off: tests drain it) and records the alerts it raises. */
-export async function startApp(
-  database: TestDatabase,
-  clock: ManualClock,
-  alerts: AlertInput[],
-  env: Record<string, string> = {},
-): Promise<Switchboard> {
+export async function startApp(database: TestDatabase, clock: ManualClock, alerts: AlertInput[], env: Record<string, string> = {}): Promise<Switchboard> {
   const switchboard = await startSwitchboard({ database, clock, env: { ...DEMO_ENV, ...env }, worker: false, passwordCost: TEST_PASSWORD_COST });
   switchboard.context.alerts = {
     async raise(alert) {
@@ -76,7 +71,18 @@ export async function connectZoho(switchboard: Switchboard, zoho: ZohoEmulator, 
 /** Empties what one test leaves behind: CRM state, calls, callers, outbox, and the emulator's leads and faults. */
 export async function resetWorld(world: CrmWorld): Promise<void> {
   const db = world.database.db;
-  for (const table of ['crm_links', 'crm_notes', 'crm_connection_health', 'outbox_attempts', 'outbox', 'appointments', 'calls', 'consent_history', 'consents', 'customers'] as const) {
+  for (const table of [
+    'crm_links',
+    'crm_notes',
+    'crm_connection_health',
+    'outbox_attempts',
+    'outbox',
+    'appointments',
+    'calls',
+    'consent_history',
+    'consents',
+    'customers',
+  ] as const) {
     await db.deleteFrom(table).execute();
   }
   world.zoho.state.leads.clear();
@@ -173,7 +179,12 @@ export async function drainWithRetries(world: CrmWorld, rounds: number): Promise
 export async function adminCookie(switchboard: Switchboard): Promise<string> {
   const email = `crm-admin-${Math.random().toString(36).slice(2, 10)}@example.com`;
   const password = 'correct horse battery';
-  await createUser(switchboard.context.db, switchboard.context.clock, { email, password, role: 'admin', actor: 'test set-up' }, switchboard.context.passwordCost);
+  await createUser(
+    switchboard.context.db,
+    switchboard.context.clock,
+    { email, password, role: 'admin', actor: 'test set-up' },
+    switchboard.context.passwordCost,
+  );
   const response = await fetch(`${switchboard.url}/v1/api/session`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', origin: switchboard.url! },

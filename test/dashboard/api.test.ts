@@ -39,7 +39,11 @@ const ROUTES: Route[] = [
   { method: 'GET', path: () => `/v1/api/appointments?client=${CLIENT_A}&date=2026-03-02` },
   { method: 'POST', path: () => '/v1/api/simulate', body: () => ({ client: CLIENT_A, scenario: 'caller-hangs-up-early' }) },
   { method: 'GET', path: () => `/v1/api/audit?client=${CLIENT_A}` },
-  { method: 'POST', path: () => '/v1/api/templates/preview', body: () => ({ client: CLIENT_A, channel: 'sms', kind: 'confirmation', text: 'Hi {{first_name}}, see you {{appointment_time_short}}' }) },
+  {
+    method: 'POST',
+    path: () => '/v1/api/templates/preview',
+    body: () => ({ client: CLIENT_A, channel: 'sms', kind: 'confirmation', text: 'Hi {{first_name}}, see you {{appointment_time_short}}' }),
+  },
   { method: 'GET', path: () => `/v1/api/analytics/summary?client=${CLIENT_A}` },
   { method: 'GET', path: () => `/v1/api/analytics/summary?client=${CLIENT_A}&format=csv` },
   { method: 'GET', path: () => `/v1/api/analytics/series?client=${CLIENT_A}&metric=calls&bucket=day` },
@@ -53,7 +57,11 @@ const SIGNED_IN_ROUTES: Array<{ method: string; path: string; body?: unknown }> 
   { method: 'GET', path: '/v1/api/hours-presets' },
   { method: 'GET', path: '/v1/api/me/digest' },
   { method: 'POST', path: '/v1/api/timezone-proposal', body: { phone: '+16025550117' } },
-  { method: 'POST', path: '/v1/api/templates/preview', body: { channel: 'sms', kind: 'nurture_day1', text: 'Thanks for calling {{office_name}}. {{opt_out_text}}' } },
+  {
+    method: 'POST',
+    path: '/v1/api/templates/preview',
+    body: { channel: 'sms', kind: 'nurture_day1', text: 'Thanks for calling {{office_name}}. {{opt_out_text}}' },
+  },
 ];
 
 interface AdminRoute {
@@ -67,7 +75,12 @@ interface AdminRoute {
 /** Routes for admins only, aimed at staff A's account: staff get 403 (they know the screen exists), anonymous 401. */
 const ADMIN_ROUTES: AdminRoute[] = [
   { method: 'GET', path: () => '/v1/api/users', adminStatus: [200] },
-  { method: 'POST', path: () => '/v1/api/users/invite', body: { email: 'matrix.invite@example.com', role: 'staff', clientIds: [CLIENT_A] }, adminStatus: [201] },
+  {
+    method: 'POST',
+    path: () => '/v1/api/users/invite',
+    body: { email: 'matrix.invite@example.com', role: 'staff', clientIds: [CLIENT_A] },
+    adminStatus: [201],
+  },
   { method: 'PATCH', path: (id) => `/v1/api/users/${id}`, body: { clientIds: [CLIENT_A] }, adminStatus: [200] },
   { method: 'POST', path: (id) => `/v1/api/users/${id}/reset-password`, body: {}, adminStatus: [202] },
   { method: 'POST', path: () => '/v1/api/users/invites/999999/revoke', body: {}, adminStatus: [404] },
@@ -106,37 +119,52 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
   });
 
   describe('authorisation matrix: every route × anonymous / staff of A / staff of B / admin', () => {
-    it.each(ROUTES.map((route) => [`${route.method} ${route.path({ callId: ':call', customerId: 0, messageId: 0, deadLetterId: 0, errorId: 0, callbackId: 0 })}`, route] as const))(
-      '%s',
-      async (_name, route) => {
-        const auditBefore = await app.context.db.selectFrom('audit').select('id').where('client_id', '=', CLIENT_A).execute();
-        const anonymous = await apiFor(app).request(route.method, route.path(a), route.body?.(a));
-        expect(anonymous.status).toBe(401);
-        const other = await staffB.request(route.method, route.path(a), route.body?.(a));
-        expect(other.status).toBe(404);
-        expect(JSON.stringify(other.body)).not.toContain(CLIENT_A === 'smart-tax-nation' ? 'Caller of smart-tax-nation' : CLIENT_A);
-        // Neither refused attempt changed anything of client A.
-        const auditAfter = await app.context.db.selectFrom('audit').select('id').where('client_id', '=', CLIENT_A).execute();
-        expect(auditAfter.length).toBe(auditBefore.length);
-        const own = await staffA.request(route.method, route.path(a), route.body?.(a));
-        expect(own.status, JSON.stringify(own.body)).toBeLessThan(300);
-        const super_ = await admin.request(route.method, route.path(a), route.body?.(a));
-        // A state change done by staff A may leave nothing to do (409: already resolved, not retryable).
-        expect([200, 201, 202, 204, 409]).toContain(super_.status);
-      },
-    );
+    it.each(
+      ROUTES.map(
+        (route) =>
+          [`${route.method} ${route.path({ callId: ':call', customerId: 0, messageId: 0, deadLetterId: 0, errorId: 0, callbackId: 0 })}`, route] as const,
+      ),
+    )('%s', async (_name, route) => {
+      const auditBefore = await app.context.db.selectFrom('audit').select('id').where('client_id', '=', CLIENT_A).execute();
+      const anonymous = await apiFor(app).request(route.method, route.path(a), route.body?.(a));
+      expect(anonymous.status).toBe(401);
+      const other = await staffB.request(route.method, route.path(a), route.body?.(a));
+      expect(other.status).toBe(404);
+      expect(JSON.stringify(other.body)).not.toContain(CLIENT_A === 'smart-tax-nation' ? 'Caller of smart-tax-nation' : CLIENT_A);
+      // Neither refused attempt changed anything of client A.
+      const auditAfter = await app.context.db.selectFrom('audit').select('id').where('client_id', '=', CLIENT_A).execute();
+      expect(auditAfter.length).toBe(auditBefore.length);
+      const own = await staffA.request(route.method, route.path(a), route.body?.(a));
+      expect(own.status, JSON.stringify(own.body)).toBeLessThan(300);
+      const super_ = await admin.request(route.method, route.path(a), route.body?.(a));
+      // A state change done by staff A may leave nothing to do (409: already resolved, not retryable).
+      expect([200, 201, 202, 204, 409]).toContain(super_.status);
+    });
   });
 
-  it.each(SIGNED_IN_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))('%s: anonymous 401, every signed-in user 200', async (_name, route) => {
-    expect((await apiFor(app).request(route.method, route.path, route.body)).status).toBe(401);
-    for (const api of [staffA, staffB, admin]) {
-      const answer = await api.request(route.method, route.path, route.body);
-      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
-    }
-  });
+  it.each(SIGNED_IN_ROUTES.map((route) => [`${route.method} ${route.path}`, route] as const))(
+    '%s: anonymous 401, every signed-in user 200',
+    async (_name, route) => {
+      expect((await apiFor(app).request(route.method, route.path, route.body)).status).toBe(401);
+      for (const api of [staffA, staffB, admin]) {
+        const answer = await api.request(route.method, route.path, route.body);
+        expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+      }
+    },
+  );
 
   it('lists without a client filter show staff only their own clients', async () => {
-    for (const path of ['/v1/api/calls', '/v1/api/messages', '/v1/api/customers', '/v1/api/errors?state=all', '/v1/api/dead-letters?kind=crm_sync', '/v1/api/live-calls', '/v1/api/connections', '/v1/api/callbacks?state=all', '/v1/api/inbound-messages']) {
+    for (const path of [
+      '/v1/api/calls',
+      '/v1/api/messages',
+      '/v1/api/customers',
+      '/v1/api/errors?state=all',
+      '/v1/api/dead-letters?kind=crm_sync',
+      '/v1/api/live-calls',
+      '/v1/api/connections',
+      '/v1/api/callbacks?state=all',
+      '/v1/api/inbound-messages',
+    ]) {
       const response = await staffB.request('GET', path);
       expect(response.status, path).toBe(200);
       expect(JSON.stringify(response.body), path).not.toContain(CLIENT_A);
@@ -149,7 +177,11 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
     const page = await staffB.request('GET', `/v1/api/calls/${b.callId}`);
     expect(page.status).toBe(200);
     expect(page.body.call.transcript).toContain('file my taxes');
-    expect(page.body.functions[0]).toMatchObject({ name: 'check_calendar_availability', args: { date: '2026-03-03' }, result: { message: 'Tuesday at 2 PM is free' } });
+    expect(page.body.functions[0]).toMatchObject({
+      name: 'check_calendar_availability',
+      args: { date: '2026-03-03' },
+      result: { message: 'Tuesday at 2 PM is free' },
+    });
     expect(page.body.messages[0]).toMatchObject({ id: b.messageId, status: 'dead', segments: 1, channel: 'sms' });
     expect(page.body.crm.syncs[0]).toMatchObject({ id: b.deadLetterId, status: 'dead' });
   });
@@ -169,12 +201,30 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
     const optOut = await staffB.request('POST', `/v1/api/customers/${b.customerId}/consent`, { channel: 'sms', purpose: 'all', status: 'opted_out' });
     expect(optOut.status).toBe(200);
     expect(optOut.body.consents.sms).toMatchObject({ marketing: 'opted_out', transactional: 'opted_out' });
-    const refused = await staffB.request('POST', '/v1/api/messages', { client: CLIENT_B, channel: 'sms', customerId: b.customerId, body: 'Your documents are ready' });
+    const refused = await staffB.request('POST', '/v1/api/messages', {
+      client: CLIENT_B,
+      channel: 'sms',
+      customerId: b.customerId,
+      body: 'Your documents are ready',
+    });
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/opted out/);
-    const marketing = await staffB.request('POST', '/v1/api/messages', { client: CLIENT_B, channel: 'sms', customerId: b.customerId, body: 'Promo', purpose: 'marketing', overrideConsent: true });
+    const marketing = await staffB.request('POST', '/v1/api/messages', {
+      client: CLIENT_B,
+      channel: 'sms',
+      customerId: b.customerId,
+      body: 'Promo',
+      purpose: 'marketing',
+      overrideConsent: true,
+    });
     expect(marketing.status).toBe(409);
-    const overridden = await staffB.request('POST', '/v1/api/messages', { client: CLIENT_B, channel: 'sms', customerId: b.customerId, body: 'Your documents are ready', overrideConsent: true });
+    const overridden = await staffB.request('POST', '/v1/api/messages', {
+      client: CLIENT_B,
+      channel: 'sms',
+      customerId: b.customerId,
+      body: 'Your documents are ready',
+      overrideConsent: true,
+    });
     expect(overridden.status).toBe(201);
     expect(overridden.body.message).toMatchObject({ status: 'scheduled', to: '+16025550123' });
     const audit = await app.context.db.selectFrom('audit').selectAll().where('action', '=', 'message.compose_consent_override').execute();
@@ -187,7 +237,12 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
     const edited = await staffB.request('PATCH', `/v1/api/customers/${b.customerId}`, { name: 'Dana Rivera', email: 'dana@example.com' });
     expect(edited.status).toBe(200);
     expect(edited.body.customer).toMatchObject({ name: 'Dana Rivera', email: 'dana@example.com' });
-    const audit = await app.context.db.selectFrom('audit').selectAll().where('action', '=', 'customer.edit').where('client_id', '=', CLIENT_B).executeTakeFirstOrThrow();
+    const audit = await app.context.db
+      .selectFrom('audit')
+      .selectAll()
+      .where('action', '=', 'customer.edit')
+      .where('client_id', '=', CLIENT_B)
+      .executeTakeFirstOrThrow();
     expect(audit.before).toMatchObject({ name: `Caller of ${CLIENT_B}` });
     expect(audit.after).toMatchObject({ name: 'Dana Rivera' });
   });
@@ -227,7 +282,17 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
     expect(inbound.status).toBe(200);
     expect(inbound.body.messages.map((message: { body: string }) => message.body)).toEqual([`Is my return done? (${CLIENT_B})`]);
     const open = await staffB.request('GET', '/v1/api/callbacks');
-    expect(open.body.callbacks).toEqual([expect.objectContaining({ id: b.callbackId, reason: 'Wants to talk about an extension', status: 'open', preferredTime: 'mornings', appointmentId: null, note: null, notedAt: null })]);
+    expect(open.body.callbacks).toEqual([
+      expect.objectContaining({
+        id: b.callbackId,
+        reason: 'Wants to talk about an extension',
+        status: 'open',
+        preferredTime: 'mornings',
+        appointmentId: null,
+        note: null,
+        notedAt: null,
+      }),
+    ]);
     const done = await staffB.request('POST', `/v1/api/callbacks/${b.callbackId}/done`, {});
     expect(done.status).toBe(200);
     expect((await staffB.request('GET', '/v1/api/callbacks')).body.callbacks).toEqual([]);
@@ -298,7 +363,13 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
       expect(ownB.length).toBeGreaterThan(0);
       expect(ownB.every((entry) => entry.clientId === CLIENT_B)).toBe(true);
       expect(JSON.stringify(ownB)).not.toContain(CLIENT_A);
-      expect(ownB[0]).toMatchObject({ actor: staffBEmail, action: 'message.cancel', target: `outbox:${composed.body.message.id}`, before: { status: 'scheduled' }, after: { status: 'cancelled' } });
+      expect(ownB[0]).toMatchObject({
+        actor: staffBEmail,
+        action: 'message.cancel',
+        target: `outbox:${composed.body.message.id}`,
+        before: { status: 'scheduled' },
+        after: { status: 'cancelled' },
+      });
       // Like the Messages screen, the office's own staff see the recipient as stored.
       expect(ownB[1]).toMatchObject({ action: 'message.compose', after: { to: '+16025550188', body: 'See you Tuesday' } });
       expect((await staffB.request('GET', `/v1/api/audit?client=${CLIENT_A}`)).status).toBe(404);
@@ -346,7 +417,9 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
       expect(await entries(admin, `/v1/api/audit?client=${CLIENT_B}&from=${tomorrow}&zone=America%2FPhoenix`)).toEqual([]);
       expect(await entries(admin, `/v1/api/audit?to=2026-01-01`)).toEqual([]);
       const at = encodeURIComponent(cancelled[0]!.at);
-      expect((await entries(admin, `/v1/api/audit?action=message.cancel&client=${CLIENT_B}&from=${at}&to=${at}`)).map((entry) => entry.id)).toEqual([cancelled[0]!.id]);
+      expect((await entries(admin, `/v1/api/audit?action=message.cancel&client=${CLIENT_B}&from=${at}&to=${at}`)).map((entry) => entry.id)).toEqual([
+        cancelled[0]!.id,
+      ]);
       const later = encodeURIComponent(new Date(now.getTime() + 1).toISOString());
       expect(await entries(admin, `/v1/api/audit?from=${later}`)).toEqual([]);
     });
@@ -380,7 +453,15 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
         .values({
           client_id: CLIENT_B,
           kind: 'email',
-          payload: json({ to: 'dana@example.com', subject: 'Tax tips', text: `Hello\n\nUnsubscribe: ${link}`, unsubscribeUrl: link, purpose: 'marketing', template: 'manual', sequence: 'manual' }),
+          payload: json({
+            to: 'dana@example.com',
+            subject: 'Tax tips',
+            text: `Hello\n\nUnsubscribe: ${link}`,
+            unsubscribeUrl: link,
+            purpose: 'marketing',
+            template: 'manual',
+            sequence: 'manual',
+          }),
           status: 'dead',
           run_at: now,
           attempts: 3,
@@ -403,11 +484,20 @@ describe.each(BACKENDS)('dashboard API (%s)', (backend) => {
         action: 'user.edit',
         target: 'user:1',
         before: { email: 'old@example.com', password_hash: hashes[0]!.password_hash },
-        after: { email: 'new@example.com', passwordHash: 'scrypt$new', session: { token: 'tok_abcdef123456' }, link: `${app.url}/v1/oauth/zoho/callback?code=1000.abc&state=xyz` },
+        after: {
+          email: 'new@example.com',
+          passwordHash: 'scrypt$new',
+          session: { token: 'tok_abcdef123456' },
+          link: `${app.url}/v1/oauth/zoho/callback?code=1000.abc&state=xyz`,
+        },
       });
 
       const forStaff = await entries(staffB, `/v1/api/audit?action=message.edit_and_retry`);
-      expect(forStaff[0]).toMatchObject({ target: `outbox:${row.id}`, before: { status: 'dead', payload: { to: 'dana@example.com', unsubscribeUrl: '[redacted]' } }, after: { payload: { text: expect.stringMatching(/^Hello again\n/) } } });
+      expect(forStaff[0]).toMatchObject({
+        target: `outbox:${row.id}`,
+        before: { status: 'dead', payload: { to: 'dana@example.com', unsubscribeUrl: '[redacted]' } },
+        after: { payload: { text: expect.stringMatching(/^Hello again\n/) } },
+      });
       expect(forStaff[0]!.before.payload.text).toContain('/v1/unsubscribe/[redacted]');
       // The edited marketing text keeps its unsubscribe link (CAN-SPAM), redacted here like the one it replaced.
       expect(forStaff[0]!.after.payload.text).toContain('/v1/unsubscribe/[redacted]');

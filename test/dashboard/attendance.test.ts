@@ -41,7 +41,13 @@ describe.each(BACKENDS)('appointment attendance (%s)', (backend) => {
   }
 
   async function auditRows(id: number) {
-    return app.context.db.selectFrom('audit').selectAll().where('target', '=', `appointment:${id}`).where('action', '=', 'appointment.attendance').orderBy('id').execute();
+    return app.context.db
+      .selectFrom('audit')
+      .selectAll()
+      .where('target', '=', `appointment:${id}`)
+      .where('action', '=', 'appointment.attendance')
+      .orderBy('id')
+      .execute();
   }
 
   beforeAll(async () => {

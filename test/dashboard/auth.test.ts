@@ -20,7 +20,12 @@ describe.each(BACKENDS)('dashboard sign-in and sessions (%s)', (backend) => {
     const api = await signIn(app, FIRST_ADMIN_EMAIL, password);
     const me = await api.request('GET', '/v1/api/me');
     expect(me.body.user).toMatchObject({ email: FIRST_ADMIN_EMAIL, role: 'admin' });
-    expect(me.body.clients.map((client: { id: string }) => client.id).sort()).toEqual(['desert-bookkeeping', 'harbor-law', 'riverside-physio', 'smart-tax-nation']);
+    expect(me.body.clients.map((client: { id: string }) => client.id).sort()).toEqual([
+      'desert-bookkeeping',
+      'harbor-law',
+      'riverside-physio',
+      'smart-tax-nation',
+    ]);
   });
 
   it('stores only a scrypt hash of the password and only a hash of the session token', async () => {

@@ -190,7 +190,8 @@ describe.each(BACKENDS)('sign-in limits behind one trusted proxy hop, TRUST_PROX
 
   it('an unknown e-mail is locked exactly like a real one, and writes no Activity row', async () => {
     const statuses: number[] = [];
-    for (let index = 0; index < 6; index += 1) statuses.push((await attempt(app, 'nobody@example.com', `guess-${index}`, { 'x-forwarded-for': nextClient() })).status);
+    for (let index = 0; index < 6; index += 1)
+      statuses.push((await attempt(app, 'nobody@example.com', `guess-${index}`, { 'x-forwarded-for': nextClient() })).status);
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
     const audit = await admin.request('GET', `/v1/api/audit?action=session.lockout`);
     expect(JSON.stringify(audit.body.entries)).not.toContain('nobody@example.com');

@@ -72,7 +72,13 @@ describe.each(BACKENDS)('staff messages through the dashboard routes (%s)', (bac
     expect(await auditActions(id)).toEqual(['message.compose']);
 
     // A transactional one from the same form is not marketing: no unsubscribe header.
-    const notice = await staffA.request('POST', '/v1/api/messages', { client: CLIENT_A, channel: 'email', to: 'documents.ready@example.com', subject: 'Your documents', body: 'Your return is ready to sign.' });
+    const notice = await staffA.request('POST', '/v1/api/messages', {
+      client: CLIENT_A,
+      channel: 'email',
+      to: 'documents.ready@example.com',
+      subject: 'Your documents',
+      body: 'Your return is ready to sign.',
+    });
     expect(await sendRow(notice.body.message.id)).toBe('done');
     expect(app.context.sandbox!.smtp.messagesTo('documents.ready@example.com')[0]!.listUnsubscribe).toBeNull();
   });

@@ -72,7 +72,15 @@ export async function seedClientData(app: TestApp, clientId: string, phone: stri
   const now = app.clock.now();
   const customer = await db
     .insertInto('customers')
-    .values({ client_id: clientId, phone, name: `Caller of ${clientId}`, email: `${clientId}@example.com`, created_at: now, updated_at: now, last_call_at: now })
+    .values({
+      client_id: clientId,
+      phone,
+      name: `Caller of ${clientId}`,
+      email: `${clientId}@example.com`,
+      created_at: now,
+      updated_at: now,
+      last_call_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const callId = `call_${clientId}_${randomUUID().slice(0, 6)}`;
@@ -98,7 +106,17 @@ export async function seedClientData(app: TestApp, clientId: string, phone: stri
     .execute();
   await db
     .insertInto('function_invocations')
-    .values({ client_id: clientId, call_id: callId, name: 'check_calendar_availability', args_hash: 'h1', args: json({ date: '2026-03-03' }), status: 'done', result: json({ ok: true, message: 'Tuesday at 2 PM is free' }), created_at: now, finished_at: now })
+    .values({
+      client_id: clientId,
+      call_id: callId,
+      name: 'check_calendar_availability',
+      args_hash: 'h1',
+      args: json({ date: '2026-03-03' }),
+      status: 'done',
+      result: json({ ok: true, message: 'Tuesday at 2 PM is free' }),
+      created_at: now,
+      finished_at: now,
+    })
     .execute();
   const outboxRow = (kind: string, payload: Record<string, unknown>, status: 'dead' | 'scheduled') => ({
     client_id: clientId,
@@ -128,29 +146,57 @@ export async function seedClientData(app: TestApp, clientId: string, phone: stri
     .executeTakeFirstOrThrow();
   const error = await db
     .insertInto('errors')
-    .values({ client_id: clientId, source: 'crm.sync', fingerprint: `crm.sync:LIMIT_${clientId}`, message: `Zoho CRM refused a sync for ${phone}`, details: json({ phone }), call_id: callId, first_seen_at: now, last_seen_at: now })
+    .values({
+      client_id: clientId,
+      source: 'crm.sync',
+      fingerprint: `crm.sync:LIMIT_${clientId}`,
+      message: `Zoho CRM refused a sync for ${phone}`,
+      details: json({ phone }),
+      call_id: callId,
+      first_seen_at: now,
+      last_seen_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   const callback = await db
     .insertInto('callback_tasks')
-    .values({ client_id: clientId, call_id: callId, customer_id: customer.id, phone, name: `Caller of ${clientId}`, reason: 'Wants to talk about an extension', preferred_time: 'mornings', created_at: now, updated_at: now })
+    .values({
+      client_id: clientId,
+      call_id: callId,
+      customer_id: customer.id,
+      phone,
+      name: `Caller of ${clientId}`,
+      reason: 'Wants to talk about an extension',
+      preferred_time: 'mornings',
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
   await db
     .insertInto('inbound_messages')
-    .values({ client_id: clientId, provider_id: `SM${randomUUID().replace(/-/g, '')}`, from_number: phone, to_number: '+12125550199', body: `Is my return done? (${clientId})`, intent: 'message', customer_id: customer.id, received_at: now })
+    .values({
+      client_id: clientId,
+      provider_id: `SM${randomUUID().replace(/-/g, '')}`,
+      from_number: phone,
+      to_number: '+12125550199',
+      body: `Is my return done? (${clientId})`,
+      intent: 'message',
+      customer_id: customer.id,
+      received_at: now,
+    })
     .execute();
   return { customerId: customer.id, callId, messageId: message.id, deadLetterId: deadLetter.id, errorId: error.id, callbackId: callback.id };
 }
 
 /** The `ws` client (what @fastify/websocket itself uses), typed through @fastify/websocket's re-export. */
-const WebSocketClient = createRequire(import.meta.url)('ws').WebSocket as new (
-  url: string,
-  options?: { headers?: Record<string, string> },
-) => WebSocket;
+const WebSocketClient = createRequire(import.meta.url)('ws').WebSocket as new (url: string, options?: { headers?: Record<string, string> }) => WebSocket;
 
 /** Opens the live socket over real HTTP. `closed` resolves with the close code, or the HTTP status of a refused upgrade. */
-export function openLiveSocket(app: TestApp, headers: Record<string, string>): { socket: WebSocket; events: Array<{ type: string; clientId?: string }>; closed: Promise<number> } {
+export function openLiveSocket(
+  app: TestApp,
+  headers: Record<string, string>,
+): { socket: WebSocket; events: Array<{ type: string; clientId?: string }>; closed: Promise<number> } {
   const socket = new WebSocketClient(`${app.url!.replace('http', 'ws')}/v1/api/live`, { headers });
   const events: Array<{ type: string; clientId?: string }> = [];
   socket.on('message', (data: Buffer) => events.push(JSON.parse(data.toString())));

@@ -61,7 +61,13 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
   it('invites a staff user by e-mail; the invitee opens the link, chooses a password, signs in and sees only their office', async () => {
     const invited = await admin.request('POST', '/v1/api/users/invite', { email: ' Dana.New@Example.com ', role: 'staff', clientIds: [CLIENT_A] });
     expect(invited.status, JSON.stringify(invited.body)).toBe(201);
-    expect(invited.body.invite).toMatchObject({ email: 'dana.new@example.com', role: 'staff', clientIds: [CLIENT_A], invitedBy: adminEmail, purpose: 'invite' });
+    expect(invited.body.invite).toMatchObject({
+      email: 'dana.new@example.com',
+      role: 'staff',
+      clientIds: [CLIENT_A],
+      invitedBy: adminEmail,
+      purpose: 'invite',
+    });
     expect(new Date(invited.body.invite.expiresAt).getTime() - app.clock.now().getTime()).toBe(72 * HOUR);
 
     // The e-mail is an outbox row of the office, carrying only the link's id.
@@ -86,7 +92,12 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
     const anonymous = apiFor(app);
     const opened = await anonymous.request('GET', `/v1/api/invites/${token}`);
     expect(opened.status).toBe(200);
-    expect(opened.body).toMatchObject({ purpose: 'invite', email: 'dana.new@example.com', role: 'staff', offices: [{ id: CLIENT_A, name: 'Smart Tax Nation' }] });
+    expect(opened.body).toMatchObject({
+      purpose: 'invite',
+      email: 'dana.new@example.com',
+      role: 'staff',
+      offices: [{ id: CLIENT_A, name: 'Smart Tax Nation' }],
+    });
 
     const short = await anonymous.request('POST', '/v1/api/invites/accept', { token, password: 'short' });
     expect(short.status).toBe(400);
@@ -138,7 +149,9 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
     await advance(72 * HOUR - 1000);
     const accepted = await apiFor(app).request('POST', '/v1/api/invites/accept', { token: second.token, password: NEW_PASSWORD });
     expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
-    expect((await (await signIn(app, email, NEW_PASSWORD)).request('GET', '/v1/api/me')).body.clients.map((client: { id: string }) => client.id)).toEqual([CLIENT_B]);
+    expect((await (await signIn(app, email, NEW_PASSWORD)).request('GET', '/v1/api/me')).body.clients.map((client: { id: string }) => client.id)).toEqual([
+      CLIENT_B,
+    ]);
   });
 
   it('answers unknown links with 404 and bad input with 400, never 500', async () => {
@@ -206,11 +219,18 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
     expect(await live.closed).toBe(4000);
     expect((await staff.request('GET', `/v1/api/calls?client=${CLIENT_A}`)).status).toBe(404);
     expect((await staff.request('GET', `/v1/api/calls?client=${CLIENT_B}`)).status).toBe(200);
-    const audit = await app.context.db.selectFrom('audit').selectAll().where('target', '=', `user:${id}`).where('action', '=', 'user.edit').executeTakeFirstOrThrow();
+    const audit = await app.context.db
+      .selectFrom('audit')
+      .selectAll()
+      .where('target', '=', `user:${id}`)
+      .where('action', '=', 'user.edit')
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor: adminEmail, before: { clients: [CLIENT_A] }, after: { clients: [CLIENT_B] } });
     // Saying the same again changes nothing and records nothing.
     expect((await admin.request('PATCH', `/v1/api/users/${id}`, { clientIds: [CLIENT_B] })).body.changed).toBe(false);
-    expect(await app.context.db.selectFrom('audit').select('id').where('target', '=', `user:${id}`).where('action', '=', 'user.edit').execute()).toHaveLength(1);
+    expect(await app.context.db.selectFrom('audit').select('id').where('target', '=', `user:${id}`).where('action', '=', 'user.edit').execute()).toHaveLength(
+      1,
+    );
   });
 
   it('disabling a user ends their sessions and live feed at once; sign-in then fails exactly like a wrong password', async () => {
@@ -233,12 +253,19 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
     expect(refused.body).toEqual(wrong.body);
     expect((await admin.request('POST', `/v1/api/users/${id}/reset-password`, {})).status).toBe(409);
 
-    const audit = await app.context.db.selectFrom('audit').selectAll().where('target', '=', `user:${id}`).where('action', '=', 'user.disable').executeTakeFirstOrThrow();
+    const audit = await app.context.db
+      .selectFrom('audit')
+      .selectAll()
+      .where('target', '=', `user:${id}`)
+      .where('action', '=', 'user.disable')
+      .executeTakeFirstOrThrow();
     expect(audit).toMatchObject({ actor: adminEmail, client_id: null, before: { disabled: false }, after: { disabled: true, sessionsEnded: 1 } });
 
     expect((await admin.request('PATCH', `/v1/api/users/${id}`, { disabled: false })).status).toBe(200);
     await signIn(app, email);
-    expect(await app.context.db.selectFrom('audit').select('id').where('target', '=', `user:${id}`).where('action', '=', 'user.enable').execute()).toHaveLength(1);
+    expect(await app.context.db.selectFrom('audit').select('id').where('target', '=', `user:${id}`).where('action', '=', 'user.enable').execute()).toHaveLength(
+      1,
+    );
   });
 
   it('an admin cannot disable themself, and the last enabled admin cannot be disabled or demoted', async () => {
@@ -281,8 +308,22 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
   it('keeps one enabled admin when two admins demote each other in concurrent transactions', async () => {
     const [x, y] = [await aUser(app, 'admin'), await aUser(app, 'admin')];
     const ids = [await userId(x), await userId(y)] as const;
-    const others = await app.context.db.selectFrom('users').select('id').where('role', '=', 'admin').where('disabled_at', 'is', null).where('id', 'not in', ids).execute();
-    await app.context.db.updateTable('users').set({ disabled_at: app.clock.now() }).where('id', 'in', others.map((other) => other.id)).execute();
+    const others = await app.context.db
+      .selectFrom('users')
+      .select('id')
+      .where('role', '=', 'admin')
+      .where('disabled_at', 'is', null)
+      .where('id', 'not in', ids)
+      .execute();
+    await app.context.db
+      .updateTable('users')
+      .set({ disabled_at: app.clock.now() })
+      .where(
+        'id',
+        'in',
+        others.map((other) => other.id),
+      )
+      .execute();
     try {
       const actor = (id: number, email: string) => ({ id, email, role: 'admin' as const, clientIds: [CLIENT_A, CLIENT_B] });
       // A few rounds, so that a missing lock shows on PostgreSQL rather than depending on one lucky interleaving.
@@ -298,7 +339,15 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
         expect(enabled).toHaveLength(1);
       }
     } finally {
-      await app.context.db.updateTable('users').set({ disabled_at: null }).where('id', 'in', others.map((other) => other.id)).execute();
+      await app.context.db
+        .updateTable('users')
+        .set({ disabled_at: null })
+        .where(
+          'id',
+          'in',
+          others.map((other) => other.id),
+        )
+        .execute();
     }
   });
 
@@ -321,7 +370,13 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
     expect((await staff.request('GET', '/v1/api/me')).status).toBe(401);
     expect((await apiFor(app).request('POST', '/v1/api/session', { email, password: PASSWORD })).status).toBe(401);
     await signIn(app, email, NEW_PASSWORD);
-    const actions = await app.context.db.selectFrom('audit').select(['action', 'actor', 'after']).where('target', '=', `user:${id}`).where('action', 'like', 'user.%').orderBy('id').execute();
+    const actions = await app.context.db
+      .selectFrom('audit')
+      .select(['action', 'actor', 'after'])
+      .where('target', '=', `user:${id}`)
+      .where('action', 'like', 'user.%')
+      .orderBy('id')
+      .execute();
     expect(actions).toEqual([
       expect.objectContaining({ action: 'user.add' }),
       expect.objectContaining({ action: 'user.reset_link', actor: adminEmail }),
@@ -334,7 +389,12 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
     smtp().deferRecipient(email, 1);
     expect((await admin.request('POST', '/v1/api/users/invite', { email, role: 'admin' })).status).toBe(201);
     await app.worker.drain({ kinds: [USER_INVITE_EMAIL_KIND] });
-    const row = await app.context.db.selectFrom('outbox').selectAll().where('kind', '=', USER_INVITE_EMAIL_KIND).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const row = await app.context.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('kind', '=', USER_INVITE_EMAIL_KIND)
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });
     expect(smtp().messagesTo(email)).toEqual([]);
     app.clock.advance(60_000);
@@ -359,7 +419,11 @@ describe.each(BACKENDS)('dashboard users (%s)', (backend) => {
     ];
     const listed = await admin.request('GET', '/v1/api/users');
     expect(listed.status).toBe(200);
-    expect(listed.body.users.find((user: { email: string }) => user.email === 'dana.new@example.com')).toMatchObject({ role: 'staff', clientIds: [CLIENT_A], disabled: false });
+    expect(listed.body.users.find((user: { email: string }) => user.email === 'dana.new@example.com')).toMatchObject({
+      role: 'staff',
+      clientIds: [CLIENT_A],
+      disabled: false,
+    });
     const activity = await admin.request('GET', '/v1/api/audit?action=user&limit=200');
     expect(activity.body.entries.length).toBeGreaterThan(8);
     const places = {

@@ -31,10 +31,7 @@ describe.each(BACKENDS)('the HTTP app on %s', (kind) => {
     expect(ready.status).toBe(200);
     const body = (await ready.json()) as { status: string; checks: Array<{ name: string; status: string }> };
     expect(body.checks).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({ name: 'database', status: 'ok' }),
-        expect.objectContaining({ name: 'migrations', status: 'ok' }),
-      ]),
+      expect.arrayContaining([expect.objectContaining({ name: 'database', status: 'ok' }), expect.objectContaining({ name: 'migrations', status: 'ok' })]),
     );
   });
 

@@ -46,7 +46,9 @@ describe('where demo mode listens', () => {
     const app = await startTestApp('pglite', { env: { HOST: '0.0.0.0' }, database });
     try {
       expect(app.app.server.address()).toMatchObject({ address: '0.0.0.0' });
-      expect(startBanner(app)).toMatch(/Listening: +0\.0\.0\.0:\d+ \(every network interface: anyone who can reach it may sign requests with the public demo keys\)/);
+      expect(startBanner(app)).toMatch(
+        /Listening: +0\.0\.0\.0:\d+ \(every network interface: anyone who can reach it may sign requests with the public demo keys\)/,
+      );
     } finally {
       await app.dispose();
     }
@@ -138,7 +140,7 @@ describe.each(BACKENDS)('live mode with SANDBOX=1 and no vendor credentials (%s)
     });
   };
 
-  it('refuses a Retell webhook signed with the public demo key (401), and accepts one signed with the process\'s own key', async () => {
+  it("refuses a Retell webhook signed with the public demo key (401), and accepts one signed with the process's own key", async () => {
     const secrets = app.context.clients.get(CLIENT)!.secrets;
     expect(secrets.emulatedVendors).toContain('retell');
     expect(secrets.retellApiKey).not.toBe(DEMO_SECRETS.RETELL_API_KEY);

@@ -22,14 +22,20 @@ function switchboardLoading(args: string[]) {
 const SOURCE_RUNNER = new Set(['tsx', 'esbuild', 'get-tsconfig', 'resolve-pkg-maps']);
 
 describe('the switchboard CLI', () => {
-  it('help loads the command definitions and commander only, none of the commands\' work (kysely, fastify, PGlite, zod, …)', () => {
+  it("help loads the command definitions and commander only, none of the commands' work (kysely, fastify, PGlite, zod, …)", () => {
     for (const args of [[], ['--help'], ['client', '--help'], ['client', 'list', '--help'], ['simulate-call', '--help'], ['help', 'user']]) {
       const run = switchboardLoading(args);
       expect(run.code, args.join(' ')).toBe(0);
       expect(run.out).toContain('Usage: switchboard');
       expect(run.sources, args.join(' ')).toContain('src/cli/commands.ts');
-      expect(run.packages.filter((name) => !SOURCE_RUNNER.has(name)), args.join(' ')).toEqual(['commander']);
-      expect(run.sources.filter((path) => path.startsWith('src/cli/actions/')), args.join(' ')).toEqual([]);
+      expect(
+        run.packages.filter((name) => !SOURCE_RUNNER.has(name)),
+        args.join(' '),
+      ).toEqual(['commander']);
+      expect(
+        run.sources.filter((path) => path.startsWith('src/cli/actions/')),
+        args.join(' '),
+      ).toEqual([]);
     }
   });
 
@@ -83,11 +89,17 @@ describe('the switchboard CLI', () => {
       });
       expect(session.status).toBe(200);
       const ready = await fetch(`${server.url}/readyz`, { headers: { cookie: (session.headers.get('set-cookie') ?? '').split(';')[0]! } });
-      const offices = ((await ready.json()) as { checks: Array<{ name: string; status: string; detail?: string }> }).checks.find((check) => check.name === 'offices');
+      const offices = ((await ready.json()) as { checks: Array<{ name: string; status: string; detail?: string }> }).checks.find(
+        (check) => check.name === 'offices',
+      );
       expect(offices?.status).toBe('degraded');
       expect(offices?.detail).toMatch(/^1 served: good-office;/);
       for (const file of ['bad-zone', 'broken-json', 'open-after-close', 'overlapping-hours', 'unknown-variable']) expect(offices?.detail).toContain(file);
-      const office = await fetch(`${server.url}/v1/retell/good-office/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const office = await fetch(`${server.url}/v1/retell/good-office/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       expect(office.status).toBe(401);
     } finally {
       await server.stop();
@@ -97,7 +109,17 @@ describe('the switchboard CLI', () => {
   it('simulate-call plays a booking call for any office on a running server, with its own appointment types', async () => {
     const server = await startServerProcess({ DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-sim-')) });
     try {
-      const result = switchboard(['simulate-call', '--client', 'desert-bookkeeping', '--from', '+16025550123', '--scenario', 'new-caller-books', '--url', server.url]);
+      const result = switchboard([
+        'simulate-call',
+        '--client',
+        'desert-bookkeeping',
+        '--from',
+        '+16025550123',
+        '--scenario',
+        'new-caller-books',
+        '--url',
+        server.url,
+      ]);
       expect(result.out).not.toContain('Problems:');
       expect(result.out).toMatch(/200\s+function check_calendar_availability/);
       expect(result.out).toMatch(/200\s+function book_appointment/);
@@ -111,7 +133,20 @@ describe('the switchboard CLI', () => {
   });
 
   it('every command has --help', () => {
-    for (const command of [['start'], ['migrate'], ['client', 'list'], ['client', 'import'], ['client', 'export'], ['doctor'], ['crm', 'resync'], ['simulate-call'], ['zoho', 'connect'], ['zoho', 'import-refresh-token'], ['user', 'add'], ['user', 'reset-password']]) {
+    for (const command of [
+      ['start'],
+      ['migrate'],
+      ['client', 'list'],
+      ['client', 'import'],
+      ['client', 'export'],
+      ['doctor'],
+      ['crm', 'resync'],
+      ['simulate-call'],
+      ['zoho', 'connect'],
+      ['zoho', 'import-refresh-token'],
+      ['user', 'add'],
+      ['user', 'reset-password'],
+    ]) {
       const result = switchboard([...command, '--help']);
       expect(result.code, command.join(' ')).toBe(0);
       expect(result.out).toContain('Usage: switchboard');
@@ -135,7 +170,12 @@ describe('the switchboard CLI', () => {
 
     const database = await openDatabase({ dataDir });
     try {
-      const rows = await database.db.selectFrom('audit').select(['actor', 'action', 'target', 'after']).where('action', 'like', 'user.%').orderBy('id').execute();
+      const rows = await database.db
+        .selectFrom('audit')
+        .select(['actor', 'action', 'target', 'after'])
+        .where('action', 'like', 'user.%')
+        .orderBy('id')
+        .execute();
       expect(rows.map((row) => row.action)).toEqual(['user.add', 'user.reset_password']);
       expect(rows[0]!.actor).toMatch(/^cli/);
       expect(rows[0]!.after).toEqual({ email: 'dana@office.example', role: 'staff', clients: ['smart-tax-nation'] });

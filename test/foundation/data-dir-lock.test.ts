@@ -133,11 +133,8 @@ function childrenOf(pid: number): number[] {
 // Staging "pid 1 in a fresh container" needs new pid, mount and network namespaces: root (or CAP_SYS_ADMIN) and
 // util-linux's unshare. Where that is not permitted (unprivileged CI, macOS) the namespace test below is skipped.
 const containerLike = ['--pid', '--fork', '--mount-proc', '--net', '--kill-child'];
-const canUnshare =
-  process.platform === 'linux' &&
-  spawnSync('unshare', [...containerLike, 'true'], { stdio: 'ignore' }).status === 0;
-const inNewPidNamespace = (mode: 'lock' | 'database', dataDir: string) =>
-  start('unshare', [...containerLike, ...holderArgs(mode, dataDir)]);
+const canUnshare = process.platform === 'linux' && spawnSync('unshare', [...containerLike, 'true'], { stdio: 'ignore' }).status === 0;
+const inNewPidNamespace = (mode: 'lock' | 'database', dataDir: string) => start('unshare', [...containerLike, ...holderArgs(mode, dataDir)]);
 
 describe('the embedded database directory lock', () => {
   it('a second process on the same PGlite directory gets a clear error and the first keeps its rows', async () => {
@@ -145,14 +142,20 @@ describe('the embedded database directory lock', () => {
     const first = await openDatabase({ dataDir });
     try {
       await first.db.schema.createTable('probe').addColumn('n', 'integer').execute();
-      await first.db.insertInto('probe' as never).values({ n: 1 }).execute();
+      await first.db
+        .insertInto('probe' as never)
+        .values({ n: 1 })
+        .execute();
 
       const second = await runSecondProcess(dataDir);
       expect(second.code).toBe(3);
       expect(second.output).toContain(`in use by another Switchboard process (pid ${process.pid})`);
       expect(second.output).toContain('DATABASE_URL');
 
-      const rows = await first.db.selectFrom('probe' as never).selectAll().execute();
+      const rows = await first.db
+        .selectFrom('probe' as never)
+        .selectAll()
+        .execute();
       expect(rows).toEqual([{ n: 1 }]);
     } finally {
       await first.close();
@@ -199,30 +202,27 @@ describe('the embedded database directory lock', () => {
     },
   );
 
-  it.skipIf(!canUnshare)(
-    'restart after kill -9 as pid 1 in a fresh pid namespace opens the database; a second live pid 1 is refused',
-    async () => {
-      const dataDir = tempDir('sb-pid1-');
-      const first = inNewPidNamespace('database', dataDir);
-      expect(await first.firstLine).toBe('holding pid=1 rows=1');
+  it.skipIf(!canUnshare)('restart after kill -9 as pid 1 in a fresh pid namespace opens the database; a second live pid 1 is refused', async () => {
+    const dataDir = tempDir('sb-pid1-');
+    const first = inNewPidNamespace('database', dataDir);
+    expect(await first.firstLine).toBe('holding pid=1 rows=1');
 
-      // Another container on the same volume, also pid 1 in its namespace, while the first is alive.
-      const second = inNewPidNamespace('lock', dataDir);
-      expect(await second.firstLine).toContain('refused: ');
-      expect(await second.firstLine).toContain('in use by another Switchboard process (pid 1)');
-      expect(await second.exit).toBe(3);
+    // Another container on the same volume, also pid 1 in its namespace, while the first is alive.
+    const second = inNewPidNamespace('lock', dataDir);
+    expect(await second.firstLine).toContain('refused: ');
+    expect(await second.firstLine).toContain('in use by another Switchboard process (pid 1)');
+    expect(await second.exit).toBe(3);
 
-      // kill -9 of the first namespace's pid 1, from outside it (as `docker kill` does).
-      const [init] = childrenOf(first.child.pid!);
-      expect(init).toBeGreaterThan(1);
-      process.kill(init!, 'SIGKILL');
-      await first.exit;
-      expect(existsSync(join(dataDir, 'switchboard.lock'))).toBe(true);
+    // kill -9 of the first namespace's pid 1, from outside it (as `docker kill` does).
+    const [init] = childrenOf(first.child.pid!);
+    expect(init).toBeGreaterThan(1);
+    process.kill(init!, 'SIGKILL');
+    await first.exit;
+    expect(existsSync(join(dataDir, 'switchboard.lock'))).toBe(true);
 
-      const restarted = inNewPidNamespace('database', dataDir);
-      expect(await restarted.firstLine).toBe('holding pid=1 rows=2');
-    },
-  );
+    const restarted = inNewPidNamespace('database', dataDir);
+    expect(await restarted.firstLine).toBe('holding pid=1 rows=2');
+  });
 
   it('a lock file left by an earlier version (a plain file holding a pid) is taken over', async () => {
     const dataDir = tempDir('sb-stale-');

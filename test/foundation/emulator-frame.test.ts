@@ -70,7 +70,11 @@ describe('the sandbox emulator frame', () => {
     expect(set.status).toBe(200);
     expect((await fetch(`${emulator.url}/things`, { method: 'POST' })).status).toBe(429);
     expect((await fetch(`${emulator.url}/things`, { method: 'POST' })).status).toBe(200);
-    const bad = await fetch(`${emulator.url}/__sandbox/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"type":"explode"}' });
+    const bad = await fetch(`${emulator.url}/__sandbox/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"type":"explode"}',
+    });
     expect(bad.status).toBe(400);
   });
 

@@ -31,7 +31,7 @@ describe('PGlite on its own thread', () => {
     expect(params.rows[0]!.d.toISOString()).toBe('2026-11-01T06:00:00.000Z');
   });
 
-  it('keeps a database error\'s fields (the code and constraint our conflict handling reads)', async () => {
+  it("keeps a database error's fields (the code and constraint our conflict handling reads)", async () => {
     const database = await open();
     await database.query('create table t (id int constraint t_pkey primary key)');
     await database.query('insert into t values (1)');
@@ -124,7 +124,11 @@ describe('PGlite on its own thread', () => {
     });
     await new Promise((resolve) => setTimeout(resolve, 50));
     let seen: Array<{ id: number }> | undefined;
-    const reading = db.selectFrom('t').select('id').execute().then((rows) => (seen = rows));
+    const reading = db
+      .selectFrom('t')
+      .select('id')
+      .execute()
+      .then((rows) => (seen = rows));
     await new Promise((resolve) => setTimeout(resolve, 150));
     // Neither inside the open transaction nor beside it: the read waits for the commit.
     expect(seen).toBeUndefined();
@@ -207,7 +211,7 @@ describe('PGlite on its own thread', () => {
     await database.query('insert into t values (1)');
     expect((await database.query('select * from t')).rows).toEqual([{ a: 1 }]);
     // The prepared `select *` now returns another shape: PostgreSQL refuses the cached plan, the thread prepares again.
-    await database.query('alter table t add column b text default \'x\'');
+    await database.query("alter table t add column b text default 'x'");
     expect((await database.query('select * from t')).rows).toEqual([{ a: 1, b: 'x' }]);
     // Far more distinct statements than are kept prepared: each still answers its own result.
     for (let i = 0; i < 600; i++) {

@@ -142,13 +142,25 @@ export interface VoiceOptOutRecord {
 
 export async function callerOptsOutByVoice(server: E2eServer): Promise<VoiceOptOutRecord> {
   await server.clock.advance(30 * 60_000);
-  const result = await simulateCall({ baseUrl: server.url, client: CLIENT, from: PEOPLE.dana.phone, scenario: 'caller-opts-out', startAt: new Date(await server.clock.now()) });
+  const result = await simulateCall({
+    baseUrl: server.url,
+    client: CLIENT,
+    from: PEOPLE.dana.phone,
+    scenario: 'caller-opts-out',
+    startAt: new Date(await server.clock.now()),
+  });
   for (const step of result.steps) server.answers.push(JSON.stringify(step.body));
   await server.settle();
   const call = await server.dashboard('GET', `/v1/api/calls/${result.callId}`);
   const customerId = call.body?.call?.customerId;
   const messages = await server.dashboard('GET', `/v1/api/messages?client=${CLIENT}&customer=${customerId}`);
-  return { callId: result.callId, problems: result.problems, call, messages: messages.body.messages, customer: await server.dashboard('GET', `/v1/api/customers/${customerId}`) };
+  return {
+    callId: result.callId,
+    problems: result.problems,
+    call,
+    messages: messages.body.messages,
+    customer: await server.dashboard('GET', `/v1/api/customers/${customerId}`),
+  };
 }
 
 export interface CalendarDownRecord {
@@ -170,7 +182,12 @@ export async function calendarDownDuringCall(server: E2eServer): Promise<Calenda
     await call.say('user', 'Can I come in Wednesday?');
     await call.fn('save_caller_details', { name: riley.name });
     const availability = await call.fn('check_calendar_availability', { date: '2026-03-04', appointment_type: 'individual-return' });
-    await call.end(60_000, { call_summary: 'Caller wanted Wednesday; the calendar was unreachable.', user_sentiment: 'Neutral', call_successful: false, in_voicemail: false });
+    await call.end(60_000, {
+      call_summary: 'Caller wanted Wednesday; the calendar was unreachable.',
+      user_sentiment: 'Neutral',
+      call_successful: false,
+      in_voicemail: false,
+    });
     await server.settle();
     const slack = await server.emulator('slack', '/__sandbox/requests');
     return {
@@ -200,7 +217,13 @@ export async function crmDownThenRetriedFromDashboard(server: E2eServer): Promis
   await server.emulator('zoho', '/__sandbox/faults', { method: 'POST', body: { type: 'fail', match: '/crm/v8/', status: 500, body: INTERNAL_ERROR_BODY } });
   let callId: string;
   try {
-    const result = await simulateCall({ baseUrl: server.url, client: CLIENT, from: PEOPLE.morgan.phone, scenario: 'returning-caller-question', startAt: new Date(await server.clock.now()) });
+    const result = await simulateCall({
+      baseUrl: server.url,
+      client: CLIENT,
+      from: PEOPLE.morgan.phone,
+      scenario: 'returning-caller-question',
+      startAt: new Date(await server.clock.now()),
+    });
     callId = result.callId;
     await server.settle();
     // Three attempts a minute apart (the client's retry policy), then the dead-letter queue.
@@ -243,7 +266,13 @@ export interface NurtureRecord {
 export async function nonBookerNurtureAndStop(server: E2eServer, booked: BookingRecord): Promise<NurtureRecord> {
   const { casey, jordan } = PEOPLE;
   await server.clock.set('2026-03-03T01:30:00Z');
-  const result = await simulateCall({ baseUrl: server.url, client: CLIENT, from: casey.phone, scenario: 'returning-caller-question', startAt: new Date(await server.clock.now()) });
+  const result = await simulateCall({
+    baseUrl: server.url,
+    client: CLIENT,
+    from: casey.phone,
+    scenario: 'returning-caller-question',
+    startAt: new Date(await server.clock.now()),
+  });
   for (const step of result.steps) server.answers.push(JSON.stringify(step.body));
   await server.settle();
   const checkpoints: Record<string, TwilioMessage[]> = {};

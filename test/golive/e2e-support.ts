@@ -141,7 +141,11 @@ export async function startE2eServer(kind: DatabaseKind, clockStart: string, log
         if (answer.status !== 200) throw new Error(`clock set failed: ${answer.text}`);
       },
       async advance(ms) {
-        const answer = await ours('/__test/clock', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ advanceMs: ms }) });
+        const answer = await ours('/__test/clock', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ advanceMs: ms }),
+        });
         if (answer.status !== 200) throw new Error(`clock advance failed: ${answer.text}`);
       },
     },

@@ -52,7 +52,13 @@ describe('go-live day through a real server process (PGlite, every vendor emulat
     );
 
     const lead = booking.leads.find((candidate) => candidate.Phone === PEOPLE.jordan.phone);
-    expect(lead).toMatchObject({ First_Name: 'Jordan', Last_Name: 'Rivera', Email: PEOPLE.jordan.email, Lead_Status: 'Pre-Qualified', Appointment_Date_Time: '2026-03-04T09:00:00-05:00' });
+    expect(lead).toMatchObject({
+      First_Name: 'Jordan',
+      Last_Name: 'Rivera',
+      Email: PEOPLE.jordan.email,
+      Lead_Status: 'Pre-Qualified',
+      Appointment_Date_Time: '2026-03-04T09:00:00-05:00',
+    });
     expect(lead.notes).toHaveLength(1);
     expect(lead.notes[0].Note_Content).toContain(`Switchboard call: ${booking.callId}`);
 
@@ -74,7 +80,10 @@ describe('go-live day through a real server process (PGlite, every vendor emulat
     expect(reschedule.events.map((event) => event.start)).toEqual(['2026-03-05T14:00:00.000Z']);
     expect(reschedule.texts.at(-1)?.body).toContain('Your Individual tax return moved to Thu 3/5 9:00 AM');
     const state = (template: string, status: string) =>
-      reschedule.appointmentMessages.filter((message) => message.template === template && message.status === status).map((message) => message.runAt).sort();
+      reschedule.appointmentMessages
+        .filter((message) => message.template === template && message.status === status)
+        .map((message) => message.runAt)
+        .sort();
     expect(state('reminder_24h', 'cancelled')).toEqual(['2026-03-03T14:00:00.000Z', '2026-03-03T14:00:00.000Z']);
     expect(state('reminder_24h', 'scheduled')).toEqual(['2026-03-04T14:00:00.000Z', '2026-03-04T14:00:00.000Z']);
     expect(state('reminder_1h', 'scheduled')).toEqual(['2026-03-05T13:00:00.000Z', '2026-03-05T13:00:00.000Z']);

@@ -38,11 +38,28 @@ function serialize(value: unknown): string {
 }
 
 /** The characters PostgreSQL refuses (NUL; lone surrogates in jsonb) mixed with ordinary text and valid pairs. */
-const hostilePiece = fc.constantFrom('\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\ud83d\ude00', '\u0000\u0000', 'a', ' ', '5550177', '\\', '"', '\u2028', 'é');
+const hostilePiece = fc.constantFrom(
+  '\u0000',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+  '\ud83d\ude00',
+  '\u0000\u0000',
+  'a',
+  ' ',
+  '5550177',
+  '\\',
+  '"',
+  '\u2028',
+  'é',
+);
 const hostile = fc.array(fc.oneof(hostilePiece, fc.string({ maxLength: 6 })), { minLength: 1, maxLength: 8 }).map((pieces) => pieces.join(''));
 /** `prefix` with hostile characters inserted somewhere: still recognisable once they are stripped. */
 const spiked = (prefix: string) =>
-  fc.tuple(fc.nat({ max: prefix.length }), fc.array(hostilePiece, { maxLength: 3 })).map(([at, pieces]) => prefix.slice(0, at) + pieces.join('') + prefix.slice(at));
+  fc
+    .tuple(fc.nat({ max: prefix.length }), fc.array(hostilePiece, { maxLength: 3 }))
+    .map(([at, pieces]) => prefix.slice(0, at) + pieces.join('') + prefix.slice(at));
 
 const deep = fc
   .record({
@@ -50,7 +67,14 @@ const deep = fc
     shape: fc.constantFrom('array', 'object'),
     leaf: hostile,
   })
-  .map(({ levels, shape, leaf }) => new Raw(shape === 'array' ? `${'['.repeat(levels)}${JSON.stringify(leaf)}${']'.repeat(levels)}` : `${'{"a":'.repeat(levels)}${JSON.stringify(leaf)}${'}'.repeat(levels)}`));
+  .map(
+    ({ levels, shape, leaf }) =>
+      new Raw(
+        shape === 'array'
+          ? `${'['.repeat(levels)}${JSON.stringify(leaf)}${']'.repeat(levels)}`
+          : `${'{"a":'.repeat(levels)}${JSON.stringify(leaf)}${'}'.repeat(levels)}`,
+      ),
+  );
 const oddNumber = fc.constantFrom('1e308', '1e400', '-1e400', '-0', '1e-400', '123456789012345678901234567890', '-1').map((text) => new Raw(text));
 
 /** Values of every JSON type, including the awkward ones (huge numbers, deep nesting, NUL, lone surrogates, empty). */
@@ -62,7 +86,16 @@ const text = fc.oneof(
   fc.constantFrom('', ' ', '\u0000', '9'.repeat(400), '-1', '1e309', 'null', '../../etc/passwd', '<script>', "'; drop table calls; --"),
 );
 const hostileJson = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, hostile, fc.integer(), fc.boolean(), oddNumber, deep, fc.array(tie('value'), { maxLength: 3 }), fc.dictionary(hostile, tie('value'), { maxKeys: 3 })),
+  value: fc.oneof(
+    { depthSize: 'small' },
+    hostile,
+    fc.integer(),
+    fc.boolean(),
+    oddNumber,
+    deep,
+    fc.array(tie('value'), { maxLength: 3 }),
+    fc.dictionary(hostile, tie('value'), { maxKeys: 3 }),
+  ),
 })).value;
 const loose = fc.oneof(json, text, hostileJson, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const phone = fc.oneof(fc.constantFrom('+12125550177', '+13055550123', '2125550177', '+1', '+442079460000', ''), spiked('+12125550177'), text);
@@ -90,11 +123,27 @@ const plausibleCall = fc.record(
     end_timestamp: callTime,
     duration_ms: fc.integer({ min: 0, max: 3_600_000 }),
     transcript: hostile,
-    transcript_object: fc.array(fc.record({ role: fc.oneof(fc.constantFrom('agent', 'user'), hostile), content: hostile, words: fc.oneof(loose, fc.array(fc.record({ word: hostile, start: fc.double(), end: fc.double() }), { maxLength: 3 })) }, { requiredKeys: ['role'] }), { maxLength: 3 }),
+    transcript_object: fc.array(
+      fc.record(
+        {
+          role: fc.oneof(fc.constantFrom('agent', 'user'), hostile),
+          content: hostile,
+          words: fc.oneof(loose, fc.array(fc.record({ word: hostile, start: fc.double(), end: fc.double() }), { maxLength: 3 })),
+        },
+        { requiredKeys: ['role'] },
+      ),
+      { maxLength: 3 },
+    ),
     disconnection_reason: fc.oneof(fc.constantFrom('user_hangup', 'agent_hangup', 'voicemail_reached'), hostile),
     recording_url: spiked('https://example.invalid/r.wav'),
     call_analysis: fc.record(
-      { call_summary: hostile, user_sentiment: fc.oneof(fc.constantFrom('Positive', 'Neutral'), hostile), in_voicemail: fc.boolean(), call_successful: fc.boolean(), custom_analysis_data: dictionaryOf(loose) },
+      {
+        call_summary: hostile,
+        user_sentiment: fc.oneof(fc.constantFrom('Positive', 'Neutral'), hostile),
+        in_voicemail: fc.boolean(),
+        call_successful: fc.boolean(),
+        custom_analysis_data: dictionaryOf(loose),
+      },
       { requiredKeys: [] },
     ),
     metadata: loose,
@@ -117,7 +166,10 @@ const anyCall = fc.record(
     end_timestamp: timestamp,
     duration_ms: fc.oneof(fc.integer(), fc.double(), oddNumber, text),
     transcript: fc.oneof(text, loose),
-    transcript_object: fc.oneof(fc.array(fc.record({ role: fc.constantFrom('agent', 'user', 'x'), content: loose, words: loose }, { requiredKeys: [] }), { maxLength: 3 }), loose),
+    transcript_object: fc.oneof(
+      fc.array(fc.record({ role: fc.constantFrom('agent', 'user', 'x'), content: loose, words: loose }, { requiredKeys: [] }), { maxLength: 3 }),
+      loose,
+    ),
     disconnection_reason: fc.oneof(fc.constantFrom('user_hangup', 'agent_hangup', 'voicemail_reached'), text),
     call_analysis: fc.oneof(
       fc.record({ call_summary: loose, user_sentiment: loose, in_voicemail: loose, call_successful: loose, custom_analysis_data: loose }, { requiredKeys: [] }),
@@ -132,7 +184,10 @@ const anyCall = fc.record(
 const callEvents = ['call_started', 'call_ended', 'call_analyzed', 'transcript_updated', 'transfer_started'] as const;
 const retellEvent = fc.oneof(
   { weight: 5, arbitrary: fc.record({ event: fc.constantFrom(...callEvents), call: plausibleCall }) },
-  { weight: 1, arbitrary: fc.record({ event: fc.oneof(fc.constantFrom(...callEvents, 'call_inbound'), text), call: fc.oneof(anyCall, loose) }, { requiredKeys: [] }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ event: fc.oneof(fc.constantFrom(...callEvents, 'call_inbound'), text), call: fc.oneof(anyCall, loose) }, { requiredKeys: [] }),
+  },
   { weight: 1, arbitrary: loose },
 );
 
@@ -141,7 +196,16 @@ const inboundEvent = fc.oneof(
     {
       event: fc.oneof(fc.constant('call_inbound'), text),
       call_inbound: fc.oneof(
-        fc.record({ agent_id: fc.oneof(fc.constant(AGENT), spiked(AGENT), text), agent_version: fc.oneof(fc.nat(), oddNumber), from_number: phone, to_number: phone, call_id: fc.oneof(text, spiked('call_fuzz_in')) }, { requiredKeys: [] }),
+        fc.record(
+          {
+            agent_id: fc.oneof(fc.constant(AGENT), spiked(AGENT), text),
+            agent_version: fc.oneof(fc.nat(), oddNumber),
+            from_number: phone,
+            to_number: phone,
+            call_id: fc.oneof(text, spiked('call_fuzz_in')),
+          },
+          { requiredKeys: [] },
+        ),
         loose,
       ),
     },
@@ -153,20 +217,51 @@ const inboundEvent = fc.oneof(
 const argValue = fc.oneof(
   loose,
   hostile,
-  fc.constantFrom('2026-03-04', '2026-03-04T09:00:00-05:00', '2026-02-30T25:61:00Z', 'individual-return', 'tax consultation', 'someone@example.com', 'all', 'sms', 'email'),
+  fc.constantFrom(
+    '2026-03-04',
+    '2026-03-04T09:00:00-05:00',
+    '2026-02-30T25:61:00Z',
+    'individual-return',
+    'tax consultation',
+    'someone@example.com',
+    'all',
+    'sms',
+    'email',
+  ),
   spiked('Dana Ellis'),
   spiked('someone@example.com'),
 );
 const functionArgs = fc.oneof(
   fc.dictionary(
-    fc.oneof(fc.constantFrom('name', 'email', 'notes', 'preferred_language', 'date', 'appointment_type', 'start', 'new_start', 'booking_id', 'phone', 'channel', 'reason', 'time_preference', 'after'), hostile),
+    fc.oneof(
+      fc.constantFrom(
+        'name',
+        'email',
+        'notes',
+        'preferred_language',
+        'date',
+        'appointment_type',
+        'start',
+        'new_start',
+        'booking_id',
+        'phone',
+        'channel',
+        'reason',
+        'time_preference',
+        'after',
+      ),
+      hostile,
+    ),
     argValue,
     { maxKeys: 6 },
   ),
   loose,
 );
 const functionCall = fc.oneof(
-  fc.record({ name: fc.oneof(fc.constantFrom(...retellFunctions.map((fn) => fn.name)), text), args: functionArgs, call: fc.oneof(plausibleCall, anyCall, loose) }, { requiredKeys: [] }),
+  fc.record(
+    { name: fc.oneof(fc.constantFrom(...retellFunctions.map((fn) => fn.name)), text), args: functionArgs, call: fc.oneof(plausibleCall, anyCall, loose) },
+    { requiredKeys: [] },
+  ),
   loose,
 );
 
@@ -174,14 +269,38 @@ const twilioKeys = ['MessageSid', 'SmsSid', 'AccountSid', 'From', 'To', 'Body', 
 const twilioValue = fc.oneof(
   fc.string({ maxLength: 60 }),
   hostile,
-  fc.constantFrom('STOP', 'stop texting me', 'START', 'HELP', 'ALTO', 'Stop please', 'Sí', 'delivered', 'undelivered', 'failed', '30007', '21610', '+12125550177', DEMO_SECRETS.TWILIO_ACCOUNT_SID, 'SM' + '0'.repeat(32)),
+  fc.constantFrom(
+    'STOP',
+    'stop texting me',
+    'START',
+    'HELP',
+    'ALTO',
+    'Stop please',
+    'Sí',
+    'delivered',
+    'undelivered',
+    'failed',
+    '30007',
+    '21610',
+    '+12125550177',
+    DEMO_SECRETS.TWILIO_ACCOUNT_SID,
+    'SM' + '0'.repeat(32),
+  ),
   spiked('STOP'),
   spiked('+12125550177'),
 );
 /** Form fields as Twilio posts them (the ones a handler needs, usually), plus junk. */
 const twilioForm = fc
   .tuple(
-    fc.record({ MessageSid: fc.oneof(spiked('SM' + 'a'.repeat(32)), twilioValue), From: fc.oneof(spiked('+12125550177'), twilioValue), MessageStatus: fc.oneof(fc.constantFrom('sent', 'delivered', 'undelivered', 'failed'), twilioValue), Body: twilioValue }, { requiredKeys: [] }),
+    fc.record(
+      {
+        MessageSid: fc.oneof(spiked('SM' + 'a'.repeat(32)), twilioValue),
+        From: fc.oneof(spiked('+12125550177'), twilioValue),
+        MessageStatus: fc.oneof(fc.constantFrom('sent', 'delivered', 'undelivered', 'failed'), twilioValue),
+        Body: twilioValue,
+      },
+      { requiredKeys: [] },
+    ),
     fc.dictionary(fc.oneof(fc.constantFrom(...twilioKeys), fc.string({ maxLength: 12 }), hostile), twilioValue, { maxKeys: 6 }),
   )
   .map(([known, junk]) => ({ ...junk, ...known }));
@@ -210,7 +329,10 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
   }
 
   async function signedRetell(path: string, raw: string): Promise<Sent> {
-    return send('POST', `/v1/retell/${CLIENT}${path}`, raw, { 'content-type': 'application/json', 'x-retell-signature': await sign(raw, DEMO_SECRETS.RETELL_API_KEY) });
+    return send('POST', `/v1/retell/${CLIENT}${path}`, raw, {
+      'content-type': 'application/json',
+      'x-retell-signature': await sign(raw, DEMO_SECRETS.RETELL_API_KEY),
+    });
   }
 
   async function signedTwilio(path: string, form: Record<string, string>): Promise<Sent> {
@@ -232,26 +354,53 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
   async function expectStoredEventsApplied(what: string): Promise<void> {
     await app.applyCallEvents();
     const stuck = await app.context.db.selectFrom('webhook_events').select(['event_type', 'status', 'error']).where('status', '!=', 'processed').execute();
-    const retries = await app.context.db.selectFrom('outbox').select(['status', 'last_error']).where('kind', '=', 'retell_event').where('status', '!=', 'done').execute();
-    if (stuck.length > 0 || retries.length > 0) throw new Error(`${what.slice(0, 400)} was accepted but not applied: ${JSON.stringify({ stuck, retries }).slice(0, 600)}`);
+    const retries = await app.context.db
+      .selectFrom('outbox')
+      .select(['status', 'last_error'])
+      .where('kind', '=', 'retell_event')
+      .where('status', '!=', 'done')
+      .execute();
+    if (stuck.length > 0 || retries.length > 0)
+      throw new Error(`${what.slice(0, 400)} was accepted but not applied: ${JSON.stringify({ stuck, retries }).slice(0, 600)}`);
   }
 
   describe('what the probe found (issue 14, item 6)', () => {
-    const functionBody = (args: unknown) => ({ name: 'save_caller_details', args, call: { call_id: 'call_probe_fn', agent_id: AGENT, from_number: '+12125550166', to_number: '+12125550199' } });
+    const functionBody = (args: unknown) => ({
+      name: 'save_caller_details',
+      args,
+      call: { call_id: 'call_probe_fn', agent_id: AGENT, from_number: '+12125550166', to_number: '+12125550199' },
+    });
 
     it('a NUL or a lone surrogate in function arguments is stripped and the function answers', async () => {
       const sent = await signedRetell('/functions', JSON.stringify(functionBody({ name: 'Da\u0000na \ud800Ellis', notes: 'call back\u0000 after 5' })));
       expect([sent.status, JSON.parse(sent.text).ok]).toEqual([200, true]);
-      const customer = await app.context.db.selectFrom('customers').select(['name', 'notes']).where('client_id', '=', CLIENT).where('phone', '=', '+12125550166').executeTakeFirstOrThrow();
+      const customer = await app.context.db
+        .selectFrom('customers')
+        .select(['name', 'notes'])
+        .where('client_id', '=', CLIENT)
+        .where('phone', '=', '+12125550166')
+        .executeTakeFirstOrThrow();
       expect(customer).toEqual({ name: 'Dana Ellis', notes: 'call back after 5' });
     });
 
     it('a NUL in a call id or a transcript is stripped, stored, and applied by the worker', async () => {
-      const call = { call_id: 'call_probe_\u0000nul', agent_id: AGENT, from_number: '+12125550167', start_timestamp: MARCH_2026, end_timestamp: MARCH_2026 + 60_000, transcript: 'Agent: Hello\u0000\nUser: hi \udc00there', metadata: { 'k\u0000': 'v\ud800' } };
+      const call = {
+        call_id: 'call_probe_\u0000nul',
+        agent_id: AGENT,
+        from_number: '+12125550167',
+        start_timestamp: MARCH_2026,
+        end_timestamp: MARCH_2026 + 60_000,
+        transcript: 'Agent: Hello\u0000\nUser: hi \udc00there',
+        metadata: { 'k\u0000': 'v\ud800' },
+      };
       const sent = await signedRetell('/webhook', JSON.stringify({ event: 'call_ended', call }));
       expect([sent.status, JSON.parse(sent.text).status]).toEqual([200, 'accepted']);
       await expectStoredEventsApplied('call_ended with NUL');
-      const row = await app.context.db.selectFrom('calls').select(['transcript', 'metadata', 'status']).where('id', '=', 'call_probe_nul').executeTakeFirstOrThrow();
+      const row = await app.context.db
+        .selectFrom('calls')
+        .select(['transcript', 'metadata', 'status'])
+        .where('id', '=', 'call_probe_nul')
+        .executeTakeFirstOrThrow();
       expect(row).toEqual({ transcript: 'Agent: Hello\nUser: hi there', metadata: { k: 'v' }, status: 'ended' });
     });
 
@@ -287,11 +436,25 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
     });
 
     it('Twilio texts and status callbacks carrying a NUL pass the signature check, are stored clean, and are answered', async () => {
-      const inbound = await signedTwilio('inbound', { MessageSid: 'SM' + 'b'.repeat(32), From: '+12125550169', To: '+12125550199', Body: 'Is my return\u0000 ready?' });
+      const inbound = await signedTwilio('inbound', {
+        MessageSid: 'SM' + 'b'.repeat(32),
+        From: '+12125550169',
+        To: '+12125550199',
+        Body: 'Is my return\u0000 ready?',
+      });
       expect(inbound.status).toBe(200);
-      const stored = await app.context.db.selectFrom('inbound_messages').select('body').where('provider_id', '=', 'SM' + 'b'.repeat(32)).executeTakeFirstOrThrow();
+      const stored = await app.context.db
+        .selectFrom('inbound_messages')
+        .select('body')
+        .where('provider_id', '=', 'SM' + 'b'.repeat(32))
+        .executeTakeFirstOrThrow();
       expect(stored.body).toBe('Is my return ready?');
-      const status = await signedTwilio('status', { MessageSid: 'SM' + 'c'.repeat(31) + '\u0000', MessageStatus: 'undelivered', ErrorCode: '30007', ErrorMessage: 'filtered\u0000' });
+      const status = await signedTwilio('status', {
+        MessageSid: 'SM' + 'c'.repeat(31) + '\u0000',
+        MessageStatus: 'undelivered',
+        ErrorCode: '30007',
+        ErrorMessage: 'filtered\u0000',
+      });
       expect(status.status).toBe(204);
       // The signature is over the form as sent: the same body signed without its NUL is refused.
       const form = { MessageSid: 'SM' + 'd'.repeat(32), From: '+12125550169', Body: 'hi\u0000' };
@@ -320,11 +483,18 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
         const sent = await asAdmin('GET', path);
         expect([path, sent.status, JSON.parse(sent.text).error]).toEqual([path, 400, 'invalid_url']);
       }
-      const edit = await asAdmin('PATCH', `/v1/api/customers/${seeded.customerId}`, JSON.stringify({ name: 'Mor\u0000gan', notes: 'prefers \ud83d\ude00 texts\udfff' }));
+      const edit = await asAdmin(
+        'PATCH',
+        `/v1/api/customers/${seeded.customerId}`,
+        JSON.stringify({ name: 'Mor\u0000gan', notes: 'prefers \ud83d\ude00 texts\udfff' }),
+      );
       expect([edit.status, JSON.parse(edit.text).customer]).toEqual([200, expect.objectContaining({ name: 'Morgan', notes: 'prefers \ud83d\ude00 texts' })]);
       const search = await asAdmin('GET', `/v1/api/customers?q=${encodeURIComponent('Mor\ud83d\ude00')}`);
       expect(search.status).toBe(200);
-      const login = await send('POST', '/v1/api/session', JSON.stringify({ email: 'admin\u0000@example.com', password: 'x\ud800' }), { 'content-type': 'application/json', origin: url });
+      const login = await send('POST', '/v1/api/session', JSON.stringify({ email: 'admin\u0000@example.com', password: 'x\ud800' }), {
+        'content-type': 'application/json',
+        origin: url,
+      });
       expect(login.status).toBe(401);
     });
   });
@@ -340,19 +510,25 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
     let accepted = 0;
     for (const [path, arbitrary] of cases) {
       await fc.assert(
-        fc.asyncProperty(arbitrary, fc.boolean(), fc.constantFrom('signed', 'signed', 'signed', 'unsigned', 'garbage'), fc.constantFrom(...retellFunctions.map((fn) => fn.name), 'no_such_function'), async (payload, asText, signing, name) => {
-          const raw = rawBody(payload, asText);
-          const headers: Record<string, string> = { 'content-type': 'application/json' };
-          if (signing === 'signed') headers['x-retell-signature'] = await sign(raw, DEMO_SECRETS.RETELL_API_KEY);
-          if (signing === 'garbage') headers['x-retell-signature'] = `v=${Date.now()},d=${Buffer.from(raw).toString('hex').slice(0, 64)}`;
-          const target = path === '/functions' && asText ? `/functions/${name}` : path;
-          const sent = await send('POST', `/v1/retell/${CLIENT}${target}`, raw, headers);
-          expectNo5xx(sent, `retell ${target} ${raw.slice(0, 300)}`);
-          if (path === '/webhook' && sent.status === 200 && JSON.parse(sent.text).status === 'accepted') {
-            accepted += 1;
-            await expectStoredEventsApplied(`retell ${target} ${raw.slice(0, 300)}`);
-          }
-        }),
+        fc.asyncProperty(
+          arbitrary,
+          fc.boolean(),
+          fc.constantFrom('signed', 'signed', 'signed', 'unsigned', 'garbage'),
+          fc.constantFrom(...retellFunctions.map((fn) => fn.name), 'no_such_function'),
+          async (payload, asText, signing, name) => {
+            const raw = rawBody(payload, asText);
+            const headers: Record<string, string> = { 'content-type': 'application/json' };
+            if (signing === 'signed') headers['x-retell-signature'] = await sign(raw, DEMO_SECRETS.RETELL_API_KEY);
+            if (signing === 'garbage') headers['x-retell-signature'] = `v=${Date.now()},d=${Buffer.from(raw).toString('hex').slice(0, 64)}`;
+            const target = path === '/functions' && asText ? `/functions/${name}` : path;
+            const sent = await send('POST', `/v1/retell/${CLIENT}${target}`, raw, headers);
+            expectNo5xx(sent, `retell ${target} ${raw.slice(0, 300)}`);
+            if (path === '/webhook' && sent.status === 200 && JSON.parse(sent.text).status === 'accepted') {
+              accepted += 1;
+              await expectStoredEventsApplied(`retell ${target} ${raw.slice(0, 300)}`);
+            }
+          },
+        ),
         { numRuns: path === '/webhook' ? RUNS * 2 : RUNS },
       );
     }
@@ -376,7 +552,10 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
       );
       // Bytes no encoder would produce: a lone surrogate's UTF-8, a bare %, a NUL byte, raw binary.
       for (const body of ['Body=%ED%A0%80&From=%2B1212&MessageSid=SM1', 'Body=%&From=%zz', 'From=%00&MessageSid=%00', '\u0000\u0001\u00ff', 'a=1&a=2&a=%00']) {
-        expectNo5xx(await send('POST', `/v1/twilio/${CLIENT}/${path}`, body, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' }), `twilio ${path} ${body}`);
+        expectNo5xx(
+          await send('POST', `/v1/twilio/${CLIENT}/${path}`, body, { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' }),
+          `twilio ${path} ${body}`,
+        );
       }
     }
   }, 120_000);
@@ -385,19 +564,34 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
     // Found by this fuzzing: an empty or over-long token threw a schema error (500) instead of the invalid-link page.
     for (const token of ['', 'x'.repeat(3000)]) {
       for (const method of ['GET', 'POST']) {
-        const sent = await send(method, `/v1/unsubscribe/${token}`, method === 'POST' ? 'List-Unsubscribe=One-Click' : undefined, method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {});
+        const sent = await send(
+          method,
+          `/v1/unsubscribe/${token}`,
+          method === 'POST' ? 'List-Unsubscribe=One-Click' : undefined,
+          method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {},
+        );
         expect([method, sent.status, sent.text.includes('not valid')]).toEqual([method, 404, true]);
       }
     }
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.base64String({ maxLength: 300 }), fc.webSegment(), text), loose, fc.constantFrom('GET', 'POST'), async (token, payload, method) => {
-        const path = `/v1/unsubscribe/${encodeURIComponent(token.toWellFormed())}`;
-        const sent =
-          method === 'GET'
-            ? await send('GET', path, undefined)
-            : await send('POST', path, new URLSearchParams({ 'List-Unsubscribe': typeof payload === 'string' ? payload.toWellFormed() : serialize(payload) }).toString(), { 'content-type': 'application/x-www-form-urlencoded' });
-        expectNo5xx(sent, `unsubscribe ${method} ${path}`);
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.base64String({ maxLength: 300 }), fc.webSegment(), text),
+        loose,
+        fc.constantFrom('GET', 'POST'),
+        async (token, payload, method) => {
+          const path = `/v1/unsubscribe/${encodeURIComponent(token.toWellFormed())}`;
+          const sent =
+            method === 'GET'
+              ? await send('GET', path, undefined)
+              : await send(
+                  'POST',
+                  path,
+                  new URLSearchParams({ 'List-Unsubscribe': typeof payload === 'string' ? payload.toWellFormed() : serialize(payload) }).toString(),
+                  { 'content-type': 'application/x-www-form-urlencoded' },
+                );
+          expectNo5xx(sent, `unsubscribe ${method} ${path}`);
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -423,7 +617,17 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
   it('the Zoho OAuth start and callback never get a 5xx, with a valid state or without', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.record({ code: text, error: text, location: fc.oneof(fc.constantFrom('us', 'eu', 'in', 'au', 'jp', 'ca', 'sa', 'cn'), text), 'accounts-server': fc.oneof(fc.constantFrom('zoho-emulator', 'https://evil.example', 'http://127.0.0.1:1'), text), client: fc.oneof(fc.constant(CLIENT), spiked(CLIENT), text), ticket: text }, { requiredKeys: [] }),
+        fc.record(
+          {
+            code: text,
+            error: text,
+            location: fc.oneof(fc.constantFrom('us', 'eu', 'in', 'au', 'jp', 'ca', 'sa', 'cn'), text),
+            'accounts-server': fc.oneof(fc.constantFrom('zoho-emulator', 'https://evil.example', 'http://127.0.0.1:1'), text),
+            client: fc.oneof(fc.constant(CLIENT), spiked(CLIENT), text),
+            ticket: text,
+          },
+          { requiredKeys: [] },
+        ),
         fc.boolean(),
         async (query, validState) => {
           const params = new URLSearchParams(query);
@@ -444,7 +648,11 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
         fc.oneof(fc.record({ email: fc.oneof(spiked('admin@switchboard.local'), loose), password: fc.oneof(hostile, loose) }, { requiredKeys: [] }), loose),
         fc.constantFrom('application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded'),
         async (payload, type) => {
-          const sent = await send('POST', '/v1/api/session', serialize(payload), { 'content-type': type, origin: url, 'x-forwarded-for': `10.9.${Math.floor(Math.random() * 250)}.1` });
+          const sent = await send('POST', '/v1/api/session', serialize(payload), {
+            'content-type': type,
+            origin: url,
+            'x-forwarded-for': `10.9.${Math.floor(Math.random() * 250)}.1`,
+          });
           expectNo5xx(sent, `session ${serialize(payload)}`);
         },
       ),
@@ -457,7 +665,10 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
     await fc.assert(
       fc.asyncProperty(token, fc.oneof(fc.record({ token: fc.oneof(token, loose), password: loose }, { requiredKeys: [] }), loose), async (value, payload) => {
         expectNo5xx(await send('GET', `/v1/api/invites/${encodeURIComponent(value.toWellFormed())}`, undefined), `invite GET ${value}`);
-        expectNo5xx(await send('POST', '/v1/api/invites/accept', serialize(payload), { 'content-type': 'application/json', origin: url }), `invite accept ${serialize(payload)}`);
+        expectNo5xx(
+          await send('POST', '/v1/api/invites/accept', serialize(payload), { 'content-type': 'application/json', origin: url }),
+          `invite accept ${serialize(payload)}`,
+        );
       }),
       { numRuns: RUNS },
     );
@@ -503,21 +714,109 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
     ];
     const realIds = [seeded.customerId, seeded.messageId, seeded.deadLetterId, seeded.errorId, seeded.callbackId].map(String);
     const id = fc.oneof(
-      fc.constantFrom(...realIds, seeded.callId, '1', '0', '-1', '1.5', '9007199254740993', '99999999999999999999', 'smart-tax-nation', 'desert-bookkeeping', '%00', 'call_x'),
+      fc.constantFrom(
+        ...realIds,
+        seeded.callId,
+        '1',
+        '0',
+        '-1',
+        '1.5',
+        '9007199254740993',
+        '99999999999999999999',
+        'smart-tax-nation',
+        'desert-bookkeeping',
+        '%00',
+        'call_x',
+      ),
       fc.webSegment(),
       hostile,
     );
     const query = fc.dictionary(
-      fc.constantFrom('client', 'q', 'outcome', 'limit', 'before', 'beforeId', 'status', 'channel', 'customer', 'kind', 'source', 'state', 'date', 'days', 'actor', 'action', 'from', 'to', 'zone'),
-      fc.oneof(fc.string({ maxLength: 30 }), hostile, fc.constantFrom('smart-tax-nation', '2026-02-30', '0', '-5', '1e3', 'open', 'sms', '%', '_', '\\', 'America/New_York')),
+      fc.constantFrom(
+        'client',
+        'q',
+        'outcome',
+        'limit',
+        'before',
+        'beforeId',
+        'status',
+        'channel',
+        'customer',
+        'kind',
+        'source',
+        'state',
+        'date',
+        'days',
+        'actor',
+        'action',
+        'from',
+        'to',
+        'zone',
+      ),
+      fc.oneof(
+        fc.string({ maxLength: 30 }),
+        hostile,
+        fc.constantFrom('smart-tax-nation', '2026-02-30', '0', '-5', '1e3', 'open', 'sms', '%', '_', '\\', 'America/New_York'),
+      ),
       { maxKeys: 4 },
     );
     const body = fc.oneof(
-      { weight: 3, arbitrary: fc.dictionary(
-        fc.oneof(fc.constantFrom('client', 'channel', 'customerId', 'to', 'subject', 'body', 'purpose', 'sendAt', 'override', 'overrideConsent', 'name', 'email', 'notes', 'preferredLanguage', 'status', 'newStart', 'scenario', 'from', 'consent', 'sms', 'marketing', 'role', 'clientIds', 'disabled'), hostile),
-        fc.oneof(loose, hostile, fc.constantFrom('smart-tax-nation', 'sms', 'email', '+12125550177', 'a@example.com', '2026-03-04T14:30', 'marketing', 'transactional', 'opted_out', 'all', 'new-caller-books', 'staff', 'admin'), fc.constant(seeded.customerId), spiked('a@example.com')),
-        { maxKeys: 6 },
-      ) },
+      {
+        weight: 3,
+        arbitrary: fc.dictionary(
+          fc.oneof(
+            fc.constantFrom(
+              'client',
+              'channel',
+              'customerId',
+              'to',
+              'subject',
+              'body',
+              'purpose',
+              'sendAt',
+              'override',
+              'overrideConsent',
+              'name',
+              'email',
+              'notes',
+              'preferredLanguage',
+              'status',
+              'newStart',
+              'scenario',
+              'from',
+              'consent',
+              'sms',
+              'marketing',
+              'role',
+              'clientIds',
+              'disabled',
+            ),
+            hostile,
+          ),
+          fc.oneof(
+            loose,
+            hostile,
+            fc.constantFrom(
+              'smart-tax-nation',
+              'sms',
+              'email',
+              '+12125550177',
+              'a@example.com',
+              '2026-03-04T14:30',
+              'marketing',
+              'transactional',
+              'opted_out',
+              'all',
+              'new-caller-books',
+              'staff',
+              'admin',
+            ),
+            fc.constant(seeded.customerId),
+            spiked('a@example.com'),
+          ),
+          { maxKeys: 6 },
+        ),
+      },
       { weight: 1, arbitrary: loose },
     );
     for (const [method, template] of routes) {
@@ -593,15 +892,21 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
       );
     for (const [method, template] of routes) {
       await fc.assert(
-        fc.asyncProperty(slug, fc.oneof(fc.constantFrom('1', '2', '0', '-1', 'x'), hostile), fc.oneof(fc.constantFrom(...SECRET_KEYS), hostile), bodyFor(template), async (slugValue, idValue, nameValue, bodyValue) => {
-          const path = template
-            .replace(':slug', encodeURIComponent(slugValue.toWellFormed()))
-            .replace(':id', encodeURIComponent(idValue.toWellFormed()))
-            .replace(':name', encodeURIComponent(nameValue.toWellFormed()));
-          const withBody = method === 'POST' || method === 'PUT';
-          const sent = await asAdmin(method, path, withBody ? serialize(bodyValue ?? null) : undefined);
-          expectNo5xx(sent, `${method} ${path} ${withBody ? serialize(bodyValue) : ''}`);
-        }),
+        fc.asyncProperty(
+          slug,
+          fc.oneof(fc.constantFrom('1', '2', '0', '-1', 'x'), hostile),
+          fc.oneof(fc.constantFrom(...SECRET_KEYS), hostile),
+          bodyFor(template),
+          async (slugValue, idValue, nameValue, bodyValue) => {
+            const path = template
+              .replace(':slug', encodeURIComponent(slugValue.toWellFormed()))
+              .replace(':id', encodeURIComponent(idValue.toWellFormed()))
+              .replace(':name', encodeURIComponent(nameValue.toWellFormed()));
+            const withBody = method === 'POST' || method === 'PUT';
+            const sent = await asAdmin(method, path, withBody ? serialize(bodyValue ?? null) : undefined);
+            expectNo5xx(sent, `${method} ${path} ${withBody ? serialize(bodyValue) : ''}`);
+          },
+        ),
         { numRuns: Math.ceil(RUNS / 2) },
       );
     }
@@ -610,7 +915,13 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
   }, 240_000);
 
   it('the onboarding wizard and its helpers never get a 5xx, with hostile text in every answer', async () => {
-    const basics = { name: 'Fuzz Onboarded', slug: 'fuzz-onboarded', address: '1 Main Street, Springfield, IL 62701', officePhone: '+12175550100', officeEmail: 'office@example.com' };
+    const basics = {
+      name: 'Fuzz Onboarded',
+      slug: 'fuzz-onboarded',
+      address: '1 Main Street, Springfield, IL 62701',
+      officePhone: '+12175550100',
+      officeEmail: 'office@example.com',
+    };
     const started = await asAdmin('POST', '/v1/api/onboarding', JSON.stringify({ basics }));
     expect(started.status).toBe(201);
     const onboardingId = JSON.parse(started.text).id as string;
@@ -618,19 +929,41 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
     // The office exists from here on, so the later steps run against it rather than stopping at "finish basics first".
     expect((await asAdmin('PUT', `/v1/api/onboarding/${onboardingId}/steps/pack`, JSON.stringify({ pack: packs[0] }))).status).toBe(200);
     // Found by this fuzzing: a key with a character no HTTP header can carry (U+2028) failed at the vendor call, a 503.
-    for (const [step, answers] of [['retell', { apiKey: 'key_fuzz\u2028onboarding' }], ['texting', { accountSid: DEMO_SECRETS.TWILIO_ACCOUNT_SID, authToken: `${DEMO_SECRETS.TWILIO_AUTH_TOKEN}\u00e9\u2028` }]] as const) {
+    for (const [step, answers] of [
+      ['retell', { apiKey: 'key_fuzz\u2028onboarding' }],
+      ['texting', { accountSid: DEMO_SECRETS.TWILIO_ACCOUNT_SID, authToken: `${DEMO_SECRETS.TWILIO_AUTH_TOKEN}\u00e9\u2028` }],
+    ] as const) {
       const sent = await asAdmin('PUT', `/v1/api/onboarding/${onboardingId}/steps/${step}`, JSON.stringify(answers));
       expect([step, sent.status, JSON.parse(sent.text).error]).toEqual([step, 400, 'invalid_answers']);
     }
     const spikedValues = (answers: Record<string, string>) =>
-      fc.record(Object.fromEntries(Object.entries(answers).map(([key, value]) => [key, fc.oneof({ weight: 2, arbitrary: fc.constant(value) }, { weight: 2, arbitrary: spiked(value) }, { weight: 1, arbitrary: hostile })])));
+      fc.record(
+        Object.fromEntries(
+          Object.entries(answers).map(([key, value]) => [
+            key,
+            fc.oneof({ weight: 2, arbitrary: fc.constant(value) }, { weight: 2, arbitrary: spiked(value) }, { weight: 1, arbitrary: hostile }),
+          ]),
+        ),
+      );
     const answersFor: Record<string, fc.Arbitrary<unknown>> = {
-      basics: fc.oneof(spikedValues({ ...basics, slug: 'fuzz-onboarded' }), fc.record({ ...Object.fromEntries(Object.keys(basics).map((key) => [key, loose])) }, { requiredKeys: [] })),
-      pack: fc.record({ pack: fc.oneof(fc.constantFrom(...packs), hostile), templates: fc.oneof(fc.record({ sms: dictionaryOf(fc.oneof(hostile, loose)), email: dictionaryOf(loose) }, { requiredKeys: [] }), loose) }, { requiredKeys: [] }),
+      basics: fc.oneof(
+        spikedValues({ ...basics, slug: 'fuzz-onboarded' }),
+        fc.record({ ...Object.fromEntries(Object.keys(basics).map((key) => [key, loose])) }, { requiredKeys: [] }),
+      ),
+      pack: fc.record(
+        {
+          pack: fc.oneof(fc.constantFrom(...packs), hostile),
+          templates: fc.oneof(fc.record({ sms: dictionaryOf(fc.oneof(hostile, loose)), email: dictionaryOf(loose) }, { requiredKeys: [] }), loose),
+        },
+        { requiredKeys: [] },
+      ),
       calendar: spikedValues({ calendarId: 'primary' }),
       texting: spikedValues({ accountSid: DEMO_SECRETS.TWILIO_ACCOUNT_SID, authToken: DEMO_SECRETS.TWILIO_AUTH_TOKEN, number: '+12175550101' }),
       email: spikedValues({ smtpUrl: 'smtp://user:pass@127.0.0.1:2525', from: 'office@example.com', testTo: 'owner@example.com' }),
-      alerts: fc.record({ slackWebhookUrl: fc.oneof(spiked('https://hooks.slack.com/services/T0/B0/x'), hostile), test: fc.oneof(fc.boolean(), loose) }, { requiredKeys: [] }),
+      alerts: fc.record(
+        { slackWebhookUrl: fc.oneof(spiked('https://hooks.slack.com/services/T0/B0/x'), hostile), test: fc.oneof(fc.boolean(), loose) },
+        { requiredKeys: [] },
+      ),
       retell: spikedValues({ apiKey: 'key_fuzz_onboarding', agentId: 'agent_fuzz_onboarding' }),
     };
     /** A step's name with answers for that step (spiked valid ones, mostly), or a name that is no step. */
@@ -638,7 +971,10 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
       { weight: 4, arbitrary: fc.oneof(...Object.entries(answersFor).map(([name, answers]) => fc.tuple(fc.constant(name), answers))) },
       { weight: 1, arbitrary: fc.tuple(fc.oneof(fc.constant('golive'), hostile), loose) },
     );
-    const id = fc.oneof({ weight: 4, arbitrary: fc.constant(onboardingId) }, { weight: 1, arbitrary: fc.oneof(spiked(onboardingId), hostile, fc.constant('onb_missing')) });
+    const id = fc.oneof(
+      { weight: 4, arbitrary: fc.constant(onboardingId) },
+      { weight: 1, arbitrary: fc.oneof(spiked(onboardingId), hostile, fc.constant('onb_missing')) },
+    );
     const routes: Array<[string, string, fc.Arbitrary<unknown>]> = [
       ['GET', '/v1/api/onboarding', fc.constant(undefined)],
       ['GET', '/v1/api/onboarding/:id', fc.constant(undefined)],
@@ -647,7 +983,26 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
       ['GET', '/v1/api/hours-presets', fc.constant(undefined)],
       ['GET', `/v1/api/offices/:slug/retell-tools`, fc.constant(undefined)],
       ['POST', '/v1/api/timezone-proposal', fc.oneof(spikedValues({ address: '1 Main Street, Springfield, IL', phone: '+12175550100' }), loose)],
-      ['POST', '/v1/api/templates/preview', fc.oneof(fc.record({ client: fc.oneof(fc.constant(CLIENT), spiked(CLIENT)), pack: fc.oneof(fc.constantFrom(...packs), hostile), channel: fc.constantFrom('sms', 'email'), kind: fc.oneof(fc.constantFrom('confirmation', 'reminder24h', 'nurtureDay1'), hostile), text: fc.oneof(hostile, spiked('Hi {{firstName}}, see you {{when}}')), subject: hostile, html: hostile, language: fc.oneof(fc.constant('en'), hostile) }, { requiredKeys: ['channel', 'kind', 'text'] }), loose)],
+      [
+        'POST',
+        '/v1/api/templates/preview',
+        fc.oneof(
+          fc.record(
+            {
+              client: fc.oneof(fc.constant(CLIENT), spiked(CLIENT)),
+              pack: fc.oneof(fc.constantFrom(...packs), hostile),
+              channel: fc.constantFrom('sms', 'email'),
+              kind: fc.oneof(fc.constantFrom('confirmation', 'reminder24h', 'nurtureDay1'), hostile),
+              text: fc.oneof(hostile, spiked('Hi {{firstName}}, see you {{when}}')),
+              subject: hostile,
+              html: hostile,
+              language: fc.oneof(fc.constant('en'), hostile),
+            },
+            { requiredKeys: ['channel', 'kind', 'text'] },
+          ),
+          loose,
+        ),
+      ],
       ['POST', '/v1/api/onboarding', fc.oneof(fc.record({ basics: answersFor.basics! }), loose)],
       ['PUT', '/v1/api/onboarding/:id/steps/:step', fc.constant('by-step')],
       ['POST', '/v1/api/onboarding/:id/golive', fc.constant(undefined)],
@@ -656,16 +1011,23 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
     for (const [method, template, bodyArbitrary] of routes) {
       const runs = template.endsWith('/golive') || method === 'DELETE' ? 3 : Math.ceil(RUNS / 2);
       await fc.assert(
-        fc.asyncProperty(id, stepAnswers, fc.oneof(fc.constantFrom(...packs), hostile), fc.oneof(fc.constantFrom(CLIENT, 'fuzz-onboarded'), hostile), bodyArbitrary, async (idValue, [stepValue, answers], packValue, slugValue, bodyValue) => {
-          const path = template
-            .replace(':id', encodeURIComponent(idValue.toWellFormed()))
-            .replace(':step', encodeURIComponent(stepValue.toWellFormed()))
-            .replace(':pack', encodeURIComponent(packValue.toWellFormed()))
-            .replace(':slug', encodeURIComponent(slugValue.toWellFormed()));
-          const body = bodyValue === 'by-step' ? answers : bodyValue;
-          const sent = await asAdmin(method, path, body === undefined ? undefined : serialize(body));
-          expectNo5xx(sent, `${method} ${path} ${body === undefined ? '' : serialize(body)}`);
-        }),
+        fc.asyncProperty(
+          id,
+          stepAnswers,
+          fc.oneof(fc.constantFrom(...packs), hostile),
+          fc.oneof(fc.constantFrom(CLIENT, 'fuzz-onboarded'), hostile),
+          bodyArbitrary,
+          async (idValue, [stepValue, answers], packValue, slugValue, bodyValue) => {
+            const path = template
+              .replace(':id', encodeURIComponent(idValue.toWellFormed()))
+              .replace(':step', encodeURIComponent(stepValue.toWellFormed()))
+              .replace(':pack', encodeURIComponent(packValue.toWellFormed()))
+              .replace(':slug', encodeURIComponent(slugValue.toWellFormed()));
+            const body = bodyValue === 'by-step' ? answers : bodyValue;
+            const sent = await asAdmin(method, path, body === undefined ? undefined : serialize(body));
+            expectNo5xx(sent, `${method} ${path} ${body === undefined ? '' : serialize(body)}`);
+          },
+        ),
         { numRuns: runs },
       );
     }
@@ -676,8 +1038,22 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
       fc.asyncProperty(
         fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'),
         fc.oneof(
-          fc.array(fc.oneof(fc.constantFrom('v1', 'api', 'retell', 'twilio', CLIENT, 'functions', 'healthz', 'metrics', '%00', '..', '%ED%A0%80', '%'), fc.webSegment()), { maxLength: 5 }),
-          fc.constantFrom('/healthz', '/metrics', '/v1/sandbox/zoho/leads', '/v1/api/live', '/v1/api/offices/smart-tax-nation/retell-tools', '/index.html', '/calls/x'),
+          fc.array(
+            fc.oneof(
+              fc.constantFrom('v1', 'api', 'retell', 'twilio', CLIENT, 'functions', 'healthz', 'metrics', '%00', '..', '%ED%A0%80', '%'),
+              fc.webSegment(),
+            ),
+            { maxLength: 5 },
+          ),
+          fc.constantFrom(
+            '/healthz',
+            '/metrics',
+            '/v1/sandbox/zoho/leads',
+            '/v1/api/live',
+            '/v1/api/offices/smart-tax-nation/retell-tools',
+            '/index.html',
+            '/calls/x',
+          ),
         ),
         fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(hostile, fc.string({ maxLength: 8 })), { maxKeys: 3 }),
         async (method, segments, queryValue) => {
@@ -685,7 +1061,10 @@ describe.each(BACKENDS)('fuzzing every public endpoint: never a 5xx, and what is
           const path = `${typeof segments === 'string' ? segments : `/${segments.join('/')}`}?${search}`;
           // /readyz may answer 503 by design when a dependency is down; it takes no input.
           if (path.startsWith('/readyz')) return;
-          expectNo5xx(await send(method, path, method === 'GET' || method === 'OPTIONS' ? undefined : '{}', { 'content-type': 'application/json' }), `${method} ${path}`);
+          expectNo5xx(
+            await send(method, path, method === 'GET' || method === 'OPTIONS' ? undefined : '{}', { 'content-type': 'application/json' }),
+            `${method} ${path}`,
+          );
         },
       ),
       { numRuns: RUNS },

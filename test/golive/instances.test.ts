@@ -90,12 +90,18 @@ describe('three instances on one PostgreSQL', () => {
   it('refreshes the Zoho token once, not three times, when every instance needs it at the same moment', async () => {
     const connection = await database.db.selectFrom('oauth_connections').select(['accounts_server']).where('client_id', '=', CLIENT).executeTakeFirstOrThrow();
     const refreshes = async () => {
-      const answer = (await (await fetch(`${connection.accounts_server}/__sandbox/requests`)).json()) as { requests: Array<{ path: string; body: { grant_type?: string } }> };
+      const answer = (await (await fetch(`${connection.accounts_server}/__sandbox/requests`)).json()) as {
+        requests: Array<{ path: string; body: { grant_type?: string } }>;
+      };
       return answer.requests.filter((request) => request.path === '/oauth/v2/token' && request.body?.grant_type === 'refresh_token').length;
     };
     const before = await refreshes();
     // No instance has used Zoho yet (nothing cached in memory); the stored access token now expires for all of them.
-    await database.db.updateTable('oauth_connections').set({ access_expires_at: new Date(Date.now() - 60_000) }).where('client_id', '=', CLIENT).execute();
+    await database.db
+      .updateTable('oauth_connections')
+      .set({ access_expires_at: new Date(Date.now() - 60_000) })
+      .where('client_id', '=', CLIENT)
+      .execute();
 
     const callId = `call_golive_zoho_${run}`;
     const answers = await Promise.all(
@@ -176,7 +182,11 @@ describe('three instances on one PostgreSQL', () => {
       const callId = `call_golive_live_${run}`;
       expect(await retell(instances[0]!.url, 'webhook', { event: 'call_started', call: aCall(callId) })).toBe(200);
 
-      const event = await eventually(async () => events.find((candidate) => candidate.type === 'call.updated' && candidate.data?.callId === callId), 'the call event on the other instance', 10_000);
+      const event = await eventually(
+        async () => events.find((candidate) => candidate.type === 'call.updated' && candidate.data?.callId === callId),
+        'the call event on the other instance',
+        10_000,
+      );
       expect(event.clientId).toBe(CLIENT);
     } finally {
       socket.close();

@@ -224,16 +224,12 @@ export async function errorRows(drill: Drill) {
 
 /** Texts the Twilio emulator accepted, as `to | body` → how many times. */
 export function textsAccepted(drill: Drill): Map<string, number> {
-  return tally(
-    drill.sandbox.twilio.messages.filter((message) => message.direction === 'outbound-api').map((message) => `${message.to} | ${message.body}`),
-  );
+  return tally(drill.sandbox.twilio.messages.filter((message) => message.direction === 'outbound-api').map((message) => `${message.to} | ${message.body}`));
 }
 
 /** E-mails the SMTP receiver accepted for customers (alerts to the office owner left out), as `to | subject` → count. */
 export function customerEmailsAccepted(drill: Drill): Map<string, number> {
-  return tally(
-    drill.sandbox.smtp.messages.filter((message) => !message.to.includes(OWNER)).map((message) => `${message.to.join(',')} | ${message.subject}`),
-  );
+  return tally(drill.sandbox.smtp.messages.filter((message) => !message.to.includes(OWNER)).map((message) => `${message.to.join(',')} | ${message.subject}`));
 }
 
 /** Alert e-mails the office owner received. */

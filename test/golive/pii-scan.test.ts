@@ -23,7 +23,13 @@ interface Needle {
 /** A number in the ways people and systems write it: E.164, 10 digits, (212) 555-0101, 212-555-0101. */
 function phoneForms(e164: string): string[] {
   const d = e164.replace(/\D/g, '').slice(-10);
-  return [e164, d, `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`, `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`, `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6)}`];
+  return [
+    e164,
+    d,
+    `(${d.slice(0, 3)}) ${d.slice(3, 6)}-${d.slice(6)}`,
+    `${d.slice(0, 3)}-${d.slice(3, 6)}-${d.slice(6)}`,
+    `${d.slice(0, 3)}.${d.slice(3, 6)}.${d.slice(6)}`,
+  ];
 }
 
 export function findLeaks(haystack: string, needles: Needle[], kinds: Needle['kind'][]): string[] {
@@ -51,7 +57,8 @@ describe('PII and secret scan of a whole go-live day (real process, PostgreSQL)'
     for (const [label, person] of callers) for (const form of phoneForms(person.phone)) needles.push({ kind: 'phone', label, value: form });
     needles.push({ kind: 'email', label: 'jordan', value: PEOPLE.jordan.email });
     needles.push({ kind: 'ssn', label: 'spoken', value: SPOKEN_SSN }, { kind: 'ssn', label: 'spoken digits', value: SPOKEN_SSN.replace(/-/g, '') });
-    for (const [label, value] of Object.entries(DEMO_SECRETS)) if (label !== 'TWILIO_ACCOUNT_SID' && label !== 'ZOHO_CLIENT_ID') needles.push({ kind: 'secret', label, value });
+    for (const [label, value] of Object.entries(DEMO_SECRETS))
+      if (label !== 'TWILIO_ACCOUNT_SID' && label !== 'ZOHO_CLIENT_ID') needles.push({ kind: 'secret', label, value });
     needles.push({ kind: 'secret', label: 'admin password', value: server.adminPassword });
 
     // Tokens as the vendors saw them: Zoho's OAuth tokens and codes, the Slack hook's secret path part.
@@ -65,7 +72,8 @@ describe('PII and secret scan of a whole go-live day (real process, PostgreSQL)'
       }
     }
     const slack = await server.emulator('slack', '/__sandbox/requests');
-    for (const request of slack.requests as Array<{ path: string }>) needles.push({ kind: 'token', label: 'slack hook', value: request.path.split('/').at(-1)! });
+    for (const request of slack.requests as Array<{ path: string }>)
+      needles.push({ kind: 'token', label: 'slack hook', value: request.path.split('/').at(-1)! });
 
     const output = server.process.output();
     // The banner prints the first admin's one-time password on purpose (the operator's terminal, once).

@@ -150,7 +150,16 @@ describe.each(BACKENDS)('sensitive numbers a caller gives never reach storage, v
     const callId = aCallId();
     callIds.push(callId);
     const startAt = app.clock.now().getTime();
-    const base = { call_type: 'phone_call', call_id: callId, agent_id: AGENT, agent_version: 1, direction: 'inbound', from_number: from, to_number: OFFICE_LINE, start_timestamp: startAt };
+    const base = {
+      call_type: 'phone_call',
+      call_id: callId,
+      agent_id: AGENT,
+      agent_version: 1,
+      direction: 'inbound',
+      from_number: from,
+      to_number: OFFICE_LINE,
+      start_timestamp: startAt,
+    };
     await post(inboundPath(), { event: 'call_inbound', call_inbound: { agent_id: AGENT, from_number: from, to_number: OFFICE_LINE, call_id: callId } });
     await post(webhookPath(), { event: 'call_started', call: { ...base, call_status: 'ongoing' } });
     const said = plant(`transcript ${callId}`);
@@ -211,11 +220,21 @@ describe.each(BACKENDS)('sensitive numbers a caller gives never reach storage, v
     // 1. A new caller books, with notes, then asks for a callback; the availability check gets a time it cannot read.
     await playCall('+12125550161', async (call) => {
       await fn('save_caller_details', { name: 'Jordan Rivera', email: 'jordan.rivera@example.com', notes: plant('caller notes') }, call);
-      timeAnswer = await fn('check_calendar_availability', { date: '2026-03-04', appointment_type: 'individual-return', time: plantShort('availability time') }, call);
+      timeAnswer = await fn(
+        'check_calendar_availability',
+        { date: '2026-03-04', appointment_type: 'individual-return', time: plantShort('availability time') },
+        call,
+      );
       const availability = await fn('check_calendar_availability', { date: '2026-03-04', appointment_type: 'individual-return' }, call);
       bookingAnswer = await fn(
         'book_appointment',
-        { start: availability.slots[0].start, appointment_type: 'individual-return', name: 'Jordan Rivera', email: 'jordan.rivera@example.com', notes: plant('appointment notes') },
+        {
+          start: availability.slots[0].start,
+          appointment_type: 'individual-return',
+          name: 'Jordan Rivera',
+          email: 'jordan.rivera@example.com',
+          notes: plant('appointment notes'),
+        },
         call,
       );
       callbackAnswer = await fn(
@@ -228,7 +247,11 @@ describe.each(BACKENDS)('sensitive numbers a caller gives never reach storage, v
     // 2. Another caller books and cancels with a reason.
     await playCall('+12125550163', async (call) => {
       const availability = await fn('check_calendar_availability', { date: '2026-03-05', appointment_type: 'tax-consultation' }, call);
-      await fn('book_appointment', { start: availability.slots[0].start, appointment_type: 'tax-consultation', name: 'Casey Morgan', notes: plant('second appointment notes') }, call);
+      await fn(
+        'book_appointment',
+        { start: availability.slots[0].start, appointment_type: 'tax-consultation', name: 'Casey Morgan', notes: plant('second appointment notes') },
+        call,
+      );
       await fn('cancel_appointment', { reason: plant('cancellation reason') }, call);
     });
 
@@ -236,7 +259,11 @@ describe.each(BACKENDS)('sensitive numbers a caller gives never reach storage, v
     app.context.sandbox!.zoho.emulator.faults.add({ type: 'fail', match: '/api/v1/', status: 500, body: CALENDAR_DOWN_BODY });
     try {
       await playCall('+12125550164', async (call) => {
-        await fn('book_appointment', { start: '2026-03-04T14:00:00-05:00', appointment_type: 'individual-return', name: 'Riley Chen', notes: plant('notes while the calendar is down') }, call);
+        await fn(
+          'book_appointment',
+          { start: '2026-03-04T14:00:00-05:00', appointment_type: 'individual-return', name: 'Riley Chen', notes: plant('notes while the calendar is down') },
+          call,
+        );
       });
     } finally {
       app.context.sandbox!.zoho.emulator.faults.clear();
@@ -297,7 +324,10 @@ describe.each(BACKENDS)('sensitive numbers a caller gives never reach storage, v
         })),
       ),
       // The decoded text and HTML too: quoted-printable line breaks could split a number in the raw message.
-      ...sandbox.smtp.messages.map((message) => ({ vendor: `smtp ${message.subject}`, text: [message.raw, message.subject, message.text, message.html ?? ''].join('\n') })),
+      ...sandbox.smtp.messages.map((message) => ({
+        vendor: `smtp ${message.subject}`,
+        text: [message.raw, message.subject, message.text, message.html ?? ''].join('\n'),
+      })),
     ];
   };
 
@@ -346,7 +376,18 @@ describe.each(BACKENDS)('sensitive numbers a caller gives never reach storage, v
 
   it('no table holds a planted number or any SSN-shaped number, in any text or JSON column', () => {
     const names = tables.map((entry) => entry.table);
-    for (const table of ['calls', 'customers', 'callback_tasks', 'function_invocations', 'appointments', 'outbox', 'outbox_attempts', 'inbound_messages', 'webhook_events', 'errors']) {
+    for (const table of [
+      'calls',
+      'customers',
+      'callback_tasks',
+      'function_invocations',
+      'appointments',
+      'outbox',
+      'outbox_attempts',
+      'inbound_messages',
+      'webhook_events',
+      'errors',
+    ]) {
       expect(names).toContain(table);
     }
     expect(tables.find((entry) => entry.table === 'function_invocations')!.rows).toBeGreaterThan(5);

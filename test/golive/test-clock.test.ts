@@ -44,7 +44,11 @@ describe('the test clock (SWITCHBOARD_TEST_CLOCK)', () => {
   describe('with SWITCHBOARD_TEST_CLOCK=1 in demo mode', () => {
     let app: Switchboard;
     beforeAll(async () => {
-      app = await startSwitchboard({ logger: silentLogger(), passwordCost: TEST_PASSWORD_COST, env: { ...testEnv, SWITCHBOARD_TEST_CLOCK: '1', SWITCHBOARD_TEST_CLOCK_START: '2026-03-02T15:00:00Z' } });
+      app = await startSwitchboard({
+        logger: silentLogger(),
+        passwordCost: TEST_PASSWORD_COST,
+        env: { ...testEnv, SWITCHBOARD_TEST_CLOCK: '1', SWITCHBOARD_TEST_CLOCK_START: '2026-03-02T15:00:00Z' },
+      });
     }, 60_000);
     afterAll(async () => {
       await app?.close();
@@ -53,7 +57,7 @@ describe('the test clock (SWITCHBOARD_TEST_CLOCK)', () => {
     const post = (path: string, body: unknown) =>
       fetch(`${app.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
-    it('moves the whole process\'s clock by advanceMs or to a set instant, and refuses anything else with a 400', async () => {
+    it("moves the whole process's clock by advanceMs or to a set instant, and refuses anything else with a 400", async () => {
       expect(await (await post('/__test/clock', { advanceMs: 86_400_000 })).json()).toEqual({ now: '2026-03-03T15:00:00.000Z' });
       expect(app.context.clock.now().toISOString()).toBe('2026-03-03T15:00:00.000Z');
       expect(await (await post('/__test/clock', { set: '2026-03-10T09:00:00-04:00' })).json()).toEqual({ now: '2026-03-10T13:00:00.000Z' });
@@ -66,7 +70,13 @@ describe('the test clock (SWITCHBOARD_TEST_CLOCK)', () => {
       const { enqueue } = await import('../../src/outbox/enqueue.js');
       const ran: number[] = [];
       app.context.handlers.set('test_clock_probe', { safeToRepeat: true, run: async (row) => void ran.push(row.id) });
-      await enqueue(app.context.db, app.context.clock, { clientId: 'smart-tax-nation', kind: 'test_clock_probe', payload: {}, runAt: new Date('2026-03-11T00:00:00Z'), dedupeKey: `probe:${Date.now()}` });
+      await enqueue(app.context.db, app.context.clock, {
+        clientId: 'smart-tax-nation',
+        kind: 'test_clock_probe',
+        payload: {},
+        runAt: new Date('2026-03-11T00:00:00Z'),
+        dedupeKey: `probe:${Date.now()}`,
+      });
       await post('/__test/outbox/settle', {});
       expect(ran).toEqual([]);
       await post('/__test/clock', { set: '2026-03-11T00:00:00Z' });

@@ -74,8 +74,7 @@ describe.each(BACKENDS)('vendor outages on %s', (kind) => {
     const answer = await drill.api.request('POST', `/v1/api/outbox/${id}/retry`, {});
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
   };
-  const deadLetters = async () =>
-    (await drill.api.request('GET', `/v1/api/dead-letters?client=${CLIENT}`)).body.items as Array<{ id: number; kind: string }>;
+  const deadLetters = async () => (await drill.api.request('GET', `/v1/api/dead-letters?client=${CLIENT}`)).body.items as Array<{ id: number; kind: string }>;
 
   /** Each fingerprint once in the error log, and each alert row delivered once per channel — no storm. */
   async function expectOneAlertPerFingerprint(expected: Array<string | RegExp>) {

@@ -61,7 +61,15 @@ describe.each(BACKENDS)('caller insight through the worker and call_inbound on %
     const callId = await analysedCall(from, ANXIOUS_CALL);
 
     const stored = await app.context.db.selectFrom('call_insights').selectAll().where('call_id', '=', callId).executeTakeFirstOrThrow();
-    expect(stored).toMatchObject({ client_id: CLIENT, language: 'en', intent: 'book', urgency: 'urgent', sentiment_start: 'negative', sentiment_end: 'positive', needs: ['reassurance'] });
+    expect(stored).toMatchObject({
+      client_id: CLIENT,
+      language: 'en',
+      intent: 'book',
+      urgency: 'urgent',
+      sentiment_start: 'negative',
+      sentiment_end: 'positive',
+      needs: ['reassurance'],
+    });
     expect(stored.evidence.some((item) => item.rule === 'needs.reassurance.worried' && item.turn === 0)).toBe(true);
 
     const variables = await ring(from);
@@ -79,7 +87,9 @@ describe.each(BACKENDS)('caller insight through the worker and call_inbound on %
     const variables = await ring(from);
     expect(variables.caller_language).toBe('es');
     expect(variables.caller_needs).toBe('reassurance,prefers_text');
-    expect(variables.caller_guidance).toBe('Cliente que vuelve a llamar, preocupado; la última vez quiso una cita: tranquilícelo primero, ofrezca confirmar por texto.');
+    expect(variables.caller_guidance).toBe(
+      'Cliente que vuelve a llamar, preocupado; la última vez quiso una cita: tranquilícelo primero, ofrezca confirmar por texto.',
+    );
     const { recordCallInsight } = await import('../../src/insights/store.js');
     const call = await app.context.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow();
     await recordCallInsight(app.context.db, app.clock, call);

@@ -127,7 +127,13 @@ describe('deterministic and explained', () => {
 });
 
 describe('guards', () => {
-  const say = (...turns: string[]) => classifyCall({ transcript_object: turns.flatMap((content) => [{ role: 'agent', content: 'How can I help?' }, { role: 'user', content }]) });
+  const say = (...turns: string[]) =>
+    classifyCall({
+      transcript_object: turns.flatMap((content) => [
+        { role: 'agent', content: 'How can I help?' },
+        { role: 'user', content },
+      ]),
+    });
 
   it('a negation does not trigger a label', () => {
     expect(say("I don't care about premium, I'm not worried about the price. Book me for next month.").needs).toEqual([]);
@@ -183,8 +189,14 @@ const SEED_INTENT_WORDS: Array<[Intent, string[]]> = [
 function seedClassify(call: Fixture): CallInsight {
   const text = call.transcript.toLowerCase();
   const intent = SEED_INTENT_WORDS.find(([, words]) => words.some((word) => text.includes(word)))?.[0] ?? 'other';
-  const counts = (Object.entries(SEED_NEED_WORDS) as Array<[Need, string[]]>).map(([need, words]) => [need, words.filter((word) => text.includes(word)).length] as const);
-  const needs = counts.filter(([, count]) => count > 0).sort((a, b) => b[1] - a[1]).slice(0, 3).map(([need]) => need);
+  const counts = (Object.entries(SEED_NEED_WORDS) as Array<[Need, string[]]>).map(
+    ([need, words]) => [need, words.filter((word) => text.includes(word)).length] as const,
+  );
+  const needs = counts
+    .filter(([, count]) => count > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 3)
+    .map(([need]) => need);
   const urgent = /urgent|levy|garnish|today|tomorrow|emergency|urgente|hoy|mañana/.test(text);
   const positive = /thank|great|gracias|perfect/.test(text);
   const negative = /upset|angry|worried|problem|molest|queja/.test(text);

@@ -11,7 +11,8 @@ import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { CLIENT, anAnalyzedCall, aCallId, signedPost, webhookPath } from '../retell/support.js';
 
-const PRICE_VARIANT = '{{office_name}}: Hi {{first_name}}, your first consultation is free and a basic return starts at $149. Call {{office_phone}}. {{opt_out_text}}';
+const PRICE_VARIANT =
+  '{{office_name}}: Hi {{first_name}}, your first consultation is free and a basic return starts at $149. Call {{office_phone}}. {{opt_out_text}}';
 const PRICING_ONLY = '{{office_name}}: Hi {{first_name}}, questions about our prices? Call {{office_phone}}. {{opt_out_text}}';
 const NEED_ONLY = '{{office_name}}: Hi {{first_name}}, ask us about discounts. Call {{office_phone}}. {{opt_out_text}}';
 
@@ -56,7 +57,12 @@ describe.each(BACKENDS)('nurture variants by intent and need on %s', (kind) => {
 
   async function nurtureTexts(from: string, transcript: ReturnType<typeof lines>) {
     const callId = aCallId();
-    const call = anAnalyzedCall({ call_id: callId, from_number: from, ...transcript, call_analysis: { call_summary: 'Asked about prices.', user_sentiment: 'Neutral' } });
+    const call = anAnalyzedCall({
+      call_id: callId,
+      from_number: from,
+      ...transcript,
+      call_analysis: { call_summary: 'Asked about prices.', user_sentiment: 'Neutral' },
+    });
     const { call_analysis: _analysis, ...ended } = call;
     expect((await signedPost(app.url!, webhookPath(), { event: 'call_ended', call: ended })).status).toBe(200);
     await app.applyCallEvents();
@@ -67,7 +73,12 @@ describe.each(BACKENDS)('nurture variants by intent and need on %s', (kind) => {
   }
 
   async function rows(callId: string) {
-    const found = await app.context.db.selectFrom('outbox').select(['kind', 'payload', 'status']).where('call_id', '=', callId).where('kind', '=', 'sms').execute();
+    const found = await app.context.db
+      .selectFrom('outbox')
+      .select(['kind', 'payload', 'status'])
+      .where('call_id', '=', callId)
+      .where('kind', '=', 'sms')
+      .execute();
     return found.map((row) => row.payload as { template: string; body: string; variant?: string }).sort((a, b) => a.template.localeCompare(b.template));
   }
 
@@ -123,7 +134,10 @@ describe('pickTemplateVariant', () => {
   it('a variant that breaks the template rules is refused with its path', async () => {
     const { readFileSync } = await import('node:fs');
     const raw = JSON.parse(readFileSync('config/clients/smart-tax-nation.json', 'utf8'));
-    raw.templates.variants = [{ kind: 'nurture_day1', intent: 'pricing', sms: 'Free consult! Call {{office_phone}}' }, { kind: 'nurture_day4', sms: 'x STOP' }];
+    raw.templates.variants = [
+      { kind: 'nurture_day1', intent: 'pricing', sms: 'Free consult! Call {{office_phone}}' },
+      { kind: 'nurture_day4', sms: 'x STOP' },
+    ];
     const result = clientConfigSchema.safeParse(raw);
     expect(result.success).toBe(false);
     const problems = zodProblems('test.json', result.error!).map((problem) => `${problem.path}: ${problem.message}`);

@@ -19,8 +19,8 @@ describe.each(BACKENDS)('caller insight in the dashboard API on %s', (kind) => {
   let customerId: number;
 
   const ring = async () =>
-    (await (await signedPost(app.url!, inboundPath(), { event: 'call_inbound', call_inbound: { from_number: PHONE, to_number: '+12125550199' } })).json()).call_inbound
-      .dynamic_variables as Record<string, string>;
+    (await (await signedPost(app.url!, inboundPath(), { event: 'call_inbound', call_inbound: { from_number: PHONE, to_number: '+12125550199' } })).json())
+      .call_inbound.dynamic_variables as Record<string, string>;
 
   beforeAll(async () => {
     app = await startTestApp(kind);
@@ -50,7 +50,12 @@ describe.each(BACKENDS)('caller insight in the dashboard API on %s', (kind) => {
   it('the call page shows the labels with evidence spans in the caller turns', async () => {
     const page = await staffA.request('GET', `/v1/api/calls/${callId}`);
     expect(page.status).toBe(200);
-    expect(page.body.insight).toMatchObject({ intent: 'status', urgency: 'routine', needs: ['time_pressed', 'prefers_text'], sentiment: { start: 'neutral', end: 'positive' } });
+    expect(page.body.insight).toMatchObject({
+      intent: 'status',
+      urgency: 'routine',
+      needs: ['time_pressed', 'prefers_text'],
+      sentiment: { start: 'neutral', end: 'positive' },
+    });
     const callerTurns = (page.body.call.transcriptObject as Array<{ role: string; content: string }>).filter((turn) => turn.role === 'user');
     const refund = page.body.insight.evidence.find((item: { label: string }) => item.label === 'intent');
     expect(callerTurns[refund.turn]!.content.slice(refund.start, refund.end)).toBe('refund');
@@ -62,16 +67,26 @@ describe.each(BACKENDS)('caller insight in the dashboard API on %s', (kind) => {
     expect(before.body.profile).toMatchObject({ intentLast: 'status', needs: ['time_pressed', 'prefers_text'], callsCounted: 1, editedBy: null });
     expect((await staffB.request('GET', `/v1/api/customers/${customerId}/profile`)).status).toBe(404);
     expect((await staffB.request('PATCH', `/v1/api/customers/${customerId}/profile`, { guidance: 'x' })).status).toBe(404);
-    const tooMany = await staffA.request('PATCH', `/v1/api/customers/${customerId}/profile`, { needs: ['reassurance', 'time_pressed', 'prefers_text', 'accessibility'] });
+    const tooMany = await staffA.request('PATCH', `/v1/api/customers/${customerId}/profile`, {
+      needs: ['reassurance', 'time_pressed', 'prefers_text', 'accessibility'],
+    });
     expect(tooMany.status).toBe(400);
     const longGuidance = await staffA.request('PATCH', `/v1/api/customers/${customerId}/profile`, { guidance: 'a'.repeat(241) });
     expect(longGuidance.status).toBe(400);
 
-    const edited = await staffA.request('PATCH', `/v1/api/customers/${customerId}/profile`, { needs: ['prefers_text'], guidance: 'Prefers texts: confirm by text, keep calls short.' });
+    const edited = await staffA.request('PATCH', `/v1/api/customers/${customerId}/profile`, {
+      needs: ['prefers_text'],
+      guidance: 'Prefers texts: confirm by text, keep calls short.',
+    });
     expect(edited.status).toBe(200);
     expect(edited.body.profile).toMatchObject({ needs: ['prefers_text'], guidance: 'Prefers texts: confirm by text, keep calls short.' });
     expect(await ring()).toMatchObject({ caller_needs: 'prefers_text', caller_guidance: 'Prefers texts: confirm by text, keep calls short.' });
-    const audit = await app.context.db.selectFrom('audit').selectAll().where('action', '=', 'caller_profile.edit').where('target', '=', `customer:${customerId}`).execute();
+    const audit = await app.context.db
+      .selectFrom('audit')
+      .selectAll()
+      .where('action', '=', 'caller_profile.edit')
+      .where('target', '=', `customer:${customerId}`)
+      .execute();
     expect(audit).toHaveLength(1);
     expect(audit[0]!.client_id).toBe(CLIENT_A);
   });

@@ -15,14 +15,20 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { BACKENDS } from '../support/databases.js';
 
 const PRICING_CALL = {
-  transcript: 'Agent: Smart Tax Nation, how can I help?\nUser: How much is a basic return? Money is tight this year.\nAgent: It starts at 149 dollars.\nUser: Okay, I will think about it.',
+  transcript:
+    'Agent: Smart Tax Nation, how can I help?\nUser: How much is a basic return? Money is tight this year.\nAgent: It starts at 149 dollars.\nUser: Okay, I will think about it.',
   transcript_object: [
     { role: 'agent', content: 'Smart Tax Nation, how can I help?', words: [] },
     { role: 'user', content: 'How much is a basic return? Money is tight this year.', words: [] },
     { role: 'agent', content: 'It starts at 149 dollars.', words: [] },
     { role: 'user', content: 'Okay, I will think about it.', words: [] },
   ],
-  call_analysis: { call_summary: 'The caller asked what a basic return costs and did not book.', user_sentiment: 'Neutral', call_successful: true, in_voicemail: false },
+  call_analysis: {
+    call_summary: 'The caller asked what a basic return costs and did not book.',
+    user_sentiment: 'Neutral',
+    call_successful: true,
+    in_voicemail: false,
+  },
 };
 
 describe.each(BACKENDS)('the follow-up rewrite at send time on %s', (kind) => {
@@ -84,12 +90,20 @@ describe.each(BACKENDS)('the follow-up rewrite at send time on %s', (kind) => {
     app.clock.set(planned.run_at);
     await drain();
 
-    const [sent] = twilio().messagesTo(from).map((message) => message.body);
+    const [sent] = twilio()
+      .messagesTo(from)
+      .map((message) => message.body);
     expect(sent).toBe(template.replace('Thanks for calling', 'Thank you for calling'));
     const row = await textRow({ callId, template: 'nurture_day1', to: from });
     expect(row.status).toBe('done');
     expect((row.payload as MessagePayload).body).toBe(sent);
-    expect((row.payload as MessagePayload).rewrite).toMatchObject({ used: true, code: 'rewritten', reason: 'rewritten', provider: 'emulator', original: template });
+    expect((row.payload as MessagePayload).rewrite).toMatchObject({
+      used: true,
+      code: 'rewritten',
+      reason: 'rewritten',
+      provider: 'emulator',
+      original: template,
+    });
     expect(llmCalls()).toBe(before + 1);
     // The model saw the call's summary and labels and the rendered template, never the caller's number or transcript.
     const asked = JSON.stringify(anthropic().requests.at(-1)!.body);
@@ -106,13 +120,16 @@ describe.each(BACKENDS)('the follow-up rewrite at send time on %s', (kind) => {
     const appointmentId = await anAppointment(app.context.db, { customerId: customer.id, callId, startAt: new Date(app.clock.now().getTime() - 3_600_000) });
     const staff = await signIn(app, await aUser(app, 'staff', [CLIENT]));
     // The model moves the first open time by an hour: "Tue 3/3 10:00 AM" becomes "Tue 3/3 11:00 AM".
-    anthropic().script = (message) => message.replace(/(\d{1,2}):(\d{2}) ([AP]M)/, (_all, hour: string, minute: string, half: string) => `${(Number(hour) % 12) + 1}:${minute} ${half}`);
+    anthropic().script = (message) =>
+      message.replace(/(\d{1,2}):(\d{2}) ([AP]M)/, (_all, hour: string, minute: string, half: string) => `${(Number(hour) % 12) + 1}:${minute} ${half}`);
     expect((await staff.request('POST', `/v1/api/appointments/${appointmentId}/attendance`, { attendance: 'no_show' })).status).toBe(200);
     await drain();
     app.clock.advance(1_000);
     await drain();
 
-    const texts = twilio().messagesTo(from).map((message) => message.body);
+    const texts = twilio()
+      .messagesTo(from)
+      .map((message) => message.body);
     expect(texts).toHaveLength(1);
     expect(texts[0]).toContain('We missed you today');
     const row = await textRow({ template: 'rebook', to: from });
@@ -136,7 +153,13 @@ describe.each(BACKENDS)('the follow-up rewrite at send time on %s', (kind) => {
     const planned = await textRow({ callId, template: 'nurture_day1', to: from });
     const template = (planned.payload as MessagePayload).body!;
     // Only this text is due: the earlier callers' Day 1 and Day 4 texts (rewritten too) would share the LLM's count.
-    await app.context.db.updateTable('outbox').set({ status: 'cancelled' }).where('kind', 'in', ['sms', 'email']).where('status', '=', 'scheduled').where('id', '!=', planned.id).execute();
+    await app.context.db
+      .updateTable('outbox')
+      .set({ status: 'cancelled' })
+      .where('kind', 'in', ['sms', 'email'])
+      .where('status', '=', 'scheduled')
+      .where('id', '!=', planned.id)
+      .execute();
     // The 3 s budget shortened for the test, the emulator slower than it: no real 3 s wait.
     const rewriter = app.context.rewriter!;
     const budgetMs = rewriter.budgetMs;
@@ -156,7 +179,11 @@ describe.each(BACKENDS)('the follow-up rewrite at send time on %s', (kind) => {
 
       app.clock.set(failed.run_at);
       await drain();
-      expect(twilio().messagesTo(from).map((message) => message.body)).toEqual([template]);
+      expect(
+        twilio()
+          .messagesTo(from)
+          .map((message) => message.body),
+      ).toEqual([template]);
       const done = await textRow({ callId, template: 'nurture_day1', to: from });
       expect(done.status).toBe('done');
       expect(done.attempts).toBe(2);
@@ -173,11 +200,21 @@ describe.each(BACKENDS)('the follow-up rewrite at send time on %s', (kind) => {
       const from = '+12125550194';
       const callId = await aCallFrom(from);
       const planned = await textRow({ callId, template: 'nurture_day1', to: from });
-      await app.context.db.updateTable('outbox').set({ status: 'cancelled' }).where('kind', 'in', ['sms', 'email']).where('status', '=', 'scheduled').where('id', '!=', planned.id).execute();
+      await app.context.db
+        .updateTable('outbox')
+        .set({ status: 'cancelled' })
+        .where('kind', 'in', ['sms', 'email'])
+        .where('status', '=', 'scheduled')
+        .where('id', '!=', planned.id)
+        .execute();
       const before = llmCalls();
       app.clock.set(planned.run_at);
       await drain();
-      expect(twilio().messagesTo(from).map((message) => message.body)).toEqual([(planned.payload as MessagePayload).body]);
+      expect(
+        twilio()
+          .messagesTo(from)
+          .map((message) => message.body),
+      ).toEqual([(planned.payload as MessagePayload).body]);
       const done = await textRow({ callId, template: 'nurture_day1', to: from });
       expect(done.status).toBe('done');
       expect((done.payload as MessagePayload).rewrite).toBeUndefined();

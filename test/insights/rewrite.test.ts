@@ -14,7 +14,12 @@ import { AnthropicEmulator, warmGreeting } from '../../src/sandbox/anthropic.js'
 const TEMPLATE =
   'Smart Tax Nation: Thanks for calling, Dana! Your appointment is Tuesday, March 10 at 2:30 PM at 125 Main St. Questions? Call (212) 555-0199. Reply STOP to opt out';
 const FACTS = { verbatim: ['Reply STOP to opt out', '125 Main St'] };
-const INPUT: RewriteInput = { summary: 'The caller booked a tax appointment and was anxious about an IRS letter.', text: TEMPLATE, language: 'en', channel: 'sms' };
+const INPUT: RewriteInput = {
+  summary: 'The caller booked a tax appointment and was anxious about an IRS letter.',
+  text: TEMPLATE,
+  language: 'en',
+  channel: 'sms',
+};
 
 describe('LLM rewrite through the Anthropic SDK and the emulator', () => {
   let emulator: AnthropicEmulator;
@@ -29,13 +34,20 @@ describe('LLM rewrite through the Anthropic SDK and the emulator', () => {
   });
 
   it('the facts of a template are its date, time, address, phone, opt-out', () => {
-    expect(factsOf(TEMPLATE, FACTS)).toEqual(expect.arrayContaining(['Tuesday, March 10', '2:30 PM', '(212) 555-0199', 'Reply STOP to opt out', '125 Main St']));
+    expect(factsOf(TEMPLATE, FACTS)).toEqual(
+      expect.arrayContaining(['Tuesday, March 10', '2:30 PM', '(212) 555-0199', 'Reply STOP to opt out', '125 Main St']),
+    );
   });
 
   it('uses a rewrite that keeps every fact', async () => {
     emulator.script = warmGreeting;
     const decision = await decideRewrite(port, INPUT, FACTS);
-    expect(decision).toEqual({ text: TEMPLATE.replace('Thanks for calling', 'Thank you for calling'), rewritten: true, reason: 'rewritten', code: 'rewritten' });
+    expect(decision).toEqual({
+      text: TEMPLATE.replace('Thanks for calling', 'Thank you for calling'),
+      rewritten: true,
+      reason: 'rewritten',
+      code: 'rewritten',
+    });
     const sent = emulator.requests.at(-1)!;
     expect(sent.path).toBe('/v1/messages');
     expect(JSON.stringify(sent.body)).toContain('anxious about an IRS letter');
@@ -51,7 +63,12 @@ describe('LLM rewrite through the Anthropic SDK and the emulator', () => {
     const slots = 'Smart Tax Nation: We missed you today. Open times: Tue 3/3 10:00 AM, Wed 3/4 10:30 AM. Call (212) 555-0199. Reply STOP to opt out';
     const input = { ...INPUT, text: slots };
     emulator.script = (message) => message.replace('10:00 AM', 'SWAP').replace('10:30 AM', '10:00 AM').replace('SWAP', '10:30 AM');
-    expect(await decideRewrite(port, input, FACTS)).toMatchObject({ text: slots, rewritten: false, code: 'lost_date_time', reason: 'the rewrite lost or changed "Tue 3/3 10:00 AM, Wed 3/4 10:30 AM"' });
+    expect(await decideRewrite(port, input, FACTS)).toMatchObject({
+      text: slots,
+      rewritten: false,
+      code: 'lost_date_time',
+      reason: 'the rewrite lost or changed "Tue 3/3 10:00 AM, Wed 3/4 10:30 AM"',
+    });
     const twice = 'Smart Tax Nation: Tue 3/3 at 9:00 AM or Wed 3/4 at 9:00 AM. Reply STOP to opt out';
     emulator.script = (message) => message.replace('Wed 3/4 at 9:00 AM', 'Wed 3/4');
     expect(await decideRewrite(port, { ...INPUT, text: twice }, FACTS)).toMatchObject({ rewritten: false, code: 'lost_time' });
@@ -62,7 +79,11 @@ describe('LLM rewrite through the Anthropic SDK and the emulator', () => {
       [(message) => `${message} https://example.com/deal`, /added "https:\/\/example\.com\/deal"/],
       [(message) => message.replace('Questions?', 'Save 20 percent! Questions?'), /added "20"/],
       [(message) => message.replace(' Reply STOP to opt out', ''), /lost or changed "Reply STOP to opt out"/],
-      [(message) => message.replace('Thanks for calling', `Thank you so very much for calling us today, ${'we really loved hearing from you and '.repeat(4)}for calling`), /needs 3 SMS segments instead of 2/],
+      [
+        (message) =>
+          message.replace('Thanks for calling', `Thank you so very much for calling us today, ${'we really loved hearing from you and '.repeat(4)}for calling`),
+        /needs 3 SMS segments instead of 2/,
+      ],
       [(message) => message.replace('Tuesday, March 10', 'Wednesday, March 11'), /lost or changed "Tuesday, March 10"/],
     ];
     for (const [script, reason] of cases) {

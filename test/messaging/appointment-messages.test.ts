@@ -45,9 +45,7 @@ describe.each(BACKENDS)('appointment messages on %s', (kind) => {
     expect(twilio.messagesTo('+12125550123').map((message) => message.body)).toEqual([
       "Smart Tax Nation: Hi Dana, you're booked for Individual tax return on Wed 3/4 2:00 PM. Please bring your W-2s, 1099s, last year's tax return, a photo ID, and Social Security cards for everyone on the return. To reschedule or cancel, call us at (212) 555-0142.",
     ]);
-    expect(smtp.messagesTo('dana@example.com').map((message) => message.subject)).toEqual([
-      'Your Individual tax return with Smart Tax Nation is confirmed',
-    ]);
+    expect(smtp.messagesTo('dana@example.com').map((message) => message.subject)).toEqual(['Your Individual tax return with Smart Tax Nation is confirmed']);
     // Confirmations are transactional: no unsubscribe header.
     expect(smtp.messages[0]!.listUnsubscribe).toBeNull();
 
@@ -118,7 +116,12 @@ describe.each(BACKENDS)('appointment messages on %s', (kind) => {
       ['reminder_24h', '2026-03-05T18:00:00.000Z'],
       ['reminder_1h', '2026-03-06T17:00:00.000Z'],
     ]);
-    expect(rows.filter((row) => row.status === 'cancelled').map(template).sort()).toEqual(['reminder_1h', 'reminder_24h']);
+    expect(
+      rows
+        .filter((row) => row.status === 'cancelled')
+        .map(template)
+        .sort(),
+    ).toEqual(['reminder_1h', 'reminder_24h']);
     // One text per second from the office number: the notice waits for its turn behind the confirmation.
     await drain(app);
     expect(app.context.sandbox!.twilio.messagesTo('+12125550123')).toHaveLength(1);

@@ -19,7 +19,11 @@ describe.each(BACKENDS)('one statement for delivery records, status callbacks an
   beforeAll(async () => {
     database = await openTestDatabase(kind);
     await seedClient(database);
-    await setConsent(database.db, { clock: new ManualClock(at) }, { clientId: CLIENT, channel: 'sms', address: '+12125550111', purpose: 'marketing', status: 'opted_out', source: 'sms_keyword' });
+    await setConsent(
+      database.db,
+      { clock: new ManualClock(at) },
+      { clientId: CLIENT, channel: 'sms', address: '+12125550111', purpose: 'marketing', status: 'opted_out', source: 'sms_keyword' },
+    );
   });
   afterAll(async () => {
     await database?.dispose();
@@ -43,7 +47,11 @@ describe.each(BACKENDS)('one statement for delivery records, status callbacks an
     expect(result.optedOut).toEqual([true, false, false]);
 
     // A repeated callback is a duplicate (no answer) and changes nothing; a late lower status does not go back.
-    const again = await runMessagingStatement(database.db, [write('SMc', 'delivered', true), write('SMb', 'queued', false), write('SMa', 'delivered', true)], []);
+    const again = await runMessagingStatement(
+      database.db,
+      [write('SMc', 'delivered', true), write('SMb', 'queued', false), write('SMa', 'delivered', true)],
+      [],
+    );
     expect(again.written).toEqual([undefined, { status: 'sent', outboxId: 2 }, { status: 'delivered', outboxId: 1 }]);
     const events = await database.db.selectFrom('message_events').select(['message_sid', 'status']).orderBy('id').execute();
     expect(events).toEqual([

@@ -44,9 +44,11 @@ describe.each(BACKENDS)('a burst of due texts on %s', (kind) => {
   it('texts only the recipients who did not opt out, each once, and records every status callback once', async () => {
     const optedOut = [3, 17, 31].map(phoneOf);
     for (const phone of optedOut) {
-      await database.db.transaction().execute((trx) =>
-        setConsent(trx, app.context, { clientId: CLIENT, channel: 'sms', address: phone, purpose: 'transactional', status: 'opted_out', source: 'staff' }),
-      );
+      await database.db
+        .transaction()
+        .execute((trx) =>
+          setConsent(trx, app.context, { clientId: CLIENT, channel: 'sms', address: phone, purpose: 'transactional', status: 'opted_out', source: 'staff' }),
+        );
     }
     await queueTexts();
     // One claim runs all of them side by side, so their checks and records share statements.
@@ -88,7 +90,10 @@ describe.each(BACKENDS)('a burst of due texts on %s', (kind) => {
     const deliveries = await database.db.selectFrom('message_deliveries').select('status').execute();
     expect(deliveries).toHaveLength(TEXTS);
     expect(deliveries.every((delivery) => delivery.status === 'delivered')).toBe(true);
-    const events = await database.db.selectFrom('message_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const events = await database.db
+      .selectFrom('message_events')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(events.n)).toBe(TEXTS * 2);
   });
 

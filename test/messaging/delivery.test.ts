@@ -72,7 +72,10 @@ describe.each(BACKENDS)('sending, retries and delivery status on %s', (kind) => 
     ]);
     expect(twilioEmulator.messagesTo(PHONE)).toHaveLength(0);
 
-    const edited = await editAndRetryMessage(app.context, confirmation.id, { actor: 'staff@office', body: 'Smart Tax Nation: Hi Dana, see you Thursday at 10:00 AM.' });
+    const edited = await editAndRetryMessage(app.context, confirmation.id, {
+      actor: 'staff@office',
+      body: 'Smart Tax Nation: Hi Dana, see you Thursday at 10:00 AM.',
+    });
     expect(edited).toMatchObject({ ok: true });
     clock.advance(1000); // the sender's one-per-second turn
     await drain(app);
@@ -151,7 +154,11 @@ describe.each(BACKENDS)('sending, retries and delivery status on %s', (kind) => 
     const good = twilio.getExpectedTwilioSignature(DEMO_SECRETS.TWILIO_AUTH_TOKEN, url, params);
     expect((await post(url, good)).status).toBe(204);
     const missing = twilio.getExpectedTwilioSignature(DEMO_SECRETS.TWILIO_AUTH_TOKEN, url, {});
-    const empty = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': missing }, body: '' });
+    const empty = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': missing },
+      body: '',
+    });
     expect(empty.status).toBe(400);
   });
 });

@@ -16,7 +16,13 @@ import { CLIENT, aCustomer, anAppointment, drain, messageRows, template, useMess
 
 const REVIEW_URL = 'https://g.page/r/smart-tax-nation/review';
 
-async function withFollowUps(app: TestApp, followUps: Partial<{ missedCall: Partial<ClientConfig['followUps']['missedCall']>; afterAppointment: Partial<ClientConfig['followUps']['afterAppointment']> }>) {
+async function withFollowUps(
+  app: TestApp,
+  followUps: Partial<{
+    missedCall: Partial<ClientConfig['followUps']['missedCall']>;
+    afterAppointment: Partial<ClientConfig['followUps']['afterAppointment']>;
+  }>,
+) {
   const runtime = app.context.clients.get(CLIENT)!;
   const current = runtime.config.followUps;
   await app.context.clients.set({
@@ -39,13 +45,20 @@ describe.each(BACKENDS)('missed-call text-back on %s', (kind) => {
   async function aCallFrom(phone: string, call: Record<string, unknown>): Promise<string> {
     const callId = aCallId();
     const now = parts.clock.now().getTime();
-    const ended: Record<string, unknown> = anEndedCall({ call_id: callId, from_number: phone, start_timestamp: now - Number(call.duration_ms ?? 0), end_timestamp: now, ...call });
+    const ended: Record<string, unknown> = anEndedCall({
+      call_id: callId,
+      from_number: phone,
+      start_timestamp: now - Number(call.duration_ms ?? 0),
+      end_timestamp: now,
+      ...call,
+    });
     const answer = await signedPost(parts.app.url!, webhookPath(), { event: 'call_ended', call: ended });
     expect(answer.status).toBe(200);
     await parts.app.applyCallEvents();
     return callId;
   }
-  const textsBack = (phone: string) => parts.app.context.sandbox!.twilio.messagesTo(phone).filter((message) => message.body.includes('Sorry we missed your call'));
+  const textsBack = (phone: string) =>
+    parts.app.context.sandbox!.twilio.messagesTo(phone).filter((message) => message.body.includes('Sorry we missed your call'));
 
   it('texts a caller who hung up early at once, once per number per office day, never an opted-out number', async () => {
     const { app, clock, database } = parts;
@@ -90,7 +103,9 @@ describe.each(BACKENDS)('missed-call text-back on %s', (kind) => {
     await aCallFrom(optedOut, { duration_ms: 5_000, disconnection_reason: 'user_hangup', transcript: '', transcript_object: [] });
     await drain(app);
     expect(textsBack(optedOut)).toHaveLength(0);
-    expect((await messageRows(app)).filter((candidate) => template(candidate) === 'missed_call' && (candidate.payload as { to: string }).to === optedOut)).toHaveLength(0);
+    expect(
+      (await messageRows(app)).filter((candidate) => template(candidate) === 'missed_call' && (candidate.payload as { to: string }).to === optedOut),
+    ).toHaveLength(0);
   });
 });
 
@@ -149,7 +164,9 @@ describe.each(BACKENDS)('after the appointment on %s', (kind) => {
 
   it('no-show: a rebook text and e-mail naming the next open slots; changing the mark cancels what the old one planned', async () => {
     const { app } = parts;
-    await withFollowUps(app, { afterAppointment: { thankYou: true, reviewRequest: true, reviewUrl: REVIEW_URL, delayMinutes: 60, rebook: true, rebookSlots: 2 } });
+    await withFollowUps(app, {
+      afterAppointment: { thankYou: true, reviewRequest: true, reviewUrl: REVIEW_URL, delayMinutes: 60, rebook: true, rebookSlots: 2 },
+    });
     const phone = '+12125550172';
     const email = 'missed@example.com';
     const { appointmentId } = await aPastAppointment(phone, email);
@@ -160,7 +177,12 @@ describe.each(BACKENDS)('after the appointment on %s', (kind) => {
     parts.clock.advance(1_000);
     await drain(app);
     const rows = (await messageRows(app)).filter((row) => row.appointment_id === appointmentId);
-    expect(rows.filter((row) => ['thank_you', 'review_request'].includes(template(row))).map((row) => row.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+    expect(rows.filter((row) => ['thank_you', 'review_request'].includes(template(row))).map((row) => row.status)).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+      'cancelled',
+    ]);
     const rebookText = app.context.sandbox!.twilio.messagesTo(phone).map((message) => message.body);
     expect(rebookText).toHaveLength(1);
     expect(rebookText[0]).toContain('We missed you today');
@@ -175,16 +197,30 @@ describe.each(BACKENDS)('after the appointment on %s', (kind) => {
     expect((await mark(second.appointmentId, null)).status).toBe(200);
     await drain(app);
     expect(app.context.sandbox!.twilio.messagesTo('+12125550173')).toHaveLength(0);
-    const offer = await parts.database.db.selectFrom('outbox').select('status').where('kind', '=', 'rebook_offer').where('appointment_id', '=', second.appointmentId).executeTakeFirstOrThrow();
+    const offer = await parts.database.db
+      .selectFrom('outbox')
+      .select('status')
+      .where('kind', '=', 'rebook_offer')
+      .where('appointment_id', '=', second.appointmentId)
+      .executeTakeFirstOrThrow();
     expect(offer.status).toBe('cancelled');
   });
 
   it('whole calls: a caller who books and is marked held gets the thank-you and review request; one marked no-show gets the rebook', async () => {
     const { app, clock, database } = parts;
-    await withFollowUps(app, { afterAppointment: { thankYou: true, reviewRequest: true, reviewUrl: REVIEW_URL, delayMinutes: 30, rebook: true, rebookSlots: 2 } });
+    await withFollowUps(app, {
+      afterAppointment: { thankYou: true, reviewRequest: true, reviewUrl: REVIEW_URL, delayMinutes: 30, rebook: true, rebookSlots: 2 },
+    });
     /** A whole signed call in which the caller books (Wednesday 4 March, New York); returns the appointment's id. */
     const bookedBy = async (phone: string, email: string) => {
-      const call = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: phone, scenario: 'new-caller-books', callerEmail: email, startAt: clock.now() });
+      const call = await simulateCall({
+        baseUrl: app.url!,
+        client: CLIENT,
+        from: phone,
+        scenario: 'new-caller-books',
+        callerEmail: email,
+        startAt: clock.now(),
+      });
       expect(call.problems).toEqual([]);
       await app.applyCallEvents();
       await drain(app);
@@ -211,6 +247,8 @@ describe.each(BACKENDS)('after the appointment on %s', (kind) => {
     expect(rebook).toHaveLength(1);
     expect(rebook[0]).toMatch(/Open times: \w{3} \d{1,2}\/\d{1,2} \d{1,2}:\d{2} [AP]M, \w{3} \d{1,2}\/\d{1,2} \d{1,2}:\d{2} [AP]M\./);
     expect(textsTo('+12125550175').filter((body) => body.includes(REVIEW_URL) || body.includes('Thanks for coming in'))).toEqual([]);
-    expect(app.context.sandbox!.smtp.messagesTo('missed.caller@example.com').filter((mail) => mail.subject.includes("Let's find you a new time"))).toHaveLength(1);
+    expect(app.context.sandbox!.smtp.messagesTo('missed.caller@example.com').filter((mail) => mail.subject.includes("Let's find you a new time"))).toHaveLength(
+      1,
+    );
   });
 });

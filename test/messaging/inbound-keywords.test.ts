@@ -2,15 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { BACKENDS, type TestDatabase } from '../support/databases.js';
-import {
-  aCustomer,
-  anAppointment,
-  drain,
-  messageRows,
-  planAppointment,
-  shareMessagingDatabase,
-  template,
-} from './support.js';
+import { aCustomer, anAppointment, drain, messageRows, planAppointment, shareMessagingDatabase, template } from './support.js';
 
 const OFFICE_NUMBER = '+12125550199';
 const MARIA = '+12125550131';
@@ -40,12 +32,7 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
       body,
     });
   const consents = (address: string) =>
-    database.db
-      .selectFrom('consents')
-      .select(['purpose', 'status', 'source', 'actor'])
-      .where('address', '=', address)
-      .orderBy('purpose')
-      .execute();
+    database.db.selectFrom('consents').select(['purpose', 'status', 'source', 'actor']).where('address', '=', address).orderBy('purpose').execute();
   const message = (body: string) => /<Message>([^<]*)<\/Message>/.exec(body)?.[1];
 
   /** A customer with an appointment booked (confirmation and reminders planned, not sent yet); returns the customer id. */
@@ -120,9 +107,7 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
   it('"I\'ll stop by at 3" is stored for staff, gets no reply, and opts nobody out', async () => {
     const reply = await inbound(DANA, "I'll stop by at 3");
     expect(reply.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
-    expect(await database.db.selectFrom('inbound_messages').select(['intent', 'body']).execute()).toEqual([
-      { intent: 'message', body: "I'll stop by at 3" },
-    ]);
+    expect(await database.db.selectFrom('inbound_messages').select(['intent', 'body']).execute()).toEqual([{ intent: 'message', body: "I'll stop by at 3" }]);
     expect(await consents(DANA)).toEqual([]);
     const alto = await inbound(MARIA, 'El precio es alto');
     expect(alto.body).toBe('<?xml version="1.0" encoding="UTF-8"?><Response/>');
@@ -136,9 +121,7 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
     await drain(app);
 
     const [sent] = twilio.messagesTo(DANA);
-    const callback = twilio.callbacks.find(
-      (delivery) => delivery.messageSid === sent!.sid && delivery.status === 'failed',
-    )!;
+    const callback = twilio.callbacks.find((delivery) => delivery.messageSid === sent!.sid && delivery.status === 'failed')!;
     expect([callback.params.ErrorCode, callback.response?.status]).toEqual(['21610', 204]);
     expect(await consents(DANA)).toEqual([
       {
@@ -154,26 +137,20 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
         actor: 'twilio:21610',
       },
     ]);
-    const reminders = (await messageRows(app)).filter(
-      (row) => template(row).startsWith('reminder') && row.kind === 'sms',
-    );
+    const reminders = (await messageRows(app)).filter((row) => template(row).startsWith('reminder') && row.kind === 'sms');
     expect(reminders.map((row) => row.status)).toEqual(['cancelled', 'cancelled']);
 
     // Twilio repeats callbacks: a repeat answers 204 and changes nothing.
     const repeat = await twilio.sendStatusCallback(sent!.sid, 'failed', 21610);
     expect(repeat.response?.status).toBe(204);
-    expect(
-      await database.db.selectFrom('consent_history').select('purpose').where('address', '=', DANA).execute(),
-    ).toHaveLength(2);
+    expect(await database.db.selectFrom('consent_history').select('purpose').where('address', '=', DANA).execute()).toHaveLength(2);
   });
 
   it('an "undelivered" callback with another error (30003) opts nobody out', async () => {
     app.context.sandbox!.twilio.setOutcome(DANA, 'undelivered', 30003);
     await bookAppointmentFor(DANA);
     await drain(app);
-    expect(
-      (await database.db.selectFrom('message_deliveries').select('error_code').executeTakeFirstOrThrow()).error_code,
-    ).toBe('30003');
+    expect((await database.db.selectFrom('message_deliveries').select('error_code').executeTakeFirstOrThrow()).error_code).toBe('30003');
     expect(await consents(DANA)).toEqual([]);
   });
 });

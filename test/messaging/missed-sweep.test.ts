@@ -51,10 +51,19 @@ describe.each(BACKENDS)('unmarked after N hours counts as missed, on %s', (kind)
     return appointment;
   }
   const rebookTexts = (phone: string) =>
-    parts.app.context.sandbox!.twilio.messagesTo(phone).filter((message) => /We missed you|no pudimos verle/.test(message.body)).map((message) => message.body);
-  const rebookMails = (email: string) => parts.app.context.sandbox!.smtp.messagesTo(email).filter((mail) => mail.text?.includes('We missed you') || mail.text?.includes('No pudimos verle'));
+    parts.app.context
+      .sandbox!.twilio.messagesTo(phone)
+      .filter((message) => /We missed you|no pudimos verle/.test(message.body))
+      .map((message) => message.body);
+  const rebookMails = (email: string) =>
+    parts.app.context.sandbox!.smtp.messagesTo(email).filter((mail) => mail.text?.includes('We missed you') || mail.text?.includes('No pudimos verle'));
   const offers = (appointmentId: number) =>
-    parts.database.db.selectFrom('outbox').select(['status', 'payload', 'last_error']).where('kind', '=', 'rebook_offer').where('appointment_id', '=', appointmentId).execute();
+    parts.database.db
+      .selectFrom('outbox')
+      .select(['status', 'payload', 'last_error'])
+      .where('kind', '=', 'rebook_offer')
+      .where('appointment_id', '=', appointmentId)
+      .execute();
   /** Signed in afresh: a session from days ago on the test clock has expired. */
   async function mark(id: number, attendance: 'attended' | 'no_show' | null, app: TestApp = parts.app) {
     const staff = await signIn(app, await aUser(app, 'staff', [CLIENT]));
@@ -78,8 +87,13 @@ describe.each(BACKENDS)('unmarked after N hours counts as missed, on %s', (kind)
     await database.db.deleteFrom('oauth_connections').where('client_id', '=', CLIENT).execute();
     const instances = [await startTestApp(kind, { database, clock, env }), await startTestApp(kind, { database, clock, env })];
     const [first, second] = instances as [TestApp, TestApp];
-    const textsTo = (phone: string, words: RegExp) => instances.flatMap((instance) => instance.context.sandbox!.twilio.messagesTo(phone)).map((message) => message.body).filter((body) => words.test(body));
-    const mailsTo = (email: string) => instances.flatMap((instance) => instance.context.sandbox!.smtp.messagesTo(email)).filter((mail) => mail.text?.includes('We missed you'));
+    const textsTo = (phone: string, words: RegExp) =>
+      instances
+        .flatMap((instance) => instance.context.sandbox!.twilio.messagesTo(phone))
+        .map((message) => message.body)
+        .filter((body) => words.test(body));
+    const mailsTo = (email: string) =>
+      instances.flatMap((instance) => instance.context.sandbox!.smtp.messagesTo(email)).filter((mail) => mail.text?.includes('We missed you'));
     try {
       for (const instance of instances) {
         instance.context.alerts = parts.app.context.alerts;
@@ -103,7 +117,9 @@ describe.each(BACKENDS)('unmarked after N hours counts as missed, on %s', (kind)
       const found = await Promise.all(instances.map((instance) => sweepMissedAppointments(instance.context, CLIENT, 3 * 3_600_000, clock.now())));
       expect(found.map((answer) => answer.found).reduce((a, b) => a + b)).toBeGreaterThanOrEqual(1);
       await at('2026-03-04T18:00:00Z', instances);
-      expect((await offers(appointment.id)).map((row) => [row.status, (row.payload as { mark: string }).mark, row.last_error])).toEqual([['done', 'unmarked', null]]);
+      expect((await offers(appointment.id)).map((row) => [row.status, (row.payload as { mark: string }).mark, row.last_error])).toEqual([
+        ['done', 'unmarked', null],
+      ]);
       const texts = textsTo(phone, /We missed you/);
       expect(texts).toHaveLength(1);
       expect(texts[0]).toMatch(new RegExp(`Open times: ${SHORT_EN}, ${SHORT_EN}\\.`));
@@ -181,15 +197,33 @@ describe.each(BACKENDS)('unmarked after N hours counts as missed, on %s', (kind)
     const { app, database } = parts;
     await withAfterAppointment(app, { ...SWEEP_ON, unmarkedMissedAfterHours: 3 });
     // 17:00–18:00 New York on Monday 2 March: due at 21:00, after business hours.
-    const late = await anAppointment(database.db, { customerId: await aCustomer(database.db, { phone: '+12125550185', email: 'late@example.com' }), startAt: new Date('2026-03-02T22:00:00Z') });
+    const late = await anAppointment(database.db, {
+      customerId: await aCustomer(database.db, { phone: '+12125550185', email: 'late@example.com' }),
+      startAt: new Date('2026-03-02T22:00:00Z'),
+    });
     const optedOutPhone = '+12125550186';
-    const optedOut = await anAppointment(database.db, { customerId: await aCustomer(database.db, { phone: optedOutPhone, email: 'optedout@example.com' }), startAt: new Date('2026-03-02T22:00:00Z') });
-    await setConsent(database.db, app.context, { clientId: CLIENT, channel: 'sms', address: optedOutPhone, purpose: 'all', status: 'opted_out', source: 'staff' });
+    const optedOut = await anAppointment(database.db, {
+      customerId: await aCustomer(database.db, { phone: optedOutPhone, email: 'optedout@example.com' }),
+      startAt: new Date('2026-03-02T22:00:00Z'),
+    });
+    await setConsent(database.db, app.context, {
+      clientId: CLIENT,
+      channel: 'sms',
+      address: optedOutPhone,
+      purpose: 'all',
+      status: 'opted_out',
+      source: 'staff',
+    });
 
     await at('2026-03-03T02:00:00Z');
     const rows = (await messageRows(app)).filter((row) => template(row) === 'rebook');
     // Marketing within business hours: Tuesday 09:00 New York.
-    expect(rows.filter((row) => row.appointment_id === late).map((row) => [row.kind, row.status, row.run_at.toISOString()]).sort()).toEqual([
+    expect(
+      rows
+        .filter((row) => row.appointment_id === late)
+        .map((row) => [row.kind, row.status, row.run_at.toISOString()])
+        .sort(),
+    ).toEqual([
       ['email', 'scheduled', '2026-03-03T14:00:00.000Z'],
       ['sms', 'scheduled', '2026-03-03T14:00:00.000Z'],
     ]);

@@ -182,7 +182,14 @@ describe.each(BACKENDS)('nurture, quiet hours and consent on %s', (kind) => {
   it("a Vancouver (604) number's text due at 07:00 Pacific waits for 08:00 Pacific, not the office's Eastern hours", async () => {
     const vancouver = '+16045550123';
     clock.set('2026-03-04T15:00:00Z'); // Wednesday 07:00 in Vancouver, 10:00 at the office in New York
-    const result = await composeMessage(app.context, { clientId: 'smart-tax-nation', channel: 'sms', to: vancouver, purpose: 'transactional', body: 'Your documents are ready.', actor: 'staff@office' });
+    const result = await composeMessage(app.context, {
+      clientId: 'smart-tax-nation',
+      channel: 'sms',
+      to: vancouver,
+      purpose: 'transactional',
+      body: 'Your documents are ready.',
+      actor: 'staff@office',
+    });
     expect(result.ok).toBe(true);
     await drain(app);
     expect(app.context.sandbox!.twilio.messagesTo(vancouver)).toHaveLength(0);
@@ -197,7 +204,18 @@ describe.each(BACKENDS)('nurture, quiet hours and consent on %s', (kind) => {
   it('a 208 (Idaho) number is texted only when it is past 08:00 in the Pacific north and before 21:00 in Boise', async () => {
     const idaho = '+12085550123';
     clock.set('2026-03-04T15:30:00Z'); // 08:30 in Boise, 07:30 in Coeur d'Alene
-    expect((await composeMessage(app.context, { clientId: 'smart-tax-nation', channel: 'sms', to: idaho, purpose: 'transactional', body: 'Your return is filed.', actor: 'staff@office' })).ok).toBe(true);
+    expect(
+      (
+        await composeMessage(app.context, {
+          clientId: 'smart-tax-nation',
+          channel: 'sms',
+          to: idaho,
+          purpose: 'transactional',
+          body: 'Your return is filed.',
+          actor: 'staff@office',
+        })
+      ).ok,
+    ).toBe(true);
     await drain(app);
     expect(app.context.sandbox!.twilio.messagesTo(idaho)).toHaveLength(0);
     expect((await messageRows(app)).at(-1)!.run_at.toISOString()).toBe('2026-03-04T16:00:00.000Z');
@@ -210,7 +228,14 @@ describe.each(BACKENDS)('nurture, quiet hours and consent on %s', (kind) => {
     await inbound(SAN_FRANCISCO, 'STOP');
     app.context.sandbox!.twilio.optIn(SAN_FRANCISCO);
     clock.set('2026-03-04T18:00:00Z');
-    const input = { clientId: 'smart-tax-nation', channel: 'sms' as const, to: '(415) 555-0123', purpose: 'transactional' as const, body: 'Your documents are ready.', actor: 'staff@office' };
+    const input = {
+      clientId: 'smart-tax-nation',
+      channel: 'sms' as const,
+      to: '(415) 555-0123',
+      purpose: 'transactional' as const,
+      body: 'Your documents are ready.',
+      actor: 'staff@office',
+    };
     const refused = await composeMessage(app.context, input);
     expect(refused).toMatchObject({ ok: false, reason: 'opted_out' });
     const marketing = await composeMessage(app.context, { ...input, purpose: 'marketing', override: true });
@@ -218,7 +243,12 @@ describe.each(BACKENDS)('nurture, quiet hours and consent on %s', (kind) => {
     const sent = await composeMessage(app.context, { ...input, override: true });
     expect(sent.ok).toBe(true);
     await drain(app);
-    expect(app.context.sandbox!.twilio.messagesTo(SAN_FRANCISCO).filter((message) => message.direction === 'outbound-api').map((message) => message.body)).toEqual(['Your documents are ready.']);
+    expect(
+      app.context
+        .sandbox!.twilio.messagesTo(SAN_FRANCISCO)
+        .filter((message) => message.direction === 'outbound-api')
+        .map((message) => message.body),
+    ).toEqual(['Your documents are ready.']);
     const audit = await database.db.selectFrom('audit').select(['actor', 'action']).execute();
     expect(audit).toEqual([{ actor: 'staff@office', action: 'message.compose_consent_override' }]);
   });

@@ -79,11 +79,12 @@ describe.each(BACKENDS)('sender pacing shared by every instance on %s', (kind) =
     await drain(b);
     // One text now; the rest hold the next turns of the one sender, whichever instance gave them.
     expect(sent()).toHaveLength(1);
-    expect((await texts()).filter((row) => row.status === 'scheduled').map((row) => row.run_at.toISOString()).sort()).toEqual([
-      '2026-03-02T15:00:01.000Z',
-      '2026-03-02T15:00:02.000Z',
-      '2026-03-02T15:00:03.000Z',
-    ]);
+    expect(
+      (await texts())
+        .filter((row) => row.status === 'scheduled')
+        .map((row) => row.run_at.toISOString())
+        .sort(),
+    ).toEqual(['2026-03-02T15:00:01.000Z', '2026-03-02T15:00:02.000Z', '2026-03-02T15:00:03.000Z']);
     for (let second = 1; second <= 3; second++) {
       clock.advance(1000);
       await drain(second % 2 === 0 ? a : b);

@@ -84,7 +84,13 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
 
   /** Opted out of every SMS purpose (consents stores 'all' as one row per purpose). */
   async function expectOptedOut(phone: string) {
-    const consent = await database.db.selectFrom('consents').select(['status', 'purpose']).where('address', '=', phone).where('channel', '=', 'sms').orderBy('purpose').execute();
+    const consent = await database.db
+      .selectFrom('consents')
+      .select(['status', 'purpose'])
+      .where('address', '=', phone)
+      .where('channel', '=', 'sms')
+      .orderBy('purpose')
+      .execute();
     expect(consent).toEqual([
       { status: 'opted_out', purpose: 'marketing' },
       { status: 'opted_out', purpose: 'transactional' },
@@ -124,7 +130,9 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
 
     const rows = await database.db.selectFrom('outbox').select(['status']).where('kind', '=', 'sms').execute();
     expect(rows.filter((row) => row.status !== 'done')).toEqual([]);
-    const viaTelnyx = telnyx().outbound().map((message) => message.to);
+    const viaTelnyx = telnyx()
+      .outbound()
+      .map((message) => message.to);
     expect(viaTelnyx).toHaveLength(1000);
     expect(new Set(viaTelnyx).size).toBe(1000);
     expect(twilio().messages.filter((message) => message.direction === 'outbound-api')).toHaveLength(0);
@@ -139,7 +147,9 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     expect(skipped?.value).toBe(1000 - asked);
     const deliveries = await database.db.selectFrom('message_deliveries').select(['provider', 'sender', 'status']).where('channel', '=', 'sms').execute();
     expect(deliveries).toHaveLength(1000);
-    expect(new Set(deliveries.map((delivery) => `${delivery.provider} ${delivery.sender} ${delivery.status}`))).toEqual(new Set([`telnyx ${TELNYX_FROM} delivered`]));
+    expect(new Set(deliveries.map((delivery) => `${delivery.provider} ${delivery.sender} ${delivery.status}`))).toEqual(
+      new Set([`telnyx ${TELNYX_FROM} delivered`]),
+    );
     expect(alerts.filter((alert) => alert.fingerprint.startsWith('provider-circuit:twilio:'))).toHaveLength(1);
 
     // The rest of the 10 minutes: every 30 s one text probes Twilio (still 503) and goes on to Telnyx.
@@ -223,11 +233,19 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     expect(inbound).toEqual([{ intent: 'stop', to_number: TELNYX_FROM }]);
 
     await drain();
-    expect((await database.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', queued).executeTakeFirstOrThrow()).status).toBe('cancelled');
+    expect((await database.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', queued).executeTakeFirstOrThrow()).status).toBe(
+      'cancelled',
+    );
     expect(twilioPosts()).toBe(0);
     expect(telnyx().outbound()).toHaveLength(0);
 
-    const body = JSON.stringify({ data: { event_type: 'message.received', id: 'evt-1', payload: { id: 'm-1', text: 'START', from: { phone_number: PHONE }, to: [{ phone_number: TELNYX_FROM }] } } });
+    const body = JSON.stringify({
+      data: {
+        event_type: 'message.received',
+        id: 'evt-1',
+        payload: { id: 'm-1', text: 'START', from: { phone_number: PHONE }, to: [{ phone_number: TELNYX_FROM }] },
+      },
+    });
     const headers = telnyx().signedHeaders(body);
     const forged = await fetch(url, { method: 'POST', headers: { ...headers, 'telnyx-signature-ed25519': Buffer.alloc(64, 1).toString('base64') }, body });
     expect(forged.status).toBe(401);
@@ -244,7 +262,15 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     const smtp = app.context.sandbox!.smtp;
     const sendgrid = app.context.sandbox!.sendgrid;
     const composeEmail = async (subject: string, to = EMAIL) => {
-      const composed = await composeMessage(app.context, { clientId: CLIENT, channel: 'email', to, purpose: 'transactional', subject, text: 'Your documents are ready.', actor: 'staff@office' });
+      const composed = await composeMessage(app.context, {
+        clientId: CLIENT,
+        channel: 'email',
+        to,
+        purpose: 'transactional',
+        subject,
+        text: 'Your documents are ready.',
+        actor: 'staff@office',
+      });
       if (!composed.ok) throw new Error(composed.message);
       return composed.id;
     };
@@ -285,7 +311,15 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     smtp.goDown();
     const ids: number[] = [];
     for (let n = 0; n < 30; n += 1) {
-      const composed = await composeMessage(app.context, { clientId: CLIENT, channel: 'email', to: `p${n}@example.com`, purpose: 'transactional', subject: `Outage ${n}`, text: 'Hello.', actor: 'staff@office' });
+      const composed = await composeMessage(app.context, {
+        clientId: CLIENT,
+        channel: 'email',
+        to: `p${n}@example.com`,
+        purpose: 'transactional',
+        subject: `Outage ${n}`,
+        text: 'Hello.',
+        actor: 'staff@office',
+      });
       if (!composed.ok) throw new Error(composed.message);
       ids.push(composed.id);
     }
@@ -303,14 +337,28 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     // The Connections screen shows each provider of the office's chains with its circuit state; metrics too.
     const staff = await signIn(app, await aUser(app, 'staff', [CLIENT]));
     const view = await staff.request('GET', `/v1/api/connections?client=${CLIENT}`);
-    const providers = (view.body as { connections: Array<{ providers: Array<{ channel: string; provider: string; state: string }> }> }).connections[0]!.providers;
-    expect(providers.map(({ channel, provider, state }) => `${channel} ${provider} ${state}`)).toEqual(['sms twilio closed', 'sms telnyx closed', 'email smtp open', 'email sendgrid closed']);
+    const providers = (view.body as { connections: Array<{ providers: Array<{ channel: string; provider: string; state: string }> }> }).connections[0]!
+      .providers;
+    expect(providers.map(({ channel, provider, state }) => `${channel} ${provider} ${state}`)).toEqual([
+      'sms twilio closed',
+      'sms telnyx closed',
+      'email smtp open',
+      'email sendgrid closed',
+    ]);
     const metrics = await app.context.metrics.registry.getSingleMetric('switchboard_provider_circuit_state')!.get();
     expect(metrics.values.find((value) => value.labels.provider === 'smtp')?.value).toBe(2);
 
     smtp.restore();
     clock.advance(30 * SECOND);
-    const composed = await composeMessage(app.context, { clientId: CLIENT, channel: 'email', to: EMAIL, purpose: 'transactional', subject: 'Back', text: 'Hello.', actor: 'staff@office' });
+    const composed = await composeMessage(app.context, {
+      clientId: CLIENT,
+      channel: 'email',
+      to: EMAIL,
+      purpose: 'transactional',
+      subject: 'Back',
+      text: 'Hello.',
+      actor: 'staff@office',
+    });
     if (!composed.ok) throw new Error(composed.message);
     await drain();
     expect(smtp.messagesTo(EMAIL)).toHaveLength(1);
@@ -380,7 +428,11 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     const url = `${app.url}/v1/sendgrid/${CLIENT}/events`;
     const event = { email: EMAIL, timestamp: Math.floor(clock.now().getTime() / 1000), event: 'unsubscribe', sg_event_id: 'ev1', sg_message_id: 'abc.filter1' };
     const body = JSON.stringify([event]);
-    const forged = await fetch(url, { method: 'POST', headers: { ...sendgrid.signedHeaders(body), 'x-twilio-email-event-webhook-signature': 'MEUCIQ==' }, body });
+    const forged = await fetch(url, {
+      method: 'POST',
+      headers: { ...sendgrid.signedHeaders(body), 'x-twilio-email-event-webhook-signature': 'MEUCIQ==' },
+      body,
+    });
     expect(forged.status).toBe(401);
     const stale = await fetch(url, { method: 'POST', headers: sendgrid.signedHeaders(body, String(Math.floor(clock.now().getTime() / 1000) - 600)), body });
     expect(stale.status).toBe(401);
@@ -425,7 +477,7 @@ describe('provider chains on two instances of one PostgreSQL database', () => {
     return composed.id;
   }
 
-  it('the breaker is shared: circuits opened by one instance send the other instance\'s texts straight to Telnyx', async () => {
+  it("the breaker is shared: circuits opened by one instance send the other instance's texts straight to Telnyx", async () => {
     twilio().faults.add({ type: 'fail', status: 503, body: TWILIO_503, match: '/Messages.json', method: 'POST' });
     for (let n = 0; n < 5; n += 1) {
       await composeText(`Smart Tax Nation: text ${n}.`, phoneOf(n));
@@ -445,5 +497,4 @@ describe('provider chains on two instances of one PostgreSQL database', () => {
       await other.app.close();
     }
   });
-
 });

@@ -44,7 +44,14 @@ describe.each(BACKENDS)('SMS providers registered by vendor modules on %s', (kin
       },
       secrets: { ...runtime.secrets, telnyxApiKey: DEMO_SECRETS.TELNYX_API_KEY, emulatedVendors: [...runtime.secrets.emulatedVendors, 'telnyx'] },
     });
-    const composed = await composeMessage(app.context, { clientId: CLIENT, channel: 'sms', to: PHONE, purpose: 'transactional', body: 'Your appointment is booked.', actor: 'staff@office' });
+    const composed = await composeMessage(app.context, {
+      clientId: CLIENT,
+      channel: 'sms',
+      to: PHONE,
+      purpose: 'transactional',
+      body: 'Your appointment is booked.',
+      actor: 'staff@office',
+    });
     if (!composed.ok) throw new Error(composed.message);
     await app.worker.drain();
     const row = await textRow(composed.id);
@@ -54,10 +61,19 @@ describe.each(BACKENDS)('SMS providers registered by vendor modules on %s', (kin
   });
 
   it('sends through the default provider (Twilio) when the office lists no chain', async () => {
-    const composed = await composeMessage(app.context, { clientId: CLIENT, channel: 'sms', to: PHONE, purpose: 'transactional', body: 'Your appointment is booked.', actor: 'staff@office' });
+    const composed = await composeMessage(app.context, {
+      clientId: CLIENT,
+      channel: 'sms',
+      to: PHONE,
+      purpose: 'transactional',
+      body: 'Your appointment is booked.',
+      actor: 'staff@office',
+    });
     if (!composed.ok) throw new Error(composed.message);
     await app.worker.drain();
     expect((await textRow(composed.id)).status).toBe('done');
-    expect(app.context.sandbox!.twilio.emulator.received('/Messages.json', 'POST').map((request) => (request.body as Record<string, string>).To)).toEqual([PHONE]);
+    expect(app.context.sandbox!.twilio.emulator.received('/Messages.json', 'POST').map((request) => (request.body as Record<string, string>).To)).toEqual([
+      PHONE,
+    ]);
   });
 });

@@ -80,13 +80,7 @@ export function planNurtureFor(app: TestApp, input: { customerId: number; callId
 }
 
 export async function messageRows(app: TestApp) {
-  return app.context.db
-    .selectFrom('outbox')
-    .selectAll()
-    .where('kind', 'in', ['sms', 'email'])
-    .orderBy('run_at')
-    .orderBy('id')
-    .execute();
+  return app.context.db.selectFrom('outbox').selectAll().where('kind', 'in', ['sms', 'email']).orderBy('run_at').orderBy('id').execute();
 }
 
 export function template(row: { payload: unknown }): string {

@@ -21,7 +21,10 @@ function original(): Record<string, unknown> {
 }
 
 async function inbound(app: TestApp, key: string): Promise<number> {
-  const body = JSON.stringify({ event: 'call_inbound', call_inbound: { agent_id: 'agent_desert_demo_0001', from_number: '+16025550199', to_number: '+16025550117' } });
+  const body = JSON.stringify({
+    event: 'call_inbound',
+    call_inbound: { agent_id: 'agent_desert_demo_0001', from_number: '+16025550199', to_number: '+16025550117' },
+  });
   const response = await fetch(`${app.url}/v1/retell/${SLUG}/inbound`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-retell-signature': await sign(body, key) },
@@ -65,7 +68,11 @@ describe.each(BACKENDS)('offices as data (%s)', (kind) => {
     expect(stale.status).toBe(409);
 
     const audit = await record(admin, 'GET', `/v1/api/audit?client=${SLUG}&action=office.update`);
-    expect(audit.body.entries[0]).toMatchObject({ action: 'office.update', before: { name: 'Desert Bookkeeping' }, after: { name: 'Desert Bookkeeping & Payroll' } });
+    expect(audit.body.entries[0]).toMatchObject({
+      action: 'office.update',
+      before: { name: 'Desert Bookkeeping' },
+      after: { name: 'Desert Bookkeeping & Payroll' },
+    });
 
     const rolled = await record(admin, 'POST', `/v1/api/offices/${SLUG}/rollback`, { version: before.body.version });
     expect(rolled.status).toBe(200);
@@ -92,7 +99,9 @@ describe.each(BACKENDS)('offices as data (%s)', (kind) => {
     expect(refused.body.error).toBe('invalid_office');
     expect(refused.body.problems.map((p: { path: string }) => p.path).sort()).toEqual(['businessHours.monday[0]', 'timezone']);
     // Cross-office rules are checked once the document itself is valid.
-    const stolen = await record(admin, 'PUT', `/v1/api/offices/${SLUG}`, { document: { ...current.body.document, retell: { agentIds: ['agent_stn_demo_0001'] } } });
+    const stolen = await record(admin, 'PUT', `/v1/api/offices/${SLUG}`, {
+      document: { ...current.body.document, retell: { agentIds: ['agent_stn_demo_0001'] } },
+    });
     expect(stolen.status).toBe(400);
     expect(stolen.body.problems).toEqual([{ path: 'retell.agentIds[0]', message: expect.stringContaining('smart-tax-nation') }]);
     expect(app.context.clients.get(SLUG)?.version).toBe(current.body.version);
@@ -141,8 +150,15 @@ describe.each(BACKENDS)('offices as data (%s)', (kind) => {
     const served = app.context.clients.get(SLUG)!.version!;
     const [row] = await app.context.db.selectFrom('client_versions').select('document').where('client_id', '=', SLUG).where('version', '=', served).execute();
     const broken = { ...row!.document, appointmentTypes: [] };
-    await app.context.db.insertInto('client_versions').values({ client_id: SLUG, version: served + 100, document: json(broken), author: 'test', source: 'cli', diff: json([]) }).execute();
-    await app.context.db.updateTable('clients').set({ current_version: served + 100 }).where('id', '=', SLUG).execute();
+    await app.context.db
+      .insertInto('client_versions')
+      .values({ client_id: SLUG, version: served + 100, document: json(broken), author: 'test', source: 'cli', diff: json([]) })
+      .execute();
+    await app.context.db
+      .updateTable('clients')
+      .set({ current_version: served + 100 })
+      .where('id', '=', SLUG)
+      .execute();
     await app.context.offices!.reload(SLUG);
 
     // Check details (which office, what is wrong) are for signed-in admins.

@@ -78,7 +78,10 @@ describe('onboarding OATH on a running demo server through the wizard API', () =
     const texting = (await step('PUT', `/v1/api/onboarding/${id}/steps/texting`, { phoneNumber: spare!.phoneNumber, testTo: '+15125550199' })).result;
     expect(texting).toMatchObject({ ok: true, testText: { ok: true } });
     expect(texting.a2p).toContain('A2P 10DLC');
-    expect((await step('PUT', `/v1/api/onboarding/${id}/steps/email`, { testTo: 'installer@oath-legal.example' })).result).toMatchObject({ ok: true, testEmail: { ok: true } });
+    expect((await step('PUT', `/v1/api/onboarding/${id}/steps/email`, { testTo: 'installer@oath-legal.example' })).result).toMatchObject({
+      ok: true,
+      testEmail: { ok: true },
+    });
     expect((await step('PUT', `/v1/api/onboarding/${id}/steps/alerts`, {})).result.ok).toBe(true);
     const retell = (await step('PUT', `/v1/api/onboarding/${id}/steps/retell`, {})).result;
     expect(retell).toMatchObject({ ok: true, agentId: 'agent_oath_demo' });
@@ -151,7 +154,12 @@ describe.each(['pglite', 'postgres'] as const)('switchboard client add --answers
       const versionsOf = async () => {
         const database = await openDatabase(postgres ? { url: postgres.url } : { dataDir });
         try {
-          const versions = await database.db.selectFrom('client_versions').select(['version', 'source']).where('client_id', '=', 'oath-cli').orderBy('version').execute();
+          const versions = await database.db
+            .selectFrom('client_versions')
+            .select(['version', 'source'])
+            .where('client_id', '=', 'oath-cli')
+            .orderBy('version')
+            .execute();
           const onboardings = await database.db.selectFrom('onboardings').select('id').where('client_id', '=', 'oath-cli').execute();
           return { versions, onboardings: onboardings.length };
         } finally {

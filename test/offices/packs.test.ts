@@ -47,7 +47,11 @@ const BEFORE = new Date('2026-03-09T19:00:00Z');
 
 describe('template packs', () => {
   it('ships a pack for each trade the issue names', () => {
-    expect(listPacks().map((pack) => pack.id).sort()).toEqual(TRADES);
+    expect(
+      listPacks()
+        .map((pack) => pack.id)
+        .sort(),
+    ).toEqual(TRADES);
     for (const pack of listPacks()) {
       expect(pack.name.length).toBeGreaterThan(0);
       expect(pack.description.length).toBeGreaterThan(20);
@@ -55,14 +59,20 @@ describe('template packs', () => {
     }
   });
 
-  it.each(TRADES)('%s applied to a new office\'s basics is a valid office document', (id) => {
+  it.each(TRADES)("%s applied to a new office's basics is a valid office document", (id) => {
     const document = applyPack(BASICS, id);
     const result = validateOfficeDocument(document, id);
     expect(result.ok ? [] : result.problems).toEqual([]);
     if (!result.ok) return;
     const config = result.config;
     // The office's identity comes from the basics, never from the pack.
-    expect(config).toMatchObject({ slug: 'harbor-office', name: 'Harbor Office', timezone: 'America/New_York', officePhone: '+13055550148', address: BASICS.address });
+    expect(config).toMatchObject({
+      slug: 'harbor-office',
+      name: 'Harbor Office',
+      timezone: 'America/New_York',
+      officePhone: '+13055550148',
+      address: BASICS.address,
+    });
     expect(config.retell.agentIds).toEqual(['agent_harbor_0001']);
     expect(config.zoho?.calendarId).toBe('harbor-appointments');
     expect(config.businessHours).toEqual(HOURS_PRESETS[loadPack(id)!.hoursPreset].businessHours);
@@ -77,7 +87,8 @@ describe('template packs', () => {
     const config = result.config;
     for (const type of config.appointmentTypes) {
       for (const kind of TEMPLATE_KINDS) {
-        const appointment = kind.startsWith('nurture') || kind === 'opt_out_confirmation' ? undefined : { startAt: AT, appointmentTypeId: type.id, previousStartAt: BEFORE };
+        const appointment =
+          kind.startsWith('nurture') || kind === 'opt_out_confirmation' ? undefined : { startAt: AT, appointmentTypeId: type.id, previousStartAt: BEFORE };
         const values = templateValues(config, { name: 'Jordan Rivera' }, appointment, {
           unsubscribeLink: 'https://switchboard.example/v1/unsubscribe/abc',
           reviewLink: 'https://g.page/r/harbor-office/review',
@@ -121,7 +132,7 @@ describe('template packs', () => {
     expect(loadPack('tax-preparation')!.hoursPreset).toBe('tax-season');
   });
 
-  it('uses the hours asked for over the pack\'s preset, and never changes the pack it was given', () => {
+  it("uses the hours asked for over the pack's preset, and never changes the pack it was given", () => {
     const before = loadPack('dental');
     const fromPreset = applyPack({ ...BASICS, hoursPreset: 'mon-sat-9-5' }, 'dental');
     expect(fromPreset.businessHours.saturday).toEqual([{ open: '09:00', close: '17:00' }]);
@@ -167,7 +178,10 @@ describe('template packs', () => {
       expect(result.ok, id).toBe(true);
       expect(Object.keys(HOURS_PRESETS[id].businessHours)).toEqual([...WEEKDAYS]);
     }
-    expect(HOURS_PRESETS['mon-fri-9-5']).toMatchObject({ label: 'Mon–Fri 9–5', businessHours: { monday: [{ open: '09:00', close: '17:00' }], saturday: [], sunday: [] } });
+    expect(HOURS_PRESETS['mon-fri-9-5']).toMatchObject({
+      label: 'Mon–Fri 9–5',
+      businessHours: { monday: [{ open: '09:00', close: '17:00' }], saturday: [], sunday: [] },
+    });
     expect(HOURS_PRESETS['tax-season'].businessHours.tuesday).toEqual([{ open: '09:00', close: '20:00' }]);
     expect(HOURS_PRESETS['tax-season'].businessHours.saturday.length).toBe(1);
   });
@@ -175,23 +189,38 @@ describe('template packs', () => {
 
 describe('time zone proposal', () => {
   it('reads the area code of a phone number', () => {
-    expect(proposeTimezone({ phone: '+16025550117' })).toMatchObject({ timezone: 'America/Phoenix', basis: 'area_code', reason: expect.stringMatching(/^area code 602 is Arizona/) });
+    expect(proposeTimezone({ phone: '+16025550117' })).toMatchObject({
+      timezone: 'America/Phoenix',
+      basis: 'area_code',
+      reason: expect.stringMatching(/^area code 602 is Arizona/),
+    });
     expect(proposeTimezone({ phone: '(212) 555-0142' })).toEqual({ timezone: 'America/New_York', basis: 'area_code', reason: 'area code 212 is New York' });
-    expect(proposeTimezone({ phone: '+12195550100' })).toMatchObject({ timezone: 'America/Chicago', reason: 'area code 219 is Indiana, in the part of the state on America/Chicago' });
+    expect(proposeTimezone({ phone: '+12195550100' })).toMatchObject({
+      timezone: 'America/Chicago',
+      reason: 'area code 219 is Indiana, in the part of the state on America/Chicago',
+    });
   });
 
   it('reads the state of an address, naming the rule for a state that spans two zones', () => {
     const miami = proposeTimezone({ address: '200 S Biscayne Blvd, Suite 1200, Miami, FL 33101' });
     expect(miami).toMatchObject({ timezone: 'America/New_York', basis: 'address' });
-    expect(miami.reason).toBe('the address is in Florida; most of Florida is on America/New_York, but the western panhandle (Pensacola, Panama City) is on Central time; change it if the office is there');
+    expect(miami.reason).toBe(
+      'the address is in Florida; most of Florida is on America/New_York, but the western panhandle (Pensacola, Panama City) is on Central time; change it if the office is there',
+    );
     expect(proposeTimezone({ address: '350 Fifth Avenue New York NY 10118' }).timezone).toBe('America/New_York');
     expect(proposeTimezone({ address: '1 Main St, Seattle, Washington 98101, USA' }).timezone).toBe('America/Los_Angeles');
-    expect(proposeTimezone({ address: '1600 Pennsylvania Ave NW, Washington, D.C. 20500' })).toMatchObject({ timezone: 'America/New_York', reason: 'the address is in the District of Columbia' });
+    expect(proposeTimezone({ address: '1600 Pennsylvania Ave NW, Washington, D.C. 20500' })).toMatchObject({
+      timezone: 'America/New_York',
+      reason: 'the address is in the District of Columbia',
+    });
     expect(proposeTimezone({ address: '9 Elm Ct, Springfield' }).timezone).toBeNull();
   });
 
   it('lets the area code narrow a split state, and shows it as the alternative when it points to another state', () => {
-    expect(proposeTimezone({ address: '10 Palafox Pl, Pensacola, FL 32502', phone: '+18505550100' })).toMatchObject({ timezone: 'America/Chicago', basis: 'address_and_area_code' });
+    expect(proposeTimezone({ address: '10 Palafox Pl, Pensacola, FL 32502', phone: '+18505550100' })).toMatchObject({
+      timezone: 'America/Chicago',
+      basis: 'address_and_area_code',
+    });
     expect(proposeTimezone({ address: '2 N Central Ave, Phoenix, AZ 85004', phone: '+12125550100' })).toMatchObject({
       timezone: 'America/Phoenix',
       basis: 'address',
@@ -200,8 +229,15 @@ describe('time zone proposal', () => {
   });
 
   it('says so when neither clue can be read', () => {
-    expect(proposeTimezone({ phone: '+14165550100' })).toMatchObject({ timezone: null, basis: 'none', reason: 'area code 416 is not a US area code we know; choose the zone by hand' });
-    expect(proposeTimezone({ phone: '+442071838750', address: 'Somewhere' })).toMatchObject({ timezone: null, reason: expect.stringContaining('not a North American one (+44)') });
+    expect(proposeTimezone({ phone: '+14165550100' })).toMatchObject({
+      timezone: null,
+      basis: 'none',
+      reason: 'area code 416 is not a US area code we know; choose the zone by hand',
+    });
+    expect(proposeTimezone({ phone: '+442071838750', address: 'Somewhere' })).toMatchObject({
+      timezone: null,
+      reason: expect.stringContaining('not a North American one (+44)'),
+    });
   });
 });
 
@@ -210,7 +246,8 @@ describe.each(BACKENDS)('onboarding API (%s)', (backend) => {
   let staffA: Api;
   let staffB: Api;
   let admin: Api;
-  const preview = (api: Api, body: Record<string, unknown>) => api.request('POST', '/v1/api/templates/preview', { channel: 'sms', kind: 'confirmation', ...body });
+  const preview = (api: Api, body: Record<string, unknown>) =>
+    api.request('POST', '/v1/api/templates/preview', { channel: 'sms', kind: 'confirmation', ...body });
 
   beforeAll(async () => {
     // The test clock stands on Monday 2026-03-02, so "next Tuesday" is March 3.
@@ -223,16 +260,26 @@ describe.each(BACKENDS)('onboarding API (%s)', (backend) => {
     await app?.dispose();
   });
 
-  it('renders a draft on sample data for the office: Jordan Rivera, next Tuesday 10:00 in the office\'s zone, its first appointment type', async () => {
-    const text = 'Hi {{first_name}} ({{customer_name}}), {{appointment_type}} on {{appointment_time_short}} at {{office_name}}, {{office_phone}}. Bring {{what_to_bring}}.';
+  it("renders a draft on sample data for the office: Jordan Rivera, next Tuesday 10:00 in the office's zone, its first appointment type", async () => {
+    const text =
+      'Hi {{first_name}} ({{customer_name}}), {{appointment_type}} on {{appointment_time_short}} at {{office_name}}, {{office_phone}}. Bring {{what_to_bring}}.';
     const east = await preview(staffA, { client: CLIENT_A, text });
     expect(east.status).toBe(200);
     expect(east.body.text).toBe(
       'Hi Jordan (Jordan Rivera), Individual tax return on Tue 3/3 10:00 AM at Smart Tax Nation, (212) 555-0142. Bring ' +
         "your W-2s, 1099s, last year's tax return, a photo ID, and Social Security cards for everyone on the return.",
     );
-    expect(east.body.sample).toEqual({ callerName: 'Jordan Rivera', appointmentType: 'Individual tax return', appointmentAt: '2026-03-03T10:00:00.000-05:00', officeName: 'Smart Tax Nation' });
-    const west = await preview(staffB, { client: CLIENT_B, kind: 'rescheduled', text: '{{appointment_time_spoken}}, was {{previous_appointment_time_spoken}}. {{office_address}}' });
+    expect(east.body.sample).toEqual({
+      callerName: 'Jordan Rivera',
+      appointmentType: 'Individual tax return',
+      appointmentAt: '2026-03-03T10:00:00.000-05:00',
+      officeName: 'Smart Tax Nation',
+    });
+    const west = await preview(staffB, {
+      client: CLIENT_B,
+      kind: 'rescheduled',
+      text: '{{appointment_time_spoken}}, was {{previous_appointment_time_spoken}}. {{office_address}}',
+    });
     expect(west.body.text).toBe('Tuesday, March 3 at 10:00 AM, was Monday, March 2 at 3:00 PM. 2 N Central Ave, Suite 1800, Phoenix, AZ 85004');
     expect(west.body.sample.appointmentAt).toBe('2026-03-03T10:00:00.000-07:00');
     const spanish = await preview(staffB, { client: CLIENT_B, text: '{{appointment_time_spoken}}', language: 'es-US' });
@@ -258,7 +305,11 @@ describe.each(BACKENDS)('onboarding API (%s)', (backend) => {
   });
 
   it('lists unknown variables and leaves them visible, and reports what saving would be refused for', async () => {
-    const typo = await preview(staffA, { client: CLIENT_A, kind: 'nurture_day1', text: 'Hi {{firstname}}, call {{office_phone}} about {{appointment_time_short}}.' });
+    const typo = await preview(staffA, {
+      client: CLIENT_A,
+      kind: 'nurture_day1',
+      text: 'Hi {{firstname}}, call {{office_phone}} about {{appointment_time_short}}.',
+    });
     expect(typo.status).toBe(200);
     expect(typo.body.text).toBe('Hi {{firstname}}, call (212) 555-0142 about {{appointment_time_short}}.');
     expect(typo.body.unknownVariables).toEqual(['firstname', 'appointment_time_short']);
@@ -292,7 +343,7 @@ describe.each(BACKENDS)('onboarding API (%s)', (backend) => {
     });
   });
 
-  it('previews without an office on the sample office, or on a pack\'s appointment types', async () => {
+  it("previews without an office on the sample office, or on a pack's appointment types", async () => {
     const generic = await preview(staffB, { text: '{{office_name}}: {{appointment_type}}, {{appointment_time_short}}' });
     expect(generic.body.text).toBe('Sample Office: Appointment, Tue 3/3 10:00 AM');
     const dental = await preview(staffB, { pack: 'dental', text: '{{appointment_type}}: bring {{what_to_bring}}' });
@@ -300,14 +351,21 @@ describe.each(BACKENDS)('onboarding API (%s)', (backend) => {
     expect((await preview(staffB, { pack: 'plumbing', text: 'x' })).status).toBe(404);
   });
 
-  it('answers 404 for an office outside the user\'s scope, 401 without a session, 400 for a bad draft', async () => {
+  it("answers 404 for an office outside the user's scope, 401 without a session, 400 for a bad draft", async () => {
     const other = await preview(staffB, { client: CLIENT_A, text: '{{office_name}}' });
     expect(other.status).toBe(404);
     expect(JSON.stringify(other.body)).not.toContain('Smart Tax Nation');
     expect((await preview(staffB, { client: 'no-such-office', text: 'x' })).status).toBe(404);
     expect((await preview(apiFor(app), { client: CLIENT_A, text: 'x' })).status).toBe(401);
     expect((await preview(admin, { client: CLIENT_A, text: 'x' })).status).toBe(200);
-    for (const body of [{ kind: 'birthday', text: 'x' }, { channel: 'fax', text: 'x' }, { subject: 'An SMS has no subject', text: 'x' }, { text: 42 }, { text: 'x'.repeat(10_001) }, { text: 'x', language: 'english' }]) {
+    for (const body of [
+      { kind: 'birthday', text: 'x' },
+      { channel: 'fax', text: 'x' },
+      { subject: 'An SMS has no subject', text: 'x' },
+      { text: 42 },
+      { text: 'x'.repeat(10_001) },
+      { text: 'x', language: 'english' },
+    ]) {
       const response = await preview(staffA, { client: CLIENT_A, ...body });
       expect(response.status, JSON.stringify(body).slice(0, 80)).toBe(400);
       expect(response.body.message).toBeTruthy();
@@ -318,7 +376,10 @@ describe.each(BACKENDS)('onboarding API (%s)', (backend) => {
     const packs = await staffB.request('GET', '/v1/api/packs');
     expect(packs.status).toBe(200);
     expect(packs.body.packs.map((pack: { id: string }) => pack.id).sort()).toEqual(TRADES);
-    expect(packs.body.packs.find((pack: { id: string }) => pack.id === 'dental')).toMatchObject({ name: 'Dental practice', appointmentTypes: expect.arrayContaining(['New patient exam']) });
+    expect(packs.body.packs.find((pack: { id: string }) => pack.id === 'dental')).toMatchObject({
+      name: 'Dental practice',
+      appointmentTypes: expect.arrayContaining(['New patient exam']),
+    });
     const dental = await staffB.request('GET', '/v1/api/packs/dental');
     expect(dental.body).toMatchObject({ id: 'dental', hoursPreset: 'mon-thu-8-5-fri-8-1', businessHours: { friday: [{ open: '08:00', close: '13:00' }] } });
     expect(dental.body.office.templates.sms.nurture_day1).toContain('{{opt_out_text}}');

@@ -105,7 +105,10 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     expect([...runs.values()].every((count) => count === 1)).toBe(true);
     const statuses = await database.db.selectFrom('outbox').select('status').distinct().execute();
     expect(statuses).toEqual([{ status: 'done' }]);
-    const attempts = await database.db.selectFrom('outbox_attempts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const attempts = await database.db
+      .selectFrom('outbox_attempts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(attempts.n)).toBe(1000);
     if (kind === 'postgres') {
       // On a real server both loops really take part.
@@ -124,20 +127,39 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
       },
       async runBatch(rows) {
         batches.push(rows.map((row) => ({ call: row.call_id, n: row.payload.n })));
-        return rows.map((row) => (row.payload.n === 3 ? { status: 'rejected', reason: new Error('refused') } : { status: 'fulfilled', value: { n: row.payload.n } }));
+        return rows.map((row) =>
+          row.payload.n === 3 ? { status: 'rejected', reason: new Error('refused') } : { status: 'fulfilled', value: { n: row.payload.n } },
+        );
       },
     };
     // Arrival order interleaves two calls (as live calls' events do).
     const calls = ['call_b', 'call_a', 'call_b', 'call_a', 'call_b'];
-    for (const [n, call] of calls.entries()) await enqueue(database.db, clock, { clientId: CLIENT, kind: 'batched', payload: { n }, dedupeKey: `batched-${n}`, callId: call, retry: { maxAttempts: 3, intervalMs: MINUTE } });
+    for (const [n, call] of calls.entries())
+      await enqueue(database.db, clock, {
+        clientId: CLIENT,
+        kind: 'batched',
+        payload: { n },
+        dedupeKey: `batched-${n}`,
+        callId: call,
+        retry: { maxAttempts: 3, intervalMs: MINUTE },
+      });
     await add('single', 'single-1');
     const singles: number[] = [];
-    const done = await worker(registry({ batched: handler, single: { safeToRepeat: true, run: async (row) => void singles.push(row.id) } }), { concurrency: 1 }).drain();
+    const done = await worker(registry({ batched: handler, single: { safeToRepeat: true, run: async (row) => void singles.push(row.id) } }), {
+      concurrency: 1,
+    }).drain();
     expect(done).toBe(6);
     expect(singles).toHaveLength(1);
     expect(batches).toEqual([
-      [{ call: 'call_a', n: 1 }, { call: 'call_a', n: 3 }, { call: 'call_b', n: 0 }],
-      [{ call: 'call_b', n: 2 }, { call: 'call_b', n: 4 }],
+      [
+        { call: 'call_a', n: 1 },
+        { call: 'call_a', n: 3 },
+        { call: 'call_b', n: 0 },
+      ],
+      [
+        { call: 'call_b', n: 2 },
+        { call: 'call_b', n: 4 },
+      ],
     ]);
     const rows = await database.db.selectFrom('outbox').select(['status', 'payload', 'result', 'attempts']).where('kind', '=', 'batched').execute();
     const byN = new Map(rows.map((row) => [row.payload.n, row]));
@@ -198,7 +220,9 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     const row = await database.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.status).toBe('dead');
     expect(row.attempts).toBe(3);
-    expect(row.last_error).toBe('503 from vendor. Gave up after 3 attempts. It will not be retried automatically; retry it from the dashboard once the cause is fixed.');
+    expect(row.last_error).toBe(
+      '503 from vendor. Gave up after 3 attempts. It will not be retried automatically; retry it from the dashboard once the cause is fixed.',
+    );
     expect(await loop.drain()).toBe(0);
   });
 
@@ -213,14 +237,18 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     const row = await database.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(row.status).toBe('dead');
     expect(row.last_error).not.toMatch(/will retry/i);
-    expect(row.last_error).toBe('Twilio is busy or failing (HTTP 503). Gave up after 3 attempts. It will not be retried automatically; retry it from the dashboard once the cause is fixed.');
+    expect(row.last_error).toBe(
+      'Twilio is busy or failing (HTTP 503). Gave up after 3 attempts. It will not be retried automatically; retry it from the dashboard once the cause is fixed.',
+    );
     const history = await outboxHistory(database.db, id);
     // Attempts that were followed by another one keep the vendor's words; the last one reads like the row.
     expect(history.map((entry) => entry.error)).toEqual([busy.message, busy.message, row.last_error]);
   });
 
   it('a permanent error sends the row dead at once', async () => {
-    const loop = worker(registry({ sms: { safeToRepeat: false, run: async () => Promise.reject(new PermanentError('21610: recipient unsubscribed', '21610')) } }));
+    const loop = worker(
+      registry({ sms: { safeToRepeat: false, run: async () => Promise.reject(new PermanentError('21610: recipient unsubscribed', '21610')) } }),
+    );
     const { id } = await add('sms', 'sms-1');
     await loop.drain();
     const row = await database.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
@@ -370,7 +398,9 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     }
     clock.advance(5 * MINUTE + 1);
     const told: Array<string | undefined> = [];
-    const survivor = worker(registry({ sms: { safeToRepeat: false, reconciles: true, run: async (_row, run) => void told.push(run.unsettledSince?.toISOString()) } }));
+    const survivor = worker(
+      registry({ sms: { safeToRepeat: false, reconciles: true, run: async (_row, run) => void told.push(run.unsettledSince?.toISOString()) } }),
+    );
     expect(await survivor.recoverExpiredLeases()).toBe(1);
     expect(await database.db.selectFrom('outbox').select(['status', 'unsettled_since']).where('id', '=', sms.id).executeTakeFirstOrThrow()).toEqual({
       status: 'failed',
@@ -439,9 +469,11 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
       expect((await asleep).toISOString()).toBe('2026-03-02T15:00:05.000Z');
       // A row for T = +1.5 s: the enqueue's NOTIFY wakes the loop, which now sleeps until T instead.
       asleep = sleeps.next();
-      const { id } = await database.db.transaction().execute((trx) =>
-        enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'due-at-t', runAt: new Date('2026-03-02T15:00:01.500Z') }),
-      );
+      const { id } = await database.db
+        .transaction()
+        .execute((trx) =>
+          enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'due-at-t', runAt: new Date('2026-03-02T15:00:01.500Z') }),
+        );
       expect((await asleep).toISOString()).toBe('2026-03-02T15:00:01.500Z');
       const ran = recorded.next();
       clock.advance(1_000);
@@ -497,9 +529,7 @@ describe.each(BACKENDS)('outbox on %s', (kind) => {
     try {
       // Let the loop go idle (its first round finds nothing), then enqueue inside a transaction.
       await loop.drain();
-      const { id } = await database.db.transaction().execute((trx) =>
-        enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'wake-1' }),
-      );
+      const { id } = await database.db.transaction().execute((trx) => enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'wake-1' }));
       expect(await ran).toBe(id);
     } finally {
       await loop.stop();
@@ -539,9 +569,11 @@ describe('outbox worker wake-ups across instances on postgres', () => {
       // The clock has not moved and the poll is ten minutes: only the NOTIFY from the other instance can wake it.
       expect(await ran).toEqual({ id: now.id, at: '2026-03-02T15:00:00.000Z' });
       asleep = sleeps.next();
-      const later = await other.db.transaction().execute((trx) =>
-        enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'other-later', runAt: new Date('2026-03-02T15:00:02.000Z') }),
-      );
+      const later = await other.db
+        .transaction()
+        .execute((trx) =>
+          enqueue(trx, clock, { clientId: CLIENT, kind: 'sms', payload: {}, dedupeKey: 'other-later', runAt: new Date('2026-03-02T15:00:02.000Z') }),
+        );
       // The first sleep after that run may still be the old one; wait for the one that knows the new row.
       let until = await asleep;
       while (until.toISOString() !== '2026-03-02T15:00:02.000Z') until = await sleeps.next();
@@ -553,5 +585,4 @@ describe('outbox worker wake-ups across instances on postgres', () => {
       await other.close();
     }
   });
-
 });

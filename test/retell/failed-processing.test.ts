@@ -117,12 +117,17 @@ describe.each(BACKENDS)('a Retell event whose processing fails, on %s', (kind) =
       begin
         raise exception 'could not extend file: No space left on device' using errcode = '53100';
       end $$`.execute(db);
-    await sql`create trigger calls_one_refused before update on calls for each row when (new.id = ${sql.lit(bad)}) execute function refuse_one_call()`.execute(db);
+    await sql`create trigger calls_one_refused before update on calls for each row when (new.id = ${sql.lit(bad)}) execute function refuse_one_call()`.execute(
+      db,
+    );
     const ids: Record<string, number[]> = {};
     try {
       for (const event of ['call_started', 'call_ended', 'call_analyzed'] as const) {
         for (const callId of [good, bad, other]) {
-          const call = (event === 'call_started' ? aCall : event === 'call_ended' ? anEndedCall : anAnalyzedCall)({ call_id: callId, from_number: phones[callId] });
+          const call = (event === 'call_started' ? aCall : event === 'call_ended' ? anEndedCall : anAnalyzedCall)({
+            call_id: callId,
+            from_number: phones[callId],
+          });
           expect((await signedPost(app.url!, webhookPath(), { event, call })).status).toBe(200);
         }
       }
@@ -134,7 +139,10 @@ describe.each(BACKENDS)('a Retell event whose processing fails, on %s', (kind) =
       // alone, and every other event is applied exactly once.
       const batch = [...ids[bad]!, ...ids[good]!, ...ids[other]!];
       const outcomes = await processStoredEvents(app.context, batch);
-      expect(outcomes.map((outcome) => outcome.status)).toEqual([...ids[bad]!.map(() => 'rejected'), ...[...ids[good]!, ...ids[other]!].map(() => 'fulfilled')]);
+      expect(outcomes.map((outcome) => outcome.status)).toEqual([
+        ...ids[bad]!.map(() => 'rejected'),
+        ...[...ids[good]!, ...ids[other]!].map(() => 'fulfilled'),
+      ]);
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled').map((outcome) => outcome.value)).toEqual(Array(6).fill('processed'));
       for (const callId of [good, other]) {
         const call = await db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow();
@@ -160,14 +168,24 @@ describe.each(BACKENDS)('a Retell event whose processing fails, on %s', (kind) =
     const repaired = await db.selectFrom('calls').selectAll().where('id', '=', bad).executeTakeFirstOrThrow();
     expect(repaired.status).toBe('analyzed');
     expect(Object.keys(repaired.events ?? {}).sort()).toEqual(['call_analyzed', 'call_ended', 'call_started']);
-    expect((await db.selectFrom('webhook_events').select('status').where('id', 'in', [...ids[bad]!, ...ids[good]!, ...ids[other]!]).execute()).every((row) => row.status === 'processed')).toBe(true);
+    expect(
+      (
+        await db
+          .selectFrom('webhook_events')
+          .select('status')
+          .where('id', 'in', [...ids[bad]!, ...ids[good]!, ...ids[other]!])
+          .execute()
+      ).every((row) => row.status === 'processed'),
+    ).toBe(true);
   });
 
   it('keeps one unreadable stored event from failing the others of its batch', async () => {
     const db = app.context.db;
     const callIds = [aCallId(), aCallId(), aCallId()];
     for (const callId of callIds) {
-      expect((await signedPost(app.url!, webhookPath(), { event: 'call_started', call: aCall({ call_id: callId, from_number: '+12125550184' }) })).status).toBe(200);
+      expect((await signedPost(app.url!, webhookPath(), { event: 'call_started', call: aCall({ call_id: callId, from_number: '+12125550184' }) })).status).toBe(
+        200,
+      );
     }
     const ids: number[] = [];
     for (const callId of callIds) {

@@ -31,7 +31,12 @@ describe.each(BACKENDS)('Retell functions on %s', (kind) => {
     expect(first.status).toBe(200);
     expect(first.body.ok).toBe(true);
     expect(second.body).toEqual(first.body);
-    const customer = await app.context.db.selectFrom('customers').selectAll().where('client_id', '=', CLIENT).where('phone', '=', '+12125550166').executeTakeFirstOrThrow();
+    const customer = await app.context.db
+      .selectFrom('customers')
+      .selectAll()
+      .where('client_id', '=', CLIENT)
+      .where('phone', '=', '+12125550166')
+      .executeTakeFirstOrThrow();
     expect(customer).toMatchObject({ name: 'Dana Whitfield', email: 'dana@example.com', notes: 'Prefers mornings', call_count: 1 });
     const memory = await signedPost(url, inboundPath(), { event: 'call_inbound', call_inbound: { from_number: '+12125550166', to_number: '+12125550199' } });
     expect((await memory.json()).call_inbound.dynamic_variables.customer_name).toBe('Dana Whitfield');
@@ -61,11 +66,27 @@ describe.each(BACKENDS)('Retell functions on %s', (kind) => {
   it('opt_out stops texts at once: consent recorded, pending texts cancelled, the call outcome is opted_out', async () => {
     const phone = '+12125550188';
     const callId = aCallId();
-    const pending = await enqueue(app.context.db, app.clock, { clientId: CLIENT, kind: 'sms', payload: { to: phone, body: 'Nurture' }, dedupeKey: `t-${callId}`, runAt: new Date(app.clock.now().getTime() + 86_400_000) });
+    const pending = await enqueue(app.context.db, app.clock, {
+      clientId: CLIENT,
+      kind: 'sms',
+      payload: { to: phone, body: 'Nurture' },
+      dedupeKey: `t-${callId}`,
+      runAt: new Date(app.clock.now().getTime() + 86_400_000),
+    });
     const answer = await callFunction('opt_out', { channel: 'sms' }, aCall({ call_id: callId, from_number: phone }));
     expect(answer.body.ok).toBe(true);
     expect((await app.context.db.selectFrom('outbox').select('status').where('id', '=', pending.id).executeTakeFirstOrThrow()).status).toBe('cancelled');
-    await signedPost(url, webhookPath(), { event: 'call_ended', call: aCall({ call_id: callId, from_number: phone, call_status: 'ended', end_timestamp: Date.parse('2026-03-02T15:03:00Z'), duration_ms: 180_000, disconnection_reason: 'user_hangup' }) });
+    await signedPost(url, webhookPath(), {
+      event: 'call_ended',
+      call: aCall({
+        call_id: callId,
+        from_number: phone,
+        call_status: 'ended',
+        end_timestamp: Date.parse('2026-03-02T15:03:00Z'),
+        duration_ms: 180_000,
+        disconnection_reason: 'user_hangup',
+      }),
+    });
     await app.applyCallEvents();
     const call = await app.context.db.selectFrom('calls').select(['outcome']).where('id', '=', callId).executeTakeFirstOrThrow();
     expect(call.outcome).toBe('opted_out');
@@ -74,7 +95,9 @@ describe.each(BACKENDS)('Retell functions on %s', (kind) => {
   it('request_callback creates one task for staff even when Retell retries it concurrently', async () => {
     const callId = aCallId();
     const call = aCall({ call_id: callId, from_number: '+12125550199' });
-    const answers = await Promise.all(Array.from({ length: 5 }, () => callFunction('request_callback', { reason: 'Wants to talk to a preparer', preferred_time: 'tomorrow morning' }, call)));
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => callFunction('request_callback', { reason: 'Wants to talk to a preparer', preferred_time: 'tomorrow morning' }, call)),
+    );
     expect(new Set(answers.map((a) => JSON.stringify(a.body))).size).toBe(1);
     const tasks = await app.context.db.selectFrom('callback_tasks').selectAll().where('call_id', '=', callId).execute();
     expect(tasks).toHaveLength(1);
@@ -84,10 +107,22 @@ describe.each(BACKENDS)('Retell functions on %s', (kind) => {
   it('never answers 500 to any body a caller can send (generated bodies)', async () => {
     const paths = [webhookPath(), inboundPath(), functionPath('save_caller_details'), functionPath()];
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...paths), fc.oneof(fc.jsonValue(), fc.record({ event: fc.string(), call: fc.jsonValue() }), fc.record({ event: fc.constant('call_ended'), call: fc.record({ call_id: fc.string(), start_timestamp: fc.oneof(fc.integer(), fc.double(), fc.string()), transcript_object: fc.jsonValue() }) }), fc.record({ name: fc.string(), args: fc.jsonValue(), call: fc.record({ call_id: fc.string({ minLength: 1 }), from_number: fc.string() }) })), async (path, body) => {
-        const answer = await signedPost(url, path, body);
-        expect(answer.status).toBeLessThan(500);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...paths),
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({ event: fc.string(), call: fc.jsonValue() }),
+          fc.record({
+            event: fc.constant('call_ended'),
+            call: fc.record({ call_id: fc.string(), start_timestamp: fc.oneof(fc.integer(), fc.double(), fc.string()), transcript_object: fc.jsonValue() }),
+          }),
+          fc.record({ name: fc.string(), args: fc.jsonValue(), call: fc.record({ call_id: fc.string({ minLength: 1 }), from_number: fc.string() }) }),
+        ),
+        async (path, body) => {
+          const answer = await signedPost(url, path, body);
+          expect(answer.status).toBeLessThan(500);
+        },
+      ),
       { numRuns: 60 },
     );
   }, 60_000);

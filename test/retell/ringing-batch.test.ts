@@ -79,7 +79,12 @@ describe.each(BACKENDS)('ringing rows written in a shared batch (%s)', (kind) =>
           callIds.map((callId, i) =>
             signedPost(app.url!, inboundPath(), {
               event: 'call_inbound',
-              call_inbound: { agent_id: AGENT, from_number: i === 5 ? '+1212555\u00000177' : `+121255502${String(i).padStart(2, '0')}`, to_number: '+12125550199', call_id: callId },
+              call_inbound: {
+                agent_id: AGENT,
+                from_number: i === 5 ? '+1212555\u00000177' : `+121255502${String(i).padStart(2, '0')}`,
+                to_number: '+12125550199',
+                call_id: callId,
+              },
             }),
           ),
         );

@@ -17,7 +17,15 @@ describe.each(BACKENDS)('call simulator on %s', (kind) => {
   const callRow = (id: string) => app.context.db.selectFrom('calls').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   it('plays a caller who opts out, duplicated and reordered, into one analyzed call with outcome opted_out', async () => {
-    const result = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: '+12125550131', scenario: 'caller-opts-out', duplicate: true, reorder: true, startAt: app.clock.now() });
+    const result = await simulateCall({
+      baseUrl: app.url!,
+      client: CLIENT,
+      from: '+12125550131',
+      scenario: 'caller-opts-out',
+      duplicate: true,
+      reorder: true,
+      startAt: app.clock.now(),
+    });
     await app.applyCallEvents();
     expect(result.problems).toEqual([]);
     expect(result.steps.filter((s) => s.name.endsWith('(duplicate)')).every((s) => (s.body as { status: string }).status === 'duplicate')).toBe(true);
@@ -31,7 +39,13 @@ describe.each(BACKENDS)('call simulator on %s', (kind) => {
     const early = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: '+12125550132', scenario: 'caller-hangs-up-early', startAt: app.clock.now() });
     await app.applyCallEvents();
     expect((await callRow(early.callId)).outcome).toBe('abandoned');
-    const question = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: '+12125550132', scenario: 'returning-caller-question', startAt: app.clock.now() });
+    const question = await simulateCall({
+      baseUrl: app.url!,
+      client: CLIENT,
+      from: '+12125550132',
+      scenario: 'returning-caller-question',
+      startAt: app.clock.now(),
+    });
     await app.applyCallEvents();
     expect(question.steps[0]!.body).toMatchObject({ call_inbound: { dynamic_variables: { is_returning_caller: 'true' } } });
     expect((await callRow(question.callId)).outcome).toBe('info_only');

@@ -27,7 +27,14 @@ describe.each(BACKENDS)('a Spanish-speaking caller books, end to end, on %s', (k
   beforeAll(async () => {
     // Monday 10:00 in New York; the scenario asks for Wednesday March 4.
     app = await startTestApp(kind, { clock: new ManualClock('2026-03-02T15:00:00Z') });
-    call = await simulateCall({ baseUrl: app.url!, client: CLIENT, from: CARMEN, scenario: 'new-caller-books-es', callerEmail: CARMEN_EMAIL, startAt: app.clock.now() });
+    call = await simulateCall({
+      baseUrl: app.url!,
+      client: CLIENT,
+      from: CARMEN,
+      scenario: 'new-caller-books-es',
+      callerEmail: CARMEN_EMAIL,
+      startAt: app.clock.now(),
+    });
     await app.applyCallEvents();
     await drain(app);
   }, 180_000);
@@ -77,7 +84,13 @@ describe.each(BACKENDS)('a Spanish-speaking caller books, end to end, on %s', (k
         'Por favor traiga sus formularios W-2 y 1099, la declaracion del año pasado, una identificacion con foto y las tarjetas del Seguro Social de todas las personas en la declaracion. ' +
         'Para cambiar o cancelar su cita, llamenos al (212) 555-0142.',
     ]);
-    const confirmation = await app.context.db.selectFrom('outbox').select('payload').where('kind', '=', 'sms').where('customer_id', 'is not', null).orderBy('id').executeTakeFirstOrThrow();
+    const confirmation = await app.context.db
+      .selectFrom('outbox')
+      .select('payload')
+      .where('kind', '=', 'sms')
+      .where('customer_id', 'is not', null)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
     expect(confirmation.payload).toMatchObject({ template: 'confirmation', language: 'es', encoding: 'GSM-7' });
     const emails = emailsTo(CARMEN_EMAIL);
     expect(emails.map((email) => email.subject)).toEqual(['Su cita de Declaración de impuestos individual con Smart Tax Nation está confirmada']);
@@ -92,7 +105,12 @@ describe.each(BACKENDS)('a Spanish-speaking caller books, end to end, on %s', (k
     );
     expect(emailsTo(CARMEN_EMAIL).at(-1)?.subject).toBe('Recordatorio: su cita de Declaración de impuestos individual es mañana en Smart Tax Nation');
 
-    const reply = await app.context.sandbox!.twilio.sendInbound({ url: `${app.url}/v1/twilio/${CLIENT}/inbound`, from: CARMEN, to: OFFICE_NUMBER, body: 'ALTO' });
+    const reply = await app.context.sandbox!.twilio.sendInbound({
+      url: `${app.url}/v1/twilio/${CLIENT}/inbound`,
+      from: CARMEN,
+      to: OFFICE_NUMBER,
+      body: 'ALTO',
+    });
     expect(/<Message>([^<]*)<\/Message>/.exec(reply.body)?.[1]).toBe(
       'Smart Tax Nation: Listo, ya no le enviaremos mensajes de texto. Para volver a recibirlos responda ALTA. ¿Preguntas? Llame al (212) 555-0142.',
     );

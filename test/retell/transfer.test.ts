@@ -53,13 +53,21 @@ describe.each(BACKENDS)('transfer to a person (%s)', (kind) => {
     return (await response.json()) as { ok: boolean; transfer_number?: string; message: string };
   };
   const variables = async () => {
-    const response = await signedPost(app.url!, inboundPath(), { event: 'call_inbound', call_inbound: { agent_id: AGENT, from_number: CALLER, to_number: '+12125550142' } });
+    const response = await signedPost(app.url!, inboundPath(), {
+      event: 'call_inbound',
+      call_inbound: { agent_id: AGENT, from_number: CALLER, to_number: '+12125550142' },
+    });
     return ((await response.json()) as { call_inbound: { dynamic_variables: Record<string, string> } }).call_inbound.dynamic_variables;
   };
 
   it('sends callers to the front desk in office hours, and only urgent callers to the owner after hours', async () => {
     app.clock.set('2026-03-02T15:00:00Z');
-    expect(await variables()).toMatchObject({ transfer_available: 'true', transfer_number: FRONT_DESK, transfer_name: 'front desk', transfer_number_urgent: FRONT_DESK });
+    expect(await variables()).toMatchObject({
+      transfer_available: 'true',
+      transfer_number: FRONT_DESK,
+      transfer_name: 'front desk',
+      transfer_number_urgent: FRONT_DESK,
+    });
     expect(await ask(false)).toMatchObject({ ok: true, transfer_number: FRONT_DESK });
 
     // 22:00 in New York: closed.

@@ -3,18 +3,7 @@ import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { enqueue } from '../../src/outbox/enqueue.js';
 import type { BusEvent } from '../../src/events/bus.js';
-import {
-  AGENT,
-  CALLER,
-  CLIENT,
-  aCall,
-  aCallId,
-  anAnalyzedCall,
-  anEndedCall,
-  inboundPath,
-  signedPost,
-  webhookPath,
-} from './support.js';
+import { AGENT, CALLER, CLIENT, aCall, aCallId, anAnalyzedCall, anEndedCall, inboundPath, signedPost, webhookPath } from './support.js';
 
 describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
   let app: TestApp;
@@ -52,7 +41,11 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
       expect(errors[0]!.count).toBe(5);
       const alerts = await app.context.db.selectFrom('outbox').select('kind').where('kind', 'in', ['alert_slack', 'alert_email']).execute();
       expect(alerts.map((row) => row.kind).sort()).toEqual(['alert_email', 'alert_slack']);
-      const calls = await app.context.db.selectFrom('calls').select('id').where('id', '=', body.call.call_id as string).execute();
+      const calls = await app.context.db
+        .selectFrom('calls')
+        .select('id')
+        .where('id', '=', body.call.call_id as string)
+        .execute();
       expect(calls).toHaveLength(0);
     });
 
@@ -65,7 +58,7 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
   });
 
   describe('the door', () => {
-    it('answers 404 for an unknown office and 403 for an agent that is not the office\'s', async () => {
+    it("answers 404 for an unknown office and 403 for an agent that is not the office's", async () => {
       const body = { event: 'call_started', call: aCall({ call_id: aCallId() }) };
       expect((await signedPost(url, webhookPath('no-such-office'), body)).status).toBe(404);
       const foreign = await post({ event: 'call_started', call: aCall({ call_id: aCallId(), agent_id: 'agent_someone_else' }) });
@@ -124,7 +117,12 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
       expect(await db.selectFrom('calls').select('id').where('id', '=', callId).execute()).toHaveLength(1);
       expect(await db.selectFrom('webhook_events').select('id').where('idempotency_key', 'like', `%:${callId}`).execute()).toHaveLength(1);
       expect(await db.selectFrom('outbox').select('id').where('call_id', '=', callId).where('kind', '=', 'crm_sync').execute()).toHaveLength(1);
-      const customer = await db.selectFrom('customers').selectAll().where('client_id', '=', CLIENT).where('phone', '=', '+12125550111').executeTakeFirstOrThrow();
+      const customer = await db
+        .selectFrom('customers')
+        .selectAll()
+        .where('client_id', '=', CLIENT)
+        .where('phone', '=', '+12125550111')
+        .executeTakeFirstOrThrow();
       expect(customer.call_count).toBe(1);
     });
 
@@ -141,7 +139,23 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
       const load = (id: string) =>
         app.context.db
           .selectFrom('calls')
-          .select(['status', 'stage', 'started_at', 'ended_at', 'duration_ms', 'transcript', 'transcript_object', 'summary', 'sentiment', 'successful', 'intent', 'outcome', 'disconnection_reason', 'recording_url', 'customer_id'])
+          .select([
+            'status',
+            'stage',
+            'started_at',
+            'ended_at',
+            'duration_ms',
+            'transcript',
+            'transcript_object',
+            'summary',
+            'sentiment',
+            'successful',
+            'intent',
+            'outcome',
+            'disconnection_reason',
+            'recording_url',
+            'customer_id',
+          ])
           .where('id', '=', id)
           .executeTakeFirstOrThrow();
       const a = await load(inOrder);
@@ -160,7 +174,11 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
       expect(call.transcript).toContain('[SSN removed]');
       expect(JSON.stringify(call.transcript_object)).not.toContain('123-45-6789');
       expect(JSON.stringify(call.transcript_object)).not.toContain('words');
-      const stored = await app.context.db.selectFrom('webhook_events').select('payload').where('idempotency_key', '=', `${CLIENT}:call_ended:${callId}`).executeTakeFirstOrThrow();
+      const stored = await app.context.db
+        .selectFrom('webhook_events')
+        .select('payload')
+        .where('idempotency_key', '=', `${CLIENT}:call_ended:${callId}`)
+        .executeTakeFirstOrThrow();
       expect(JSON.stringify(stored.payload)).not.toContain('123-45-6789');
     });
 
@@ -232,8 +250,18 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
       await post({ event: 'call_analyzed', call: anAnalyzedCall({ call_id: callId, from_number: phone }) });
       await app.context.db.updateTable('customers').set({ name: 'Dana Whitfield' }).where('phone', '=', phone).execute();
       const { setConsent } = await import('../../src/customers/consent.js');
-      await setConsent(app.context.db, app.context, { clientId: CLIENT, channel: 'sms', address: phone, purpose: 'all', status: 'opted_out', source: 'sms_keyword' });
-      const answer = await signedPost(url, inboundPath(), { event: 'call_inbound', call_inbound: { from_number: phone, to_number: '+12125550199', call_id: aCallId() } });
+      await setConsent(app.context.db, app.context, {
+        clientId: CLIENT,
+        channel: 'sms',
+        address: phone,
+        purpose: 'all',
+        status: 'opted_out',
+        source: 'sms_keyword',
+      });
+      const answer = await signedPost(url, inboundPath(), {
+        event: 'call_inbound',
+        call_inbound: { from_number: phone, to_number: '+12125550199', call_id: aCallId() },
+      });
       const variables = (await answer.json()).call_inbound.dynamic_variables;
       expect(variables).toMatchObject({
         customer_name: 'Dana Whitfield',
@@ -244,7 +272,7 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
       });
     });
 
-    it('names the caller\'s next booked appointment in the office\'s zone', async () => {
+    it("names the caller's next booked appointment in the office's zone", async () => {
       const phone = '+12125550145';
       await post({ event: 'call_ended', call: anEndedCall({ call_id: aCallId(), from_number: phone }) });
       const customer = await app.context.db.selectFrom('customers').select('id').where('phone', '=', phone).executeTakeFirstOrThrow();
@@ -293,7 +321,10 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
       try {
         await post({ event: 'call_started', call: aCall({ call_id: started }) });
         const inbound = (callId: string) =>
-          signedPost(url, inboundPath(), { event: 'call_inbound', call_inbound: { agent_id: AGENT, from_number: CALLER, to_number: '+12125550199', call_id: callId } });
+          signedPost(url, inboundPath(), {
+            event: 'call_inbound',
+            call_inbound: { agent_id: AGENT, from_number: CALLER, to_number: '+12125550199', call_id: callId },
+          });
         const answers = await Promise.all([inbound(ringing), inbound(ringing), inbound(started)]);
         expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200]);
         await recorded;
@@ -317,7 +348,12 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
   describe('alerts', () => {
     it('delivers an alert to Slack and e-mail through the outbox, masked, once for repeats with a count', async () => {
       for (let i = 0; i < 3; i++) {
-        await app.context.alerts.raise({ clientId: CLIENT, source: 'test', fingerprint: 'test:burst', message: `Could not text ${CALLER} about their booking` });
+        await app.context.alerts.raise({
+          clientId: CLIENT,
+          source: 'test',
+          fingerprint: 'test:burst',
+          message: `Could not text ${CALLER} about their booking`,
+        });
       }
       await app.worker.drain();
       const slack = app.context.sandbox!.slack.messages.filter((m) => m.text?.includes('test'));
@@ -344,13 +380,26 @@ describe.each(BACKENDS)('Retell webhooks on %s', (kind) => {
 
   it('cancels pending texts to a caller who opts out (consent takes effect at once)', async () => {
     const phone = '+12125550155';
-    const row = await enqueue(app.context.db, app.clock, { clientId: CLIENT, kind: 'sms', payload: { to: phone, body: 'Reminder' }, dedupeKey: `test-sms-${aCallId()}`, runAt: new Date(app.clock.now().getTime() + 3_600_000) });
+    const row = await enqueue(app.context.db, app.clock, {
+      clientId: CLIENT,
+      kind: 'sms',
+      payload: { to: phone, body: 'Reminder' },
+      dedupeKey: `test-sms-${aCallId()}`,
+      runAt: new Date(app.clock.now().getTime() + 3_600_000),
+    });
     const { setConsent, isOptedOut, consentHistory } = await import('../../src/customers/consent.js');
     await setConsent(app.context.db, app.context, { clientId: CLIENT, channel: 'sms', address: phone, purpose: 'all', status: 'opted_out', source: 'voice' });
     const after = await app.context.db.selectFrom('outbox').select('status').where('id', '=', row.id).executeTakeFirstOrThrow();
     expect(after.status).toBe('cancelled');
     expect(await isOptedOut(app.context.db, CLIENT, 'sms', phone, 'marketing')).toBe(true);
-    await setConsent(app.context.db, app.context, { clientId: CLIENT, channel: 'sms', address: phone, purpose: 'all', status: 'opted_in', source: 'sms_keyword' });
+    await setConsent(app.context.db, app.context, {
+      clientId: CLIENT,
+      channel: 'sms',
+      address: phone,
+      purpose: 'all',
+      status: 'opted_in',
+      source: 'sms_keyword',
+    });
     expect(await isOptedOut(app.context.db, CLIENT, 'sms', phone, 'all')).toBe(false);
     expect((await consentHistory(app.context.db, CLIENT, phone)).map((h) => h.status)).toEqual(['opted_out', 'opted_out', 'opted_in', 'opted_in']);
   });

@@ -69,7 +69,13 @@ describe('Http1Pool', () => {
     closers.push(() => server.closeAllConnections());
     const pool = poolFor((server.address() as net.AddressInfo).port);
 
-    const first = await pool.request({ method: 'POST', path: '/a?x=1', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'sig' }, body: 'To=%2B1&Body=h%C3%A9', timeoutMs: 5_000 });
+    const first = await pool.request({
+      method: 'POST',
+      path: '/a?x=1',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'sig' },
+      body: 'To=%2B1&Body=h%C3%A9',
+      timeoutMs: 5_000,
+    });
     const second = await pool.request({ method: 'GET', path: '/b', timeoutMs: 5_000 });
 
     expect(first.status).toBe(200);

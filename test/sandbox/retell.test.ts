@@ -70,7 +70,10 @@ describe('Retell emulator: auth, errors and shapes', () => {
     const retell = await anEmulator();
     expect(await call(retell, 'GET', '/get-agent/agent_missing')).toEqual({ status: 404, body: { status: 'error', message: RETELL_MESSAGES.notFound } });
     expect(await call(retell, 'GET', '/v1/no-such-endpoint')).toEqual({ status: 404, body: { status: 'error', message: RETELL_MESSAGES.notFound } });
-    expect(await call(retell, 'PATCH', `/update-agent/${agentId}`, '{"agent_name":')).toEqual({ status: 400, body: { status: 'error', message: RETELL_MESSAGES.badRequest } });
+    expect(await call(retell, 'PATCH', `/update-agent/${agentId}`, '{"agent_name":')).toEqual({
+      status: 400,
+      body: { status: 'error', message: RETELL_MESSAGES.badRequest },
+    });
     await expect(sdk(retell).llm.retrieve('llm_missing')).rejects.toBeInstanceOf(Retell.NotFoundError);
   });
 
@@ -126,7 +129,11 @@ describe('Retell emulator: auth, errors and shapes', () => {
     const retell = await anEmulator(clock);
     const client = sdk(retell);
     clock.advance(60_000);
-    expect(await client.agent.update(agentId, { agent_name: 'STN front desk' })).toMatchObject({ version: 0, is_published: false, last_modification_timestamp: clock.now().getTime() });
+    expect(await client.agent.update(agentId, { agent_name: 'STN front desk' })).toMatchObject({
+      version: 0,
+      is_published: false,
+      last_modification_timestamp: clock.now().getTime(),
+    });
     await client.agent.publish(agentId, { version: 0 });
     expect(await client.agent.retrieve(agentId)).toMatchObject({ version: 0, is_published: true });
     expect(await client.agent.update(agentId, { agent_name: 'STN' })).toMatchObject({ version: 1, is_published: false, agent_name: 'STN' });
@@ -158,7 +165,13 @@ describe('Retell management client: syncAgentTools', () => {
 
     clock.advance(60_000);
     const second = await client.syncAgentTools(sync);
-    expect(second).toMatchObject({ ok: true, changed: false, agentWebhookChanged: false, inboundWebhookChanged: false, tools: { created: [], updated: [], unchanged: sync.tools.map((tool) => tool.name) } });
+    expect(second).toMatchObject({
+      ok: true,
+      changed: false,
+      agentWebhookChanged: false,
+      inboundWebhookChanged: false,
+      tools: { created: [], updated: [], unchanged: sync.tools.map((tool) => tool.name) },
+    });
     expect(writes(retell)).toHaveLength(writesAfterFirst);
     expect(toolNames(retell)).toEqual(sync.tools.map((tool) => tool.name));
     expect(llm.last_modification_timestamp).toBe(stamp);
@@ -178,7 +191,12 @@ describe('Retell management client: syncAgentTools', () => {
     const result = await management(retell).syncAgentTools(sync);
     expect(result).toMatchObject({ ok: true, tools: { updated: ['book_appointment'] } });
     const tools = retell.toolsOf(agentId);
-    expect(tools.map((tool) => tool.name)).toEqual(['end_call', 'lookup_invoice', 'book_appointment', ...sync.tools.map((tool) => tool.name).filter((name) => name !== 'book_appointment')]);
+    expect(tools.map((tool) => tool.name)).toEqual([
+      'end_call',
+      'lookup_invoice',
+      'book_appointment',
+      ...sync.tools.map((tool) => tool.name).filter((name) => name !== 'book_appointment'),
+    ]);
     expect(tools.find((tool) => tool.name === 'book_appointment')).toMatchObject({
       url: `${base}/v1/retell/smart-tax-nation/functions/book_appointment`,
       response_variables: { booking: '$.booking_id' },
@@ -207,16 +225,24 @@ describe('Retell management client: syncAgentTools', () => {
       const result = await work();
       return { result, writes: writes(retell).length - before };
     };
-    expect(await writesDuring(() => client.syncAgentTools({ ...sync, agentId: 'agent_missing' }))).toMatchObject({ result: { ok: false, reason: 'agent_not_found' }, writes: 0 });
+    expect(await writesDuring(() => client.syncAgentTools({ ...sync, agentId: 'agent_missing' }))).toMatchObject({
+      result: { ok: false, reason: 'agent_not_found' },
+      writes: 0,
+    });
     expect(await writesDuring(() => client.syncAgentTools({ ...sync, phoneNumber: '+12125550100' }))).toMatchObject({
       result: { ok: false, reason: 'phone_number_not_found', message: expect.stringContaining('never buys numbers') },
       writes: 0,
     });
     const llmId = String((retell.agents.get(agentId)!.response_engine as Record<string, unknown>).llm_id);
-    await sdk(retell).llm.update(llmId, { general_tools: [{ type: 'transfer_call', name: 'book_appointment', transfer_destination: { type: 'predefined', number: '+12125550142' } }] as never });
+    await sdk(retell).llm.update(llmId, {
+      general_tools: [{ type: 'transfer_call', name: 'book_appointment', transfer_destination: { type: 'predefined', number: '+12125550142' } }] as never,
+    });
     expect(await writesDuring(() => client.syncAgentTools(sync))).toMatchObject({ result: { ok: false, reason: 'tool_name_taken' }, writes: 0 });
     const custom = await sdk(retell).agent.create({ response_engine: { type: 'custom-llm', llm_websocket_url: 'wss://llm.example' }, voice_id: 'retell-Cimo' });
-    expect(await writesDuring(() => client.syncAgentTools({ ...sync, agentId: custom.agent_id }))).toMatchObject({ result: { ok: false, reason: 'agent_not_retell_llm' }, writes: 0 });
+    expect(await writesDuring(() => client.syncAgentTools({ ...sync, agentId: custom.agent_id }))).toMatchObject({
+      result: { ok: false, reason: 'agent_not_retell_llm' },
+      writes: 0,
+    });
 
     expect(retell.requests.some((request) => /create-phone-number|import-phone-number/.test(request.path))).toBe(false);
     expect(retell.agents.get(agentId)!.webhook_url).toBeNull();
@@ -242,7 +268,9 @@ describe('Retell management client: syncAgentTools', () => {
   it('gives up with a retryable VendorError when Retell keeps rate limiting, and a re-run completes', async () => {
     const retell = await anEmulator();
     retell.rateLimitNext(1, '/update-agent/');
-    const error = await management(retell, { maxRetries: 0 }).syncAgentTools(sync).catch((caught: unknown) => caught);
+    const error = await management(retell, { maxRetries: 0 })
+      .syncAgentTools(sync)
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(VendorError);
     expect(error).toMatchObject({ vendor: 'retell', status: 429, retryable: true, message: expect.stringContaining(RETELL_MESSAGES.rateLimited) });
     expect(await management(retell).syncAgentTools(sync)).toMatchObject({ ok: true, tools: { created: [] }, agentWebhookChanged: true });
@@ -267,7 +295,9 @@ describe('Retell management client: syncAgentTools', () => {
     expect(await management(retell).validateApiKey()).toEqual({ ok: true });
     expect(await management(retell, { apiKey: 'key_wrong' }).validateApiKey()).toMatchObject({ ok: false, reason: 'invalid_api_key' });
     expect(await management(retell).listAgents('smart')).toEqual([{ agentId, name: 'Smart Tax Nation' }]);
-    expect(await management(retell).listPhoneNumbers()).toEqual([{ phoneNumber: officeNumber, nickname: 'Smart Tax Nation', inboundAgentIds: [agentId], inboundWebhookUrl: null }]);
+    expect(await management(retell).listPhoneNumbers()).toEqual([
+      { phoneNumber: officeNumber, nickname: 'Smart Tax Nation', inboundAgentIds: [agentId], inboundWebhookUrl: null },
+    ]);
   });
 
   it('sends tools Retell accepts: the emulator validates each generated definition', async () => {
@@ -290,7 +320,11 @@ describe('demo sandbox', () => {
     sandbox.seedOffice(desert);
     expect(sandbox.endpoints()).toContainEqual({ name: 'Retell', url: sandbox.retell.url });
     // Another process (the CLI, an end-to-end test) reads the emulator's state without an API key.
-    const state = (await (await fetch(`${sandbox.retell.url}/__sandbox/retell/state`)).json()) as { agents: unknown[]; llms: unknown[]; phone_numbers: unknown[] };
+    const state = (await (await fetch(`${sandbox.retell.url}/__sandbox/retell/state`)).json()) as {
+      agents: unknown[];
+      llms: unknown[];
+      phone_numbers: unknown[];
+    };
     expect([state.agents.length, state.llms.length, state.phone_numbers.length]).toEqual([3, 3, 2]);
 
     const retell = new RetellManagement({ apiKey: DEMO_SECRETS.RETELL_API_KEY, baseUrl: sandbox.retell.url });
@@ -298,11 +332,18 @@ describe('demo sandbox', () => {
     expect(await retell.listPhoneNumbers()).toEqual(
       expect.arrayContaining([expect.objectContaining({ phoneNumber: '+16025550118', inboundAgentIds: ['agent_desert_demo_0001'] })]),
     );
-    expect(await retell.syncAgentTools({ ...sync, agentId: 'agent_desert_demo_0001', phoneNumber: '+16025550118' })).toMatchObject({ ok: true, numberAgent: 'already' });
+    expect(await retell.syncAgentTools({ ...sync, agentId: 'agent_desert_demo_0001', phoneNumber: '+16025550118' })).toMatchObject({
+      ok: true,
+      numberAgent: 'already',
+    });
 
     const httpClient = new EmulatorHttpClient({ baseUrl: sandbox.twilio.url });
     cleanups.push(async () => httpClient.close());
-    const twilio = createTwilioNumbers({ accountSid: DEMO_SECRETS.TWILIO_ACCOUNT_SID, authToken: DEMO_SECRETS.TWILIO_AUTH_TOKEN, httpClient: httpClient.asRequestClient() });
+    const twilio = createTwilioNumbers({
+      accountSid: DEMO_SECRETS.TWILIO_ACCOUNT_SID,
+      authToken: DEMO_SECRETS.TWILIO_AUTH_TOKEN,
+      httpClient: httpClient.asRequestClient(),
+    });
     expect((await twilio.listNumbers()).map((number) => number.phoneNumber).sort()).toEqual(['+12125550199', '+15005550006', '+16025550118']);
   });
 });

@@ -60,7 +60,11 @@ describe('Slack emulator', () => {
   it('accepts the legacy form-encoded payload parameter', async () => {
     const emulator = await anEmulator();
     const url = emulator.webhookUrl();
-    const response = await postRaw(url, new URLSearchParams({ payload: JSON.stringify({ text: 'form post' }) }).toString(), 'application/x-www-form-urlencoded');
+    const response = await postRaw(
+      url,
+      new URLSearchParams({ payload: JSON.stringify({ text: 'form post' }) }).toString(),
+      'application/x-www-form-urlencoded',
+    );
     expect(response).toMatchObject({ status: 200, body: 'ok' });
     expect(emulator.messages[0]?.text).toBe('form post');
   });

@@ -25,7 +25,12 @@ async function anEmulator(options: Partial<Parameters<typeof startTwilioEmulator
 function aClient(emulator: TwilioEmulator, overrides: { authToken?: string; timeoutMs?: number } = {}) {
   const httpClient = new EmulatorHttpClient({ baseUrl: emulator.url });
   cleanups.push(() => httpClient.close());
-  return createTwilioNumbers({ accountSid, authToken: overrides.authToken ?? authToken, httpClient: httpClient.asRequestClient(), timeoutMs: overrides.timeoutMs });
+  return createTwilioNumbers({
+    accountSid,
+    authToken: overrides.authToken ?? authToken,
+    httpClient: httpClient.asRequestClient(),
+    timeoutMs: overrides.timeoutMs,
+  });
 }
 
 function basicAuth(password = authToken): string {
@@ -183,7 +188,11 @@ describe('Twilio numbers client (official SDK against the emulator)', () => {
     const { sid } = emulator.incomingNumber(officeNumber)!;
     expect(await client.configureNumber(sid, { smsUrl })).toMatchObject({ ok: false, reason: 'sms_application_overrides' });
     expect(emulator.emulator.received(`/IncomingPhoneNumbers/${sid}.json`, 'POST')).toHaveLength(0);
-    expect(await client.configureNumber(sid, { smsUrl, replaceSmsApplication: true })).toMatchObject({ ok: true, changed: true, number: { smsApplicationSid: null, smsUrl } });
+    expect(await client.configureNumber(sid, { smsUrl, replaceSmsApplication: true })).toMatchObject({
+      ok: true,
+      changed: true,
+      number: { smsApplicationSid: null, smsUrl },
+    });
   });
 
   it('after an update whose answer was lost, throws a retryable error and the re-run finds the work done', async () => {

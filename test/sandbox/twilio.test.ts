@@ -301,7 +301,12 @@ describe('Twilio emulator: inbound SMS', () => {
     const receiver = await aWebhookReceiver(() => ({
       body: '<?xml version="1.0" encoding="UTF-8"?><Response><Message>Thanks, got it.</Message></Response>',
     }));
-    const result = await emulator.sendInbound({ url: receiver.url('/twilio/inbound'), from: '+13055550142', to: ourNumber, body: 'Can I move my appointment?' });
+    const result = await emulator.sendInbound({
+      url: receiver.url('/twilio/inbound'),
+      from: '+13055550142',
+      to: ourNumber,
+      body: 'Can I move my appointment?',
+    });
 
     expect(result.status).toBe(200);
     expect(result.contentType).toContain('text/xml');
@@ -381,13 +386,19 @@ describe('EmulatorHttpClient with the real twilio SDK', () => {
 
     const sids = (messages: Array<{ sid: string }>) => messages.map((message) => message.sid);
     // Twilio reads the filter as a day: Monday 23:59 still means "sent on or after Monday".
-    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentAfter: new Date('2026-03-02T23:59:00Z') }))).toEqual([tuesday.sid, monday.sid]);
+    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentAfter: new Date('2026-03-02T23:59:00Z') }))).toEqual([
+      tuesday.sid,
+      monday.sid,
+    ]);
     expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentAfter: new Date('2026-03-03T00:00:00Z') }))).toEqual([tuesday.sid]);
     expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentBefore: new Date('2026-03-02T12:00:00Z') }))).toEqual([monday.sid]);
     expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSent: new Date('2026-03-03T00:00:00Z') }))).toEqual([tuesday.sid]);
     // Without a date filter the queued one is there too, newest first; paging keeps the filters.
     expect(sids(await client.messages.list({ to: customer, from: ourNumber, pageSize: 1 }))).toEqual([queued.sid, tuesday.sid, monday.sid]);
-    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentAfter: new Date('2026-03-02T00:00:00Z'), pageSize: 1 }))).toEqual([tuesday.sid, monday.sid]);
+    expect(sids(await client.messages.list({ to: customer, from: ourNumber, dateSentAfter: new Date('2026-03-02T00:00:00Z'), pageSize: 1 }))).toEqual([
+      tuesday.sid,
+      monday.sid,
+    ]);
     const bad = await fetch(`${emulator.url}/2010-04-01/Accounts/${accountSid}/Messages.json?DateSent%3E=soon`, { headers: { authorization: basicAuth() } });
     expect(bad.status).toBe(400);
   });

@@ -125,20 +125,48 @@ export function App() {
   }, [me, clientId]);
 
   // An invitation or reset link works whoever is signed in on this browser (or nobody): it signs its owner in.
-  if (path.startsWith('/invite/')) return <Invite token={decodeURIComponent(path.slice('/invite/'.length))} onSignedIn={() => { loadMe(); navigateTo('/live'); }} />;
-  if (me === undefined) return <div className="notice" aria-busy="true">Loading…</div>;
-  if (!state) return <Login onSignedIn={() => { loadMe(); if (path === '/' || path === '/login') navigateTo('/live'); }} />;
+  if (path.startsWith('/invite/'))
+    return (
+      <Invite
+        token={decodeURIComponent(path.slice('/invite/'.length))}
+        onSignedIn={() => {
+          loadMe();
+          navigateTo('/live');
+        }}
+      />
+    );
+  if (me === undefined)
+    return (
+      <div className="notice" aria-busy="true">
+        Loading…
+      </div>
+    );
+  if (!state)
+    return (
+      <Login
+        onSignedIn={() => {
+          loadMe();
+          if (path === '/' || path === '/login') navigateTo('/live');
+        }}
+      />
+    );
 
   const current = `/${path.split('/')[1] || 'live'}`;
   return (
     <AppContext.Provider value={state}>
-      <a className="skip" href="#main">Skip to content</a>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
       <header className="topbar">
         <span className="brand">Switchboard</span>
         <nav aria-label="Screens">
-          {[...NAV.filter(([to]) => state.user.role === 'admin' || !ADMIN_ONLY.includes(to)), ...(state.user.role === 'admin' ? ADMIN_NAV : [])].map(([to, label]) => (
-            <Link key={to} to={to} className={current === to ? 'active' : ''}>{label}</Link>
-          ))}
+          {[...NAV.filter(([to]) => state.user.role === 'admin' || !ADMIN_ONLY.includes(to)), ...(state.user.role === 'admin' ? ADMIN_NAV : [])].map(
+            ([to, label]) => (
+              <Link key={to} to={to} className={current === to ? 'active' : ''}>
+                {label}
+              </Link>
+            ),
+          )}
         </nav>
         <div className="who">
           {state.clients.length > 1 && (
@@ -153,11 +181,20 @@ export function App() {
                 }}
               >
                 <option value="">All offices</option>
-                {state.clients.map((client) => <option key={client.id} value={client.id}>{client.name}</option>)}
+                {state.clients.map((client) => (
+                  <option key={client.id} value={client.id}>
+                    {client.name}
+                  </option>
+                ))}
               </select>
             </label>
           )}
-          <span className={connected ? 'dot on' : 'dot off'} title={connected ? 'Live updates on' : 'Reconnecting…'} aria-label={connected ? 'Live updates on' : 'Reconnecting'} role="img" />
+          <span
+            className={connected ? 'dot on' : 'dot off'}
+            title={connected ? 'Live updates on' : 'Reconnecting…'}
+            aria-label={connected ? 'Live updates on' : 'Reconnecting'}
+            role="img"
+          />
           <span className="email">{state.user.email}</span>
           <button
             onClick={async () => {

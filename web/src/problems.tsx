@@ -33,7 +33,13 @@ export function ProblemList({ problems, title }: { problems: Problem[]; title: s
     <div className="notice error" role="alert">
       <strong>{title}</strong>
       <ul className="problem-list">
-        {problems.map((problem, index) => <li key={index}>{problem.path ? <code>{problem.path}</code> : null}{problem.path ? ': ' : ''}{problem.message}</li>)}
+        {problems.map((problem, index) => (
+          <li key={index}>
+            {problem.path ? <code>{problem.path}</code> : null}
+            {problem.path ? ': ' : ''}
+            {problem.message}
+          </li>
+        ))}
       </ul>
     </div>
   );

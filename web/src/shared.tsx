@@ -98,7 +98,17 @@ export function useData<T>(path: string | undefined, liveTypes: string[] = []): 
 }
 
 /** Loading, error and empty states in plain words; children only when there is something to show. */
-export function DataState<T>({ state, empty, isEmpty, children }: { state: Loaded<T>; empty: string; isEmpty(data: T): boolean; children(data: T): ReactNode }) {
+export function DataState<T>({
+  state,
+  empty,
+  isEmpty,
+  children,
+}: {
+  state: Loaded<T>;
+  empty: string;
+  isEmpty(data: T): boolean;
+  children(data: T): ReactNode;
+}) {
   if (state.error && !state.data) {
     return (
       <div className="notice error" role="alert">
@@ -106,10 +116,19 @@ export function DataState<T>({ state, empty, isEmpty, children }: { state: Loade
       </div>
     );
   }
-  if (!state.data) return <div className="notice" aria-busy="true">Loading…</div>;
+  if (!state.data)
+    return (
+      <div className="notice" aria-busy="true">
+        Loading…
+      </div>
+    );
   return (
     <>
-      {state.error && <div className="notice error" role="alert">{state.error}</div>}
+      {state.error && (
+        <div className="notice error" role="alert">
+          {state.error}
+        </div>
+      )}
       {isEmpty(state.data) ? <div className="notice empty">{empty}</div> : children(state.data)}
     </>
   );

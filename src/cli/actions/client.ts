@@ -80,7 +80,7 @@ export async function addClient(io: CliIo, options: { answers: string }): Promis
   const answers = JSON.parse(readFileSync(options.answers, 'utf8')) as Record<string, unknown>;
   const slug = (answers.basics as { slug?: unknown } | undefined)?.slug;
   if (typeof slug !== 'string') {
-    io.print('The answers need basics.slug (the new office\'s slug).');
+    io.print("The answers need basics.slug (the new office's slug).");
     process.exitCode = 2;
     return;
   }
@@ -94,7 +94,9 @@ export async function addClient(io: CliIo, options: { answers: string }): Promis
       if (answers[step] === undefined) continue;
       try {
         const result = await runStep({ context, actor }, onboarding, step, answers[step]);
-        io.print(`${result.ok ? 'ok  ' : 'FAIL'}  ${step}${typeof result.version === 'number' ? ` (office version ${result.version})` : ''}${result.ok ? '' : `: ${String(result.message ?? JSON.stringify(result))}`}`);
+        io.print(
+          `${result.ok ? 'ok  ' : 'FAIL'}  ${step}${typeof result.version === 'number' ? ` (office version ${result.version})` : ''}${result.ok ? '' : `: ${String(result.message ?? JSON.stringify(result))}`}`,
+        );
       } catch (error) {
         if (!(error instanceof StepProblem)) throw error;
         io.print(`FAIL  ${step}:`);
@@ -105,7 +107,10 @@ export async function addClient(io: CliIo, options: { answers: string }): Promis
     }
     const report = await goLiveCheck({ context, actor }, onboarding);
     io.print(`\nGo-live check for ${slug}:`);
-    for (const item of report.items) io.print(`  ${item.ok ? 'ok  ' : item.blocking === false ? 'note' : 'TODO'}  ${item.item}: ${item.detail}${item.ok || !item.fix ? '' : ` (fix: ${item.fix})`}`);
+    for (const item of report.items)
+      io.print(
+        `  ${item.ok ? 'ok  ' : item.blocking === false ? 'note' : 'TODO'}  ${item.item}: ${item.detail}${item.ok || !item.fix ? '' : ` (fix: ${item.fix})`}`,
+      );
     io.print(report.ready ? `\n${slug} is ready.` : `\n${slug} is not ready yet; fix the items above and run this again.`);
     if (!report.ready) process.exitCode = 1;
   } finally {

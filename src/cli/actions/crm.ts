@@ -15,9 +15,6 @@ export async function resyncCrmCalls(io: CliIo, options: { client: string; since
       throw new Error(`No client "${options.client}"; configured clients: ${clients.slugs().join(', ') || 'none'}.`);
     }
     const result = await resyncCrm(database.db, { clients, clock: systemClock }, { clientId: options.client, since });
-    io.print(
-      `${result.calls} call(s) since ${since.toISOString()}: ${result.queued} CRM sync(s) queued, ` +
-        `${result.alreadyQueued} already queued.`,
-    );
+    io.print(`${result.calls} call(s) since ${since.toISOString()}: ${result.queued} CRM sync(s) queued, ` + `${result.alreadyQueued} already queued.`);
   });
 }

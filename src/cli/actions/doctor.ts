@@ -55,7 +55,12 @@ export async function doctor(io: CliIo): Promise<void> {
       for (const result of parsed) if (result.config) findings.push(translationFinding(result.config));
     } else {
       const lines = problems.map((p) => (p.path ? `${p.file}: ${p.path}: ${p.message}` : `${p.file}: ${p.message}`));
-      findings.push({ name: 'client configs', ok: false, detail: `${problems.length} problem(s):\n${lines.join('\n')}`, fix: `Edit the files in ${env.configDir}.` });
+      findings.push({
+        name: 'client configs',
+        ok: false,
+        detail: `${problems.length} problem(s):\n${lines.join('\n')}`,
+        fix: `Edit the files in ${env.configDir}.`,
+      });
     }
   }
   if (findings.every((finding) => finding.ok)) {

@@ -15,7 +15,13 @@ export async function addUser(io: CliIo, options: { email: string; role: string;
   if (options.role !== 'admin' && options.role !== 'staff') throw new UserInputError('--role must be admin or staff.');
   const password = options.password ?? generatePassword();
   const result = await withDatabase((database) =>
-    createUser(database.db, systemClock, { email: options.email, password, role: options.role as 'admin' | 'staff', clientIds: options.client, actor: cliActor() }),
+    createUser(database.db, systemClock, {
+      email: options.email,
+      password,
+      role: options.role as 'admin' | 'staff',
+      clientIds: options.client,
+      actor: cliActor(),
+    }),
   );
   if (!result.created) {
     io.print(`A user ${options.email} already exists; nothing changed. Use \`switchboard user reset-password --email ${options.email}\`.`);

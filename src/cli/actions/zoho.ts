@@ -36,7 +36,9 @@ export async function connectZoho(io: CliIo, options: { client: string }): Promi
   const env = loadEnv(process.env);
   await requireClient(options.client);
   const key = loadSecretKey({ envValue: env.secretKeyBase64, dataDir: resolve(env.dataDir), allowGenerate: env.mode === 'demo' });
-  io.print(`Open this link in a browser signed in to the office's Zoho account (valid for one hour):\n\n  ${connectLink(env.publicBaseUrl, new SecretBox(key), options.client, Date.now())}\n`);
+  io.print(
+    `Open this link in a browser signed in to the office's Zoho account (valid for one hour):\n\n  ${connectLink(env.publicBaseUrl, new SecretBox(key), options.client, Date.now())}\n`,
+  );
   io.print(`Zoho must list ${env.publicBaseUrl}/v1/oauth/zoho/callback as an authorized redirect URI of the API client.`);
 }
 

@@ -35,7 +35,7 @@ describe('decideAttempt', () => {
     expect(locks).toEqual([2, 4, 8, 16, 32, 60, 60, 60]);
   });
 
-  it('forgets an account\'s failures after a day without attempts', () => {
+  it("forgets an account's failures after a day without attempts", () => {
     const state: Partial<Record<LimitKind, LimitCounter>> = {};
     for (let attempt = 0; attempt < 4; attempt += 1) play(state, T0);
     state.address = undefined;

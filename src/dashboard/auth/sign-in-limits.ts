@@ -54,11 +54,7 @@ export type AttemptDecision =
 const fresh = (now: Date): LimitCounter => ({ attempts: 0, windowStartedAt: now, blockedUntil: null, updatedAt: now });
 
 /** The rules, without the database: what the counters say about one more attempt at `now`. */
-export function decideAttempt(
-  current: Partial<Record<LimitKind, LimitCounter>>,
-  now: Date,
-  policy: SignInLimitPolicy = SIGN_IN_LIMITS,
-): AttemptDecision {
+export function decideAttempt(current: Partial<Record<LimitKind, LimitCounter>>, now: Date, policy: SignInLimitPolicy = SIGN_IN_LIMITS): AttemptDecision {
   const refusals: Refusal[] = [];
   const tripped: Partial<Record<LimitKind, LimitCounter>> = {};
 
@@ -89,7 +85,12 @@ export function decideAttempt(
   return {
     ok: true,
     next: {
-      account: { attempts: failures, windowStartedAt: account.attempts === 0 ? now : account.windowStartedAt, blockedUntil: locksAccountUntil ?? null, updatedAt: now },
+      account: {
+        attempts: failures,
+        windowStartedAt: account.attempts === 0 ? now : account.windowStartedAt,
+        blockedUntil: locksAccountUntil ?? null,
+        updatedAt: now,
+      },
       address: { ...windows.address, attempts: windows.address.attempts + 1, updatedAt: now },
       global: { ...windows.global, attempts: windows.global.attempts + 1, updatedAt: now },
     },
@@ -135,12 +136,7 @@ export type SignInClaim =
   | { ok: false; keys: Record<LimitKind, string>; refusals: Refusal[] };
 
 /** Counts one attempt against every limit, or says which limit refuses it (nothing is counted then). */
-export async function claimSignInAttempt(
-  db: Kysely<DB>,
-  clock: Clock,
-  keys: SignInKeys,
-  policy: SignInLimitPolicy = SIGN_IN_LIMITS,
-): Promise<SignInClaim> {
+export async function claimSignInAttempt(db: Kysely<DB>, clock: Clock, keys: SignInKeys, policy: SignInLimitPolicy = SIGN_IN_LIMITS): Promise<SignInClaim> {
   const names = storedKeys(keys);
   const kindOf = new Map(Object.entries(names).map(([kind, key]) => [key, kind as LimitKind]));
   return db.transaction().execute(async (trx) => {
@@ -195,7 +191,10 @@ export async function recordSignInSuccess(db: Kysely<DB>, clock: Clock, claim: E
         .execute();
     }
     // Counters untouched for two days say nothing any more (the longest rule looks back one day).
-    await trx.deleteFrom('sign_in_limits').where('updated_at', '<', new Date(now.getTime() - 2 * 86_400_000)).execute();
+    await trx
+      .deleteFrom('sign_in_limits')
+      .where('updated_at', '<', new Date(now.getTime() - 2 * 86_400_000))
+      .execute();
   });
 }
 

@@ -19,10 +19,7 @@ export interface SignInInput {
   address: string;
 }
 
-export type SignInOutcome =
-  | { ok: true; userId: number }
-  | { ok: false; reason: 'refused'; refusal: Refusal }
-  | { ok: false; reason: 'invalid_credentials' };
+export type SignInOutcome = { ok: true; userId: number } | { ok: false; reason: 'refused'; refusal: Refusal } | { ok: false; reason: 'invalid_credentials' };
 
 export async function signIn(context: AppContext, input: SignInInput): Promise<SignInOutcome> {
   const claim = await claimSignInAttempt(context.db, context.clock, { email: input.email, address: input.address });
@@ -40,11 +37,7 @@ export async function signIn(context: AppContext, input: SignInInput): Promise<S
     return { ok: false, reason: 'refused', refusal: longest };
   }
 
-  const user = await context.db
-    .selectFrom('users')
-    .select(['id', 'password_hash', 'disabled_at'])
-    .where('email', '=', input.email)
-    .executeTakeFirst();
+  const user = await context.db.selectFrom('users').select(['id', 'password_hash', 'disabled_at']).where('email', '=', input.email).executeTakeFirst();
   const valid = await verifyPassword(input.password, user?.password_hash ?? (await decoyHash(context.passwordCost)));
   if (!user || !valid || user.disabled_at) {
     if (user && claim.locksAccountUntil) {

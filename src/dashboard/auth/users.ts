@@ -31,12 +31,7 @@ export interface NewUser {
 }
 
 /** `cost`: scrypt parameters (PASSWORD_COST; tests pass their app's cheaper `context.passwordCost`). */
-export async function createUser(
-  db: Kysely<DB>,
-  clock: Clock,
-  input: NewUser,
-  cost: ScryptCost = PASSWORD_COST,
-): Promise<{ id: number; created: boolean }> {
+export async function createUser(db: Kysely<DB>, clock: Clock, input: NewUser, cost: ScryptCost = PASSWORD_COST): Promise<{ id: number; created: boolean }> {
   const email = normaliseEmail(input.email);
   if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new UserInputError(`"${input.email}" is not an e-mail address.`);
   if (input.password.length < 10) throw new UserInputError('The password must be at least 10 characters long.');
@@ -64,7 +59,10 @@ export async function createUser(
       .executeTakeFirst();
     if (!inserted) return { id: (await trx.selectFrom('users').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id, created: false };
     if (input.role === 'staff' && clientIds.length > 0) {
-      await trx.insertInto('user_clients').values(clientIds.map((clientId) => ({ user_id: inserted.id, client_id: clientId }))).execute();
+      await trx
+        .insertInto('user_clients')
+        .values(clientIds.map((clientId) => ({ user_id: inserted.id, client_id: clientId })))
+        .execute();
     }
     await writeAudit(trx, clock, {
       actor: input.actor,
@@ -110,11 +108,7 @@ export async function setUserPassword(
 }
 
 export async function loadUser(db: Kysely<DB>, userId: number, allClientIds: string[]): Promise<DashboardUser | undefined> {
-  const row = await db
-    .selectFrom('users')
-    .select(['id', 'email', 'role', 'disabled_at'])
-    .where('id', '=', userId)
-    .executeTakeFirst();
+  const row = await db.selectFrom('users').select(['id', 'email', 'role', 'disabled_at']).where('id', '=', userId).executeTakeFirst();
   if (!row || row.disabled_at) return undefined;
   if (row.role === 'admin') return { id: row.id, email: row.email, role: 'admin', clientIds: allClientIds };
   const scope = await db.selectFrom('user_clients').select('client_id').where('user_id', '=', row.id).execute();
@@ -123,6 +117,9 @@ export async function loadUser(db: Kysely<DB>, userId: number, allClientIds: str
 }
 
 export async function countUsers(db: Kysely<DB>): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }

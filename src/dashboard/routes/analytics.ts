@@ -75,7 +75,8 @@ function summaryCsvRows(summary: OfficeSummary): Array<Array<string | number | n
   add('funnel', 'booked_value', summary.funnel.bookedValue);
   add('funnel', 'held_value', summary.funnel.heldValue);
   add('funnel', 'show_rate', summary.funnel.showRate);
-  for (const channel of ['sms', 'email'] as const) for (const [key, value] of Object.entries(summary.followUps[channel])) add('follow_ups', `${channel}_${key}`, value);
+  for (const channel of ['sms', 'email'] as const)
+    for (const [key, value] of Object.entries(summary.followUps[channel])) add('follow_ups', `${channel}_${key}`, value);
   for (const [key, value] of Object.entries(summary.followUps.optOuts)) add('follow_ups', `opt_outs_${key}`, value);
   add('follow_ups', 'replies', summary.followUps.replies);
   add('follow_ups', 'nurture_customers', summary.followUps.nurture.customers);
@@ -138,10 +139,22 @@ export function analyticsRoutes(app: FastifyInstance, context: AppContext): void
       const header = ['office', 'name', 'from', 'to', ...HEADLINES.flatMap(({ key }) => [key, `${key}_previous`, `${key}_change`])];
       return sendCsv(reply, `analytics-offices-${range.from}-${range.to}`, [
         header,
-        ...offices.map((row) => [row.client, row.name, range.from, range.to, ...HEADLINES.flatMap(({ key }) => [row.figures[key], row.previous[key], row.change[key]])]),
+        ...offices.map((row) => [
+          row.client,
+          row.name,
+          range.from,
+          range.to,
+          ...HEADLINES.flatMap(({ key }) => [row.figures[key], row.previous[key], row.change[key]]),
+        ]),
       ]);
     }
-    return { from: range.from, to: range.to, previous: previousRange(range), headlines: HEADLINES.map(({ key, label, kind }) => ({ key, label, kind })), offices };
+    return {
+      from: range.from,
+      to: range.to,
+      previous: previousRange(range),
+      headlines: HEADLINES.map(({ key, label, kind }) => ({ key, label, kind })),
+      offices,
+    };
   });
 
   app.get('/v1/api/analytics/series', async (request, reply) => {
@@ -150,7 +163,12 @@ export function analyticsRoutes(app: FastifyInstance, context: AppContext): void
     if (!query.client) throw new HttpProblem(400, 'invalid_request', 'client: choose an office for a series');
     const clientId = requireClient(user, query.client);
     const metrics = seriesMetrics(query.metric);
-    if (!metrics) throw new HttpProblem(400, 'invalid_request', 'metric: must be figures such as "calls.total,funnel.booked" or a group (calls, funnel, sentiment, messages, quality)');
+    if (!metrics)
+      throw new HttpProblem(
+        400,
+        'invalid_request',
+        'metric: must be figures such as "calls.total,funnel.booked" or a group (calls, funnel, sentiment, messages, quality)',
+      );
     const range = rangeOf(context, officeZone(context.clients, clientId), query, query.bucket === 'hour' ? MAX_HOUR_DAYS : MAX_DAYS);
     const series = await officeSeries(deps, clientId, range, query.bucket, metrics);
     if (query.format === 'csv') {

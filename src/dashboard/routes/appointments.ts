@@ -17,7 +17,10 @@ import { staffById } from '../../booking/staff.js';
 const listQuery = z.object({
   client: z.string().min(1, 'choose a client'),
   /** A day in the client's zone; default today there. */
-  date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD').optional(),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+    .optional(),
   days: z.coerce.number().int().min(1).max(31).default(7),
 });
 const rescheduleBody = z.object({
@@ -43,9 +46,7 @@ export function appointmentRoutes(app: FastifyInstance, context: AppContext): vo
     const clientId = requireClient(user, query.client);
     const config = context.clients.get(clientId)?.config;
     const zone = config?.timezone ?? 'UTC';
-    const from = query.date
-      ? DateTime.fromISO(query.date, { zone }).startOf('day')
-      : DateTime.fromJSDate(context.clock.now(), { zone }).startOf('day');
+    const from = query.date ? DateTime.fromISO(query.date, { zone }).startOf('day') : DateTime.fromJSDate(context.clock.now(), { zone }).startOf('day');
     if (!from.isValid) throw new HttpProblem(400, 'invalid_request', 'date: is not a real calendar date');
     const until = from.plus({ days: query.days });
     const rows = await context.db

@@ -12,7 +12,9 @@ import { HttpProblem, clientScope, currentUser, parseInput } from '../http.js';
 import { auditView } from '../views.js';
 
 /** A day (`2026-03-02`, in `zone`) or a moment (`2026-03-02T09:00`, in `zone` unless it names an offset). */
-const dayOrMoment = z.string().regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be a date YYYY-MM-DD or a date and time');
+const dayOrMoment = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be a date YYYY-MM-DD or a date and time');
 
 const listQuery = z.object({
   client: z.string().optional(),
@@ -87,7 +89,11 @@ export function auditRoutes(app: FastifyInstance, context: AppContext): void {
         beforeId === undefined ? eb('at', '<', before) : eb.or([eb('at', '<', before), eb.and([eb('at', '=', before), eb('id', '<', beforeId)])]),
       );
     }
-    const rows = await select.orderBy('at', 'desc').orderBy('id', 'desc').limit(query.limit + 1).execute();
+    const rows = await select
+      .orderBy('at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit + 1)
+      .execute();
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {

@@ -117,7 +117,18 @@ export function callerProfileRoutes(app: FastifyInstance, context: AppContext): 
     const row = await context.db.transaction().execute(async (trx) => {
       const before = await trx.selectFrom('caller_profiles').selectAll().where('customer_id', '=', id).forUpdate().executeTakeFirst();
       if (!before) throw new HttpProblem(404, 'not_found', 'This caller has no profile.');
-      const cleared = { intent_last: '', needs: [], language: '', open_issue: '', guidance: '', calls_counted: 0, edited_by: user.email, edited_at: now, cleared_at: now, updated_at: now };
+      const cleared = {
+        intent_last: '',
+        needs: [],
+        language: '',
+        open_issue: '',
+        guidance: '',
+        calls_counted: 0,
+        edited_by: user.email,
+        edited_at: now,
+        cleared_at: now,
+        updated_at: now,
+      };
       const saved = await trx.updateTable('caller_profiles').set(cleared).where('customer_id', '=', id).returningAll().executeTakeFirstOrThrow();
       await writeAudit(trx, context.clock, {
         actor: user.email,

@@ -45,7 +45,11 @@ export function callRoutes(app: FastifyInstance, context: AppContext): void {
       ? await context.db
           .selectFrom('function_invocations')
           .select(['call_id', 'name', 'status', 'created_at'])
-          .where('call_id', 'in', active.map((call) => call.id))
+          .where(
+            'call_id',
+            'in',
+            active.map((call) => call.id),
+          )
           .orderBy('id')
           .execute()
       : [];

@@ -35,7 +35,9 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
     const user = currentUser(request);
     const query = parseInput(listQuery, request.query);
     const connections = [];
-    const circuits = new Map((await context.db.selectFrom('provider_circuits').select(['key', 'state', 'opened_at', 'updated_at']).execute()).map((row) => [row.key, row]));
+    const circuits = new Map(
+      (await context.db.selectFrom('provider_circuits').select(['key', 'state', 'opened_at', 'updated_at']).execute()).map((row) => [row.key, row]),
+    );
     for (const clientId of clientFilter(user, query.client)) {
       const runtime = context.clients.get(clientId);
       if (!runtime) continue;
@@ -88,17 +90,19 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
         /** The office's calendar: its provider and, for the OAuth ones, the connection (null: the provider is not installed). */
         calendar: { provider: calendarProvider, label: CALENDAR_LABELS[calendarProvider] ?? calendarProvider, connection: calendarConnection },
         /** Zoho's connection, for offices that use Zoho for their calendar or CRM (else null). */
-        zoho: !usesZoho ? null : {
-          status: zoho.status,
-          dataCenter: zoho.dataCenter ?? runtime.config.zoho?.dataCenter ?? 'us',
-          ownerEmail: zoho.ownerEmail ?? null,
-          accessExpiresAt: zoho.accessExpiresAt?.toISOString() ?? null,
-          connectedAt: zoho.connectedAt?.toISOString() ?? null,
-          refreshedAt: zoho.refreshedAt?.toISOString() ?? null,
-          lastError: zoho.lastError ?? null,
-          emulated: runtime.secrets.emulatedVendors.includes('zoho'),
-          connectPath: `${connectUrl.pathname}${connectUrl.search}`,
-        },
+        zoho: !usesZoho
+          ? null
+          : {
+              status: zoho.status,
+              dataCenter: zoho.dataCenter ?? runtime.config.zoho?.dataCenter ?? 'us',
+              ownerEmail: zoho.ownerEmail ?? null,
+              accessExpiresAt: zoho.accessExpiresAt?.toISOString() ?? null,
+              connectedAt: zoho.connectedAt?.toISOString() ?? null,
+              refreshedAt: zoho.refreshedAt?.toISOString() ?? null,
+              lastError: zoho.lastError ?? null,
+              emulated: runtime.secrets.emulatedVendors.includes('zoho'),
+              connectPath: `${connectUrl.pathname}${connectUrl.search}`,
+            },
         crm: {
           enabled: runtime.config.crm.enabled,
           provider: runtime.config.crm.provider,
@@ -107,7 +111,9 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
           /** Zoho CRM shares the office's Zoho connection; HubSpot uses a private app token (its health is below). */
           connection: config.crm.provider === 'zoho' ? zohoView : null,
           health: crmHealth ? { status: crmHealth.status, detail: crmHealth.detail, checkedAt: crmHealth.checked_at.toISOString() } : null,
-          lastSyncs: lastSyncs.map(outboxView).map((row) => ({ id: row.id, status: row.status, lastError: row.lastError, at: row.updatedAt, callId: row.callId })),
+          lastSyncs: lastSyncs
+            .map(outboxView)
+            .map((row) => ({ id: row.id, status: row.status, lastError: row.lastError, at: row.updatedAt, callId: row.callId })),
         },
         // Each provider of the office's chains, in order, with its shared circuit breaker (issue 19).
         providers: [...smsAccounts(runtime), ...emailAccounts(runtime)].map((account, index, all) => {
@@ -118,7 +124,7 @@ export function connectionRoutes(app: FastifyInstance, context: AppContext): voi
             position: all.slice(0, index).filter((other) => other.channel === account.channel).length + 1,
             sender: account.sender,
             state: circuit?.state ?? 'closed',
-            since: (circuit?.state === 'closed' ? circuit.updated_at : circuit?.opened_at ?? circuit?.updated_at)?.toISOString() ?? null,
+            since: (circuit?.state === 'closed' ? circuit.updated_at : (circuit?.opened_at ?? circuit?.updated_at))?.toISOString() ?? null,
             emulated: runtime.secrets.emulatedVendors.includes(account.provider as never),
           };
         }),

@@ -63,7 +63,11 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
       rows.find((row) => row.channel === channel && row.address === address && row.purpose === purpose)?.status ?? 'not_asked';
     const email = customer.email?.toLowerCase() ?? null;
     return {
-      sms: { address: customer.phone, marketing: statusOf('sms', customer.phone, 'marketing'), transactional: statusOf('sms', customer.phone, 'transactional') },
+      sms: {
+        address: customer.phone,
+        marketing: statusOf('sms', customer.phone, 'marketing'),
+        transactional: statusOf('sms', customer.phone, 'transactional'),
+      },
       email: { address: email, marketing: statusOf('email', email, 'marketing'), transactional: statusOf('email', email, 'transactional') },
     };
   }
@@ -76,7 +80,11 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
       const like = `%${query.q.replace(/[%_\\]/g, (char) => `\\${char}`)}%`;
       select = select.where((eb) => eb.or([eb('phone', 'ilike', like), eb('name', 'ilike', like), eb('email', 'ilike', like)]));
     }
-    const rows = await select.orderBy('last_call_at', (ob) => ob.desc().nullsLast()).orderBy('id', 'desc').limit(query.limit).execute();
+    const rows = await select
+      .orderBy('last_call_at', (ob) => ob.desc().nullsLast())
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+      .execute();
     return { customers: rows.map(customerView) };
   });
 
@@ -86,7 +94,14 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
     const customer = await findCustomer(id, user.clientIds);
     const [calls, messageRows, smsHistory, emailHistory, profile] = await Promise.all([
       context.db.selectFrom('calls').selectAll().where('customer_id', '=', id).orderBy('created_at', 'desc').limit(20).execute(),
-      context.db.selectFrom('outbox').selectAll().where('customer_id', '=', id).where('kind', 'in', ['sms', 'email']).orderBy('run_at', 'desc').limit(50).execute(),
+      context.db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('customer_id', '=', id)
+        .where('kind', 'in', ['sms', 'email'])
+        .orderBy('run_at', 'desc')
+        .limit(50)
+        .execute(),
       consentHistory(context.db, customer.client_id, customer.phone),
       customer.email ? consentHistory(context.db, customer.client_id, customer.email) : Promise.resolve([]),
       context.db.selectFrom('caller_profiles').selectAll().where('customer_id', '=', id).executeTakeFirst(),
@@ -96,7 +111,14 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
       consents: await consentsOf(customer),
       consentHistory: [...smsHistory, ...emailHistory]
         .sort((a, b) => a.changed_at.getTime() - b.changed_at.getTime())
-        .map((row) => ({ channel: row.channel, purpose: row.purpose, status: row.status, source: row.source, actor: row.actor, at: row.changed_at.toISOString() })),
+        .map((row) => ({
+          channel: row.channel,
+          purpose: row.purpose,
+          status: row.status,
+          source: row.source,
+          actor: row.actor,
+          at: row.changed_at.toISOString(),
+        })),
       calls: calls.map((call) => callView(call, customer)),
       messages: await loadMessages(context.db, messageRows),
       profile: profileView(profile),
@@ -121,7 +143,14 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
     const updated = await context.db.transaction().execute(async (trx) => {
       const row = await updateCustomer(trx, context.clock, id, fields);
       const before = Object.fromEntries(Object.keys(fields).map((key) => [key, customer[key as keyof CustomerFields]]));
-      await writeAudit(trx, context.clock, { actor: user.email, clientId: customer.client_id, action: 'customer.edit', target: `customer:${id}`, before, after: fields });
+      await writeAudit(trx, context.clock, {
+        actor: user.email,
+        clientId: customer.client_id,
+        action: 'customer.edit',
+        target: `customer:${id}`,
+        before,
+        after: fields,
+      });
       await context.bus.publish({ type: 'customer.changed', clientId: customer.client_id, data: { id } }, trx);
       return row;
     });

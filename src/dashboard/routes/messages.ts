@@ -41,16 +41,16 @@ export async function loadMessages(db: Kysely<DB>, rows: OutboxRow[]) {
         .orderBy('id', 'desc')
         .execute()
     : [];
-  return rows.map((row) => messageView(row, deliveries.find((delivery) => delivery.outbox_id === row.id)));
+  return rows.map((row) =>
+    messageView(
+      row,
+      deliveries.find((delivery) => delivery.outbox_id === row.id),
+    ),
+  );
 }
 
 async function findMessage(context: AppContext, id: number, clientIds: string[]): Promise<OutboxRow> {
-  const row = await context.db
-    .selectFrom('outbox')
-    .selectAll()
-    .where('id', '=', id)
-    .where('kind', 'in', MESSAGE_KINDS)
-    .executeTakeFirst();
+  const row = await context.db.selectFrom('outbox').selectAll().where('id', '=', id).where('kind', 'in', MESSAGE_KINDS).executeTakeFirst();
   if (!row || !clientIds.includes(row.client_id)) throw notFound('That message');
   return row;
 }
@@ -74,7 +74,6 @@ const editBody = z.object({
   body: z.string().trim().min(1, 'the message cannot be empty').max(1600).optional(),
   subject: z.string().trim().min(1).max(200).optional(),
 });
-
 
 export function messageRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/v1/api/messages', async (request) => {

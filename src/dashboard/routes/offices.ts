@@ -47,10 +47,21 @@ function mayOpen(context: AppContext, user: DashboardUser, slug: string): boolea
 function answerSave(result: SaveOfficeResult) {
   if (result.ok) return { ok: true, slug: result.slug, version: result.version, created: result.created, unchanged: result.unchanged, changes: result.changes };
   if (result.reason === 'conflict') {
-    throw new HttpProblem(409, 'version_conflict', `Someone saved version ${result.currentVersion} of this office meanwhile; reload and apply your change again.`);
+    throw new HttpProblem(
+      409,
+      'version_conflict',
+      `Someone saved version ${result.currentVersion} of this office meanwhile; reload and apply your change again.`,
+    );
   }
   const lines = result.problems.map((problem) => (problem.path ? `${problem.path}: ${problem.message}` : problem.message));
-  return { invalid: true as const, body: { error: 'invalid_office', message: `The office was not saved (${lines.length} problem${lines.length === 1 ? '' : 's'}): ${lines.join('; ')}`, problems: result.problems.map(({ path, message }) => ({ path, message })) } };
+  return {
+    invalid: true as const,
+    body: {
+      error: 'invalid_office',
+      message: `The office was not saved (${lines.length} problem${lines.length === 1 ? '' : 's'}): ${lines.join('; ')}`,
+      problems: result.problems.map(({ path, message }) => ({ path, message })),
+    },
+  };
 }
 
 export function officeRoutes(app: FastifyInstance, context: AppContext): void {
@@ -88,11 +99,21 @@ export function officeRoutes(app: FastifyInstance, context: AppContext): void {
       version: stored.version,
       document: stored.document,
       served: runtime?.version ?? null,
-      problems: context.clients.broken().find((office) => office.slug === slug)?.problems.map(({ path, message }) => ({ path, message })) ?? [],
+      problems:
+        context.clients
+          .broken()
+          .find((office) => office.slug === slug)
+          ?.problems.map(({ path, message }) => ({ path, message })) ?? [],
       // Which credentials are set and where from; never a value.
       secrets: SECRET_KEYS.map((name) => {
         const stored = stores.find((entry) => entry.name === name);
-        return { name, stored: Boolean(stored), updatedBy: stored?.updatedBy ?? null, updatedAt: stored?.updatedAt ?? null, emulated: runtime ? runtime.secrets.emulatedVendors.includes(SECRET_VENDOR[name]) : null };
+        return {
+          name,
+          stored: Boolean(stored),
+          updatedBy: stored?.updatedBy ?? null,
+          updatedAt: stored?.updatedAt ?? null,
+          emulated: runtime ? runtime.secrets.emulatedVendors.includes(SECRET_VENDOR[name]) : null,
+        };
       }),
       staffEditable: STAFF_EDITABLE,
     };
@@ -124,7 +145,8 @@ export function officeRoutes(app: FastifyInstance, context: AppContext): void {
       const outside = Object.keys({ ...stored.document, ...input.document }).filter(
         (key) => !(STAFF_EDITABLE as readonly string[]).includes(key) && JSON.stringify(stored.document[key]) !== JSON.stringify(input.document[key]),
       );
-      if (outside.length > 0) throw new HttpProblem(403, 'forbidden', `Staff may change templates and hours only; ask an admin to change ${outside.join(', ')}.`);
+      if (outside.length > 0)
+        throw new HttpProblem(403, 'forbidden', `Staff may change templates and hours only; ask an admin to change ${outside.join(', ')}.`);
     }
     const answer = answerSave(
       await saveOfficeVersion(deps(), { document: input.document, author: user.email, source: 'dashboard', expectedVersion: input.expectedVersion }),
@@ -197,4 +219,3 @@ export function officeRoutes(app: FastifyInstance, context: AppContext): void {
     return reply.code(204).send();
   });
 }
-

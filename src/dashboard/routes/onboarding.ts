@@ -28,7 +28,10 @@ const previewBody = z
     text: z.string().max(10_000, 'must be at most 10,000 characters'),
     subject: z.string().max(1000, 'must be at most 1,000 characters').optional(),
     html: z.string().max(100_000, 'must be at most 100,000 characters').optional(),
-    language: z.string().regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'must be a language tag like "en" or "es-US"').optional(),
+    language: z
+      .string()
+      .regex(/^[a-z]{2,3}(-[A-Z]{2})?$/, 'must be a language tag like "en" or "es-US"')
+      .optional(),
   })
   .refine((body) => body.channel === 'email' || (body.subject === undefined && body.html === undefined), {
     message: 'a text message has no subject or html; send those for e-mail only',

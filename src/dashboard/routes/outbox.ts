@@ -52,14 +52,19 @@ export function outboxRoutes(app: FastifyInstance, context: AppContext): void {
     const { id } = parseInput(numericIdParam, request.params);
     const row = await context.db.selectFrom('outbox').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row || !user.clientIds.includes(row.client_id)) throw notFound('That queue item');
-    if ((MESSAGE_KINDS).includes(row.kind)) {
+    if (MESSAGE_KINDS.includes(row.kind)) {
       // A text or e-mail retried from here is the same operation as from Messages: same checks, same audit name.
       const retried = await editAndRetryMessage(context, id, { actor: user.email, clientIds: user.clientIds });
       if (!retried.ok) throw new HttpProblem(409, retried.reason, retried.message);
       return { item: outboxView(retried.row) };
     }
     const result = await retryOutboxRow(context.db, context.clock, id, { actor: user.email });
-    if (!result.ok) throw new HttpProblem(409, result.reason, `This item is ${result.status ?? 'not retryable'}; only dead, failed, unknown or cancelled items can be retried.`);
+    if (!result.ok)
+      throw new HttpProblem(
+        409,
+        result.reason,
+        `This item is ${result.status ?? 'not retryable'}; only dead, failed, unknown or cancelled items can be retried.`,
+      );
     await writeAudit(context.db, context.clock, {
       actor: user.email,
       clientId: row.client_id,

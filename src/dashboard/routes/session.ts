@@ -60,26 +60,22 @@ function cookieOptions(context: AppContext, request: FastifyRequest) {
 }
 
 export function sessionRoutes(app: FastifyInstance, context: AppContext): void {
-  app.post(
-    '/v1/api/session',
-    { config: { public: true, rateLimit: SIGN_IN_FLOOD_GUARD } },
-    async (request: FastifyRequest, reply: FastifyReply) => {
-      const input = parseInput(loginBody, request.body);
-      const email = normaliseEmail(input.email);
-      const outcome = await signIn(context, { email, password: input.password, address: request.ip });
-      if (!outcome.ok && outcome.reason === 'refused') {
-        reply.header('retry-after', String(Math.max(1, Math.ceil(outcome.refusal.retryAfterMs / 1000))));
-        throw refusalProblem(outcome.refusal);
-      }
-      if (!outcome.ok) {
-        throw new HttpProblem(401, 'invalid_credentials', 'That e-mail and password do not match. Check both and try again.');
-      }
-      const session = await createSession(context.db, context.clock, outcome.userId);
-      await writeAudit(context.db, context.clock, { actor: email, clientId: null, action: 'session.login', target: `user:${outcome.userId}` });
-      reply.setCookie(SESSION_COOKIE, session.token, { ...cookieOptions(context, request), maxAge: Math.floor(IDLE_TIMEOUT_MS / 1000) });
-      return { ok: true };
-    },
-  );
+  app.post('/v1/api/session', { config: { public: true, rateLimit: SIGN_IN_FLOOD_GUARD } }, async (request: FastifyRequest, reply: FastifyReply) => {
+    const input = parseInput(loginBody, request.body);
+    const email = normaliseEmail(input.email);
+    const outcome = await signIn(context, { email, password: input.password, address: request.ip });
+    if (!outcome.ok && outcome.reason === 'refused') {
+      reply.header('retry-after', String(Math.max(1, Math.ceil(outcome.refusal.retryAfterMs / 1000))));
+      throw refusalProblem(outcome.refusal);
+    }
+    if (!outcome.ok) {
+      throw new HttpProblem(401, 'invalid_credentials', 'That e-mail and password do not match. Check both and try again.');
+    }
+    const session = await createSession(context.db, context.clock, outcome.userId);
+    await writeAudit(context.db, context.clock, { actor: email, clientId: null, action: 'session.login', target: `user:${outcome.userId}` });
+    reply.setCookie(SESSION_COOKIE, session.token, { ...cookieOptions(context, request), maxAge: Math.floor(IDLE_TIMEOUT_MS / 1000) });
+    return { ok: true };
+  });
 
   app.delete('/v1/api/session', { config: { public: true } }, async (request, reply) => {
     const token = sessionToken(request);

@@ -13,7 +13,10 @@ import { HttpProblem, currentUser, ownUrl, parseInput, requireClient } from '../
 const body = z.object({
   client: z.string().min(1),
   scenario: z.enum(SCENARIOS).default('new-caller-books'),
-  from: z.string().regex(/^\+[1-9]\d{7,14}$/, 'must be a phone number like +12125550142').optional(),
+  from: z
+    .string()
+    .regex(/^\+[1-9]\d{7,14}$/, 'must be a phone number like +12125550142')
+    .optional(),
 });
 
 /** Between webhook steps, so people watching see the call progress. */

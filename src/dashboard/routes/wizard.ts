@@ -16,7 +16,9 @@ import type { DashboardUser } from '../auth/users.js';
 import { HttpProblem, currentUser, notFound, ownUrl, parseInput } from '../http.js';
 
 const idParam = z.object({ id: z.string().regex(/^onb_[a-z0-9]{1,40}$/, 'must be an onboarding id') });
-const stepParam = idParam.extend({ step: z.enum(STEP_NAMES.filter((step) => step !== 'golive') as [Exclude<StepName, 'golive'>, ...Exclude<StepName, 'golive'>[]]) });
+const stepParam = idParam.extend({
+  step: z.enum(STEP_NAMES.filter((step) => step !== 'golive') as [Exclude<StepName, 'golive'>, ...Exclude<StepName, 'golive'>[]]),
+});
 
 function requireAdmin(user: DashboardUser): void {
   if (user.role !== 'admin') throw new HttpProblem(403, 'forbidden', 'Only an admin can onboard an office.');
@@ -64,8 +66,16 @@ export function wizardRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/v1/api/onboarding', async (request) => {
     const user = currentUser(request);
     requireAdmin(user);
-    const rows = await context.db.selectFrom('onboardings').select(['id', 'client_id', 'created_by', 'created_at', 'finished_at']).where('removed_at', 'is', null).orderBy('created_at', 'desc').limit(100).execute();
-    return { onboardings: rows.map((row) => ({ id: row.id, slug: row.client_id, createdBy: row.created_by, createdAt: row.created_at, finishedAt: row.finished_at })) };
+    const rows = await context.db
+      .selectFrom('onboardings')
+      .select(['id', 'client_id', 'created_by', 'created_at', 'finished_at'])
+      .where('removed_at', 'is', null)
+      .orderBy('created_at', 'desc')
+      .limit(100)
+      .execute();
+    return {
+      onboardings: rows.map((row) => ({ id: row.id, slug: row.client_id, createdBy: row.created_by, createdAt: row.created_at, finishedAt: row.finished_at })),
+    };
   });
 
   app.get('/v1/api/onboarding/:id', async (request) => {
@@ -88,7 +98,8 @@ export function wizardRoutes(app: FastifyInstance, context: AppContext): void {
   app.get('/v1/api/onboarding/:id/calendars', async (request) => {
     const { id } = parseInput(idParam, request.params);
     const onboarding = await open(currentUser(request), id);
-    if (!onboarding.clientId || !context.clients.get(onboarding.clientId)) throw new HttpProblem(409, 'no_office', 'Finish the basics and template pack steps first.');
+    if (!onboarding.clientId || !context.clients.get(onboarding.clientId))
+      throw new HttpProblem(409, 'no_office', 'Finish the basics and template pack steps first.');
     return { calendars: await calendarPortOf(context).listCalendars(onboarding.clientId) };
   });
 

@@ -83,11 +83,17 @@ export function inviteEmailHandler(context: AppContext): OutboxHandler {
           offices: invite.client_ids.map((id) => context.clients.get(id)?.config.name ?? id),
           invitedBy: invite.invited_by,
           link: `${context.publicBaseUrl}/invite/${token}`,
-          until: `${DateTime.fromJSDate(invite.expires_at, { zone }).toFormat("cccc d LLLL yyyy, h:mm a")} (${zone})`,
+          until: `${DateTime.fromJSDate(invite.expires_at, { zone }).toFormat('cccc d LLLL yyyy, h:mm a')} (${zone})`,
         },
         client.config.name,
       );
-      const result = await mailer.send({ from: client.config.senders.email.from, replyTo: client.config.senders.email.replyTo, to: invite.email, subject, text });
+      const result = await mailer.send({
+        from: client.config.senders.email.from,
+        replyTo: client.config.senders.email.replyTo,
+        to: invite.email,
+        subject,
+        text,
+      });
       await context.db.updateTable('user_invites').set({ token_sealed: null }).where('id', '=', invite.id).execute();
       return { sent: true, messageId: result.messageId, response: result.response };
     },

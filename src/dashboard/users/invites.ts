@@ -40,7 +40,20 @@ export interface InviteView {
 }
 
 /** Every column but the token's hash and sealed form, which never leave this file. */
-const INVITE_COLUMNS = ['id', 'purpose', 'email', 'user_id', 'role', 'client_ids', 'send_client_id', 'invited_by', 'created_at', 'expires_at', 'used_at', 'revoked_at'] as const;
+const INVITE_COLUMNS = [
+  'id',
+  'purpose',
+  'email',
+  'user_id',
+  'role',
+  'client_ids',
+  'send_client_id',
+  'invited_by',
+  'created_at',
+  'expires_at',
+  'used_at',
+  'revoked_at',
+] as const;
 type InviteRow = Pick<Selectable<UserInvitesTable>, (typeof INVITE_COLUMNS)[number]>;
 
 export function inviteView(row: InviteRow): InviteView {
@@ -56,8 +69,11 @@ export function inviteView(row: InviteRow): InviteView {
   };
 }
 
-export type InviteRefusal =
-  | { ok: false; reason: 'invalid_email' | 'user_exists' | 'staff_needs_office' | 'unknown_offices' | 'no_office' | 'busy' | 'user_not_found' | 'user_disabled'; message: string };
+export type InviteRefusal = {
+  ok: false;
+  reason: 'invalid_email' | 'user_exists' | 'staff_needs_office' | 'unknown_offices' | 'no_office' | 'busy' | 'user_not_found' | 'user_disabled';
+  message: string;
+};
 
 /** A link's token: 32 random bytes, base64url (43 characters). */
 export function isTokenShape(token: string): boolean {
@@ -180,7 +196,8 @@ export async function sendPasswordReset(deps: UserDeps, input: { userId: number;
   return deps.db.transaction().execute(async (trx) => {
     const user = await trx.selectFrom('users').select(['id', 'email', 'role', 'disabled_at']).where('id', '=', input.userId).forUpdate().executeTakeFirst();
     if (!user) return { ok: false, reason: 'user_not_found', message: 'That user was not found.' } as const;
-    if (user.disabled_at) return { ok: false, reason: 'user_disabled', message: `${user.email} is disabled; enable the account before sending a reset link.` } as const;
+    if (user.disabled_at)
+      return { ok: false, reason: 'user_disabled', message: `${user.email} is disabled; enable the account before sending a reset link.` } as const;
     const scope = await trx.selectFrom('user_clients').select('client_id').where('user_id', '=', user.id).execute();
     const issued = await issueLink(deps, trx, {
       purpose: 'reset',
@@ -225,11 +242,7 @@ function linkState(row: InviteRow, now: Date): LinkRefusal | undefined {
 /** What the link's page shows before the password is chosen: who, which role and offices, until when. */
 export async function openLink(deps: UserDeps, token: string): Promise<{ ok: true; invite: InviteView } | LinkRefusal> {
   if (!isTokenShape(token)) return refusal('not_found');
-  const row = await deps.db
-    .selectFrom('user_invites')
-    .select(INVITE_COLUMNS)
-    .where('token_hash', '=', hashToken(token))
-    .executeTakeFirst();
+  const row = await deps.db.selectFrom('user_invites').select(INVITE_COLUMNS).where('token_hash', '=', hashToken(token)).executeTakeFirst();
   if (!row) return refusal('not_found');
   return linkState(row, deps.clock.now()) ?? { ok: true, invite: inviteView(row) };
 }
@@ -250,35 +263,40 @@ export async function acceptLink(deps: UserDeps, input: { token: string; passwor
   const tokenHash = hashToken(input.token);
   // scrypt is slow on purpose: hash before the transaction so no row lock waits on it.
   const passwordHash = await hashPassword(input.password, deps.passwordCost);
-  return deps.db.transaction().execute(async (trx): Promise<AcceptResult> => {
-    const now = deps.clock.now();
-    const claimed = await trx
-      .updateTable('user_invites')
-      .set({ used_at: now, token_sealed: null })
-      .where('token_hash', '=', tokenHash)
-      .where('used_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning(INVITE_COLUMNS)
-      .executeTakeFirst();
-    if (!claimed) {
-      const row = await trx
-        .selectFrom('user_invites')
-        .select(INVITE_COLUMNS)
+  return deps.db
+    .transaction()
+    .execute(async (trx): Promise<AcceptResult> => {
+      const now = deps.clock.now();
+      const claimed = await trx
+        .updateTable('user_invites')
+        .set({ used_at: now, token_sealed: null })
         .where('token_hash', '=', tokenHash)
+        .where('used_at', 'is', null)
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning(INVITE_COLUMNS)
         .executeTakeFirst();
-      return (row && linkState(row, now)) || refusal('not_found');
-    }
-    const result = claimed.purpose === 'reset' ? await acceptReset(deps, trx, claimed, passwordHash, now) : await acceptInvite(deps, trx, claimed, passwordHash, now);
-    // A refusal leaves the link as it was: roll the claim back.
-    if (!result.ok) throw new Refused(result);
-    return result;
-  }).catch((error: unknown): AcceptResult => {
-    if (error instanceof Refused) return error.result;
-    // Someone made the same account meanwhile (the CLI, a second invitation accepted a moment earlier).
-    if (isUniqueViolation(error)) return { ok: false, reason: 'user_exists', message: 'An account with this e-mail exists already. Sign in, or ask your admin to send a password-reset link.' };
-    throw error;
-  });
+      if (!claimed) {
+        const row = await trx.selectFrom('user_invites').select(INVITE_COLUMNS).where('token_hash', '=', tokenHash).executeTakeFirst();
+        return (row && linkState(row, now)) || refusal('not_found');
+      }
+      const result =
+        claimed.purpose === 'reset' ? await acceptReset(deps, trx, claimed, passwordHash, now) : await acceptInvite(deps, trx, claimed, passwordHash, now);
+      // A refusal leaves the link as it was: roll the claim back.
+      if (!result.ok) throw new Refused(result);
+      return result;
+    })
+    .catch((error: unknown): AcceptResult => {
+      if (error instanceof Refused) return error.result;
+      // Someone made the same account meanwhile (the CLI, a second invitation accepted a moment earlier).
+      if (isUniqueViolation(error))
+        return {
+          ok: false,
+          reason: 'user_exists',
+          message: 'An account with this e-mail exists already. Sign in, or ask your admin to send a password-reset link.',
+        };
+      throw error;
+    });
 }
 
 async function acceptInvite(deps: UserDeps, trx: Kysely<DB>, invite: InviteRow, passwordHash: string, now: Date): Promise<AcceptResult> {
@@ -292,7 +310,11 @@ async function acceptInvite(deps: UserDeps, trx: Kysely<DB>, invite: InviteRow, 
     .values({ email: invite.email, password_hash: passwordHash, role: invite.role, created_at: now, updated_at: now })
     .returning('id')
     .executeTakeFirstOrThrow();
-  if (clientIds.length > 0) await trx.insertInto('user_clients').values(clientIds.map((clientId) => ({ user_id: user.id, client_id: clientId }))).execute();
+  if (clientIds.length > 0)
+    await trx
+      .insertInto('user_clients')
+      .values(clientIds.map((clientId) => ({ user_id: user.id, client_id: clientId })))
+      .execute();
   await writeAudit(trx, deps.clock, {
     actor: invite.email,
     clientId: null,
@@ -338,7 +360,13 @@ export async function revokeLink(deps: UserDeps, input: { id: number; actor: str
       .returning(['id', 'email', 'purpose'])
       .executeTakeFirst();
     if (!row) return { ok: false, reason: 'not_found' } as const;
-    await writeAudit(trx, deps.clock, { actor: input.actor, clientId: null, action: 'user.invite_revoke', target: `invite:${row.id}`, after: { email: row.email, purpose: row.purpose } });
+    await writeAudit(trx, deps.clock, {
+      actor: input.actor,
+      clientId: null,
+      action: 'user.invite_revoke',
+      target: `invite:${row.id}`,
+      after: { email: row.email, purpose: row.purpose },
+    });
     return { ok: true } as const;
   });
 }

@@ -105,7 +105,11 @@ export async function updateUser(deps: UserDeps, change: UserChange): Promise<Up
       .execute();
     if (JSON.stringify(before.clients) !== JSON.stringify(after.clients)) {
       await trx.deleteFrom('user_clients').where('user_id', '=', target.id).execute();
-      if (clients.length > 0) await trx.insertInto('user_clients').values(clients.map((clientId) => ({ user_id: target.id, client_id: clientId }))).execute();
+      if (clients.length > 0)
+        await trx
+          .insertInto('user_clients')
+          .values(clients.map((clientId) => ({ user_id: target.id, client_id: clientId })))
+          .execute();
     }
     const disabling = disabled && target.disabled_at === null;
     let sessionsEnded = 0;

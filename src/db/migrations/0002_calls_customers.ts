@@ -36,9 +36,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('direction', 'text')
     .addColumn('from_number', 'text')
     .addColumn('to_number', 'text')
-    .addColumn('status', 'text', (c) =>
-      c.notNull().check(sql`status in ('ringing','in_progress','ended','analyzed')`),
-    )
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('ringing','in_progress','ended','analyzed')`))
     /** Rank of the most advanced event applied (inbound 0 … analyzed 4): later-stage data wins, whatever the arrival order. */
     .addColumn('stage', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('events', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
@@ -105,7 +103,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('name', 'text')
     .addColumn('reason', 'text', (c) => c.notNull())
     .addColumn('preferred_time', 'text')
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('open').check(sql`status in ('open','done','cancelled')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`status in ('open','done','cancelled')`),
+    )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull())
     .addColumn('completed_at', 'timestamptz')

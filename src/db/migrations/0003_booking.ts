@@ -19,7 +19,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('access_expires_at', 'timestamptz')
     .addColumn('owner_email', 'text')
     .addColumn('scopes', 'text')
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('ok').check(sql`status in ('ok','refreshing','broken')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('ok')
+        .check(sql`status in ('ok','refreshing','broken')`),
+    )
     .addColumn('last_error', 'text')
     .addColumn('refresh_count', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('connected_at', 'timestamptz', (c) => c.notNull())
@@ -40,9 +45,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('start_at', 'timestamptz', (c) => c.notNull())
     .addColumn('end_at', 'timestamptz', (c) => c.notNull())
     .addColumn('block_end_at', 'timestamptz', (c) => c.notNull())
-    .addColumn('status', 'text', (c) =>
-      c.notNull().check(sql`status in ('held','booked','cancelled','released')`),
-    )
+    .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('held','booked','cancelled','released')`))
     .addColumn('idempotency_key', 'text', (c) => c.unique())
     .addColumn('hold_expires_at', 'timestamptz')
     .addColumn('claimed_until', 'timestamptz')

@@ -8,4 +8,3 @@ import { sql, type Kysely } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table webhook_events alter column payload type text using payload::text`.execute(db);
 }
-

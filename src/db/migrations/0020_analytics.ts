@@ -36,7 +36,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // One trigger function per table: each knows the moment that table's figures are dated by.
   const triggers: Array<{ table: string; events: string; when?: string; old?: string; fresh: string }> = [
-    { table: 'calls', events: 'insert or update or delete', old: 'coalesce(old.started_at, old.created_at)', fresh: 'coalesce(new.started_at, new.created_at)' },
+    {
+      table: 'calls',
+      events: 'insert or update or delete',
+      old: 'coalesce(old.started_at, old.created_at)',
+      fresh: 'coalesce(new.started_at, new.created_at)',
+    },
     {
       table: 'appointments',
       events: 'insert or update or delete',
@@ -55,12 +60,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ? `if tg_op <> 'DELETE' then perform analytics_touch(new.client_id, ${trigger.fresh}); end if;`
       : `perform analytics_touch(new.client_id, ${trigger.fresh});`;
     await sql
-      .raw(`create function analytics_${trigger.table}_changed() returns trigger language plpgsql as $$
-        begin ${oldPart} ${freshPart} return null; end $$`)
+      .raw(
+        `create function analytics_${trigger.table}_changed() returns trigger language plpgsql as $$
+        begin ${oldPart} ${freshPart} return null; end $$`,
+      )
       .execute(db);
     await sql
-      .raw(`create trigger analytics_${trigger.table} after ${trigger.events} on ${trigger.table}
-        for each row execute function analytics_${trigger.table}_changed()`)
+      .raw(
+        `create trigger analytics_${trigger.table} after ${trigger.events} on ${trigger.table}
+        for each row execute function analytics_${trigger.table}_changed()`,
+      )
       .execute(db);
   }
   // A text or e-mail that failed before any provider took it is a dead outbox row without a delivery.

@@ -10,7 +10,9 @@ import { sql, type Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`alter table appointments add column staff_id text, add column calendar_id text`.execute(db);
-  await sql`create index appointments_staff_start on appointments (client_id, staff_id, start_at) where staff_id is not null and status in ('held','booked')`.execute(db);
+  await sql`create index appointments_staff_start on appointments (client_id, staff_id, start_at) where staff_id is not null and status in ('held','booked')`.execute(
+    db,
+  );
   await sql`alter table appointment_slot_locks add column staff_id text not null default ''`.execute(db);
   await sql`alter table appointment_slot_locks drop constraint appointment_slot_locks_pk`.execute(db);
   await sql`alter table appointment_slot_locks add constraint appointment_slot_locks_pk primary key (client_id, staff_id, cell_start)`.execute(db);

@@ -36,7 +36,9 @@ export const en: Phrases = {
   unnamedCaller: 'there',
   hoursToday: (ranges) => {
     const time = ({ hour, minute }: { hour: number; minute: number }) =>
-      DateTime.fromObject({ hour, minute }).setLocale(LOCALE).toFormat(minute === 0 ? 'h a' : 'h:mm a');
+      DateTime.fromObject({ hour, minute })
+        .setLocale(LOCALE)
+        .toFormat(minute === 0 ? 'h a' : 'h:mm a');
     return ranges.length === 0 ? 'closed today' : ranges.map((range) => `${time(range.open)} to ${time(range.close)}`).join(' and ');
   },
   optOutText: 'Reply STOP to opt out',
@@ -63,7 +65,8 @@ export const en: Phrases = {
       `You're all set: ${typeName.toLowerCase()} on ${spoken}. Please bring ${whatToBring}. We'll send a confirmation by text.`,
     unknownType: (offered) => `We offer: ${offered}. Which one should I book?`,
     invalidStart: 'I need the start time as given by the availability check (for example 2026-02-03T14:30:00-05:00).',
-    nonexistentStart: (nearest) => `That time doesn't exist that night because the clocks spring forward; the nearest real time is ${nearest}. Shall I check that?`,
+    nonexistentStart: (nearest) =>
+      `That time doesn't exist that night because the clocks spring forward; the nearest real time is ${nearest}. Shall I check that?`,
     ambiguousStart: (options) => `That time happens twice that night because the clocks fall back: ${options.join(' or ')}. Which one?`,
     missingPhone: 'What is the best phone number for the appointment?',
     notBookable: (spoken, offers) =>
@@ -76,7 +79,9 @@ export const en: Phrases = {
   staff: {
     withPerson: (spoken, name) => `${spoken} with ${name}`,
     unknownPerson: (wanted, names) =>
-      names.length > 0 ? `I don't know anyone called "${wanted}" here. Appointments are with ${list(names)}. Who would the caller like?` : `I don't know anyone called "${wanted}" here.`,
+      names.length > 0
+        ? `I don't know anyone called "${wanted}" here. Appointments are with ${list(names)}. Who would the caller like?`
+        : `I don't know anyone called "${wanted}" here.`,
     doesNotTake: (name, typeName, others) =>
       `${name} doesn't take ${withArticle(typeName.toLowerCase())}.${others.length > 0 ? ` For that, appointments are with ${list(others)}.` : ''}`,
     nobodyTakes: (typeName) => `Nobody here takes ${withArticle(typeName.toLowerCase())} at the moment; offer to have someone call back.`,
@@ -116,12 +121,14 @@ export const en: Phrases = {
     noCallerNumber: "I can't save details for a call without a caller number. Please let the caller know staff will note it.",
     saved: (fields) => `Saved the caller's ${fields.map((field) => SAVED_FIELD[field]).join(', ')}.`,
     callbackNeedsNumber: 'I need a number to call back. Please ask the caller for their phone number.',
-    callbackNoted: (officeName, preferredTime) => `Noted: someone from ${officeName} will call back${preferredTime ? ` ${preferredTime}` : ' as soon as they can'}.`,
+    callbackNoted: (officeName, preferredTime) =>
+      `Noted: someone from ${officeName} will call back${preferredTime ? ` ${preferredTime}` : ' as soon as they can'}.`,
     optOutNeeds: (missing) => `I need the caller's ${missing.map(channelAddress).join(' and ')} to stop messages. Please ask for it.`,
     optedOut: (done, officeName, missing) =>
       `Done: the caller will get no more ${done.map((channel) => (channel === 'sms' ? 'text messages' : 'e-mails')).join(' or ')} from ${officeName}.` +
       (missing.length > 0 ? ` I could not stop ${missing.map(channelAddress).join(' and ')} messages without the address.` : ''),
-    noTransfer: (officeName) => `Nobody at ${officeName} can take a transfer right now. Offer to have someone call back, and use request_callback with the reason.`,
+    noTransfer: (officeName) =>
+      `Nobody at ${officeName} can take a transfer right now. Offer to have someone call back, and use request_callback with the reason.`,
     transferTo: (name, number) => `Transfer the caller to the ${name} at ${number}.`,
   },
 };

@@ -7,7 +7,38 @@
 import type { DateTime } from 'luxon';
 import type { Phrases } from './types.js';
 
-const UNITS = ['cero', 'uno', 'dos', 'tres', 'cuatro', 'cinco', 'seis', 'siete', 'ocho', 'nueve', 'diez', 'once', 'doce', 'trece', 'catorce', 'quince', 'dieciséis', 'diecisiete', 'dieciocho', 'diecinueve', 'veinte', 'veintiuno', 'veintidós', 'veintitrés', 'veinticuatro', 'veinticinco', 'veintiséis', 'veintisiete', 'veintiocho', 'veintinueve'];
+const UNITS = [
+  'cero',
+  'uno',
+  'dos',
+  'tres',
+  'cuatro',
+  'cinco',
+  'seis',
+  'siete',
+  'ocho',
+  'nueve',
+  'diez',
+  'once',
+  'doce',
+  'trece',
+  'catorce',
+  'quince',
+  'dieciséis',
+  'diecisiete',
+  'dieciocho',
+  'diecinueve',
+  'veinte',
+  'veintiuno',
+  'veintidós',
+  'veintitrés',
+  'veinticuatro',
+  'veinticinco',
+  'veintiséis',
+  'veintisiete',
+  'veintiocho',
+  'veintinueve',
+];
 const TENS = ['', '', '', 'treinta', 'cuarenta', 'cincuenta'];
 
 /** 0–59 in words ("treinta y cinco"). */
@@ -24,7 +55,17 @@ function clockWords(hour: number, minute: number): string {
   const hourWords = twelve === 1 ? 'la una' : `las ${spanishNumber(twelve)}`;
   const minuteWords = minute === 0 ? '' : minute === 15 ? ' y cuarto' : minute === 30 ? ' y media' : ` y ${spanishNumber(minute)}`;
   const period =
-    hour === 0 ? 'de la noche' : hour < 6 ? 'de la madrugada' : hour < 12 ? 'de la mañana' : hour === 12 ? 'del mediodía' : hour < 20 ? 'de la tarde' : 'de la noche';
+    hour === 0
+      ? 'de la noche'
+      : hour < 6
+        ? 'de la madrugada'
+        : hour < 12
+          ? 'de la mañana'
+          : hour === 12
+            ? 'del mediodía'
+            : hour < 20
+              ? 'de la tarde'
+              : 'de la noche';
   return `${hourWords}${minuteWords} ${period}`;
 }
 
@@ -105,7 +146,9 @@ export const es: Phrases = {
   staff: {
     withPerson: (spoken, name) => `${spoken} con ${name}`,
     unknownPerson: (wanted, names) =>
-      names.length > 0 ? `No conozco a nadie llamado "${wanted}" aquí. Las citas son con ${list(names, 'o')}. ¿Con quién prefiere la persona que llama?` : `No conozco a nadie llamado "${wanted}" aquí.`,
+      names.length > 0
+        ? `No conozco a nadie llamado "${wanted}" aquí. Las citas son con ${list(names, 'o')}. ¿Con quién prefiere la persona que llama?`
+        : `No conozco a nadie llamado "${wanted}" aquí.`,
     doesNotTake: (name, typeName, others) =>
       `${name} no atiende citas de ${typeName.toLowerCase()}.${others.length > 0 ? ` Para eso, las citas son con ${list(others, 'o')}.` : ''}`,
     nobodyTakes: (typeName) => `Ahora mismo nadie atiende citas de ${typeName.toLowerCase()}; ofrezca que alguien de la oficina le devuelva la llamada.`,
@@ -113,7 +156,11 @@ export const es: Phrases = {
   manage: {
     whichPhone: '¿Con qué número de teléfono se hizo la cita?',
     noneUpcoming: 'No veo ninguna cita próxima con ese número.',
-    found: (items) => `Veo ${list(items.map((item) => `una cita de ${item.typeName.toLowerCase()} ${item.spoken}`), 'y')}.`,
+    found: (items) =>
+      `Veo ${list(
+        items.map((item) => `una cita de ${item.typeName.toLowerCase()} ${item.spoken}`),
+        'y',
+      )}.`,
     bookingNotFound: 'No encontré esa reserva. ¿La busco por número de teléfono?',
     several: (count, spoken) => `Hay ${count} citas próximas: ${list(spoken)}. ¿Cuál de ellas?`,
     noLongerActive: 'Esa cita ya no está activa. ¿Le reservo una nueva?',
@@ -139,11 +186,16 @@ export const es: Phrases = {
     done: (officeName) => `Ya no recibirá correos promocionales de ${officeName}.`,
   },
   functions: {
-    fallback: 'No pude terminar eso ahora mismo. Dígale a la persona que llama que alguien de la oficina le dará seguimiento, u ofrezca tomar un mensaje para devolverle la llamada.',
+    fallback:
+      'No pude terminar eso ahora mismo. Dígale a la persona que llama que alguien de la oficina le dará seguimiento, u ofrezca tomar un mensaje para devolverle la llamada.',
     stillProcessing: 'Esa solicitud todavía se está procesando. Espere un momento y vuelva a preguntar.',
     calendarFallback: 'No pude consultar el calendario en este momento. ¿Le parece bien que alguien de la oficina le devuelva la llamada para programarlo?',
     noCallerNumber: 'No puedo guardar datos de una llamada sin número. Dígale a la persona que llama que la oficina tomará nota.',
-    saved: (fields) => `Guardé ${list(fields.map((field) => SAVED_FIELD[field]), 'y')} de la persona que llama.`,
+    saved: (fields) =>
+      `Guardé ${list(
+        fields.map((field) => SAVED_FIELD[field]),
+        'y',
+      )} de la persona que llama.`,
     callbackNeedsNumber: 'Necesito un número para devolver la llamada. Pídale su número de teléfono a la persona que llama.',
     callbackNoted: (officeName, preferredTime) =>
       `Anotado: alguien de ${officeName} le devolverá la llamada${preferredTime ? ` ${preferredTime}` : ' lo antes posible'}.`,

@@ -59,7 +59,11 @@ export async function applyRewriteDecision(context: AppContext, row: OutboxRow, 
   }
   delete record.text;
   payload.rewrite = record;
-  await context.db.updateTable('outbox').set({ payload: json(payload), updated_at: handler.clock.now() }).where('id', '=', row.id).execute();
+  await context.db
+    .updateTable('outbox')
+    .set({ payload: json(payload), updated_at: handler.clock.now() })
+    .where('id', '=', row.id)
+    .execute();
   // The code names what happened without a word of the message (the reason may quote a phone number or address).
   handler.logger.info(
     { outboxId: row.id, channel, sequence: payload.sequence, rewrite: record.code, provider: record.provider, ms: Math.round(performance.now() - started) },
@@ -78,7 +82,8 @@ async function decide(
   const at = context.clock.now().toISOString();
   const keep = (code: string, reason: string): RewriteRecord => ({ used: false, code, reason, at });
   if (!context.rewriter) return keep('not_configured', 'No LLM is configured for this server (ANTHROPIC_API_KEY); the template was sent.');
-  if (channel === 'email' && payload.html) return keep('html', 'The e-mail has an HTML part, which a reworded text would no longer match; the template was sent.');
+  if (channel === 'email' && payload.html)
+    return keep('html', 'The e-mail has an HTML part, which a reworded text would no longer match; the template was sent.');
   const summary = await callSummary(context, row);
   if (!summary) return keep('no_summary', 'There is no call summary to fit the message to; the template was sent.');
   const language = (payload.language ?? officeLanguage(config)).startsWith('es') ? 'es' : 'en';

@@ -17,7 +17,12 @@ export interface RewriteDecision {
   code: string;
 }
 
-export async function decideRewrite(port: RewritePort | undefined, input: RewriteInput, facts: FactContext, budgetMs = REWRITE_BUDGET_MS): Promise<RewriteDecision> {
+export async function decideRewrite(
+  port: RewritePort | undefined,
+  input: RewriteInput,
+  facts: FactContext,
+  budgetMs = REWRITE_BUDGET_MS,
+): Promise<RewriteDecision> {
   const keep = (reason: string, code: string): RewriteDecision => ({ text: input.text, rewritten: false, reason, code });
   if (!port) return keep('rewrite is off', 'off');
   const controller = new AbortController();

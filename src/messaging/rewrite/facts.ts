@@ -7,7 +7,8 @@
  */
 import { smsSegments } from '../segments.js';
 
-const MONTHS = 'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre';
+const MONTHS =
+  'jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre';
 const WEEKDAYS = 'monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|miércoles|miercoles|jueves|viernes|sábado|sabado|domingo';
 
 const WEEKDAY_ABBREVIATIONS = 'mon|tues?|wed|thu(?:rs?)?|fri|sat|sun|lun|mar|mi[ée]|jue|vie|s[áa]b|dom';
@@ -95,11 +96,19 @@ export function checkRewrite(original: string, candidate: string, channel: 'sms'
   const known = new Set([...original.matchAll(NUMBER_OR_URL)].map((found) => found[0]));
   for (const found of candidate.matchAll(NUMBER_OR_URL)) {
     if (!known.has(found[0])) {
-      return { ok: false, reason: `the rewrite added "${found[0]}", which the template does not have`, code: /^http/i.test(found[0]) ? 'added_url' : 'added_number' };
+      return {
+        ok: false,
+        reason: `the rewrite added "${found[0]}", which the template does not have`,
+        code: /^http/i.test(found[0]) ? 'added_url' : 'added_number',
+      };
     }
   }
   if (channel === 'sms' && smsSegments(candidate).segments > smsSegments(original).segments) {
-    return { ok: false, reason: `the rewrite needs ${smsSegments(candidate).segments} SMS segments instead of ${smsSegments(original).segments}`, code: 'segments' };
+    return {
+      ok: false,
+      reason: `the rewrite needs ${smsSegments(candidate).segments} SMS segments instead of ${smsSegments(original).segments}`,
+      code: 'segments',
+    };
   }
   return { ok: true };
 }

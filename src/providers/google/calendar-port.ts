@@ -34,12 +34,25 @@ export function googleEventIdFor(bookingId: string): string {
 }
 
 const notFound = (eventId: string) =>
-  new VendorError({ vendor: 'google-calendar', code: 'EVENT_NOT_FOUND', message: `The Google Calendar event ${eventId} no longer exists.`, retryable: false, status: 404 });
+  new VendorError({
+    vendor: 'google-calendar',
+    code: 'EVENT_NOT_FOUND',
+    message: `The Google Calendar event ${eventId} no longer exists.`,
+    retryable: false,
+    status: 404,
+  });
 
 export function googleCalendarPort(deps: GoogleCalendarPortDeps): CalendarPort {
-  async function withClient<T>(clientId: string, signal: AbortSignal | undefined, run: (client: GoogleCalendarClient, access: OAuthAccess) => Promise<T>): Promise<T> {
+  async function withClient<T>(
+    clientId: string,
+    signal: AbortSignal | undefined,
+    run: (client: GoogleCalendarClient, access: OAuthAccess) => Promise<T>,
+  ): Promise<T> {
     return deps.connections.withAccess(clientId, (access) =>
-      run(new GoogleCalendarClient({ accessToken: access.accessToken, rootUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal }), access),
+      run(
+        new GoogleCalendarClient({ accessToken: access.accessToken, rootUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal }),
+        access,
+      ),
     );
   }
 

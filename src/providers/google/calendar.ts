@@ -214,7 +214,13 @@ export class GoogleCalendarClient {
   private mustBeEvent(raw: calendar_v3.Schema$Event, zone: string, what: string): GoogleEvent {
     const event = toEvent(raw, zone);
     if (!event) {
-      throw new VendorError({ vendor: VENDOR, code: 'UNEXPECTED_ANSWER', message: `Google Calendar's answer to ${what} carried no event.`, retryable: true, response: raw });
+      throw new VendorError({
+        vendor: VENDOR,
+        code: 'UNEXPECTED_ANSWER',
+        message: `Google Calendar's answer to ${what} carried no event.`,
+        retryable: true,
+        response: raw,
+      });
     }
     return event;
   }
@@ -257,7 +263,7 @@ export function googleCalendarError(error: unknown, what: string, flags: { timed
   const body = (response?.data ?? {}) as { error?: { errors?: { domain?: string; reason?: string }[]; message?: string } };
   const first = body.error?.errors?.[0];
   const reason = first?.reason ?? `HTTP_${status}`;
-  const rateLimited = status === 429 || (status === 403 && (first?.domain === 'usageLimits' && reason !== 'quotaExceeded'));
+  const rateLimited = status === 429 || (status === 403 && first?.domain === 'usageLimits' && reason !== 'quotaExceeded');
   return new VendorError({
     vendor: VENDOR,
     code: status === 401 ? 'authError' : reason,

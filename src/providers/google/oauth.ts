@@ -88,7 +88,11 @@ export async function exchangeGoogleCode(app: GoogleOAuthApp, input: { code: str
   }
 }
 
-export async function refreshGoogleToken(app: GoogleOAuthApp, refreshToken: string, accountsBase?: string): Promise<{ accessToken: string; expiresInSeconds: number }> {
+export async function refreshGoogleToken(
+  app: GoogleOAuthApp,
+  refreshToken: string,
+  accountsBase?: string,
+): Promise<{ accessToken: string; expiresInSeconds: number }> {
   const client = googleOAuthClient(app, { accountsBase });
   client.setCredentials({ refresh_token: refreshToken });
   try {

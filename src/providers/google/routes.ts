@@ -26,13 +26,23 @@ export function googleConnectFlow(options: GoogleConnectOptions): ConnectFlow {
     async exchange({ code, redirectUri }) {
       const tokens = await exchangeGoogleCode(options.app, { code, redirectUri, accountsBase: options.accountsBase });
       if (!tokens.refreshToken) {
-        throw new VendorError({ vendor: 'google-oauth', code: 'no_refresh_token', message: 'Google handed out no refresh token (offline access was not granted).', retryable: false });
+        throw new VendorError({
+          vendor: 'google-oauth',
+          code: 'no_refresh_token',
+          message: 'Google handed out no refresh token (offline access was not granted).',
+          retryable: false,
+        });
       }
       // Granular consent lets the user untick scopes: refuse a grant booking cannot work with.
       const granted = new Set((tokens.scope ?? '').split(/\s+/));
       const missing = GOOGLE_CALENDAR_SCOPES.filter((scope) => !granted.has(scope));
       if (missing.length) {
-        throw new VendorError({ vendor: 'google-oauth', code: 'insufficient_scope', message: `Google granted no access to ${missing.join(', ')}.`, retryable: false });
+        throw new VendorError({
+          vendor: 'google-oauth',
+          code: 'insufficient_scope',
+          message: `Google granted no access to ${missing.join(', ')}.`,
+          retryable: false,
+        });
       }
       const ownerEmail = emailInIdToken(tokens.idToken);
       return {

@@ -147,7 +147,11 @@ export class HubSpotCrm {
     const answer = await this.call('contact search', () =>
       this.client.crm.contacts.searchApi.doSearch({
         filterGroups: properties.map((propertyName) => ({
-          filters: [values.length === 1 ? { propertyName, operator: FilterOperatorEnum.Eq, value: values[0]! } : { propertyName, operator: FilterOperatorEnum.In, values }],
+          filters: [
+            values.length === 1
+              ? { propertyName, operator: FilterOperatorEnum.Eq, value: values[0]! }
+              : { propertyName, operator: FilterOperatorEnum.In, values },
+          ],
         })),
         properties: CONTACT_PROPERTIES,
         sorts: [],
@@ -191,7 +195,10 @@ export class HubSpotCrm {
       this.client.crm.objects.notes.basicApi.create({
         properties: { hs_timestamp: timestamp.toISOString(), hs_note_body: body },
         associations: [
-          { to: { id: contactId }, types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: NOTE_TO_CONTACT }] },
+          {
+            to: { id: contactId },
+            types: [{ associationCategory: AssociationSpecAssociationCategoryEnum.HubspotDefined, associationTypeId: NOTE_TO_CONTACT }],
+          },
         ],
       }),
     );

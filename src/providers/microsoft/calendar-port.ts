@@ -30,12 +30,25 @@ export interface MicrosoftCalendarPortDeps {
 }
 
 const notFound = (eventId: string) =>
-  new VendorError({ vendor: 'microsoft-graph', code: 'EVENT_NOT_FOUND', message: `The Outlook event ${eventId} no longer exists.`, retryable: false, status: 404 });
+  new VendorError({
+    vendor: 'microsoft-graph',
+    code: 'EVENT_NOT_FOUND',
+    message: `The Outlook event ${eventId} no longer exists.`,
+    retryable: false,
+    status: 404,
+  });
 
 export function microsoftCalendarPort(deps: MicrosoftCalendarPortDeps): CalendarPort {
-  async function withClient<T>(clientId: string, signal: AbortSignal | undefined, run: (client: GraphCalendarClient, access: OAuthAccess) => Promise<T>): Promise<T> {
+  async function withClient<T>(
+    clientId: string,
+    signal: AbortSignal | undefined,
+    run: (client: GraphCalendarClient, access: OAuthAccess) => Promise<T>,
+  ): Promise<T> {
     return deps.connections.withAccess(clientId, (access) =>
-      run(new GraphCalendarClient({ accessToken: access.accessToken, baseUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal }), access),
+      run(
+        new GraphCalendarClient({ accessToken: access.accessToken, baseUrl: access.apiBase, timeoutMs: deps.timeoutMs ?? REQUEST_TIMEOUT_MS, signal }),
+        access,
+      ),
     );
   }
 
@@ -45,7 +58,13 @@ export function microsoftCalendarPort(deps: MicrosoftCalendarPortDeps): Calendar
     if (configured) return configured;
     const calendars = await client.listCalendars();
     const found = calendars.find((calendar) => calendar.isDefault) ?? calendars[0];
-    if (!found) throw new VendorError({ vendor: 'microsoft-graph', code: 'NO_CALENDAR', message: 'The connected Microsoft 365 mailbox has no calendar.', retryable: false });
+    if (!found)
+      throw new VendorError({
+        vendor: 'microsoft-graph',
+        code: 'NO_CALENDAR',
+        message: 'The connected Microsoft 365 mailbox has no calendar.',
+        retryable: false,
+      });
     return found.id;
   }
 

@@ -90,7 +90,12 @@ export class GraphCalendarClient {
     const out: GraphCalendar[] = [];
     for (const raw of await this.all('list calendars', '/me/calendars')) {
       if (typeof raw.id !== 'string') continue;
-      out.push({ id: raw.id, name: typeof raw.name === 'string' ? raw.name : raw.id, isDefault: raw.isDefaultCalendar === true, canEdit: raw.canEdit !== false });
+      out.push({
+        id: raw.id,
+        name: typeof raw.name === 'string' ? raw.name : raw.id,
+        isDefault: raw.isDefaultCalendar === true,
+        canEdit: raw.canEdit !== false,
+      });
     }
     return out;
   }
@@ -170,7 +175,11 @@ export class GraphCalendarClient {
   async getEvent(eventId: string): Promise<GraphEvent | undefined> {
     try {
       const raw = (await this.call('read the event', () =>
-        this.client.api(`/me/events/${encodeURIComponent(eventId)}`).header('Prefer', UTC).query({ $expand: EXPAND }).get(),
+        this.client
+          .api(`/me/events/${encodeURIComponent(eventId)}`)
+          .header('Prefer', UTC)
+          .query({ $expand: EXPAND })
+          .get(),
       )) as Raw;
       return mustBeEvent(raw, 'get');
     } catch (error) {
@@ -311,7 +320,10 @@ function textOf(body: unknown): string {
 function toEvent(raw: Raw, requested?: { startMs: number; endMs: number }): GraphEvent | undefined {
   const properties = (raw.singleValueExtendedProperties as { id?: string; value?: string }[] | undefined) ?? [];
   const property = properties.find((entry) => entry.id === BOOKING_PROPERTY_ID);
-  const stored = properties.find((entry) => entry.id === INSTANTS_PROPERTY_ID)?.value?.split('/').map((iso) => Date.parse(iso));
+  const stored = properties
+    .find((entry) => entry.id === INSTANTS_PROPERTY_ID)
+    ?.value?.split('/')
+    .map((iso) => Date.parse(iso));
   const start = settledInstantOf(raw.start as Raw | undefined, [requested?.startMs, stored?.[0]]);
   const end = settledInstantOf(raw.end as Raw | undefined, [requested?.endMs, stored?.[1]]);
   if (typeof raw.id !== 'string' || start === undefined || end === undefined) return undefined;
@@ -330,7 +342,13 @@ function toEvent(raw: Raw, requested?: { startMs: number; endMs: number }): Grap
 function mustBeEvent(raw: Raw, what: string, requested?: { startMs: number; endMs: number }): GraphEvent {
   const event = toEvent(raw, requested);
   if (!event) {
-    throw new VendorError({ vendor: VENDOR, code: 'UNEXPECTED_ANSWER', message: `Microsoft Graph's answer to ${what} carried no readable event.`, retryable: true, response: raw });
+    throw new VendorError({
+      vendor: VENDOR,
+      code: 'UNEXPECTED_ANSWER',
+      message: `Microsoft Graph's answer to ${what} carried no readable event.`,
+      retryable: true,
+      response: raw,
+    });
   }
   return event;
 }

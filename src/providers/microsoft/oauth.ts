@@ -65,7 +65,10 @@ export async function msalApplication(app: MicrosoftOAuthApp, options: { loginBa
   return cca;
 }
 
-export async function microsoftAuthorizeUrl(app: MicrosoftOAuthApp, input: { redirectUri: string; state: string; loginBase?: string; loginHint?: string }): Promise<string> {
+export async function microsoftAuthorizeUrl(
+  app: MicrosoftOAuthApp,
+  input: { redirectUri: string; state: string; loginBase?: string; loginHint?: string },
+): Promise<string> {
   const cca = await msalApplication(app, { loginBase: input.loginBase });
   const url = await cca.getAuthCodeUrl({
     scopes: MICROSOFT_CALENDAR_SCOPES,
@@ -117,7 +120,12 @@ export async function refreshMicrosoftToken(app: MicrosoftOAuthApp, cache: strin
   const cca = await msalApplication(app, { loginBase, cache });
   const [account] = await cca.getTokenCache().getAllAccounts();
   if (!account) {
-    throw new VendorError({ vendor: 'microsoft-identity', code: 'invalid_grant', message: 'The stored Microsoft token cache holds no account.', retryable: false });
+    throw new VendorError({
+      vendor: 'microsoft-identity',
+      code: 'invalid_grant',
+      message: 'The stored Microsoft token cache holds no account.',
+      retryable: false,
+    });
   }
   try {
     const result = await cca.acquireTokenSilent({ account, scopes: MICROSOFT_CALENDAR_SCOPES, forceRefresh: true });

@@ -41,6 +41,11 @@ export function microsoftConnectFlow(options: MicrosoftConnectOptions): ConnectF
 }
 
 /** Mounts the Microsoft connect routes; `connections` is the same store the calendar port reads. */
-export function microsoftOAuthRoutes(app: FastifyInstance, context: ConnectRouteContext, connections: OAuthConnections, options: MicrosoftConnectOptions): void {
+export function microsoftOAuthRoutes(
+  app: FastifyInstance,
+  context: ConnectRouteContext,
+  connections: OAuthConnections,
+  options: MicrosoftConnectOptions,
+): void {
   registerConnectRoutes(app, context, connections, microsoftConnectFlow(options));
 }

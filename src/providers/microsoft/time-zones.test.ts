@@ -27,9 +27,15 @@ describe('Graph time zones', () => {
   });
 
   it('writes wall time under the Windows name, and the repeated fall-back hour in UTC', () => {
-    expect(graphDateTime(Date.parse('2026-03-09T13:00:00Z'), 'America/New_York')).toEqual({ dateTime: '2026-03-09T09:00:00', timeZone: 'Eastern Standard Time' });
+    expect(graphDateTime(Date.parse('2026-03-09T13:00:00Z'), 'America/New_York')).toEqual({
+      dateTime: '2026-03-09T09:00:00',
+      timeZone: 'Eastern Standard Time',
+    });
     expect(graphDateTime(Date.parse('2026-11-01T06:30:00Z'), 'America/New_York')).toEqual({ dateTime: '2026-11-01T06:30:00', timeZone: 'UTC' });
     expect(graphDateTime(Date.parse('2026-11-01T05:30:00Z'), 'America/New_York')).toEqual({ dateTime: '2026-11-01T05:30:00', timeZone: 'UTC' });
-    expect(graphDateTime(Date.parse('2026-11-01T12:00:00Z'), 'America/Phoenix')).toEqual({ dateTime: '2026-11-01T05:00:00', timeZone: 'US Mountain Standard Time' });
+    expect(graphDateTime(Date.parse('2026-11-01T12:00:00Z'), 'America/Phoenix')).toEqual({
+      dateTime: '2026-11-01T05:00:00',
+      timeZone: 'US Mountain Standard Time',
+    });
   });
 });

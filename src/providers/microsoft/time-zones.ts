@@ -41,7 +41,10 @@ export function instantOf(value: { dateTime?: string | null; timeZone?: string |
  * asked for, or the instants we stored on the event) shows that same wall time in that zone. A known instant that
  * does not (the event was moved in Outlook since) is ignored: the wall time alone decides.
  */
-export function settledInstantOf(value: { dateTime?: string | null; timeZone?: string | null } | undefined | null, known: Array<number | undefined>): number | undefined {
+export function settledInstantOf(
+  value: { dateTime?: string | null; timeZone?: string | null } | undefined | null,
+  known: Array<number | undefined>,
+): number | undefined {
   const read = instantOf(value);
   if (read === undefined || !value?.dateTime) return read;
   const zone = ianaZoneOf(value.timeZone ?? 'UTC')!;
@@ -60,7 +63,9 @@ export function graphDateTime(ms: number, ianaZone: string): { dateTime: string;
   const local = DateTime.fromMillis(ms, { zone });
   const wall = local.toFormat("yyyy-MM-dd'T'HH:mm:ss");
   const roundTrip = DateTime.fromISO(wall, { zone }).toMillis();
-  const ambiguous = DateTime.fromMillis(ms + 60 * 60_000, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall || DateTime.fromMillis(ms - 60 * 60_000, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall;
+  const ambiguous =
+    DateTime.fromMillis(ms + 60 * 60_000, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall ||
+    DateTime.fromMillis(ms - 60 * 60_000, { zone }).toFormat("yyyy-MM-dd'T'HH:mm:ss") === wall;
   if (windows === 'UTC' || roundTrip !== ms || ambiguous) {
     return { dateTime: DateTime.fromMillis(ms, { zone: 'UTC' }).toFormat("yyyy-MM-dd'T'HH:mm:ss"), timeZone: 'UTC' };
   }

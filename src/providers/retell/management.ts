@@ -86,7 +86,11 @@ export class RetellManagement {
       return { ok: true };
     } catch (error) {
       if (error instanceof APIError && error.status === 401) {
-        return { ok: false, reason: 'invalid_api_key', message: 'Retell did not accept this API key; copy it again from the Retell dashboard (Settings → API Keys).' };
+        return {
+          ok: false,
+          reason: 'invalid_api_key',
+          message: 'Retell did not accept this API key; copy it again from the Retell dashboard (Settings → API Keys).',
+        };
       }
       throw classifyRetellError(error, 'check the API key');
     }
@@ -275,7 +279,15 @@ export function classifyRetellError(error: unknown, what: string): VendorError {
           : retryable
             ? ' Try again in a moment.'
             : '';
-    return new VendorError({ vendor: 'retell', code: `http_${status}`, status, response: error.error, retryable, message: `Retell refused to ${what}: ${detail}.${advice}`, cause: error });
+    return new VendorError({
+      vendor: 'retell',
+      code: `http_${status}`,
+      status,
+      response: error.error,
+      retryable,
+      message: `Retell refused to ${what}: ${detail}.${advice}`,
+      cause: error,
+    });
   }
   const network = error instanceof APIConnectionError;
   return new VendorError({

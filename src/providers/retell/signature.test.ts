@@ -19,7 +19,9 @@ async function signAt(body: string, key: string, at: number): Promise<string> {
     return await sign(body, key);
   } catch {
     // WebCrypto refuses an empty key; the digest node:crypto would make is what a forger would send.
-    return `v=${at},d=${createHmac('sha256', key).update(body + at).digest('hex')}`;
+    return `v=${at},d=${createHmac('sha256', key)
+      .update(body + at)
+      .digest('hex')}`;
   }
 }
 
@@ -31,11 +33,38 @@ async function sdkAccepts(body: string, key: string, header: string, now: number
 
 // The first seven keep a genuine signature valid for the SDK; the rest break it in one way each.
 const MUTATIONS = [
-  'none', 'upper-hex', 'upper-v', 'upper-d', 'upper-all', 'leading-zeros', 'many-leading-zeros',
-  'flip-hex', 'truncate-hex', 'extend-hex', 'odd-hex', 'non-hex', 'space-after-comma', 'trailing-newline',
-  'leading-space', 'swap-parts', 'drop-v', 'drop-d', 'empty-timestamp', 'letters-timestamp', 'huge-timestamp',
-  'unsafe-timestamp', 'negative-timestamp', 'plus-timestamp', 'decimal-timestamp', 'exponent-timestamp',
-  'arabic-digits', 'fullwidth-digits', 'joined-twice', 'empty-digest', 'seconds-timestamp', 'semicolon',
+  'none',
+  'upper-hex',
+  'upper-v',
+  'upper-d',
+  'upper-all',
+  'leading-zeros',
+  'many-leading-zeros',
+  'flip-hex',
+  'truncate-hex',
+  'extend-hex',
+  'odd-hex',
+  'non-hex',
+  'space-after-comma',
+  'trailing-newline',
+  'leading-space',
+  'swap-parts',
+  'drop-v',
+  'drop-d',
+  'empty-timestamp',
+  'letters-timestamp',
+  'huge-timestamp',
+  'unsafe-timestamp',
+  'negative-timestamp',
+  'plus-timestamp',
+  'decimal-timestamp',
+  'exponent-timestamp',
+  'arabic-digits',
+  'fullwidth-digits',
+  'joined-twice',
+  'empty-digest',
+  'seconds-timestamp',
+  'semicolon',
 ] as const;
 type Mutation = (typeof MUTATIONS)[number];
 
@@ -44,38 +73,70 @@ function mutate(header: string, mutation: Mutation, at: number): string {
   const spot = at % Math.max(1, digest.length);
   const flipped = digest.slice(0, spot) + (digest[spot] === '0' ? '1' : '0') + digest.slice(spot + 1);
   switch (mutation) {
-    case 'none': return header;
-    case 'upper-hex': return `v=${stamp},d=${digest.toUpperCase()}`;
-    case 'upper-v': return `V=${stamp},d=${digest}`;
-    case 'upper-d': return `v=${stamp},D=${digest}`;
-    case 'upper-all': return header.toUpperCase();
-    case 'leading-zeros': return `v=0${stamp},d=${digest}`;
-    case 'many-leading-zeros': return `v=${'0'.repeat(1 + (at % 40))}${stamp},d=${digest}`;
-    case 'flip-hex': return `v=${stamp},d=${flipped}`;
-    case 'truncate-hex': return `v=${stamp},d=${digest.slice(0, -2)}`;
-    case 'extend-hex': return `v=${stamp},d=${digest}00`;
-    case 'odd-hex': return `v=${stamp},d=${digest.slice(0, -1)}`;
-    case 'non-hex': return `v=${stamp},d=${digest.slice(0, -1)}g`;
-    case 'space-after-comma': return `v=${stamp}, d=${digest}`;
-    case 'trailing-newline': return `${header}\n`;
-    case 'leading-space': return ` ${header}`;
-    case 'swap-parts': return `d=${digest},v=${stamp}`;
-    case 'drop-v': return `d=${digest}`;
-    case 'drop-d': return `v=${stamp}`;
-    case 'empty-timestamp': return `v=,d=${digest}`;
-    case 'letters-timestamp': return `v=${stamp.slice(0, -1)}x,d=${digest}`;
-    case 'huge-timestamp': return `v=${'9'.repeat(400)},d=${digest}`;
-    case 'unsafe-timestamp': return `v=${Number.MAX_SAFE_INTEGER + 1 + (at % 3)},d=${digest}`;
-    case 'negative-timestamp': return `v=-${stamp},d=${digest}`;
-    case 'plus-timestamp': return `v=+${stamp},d=${digest}`;
-    case 'decimal-timestamp': return `v=${stamp}.0,d=${digest}`;
-    case 'exponent-timestamp': return `v=${Number(stamp).toExponential()},d=${digest}`;
-    case 'arabic-digits': return `v=${stamp.replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d)))},d=${digest}`;
-    case 'fullwidth-digits': return `v=${stamp.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))},d=${digest}`;
-    case 'joined-twice': return `${header}, ${header}`;
-    case 'empty-digest': return `v=${stamp},d=`;
-    case 'seconds-timestamp': return `v=${Math.floor(Number(stamp) / 1000)},d=${digest}`;
-    case 'semicolon': return `v=${stamp};d=${digest}`;
+    case 'none':
+      return header;
+    case 'upper-hex':
+      return `v=${stamp},d=${digest.toUpperCase()}`;
+    case 'upper-v':
+      return `V=${stamp},d=${digest}`;
+    case 'upper-d':
+      return `v=${stamp},D=${digest}`;
+    case 'upper-all':
+      return header.toUpperCase();
+    case 'leading-zeros':
+      return `v=0${stamp},d=${digest}`;
+    case 'many-leading-zeros':
+      return `v=${'0'.repeat(1 + (at % 40))}${stamp},d=${digest}`;
+    case 'flip-hex':
+      return `v=${stamp},d=${flipped}`;
+    case 'truncate-hex':
+      return `v=${stamp},d=${digest.slice(0, -2)}`;
+    case 'extend-hex':
+      return `v=${stamp},d=${digest}00`;
+    case 'odd-hex':
+      return `v=${stamp},d=${digest.slice(0, -1)}`;
+    case 'non-hex':
+      return `v=${stamp},d=${digest.slice(0, -1)}g`;
+    case 'space-after-comma':
+      return `v=${stamp}, d=${digest}`;
+    case 'trailing-newline':
+      return `${header}\n`;
+    case 'leading-space':
+      return ` ${header}`;
+    case 'swap-parts':
+      return `d=${digest},v=${stamp}`;
+    case 'drop-v':
+      return `d=${digest}`;
+    case 'drop-d':
+      return `v=${stamp}`;
+    case 'empty-timestamp':
+      return `v=,d=${digest}`;
+    case 'letters-timestamp':
+      return `v=${stamp.slice(0, -1)}x,d=${digest}`;
+    case 'huge-timestamp':
+      return `v=${'9'.repeat(400)},d=${digest}`;
+    case 'unsafe-timestamp':
+      return `v=${Number.MAX_SAFE_INTEGER + 1 + (at % 3)},d=${digest}`;
+    case 'negative-timestamp':
+      return `v=-${stamp},d=${digest}`;
+    case 'plus-timestamp':
+      return `v=+${stamp},d=${digest}`;
+    case 'decimal-timestamp':
+      return `v=${stamp}.0,d=${digest}`;
+    case 'exponent-timestamp':
+      return `v=${Number(stamp).toExponential()},d=${digest}`;
+    case 'arabic-digits':
+      return `v=${stamp.replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d)))},d=${digest}`;
+    case 'fullwidth-digits':
+      return `v=${stamp.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)))},d=${digest}`;
+    case 'joined-twice':
+      return `${header}, ${header}`;
+    case 'empty-digest':
+      return `v=${stamp},d=`;
+    case 'seconds-timestamp':
+      return `v=${Math.floor(Number(stamp) / 1000)},d=${digest}`;
+    case 'semicolon':
+      return `v=${stamp};d=${digest}`;
   }
 }
 
@@ -131,7 +192,13 @@ describe('checkRetellSignature decides as retell-sdk verify', () => {
       fc.asyncProperty(body, key, now, skew, tamper, mutation, async (rawBody, apiKey, at, offset, tampering, mutation) => {
         const signedAt = Math.max(0, at + offset);
         const signedBody =
-          tampering === 'append' ? `${rawBody} ` : tampering === 'drop-last' ? rawBody.slice(0, -1) : tampering === 'replace-first' ? `x${rawBody.slice(1)}` : rawBody;
+          tampering === 'append'
+            ? `${rawBody} `
+            : tampering === 'drop-last'
+              ? rawBody.slice(0, -1)
+              : tampering === 'replace-first'
+                ? `x${rawBody.slice(1)}`
+                : rawBody;
         const signingKey = tampering === 'other-key' ? `${apiKey}x` : apiKey;
         const header = mutate(await signAt(signedBody, signingKey, signedAt), mutation, at);
         const expected = await sdkAccepts(rawBody, apiKey, header, at);
@@ -188,7 +255,8 @@ describe('checkRetellSignature', () => {
     const rawBody = '{}';
     const header = await signAt(rawBody, KEY, NOW);
     for (const at of [NOW - FIVE_MINUTES, NOW + FIVE_MINUTES]) expect(checkRetellSignature(rawBody, KEY, header, at)).toEqual({ ok: true });
-    for (const at of [NOW - FIVE_MINUTES - 1, NOW + FIVE_MINUTES + 1]) expect(checkRetellSignature(rawBody, KEY, header, at)).toEqual({ ok: false, problem: 'stale' });
+    for (const at of [NOW - FIVE_MINUTES - 1, NOW + FIVE_MINUTES + 1])
+      expect(checkRetellSignature(rawBody, KEY, header, at)).toEqual({ ok: false, problem: 'stale' });
   });
 
   it('names the problem: missing, malformed, mismatch (tampered body, other key, empty key)', async () => {

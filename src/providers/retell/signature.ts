@@ -25,12 +25,7 @@ export type SignatureCheck = { ok: true } | { ok: false; problem: SignatureProbl
  * - strings are encoded as UTF-8 with lone surrogates as U+FFFD (TextEncoder there, Buffer here);
  * - an empty API key never verifies (WebCrypto refuses a zero-length HMAC key; node:crypto would take it).
  */
-export function checkRetellSignature(
-  rawBody: string,
-  apiKey: string,
-  signature: string | string[] | undefined,
-  now: number = Date.now(),
-): SignatureCheck {
+export function checkRetellSignature(rawBody: string, apiKey: string, signature: string | string[] | undefined, now: number = Date.now()): SignatureCheck {
   if (signature === undefined || signature === '') return { ok: false, problem: 'missing' };
   if (Array.isArray(signature)) return { ok: false, problem: 'malformed' };
   const match = SIGNATURE_SHAPE.exec(signature);

@@ -21,7 +21,9 @@ export function hasValidSendgridSignature(
   if (Math.abs(now.getTime() / 1000 - Number(timestamp)) > SENDGRID_TOLERANCE_SECONDS) return false;
   try {
     const pem = `-----BEGIN PUBLIC KEY-----\n${verificationKey.trim()}\n-----END PUBLIC KEY-----`;
-    return createVerify('sha256').update(timestamp + rawBody).verify(pem, signature, 'base64');
+    return createVerify('sha256')
+      .update(timestamp + rawBody)
+      .verify(pem, signature, 'base64');
   } catch {
     return false;
   }

@@ -18,7 +18,16 @@ export interface SendgridMailOptions {
   timeoutMs?: number;
 }
 
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 interface SendgridClient {
   setDefaultRequest(key: string, value: unknown): void;
@@ -47,7 +56,13 @@ export function createSendgridMail(options: SendgridMailOptions): EmailPort {
         });
         const id = response.headers?.['x-message-id'];
         if (typeof id !== 'string' || id === '') {
-          throw new VendorError({ vendor: 'sendgrid', code: 'no_id', retryable: true, ambiguous: true, message: 'SendGrid answered without an X-Message-Id; it may have taken the e-mail.' });
+          throw new VendorError({
+            vendor: 'sendgrid',
+            code: 'no_id',
+            retryable: true,
+            ambiguous: true,
+            message: 'SendGrid answered without an X-Message-Id; it may have taken the e-mail.',
+          });
         }
         return { messageId: id, response: `${response.statusCode} Accepted` };
       } catch (error) {
@@ -68,10 +83,28 @@ export function classifySendgridError(error: unknown): VendorError {
     const field = typeof first?.field === 'string' ? first.field : undefined;
     const response = { status, message: words, field: field ?? null };
     if (status === 429 || status >= 500) {
-      return new VendorError({ vendor: 'sendgrid', code: String(status), status, response, retryable: true, failure: 'never_accepted', message: `SendGrid is busy or failing (HTTP ${status}); will retry.`, cause: error });
+      return new VendorError({
+        vendor: 'sendgrid',
+        code: String(status),
+        status,
+        response,
+        retryable: true,
+        failure: 'never_accepted',
+        message: `SendGrid is busy or failing (HTTP ${status}); will retry.`,
+        cause: error,
+      });
     }
     if (status === 401 || status === 403) {
-      return new VendorError({ vendor: 'sendgrid', code: String(status), status, response, retryable: true, failure: 'config', message: `SendGrid refused our setup (HTTP ${status}: ${words}); check the API key and the verified sender. Will retry.`, cause: error });
+      return new VendorError({
+        vendor: 'sendgrid',
+        code: String(status),
+        status,
+        response,
+        retryable: true,
+        failure: 'config',
+        message: `SendGrid refused our setup (HTTP ${status}: ${words}); check the API key and the verified sender. Will retry.`,
+        cause: error,
+      });
     }
     const aboutRecipient = status === 400 && (/personalizations.*to|email/i.test(field ?? '') || /email address|recipient/i.test(words));
     return new VendorError({
@@ -88,7 +121,21 @@ export function classifySendgridError(error: unknown): VendorError {
   const code = typeof details.code === 'string' ? details.code : 'network';
   const text = typeof details.message === 'string' ? details.message : String(error);
   if (NOT_CONNECTED.has(code)) {
-    return new VendorError({ vendor: 'sendgrid', code, retryable: true, failure: 'never_accepted', message: `Could not reach SendGrid (${code}).`, cause: error });
+    return new VendorError({
+      vendor: 'sendgrid',
+      code,
+      retryable: true,
+      failure: 'never_accepted',
+      message: `Could not reach SendGrid (${code}).`,
+      cause: error,
+    });
   }
-  return new VendorError({ vendor: 'sendgrid', code, retryable: true, ambiguous: true, message: `SendGrid's answer was lost (${text}); it may have taken the e-mail.`, cause: error });
+  return new VendorError({
+    vendor: 'sendgrid',
+    code,
+    retryable: true,
+    ambiguous: true,
+    message: `SendGrid's answer was lost (${text}); it may have taken the e-mail.`,
+    cause: error,
+  });
 }

@@ -177,12 +177,28 @@ export function classifySmtpError(error: unknown, sent: { dataSent: boolean; mes
   const reply = typeof details.response === 'string' ? details.response : typeof details.message === 'string' ? details.message : String(error);
   const response = { code, responseCode: responseCode ?? null, reply };
   if (code === 'EAUTH' || code === 'ENOAUTH' || responseCode === 535) {
-    return new VendorError({ vendor: 'smtp', code: 'auth', retryable: true, failure: 'config', response, message: `The mail server refused our login (${reply}); check SMTP_URL. Will retry.`, cause: error });
+    return new VendorError({
+      vendor: 'smtp',
+      code: 'auth',
+      retryable: true,
+      failure: 'config',
+      response,
+      message: `The mail server refused our login (${reply}); check SMTP_URL. Will retry.`,
+      cause: error,
+    });
   }
   if (responseCode !== undefined && responseCode >= 500 && responseCode !== 503) {
     // A refused recipient (RCPT TO, or a 55x mailbox reply) is the recipient's problem; anything else the message's.
     const recipient = code === 'EENVELOPE' || responseCode === 550 || responseCode === 551 || responseCode === 553;
-    return new VendorError({ vendor: 'smtp', code: String(responseCode), retryable: false, failure: recipient ? 'recipient_invalid' : 'rejected', response, message: `Not sent: the mail server refused it permanently (${reply}).`, cause: error });
+    return new VendorError({
+      vendor: 'smtp',
+      code: String(responseCode),
+      retryable: false,
+      failure: recipient ? 'recipient_invalid' : 'rejected',
+      response,
+      message: `Not sent: the mail server refused it permanently (${reply}).`,
+      cause: error,
+    });
   }
   if (responseCode === undefined && sent.dataSent && code !== 'ECONFIG' && code !== 'EMESSAGE') {
     return new VendorError({
@@ -196,7 +212,21 @@ export function classifySmtpError(error: unknown, sent: { dataSent: boolean; mes
     });
   }
   if (responseCode !== undefined || NETWORK_CODES.has(code)) {
-    return new VendorError({ vendor: 'smtp', code: String(responseCode ?? code), retryable: true, response, message: `The mail server is unavailable or asked us to try later (${reply}); will retry.`, cause: error });
+    return new VendorError({
+      vendor: 'smtp',
+      code: String(responseCode ?? code),
+      retryable: true,
+      response,
+      message: `The mail server is unavailable or asked us to try later (${reply}); will retry.`,
+      cause: error,
+    });
   }
-  return new VendorError({ vendor: 'smtp', code, retryable: code !== 'ECONFIG' && code !== 'EMESSAGE', response, message: `Sending the e-mail failed (${code}): ${reply}`, cause: error });
+  return new VendorError({
+    vendor: 'smtp',
+    code,
+    retryable: code !== 'ECONFIG' && code !== 'EMESSAGE',
+    response,
+    message: `Sending the e-mail failed (${code}): ${reply}`,
+    cause: error,
+  });
 }

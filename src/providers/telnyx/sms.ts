@@ -35,7 +35,17 @@ const CODES: Record<string, { failure: FailureClass; words: string }> = {
 };
 
 /** Connection failures before anything was sent: Telnyx cannot have the request. */
-const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 /** Telnyx's per-recipient statuses in the words the rest of messaging uses (messaging/deliveries.ts ranks them). */
 export function neutralTelnyxStatus(status: string | undefined): string {
@@ -61,7 +71,14 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
   const client = new Telnyx({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 15_000 });
   return {
     async send(request: SmsSendRequest): Promise<SmsSendResult> {
-      if (!request.from) throw new VendorError({ vendor: 'telnyx', code: 'no_from', retryable: false, failure: 'config', message: 'The Telnyx provider of this office has no sending number.' });
+      if (!request.from)
+        throw new VendorError({
+          vendor: 'telnyx',
+          code: 'no_from',
+          retryable: false,
+          failure: 'config',
+          message: 'The Telnyx provider of this office has no sending number.',
+        });
       try {
         const response = await client.messages.send(
           {
@@ -75,9 +92,19 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
         );
         const data = response.data;
         if (!data?.id) {
-          throw new VendorError({ vendor: 'telnyx', code: 'no_id', retryable: true, ambiguous: true, message: 'Telnyx answered without a message id; it may have the text.' });
+          throw new VendorError({
+            vendor: 'telnyx',
+            code: 'no_id',
+            retryable: true,
+            ambiguous: true,
+            message: 'Telnyx answered without a message id; it may have the text.',
+          });
         }
-        return { providerId: data.id, status: neutralTelnyxStatus(data.to?.[0]?.status), segments: typeof data.parts === 'number' && data.parts > 0 ? data.parts : null };
+        return {
+          providerId: data.id,
+          status: neutralTelnyxStatus(data.to?.[0]?.status),
+          segments: typeof data.parts === 'number' && data.parts > 0 ? data.parts : null,
+        };
       } catch (error) {
         throw classifyTelnyxError(error);
       }
@@ -88,7 +115,11 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
         const response = await client.messages.retrieve(providerId, { maxRetries: 1 });
         const data = response.data as { id?: string; to?: Array<{ status?: string }>; parts?: number } | undefined;
         if (!data?.id) return undefined;
-        return { providerId: data.id, status: neutralTelnyxStatus(data.to?.[0]?.status), segments: typeof data.parts === 'number' && data.parts > 0 ? data.parts : null };
+        return {
+          providerId: data.id,
+          status: neutralTelnyxStatus(data.to?.[0]?.status),
+          segments: typeof data.parts === 'number' && data.parts > 0 ? data.parts : null,
+        };
       } catch (error) {
         if (error instanceof APIError && error.status === 404) return undefined;
         throw classifyTelnyxError(error);
@@ -110,14 +141,35 @@ function causeCode(error: unknown): string | undefined {
 export function classifyTelnyxError(error: unknown): VendorError {
   if (error instanceof VendorError) return error;
   if (error instanceof APIConnectionTimeoutError) {
-    return new VendorError({ vendor: 'telnyx', code: 'ETIMEDOUT', retryable: true, ambiguous: true, message: 'Telnyx did not answer in time; it may have the text.', cause: error });
+    return new VendorError({
+      vendor: 'telnyx',
+      code: 'ETIMEDOUT',
+      retryable: true,
+      ambiguous: true,
+      message: 'Telnyx did not answer in time; it may have the text.',
+      cause: error,
+    });
   }
   if (error instanceof APIConnectionError) {
     const code = causeCode(error.cause) ?? 'network';
     if (NOT_CONNECTED.has(code)) {
-      return new VendorError({ vendor: 'telnyx', code, retryable: true, failure: 'never_accepted', message: `Could not reach Telnyx (${code}).`, cause: error });
+      return new VendorError({
+        vendor: 'telnyx',
+        code,
+        retryable: true,
+        failure: 'never_accepted',
+        message: `Could not reach Telnyx (${code}).`,
+        cause: error,
+      });
     }
-    return new VendorError({ vendor: 'telnyx', code, retryable: true, ambiguous: true, message: `Telnyx's answer was lost (${code}); it may have the text.`, cause: error });
+    return new VendorError({
+      vendor: 'telnyx',
+      code,
+      retryable: true,
+      ambiguous: true,
+      message: `Telnyx's answer was lost (${code}); it may have the text.`,
+      cause: error,
+    });
   }
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;
@@ -127,15 +179,58 @@ export function classifyTelnyxError(error: unknown): VendorError {
     const response = { status, code, title };
     const known = CODES[code];
     if (known) {
-      return new VendorError({ vendor: 'telnyx', code, status, response, retryable: false, failure: known.failure, message: `Not sent: ${known.words} (Telnyx ${code}).`, cause: error });
+      return new VendorError({
+        vendor: 'telnyx',
+        code,
+        status,
+        response,
+        retryable: false,
+        failure: known.failure,
+        message: `Not sent: ${known.words} (Telnyx ${code}).`,
+        cause: error,
+      });
     }
     if (status === 401 || status === 403 || code === '10009' || code === '10010') {
-      return new VendorError({ vendor: 'telnyx', code, status, response, retryable: true, failure: 'config', message: `Telnyx refused our API key (${code}: ${title}); check it. Will retry.`, cause: error });
+      return new VendorError({
+        vendor: 'telnyx',
+        code,
+        status,
+        response,
+        retryable: true,
+        failure: 'config',
+        message: `Telnyx refused our API key (${code}: ${title}); check it. Will retry.`,
+        cause: error,
+      });
     }
     if (status === 429 || status >= 500 || code === '10011' || code === '10007' || code === '40011' || code === '40318') {
-      return new VendorError({ vendor: 'telnyx', code, status, response, retryable: true, failure: 'never_accepted', message: `Telnyx is busy or failing (HTTP ${status}, ${code}); will retry.`, cause: error });
+      return new VendorError({
+        vendor: 'telnyx',
+        code,
+        status,
+        response,
+        retryable: true,
+        failure: 'never_accepted',
+        message: `Telnyx is busy or failing (HTTP ${status}, ${code}); will retry.`,
+        cause: error,
+      });
     }
-    return new VendorError({ vendor: 'telnyx', code, status, response, retryable: false, failure: 'rejected', message: `Telnyx refused the text (HTTP ${status}, ${code}: ${title}).`, cause: error });
+    return new VendorError({
+      vendor: 'telnyx',
+      code,
+      status,
+      response,
+      retryable: false,
+      failure: 'rejected',
+      message: `Telnyx refused the text (HTTP ${status}, ${code}: ${title}).`,
+      cause: error,
+    });
   }
-  return new VendorError({ vendor: 'telnyx', code: 'unknown', retryable: true, ambiguous: true, message: `Sending through Telnyx failed unexpectedly: ${String(error)}`, cause: error });
+  return new VendorError({
+    vendor: 'telnyx',
+    code: 'unknown',
+    retryable: true,
+    ambiguous: true,
+    message: `Sending through Telnyx failed unexpectedly: ${String(error)}`,
+    cause: error,
+  });
 }

@@ -150,10 +150,7 @@ export class EmulatorHttpClient {
         reject(error);
       };
       // One deadline for the whole exchange, as fetch's AbortSignal.timeout gave: connect, send, answer, body.
-      const timer = setTimeout(
-        () => fail(new TwilioHttpError(`Twilio request to ${url.pathname} timed out after ${timeoutMs} ms`, 'ETIMEDOUT')),
-        timeoutMs,
-      );
+      const timer = setTimeout(() => fail(new TwilioHttpError(`Twilio request to ${url.pathname} timed out after ${timeoutMs} ms`, 'ETIMEDOUT')), timeoutMs);
       const request = transport.request(url, { method, headers, agent: this.agent }, (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));

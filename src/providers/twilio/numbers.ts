@@ -45,8 +45,7 @@ export interface NumberConfiguration {
 }
 
 export type ConfigureNumberResult =
-  | { ok: true; changed: boolean; number: TwilioNumber }
-  | { ok: false; reason: 'number_not_found' | 'sms_application_overrides'; message: string };
+  { ok: true; changed: boolean; number: TwilioNumber } | { ok: false; reason: 'number_not_found' | 'sms_application_overrides'; message: string };
 
 export interface TwilioNumbers {
   validateCredentials(): Promise<TwilioCredentialCheck>;
@@ -175,10 +174,31 @@ export function classifyNumbersError(error: unknown, what: string): VendorError 
   }
   const label = `HTTP ${status}${code ? `, ${code}` : ''}`;
   if (status === 429 || code === 20429 || status >= 500) {
-    return new VendorError({ vendor: 'twilio', code: String(code ?? status), status, retryable: true, message: `Twilio is busy or failing (${label}); try again to ${what}.`, cause: error });
+    return new VendorError({
+      vendor: 'twilio',
+      code: String(code ?? status),
+      status,
+      retryable: true,
+      message: `Twilio is busy or failing (${label}); try again to ${what}.`,
+      cause: error,
+    });
   }
   if (status === 401 || code === 20003) {
-    return new VendorError({ vendor: 'twilio', code: '20003', status, retryable: false, message: `Twilio refused our credentials (20003) when asked to ${what}; check the Account SID and Auth Token.`, cause: error });
+    return new VendorError({
+      vendor: 'twilio',
+      code: '20003',
+      status,
+      retryable: false,
+      message: `Twilio refused our credentials (20003) when asked to ${what}; check the Account SID and Auth Token.`,
+      cause: error,
+    });
   }
-  return new VendorError({ vendor: 'twilio', code: String(code ?? status), status, retryable: false, message: `Twilio refused to ${what} (${label}): ${message}`, cause: error });
+  return new VendorError({
+    vendor: 'twilio',
+    code: String(code ?? status),
+    status,
+    retryable: false,
+    message: `Twilio refused to ${what} (${label}): ${message}`,
+    cause: error,
+  });
 }

@@ -81,7 +81,12 @@ export function createTwilioSms(options: TwilioSmsOptions): SmsPort {
         // Twilio reads DateSent>= as a UTC day, so this is everything sent since that day began…
         const sent = await client.messages.list({ ...filters, dateSentAfter: since, pageSize: 200, limit: FIND_LIMIT });
         if (sent.length >= FIND_LIMIT) {
-          throw new VendorError({ vendor: 'twilio', code: 'too_many', retryable: false, message: `More than ${FIND_LIMIT} texts to this number today; cannot tell which is ours.` });
+          throw new VendorError({
+            vendor: 'twilio',
+            code: 'too_many',
+            retryable: false,
+            message: `More than ${FIND_LIMIT} texts to this number today; cannot tell which is ours.`,
+          });
         }
         let found = sent.filter(matches);
         if (found.length === 0) {

@@ -58,7 +58,7 @@ export function dataCenterOfAccountsServer(url: string): ZohoDataCenter | undefi
 export function calendarBaseUrl(apiDomain: string): string {
   const origin = safeOrigin(apiDomain);
   const dc = ZOHO_DATA_CENTER_CODES.find((code) => ZOHO_DATA_CENTERS[code].api === origin);
-  return `${dc ? ZOHO_DATA_CENTERS[dc].calendar : origin ?? apiDomain.replace(/\/+$/, '')}/api/v1`;
+  return `${dc ? ZOHO_DATA_CENTERS[dc].calendar : (origin ?? apiDomain.replace(/\/+$/, ''))}/api/v1`;
 }
 
 function safeOrigin(url: string): string | undefined {
@@ -91,11 +91,7 @@ export interface AccountsRequestOptions {
 /** Token-endpoint error codes that mean the grant itself is dead: retrying cannot help, a person must reconnect. */
 const DEAD_GRANT_ERRORS = new Set(['invalid_code', 'invalid_grant', 'invalid_client', 'invalid_client_secret']);
 
-export function authorizeUrl(
-  accountsServer: string,
-  app: ZohoOAuthApp,
-  options: { state: string; scopes?: string[] },
-): string {
+export function authorizeUrl(accountsServer: string, app: ZohoOAuthApp, options: { state: string; scopes?: string[] }): string {
   const url = new URL('/oauth/v2/auth', accountsServer);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('client_id', app.clientId);
@@ -108,12 +104,7 @@ export function authorizeUrl(
   return url.toString();
 }
 
-export async function exchangeCode(
-  accountsServer: string,
-  app: ZohoOAuthApp,
-  code: string,
-  options: AccountsRequestOptions = {},
-): Promise<TokenAnswer> {
+export async function exchangeCode(accountsServer: string, app: ZohoOAuthApp, code: string, options: AccountsRequestOptions = {}): Promise<TokenAnswer> {
   const params: Record<string, string> = {
     grant_type: 'authorization_code',
     client_id: app.clientId,
@@ -149,11 +140,7 @@ export interface ZohoUserInfo {
   displayName?: string;
 }
 
-export async function fetchUserInfo(
-  accountsServer: string,
-  accessToken: string,
-  options: AccountsRequestOptions = {},
-): Promise<ZohoUserInfo> {
+export async function fetchUserInfo(accountsServer: string, accessToken: string, options: AccountsRequestOptions = {}): Promise<ZohoUserInfo> {
   const response = await send(
     new URL('/oauth/user/info', accountsServer).toString(),
     { method: 'GET', headers: { authorization: `Zoho-oauthtoken ${accessToken}` } },
@@ -164,11 +151,7 @@ export async function fetchUserInfo(
   return { email: body.Email, displayName: typeof body.Display_Name === 'string' ? body.Display_Name : undefined };
 }
 
-async function tokenRequest(
-  accountsServer: string,
-  params: Record<string, string>,
-  options: AccountsRequestOptions,
-): Promise<TokenAnswer> {
+async function tokenRequest(accountsServer: string, params: Record<string, string>, options: AccountsRequestOptions): Promise<TokenAnswer> {
   const response = await send(
     new URL('/oauth/v2/token', accountsServer).toString(),
     {
@@ -212,9 +195,7 @@ export function accountsError(status: number, body: Record<string, unknown> | un
   return new VendorError({
     vendor: 'zoho-accounts',
     code,
-    message: dead
-      ? `Zoho Accounts refused the grant (${code}): the connection must be made again.`
-      : `Zoho Accounts answered ${status} (${code}).`,
+    message: dead ? `Zoho Accounts refused the grant (${code}): the connection must be made again.` : `Zoho Accounts answered ${status} (${code}).`,
     retryable: !dead && (status >= 500 || code === 'server_error'),
     status,
   });

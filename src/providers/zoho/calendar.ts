@@ -89,8 +89,12 @@ function parseFixedOffset(text: string): number | undefined {
   const wall = Date.UTC(year, month - 1, day, endOfDay ? 0 : hour, minute, second) + (endOfDay ? 86_400_000 : 0);
   const check = new Date(wall - (endOfDay ? 86_400_000 : 0));
   if (
-    check.getUTCFullYear() !== year || check.getUTCMonth() !== month - 1 || check.getUTCDate() !== day ||
-    check.getUTCHours() !== (endOfDay ? 0 : hour) || check.getUTCMinutes() !== minute || check.getUTCSeconds() !== second
+    check.getUTCFullYear() !== year ||
+    check.getUTCMonth() !== month - 1 ||
+    check.getUTCDate() !== day ||
+    check.getUTCHours() !== (endOfDay ? 0 : hour) ||
+    check.getUTCMinutes() !== minute ||
+    check.getUTCSeconds() !== second
   ) {
     return undefined;
   }
@@ -287,14 +291,7 @@ export class ZohoCalendarClient {
 
 export function calendarError(status: number, body: Record<string, unknown> | undefined, what: string): VendorError {
   const detail = Array.isArray(body?.error) ? (body.error[0] as Record<string, unknown> | undefined) : (body?.error as Record<string, unknown> | undefined);
-  const code =
-    typeof detail?.code === 'string'
-      ? detail.code
-      : status === 401
-        ? 'INVALID_OAUTHTOKEN'
-        : status === 429
-          ? 'TOO_MANY_REQUESTS'
-          : `HTTP_${status}`;
+  const code = typeof detail?.code === 'string' ? detail.code : status === 401 ? 'INVALID_OAUTHTOKEN' : status === 429 ? 'TOO_MANY_REQUESTS' : `HTTP_${status}`;
   const message = typeof detail?.message === 'string' ? detail.message : `status ${status}`;
   return new VendorError({
     vendor: 'zoho-calendar',

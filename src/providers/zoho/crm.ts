@@ -87,10 +87,7 @@ export class ZohoCrmClient {
    */
   async searchLeadsByPhone(phoneE164: string): Promise<LeadRecord[]> {
     const forms = phoneForms(phoneE164);
-    const conditions = forms.flatMap((form) => [
-      `(Phone:equals:${escapeCriteria(form)})`,
-      `(Mobile:equals:${escapeCriteria(form)})`,
-    ]);
+    const conditions = forms.flatMap((form) => [`(Phone:equals:${escapeCriteria(form)})`, `(Mobile:equals:${escapeCriteria(form)})`]);
     return this.searchLeads({ criteria: conditions.length === 1 ? conditions[0]! : `(${conditions.join('or')})` });
   }
 
@@ -117,11 +114,7 @@ export class ZohoCrmClient {
    * Insert-or-update by Zoho's own duplicate check, which reads the database rather than the search index:
    * the safe way to create when a lead made a moment ago may not be searchable yet.
    */
-  async upsertLead(
-    fields: LeadFields,
-    duplicateCheckFields: string[],
-    options: { trigger?: string[] } = {},
-  ): Promise<WriteResult> {
+  async upsertLead(fields: LeadFields, duplicateCheckFields: string[], options: { trigger?: string[] } = {}): Promise<WriteResult> {
     const answer = await this.request('POST', '/Leads/upsert', {
       data: [fields],
       duplicate_check_fields: duplicateCheckFields,
@@ -158,12 +151,7 @@ export class ZohoCrmClient {
     return check(second, method, path);
   }
 
-  private async send(
-    method: string,
-    path: string,
-    body: unknown,
-    staleToken?: string,
-  ): Promise<ZohoAnswer & { accessToken: string }> {
+  private async send(method: string, path: string, body: unknown, staleToken?: string): Promise<ZohoAnswer & { accessToken: string }> {
     if (staleToken !== undefined) await this.options.invalidate(staleToken);
     const access = await this.options.access();
     const url = `${access.apiDomain.replace(/\/+$/, '')}/crm/v8${path}`;
@@ -221,13 +209,7 @@ function check(answer: ZohoAnswer, method: string, path: string): ZohoAnswer {
   if (answer.status < 300 && !topLevel) return answer;
   if (!topLevel && Array.isArray(body.data) && answer.status < 500 && answer.status !== 429) return answer;
   const code =
-    typeof body.code === 'string'
-      ? body.code
-      : answer.status === 429
-        ? 'TOO_MANY_REQUESTS'
-        : answer.status >= 500
-          ? 'INTERNAL_ERROR'
-          : `HTTP_${answer.status}`;
+    typeof body.code === 'string' ? body.code : answer.status === 429 ? 'TOO_MANY_REQUESTS' : answer.status >= 500 ? 'INTERNAL_ERROR' : `HTTP_${answer.status}`;
   throw vendorError(code, answer.status, describe(body), `${method} ${pathOnly(path)}`, body);
 }
 
@@ -248,7 +230,9 @@ function vendorError(code: string, status: number | undefined, detail: string, w
     code,
     status,
     retryable,
-    message: maskText(`Zoho CRM ${where} failed: ${code}${detail ? ` (${detail})` : ''}; ${advice[code] ?? (retryable ? 'will retry' : 'retrying will not help')}.`),
+    message: maskText(
+      `Zoho CRM ${where} failed: ${code}${detail ? ` (${detail})` : ''}; ${advice[code] ?? (retryable ? 'will retry' : 'retrying will not help')}.`,
+    ),
     response: maskResponse(response),
   });
 }
@@ -287,7 +271,7 @@ function readList(answer: ZohoAnswer): Record<string, unknown>[] {
 function writeResult(answer: ZohoAnswer, defaultAction: 'insert' | 'update'): WriteResult {
   const record = readList(answer)[0] as RecordOutcome | undefined;
   if (!record) throw vendorError('INVALID_RESPONSE', answer.status, 'no record in the answer', 'write', answer.body);
-  const details = (record.details ?? {});
+  const details = record.details ?? {};
   if (record.status === 'success' && typeof details.id === 'string') {
     const action = record.action === 'update' || record.action === 'insert' ? record.action : defaultAction;
     return { id: details.id, action };

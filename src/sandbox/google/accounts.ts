@@ -74,7 +74,8 @@ function clientCredentials(request: FastifyRequest, body: Record<string, string>
 export function registerAccountsRoutes(app: FastifyInstance, state: GoogleState): void {
   app.get('/o/oauth2/v2/auth', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
-    if (query.client_id !== state.clientId) return reply.code(401).type('text/html').send('<h1>Error 401: invalid_client</h1><p>The OAuth client was not found.</p>');
+    if (query.client_id !== state.clientId)
+      return reply.code(401).type('text/html').send('<h1>Error 401: invalid_client</h1><p>The OAuth client was not found.</p>');
     const redirectUri = query.redirect_uri ?? '';
     if (!redirectAllowed(state, redirectUri)) return reply.code(400).type('text/html').send('<h1>Error 400: redirect_uri_mismatch</h1>');
     const target = new URL(redirectUri);

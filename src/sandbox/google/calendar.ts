@@ -44,7 +44,12 @@ export function toApiEvent(state: GoogleState, event: GoogleEventRecord): Record
   const zone = calendar?.timeZone ?? 'UTC';
   // Google writes times in the event's (or calendar's) zone with that offset.
   const write = (time: EventTime, ms: number) =>
-    time.date ? { date: time.date } : { dateTime: DateTime.fromMillis(ms, { zone: time.timeZone ?? zone }).toISO({ suppressMilliseconds: true }), ...(time.timeZone ? { timeZone: time.timeZone } : {}) };
+    time.date
+      ? { date: time.date }
+      : {
+          dateTime: DateTime.fromMillis(ms, { zone: time.timeZone ?? zone }).toISO({ suppressMilliseconds: true }),
+          ...(time.timeZone ? { timeZone: time.timeZone } : {}),
+        };
   return {
     kind: 'calendar#event',
     etag: event.etag,
@@ -130,7 +135,8 @@ export function registerCalendarRoutes(app: FastifyInstance, state: GoogleState)
         const body = (request.body ?? {}) as Body;
         const timeMin = Date.parse(String(body.timeMin ?? ''));
         const timeMax = Date.parse(String(body.timeMax ?? ''));
-        if (!Number.isFinite(timeMin) || !Number.isFinite(timeMax)) return reply.code(400).send(googleErrorBody(400, 'required', 'Missing timeMin or timeMax.'));
+        if (!Number.isFinite(timeMin) || !Number.isFinite(timeMax))
+          return reply.code(400).send(googleErrorBody(400, 'required', 'Missing timeMin or timeMax.'));
         if (timeMax <= timeMin) return reply.code(400).send(googleErrorBody(400, 'timeRangeEmpty', 'The specified time range is empty.'));
         if (timeMax - timeMin > MAX_FREEBUSY_MS) return reply.code(400).send(googleErrorBody(400, 'timeRangeTooLong', 'The requested time range is too long.'));
         const items = Array.isArray(body.items) ? (body.items as { id?: unknown }[]) : [];
@@ -153,7 +159,12 @@ export function registerCalendarRoutes(app: FastifyInstance, state: GoogleState)
             if (last && start <= last[1]) last[1] = Math.max(last[1], end);
             else merged.push([start, end]);
           }
-          calendars[id] = { busy: merged.map(([start, end]) => ({ start: new Date(start).toISOString().replace('.000', ''), end: new Date(end).toISOString().replace('.000', '') })) };
+          calendars[id] = {
+            busy: merged.map(([start, end]) => ({
+              start: new Date(start).toISOString().replace('.000', ''),
+              end: new Date(end).toISOString().replace('.000', ''),
+            })),
+          };
         }
         return { kind: 'calendar#freeBusy', timeMin: new Date(timeMin).toISOString(), timeMax: new Date(timeMax).toISOString(), calendars };
       });
@@ -162,13 +173,18 @@ export function registerCalendarRoutes(app: FastifyInstance, state: GoogleState)
         const calendar = calendarOr404(request.params.calendarId, reply);
         if (!calendar) return reply;
         const query = request.query as Record<string, string | string[] | undefined>;
-        const one = (name: string) => (Array.isArray(query[name]) ? (query[name])[0] : (query[name]));
+        const one = (name: string) => (Array.isArray(query[name]) ? query[name][0] : query[name]);
         const timeMin = one('timeMin') ? Date.parse(one('timeMin')!) : undefined;
         const timeMax = one('timeMax') ? Date.parse(one('timeMax')!) : undefined;
-        for (const [name, value] of [['timeMin', timeMin], ['timeMax', timeMax]] as const) {
-          if (value !== undefined && !Number.isFinite(value)) return reply.code(400).send(googleErrorBody(400, 'invalid', `Bad Request: ${name} needs an offset`));
+        for (const [name, value] of [
+          ['timeMin', timeMin],
+          ['timeMax', timeMax],
+        ] as const) {
+          if (value !== undefined && !Number.isFinite(value))
+            return reply.code(400).send(googleErrorBody(400, 'invalid', `Bad Request: ${name} needs an offset`));
         }
-        if (one('orderBy') === 'startTime' && one('singleEvents') !== 'true') return reply.code(400).send(googleErrorBody(400, 'invalid', 'The requested ordering is not available for the particular query.'));
+        if (one('orderBy') === 'startTime' && one('singleEvents') !== 'true')
+          return reply.code(400).send(googleErrorBody(400, 'invalid', 'The requested ordering is not available for the particular query.'));
         const constraints = ([] as string[]).concat(query.privateExtendedProperty ?? []).map((pair) => {
           const at = pair.indexOf('=');
           return [pair.slice(0, at), pair.slice(at + 1)] as const;
@@ -197,14 +213,24 @@ export function registerCalendarRoutes(app: FastifyInstance, state: GoogleState)
         const calendar = calendarOr404(request.params.calendarId, reply);
         if (!calendar) return reply;
         const body = (request.body ?? {}) as Body;
-        const id = body.id === undefined ? state.newToken('').toLowerCase().replace(/[^a-v0-9]/g, '').slice(0, 26).padEnd(26, '0') : String(body.id);
+        const id =
+          body.id === undefined
+            ? state
+                .newToken('')
+                .toLowerCase()
+                .replace(/[^a-v0-9]/g, '')
+                .slice(0, 26)
+                .padEnd(26, '0')
+            : String(body.id);
         if (!EVENT_ID.test(id)) return reply.code(400).send(googleErrorBody(400, 'invalid', 'Invalid resource id value.'));
-        if (state.events.has(state.eventKey(calendar.id, id))) return reply.code(409).send(googleErrorBody(409, 'duplicate', 'The requested identifier already exists.'));
+        if (state.events.has(state.eventKey(calendar.id, id)))
+          return reply.code(409).send(googleErrorBody(409, 'duplicate', 'The requested identifier already exists.'));
         const start = body.start as EventTime | undefined;
         const end = body.end as EventTime | undefined;
         const startMs = state.instantOf(start, calendar.timeZone);
         const endMs = state.instantOf(end, calendar.timeZone);
-        if (startMs === undefined || endMs === undefined) return reply.code(400).send(googleErrorBody(400, 'required', 'Missing time zone definition for start time.'));
+        if (startMs === undefined || endMs === undefined)
+          return reply.code(400).send(googleErrorBody(400, 'required', 'Missing time zone definition for start time.'));
         if (endMs < startMs) return reply.code(400).send(googleErrorBody(400, 'timeRangeEmpty', 'The specified time range is empty.'));
         const now = state.nowMs();
         const properties = (body.extendedProperties ?? {}) as Body;
@@ -259,7 +285,8 @@ export function registerCalendarRoutes(app: FastifyInstance, state: GoogleState)
         const end = (body.end as EventTime | undefined) ?? event.end;
         const startMs = state.instantOf(start, zone);
         const endMs = state.instantOf(end, zone);
-        if (startMs === undefined || endMs === undefined) return reply.code(400).send(googleErrorBody(400, 'required', 'Missing time zone definition for start time.'));
+        if (startMs === undefined || endMs === undefined)
+          return reply.code(400).send(googleErrorBody(400, 'required', 'Missing time zone definition for start time.'));
         if (endMs < startMs) return reply.code(400).send(googleErrorBody(400, 'timeRangeEmpty', 'The specified time range is empty.'));
         const properties = (body.extendedProperties ?? {}) as Body;
         Object.assign(event, {

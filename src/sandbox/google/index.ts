@@ -88,7 +88,12 @@ export class GoogleEmulator {
   }
 
   /** An event someone made in Google directly (ISO instants with offsets). */
-  addBusy(calendarId: string, startIso: string, endIso: string, options: { summary?: string; transparent?: boolean; allDay?: boolean } = {}): GoogleEventRecord {
+  addBusy(
+    calendarId: string,
+    startIso: string,
+    endIso: string,
+    options: { summary?: string; transparent?: boolean; allDay?: boolean } = {},
+  ): GoogleEventRecord {
     const calendar = this.state.resolveCalendar(calendarId);
     if (!calendar) throw new Error(`No calendar ${calendarId}`);
     const id = `ext${this.state.nextEtag().replace(/\D/g, '')}`;

@@ -16,8 +16,17 @@ const CRM = '/crm/v3/objects';
 
 /** Contact properties every portal has; an office's own (propertyMap) are added with `customProperties`. */
 const STANDARD_CONTACT_PROPERTIES = [
-  'firstname', 'lastname', 'email', 'phone', 'mobilephone', 'company', 'hs_lead_status', 'lifecyclestage',
-  'createdate', 'lastmodifieddate', 'hs_object_id',
+  'firstname',
+  'lastname',
+  'email',
+  'phone',
+  'mobilephone',
+  'company',
+  'hs_lead_status',
+  'lifecyclestage',
+  'createdate',
+  'lastmodifieddate',
+  'hs_object_id',
 ];
 const READ_ONLY = new Set(['createdate', 'lastmodifieddate', 'hs_object_id']);
 /** The stock options of hs_lead_status. */
@@ -31,7 +40,12 @@ export const RATE_LIMIT_BODY = {
   correlationId: '00000000-0000-4000-8000-000000000429',
   policyName: 'TEN_SECONDLY_ROLLING',
 };
-export const INTERNAL_ERROR_BODY = { status: 'error', message: 'internal error', correlationId: '00000000-0000-4000-8000-000000000500', category: 'INTERNAL_ERROR' };
+export const INTERNAL_ERROR_BODY = {
+  status: 'error',
+  message: 'internal error',
+  correlationId: '00000000-0000-4000-8000-000000000500',
+  category: 'INTERNAL_ERROR',
+};
 
 export interface HubSpotEmulatorOptions {
   /** The private app token(s) accepted as `Authorization: Bearer …`. */
@@ -139,7 +153,12 @@ export class HubSpotEmulator {
   notes(contactId?: string): EmulatedNote[] {
     return [...this.noteRecords.values()]
       .filter((note) => contactId === undefined || note.contactIds.includes(contactId))
-      .map((note) => ({ id: note.id, contactIds: [...note.contactIds], body: note.properties.hs_note_body ?? '', timestamp: note.properties.hs_timestamp ?? '' }));
+      .map((note) => ({
+        id: note.id,
+        contactIds: [...note.contactIds],
+        body: note.properties.hs_note_body ?? '',
+        timestamp: note.properties.hs_timestamp ?? '',
+      }));
   }
 
   reset(): void {
@@ -196,14 +215,22 @@ export class HubSpotEmulator {
   private invalid(properties: Record<string, unknown>): Record<string, unknown> | undefined {
     const errors: Array<{ message: string; code: string; context?: Record<string, string[]> }> = [];
     for (const [name, value] of Object.entries(properties)) {
-      if (!this.properties.has(name)) errors.push({ message: `Property "${name}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [name] } });
-      else if (READ_ONLY.has(name)) errors.push({ message: `"${name}" is a read only property; its value cannot be set.`, code: 'READ_ONLY_VALUE', context: { propertyName: [name] } });
+      if (!this.properties.has(name))
+        errors.push({ message: `Property "${name}" does not exist`, code: 'PROPERTY_DOESNT_EXIST', context: { propertyName: [name] } });
+      else if (READ_ONLY.has(name))
+        errors.push({ message: `"${name}" is a read only property; its value cannot be set.`, code: 'READ_ONLY_VALUE', context: { propertyName: [name] } });
       else if (typeof value !== 'string') errors.push({ message: `${name} must be a string`, code: 'INVALID_TYPE', context: { propertyName: [name] } });
-      else if (name === 'email' && value !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value)) errors.push({ message: 'Email address is invalid', code: 'INVALID_EMAIL', context: { propertyName: [name] } });
-      else if (name === 'hs_lead_status' && value !== '' && !HUBSPOT_LEAD_STATUSES.includes(value)) errors.push({ message: `${value} was not one of the allowed options`, code: 'INVALID_OPTION', context: { propertyName: [name] } });
+      else if (name === 'email' && value !== '' && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(value))
+        errors.push({ message: 'Email address is invalid', code: 'INVALID_EMAIL', context: { propertyName: [name] } });
+      else if (name === 'hs_lead_status' && value !== '' && !HUBSPOT_LEAD_STATUSES.includes(value))
+        errors.push({ message: `${value} was not one of the allowed options`, code: 'INVALID_OPTION', context: { propertyName: [name] } });
     }
     if (errors.length === 0) return undefined;
-    return errorBody('VALIDATION_ERROR', `Property values were not valid: ${JSON.stringify(errors.map((error) => ({ isValid: false, message: error.message, error: error.code, name: error.context?.propertyName?.[0] })))}`, { errors });
+    return errorBody(
+      'VALIDATION_ERROR',
+      `Property values were not valid: ${JSON.stringify(errors.map((error) => ({ isValid: false, message: error.message, error: error.code, name: error.context?.propertyName?.[0] })))}`,
+      { errors },
+    );
   }
 
   private byEmail(email: string, exceptId?: string): StoredRecord | undefined {
@@ -249,13 +276,18 @@ export class HubSpotEmulator {
       if (!this.tokens.has(token)) {
         return reply
           .code(401)
-          .send(errorBody('INVALID_AUTHENTICATION', 'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview'));
+          .send(
+            errorBody(
+              'INVALID_AUTHENTICATION',
+              'Authentication credentials not found. This API supports OAuth 2.0 authentication and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview',
+            ),
+          );
       }
     });
 
     const notFound = (reply: FastifyReply, id: string) =>
       reply.code(404).send(errorBody('OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', { context: { id: [id] } }));
-    const propertiesOf = (body: unknown) => ((body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {});
+    const propertiesOf = (body: unknown) => (body as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
     const wantedOf = (query: unknown) => {
       const value = (query as { properties?: string | string[] }).properties;
       return value === undefined ? undefined : (Array.isArray(value) ? value : value.split(',')).filter(Boolean);
@@ -303,13 +335,19 @@ export class HubSpotEmulator {
     });
 
     app.post(`${CRM}/contacts/batch/upsert`, async (request, reply) => {
-      const inputs = ((request.body as { inputs?: unknown[] } | undefined)?.inputs ?? []) as Array<{ idProperty?: string; id?: string; properties?: Record<string, unknown> }>;
+      const inputs = ((request.body as { inputs?: unknown[] } | undefined)?.inputs ?? []) as Array<{
+        idProperty?: string;
+        id?: string;
+        properties?: Record<string, unknown>;
+      }>;
       if (inputs.length === 0 || inputs.length > 100) return reply.code(400).send(errorBody('VALIDATION_ERROR', 'inputs must hold 1 to 100 records'));
       const startedAt = new Date(this.now()).toISOString();
       const results = [];
       for (const input of inputs) {
         if (input.idProperty !== 'email' || typeof input.id !== 'string') {
-          return reply.code(400).send(errorBody('VALIDATION_ERROR', `${input.idProperty ?? 'idProperty'} is not a unique property; upsert needs one (e.g. email)`));
+          return reply
+            .code(400)
+            .send(errorBody('VALIDATION_ERROR', `${input.idProperty ?? 'idProperty'} is not a unique property; upsert needs one (e.g. email)`));
         }
         const properties = input.properties ?? {};
         const bad = this.invalid(properties);
@@ -335,7 +373,8 @@ export class HubSpotEmulator {
       if (groups.length > 5 || groups.some((group) => (group.filters?.length ?? 0) > 6) || filterCount > 18) {
         return reply.code(400).send(errorBody('VALIDATION_ERROR', 'Too many filters: at most 5 filterGroups of 6 filters, 18 in all.'));
       }
-      if (JSON.stringify(request.body ?? {}).length > 3000) return reply.code(400).send(errorBody('VALIDATION_ERROR', 'The request body is over 3,000 characters.'));
+      if (JSON.stringify(request.body ?? {}).length > 3000)
+        return reply.code(400).send(errorBody('VALIDATION_ERROR', 'The request body is over 3,000 characters.'));
       const limit = Math.min(body.limit ?? 10, 200);
       const offset = Number(body.after ?? 0) || 0;
       const found = [...this.contacts.values()]
@@ -351,10 +390,17 @@ export class HubSpotEmulator {
     });
 
     app.post(`${CRM}/notes`, async (request, reply) => {
-      const body = (request.body ?? {}) as { properties?: Record<string, unknown>; associations?: Array<{ to?: { id?: string }; types?: Array<{ associationCategory?: string; associationTypeId?: number }> }> };
+      const body = (request.body ?? {}) as {
+        properties?: Record<string, unknown>;
+        associations?: Array<{ to?: { id?: string }; types?: Array<{ associationCategory?: string; associationTypeId?: number }> }>;
+      };
       const properties = body.properties ?? {};
       if (typeof properties.hs_timestamp !== 'string' || properties.hs_timestamp === '') {
-        return reply.code(400).send(errorBody('VALIDATION_ERROR', 'Property values were not valid: hs_timestamp is required', { errors: [{ message: 'hs_timestamp is required', code: 'REQUIRED_PROPERTY' }] }));
+        return reply.code(400).send(
+          errorBody('VALIDATION_ERROR', 'Property values were not valid: hs_timestamp is required', {
+            errors: [{ message: 'hs_timestamp is required', code: 'REQUIRED_PROPERTY' }],
+          }),
+        );
       }
       if (typeof properties.hs_note_body === 'string' && properties.hs_note_body.length > 65_536) {
         return reply.code(400).send(errorBody('VALIDATION_ERROR', 'hs_note_body is longer than 65,536 characters'));
@@ -364,9 +410,17 @@ export class HubSpotEmulator {
         const id = String(association.to?.id ?? '');
         const type = association.types?.[0];
         if (type?.associationCategory !== 'HUBSPOT_DEFINED' || type.associationTypeId !== 202) {
-          return reply.code(400).send(errorBody('VALIDATION_ERROR', `association type ${type?.associationCategory}/${type?.associationTypeId} is not note→contact (HUBSPOT_DEFINED/202)`));
+          return reply
+            .code(400)
+            .send(
+              errorBody(
+                'VALIDATION_ERROR',
+                `association type ${type?.associationCategory}/${type?.associationTypeId} is not note→contact (HUBSPOT_DEFINED/202)`,
+              ),
+            );
         }
-        if (!this.contacts.has(id)) return reply.code(400).send(errorBody('VALIDATION_ERROR', `One or more associations are invalid: contact ${id} does not exist`));
+        if (!this.contacts.has(id))
+          return reply.code(400).send(errorBody('VALIDATION_ERROR', `One or more associations are invalid: contact ${id} does not exist`));
         contactIds.push(id);
       }
       const now = this.now();

@@ -17,7 +17,9 @@ export const GRAPH_PREFIX = '/v1.0';
 const MAX_SCHEDULE_SPAN_MS = 62 * 24 * 60 * 60_000;
 
 export function graphErrorBody(code: string, message: string) {
-  return { error: { code, message, innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': randomUUID(), 'client-request-id': randomUUID() } } };
+  return {
+    error: { code, message, innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': randomUUID(), 'client-request-id': randomUUID() } },
+  };
 }
 
 export const INVALID_TOKEN_BODY = graphErrorBody('InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
@@ -164,18 +166,25 @@ export function registerGraphRoutes(app: FastifyInstance, state: MicrosoftState)
         const schedules = Array.isArray(body.schedules) ? (body.schedules as unknown[]).map(String) : [];
         const startMs = readInstant(body.startTime);
         const endMs = readInstant(body.endTime);
-        if (startMs === 'bad_zone' || endMs === 'bad_zone') return reply.code(400).send(graphErrorBody('TimeZoneNotSupportedException', 'A valid TimeZone value must be specified.'));
+        if (startMs === 'bad_zone' || endMs === 'bad_zone')
+          return reply.code(400).send(graphErrorBody('TimeZoneNotSupportedException', 'A valid TimeZone value must be specified.'));
         if (!schedules.length || startMs === undefined || endMs === undefined || endMs <= startMs) {
           return reply.code(400).send(graphErrorBody('ErrorInvalidParameter', 'schedules, startTime and endTime are required.'));
         }
         if (schedules.length > 20) return reply.code(400).send(graphErrorBody('ErrorInvalidParameter', 'At most 20 schedules can be requested.'));
-        if (endMs - startMs >= MAX_SCHEDULE_SPAN_MS) return reply.code(400).send(graphErrorBody('ErrorInvalidParameter', 'The time window must be shorter than 62 days.'));
+        if (endMs - startMs >= MAX_SCHEDULE_SPAN_MS)
+          return reply.code(400).send(graphErrorBody('ErrorInvalidParameter', 'The time window must be shorter than 62 days.'));
         const interval = Math.min(1440, Math.max(5, Number(body.availabilityViewInterval ?? 30) || 30));
         const zone = answerZone(state, request);
         return {
           value: schedules.map((address) => {
             if (address.toLowerCase() !== state.userEmail.toLowerCase()) {
-              return { scheduleId: address, availabilityView: '', scheduleItems: [], error: { message: 'The requested user is not found.', responseCode: 'ErrorMailRecipientNotFound' } };
+              return {
+                scheduleId: address,
+                availabilityView: '',
+                scheduleItems: [],
+                error: { message: 'The requested user is not found.', responseCode: 'ErrorMailRecipientNotFound' },
+              };
             }
             const busy = [...state.events.values()]
               .filter((event) => event.showAs !== 'free' && event.startMs < endMs && event.endMs > startMs)
@@ -191,8 +200,19 @@ export function registerGraphRoutes(app: FastifyInstance, state: MicrosoftState)
             return {
               scheduleId: address,
               availabilityView: view,
-              scheduleItems: busy.map((event) => ({ isPrivate: false, status: event.showAs, subject: event.subject, start: writeTime(event.startMs, zone), end: writeTime(event.endMs, zone) })),
-              workingHours: { daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'], startTime: '08:00:00.0000000', endTime: '17:00:00.0000000', timeZone: { name: state.mailboxTimeZone } },
+              scheduleItems: busy.map((event) => ({
+                isPrivate: false,
+                status: event.showAs,
+                subject: event.subject,
+                start: writeTime(event.startMs, zone),
+                end: writeTime(event.endMs, zone),
+              })),
+              workingHours: {
+                daysOfWeek: ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'],
+                startTime: '08:00:00.0000000',
+                endTime: '17:00:00.0000000',
+                timeZone: { name: state.mailboxTimeZone },
+              },
             };
           }),
         };
@@ -205,7 +225,14 @@ export function registerGraphRoutes(app: FastifyInstance, state: MicrosoftState)
         const from = query.startDateTime ? Date.parse(query.startDateTime) : NaN;
         const to = query.endDateTime ? Date.parse(query.endDateTime) : NaN;
         if (!Number.isFinite(from) || !Number.isFinite(to)) {
-          return reply.code(400).send(graphErrorBody('ErrorInvalidParameter', "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime."));
+          return reply
+            .code(400)
+            .send(
+              graphErrorBody(
+                'ErrorInvalidParameter',
+                'This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.',
+              ),
+            );
         }
         const items = [...state.events.values()]
           .filter((event) => event.calendarId === calendar.id && event.startMs < to && event.endMs > from)
@@ -223,7 +250,12 @@ export function registerGraphRoutes(app: FastifyInstance, state: MicrosoftState)
           // The property id's Name part is case-sensitive; the value comparison is not.
           items = items.filter((event) => event.extendedProperties.get(id!)?.toLowerCase() === value!.toLowerCase());
         }
-        return page(request, items.sort((a, b) => a.startMs - b.startMs), 10, expandOf(request));
+        return page(
+          request,
+          items.sort((a, b) => a.startMs - b.startMs),
+          10,
+          expandOf(request),
+        );
       };
       graph.get('/me/events', async (request, reply) => listEvents(request, reply));
       graph.get<{ Params: { calendarId: string } }>('/me/calendars/:calendarId/events', async (request, reply) => {
@@ -243,9 +275,17 @@ export function registerGraphRoutes(app: FastifyInstance, state: MicrosoftState)
         const startMs = readInstant(body.start);
         const endMs = readInstant(body.end);
         if (startMs === 'bad_zone' || endMs === 'bad_zone') {
-          return reply.code(400).send(graphErrorBody('TimeZoneNotSupportedException', `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${String((body.start as Body | undefined)?.timeZone ?? '')}'.`));
+          return reply
+            .code(400)
+            .send(
+              graphErrorBody(
+                'TimeZoneNotSupportedException',
+                `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${String((body.start as Body | undefined)?.timeZone ?? '')}'.`,
+              ),
+            );
         }
-        if (startMs === undefined || endMs === undefined || endMs < startMs) return reply.code(400).send(graphErrorBody('ErrorInvalidRequest', 'Your request cannot be completed. start and end are required.'));
+        if (startMs === undefined || endMs === undefined || endMs < startMs)
+          return reply.code(400).send(graphErrorBody('ErrorInvalidRequest', 'Your request cannot be completed. start and end are required.'));
         const properties = new Map<string, string>();
         for (const property of Array.isArray(body.singleValueExtendedProperties) ? (body.singleValueExtendedProperties as Body[]) : []) {
           if (typeof property.id !== 'string' || !/^(String|Integer|Boolean|SystemTime) \{[0-9a-f-]{36}\} (Name \S+|Id 0x[0-9a-f]+)$/i.test(property.id)) {
@@ -293,13 +333,22 @@ export function registerGraphRoutes(app: FastifyInstance, state: MicrosoftState)
         const ifMatch = request.headers['if-match'];
         if (typeof ifMatch === 'string' && ifMatch !== '*' && ifMatch !== `W/"${event.changeKey}"`) {
           // Graph's answer to a stale If-Match (status and code unconfirmed; 412 as HTTP prescribes).
-          return reply.code(412).send(graphErrorBody('ErrorIrresolvableConflict', 'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.'));
+          return reply
+            .code(412)
+            .send(
+              graphErrorBody(
+                'ErrorIrresolvableConflict',
+                'The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.',
+              ),
+            );
         }
         const body = (request.body ?? {}) as Body;
         const startMs = body.start === undefined ? event.startMs : readInstant(body.start);
         const endMs = body.end === undefined ? event.endMs : readInstant(body.end);
-        if (startMs === 'bad_zone' || endMs === 'bad_zone') return reply.code(400).send(graphErrorBody('TimeZoneNotSupportedException', 'A valid TimeZone value must be specified.'));
-        if (startMs === undefined || endMs === undefined || endMs < startMs) return reply.code(400).send(graphErrorBody('ErrorInvalidRequest', 'Invalid start or end.'));
+        if (startMs === 'bad_zone' || endMs === 'bad_zone')
+          return reply.code(400).send(graphErrorBody('TimeZoneNotSupportedException', 'A valid TimeZone value must be specified.'));
+        if (startMs === undefined || endMs === undefined || endMs < startMs)
+          return reply.code(400).send(graphErrorBody('ErrorInvalidRequest', 'Invalid start or end.'));
         Object.assign(event, {
           ...(typeof body.subject === 'string' ? { subject: body.subject } : {}),
           ...(body.body && typeof body.body === 'object' ? { body: body.body } : {}),

@@ -89,7 +89,13 @@ export function registerIdentityRoutes(app: FastifyInstance, state: MicrosoftSta
   app.get('/common/discovery/instance', async () => ({
     tenant_discovery_endpoint: 'https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration',
     'api-version': '1.1',
-    metadata: [{ preferred_network: 'login.microsoftonline.com', preferred_cache: 'login.windows.net', aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'] }],
+    metadata: [
+      {
+        preferred_network: 'login.microsoftonline.com',
+        preferred_cache: 'login.windows.net',
+        aliases: ['login.microsoftonline.com', 'login.windows.net', 'login.microsoft.com', 'sts.windows.net'],
+      },
+    ],
   }));
 
   app.get<{ Params: { tenant: string } }>('/:tenant/v2.0/.well-known/openid-configuration', async (request) => {
@@ -108,7 +114,10 @@ export function registerIdentityRoutes(app: FastifyInstance, state: MicrosoftSta
   app.get<{ Params: { tenant: string } }>('/:tenant/oauth2/v2.0/authorize', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
     if (query.client_id !== state.clientId) {
-      return reply.code(400).type('text/html').send(`<h1>AADSTS700016</h1><p>Application with identifier '${query.client_id ?? ''}' was not found.</p>`);
+      return reply
+        .code(400)
+        .type('text/html')
+        .send(`<h1>AADSTS700016</h1><p>Application with identifier '${query.client_id ?? ''}' was not found.</p>`);
     }
     const redirectUri = query.redirect_uri ?? '';
     if (!redirectAllowed(state, redirectUri)) {
@@ -154,8 +163,10 @@ export function registerIdentityRoutes(app: FastifyInstance, state: MicrosoftSta
     };
     if (grantType === 'authorization_code') {
       const code = body.code ? state.codes.get(body.code) : undefined;
-      if (!code || code.used || code.expiresAt <= state.nowMs()) return fail(aadError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity.'));
-      if (code.redirectUri !== body.redirect_uri) return fail(aadError(400, 'invalid_grant', 50011, 'The redirect URI specified in the request does not match the redirect URI used to get the code.'));
+      if (!code || code.used || code.expiresAt <= state.nowMs())
+        return fail(aadError(400, 'invalid_grant', 70008, 'The provided authorization code or refresh token has expired due to inactivity.'));
+      if (code.redirectUri !== body.redirect_uri)
+        return fail(aadError(400, 'invalid_grant', 50011, 'The redirect URI specified in the request does not match the redirect URI used to get the code.'));
       code.used = true;
       return answer(code.scopes, issueRefreshToken(state, code.scopes));
     }

@@ -126,7 +126,12 @@ export class MicrosoftState {
   }
 
   addCalendar(name: string, isDefault = false): GraphCalendarRecord {
-    const record: GraphCalendarRecord = { id: isDefault ? `AAMkAGdefault${randomUUID().replace(/-/g, '')}=` : this.newId(), name, isDefaultCalendar: isDefault, canEdit: true };
+    const record: GraphCalendarRecord = {
+      id: isDefault ? `AAMkAGdefault${randomUUID().replace(/-/g, '')}=` : this.newId(),
+      name,
+      isDefaultCalendar: isDefault,
+      canEdit: true,
+    };
     this.calendars.set(record.id, record);
     return record;
   }

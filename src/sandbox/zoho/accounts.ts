@@ -6,13 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AccessTokenRecord, RefreshTokenRecord, ZohoState } from './state.js';
 
-export const ALL_SCOPES = [
-  'ZohoCalendar.calendar.ALL',
-  'ZohoCalendar.event.ALL',
-  'ZohoCalendar.freebusy.READ',
-  'ZohoCRM.modules.ALL',
-  'ZohoCRM.settings.READ',
-];
+export const ALL_SCOPES = ['ZohoCalendar.calendar.ALL', 'ZohoCalendar.event.ALL', 'ZohoCalendar.freebusy.READ', 'ZohoCRM.modules.ALL', 'ZohoCRM.settings.READ'];
 
 export const THROTTLED_BODY = {
   error_description: 'You have made too many requests continuously. Please try again after some time.',
@@ -20,8 +14,7 @@ export const THROTTLED_BODY = {
   status: 'failure',
 } as const;
 
-export type Authentication =
-  { ok: true; token: AccessTokenRecord } | { ok: false; reason: 'missing' | 'invalid' | 'expired' };
+export type Authentication = { ok: true; token: AccessTokenRecord } | { ok: false; reason: 'missing' | 'invalid' | 'expired' };
 
 export function parseScopes(scope: unknown): string[] {
   if (typeof scope !== 'string') return [];
@@ -61,11 +54,7 @@ export function issueRefreshToken(state: ZohoState, scopes: string[] = ALL_SCOPE
   return record;
 }
 
-export function issueAccessToken(
-  state: ZohoState,
-  refreshToken: string | undefined,
-  scopes: string[],
-): AccessTokenRecord {
+export function issueAccessToken(state: ZohoState, refreshToken: string | undefined, scopes: string[]): AccessTokenRecord {
   const now = state.nowMs();
   const record: AccessTokenRecord = {
     token: state.newToken(),

@@ -85,20 +85,13 @@ export function ensureCalendar(
     isdefault: existing?.isdefault ?? (privilege === 'owner' && ![...state.calendars.values()].some((other) => other.isdefault)),
     privilege,
   };
-  if (!IANAZone.isValidZone(calendar.timezone))
-    throw new Error(`ensureCalendar: unknown time zone ${calendar.timezone}`);
+  if (!IANAZone.isValidZone(calendar.timezone)) throw new Error(`ensureCalendar: unknown time zone ${calendar.timezone}`);
   state.calendars.set(uid, calendar);
   return calendar;
 }
 
 /** An event someone made in Zoho directly (not through our API). Accepts ISO instants with an offset or Z. */
-export function addBusy(
-  state: ZohoState,
-  calendarUid: string,
-  startIso: string,
-  endIso: string,
-  title = 'Busy',
-): EmulatedEvent {
+export function addBusy(state: ZohoState, calendarUid: string, startIso: string, endIso: string, title = 'Busy'): EmulatedEvent {
   const calendar = state.calendars.get(calendarUid);
   if (!calendar) throw new Error(`addBusy: no calendar ${calendarUid}; call ensureCalendar first`);
   const startMs = DateTime.fromISO(startIso, { zone: calendar.timezone }).toMillis();
@@ -193,8 +186,7 @@ function readJsonParam(value: unknown, name: string): Outcome<{ data: Record<str
   }
   try {
     const data: unknown = JSON.parse(value);
-    if (data && typeof data === 'object' && !Array.isArray(data))
-      return { ok: true, data: data as Record<string, unknown> };
+    if (data && typeof data === 'object' && !Array.isArray(data)) return { ok: true, data: data as Record<string, unknown> };
   } catch {
     // fall through to the error below
   }
@@ -250,16 +242,10 @@ function resolveTimes(
 }
 
 /** Checks a [start, end) window: both present, ordered, and no longer than 31 days. */
-function resolveWindow(
-  startText: unknown,
-  endText: unknown,
-  zone: string,
-  code: string,
-): Outcome<{ startMs: number; endMs: number }> {
+function resolveWindow(startText: unknown, endText: unknown, zone: string, code: string): Outcome<{ startMs: number; endMs: number }> {
   const start = parseZohoDateTime(startText, zone);
   const end = parseZohoDateTime(endText, zone);
-  if (!start || !end)
-    return { ok: false, code, message: "start and end must be yyyyMMdd'T'HHmmss'Z' (or with an offset)" };
+  if (!start || !end) return { ok: false, code, message: "start and end must be yyyyMMdd'T'HHmmss'Z' (or with an offset)" };
   if (start >= end) return { ok: false, code, message: 'start must be before end' };
   if (end > start.plus({ days: MAX_SPAN_DAYS })) {
     return { ok: false, code: 'RANGE_TOO_LONG', message: `the range may span at most ${MAX_SPAN_DAYS} days; split it` };
@@ -291,8 +277,7 @@ function applyEventData(
     }
   }
   const now = state.nowMs();
-  const text = (key: string, fallback: string | undefined) =>
-    typeof data[key] === 'string' ? (data[key]) : fallback;
+  const text = (key: string, fallback: string | undefined) => (typeof data[key] === 'string' ? data[key] : fallback);
   const event: EventRecord = {
     uid: existing?.uid ?? newEventUid(),
     calendarUid: calendar.uid,
@@ -340,8 +325,7 @@ export function registerCalendarRoutes(app: FastifyInstance, state: ZohoState): 
       };
       const findEvent = (calendarUid: string, eventUid: string, reply: FastifyReply): EventRecord | undefined => {
         const found = state.events.get(eventUid);
-        if (!found || found.calendarUid !== calendarUid)
-          sendError(reply, 404, 'EVENT_NOT_FOUND', `no event ${eventUid}`);
+        if (!found || found.calendarUid !== calendarUid) sendError(reply, 404, 'EVENT_NOT_FOUND', `no event ${eventUid}`);
         return found && found.calendarUid === calendarUid ? found : undefined;
       };
       const calendarView = (record: CalendarRecord) => ({
@@ -366,17 +350,14 @@ export function registerCalendarRoutes(app: FastifyInstance, state: ZohoState): 
         const query = request.query as Record<string, unknown>;
         const email = typeof query.uemail === 'string' ? query.uemail.toLowerCase() : '';
         const owned = [...state.calendars.values()].filter((record) => record.ownerEmail.toLowerCase() === email);
-        if (owned.length === 0)
-          return sendError(reply, 400, 'INVALID_UEMAIL', `no Zoho Calendar user ${String(query.uemail)}`);
+        if (owned.length === 0) return sendError(reply, 400, 'INVALID_UEMAIL', `no Zoho Calendar user ${String(query.uemail)}`);
         const window = resolveWindow(query.sdate, query.edate, 'utc', 'INVALID_RANGE');
         if (!window.ok) return sendError(reply, 400, window.code, window.message);
         if (state.freebusyMode === 'fb_not_enabled') return { fb_not_enabled: true };
         if (state.freebusyMode === 'nodata') return { freebusy: 'NODATA' };
         const uids = new Set(owned.map((record) => record.uid));
         const busy = [...state.events.values()]
-          .filter(
-            (event) => uids.has(event.calendarUid) && event.startMs < window.endMs && event.endMs > window.startMs,
-          )
+          .filter((event) => uids.has(event.calendarUid) && event.startMs < window.endMs && event.endMs > window.startMs)
           .sort((a, b) => a.startMs - b.startMs)
           .map((event) => ({
             startTime: event.allDay ? `${event.allDay.start}Z` : formatUtc(event.startMs),
@@ -399,9 +380,7 @@ export function registerCalendarRoutes(app: FastifyInstance, state: ZohoState): 
         const window = resolveWindow(range.data.start, range.data.end, found.timezone, 'INVALID_RANGE');
         if (!window.ok) return sendError(reply, 400, window.code, window.message);
         const events = [...state.events.values()]
-          .filter(
-            (event) => event.calendarUid === found.uid && event.startMs < window.endMs && event.endMs > window.startMs,
-          )
+          .filter((event) => event.calendarUid === found.uid && event.startMs < window.endMs && event.endMs > window.startMs)
           .sort((a, b) => a.startMs - b.startMs)
           .map((event) => eventView(state, event));
         return { events };
@@ -445,12 +424,7 @@ export function registerCalendarRoutes(app: FastifyInstance, state: ZohoState): 
         if (!existing) return reply;
         const etag = request.headers.etag;
         if (typeof etag !== 'string' || etag !== existing.etag) {
-          return sendError(
-            reply,
-            400,
-            'ETAG_MISMATCH',
-            'the etag header is missing or stale: read the event again and retry',
-          );
+          return sendError(reply, 400, 'ETAG_MISMATCH', 'the etag header is missing or stale: read the event again and retry');
         }
         state.events.delete(existing.uid);
         return { events: [{ uid: existing.uid }] };

@@ -132,11 +132,7 @@ function failure(code: string, message: string, details: Record<string, unknown>
 }
 
 /** Field checks shared by insert and update; `required` lists the mandatory fields that must be present. */
-function validateFields(
-  state: ZohoState,
-  fields: Record<string, unknown>,
-  required: string[],
-): RecordResult | undefined {
+function validateFields(state: ZohoState, fields: Record<string, unknown>, required: string[]): RecordResult | undefined {
   if (state.mandatoryMissingNext !== undefined) {
     const field = state.mandatoryMissingNext;
     state.mandatoryMissingNext = undefined;
@@ -147,12 +143,10 @@ function validateFields(
   }
   for (const [field, value] of Object.entries(fields)) {
     if (value === null) continue;
-    const invalid = (expected: string) =>
-      failure('INVALID_DATA', 'invalid data', { api_name: field, expected_data_type: expected });
+    const invalid = (expected: string) => failure('INVALID_DATA', 'invalid data', { api_name: field, expected_data_type: expected });
     if (TEXT_FIELDS.includes(field) && typeof value !== 'string') return invalid('text');
     if (PHONE_FIELDS.includes(field) && (typeof value !== 'string' || value.length > 30)) return invalid('phone');
-    if (EMAIL_FIELDS.includes(field) && (typeof value !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value)))
-      return invalid('email');
+    if (EMAIL_FIELDS.includes(field) && (typeof value !== 'string' || !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value))) return invalid('email');
   }
   return undefined;
 }
@@ -202,8 +196,7 @@ function insertLead(state: ZohoState, record: Record<string, unknown>): RecordRe
     // Plays a parallel writer that created the same lead a moment earlier (the race index lag makes likely).
     const forced = state.duplicateNext;
     state.duplicateNext = undefined;
-    const existing =
-      forced.existingId ?? findDuplicate(state, 'Phone', fields.Phone)?.id ?? storeLead(state, fields).id;
+    const existing = forced.existingId ?? findDuplicate(state, 'Phone', fields.Phone)?.id ?? storeLead(state, fields).id;
     return failure('DUPLICATE_DATA', 'duplicate data', { api_name: 'Phone', id: existing });
   }
   if (state.uniquePhone) {
@@ -213,12 +206,7 @@ function insertLead(state: ZohoState, record: Record<string, unknown>): RecordRe
   return success(state, 'record added', storeLead(state, fields));
 }
 
-function updateLead(
-  state: ZohoState,
-  lead: LeadRecord,
-  record: Record<string, unknown>,
-  extra: Record<string, unknown> = {},
-): RecordResult {
+function updateLead(state: ZohoState, lead: LeadRecord, record: Record<string, unknown>, extra: Record<string, unknown> = {}): RecordResult {
   const fields = userFields(record);
   const mandatory = ['Last_Name', ...state.requiredLeadFields].filter((field) => field in fields);
   const invalid = validateFields(state, fields, mandatory);
@@ -251,33 +239,21 @@ function readRecords(request: FastifyRequest, reply: FastifyReply): Record<strin
   }
   const data = body && typeof body === 'object' ? (body as Record<string, unknown>).data : undefined;
   if (data === undefined) {
-    reply
-      .code(400)
-      .send(crmErrorBody('REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'data' }));
+    reply.code(400).send(crmErrorBody('REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'data' }));
     return undefined;
   }
-  if (
-    !Array.isArray(data) ||
-    data.length === 0 ||
-    data.some((item) => !item || typeof item !== 'object' || Array.isArray(item))
-  ) {
-    reply
-      .code(400)
-      .send(crmErrorBody('INVALID_DATA', 'invalid data', { api_name: 'data', expected_data_type: 'jsonarray' }));
+  if (!Array.isArray(data) || data.length === 0 || data.some((item) => !item || typeof item !== 'object' || Array.isArray(item))) {
+    reply.code(400).send(crmErrorBody('INVALID_DATA', 'invalid data', { api_name: 'data', expected_data_type: 'jsonarray' }));
     return undefined;
   }
   if (data.length > MAX_RECORDS) {
-    reply
-      .code(400)
-      .send(crmErrorBody('LIMIT_EXCEEDED', 'the number of records exceeds the maximum limit', { limit: MAX_RECORDS }));
+    reply.code(400).send(crmErrorBody('LIMIT_EXCEEDED', 'the number of records exceeds the maximum limit', { limit: MAX_RECORDS }));
     return undefined;
   }
   return data as Record<string, unknown>[];
 }
 
-type Criteria =
-  | { kind: 'condition'; field: string; operator: string; value: string }
-  | { kind: 'group'; join: 'and' | 'or'; parts: Criteria[] };
+type Criteria = { kind: 'condition'; field: string; operator: string; value: string } | { kind: 'group'; join: 'and' | 'or'; parts: Criteria[] };
 
 /** Parses `(Field:op:value)`, nested with `and` / `or`; `\` escapes `(`, `)`, `,` and `:` in values. */
 export function parseCriteria(text: string): Criteria {
@@ -346,8 +322,7 @@ function matchesCriteria(fields: Record<string, unknown>, criteria: Criteria): b
   }
   const raw = fields[criteria.field];
   if (raw === undefined || raw === null) return criteria.operator === 'not_equal';
-  const normalize = (value: unknown) =>
-    PHONE_FIELDS.includes(criteria.field) ? normalizePhone(value) : String(value).toLowerCase();
+  const normalize = (value: unknown) => (PHONE_FIELDS.includes(criteria.field) ? normalizePhone(value) : String(value).toLowerCase());
   const actual = normalize(raw);
   switch (criteria.operator) {
     case 'equals':
@@ -375,11 +350,8 @@ function searchable(state: ZohoState, lead: LeadRecord): boolean {
   return state.nowMs() - lead.createdMs >= state.searchLagMs;
 }
 
-function searchPredicate(
-  query: Record<string, unknown>,
-): ((fields: Record<string, unknown>) => boolean) | CrmErrorBody {
-  const text = (name: string) =>
-    typeof query[name] === 'string' && query[name] !== '' ? (query[name]) : undefined;
+function searchPredicate(query: Record<string, unknown>): ((fields: Record<string, unknown>) => boolean) | CrmErrorBody {
+  const text = (name: string) => (typeof query[name] === 'string' && query[name] !== '' ? query[name] : undefined);
   const criteriaText = text('criteria');
   if (criteriaText !== undefined) {
     try {
@@ -392,26 +364,21 @@ function searchPredicate(
     }
   }
   const email = text('email')?.toLowerCase();
-  if (email !== undefined)
-    return (fields) => EMAIL_FIELDS.some((field) => String(fields[field] ?? '').toLowerCase() === email);
+  if (email !== undefined) return (fields) => EMAIL_FIELDS.some((field) => String(fields[field] ?? '').toLowerCase() === email);
   const phone = text('phone');
   if (phone !== undefined) {
-    return (fields) =>
-      PHONE_FIELDS.some((field) => !isBlank(fields[field]) && normalizePhone(fields[field]) === normalizePhone(phone));
+    return (fields) => PHONE_FIELDS.some((field) => !isBlank(fields[field]) && normalizePhone(fields[field]) === normalizePhone(phone));
   }
   const word = text('word')?.toLowerCase();
   if (word !== undefined) {
-    return (fields) =>
-      Object.values(fields).some((value) => typeof value === 'string' && value.toLowerCase().includes(word));
+    return (fields) => Object.values(fields).some((value) => typeof value === 'string' && value.toLowerCase().includes(word));
   }
   return crmErrorBody('REQUIRED_PARAM_MISSING', 'One of the expected parameter is missing', { param: 'criteria' });
 }
 
 function addNote(state: ZohoState, parentId: string, record: Record<string, unknown>): RecordResult {
-  if (isBlank(record.Note_Content))
-    return failure('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'Note_Content' });
-  if (typeof record.Note_Content !== 'string')
-    return failure('INVALID_DATA', 'invalid data', { api_name: 'Note_Content', expected_data_type: 'textarea' });
+  if (isBlank(record.Note_Content)) return failure('MANDATORY_NOT_FOUND', 'required field not found', { api_name: 'Note_Content' });
+  if (typeof record.Note_Content !== 'string') return failure('INVALID_DATA', 'invalid data', { api_name: 'Note_Content', expected_data_type: 'textarea' });
   if (record.Note_Title !== undefined && record.Note_Title !== null && typeof record.Note_Title !== 'string') {
     return failure('INVALID_DATA', 'invalid data', { api_name: 'Note_Title', expected_data_type: 'text' });
   }
@@ -473,24 +440,16 @@ export function registerCrmRoutes(app: FastifyInstance, state: ZohoState): void 
           return reply.code(401).send(crmErrorBody('OAUTH_SCOPE_MISMATCH', 'invalid oauth scope to access this URL'));
         }
         if (state.creditLimit !== undefined && state.creditsUsed() >= state.creditLimit) {
-          return reply
-            .code(400)
-            .send(crmErrorBody('LIMIT_EXCEEDED', 'the API credits for the last 24 hours are used up'));
+          return reply.code(400).send(crmErrorBody('LIMIT_EXCEEDED', 'the API credits for the last 24 hours are used up'));
         }
         state.creditUses.push(state.nowMs());
       });
       crm.setNotFoundHandler((request, reply) => {
         const module = (request.url.split('?')[0] ?? '').split('/')[3] ?? '';
         if (!['Leads', 'Notes'].includes(module)) {
-          return reply
-            .code(400)
-            .send(
-              crmErrorBody('INVALID_MODULE', 'the module name given seems to be invalid', { resource_path_index: 0 }),
-            );
+          return reply.code(400).send(crmErrorBody('INVALID_MODULE', 'the module name given seems to be invalid', { resource_path_index: 0 }));
         }
-        return reply
-          .code(404)
-          .send(crmErrorBody('INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one'));
+        return reply.code(404).send(crmErrorBody('INVALID_URL_PATTERN', 'Please check if the URL trying to access is a correct one'));
       });
       crm.setErrorHandler((error, _request, reply) => {
         const status = (error as { statusCode?: number }).statusCode ?? 500;
@@ -544,9 +503,7 @@ export function registerCrmRoutes(app: FastifyInstance, state: ZohoState): void 
         const query = request.query as Record<string, unknown>;
         const predicate = searchPredicate(query);
         if (typeof predicate !== 'function') return reply.code(400).send(predicate);
-        const found = [...state.leads.values()]
-          .filter((lead) => searchable(state, lead) && predicate(lead.fields))
-          .map((lead) => leadView(state, lead));
+        const found = [...state.leads.values()].filter((lead) => searchable(state, lead) && predicate(lead.fields)).map((lead) => leadView(state, lead));
         // Zoho answers "nothing found" with 204 and an empty body, not an empty list.
         if (found.length === 0) return reply.code(204).send();
         return page(query, found);
@@ -564,18 +521,14 @@ export function registerCrmRoutes(app: FastifyInstance, state: ZohoState): void 
         if (!records) return reply;
         const lead = state.leads.get(request.params.id);
         const results = records.map((record) =>
-          lead
-            ? updateLead(state, lead, record)
-            : failure('INVALID_DATA', 'the id given seems to be invalid', { api_name: 'id' }),
+          lead ? updateLead(state, lead, record) : failure('INVALID_DATA', 'the id given seems to be invalid', { api_name: 'id' }),
         );
         return sendBatch(reply, results, 200);
       });
 
       crm.post<LeadParams>('/Leads/:id/Notes', async (request, reply) => {
         if (!state.leads.has(request.params.id)) {
-          return reply
-            .code(400)
-            .send(crmErrorBody('INVALID_DATA', 'the related id given seems to be invalid', { resource_path_index: 1 }));
+          return reply.code(400).send(crmErrorBody('INVALID_DATA', 'the related id given seems to be invalid', { resource_path_index: 1 }));
         }
         const records = readRecords(request, reply);
         if (!records) return reply;
@@ -588,13 +541,9 @@ export function registerCrmRoutes(app: FastifyInstance, state: ZohoState): void 
 
       crm.get<LeadParams>('/Leads/:id/Notes', async (request, reply) => {
         if (!state.leads.has(request.params.id)) {
-          return reply
-            .code(400)
-            .send(crmErrorBody('INVALID_DATA', 'the related id given seems to be invalid', { resource_path_index: 1 }));
+          return reply.code(400).send(crmErrorBody('INVALID_DATA', 'the related id given seems to be invalid', { resource_path_index: 1 }));
         }
-        const notes = [...state.notes.values()]
-          .filter((note) => note.parentId === request.params.id)
-          .map((note) => noteView(state, note));
+        const notes = [...state.notes.values()].filter((note) => note.parentId === request.params.id).map((note) => noteView(state, note));
         if (notes.length === 0) return reply.code(204).send();
         return page(request.query as Record<string, unknown>, notes);
       });

@@ -4,32 +4,9 @@
  * follows what Zoho tells it (rather than a DC table) needs no special casing.
  */
 import { Emulator } from '../emulator.js';
-import {
-  ALL_SCOPES,
-  issueAccessToken,
-  issueRefreshToken,
-  issueSelfClientCode,
-  registerAccountsRoutes,
-  revokeRefreshToken,
-} from './accounts.js';
-import {
-  addBusy,
-  calendarErrorBody,
-  ensureCalendar,
-  moveEventDirectly,
-  registerCalendarRoutes,
-  toEmulatedEvent,
-  type EmulatedEvent,
-} from './calendar.js';
-import {
-  INTERNAL_ERROR_BODY,
-  INVALID_TOKEN_BODY,
-  TOO_MANY_REQUESTS_BODY,
-  leadView,
-  registerCrmRoutes,
-  type EmulatedLead,
-  type EmulatedNote,
-} from './crm.js';
+import { ALL_SCOPES, issueAccessToken, issueRefreshToken, issueSelfClientCode, registerAccountsRoutes, revokeRefreshToken } from './accounts.js';
+import { addBusy, calendarErrorBody, ensureCalendar, moveEventDirectly, registerCalendarRoutes, toEmulatedEvent, type EmulatedEvent } from './calendar.js';
+import { INTERNAL_ERROR_BODY, INVALID_TOKEN_BODY, TOO_MANY_REQUESTS_BODY, leadView, registerCrmRoutes, type EmulatedLead, type EmulatedNote } from './crm.js';
 import { ZohoState, type CalendarRecord, type ZohoEmulatorOptions } from './state.js';
 
 export type { ZohoEmulatorOptions, OAuthLimits, ZohoUser, CalendarRecord } from './state.js';

@@ -23,9 +23,36 @@ describe('Zoho emulator: calendar list', () => {
     expect(answer.status).toBe(200);
     expect(answer.json).toEqual({
       calendars: [
-        { uid: 'cal-personal', name: 'Personal', timezone: 'America/Phoenix', color: '#8cbf40', isdefault: true, privilege: 'owner', category: 'own', owner: OWNER },
-        { uid: 'cal-appointments', name: 'Appointments', timezone: 'America/Phoenix', color: '#8cbf40', isdefault: false, privilege: 'owner', category: 'own', owner: OWNER },
-        { uid: 'cal-colleague', name: 'Colleague', timezone: 'America/Denver', color: '#8cbf40', isdefault: false, privilege: 'read', category: 'shared', owner: 'colleague@office.example' },
+        {
+          uid: 'cal-personal',
+          name: 'Personal',
+          timezone: 'America/Phoenix',
+          color: '#8cbf40',
+          isdefault: true,
+          privilege: 'owner',
+          category: 'own',
+          owner: OWNER,
+        },
+        {
+          uid: 'cal-appointments',
+          name: 'Appointments',
+          timezone: 'America/Phoenix',
+          color: '#8cbf40',
+          isdefault: false,
+          privilege: 'owner',
+          category: 'own',
+          owner: OWNER,
+        },
+        {
+          uid: 'cal-colleague',
+          name: 'Colleague',
+          timezone: 'America/Denver',
+          color: '#8cbf40',
+          isdefault: false,
+          privilege: 'read',
+          category: 'shared',
+          owner: 'colleague@office.example',
+        },
       ],
     });
   });

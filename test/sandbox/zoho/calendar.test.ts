@@ -14,12 +14,7 @@ async function aCalendar() {
 type Started = Awaited<ReturnType<typeof aCalendar>>;
 
 function createEvent({ zoho, token }: Started, eventdata: unknown) {
-  return api(
-    zoho,
-    token,
-    'POST',
-    `/api/v1/calendars/${CALENDAR}/events?eventdata=${encodeURIComponent(JSON.stringify(eventdata))}`,
-  );
+  return api(zoho, token, 'POST', `/api/v1/calendars/${CALENDAR}/events?eventdata=${encodeURIComponent(JSON.stringify(eventdata))}`);
 }
 
 function listEvents({ zoho, token }: Started, start: string, end: string) {
@@ -33,12 +28,7 @@ function freebusy({ zoho, token }: Started, sdate: string, edate: string, uemail
 }
 
 function updateEvent({ zoho, token }: Started, uid: string, eventdata: unknown) {
-  return api(
-    zoho,
-    token,
-    'PUT',
-    `/api/v1/calendars/${CALENDAR}/events/${encodeURIComponent(uid)}?eventdata=${encodeURIComponent(JSON.stringify(eventdata))}`,
-  );
+  return api(zoho, token, 'PUT', `/api/v1/calendars/${CALENDAR}/events/${encodeURIComponent(uid)}?eventdata=${encodeURIComponent(JSON.stringify(eventdata))}`);
 }
 
 const newYork = (start: string, end: string) => ({ timezone: 'America/New_York', start, end });
@@ -48,9 +38,7 @@ describe('Zoho emulator: Calendar', () => {
     const started = await aCalendar();
     const answer = await api(started.zoho, started.token, 'GET', '/api/v1/calendars');
     expect(answer.status).toBe(200);
-    expect(answer.json.calendars).toEqual([
-      expect.objectContaining({ uid: CALENDAR, name: 'Office', timezone: 'America/New_York', isdefault: true }),
-    ]);
+    expect(answer.json.calendars).toEqual([expect.objectContaining({ uid: CALENDAR, name: 'Office', timezone: 'America/New_York', isdefault: true })]);
   });
 
   it('creates events in local time and answers with the right offset on each side of the November DST change', async () => {
@@ -70,12 +58,7 @@ describe('Zoho emulator: Calendar', () => {
     await createEvent(started, { title: 'After', dateandtime: newYork('20261102T093000', '20261102T100000') });
 
     const listed = await listEvents(started, '20261029T000000Z', '20261103T000000Z');
-    expect(
-      listed.json.events.map((event: { title: string; dateandtime: { start: string } }) => [
-        event.title,
-        event.dateandtime.start,
-      ]),
-    ).toEqual([
+    expect(listed.json.events.map((event: { title: string; dateandtime: { start: string } }) => [event.title, event.dateandtime.start])).toEqual([
       ['Before', '20261030T093000-0400'],
       ['Change day', '20261101T100000-0500'],
       ['After', '20261102T093000-0500'],
@@ -164,9 +147,7 @@ describe('Zoho emulator: Calendar', () => {
 
   it('refuses an update or a delete with a stale etag and bumps the etag on each update', async () => {
     const started = await aCalendar();
-    const created = (
-      await createEvent(started, { title: 'Consult', dateandtime: newYork('20261102T093000', '20261102T100000') })
-    ).json.events[0];
+    const created = (await createEvent(started, { title: 'Consult', dateandtime: newYork('20261102T093000', '20261102T100000') })).json.events[0];
 
     const updated = await updateEvent(started, created.uid, {
       title: 'Consult (moved)',
@@ -187,9 +168,7 @@ describe('Zoho emulator: Calendar', () => {
     const path = `/api/v1/calendars/${CALENDAR}/events/${encodeURIComponent(created.uid)}`;
     const staleDelete = await api(started.zoho, started.token, 'DELETE', path, undefined, { etag: created.etag });
     expect(staleDelete.json.error[0].code).toBe('ETAG_MISMATCH');
-    expect((await api(started.zoho, started.token, 'DELETE', path, undefined, { etag: current.etag })).status).toBe(
-      200,
-    );
+    expect((await api(started.zoho, started.token, 'DELETE', path, undefined, { etag: current.etag })).status).toBe(200);
     const gone = await api(started.zoho, started.token, 'GET', path);
     expect([gone.status, gone.json.error[0].code]).toEqual([404, 'EVENT_NOT_FOUND']);
   });
@@ -209,9 +188,7 @@ describe('Zoho emulator: Calendar', () => {
       start: '20261102T140000-0500',
       end: '20261102T150000-0500',
     });
-    expect((await updateEvent(started, lunch.uid, { title: 'Stale', etag: lunch.etag })).json.error[0].code).toBe(
-      'ETAG_MISMATCH',
-    );
+    expect((await updateEvent(started, lunch.uid, { title: 'Stale', etag: lunch.etag })).json.error[0].code).toBe('ETAG_MISMATCH');
 
     expect(started.zoho.deleteEventDirectly(lunch.uid)).toBe(true);
     expect((await api(started.zoho, started.token, 'GET', path)).status).toBe(404);

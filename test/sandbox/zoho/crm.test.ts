@@ -4,8 +4,7 @@ import { aZohoEmulator, api } from './support.js';
 async function aCrm(options: Parameters<typeof aZohoEmulator>[0] = {}) {
   const started = await aZohoEmulator(options);
   const { accessToken } = started.zoho.issueTokens();
-  const crm = (method: string, path: string, body?: unknown) =>
-    api(started.zoho, accessToken, method, `/crm/v8${path}`, body);
+  const crm = (method: string, path: string, body?: unknown) => api(started.zoho, accessToken, method, `/crm/v8${path}`, body);
   return { ...started, token: accessToken, crm };
 }
 
@@ -64,10 +63,7 @@ describe('Zoho emulator: CRM', () => {
   it('searches by criteria with escaped values and by word', async () => {
     const { crm } = await aCrm();
     await crm('POST', '/Leads', {
-      data: [
-        aLead({ Company: 'Smith (Tax), LLC' }),
-        aLead({ Last_Name: 'Okafor', Phone: '+12125550100', Email: 'o@example.com' }),
-      ],
+      data: [aLead({ Company: 'Smith (Tax), LLC' }), aLead({ Last_Name: 'Okafor', Phone: '+12125550100', Email: 'o@example.com' })],
     });
     const criteria = encodeURIComponent('((Company:equals:Smith \\(Tax\\)\\, LLC)and(Last_Name:starts_with:Riv))');
     const found = await crm('GET', `/Leads/search?criteria=${criteria}`);
@@ -199,10 +195,7 @@ describe('Zoho emulator: CRM', () => {
     });
 
     const listed = await crm('GET', `/Leads/${id}/Notes`);
-    expect(listed.json.data.map((note: { Note_Content: string }) => note.Note_Content)).toEqual([
-      'Asked about ITIN renewal',
-      'Booked for Monday',
-    ]);
+    expect(listed.json.data.map((note: { Note_Content: string }) => note.Note_Content)).toEqual(['Asked about ITIN renewal', 'Booked for Monday']);
     expect(listed.json.data[0].Parent_Id).toMatchObject({ module: { api_name: 'Leads' }, id });
     expect(zoho.notes(id)).toHaveLength(2);
   });
@@ -216,9 +209,7 @@ describe('Zoho emulator: CRM', () => {
     });
     expect(duplicate.status).toBe(400);
     expect(duplicate.json).toEqual({
-      data: [
-        { code: 'DUPLICATE_DATA', details: { api_name: 'Phone', id }, message: 'duplicate data', status: 'error' },
-      ],
+      data: [{ code: 'DUPLICATE_DATA', details: { api_name: 'Phone', id }, message: 'duplicate data', status: 'error' }],
     });
   });
 
@@ -235,10 +226,7 @@ describe('Zoho emulator: CRM', () => {
     const { zoho, clock, crm } = await aCrm();
     clock.advance(3600 * 1000);
     const expired = await crm('GET', '/Leads/search?phone=1');
-    expect([expired.status, expired.json]).toEqual([
-      401,
-      { code: 'INVALID_TOKEN', details: {}, message: 'invalid oauth token', status: 'error' },
-    ]);
+    expect([expired.status, expired.json]).toEqual([401, { code: 'INVALID_TOKEN', details: {}, message: 'invalid oauth token', status: 'error' }]);
     const anonymous = await fetch(`${zoho.url}/crm/v8/Leads/search?phone=1`);
     expect(anonymous.status).toBe(401);
     expect((await anonymous.json()).code).toBe('AUTHENTICATION_FAILURE');
@@ -248,16 +236,10 @@ describe('Zoho emulator: CRM', () => {
     const { zoho, crm } = await aCrm();
     zoho.crmRateLimit(1);
     const limited = await crm('POST', '/Leads', { data: [aLead()] });
-    expect([limited.status, limited.json]).toEqual([
-      429,
-      { code: 'TOO_MANY_REQUESTS', details: {}, message: 'too many requests', status: 'error' },
-    ]);
+    expect([limited.status, limited.json]).toEqual([429, { code: 'TOO_MANY_REQUESTS', details: {}, message: 'too many requests', status: 'error' }]);
     zoho.crmDown(1);
     const down = await crm('POST', '/Leads', { data: [aLead()] });
-    expect([down.status, down.json]).toEqual([
-      500,
-      { code: 'INTERNAL_ERROR', details: {}, message: 'Internal Server Error', status: 'error' },
-    ]);
+    expect([down.status, down.json]).toEqual([500, { code: 'INTERNAL_ERROR', details: {}, message: 'Internal Server Error', status: 'error' }]);
     expect(zoho.leads()).toEqual([]);
     expect((await crm('POST', '/Leads', { data: [aLead()] })).status).toBe(201);
   });

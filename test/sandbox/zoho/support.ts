@@ -1,11 +1,7 @@
 /** Builders shared by the Zoho emulator tests: a started emulator on a ManualClock and small fetch helpers. */
 import { afterEach } from 'vitest';
 import { ManualClock } from '../../../src/core/clock.js';
-import {
-  startZohoEmulator,
-  type StartZohoEmulatorOptions,
-  type ZohoEmulator,
-} from '../../../src/sandbox/zoho/index.js';
+import { startZohoEmulator, type StartZohoEmulatorOptions, type ZohoEmulator } from '../../../src/sandbox/zoho/index.js';
 
 export const CLIENT_ID = '1000.TESTCLIENT';
 export const CLIENT_SECRET = 'test-client-secret';
@@ -18,9 +14,7 @@ afterEach(async () => {
 });
 
 /** Starts an emulator that the surrounding test file closes after each test. */
-export async function aZohoEmulator(
-  options: Partial<StartZohoEmulatorOptions> = {},
-): Promise<{ zoho: ZohoEmulator; clock: ManualClock }> {
+export async function aZohoEmulator(options: Partial<StartZohoEmulatorOptions> = {}): Promise<{ zoho: ZohoEmulator; clock: ManualClock }> {
   const clock = new ManualClock('2026-10-20T12:00:00Z');
   const zoho = await startZohoEmulator({
     clock,
@@ -61,14 +55,7 @@ export function postForm(url: string, params: Record<string, string>): Promise<A
 }
 
 /** Calls an API path with `Authorization: Zoho-oauthtoken <token>` and an optional JSON body. */
-export function api(
-  zoho: ZohoEmulator,
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
+export function api(zoho: ZohoEmulator, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   return call(`${zoho.url}${path}`, {
     method,
     headers: {

@@ -57,7 +57,12 @@ export function changedFields(before: unknown, after: unknown): Array<{ field: s
 function fieldWords(field: string): string {
   return field
     .split('.')
-    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/_/g, ' ').toLowerCase())
+    .map((part) =>
+      part
+        .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+        .replace(/_/g, ' ')
+        .toLowerCase(),
+    )
     .join(' › ');
 }
 
@@ -72,10 +77,19 @@ function Target({ target, action }: { target: string | null; action: string }) {
   const [kind = '', ...rest] = target.split(':');
   const id = rest.join(':');
   if (kind === 'customer') return <Link to={`/customers/${encodeURIComponent(id)}`}>Customer #{id}</Link>;
-  if (kind === 'outbox') return <>{action.startsWith('message.') ? 'Message' : 'Background job'} #{id}</>;
+  if (kind === 'outbox')
+    return (
+      <>
+        {action.startsWith('message.') ? 'Message' : 'Background job'} #{id}
+      </>
+    );
   if (kind === 'client') return <>Office {id}</>;
   if (kind === 'address') return <>Address {id}</>;
-  return <>{TARGET_WORDS[kind] ?? kind} #{id}</>;
+  return (
+    <>
+      {TARGET_WORDS[kind] ?? kind} #{id}
+    </>
+  );
 }
 
 function Changes({ entry }: { entry: Entry }) {
@@ -138,7 +152,9 @@ export function Activity() {
 
   return (
     <section aria-labelledby="activity-title">
-      <header className="screen-header"><h1 id="activity-title">Activity</h1></header>
+      <header className="screen-header">
+        <h1 id="activity-title">Activity</h1>
+      </header>
       <p>Every change made in the dashboard: who made it, when, and what it was before and after.</p>
       <div className="filters">
         <label>
@@ -146,25 +162,45 @@ export function Activity() {
           <input type="search" list="activity-actors" placeholder="Their e-mail address" value={actor} onChange={(event) => setActor(event.target.value)} />
         </label>
         <datalist id="activity-actors">
-          {[...new Set((first.data?.entries ?? []).map((entry) => entry.actor))].map((email) => <option key={email} value={email} />)}
+          {[...new Set((first.data?.entries ?? []).map((entry) => entry.actor))].map((email) => (
+            <option key={email} value={email} />
+          ))}
         </datalist>
         <label>
           What
           <select value={kind} onChange={(event) => setKind(event.target.value)}>
             <option value="">Any change</option>
-            {KINDS.filter(([, , adminOnly]) => !adminOnly || isAdmin).map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+            {KINDS.filter(([, , adminOnly]) => !adminOnly || isAdmin).map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
           </select>
         </label>
-        <label>From<input type="date" value={from} max={to || undefined} onChange={(event) => setFrom(event.target.value)} /></label>
-        <label>To<input type="date" value={to} min={from || undefined} onChange={(event) => setTo(event.target.value)} /></label>
+        <label>
+          From
+          <input type="date" value={from} max={to || undefined} onChange={(event) => setFrom(event.target.value)} />
+        </label>
+        <label>
+          To
+          <input type="date" value={to} min={from || undefined} onChange={(event) => setTo(event.target.value)} />
+        </label>
       </div>
       {(from || to) && <p className="zone-note">Dates are days in {dayZone}.</p>}
-      {more.error && <div className="notice error" role="alert">{more.error}</div>}
+      {more.error && (
+        <div className="notice error" role="alert">
+          {more.error}
+        </div>
+      )}
       <ZoneNote />
       {isAdmin && <p className="zone-note">Sign-ins and other changes not tied to an office are shown in this computer's time zone ({localZone}).</p>}
       <DataState
         state={first}
-        empty={actor || kind || from || to ? 'No changes match these filters.' : 'No changes yet. Whenever someone changes something here, it is recorded on this page.'}
+        empty={
+          actor || kind || from || to
+            ? 'No changes match these filters.'
+            : 'No changes yet. Whenever someone changes something here, it is recorded on this page.'
+        }
         isEmpty={(data) => data.entries.length === 0}
       >
         {(data) => {
@@ -174,7 +210,16 @@ export function Activity() {
           return (
             <>
               <table className="activity">
-                <thead><tr><th>When</th><th>Who</th><th>Office</th><th>What</th><th>On</th><th>Change</th></tr></thead>
+                <thead>
+                  <tr>
+                    <th>When</th>
+                    <th>Who</th>
+                    <th>Office</th>
+                    <th>What</th>
+                    <th>On</th>
+                    <th>Change</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {entries.map((entry) => (
                     <tr key={entry.id} data-audit-id={entry.id}>
@@ -182,8 +227,12 @@ export function Activity() {
                       <td>{entry.actor}</td>
                       <td>{entry.clientId ? (names.get(entry.clientId) ?? entry.clientId) : <span className="muted">No office</span>}</td>
                       <td>{ACTION_WORDS[entry.action] ?? entry.action}</td>
-                      <td><Target target={entry.target} action={entry.action} /></td>
-                      <td className="summary"><Changes entry={entry} /></td>
+                      <td>
+                        <Target target={entry.target} action={entry.action} />
+                      </td>
+                      <td className="summary">
+                        <Changes entry={entry} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -63,7 +63,14 @@ interface Summary {
   from: string;
   to: string;
   calls: Record<string, number | null>;
-  funnel: { steps: Array<{ key: string; label: string; count: number; rateFromPrevious: number | null }>; unknown: number; upcoming: number; bookedValue: number; heldValue: number; showRate: number | null };
+  funnel: {
+    steps: Array<{ key: string; label: string; count: number; rateFromPrevious: number | null }>;
+    unknown: number;
+    upcoming: number;
+    bookedValue: number;
+    heldValue: number;
+    showRate: number | null;
+  };
   followUps: {
     sms: { sent: number; delivered: number; failed: number };
     email: { sent: number; delivered: number; failed: number };
@@ -72,7 +79,13 @@ interface Summary {
     nurture: { customers: number; bookedWithin14Days: number; rate: number | null };
     reminders: Record<'reminded' | 'notReminded', { held: number; noShow: number; showRate: number | null }>;
   };
-  quality: { sentiment: Record<string, number>; topIntents: Array<{ intent: string; count: number }>; needs?: Array<{ need: string; count: number }>; callbacks: { created: number; doneInTime: number; rate: number | null }; errors: number };
+  quality: {
+    sentiment: Record<string, number>;
+    topIntents: Array<{ intent: string; count: number }>;
+    needs?: Array<{ need: string; count: number }>;
+    callbacks: { created: number; doneInTime: number; rate: number | null };
+    errors: number;
+  };
   heatmap: number[][];
 }
 interface Series {
@@ -85,7 +98,13 @@ interface Agency {
   to: string;
   previous: { from: string; to: string };
   headlines: Array<{ key: string; label: string; kind: 'count' | 'rate' }>;
-  offices: Array<{ client: string; name: string; figures: Record<string, number | null>; previous: Record<string, number | null>; change: Record<string, number | null> }>;
+  offices: Array<{
+    client: string;
+    name: string;
+    figures: Record<string, number | null>;
+    previous: Record<string, number | null>;
+    change: Record<string, number | null>;
+  }>;
 }
 
 const METRIC_LABELS: Record<string, string> = {
@@ -107,7 +126,10 @@ function LineChart({ series, title }: { series: Series; title: string }) {
     const element = box.current;
     if (!element) return;
     const labels = series.buckets.map((bucket) => bucket.start);
-    const data: uPlot.AlignedData = [labels.map((_, index) => index), ...series.metrics.map((metric) => series.buckets.map((bucket) => bucket.values[metric] ?? 0))];
+    const data: uPlot.AlignedData = [
+      labels.map((_, index) => index),
+      ...series.metrics.map((metric) => series.buckets.map((bucket) => bucket.values[metric] ?? 0)),
+    ];
     const plot = new uPlot(
       {
         title,
@@ -118,7 +140,12 @@ function LineChart({ series, title }: { series: Series; title: string }) {
         axes: [{ incrs: [1, 2, 3, 4, 6, 7, 12, 14, 24, 30, 48, 60, 90], values: (_u, ticks) => ticks.map((tick) => labels[Math.round(tick)] ?? '') }, {}],
         series: [
           { label: series.bucket },
-          ...series.metrics.map((metric, index) => ({ label: METRIC_LABELS[metric] ?? metric, stroke: STROKES[index % STROKES.length], dash: DASHES[index % DASHES.length], width: 2 })),
+          ...series.metrics.map((metric, index) => ({
+            label: METRIC_LABELS[metric] ?? metric,
+            stroke: STROKES[index % STROKES.length],
+            dash: DASHES[index % DASHES.length],
+            width: 2,
+          })),
         ],
       },
       data,
@@ -135,11 +162,29 @@ function SeriesTable({ series, caption }: { series: Series; caption: string }) {
       <summary>{caption} as a table</summary>
       <table>
         <thead>
-          <tr><th scope="col">{series.bucket === 'hour' ? 'Hour starting' : series.bucket === 'day' ? 'Day' : `${series.bucket[0]!.toUpperCase()}${series.bucket.slice(1)} starting`}</th>{series.metrics.map((metric) => <th scope="col" key={metric}>{METRIC_LABELS[metric] ?? metric}</th>)}</tr>
+          <tr>
+            <th scope="col">
+              {series.bucket === 'hour'
+                ? 'Hour starting'
+                : series.bucket === 'day'
+                  ? 'Day'
+                  : `${series.bucket[0]!.toUpperCase()}${series.bucket.slice(1)} starting`}
+            </th>
+            {series.metrics.map((metric) => (
+              <th scope="col" key={metric}>
+                {METRIC_LABELS[metric] ?? metric}
+              </th>
+            ))}
+          </tr>
         </thead>
         <tbody>
           {series.buckets.map((bucket) => (
-            <tr key={bucket.start}><td>{bucket.start}</td>{series.metrics.map((metric) => <td key={metric}>{count(bucket.values[metric] ?? 0)}</td>)}</tr>
+            <tr key={bucket.start}>
+              <td>{bucket.start}</td>
+              {series.metrics.map((metric) => (
+                <td key={metric}>{count(bucket.values[metric] ?? 0)}</td>
+              ))}
+            </tr>
           ))}
         </tbody>
       </table>
@@ -148,7 +193,11 @@ function SeriesTable({ series, caption }: { series: Series; caption: string }) {
 }
 
 function CsvLink({ path, label }: { path: string; label: string }) {
-  return <a className="button csv" href={`${path}${path.includes('?') ? '&' : '?'}format=csv`} download>{label} (CSV)</a>;
+  return (
+    <a className="button csv" href={`${path}${path.includes('?') ? '&' : '?'}format=csv`} download>
+      {label} (CSV)
+    </a>
+  );
 }
 
 function Funnel({ summary }: { summary: Summary }) {
@@ -156,24 +205,62 @@ function Funnel({ summary }: { summary: Summary }) {
   const top = Math.max(1, steps[0]!.count);
   return (
     <figure className="funnel">
-      <svg viewBox={`0 0 400 ${steps.length * 34}`} width="100%" role="img" aria-label="Funnel from calls to held appointments; the numbers are in the table beside it">
+      <svg
+        viewBox={`0 0 400 ${steps.length * 34}`}
+        width="100%"
+        role="img"
+        aria-label="Funnel from calls to held appointments; the numbers are in the table beside it"
+      >
         {steps.map((step, index) => (
           <g key={step.key} transform={`translate(0 ${index * 34})`}>
-            <rect x="0" y="4" width={Math.max(2, (step.count / top) * 260)} height="24" fill={step.key === 'no_show' ? '#f0b8b4' : '#9dbbe8'} stroke="#1d2430" strokeDasharray={step.key === 'no_show' ? '4 2' : undefined} />
-            <text x="268" y="21" fontSize="13">{step.label}: {count(step.count)}</text>
+            <rect
+              x="0"
+              y="4"
+              width={Math.max(2, (step.count / top) * 260)}
+              height="24"
+              fill={step.key === 'no_show' ? '#f0b8b4' : '#9dbbe8'}
+              stroke="#1d2430"
+              strokeDasharray={step.key === 'no_show' ? '4 2' : undefined}
+            />
+            <text x="268" y="21" fontSize="13">
+              {step.label}: {count(step.count)}
+            </text>
           </g>
         ))}
       </svg>
       <table>
         <caption>Funnel</caption>
-        <thead><tr><th scope="col">Step</th><th scope="col">Count</th><th scope="col">Of the step before</th></tr></thead>
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Count</th>
+            <th scope="col">Of the step before</th>
+          </tr>
+        </thead>
         <tbody>
           {steps.map((step) => (
-            <tr key={step.key} data-figure={`funnel.${step.key}`}><th scope="row">{step.label}</th><td>{count(step.count)}</td><td>{step.key === 'no_show' ? `${share(step.rateFromPrevious)} of booked` : share(step.rateFromPrevious)}</td></tr>
+            <tr key={step.key} data-figure={`funnel.${step.key}`}>
+              <th scope="row">{step.label}</th>
+              <td>{count(step.count)}</td>
+              <td>{step.key === 'no_show' ? `${share(step.rateFromPrevious)} of booked` : share(step.rateFromPrevious)}</td>
+            </tr>
           ))}
-          <tr><th scope="row">Not marked, appointment over (unknown)</th><td>{count(summary.funnel.unknown)}</td><td /></tr>
-          <tr><th scope="row">Still to come</th><td>{count(summary.funnel.upcoming)}</td><td /></tr>
-          <tr><th scope="row">Booked value / held value</th><td colSpan={2}>{money(summary.funnel.bookedValue)} / {money(summary.funnel.heldValue)}</td></tr>
+          <tr>
+            <th scope="row">Not marked, appointment over (unknown)</th>
+            <td>{count(summary.funnel.unknown)}</td>
+            <td />
+          </tr>
+          <tr>
+            <th scope="row">Still to come</th>
+            <td>{count(summary.funnel.upcoming)}</td>
+            <td />
+          </tr>
+          <tr>
+            <th scope="row">Booked value / held value</th>
+            <td colSpan={2}>
+              {money(summary.funnel.bookedValue)} / {money(summary.funnel.heldValue)}
+            </td>
+          </tr>
         </tbody>
       </table>
     </figure>
@@ -187,12 +274,25 @@ function HeatMap({ heatmap }: { heatmap: number[][] }) {
   return (
     <table className="heatmap">
       <caption>Busiest hours: calls by weekday and hour (office time)</caption>
-      <thead><tr><th scope="col">Day</th>{Array.from({ length: 24 }, (_, hour) => <th scope="col" key={hour}>{hour}</th>)}</tr></thead>
+      <thead>
+        <tr>
+          <th scope="col">Day</th>
+          {Array.from({ length: 24 }, (_, hour) => (
+            <th scope="col" key={hour}>
+              {hour}
+            </th>
+          ))}
+        </tr>
+      </thead>
       <tbody>
         {heatmap.map((hours, weekday) => (
           <tr key={weekday}>
             <th scope="row">{WEEKDAYS[weekday]}</th>
-            {hours.map((value, hour) => <td key={hour} className={`heat-${Math.ceil((value / most) * 4)}`}>{value || ''}</td>)}
+            {hours.map((value, hour) => (
+              <td key={hour} className={`heat-${Math.ceil((value / most) * 4)}`}>
+                {value || ''}
+              </td>
+            ))}
           </tr>
         ))}
       </tbody>
@@ -218,32 +318,51 @@ function OfficeAnalytics({ office, range }: { office: string; range: { from: str
     <DataState state={summary} empty="" isEmpty={() => false}>
       {(data) => (
         <>
-          <p className="zone-note">{data.from} to {data.to}, days and hours in {data.zone} (the office's time zone). <CsvLink path={summaryPath} label="All figures" /></p>
+          <p className="zone-note">
+            {data.from} to {data.to}, days and hours in {data.zone} (the office's time zone). <CsvLink path={summaryPath} label="All figures" />
+          </p>
           <dl className="headlines">
-            {([
-              ['calls.total', 'Calls', count(data.calls.total ?? 0)],
-              ['calls.conversations', 'Conversations', count(data.calls.conversations ?? 0)],
-              ['funnel.booked', 'Booked', count(data.funnel.steps[3]!.count)],
-              ['funnel.held', 'Held', count(data.funnel.steps[4]!.count)],
-              ['funnel.show_rate', 'Show rate (held of marked)', share(data.funnel.showRate)],
-              ['calls.after_hours_share', 'After hours', share(data.calls.afterHoursShare ?? null)],
-              ['calls.abandoned', 'Abandoned / short', count(data.calls.abandoned ?? 0)],
-              ['calls.transfers', 'Transfers', count(data.calls.transfers ?? 0)],
-              ['calls.first_time', 'First-time / returning', `${count(data.calls.firstTime ?? 0)} / ${count(data.calls.returning ?? 0)}`],
-              ['calls.duration', 'Average / p90 length', `${formatDuration(data.calls.averageDurationMs)} / ${formatDuration(data.calls.p90DurationMs)}`],
-            ] as const).map(([key, label, value]) => (
-              <div key={key} className="headline" data-figure={key}><dt>{label}</dt><dd>{value}</dd></div>
+            {(
+              [
+                ['calls.total', 'Calls', count(data.calls.total ?? 0)],
+                ['calls.conversations', 'Conversations', count(data.calls.conversations ?? 0)],
+                ['funnel.booked', 'Booked', count(data.funnel.steps[3]!.count)],
+                ['funnel.held', 'Held', count(data.funnel.steps[4]!.count)],
+                ['funnel.show_rate', 'Show rate (held of marked)', share(data.funnel.showRate)],
+                ['calls.after_hours_share', 'After hours', share(data.calls.afterHoursShare ?? null)],
+                ['calls.abandoned', 'Abandoned / short', count(data.calls.abandoned ?? 0)],
+                ['calls.transfers', 'Transfers', count(data.calls.transfers ?? 0)],
+                ['calls.first_time', 'First-time / returning', `${count(data.calls.firstTime ?? 0)} / ${count(data.calls.returning ?? 0)}`],
+                ['calls.duration', 'Average / p90 length', `${formatDuration(data.calls.averageDurationMs)} / ${formatDuration(data.calls.p90DurationMs)}`],
+              ] as const
+            ).map(([key, label, value]) => (
+              <div key={key} className="headline" data-figure={key}>
+                <dt>{label}</dt>
+                <dd>{value}</dd>
+              </div>
             ))}
           </dl>
           <h2>Funnel</h2>
           <Funnel summary={data} />
           <h2>Calls over time</h2>
           <DataState state={calls} empty="No calls." isEmpty={() => false}>
-            {(series) => (<><LineChart series={series} title="Calls" /><SeriesTable series={series} caption="Calls over time" /><CsvLink path={callsPath} label="Calls over time" /></>)}
+            {(series) => (
+              <>
+                <LineChart series={series} title="Calls" />
+                <SeriesTable series={series} caption="Calls over time" />
+                <CsvLink path={callsPath} label="Calls over time" />
+              </>
+            )}
           </DataState>
           <h2>Caller sentiment</h2>
           <DataState state={sentiment} empty="No calls." isEmpty={() => false}>
-            {(series) => (<><LineChart series={series} title="Sentiment" /><SeriesTable series={series} caption="Sentiment over time" /><CsvLink path={sentimentPath} label="Sentiment over time" /></>)}
+            {(series) => (
+              <>
+                <LineChart series={series} title="Sentiment" />
+                <SeriesTable series={series} caption="Sentiment over time" />
+                <CsvLink path={sentimentPath} label="Sentiment over time" />
+              </>
+            )}
           </DataState>
           <h2>Busiest hours</h2>
           <HeatMap heatmap={data.heatmap} />
@@ -251,22 +370,69 @@ function OfficeAnalytics({ office, range }: { office: string; range: { from: str
             <table>
               <caption>Follow-ups</caption>
               <tbody>
-                <tr><th scope="row">Texts sent / delivered / failed</th><td>{count(data.followUps.sms.sent)} / {count(data.followUps.sms.delivered)} / {count(data.followUps.sms.failed)}</td></tr>
-                <tr><th scope="row">E-mails sent / accepted / failed</th><td>{count(data.followUps.email.sent)} / {count(data.followUps.email.delivered)} / {count(data.followUps.email.failed)}</td></tr>
-                <tr><th scope="row">Opt-outs (text / spoken / other)</th><td>{count(data.followUps.optOuts.total)} ({data.followUps.optOuts.text} / {data.followUps.optOuts.spoken} / {data.followUps.optOuts.other})</td></tr>
-                <tr><th scope="row">Replies</th><td>{count(data.followUps.replies)}</td></tr>
-                <tr><th scope="row">Nurtured callers booked within 14 days</th><td>{count(data.followUps.nurture.bookedWithin14Days)} of {count(data.followUps.nurture.customers)} ({share(data.followUps.nurture.rate)})</td></tr>
-                <tr><th scope="row">Show rate with / without a reminder</th><td>{share(data.followUps.reminders.reminded.showRate)} / {share(data.followUps.reminders.notReminded.showRate)}</td></tr>
+                <tr>
+                  <th scope="row">Texts sent / delivered / failed</th>
+                  <td>
+                    {count(data.followUps.sms.sent)} / {count(data.followUps.sms.delivered)} / {count(data.followUps.sms.failed)}
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">E-mails sent / accepted / failed</th>
+                  <td>
+                    {count(data.followUps.email.sent)} / {count(data.followUps.email.delivered)} / {count(data.followUps.email.failed)}
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Opt-outs (text / spoken / other)</th>
+                  <td>
+                    {count(data.followUps.optOuts.total)} ({data.followUps.optOuts.text} / {data.followUps.optOuts.spoken} / {data.followUps.optOuts.other})
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Replies</th>
+                  <td>{count(data.followUps.replies)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Nurtured callers booked within 14 days</th>
+                  <td>
+                    {count(data.followUps.nurture.bookedWithin14Days)} of {count(data.followUps.nurture.customers)} ({share(data.followUps.nurture.rate)})
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Show rate with / without a reminder</th>
+                  <td>
+                    {share(data.followUps.reminders.reminded.showRate)} / {share(data.followUps.reminders.notReminded.showRate)}
+                  </td>
+                </tr>
               </tbody>
             </table>
             <table>
               <caption>Quality</caption>
               <tbody>
-                <tr><th scope="row">Sentiment (positive / neutral / negative / unknown)</th><td>{['positive', 'neutral', 'negative', 'unknown'].map((key) => count(data.quality.sentiment[key] ?? 0)).join(' / ')}</td></tr>
-                <tr><th scope="row">Callbacks done before their deadline</th><td>{count(data.quality.callbacks.doneInTime)} of {count(data.quality.callbacks.created)} ({share(data.quality.callbacks.rate)})</td></tr>
-                <tr><th scope="row">Errors</th><td>{count(data.quality.errors)}</td></tr>
-                <tr><th scope="row">Top intents</th><td>{data.quality.topIntents.length ? data.quality.topIntents.map((entry) => `${entry.intent} (${entry.count})`).join(', ') : '—'}</td></tr>
-                <tr><th scope="row">Caller needs</th><td>{data.quality.needs?.length ? data.quality.needs.map((entry) => `${entry.need.replace(/_/g, ' ')} (${entry.count})`).join(', ') : '—'}</td></tr>
+                <tr>
+                  <th scope="row">Sentiment (positive / neutral / negative / unknown)</th>
+                  <td>{['positive', 'neutral', 'negative', 'unknown'].map((key) => count(data.quality.sentiment[key] ?? 0)).join(' / ')}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Callbacks done before their deadline</th>
+                  <td>
+                    {count(data.quality.callbacks.doneInTime)} of {count(data.quality.callbacks.created)} ({share(data.quality.callbacks.rate)})
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Errors</th>
+                  <td>{count(data.quality.errors)}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Top intents</th>
+                  <td>{data.quality.topIntents.length ? data.quality.topIntents.map((entry) => `${entry.intent} (${entry.count})`).join(', ') : '—'}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Caller needs</th>
+                  <td>
+                    {data.quality.needs?.length ? data.quality.needs.map((entry) => `${entry.need.replace(/_/g, ' ')} (${entry.count})`).join(', ') : '—'}
+                  </td>
+                </tr>
               </tbody>
             </table>
           </div>
@@ -285,24 +451,36 @@ function AgencyTable({ range }: { range: { from: string; to: string } }) {
       {(data) => {
         const format = (kind: string, value: number | null) => (value === null ? '—' : kind === 'rate' ? share(value) : count(value));
         const change = (kind: string, value: number | null) =>
-          value === null || value === 0 ? '±0' : `${value > 0 ? '▲ +' : '▼ −'}${kind === 'rate' ? `${Math.abs(value * 100).toFixed(1)} pts` : count(Math.abs(value))}`;
+          value === null || value === 0
+            ? '±0'
+            : `${value > 0 ? '▲ +' : '▼ −'}${kind === 'rate' ? `${Math.abs(value * 100).toFixed(1)} pts` : count(Math.abs(value))}`;
         const rows = [...data.offices].sort((a, b) => {
-          const left = sort.key === 'name' ? a.name : a.figures[sort.key] ?? -Infinity;
-          const right = sort.key === 'name' ? b.name : b.figures[sort.key] ?? -Infinity;
+          const left = sort.key === 'name' ? a.name : (a.figures[sort.key] ?? -Infinity);
+          const right = sort.key === 'name' ? b.name : (b.figures[sort.key] ?? -Infinity);
           const order = left < right ? -1 : left > right ? 1 : 0;
           return sort.descending ? -order : order;
         });
         const header = (key: string, label: string) => (
           <th scope="col" key={key} aria-sort={sort.key === key ? (sort.descending ? 'descending' : 'ascending') : 'none'}>
-            <button className="link" onClick={() => setSort({ key, descending: sort.key === key ? !sort.descending : true })}>{label}{sort.key === key ? (sort.descending ? ' ↓' : ' ↑') : ''}</button>
+            <button className="link" onClick={() => setSort({ key, descending: sort.key === key ? !sort.descending : true })}>
+              {label}
+              {sort.key === key ? (sort.descending ? ' ↓' : ' ↑') : ''}
+            </button>
           </th>
         );
         return (
           <>
-            <p className="zone-note">{data.from} to {data.to} in each office's own days, against {data.previous.from} to {data.previous.to}. <CsvLink path={path} label="Offices" /></p>
+            <p className="zone-note">
+              {data.from} to {data.to} in each office's own days, against {data.previous.from} to {data.previous.to}. <CsvLink path={path} label="Offices" />
+            </p>
             <div className="table-scroll">
               <table className="agency">
-                <thead><tr>{header('name', 'Office')}{data.headlines.map((headline) => header(headline.key, headline.label))}</tr></thead>
+                <thead>
+                  <tr>
+                    {header('name', 'Office')}
+                    {data.headlines.map((headline) => header(headline.key, headline.label))}
+                  </tr>
+                </thead>
                 <tbody>
                   {rows.map((row) => (
                     <tr key={row.client} data-office={row.client}>
@@ -342,7 +520,12 @@ function DigestSwitch() {
         }}
       />
       E-mail me the weekly digest (Mondays 08:00 office time)
-      {action.error && <span className="error-text" role="alert"> {action.error}</span>}
+      {action.error && (
+        <span className="error-text" role="alert">
+          {' '}
+          {action.error}
+        </span>
+      )}
     </label>
   );
 }
@@ -356,25 +539,42 @@ export function Analytics() {
   const range = useMemo(() => rangeOf(preset, zone, custom), [preset, zone, custom]);
   return (
     <section aria-labelledby="analytics-title">
-      <header className="screen-header"><h1 id="analytics-title">Analytics</h1><DigestSwitch /></header>
+      <header className="screen-header">
+        <h1 id="analytics-title">Analytics</h1>
+        <DigestSwitch />
+      </header>
       <div className="filters">
         <label>
           Office
           <select aria-label="Analytics office" value={office} onChange={(event) => setOffice(event.target.value)}>
             {app.clients.length > 1 && <option value="">All offices (compare)</option>}
-            {app.clients.map((client) => <option key={client.id} value={client.id}>{client.name}</option>)}
+            {app.clients.map((client) => (
+              <option key={client.id} value={client.id}>
+                {client.name}
+              </option>
+            ))}
           </select>
         </label>
         <label>
           Range
           <select aria-label="Range" value={preset} onChange={(event) => setPreset(event.target.value as Preset)}>
-            {PRESETS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+            {PRESETS.map(([value, label]) => (
+              <option key={value} value={value}>
+                {label}
+              </option>
+            ))}
           </select>
         </label>
         {preset === 'custom' && (
           <>
-            <label>From<input type="date" value={custom.from} onChange={(event) => setCustom({ ...custom, from: event.target.value })} /></label>
-            <label>To<input type="date" value={custom.to} onChange={(event) => setCustom({ ...custom, to: event.target.value })} /></label>
+            <label>
+              From
+              <input type="date" value={custom.from} onChange={(event) => setCustom({ ...custom, from: event.target.value })} />
+            </label>
+            <label>
+              To
+              <input type="date" value={custom.to} onChange={(event) => setCustom({ ...custom, to: event.target.value })} />
+            </label>
           </>
         )}
       </div>

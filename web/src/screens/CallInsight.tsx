@@ -35,12 +35,24 @@ export function InsightFacts({ insight }: { insight: InsightData | null }) {
   if (!insight) return <div className="notice empty">No insight yet: it is computed when Retell's analysis of the call arrives.</div>;
   return (
     <dl className="facts" aria-label="Caller insight">
-      <dt>Asked for</dt><dd>{words(insight.intent)}</dd>
-      <dt>Urgency</dt><dd>{words(insight.urgency)}</dd>
-      <dt>Mood</dt><dd>{insight.sentiment.start} → {insight.sentiment.end}</dd>
-      <dt>Needs</dt><dd>{insight.needs.length ? insight.needs.map(words).join(', ') : 'none noticed'}</dd>
-      <dt>Language</dt><dd>{insight.language}</dd>
-      {insight.openIssue && (<><dt>Open issue</dt><dd>{insight.openIssue}</dd></>)}
+      <dt>Asked for</dt>
+      <dd>{words(insight.intent)}</dd>
+      <dt>Urgency</dt>
+      <dd>{words(insight.urgency)}</dd>
+      <dt>Mood</dt>
+      <dd>
+        {insight.sentiment.start} → {insight.sentiment.end}
+      </dd>
+      <dt>Needs</dt>
+      <dd>{insight.needs.length ? insight.needs.map(words).join(', ') : 'none noticed'}</dd>
+      <dt>Language</dt>
+      <dd>{insight.language}</dd>
+      {insight.openIssue && (
+        <>
+          <dt>Open issue</dt>
+          <dd>{insight.openIssue}</dd>
+        </>
+      )}
     </dl>
   );
 }
@@ -56,7 +68,11 @@ function highlighted(content: string, spans: Evidence[]) {
     const title = same.map((item) => `${words(item.label)}: ${words(item.value)} (${item.rule})`).join('\n');
     // Every rule behind these words (one span may support a sentiment and a need), space-separated.
     const rules = [...new Set(same.map((item) => item.rule))].join(' ');
-    parts.push(<mark key={`${span.start}-${span.end}`} title={title} data-rule={rules}>{content.slice(span.start, span.end)}</mark>);
+    parts.push(
+      <mark key={`${span.start}-${span.end}`} title={title} data-rule={rules}>
+        {content.slice(span.start, span.end)}
+      </mark>,
+    );
     at = span.end;
   }
   parts.push(content.slice(at));
@@ -70,10 +86,12 @@ export function InsightTranscript({ utterances, insight }: { utterances: Utteran
       {utterances.map((utterance, index) => {
         const isCaller = utterance.role === 'user';
         if (isCaller) callerTurn += 1;
-        const spans = isCaller && insight ? insight.evidence.filter((item) => item.turn === callerTurn && item.end > item.start && item.label !== 'language') : [];
+        const spans =
+          isCaller && insight ? insight.evidence.filter((item) => item.turn === callerTurn && item.end > item.start && item.label !== 'language') : [];
         return (
           <p key={index} className={isCaller ? 'turn caller' : 'turn agent'}>
-            <strong>{isCaller ? 'Caller' : utterance.role === 'agent' ? 'Agent' : words(utterance.role)}:</strong> {spans.length ? highlighted(utterance.content, spans) : utterance.content}
+            <strong>{isCaller ? 'Caller' : utterance.role === 'agent' ? 'Agent' : words(utterance.role)}:</strong>{' '}
+            {spans.length ? highlighted(utterance.content, spans) : utterance.content}
           </p>
         );
       })}

@@ -26,7 +26,10 @@ interface CallPageData {
   functions: Array<{ name: string; args: unknown; result: unknown; status: string; at: string; durationMs: number | null }>;
   appointments: Array<{ id: number; appointmentType: string; startAt: string; status: string; bookingId: string }>;
   messages: Message[];
-  crm: { syncs: Array<{ id: number; status: string; lastError: string | null; updatedAt: string; payload: Record<string, unknown> }>; notes: Array<{ purpose: string; leadId: string; noteId: string }> };
+  crm: {
+    syncs: Array<{ id: number; status: string; lastError: string | null; updatedAt: string; payload: Record<string, unknown> }>;
+    notes: Array<{ purpose: string; leadId: string; noteId: string }>;
+  };
 }
 
 export function CallPage({ id }: { id: string }) {
@@ -45,12 +48,26 @@ export function CallPage({ id }: { id: string }) {
               </header>
               <ZoneNote clientId={call.clientId} />
               <dl className="facts">
-                <dt>Started</dt><dd>{formatTime(call.startedAt, zone)}</dd>
-                <dt>Length</dt><dd>{formatDuration(call.durationMs)}</dd>
-                <dt>Caller</dt><dd>{call.customerId ? <Link to={`/customers/${call.customerId}`}>{call.callerName ?? call.fromNumber}</Link> : call.fromNumber ?? '—'}</dd>
-                <dt>Intent</dt><dd>{call.intent ?? '—'}</dd>
-                <dt>Sentiment</dt><dd>{call.sentiment ?? '—'}</dd>
-                <dt>Recording</dt><dd>{call.recordingUrl ? <a href={call.recordingUrl} target="_blank" rel="noreferrer">Listen</a> : 'None'}</dd>
+                <dt>Started</dt>
+                <dd>{formatTime(call.startedAt, zone)}</dd>
+                <dt>Length</dt>
+                <dd>{formatDuration(call.durationMs)}</dd>
+                <dt>Caller</dt>
+                <dd>{call.customerId ? <Link to={`/customers/${call.customerId}`}>{call.callerName ?? call.fromNumber}</Link> : (call.fromNumber ?? '—')}</dd>
+                <dt>Intent</dt>
+                <dd>{call.intent ?? '—'}</dd>
+                <dt>Sentiment</dt>
+                <dd>{call.sentiment ?? '—'}</dd>
+                <dt>Recording</dt>
+                <dd>
+                  {call.recordingUrl ? (
+                    <a href={call.recordingUrl} target="_blank" rel="noreferrer">
+                      Listen
+                    </a>
+                  ) : (
+                    'None'
+                  )}
+                </dd>
               </dl>
               {call.summary && <p className="summary-block">{call.summary}</p>}
               <h2>Caller insight</h2>
@@ -68,7 +85,11 @@ export function CallPage({ id }: { id: string }) {
                 </ul>
               )}
               <h2>Messages</h2>
-              {messages.length === 0 ? <div className="notice empty">No messages for this call.</div> : <MessageList messages={messages} onChange={state.reload} />}
+              {messages.length === 0 ? (
+                <div className="notice empty">No messages for this call.</div>
+              ) : (
+                <MessageList messages={messages} onChange={state.reload} />
+              )}
               <h2>What the receptionist did</h2>
               {functions.length === 0 ? (
                 <div className="notice empty">The receptionist did not look anything up in this call.</div>
@@ -76,7 +97,11 @@ export function CallPage({ id }: { id: string }) {
                 <ol className="functions-list">
                   {functions.map((fn, index) => (
                     <li key={index}>
-                      <strong>{fn.name.replace(/_/g, ' ')}</strong> <span className="muted">{formatTime(fn.at, zone, { date: false })}{fn.durationMs !== null ? ` · ${fn.durationMs} ms` : ''}</span>
+                      <strong>{fn.name.replace(/_/g, ' ')}</strong>{' '}
+                      <span className="muted">
+                        {formatTime(fn.at, zone, { date: false })}
+                        {fn.durationMs !== null ? ` · ${fn.durationMs} ms` : ''}
+                      </span>
                       <details>
                         <summary>Asked with / answered</summary>
                         <pre>{JSON.stringify(fn.args, null, 2)}</pre>
@@ -93,10 +118,15 @@ export function CallPage({ id }: { id: string }) {
                 <ul className="plain">
                   {crm.syncs.map((sync) => (
                     <li key={sync.id}>
-                      {String(sync.payload.purpose ?? 'sync').replace(/_/g, ' ')} <Status value={sync.status} /> {formatTime(sync.updatedAt, zone)} {sync.lastError && <span className="error-text">{sync.lastError}</span>}
+                      {String(sync.payload.purpose ?? 'sync').replace(/_/g, ' ')} <Status value={sync.status} /> {formatTime(sync.updatedAt, zone)}{' '}
+                      {sync.lastError && <span className="error-text">{sync.lastError}</span>}
                     </li>
                   ))}
-                  {crm.notes.length > 0 && <li>Lead {crm.notes[0]!.leadId}, {crm.notes.length} note(s)</li>}
+                  {crm.notes.length > 0 && (
+                    <li>
+                      Lead {crm.notes[0]!.leadId}, {crm.notes.length} note(s)
+                    </li>
+                  )}
                 </ul>
               )}
               <h2>Transcript</h2>

@@ -22,13 +22,36 @@ export interface CallerProfileData {
 }
 
 /** The vocabulary of src/insights/labels.ts. */
-const INTENTS = ['book', 'reschedule', 'cancel', 'existing_appointment', 'pricing', 'services', 'status', 'documents', 'speak_to_person', 'complaint', 'wrong_number', 'other'];
+const INTENTS = [
+  'book',
+  'reschedule',
+  'cancel',
+  'existing_appointment',
+  'pricing',
+  'services',
+  'status',
+  'documents',
+  'speak_to_person',
+  'complaint',
+  'wrong_number',
+  'other',
+];
 const NEEDS = ['reassurance', 'price_sensitive', 'time_pressed', 'detail_oriented', 'prefers_text', 'accessibility'];
 const MAX_NEEDS = 3;
 const GUIDANCE_MAX = 240;
 const words = (value: string) => value.replace(/_/g, ' ');
 
-export function CallerProfile({ customerId, profile, zone, onChange }: { customerId: number; profile: CallerProfileData | null; zone: string; onChange(): void }) {
+export function CallerProfile({
+  customerId,
+  profile,
+  zone,
+  onChange,
+}: {
+  customerId: number;
+  profile: CallerProfileData | null;
+  zone: string;
+  onChange(): void;
+}) {
   const [editing, setEditing] = useState(false);
   const [clearing, setClearing] = useState(false);
   const action = useAction();
@@ -44,20 +67,38 @@ export function CallerProfile({ customerId, profile, zone, onChange }: { custome
   return (
     <section className="card" aria-labelledby="caller-profile-title">
       <h2 id="caller-profile-title">Caller profile</h2>
-      <p className="hint">What the agent is told when this caller rings again, from their last calls. Correct it if it is wrong; it is rebuilt after their next call.</p>
+      <p className="hint">
+        What the agent is told when this caller rings again, from their last calls. Correct it if it is wrong; it is rebuilt after their next call.
+      </p>
       {empty ? (
-        <div className="notice empty">{profile?.clearedAt ? `Cleared ${formatTime(profile.clearedAt, zone)}; only calls after that will count.` : 'No profile yet: it is built from analysed calls.'}</div>
+        <div className="notice empty">
+          {profile?.clearedAt
+            ? `Cleared ${formatTime(profile.clearedAt, zone)}; only calls after that will count.`
+            : 'No profile yet: it is built from analysed calls.'}
+        </div>
       ) : (
         <dl className="facts" aria-label="Caller profile">
-          <dt>Guidance for the agent</dt><dd>{profile.guidance || '—'}</dd>
-          <dt>Needs</dt><dd>{profile.needs.length ? profile.needs.map(words).join(', ') : 'none noticed'}</dd>
-          <dt>Last asked for</dt><dd>{profile.intentLast ? words(profile.intentLast) : '—'}</dd>
-          <dt>Language</dt><dd>{profile.language || '—'}</dd>
-          <dt>Open issue</dt><dd>{profile.openIssue || '—'}</dd>
-          <dt>Built from</dt><dd>{profile.callsCounted} call(s){profile.editedBy && profile.editedAt ? `; edited by ${profile.editedBy}, ${formatTime(profile.editedAt, zone)}` : ''}</dd>
+          <dt>Guidance for the agent</dt>
+          <dd>{profile.guidance || '—'}</dd>
+          <dt>Needs</dt>
+          <dd>{profile.needs.length ? profile.needs.map(words).join(', ') : 'none noticed'}</dd>
+          <dt>Last asked for</dt>
+          <dd>{profile.intentLast ? words(profile.intentLast) : '—'}</dd>
+          <dt>Language</dt>
+          <dd>{profile.language || '—'}</dd>
+          <dt>Open issue</dt>
+          <dd>{profile.openIssue || '—'}</dd>
+          <dt>Built from</dt>
+          <dd>
+            {profile.callsCounted} call(s){profile.editedBy && profile.editedAt ? `; edited by ${profile.editedBy}, ${formatTime(profile.editedAt, zone)}` : ''}
+          </dd>
         </dl>
       )}
-      {action.error && <div className="notice error" role="alert">{action.error}</div>}
+      {action.error && (
+        <div className="notice error" role="alert">
+          {action.error}
+        </div>
+      )}
       {editing ? (
         <EditProfile
           customerId={customerId}
@@ -69,13 +110,23 @@ export function CallerProfile({ customerId, profile, zone, onChange }: { custome
         />
       ) : (
         <div className="row">
-          <button type="button" onClick={() => setEditing(true)}>Edit profile</button>
-          {!empty && !clearing && <button type="button" onClick={() => setClearing(true)}>Clear profile…</button>}
+          <button type="button" onClick={() => setEditing(true)}>
+            Edit profile
+          </button>
+          {!empty && !clearing && (
+            <button type="button" onClick={() => setClearing(true)}>
+              Clear profile…
+            </button>
+          )}
           {clearing && (
             <span role="group" aria-label="Confirm clearing the profile">
               Clear it? The agent will no longer hear it, and earlier calls stop counting.{' '}
-              <button type="button" className="danger" disabled={action.busy} onClick={clear}>Yes, clear the profile</button>{' '}
-              <button type="button" onClick={() => setClearing(false)}>Keep it</button>
+              <button type="button" className="danger" disabled={action.busy} onClick={clear}>
+                Yes, clear the profile
+              </button>{' '}
+              <button type="button" onClick={() => setClearing(false)}>
+                Keep it
+              </button>
             </span>
           )}
         </div>
@@ -103,20 +154,32 @@ function EditProfile({ customerId, profile, onDone }: { customerId: number; prof
         <legend>Needs (at most {MAX_NEEDS})</legend>
         {NEEDS.map((need) => (
           <label key={need} className="check">
-            <input type="checkbox" checked={needs.includes(need)} disabled={!needs.includes(need) && needs.length >= MAX_NEEDS} onChange={(event) => toggle(need, event.target.checked)} /> {words(need)}
+            <input
+              type="checkbox"
+              checked={needs.includes(need)}
+              disabled={!needs.includes(need) && needs.length >= MAX_NEEDS}
+              onChange={(event) => toggle(need, event.target.checked)}
+            />{' '}
+            {words(need)}
           </label>
         ))}
       </fieldset>
       <label className="wide">
         Guidance for the agent
         <textarea rows={2} maxLength={GUIDANCE_MAX} value={guidance} onChange={(event) => setGuidance(event.target.value)} />
-        <small>{guidance.length}/{GUIDANCE_MAX} characters; one plain sentence the agent can follow.</small>
+        <small>
+          {guidance.length}/{GUIDANCE_MAX} characters; one plain sentence the agent can follow.
+        </small>
       </label>
       <label>
         Last asked for
         <select value={intentLast} onChange={(event) => setIntentLast(event.target.value)}>
           <option value="">—</option>
-          {INTENTS.map((intent) => <option key={intent} value={intent}>{words(intent)}</option>)}
+          {INTENTS.map((intent) => (
+            <option key={intent} value={intent}>
+              {words(intent)}
+            </option>
+          ))}
         </select>
       </label>
       <label>
@@ -127,11 +190,22 @@ function EditProfile({ customerId, profile, onDone }: { customerId: number; prof
           <option value="es">Español (Spanish)</option>
         </select>
       </label>
-      <label className="wide">Open issue<input maxLength={200} value={openIssue} onChange={(event) => setOpenIssue(event.target.value)} /></label>
-      {action.error && <div className="notice error wide" role="alert">{action.error}</div>}
+      <label className="wide">
+        Open issue
+        <input maxLength={200} value={openIssue} onChange={(event) => setOpenIssue(event.target.value)} />
+      </label>
+      {action.error && (
+        <div className="notice error wide" role="alert">
+          {action.error}
+        </div>
+      )}
       <div className="row">
-        <button type="submit" className="primary" disabled={action.busy}>Save profile</button>
-        <button type="button" onClick={() => onDone(false)}>Cancel</button>
+        <button type="submit" className="primary" disabled={action.busy}>
+          Save profile
+        </button>
+        <button type="button" onClick={() => onDone(false)}>
+          Cancel
+        </button>
       </div>
     </form>
   );

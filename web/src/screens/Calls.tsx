@@ -26,27 +26,53 @@ export function Calls() {
   const state = useData<{ calls: CallRow[] }>(`/v1/api/calls${query({ client: app.clientId, q: search, outcome })}`, ['call.']);
   return (
     <section aria-labelledby="calls-title">
-      <header className="screen-header"><h1 id="calls-title">Calls</h1></header>
+      <header className="screen-header">
+        <h1 id="calls-title">Calls</h1>
+      </header>
       <div className="filters">
-        <label>Search <input type="search" placeholder="Name, number, words in the summary" value={search} onChange={(event) => setSearch(event.target.value)} /></label>
+        <label>
+          Search <input type="search" placeholder="Name, number, words in the summary" value={search} onChange={(event) => setSearch(event.target.value)} />
+        </label>
         <label>
           Outcome
           <select value={outcome} onChange={(event) => setOutcome(event.target.value)}>
             <option value="">Any</option>
-            {OUTCOMES.map((value) => <option key={value} value={value}>{value.replace(/_/g, ' ')}</option>)}
+            {OUTCOMES.map((value) => (
+              <option key={value} value={value}>
+                {value.replace(/_/g, ' ')}
+              </option>
+            ))}
           </select>
         </label>
       </div>
       <ZoneNote />
-      <DataState state={state} empty={search || outcome ? 'No calls match this search.' : 'No calls yet. They appear here once the receptionist answers one.'} isEmpty={(data) => data.calls.length === 0}>
+      <DataState
+        state={state}
+        empty={search || outcome ? 'No calls match this search.' : 'No calls yet. They appear here once the receptionist answers one.'}
+        isEmpty={(data) => data.calls.length === 0}
+      >
         {(data) => (
           <table>
-            <thead><tr><th>When</th><th>Caller</th><th>Length</th><th>Outcome</th><th>Intent</th><th>Sentiment</th><th>Summary</th></tr></thead>
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Caller</th>
+                <th>Length</th>
+                <th>Outcome</th>
+                <th>Intent</th>
+                <th>Sentiment</th>
+                <th>Summary</th>
+              </tr>
+            </thead>
             <tbody>
               {data.calls.map((call) => (
                 <tr key={call.id}>
-                  <td><Link to={`/calls/${call.id}`}>{formatTime(call.createdAt, app.zoneOf(call.clientId))}</Link></td>
-                  <td>{call.callerName ?? call.fromNumber ?? 'Unknown'} <ClientName id={call.clientId} /></td>
+                  <td>
+                    <Link to={`/calls/${call.id}`}>{formatTime(call.createdAt, app.zoneOf(call.clientId))}</Link>
+                  </td>
+                  <td>
+                    {call.callerName ?? call.fromNumber ?? 'Unknown'} <ClientName id={call.clientId} />
+                  </td>
                   <td>{formatDuration(call.durationMs)}</td>
                   <td>{call.outcome ? <Status value={call.outcome} /> : <Status value={call.status} />}</td>
                   <td>{call.intent ?? '—'}</td>

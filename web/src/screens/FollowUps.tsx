@@ -46,31 +46,69 @@ export function FollowUps() {
   const done = useAction();
   return (
     <section aria-labelledby="follow-ups-title">
-      <header className="screen-header"><h1 id="follow-ups-title">Follow-ups</h1></header>
+      <header className="screen-header">
+        <h1 id="follow-ups-title">Follow-ups</h1>
+      </header>
       <ZoneNote />
       <h2>Callbacks to make</h2>
       <div className="filters">
-        <label>Show<select value={show} onChange={(event) => setShow(event.target.value)}><option value="open">To do</option><option value="done">Done</option><option value="all">All</option></select></label>
+        <label>
+          Show
+          <select value={show} onChange={(event) => setShow(event.target.value)}>
+            <option value="open">To do</option>
+            <option value="done">Done</option>
+            <option value="all">All</option>
+          </select>
+        </label>
       </div>
-      {done.error && <div className="notice error" role="alert">{done.error}</div>}
-      <DataState state={callbacks} empty={show === 'open' ? 'No callbacks waiting. Nobody is expecting a call back.' : 'Nothing to show.'} isEmpty={(data) => data.callbacks.length === 0}>
+      {done.error && (
+        <div className="notice error" role="alert">
+          {done.error}
+        </div>
+      )}
+      <DataState
+        state={callbacks}
+        empty={show === 'open' ? 'No callbacks waiting. Nobody is expecting a call back.' : 'Nothing to show.'}
+        isEmpty={(data) => data.callbacks.length === 0}
+      >
         {(data) => (
           <table>
-            <thead><tr><th>Asked</th><th>Who</th><th>Why</th><th>Best time</th><th>Call</th><th /></tr></thead>
+            <thead>
+              <tr>
+                <th>Asked</th>
+                <th>Who</th>
+                <th>Why</th>
+                <th>Best time</th>
+                <th>Call</th>
+                <th />
+              </tr>
+            </thead>
             <tbody>
               {data.callbacks.map((callback) => (
                 <tr key={callback.id} data-callback-id={callback.id}>
                   <td>{formatTime(callback.createdAt, app.zoneOf(callback.clientId))}</td>
-                  <td>{callback.name ?? 'Unknown caller'} {callback.phone && <span className="muted">{callback.phone}</span>} <ClientName id={callback.clientId} /></td>
+                  <td>
+                    {callback.name ?? 'Unknown caller'} {callback.phone && <span className="muted">{callback.phone}</span>}{' '}
+                    <ClientName id={callback.clientId} />
+                  </td>
                   <td>
                     {callback.reason}
-                    {callback.note && <p className="callback-note"><strong>Update{callback.notedAt ? ` ${formatTime(callback.notedAt, app.zoneOf(callback.clientId))}` : ''}:</strong> {callback.note}</p>}
+                    {callback.note && (
+                      <p className="callback-note">
+                        <strong>Update{callback.notedAt ? ` ${formatTime(callback.notedAt, app.zoneOf(callback.clientId))}` : ''}:</strong> {callback.note}
+                      </p>
+                    )}
                   </td>
                   <td>{callback.preferredTime ?? '—'}</td>
                   <td>{callback.callId ? <Link to={`/calls/${callback.callId}`}>Open call</Link> : '—'}</td>
                   <td>
                     {callback.status === 'open' ? (
-                      <button disabled={done.busy} onClick={async () => (await done.run(() => api('POST', `/v1/api/callbacks/${callback.id}/done`, {}))) && callbacks.reload()}>Mark called back</button>
+                      <button
+                        disabled={done.busy}
+                        onClick={async () => (await done.run(() => api('POST', `/v1/api/callbacks/${callback.id}/done`, {}))) && callbacks.reload()}
+                      >
+                        Mark called back
+                      </button>
                     ) : (
                       <span className="muted">Done{callback.completedBy ? ` by ${callback.completedBy}` : ''}</span>
                     )}
@@ -88,7 +126,10 @@ export function FollowUps() {
             {data.messages.map((message) => (
               <li key={message.id} className="card inbound-message">
                 <div className="card-title">
-                  From {message.from} <ClientName id={message.clientId} /> <span className="muted">{formatTime(message.receivedAt, app.zoneOf(message.clientId))} · {INTENT_WORDS[message.intent] ?? message.intent}</span>
+                  From {message.from} <ClientName id={message.clientId} />{' '}
+                  <span className="muted">
+                    {formatTime(message.receivedAt, app.zoneOf(message.clientId))} · {INTENT_WORDS[message.intent] ?? message.intent}
+                  </span>
                 </div>
                 <p>{message.body}</p>
               </li>

@@ -30,7 +30,11 @@ function Elapsed({ since }: { since: string }) {
 
 export function Live() {
   const app = useApp();
-  const state = useData<{ active: LiveCall[]; recent: LiveCall[] }>(`/v1/api/live-calls${query({ client: app.clientId })}`, ['call.', 'outbox.', 'appointment.']);
+  const state = useData<{ active: LiveCall[]; recent: LiveCall[] }>(`/v1/api/live-calls${query({ client: app.clientId })}`, [
+    'call.',
+    'outbox.',
+    'appointment.',
+  ]);
   const simulate = useAction();
   const simulateClient = app.clientId || app.clients[0]?.id;
   return (
@@ -38,12 +42,19 @@ export function Live() {
       <header className="screen-header">
         <h1 id="live-title">Live calls</h1>
         {app.demo && simulateClient && (
-          <button disabled={simulate.busy} onClick={() => simulate.run(() => api('POST', '/v1/api/simulate', { client: simulateClient, scenario: 'new-caller-books' }))}>
+          <button
+            disabled={simulate.busy}
+            onClick={() => simulate.run(() => api('POST', '/v1/api/simulate', { client: simulateClient, scenario: 'new-caller-books' }))}
+          >
             {simulate.busy ? 'Calling…' : 'Simulate a call'}
           </button>
         )}
       </header>
-      {simulate.error && <div className="notice error" role="alert">{simulate.error}</div>}
+      {simulate.error && (
+        <div className="notice error" role="alert">
+          {simulate.error}
+        </div>
+      )}
       <ZoneNote />
       <DataState state={state} empty="" isEmpty={() => false}>
         {(data) => (
@@ -74,12 +85,20 @@ export function Live() {
             ) : (
               <table>
                 <thead>
-                  <tr><th>Caller</th><th>Ended</th><th>Length</th><th>Outcome</th><th>Summary</th></tr>
+                  <tr>
+                    <th>Caller</th>
+                    <th>Ended</th>
+                    <th>Length</th>
+                    <th>Outcome</th>
+                    <th>Summary</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {data.recent.map((call) => (
                     <tr key={call.id} data-call-id={call.id}>
-                      <td><Link to={`/calls/${call.id}`}>{call.callerName ?? call.fromMasked ?? 'Unknown caller'}</Link> <ClientName id={call.clientId} /></td>
+                      <td>
+                        <Link to={`/calls/${call.id}`}>{call.callerName ?? call.fromMasked ?? 'Unknown caller'}</Link> <ClientName id={call.clientId} />
+                      </td>
                       <td>{formatTime(call.endedAt, app.zoneOf(call.clientId), { date: false })}</td>
                       <td>{formatDuration(call.durationMs)}</td>
                       <td>{call.outcome ? <Status value={call.outcome} /> : <Status value={call.status} />}</td>

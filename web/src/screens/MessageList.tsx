@@ -38,23 +38,31 @@ function EditAndRetry({ message, onDone }: { message: Message; onDone(): void })
       className="edit-retry"
       onSubmit={async (event) => {
         event.preventDefault();
-        const ok = await action.run(() =>
-          api('POST', `/v1/api/messages/${message.id}/retry`, { body, ...(message.channel === 'email' ? { subject } : {}) }),
-        );
+        const ok = await action.run(() => api('POST', `/v1/api/messages/${message.id}/retry`, { body, ...(message.channel === 'email' ? { subject } : {}) }));
         if (ok) onDone();
       }}
     >
       {message.channel === 'email' && (
-        <label>Subject <input value={subject} onChange={(event) => setSubject(event.target.value)} required /></label>
+        <label>
+          Subject <input value={subject} onChange={(event) => setSubject(event.target.value)} required />
+        </label>
       )}
       <label>
         Message
         <textarea value={body} onChange={(event) => setBody(event.target.value)} rows={3} required aria-label={`Edit message ${message.id}`} />
       </label>
-      {action.error && <div className="notice error" role="alert">{action.error}</div>}
+      {action.error && (
+        <div className="notice error" role="alert">
+          {action.error}
+        </div>
+      )}
       <div className="row">
-        <button type="submit" className="primary" disabled={action.busy}>Send again</button>
-        <button type="button" onClick={onDone}>Keep as is</button>
+        <button type="submit" className="primary" disabled={action.busy}>
+          Send again
+        </button>
+        <button type="button" onClick={onDone}>
+          Keep as is
+        </button>
       </div>
     </form>
   );
@@ -66,7 +74,11 @@ export function MessageList({ messages, onChange }: { messages: Message[]; onCha
   const cancel = useAction();
   return (
     <>
-      {cancel.error && <div className="notice error" role="alert">{cancel.error}</div>}
+      {cancel.error && (
+        <div className="notice error" role="alert">
+          {cancel.error}
+        </div>
+      )}
       <ul className="cards" aria-label="Messages">
         {messages.map((message) => (
           <li key={message.id} className={`card message msg-${message.status}`} data-message-id={message.id}>
@@ -74,7 +86,9 @@ export function MessageList({ messages, onChange }: { messages: Message[]; onCha
               <span className="channel">{message.channel === 'sms' ? 'Text' : 'E-mail'}</span> to {message.to ?? '—'} <ClientName id={message.clientId} />
               <Status value={message.status} />
               <span className="muted">
-                {message.status === 'scheduled' ? `due ${formatTime(message.runAt, app.zoneOf(message.clientId))}` : formatTime(message.runAt, app.zoneOf(message.clientId))}
+                {message.status === 'scheduled'
+                  ? `due ${formatTime(message.runAt, app.zoneOf(message.clientId))}`
+                  : formatTime(message.runAt, app.zoneOf(message.clientId))}
               </span>
             </div>
             {message.subject && <p className="subject">{message.subject}</p>}
@@ -90,12 +104,21 @@ export function MessageList({ messages, onChange }: { messages: Message[]; onCha
             </p>
             {message.lastError && ['failed', 'dead', 'unknown'].includes(message.status) && <p className="error-text">Why: {message.lastError}</p>}
             {editing === message.id ? (
-              <EditAndRetry message={message} onDone={() => { setEditing(undefined); onChange(); }} />
+              <EditAndRetry
+                message={message}
+                onDone={() => {
+                  setEditing(undefined);
+                  onChange();
+                }}
+              />
             ) : (
               <div className="row">
                 {EDITABLE.includes(message.status) && <button onClick={() => setEditing(message.id)}>Edit and retry</button>}
                 {message.status === 'scheduled' && (
-                  <button disabled={cancel.busy} onClick={async () => (await cancel.run(() => api('POST', `/v1/api/messages/${message.id}/cancel`, {}))) && onChange()}>
+                  <button
+                    disabled={cancel.busy}
+                    onClick={async () => (await cancel.run(() => api('POST', `/v1/api/messages/${message.id}/cancel`, {}))) && onChange()}
+                  >
                     Cancel
                   </button>
                 )}

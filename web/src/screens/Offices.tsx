@@ -55,7 +55,22 @@ interface VersionSummary {
 const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 /** The keys the form edits; everything else is edited as JSON. */
-const FORM_KEYS = ['slug', 'name', 'address', 'officePhone', 'officeEmail', 'adminEmails', 'timezone', 'businessHours', 'closures', 'appointmentTypes', 'transfer', 'templates', 'translations', 'senders'];
+const FORM_KEYS = [
+  'slug',
+  'name',
+  'address',
+  'officePhone',
+  'officeEmail',
+  'adminEmails',
+  'timezone',
+  'businessHours',
+  'closures',
+  'appointmentTypes',
+  'transfer',
+  'templates',
+  'translations',
+  'senders',
+];
 
 const SECRET_WORDS: Record<string, string> = {
   retellApiKey: 'Retell API key',
@@ -75,20 +90,35 @@ export function Offices() {
     <section aria-labelledby="offices-title">
       <header className="screen-header">
         <h1 id="offices-title">Offices</h1>
-        {app.user.role === 'admin' && <Link to="/onboarding" className="button primary">Onboard a new office</Link>}
+        {app.user.role === 'admin' && (
+          <Link to="/onboarding" className="button primary">
+            Onboard a new office
+          </Link>
+        )}
       </header>
       <DataState state={state} empty="No offices yet." isEmpty={(data) => data.offices.length === 0 && data.broken.length === 0}>
         {(data) => (
           <>
             <table>
-              <thead><tr><th>Office</th><th>Time zone</th><th>Version</th><th>State</th></tr></thead>
+              <thead>
+                <tr>
+                  <th>Office</th>
+                  <th>Time zone</th>
+                  <th>Version</th>
+                  <th>State</th>
+                </tr>
+              </thead>
               <tbody>
                 {data.offices.map((office) => (
                   <tr key={office.slug} data-office={office.slug}>
-                    <td><Link to={`/offices/${office.slug}`}>{office.name}</Link> <span className="muted">{office.slug}</span></td>
+                    <td>
+                      <Link to={`/offices/${office.slug}`}>{office.name}</Link> <span className="muted">{office.slug}</span>
+                    </td>
                     <td>{office.timezone}</td>
                     <td>{office.version ?? 'from file'}</td>
-                    <td><Status value={office.status} /></td>
+                    <td>
+                      <Status value={office.status} />
+                    </td>
                   </tr>
                 ))}
               </tbody>
@@ -99,8 +129,16 @@ export function Offices() {
                 <ul className="cards">
                   {data.broken.map((office) => (
                     <li key={office.slug} className="card" data-broken={office.slug}>
-                      <div className="card-title"><Link to={`/offices/${office.slug}`}>{office.slug}</Link> <Status value="broken" /></div>
-                      <ul className="problem-list">{office.problems.map((problem, index) => <li key={index}>{problem.path && <code>{problem.path}</code>} {problem.message}</li>)}</ul>
+                      <div className="card-title">
+                        <Link to={`/offices/${office.slug}`}>{office.slug}</Link> <Status value="broken" />
+                      </div>
+                      <ul className="problem-list">
+                        {office.problems.map((problem, index) => (
+                          <li key={index}>
+                            {problem.path && <code>{problem.path}</code>} {problem.message}
+                          </li>
+                        ))}
+                      </ul>
                     </li>
                   ))}
                 </ul>
@@ -184,246 +222,376 @@ export function OfficePage({ slug }: { slug: string }) {
 
   return (
     <section aria-labelledby="office-title">
-      <p><Link to="/offices">← All offices</Link></p>
+      <p>
+        <Link to="/offices">← All offices</Link>
+      </p>
       <DataState state={state} empty="" isEmpty={() => false}>
-        {(data) => !draft ? <div className="notice" aria-busy="true">Loading…</div> : (
-          <>
-            <header className="screen-header">
-              <h1 id="office-title">{String(draft.name ?? slug)}</h1>
-              <span className="muted">{slug} · version {data.version}{data.served !== null && data.served !== data.version ? ` (serving version ${data.served})` : ''}</span>
-            </header>
-            {!admin && <div className="notice">You can change this office's templates and hours. Ask an admin to change anything else.</div>}
-            <ProblemList problems={data.problems} title="The office cannot be served as saved:" />
-
-            <form
-              className="office-form"
-              onSubmit={(event) => {
-                event.preventDefault();
-                void submit();
-              }}
-            >
-              <h2>Office</h2>
-              <div className="grid">
-                <Field label="Office name" path="name" problems={problems}><input value={draft.name ?? ''} disabled={lock} onChange={(event) => set(['name'], event.target.value)} /></Field>
-                <Field label="Time zone" path="timezone" problems={problems}><input value={draft.timezone ?? ''} disabled={lock} onChange={(event) => set(['timezone'], event.target.value)} /></Field>
-                <Field label="Address" path="address" problems={problems} wide><input value={draft.address ?? ''} disabled={lock} onChange={(event) => set(['address'], event.target.value)} /></Field>
-                <Field label="Office phone" path="officePhone" problems={problems}><input value={draft.officePhone ?? ''} disabled={lock} onChange={(event) => set(['officePhone'], event.target.value)} /></Field>
-                <Field label="Office e-mail" path="officeEmail" problems={problems}><input value={draft.officeEmail ?? ''} disabled={lock} onChange={(event) => set(['officeEmail'], event.target.value)} /></Field>
-                <Field label="Admin e-mails (comma-separated)" path="adminEmails" problems={problems} wide>
-                  <input value={(draft.adminEmails ?? []).join(', ')} disabled={lock} onChange={(event) => set(['adminEmails'], event.target.value.split(',').map((entry) => entry.trim()).filter(Boolean))} />
-                </Field>
-              </div>
-
-              <h2>Senders</h2>
-              <div className="grid">
-                <Field label="Texts come from (phone)" path="senders.sms" problems={problems}>
-                  <input value={draft.senders?.sms?.from ?? ''} disabled={lock} onChange={(event) => set(['senders', 'sms', 'from'], event.target.value)} />
-                </Field>
-                <Field label="E-mails come from" path="senders.email" problems={problems}>
-                  <input value={draft.senders?.email?.from ?? ''} disabled={lock} onChange={(event) => set(['senders', 'email', 'from'], event.target.value)} />
-                </Field>
-                <label className="check">
-                  <input type="checkbox" checked={draft.senders?.sms?.a2pApproved !== false} disabled={lock} onChange={(event) => set(['senders', 'sms', 'a2pApproved'], event.target.checked)} />
-                  A2P 10DLC campaign approved (marketing texts may go out)
-                </label>
-                <label className="check">
-                  <input type="checkbox" checked={draft.insights?.rewrite?.enabled === true} disabled={lock} onChange={(event) => set(['insights', 'rewrite', 'enabled'], event.target.checked)} />
-                  Let the LLM reword follow-ups to fit each call (dates, times, prices, links and the opt-out are checked; needs ANTHROPIC_API_KEY)
-                </label>
-              </div>
-
-              <h2>Business hours</h2>
-              <HoursEditor hours={draft.businessHours ?? {}} onChange={(hours) => set(['businessHours'], hours)} problems={problems} />
-
-              <h2>Closures</h2>
-              <ClosuresEditor closures={draft.closures ?? []} onChange={(closures) => set(['closures'], closures)} problems={problems} />
-
-              <h2>Appointment types</h2>
-              <ListEditor
-                items={draft.appointmentTypes ?? []}
-                path="appointmentTypes"
-                problems={problems}
-                disabled={lock}
-                onChange={(items) => set(['appointmentTypes'], items)}
-                blank={{ id: '', name: '', durationMinutes: 30, bufferMinutes: 0, whatToBring: '' }}
-                addLabel="Add an appointment type"
-                columns={[
-                  { key: 'name', label: 'Name' },
-                  { key: 'id', label: 'Id' },
-                  { key: 'durationMinutes', label: 'Minutes', number: true },
-                  { key: 'bufferMinutes', label: 'Buffer', number: true },
-                  { key: 'whatToBring', label: 'What to bring', wide: true },
-                ]}
-              />
-
-              <h2>Transfers to a person</h2>
-              <ListEditor
-                items={draft.transfer?.bands ?? []}
-                path="transfer.bands"
-                problems={problems}
-                disabled={lock}
-                onChange={(items) => set(['transfer', 'bands'], items)}
-                blank={{ name: '', number: '', when: 'office_hours', urgentOnly: false }}
-                addLabel="Add a transfer band"
-                columns={[
-                  { key: 'name', label: 'Name' },
-                  { key: 'number', label: 'Number' },
-                  { key: 'when', label: 'When', choices: { office_hours: 'Office hours', after_hours: 'After hours', always: 'Always' } },
-                  { key: 'urgentOnly', label: 'Urgent only', check: true },
-                ]}
-              />
-
-              <h2>Messages</h2>
-              <TemplateEditor
-                templates={draft.templates as Templates}
-                onChange={(templates) => set(['templates'], templates)}
-                scope={{ client: slug }}
-                problems={problems}
-                defaultLanguage={String(draft.language ?? 'en')}
-                translations={(draft.translations ?? {}) as Translations}
-                onTranslationsChange={(translations) => set(['translations'], translations)}
-              />
-
-              <h2>Everything else (JSON)</h2>
-              <label>
-                Other settings: booking rules, quiet hours, nurture, Retell, Zoho, alerts…
-                <textarea
-                  className="json"
-                  rows={14}
-                  value={raw}
-                  disabled={lock}
-                  spellCheck={false}
-                  onChange={(event) => {
-                    setRaw(event.target.value);
-                    try {
-                      const parsed = JSON.parse(event.target.value);
-                      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object');
-                      const kept = Object.fromEntries(Object.entries(draft).filter(([key]) => FORM_KEYS.includes(key)));
-                      setDraft({ ...parsed, ...kept });
-                      setRawError(undefined);
-                    } catch (error) {
-                      setRawError(`Not valid JSON yet: ${(error as Error).message}`);
-                    }
-                  }}
-                />
-              </label>
-              {rawError && <p className="error-text" role="alert">{rawError}</p>}
-              {problems.some((problem) => !FORM_KEYS.includes(problem.path.split(/[.[]/)[0]!)) && (
-                <span className="field-problem" role="alert" data-path="other">
-                  {problems.filter((problem) => !FORM_KEYS.includes(problem.path.split(/[.[]/)[0]!)).map((problem) => `${problem.path || 'office'}: ${problem.message}`).join('; ')}
+        {(data) =>
+          !draft ? (
+            <div className="notice" aria-busy="true">
+              Loading…
+            </div>
+          ) : (
+            <>
+              <header className="screen-header">
+                <h1 id="office-title">{String(draft.name ?? slug)}</h1>
+                <span className="muted">
+                  {slug} · version {data.version}
+                  {data.served !== null && data.served !== data.version ? ` (serving version ${data.served})` : ''}
                 </span>
+              </header>
+              {!admin && <div className="notice">You can change this office's templates and hours. Ask an admin to change anything else.</div>}
+              <ProblemList problems={data.problems} title="The office cannot be served as saved:" />
+
+              <form
+                className="office-form"
+                onSubmit={(event) => {
+                  event.preventDefault();
+                  void submit();
+                }}
+              >
+                <h2>Office</h2>
+                <div className="grid">
+                  <Field label="Office name" path="name" problems={problems}>
+                    <input value={draft.name ?? ''} disabled={lock} onChange={(event) => set(['name'], event.target.value)} />
+                  </Field>
+                  <Field label="Time zone" path="timezone" problems={problems}>
+                    <input value={draft.timezone ?? ''} disabled={lock} onChange={(event) => set(['timezone'], event.target.value)} />
+                  </Field>
+                  <Field label="Address" path="address" problems={problems} wide>
+                    <input value={draft.address ?? ''} disabled={lock} onChange={(event) => set(['address'], event.target.value)} />
+                  </Field>
+                  <Field label="Office phone" path="officePhone" problems={problems}>
+                    <input value={draft.officePhone ?? ''} disabled={lock} onChange={(event) => set(['officePhone'], event.target.value)} />
+                  </Field>
+                  <Field label="Office e-mail" path="officeEmail" problems={problems}>
+                    <input value={draft.officeEmail ?? ''} disabled={lock} onChange={(event) => set(['officeEmail'], event.target.value)} />
+                  </Field>
+                  <Field label="Admin e-mails (comma-separated)" path="adminEmails" problems={problems} wide>
+                    <input
+                      value={(draft.adminEmails ?? []).join(', ')}
+                      disabled={lock}
+                      onChange={(event) =>
+                        set(
+                          ['adminEmails'],
+                          event.target.value
+                            .split(',')
+                            .map((entry) => entry.trim())
+                            .filter(Boolean),
+                        )
+                      }
+                    />
+                  </Field>
+                </div>
+
+                <h2>Senders</h2>
+                <div className="grid">
+                  <Field label="Texts come from (phone)" path="senders.sms" problems={problems}>
+                    <input value={draft.senders?.sms?.from ?? ''} disabled={lock} onChange={(event) => set(['senders', 'sms', 'from'], event.target.value)} />
+                  </Field>
+                  <Field label="E-mails come from" path="senders.email" problems={problems}>
+                    <input
+                      value={draft.senders?.email?.from ?? ''}
+                      disabled={lock}
+                      onChange={(event) => set(['senders', 'email', 'from'], event.target.value)}
+                    />
+                  </Field>
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      checked={draft.senders?.sms?.a2pApproved !== false}
+                      disabled={lock}
+                      onChange={(event) => set(['senders', 'sms', 'a2pApproved'], event.target.checked)}
+                    />
+                    A2P 10DLC campaign approved (marketing texts may go out)
+                  </label>
+                  <label className="check">
+                    <input
+                      type="checkbox"
+                      checked={draft.insights?.rewrite?.enabled === true}
+                      disabled={lock}
+                      onChange={(event) => set(['insights', 'rewrite', 'enabled'], event.target.checked)}
+                    />
+                    Let the LLM reword follow-ups to fit each call (dates, times, prices, links and the opt-out are checked; needs ANTHROPIC_API_KEY)
+                  </label>
+                </div>
+
+                <h2>Business hours</h2>
+                <HoursEditor hours={draft.businessHours ?? {}} onChange={(hours) => set(['businessHours'], hours)} problems={problems} />
+
+                <h2>Closures</h2>
+                <ClosuresEditor closures={draft.closures ?? []} onChange={(closures) => set(['closures'], closures)} problems={problems} />
+
+                <h2>Appointment types</h2>
+                <ListEditor
+                  items={draft.appointmentTypes ?? []}
+                  path="appointmentTypes"
+                  problems={problems}
+                  disabled={lock}
+                  onChange={(items) => set(['appointmentTypes'], items)}
+                  blank={{ id: '', name: '', durationMinutes: 30, bufferMinutes: 0, whatToBring: '' }}
+                  addLabel="Add an appointment type"
+                  columns={[
+                    { key: 'name', label: 'Name' },
+                    { key: 'id', label: 'Id' },
+                    { key: 'durationMinutes', label: 'Minutes', number: true },
+                    { key: 'bufferMinutes', label: 'Buffer', number: true },
+                    { key: 'whatToBring', label: 'What to bring', wide: true },
+                  ]}
+                />
+
+                <h2>Transfers to a person</h2>
+                <ListEditor
+                  items={draft.transfer?.bands ?? []}
+                  path="transfer.bands"
+                  problems={problems}
+                  disabled={lock}
+                  onChange={(items) => set(['transfer', 'bands'], items)}
+                  blank={{ name: '', number: '', when: 'office_hours', urgentOnly: false }}
+                  addLabel="Add a transfer band"
+                  columns={[
+                    { key: 'name', label: 'Name' },
+                    { key: 'number', label: 'Number' },
+                    { key: 'when', label: 'When', choices: { office_hours: 'Office hours', after_hours: 'After hours', always: 'Always' } },
+                    { key: 'urgentOnly', label: 'Urgent only', check: true },
+                  ]}
+                />
+
+                <h2>Messages</h2>
+                <TemplateEditor
+                  templates={draft.templates as Templates}
+                  onChange={(templates) => set(['templates'], templates)}
+                  scope={{ client: slug }}
+                  problems={problems}
+                  defaultLanguage={String(draft.language ?? 'en')}
+                  translations={(draft.translations ?? {}) as Translations}
+                  onTranslationsChange={(translations) => set(['translations'], translations)}
+                />
+
+                <h2>Everything else (JSON)</h2>
+                <label>
+                  Other settings: booking rules, quiet hours, nurture, Retell, Zoho, alerts…
+                  <textarea
+                    className="json"
+                    rows={14}
+                    value={raw}
+                    disabled={lock}
+                    spellCheck={false}
+                    onChange={(event) => {
+                      setRaw(event.target.value);
+                      try {
+                        const parsed = JSON.parse(event.target.value);
+                        if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('must be a JSON object');
+                        const kept = Object.fromEntries(Object.entries(draft).filter(([key]) => FORM_KEYS.includes(key)));
+                        setDraft({ ...parsed, ...kept });
+                        setRawError(undefined);
+                      } catch (error) {
+                        setRawError(`Not valid JSON yet: ${(error as Error).message}`);
+                      }
+                    }}
+                  />
+                </label>
+                {rawError && (
+                  <p className="error-text" role="alert">
+                    {rawError}
+                  </p>
+                )}
+                {problems.some((problem) => !FORM_KEYS.includes(problem.path.split(/[.[]/)[0]!)) && (
+                  <span className="field-problem" role="alert" data-path="other">
+                    {problems
+                      .filter((problem) => !FORM_KEYS.includes(problem.path.split(/[.[]/)[0]!))
+                      .map((problem) => `${problem.path || 'office'}: ${problem.message}`)
+                      .join('; ')}
+                  </span>
+                )}
+
+                <div className="save-bar">
+                  <button type="submit" className="primary" disabled={save.busy || !dirty || Boolean(rawError)}>
+                    {save.busy ? 'Saving…' : 'Save'}
+                  </button>
+                  {dirty && (
+                    <button
+                      type="button"
+                      onClick={() => {
+                        setDraft(structuredClone(data.document));
+                        setRaw(otherKeys(data.document));
+                        setRawError(undefined);
+                        setProblems([]);
+                      }}
+                    >
+                      Discard changes
+                    </button>
+                  )}
+                  {saved && !dirty && (
+                    <span role="status" className="ok-text">
+                      {saved}
+                    </span>
+                  )}
+                </div>
+                {save.error && problems.length === 0 && (
+                  <div className="notice error" role="alert">
+                    {save.error}
+                  </div>
+                )}
+                <ProblemList problems={problems} title="Not saved. Fix these:" />
+              </form>
+
+              <h2>Credentials</h2>
+              <p className="muted">
+                Values are write-only: they are sealed in the database and never shown. Leave a credential unset here to use the server's environment (or, in
+                demo mode, the emulator).
+              </p>
+              {secretAction.error && (
+                <div className="notice error" role="alert">
+                  {secretAction.error}
+                </div>
               )}
-
-              <div className="save-bar">
-                <button type="submit" className="primary" disabled={save.busy || !dirty || Boolean(rawError)}>{save.busy ? 'Saving…' : 'Save'}</button>
-                {dirty && <button type="button" onClick={() => { setDraft(structuredClone(data.document)); setRaw(otherKeys(data.document)); setRawError(undefined); setProblems([]); }}>Discard changes</button>}
-                {saved && !dirty && <span role="status" className="ok-text">{saved}</span>}
-              </div>
-              {save.error && problems.length === 0 && <div className="notice error" role="alert">{save.error}</div>}
-              <ProblemList problems={problems} title="Not saved. Fix these:" />
-            </form>
-
-            <h2>Credentials</h2>
-            <p className="muted">Values are write-only: they are sealed in the database and never shown. Leave a credential unset here to use the server's environment (or, in demo mode, the emulator).</p>
-            {secretAction.error && <div className="notice error" role="alert">{secretAction.error}</div>}
-            {secretDone && <div className="notice" role="status">{secretDone}</div>}
-            <table className="secrets">
-              <thead><tr><th>Credential</th><th>State</th><th>Replace</th></tr></thead>
-              <tbody>
-                {data.secrets.map((secret) => (
-                  <tr key={secret.name} data-secret={secret.name}>
-                    <td>{SECRET_WORDS[secret.name] ?? secret.name} <span className="muted">{secret.name}</span></td>
-                    <td>
-                      {secret.stored ? (
-                        <><Status value="ok" /> Set here{secret.updatedBy ? ` by ${secret.updatedBy}` : ''}{secret.updatedAt ? `, ${formatTime(secret.updatedAt, String(draft.timezone ?? 'UTC'), { date: true })}` : ''}</>
-                      ) : secret.emulated ? 'Not set here: the demo emulator stands in' : 'Not set here: from the environment, if set there'}
-                    </td>
-                    <td>
-                      <div className="row secret-row">
-                        <input
-                          type="password"
-                          autoComplete="new-password"
-                          aria-label={`New ${SECRET_WORDS[secret.name] ?? secret.name}`}
-                          placeholder="New value"
-                          disabled={!admin}
-                          value={secretValues[secret.name] ?? ''}
-                          onChange={(event) => setSecretValues({ ...secretValues, [secret.name]: event.target.value })}
-                        />
-                        <button
-                          disabled={!admin || secretAction.busy || !secretValues[secret.name]}
-                          onClick={async () => {
-                            if (await secretAction.run(() => api('PUT', `/v1/api/offices/${slug}/secrets/${secret.name}`, { value: secretValues[secret.name] }))) {
-                              setSecretValues({ ...secretValues, [secret.name]: '' });
-                              setSecretDone(`${SECRET_WORDS[secret.name] ?? secret.name} replaced.`);
-                              state.reload();
-                            }
-                          }}
-                        >
-                          Replace
-                        </button>
-                        {secret.stored && (
+              {secretDone && (
+                <div className="notice" role="status">
+                  {secretDone}
+                </div>
+              )}
+              <table className="secrets">
+                <thead>
+                  <tr>
+                    <th>Credential</th>
+                    <th>State</th>
+                    <th>Replace</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.secrets.map((secret) => (
+                    <tr key={secret.name} data-secret={secret.name}>
+                      <td>
+                        {SECRET_WORDS[secret.name] ?? secret.name} <span className="muted">{secret.name}</span>
+                      </td>
+                      <td>
+                        {secret.stored ? (
+                          <>
+                            <Status value="ok" /> Set here{secret.updatedBy ? ` by ${secret.updatedBy}` : ''}
+                            {secret.updatedAt ? `, ${formatTime(secret.updatedAt, String(draft.timezone ?? 'UTC'), { date: true })}` : ''}
+                          </>
+                        ) : secret.emulated ? (
+                          'Not set here: the demo emulator stands in'
+                        ) : (
+                          'Not set here: from the environment, if set there'
+                        )}
+                      </td>
+                      <td>
+                        <div className="row secret-row">
+                          <input
+                            type="password"
+                            autoComplete="new-password"
+                            aria-label={`New ${SECRET_WORDS[secret.name] ?? secret.name}`}
+                            placeholder="New value"
+                            disabled={!admin}
+                            value={secretValues[secret.name] ?? ''}
+                            onChange={(event) => setSecretValues({ ...secretValues, [secret.name]: event.target.value })}
+                          />
                           <button
-                            disabled={!admin || secretAction.busy}
+                            disabled={!admin || secretAction.busy || !secretValues[secret.name]}
                             onClick={async () => {
-                              if (await secretAction.run(() => api('DELETE', `/v1/api/offices/${slug}/secrets/${secret.name}`))) {
-                                setSecretDone(`${SECRET_WORDS[secret.name] ?? secret.name} cleared.`);
+                              if (
+                                await secretAction.run(() => api('PUT', `/v1/api/offices/${slug}/secrets/${secret.name}`, { value: secretValues[secret.name] }))
+                              ) {
+                                setSecretValues({ ...secretValues, [secret.name]: '' });
+                                setSecretDone(`${SECRET_WORDS[secret.name] ?? secret.name} replaced.`);
                                 state.reload();
                               }
                             }}
                           >
-                            Clear
+                            Replace
                           </button>
-                        )}
-                      </div>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-
-            <h2>Version history</h2>
-            {rollback.error && <div className="notice error" role="alert">{rollback.error}</div>}
-            <DataState state={versions} empty="No saved versions: this office is read from its file." isEmpty={(list) => list.versions.length === 0}>
-              {(list) => (
-                <table className="versions">
-                  <thead><tr><th>Version</th><th>When</th><th>Who</th><th>From</th><th>Changes</th><th /></tr></thead>
-                  <tbody>
-                    {list.versions.map((version) => (
-                      <tr key={version.version} data-version={version.version}>
-                        <td>{version.version}{version.current && <> <span className="status status-ok">current</span></>}</td>
-                        <td>{formatTime(version.createdAt, String(draft.timezone ?? 'UTC'), { date: true })}</td>
-                        <td>{version.author}</td>
-                        <td>{version.source}{version.sourceFile ? ` (${version.sourceFile})` : ''}</td>
-                        <td><Changes changes={version.changes} /></td>
-                        <td>
-                          {admin && !version.current && (
+                          {secret.stored && (
                             <button
-                              disabled={rollback.busy}
+                              disabled={!admin || secretAction.busy}
                               onClick={async () => {
-                                if (await rollback.run(() => api('POST', `/v1/api/offices/${slug}/rollback`, { version: version.version }))) {
+                                if (await secretAction.run(() => api('DELETE', `/v1/api/offices/${slug}/secrets/${secret.name}`))) {
+                                  setSecretDone(`${SECRET_WORDS[secret.name] ?? secret.name} cleared.`);
                                   state.reload();
-                                  versions.reload();
                                 }
                               }}
                             >
-                              Roll back to this
+                              Clear
                             </button>
                           )}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                        </div>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+
+              <h2>Version history</h2>
+              {rollback.error && (
+                <div className="notice error" role="alert">
+                  {rollback.error}
+                </div>
               )}
-            </DataState>
-            {admin && data.served !== null && (
-              <>
-                <h2>Retell set-up</h2>
-                <RetellTools slug={slug} />
-              </>
-            )}
-          </>
-        )}
+              <DataState state={versions} empty="No saved versions: this office is read from its file." isEmpty={(list) => list.versions.length === 0}>
+                {(list) => (
+                  <table className="versions">
+                    <thead>
+                      <tr>
+                        <th>Version</th>
+                        <th>When</th>
+                        <th>Who</th>
+                        <th>From</th>
+                        <th>Changes</th>
+                        <th />
+                      </tr>
+                    </thead>
+                    <tbody>
+                      {list.versions.map((version) => (
+                        <tr key={version.version} data-version={version.version}>
+                          <td>
+                            {version.version}
+                            {version.current && (
+                              <>
+                                {' '}
+                                <span className="status status-ok">current</span>
+                              </>
+                            )}
+                          </td>
+                          <td>{formatTime(version.createdAt, String(draft.timezone ?? 'UTC'), { date: true })}</td>
+                          <td>{version.author}</td>
+                          <td>
+                            {version.source}
+                            {version.sourceFile ? ` (${version.sourceFile})` : ''}
+                          </td>
+                          <td>
+                            <Changes changes={version.changes} />
+                          </td>
+                          <td>
+                            {admin && !version.current && (
+                              <button
+                                disabled={rollback.busy}
+                                onClick={async () => {
+                                  if (await rollback.run(() => api('POST', `/v1/api/offices/${slug}/rollback`, { version: version.version }))) {
+                                    state.reload();
+                                    versions.reload();
+                                  }
+                                }}
+                              >
+                                Roll back to this
+                              </button>
+                            )}
+                          </td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                )}
+              </DataState>
+              {admin && data.served !== null && (
+                <>
+                  <h2>Retell set-up</h2>
+                  <RetellTools slug={slug} />
+                </>
+              )}
+            </>
+          )
+        }
       </DataState>
     </section>
   );
@@ -441,8 +609,8 @@ function Changes({ changes }: { changes: VersionSummary['changes'] }) {
     <ul className="changes plain">
       {shown.map((change, index) => (
         <li key={index}>
-          <span className="field">{change.path}</span>{' '}
-          {change.before !== undefined && <del>{short(change.before)}</del>} {change.after !== undefined && <ins>{short(change.after)}</ins>}
+          <span className="field">{change.path}</span> {change.before !== undefined && <del>{short(change.before)}</del>}{' '}
+          {change.after !== undefined && <ins>{short(change.after)}</ins>}
         </li>
       ))}
       {changes.length > shown.length && <li className="muted">and {changes.length - shown.length} more</li>}
@@ -463,7 +631,17 @@ function Field({ label, path, problems, wide, children }: { label: string; path:
 type Range = { open: string; close: string };
 
 /** Each weekday with any number of open ranges ("09:00–12:00" and "13:00–17:00"); none means closed. */
-export function HoursEditor({ hours, onChange, problems, disabled }: { hours: Record<string, Range[]>; onChange(next: Record<string, Range[]>): void; problems: Problem[]; disabled?: boolean }) {
+export function HoursEditor({
+  hours,
+  onChange,
+  problems,
+  disabled,
+}: {
+  hours: Record<string, Range[]>;
+  onChange(next: Record<string, Range[]>): void;
+  problems: Problem[];
+  disabled?: boolean;
+}) {
   return (
     <table className="hours">
       <tbody>
@@ -477,13 +655,36 @@ export function HoursEditor({ hours, onChange, problems, disabled }: { hours: Re
                 {ranges.length === 0 && <span className="muted">Closed </span>}
                 {ranges.map((range, index) => (
                   <span key={index} className="range">
-                    <input aria-label={`${day} opens (range ${index + 1})`} value={range.open} placeholder="09:00" size={5} disabled={disabled} onChange={(event) => setRanges(ranges.map((r, i) => (i === index ? { ...r, open: event.target.value } : r)))} />
+                    <input
+                      aria-label={`${day} opens (range ${index + 1})`}
+                      value={range.open}
+                      placeholder="09:00"
+                      size={5}
+                      disabled={disabled}
+                      onChange={(event) => setRanges(ranges.map((r, i) => (i === index ? { ...r, open: event.target.value } : r)))}
+                    />
                     –
-                    <input aria-label={`${day} closes (range ${index + 1})`} value={range.close} placeholder="17:00" size={5} disabled={disabled} onChange={(event) => setRanges(ranges.map((r, i) => (i === index ? { ...r, close: event.target.value } : r)))} />
-                    <button type="button" aria-label={`Remove ${day} range ${index + 1}`} disabled={disabled} onClick={() => setRanges(ranges.filter((_, i) => i !== index))}>×</button>
+                    <input
+                      aria-label={`${day} closes (range ${index + 1})`}
+                      value={range.close}
+                      placeholder="17:00"
+                      size={5}
+                      disabled={disabled}
+                      onChange={(event) => setRanges(ranges.map((r, i) => (i === index ? { ...r, close: event.target.value } : r)))}
+                    />
+                    <button
+                      type="button"
+                      aria-label={`Remove ${day} range ${index + 1}`}
+                      disabled={disabled}
+                      onClick={() => setRanges(ranges.filter((_, i) => i !== index))}
+                    >
+                      ×
+                    </button>
                   </span>
                 ))}
-                <button type="button" disabled={disabled} onClick={() => setRanges([...ranges, { open: ranges.length ? '13:00' : '09:00', close: '17:00' }])}>Add hours</button>
+                <button type="button" disabled={disabled} onClick={() => setRanges([...ranges, { open: ranges.length ? '13:00' : '09:00', close: '17:00' }])}>
+                  Add hours
+                </button>
                 <FieldProblems problems={problems} path={`businessHours.${day}`} />
               </td>
             </tr>
@@ -512,14 +713,27 @@ function ClosuresEditor({ closures, onChange, problems }: { closures: ClosureRow
       {closures.length === 0 && <p className="muted">No closures.</p>}
       {closures.map((closure, index) => (
         <div key={index} className="row closure">
-          <label>From<input type="date" value={closure.date ?? closure.from ?? ''} onChange={(event) => update(index, 'from', event.target.value)} /></label>
-          <label>To<input type="date" value={closure.date ?? closure.to ?? ''} onChange={(event) => update(index, 'to', event.target.value)} /></label>
-          <label className="grow">Reason<input value={closure.reason} onChange={(event) => update(index, 'reason', event.target.value)} /></label>
-          <button type="button" onClick={() => onChange(closures.filter((_, i) => i !== index))}>Remove</button>
+          <label>
+            From
+            <input type="date" value={closure.date ?? closure.from ?? ''} onChange={(event) => update(index, 'from', event.target.value)} />
+          </label>
+          <label>
+            To
+            <input type="date" value={closure.date ?? closure.to ?? ''} onChange={(event) => update(index, 'to', event.target.value)} />
+          </label>
+          <label className="grow">
+            Reason
+            <input value={closure.reason} onChange={(event) => update(index, 'reason', event.target.value)} />
+          </label>
+          <button type="button" onClick={() => onChange(closures.filter((_, i) => i !== index))}>
+            Remove
+          </button>
           <FieldProblems problems={problems} path={`closures[${index}]`} />
         </div>
       ))}
-      <button type="button" onClick={() => onChange([...closures, { date: '', reason: '' }])}>Add a closure</button>
+      <button type="button" onClick={() => onChange([...closures, { date: '', reason: '' }])}>
+        Add a closure
+      </button>
     </div>
   );
 }
@@ -534,7 +748,25 @@ interface Column {
 }
 
 /** Rows of objects edited field by field (appointment types, transfer bands). */
-function ListEditor({ items, path, columns, onChange, blank, addLabel, problems, disabled }: { items: Array<Record<string, any>>; path: string; columns: Column[]; onChange(next: Array<Record<string, any>>): void; blank: Record<string, unknown>; addLabel: string; problems: Problem[]; disabled?: boolean }) {
+function ListEditor({
+  items,
+  path,
+  columns,
+  onChange,
+  blank,
+  addLabel,
+  problems,
+  disabled,
+}: {
+  items: Array<Record<string, any>>;
+  path: string;
+  columns: Column[];
+  onChange(next: Array<Record<string, any>>): void;
+  blank: Record<string, unknown>;
+  addLabel: string;
+  problems: Problem[];
+  disabled?: boolean;
+}) {
   const update = (index: number, key: string, value: unknown) => onChange(items.map((item, i) => (i === index ? { ...item, [key]: value } : item)));
   return (
     <div>
@@ -545,30 +777,44 @@ function ListEditor({ items, path, columns, onChange, blank, addLabel, problems,
             <label key={column.key} className={`${column.check ? 'check' : ''} ${column.wide ? 'grow' : ''}`}>
               {!column.check && column.label}
               {column.check ? (
-                <input type="checkbox" checked={Boolean(item[column.key])} disabled={disabled} onChange={(event) => update(index, column.key, event.target.checked)} />
+                <input
+                  type="checkbox"
+                  checked={Boolean(item[column.key])}
+                  disabled={disabled}
+                  onChange={(event) => update(index, column.key, event.target.checked)}
+                />
               ) : column.choices ? (
                 <select value={item[column.key] ?? ''} disabled={disabled} onChange={(event) => update(index, column.key, event.target.value)}>
-                  {Object.entries(column.choices).map(([value, words]) => <option key={value} value={value}>{words}</option>)}
+                  {Object.entries(column.choices).map(([value, words]) => (
+                    <option key={value} value={value}>
+                      {words}
+                    </option>
+                  ))}
                 </select>
               ) : (
                 <input
                   value={item[column.key] ?? ''}
                   type={column.number ? 'number' : 'text'}
                   disabled={disabled}
-                  onChange={(event) => update(index, column.key, column.number ? (event.target.value === '' ? '' : Number(event.target.value)) : event.target.value)}
+                  onChange={(event) =>
+                    update(index, column.key, column.number ? (event.target.value === '' ? '' : Number(event.target.value)) : event.target.value)
+                  }
                 />
               )}
               {column.check && column.label}
               <FieldProblems problems={problems} path={`${path}[${index}].${column.key}`} />
             </label>
           ))}
-          <button type="button" disabled={disabled} onClick={() => onChange(items.filter((_, i) => i !== index))}>Remove</button>
+          <button type="button" disabled={disabled} onClick={() => onChange(items.filter((_, i) => i !== index))}>
+            Remove
+          </button>
           <FieldProblems problems={problems.filter((problem) => problem.path === `${path}[${index}]`)} path={`${path}[${index}]`} />
         </div>
       ))}
-      <button type="button" disabled={disabled} onClick={() => onChange([...items, { ...blank }])}>{addLabel}</button>
+      <button type="button" disabled={disabled} onClick={() => onChange([...items, { ...blank }])}>
+        {addLabel}
+      </button>
       <FieldProblems problems={problems.filter((problem) => problem.path === path)} path={path} />
     </div>
   );
 }
-

@@ -43,17 +43,26 @@ const STEP_WORDS: Record<StepName, string> = {
 /** `/onboarding`: earlier onboardings to resume, and the basics form that starts a new one. */
 export function Onboarding({ id }: { id?: string }) {
   const app = useApp();
-  if (app.user.role !== 'admin') return <div className="notice error" role="alert">Only an admin can onboard an office.</div>;
+  if (app.user.role !== 'admin')
+    return (
+      <div className="notice error" role="alert">
+        Only an admin can onboard an office.
+      </div>
+    );
   return id ? <Wizard id={id} /> : <Start />;
 }
 
 function Start() {
-  const list = useData<{ onboardings: Array<{ id: string; slug: string | null; createdBy: string; createdAt: string; finishedAt: string | null }> }>('/v1/api/onboarding');
+  const list = useData<{ onboardings: Array<{ id: string; slug: string | null; createdBy: string; createdAt: string; finishedAt: string | null }> }>(
+    '/v1/api/onboarding',
+  );
   const app = useApp();
   const [createdId, setCreatedId] = useState<string>();
   return (
     <section aria-labelledby="onboarding-title">
-      <header className="screen-header"><h1 id="onboarding-title">Onboard a new office</h1></header>
+      <header className="screen-header">
+        <h1 id="onboarding-title">Onboard a new office</h1>
+      </header>
       <p className="muted">Eight short steps. Each is saved as you go: you can stop and come back to it from this page.</p>
       <Steps current="basics" />
       <BasicsStep
@@ -72,11 +81,20 @@ function Start() {
       <DataState state={list} empty="None yet." isEmpty={(data) => data.onboardings.length === 0}>
         {(data) => (
           <table>
-            <thead><tr><th>Office</th><th>Started</th><th>By</th><th>State</th></tr></thead>
+            <thead>
+              <tr>
+                <th>Office</th>
+                <th>Started</th>
+                <th>By</th>
+                <th>State</th>
+              </tr>
+            </thead>
             <tbody>
               {data.onboardings.map((row) => (
                 <tr key={row.id}>
-                  <td><Link to={`/onboarding/${row.id}`}>{row.slug ?? 'not named yet'}</Link></td>
+                  <td>
+                    <Link to={`/onboarding/${row.id}`}>{row.slug ?? 'not named yet'}</Link>
+                  </td>
                   <td>{formatTime(row.createdAt, Intl.DateTimeFormat().resolvedOptions().timeZone, { date: true })}</td>
                   <td>{row.createdBy}</td>
                   <td>{row.finishedAt ? <span className="status status-ok">live</span> : <span className="status status-in_progress">in progress</span>}</td>
@@ -99,7 +117,13 @@ function Steps({ current, view, onPick }: { current: StepName; view?: Onboarding
         const label = `${index + 1}. ${STEP_WORDS[step]}${state?.done ? ' ✓' : state?.tried ? ' !' : ''}`;
         return (
           <li key={step} className={`${step === current ? 'current' : ''} ${state?.done ? 'done' : ''}`} aria-current={step === current ? 'step' : undefined}>
-            {onPick && view && (step === 'basics' || view.slug || step === 'pack') ? <button type="button" onClick={() => onPick(step)}>{label}</button> : <span>{label}</span>}
+            {onPick && view && (step === 'basics' || view.slug || step === 'pack') ? (
+              <button type="button" onClick={() => onPick(step)}>
+                {label}
+              </button>
+            ) : (
+              <span>{label}</span>
+            )}
           </li>
         );
       })}
@@ -132,26 +156,52 @@ function Wizard({ id }: { id: string }) {
 
   return (
     <section aria-labelledby="wizard-title">
-      <p><Link to="/onboarding">← Onboardings</Link></p>
+      <p>
+        <Link to="/onboarding">← Onboardings</Link>
+      </p>
       <DataState state={loaded} empty="" isEmpty={() => false}>
-        {() => !view || !step ? <div className="notice" aria-busy="true">Loading…</div> : (
-          <>
-            <header className="screen-header">
-              <h1 id="wizard-title">Onboarding {view.answers.basics?.name ?? ''}</h1>
-              {view.slug && <Link to={`/offices/${view.slug}`}>Open the office</Link>}
-            </header>
-            <Steps current={step} view={view} onPick={setStep} />
-            {step === 'basics' && <BasicsStep answers={view.answers.basics ?? {}} result={view.results.basics} submitLabel="Save and continue" run={(basics) => runStep('basics', basics)} />}
-            {step === 'pack' && <PackStep view={view} run={(body) => runStep('pack', body)} />}
-            {step === 'calendar' && <CalendarStep view={view} run={(body) => runStep('calendar', body)} />}
-            {step === 'texting' && <TextingStep view={view} run={runStep} />}
-            {step === 'email' && <EmailStep view={view} run={(body) => runStep('email', body)} />}
-            {step === 'alerts' && <AlertsStep view={view} run={(body) => runStep('alerts', body)} />}
-            {step === 'retell' && <RetellStep view={view} run={(body) => runStep('retell', body)} />}
-            <Done view={view} current={step} />
-            {step === 'golive' && <GoLiveStep view={view} onChecked={(result) => setView({ ...view, results: { ...view.results, golive: result }, steps: view.steps.map((entry) => (entry.step === 'golive' ? { ...entry, done: result.ok, tried: true } : entry)) })} />}
-          </>
-        )}
+        {() =>
+          !view || !step ? (
+            <div className="notice" aria-busy="true">
+              Loading…
+            </div>
+          ) : (
+            <>
+              <header className="screen-header">
+                <h1 id="wizard-title">Onboarding {view.answers.basics?.name ?? ''}</h1>
+                {view.slug && <Link to={`/offices/${view.slug}`}>Open the office</Link>}
+              </header>
+              <Steps current={step} view={view} onPick={setStep} />
+              {step === 'basics' && (
+                <BasicsStep
+                  answers={view.answers.basics ?? {}}
+                  result={view.results.basics}
+                  submitLabel="Save and continue"
+                  run={(basics) => runStep('basics', basics)}
+                />
+              )}
+              {step === 'pack' && <PackStep view={view} run={(body) => runStep('pack', body)} />}
+              {step === 'calendar' && <CalendarStep view={view} run={(body) => runStep('calendar', body)} />}
+              {step === 'texting' && <TextingStep view={view} run={runStep} />}
+              {step === 'email' && <EmailStep view={view} run={(body) => runStep('email', body)} />}
+              {step === 'alerts' && <AlertsStep view={view} run={(body) => runStep('alerts', body)} />}
+              {step === 'retell' && <RetellStep view={view} run={(body) => runStep('retell', body)} />}
+              <Done view={view} current={step} />
+              {step === 'golive' && (
+                <GoLiveStep
+                  view={view}
+                  onChecked={(result) =>
+                    setView({
+                      ...view,
+                      results: { ...view.results, golive: result },
+                      steps: view.steps.map((entry) => (entry.step === 'golive' ? { ...entry, done: result.ok, tried: true } : entry)),
+                    })
+                  }
+                />
+              )}
+            </>
+          )
+        }
       </DataState>
     </section>
   );
@@ -159,16 +209,21 @@ function Wizard({ id }: { id: string }) {
 
 /** One line per step: what it found or did (what each finished step left behind). */
 function summary(step: StepName, result: StepResult): string {
-  const outcome = (test: { ok?: boolean; message?: string } | undefined, words: string) => (test ? (test.ok ? `${words} ok` : `${words} failed: ${test.message}`) : '');
+  const outcome = (test: { ok?: boolean; message?: string } | undefined, words: string) =>
+    test ? (test.ok ? `${words} ok` : `${words} failed: ${test.message}`) : '';
   switch (step) {
     case 'basics':
       return `time zone ${result.timezone}`;
     case 'pack':
       return `${result.pack}: ${(result.appointmentTypes as string[] | undefined)?.join(', ') ?? ''}`;
     case 'calendar':
-      return result.freeBusy?.ok ? `free/busy read, ${result.freeBusy.busyBlocks} busy blocks in ${result.freeBusy.days} days` : `free/busy failed: ${result.freeBusy?.message}`;
+      return result.freeBusy?.ok
+        ? `free/busy read, ${result.freeBusy.busyBlocks} busy blocks in ${result.freeBusy.days} days`
+        : `free/busy failed: ${result.freeBusy?.message}`;
     case 'texting':
-      return [result.configured ? `texts from ${result.configured.phoneNumber}` : result.message, outcome(result.testText, 'test text')].filter(Boolean).join('; ');
+      return [result.configured ? `texts from ${result.configured.phoneNumber}` : result.message, outcome(result.testText, 'test text')]
+        .filter(Boolean)
+        .join('; ');
     case 'email':
       return outcome(result.testEmail, 'test e-mail') || 'saved';
     case 'alerts':
@@ -189,7 +244,8 @@ function Done({ view, current }: { view: OnboardingView; current: StepName }) {
       <ul className="plain">
         {tried.map((entry) => (
           <li key={entry.step} data-step={entry.step}>
-            <span className={`status status-${entry.done ? 'ok' : 'warning'}`}>{entry.done ? 'done' : 'not done'}</span> <strong>{STEP_WORDS[entry.step]}</strong>: {summary(entry.step, view.results[entry.step]!)}
+            <span className={`status status-${entry.done ? 'ok' : 'warning'}`}>{entry.done ? 'done' : 'not done'}</span>{' '}
+            <strong>{STEP_WORDS[entry.step]}</strong>: {summary(entry.step, view.results[entry.step]!)}
           </li>
         ))}
       </ul>
@@ -198,7 +254,18 @@ function Done({ view, current }: { view: OnboardingView; current: StepName }) {
 }
 
 /** A step's frame: what it asks, its form, its problems and its last result. */
-function StepForm({ title, intro, onSubmit, busy, submitLabel, problems, error, result, children, resultView }: {
+function StepForm({
+  title,
+  intro,
+  onSubmit,
+  busy,
+  submitLabel,
+  problems,
+  error,
+  result,
+  children,
+  resultView,
+}: {
   title: string;
   intro: ReactNode;
   onSubmit(): void;
@@ -223,9 +290,15 @@ function StepForm({ title, intro, onSubmit, busy, submitLabel, problems, error, 
       <div className="muted">{intro}</div>
       {children}
       <div className="save-bar">
-        <button type="submit" className="primary" disabled={busy}>{busy ? 'Working…' : submitLabel}</button>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? 'Working…' : submitLabel}
+        </button>
       </div>
-      {error && problems.length === 0 && <div className="notice error" role="alert">{error}</div>}
+      {error && problems.length === 0 && (
+        <div className="notice error" role="alert">
+          {error}
+        </div>
+      )}
       <ProblemList problems={problems} title="Please fix:" />
       {result && (
         <div className={`notice step-result ${result.ok ? 'ok' : 'error'}`} role="status">
@@ -265,7 +338,12 @@ function given<T extends Record<string, unknown>>(values: T): Partial<T> {
 }
 
 function slugOf(name: string): string {
-  return name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40);
+  return name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40);
 }
 
 interface Proposal {
@@ -274,7 +352,17 @@ interface Proposal {
   alternative?: { timezone: string; reason: string };
 }
 
-function BasicsStep({ answers, result, submitLabel, run }: { answers: Record<string, any>; result?: StepResult; submitLabel: string; run(basics: Record<string, unknown>): Promise<unknown> }) {
+function BasicsStep({
+  answers,
+  result,
+  submitLabel,
+  run,
+}: {
+  answers: Record<string, any>;
+  result?: StepResult;
+  submitLabel: string;
+  run(basics: Record<string, unknown>): Promise<unknown>;
+}) {
   const [values, setValues] = useState({
     name: String(answers.name ?? ''),
     slug: String(answers.slug ?? ''),
@@ -285,7 +373,9 @@ function BasicsStep({ answers, result, submitLabel, run }: { answers: Record<str
     hoursPreset: String(answers.hoursPreset ?? ''),
   });
   const [slugEdited, setSlugEdited] = useState(Boolean(answers.slug));
-  const presets = useData<{ presets: Array<{ id: string; label: string; description: string; businessHours: Record<string, Array<{ open: string; close: string }>> }> }>('/v1/api/hours-presets');
+  const presets = useData<{
+    presets: Array<{ id: string; label: string; description: string; businessHours: Record<string, Array<{ open: string; close: string }>> }>;
+  }>('/v1/api/hours-presets');
   const [proposal, setProposal] = useState<Proposal>();
   const { busy, error, problems, submit } = useSubmit();
 
@@ -300,7 +390,8 @@ function BasicsStep({ answers, result, submitLabel, run }: { answers: Record<str
     return () => clearTimeout(timer);
   }, [values.address, values.officePhone]);
 
-  const set = (key: keyof typeof values, value: string) => setValues((current) => ({ ...current, [key]: value, ...(key === 'name' && !slugEdited ? { slug: slugOf(value) } : {}) }));
+  const set = (key: keyof typeof values, value: string) =>
+    setValues((current) => ({ ...current, [key]: value, ...(key === 'name' && !slugEdited ? { slug: slugOf(value) } : {}) }));
   const preset = presets.data?.presets.find((entry) => entry.id === values.hoursPreset);
   return (
     <StepForm
@@ -315,33 +406,74 @@ function BasicsStep({ answers, result, submitLabel, run }: { answers: Record<str
       resultView={result?.timezone ? <p>Time zone {String(result.timezone)}.</p> : undefined}
     >
       <div className="grid">
-        <label>Office name<input value={values.name} onChange={(event) => set('name', event.target.value)} /><FieldProblems problems={problems} path="name" /></label>
+        <label>
+          Office name
+          <input value={values.name} onChange={(event) => set('name', event.target.value)} />
+          <FieldProblems problems={problems} path="name" />
+        </label>
         <label>
           Short name (slug)
-          <input value={values.slug} onChange={(event) => { setSlugEdited(true); set('slug', event.target.value); }} />
+          <input
+            value={values.slug}
+            onChange={(event) => {
+              setSlugEdited(true);
+              set('slug', event.target.value);
+            }}
+          />
           <FieldProblems problems={problems} path="slug" />
         </label>
-        <label className="wide">Postal address<input value={values.address} onChange={(event) => set('address', event.target.value)} /><FieldProblems problems={problems} path="address" /></label>
-        <label>Office phone<input value={values.officePhone} placeholder="+15125550142" onChange={(event) => set('officePhone', event.target.value)} /><FieldProblems problems={problems} path="officePhone" /></label>
-        <label>Office e-mail<input value={values.officeEmail} onChange={(event) => set('officeEmail', event.target.value)} /><FieldProblems problems={problems} path="officeEmail" /></label>
+        <label className="wide">
+          Postal address
+          <input value={values.address} onChange={(event) => set('address', event.target.value)} />
+          <FieldProblems problems={problems} path="address" />
+        </label>
+        <label>
+          Office phone
+          <input value={values.officePhone} placeholder="+15125550142" onChange={(event) => set('officePhone', event.target.value)} />
+          <FieldProblems problems={problems} path="officePhone" />
+        </label>
+        <label>
+          Office e-mail
+          <input value={values.officeEmail} onChange={(event) => set('officeEmail', event.target.value)} />
+          <FieldProblems problems={problems} path="officeEmail" />
+        </label>
         <label>
           Time zone
-          <input value={values.timezone} placeholder={proposal?.timezone ?? 'proposed from the address'} onChange={(event) => set('timezone', event.target.value)} />
+          <input
+            value={values.timezone}
+            placeholder={proposal?.timezone ?? 'proposed from the address'}
+            onChange={(event) => set('timezone', event.target.value)}
+          />
           <FieldProblems problems={problems} path="timezone" />
         </label>
         <label>
           Opening hours
           <select value={values.hoursPreset} onChange={(event) => set('hoursPreset', event.target.value)}>
             <option value="">The template pack's hours</option>
-            {presets.data?.presets.map((entry) => <option key={entry.id} value={entry.id}>{entry.label}</option>)}
+            {presets.data?.presets.map((entry) => (
+              <option key={entry.id} value={entry.id}>
+                {entry.label}
+              </option>
+            ))}
           </select>
           <FieldProblems problems={problems} path="hoursPreset" />
         </label>
       </div>
       {proposal && (
         <p className="proposal" data-testid="timezone-proposal">
-          {proposal.timezone ? <>Proposed time zone: <strong>{proposal.timezone}</strong>, because {proposal.reason}.</> : <>No time zone could be proposed ({proposal.reason}); type one.</>}
-          {proposal.alternative && <> Or {proposal.alternative.timezone}: {proposal.alternative.reason}.</>}
+          {proposal.timezone ? (
+            <>
+              Proposed time zone: <strong>{proposal.timezone}</strong>, because {proposal.reason}.
+            </>
+          ) : (
+            <>No time zone could be proposed ({proposal.reason}); type one.</>
+          )}
+          {proposal.alternative && (
+            <>
+              {' '}
+              Or {proposal.alternative.timezone}: {proposal.alternative.reason}.
+            </>
+          )}
           {values.timezone && proposal.timezone && values.timezone !== proposal.timezone && <> You chose {values.timezone} instead.</>}
         </p>
       )}
@@ -383,10 +515,15 @@ function PackStep({ view, run }: { view: OnboardingView; run(body: unknown): Pro
           const base = detail.data?.office.templates;
           // Only the texts that differ from the pack's are sent, so the pack's own stay the reference.
           const changed = (channel: 'sms' | 'email') =>
-            Object.fromEntries(Object.entries(templates?.[channel] ?? {}).filter(([kind, value]) => JSON.stringify(value) !== JSON.stringify(base?.[channel]?.[kind])));
+            Object.fromEntries(
+              Object.entries(templates?.[channel] ?? {}).filter(([kind, value]) => JSON.stringify(value) !== JSON.stringify(base?.[channel]?.[kind])),
+            );
           const sms = changed('sms');
           const email = changed('email');
-          const edits = Object.keys(sms).length || Object.keys(email).length ? { templates: { ...(Object.keys(sms).length ? { sms } : {}), ...(Object.keys(email).length ? { email } : {}) } } : {};
+          const edits =
+            Object.keys(sms).length || Object.keys(email).length
+              ? { templates: { ...(Object.keys(sms).length ? { sms } : {}), ...(Object.keys(email).length ? { email } : {}) } }
+              : {};
           return run({ pack: chosen, ...edits });
         })
       }
@@ -403,7 +540,10 @@ function PackStep({ view, run }: { view: OnboardingView; run(body: unknown): Pro
             <legend>Packs</legend>
             {data.packs.map((pack) => (
               <label key={pack.id} className={`choice ${chosen === pack.id ? 'chosen' : ''}`}>
-                <span className="choice-head"><input type="radio" name="pack" value={pack.id} checked={chosen === pack.id} onChange={() => setChosen(pack.id)} /> <strong>{pack.name}</strong></span>
+                <span className="choice-head">
+                  <input type="radio" name="pack" value={pack.id} checked={chosen === pack.id} onChange={() => setChosen(pack.id)} />{' '}
+                  <strong>{pack.name}</strong>
+                </span>
                 <span className="muted">{pack.description}</span>
                 <span>Appointment types: {pack.appointmentTypes.join(', ')}</span>
               </label>
@@ -415,7 +555,15 @@ function PackStep({ view, run }: { view: OnboardingView; run(body: unknown): Pro
       {chosen && templates && (
         <>
           <h3>The pack's messages {edited && <span className="muted">(edited)</span>}</h3>
-          <TemplateEditor templates={templates} onChange={(next) => { setTemplates(next); setEdited(true); }} scope={{ pack: chosen }} problems={problems} />
+          <TemplateEditor
+            templates={templates}
+            onChange={(next) => {
+              setTemplates(next);
+              setEdited(true);
+            }}
+            scope={{ pack: chosen }}
+            problems={problems}
+          />
         </>
       )}
     </StepForm>
@@ -439,7 +587,9 @@ function CalendarStep({ view, run }: { view: OnboardingView; run(body: unknown):
   const [crmProvider, setCrmProvider] = useState<string>(saved.crmProvider ?? 'zoho');
   // The list is the saved provider's: a new choice is saved first ("Save and connect"), then its calendars load.
   const savedProvider = saved.provider ?? 'zoho';
-  const calendars = useData<{ calendars: Array<{ id: string; name: string; timezone?: string; isDefault: boolean }> }>(`/v1/api/onboarding/${view.id}/calendars?provider=${savedProvider}`);
+  const calendars = useData<{ calendars: Array<{ id: string; name: string; timezone?: string; isDefault: boolean }> }>(
+    `/v1/api/onboarding/${view.id}/calendars?provider=${savedProvider}`,
+  );
   const [chosen, setChosen] = useState<string>(saved.calendarId ?? '');
   useEffect(() => {
     const list = calendars.data?.calendars;
@@ -462,13 +612,26 @@ function CalendarStep({ view, run }: { view: OnboardingView; run(body: unknown):
       problems={problems}
       error={error}
       result={result}
-      resultView={freeBusy ? <p>{freeBusy.ok ? `Free/busy read for the next ${freeBusy.days} days: ${freeBusy.busyBlocks} busy ${freeBusy.busyBlocks === 1 ? 'block' : 'blocks'}.` : `Free/busy could not be read: ${freeBusy.message}`}</p> : typeof result?.message === 'string' ? <p>{result.message}</p> : undefined}
+      resultView={
+        freeBusy ? (
+          <p>
+            {freeBusy.ok
+              ? `Free/busy read for the next ${freeBusy.days} days: ${freeBusy.busyBlocks} busy ${freeBusy.busyBlocks === 1 ? 'block' : 'blocks'}.`
+              : `Free/busy could not be read: ${freeBusy.message}`}
+          </p>
+        ) : typeof result?.message === 'string' ? (
+          <p>{result.message}</p>
+        ) : undefined
+      }
     >
       <fieldset className="choices">
         <legend>Calendar provider</legend>
         {CALENDAR_CHOICES.map((entry) => (
           <label key={entry.id} className={`choice ${provider === entry.id ? 'chosen' : ''}`}>
-            <span className="choice-head"><input type="radio" name="calendar-provider" value={entry.id} checked={provider === entry.id} onChange={() => setProvider(entry.id)} /> <strong>{entry.name}</strong></span>
+            <span className="choice-head">
+              <input type="radio" name="calendar-provider" value={entry.id} checked={provider === entry.id} onChange={() => setProvider(entry.id)} />{' '}
+              <strong>{entry.name}</strong>
+            </span>
           </label>
         ))}
       </fieldset>
@@ -476,7 +639,10 @@ function CalendarStep({ view, run }: { view: OnboardingView; run(body: unknown):
         <legend>CRM</legend>
         {CRM_CHOICES.map((entry) => (
           <label key={entry.id} className={`choice ${crmProvider === entry.id ? 'chosen' : ''}`}>
-            <span className="choice-head"><input type="radio" name="crm-provider" value={entry.id} checked={crmProvider === entry.id} onChange={() => setCrmProvider(entry.id)} /> <strong>{entry.name}</strong></span>
+            <span className="choice-head">
+              <input type="radio" name="crm-provider" value={entry.id} checked={crmProvider === entry.id} onChange={() => setCrmProvider(entry.id)} />{' '}
+              <strong>{entry.name}</strong>
+            </span>
           </label>
         ))}
       </fieldset>
@@ -485,17 +651,29 @@ function CalendarStep({ view, run }: { view: OnboardingView; run(body: unknown):
       ) : (
         <>
           <p className="muted">
-            Not connected yet, or the wrong account? <a href={`/v1/oauth/${provider}/start?client=${encodeURIComponent(view.slug ?? '')}`}>Connect {choice.connect}</a>, then come
-            back here. In demo mode the emulator is connected already.
+            Not connected yet, or the wrong account?{' '}
+            <a href={`/v1/oauth/${provider}/start?client=${encodeURIComponent(view.slug ?? '')}`}>Connect {choice.connect}</a>, then come back here. In demo
+            mode the emulator is connected already.
           </p>
-          <DataState state={calendars} empty={`The ${choice.name} account has no calendars. Make one there, then reload.`} isEmpty={(data) => data.calendars.length === 0}>
+          <DataState
+            state={calendars}
+            empty={`The ${choice.name} account has no calendars. Make one there, then reload.`}
+            isEmpty={(data) => data.calendars.length === 0}
+          >
             {(data) => (
               <fieldset className="choices">
                 <legend>Calendars of the connected {choice.name} account</legend>
                 {data.calendars.map((calendar) => (
                   <label key={calendar.id} className={`choice ${chosen === calendar.id ? 'chosen' : ''}`}>
-                    <span className="choice-head"><input type="radio" name="calendar" value={calendar.id} checked={chosen === calendar.id} onChange={() => setChosen(calendar.id)} /> <strong>{calendar.name}</strong>{calendar.isDefault && <span className="muted"> (default)</span>}</span>
-                    <span className="muted">{calendar.id}{calendar.timezone ? ` · ${calendar.timezone}` : ''}</span>
+                    <span className="choice-head">
+                      <input type="radio" name="calendar" value={calendar.id} checked={chosen === calendar.id} onChange={() => setChosen(calendar.id)} />{' '}
+                      <strong>{calendar.name}</strong>
+                      {calendar.isDefault && <span className="muted"> (default)</span>}
+                    </span>
+                    <span className="muted">
+                      {calendar.id}
+                      {calendar.timezone ? ` · ${calendar.timezone}` : ''}
+                    </span>
                   </label>
                 ))}
               </fieldset>
@@ -544,14 +722,26 @@ function TextingStep({ view, run }: { view: OnboardingView; run(step: 'texting',
         )
       }
     >
-      <p className="a2p-note"><strong>A2P 10DLC:</strong> {String(result?.a2p ?? A2P_NOTE)}</p>
+      <p className="a2p-note">
+        <strong>A2P 10DLC:</strong> {String(result?.a2p ?? A2P_NOTE)}
+      </p>
       <details>
         <summary>Use this office's own Twilio account (optional)</summary>
         <div className="grid">
-          <label>Account SID<input value={values.accountSid} autoComplete="off" onChange={(event) => set('accountSid', event.target.value)} /><FieldProblems problems={[...listed.problems, ...problems]} path="accountSid" /></label>
-          <label>Auth token<input type="password" autoComplete="new-password" value={values.authToken} onChange={(event) => set('authToken', event.target.value)} /><FieldProblems problems={[...listed.problems, ...problems]} path="authToken" /></label>
+          <label>
+            Account SID
+            <input value={values.accountSid} autoComplete="off" onChange={(event) => set('accountSid', event.target.value)} />
+            <FieldProblems problems={[...listed.problems, ...problems]} path="accountSid" />
+          </label>
+          <label>
+            Auth token
+            <input type="password" autoComplete="new-password" value={values.authToken} onChange={(event) => set('authToken', event.target.value)} />
+            <FieldProblems problems={[...listed.problems, ...problems]} path="authToken" />
+          </label>
         </div>
-        <button type="button" onClick={list} disabled={listed.busy}>Check and list the numbers</button>
+        <button type="button" onClick={list} disabled={listed.busy}>
+          Check and list the numbers
+        </button>
       </details>
       {listed.busy && <p aria-busy="true">Reading the account's numbers…</p>}
       {numbers.length > 0 && (
@@ -560,16 +750,31 @@ function TextingStep({ view, run }: { view: OnboardingView; run(step: 'texting',
           {numbers.map((number) => (
             <label key={number.phoneNumber} className={`choice ${values.phoneNumber === number.phoneNumber ? 'chosen' : ''}`}>
               <span className="choice-head">
-                <input type="radio" name="phoneNumber" value={number.phoneNumber} checked={values.phoneNumber === number.phoneNumber} disabled={!number.sms} onChange={() => set('phoneNumber', number.phoneNumber)} /> <strong>{number.phoneNumber}</strong>
+                <input
+                  type="radio"
+                  name="phoneNumber"
+                  value={number.phoneNumber}
+                  checked={values.phoneNumber === number.phoneNumber}
+                  disabled={!number.sms}
+                  onChange={() => set('phoneNumber', number.phoneNumber)}
+                />{' '}
+                <strong>{number.phoneNumber}</strong>
               </span>
-              <span className="muted">{number.name}{number.sms ? '' : ' · cannot send texts'}</span>
+              <span className="muted">
+                {number.name}
+                {number.sms ? '' : ' · cannot send texts'}
+              </span>
             </label>
           ))}
         </fieldset>
       )}
       <FieldProblems problems={problems} path="phoneNumber" />
       <div className="grid">
-        <label>Send a test text to (optional, your phone)<input value={values.testTo} placeholder="+15125550199" onChange={(event) => set('testTo', event.target.value)} /><FieldProblems problems={problems} path="testTo" /></label>
+        <label>
+          Send a test text to (optional, your phone)
+          <input value={values.testTo} placeholder="+15125550199" onChange={(event) => set('testTo', event.target.value)} />
+          <FieldProblems problems={problems} path="testTo" />
+        </label>
       </div>
     </StepForm>
   );
@@ -594,9 +799,31 @@ function EmailStep({ view, run }: { view: OnboardingView; run(body: unknown): Pr
       resultView={result?.testEmail && <p>{result.testEmail.ok ? 'Test e-mail sent.' : `Test e-mail failed: ${result.testEmail.message}`}</p>}
     >
       <div className="grid">
-        <label className="wide">SMTP URL (optional, write-only)<input type="password" autoComplete="new-password" value={values.smtpUrl} placeholder="smtps://user:password@smtp.example.com:465" onChange={(event) => set('smtpUrl', event.target.value)} /><FieldProblems problems={problems} path="smtpUrl" /></label>
-        <label>From (optional)<input value={values.from} placeholder={`${basics.name ?? 'Office'} <${basics.officeEmail ?? 'office@example.com'}>`} onChange={(event) => set('from', event.target.value)} /><FieldProblems problems={problems} path="from" /></label>
-        <label>Send a test e-mail to (optional)<input value={values.testTo} onChange={(event) => set('testTo', event.target.value)} /><FieldProblems problems={problems} path="testTo" /></label>
+        <label className="wide">
+          SMTP URL (optional, write-only)
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={values.smtpUrl}
+            placeholder="smtps://user:password@smtp.example.com:465"
+            onChange={(event) => set('smtpUrl', event.target.value)}
+          />
+          <FieldProblems problems={problems} path="smtpUrl" />
+        </label>
+        <label>
+          From (optional)
+          <input
+            value={values.from}
+            placeholder={`${basics.name ?? 'Office'} <${basics.officeEmail ?? 'office@example.com'}>`}
+            onChange={(event) => set('from', event.target.value)}
+          />
+          <FieldProblems problems={problems} path="from" />
+        </label>
+        <label>
+          Send a test e-mail to (optional)
+          <input value={values.testTo} onChange={(event) => set('testTo', event.target.value)} />
+          <FieldProblems problems={problems} path="testTo" />
+        </label>
       </div>
     </StepForm>
   );
@@ -617,11 +844,33 @@ function AlertsStep({ view, run }: { view: OnboardingView; run(body: unknown): P
       problems={problems}
       error={error}
       result={result}
-      resultView={result && <p>{result.slackTest ? (result.slackTest.ok ? 'Test message posted to Slack.' : `Slack test failed: ${result.slackTest.message}`) : `Slack: ${result.slack}`}</p>}
+      resultView={
+        result && (
+          <p>
+            {result.slackTest
+              ? result.slackTest.ok
+                ? 'Test message posted to Slack.'
+                : `Slack test failed: ${result.slackTest.message}`
+              : `Slack: ${result.slack}`}
+          </p>
+        )
+      }
     >
       <div className="grid">
-        <label className="wide">Slack incoming-webhook URL (optional, write-only)<input type="password" autoComplete="new-password" value={url} placeholder="https://hooks.slack.com/services/…" onChange={(event) => setUrl(event.target.value)} /><FieldProblems problems={problems} path="slackWebhookUrl" /></label>
-        <label className="check"><input type="checkbox" checked={test} onChange={(event) => setTest(event.target.checked)} /> Post a test message</label>
+        <label className="wide">
+          Slack incoming-webhook URL (optional, write-only)
+          <input
+            type="password"
+            autoComplete="new-password"
+            value={url}
+            placeholder="https://hooks.slack.com/services/…"
+            onChange={(event) => setUrl(event.target.value)}
+          />
+          <FieldProblems problems={problems} path="slackWebhookUrl" />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={test} onChange={(event) => setTest(event.target.checked)} /> Post a test message
+        </label>
       </div>
     </StepForm>
   );
@@ -643,21 +892,39 @@ function RetellStep({ view, run }: { view: OnboardingView; run(body: unknown): P
       problems={problems}
       error={error}
       result={result}
-      resultView={result?.ok && <p>Agent {String(result.agentId)}: {Array.isArray(result.tools) ? `${result.tools.length} tools installed` : 'tools installed'}.</p>}
+      resultView={
+        result?.ok && (
+          <p>
+            Agent {String(result.agentId)}: {Array.isArray(result.tools) ? `${result.tools.length} tools installed` : 'tools installed'}.
+          </p>
+        )
+      }
     >
       <div className="grid">
-        <label>Retell API key (optional, write-only)<input type="password" autoComplete="new-password" value={values.apiKey} onChange={(event) => set('apiKey', event.target.value)} /><FieldProblems problems={problems} path="apiKey" /></label>
+        <label>
+          Retell API key (optional, write-only)
+          <input type="password" autoComplete="new-password" value={values.apiKey} onChange={(event) => set('apiKey', event.target.value)} />
+          <FieldProblems problems={problems} path="apiKey" />
+        </label>
         {agents.length > 0 ? (
           <label>
             Agent
             <select value={values.agentId} onChange={(event) => set('agentId', event.target.value)}>
               <option value="">Choose…</option>
-              {agents.map((agent) => <option key={agent.agentId} value={agent.agentId}>{agent.agentName ?? agent.name ?? agent.agentId}</option>)}
+              {agents.map((agent) => (
+                <option key={agent.agentId} value={agent.agentId}>
+                  {agent.agentName ?? agent.name ?? agent.agentId}
+                </option>
+              ))}
             </select>
             <FieldProblems problems={problems} path="agentId" />
           </label>
         ) : (
-          <label>Agent id (optional)<input value={values.agentId} placeholder="agent_…" onChange={(event) => set('agentId', event.target.value)} /><FieldProblems problems={problems} path="agentId" /></label>
+          <label>
+            Agent id (optional)
+            <input value={values.agentId} placeholder="agent_…" onChange={(event) => set('agentId', event.target.value)} />
+            <FieldProblems problems={problems} path="agentId" />
+          </label>
         )}
       </div>
     </StepForm>
@@ -693,11 +960,16 @@ function GoLiveStep({ view, onChecked }: { view: OnboardingView; onChecked(resul
       >
         {result && (
           <>
-            <p className={result.ok ? 'ready' : 'error-text'} role="status" data-testid="golive-verdict">{result.ok ? 'Ready to go live.' : 'Not ready yet: fix the items marked below.'}</p>
+            <p className={result.ok ? 'ready' : 'error-text'} role="status" data-testid="golive-verdict">
+              {result.ok ? 'Ready to go live.' : 'Not ready yet: fix the items marked below.'}
+            </p>
             <ul className="readiness plain">
               {items.map((item) => (
                 <li key={item.item} className={item.ok ? 'ok' : 'bad'}>
-                  <span className={`status status-${item.ok ? 'ok' : item.item === 'A2P 10DLC campaign' ? 'warning' : 'failed'}`}>{item.ok ? 'ok' : item.item === 'A2P 10DLC campaign' ? 'later' : 'fix'}</span> <strong>{item.item}</strong>: {item.detail}
+                  <span className={`status status-${item.ok ? 'ok' : item.item === 'A2P 10DLC campaign' ? 'warning' : 'failed'}`}>
+                    {item.ok ? 'ok' : item.item === 'A2P 10DLC campaign' ? 'later' : 'fix'}
+                  </span>{' '}
+                  <strong>{item.item}</strong>: {item.detail}
                   {item.fix && <div className="muted">To fix: {item.fix}</div>}
                 </li>
               ))}
@@ -722,7 +994,11 @@ export function RetellTools({ slug }: { slug: string }) {
     <DataState state={tools} empty="" isEmpty={() => false}>
       {(data) => (
         <div className="retell-tools">
-          <p>Webhook URL: <code>{data.webhookUrl}</code><br />Inbound webhook URL: <code>{data.inboundWebhookUrl}</code></p>
+          <p>
+            Webhook URL: <code>{data.webhookUrl}</code>
+            <br />
+            Inbound webhook URL: <code>{data.inboundWebhookUrl}</code>
+          </p>
           <Copyable label="Tools (JSON)" text={JSON.stringify(data.tools, null, 2)} />
           <Copyable label="Prompt snippet" text={data.prompt} />
         </div>
@@ -738,7 +1014,17 @@ function Copyable({ label, text }: { label: string; text: string }) {
     <div className="copyable">
       <div className="row copy-head">
         <label htmlFor={id}>{label}</label>
-        <button type="button" onClick={() => navigator.clipboard?.writeText(text).then(() => setCopied(true), () => setCopied(false))}>{copied ? 'Copied' : `Copy ${label.toLowerCase()}`}</button>
+        <button
+          type="button"
+          onClick={() =>
+            navigator.clipboard?.writeText(text).then(
+              () => setCopied(true),
+              () => setCopied(false),
+            )
+          }
+        >
+          {copied ? 'Copied' : `Copy ${label.toLowerCase()}`}
+        </button>
       </div>
       <textarea id={id} readOnly rows={8} value={text} className="json" onFocus={(event) => event.target.select()} />
     </div>

@@ -56,7 +56,10 @@ interface Draft {
 }
 
 /** The office's `translations`: per language, templates that may each be missing (then the default language is sent). */
-export type Translations = Record<string, { templates?: { sms?: Record<string, string>; email?: Record<string, EmailTemplate> }; appointmentTypes?: Record<string, unknown> }>;
+export type Translations = Record<
+  string,
+  { templates?: { sms?: Record<string, string>; email?: Record<string, EmailTemplate> }; appointmentTypes?: Record<string, unknown> }
+>;
 
 /** Languages the server speaks (src/i18n/phrases), by their own names. */
 export const TEMPLATE_LANGUAGES: Record<string, string> = { en: 'English', es: 'Español' };
@@ -91,12 +94,21 @@ export function PreviewPanel({ channel, state }: { channel: 'sms' | 'email'; sta
       {error && <p className="error-text">{error}</p>}
       {preview && (
         <>
-          <p className="muted">Sample: {preview.sample.callerName} at {preview.sample.officeName}{preview.sample.appointmentType ? `, ${preview.sample.appointmentType}` : ''}</p>
+          <p className="muted">
+            Sample: {preview.sample.callerName} at {preview.sample.officeName}
+            {preview.sample.appointmentType ? `, ${preview.sample.appointmentType}` : ''}
+          </p>
           {channel === 'sms' ? (
             <>
-              <div className="sms-bubble" data-testid="preview-text">{preview.text}</div>
+              <div className="sms-bubble" data-testid="preview-text">
+                {preview.text}
+              </div>
               <p className="segments" data-testid="segments">
-                {preview.characters} characters · <strong>{preview.segments} {preview.segments === 1 ? 'segment' : 'segments'}</strong> · {preview.encoding}
+                {preview.characters} characters ·{' '}
+                <strong>
+                  {preview.segments} {preview.segments === 1 ? 'segment' : 'segments'}
+                </strong>{' '}
+                · {preview.encoding}
                 {preview.encoding === 'UCS-2' && preview.nonGsmCharacters.length > 0 && (
                   <> — because of {preview.nonGsmCharacters.map((character) => `“${character}”`).join(' ')} (70 characters a segment instead of 160)</>
                 )}
@@ -104,16 +116,24 @@ export function PreviewPanel({ channel, state }: { channel: 'sms' | 'email'; sta
             </>
           ) : (
             <>
-              <p><strong>Subject:</strong> <span data-testid="preview-subject">{preview.subject}</span></p>
-              <pre className="email-text" data-testid="preview-text">{preview.text}</pre>
-              {preview.html && (
-                <iframe className="email-html" title="E-mail as it looks (HTML)" sandbox="" srcDoc={preview.html} />
-              )}
+              <p>
+                <strong>Subject:</strong> <span data-testid="preview-subject">{preview.subject}</span>
+              </p>
+              <pre className="email-text" data-testid="preview-text">
+                {preview.text}
+              </pre>
+              {preview.html && <iframe className="email-html" title="E-mail as it looks (HTML)" sandbox="" srcDoc={preview.html} />}
             </>
           )}
-          {preview.unknownVariables.length > 0 && <p className="error-text">Unknown variables: {preview.unknownVariables.map((name) => `{{${name}}}`).join(', ')}</p>}
+          {preview.unknownVariables.length > 0 && (
+            <p className="error-text">Unknown variables: {preview.unknownVariables.map((name) => `{{${name}}}`).join(', ')}</p>
+          )}
           {preview.problems.length > 0 && (
-            <ul className="problem-list error-text">{preview.problems.map((problem, index) => <li key={index}>Would not save: {problem}</li>)}</ul>
+            <ul className="problem-list error-text">
+              {preview.problems.map((problem, index) => (
+                <li key={index}>Would not save: {problem}</li>
+              ))}
+            </ul>
           )}
         </>
       )}
@@ -153,7 +173,12 @@ export function TemplateEditor({
   const [channel, kind = ''] = chosen.split(':') as ['sms' | 'email', string];
   const sms = channel === 'sms' ? templates.sms[kind] : undefined;
   const email = channel === 'email' ? templates.email[kind] : undefined;
-  const draft: Draft | undefined = sms !== undefined ? { channel, kind, text: sms } : email ? { channel, kind, text: email.text, subject: email.subject, ...(email.html ? { html: email.html } : {}) } : undefined;
+  const draft: Draft | undefined =
+    sms !== undefined
+      ? { channel, kind, text: sms }
+      : email
+        ? { channel, kind, text: email.text, subject: email.subject, ...(email.html ? { html: email.html } : {}) }
+        : undefined;
   const preview = useTemplatePreview(scope, draft);
   const setEmail = (field: keyof EmailTemplate, value: string) => {
     const next: EmailTemplate = { ...templates.email[kind]!, [field]: value };
@@ -179,15 +204,29 @@ export function TemplateEditor({
           {sms !== undefined && (
             <label>
               Text message
-              <textarea rows={6} value={sms} disabled={disabled} onChange={(event) => onChange({ ...templates, sms: { ...templates.sms, [kind]: event.target.value } })} />
+              <textarea
+                rows={6}
+                value={sms}
+                disabled={disabled}
+                onChange={(event) => onChange({ ...templates, sms: { ...templates.sms, [kind]: event.target.value } })}
+              />
               <FieldProblems problems={problems} path={path} />
             </label>
           )}
           {email && (
             <>
-              <label>Subject<input value={email.subject} disabled={disabled} onChange={(event) => setEmail('subject', event.target.value)} /></label>
-              <label>Plain text<textarea rows={8} value={email.text} disabled={disabled} onChange={(event) => setEmail('text', event.target.value)} /></label>
-              <label>HTML (optional)<textarea rows={5} value={email.html ?? ''} disabled={disabled} onChange={(event) => setEmail('html', event.target.value)} /></label>
+              <label>
+                Subject
+                <input value={email.subject} disabled={disabled} onChange={(event) => setEmail('subject', event.target.value)} />
+              </label>
+              <label>
+                Plain text
+                <textarea rows={8} value={email.text} disabled={disabled} onChange={(event) => setEmail('text', event.target.value)} />
+              </label>
+              <label>
+                HTML (optional)
+                <textarea rows={5} value={email.html ?? ''} disabled={disabled} onChange={(event) => setEmail('html', event.target.value)} />
+              </label>
               <FieldProblems problems={problems} path={path} />
             </>
           )}
@@ -217,7 +256,17 @@ export function TemplateEditor({
   );
 }
 
-function TranslatedTemplate({ language, channel, kind, translations, onChange, scope, disabled, problems, defaultName }: {
+function TranslatedTemplate({
+  language,
+  channel,
+  kind,
+  translations,
+  onChange,
+  scope,
+  disabled,
+  problems,
+  defaultName,
+}: {
   language: string;
   channel: 'sms' | 'email';
   kind: string;
@@ -234,7 +283,11 @@ function TranslatedTemplate({ language, channel, kind, translations, onChange, s
   const email = channel === 'email' ? ownTemplates.email?.[kind] : undefined;
   const translated = sms !== undefined || email !== undefined;
   const draft: Draft | undefined =
-    sms !== undefined ? { channel, kind, text: sms, language } : email ? { channel, kind, text: email.text, subject: email.subject, language, ...(email.html ? { html: email.html } : {}) } : undefined;
+    sms !== undefined
+      ? { channel, kind, text: sms, language }
+      : email
+        ? { channel, kind, text: email.text, subject: email.subject, language, ...(email.html ? { html: email.html } : {}) }
+        : undefined;
   const preview = useTemplatePreview(scope, draft);
   const save = (next: { sms?: string; email?: EmailTemplate } | undefined) => {
     const smsTemplates = { ...(ownTemplates.sms ?? {}) };
@@ -275,13 +328,22 @@ function TranslatedTemplate({ language, channel, kind, translations, onChange, s
             )}
             {email && (
               <>
-                <label>Subject ({name})<input value={email.subject} disabled={disabled} onChange={(event) => setEmail('subject', event.target.value)} /></label>
-                <label>Plain text ({name})<textarea rows={8} value={email.text} disabled={disabled} onChange={(event) => setEmail('text', event.target.value)} /></label>
-                <label>HTML ({name}, optional)<textarea rows={5} value={email.html ?? ''} disabled={disabled} onChange={(event) => setEmail('html', event.target.value)} /></label>
+                <label>
+                  Subject ({name})<input value={email.subject} disabled={disabled} onChange={(event) => setEmail('subject', event.target.value)} />
+                </label>
+                <label>
+                  Plain text ({name})<textarea rows={8} value={email.text} disabled={disabled} onChange={(event) => setEmail('text', event.target.value)} />
+                </label>
+                <label>
+                  HTML ({name}, optional)
+                  <textarea rows={5} value={email.html ?? ''} disabled={disabled} onChange={(event) => setEmail('html', event.target.value)} />
+                </label>
               </>
             )}
             <FieldProblems problems={problems} path={path} />
-            <button type="button" disabled={disabled} onClick={() => save(undefined)}>Remove the {name} version</button>
+            <button type="button" disabled={disabled} onClick={() => save(undefined)}>
+              Remove the {name} version
+            </button>
           </div>
           {draft && <PreviewPanel channel={channel} state={preview} />}
         </div>

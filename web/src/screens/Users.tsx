@@ -64,7 +64,10 @@ function InviteForm({ onSent }: { onSent(message: string): void }) {
     <form className="card invite-form" onSubmit={submit} aria-labelledby="invite-title">
       <h2 id="invite-title">Invite someone</h2>
       <div className="grid">
-        <label>E-mail<input type="email" required value={email} onChange={(event) => setEmail(event.target.value)} placeholder="name@example.com" /></label>
+        <label>
+          E-mail
+          <input type="email" required value={email} onChange={(event) => setEmail(event.target.value)} placeholder="name@example.com" />
+        </label>
         <label>
           Role
           <select value={role} onChange={(event) => setRole(event.target.value as 'staff' | 'admin')}>
@@ -74,8 +77,16 @@ function InviteForm({ onSent }: { onSent(message: string): void }) {
         </label>
       </div>
       {role === 'staff' && <OfficeChoice clients={app.clients} chosen={offices} onChange={setOffices} legend="Offices they see" />}
-      {action.error && <div className="notice error" role="alert">{action.error}</div>}
-      <div className="row"><button type="submit" className="primary" disabled={action.busy}>{action.busy ? 'Sending…' : 'Send invitation'}</button></div>
+      {action.error && (
+        <div className="notice error" role="alert">
+          {action.error}
+        </div>
+      )}
+      <div className="row">
+        <button type="submit" className="primary" disabled={action.busy}>
+          {action.busy ? 'Sending…' : 'Send invitation'}
+        </button>
+      </div>
     </form>
   );
 }
@@ -88,22 +99,31 @@ function UserRow({ user, isSelf, onChanged }: { user: User; isSelf: boolean; onC
   const action = useAction();
   const names = new Map(app.clients.map((client) => [client.id, client.name]));
   const change = (body: Record<string, unknown>, message: string) =>
-    action.run(() => api('PATCH', `/v1/api/users/${user.id}`, body)).then((ok) => {
-      if (ok) {
-        setEditing(false);
-        onChanged(message);
-      }
-    });
+    action
+      .run(() => api('PATCH', `/v1/api/users/${user.id}`, body))
+      .then((ok) => {
+        if (ok) {
+          setEditing(false);
+          onChanged(message);
+        }
+      });
   return (
     <tr data-user-id={user.id} className={user.disabled ? 'disabled' : ''}>
-      <td>{user.email}{isSelf && <span className="muted"> (you)</span>}</td>
+      <td>
+        {user.email}
+        {isSelf && <span className="muted"> (you)</span>}
+      </td>
       <td>
         {editing ? (
           <select aria-label={`Role of ${user.email}`} value={role} onChange={(event) => setRole(event.target.value as 'staff' | 'admin')}>
             <option value="staff">Staff</option>
             <option value="admin">Admin</option>
           </select>
-        ) : user.role === 'admin' ? 'Admin' : 'Staff'}
+        ) : user.role === 'admin' ? (
+          'Admin'
+        ) : (
+          'Staff'
+        )}
       </td>
       <td>
         {editing && role === 'staff' ? (
@@ -117,31 +137,62 @@ function UserRow({ user, isSelf, onChanged }: { user: User; isSelf: boolean; onC
       <td>{user.disabled ? <span className="status status-cancelled">Disabled</span> : <span className="status status-ok">Active</span>}</td>
       <td>
         <div className="actions">
-        {editing ? (
-          <>
-            <button className="primary" disabled={action.busy} onClick={() => change({ role, ...(role === 'staff' ? { clientIds: offices } : {}) }, `Saved ${user.email}.`)}>Save</button>
-            <button disabled={action.busy} onClick={() => { setEditing(false); setRole(user.role); setOffices(user.clientIds); }}>Cancel</button>
-          </>
-        ) : (
-          <>
-            <button disabled={action.busy} onClick={() => setEditing(true)}>Change role or offices</button>
-            {!user.disabled && (
+          {editing ? (
+            <>
+              <button
+                className="primary"
+                disabled={action.busy}
+                onClick={() => change({ role, ...(role === 'staff' ? { clientIds: offices } : {}) }, `Saved ${user.email}.`)}
+              >
+                Save
+              </button>
               <button
                 disabled={action.busy}
-                onClick={() => action.run(() => api('POST', `/v1/api/users/${user.id}/reset-password`, {})).then((ok) => ok && onChanged(`A password-reset link was e-mailed to ${user.email}.`))}
+                onClick={() => {
+                  setEditing(false);
+                  setRole(user.role);
+                  setOffices(user.clientIds);
+                }}
               >
-                Reset password
+                Cancel
               </button>
-            )}
-            {user.disabled ? (
-              <button disabled={action.busy} onClick={() => change({ disabled: false }, `${user.email} can sign in again.`)}>Enable</button>
-            ) : (
-              !isSelf && <button disabled={action.busy} onClick={() => change({ disabled: true }, `${user.email} is disabled and was signed out everywhere.`)}>Disable</button>
-            )}
-          </>
-        )}
+            </>
+          ) : (
+            <>
+              <button disabled={action.busy} onClick={() => setEditing(true)}>
+                Change role or offices
+              </button>
+              {!user.disabled && (
+                <button
+                  disabled={action.busy}
+                  onClick={() =>
+                    action
+                      .run(() => api('POST', `/v1/api/users/${user.id}/reset-password`, {}))
+                      .then((ok) => ok && onChanged(`A password-reset link was e-mailed to ${user.email}.`))
+                  }
+                >
+                  Reset password
+                </button>
+              )}
+              {user.disabled ? (
+                <button disabled={action.busy} onClick={() => change({ disabled: false }, `${user.email} can sign in again.`)}>
+                  Enable
+                </button>
+              ) : (
+                !isSelf && (
+                  <button disabled={action.busy} onClick={() => change({ disabled: true }, `${user.email} is disabled and was signed out everywhere.`)}>
+                    Disable
+                  </button>
+                )
+              )}
+            </>
+          )}
         </div>
-        {action.error && <div className="notice error" role="alert">{action.error}</div>}
+        {action.error && (
+          <div className="notice error" role="alert">
+            {action.error}
+          </div>
+        )}
       </td>
     </tr>
   );
@@ -158,12 +209,23 @@ export function Users() {
     setDone(message);
     state.reload();
   };
-  if (app.user.role !== 'admin') return <div className="notice" role="alert">Only an admin can manage users.</div>;
+  if (app.user.role !== 'admin')
+    return (
+      <div className="notice" role="alert">
+        Only an admin can manage users.
+      </div>
+    );
   return (
     <section aria-labelledby="users-title">
-      <header className="screen-header"><h1 id="users-title">Users</h1></header>
+      <header className="screen-header">
+        <h1 id="users-title">Users</h1>
+      </header>
       <p>Who can sign in to this dashboard. Staff see only their offices; admins see every office and manage users. Every change is recorded in Activity.</p>
-      {done && <div className="notice" role="status">{done}</div>}
+      {done && (
+        <div className="notice" role="status">
+          {done}
+        </div>
+      )}
       <InviteForm onSent={changed} />
       <DataState state={state} empty="No users yet." isEmpty={(data) => data.users.length === 0 && data.invites.length === 0}>
         {(data) => (
@@ -171,9 +233,21 @@ export function Users() {
             {data.invites.length > 0 && (
               <>
                 <h2>Waiting for a password</h2>
-                {withdraw.error && <div className="notice error" role="alert">{withdraw.error}</div>}
+                {withdraw.error && (
+                  <div className="notice error" role="alert">
+                    {withdraw.error}
+                  </div>
+                )}
                 <table className="invites">
-                  <thead><tr><th>E-mail</th><th>For</th><th>Sent by</th><th>Link works until</th><th /></tr></thead>
+                  <thead>
+                    <tr>
+                      <th>E-mail</th>
+                      <th>For</th>
+                      <th>Sent by</th>
+                      <th>Link works until</th>
+                      <th />
+                    </tr>
+                  </thead>
                   <tbody>
                     {data.invites.map((invite) => (
                       <tr key={invite.id} data-invite-id={invite.id}>
@@ -186,9 +260,18 @@ export function Users() {
                               : `Staff, ${invite.clientIds.map((id) => names.get(id) ?? id).join(', ')}`}
                         </td>
                         <td>{invite.invitedBy}</td>
-                        <td>{invite.expired ? <span className="status status-cancelled">Expired — send again</span> : formatTime(invite.expiresAt, localZone)}</td>
                         <td>
-                          <button disabled={withdraw.busy} onClick={() => withdraw.run(() => api('POST', `/v1/api/users/invites/${invite.id}/revoke`, {})).then((ok) => ok && changed(`The link for ${invite.email} no longer works.`))}>
+                          {invite.expired ? <span className="status status-cancelled">Expired — send again</span> : formatTime(invite.expiresAt, localZone)}
+                        </td>
+                        <td>
+                          <button
+                            disabled={withdraw.busy}
+                            onClick={() =>
+                              withdraw
+                                .run(() => api('POST', `/v1/api/users/invites/${invite.id}/revoke`, {}))
+                                .then((ok) => ok && changed(`The link for ${invite.email} no longer works.`))
+                            }
+                          >
                             Withdraw
                           </button>
                         </td>
@@ -200,9 +283,19 @@ export function Users() {
             )}
             <h2>People</h2>
             <table className="users">
-              <thead><tr><th>E-mail</th><th>Role</th><th>Offices</th><th>Status</th><th /></tr></thead>
+              <thead>
+                <tr>
+                  <th>E-mail</th>
+                  <th>Role</th>
+                  <th>Offices</th>
+                  <th>Status</th>
+                  <th />
+                </tr>
+              </thead>
               <tbody>
-                {data.users.map((user) => <UserRow key={`${user.id}:${user.role}:${user.clientIds.join(',')}`} user={user} isSelf={user.id === app.user.id} onChanged={changed} />)}
+                {data.users.map((user) => (
+                  <UserRow key={`${user.id}:${user.role}:${user.clientIds.join(',')}`} user={user} isSelf={user.id === app.user.id} onChanged={changed} />
+                ))}
               </tbody>
             </table>
             <p className="zone-note">Times shown in this computer's time zone ({localZone}).</p>
