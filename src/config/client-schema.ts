@@ -713,10 +713,10 @@ const staffMember = z.strictObject({
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"')
     .max(60),
-  name: z.string().trim().min(1).max(80),
-  calendarId: z.string().trim().min(1).max(500),
+  name: z.string().trim().min(1, 'needs a name (callers ask for people by name)').max(80),
+  calendarId: z.string().trim().min(1, "needs the id of the person's own calendar in the office's calendar provider").max(500),
   businessHours: businessHours.optional(),
-  appointmentTypes: z.array(z.string().min(1)).min(1).optional(),
+  appointmentTypes: z.array(z.string().min(1)).min(1, 'takes at least one appointment type (leave it out for all types)').optional(),
 });
 export type StaffMember = z.infer<typeof staffMember>;
 

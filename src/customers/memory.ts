@@ -161,8 +161,31 @@ export async function lookupCallerMemory(
 
   if (row.start_at && row.appointment_type !== null) {
     const type = client.config.appointmentTypes.find((candidate) => candidate.id === row.appointment_type);
-    variables.upcoming_appointment = spokenDateTime(new Date(row.start_at), zone, language);
+    const spoken = spokenDateTime(new Date(row.start_at), zone, language);
+    const person = client.config.staff ? await upcomingPerson(db, client, row.customer_id, new Date(row.start_at)) : undefined;
+    variables.upcoming_appointment = person ? phrasesFor(language).staff.withPerson(spoken, person.name) : spoken;
     variables.upcoming_appointment_type = type ? appointmentTypeWords(client.config, type.id, language).name : '';
   }
   return memory;
+}
+
+/**
+ * Who the caller's next appointment is with (per-staff offices only). `caller_memory` (migration 0022) does not return
+ * `staff_id`, and changing its result type needs a migration, so this is a second read, on the same partial index
+ * (appointments_customer_upcoming), made only when a staff office's caller has an upcoming appointment. A person no
+ * longer listed in the office is not named.
+ */
+async function upcomingPerson(db: Kysely<DB>, client: ClientRuntime, customerId: number, startAt: Date): Promise<{ name: string } | undefined> {
+  const found = await db
+    .selectFrom('appointments')
+    .select('staff_id')
+    .where('customer_id', '=', customerId)
+    .where('client_id', '=', client.config.slug)
+    .where('status', '=', 'booked')
+    .where('start_at', '=', startAt)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  const staffId = found?.staff_id;
+  return staffId ? client.config.staff?.people.find((person) => person.id === staffId) : undefined;
 }

@@ -120,11 +120,22 @@ function agentSpeaking(office: SimulatedOffice, language: string | undefined): s
   return found?.[0] ?? office.agentId;
 }
 
-/** The slot an agent would offer: the first one on the day asked, else the first of the nearest open day. */
-function firstOfferedStart(answer: unknown): string | undefined {
-  const offered = answer as { slots?: Array<{ start?: unknown }>; nearest_open_days?: Array<{ first_slot?: { start?: unknown } }> } | undefined;
-  const start = Array.isArray(offered?.slots) && offered.slots.length > 0 ? offered.slots[0]?.start : offered?.nearest_open_days?.[0]?.first_slot?.start;
-  return typeof start === 'string' ? start : undefined;
+interface OfferedSlot {
+  start?: unknown;
+  staff_id?: unknown;
+}
+
+/**
+ * What an agent books from an availability answer: the first slot on the day asked, else the first of the nearest open
+ * day, with the slot's person when the office has several (`staff`, as check_calendar_availability's answer says).
+ */
+function firstOffered(answer: unknown): { start?: string; staff?: string } {
+  const offered = answer as { slots?: OfferedSlot[]; nearest_open_days?: Array<{ first_slot?: OfferedSlot }> } | undefined;
+  const slot = Array.isArray(offered?.slots) && offered.slots.length > 0 ? offered.slots[0] : offered?.nearest_open_days?.[0]?.first_slot;
+  return {
+    ...(typeof slot?.start === 'string' ? { start: slot.start } : {}),
+    ...(typeof slot?.staff_id === 'string' ? { staff: slot.staff_id } : {}),
+  };
 }
 
 function nextWeekday(from: Date): string {
@@ -154,7 +165,7 @@ function script(scenario: Scenario, startAt: Date, office: SimulatedOffice, call
           {
             name: 'book_appointment',
             // As the agent does: book the first slot the availability check offered.
-            args: (answers) => ({ start: firstOfferedStart(answers.check_calendar_availability), appointment_type: type.id, name: 'Jordan Rivera' }),
+            args: (answers) => ({ ...firstOffered(answers.check_calendar_availability), appointment_type: type.id, name: 'Jordan Rivera' }),
           },
         ],
         durationMs: 184_000,
@@ -186,7 +197,7 @@ function script(scenario: Scenario, startAt: Date, office: SimulatedOffice, call
           { name: 'check_calendar_availability', args: { date, appointment_type: type.id } },
           {
             name: 'book_appointment',
-            args: (answers) => ({ start: firstOfferedStart(answers.check_calendar_availability), appointment_type: type.id, name: 'Carmen Rivera' }),
+            args: (answers) => ({ ...firstOffered(answers.check_calendar_availability), appointment_type: type.id, name: 'Carmen Rivera' }),
           },
         ],
         durationMs: 196_000,

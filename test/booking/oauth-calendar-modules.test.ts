@@ -91,26 +91,33 @@ describe.each(BACKENDS)('Google Calendar and Microsoft 365 offices on %s', (kind
     expect(names).not.toContain('google:smart-tax-nation');
   });
 
-  it.each(['google', 'microsoft'] as const)('%s: a booking lands in the calendar the office document names', async (provider) => {
-    const office = OFFICES[provider];
-    const slots = await callFunction(app, provider, 'check_calendar_availability', { date: '2026-03-04', appointment_type: office.type }, aCallId());
-    expect(slots.body.ok).toBe(true);
-    const booked = await callFunction(
-      app,
-      provider,
-      'book_appointment',
-      { start: slots.body.slots[0].start, appointment_type: office.type, name: 'Robin Park' },
-      aCallId(),
-    );
-    expect(booked.body).toMatchObject({ ok: true });
-    const sandbox = app.context.sandbox!;
-    const config = app.context.clients.get(office.slug)!.config;
-    const events =
-      provider === 'google'
-        ? sandbox.google.events(config.google!.calendarId).map((event) => event.description)
-        : sandbox.microsoft.events(config.microsoft!.calendarId).map((event) => event.body.content);
-    expect(events.filter((description) => description.includes(`Switchboard-Booking: ${booked.body.booking_id}`))).toHaveLength(1);
-  });
+  it.each(['google', 'microsoft'] as const)(
+    "%s: a booking lands in the calendar the office document names (the booked person's in Riverside Physio)",
+    async (provider) => {
+      const office = OFFICES[provider];
+      const slots = await callFunction(app, provider, 'check_calendar_availability', { date: '2026-03-04', appointment_type: office.type }, aCallId());
+      expect(slots.body.ok).toBe(true);
+      const booked = await callFunction(
+        app,
+        provider,
+        'book_appointment',
+        { start: slots.body.slots[0].start, appointment_type: office.type, name: 'Robin Park' },
+        aCallId(),
+      );
+      expect(booked.body).toMatchObject({ ok: true });
+      const sandbox = app.context.sandbox!;
+      const config = app.context.clients.get(office.slug)!.config;
+      // The shipped Riverside Physio lists two people, each with their own calendar; Harbor Law books in the office's.
+      const person = config.staff?.people.find((candidate) => candidate.id === booked.body.staff_id);
+      expect(person !== undefined).toBe(provider === 'google');
+      const calendarId = person?.calendarId ?? (provider === 'google' ? config.google!.calendarId : config.microsoft!.calendarId);
+      const events =
+        provider === 'google'
+          ? sandbox.google.events(calendarId).map((event) => event.description)
+          : sandbox.microsoft.events(calendarId).map((event) => event.body.content);
+      expect(events.filter((description) => description.includes(`Switchboard-Booking: ${booked.body.booking_id}`))).toHaveLength(1);
+    },
+  );
 
   it.each(['google', 'microsoft'] as const)(
     '%s: not connected → readiness says how to connect and callers hear the fallback; the connect routes fix it',

@@ -262,6 +262,25 @@ describe.each(BACKENDS)('per-staff calendars on %s', (backend) => {
     expect(emails('carmen@example.com')).toEqual([expect.stringContaining('Su cita con Ana Ruiz queda para el jueves 12 de febrero')]);
   });
 
+  it("a returning caller's call_inbound says who their upcoming appointment is with, in the caller's language", async () => {
+    // Dana (English) and Carmen (Spanish) booked with Ben and Ana in the test above.
+    const inbound = async (from: string, agent: string) => {
+      const body = JSON.stringify({ event: 'call_inbound', call_inbound: { agent_id: agent, from_number: from, to_number: '+12125550199' } });
+      const response = await fetch(`${app.switchboard.url}/v1/retell/${CLIENT}/inbound`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-retell-signature': await signRetellBody(body, DEMO_SECRETS.RETELL_API_KEY) },
+        body,
+      });
+      expect(response.status).toBe(200);
+      return ((await response.json()) as Json).call_inbound.dynamic_variables as Record<string, string>;
+    };
+    expect(await inbound('+12125550110', ENGLISH_AGENT)).toMatchObject({
+      upcoming_appointment: 'Thursday, February 12 at 3:00 PM with Ben Okafor',
+      upcoming_appointment_type: 'Individual tax return',
+    });
+    expect((await inbound('+12125550111', SPANISH_AGENT)).upcoming_appointment).toMatch(/^el jueves 12 de febrero .* con Ana Ruiz$/);
+  });
+
   it("the dashboard's appointment list says who each appointment is with", async () => {
     const cookie = await adminCookie(app.switchboard);
     const response = await fetch(`${app.switchboard.url}/v1/api/appointments?client=${CLIENT}&date=2026-02-11&days=1`, { headers: { cookie } });

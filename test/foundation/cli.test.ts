@@ -124,6 +124,11 @@ describe('the switchboard CLI', () => {
       expect(result.out).toMatch(/200\s+function check_calendar_availability/);
       expect(result.out).toMatch(/200\s+function book_appointment/);
       expect(result.code).toBe(0);
+      // The demo office with two bookable people: the call books one of them by name.
+      const staffed = switchboard(['simulate-call', '--client', 'riverside-physio', '--from', '+13125550123', '--url', server.url]);
+      expect(staffed.out).not.toContain('Problems:');
+      expect(staffed.out).toMatch(/Booked: .* with (Maya Chen|Luis Ortega)\./);
+      expect(staffed.code).toBe(0);
       const unknown = switchboard(['simulate-call', '--client', 'no-such-office', '--from', '+16025550123', '--url', server.url]);
       expect(unknown.out).toContain('No office "no-such-office"');
       expect(unknown.code).toBe(2);

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BACKENDS } from '../support/databases.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { simulateCall } from '../../src/sandbox/call-simulator.js';
+import { fetchSimulatedOffice, simulateCall } from '../../src/sandbox/call-simulator.js';
 import { CLIENT } from './support.js';
 
 describe.each(BACKENDS)('call simulator on %s', (kind) => {
@@ -77,5 +77,49 @@ describe.each(BACKENDS)('call simulator on %s', (kind) => {
     const booking = result.steps.find((step) => step.name === 'book_appointment')!.body as { ok: boolean; start: string };
     expect(booking).toMatchObject({ ok: true, start: nearest });
     expect((await callRow(result.callId)).outcome).toBe('booked');
+  });
+
+  it("books a named person in the demo office with staff (Riverside Physio), in that person's own Google calendar", async () => {
+    app.clock.set('2026-03-02T15:00:00Z');
+    const office = await fetchSimulatedOffice(app.url!, 'riverside-physio');
+    const result = await simulateCall({
+      baseUrl: app.url!,
+      client: 'riverside-physio',
+      from: '+13125550135',
+      scenario: 'new-caller-books',
+      office,
+      startAt: app.clock.now(),
+    });
+    await app.applyCallEvents();
+    expect(result.problems).toEqual([]);
+    const offered = result.steps.find((step) => step.name === 'check_calendar_availability')!.body as {
+      slots: Array<{ staff_id: string; staff_name: string }>;
+    };
+    expect(offered.slots[0]).toMatchObject({ staff_id: expect.any(String), staff_name: expect.any(String) });
+    const booking = result.steps.find((step) => step.name === 'book_appointment')!.body as {
+      ok: boolean;
+      booking_id: string;
+      staff_id: string;
+      staff_name: string;
+      message: string;
+    };
+    // The simulator books the offered slot with its person, as an agent does; the answer says who.
+    expect(booking).toMatchObject({ ok: true, staff_id: offered.slots[0]!.staff_id, staff_name: offered.slots[0]!.staff_name });
+    expect(['Maya Chen', 'Luis Ortega']).toContain(booking.staff_name);
+    expect(booking.message).toContain(`with ${booking.staff_name}`);
+    const shipped = app.context.clients.get('riverside-physio')!.config.staff!.people;
+    const person = shipped.find((candidate) => candidate.id === booking.staff_id)!;
+    const other = shipped.find((candidate) => candidate.id !== booking.staff_id)!;
+    await app.worker.drain();
+    const marked = (calendarId: string) =>
+      app.context.sandbox!.google.events(calendarId).filter((event) => event.description?.includes(`Switchboard-Booking: ${booking.booking_id}`));
+    expect(marked(person.calendarId)).toHaveLength(1);
+    expect(marked(other.calendarId)).toEqual([]);
+    for (let second = 0; second < 3; second += 1) {
+      app.clock.advance(1_000);
+      await app.worker.drain();
+    }
+    const texts = app.context.sandbox!.twilio.messages.filter((message) => message.to === '+13125550135' && message.direction === 'outbound-api');
+    expect(texts.map((message) => message.body)).toEqual([expect.stringContaining(`with ${booking.staff_name} is set for`)]);
   });
 });

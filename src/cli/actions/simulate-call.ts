@@ -48,6 +48,9 @@ export async function playSimulatedCall(io: CliIo, options: SimulateCallOptions)
   });
   io.print(`Simulated call ${result.callId} (${options.scenario})`);
   for (const step of result.steps) io.print(`  ${step.status}  ${step.kind.padEnd(8)} ${step.name}`);
+  // What the agent would say back, so a demo user sees the booking (and, in a per-staff office, with whom).
+  const booked = result.steps.find((step) => step.name === 'book_appointment')?.body as { ok?: unknown; message?: unknown } | undefined;
+  if (booked?.ok === true && typeof booked.message === 'string') io.print(`Booked: ${booked.message}`);
   if (result.problems.length > 0) {
     io.print('Problems:');
     for (const problem of result.problems) io.print(`  ${problem}`);

@@ -9,6 +9,7 @@ import { formatTime } from '../format';
 import { FieldProblems, ProblemList, problemsAt, problemsOf, type Problem } from '../problems';
 import { DataState, Link, Status, useAction, useApp, useData } from '../shared';
 import { RetellTools } from './Onboarding';
+import { StaffEditor, type Staff } from './StaffEditor';
 import { TemplateEditor, type Templates, type Translations } from './TemplateEditor';
 
 interface OfficeSummary {
@@ -66,6 +67,7 @@ const FORM_KEYS = [
   'businessHours',
   'closures',
   'appointmentTypes',
+  'staff',
   'transfer',
   'templates',
   'translations',
@@ -338,6 +340,17 @@ export function OfficePage({ slug }: { slug: string }) {
                     { key: 'bufferMinutes', label: 'Buffer', number: true },
                     { key: 'whatToBring', label: 'What to bring', wide: true },
                   ]}
+                />
+
+                <h2>Bookable people</h2>
+                <StaffEditor
+                  staff={draft.staff as Staff | undefined}
+                  appointmentTypes={(draft.appointmentTypes ?? []) as Array<{ id: string; name: string }>}
+                  officeHours={draft.businessHours ?? {}}
+                  calendarProvider={String(draft.calendar?.provider ?? 'zoho')}
+                  problems={problems}
+                  disabled={lock}
+                  onChange={(staff) => set(['staff'], staff)}
                 />
 
                 <h2>Transfers to a person</h2>
@@ -630,18 +643,26 @@ function Field({ label, path, problems, wide, children }: { label: string; path:
 
 type Range = { open: string; close: string };
 
-/** Each weekday with any number of open ranges ("09:00–12:00" and "13:00–17:00"); none means closed. */
+/**
+ * Each weekday with any number of open ranges ("09:00–12:00" and "13:00–17:00"); none means closed. `path` is where
+ * the hours sit in the document (for their problems), `label` tells several editors on one page apart.
+ */
 export function HoursEditor({
   hours,
   onChange,
   problems,
   disabled,
+  path = 'businessHours',
+  label,
 }: {
   hours: Record<string, Range[]>;
   onChange(next: Record<string, Range[]>): void;
   problems: Problem[];
   disabled?: boolean;
+  path?: string;
+  label?: string;
 }) {
+  const named = (words: string) => (label ? `${label}: ${words}` : words);
   return (
     <table className="hours">
       <tbody>
@@ -656,7 +677,7 @@ export function HoursEditor({
                 {ranges.map((range, index) => (
                   <span key={index} className="range">
                     <input
-                      aria-label={`${day} opens (range ${index + 1})`}
+                      aria-label={named(`${day} opens (range ${index + 1})`)}
                       value={range.open}
                       placeholder="09:00"
                       size={5}
@@ -665,7 +686,7 @@ export function HoursEditor({
                     />
                     –
                     <input
-                      aria-label={`${day} closes (range ${index + 1})`}
+                      aria-label={named(`${day} closes (range ${index + 1})`)}
                       value={range.close}
                       placeholder="17:00"
                       size={5}
@@ -674,7 +695,7 @@ export function HoursEditor({
                     />
                     <button
                       type="button"
-                      aria-label={`Remove ${day} range ${index + 1}`}
+                      aria-label={named(`Remove ${day} range ${index + 1}`)}
                       disabled={disabled}
                       onClick={() => setRanges(ranges.filter((_, i) => i !== index))}
                     >
@@ -682,10 +703,15 @@ export function HoursEditor({
                     </button>
                   </span>
                 ))}
-                <button type="button" disabled={disabled} onClick={() => setRanges([...ranges, { open: ranges.length ? '13:00' : '09:00', close: '17:00' }])}>
+                <button
+                  type="button"
+                  aria-label={label ? named(`Add ${day} hours`) : undefined}
+                  disabled={disabled}
+                  onClick={() => setRanges([...ranges, { open: ranges.length ? '13:00' : '09:00', close: '17:00' }])}
+                >
                   Add hours
                 </button>
-                <FieldProblems problems={problems} path={`businessHours.${day}`} />
+                <FieldProblems problems={problems} path={`${path}.${day}`} />
               </td>
             </tr>
           );
