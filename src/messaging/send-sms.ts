@@ -33,6 +33,7 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
   const breakers = new ProviderBreakers(context);
   return {
     safeToRepeat: false,
+    keepFinished: true,
     reconciles: true,
     async run(row: OutboxRow, handler: HandlerContext) {
       const { client, payload } = parseMessagePayload(context, row);
