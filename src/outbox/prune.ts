@@ -25,8 +25,19 @@ import type { HandlerRegistry, OutboxHandler } from './handlers.js';
 export const OUTBOX_PRUNE_KIND = 'outbox_prune';
 
 const DAY_MS = 86_400_000;
-/** Rows one statement deletes at most: each batch is its own short statement, so the worker's claims never wait long. */
-const BATCH = 1_000;
+
+/**
+ * How much one run deletes: `batch` rows a statement (each its own short statement, so the worker's claims never wait
+ * long) and `maxRows` in all; a backlog beyond that (the first run on a years-old table) continues a minute later, in a
+ * run well inside the worker's lease.
+ */
+export interface PruneLimits {
+  batch: number;
+  maxRows: number;
+}
+const DEFAULT_LIMITS: PruneLimits = { batch: 1_000, maxRows: 50_000 };
+/** How soon a run that hit `maxRows` continues. */
+const CONTINUE_AFTER_MS = 60_000;
 
 export interface OutboxRetention {
   housekeepingDays: number;
@@ -37,6 +48,8 @@ export interface OutboxRetention {
 export interface PruneReport {
   housekeeping: number;
   other: number;
+  /** Rows past their retention are left for the next run (`maxRows` reached). */
+  more: boolean;
 }
 
 /** The start of the next UTC day after `after`: every instance computes the same moment, so one row per day. */
@@ -44,9 +57,9 @@ export function nextPruneMoment(after: Date): Date {
   return new Date((Math.floor(after.getTime() / DAY_MS) + 1) * DAY_MS);
 }
 
-/** Plans the office's next prune after `after` (a no-op when it is planned already). */
-export async function scheduleOutboxPrune(db: Kysely<DB>, context: AppContext, clientId: string, after: Date): Promise<void> {
-  const at = nextPruneMoment(after);
+/** Plans the office's next prune after `after` (a no-op when it is planned already); `soon`: at `after` itself. */
+export async function scheduleOutboxPrune(db: Kysely<DB>, context: AppContext, clientId: string, after: Date, soon = false): Promise<void> {
+  const at = soon ? after : nextPruneMoment(after);
   await enqueue(db, context.clock, {
     clientId,
     kind: OUTBOX_PRUNE_KIND,
@@ -74,8 +87,18 @@ function kindRules(handlers: HandlerRegistry) {
   return { housekeepingKinds, housekeepingWithKey, otherKinds };
 }
 
-/** Deletes up to BATCH finished rows of the office matching `which`, finished before `before`; returns how many. */
-async function deleteBatch(db: Kysely<DB>, clientId: string, before: Date, which: RawBuilder<boolean>, keepId: number | undefined) {
+interface Sweep {
+  db: Kysely<DB>;
+  clientId: string;
+  keepId: number | undefined;
+  limits: PruneLimits;
+  /** Rows this run may still delete. */
+  budget: number;
+}
+
+/** Deletes up to `limit` finished rows of the office matching `which`, finished before `before`; returns how many. */
+async function deleteBatch(sweep: Sweep, before: Date, which: RawBuilder<boolean>, limit: number) {
+  const { db, clientId, keepId } = sweep;
   const result = await sql`
     delete from outbox where id in (
       select o.id from outbox o
@@ -86,57 +109,79 @@ async function deleteBatch(db: Kysely<DB>, clientId: string, before: Date, which
         and (${which})
         -- One hashed set per statement (an office's audited queue items are few), not a probe of audit per row.
         and ('outbox:' || o.id::text) not in (select a.target from audit a where a.client_id = ${clientId} and a.target like 'outbox:%')
-      limit ${BATCH}
+      limit ${limit}
     )`.execute(db);
   return Number(result.numAffectedRows ?? 0n);
 }
 
-async function deleteAll(db: Kysely<DB>, clientId: string, before: Date, which: RawBuilder<boolean>, keepId: number | undefined) {
-  let total = 0;
-  for (;;) {
-    const deleted = await deleteBatch(db, clientId, before, which, keepId);
-    total += deleted;
-    if (deleted < BATCH) return total;
+/** Deletes batches until none is full or the run's budget is spent; returns how many and whether any may be left. */
+async function deleteAll(sweep: Sweep, before: Date, which: RawBuilder<boolean>): Promise<{ deleted: number; more: boolean }> {
+  let deleted = 0;
+  while (sweep.budget > 0) {
+    const limit = Math.min(sweep.limits.batch, sweep.budget);
+    const count = await deleteBatch(sweep, before, which, limit);
+    deleted += count;
+    sweep.budget -= count;
+    if (count < limit) return { deleted, more: false };
   }
+  return { deleted, more: true };
 }
 
 /** Deletes the office's finished rows past their retention. `keepId`: the prune row running now. */
-export async function pruneOutbox(context: AppContext, clientId: string, retention: OutboxRetention, now: Date, keepId?: number): Promise<PruneReport> {
+export async function pruneOutbox(
+  context: AppContext,
+  clientId: string,
+  retention: OutboxRetention,
+  now: Date,
+  keepId?: number,
+  limits: PruneLimits = DEFAULT_LIMITS,
+): Promise<PruneReport> {
   const { housekeepingKinds, housekeepingWithKey, otherKinds } = kindRules(context.handlers);
   const housekeepingWhich = [
     ...(housekeepingKinds.length ? [sql<boolean>`o.kind in (${sql.join(housekeepingKinds)})`] : []),
     ...housekeepingWithKey.map(({ kind, key }) => sql<boolean>`(o.kind = ${kind} and o.payload ? ${key})`),
   ];
-  const report: PruneReport = { housekeeping: 0, other: 0 };
+  const report: PruneReport = { housekeeping: 0, other: 0, more: false };
+  const sweep: Sweep = { db: context.db, clientId, keepId, limits, budget: limits.maxRows };
   if (housekeepingWhich.length) {
     const before = new Date(now.getTime() - retention.housekeepingDays * DAY_MS);
-    report.housekeeping = await deleteAll(context.db, clientId, before, sql<boolean>`${sql.join(housekeepingWhich, sql` or `)}`, keepId);
+    const done = await deleteAll(sweep, before, sql<boolean>`${sql.join(housekeepingWhich, sql` or `)}`);
+    report.housekeeping = done.deleted;
+    report.more = done.more;
   }
-  if (retention.otherDays !== undefined && otherKinds.length) {
+  if (retention.otherDays !== undefined && otherKinds.length && !report.more) {
     const before = new Date(now.getTime() - retention.otherDays * DAY_MS);
     // Kinds with a housekeeping payload key are in otherKinds too; their housekeeping rows went above or are younger.
     const keyed = housekeepingWithKey.map(({ kind, key }) => sql<boolean>`(o.kind = ${kind} and o.payload ? ${key})`);
     const which = keyed.length
       ? sql<boolean>`o.kind in (${sql.join(otherKinds)}) and not (${sql.join(keyed, sql` or `)})`
       : sql<boolean>`o.kind in (${sql.join(otherKinds)})`;
-    report.other = await deleteAll(context.db, clientId, before, which, keepId);
+    const done = await deleteAll(sweep, before, which);
+    report.other = done.deleted;
+    report.more ||= done.more;
   }
   return report;
 }
 
-export function outboxPruneHandler(context: AppContext, retention: OutboxRetention): OutboxHandler {
+export function outboxPruneHandler(context: AppContext, retention: OutboxRetention, limits: PruneLimits = DEFAULT_LIMITS): OutboxHandler {
   return {
     // Deleting what is already deleted deletes nothing.
     safeToRepeat: true,
     housekeeping: {},
     async run(row: OutboxRow) {
       const now = context.clock.now();
+      let more = false;
       try {
-        return await pruneOutbox(context, row.client_id, retention, now, row.id);
+        const report = await pruneOutbox(context, row.client_id, retention, now, row.id, limits);
+        more = report.more;
+        return report;
       } finally {
         // Planned even when this run fails (the row retries on its own), so a bad day does not end the chain; from the
-        // clock, so a late run does not leave one row per missed day.
-        if (context.clients.get(row.client_id)) await scheduleOutboxPrune(context.db, context, row.client_id, now);
+        // clock, so a late run does not leave one row per missed day; a minute later when rows were left.
+        if (context.clients.get(row.client_id)) {
+          if (more) await scheduleOutboxPrune(context.db, context, row.client_id, new Date(now.getTime() + CONTINUE_AFTER_MS), true);
+          else await scheduleOutboxPrune(context.db, context, row.client_id, now);
+        }
       }
     },
   };

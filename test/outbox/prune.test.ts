@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { json } from '../../src/db/json.js';
 import type { OutboxStatus } from '../../src/db/schema.js';
-import { OUTBOX_PRUNE_KIND } from '../../src/outbox/prune.js';
+import { OUTBOX_PRUNE_KIND, outboxPruneHandler } from '../../src/outbox/prune.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -126,7 +126,7 @@ describe.each(BACKENDS)('outbox retention, on %s', (kind) => {
     expect(await remaining([...kept, audited])).toEqual([...kept, audited]);
     const after = (await prunes()).filter((row) => row.client_id === OFFICE);
     expect(after.map((row) => [row.run_at.toISOString(), row.status, row.result])).toEqual([
-      ['2026-03-03T00:00:00.000Z', 'done', { housekeeping: 7, other: 0 }],
+      ['2026-03-03T00:00:00.000Z', 'done', { housekeeping: 7, other: 0, more: false }],
       ['2026-03-04T00:00:00.000Z', 'scheduled', null],
     ]);
   });
@@ -156,6 +156,28 @@ describe.each(BACKENDS)('outbox retention, on %s', (kind) => {
     expect(await remaining(kept)).toEqual(kept);
   });
 
+  it('a backlog larger than one run continues a minute later until it is gone, then the daily row is planned', async () => {
+    database = await openTestDatabase(kind);
+    const app = await start();
+    // Small limits stand in for 1,000 a statement and 50,000 a run.
+    app.context.handlers.set(OUTBOX_PRUNE_KIND, outboxPruneHandler(app.context, app.context.env.outboxRetention, { batch: 4, maxRows: 10 }));
+    const now = app.clock.now();
+    const old = [];
+    for (let index = 0; index < 25; index += 1) old.push(await aRow('missed_appointment_sweep', { daysAgo: 40, now }));
+    for (const at of ['2026-03-03T00:00:00Z', '2026-03-03T00:01:00Z', '2026-03-03T00:02:00Z']) {
+      app.clock.set(at);
+      await app.worker.drain({ kinds: [OUTBOX_PRUNE_KIND] });
+    }
+    expect(await remaining(old)).toEqual([]);
+    const runs = (await prunes()).filter((row) => row.client_id === OFFICE);
+    expect(runs.map((row) => [row.run_at.toISOString(), row.status, row.result])).toEqual([
+      ['2026-03-03T00:00:00.000Z', 'done', { housekeeping: 10, other: 0, more: true }],
+      ['2026-03-03T00:01:00.000Z', 'done', { housekeeping: 10, other: 0, more: true }],
+      ['2026-03-03T00:02:00.000Z', 'done', { housekeeping: 5, other: 0, more: false }],
+      ['2026-03-04T00:00:00.000Z', 'scheduled', null],
+    ]);
+  });
+
   it('two instances on one database prune each office once a day', async () => {
     database = await openTestDatabase(kind);
     const clock = new ManualClock(START);
@@ -174,7 +196,7 @@ describe.each(BACKENDS)('outbox retention, on %s', (kind) => {
       ['2026-03-03T00:00:00.000Z', 'done', 1],
       ['2026-03-04T00:00:00.000Z', 'scheduled', 0],
     ]);
-    expect(runs[0]!.result).toEqual({ housekeeping: 30, other: 0 });
+    expect(runs[0]!.result).toEqual({ housekeeping: 30, other: 0, more: false });
 
     // A day later, still one more run per office.
     clock.set('2026-03-04T00:00:00Z');
