@@ -4,8 +4,11 @@
  * client at once; START/ALTA opt back in; HELP/AYUDA answer with the office's contact line; each reply is in the
  * language of the text; anything else is stored for staff. Twilio retries webhooks, so the
  * MessageSid makes a repeat a no-op with the same answer. The body is caller text: it is stored with SSN/ITIN,
- * card and account numbers removed, as call transcripts are (per client `retell.redactTranscripts`).
+ * card and account numbers removed, as call transcripts are (per client `retell.redactTranscripts`). A provider that
+ * takes no reply in its webhook's response (Telnyx) gets the reply queued as a text back through it, in the same
+ * transaction, unless it answered the keyword itself.
  */
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { ClientConfig } from '../config/client-schema.js';
 import { DEFAULT_REPLIES } from '../config/sms-keywords.js';
@@ -13,7 +16,6 @@ import { OPT_OUT_TEXT, renderTemplate } from '../config/templates.js';
 import { setConsent } from '../customers/consent.js';
 import { findCustomerByPhone } from '../customers/store.js';
 import { redactCallerText } from '../log/redact-caller-text.js';
-import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { enqueue } from '../outbox/enqueue.js';
 import { retryPolicyFor, smsBodyFields } from './enqueue-message.js';

@@ -1,8 +1,8 @@
 /**
  * Telnyx's webhooks for an office (issue 19), verified at the edge and then handed to the same code paths as
  * Twilio's: the Ed25519-signed `message.received` (messaging/inbound.ts: STOP and the other keywords, one consent
- * list; a keyword reply Telnyx did not give itself is queued as a text back through Telnyx) and `message.sent` / `message.finalized` (messaging/status-callback.ts, in neutral statuses). A bad or
- * missing signature is 401.
+ * list; a keyword reply Telnyx did not give itself is queued as a text back through Telnyx) and `message.sent` /
+ * `message.finalized` (messaging/status-callback.ts, in neutral statuses). A bad or missing signature is 401.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
