@@ -17,6 +17,7 @@ import { twilioModule } from './twilio/module.js';
 import { telnyxModule } from './telnyx/module.js';
 import { smtpModule } from './smtp/module.js';
 import { sendgridModule } from './sendgrid/module.js';
+import { outboxModule } from './outbox/module.js';
 
 /**
  * Vendor modules (zoho, google, microsoft, hubspot, the messaging providers) come before the feature modules that use their ports, and after retell, whose alert port
@@ -38,4 +39,6 @@ export const featureModules: FeatureModule[] = [
   messagingModule,
   analyticsModule,
   dashboardModule,
+  // Last: the prune reads what every module's handlers declare (housekeeping, keepFinished).
+  outboxModule,
 ];

@@ -65,6 +65,7 @@ function alertText(officeName: string, error: { source: string; message: string;
 export function slackAlertHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
+    housekeeping: { payloadKey: 'digest' },
     async run(row) {
       const { message, client } = await loadMessage(context, row);
       const url = client.secrets.slackWebhookUrl;
@@ -87,6 +88,7 @@ export function emailAlertHandler(context: AppContext): OutboxHandler {
   context.onClose.push(() => mailers.close());
   return {
     safeToRepeat: true,
+    housekeeping: { payloadKey: 'digest' },
     async run(row) {
       const { message, client } = await loadMessage(context, row);
       const smtpUrl = client.secrets.smtpUrl;

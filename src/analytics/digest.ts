@@ -111,6 +111,7 @@ async function recipients(db: Kysely<DB>, clientId: string): Promise<Array<{ id:
 export function digestHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
+    housekeeping: {},
     async run(row: OutboxRow) {
       const clientId = row.client_id;
       const client = context.clients.get(clientId);
@@ -169,6 +170,7 @@ export function digestEmailHandler(context: AppContext): OutboxHandler {
   context.onClose.push(() => mailers.close());
   return {
     safeToRepeat: true,
+    housekeeping: {},
     async run(row: OutboxRow) {
       const client = context.clients.get(row.client_id);
       if (!client) throw new PermanentError(`Office ${row.client_id} is no longer served.`, 'client_missing');

@@ -136,6 +136,7 @@ export async function scheduleReconcile(context: AppContext, clientId: string, a
 export function reconcileHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
+    housekeeping: {},
     async run(row) {
       // An office removed since this row was queued ends its chain here; one added again starts a new one.
       if (!context.clients.get(row.client_id)) return { skipped: 'office not served' };

@@ -16,6 +16,15 @@ function problemPaths(env: Record<string, string | undefined>): string[] {
 }
 
 describe('loadEnv', () => {
+  it('reads the outbox retention in days and names a bad value', () => {
+    expect(loadEnv({ OUTBOX_HOUSEKEEPING_RETENTION_DAYS: '14', OUTBOX_RETENTION_DAYS: '90' }).outboxRetention).toEqual({ housekeepingDays: 14, otherDays: 90 });
+    expect(problemPaths({ OUTBOX_HOUSEKEEPING_RETENTION_DAYS: '0', OUTBOX_RETENTION_DAYS: 'soon' })).toEqual([
+      'OUTBOX_HOUSEKEEPING_RETENTION_DAYS',
+      'OUTBOX_RETENTION_DAYS',
+    ]);
+    expect(problemPaths({ OUTBOX_RETENTION_DAYS: '2' })).toEqual(['OUTBOX_RETENTION_DAYS']);
+  });
+
   it('runs in demo mode with defaults when nothing is set', () => {
     expect(loadEnv({})).toEqual({
       mode: 'demo',
@@ -32,6 +41,7 @@ describe('loadEnv', () => {
       sandboxTwilioUrl: undefined,
       worker: true,
       analyticsDigest: true,
+      outboxRetention: { housekeepingDays: 30, otherDays: undefined },
       anthropic: { apiKey: undefined, model: undefined },
     });
   });

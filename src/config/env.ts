@@ -91,6 +91,18 @@ const envSchema = z
     SANDBOX_TWILIO_URL: z.url({ protocol: /^https?$/, error: 'must be the http URL of a Twilio emulator, e.g. http://127.0.0.1:4010' }).optional(),
     WORKER: flag(true),
     ANALYTICS_DIGEST: flag(true),
+    OUTBOX_HOUSEKEEPING_RETENTION_DAYS: z.coerce
+      .number({ error: 'must be a number of days' })
+      .int('must be a whole number of days')
+      .min(1, 'must be at least 1 day')
+      .max(3650)
+      .default(30),
+    OUTBOX_RETENTION_DAYS: z.coerce
+      .number({ error: 'must be a number of days' })
+      .int('must be a whole number of days')
+      .min(7, 'must be at least 7 days (a retry or a late status report may still look for the row)')
+      .max(36_500)
+      .optional(),
     ANTHROPIC_API_KEY: z.string().optional(),
     ANTHROPIC_MODEL: z
       .string()
@@ -180,6 +192,12 @@ export interface Env {
   /** False (ANALYTICS_DIGEST=0): no weekly analytics digest e-mails are planned. */
   analyticsDigest: boolean;
   /**
+   * How long finished outbox rows are kept (outbox/prune.ts): housekeeping rows (sweeps, digests, reconciles;
+   * OUTBOX_HOUSEKEEPING_RETENTION_DAYS, default 30) and every other kind no screen reads (OUTBOX_RETENTION_DAYS;
+   * unset: kept).
+   */
+  outboxRetention: { housekeepingDays: number; otherDays: number | undefined };
+  /**
    * The optional follow-up rewrite's LLM (issue 17; each office still turns it on with `insights.rewrite.enabled`).
    * Unset key: the emulator in demo mode (or live with SANDBOX=1), no rewrite otherwise.
    */
@@ -229,6 +247,7 @@ export function loadEnv(env: EnvSource = process.env): Env {
     sandboxTwilioUrl: parsed.SANDBOX_TWILIO_URL?.replace(/\/+$/, ''),
     worker: parsed.WORKER,
     analyticsDigest: parsed.ANALYTICS_DIGEST,
+    outboxRetention: { housekeepingDays: parsed.OUTBOX_HOUSEKEEPING_RETENTION_DAYS, otherDays: parsed.OUTBOX_RETENTION_DAYS },
     google:
       parsed.GOOGLE_CLIENT_ID && parsed.GOOGLE_CLIENT_SECRET ? { clientId: parsed.GOOGLE_CLIENT_ID, clientSecret: parsed.GOOGLE_CLIENT_SECRET } : undefined,
     microsoft:

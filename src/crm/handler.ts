@@ -26,6 +26,7 @@ export function readPayload(row: OutboxRow): CrmSyncPayload {
 export function crmSyncHandler(context: AppContext, crmFor: CrmFactory): OutboxHandler {
   return {
     safeToRepeat: true,
+    keepFinished: true,
     async run(row, run) {
       const payload = readPayload(row);
       let vendorName = 'CRM';

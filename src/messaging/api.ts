@@ -339,7 +339,8 @@ export async function resendMessage(context: AppContext, id: number, who: ActorI
     const result = await enqueue(trx, context.clock, {
       clientId: row.client_id,
       kind: row.kind,
-      payload: { ...row.payload, appointmentStartAt: null },
+      // A copy is staff's message, not the answer to a keyword: consent and quiet hours apply, through the whole chain.
+      payload: { ...row.payload, appointmentStartAt: null, keywordReply: null },
       dedupeKey: `${row.dedupe_key}:resend:${randomUUID()}`,
       retry: { maxAttempts: row.max_attempts, intervalMs: row.retry_interval_ms },
       callId: row.call_id,

@@ -110,6 +110,7 @@ export async function sweepMissedAppointments(context: AppContext, clientId: str
 export function missedSweepHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
+    housekeeping: {},
     async run(row: OutboxRow) {
       const config = context.clients.get(row.client_id)?.config;
       const afterMs = config && unmarkedMissedAfterMs(config);

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { TEMPLATE_KINDS } from '../config/templates.js';
 
-export const MESSAGE_SEQUENCES = ['confirmation', 'reminder', 'notice', 'nurture', 'manual', 'missed_call', 'after_appointment'] as const;
+export const MESSAGE_SEQUENCES = ['confirmation', 'reminder', 'notice', 'nurture', 'manual', 'missed_call', 'after_appointment', 'keyword_reply'] as const;
 export type MessageSequence = (typeof MESSAGE_SEQUENCES)[number];
 
 /**
@@ -55,6 +55,12 @@ export const messagePayloadSchema = z.object({
   language: z.string().nullable().optional(),
   languageFallbackFrom: z.string().nullable().optional(),
   rewrite: rewriteRecordSchema.nullable().optional(),
+  /**
+   * The answer to a keyword text (an ALTO confirmation, the office's AYUDA/HELP line) that arrived through a provider
+   * which cannot answer in its webhook's response (Telnyx): sent only through that provider, from the number the
+   * person texted, at once and to an opted-out number too (the opt-out's one confirmation; see send-checks.ts).
+   */
+  keywordReply: z.object({ provider: z.string(), inboundId: z.number().int() }).nullable().optional(),
   /** E-mail unsubscribe URL (marketing): List-Unsubscribe + one-click POST. */
   unsubscribeUrl: z.string().nullable().optional(),
 });

@@ -17,6 +17,7 @@ import { openSlotsText } from './render.js';
 export function rebookOfferHandler(context: AppContext): OutboxHandler {
   return {
     safeToRepeat: true,
+    keepFinished: true,
     async run(row: OutboxRow) {
       const appointmentId = Number(row.payload.appointmentId);
       const sweptUnmarked = row.payload.mark === 'unmarked';

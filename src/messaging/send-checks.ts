@@ -45,6 +45,9 @@ export async function checkBeforeSend(
   payload: MessagePayload,
   now: Date,
 ): Promise<void> {
+  // The answer to a text the person just sent, as Twilio's answer in its webhook response is: CTIA asks for HELP to be
+  // answered and allows one confirmation of an opt-out, so neither consent nor quiet hours hold it.
+  if (payload.keywordReply) return;
   if (payload.appointmentStartAt && new Date(payload.appointmentStartAt).getTime() <= now.getTime()) {
     throw new PermanentError('Not sent: the appointment has already started, so the reminder would be too late.', 'too_late');
   }

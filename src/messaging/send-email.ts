@@ -25,6 +25,7 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
   const breakers = new ProviderBreakers(context);
   return {
     safeToRepeat: false,
+    keepFinished: true,
     async run(row: OutboxRow, handler: HandlerContext) {
       const { client, payload } = parseMessagePayload(context, row);
       if (!payload.subject || !payload.text)

@@ -21,7 +21,7 @@ import { OutcomeUnknown, Reschedule, type HandlerContext, type OutboxHandler } f
 import type { MessagingBatches } from './batches.js';
 import type { SenderPacer } from './pacer.js';
 import type { MessagePayload } from './payload.js';
-import type { SmsLink, SmsSendRequest, SmsSendResult } from './ports.js';
+import type { ProviderChain, SmsLink, SmsSendRequest, SmsSendResult } from './ports.js';
 import { findEarlierText } from './reconcile-sms.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
 import { ProviderBreakers, providerName } from './circuit-breaker.js';
@@ -33,12 +33,13 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
   const breakers = new ProviderBreakers(context);
   return {
     safeToRepeat: false,
+    keepFinished: true,
     reconciles: true,
     async run(row: OutboxRow, handler: HandlerContext) {
       const { client, payload } = parseMessagePayload(context, row);
       if (!payload.body) throw new PermanentError(payload.renderError ?? 'The text is empty; edit it and send again.', 'render');
       const sender = client.config.senders.sms;
-      const chain = vendors.smsChainFor(row.client_id);
+      const chain = onlyThrough(vendors.smsChainFor(row.client_id), payload);
       const requestFor = (link: SmsLink): SmsSendRequest => ({
         to: payload.to,
         body: payload.body!,
@@ -251,4 +252,20 @@ async function afterVendorError(context: AppContext, row: OutboxRow, to: string,
   } catch (followUpError) {
     context.logger.error({ err: followUpError, outboxId: row.id }, `Could not record the consequences of a ${providerName(link.provider)} error`);
   }
+}
+
+/**
+ * A keyword reply goes back through the provider the keyword arrived on (the number the person texted), never to
+ * another provider of the chain: the one provider's link alone, or none when the office no longer lists it.
+ */
+function onlyThrough(chain: ProviderChain<SmsLink>, payload: MessagePayload): ProviderChain<SmsLink> {
+  const provider = payload.keywordReply?.provider;
+  if (provider === undefined) return chain;
+  const links = chain.links.filter((link) => link.provider === provider);
+  if (links.length === 0)
+    throw new PermanentError(
+      `Not sent: this reply answers a text that arrived through ${providerName(provider)}, which the office no longer sends through.`,
+      'provider_removed',
+    );
+  return { links, explicit: chain.explicit };
 }

@@ -40,6 +40,17 @@ export interface OutboxHandler {
   runBatch?(rows: OutboxRow[], context: BatchContext): Promise<Array<PromiseSettledResult<unknown>>>;
   /** Most rows per `runBatch` call. */
   batchSize?: number;
+  /**
+   * Finished rows of this kind are housekeeping no screen shows (a sweep, a digest, a reconcile): the outbox prune
+   * (prune.ts) deletes them after the housekeeping retention. `payloadKey`: only rows whose payload has that key
+   * (alert digests share their kinds with single alerts).
+   */
+  housekeeping?: { payloadKey?: string };
+  /**
+   * Finished rows of this kind are the record a screen reads (Messages, a call's or customer's story, the CRM sync
+   * list) or a guard a later run relies on: the general retention never deletes them.
+   */
+  keepFinished?: boolean;
 }
 
 export interface BatchContext {

@@ -5,7 +5,8 @@
  * invalid `to`), and Ed25519-signed webhooks (`telnyx-signature-ed25519` over `${telnyx-timestamp}|${body}`):
  * `message.sent` and `message.finalized` to the message's `webhook_url`, `message.received` for inbound texts. A
  * STOP keyword from a number blocks that pair, as Telnyx's own opt-out handling does, and later sends to it fail
- * with 40300. Faults come from the emulator frame.
+ * with 40300; STOP, START and HELP (English only) get Telnyx's own auto-response (`autoResponses`, with
+ * `autoresponse_type` on the webhook). Faults come from the emulator frame.
  */
 import { createPrivateKey, randomUUID, sign, type KeyObject } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -48,11 +49,19 @@ export interface TelnyxEmulatorOptions {
 
 const STOP_WORDS = new Set(['STOP', 'STOPALL', 'STOP ALL', 'UNSUBSCRIBE', 'CANCEL', 'END', 'QUIT']);
 const START_WORDS = new Set(['START', 'UNSTOP']);
+/** Stand-ins for a messaging profile's auto-response texts (an account sets its own in Advanced Opt-In/Out). */
+const AUTO_RESPONSE_TEXT = {
+  STOP: 'You have been unsubscribed and will receive no more messages from this number. Reply START to resubscribe.',
+  START: 'You have been resubscribed. Reply STOP to unsubscribe.',
+  HELP: 'Reply STOP to unsubscribe. Msg&Data rates may apply.',
+} as const;
 const E164 = /^\+[1-9]\d{6,14}$/;
 
 export class TelnyxEmulator extends EmulatedVendor {
   readonly messages: EmulatedTelnyxMessage[] = [];
   readonly webhooks: TelnyxWebhookDelivery[] = [];
+  /** The answers Telnyx's keyword handling sent on its own (the messaging profile's auto-response texts). */
+  readonly autoResponses: Array<{ to: string; from: string; type: 'STOP' | 'START' | 'HELP'; text: string }> = [];
   private readonly apiKey: string;
   private readonly key: KeyObject;
   private readonly clock: Clock;
@@ -123,6 +132,7 @@ export class TelnyxEmulator extends EmulatedVendor {
     // Telnyx applies its own block rule before telling us.
     if (autoresponse === 'STOP') this.block(input.from, input.to);
     if (autoresponse === 'START') this.blocked.delete(`${input.from}|${input.to}`);
+    if (autoresponse) this.autoResponses.push({ to: input.from, from: input.to, type: autoresponse, text: AUTO_RESPONSE_TEXT[autoresponse] });
     const message: EmulatedTelnyxMessage = {
       id: randomUUID(),
       direction: 'inbound',

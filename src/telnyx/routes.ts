@@ -1,14 +1,14 @@
 /**
  * Telnyx's webhooks for an office (issue 19), verified at the edge and then handed to the same code paths as
  * Twilio's: the Ed25519-signed `message.received` (messaging/inbound.ts: STOP and the other keywords, one consent
- * list) and `message.sent` / `message.finalized` (messaging/status-callback.ts, in neutral statuses). A bad or
- * missing signature is 401.
+ * list; a keyword reply Telnyx did not give itself is queued as a text back through Telnyx) and `message.sent` /
+ * `message.finalized` (messaging/status-callback.ts, in neutral statuses). A bad or missing signature is 401.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
-import { receiveInbound } from '../messaging/inbound.js';
+import { receiveInbound, type KeywordReplyOutcome } from '../messaging/inbound.js';
 import { receiveStatusCallback } from '../messaging/status-callback.js';
 import { neutralTelnyxStatus } from '../providers/telnyx/sms.js';
 import { hasValidTelnyxSignature } from '../providers/telnyx/webhooks.js';
@@ -24,6 +24,8 @@ const telnyxEvent = z.object({
       from: z.object({ phone_number: z.string().min(1) }),
       to: z.array(z.object({ phone_number: z.string().min(1), status: z.string().optional() })).min(1),
       errors: z.array(z.object({ code: z.union([z.string(), z.number()]).transform(String), title: z.string().optional() })).default([]),
+      /** Set on `message.received` when Telnyx's own keyword handling answered the text (`STOP`, `START`, `HELP`). */
+      autoresponse_type: z.string().nullish(),
     }),
   }),
 });
@@ -63,9 +65,11 @@ export function telnyxRoutes(app: FastifyInstance, context: AppContext): void {
         from: payload.from.phone_number,
         to: payload.to[0]!.phone_number,
         body: payload.text,
+        // Telnyx takes no reply in the webhook's response: ours goes out as a text through Telnyx, unless Telnyx's own
+        // auto-response already answered (English STOP/START/HELP; not ALTO, AYUDA or a plain-language request).
+        replyThrough: { provider: 'telnyx', providerAnswered: Boolean(payload.autoresponse_type) },
       });
-      // Telnyx answers STOP/START/HELP itself (its auto-response); nothing to return here.
-      return reply.code(200).send({ received: true, intent: result.intent, duplicate: result.duplicate });
+      return reply.code(200).send({ received: true, intent: result.intent, duplicate: result.duplicate, reply: replyView(result.reply) });
     }
     if (type === 'message.sent' || type === 'message.finalized') {
       const outboxParam = Number((request.query as Record<string, unknown>)?.outbox);
@@ -87,4 +91,9 @@ export function telnyxRoutes(app: FastifyInstance, context: AppContext): void {
     // Other event types (e.g. number-order events) are not ours to handle: acknowledged so Telnyx stops retrying.
     return reply.code(204).send();
   });
+}
+
+function replyView(reply: KeywordReplyOutcome | undefined): string {
+  if (reply === undefined) return 'none';
+  return typeof reply === 'object' ? 'queued' : reply;
 }

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertInput } from '../../src/alerts/types.js';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { composeMessage } from '../../src/messaging/api.js';
+import { composeMessage, resendMessage } from '../../src/messaging/api.js';
+import { inboundReply } from '../../src/messaging/inbound.js';
 import { createMessagingModule } from '../../src/messaging/module.js';
 import { featureModules } from '../../src/modules.js';
 import { aUser, signIn } from '../dashboard/support.js';
@@ -262,6 +263,90 @@ describe.each(BACKENDS)('provider chains on %s', (kind) => {
     const unsigned = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect(unsigned.status).toBe(401);
     expect((await database.db.selectFrom('consents').select(['status']).where('address', '=', PHONE).executeTakeFirstOrThrow()).status).toBe('opted_out');
+  });
+
+  it('a keyword through Telnyx: ALTO and AYUDA are answered through Telnyx (at night too, to the opted-out number), STOP and HELP are left to Telnyx; consent recorded either way', async () => {
+    const url = `${app.url}/v1/telnyx/${CLIENT}/webhook`;
+    const config = app.context.clients.get(CLIENT)!.config;
+    const fromUs = () =>
+      telnyx()
+        .outbound()
+        .filter((message) => message.to === PHONE);
+    const replyRows = () =>
+      database.db
+        .selectFrom('outbox')
+        .select(['status', 'payload', 'result'])
+        .where('kind', '=', 'sms')
+        .where(sql<boolean>`payload->>'sequence' = 'keyword_reply'`)
+        .orderBy('id')
+        .execute();
+    // 22:30 in New York: outside every window for texts, but an answer to a text just received goes at once.
+    clock.set('2026-03-03T03:30:00Z');
+
+    // ALTO is no Telnyx keyword: Telnyx neither blocks nor answers it. The number is opted out and our Spanish
+    // confirmation goes back through Telnyx, from the number texted, although Twilio is first in the chain.
+    const alto = await telnyx().sendInbound({ url, from: PHONE, to: TELNYX_FROM, text: 'ALTO' });
+    expect([alto.status, JSON.parse(alto.body).reply]).toEqual([200, 'queued']);
+    await expectOptedOut(PHONE);
+    await drain();
+    const confirmation = inboundReply(config, { intent: 'stop', language: 'es' })!;
+    expect(confirmation).toContain('ALTA');
+    expect(fromUs().map((message) => [message.from, message.text])).toEqual([[TELNYX_FROM, confirmation]]);
+    expect(twilioPosts()).toBe(0);
+    expect(
+      (await replyRows()).map((row) => [row.status, (row.result as { provider: string }).provider, (row.payload as { language?: string }).language]),
+    ).toEqual([['done', 'telnyx', 'es']]);
+
+    // Telnyx repeating the same webhook (same message id): stored once, answered once.
+    const repeat = JSON.stringify({
+      data: {
+        event_type: 'message.received',
+        id: 'evt-repeat',
+        payload: { id: 'm-ayuda', text: 'AYUDA', from: { phone_number: PHONE }, to: [{ phone_number: TELNYX_FROM }], autoresponse_type: null },
+      },
+    });
+    for (let round = 0; round < 2; round += 1) {
+      const answer = await fetch(url, { method: 'POST', headers: telnyx().signedHeaders(repeat), body: repeat });
+      expect(answer.status).toBe(200);
+      expect(((await answer.json()) as { reply: string; duplicate: boolean }).duplicate).toBe(round === 1);
+    }
+    await drain();
+    const help = inboundReply(config, { intent: 'help', language: 'es' })!;
+    expect(fromUs().map((message) => message.text)).toEqual([confirmation, help]);
+
+    // STOP and HELP in English: Telnyx answered them itself (autoresponse_type); a second answer from us would repeat
+    // it. STOP still opts out on our side; Telnyx's block stays its own.
+    await database.db.deleteFrom('consents').execute();
+    for (const text of ['HELP', 'STOP']) {
+      const answer = await telnyx().sendInbound({ url, from: PHONE, to: TELNYX_FROM, text });
+      expect([answer.status, JSON.parse(answer.body).reply]).toEqual([200, 'provider_answered']);
+    }
+    await drain();
+    expect(fromUs()).toHaveLength(2);
+    expect(
+      telnyx()
+        .autoResponses.filter((answer) => answer.to === PHONE)
+        .map((answer) => answer.type),
+    ).toEqual(['HELP', 'STOP']);
+    await expectOptedOut(PHONE);
+    expect((await replyRows()).map((row) => row.status)).toEqual(['done', 'done']);
+    const inbound = await database.db.selectFrom('inbound_messages').select(['intent']).orderBy('id').execute();
+    expect(inbound.map((row) => row.intent)).toEqual(['stop', 'help', 'help', 'stop']);
+
+    // Staff resending the ALTO confirmation from Messages: the copy is staff's text, so the opt-out holds it.
+    const [first] = await database.db
+      .selectFrom('outbox')
+      .select('id')
+      .where(sql<boolean>`payload->>'sequence' = 'keyword_reply'`)
+      .orderBy('id')
+      .execute();
+    const resent = await resendMessage(app.context, first!.id, { actor: 'staff@office' });
+    if (!resent.ok) throw new Error(resent.message);
+    await drain();
+    const copy = await database.db.selectFrom('outbox').select(['status', 'payload', 'last_error']).where('id', '=', resent.id).executeTakeFirstOrThrow();
+    expect([copy.status, (copy.payload as { keywordReply: unknown }).keywordReply]).toEqual(['dead', null]);
+    expect(copy.last_error).toContain('opted out');
+    expect(fromUs()).toHaveLength(2);
   });
 
   it('e-mail: an SMTP 4xx fails over to SendGrid; a 550 for the recipient is final; a lost answer is never sent twice', async () => {
