@@ -150,7 +150,9 @@ describe.each(BACKENDS)('inbound keywords in English and Spanish, and 21610 stat
     app.context.sandbox!.twilio.setOutcome(DANA, 'undelivered', 30003);
     await bookAppointmentFor(DANA);
     await drain(app);
-    expect((await database.db.selectFrom('message_deliveries').select('error_code').executeTakeFirstOrThrow()).error_code).toBe('30003');
+    expect((await database.db.selectFrom('message_deliveries').select('error_code').where('channel', '=', 'sms').executeTakeFirstOrThrow()).error_code).toBe(
+      '30003',
+    );
     expect(await consents(DANA)).toEqual([]);
   });
 });
