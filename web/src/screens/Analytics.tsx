@@ -195,6 +195,23 @@ function SeriesSection({
   );
 }
 
+/** A small table of named figures, each row a label and its value. */
+function FigureTable({ caption, rows }: { caption: string; rows: Array<[string, string]> }) {
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <tbody>
+        {rows.map(([label, value]) => (
+          <tr key={label}>
+            <th scope="row">{label}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function Funnel({ summary }: { summary: OfficeSummary }) {
   const steps = summary.funnel.steps;
   const top = Math.max(1, steps[0]!.count);
@@ -344,72 +361,48 @@ function OfficeAnalytics({ office, range }: { office: string; range: { from: str
           <h2>Busiest hours</h2>
           <HeatMap heatmap={data.heatmap} />
           <div className="grid">
-            <table>
-              <caption>Follow-ups</caption>
-              <tbody>
-                <tr>
-                  <th scope="row">Texts sent / delivered / failed</th>
-                  <td>
-                    {count(data.followUps.sms.sent)} / {count(data.followUps.sms.delivered)} / {count(data.followUps.sms.failed)}
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">E-mails sent / accepted / failed</th>
-                  <td>
-                    {count(data.followUps.email.sent)} / {count(data.followUps.email.delivered)} / {count(data.followUps.email.failed)}
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">Opt-outs (text / spoken / other)</th>
-                  <td>
-                    {count(data.followUps.optOuts.total)} ({data.followUps.optOuts.text} / {data.followUps.optOuts.spoken} / {data.followUps.optOuts.other})
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">Replies</th>
-                  <td>{count(data.followUps.replies)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">Nurtured callers booked within 14 days</th>
-                  <td>
-                    {count(data.followUps.nurture.bookedWithin14Days)} of {count(data.followUps.nurture.customers)} ({share(data.followUps.nurture.rate)})
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">Show rate with / without a reminder</th>
-                  <td>
-                    {share(data.followUps.reminders.reminded.showRate)} / {share(data.followUps.reminders.notReminded.showRate)}
-                  </td>
-                </tr>
-              </tbody>
-            </table>
-            <table>
-              <caption>Quality</caption>
-              <tbody>
-                <tr>
-                  <th scope="row">Sentiment (positive / neutral / negative / unknown)</th>
-                  <td>{CALL_SENTIMENTS.map((key) => count(data.quality.sentiment[key])).join(' / ')}</td>
-                </tr>
-                <tr>
-                  <th scope="row">Callbacks done before their deadline</th>
-                  <td>
-                    {count(data.quality.callbacks.doneInTime)} of {count(data.quality.callbacks.created)} ({share(data.quality.callbacks.rate)})
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">Errors</th>
-                  <td>{count(data.quality.errors)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">Top intents</th>
-                  <td>{data.quality.topIntents.length ? data.quality.topIntents.map((entry) => `${entry.intent} (${entry.count})`).join(', ') : '—'}</td>
-                </tr>
-                <tr>
-                  <th scope="row">Caller needs</th>
-                  <td>{data.quality.needs.length ? data.quality.needs.map((entry) => `${entry.need.replace(/_/g, ' ')} (${entry.count})`).join(', ') : '—'}</td>
-                </tr>
-              </tbody>
-            </table>
+            <FigureTable
+              caption="Follow-ups"
+              rows={[
+                [
+                  'Texts sent / delivered / failed',
+                  `${count(data.followUps.sms.sent)} / ${count(data.followUps.sms.delivered)} / ${count(data.followUps.sms.failed)}`,
+                ],
+                [
+                  'E-mails sent / accepted / failed',
+                  `${count(data.followUps.email.sent)} / ${count(data.followUps.email.delivered)} / ${count(data.followUps.email.failed)}`,
+                ],
+                [
+                  'Opt-outs (text / spoken / other)',
+                  `${count(data.followUps.optOuts.total)} (${data.followUps.optOuts.text} / ${data.followUps.optOuts.spoken} / ${data.followUps.optOuts.other})`,
+                ],
+                ['Replies', count(data.followUps.replies)],
+                [
+                  'Nurtured callers booked within 14 days',
+                  `${count(data.followUps.nurture.bookedWithin14Days)} of ${count(data.followUps.nurture.customers)} (${share(data.followUps.nurture.rate)})`,
+                ],
+                [
+                  'Show rate with / without a reminder',
+                  `${share(data.followUps.reminders.reminded.showRate)} / ${share(data.followUps.reminders.notReminded.showRate)}`,
+                ],
+              ]}
+            />
+            <FigureTable
+              caption="Quality"
+              rows={[
+                ['Sentiment (positive / neutral / negative / unknown)', CALL_SENTIMENTS.map((key) => count(data.quality.sentiment[key])).join(' / ')],
+                [
+                  'Callbacks done before their deadline',
+                  `${count(data.quality.callbacks.doneInTime)} of ${count(data.quality.callbacks.created)} (${share(data.quality.callbacks.rate)})`,
+                ],
+                ['Errors', count(data.quality.errors)],
+                ['Top intents', data.quality.topIntents.length ? data.quality.topIntents.map((entry) => `${entry.intent} (${entry.count})`).join(', ') : '—'],
+                [
+                  'Caller needs',
+                  data.quality.needs.length ? data.quality.needs.map((entry) => `${entry.need.replace(/_/g, ' ')} (${entry.count})`).join(', ') : '—',
+                ],
+              ]}
+            />
           </div>
         </>
       )}
