@@ -8,9 +8,11 @@ import { DateTime } from 'luxon';
 import type { ClientRegistry } from '../config/registry.js';
 import type { DB } from '../db/schema.js';
 import { DAILY_METRICS, figureRows, windowFigureRows } from './facts.js';
-import { SENTIMENTS } from './labels.js';
 import { dayRangeMoments, officeWindow, officeZone } from './offices.js';
 import { refreshRollups, withoutJit } from './rollup.js';
+import { CALL_SENTIMENTS, type OfficeSummary, type Series, type SeriesBucket } from '../shared/analytics.js';
+
+export type { OfficeSummary, Series, SeriesBucket } from '../shared/analytics.js';
 
 export interface AnalyticsDeps {
   db: Kysely<DB>;
@@ -56,56 +58,6 @@ async function figuresOf(deps: AnalyticsDeps, clientIds: string[], range: DayRan
 }
 
 const get = (figures: Figures, key: string) => figures.get(key) ?? 0;
-
-export interface OfficeSummary {
-  client: string;
-  name: string;
-  zone: string;
-  from: string;
-  to: string;
-  calls: {
-    total: number;
-    conversations: number;
-    abandoned: number;
-    voicemail: number;
-    afterHours: number;
-    afterHoursShare: number | null;
-    firstTime: number;
-    returning: number;
-    transfers: number;
-    averageDurationMs: number | null;
-    p90DurationMs: number | null;
-  };
-  funnel: {
-    steps: Array<{ key: string; label: string; count: number; rateFromPrevious: number | null }>;
-    unknown: number;
-    upcoming: number;
-    bookedValue: number;
-    heldValue: number;
-    showRate: number | null;
-  };
-  followUps: {
-    sms: { sent: number; delivered: number; failed: number };
-    email: { sent: number; delivered: number; failed: number };
-    optOuts: { text: number; spoken: number; other: number; total: number };
-    replies: number;
-    nurture: { customers: number; bookedWithin14Days: number; rate: number | null };
-    reminders: {
-      reminded: { held: number; noShow: number; showRate: number | null };
-      notReminded: { held: number; noShow: number; showRate: number | null };
-    };
-  };
-  quality: {
-    sentiment: Record<(typeof SENTIMENTS)[number], number>;
-    topIntents: Array<{ intent: string; count: number }>;
-    /** Calls per caller need (`call_insights.needs`; a call may have up to three), most first. */
-    needs: Array<{ need: string; count: number }>;
-    callbacks: { created: number; doneInTime: number; rate: number | null };
-    errors: number;
-  };
-  /** Calls by weekday (0 = Monday) × local hour. */
-  heatmap: number[][];
-}
 
 function summaryOf(deps: AnalyticsDeps, clientId: string, range: DayRange, f: Figures): OfficeSummary {
   const total = get(f, 'calls.total');
@@ -173,7 +125,7 @@ function summaryOf(deps: AnalyticsDeps, clientId: string, range: DayRange, f: Fi
       reminders: { reminded: show('reminded'), notReminded: show('not_reminded') },
     },
     quality: {
-      sentiment: Object.fromEntries(SENTIMENTS.map((key) => [key, get(f, `sentiment.${key}`)])) as OfficeSummary['quality']['sentiment'],
+      sentiment: Object.fromEntries(CALL_SENTIMENTS.map((key) => [key, get(f, `sentiment.${key}`)])) as OfficeSummary['quality']['sentiment'],
       topIntents: [...f]
         .filter(([key]) => key.startsWith('intent.'))
         .map(([key, count]) => ({ intent: key.slice('intent.'.length), count }))
@@ -246,13 +198,11 @@ export async function headlineRows(deps: AnalyticsDeps, clientIds: string[], ran
   });
 }
 
-export type SeriesBucket = 'hour' | 'day' | 'week' | 'month';
-
 /** Metric groups a series may ask for by one name. */
 export const SERIES_GROUPS: Record<string, string[]> = {
   calls: ['calls.total', 'calls.conversations', 'calls.abandoned', 'calls.after_hours'],
   funnel: ['calls.total', 'calls.conversations', 'funnel.wanted_to_book', 'funnel.booked', 'funnel.held', 'funnel.no_show'],
-  sentiment: SENTIMENTS.map((key) => `sentiment.${key}`),
+  sentiment: CALL_SENTIMENTS.map((key) => `sentiment.${key}`),
   messages: ['sms.sent', 'sms.delivered', 'sms.failed', 'email.sent', 'email.delivered', 'email.failed'],
   quality: ['callbacks.created', 'callbacks.done_in_time', 'errors'],
 };
@@ -266,16 +216,6 @@ export function seriesMetrics(requested: string): string[] | undefined {
   const known = new Set<string>(DAILY_METRICS);
   if (keys.length === 0 || keys.some((key) => !known.has(key) && !/^(?:intent|need)\.[\w .:-]{1,200}$/.test(key))) return undefined;
   return [...new Set(keys)];
-}
-
-export interface Series {
-  client: string;
-  zone: string;
-  from: string;
-  to: string;
-  bucket: SeriesBucket;
-  metrics: string[];
-  buckets: Array<{ start: string; values: Record<string, number> }>;
 }
 
 /** The buckets of a range, each with its start as shown (local ISO with offset; a date for days and longer). */

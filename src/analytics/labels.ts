@@ -16,7 +16,7 @@ export const intentOfCall: RawBuilder<string | null> = sql`nullif(ci.intent, 'un
 /** The caller's needs (0–3 of insights/labels.ts `NEEDS`); empty when the call has no insight. */
 export const needsOfCall: RawBuilder<string[]> = sql`coalesce(ci.needs, '{}'::text[])`;
 
-/** positive | neutral | negative | unknown (Retell's user_sentiment, any case). */
+/** positive | neutral | negative | unknown (Retell's user_sentiment, any case; shared/analytics.ts `CALL_SENTIMENTS`). */
 export const sentimentOfCall: RawBuilder<string> = sql`case lower(btrim(coalesce(c.sentiment, '')))
   when 'positive' then 'positive' when 'neutral' then 'neutral' when 'negative' then 'negative' else 'unknown' end`;
 
@@ -26,5 +26,3 @@ export const sentimentOfCall: RawBuilder<string> = sql`case lower(btrim(coalesce
  * "wanted to book".)
  */
 export const intentWantsBooking: RawBuilder<boolean> = sql`coalesce(ci.intent in ('book', 'reschedule'), false)`;
-
-export const SENTIMENTS = ['positive', 'neutral', 'negative', 'unknown'] as const;

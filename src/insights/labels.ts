@@ -1,25 +1,10 @@
 /**
- * The fixed vocabulary of caller insight (issue 17). Every label is `unknown` when nothing the caller said supports
- * it; there is no label for a protected trait and none meant to manipulate. See docs/insights.md.
+ * The fixed vocabulary of caller insight (issue 17; the lists themselves are in shared/insight-labels.ts, which the
+ * dashboard reads too) and the shape of an insight with its evidence. See docs/insights.md.
  */
-export const LANGUAGES = ['en', 'es'] as const;
-export const INTENTS = [
-  'book',
-  'reschedule',
-  'cancel',
-  'existing_appointment',
-  'pricing',
-  'services',
-  'status',
-  'documents',
-  'speak_to_person',
-  'complaint',
-  'wrong_number',
-  'other',
-] as const;
-export const URGENCIES = ['routine', 'soon', 'urgent'] as const;
-export const SENTIMENTS = ['negative', 'neutral', 'positive'] as const;
-export const NEEDS = ['reassurance', 'price_sensitive', 'time_pressed', 'detail_oriented', 'prefers_text', 'accessibility'] as const;
+import { INTENTS, LANGUAGES, NEEDS, SENTIMENTS, URGENCIES } from '../shared/insight-labels.js';
+
+export { INTENTS, LANGUAGES, MAX_NEEDS, NEEDS, SENTIMENTS, URGENCIES } from '../shared/insight-labels.js';
 
 export type Language = (typeof LANGUAGES)[number];
 export type Intent = (typeof INTENTS)[number];
@@ -52,5 +37,3 @@ export interface CallInsight {
   needs: Need[];
   evidence: Evidence[];
 }
-
-export const MAX_NEEDS = 3;

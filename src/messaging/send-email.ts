@@ -8,17 +8,16 @@
  */
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.js';
-import { alertIfGivingUp, alertOutcomeUnknown } from '../alerts/gave-up.js';
+import { alertOutcomeUnknown } from '../alerts/gave-up.js';
 import { PermanentError, VendorError, errorMessage } from '../core/errors.js';
 import { maskEmail } from '../log/mask.js';
 import type { OutboxRow } from '../db/schema.js';
-import { OutcomeUnknown, Reschedule, type HandlerContext, type OutboxHandler } from '../outbox/handlers.js';
+import { OutcomeUnknown, type HandlerContext, type OutboxHandler } from '../outbox/handlers.js';
 import type { MessagingBatches } from './batches.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
 import { ProviderBreakers, providerName } from './circuit-breaker.js';
-import type { EmailLink, EmailMessage, EmailSendResult } from './ports.js';
-import { noteAttempt } from './send-sms.js';
-import type { MessagingVendors } from './chains.js';
+import type { EmailMessage } from './ports.js';
+import { sendThroughChain, type MessagingVendors } from './chains.js';
 import { applyRewriteDecision } from './rewrite/apply.js';
 
 export function emailHandler(context: AppContext, vendors: MessagingVendors, batches: MessagingBatches): OutboxHandler {
@@ -52,84 +51,36 @@ export function emailHandler(context: AppContext, vendors: MessagingVendors, bat
           : {}),
       };
       const chain = vendors.emailChainFor(row.client_id);
-      let result: EmailSendResult | undefined;
-      let used: EmailLink | undefined;
-      let lastError: VendorError | PermanentError | undefined;
-      let pausedUntil: Date | undefined;
-      for (const [index, link] of chain.links.entries()) {
-        const hasNext = index < chain.links.length - 1;
-        if (chain.explicit) {
-          const decision = await breakers.decide(link.account, handler.clock.now());
-          if (decision.kind === 'skip') {
-            context.metrics.providerSends.inc({ channel: 'email', provider: link.provider, outcome: 'skipped_open' });
-            pausedUntil = pausedUntil && pausedUntil < decision.until ? pausedUntil : decision.until;
-            continue;
-          }
-          await noteAttempt(context, row.id, link, handler.clock.now());
-        }
-        try {
-          result = await link.port.send(message);
-          used = link;
-        } catch (error) {
-          const vendorError = error instanceof VendorError || error instanceof PermanentError ? error : unexpectedEmailFailure(link.provider, error);
-          const failure = vendorError instanceof VendorError ? vendorError.failure : 'rejected';
-          context.metrics.providerSends.inc({ channel: 'email', provider: link.provider, outcome: failure });
-          if (vendorError instanceof VendorError && vendorError.ambiguous) {
-            const where = link.provider === 'smtp' ? "the mail provider's log or sent folder" : `${providerName(link.provider)}'s activity feed`;
-            const unknown =
-              `An e-mail (queue item ${row.id}) may or may not have been sent: ${vendorError.message} It was not sent again. ` +
-              `Look for its Message-ID in ${where}, and send it again from Messages (unknown) only if it is not there.`;
-            await alertOutcomeUnknown(context, row, { source: 'messaging.email', message: unknown, details: { to: maskEmail(payload.to) } });
-            throw new OutcomeUnknown(unknown, 'person', vendorError);
-          }
-          const providerDown = failure === 'never_accepted' || failure === 'config';
-          if (chain.explicit && providerDown) await breakers.record(link.account, 'failure', handler.clock.now(), row.client_id);
-          if (failure === 'config') {
-            await context.alerts.raise({
-              clientId: row.client_id,
-              source: 'messaging.email',
-              fingerprint: link.provider === 'smtp' ? 'messaging.email:smtp:auth' : `messaging.email:${link.provider}:${vendorError.code}`,
-              severity: 'error',
-              message:
-                link.provider === 'smtp'
-                  ? `E-mails are failing because the mail server refused our login: ${vendorError.message}`
-                  : `E-mails are failing because of the ${providerName(link.provider)} setup: ${vendorError.message}`,
-              details: { outboxId: row.id, to: maskEmail(payload.to) },
-            });
-          }
-          if (providerDown && hasNext) {
-            lastError = vendorError;
-            continue;
-          }
-          if (failure !== 'config') {
-            await alertIfGivingUp(context, row, handler.attempt, vendorError, {
-              source: 'messaging.email',
-              what: 'An e-mail',
-              retryHint: 'send it again from Messages (dead).',
-              details: { to: maskEmail(payload.to) },
-            });
-          }
-          throw vendorError;
-        }
-        context.metrics.providerSends.inc({ channel: 'email', provider: link.provider, outcome: 'accepted' });
-        if (chain.explicit)
-          await breakers.record(link.account, 'success', handler.clock.now(), row.client_id).catch((error: unknown) => {
-            handler.logger.error({ err: error, outboxId: row.id }, 'Could not record a provider success');
-          });
-        break;
-      }
-      if (!result || !used) {
-        if (lastError) {
-          await alertIfGivingUp(context, row, handler.attempt, lastError, {
+      const { result, link: used } = await sendThroughChain(context, breakers, row, handler, chain, {
+        name: 'email',
+        send: (link) => link.port.send(message),
+        unexpectedFailure: unexpectedEmailFailure,
+        lostAnswer: async (link, error) => {
+          const where = link.provider === 'smtp' ? "the mail provider's log or sent folder" : `${providerName(link.provider)}'s activity feed`;
+          const unknown =
+            `An e-mail (queue item ${row.id}) may or may not have been sent: ${error.message} It was not sent again. ` +
+            `Look for its Message-ID in ${where}, and send it again from Messages (unknown) only if it is not there.`;
+          await alertOutcomeUnknown(context, row, { source: 'messaging.email', message: unknown, details: { to: maskEmail(payload.to) } });
+          return new OutcomeUnknown(unknown, 'person', error);
+        },
+        afterFailure: async (link, error) => {
+          if (!(error instanceof VendorError) || error.failure !== 'config') return;
+          await context.alerts.raise({
+            clientId: row.client_id,
             source: 'messaging.email',
-            what: 'An e-mail',
-            retryHint: 'send it again from Messages (dead).',
-            details: { to: maskEmail(payload.to) },
+            fingerprint: link.provider === 'smtp' ? 'messaging.email:smtp:auth' : `messaging.email:${link.provider}:${error.code}`,
+            severity: 'error',
+            message:
+              link.provider === 'smtp'
+                ? `E-mails are failing because the mail server refused our login: ${error.message}`
+                : `E-mails are failing because of the ${providerName(link.provider)} setup: ${error.message}`,
+            details: { outboxId: row.id, to: maskEmail(payload.to) },
           });
-          throw lastError;
-        }
-        throw new Reschedule(pausedUntil ?? new Date(now.getTime() + 30_000), 'Held: every e-mail provider of this office is failing (circuits open)');
-      }
+        },
+        gaveUp: { source: 'messaging.email', what: 'An e-mail', retryHint: 'send it again from Messages (dead).', details: { to: maskEmail(payload.to) } },
+        heldReason: 'Held: every e-mail provider of this office is failing (circuits open)',
+        heldFallback: new Date(now.getTime() + 30_000),
+      });
 
       try {
         await batches.recordDelivery({

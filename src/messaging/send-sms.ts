@@ -6,11 +6,11 @@
  * (reconcile-sms.ts) and adopts it, and sends only when the provider does not have it; if it cannot be asked, the row
  * becomes `unknown` for a person.
  *
- * An office with an SMS chain (`providers.sms`, issue 19) tries its providers in order: the next one only when the
- * previous certainly never took the text (`never_accepted`/`config`), skipping a provider whose shared circuit is
- * open (circuit-breaker.ts); which provider each attempt went to is written first, so a lost answer is looked up
- * there. Without a chain it is the office's default provider alone, as before. Providers come from vendor modules
- * (chains.ts) and report failures in neutral words (`recipient_opted_out`, `recipient_invalid`, …; core/errors.ts).
+ * An office with an SMS chain (`providers.sms`, issue 19) tries its providers in order (`sendThroughChain`,
+ * chains.ts): the next one only when the previous certainly never took the text (`never_accepted`/`config`),
+ * skipping a provider whose shared circuit is open (circuit-breaker.ts); which provider each attempt went to is
+ * written first, so a lost answer is looked up there. Without a chain it is the office's default provider alone, as
+ * before. Providers come from vendor modules (chains.ts) and report failures in neutral words (`recipient_opted_out`, `recipient_invalid`, …; core/errors.ts).
  */
 import type { AppContext } from '../app-context.js';
 import { alertIfGivingUp } from '../alerts/gave-up.js';
@@ -26,7 +26,7 @@ import { findEarlierText } from './reconcile-sms.js';
 import { checkBeforeSend, parseMessagePayload } from './send-checks.js';
 import { ProviderBreakers, providerName } from './circuit-breaker.js';
 import { setConsent } from '../customers/consent.js';
-import type { MessagingVendors } from './chains.js';
+import { sendThroughChain, type MessagingVendors } from './chains.js';
 import { applyRewriteDecision } from './rewrite/apply.js';
 
 export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer: SenderPacer, batches: MessagingBatches): OutboxHandler {
@@ -83,72 +83,19 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
       const turn = await pacer.take(context.db, sender.from ?? sender.messagingServiceSid ?? 'default', sender.ratePerSecond, row.id, now);
       if (turn) throw new Reschedule(turn, `Paced: ${sender.ratePerSecond} text(s) per second from this sender`);
 
-      let lastError: VendorError | PermanentError | undefined;
-      let pausedUntil: Date | undefined;
-      for (const [index, link] of chain.links.entries()) {
-        const hasNext = index < chain.links.length - 1;
-        if (chain.explicit) {
-          const decision = await breakers.decide(link.account, handler.clock.now());
-          if (decision.kind === 'skip') {
-            context.metrics.providerSends.inc({ channel: 'sms', provider: link.provider, outcome: 'skipped_open' });
-            pausedUntil = pausedUntil && pausedUntil < decision.until ? pausedUntil : decision.until;
-            continue;
-          }
-          await noteAttempt(context, row.id, link, handler.clock.now());
-        }
-        const request = requestFor(link);
-        let result: SmsSendResult;
-        try {
-          result = await link.port.send(request);
-        } catch (error) {
-          const vendorError = error instanceof VendorError || error instanceof PermanentError ? error : unexpectedSmsFailure(link.provider, error);
-          const failure = vendorError instanceof VendorError ? vendorError.failure : 'rejected';
-          context.metrics.providerSends.inc({ channel: 'sms', provider: link.provider, outcome: failure });
-          if (vendorError instanceof VendorError && vendorError.ambiguous) {
-            throw new OutcomeUnknown(
-              `${errorMessage(vendorError)} It is looked up at ${providerName(link.provider)} before anything is sent again.`,
-              'reconcile',
-              vendorError,
-            );
-          }
-          const providerDown = failure === 'never_accepted' || failure === 'config';
-          if (chain.explicit && providerDown) await breakers.record(link.account, 'failure', handler.clock.now(), row.client_id);
-          await afterVendorError(context, row, payload.to, vendorError, link);
-          if (providerDown && hasNext) {
-            // Never accepted: the next provider may send it now.
-            lastError = vendorError;
-            continue;
-          }
-          // Configuration failures already alerted above; anything else retryable that ends the last attempt alerts once.
-          if (failure !== 'config') {
-            await alertIfGivingUp(context, row, handler.attempt, vendorError, {
-              source: 'messaging.sms',
-              what: 'A text',
-              retryHint: 'send it again from Messages (dead).',
-              details: { to: maskPhone(payload.to) },
-            });
-          }
-          throw vendorError;
-        }
-        context.metrics.providerSends.inc({ channel: 'sms', provider: link.provider, outcome: 'accepted' });
-        if (chain.explicit)
-          await breakers.record(link.account, 'success', handler.clock.now(), row.client_id).catch((error: unknown) => {
-            handler.logger.error({ err: error, outboxId: row.id }, 'Could not record a provider success');
-          });
-        await recordSent(context, batches, row, payload, result, handler, link);
-        return { providerId: result.providerId, status: result.status, segments: result.segments, provider: link.provider };
-      }
-      if (lastError) {
-        await alertIfGivingUp(context, row, handler.attempt, lastError, {
-          source: 'messaging.sms',
-          what: 'A text',
-          retryHint: 'send it again from Messages (dead).',
-          details: { to: maskPhone(payload.to) },
-        });
-        throw lastError;
-      }
-      // Every provider's circuit is open: held (no attempt spent) until the first one may be probed.
-      throw new Reschedule(pausedUntil ?? new Date(now.getTime() + 30_000), 'Held: every SMS provider of this office is failing (circuits open)');
+      const { result, link } = await sendThroughChain(context, breakers, row, handler, chain, {
+        name: 'sms',
+        send: (link) => link.port.send(requestFor(link)),
+        unexpectedFailure: unexpectedSmsFailure,
+        lostAnswer: async (link, error) =>
+          new OutcomeUnknown(`${errorMessage(error)} It is looked up at ${providerName(link.provider)} before anything is sent again.`, 'reconcile', error),
+        afterFailure: (link, error) => afterVendorError(context, row, payload.to, error, link),
+        gaveUp: { source: 'messaging.sms', what: 'A text', retryHint: 'send it again from Messages (dead).', details: { to: maskPhone(payload.to) } },
+        heldReason: 'Held: every SMS provider of this office is failing (circuits open)',
+        heldFallback: new Date(now.getTime() + 30_000),
+      });
+      await recordSent(context, batches, row, payload, result, handler, link);
+      return { providerId: result.providerId, status: result.status, segments: result.segments, provider: link.provider };
     },
   };
 }
@@ -178,14 +125,6 @@ async function lastAttemptProvider(context: AppContext, outboxId: number): Promi
     .limit(1)
     .executeTakeFirst();
   return last?.provider;
-}
-
-/** Written before the request, so a lost answer is reconciled where it went. */
-export async function noteAttempt(context: AppContext, outboxId: number, link: { provider: string; account: { key: string } }, at: Date): Promise<void> {
-  await context.db
-    .insertInto('message_provider_attempts')
-    .values({ outbox_id: outboxId, provider: link.provider, provider_key: link.account.key, started_at: at })
-    .execute();
 }
 
 /** The text is out: nothing here may throw, or the outbox would retry and send it twice. */

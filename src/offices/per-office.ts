@@ -6,6 +6,7 @@
  */
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
+import { PermanentError } from '../core/errors.js';
 import type { HealthCheck } from '../http/health.js';
 
 type Stop = () => void;
@@ -45,4 +46,38 @@ export async function perOfficeHealthCheck(context: AppContext, make: (runtime: 
       if (index >= 0) context.health.splice(index, 1);
     };
   });
+}
+
+/** What a module built for each office it has served so far (`perOfficeCache`). */
+export interface PerOfficeCache<T> {
+  /** The office's value, built now if the office is new or changed since; PermanentError for an unknown office. */
+  get(clientId: string): T;
+  /** Stops following the offices and forgets what was built. */
+  close(): void;
+}
+
+/**
+ * A value a module builds for an office on its first use and keeps until the office changes or is removed (a
+ * vendor's client with the office's keys and sender): a changed office gets a fresh one on its next use. A build
+ * that throws keeps nothing, so the next use tries again.
+ */
+export function perOfficeCache<T>(context: Pick<AppContext, 'clients'>, build: (runtime: ClientRuntime) => T): PerOfficeCache<T> {
+  const built = new Map<string, T>();
+  const unsubscribe = context.clients.subscribe((slug) => {
+    built.delete(slug);
+  });
+  return {
+    get(clientId) {
+      if (built.has(clientId)) return built.get(clientId)!;
+      const runtime = context.clients.get(clientId);
+      if (!runtime) throw new PermanentError(`No client "${clientId}" is configured.`, 'unknown_client');
+      const value = build(runtime);
+      built.set(clientId, value);
+      return value;
+    },
+    close() {
+      unsubscribe();
+      built.clear();
+    },
+  };
 }

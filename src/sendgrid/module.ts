@@ -4,7 +4,9 @@
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
 import { PermanentError } from '../core/errors.js';
-import type { EmailPort, EmailRoute } from '../messaging/ports.js';
+import type { ClientRuntime } from '../config/registry.js';
+import type { EmailRoute } from '../messaging/ports.js';
+import { perOfficeCache } from '../offices/per-office.js';
 import { createSendgridMail } from '../providers/sendgrid/mail.js';
 import { sendgridRoutes } from './routes.js';
 
@@ -15,42 +17,25 @@ export interface SendgridModuleOptions {
   emulatorUrl?: string;
 }
 
-/** Each office's SendGrid client, built on its first e-mail and again after the office changes. */
-function sendgridRoutesFor(context: AppContext, options: SendgridModuleOptions): { routeFor(clientId: string): EmailRoute; close(): void } {
-  const ports = new Map<string, EmailPort>();
-  const unsubscribe = context.clients.subscribe((slug) => {
-    ports.delete(slug);
-  });
-  return {
-    routeFor(clientId) {
-      const client = context.clients.get(clientId);
-      if (!client) throw new PermanentError(`No client "${clientId}" is configured.`, 'unknown_client');
-      const apiKey = client.secrets.sendgridApiKey;
-      if (!apiKey) throw new PermanentError('No SendGrid API key is configured for this office.', 'sendgrid_not_configured');
-      let port = ports.get(clientId);
-      if (!port) {
-        const emulated = client.secrets.emulatedVendors.includes('sendgrid') && context.sandbox;
-        port = createSendgridMail({ apiKey, baseUrl: emulated ? (options.emulatorUrl ?? context.sandbox!.sendgrid.url) : undefined });
-        // Demo: point the emulated account's event webhook at this office, as its setup in SendGrid's UI would.
-        if (emulated && !options.emulatorUrl) context.sandbox!.sendgrid.setEventWebhook(apiKey, `${context.publicBaseUrl}/v1/sendgrid/${clientId}/events`);
-        ports.set(clientId, port);
-      }
-      return { port };
-    },
-    close() {
-      unsubscribe();
-      ports.clear();
-    },
-  };
+/** An office's SendGrid client (built once per office and again after the office changes: perOfficeCache). */
+function sendgridRoute(context: AppContext, options: SendgridModuleOptions, client: ClientRuntime): EmailRoute {
+  const clientId = client.config.slug;
+  const apiKey = client.secrets.sendgridApiKey;
+  if (!apiKey) throw new PermanentError('No SendGrid API key is configured for this office.', 'sendgrid_not_configured');
+  const emulated = client.secrets.emulatedVendors.includes('sendgrid') && context.sandbox;
+  const port = createSendgridMail({ apiKey, baseUrl: emulated ? (options.emulatorUrl ?? context.sandbox!.sendgrid.url) : undefined });
+  // Demo: point the emulated account's event webhook at this office, as its setup in SendGrid's UI would.
+  if (emulated && !options.emulatorUrl) context.sandbox!.sendgrid.setEventWebhook(apiKey, `${context.publicBaseUrl}/v1/sendgrid/${clientId}/events`);
+  return { port };
 }
 
 export function createSendgridModule(options: SendgridModuleOptions = {}): FeatureModule {
   return {
     name: 'sendgrid',
     setUp(context) {
-      const routes = sendgridRoutesFor(context, options);
+      const routes = perOfficeCache(context, (client) => sendgridRoute(context, options, client));
       context.onClose.push(() => routes.close());
-      context.emailProviders.register(SENDGRID_PROVIDER_NAME, (clientId) => routes.routeFor(clientId));
+      context.emailProviders.register(SENDGRID_PROVIDER_NAME, (clientId) => routes.get(clientId));
     },
     routes(app, context) {
       sendgridRoutes(app, context);

@@ -4,7 +4,9 @@
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
 import { PermanentError } from '../core/errors.js';
-import type { SmsPort, SmsRoute } from '../messaging/ports.js';
+import type { ClientRuntime } from '../config/registry.js';
+import type { SmsRoute } from '../messaging/ports.js';
+import { perOfficeCache } from '../offices/per-office.js';
 import { createTelnyxSms } from '../providers/telnyx/sms.js';
 import { telnyxRoutes } from './routes.js';
 
@@ -15,41 +17,24 @@ export interface TelnyxModuleOptions {
   emulatorUrl?: string;
 }
 
-/** Each office's Telnyx client, built on its first text and again after the office changes. */
-function telnyxRoutesFor(context: AppContext, options: TelnyxModuleOptions): { routeFor(clientId: string): SmsRoute; close(): void } {
-  const ports = new Map<string, SmsPort>();
-  const unsubscribe = context.clients.subscribe((slug) => {
-    ports.delete(slug);
+/** An office's Telnyx client and sender (built once per office and again after the office changes: perOfficeCache). */
+function telnyxRoute(context: AppContext, options: TelnyxModuleOptions, client: ClientRuntime): SmsRoute {
+  const clientId = client.config.slug;
+  const entry = client.config.providers?.sms?.find((candidate) => candidate.provider === TELNYX_PROVIDER_NAME);
+  if (!entry || entry.provider !== TELNYX_PROVIDER_NAME)
+    throw new PermanentError(`The office ${clientId} does not list Telnyx in its SMS chain.`, 'telnyx_not_configured');
+  const emulated = client.secrets.emulatedVendors.includes('telnyx') && context.sandbox;
+  const apiKey = client.secrets.telnyxApiKey;
+  if (!apiKey) throw new PermanentError('No Telnyx API key is configured for this office.', 'telnyx_not_configured');
+  const port = createTelnyxSms({
+    apiKey,
+    messagingProfileId: entry.messagingProfileId,
+    baseURL: emulated ? `${options.emulatorUrl ?? context.sandbox!.telnyx.url}/v2` : undefined,
   });
   return {
-    routeFor(clientId) {
-      const client = context.clients.get(clientId);
-      if (!client) throw new PermanentError(`No client "${clientId}" is configured.`, 'unknown_client');
-      const entry = client.config.providers?.sms?.find((candidate) => candidate.provider === TELNYX_PROVIDER_NAME);
-      if (!entry || entry.provider !== TELNYX_PROVIDER_NAME)
-        throw new PermanentError(`The office ${clientId} does not list Telnyx in its SMS chain.`, 'telnyx_not_configured');
-      let port = ports.get(clientId);
-      if (!port) {
-        const emulated = client.secrets.emulatedVendors.includes('telnyx') && context.sandbox;
-        const apiKey = client.secrets.telnyxApiKey;
-        if (!apiKey) throw new PermanentError('No Telnyx API key is configured for this office.', 'telnyx_not_configured');
-        port = createTelnyxSms({
-          apiKey,
-          messagingProfileId: entry.messagingProfileId,
-          baseURL: emulated ? `${options.emulatorUrl ?? context.sandbox!.telnyx.url}/v2` : undefined,
-        });
-        ports.set(clientId, port);
-      }
-      return {
-        port,
-        from: entry.from,
-        statusCallback: (outboxId) => `${context.publicBaseUrl}/v1/telnyx/${clientId}/webhook?outbox=${outboxId}`,
-      };
-    },
-    close() {
-      unsubscribe();
-      ports.clear();
-    },
+    port,
+    from: entry.from,
+    statusCallback: (outboxId) => `${context.publicBaseUrl}/v1/telnyx/${clientId}/webhook?outbox=${outboxId}`,
   };
 }
 
@@ -57,9 +42,9 @@ export function createTelnyxModule(options: TelnyxModuleOptions = {}): FeatureMo
   return {
     name: 'telnyx',
     setUp(context) {
-      const routes = telnyxRoutesFor(context, options);
+      const routes = perOfficeCache(context, (client) => telnyxRoute(context, options, client));
       context.onClose.push(() => routes.close());
-      context.smsProviders.register(TELNYX_PROVIDER_NAME, (clientId) => routes.routeFor(clientId));
+      context.smsProviders.register(TELNYX_PROVIDER_NAME, (clientId) => routes.get(clientId));
     },
     routes(app, context) {
       telnyxRoutes(app, context);

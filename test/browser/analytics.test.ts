@@ -64,6 +64,34 @@ describe('analytics in a browser', () => {
     expect(cells.reduce((sum, cell) => sum + Number(cell.replace(/,/g, '')), 0)).toBe(summary.calls.total);
     await table.locator('summary').click();
     expect(await page.locator('.chart canvas').count()).toBe(2);
+    // The follow-up and quality tables show the summary's figures, row by row.
+    const figureRow = (caption: string, label: string) =>
+      page
+        .locator('table', { has: page.locator('caption', { hasText: caption }) })
+        .locator('tr', { has: page.getByRole('rowheader', { name: label }) })
+        .locator('td')
+        .innerText();
+    const n = (value: number) => value.toLocaleString('en-US');
+    const sms = summary.followUps.sms;
+    expect(await figureRow('Follow-ups', 'Texts sent / delivered / failed')).toBe(`${n(sms.sent)} / ${n(sms.delivered)} / ${n(sms.failed)}`);
+    expect(await figureRow('Follow-ups', 'Replies')).toBe(n(summary.followUps.replies));
+    const sentiment = summary.quality.sentiment;
+    expect(await figureRow('Quality', 'Sentiment (positive / neutral / negative / unknown)')).toBe(
+      [sentiment.positive, sentiment.neutral, sentiment.negative, sentiment.unknown].map(n).join(' / '),
+    );
+    expect(await figureRow('Quality', 'Errors')).toBe(n(summary.quality.errors));
+    // Each series has its heading, chart, table and CSV of the same metric.
+    for (const [heading, caption, metric] of [
+      ['Calls over time', 'Calls over time', 'calls'],
+      ['Caller sentiment', 'Sentiment over time', 'sentiment'],
+    ]) {
+      await page.getByRole('heading', { name: heading, level: 2 }).waitFor();
+      expect(await page.locator('details.chart-table summary').getByText(`${caption} as a table`, { exact: true }).count()).toBe(1);
+      const csv = await page.getByRole('link', { name: `${caption} (CSV)` }).getAttribute('href');
+      expect(csv).toContain(`metric=${metric}`);
+      expect(csv).toContain(`client=${clientId}`);
+      expect(csv).toMatch(/format=csv$/);
+    }
   }
 
   it('opens Analytics, switches office and range, and shows the numbers the API gives', async () => {

@@ -4,6 +4,9 @@
  * src/telnyx, src/smtp, src/sendgrid, src/providers/*, src/sandbox) or a vendor SDK. Imports are read with the
  * TypeScript compiler's own pre-processor (static imports, `import type`, re-exports, dynamic `import()`), so a
  * comment or a string that looks like an import does not count.
+ *
+ * The shared boundary: src/shared holds types and constants both the server and the dashboard build include, so its
+ * files import nothing, and the dashboard (web/src) imports nothing else from src/.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -12,6 +15,8 @@ import { describe, expect, it } from 'vitest';
 
 /** Another source tree (e.g. an export of main) can be checked with IMPORT_BOUNDARY_SRC=/path/to/src. */
 const SRC = resolve(process.env.IMPORT_BOUNDARY_SRC ?? 'src');
+/** The dashboard's sources (a separate build: vite, web/tsconfig.json). */
+const WEB = resolve(join(SRC, '..', 'web', 'src'));
 
 /** Folders whose code speaks only in ports and domain words. */
 export const DOMAIN_FOLDERS = ['booking', 'crm', 'messaging'];
@@ -92,6 +97,17 @@ export function vendorImports(src: string): Violation[] {
   return violations;
 }
 
+/** Every import of a file under `folder`, as written, with the importing file relative to `base`. */
+function importsUnder(folder: string, base: string): Array<{ file: string; specifier: string; target: string }> {
+  return sourceFiles(folder).flatMap((path) =>
+    ts.preProcessFile(readFileSync(path, 'utf8'), true, true).importedFiles.map(({ fileName: specifier }) => ({
+      file: posix(relative(base, path)),
+      specifier,
+      target: specifier.startsWith('.') ? posix(relative(base, resolve(dirname(path), specifier))) : specifier,
+    })),
+  );
+}
+
 function allowed(violation: Violation): boolean {
   return ALLOWED.some((entry) => entry.file === violation.file && entry.import === violation.import);
 }
@@ -120,5 +136,16 @@ describe('the vendor import boundary', () => {
     const found = vendorImports(SRC);
     const stale = ALLOWED.filter((entry) => !found.some((violation) => violation.file === entry.file && violation.import === entry.import));
     expect(stale).toEqual([]);
+  });
+});
+
+describe('the shared boundary between the server and the dashboard', () => {
+  it('src/shared imports nothing, and the dashboard imports from src/ only src/shared', () => {
+    const root = resolve(SRC, '..');
+    expect(sourceFiles(join(SRC, 'shared')).length).toBeGreaterThan(0);
+    expect(importsUnder(join(SRC, 'shared'), root).map((entry) => `${entry.file} imports ${entry.specifier}`)).toEqual([]);
+    const fromWeb = importsUnder(WEB, root).filter((entry) => entry.target.startsWith('src/'));
+    expect(fromWeb.length).toBeGreaterThan(0);
+    expect(fromWeb.filter((entry) => !entry.target.startsWith('src/shared/')).map((entry) => `${entry.file} imports ${entry.specifier}`)).toEqual([]);
   });
 });

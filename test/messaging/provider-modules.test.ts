@@ -28,9 +28,22 @@ describe.each(BACKENDS)('SMS providers registered by vendor modules on %s', (kin
     await app?.close();
   });
 
-  async function textRow(id: number) {
-    return database.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', id).executeTakeFirstOrThrow();
+  /** Staff send one text, and the worker runs until nothing is due: the text's outbox row. */
+  async function sendText() {
+    const composed = await composeMessage(app.context, {
+      clientId: CLIENT,
+      channel: 'sms',
+      to: PHONE,
+      purpose: 'transactional',
+      body: 'Your appointment is booked.',
+      actor: 'staff@office',
+    });
+    if (!composed.ok) throw new Error(composed.message);
+    await app.worker.drain();
+    return database.db.selectFrom('outbox').select(['status', 'last_error']).where('id', '=', composed.id).executeTakeFirstOrThrow();
   }
+  const twilioSent = (field: 'To' | 'From') =>
+    app.context.sandbox!.twilio.emulator.received('/Messages.json', 'POST').map((request) => (request.body as Record<string, string>)[field]);
 
   it('lists the installed providers, and a chain naming one that is not installed makes the text dead with the reason', async () => {
     expect(app.context.smsProviders.providers()).toEqual(['twilio']);
@@ -44,36 +57,27 @@ describe.each(BACKENDS)('SMS providers registered by vendor modules on %s', (kin
       },
       secrets: { ...runtime.secrets, telnyxApiKey: DEMO_SECRETS.TELNYX_API_KEY, emulatedVendors: [...runtime.secrets.emulatedVendors, 'telnyx'] },
     });
-    const composed = await composeMessage(app.context, {
-      clientId: CLIENT,
-      channel: 'sms',
-      to: PHONE,
-      purpose: 'transactional',
-      body: 'Your appointment is booked.',
-      actor: 'staff@office',
-    });
-    if (!composed.ok) throw new Error(composed.message);
-    await app.worker.drain();
-    const row = await textRow(composed.id);
+    const row = await sendText();
     expect(row.status).toBe('dead');
     expect(row.last_error).toContain('"telnyx" as its SMS provider, but no module provides it (available: twilio)');
     expect(app.context.sandbox!.telnyx.emulator.received('/v2/messages', 'POST')).toHaveLength(0);
   });
 
   it('sends through the default provider (Twilio) when the office lists no chain', async () => {
-    const composed = await composeMessage(app.context, {
-      clientId: CLIENT,
-      channel: 'sms',
-      to: PHONE,
-      purpose: 'transactional',
-      body: 'Your appointment is booked.',
-      actor: 'staff@office',
+    expect((await sendText()).status).toBe('done');
+    expect(twilioSent('To')).toEqual([PHONE]);
+  });
+
+  it("a changed office's next text goes out from its new number: the provider's client for it is built again", async () => {
+    const runtime = app.context.clients.get(CLIENT)!;
+    const before = runtime.config.senders.sms.from;
+    expect((await sendText()).status).toBe('done');
+    const changed = '+15125550188';
+    await app.context.clients.set({
+      ...runtime,
+      config: { ...runtime.config, senders: { ...runtime.config.senders, sms: { ...runtime.config.senders.sms, from: changed } } },
     });
-    if (!composed.ok) throw new Error(composed.message);
-    await app.worker.drain();
-    expect((await textRow(composed.id)).status).toBe('done');
-    expect(app.context.sandbox!.twilio.emulator.received('/Messages.json', 'POST').map((request) => (request.body as Record<string, string>).To)).toEqual([
-      PHONE,
-    ]);
+    expect((await sendText()).status).toBe('done');
+    expect(twilioSent('From')).toEqual([before, changed]);
   });
 });

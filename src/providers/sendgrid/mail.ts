@@ -9,6 +9,7 @@
  */
 import { MailService } from '@sendgrid/mail';
 import { VendorError } from '../../core/errors.js';
+import { connectionFailure } from '../connection-failure.js';
 import type { EmailMessage, EmailPort, EmailSendResult } from '../../messaging/ports.js';
 
 export interface SendgridMailOptions {
@@ -17,17 +18,6 @@ export interface SendgridMailOptions {
   baseUrl?: string;
   timeoutMs?: number;
 }
-
-const NOT_CONNECTED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 interface SendgridClient {
   setDefaultRequest(key: string, value: unknown): void;
@@ -120,22 +110,5 @@ export function classifySendgridError(error: unknown): VendorError {
   }
   const code = typeof details.code === 'string' ? details.code : 'network';
   const text = typeof details.message === 'string' ? details.message : String(error);
-  if (NOT_CONNECTED.has(code)) {
-    return new VendorError({
-      vendor: 'sendgrid',
-      code,
-      retryable: true,
-      failure: 'never_accepted',
-      message: `Could not reach SendGrid (${code}).`,
-      cause: error,
-    });
-  }
-  return new VendorError({
-    vendor: 'sendgrid',
-    code,
-    retryable: true,
-    ambiguous: true,
-    message: `SendGrid's answer was lost (${text}); it may have taken the e-mail.`,
-    cause: error,
-  });
+  return connectionFailure({ vendor: 'sendgrid', name: 'SendGrid', code, detail: text, what: 'taken the e-mail', cause: error });
 }

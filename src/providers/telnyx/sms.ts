@@ -8,6 +8,7 @@
  */
 import Telnyx, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'telnyx';
 import { VendorError, type FailureClass } from '../../core/errors.js';
+import { connectionFailure } from '../connection-failure.js';
 import type { SmsPort, SmsSendRequest, SmsSendResult } from '../../messaging/ports.js';
 
 export interface TelnyxSmsOptions {
@@ -33,19 +34,6 @@ const CODES: Record<string, { failure: FailureClass; words: string }> = {
   '40313': { failure: 'config', words: 'messaging is disabled for this account' },
   '40314': { failure: 'config', words: 'messaging is disabled for this account' },
 };
-
-/** Connection failures before anything was sent: Telnyx cannot have the request. */
-const NOT_CONNECTED = new Set([
-  'ECONNREFUSED',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'UND_ERR_CONNECT_TIMEOUT',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
 
 /** Telnyx's per-recipient statuses in the words the rest of messaging uses (messaging/deliveries.ts ranks them). */
 export function neutralTelnyxStatus(status: string | undefined): string {
@@ -152,24 +140,7 @@ export function classifyTelnyxError(error: unknown): VendorError {
   }
   if (error instanceof APIConnectionError) {
     const code = causeCode(error.cause) ?? 'network';
-    if (NOT_CONNECTED.has(code)) {
-      return new VendorError({
-        vendor: 'telnyx',
-        code,
-        retryable: true,
-        failure: 'never_accepted',
-        message: `Could not reach Telnyx (${code}).`,
-        cause: error,
-      });
-    }
-    return new VendorError({
-      vendor: 'telnyx',
-      code,
-      retryable: true,
-      ambiguous: true,
-      message: `Telnyx's answer was lost (${code}); it may have the text.`,
-      cause: error,
-    });
+    return connectionFailure({ vendor: 'telnyx', name: 'Telnyx', code, detail: code, what: 'the text', cause: error });
   }
   if (error instanceof APIError && typeof error.status === 'number') {
     const status = error.status;

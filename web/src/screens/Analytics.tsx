@@ -9,7 +9,8 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { api, query } from '../api';
 import { formatDuration } from '../format';
-import { DataState, useAction, useApp, useData } from '../shared';
+import { DataState, useAction, useApp, useData, type Loaded } from '../shared';
+import { CALL_SENTIMENTS, type OfficeSummary, type Series } from '../../../src/shared/analytics';
 
 type Preset = 'this_week' | 'last_7' | 'last_30' | 'last_90' | 'tax_season' | 'custom';
 const PRESETS: Array<[Preset, string]> = [
@@ -57,42 +58,6 @@ const count = (value: number) => value.toLocaleString('en-US', { maximumFraction
 const share = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
 const money = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 2 });
 
-interface Summary {
-  client: string;
-  zone: string;
-  from: string;
-  to: string;
-  calls: Record<string, number | null>;
-  funnel: {
-    steps: Array<{ key: string; label: string; count: number; rateFromPrevious: number | null }>;
-    unknown: number;
-    upcoming: number;
-    bookedValue: number;
-    heldValue: number;
-    showRate: number | null;
-  };
-  followUps: {
-    sms: { sent: number; delivered: number; failed: number };
-    email: { sent: number; delivered: number; failed: number };
-    optOuts: { text: number; spoken: number; other: number; total: number };
-    replies: number;
-    nurture: { customers: number; bookedWithin14Days: number; rate: number | null };
-    reminders: Record<'reminded' | 'notReminded', { held: number; noShow: number; showRate: number | null }>;
-  };
-  quality: {
-    sentiment: Record<string, number>;
-    topIntents: Array<{ intent: string; count: number }>;
-    needs?: Array<{ need: string; count: number }>;
-    callbacks: { created: number; doneInTime: number; rate: number | null };
-    errors: number;
-  };
-  heatmap: number[][];
-}
-interface Series {
-  bucket: string;
-  metrics: string[];
-  buckets: Array<{ start: string; values: Record<string, number> }>;
-}
 interface Agency {
   from: string;
   to: string;
@@ -200,7 +165,54 @@ function CsvLink({ path, label }: { path: string; label: string }) {
   );
 }
 
-function Funnel({ summary }: { summary: Summary }) {
+/** One series over time: its chart, the same numbers as a table, and its CSV (nothing relies on the chart alone). */
+function SeriesSection({
+  heading,
+  title,
+  caption = heading,
+  state,
+  path,
+}: {
+  heading: string;
+  title: string;
+  caption?: string;
+  state: Loaded<Series>;
+  path: string;
+}) {
+  return (
+    <>
+      <h2>{heading}</h2>
+      <DataState state={state} empty="No calls." isEmpty={() => false}>
+        {(series) => (
+          <>
+            <LineChart series={series} title={title} />
+            <SeriesTable series={series} caption={caption} />
+            <CsvLink path={path} label={caption} />
+          </>
+        )}
+      </DataState>
+    </>
+  );
+}
+
+/** A small table of named figures, each row a label and its value. */
+function FigureTable({ caption, rows }: { caption: string; rows: Array<[string, string]> }) {
+  return (
+    <table>
+      <caption>{caption}</caption>
+      <tbody>
+        {rows.map(([label, value]) => (
+          <tr key={label}>
+            <th scope="row">{label}</th>
+            <td>{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function Funnel({ summary }: { summary: OfficeSummary }) {
   const steps = summary.funnel.steps;
   const top = Math.max(1, steps[0]!.count);
   return (
@@ -311,7 +323,7 @@ function OfficeAnalytics({ office, range }: { office: string; range: { from: str
   const callsPath = `/v1/api/analytics/series${query({ client: office, ...range, bucket, metric: 'calls' })}`;
   const sentimentPath = `/v1/api/analytics/series${query({ client: office, ...range, bucket, metric: 'sentiment' })}`;
   const live = ['call.', 'appointment.', 'outbox.', 'callback.', 'error.'];
-  const summary = useData<Summary>(summaryPath, live);
+  const summary = useData<OfficeSummary>(summaryPath, live);
   const calls = useData<Series>(callsPath, live);
   const sentiment = useData<Series>(sentimentPath, live);
   return (
@@ -324,15 +336,15 @@ function OfficeAnalytics({ office, range }: { office: string; range: { from: str
           <dl className="headlines">
             {(
               [
-                ['calls.total', 'Calls', count(data.calls.total ?? 0)],
-                ['calls.conversations', 'Conversations', count(data.calls.conversations ?? 0)],
+                ['calls.total', 'Calls', count(data.calls.total)],
+                ['calls.conversations', 'Conversations', count(data.calls.conversations)],
                 ['funnel.booked', 'Booked', count(data.funnel.steps[3]!.count)],
                 ['funnel.held', 'Held', count(data.funnel.steps[4]!.count)],
                 ['funnel.show_rate', 'Show rate (held of marked)', share(data.funnel.showRate)],
-                ['calls.after_hours_share', 'After hours', share(data.calls.afterHoursShare ?? null)],
-                ['calls.abandoned', 'Abandoned / short', count(data.calls.abandoned ?? 0)],
-                ['calls.transfers', 'Transfers', count(data.calls.transfers ?? 0)],
-                ['calls.first_time', 'First-time / returning', `${count(data.calls.firstTime ?? 0)} / ${count(data.calls.returning ?? 0)}`],
+                ['calls.after_hours_share', 'After hours', share(data.calls.afterHoursShare)],
+                ['calls.abandoned', 'Abandoned / short', count(data.calls.abandoned)],
+                ['calls.transfers', 'Transfers', count(data.calls.transfers)],
+                ['calls.first_time', 'First-time / returning', `${count(data.calls.firstTime)} / ${count(data.calls.returning)}`],
                 ['calls.duration', 'Average / p90 length', `${formatDuration(data.calls.averageDurationMs)} / ${formatDuration(data.calls.p90DurationMs)}`],
               ] as const
             ).map(([key, label, value]) => (
@@ -344,97 +356,53 @@ function OfficeAnalytics({ office, range }: { office: string; range: { from: str
           </dl>
           <h2>Funnel</h2>
           <Funnel summary={data} />
-          <h2>Calls over time</h2>
-          <DataState state={calls} empty="No calls." isEmpty={() => false}>
-            {(series) => (
-              <>
-                <LineChart series={series} title="Calls" />
-                <SeriesTable series={series} caption="Calls over time" />
-                <CsvLink path={callsPath} label="Calls over time" />
-              </>
-            )}
-          </DataState>
-          <h2>Caller sentiment</h2>
-          <DataState state={sentiment} empty="No calls." isEmpty={() => false}>
-            {(series) => (
-              <>
-                <LineChart series={series} title="Sentiment" />
-                <SeriesTable series={series} caption="Sentiment over time" />
-                <CsvLink path={sentimentPath} label="Sentiment over time" />
-              </>
-            )}
-          </DataState>
+          <SeriesSection heading="Calls over time" title="Calls" state={calls} path={callsPath} />
+          <SeriesSection heading="Caller sentiment" title="Sentiment" caption="Sentiment over time" state={sentiment} path={sentimentPath} />
           <h2>Busiest hours</h2>
           <HeatMap heatmap={data.heatmap} />
           <div className="grid">
-            <table>
-              <caption>Follow-ups</caption>
-              <tbody>
-                <tr>
-                  <th scope="row">Texts sent / delivered / failed</th>
-                  <td>
-                    {count(data.followUps.sms.sent)} / {count(data.followUps.sms.delivered)} / {count(data.followUps.sms.failed)}
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">E-mails sent / accepted / failed</th>
-                  <td>
-                    {count(data.followUps.email.sent)} / {count(data.followUps.email.delivered)} / {count(data.followUps.email.failed)}
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">Opt-outs (text / spoken / other)</th>
-                  <td>
-                    {count(data.followUps.optOuts.total)} ({data.followUps.optOuts.text} / {data.followUps.optOuts.spoken} / {data.followUps.optOuts.other})
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">Replies</th>
-                  <td>{count(data.followUps.replies)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">Nurtured callers booked within 14 days</th>
-                  <td>
-                    {count(data.followUps.nurture.bookedWithin14Days)} of {count(data.followUps.nurture.customers)} ({share(data.followUps.nurture.rate)})
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">Show rate with / without a reminder</th>
-                  <td>
-                    {share(data.followUps.reminders.reminded.showRate)} / {share(data.followUps.reminders.notReminded.showRate)}
-                  </td>
-                </tr>
-              </tbody>
-            </table>
-            <table>
-              <caption>Quality</caption>
-              <tbody>
-                <tr>
-                  <th scope="row">Sentiment (positive / neutral / negative / unknown)</th>
-                  <td>{['positive', 'neutral', 'negative', 'unknown'].map((key) => count(data.quality.sentiment[key] ?? 0)).join(' / ')}</td>
-                </tr>
-                <tr>
-                  <th scope="row">Callbacks done before their deadline</th>
-                  <td>
-                    {count(data.quality.callbacks.doneInTime)} of {count(data.quality.callbacks.created)} ({share(data.quality.callbacks.rate)})
-                  </td>
-                </tr>
-                <tr>
-                  <th scope="row">Errors</th>
-                  <td>{count(data.quality.errors)}</td>
-                </tr>
-                <tr>
-                  <th scope="row">Top intents</th>
-                  <td>{data.quality.topIntents.length ? data.quality.topIntents.map((entry) => `${entry.intent} (${entry.count})`).join(', ') : '—'}</td>
-                </tr>
-                <tr>
-                  <th scope="row">Caller needs</th>
-                  <td>
-                    {data.quality.needs?.length ? data.quality.needs.map((entry) => `${entry.need.replace(/_/g, ' ')} (${entry.count})`).join(', ') : '—'}
-                  </td>
-                </tr>
-              </tbody>
-            </table>
+            <FigureTable
+              caption="Follow-ups"
+              rows={[
+                [
+                  'Texts sent / delivered / failed',
+                  `${count(data.followUps.sms.sent)} / ${count(data.followUps.sms.delivered)} / ${count(data.followUps.sms.failed)}`,
+                ],
+                [
+                  'E-mails sent / accepted / failed',
+                  `${count(data.followUps.email.sent)} / ${count(data.followUps.email.delivered)} / ${count(data.followUps.email.failed)}`,
+                ],
+                [
+                  'Opt-outs (text / spoken / other)',
+                  `${count(data.followUps.optOuts.total)} (${data.followUps.optOuts.text} / ${data.followUps.optOuts.spoken} / ${data.followUps.optOuts.other})`,
+                ],
+                ['Replies', count(data.followUps.replies)],
+                [
+                  'Nurtured callers booked within 14 days',
+                  `${count(data.followUps.nurture.bookedWithin14Days)} of ${count(data.followUps.nurture.customers)} (${share(data.followUps.nurture.rate)})`,
+                ],
+                [
+                  'Show rate with / without a reminder',
+                  `${share(data.followUps.reminders.reminded.showRate)} / ${share(data.followUps.reminders.notReminded.showRate)}`,
+                ],
+              ]}
+            />
+            <FigureTable
+              caption="Quality"
+              rows={[
+                ['Sentiment (positive / neutral / negative / unknown)', CALL_SENTIMENTS.map((key) => count(data.quality.sentiment[key])).join(' / ')],
+                [
+                  'Callbacks done before their deadline',
+                  `${count(data.quality.callbacks.doneInTime)} of ${count(data.quality.callbacks.created)} (${share(data.quality.callbacks.rate)})`,
+                ],
+                ['Errors', count(data.quality.errors)],
+                ['Top intents', data.quality.topIntents.length ? data.quality.topIntents.map((entry) => `${entry.intent} (${entry.count})`).join(', ') : '—'],
+                [
+                  'Caller needs',
+                  data.quality.needs.length ? data.quality.needs.map((entry) => `${entry.need.replace(/_/g, ' ')} (${entry.count})`).join(', ') : '—',
+                ],
+              ]}
+            />
           </div>
         </>
       )}

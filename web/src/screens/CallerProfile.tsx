@@ -8,6 +8,7 @@ import { useState, type FormEvent } from 'react';
 import { api } from '../api';
 import { formatTime } from '../format';
 import { useAction } from '../shared';
+import { INTENTS, MAX_NEEDS, NEEDS } from '../../../src/shared/insight-labels';
 
 export interface CallerProfileData {
   intentLast: string;
@@ -21,23 +22,6 @@ export interface CallerProfileData {
   clearedAt: string | null;
 }
 
-/** The vocabulary of src/insights/labels.ts. */
-const INTENTS = [
-  'book',
-  'reschedule',
-  'cancel',
-  'existing_appointment',
-  'pricing',
-  'services',
-  'status',
-  'documents',
-  'speak_to_person',
-  'complaint',
-  'wrong_number',
-  'other',
-];
-const NEEDS = ['reassurance', 'price_sensitive', 'time_pressed', 'detail_oriented', 'prefers_text', 'accessibility'];
-const MAX_NEEDS = 3;
 const GUIDANCE_MAX = 240;
 const words = (value: string) => value.replace(/_/g, ' ');
 
