@@ -61,6 +61,8 @@ const SLOTS = 30;
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const BACKENDS = (process.env.BENCH_CALLS_BACKENDS ?? 'postgres,pglite').split(',') as DatabaseKind[];
 const DAYS_AFTER = Number(process.env.BENCH_CALLS_DAYS ?? 5);
+/** PostgreSQL connections in the app's pool (the app's default is 10). */
+const POOL_SIZE = Number(process.env.BENCH_CALLS_POOL ?? 10);
 const BOOK_TRIES = 3;
 type WebhookEvent = 'call_started' | 'call_ended' | 'call_analyzed';
 
@@ -354,7 +356,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     timezone: base.timezone,
     ownerEmail: base.zoho.calendarOwnerEmail,
   });
-  const database = await openTestDatabase(kind).catch(async (error: unknown) => {
+  const database = await openTestDatabase(kind, { poolSize: POOL_SIZE }).catch(async (error: unknown) => {
     await vendors.stop();
     throw error;
   });
@@ -655,8 +657,8 @@ async function measure(kind: DatabaseKind, switchboard: Switchboard, clock: Manu
 
 /**
  * Pairs each function request the callers timed with the server's step record of it (per call, in order) and
- * says where the slowest 5 % spent their time: outside the router (HTTP parsing, signature check, waiting for the
- * event loop), the router's phases, the booking steps, and the database and calendar time inside them.
+ * says where the slowest 5 % spent their time: before the function route (HTTP parsing, signature check, waiting for the
+ * event loop), the route's phases (the caller's language, claim, handler, stored answer), the booking steps, and the database and calendar time inside them.
  */
 function stepBreakdown(results: CallResult[], records: FunctionSteps[]): { slowMeanMs: number; text: string } {
   const byCall = new Map<string, FunctionSteps[]>();
@@ -678,7 +680,7 @@ function stepBreakdown(results: CallResult[], records: FunctionSteps[]): { slowM
     for (const item of group) for (const [step, entry] of Object.entries(item.record.steps)) steps.set(step, (steps.get(step) ?? 0) + entry.ms);
     const parts = [
       `caller ${Math.round(mean(group.map((item) => item.ms)))}`,
-      `outside the router ${Math.round(mean(group.map((item) => item.ms - item.record.totalMs)))}`,
+      `before the function route (HTTP, signature, event loop) ${Math.round(mean(group.map((item) => item.ms - item.record.totalMs)))}`,
       ...[...steps.entries()]
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([step, total]) => `${step} ${Math.round(total / group.length)}`)

@@ -1,9 +1,9 @@
 /**
  * Where a function request spends its time (issue 21: "time each step first"). Nothing is measured unless someone
  * subscribes to `functionStepsChannel` (the 200-call benchmark does): then every Retell function request runs with a
- * record in AsyncLocalStorage, the steps below add to it, and the router publishes it when the answer is ready.
+ * record in AsyncLocalStorage, the steps below add to it, and the function route publishes it when the answer is ready.
  *
- * Steps are named `phase:…` (the router's parts of one request: claim, handler, storing the answer; they do not
+ * Steps are named `phase:…` (the route's parts of one request: language, claim, handler, storing the answer; they do not
  * overlap), `book:…` / `availability:…` (the handler's own parts, inside `phase:handler`), or `db:…` / `calendar:…`
  * (resources, summed over the request: a calendar read and a database read made side by side both count in full). `db:wait` is the wait for a pooled PostgreSQL connection,
  * `db:query` a statement from sent to answered (on PGlite that includes waiting for the one session),
@@ -16,9 +16,9 @@ import diagnostics from 'node:diagnostics_channel';
 export interface FunctionSteps {
   function: string;
   callId: string;
-  /** `performance.now()` when the router took the request. */
+  /** `performance.now()` when the function route took the request (signature checked, body parsed). */
   startedAt: number;
-  /** Router start → answer ready, ms. */
+  /** From then until the answer is ready, ms. */
   totalMs: number;
   /** Per step: total ms and how many times it ran. */
   steps: Record<string, { ms: number; n: number }>;

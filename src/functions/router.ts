@@ -17,7 +17,7 @@ import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
 import { json } from '../db/json.js';
 import { errorMessage } from '../core/errors.js';
-import { measureSteps, timed } from '../core/step-times.js';
+import { timed } from '../core/step-times.js';
 import { maskText } from '../log/mask.js';
 import { redactCallerValues } from '../log/redact-caller-text.js';
 import { phrasesFor } from '../i18n/phrases/index.js';
@@ -79,11 +79,7 @@ async function reportFailure(context: AppContext, client: ClientRuntime, fn: Ret
   });
 }
 
-export function routeFunction(context: AppContext, client: ClientRuntime, name: string, rawArgs: unknown, call: FunctionCall): Promise<FunctionOutcome> {
-  return measureSteps(name, call.callId, () => route(context, client, name, rawArgs, call));
-}
-
-async function route(context: AppContext, client: ClientRuntime, name: string, rawArgs: unknown, call: FunctionCall): Promise<FunctionOutcome> {
+export async function routeFunction(context: AppContext, client: ClientRuntime, name: string, rawArgs: unknown, call: FunctionCall): Promise<FunctionOutcome> {
   const fn = findRetellFunction(name);
   if (!fn) return { kind: 'unknown_function', name };
   const started = performance.now();
