@@ -209,44 +209,47 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
     const person = order[index];
     const hasNext = index + 1 < order.length;
     const lost = () => (hasNext ? tryFrom(index + 1) : slotTaken(context, request, type, startMs, say.justTaken(spoken(startMs))));
-    // A slot someone already holds is answered from one read; the hold transaction below still decides every race.
-    if (await timed('book:precheck', () => cellsTaken(context.db, request.clientId, startMs, blockEndMs, now, person?.id, key))) return lost();
-    let held: AppointmentRow;
+    let held: AppointmentRow | undefined;
     try {
+      // A slot someone already holds is answered from one read; the hold transaction still decides every race. Both on
+      // one pooled connection (PostgreSQL), so a try waits for the pool once, and a refused one holds it for one read.
       held = await timed('book:hold', () =>
-        context.db.transaction().execute(async (trx) => {
-          await sweepExpiredHolds(trx, request.clientId, startMs, blockEndMs, now);
-          const customer = await findOrCreateCustomer(trx, context.clock, request.clientId, phone, {
-            name: request.name || null,
-            email: request.email ?? null,
+        context.db.connection().execute(async (db) => {
+          if (await timed('book:precheck', () => cellsTaken(db, request.clientId, startMs, blockEndMs, now, person?.id, key))) return undefined;
+          return db.transaction().execute(async (trx) => {
+            await sweepExpiredHolds(trx, request.clientId, startMs, blockEndMs, now);
+            const customer = await findOrCreateCustomer(trx, context.clock, request.clientId, phone, {
+              name: request.name || null,
+              email: request.email ?? null,
+            });
+            const row = await trx
+              .insertInto('appointments')
+              .values({
+                booking_id: newBookingId(),
+                client_id: request.clientId,
+                customer_id: customer.id,
+                call_id: request.callId ?? null,
+                appointment_type: type.id,
+                start_at: new Date(startMs),
+                end_at: new Date(startMs + type.durationMinutes * 60_000),
+                block_end_at: new Date(blockEndMs),
+                status: 'held',
+                idempotency_key: key ?? null,
+                hold_expires_at: new Date(now.getTime() + config.booking.holdSeconds * 1000),
+                claimed_until: new Date(now.getTime() + claimMs),
+                caller_name: request.name || null,
+                caller_phone: phone,
+                caller_email: request.email ?? null,
+                notes: request.notes ?? null,
+                ...(person ? { staff_id: person.id, calendar_id: person.calendarId } : {}),
+                created_at: now,
+                updated_at: now,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+            await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs, person?.id);
+            return row;
           });
-          const row = await trx
-            .insertInto('appointments')
-            .values({
-              booking_id: newBookingId(),
-              client_id: request.clientId,
-              customer_id: customer.id,
-              call_id: request.callId ?? null,
-              appointment_type: type.id,
-              start_at: new Date(startMs),
-              end_at: new Date(startMs + type.durationMinutes * 60_000),
-              block_end_at: new Date(blockEndMs),
-              status: 'held',
-              idempotency_key: key ?? null,
-              hold_expires_at: new Date(now.getTime() + config.booking.holdSeconds * 1000),
-              claimed_until: new Date(now.getTime() + claimMs),
-              caller_name: request.name || null,
-              caller_phone: phone,
-              caller_email: request.email ?? null,
-              notes: request.notes ?? null,
-              ...(person ? { staff_id: person.id, calendar_id: person.calendarId } : {}),
-              created_at: now,
-              updated_at: now,
-            })
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs, person?.id);
-          return row;
         }),
       );
     } catch (error) {
@@ -260,6 +263,7 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
       }
       throw error;
     }
+    if (!held) return lost();
     request.onHeld?.(held.id);
     return finishBooking(context, request, config, type, held, hasNext ? () => tryFrom(index + 1) : undefined);
   };

@@ -27,6 +27,8 @@ export interface FunctionSteps {
 export const functionStepsChannel = diagnostics.channel('switchboard:function-steps');
 
 const storage = new AsyncLocalStorage<FunctionSteps>();
+/** Records already published: work that goes on after the answer (a booking past its budget) adds nothing to them. */
+const published = new WeakSet<FunctionSteps>();
 
 /** Runs a function request, recording its steps when anyone listens; publishes the record once it has answered. */
 export async function measureSteps<T>(fn: string, callId: string, work: () => Promise<T>): Promise<T> {
@@ -36,14 +38,15 @@ export async function measureSteps<T>(fn: string, callId: string, work: () => Pr
     return await storage.run(record, work);
   } finally {
     record.totalMs = performance.now() - record.startedAt;
-    functionStepsChannel.publish(record);
+    published.add(record);
+    functionStepsChannel.publish({ ...record, steps: structuredClone(record.steps) });
   }
 }
 
 /** Adds `ms` to a step of the request this code runs for (nothing outside a measured request). */
 export function addStep(step: string, ms: number): void {
   const record = storage.getStore();
-  if (!record) return;
+  if (!record || published.has(record)) return;
   const entry = (record.steps[step] ??= { ms: 0, n: 0 });
   entry.ms += ms;
   entry.n += 1;
@@ -57,13 +60,10 @@ export async function timed<T>(step: string, work: () => Promise<T>): Promise<T>
   try {
     return await work();
   } finally {
-    const entry = (record.steps[step] ??= { ms: 0, n: 0 });
-    entry.ms += performance.now() - started;
-    entry.n += 1;
+    if (!published.has(record)) {
+      const entry = (record.steps[step] ??= { ms: 0, n: 0 });
+      entry.ms += performance.now() - started;
+      entry.n += 1;
+    }
   }
-}
-
-/** Whether the current code runs for a measured request (to skip building anything otherwise). */
-export function measuring(): boolean {
-  return storage.getStore() !== undefined;
 }
