@@ -22,6 +22,8 @@
  * `BENCH_CALLS_BACKENDS=postgres` runs one backend (default `postgres,pglite`), `BENCH_CALLS` the number of calls.
  */
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { functionStepsChannel, type FunctionSteps } from '../src/core/step-times.js';
 import { testEnv } from '../test/support/app.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -59,6 +61,8 @@ const SLOTS = 30;
 const CALLS = Number(process.env.BENCH_CALLS ?? 200);
 const BACKENDS = (process.env.BENCH_CALLS_BACKENDS ?? 'postgres,pglite').split(',') as DatabaseKind[];
 const DAYS_AFTER = Number(process.env.BENCH_CALLS_DAYS ?? 5);
+/** PostgreSQL connections in the app's pool (the app's default is 10). */
+const POOL_SIZE = Number(process.env.BENCH_CALLS_POOL ?? 10);
 const BOOK_TRIES = 3;
 type WebhookEvent = 'call_started' | 'call_ended' | 'call_analyzed';
 
@@ -91,6 +95,8 @@ interface CallResult {
   otherDaysDeclined: number;
   /** Latency per function name, ms. */
   byFunction: Record<string, number[]>;
+  /** Every function request in the order sent (to pair with the server's step record of it). */
+  requests: Array<{ name: string; ms: number }>;
 }
 
 interface DriverOutput {
@@ -140,6 +146,7 @@ async function oneCall(input: DriverInput, i: number): Promise<CallResult> {
     fallbacks: 0,
     otherDaysDeclined: 0,
     byFunction: {},
+    requests: [],
   };
   const base = {
     call_type: 'phone_call',
@@ -174,6 +181,7 @@ async function oneCall(input: DriverInput, i: number): Promise<CallResult> {
     });
     result.functionMs.push(answer.ms);
     (result.byFunction[name] ??= []).push(answer.ms);
+    result.requests.push({ name, ms: answer.ms });
     if (answer.status !== 200) result.problems.push(`${name} ${answer.status}`);
     if (answer.body?.fallback || answer.body?.timed_out) result.fallbacks += 1;
     return answer.body ?? {};
@@ -348,7 +356,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     timezone: base.timezone,
     ownerEmail: base.zoho.calendarOwnerEmail,
   });
-  const database = await openTestDatabase(kind).catch(async (error: unknown) => {
+  const database = await openTestDatabase(kind, { poolSize: POOL_SIZE }).catch(async (error: unknown) => {
     await vendors.stop();
     throw error;
   });
@@ -404,12 +412,21 @@ async function measure(kind: DatabaseKind, switchboard: Switchboard, clock: Manu
   await settle(switchboard, clock);
 
   const cpuBefore = process.cpuUsage();
+  // Where each function request spent its time (src/core/step-times.ts), and how late the event loop ran.
+  const stepRecords: FunctionSteps[] = [];
+  const onSteps = (message: unknown) => stepRecords.push(message as FunctionSteps);
+  functionStepsChannel.subscribe(onSteps);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const output = await runDriver({
     baseUrl: switchboard.url!,
     startMs: clock.now().getTime(),
     calls: CALLS,
     preferences,
     runId: randomBytes(3).toString('hex'),
+  }).finally(() => {
+    loopDelay.disable();
+    functionStepsChannel.unsubscribe(onSteps);
   });
   const settleStarted = performance.now();
   await settle(switchboard, clock);
@@ -557,6 +574,8 @@ async function measure(kind: DatabaseKind, switchboard: Switchboard, clock: Manu
   );
   const httpMean = await meanMs(metrics.httpDuration, (labels) => String(labels.route ?? '').includes('/functions/'));
   const clientMean = Math.round(functionMs.reduce((total, ms) => total + ms, 0) / Math.max(1, functionMs.length));
+  const breakdown = stepBreakdown(results, stepRecords);
+  const lagMs = (ns: number) => Math.round(ns / 1e6);
   const zeroCounts = {
     lostEvents: lostEvents + incompleteCalls,
     duplicateZoho: duplicateZoho + missingEvents,
@@ -588,6 +607,15 @@ async function measure(kind: DatabaseKind, switchboard: Switchboard, clock: Manu
         `booking p50/p99 ${Math.round(percentile(bookMs, 50))}/${Math.round(percentile(bookMs, 99))} ms (${bookMs.length} tries); ` +
         `${fallbacks} fallback answers; ${declined} other-day alternatives declined; ` +
         `mean ${clientMean} ms at the caller, ${httpMean} ms in our HTTP handler, ${routerMean} ms in the function router`,
+    },
+    {
+      name: 'where a slow function answer waits (slowest 5 %, mean ms)',
+      backend: kind,
+      value: breakdown.slowMeanMs,
+      unit: 'ms',
+      notes:
+        `${breakdown.text}; event loop delay during the calls p50/p99/max ${lagMs(loopDelay.percentile(50))}/${lagMs(loopDelay.percentile(99))}/${lagMs(loopDelay.max)} ms ` +
+        `(the server, its database client and the outbox worker share this process; Zoho, Twilio and SMTP run in the vendor process: its CPU ${(report.cpuMs / 1000).toFixed(1)} s)`,
     },
     {
       name: 'lost events',
@@ -625,6 +653,49 @@ async function measure(kind: DatabaseKind, switchboard: Switchboard, clock: Manu
       notes: `right after: ${right.texts} texts + ${right.emails} e-mails (${right.duplicates} dup.; each booker 1 text + 1 e-mail: ${wellConfirmed ? 'yes' : 'NO'}); after ${DAYS_AFTER} days: ${later.texts} texts + ${later.emails} e-mails, ${later.alertEmails} alert e-mails; message rows ${messageStates.map((row) => `${row.status} ${row.n}`).join(', ')} (${(daysMs / 1000).toFixed(1)} s)`,
     },
   ];
+}
+
+/**
+ * Pairs each function request the callers timed with the server's step record of it (per call, in order) and
+ * says where the slowest 5 % spent their time: before the function route (HTTP parsing, signature check, waiting for the
+ * event loop), the route's phases (the caller's language, claim, handler, stored answer), the booking steps, and the database and calendar time inside them.
+ */
+function stepBreakdown(results: CallResult[], records: FunctionSteps[]): { slowMeanMs: number; text: string } {
+  const byCall = new Map<string, FunctionSteps[]>();
+  for (const record of records) byCall.set(record.callId, [...(byCall.get(record.callId) ?? []), record]);
+  const paired: Array<{ name: string; ms: number; record: FunctionSteps }> = [];
+  for (const result of results) {
+    const mine = (byCall.get(result.callId) ?? []).sort((a, b) => a.startedAt - b.startedAt);
+    result.requests.forEach((request, i) => {
+      const record = mine[i];
+      if (record && record.function === request.name) paired.push({ ...request, record });
+    });
+  }
+  if (paired.length === 0) return { slowMeanMs: 0, text: 'no step records' };
+  const sorted = [...paired].sort((a, b) => a.ms - b.ms);
+  const slow = sorted.slice(Math.floor(sorted.length * 0.95));
+  const mean = (values: number[]) => (values.length ? values.reduce((sum, value) => sum + value, 0) / values.length : 0);
+  const describe = (group: typeof paired) => {
+    const steps = new Map<string, number>();
+    for (const item of group) for (const [step, entry] of Object.entries(item.record.steps)) steps.set(step, (steps.get(step) ?? 0) + entry.ms);
+    const parts = [
+      `caller ${Math.round(mean(group.map((item) => item.ms)))}`,
+      `before the function route (HTTP, signature, event loop) ${Math.round(mean(group.map((item) => item.ms - item.record.totalMs)))}`,
+      ...[...steps.entries()]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([step, total]) => `${step} ${Math.round(total / group.length)}`)
+        .filter((part) => !part.endsWith(' 0')),
+    ];
+    const names = tally(group.map((item) => item.name));
+    return `${[...names.entries()].map(([name, n]) => `${n} ${name === 'book_appointment' ? 'booking' : 'availability'}`).join(' + ')}: ${parts.join(', ')}`;
+  };
+  const byName = (name: string) => paired.filter((item) => item.name === name);
+  return {
+    slowMeanMs: Math.round(mean(slow.map((item) => item.ms))),
+    text:
+      `slowest ${slow.length} of ${paired.length} (≥ ${Math.round(slow[0]!.ms)} ms) — ${describe(slow)}; ` +
+      `all bookings — ${describe(byName('book_appointment'))}; all availability — ${describe(byName('check_calendar_availability'))}`,
+  };
 }
 
 export async function run(): Promise<BenchResult[]> {

@@ -6,6 +6,7 @@
 import { DateTime } from 'luxon';
 import type { AppContext } from '../app-context.js';
 import type { AppointmentType } from '../config/client-schema.js';
+import { timed } from '../core/step-times.js';
 import { appointmentTypeNames, resolveAppointmentType } from './appointment-types.js';
 import { ourBusy } from './busy.js';
 import { calendarPortOf } from './deps.js';
@@ -146,8 +147,8 @@ export async function checkAvailability(context: AppContext, request: Availabili
     });
   } else {
     const [view, ours] = await Promise.all([
-      calendarPortOf(context).view(request.clientId, fetchStart, fetchEnd, request.signal),
-      ourBusy(context.db, request.clientId, fetchStart, fetchEnd, new Date(nowMs)),
+      timed('availability:calendar', () => calendarPortOf(context).view(request.clientId, fetchStart, fetchEnd, request.signal)),
+      timed('availability:ours', () => ourBusy(context.db, request.clientId, fetchStart, fetchEnd, new Date(nowMs))),
     ]);
     const busy = [...view.busy, ...ours];
     const rules = slotRulesOf(config);

@@ -9,6 +9,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { AppContext } from '../app-context.js';
 import type { AppointmentType, ClientConfig } from '../config/client-schema.js';
 import { VendorError } from '../core/errors.js';
+import { timed } from '../core/step-times.js';
 import { normalizePhone } from '../customers/phone.js';
 import { findOrCreateCustomer } from '../customers/store.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
@@ -23,7 +24,7 @@ import { enqueueLateEventCheck, settleLateEvent } from './late-event.js';
 import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 import { appointmentTypeWords } from '../messaging/render.js';
-import { insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
+import { cellsTaken, insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
 import { isSlotFree, partOfDayOf, slotRulesOf, type SlotRules } from './slots.js';
 
 export interface BookRequest {
@@ -107,14 +108,16 @@ function eventDescription(context: AppContext, appointment: AppointmentRow, type
 }
 
 function alternatives(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number): Promise<OfferedSlot[]> {
-  return slotsNear(context, {
-    clientId: request.clientId,
-    appointmentTypeId: type.id,
-    startMs,
-    signal: request.signal,
-    language: request.language,
-    staff: request.staff,
-  });
+  return timed('book:alternatives', () =>
+    slotsNear(context, {
+      clientId: request.clientId,
+      appointmentTypeId: type.id,
+      startMs,
+      signal: request.signal,
+      language: request.language,
+      staff: request.staff,
+    }),
+  );
 }
 
 async function slotTaken(context: AppContext, request: BookRequest, type: AppointmentType, startMs: number, why: string): Promise<BookAnswer> {
@@ -188,7 +191,7 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
 
   const key = request.callId ? `${request.clientId}:${request.callId}:${new Date(startMs).toISOString()}:${type.id}` : undefined;
   const claimMs = request.claimMs ?? config.booking.functionBudgetMs;
-  let appointment = key ? await findByKey(context, key) : undefined;
+  let appointment = key ? await timed('book:lookup', () => findByKey(context, key)) : undefined;
   if (appointment) {
     const settled = await settleExisting(context, appointment, claimMs, request.signal);
     if (settled === 'booked') return repeatAnswer(context, config, type, (await findByKey(context, key!))!, language);
@@ -205,42 +208,50 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
   const tryFrom = async (index: number): Promise<BookAnswer> => {
     const person = order[index];
     const hasNext = index + 1 < order.length;
-    let held: AppointmentRow;
+    const lost = () => (hasNext ? tryFrom(index + 1) : slotTaken(context, request, type, startMs, say.justTaken(spoken(startMs))));
+    let held: AppointmentRow | undefined;
     try {
-      held = await context.db.transaction().execute(async (trx) => {
-        await sweepExpiredHolds(trx, request.clientId, startMs, blockEndMs, now);
-        const customer = await findOrCreateCustomer(trx, context.clock, request.clientId, phone, {
-          name: request.name || null,
-          email: request.email ?? null,
-        });
-        const row = await trx
-          .insertInto('appointments')
-          .values({
-            booking_id: newBookingId(),
-            client_id: request.clientId,
-            customer_id: customer.id,
-            call_id: request.callId ?? null,
-            appointment_type: type.id,
-            start_at: new Date(startMs),
-            end_at: new Date(startMs + type.durationMinutes * 60_000),
-            block_end_at: new Date(blockEndMs),
-            status: 'held',
-            idempotency_key: key ?? null,
-            hold_expires_at: new Date(now.getTime() + config.booking.holdSeconds * 1000),
-            claimed_until: new Date(now.getTime() + claimMs),
-            caller_name: request.name || null,
-            caller_phone: phone,
-            caller_email: request.email ?? null,
-            notes: request.notes ?? null,
-            ...(person ? { staff_id: person.id, calendar_id: person.calendarId } : {}),
-            created_at: now,
-            updated_at: now,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs, person?.id);
-        return row;
-      });
+      // A slot someone already holds is answered from one read; the hold transaction still decides every race. Both on
+      // one pooled connection (PostgreSQL), so a try waits for the pool once, and a refused one holds it for one read.
+      held = await timed('book:hold', () =>
+        context.db.connection().execute(async (db) => {
+          if (await timed('book:precheck', () => cellsTaken(db, request.clientId, startMs, blockEndMs, now, person?.id, key))) return undefined;
+          return db.transaction().execute(async (trx) => {
+            await sweepExpiredHolds(trx, request.clientId, startMs, blockEndMs, now);
+            const customer = await findOrCreateCustomer(trx, context.clock, request.clientId, phone, {
+              name: request.name || null,
+              email: request.email ?? null,
+            });
+            const row = await trx
+              .insertInto('appointments')
+              .values({
+                booking_id: newBookingId(),
+                client_id: request.clientId,
+                customer_id: customer.id,
+                call_id: request.callId ?? null,
+                appointment_type: type.id,
+                start_at: new Date(startMs),
+                end_at: new Date(startMs + type.durationMinutes * 60_000),
+                block_end_at: new Date(blockEndMs),
+                status: 'held',
+                idempotency_key: key ?? null,
+                hold_expires_at: new Date(now.getTime() + config.booking.holdSeconds * 1000),
+                claimed_until: new Date(now.getTime() + claimMs),
+                caller_name: request.name || null,
+                caller_phone: phone,
+                caller_email: request.email ?? null,
+                notes: request.notes ?? null,
+                ...(person ? { staff_id: person.id, calendar_id: person.calendarId } : {}),
+                created_at: now,
+                updated_at: now,
+              })
+              .returningAll()
+              .executeTakeFirstOrThrow();
+            await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs, person?.id);
+            return row;
+          });
+        }),
+      );
     } catch (error) {
       if (key && isUniqueViolation(error, 'idempotency_key')) {
         // The same call asked twice at once: the other request owns the booking; answer with its result.
@@ -248,10 +259,11 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
       }
       if (isUniqueViolation(error)) {
         // This person's time (or the office's) was just held by someone else: the next free person, if any.
-        return hasNext ? tryFrom(index + 1) : slotTaken(context, request, type, startMs, say.justTaken(spoken(startMs)));
+        return lost();
       }
       throw error;
     }
+    if (!held) return lost();
     request.onHeld?.(held.id);
     return finishBooking(context, request, config, type, held, hasNext ? () => tryFrom(index + 1) : undefined);
   };
@@ -375,11 +387,11 @@ async function finishBooking(
   const findOurs = (events: CalendarEvent[]) => events.find((event) => hasBookingMarker(event.description, appointment.booking_id));
 
   // Re-check right before creating: someone may have put something in Zoho since the caller heard the slot.
-  const view = await calendar.view(request.clientId, startMs, blockEndMs, request.signal);
+  const view = await timed('book:recheck', () => calendar.view(request.clientId, startMs, blockEndMs, request.signal));
   let event = findOurs(view.events);
   if (!event) {
     if (view.busy.some((busy) => busy.startMs < blockEndMs && busy.endMs > startMs)) {
-      await releaseHold(context, appointment.id);
+      await timed('book:release', () => releaseHold(context, appointment.id));
       if (nextPerson) return nextPerson();
       return slotTaken(context, request, type, startMs, phrasesFor(request.language).booking.noLongerFree(spokenTime(startMs, zone, request.language)));
     }
@@ -406,7 +418,7 @@ async function finishBooking(
     // so a late answer settles that event at once (`settleLateEvent`) instead of leaving it in the office calendar
     // until the reconcile job. Zoho's per-request time-out bounds the wait.
     try {
-      event = await calendar.create(request.clientId, newEvent);
+      event = await timed('book:create', () => calendar.create(request.clientId, newEvent));
     } catch (error) {
       const unanswered = error instanceof VendorError && error.status === undefined && error.code !== 'aborted';
       if (!unanswered) {
@@ -427,33 +439,35 @@ async function finishBooking(
   // The follow-ups are written first and the status flips last, so the appointment's row lock is held only
   // for the commit: a caller's deadline (`settleAfterDeadline`) never waits behind this transaction's work. If
   // the hold is no longer ours by then, everything here rolls back.
-  const booked = await context.db
-    .transaction()
-    .execute(async (trx) => {
-      const now = context.clock.now();
-      await planBookedFollowUps(trx, context, appointment);
-      const row = await trx
-        .updateTable('appointments')
-        .set({
-          status: 'booked',
-          calendar_event_id: event.id,
-          calendar_etag: event.etag,
-          hold_expires_at: null,
-          claimed_until: null,
-          booked_at: now,
-          updated_at: now,
-        })
-        .where('id', '=', appointment.id)
-        .where('status', '=', 'held')
-        .returningAll()
-        .executeTakeFirst();
-      if (!row) throw new HoldLost();
-      return row;
-    })
-    .catch((error: unknown) => {
-      if (error instanceof HoldLost) return undefined;
-      throw error;
-    });
+  const booked = await timed('book:commit', () =>
+    context.db
+      .transaction()
+      .execute(async (trx) => {
+        const now = context.clock.now();
+        await planBookedFollowUps(trx, context, appointment);
+        const row = await trx
+          .updateTable('appointments')
+          .set({
+            status: 'booked',
+            calendar_event_id: event.id,
+            calendar_etag: event.etag,
+            hold_expires_at: null,
+            claimed_until: null,
+            booked_at: now,
+            updated_at: now,
+          })
+          .where('id', '=', appointment.id)
+          .where('status', '=', 'held')
+          .returningAll()
+          .executeTakeFirst();
+        if (!row) throw new HoldLost();
+        return row;
+      })
+      .catch((error: unknown) => {
+        if (error instanceof HoldLost) return undefined;
+        throw error;
+      }),
+  );
   if (!booked) {
     // Another request finished it first (the repeat path): answer with that booking.
     const row = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointment.id).executeTakeFirstOrThrow();

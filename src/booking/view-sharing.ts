@@ -7,6 +7,7 @@
  * cache), so a slot booked elsewhere shows as busy from the next read on. Booking itself never trusts an offer: it
  * holds the slot in the database (slot locks, shared by every instance) before it reads the calendar again.
  */
+import { timed } from '../core/step-times.js';
 import type { CalendarPort, CalendarView } from './calendar-port.js';
 
 interface Read {
@@ -31,7 +32,7 @@ export class SharedCalendarViews {
     const current = this.reads.get(key);
     if (current && current.epoch === epoch) {
       this.joined += 1;
-      return withSignal(current.answer, signal);
+      return timed('calendar:joined', () => withSignal(current.answer, signal));
     }
     // The shared read has no caller's signal: one caller hanging up must not fail the others (the adapter's own
     // request timeout still bounds it); each caller stops waiting on its own signal.
@@ -42,14 +43,14 @@ export class SharedCalendarViews {
       if (this.reads.get(key) === read) this.reads.delete(key);
     };
     answer.then(forget, forget);
-    return withSignal(answer, signal);
+    return timed('calendar:read', () => withSignal(answer, signal));
   }
 
   /** Runs a calendar write: no read started before it (or during it) is joined afterwards. */
   async write<T>(clientId: string, work: () => Promise<T>): Promise<T> {
     this.bump(clientId);
     try {
-      return await work();
+      return await timed('calendar:write', work);
     } finally {
       this.bump(clientId);
     }

@@ -3,8 +3,9 @@
  * server through `pg` when DATABASE_URL is set. Both speak the same SQL, run the same migrations and
  * support LISTEN/NOTIFY, which carries outbox wake-ups and live events.
  */
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
+import { addStep, timed } from '../core/step-times.js';
 import type { Logger } from '../log/logger.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { PGliteThread, PGliteThreadDialect } from './pglite-thread.js';
@@ -31,6 +32,9 @@ export interface OpenDatabaseOptions {
   logger?: Logger;
   poolSize?: number;
 }
+
+/** Each statement's time, for a measured function request (src/core/step-times.ts); nothing otherwise. */
+const stepLog = (event: LogEvent) => addStep('db:query', event.queryDurationMillis);
 
 // int8 (bigserial ids, counts) arrive as strings from pg by default; our ids stay far below 2^53.
 const INT8_OID = 20;
@@ -62,7 +66,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
     lock?.release();
     throw error;
   }
-  const db = new Kysely<DB>({ dialect: new PGliteThreadDialect(pglite) });
+  const db = new Kysely<DB>({ dialect: new PGliteThreadDialect(pglite), log: stepLog });
   let closed = false;
   return {
     kind: 'pglite',
@@ -97,7 +101,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // 'error' on that client, not the pool; without a listener Node ends the whole process. The request using it
   // fails (5xx, so Retell retries) and the pool discards the client on release.
   pool.on('connect', (client) => client.on('error', lost));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  // The wait for a pooled connection is a step of its own (a statement's time starts once it has one).
+  const timedPool = { options: pool.options, Client: pg.Client, connect: () => timed('db:wait', () => pool.connect()), end: () => pool.end() };
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: timedPool }), log: stepLog });
   await sql`select 1`.execute(db);
   const listener = new PgListener(url, options.logger);
   let closed = false;

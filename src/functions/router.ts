@@ -17,6 +17,7 @@ import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
 import { json } from '../db/json.js';
 import { errorMessage } from '../core/errors.js';
+import { timed } from '../core/step-times.js';
 import { maskText } from '../log/mask.js';
 import { redactCallerValues } from '../log/redact-caller-text.js';
 import { phrasesFor } from '../i18n/phrases/index.js';
@@ -93,9 +94,9 @@ export async function routeFunction(context: AppContext, client: ClientRuntime, 
 
   if (fn.safeToRepeat) {
     try {
-      const { result, late } = await runOnce(fn, context, client, call, args);
+      const { result, late } = await timed('phase:handler', () => runOnce(fn, context, client, call, args));
       late?.catch((error: unknown) => reportFailure(context, client, fn, call, error));
-      await recordAnswer(context, client.config.slug, call.callId, fn.name, args, result);
+      await timed('phase:record answer', () => recordAnswer(context, client.config.slug, call.callId, fn.name, args, result));
       observe(result.ok ? 'ok' : 'not_ok');
       return { kind: 'answered', replayed: false, result };
     } catch (error) {
@@ -108,22 +109,24 @@ export async function routeFunction(context: AppContext, client: ClientRuntime, 
   const argsText = canonicalJson(args);
   const argsHash = createHash('sha256').update(argsText).digest('hex');
   const clientId = client.config.slug;
-  const claimed = await context.db
-    .insertInto('function_invocations')
-    .values({
-      client_id: clientId,
-      call_id: call.callId,
-      name: fn.name,
-      args_hash: argsHash,
-      args: json(JSON.parse(argsText)),
-      status: 'running',
-      result: null,
-      created_at: context.clock.now(),
-      finished_at: null,
-    })
-    .onConflict((conflict) => conflict.columns(['call_id', 'name', 'args_hash']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  const claimed = await timed('phase:claim', () =>
+    context.db
+      .insertInto('function_invocations')
+      .values({
+        client_id: clientId,
+        call_id: call.callId,
+        name: fn.name,
+        args_hash: argsHash,
+        args: json(JSON.parse(argsText)),
+        status: 'running',
+        result: null,
+        created_at: context.clock.now(),
+        finished_at: null,
+      })
+      .onConflict((conflict) => conflict.columns(['call_id', 'name', 'args_hash']).doNothing())
+      .returning('id')
+      .executeTakeFirst(),
+  );
 
   if (!claimed) {
     const replay = await waitForFirstAnswer(context, call, fn.name, argsHash, client.config.booking.functionBudgetMs);
@@ -133,7 +136,7 @@ export async function routeFunction(context: AppContext, client: ClientRuntime, 
 
   let run: RunResult;
   try {
-    run = await runOnce(fn, context, client, call, args);
+    run = await timed('phase:handler', () => runOnce(fn, context, client, call, args));
   } catch (error) {
     // Nothing was stored as the answer, so a retry may try again; the claim is released.
     await context.db.deleteFrom('function_invocations').where('id', '=', claimed.id).execute();
@@ -159,7 +162,7 @@ export async function routeFunction(context: AppContext, client: ClientRuntime, 
     observe('timeout');
     return { kind: 'answered', replayed: false, result };
   }
-  await store(result);
+  await timed('phase:store answer', () => store(result));
   observe(result.ok ? 'ok' : 'not_ok');
   return { kind: 'answered', replayed: false, result };
 }

@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context.js';
 import { errorMessage } from '../core/errors.js';
 import { normalizePhone } from '../customers/phone.js';
 import { defaultMemory, lookupCallerMemory } from '../customers/memory.js';
+import { measureSteps, timed } from '../core/step-times.js';
 import { routeFunction } from '../functions/router.js';
 import { callLanguageFor } from '../customers/language.js';
 import { officeLanguage } from '../i18n/language.js';
@@ -138,19 +139,21 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
     const call = parsed.data.call;
     if (await rejectForeignAgent(client, call.agent_id, reply)) return reply;
     const fromNumber = normalizePhone(call.direction === 'outbound' ? call.to_number : call.from_number);
-    const language = await callLanguageFor(context.db, context.clock, client.config, { agentId: call.agent_id, fromNumber, transcript: call.transcript }).catch(
-      (error: unknown) => {
+    const outcome = await measureSteps(name, call.call_id, async () => {
+      const language = await timed('phase:language', () =>
+        callLanguageFor(context.db, context.clock, client.config, { agentId: call.agent_id, fromNumber, transcript: call.transcript }),
+      ).catch((error: unknown) => {
         // The answer matters more than its language: the office's default, and the log says why.
         context.logger.warn({ err: error, callId: call.call_id }, 'Caller language could not be resolved; answering in the office language');
         return { language: officeLanguage(client.config), source: 'office' as const };
-      },
-    );
-    const outcome = await routeFunction(context, client, name, parsed.data.args, {
-      callId: call.call_id,
-      agentId: call.agent_id,
-      fromNumber,
-      toNumber: normalizePhone(call.direction === 'outbound' ? call.from_number : call.to_number),
-      language: language.language,
+      });
+      return routeFunction(context, client, name, parsed.data.args, {
+        callId: call.call_id,
+        agentId: call.agent_id,
+        fromNumber,
+        toNumber: normalizePhone(call.direction === 'outbound' ? call.from_number : call.to_number),
+        language: language.language,
+      });
     });
     if (outcome.kind === 'unknown_function') {
       return reply.code(404).send({ error: 'unknown_function', message: `No function named "${outcome.name}" exists here.` });

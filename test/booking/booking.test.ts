@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookAppointment } from '../../src/booking/book.js';
 import { reconcileAppointments } from '../../src/booking/reconcile.js';
+import { cellsTaken, insertLocks } from '../../src/booking/slot-locks.js';
 import { bookAppointmentFunction } from '../../src/functions/book-appointment.js';
 import { rescheduleAppointmentFunction } from '../../src/functions/reschedule-appointment.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -354,5 +355,62 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     await app.switchboard.worker.drain();
     expect(eventsOn('2026-02-11').filter((event) => event.description?.includes(booked.booking_id!))).toEqual([]);
     expect((await appointment(booked.booking_id!)).status).toBe('released');
+  });
+
+  it('a slot someone holds is refused from one read before any transaction; an expired hold, another person or the same call does not count', async () => {
+    const db = context().db;
+    const now = context().clock.now();
+    const startMs = Date.parse('2026-02-13T10:00:00-05:00');
+    const blockEndMs = startMs + 60 * 60_000;
+    const other = { clientId: CLIENT, start: '2026-02-13T10:00:00-05:00', name: 'Ruth Vance', callerNumber: '+12125550131' };
+    // Someone else's live hold (their call is still making the event).
+    const key = `${CLIENT}:call_someone_else:${new Date(startMs).toISOString()}:tax-consultation`;
+    const hold = await db
+      .insertInto('appointments')
+      .values({
+        booking_id: 'bk_precheck_hold',
+        client_id: CLIENT,
+        customer_id: null,
+        call_id: null,
+        appointment_type: 'tax-consultation',
+        start_at: new Date(startMs),
+        end_at: new Date(startMs + 30 * 60_000),
+        block_end_at: new Date(startMs + 45 * 60_000),
+        status: 'held',
+        idempotency_key: key,
+        hold_expires_at: new Date(now.getTime() + 60_000),
+        claimed_until: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await insertLocks(db, CLIENT, hold.id, startMs, startMs + 45 * 60_000);
+
+    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now)).toBe(true);
+    expect(await cellsTaken(db, CLIENT, startMs + 45 * 60_000, blockEndMs + 45 * 60_000, now)).toBe(false);
+    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now, 'someone-else')).toBe(false);
+    // The call that owns the hold is not refused by its own hold (its transaction's key conflict answers it).
+    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now, undefined, key)).toBe(false);
+
+    const refused = await bookAppointment(context(), { ...other, callId: aCallId() });
+    expect(refused).toMatchObject({ ok: false, reason: 'slot_taken' });
+    expect(refused.alternatives!.length).toBeGreaterThan(0);
+    expect(refused.alternatives!.some((slot) => slot.start === '2026-02-13T10:00:00-05:00')).toBe(false);
+    const rowsAt = () => db.selectFrom('appointments').select(['status', 'booking_id']).where('start_at', '=', new Date(startMs)).execute();
+    expect(await rowsAt()).toEqual([{ status: 'held', booking_id: 'bk_precheck_hold' }]);
+
+    // The hold expires (its caller hung up): the slot is free again, and the booking sweeps the old hold away.
+    await db
+      .updateTable('appointments')
+      .set({ hold_expires_at: new Date(now.getTime() - 1) })
+      .where('id', '=', hold.id)
+      .execute();
+    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now)).toBe(false);
+    const booked = await bookAppointment(context(), { ...other, callId: aCallId() });
+    expect(booked).toMatchObject({ ok: true, start: '2026-02-13T10:00:00-05:00' });
+    expect((await rowsAt()).map((row) => row.status).sort()).toEqual(['booked', 'released']);
+    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now)).toBe(true);
+    expect(eventsOn('2026-02-13')).toHaveLength(1);
   });
 });

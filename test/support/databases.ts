@@ -45,14 +45,14 @@ export async function createPostgresDatabase(): Promise<{ url: string; drop(): P
   };
 }
 
-export async function openTestDatabase(kind: DatabaseKind, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function openTestDatabase(kind: DatabaseKind, options: { migrate?: boolean; poolSize?: number } = {}): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const database = await openDatabase({ memory: true });
     if (options.migrate ?? true) await migrateToLatest(database);
     return Object.assign(database, { dispose: () => database.close() });
   }
   const created = await createPostgresDatabase();
-  const database = await openDatabase({ url: created.url, poolSize: 10 });
+  const database = await openDatabase({ url: created.url, poolSize: options.poolSize ?? 10 });
   if (options.migrate ?? true) await migrateToLatest(database);
   return Object.assign(database, {
     url: created.url,
