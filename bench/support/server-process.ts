@@ -5,14 +5,16 @@
  * - `ceiling`: node:http doing exactly what a webhook must do before it may answer: the HMAC signature check
  *   (node:crypto, `checkRetellSignature`, as the project does) over the raw body and `JSON.parse`;
  * - `app`: the whole Switchboard (`startSwitchboard`, demo mode, real clock) on PGlite in a data directory (as
- *   `npm start` runs it) or on PostgreSQL (`DATABASE_URL`), with the outbox worker on or off.
+ *   `npm start` runs it; a fresh one, or `dataDir` prepared beforehand) or on PostgreSQL (`DATABASE_URL`), with the
+ *   outbox worker on or off. With `compiled` it runs from `dist/` (`npm run build`) through
+ *   bench/support/compiled-server.js, without tsx, as production runs it (`cpu`, `worker` and `profile` IPC only).
  *
  * Prints `{"port": n}` when it listens, then answers IPC requests (bench/support/child-service.ts):
  * `cpu` → CPU ms used so far (every thread: the PGlite thread counts); `worker` `{ on }` → starts or stops the
  * outbox worker; `outbox` `{ from, to }` → the stored call events still to apply and, for those applied between the
  * two epoch ms, how many and their accepted → applied delays.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -54,17 +56,49 @@ export interface ServerProcess {
 }
 
 const here = fileURLToPath(import.meta.url);
+const compiledEntry = fileURLToPath(new URL('./compiled-server.js', import.meta.url));
+const compiledMain = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const sources = fileURLToPath(new URL('../../src', import.meta.url));
 
-export async function startServerProcess(kind: ServerKind, options: { databaseUrl?: string; worker?: boolean } = {}): Promise<ServerProcess> {
+function newestSourceMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(
+      newest,
+      entry.isDirectory() ? newestSourceMs(path) : entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? statSync(path).mtimeMs : 0,
+    );
+  }
+  return newest;
+}
+
+/**
+ * Whether the compiled server can run: `dist/main.js` exists, is not older than any file in src/ (a stale build
+ * would measure other code) and BENCH_SERVER_FROM_SOURCE is not 1. `why` says what runs otherwise.
+ */
+export function compiledServer(): { compiled: boolean; why?: string } {
+  if (process.env.BENCH_SERVER_FROM_SOURCE === '1') return { compiled: false, why: 'BENCH_SERVER_FROM_SOURCE=1' };
+  if (!existsSync(compiledMain)) return { compiled: false, why: 'no dist/: run npm run build' };
+  if (statSync(compiledMain).mtimeMs < newestSourceMs(sources)) return { compiled: false, why: 'dist/ older than src/: run npm run build' };
+  return { compiled: true };
+}
+
+export async function startServerProcess(
+  kind: ServerKind,
+  options: { databaseUrl?: string; dataDir?: string; worker?: boolean; compiled?: boolean } = {},
+): Promise<ServerProcess> {
+  if (options.compiled && kind !== 'app') throw new Error('only the app server has a compiled entry');
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
   const child = await startChildService<{ port: number }, unknown>({
-    entry: here,
+    entry: options.compiled ? compiledEntry : here,
+    plain: options.compiled === true,
     name: `${kind} server process`,
     answerKey: 'answer',
     nodeArgs,
     env: {
       SWITCHBOARD_BENCH_SERVER: kind,
       SWITCHBOARD_BENCH_DATABASE_URL: options.databaseUrl ?? '',
+      SWITCHBOARD_BENCH_DATA_DIR: options.dataDir ?? '',
       SWITCHBOARD_BENCH_WORKER: options.worker ? '1' : '0',
     },
     timeoutMs: 120_000,
@@ -141,7 +175,9 @@ async function serve(kind: ServerKind): Promise<void> {
     port = await listenPlain(kind);
   } else {
     const databaseUrl = process.env.SWITCHBOARD_BENCH_DATABASE_URL || undefined;
-    const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'sb-bench-'));
+    // A data directory given by the parent (seeded beforehand) is the parent's to remove.
+    const givenDataDir = process.env.SWITCHBOARD_BENCH_DATA_DIR || undefined;
+    const dataDir = databaseUrl ? undefined : (givenDataDir ?? mkdtempSync(join(tmpdir(), 'sb-bench-')));
     const app = await startSwitchboard({
       logger: silentLogger(),
       worker: process.env.SWITCHBOARD_BENCH_WORKER === '1',
@@ -187,7 +223,7 @@ async function serve(kind: ServerKind): Promise<void> {
     });
     close = async () => {
       await app.close();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (dataDir && !givenDataDir) rmSync(dataDir, { recursive: true, force: true });
     };
   }
   process.on('message', (request: { type: string; id: number; args?: Record<string, unknown> }) => {
