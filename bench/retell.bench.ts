@@ -33,7 +33,7 @@ import { openDatabase, type DatabaseKind } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { startTestApp } from '../test/support/app.js';
 import { createPostgresDatabase, seedClient, type TestDatabase } from '../test/support/databases.js';
-import { compiledServer, startServerProcess } from './support/server-process.js';
+import { compiledServer, heapMb, startServerProcess } from './support/server-process.js';
 import type { BenchResult } from './types.js';
 
 const CLIENT = 'smart-tax-nation';
@@ -398,6 +398,11 @@ interface InboundFigures {
   inbound: LoadFigures;
   /** Server CPU ms per request of the open-loop run. */
   cpuMs: number;
+  /**
+   * The server's heap in use after a full GC, MB, before the warm-up and after the open-loop run (the main thread's;
+   * in-process it holds the bench harness too).
+   */
+  heapMb: { before: number; after: number };
   /** autocannon's 500/s bursts; not in the inbound-only run. */
   bursts?: LoadFigures;
 }
@@ -410,20 +415,25 @@ interface InboundFigures {
  * (bursts, not a rate), and whose coordinated-omission correction (expected interval 1 ms) adds a sample per
  * millisecond of each answer.
  */
-async function measureInbound(baseUrl: string, kind: DatabaseKind, serverCpuMs: () => Promise<number>): Promise<InboundFigures> {
+async function measureInbound(baseUrl: string, kind: DatabaseKind, server: { cpuMs(): Promise<number>; heapMb(): Promise<number> }): Promise<InboundFigures> {
   const inboundUrl = `${baseUrl}/v1/retell/${CLIENT}/inbound`;
+  const heapBefore = await server.heapMb();
   await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_warm`, connections: 5, amount: 500 });
-  const before = await serverCpuMs();
+  const before = await server.cpuMs();
   const inbound = await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: kind, connections: 10, arrivalRate: 500, duration: 10 });
-  const cpuMs = Math.round((((await serverCpuMs()) - before) / Math.max(1, inbound.total)) * 100) / 100;
-  if (process.env.BENCH_RETELL_INBOUND_ONLY === '1') return { inbound, cpuMs };
+  const cpuMs = Math.round((((await server.cpuMs()) - before) / Math.max(1, inbound.total)) * 100) / 100;
+  const heapMb = { before: heapBefore, after: await server.heapMb() };
+  if (process.env.BENCH_RETELL_INBOUND_ONLY === '1') return { inbound, cpuMs, heapMb };
   const bursts = await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_bursts`, connections: 10, overallRate: 500, duration: 10 });
-  return { inbound, cpuMs, bursts };
+  return { inbound, cpuMs, heapMb, bursts };
 }
 
-const processCpuMs = async () => {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
+const thisProcess = {
+  async cpuMs() {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  },
+  heapMb: async () => heapMb(),
 };
 
 async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
@@ -440,7 +450,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
       await seed(app.context.db, kind);
       seedSeconds = (performance.now() - seedStarted) / 1000;
       where = 'server: in the bench process, tsx';
-      measured = await measureInbound(app.url!, kind, processCpuMs);
+      measured = await measureInbound(app.url!, kind, thisProcess);
     } else {
       seeded = await seededDatabase(kind);
       seedSeconds = seeded.seedSeconds;
@@ -448,12 +458,12 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
       where = compiled ? 'server: own process, compiled' : `server: own process, tsx (${why})`;
       const server = await startServerProcess('app', { databaseUrl: seeded.url, dataDir: seeded.dataDir, worker: false, compiled });
       try {
-        measured = await measureInbound(`http://127.0.0.1:${server.port}`, kind, () => server.cpuMs());
+        measured = await measureInbound(`http://127.0.0.1:${server.port}`, kind, server);
       } finally {
         await server.stop();
       }
     }
-    const { inbound, cpuMs: inboundCpuMs, bursts } = measured;
+    const { inbound, cpuMs: inboundCpuMs, heapMb: serverHeapMb, bursts } = measured;
     const p99 = inbound.p99;
     if (!bursts) {
       return [
@@ -462,7 +472,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
           backend: kind,
           value: inbound.p99,
           unit: 'ms',
-          notes: `${where}; p50 ${inbound.p50} ms, p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request (inbound only)`,
+          notes: `${where}; p50 ${inbound.p50} ms, p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request, server heap ${serverHeapMb.before} → ${serverHeapMb.after} MB (inbound only)`,
         },
       ];
     }
@@ -505,7 +515,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
         unit: 'ms',
         target: '<= 10 ms',
         ok: p99 <= 10 && inbound.non2xx === 0 && inbound.errors === 0,
-        notes: `${where}; p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request`,
+        notes: `${where}; p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request, server heap ${serverHeapMb.before} → ${serverHeapMb.after} MB`,
       },
       {
         name: 'call_inbound p99, autocannon 500/s bursts',

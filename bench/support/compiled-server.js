@@ -3,11 +3,13 @@
  * server of server-process.ts run by node without tsx, so the server's code and heap are what `npm start` runs in
  * production (under tsx the retained heap is mostly tsx's module loading, which makes every major GC dearer).
  * Started by `startServerProcess('app', { compiled: true, … })` with the same environment; prints `{"port": n}`
- * when it listens, then answers the `cpu`, `worker` and `profile` IPC requests as server-process.ts does.
+ * when it listens, then answers the `cpu`, `heap`, `worker` and `profile` IPC requests as server-process.ts does.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { silentLogger } from '../../dist/log/logger.js';
 import { startSwitchboard } from '../../dist/main.js';
 
@@ -32,6 +34,11 @@ const handlers = {
   cpu: async () => {
     const usage = process.cpuUsage();
     return (usage.user + usage.system) / 1000;
+  },
+  heap: async () => {
+    setFlagsFromString('--expose-gc');
+    runInNewContext('gc')();
+    return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
   },
   worker: async (args) => {
     if (args.on) await app.worker.start();

@@ -10,7 +10,7 @@
  *   bench/support/compiled-server.js, without tsx, as production runs it (`cpu`, `worker` and `profile` IPC only).
  *
  * Prints `{"port": n}` when it listens, then answers IPC requests (bench/support/child-service.ts):
- * `cpu` → CPU ms used so far (every thread: the PGlite thread counts); `worker` `{ on }` → starts or stops the
+ * `cpu` → CPU ms used so far (every thread: the PGlite thread counts); `heap` → the main thread's heap in use after a full GC, MB; `worker` `{ on }` → starts or stops the
  * outbox worker; `outbox` `{ from, to }` → the stored call events still to apply and, for those applied between the
  * two epoch ms, how many and their accepted → applied delays.
  */
@@ -20,6 +20,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { sql } from 'kysely';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -48,6 +50,8 @@ export interface ServerProcess {
   /** Any other IPC request the child answers. */
   ask(type: string, args?: unknown): Promise<unknown>;
   cpuMs(): Promise<number>;
+  /** The main thread's V8 heap in use after a full GC, MB. */
+  heapMb(): Promise<number>;
   /** Starts the main thread's CPU profile; called again, writes it to `file` (a .cpuprofile). */
   profile(file?: string): Promise<void>;
   worker(on: boolean): Promise<void>;
@@ -107,11 +111,19 @@ export async function startServerProcess(
     port: child.ready.port,
     ask: (type, args) => child.ask(type, args),
     cpuMs: () => child.ask('cpu') as Promise<number>,
+    heapMb: () => child.ask('heap') as Promise<number>,
     profile: async (file) => void (await child.ask('profile', { file })),
     worker: async (on) => void (await child.ask('worker', { on })),
     outbox: (from, to) => child.ask('outbox', { from, to }) as Promise<OutboxFigures>,
     stop: () => child.stop(),
   };
+}
+
+/** The main thread's V8 heap still in use after a full GC, MB (what every major GC has to mark). */
+export function heapMb(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
 }
 
 const cpuMs = () => {
@@ -152,6 +164,7 @@ async function listenPlain(work: 'bare' | 'ceiling'): Promise<number> {
 async function serve(kind: ServerKind): Promise<void> {
   const handlers = new Map<string, (args: Record<string, unknown>) => Promise<unknown>>();
   handlers.set('cpu', async () => cpuMs());
+  handlers.set('heap', async () => heapMb());
   // BENCH_PROFILE: `profile` { file } starts the main thread's CPU profile, or writes it to `file` when running.
   let session: import('node:inspector/promises').Session | undefined;
   handlers.set('profile', async (args) => {
