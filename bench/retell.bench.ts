@@ -6,14 +6,22 @@
  *   webhook stores and answers (persist-and-answer); the worker is paused during that run and then applies the
  *   backlog, reported as its own rate, and every event answered 2xx is checked to have been applied.
  * The load generator runs in a child process (`--retell-load`), so the figures are the server's and not the
- * server's plus the client's on one event loop. call_inbound is offered open-loop (Poisson arrivals at 500/s,
- * each latency counted from the request's due time); ingest is closed-loop autocannon on 10 connections (as fast
- * as the server answers), against a bare server and two ceilings doing only the work every webhook must do.
+ * server's plus the client's on one event loop. call_inbound (both ways of offering it) is measured against the
+ * server in a process of its own (bench/support/server-process.ts), seeded before it starts (PostgreSQL: a fresh
+ * database; PGlite: a data directory, closed before the server opens it), and compiled (`dist/`, after
+ * `npm run build`) unless dist/ is missing or older than src/ or BENCH_SERVER_FROM_SOURCE=1, when it runs under tsx;
+ * the notes say which. `BENCH_RETELL_INBOUND_IN_PROCESS=1` measures it as before, the server inside this process
+ * (under tsx, beside the seed and the harness), to compare with older commits. The ingest runs below stay in
+ * this process, on the database seeded for call_inbound (bench/ingest.bench.ts measures ingest with every server in
+ * its own process). call_inbound is offered open-loop (Poisson arrivals at 500/s, each latency counted from the
+ * request's due time); ingest is closed-loop autocannon on 10 connections (as fast as the server answers), against a bare server and two ceilings doing only the work every webhook must do.
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { sql, type Kysely } from 'kysely';
 import { Pool } from 'undici';
@@ -21,8 +29,11 @@ import type { DB } from '../src/db/schema.js';
 import { sign } from 'retell-sdk';
 import { checkRetellSignature } from '../src/providers/retell/signature.js';
 import { DEMO_SECRETS } from '../src/config/demo-secrets.js';
-import type { DatabaseKind } from '../src/db/database.js';
+import { openDatabase, type DatabaseKind } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
 import { startTestApp } from '../test/support/app.js';
+import { createPostgresDatabase, seedClient, type TestDatabase } from '../test/support/databases.js';
+import { compiledServer, heapMb, startServerProcess } from './support/server-process.js';
 import type { BenchResult } from './types.js';
 
 const CLIENT = 'smart-tax-nation';
@@ -339,44 +350,141 @@ function cpuMsPerRequest(usage: NodeJS.CpuUsage, requests: number): number {
   return Math.round(((usage.user + usage.system) / 1000 / Math.max(1, requests)) * 100) / 100;
 }
 
-async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
-  const app = await startTestApp(kind);
-  try {
-    const seedStarted = performance.now();
-    await seed(app.context.db, kind);
-    const seedSeconds = (performance.now() - seedStarted) / 1000;
+/** A database seeded with the customers and calls before any server opens it. */
+interface SeededDatabase {
+  kind: DatabaseKind;
+  url?: string;
+  dataDir?: string;
+  seedSeconds: number;
+  /** Opens it again (for the in-process runs after the server process has stopped). */
+  open(): Promise<TestDatabase>;
+  /** Drops the PostgreSQL database or removes the PGlite data directory. */
+  remove(): Promise<void>;
+}
 
-    const inboundUrl = `${app.url}/v1/retell/${CLIENT}/inbound`;
-    // Warm up (JIT, statement caches) before measuring.
-    await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_warm`, connections: 5, amount: 500 });
-    let cpu = process.cpuUsage();
-    // 500 calls/s arriving independently (Poisson), latency from each call's due time: what Retell's side sees.
-    const inbound = await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: kind, connections: 10, arrivalRate: 500, duration: 10 });
-    // Server CPU per request (this process: Fastify, and PGlite when it is the backend) is steadier than
-    // latency on a shared machine, and says how many requests a core can answer.
-    const inboundCpuMs = cpuMsPerRequest(process.cpuUsage(cpu), inbound.total);
+async function seededDatabase(kind: DatabaseKind): Promise<SeededDatabase> {
+  const created = kind === 'postgres' ? await createPostgresDatabase() : undefined;
+  const dataDir = created ? undefined : mkdtempSync(join(tmpdir(), 'sb-retell-bench-'));
+  const open = async (): Promise<TestDatabase> => {
+    const database = await openDatabase(created ? { url: created.url, poolSize: 10 } : { dataDir });
+    return Object.assign(database, { url: created?.url, dispose: () => database.close() });
+  };
+  const database = await open();
+  let seedSeconds: number;
+  try {
+    await migrateToLatest(database);
+    // The office row the seeded customers reference; the server imports the office file over it when it starts.
+    await seedClient(database, CLIENT);
+    const started = performance.now();
+    await seed(database.db, kind);
+    seedSeconds = (performance.now() - started) / 1000;
+  } finally {
+    await database.close();
+  }
+  return {
+    kind,
+    url: created?.url,
+    dataDir,
+    seedSeconds,
+    open,
+    async remove() {
+      await created?.drop();
+      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface InboundFigures {
+  inbound: LoadFigures;
+  /** Server CPU ms per request of the open-loop run. */
+  cpuMs: number;
+  /**
+   * The server's heap in use after a full GC, MB, before the warm-up and after the open-loop run (the main thread's;
+   * in-process it holds the bench harness too).
+   */
+  heapMb: { before: number; after: number };
+  /** autocannon's 500/s bursts; not in the inbound-only run. */
+  bursts?: LoadFigures;
+}
+
+/**
+ * Warm-up (JIT, statement caches), then 500 calls/s arriving independently (Poisson), latency from each call's due
+ * time: what Retell's side sees. Server CPU per request is steadier than latency on a shared machine, and says how
+ * many requests a core can answer. Then, unless inbound only, the earlier way for comparison: autocannon's rate
+ * limit, which sends each second's 500 requests back to back on 10 connections and then waits for the next second
+ * (bursts, not a rate), and whose coordinated-omission correction (expected interval 1 ms) adds a sample per
+ * millisecond of each answer.
+ */
+async function measureInbound(baseUrl: string, kind: DatabaseKind, server: { cpuMs(): Promise<number>; heapMb(): Promise<number> }): Promise<InboundFigures> {
+  const inboundUrl = `${baseUrl}/v1/retell/${CLIENT}/inbound`;
+  const heapBefore = await server.heapMb();
+  await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_warm`, connections: 5, amount: 500 });
+  const before = await server.cpuMs();
+  const inbound = await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: kind, connections: 10, arrivalRate: 500, duration: 10 });
+  const cpuMs = Math.round((((await server.cpuMs()) - before) / Math.max(1, inbound.total)) * 100) / 100;
+  const heapMb = { before: heapBefore, after: await server.heapMb() };
+  if (process.env.BENCH_RETELL_INBOUND_ONLY === '1') return { inbound, cpuMs, heapMb };
+  const bursts = await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_bursts`, connections: 10, overallRate: 500, duration: 10 });
+  return { inbound, cpuMs, heapMb, bursts };
+}
+
+const thisProcess = {
+  async cpuMs() {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  },
+  heapMb: async () => heapMb(),
+};
+
+async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
+  let seeded: SeededDatabase | undefined;
+  let app: Awaited<ReturnType<typeof startTestApp>> | undefined;
+  try {
+    let measured: InboundFigures;
+    let seedSeconds: number;
+    let where: string;
+    if (process.env.BENCH_RETELL_INBOUND_IN_PROCESS === '1') {
+      // As before: the server in this process, started first, then seeded through its own connection.
+      app = await startTestApp(kind);
+      const seedStarted = performance.now();
+      await seed(app.context.db, kind);
+      seedSeconds = (performance.now() - seedStarted) / 1000;
+      where = 'server: in the bench process, tsx';
+      measured = await measureInbound(app.url!, kind, thisProcess);
+    } else {
+      seeded = await seededDatabase(kind);
+      seedSeconds = seeded.seedSeconds;
+      const { compiled, why } = compiledServer();
+      where = compiled ? 'server: own process, compiled' : `server: own process, tsx (${why})`;
+      const server = await startServerProcess('app', { databaseUrl: seeded.url, dataDir: seeded.dataDir, worker: false, compiled });
+      try {
+        measured = await measureInbound(`http://127.0.0.1:${server.port}`, kind, server);
+      } finally {
+        await server.stop();
+      }
+    }
+    const { inbound, cpuMs: inboundCpuMs, heapMb: serverHeapMb, bursts } = measured;
     const p99 = inbound.p99;
-    // The earlier way, for comparison: autocannon's rate limit, which sends each second's 500 requests
-    // back to back on 10 connections and then waits for the next second (bursts, not a rate), and whose
-    // coordinated-omission correction (expected interval 1 ms) adds a sample per millisecond of each answer.
-    if (process.env.BENCH_RETELL_INBOUND_ONLY === '1') {
+    if (!bursts) {
       return [
         {
           name: 'call_inbound p99 at 500 req/s',
           backend: kind,
           value: inbound.p99,
           unit: 'ms',
-          notes: `p50 ${inbound.p50} ms, p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, server CPU ${inboundCpuMs} ms/request (inbound only)`,
+          notes: `${where}; p50 ${inbound.p50} ms, p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request, server heap ${serverHeapMb.before} → ${serverHeapMb.after} MB (inbound only)`,
         },
       ];
     }
-    const bursts = await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_bursts`, connections: 10, overallRate: 500, duration: 10 });
+    // The ingest runs below use the server in this process (they start and stop its worker and read its tables),
+    // on the database already seeded.
+    app ??= await startTestApp(kind, { database: await seeded!.open() });
 
     const webhookUrl = `${app.url}/v1/retell/${CLIENT}/webhook`;
     // Ingest is measured as a burst the door absorbs: events are stored and answered while the worker is paused
     // (as with the worker on another instance); the worker then applies the backlog, timed separately below.
     await loadFromChild({ url: webhookUrl, bodies: 'call_ended', tag: `${kind}_warm`, connections: 10, amount: 300 });
-    cpu = process.cpuUsage();
+    const cpu = process.cpuUsage();
     const ours = await loadFromChild({ url: webhookUrl, bodies: 'call_ended', tag: `${kind}_run`, connections: 10, duration: 5 });
     const ingestCpuMs = cpuMsPerRequest(process.cpuUsage(cpu), ours.total);
     const backlog = await pendingEvents(app.context.db);
@@ -399,7 +507,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
     return [
       { name: 'seed 100k customers + 300k calls', backend: kind, value: Math.round(seedSeconds * 10) / 10, unit: 's' },
-      { name: 'call_inbound p50 at 500 req/s', backend: kind, value: inbound.p50, unit: 'ms', notes: `load average ${load}` },
+      { name: 'call_inbound p50 at 500 req/s', backend: kind, value: inbound.p50, unit: 'ms', notes: `${where}; load average ${load}` },
       {
         name: 'call_inbound p99 at 500 req/s',
         backend: kind,
@@ -407,14 +515,14 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
         unit: 'ms',
         target: '<= 10 ms',
         ok: p99 <= 10 && inbound.non2xx === 0 && inbound.errors === 0,
-        notes: `${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request`,
+        notes: `${where}; p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request, server heap ${serverHeapMb.before} → ${serverHeapMb.after} MB`,
       },
       {
         name: 'call_inbound p99, autocannon 500/s bursts',
         backend: kind,
         value: bursts.p99,
         unit: 'ms',
-        notes: `p50 ${bursts.p50} ms; each second's 500 requests sent back to back on 10 connections (the earlier way of measuring)`,
+        notes: `${where}; p50 ${bursts.p50} ms; each second's 500 requests sent back to back on 10 connections (the earlier way of measuring)`,
       },
       {
         name: 'call_ended ingest vs bare node:http',
@@ -458,7 +566,9 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
       },
     ];
   } finally {
-    await app.dispose();
+    await app?.dispose();
+    if (seeded && app) await app.database.dispose();
+    await seeded?.remove();
   }
 }
 

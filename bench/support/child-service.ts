@@ -13,8 +13,10 @@ export interface ChildService<Ready, Answer> {
 }
 
 export interface ChildServiceOptions {
-  /** The TypeScript file to run (through bin/run-ts.js). */
+  /** The TypeScript file to run (through bin/run-ts.js), or with `plain` a JavaScript file node runs as it is. */
   entry: string;
+  /** Run `entry` with node directly, without tsx (a compiled or plain JavaScript entry). */
+  plain?: boolean;
   /** What the child is called in errors ("sandbox process"). */
   name: string;
   /** Key of the answer inside the child's IPC message (`stats`, `report`). */
@@ -26,7 +28,7 @@ export interface ChildServiceOptions {
 
 export function startChildService<Ready, Answer>(options: ChildServiceOptions): Promise<ChildService<Ready, Answer>> {
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), 'bin/run-ts.js', options.entry], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), ...(options.plain ? [] : ['bin/run-ts.js']), options.entry], {
     cwd: process.cwd(),
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, ...options.env },

@@ -5,19 +5,23 @@
  * - `ceiling`: node:http doing exactly what a webhook must do before it may answer: the HMAC signature check
  *   (node:crypto, `checkRetellSignature`, as the project does) over the raw body and `JSON.parse`;
  * - `app`: the whole Switchboard (`startSwitchboard`, demo mode, real clock) on PGlite in a data directory (as
- *   `npm start` runs it) or on PostgreSQL (`DATABASE_URL`), with the outbox worker on or off.
+ *   `npm start` runs it; a fresh one, or `dataDir` prepared beforehand) or on PostgreSQL (`DATABASE_URL`), with the
+ *   outbox worker on or off. With `compiled` it runs from `dist/` (`npm run build`) through
+ *   bench/support/compiled-server.js, without tsx, as production runs it (`cpu`, `worker` and `profile` IPC only).
  *
  * Prints `{"port": n}` when it listens, then answers IPC requests (bench/support/child-service.ts):
- * `cpu` → CPU ms used so far (every thread: the PGlite thread counts); `worker` `{ on }` → starts or stops the
+ * `cpu` → CPU ms used so far (every thread: the PGlite thread counts); `heap` → the main thread's heap in use after a full GC, MB; `worker` `{ on }` → starts or stops the
  * outbox worker; `outbox` `{ from, to }` → the stored call events still to apply and, for those applied between the
  * two epoch ms, how many and their accepted → applied delays.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { sql } from 'kysely';
 import { DEMO_SECRETS } from '../../src/config/demo-secrets.js';
 import { silentLogger } from '../../src/log/logger.js';
@@ -46,6 +50,8 @@ export interface ServerProcess {
   /** Any other IPC request the child answers. */
   ask(type: string, args?: unknown): Promise<unknown>;
   cpuMs(): Promise<number>;
+  /** The main thread's V8 heap in use after a full GC, MB. */
+  heapMb(): Promise<number>;
   /** Starts the main thread's CPU profile; called again, writes it to `file` (a .cpuprofile). */
   profile(file?: string): Promise<void>;
   worker(on: boolean): Promise<void>;
@@ -54,17 +60,49 @@ export interface ServerProcess {
 }
 
 const here = fileURLToPath(import.meta.url);
+const compiledEntry = fileURLToPath(new URL('./compiled-server.js', import.meta.url));
+const compiledMain = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const sources = fileURLToPath(new URL('../../src', import.meta.url));
 
-export async function startServerProcess(kind: ServerKind, options: { databaseUrl?: string; worker?: boolean } = {}): Promise<ServerProcess> {
+function newestSourceMs(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(
+      newest,
+      entry.isDirectory() ? newestSourceMs(path) : entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') ? statSync(path).mtimeMs : 0,
+    );
+  }
+  return newest;
+}
+
+/**
+ * Whether the compiled server can run: `dist/main.js` exists, is not older than any file in src/ (a stale build
+ * would measure other code) and BENCH_SERVER_FROM_SOURCE is not 1. `why` says what runs otherwise.
+ */
+export function compiledServer(): { compiled: boolean; why?: string } {
+  if (process.env.BENCH_SERVER_FROM_SOURCE === '1') return { compiled: false, why: 'BENCH_SERVER_FROM_SOURCE=1' };
+  if (!existsSync(compiledMain)) return { compiled: false, why: 'no dist/: run npm run build' };
+  if (statSync(compiledMain).mtimeMs < newestSourceMs(sources)) return { compiled: false, why: 'dist/ older than src/: run npm run build' };
+  return { compiled: true };
+}
+
+export async function startServerProcess(
+  kind: ServerKind,
+  options: { databaseUrl?: string; dataDir?: string; worker?: boolean; compiled?: boolean } = {},
+): Promise<ServerProcess> {
+  if (options.compiled && kind !== 'app') throw new Error('only the app server has a compiled entry');
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
   const child = await startChildService<{ port: number }, unknown>({
-    entry: here,
+    entry: options.compiled ? compiledEntry : here,
+    plain: options.compiled === true,
     name: `${kind} server process`,
     answerKey: 'answer',
     nodeArgs,
     env: {
       SWITCHBOARD_BENCH_SERVER: kind,
       SWITCHBOARD_BENCH_DATABASE_URL: options.databaseUrl ?? '',
+      SWITCHBOARD_BENCH_DATA_DIR: options.dataDir ?? '',
       SWITCHBOARD_BENCH_WORKER: options.worker ? '1' : '0',
     },
     timeoutMs: 120_000,
@@ -73,11 +111,19 @@ export async function startServerProcess(kind: ServerKind, options: { databaseUr
     port: child.ready.port,
     ask: (type, args) => child.ask(type, args),
     cpuMs: () => child.ask('cpu') as Promise<number>,
+    heapMb: () => child.ask('heap') as Promise<number>,
     profile: async (file) => void (await child.ask('profile', { file })),
     worker: async (on) => void (await child.ask('worker', { on })),
     outbox: (from, to) => child.ask('outbox', { from, to }) as Promise<OutboxFigures>,
     stop: () => child.stop(),
   };
+}
+
+/** The main thread's V8 heap still in use after a full GC, MB (what every major GC has to mark). */
+export function heapMb(): number {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+  return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
 }
 
 const cpuMs = () => {
@@ -118,6 +164,7 @@ async function listenPlain(work: 'bare' | 'ceiling'): Promise<number> {
 async function serve(kind: ServerKind): Promise<void> {
   const handlers = new Map<string, (args: Record<string, unknown>) => Promise<unknown>>();
   handlers.set('cpu', async () => cpuMs());
+  handlers.set('heap', async () => heapMb());
   // BENCH_PROFILE: `profile` { file } starts the main thread's CPU profile, or writes it to `file` when running.
   let session: import('node:inspector/promises').Session | undefined;
   handlers.set('profile', async (args) => {
@@ -141,7 +188,9 @@ async function serve(kind: ServerKind): Promise<void> {
     port = await listenPlain(kind);
   } else {
     const databaseUrl = process.env.SWITCHBOARD_BENCH_DATABASE_URL || undefined;
-    const dataDir = databaseUrl ? undefined : mkdtempSync(join(tmpdir(), 'sb-bench-'));
+    // A data directory given by the parent (seeded beforehand) is the parent's to remove.
+    const givenDataDir = process.env.SWITCHBOARD_BENCH_DATA_DIR || undefined;
+    const dataDir = databaseUrl ? undefined : (givenDataDir ?? mkdtempSync(join(tmpdir(), 'sb-bench-')));
     const app = await startSwitchboard({
       logger: silentLogger(),
       worker: process.env.SWITCHBOARD_BENCH_WORKER === '1',
@@ -187,7 +236,7 @@ async function serve(kind: ServerKind): Promise<void> {
     });
     close = async () => {
       await app.close();
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+      if (dataDir && !givenDataDir) rmSync(dataDir, { recursive: true, force: true });
     };
   }
   process.on('message', (request: { type: string; id: number; args?: Record<string, unknown> }) => {
