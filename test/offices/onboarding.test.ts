@@ -4,7 +4,7 @@
  * for it with `switchboard simulate-call --client oath` that books, confirms by text and e-mail, and makes the
  * CRM lead. And the same steps through `switchboard client add --answers`, on both databases.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DateTime } from 'luxon';
@@ -119,6 +119,7 @@ describe('onboarding OATH on a running demo server through the wizard API', () =
     expect(leads.some((lead) => lead.Phone === CALLER)).toBe(true);
     const appointments = await server.dashboard('GET', `/v1/api/calls?client=oath`);
     expect(appointments.body.calls[0]).toMatchObject({ outcome: 'booked' });
+    mkdirSync(join(process.cwd(), 'test-artifacts'), { recursive: true });
     writeFileSync(join(process.cwd(), 'test-artifacts', 'onboarding-inputs.txt'), `${typed}\n`);
   }, 180_000);
 });
