@@ -11,6 +11,7 @@ import { maskText } from '../log/mask.js';
 import { healthRoutes } from './health.js';
 import { cleanForm, cleanJsonBody, parseForm } from './sanitize.js';
 import { trustProxyOption } from './trust-proxy.js';
+import { closeConnectionsAfterAnswer } from './close-promptly.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -46,6 +47,7 @@ export async function buildApp(context: AppContext, modules: FeatureModule[]): P
     },
   });
 
+  closeConnectionsAfterAnswer(app);
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import formbody from '@fastify/formbody';
 import { setTimeout as delay } from 'node:timers/promises';
 import { z } from 'zod';
+import { closeConnectionsAfterAnswer } from '../http/close-promptly.js';
 
 export interface RecordedRequest {
   at: Date;
@@ -218,6 +219,7 @@ export class Emulator {
 
   private async setUp(options: EmulatorOptions): Promise<void> {
     const app = this.app;
+    closeConnectionsAfterAnswer(app);
     await app.register(formbody);
     // Keep raw text bodies for content types vendors send that Fastify does not parse by default.
     app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
