@@ -13,7 +13,7 @@
  * before. Providers come from vendor modules (chains.ts) and report failures in neutral words (`recipient_opted_out`, `recipient_invalid`, …; core/errors.ts).
  */
 import type { AppContext } from '../app-context.js';
-import { alertIfGivingUp } from '../alerts/gave-up.js';
+import { alertIfGivingUp, type GaveUp } from '../alerts/gave-up.js';
 import { PermanentError, VendorError, errorMessage } from '../core/errors.js';
 import { maskPhone } from '../log/mask.js';
 import type { OutboxRow } from '../db/schema.js';
@@ -40,6 +40,12 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
       if (!payload.body) throw new PermanentError(payload.renderError ?? 'The text is empty; edit it and send again.', 'render');
       const sender = client.config.senders.sms;
       const chain = onlyThrough(vendors.smsChainFor(row.client_id), payload);
+      const gaveUp: GaveUp = {
+        source: 'messaging.sms',
+        what: 'A text',
+        retryHint: 'send it again from Messages (dead).',
+        details: { to: maskPhone(payload.to) },
+      };
       const requestFor = (link: SmsLink): SmsSendRequest => ({
         to: payload.to,
         body: payload.body!,
@@ -67,12 +73,7 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
             retryable: true,
             message: `Not sent: ${name} has no record of the last attempt, whose answer was lost, and all ${row.max_attempts} attempts are used.`,
           });
-          await alertIfGivingUp(context, row, handler.attempt, notSent, {
-            source: 'messaging.sms',
-            what: 'A text',
-            retryHint: 'send it again from Messages (dead).',
-            details: { to: maskPhone(payload.to) },
-          });
+          await alertIfGivingUp(context, row, handler.attempt, notSent, gaveUp);
           throw new PermanentError(notSent.message, 'not_sent');
         }
       }
@@ -90,7 +91,7 @@ export function smsHandler(context: AppContext, vendors: MessagingVendors, pacer
         lostAnswer: async (link, error) =>
           new OutcomeUnknown(`${errorMessage(error)} It is looked up at ${providerName(link.provider)} before anything is sent again.`, 'reconcile', error),
         afterFailure: (link, error) => afterVendorError(context, row, payload.to, error, link),
-        gaveUp: { source: 'messaging.sms', what: 'A text', retryHint: 'send it again from Messages (dead).', details: { to: maskPhone(payload.to) } },
+        gaveUp,
         heldReason: 'Held: every SMS provider of this office is failing (circuits open)',
         heldFallback: new Date(now.getTime() + 30_000),
       });
