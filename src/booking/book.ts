@@ -20,7 +20,7 @@ import { calendarPortForAppointment } from './deps.js';
 import { candidatesFor, type StaffRefusal } from './staff-availability.js';
 import { assignmentOrder, slotRulesOfStaff, staffById, upcomingLoad, type StaffMember } from './staff.js';
 import { planBookedFollowUps } from './follow-ups.js';
-import { enqueueLateEventCheck, settleLateEvent } from './late-event.js';
+import { bookedColumns, enqueueLateEventCheck, settleLateEvent } from './late-event.js';
 import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 import { appointmentTypeWords } from '../messaging/render.js';
@@ -447,15 +447,7 @@ async function finishBooking(
         await planBookedFollowUps(trx, context, appointment);
         const row = await trx
           .updateTable('appointments')
-          .set({
-            status: 'booked',
-            calendar_event_id: event.id,
-            calendar_etag: event.etag,
-            hold_expires_at: null,
-            claimed_until: null,
-            booked_at: now,
-            updated_at: now,
-          })
+          .set(bookedColumns(event, now))
           .where('id', '=', appointment.id)
           .where('status', '=', 'held')
           .returningAll()

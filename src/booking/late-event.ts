@@ -28,6 +28,19 @@ export const LATE_EVENT_CHECK_KIND = 'booking_late_event_check';
 /** Zoho requests time out after 4 s, so a create still in flight at the deadline has landed, if ever, well before this. */
 export const LATE_EVENT_CHECK_AFTER_MS = 30_000;
 
+/** What makes an appointment `booked` with its calendar event: a booking that finished (book.ts) or a late one kept here. */
+export function bookedColumns(event: Pick<CalendarEvent, 'id' | 'etag'>, now: Date) {
+  return {
+    status: 'booked' as const,
+    calendar_event_id: event.id,
+    calendar_etag: event.etag,
+    hold_expires_at: null,
+    claimed_until: null,
+    booked_at: now,
+    updated_at: now,
+  };
+}
+
 /** removed_slot_taken: the office keeps late bookings, but the time was taken meanwhile. */
 export type LateEventOutcome = 'removed' | 'removed_slot_taken' | 'kept' | 'settled_already';
 
@@ -58,20 +71,7 @@ async function keepLateBooking(context: AppContext, config: ClientConfig, appoin
     await sweepExpiredHolds(trx, row.client_id, startMs, blockEndMs, now);
     await insertLocks(trx, row.client_id, row.id, startMs, blockEndMs, row.staff_id);
     await planBookedFollowUps(trx, context, row);
-    const booked = await trx
-      .updateTable('appointments')
-      .set({
-        status: 'booked',
-        calendar_event_id: event.id,
-        calendar_etag: event.etag,
-        hold_expires_at: null,
-        claimed_until: null,
-        booked_at: now,
-        updated_at: now,
-      })
-      .where('id', '=', row.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const booked = await trx.updateTable('appointments').set(bookedColumns(event, now)).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
     await noteCallbackTasks(trx, context, booked, lateEventNote('kept', booked, config));
     return booked;
   });
