@@ -109,11 +109,13 @@ interface MemoryRow {
   profile_open_issue: string | null;
   profile_guidance: string | null;
   preferred_language: string | null;
+  staff_id: string | null;
 }
 
 /**
- * The whole memory in one round trip (caller, SMS opt-out, next booked appointment) through the
- * `caller_memory` database function (migration 0007), whose plan the database keeps: the phone is ringing.
+ * The whole memory in one round trip (caller, SMS opt-out, next booked appointment and with whom, caller profile,
+ * language) through the `caller_memory` database function (migrations 0007 … 0028), whose plan the database keeps:
+ * the phone is ringing. A person no longer listed in the office is not named.
  */
 export async function lookupCallerMemory(
   db: Kysely<DB>,
@@ -162,30 +164,9 @@ export async function lookupCallerMemory(
   if (row.start_at && row.appointment_type !== null) {
     const type = client.config.appointmentTypes.find((candidate) => candidate.id === row.appointment_type);
     const spoken = spokenDateTime(new Date(row.start_at), zone, language);
-    const person = client.config.staff ? await upcomingPerson(db, client, row.customer_id, new Date(row.start_at)) : undefined;
+    const person = row.staff_id ? client.config.staff?.people.find((candidate) => candidate.id === row.staff_id) : undefined;
     variables.upcoming_appointment = person ? phrasesFor(language).staff.withPerson(spoken, person.name) : spoken;
     variables.upcoming_appointment_type = type ? appointmentTypeWords(client.config, type.id, language).name : '';
   }
   return memory;
-}
-
-/**
- * Who the caller's next appointment is with (per-staff offices only). `caller_memory` (migration 0022) does not return
- * `staff_id`, and changing its result type needs a migration, so this is a second read, on the same partial index
- * (appointments_customer_upcoming), made only when a staff office's caller has an upcoming appointment. A person no
- * longer listed in the office is not named.
- */
-async function upcomingPerson(db: Kysely<DB>, client: ClientRuntime, customerId: number, startAt: Date): Promise<{ name: string } | undefined> {
-  const found = await db
-    .selectFrom('appointments')
-    .select('staff_id')
-    .where('customer_id', '=', customerId)
-    .where('client_id', '=', client.config.slug)
-    .where('status', '=', 'booked')
-    .where('start_at', '=', startAt)
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  const staffId = found?.staff_id;
-  return staffId ? client.config.staff?.people.find((person) => person.id === staffId) : undefined;
 }
