@@ -62,10 +62,18 @@ async function seed(db: Kysely<DB>, kind: DatabaseKind) {
            'Asked about filing status.', 'question', 'info_only', now(), now()
     from generate_series(1, ${CALLS}) as n
     join customers c on c.client_id = ${CLIENT} and c.phone = '+1646' || lpad(((n % ${CUSTOMERS}) + 1)::text, 7, '0')`.execute(db);
+  // Every third caller has a caller profile (issue 17: returning callers whose calls were analysed), so call_inbound
+  // reads and words one for about a third of the ringing callers, as it would in an office that has run for a while.
+  await sql`
+    insert into caller_profiles (customer_id, client_id, intent_last, needs, language, open_issue, guidance, calls_counted, updated_at)
+    select c.id, ${CLIENT}, 'status', array['reassurance', 'time_pressed'], 'en', 'Got an IRS letter that says to respond by Friday.',
+           'Returning caller, anxious about an IRS letter due Friday: reassure first, offer the earliest slot.', 3, now()
+    from customers c where c.client_id = ${CLIENT} and c.id % 3 = 0`.execute(db);
   // A production database is not freshly bulk-loaded: vacuum and (on PostgreSQL) checkpoint now, so autovacuum and
   // the load's WAL flush do not run inside the measured seconds.
   await sql`vacuum analyze customers`.execute(db);
   await sql`vacuum analyze calls`.execute(db);
+  await sql`vacuum analyze caller_profiles`.execute(db);
   if (kind === 'postgres') await sql`checkpoint`.execute(db);
 }
 
@@ -356,6 +364,8 @@ interface SeededDatabase {
   url?: string;
   dataDir?: string;
   seedSeconds: number;
+  /** `caller_memory`'s definition as migrated (pg_get_functiondef), for the caller-profile A/B. */
+  callerMemoryDefinition: string;
   /** Opens it again (for the in-process runs after the server process has stopped). */
   open(): Promise<TestDatabase>;
   /** Drops the PostgreSQL database or removes the PGlite data directory. */
@@ -371,6 +381,7 @@ async function seededDatabase(kind: DatabaseKind): Promise<SeededDatabase> {
   };
   const database = await open();
   let seedSeconds: number;
+  let callerMemoryDefinition: string;
   try {
     await migrateToLatest(database);
     // The office row the seeded customers reference; the server imports the office file over it when it starts.
@@ -378,6 +389,8 @@ async function seededDatabase(kind: DatabaseKind): Promise<SeededDatabase> {
     const started = performance.now();
     await seed(database.db, kind);
     seedSeconds = (performance.now() - started) / 1000;
+    const definition = await sql<{ text: string }>`select pg_get_functiondef('caller_memory(text, text, timestamptz)'::regprocedure) as text`.execute(database.db);
+    callerMemoryDefinition = definition.rows[0]!.text;
   } finally {
     await database.close();
   }
@@ -386,6 +399,7 @@ async function seededDatabase(kind: DatabaseKind): Promise<SeededDatabase> {
     url: created?.url,
     dataDir,
     seedSeconds,
+    callerMemoryDefinition,
     open,
     async remove() {
       await created?.drop();
@@ -428,6 +442,77 @@ async function measureInbound(baseUrl: string, kind: DatabaseKind, server: { cpu
   return { inbound, cpuMs, heapMb, bursts };
 }
 
+/** One arm of the caller-profile A/B: each block's p99 and p99.9, ms. */
+interface ArmFigures {
+  p99: number[];
+  p999: number[];
+}
+
+interface ProfileAb {
+  with: ArmFigures;
+  without: ArmFigures;
+  requestsPerBlock: number;
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : Math.round(((sorted[middle - 1]! + sorted[middle]!) / 2) * 10) / 10;
+};
+
+/**
+ * Issue 17's "call_inbound p99 unchanged", measured as what the caller profile adds: the same server, database and
+ * load, alternating blocks with `caller_memory` as migrated (the caller_profiles join and its five columns) and the
+ * same function without the profile (its columns null, so no profile is read or worded), in the order ABBA ABBA …
+ * so drift falls on both arms. Each block: the function replaced (PostgreSQL re-plans it), 500 warm-up requests,
+ * then `requests` at 500/s open loop. The "without" body is derived from the live definition and the bench fails if
+ * the profile's join or columns are no longer where it expects them.
+ */
+async function measureProfileAb(baseUrl: string, kind: DatabaseKind, exec: (text: string) => Promise<unknown>, read: (text: string) => Promise<string>): Promise<ProfileAb> {
+  const inboundUrl = `${baseUrl}/v1/retell/${CLIENT}/inbound`;
+  const withProfile = await read(`select pg_get_functiondef('caller_memory(text, text, timestamptz)'::regprocedure) as text`);
+  const columns = 'p.intent_last, p.needs, p.language, p.open_issue, p.guidance';
+  const join = 'left join caller_profiles p on p.customer_id = c.id';
+  if (!withProfile.includes(columns) || !withProfile.includes(join)) throw new Error('caller_memory no longer reads the profile as this A/B expects; update measureProfileAb');
+  const withoutProfile = withProfile.replace(columns, 'null::text, null::text[], null::text, null::text, null::text').replace(join, '');
+  const blocks = Math.max(1, Number(process.env.BENCH_RETELL_PROFILE_AB_BLOCKS ?? 4));
+  const requests = Math.max(500, Number(process.env.BENCH_RETELL_PROFILE_AB_REQUESTS ?? 5000));
+  const result: ProfileAb = { with: { p99: [], p999: [] }, without: { p99: [], p999: [] }, requestsPerBlock: requests };
+  try {
+    for (let block = 0; block < blocks * 2; block++) {
+      const arm = block % 4 === 0 || block % 4 === 3 ? 'with' : 'without';
+      await exec(arm === 'with' ? withProfile : withoutProfile);
+      await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_ab_warm_${block}`, connections: 5, amount: 500 });
+      const figures = await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_ab_${block}`, connections: 10, arrivalRate: 500, amount: requests });
+      if (figures.non2xx > 0 || figures.errors > 0) throw new Error(`profile A/B block ${block}: ${figures.non2xx} non-2xx, ${figures.errors} errors`);
+      result[arm].p99.push(figures.p99);
+      result[arm].p999.push(figures.p999 ?? Number.NaN);
+    }
+  } finally {
+    await exec(withProfile);
+  }
+  return result;
+}
+
+function profileAbResults(ab: ProfileAb, kind: DatabaseKind, where: string): BenchResult[] {
+  const withP99 = median(ab.with.p99);
+  const withoutP99 = median(ab.without.p99);
+  // "Unchanged": the profile arm's median p99 lies within what the arm without it spreads over by itself.
+  const ok = withP99 <= Math.max(...ab.without.p99);
+  const blocks = (arm: ArmFigures) => arm.p99.map((p99, i) => `${p99}/${arm.p999[i]}`).join(', ');
+  return [
+    {
+      name: 'call_inbound p99 with / without the caller profile',
+      backend: kind,
+      value: Math.round((withP99 / Math.max(withoutP99, 0.001)) * 100) / 100,
+      unit: 'ratio',
+      target: 'within the spread without it',
+      ok,
+      notes: `${where}; medians p99 ${withP99} vs ${withoutP99} ms, p99.9 ${median(ab.with.p999)} vs ${median(ab.without.p999)} ms; blocks p99/p99.9 with: ${blocks(ab.with)}; without: ${blocks(ab.without)}; ${ab.requestsPerBlock} requests at 500/s per block, ABBA order, a third of the callers have a profile`,
+    },
+  ];
+}
+
 const thisProcess = {
   async cpuMs() {
     const usage = process.cpuUsage();
@@ -443,6 +528,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
     let measured: InboundFigures;
     let seedSeconds: number;
     let where: string;
+    let profileAb: BenchResult[] = [];
     if (process.env.BENCH_RETELL_INBOUND_IN_PROCESS === '1') {
       // As before: the server in this process, started first, then seeded through its own connection.
       app = await startTestApp(kind);
@@ -451,6 +537,18 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
       seedSeconds = (performance.now() - seedStarted) / 1000;
       where = 'server: in the bench process, tsx';
       measured = await measureInbound(app.url!, kind, thisProcess);
+      const db = app.context.db;
+      if (process.env.BENCH_RETELL_PROFILE_AB !== '0')
+        profileAb = profileAbResults(
+          await measureProfileAb(
+            app.url!,
+            kind,
+            (text) => sql.raw(text).execute(db),
+            async (text) => (await sql.raw<{ text: string }>(text).execute(db)).rows[0]!.text,
+          ),
+          kind,
+          where,
+        );
     } else {
       seeded = await seededDatabase(kind);
       seedSeconds = seeded.seedSeconds;
@@ -459,6 +557,19 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
       const server = await startServerProcess('app', { databaseUrl: seeded.url, dataDir: seeded.dataDir, worker: false, compiled });
       try {
         measured = await measureInbound(`http://127.0.0.1:${server.port}`, kind, server);
+        if (process.env.BENCH_RETELL_PROFILE_AB !== '0') {
+          // The definition is read from the seeded database before the server opened it (PGlite: one connection).
+          profileAb = profileAbResults(
+            await measureProfileAb(
+              `http://127.0.0.1:${server.port}`,
+              kind,
+              (text) => server.ask('sql', { text }),
+              async () => seeded!.callerMemoryDefinition,
+            ),
+            kind,
+            where,
+          );
+        }
       } finally {
         await server.stop();
       }
@@ -474,6 +585,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
           unit: 'ms',
           notes: `${where}; p50 ${inbound.p50} ms, p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request, server heap ${serverHeapMb.before} → ${serverHeapMb.after} MB (inbound only)`,
         },
+        ...profileAb,
       ];
     }
     // The ingest runs below use the server in this process (they start and stop its worker and read its tables),
@@ -517,6 +629,7 @@ async function benchBackend(kind: DatabaseKind): Promise<BenchResult[]> {
         ok: p99 <= 10 && inbound.non2xx === 0 && inbound.errors === 0,
         notes: `${where}; p99.9 ${inbound.p999 ?? '?'} ms, ${inbound.total} requests, ${inbound.non2xx} non-2xx, ${inbound.errors} errors, server CPU ${inboundCpuMs} ms/request, server heap ${serverHeapMb.before} → ${serverHeapMb.after} MB`,
       },
+      ...profileAb,
       {
         name: 'call_inbound p99, autocannon 500/s bursts',
         backend: kind,

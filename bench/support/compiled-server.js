@@ -3,13 +3,14 @@
  * server of server-process.ts run by node without tsx, so the server's code and heap are what `npm start` runs in
  * production (under tsx the retained heap is mostly tsx's module loading, which makes every major GC dearer).
  * Started by `startServerProcess('app', { compiled: true, … })` with the same environment; prints `{"port": n}`
- * when it listens, then answers the `cpu`, `heap`, `worker` and `profile` IPC requests as server-process.ts does.
+ * when it listens, then answers the `cpu`, `heap`, `sql`, `worker` and `profile` IPC requests as server-process.ts does.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { sql } from 'kysely';
 import { silentLogger } from '../../dist/log/logger.js';
 import { startSwitchboard } from '../../dist/main.js';
 
@@ -40,6 +41,7 @@ const handlers = {
     runInNewContext('gc')();
     return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
   },
+  sql: async (args) => void (await sql.raw(String(args.text)).execute(app.context.db)),
   worker: async (args) => {
     if (args.on) await app.worker.start();
     else await app.worker.stop();

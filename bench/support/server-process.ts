@@ -205,6 +205,9 @@ async function serve(kind: ServerKind): Promise<void> {
     });
     port = Number(new URL(app.url!).port);
     const db = app.context.db;
+    // `sql` { text }: runs one statement on the server's own database (the call_inbound profile A/B swaps
+    // caller_memory's definition between blocks; a PGlite data directory has no second connection).
+    handlers.set('sql', async (args) => void (await sql.raw(String(args.text)).execute(db)));
     handlers.set('worker', async (args) => {
       if (args.on) await app.worker.start();
       else await app.worker.stop();
