@@ -497,16 +497,18 @@ async function measureProfileAb(baseUrl: string, kind: DatabaseKind, exec: (text
 function profileAbResults(ab: ProfileAb, kind: DatabaseKind, where: string): BenchResult[] {
   const withP99 = median(ab.with.p99);
   const withoutP99 = median(ab.without.p99);
-  // "Unchanged": the profile arm's median p99 lies within what the arm without it spreads over by itself.
-  const ok = withP99 <= Math.max(...ab.without.p99);
+  // "Unchanged": the profile arm's median p99 at most 10 % above the median without it (block medians of a quiet
+  // machine agree within a few %; a loaded machine's spread can fail this either way, and then the run says so).
+  const ratio = withP99 / Math.max(withoutP99, 0.001);
+  const ok = ratio <= 1.1;
   const blocks = (arm: ArmFigures) => arm.p99.map((p99, i) => `${p99}/${arm.p999[i]}`).join(', ');
   return [
     {
       name: 'call_inbound p99 with / without the caller profile',
       backend: kind,
-      value: Math.round((withP99 / Math.max(withoutP99, 0.001)) * 100) / 100,
+      value: Math.round(ratio * 100) / 100,
       unit: 'ratio',
-      target: 'within the spread without it',
+      target: '<= 1.1',
       ok,
       notes: `${where}; medians p99 ${withP99} vs ${withoutP99} ms, p99.9 ${median(ab.with.p999)} vs ${median(ab.without.p999)} ms; blocks p99/p99.9 with: ${blocks(ab.with)}; without: ${blocks(ab.without)}; ${ab.requestsPerBlock} requests at 500/s per block, ABBA order, a third of the callers have a profile`,
     },
