@@ -28,7 +28,6 @@ import { scheduleRollupRefresh } from './analytics/rollup.js';
 import { importOfficeFiles, officeFiles } from './offices/import-files.js';
 import { officesHealthCheck } from './offices/health.js';
 import { OfficeLoader } from './offices/loader.js';
-import { startSandbox } from './sandbox/index.js';
 import { CalendarUnavailable } from './booking/calendar-port.js';
 import { ProviderRegistry } from './core/provider-registry.js';
 import { CrmUnavailable } from './crm/port.js';
@@ -109,9 +108,13 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     await bus.start();
     onClose.push(() => bus.stop());
 
+    // The emulators (and what only they use: smtp-server, mailparser …) load only when they run: a live instance
+    // without SANDBOX=1 carries none of their code.
     const sandbox =
       demo || env.sandbox
-        ? await startSandbox({
+        ? await (
+            await import('./sandbox/index.js')
+          ).startSandbox({
             clock,
             twilio: { accountSid: sandboxCredentials.TWILIO_ACCOUNT_SID, authToken: sandboxCredentials.TWILIO_AUTH_TOKEN },
             zoho: { clientId: sandboxCredentials.ZOHO_CLIENT_ID, clientSecret: sandboxCredentials.ZOHO_CLIENT_SECRET },

@@ -7,10 +7,10 @@ import { openDatabase } from '../../src/db/database.js';
 import { runSwitchboard as switchboard, startServerProcess } from '../support/process.js';
 
 /** Runs the CLI from the TypeScript sources and lists the packages and source files the process loaded. */
-function switchboardLoading(args: string[]) {
+function switchboardLoading(args: string[], env: Record<string, string> = {}) {
   const file = join(mkdtempSync(join(tmpdir(), 'sb-modules-')), 'modules.txt');
   const recorder = pathToFileURL(resolve('test/fixtures/module-recorder.mjs')).href;
-  const result = switchboard(args, { NODE_OPTIONS: `--import=${recorder}`, RECORD_MODULES_FILE: file, SWITCHBOARD_FROM_SOURCE: '1' });
+  const result = switchboard(args, { NODE_OPTIONS: `--import=${recorder}`, RECORD_MODULES_FILE: file, SWITCHBOARD_FROM_SOURCE: '1', ...env });
   const urls = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : [];
   const root = `${pathToFileURL(process.cwd()).href}/`;
   const packages = new Set(urls.map((url) => /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1]).filter((name) => name !== undefined));
@@ -45,6 +45,27 @@ describe('the switchboard CLI', () => {
     expect(run.code).toBe(2);
     expect(run.sources).toContain('src/cli/actions/simulate-call.ts');
     expect(run.packages).toContain('retell-sdk');
+  });
+
+  it('a live instance loads no emulator: start loads the server (main.ts) but not src/sandbox/, smtp-server or mailparser', () => {
+    // Live mode with the public demo key is refused after the server's modules have loaded (the refusal happens when
+    // the environment is checked at start), so this shows what a live instance carries.
+    const run = switchboardLoading(['start'], {
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-live-modules-')),
+      SWITCHBOARD_MODE: 'live',
+      SWITCHBOARD_SECRET_KEY: 'c3dpdGNoYm9hcmQtZGVtby1zZWNyZXQta2V5LTAwMDE=',
+      RETELL_API_KEY: 'key_demo_switchboard_retell_0001',
+    });
+    expect(run.out).toContain('live mode refuses demo secrets');
+    expect(run.sources).toContain('src/main.ts');
+    expect(
+      run.sources.filter(
+        (path) =>
+          path.startsWith('src/sandbox/') && !['src/sandbox/call-simulator.ts', 'src/sandbox/call-scenarios.ts', 'src/sandbox/http1-client.ts'].includes(path),
+      ),
+    ).toEqual([]);
+    expect(run.packages).not.toContain('smtp-server');
+    expect(run.packages).not.toContain('mailparser');
   });
 
   it('migrate creates the schema once and then says it is up to date', () => {
