@@ -10,6 +10,7 @@ import type { ClientConfig } from '../config/client-schema.js';
 import type { ClientRuntime } from '../config/registry.js';
 import { keepsStoredGrant, oauthCalendarModule, settingsFor } from '../oauth/calendar-module.js';
 import type { OAuthConnections } from '../oauth/connections.js';
+import { loadGoogleCalendarSdk } from '../providers/google/calendar.js';
 import { googleCalendarPort, type GoogleCalendarSettings } from '../providers/google/calendar-port.js';
 import { GOOGLE_PROVIDER, googleConnectionSpec } from '../providers/google/connection.js';
 import { GOOGLE_ACCOUNTS, GOOGLE_CALENDAR_SCOPES, type GoogleOAuthApp } from '../providers/google/oauth.js';
@@ -69,5 +70,6 @@ export const googleModule = oauthCalendarModule<GoogleOAuthApp>({
     const google = emulated ? context.sandbox?.google : undefined;
     googleOAuthRoutes(app, context, connections, { app: oauthApp, ...(google ? { accountsBase: google.url, apiRoot: google.apiRoot } : {}) });
   },
+  loadSdk: loadGoogleCalendarSdk,
   connectDemo: (context, runtime, connections) => connectDemoGoogle(context, runtime, connections),
 });

@@ -6,6 +6,7 @@
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
 import { perOffice } from '../offices/per-office.js';
+import { loadHubSpotSdk } from '../providers/hubspot/crm.js';
 import { HUBSPOT_PROVIDER_NAME, hubSpotCrmPort } from './crm-port.js';
 
 export function hubSpotPortFor(context: AppContext, clientId: string) {
@@ -28,6 +29,12 @@ export const hubspotModule: FeatureModule = {
   name: 'hubspot',
   async setUp(context) {
     context.crms.register(HUBSPOT_PROVIDER_NAME, (clientId) => hubSpotPortFor(context, clientId));
+    // An office that keeps its leads in HubSpot looks its callers up there: load the SDK now rather than in a call's
+    // time budget. A server none of whose offices uses HubSpot never loads it.
+    await perOffice(context, ({ config }) => {
+      if (config.crm.provider === HUBSPOT_PROVIDER_NAME)
+        loadHubSpotSdk().catch((error: unknown) => context.logger.warn({ err: error }, 'Could not load the HubSpot SDK'));
+    });
     // Demo: the emulated portal has the contact properties the office maps its facts to, as the real one must.
     const sandbox = context.sandbox;
     if (sandbox) {

@@ -11,9 +11,10 @@ import type { ClientRuntime } from '../config/registry.js';
 import { keepsStoredGrant, oauthCalendarModule, settingsFor } from '../oauth/calendar-module.js';
 import { connectCallbackUrl } from '../oauth/connect-routes.js';
 import type { OAuthConnections } from '../oauth/connections.js';
+import { loadGraphSdk } from '../providers/microsoft/calendar.js';
 import { microsoftCalendarPort, type MicrosoftCalendarSettings } from '../providers/microsoft/calendar-port.js';
 import { MICROSOFT_PROVIDER, microsoftConnectionSpec } from '../providers/microsoft/connection.js';
-import { MICROSOFT_LOGIN, exchangeMicrosoftCode, microsoftAuthorizeUrl, type MicrosoftOAuthApp } from '../providers/microsoft/oauth.js';
+import { MICROSOFT_LOGIN, exchangeMicrosoftCode, loadMsal, microsoftAuthorizeUrl, type MicrosoftOAuthApp } from '../providers/microsoft/oauth.js';
 import { microsoftOAuthRoutes } from '../providers/microsoft/routes.js';
 
 type MicrosoftOfficeSettings = NonNullable<ClientConfig['microsoft']>;
@@ -69,5 +70,6 @@ export const microsoftModule = oauthCalendarModule<MicrosoftOAuthApp>({
     const microsoft = emulated ? context.sandbox?.microsoft : undefined;
     microsoftOAuthRoutes(app, context, connections, { app: oauthApp, ...(microsoft ? { loginBase: microsoft.url, graphBase: microsoft.graphBase } : {}) });
   },
+  loadSdk: () => Promise.all([loadGraphSdk(), loadMsal()]),
   connectDemo: connectDemoMicrosoft,
 });

@@ -47,7 +47,7 @@ describe('the switchboard CLI', () => {
     expect(run.packages).toContain('retell-sdk');
   });
 
-  it('a live instance loads no emulator: start loads the server (main.ts) but not src/sandbox/, smtp-server or mailparser', () => {
+  it('a live instance loads no emulator: start loads the server (main.ts) but not src/sandbox/, smtp-server, mailparser or an optional vendor SDK', () => {
     // Live mode with the public demo key is refused after the server's modules have loaded (the refusal happens when
     // the environment is checked at start), so this shows what a live instance carries.
     const run = switchboardLoading(['start'], {
@@ -66,6 +66,10 @@ describe('the switchboard CLI', () => {
     ).toEqual([]);
     expect(run.packages).not.toContain('smtp-server');
     expect(run.packages).not.toContain('mailparser');
+    // The SDKs of providers an office may choose load when its first client is made (twilio, retell-sdk, nodemailer
+    // and @slack/webhook are the defaults and load at start).
+    const optionalSdks = ['telnyx', '@sendgrid/mail', 'google-auth-library', '@googleapis/calendar', '@azure/msal-node', '@microsoft/microsoft-graph-client', '@hubspot/api-client'];
+    expect(run.packages.filter((name) => optionalSdks.includes(name))).toEqual([]);
   });
 
   it('migrate creates the schema once and then says it is up to date', () => {

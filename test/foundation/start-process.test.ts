@@ -1,6 +1,8 @@
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startServerProcess } from '../support/process.js';
 
@@ -22,6 +24,27 @@ describe('switchboard start (a real process, demo mode)', () => {
       expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
     } finally {
       expect(await second.stop('SIGINT')).toBe(0);
+    }
+  });
+
+  it('loads the SDKs of the calendars and CRM its offices use without waiting for a first call (Google, Microsoft 365, HubSpot)', async () => {
+    const modules = join(mkdtempSync(join(tmpdir(), 'sb-sdk-modules-')), 'modules.txt');
+    const recorder = pathToFileURL(resolve('test/fixtures/module-recorder.mjs')).href;
+    const server = await startServerProcess({
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'sb-sdk-')),
+      NODE_OPTIONS: `--import=${recorder}`,
+      RECORD_MODULES_FILE: modules,
+      SWITCHBOARD_FROM_SOURCE: '1',
+    });
+    const wanted = ['@googleapis/calendar', 'google-auth-library', '@microsoft/microsoft-graph-client', '@azure/msal-node', '@hubspot/api-client'];
+    const loaded = () => wanted.filter((name) => existsSync(modules) && readFileSync(modules, 'utf8').includes(`/node_modules/${name}/`));
+    try {
+      // The demo offices book in Google (riverside-physio) and Microsoft 365 with HubSpot leads (harbor-law). The
+      // SDKs load in the background after the modules' setUp: wait for the recorder to see them, no request made.
+      for (let waited = 0; loaded().length < wanted.length && waited < 30_000; waited += 100) await delay(100);
+      expect(loaded()).toEqual(wanted);
+    } finally {
+      expect(await server.stop('SIGTERM')).toBe(0);
     }
   });
 

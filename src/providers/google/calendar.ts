@@ -2,12 +2,14 @@
  * Google Calendar API v3 through `@googleapis/calendar`: calendar list, freeBusy, events insert/get/patch/delete
  * and list by our private extended property. One instance per access token. Every request has its own timeout
  * and honours the caller's AbortSignal; the SDK's own retries are off (a live call has a budget; the outbox
- * retries), and failures become VendorError with `retryable` set from Google's status and reason.
+ * retries), and failures become VendorError with `retryable` set from Google's status and reason. Both libraries are
+ * loaded by a client's first request, so a server whose offices use no Google calendar never loads them.
  */
-import { calendar as googleCalendar, type calendar_v3 } from '@googleapis/calendar';
-import { OAuth2Client } from 'google-auth-library';
+import type { calendar as googleCalendar, calendar_v3 } from '@googleapis/calendar';
+import type { OAuth2Client } from 'google-auth-library';
 import { DateTime } from 'luxon';
 import { VendorError } from '../../core/errors.js';
+import { loadOAuth2Client } from './oauth.js';
 
 export const GOOGLE_API_ROOT = 'https://www.googleapis.com/';
 /** Our key in `extendedProperties.private` (≤ 44 characters, or Google drops it silently). */
@@ -61,14 +63,22 @@ export interface BusyInterval {
   endMs: number;
 }
 
-export class GoogleCalendarClient {
-  private readonly api: calendar_v3.Calendar;
+let loading: Promise<[typeof googleCalendar, typeof OAuth2Client]> | undefined;
+/** `@googleapis/calendar` and google-auth-library, loaded by the first request (or ahead of it: oauth/calendar-module.ts). */
+export const loadGoogleCalendarSdk = () => (loading ??= Promise.all([import('@googleapis/calendar').then(({ calendar }) => calendar), loadOAuth2Client()]));
 
-  constructor(private readonly options: GoogleCalendarClientOptions) {
-    const auth = new OAuth2Client();
-    // No expiry and no refresh token: the library only attaches the header; refreshing is the connection's job.
-    auth.setCredentials({ access_token: options.accessToken });
-    this.api = googleCalendar({ version: 'v3', auth, ...(options.rootUrl ? { rootUrl: options.rootUrl } : {}) });
+export class GoogleCalendarClient {
+  private api: Promise<calendar_v3.Calendar> | undefined;
+
+  constructor(private readonly options: GoogleCalendarClientOptions) {}
+
+  private apiOf(): Promise<calendar_v3.Calendar> {
+    return (this.api ??= loadGoogleCalendarSdk().then(([googleCalendar, OAuth2Client]) => {
+      const auth = new OAuth2Client();
+      // No expiry and no refresh token: the library only attaches the header; refreshing is the connection's job.
+      auth.setCredentials({ access_token: this.options.accessToken });
+      return googleCalendar({ version: 'v3', auth, ...(this.options.rootUrl ? { rootUrl: this.options.rootUrl } : {}) });
+    }));
   }
 
   /** Calendars the user may write to (owner/writer), for the picker. */
@@ -76,8 +86,8 @@ export class GoogleCalendarClient {
     const out: GoogleCalendarEntry[] = [];
     let pageToken: string | undefined;
     do {
-      const page = await this.call('list calendars', (options) =>
-        this.api.calendarList.list({ minAccessRole: 'writer', maxResults: 250, ...(pageToken ? { pageToken } : {}) }, options),
+      const page = await this.call('list calendars', (api, options) =>
+        api.calendarList.list({ minAccessRole: 'writer', maxResults: 250, ...(pageToken ? { pageToken } : {}) }, options),
       );
       for (const item of page.items ?? []) {
         if (!item.id) continue;
@@ -101,8 +111,8 @@ export class GoogleCalendarClient {
   async freeBusy(calendarIds: string[], startMs: number, endMs: number): Promise<BusyInterval[]> {
     const busy: BusyInterval[] = [];
     for (const [from, to] of windows(startMs, endMs)) {
-      const answer = await this.call('read free/busy', (options) =>
-        this.api.freebusy.query(
+      const answer = await this.call('read free/busy', (api, options) =>
+        api.freebusy.query(
           {
             requestBody: {
               timeMin: new Date(from).toISOString(),
@@ -144,8 +154,8 @@ export class GoogleCalendarClient {
     for (const span of spans) {
       let pageToken: string | undefined;
       do {
-        const page = await this.call('list events', (options) =>
-          this.api.events.list(
+        const page = await this.call('list events', (api, options) =>
+          api.events.list(
             {
               calendarId,
               singleEvents: true,
@@ -173,8 +183,8 @@ export class GoogleCalendarClient {
    * landed) instead of making a second event; the caller reads the existing one.
    */
   async insertEvent(calendarId: string, input: GoogleEventInput, eventId?: string): Promise<GoogleEvent> {
-    const created = await this.call('create the event', (options) =>
-      this.api.events.insert({ calendarId, sendUpdates: 'none', requestBody: { ...(eventId ? { id: eventId } : {}), ...eventBody(input) } }, options),
+    const created = await this.call('create the event', (api, options) =>
+      api.events.insert({ calendarId, sendUpdates: 'none', requestBody: { ...(eventId ? { id: eventId } : {}), ...eventBody(input) } }, options),
     );
     return this.mustBeEvent(created, input.timezone, 'create');
   }
@@ -182,7 +192,7 @@ export class GoogleCalendarClient {
   /** The event, or undefined when Google does not know it. Cancelled (deleted) events come back with that status. */
   async getEvent(calendarId: string, eventId: string): Promise<GoogleEvent | undefined> {
     try {
-      const event = await this.call('read the event', (options) => this.api.events.get({ calendarId, eventId }, options));
+      const event = await this.call('read the event', (api, options) => api.events.get({ calendarId, eventId }, options));
       return this.mustBeEvent(event, 'UTC', 'get');
     } catch (error) {
       if (error instanceof VendorError && (error.status === 404 || error.status === 410)) return undefined;
@@ -192,8 +202,8 @@ export class GoogleCalendarClient {
 
   /** Rewrites the event if its etag is still `etag` (412 `conditionNotMet` otherwise); `status` revives a cancelled one. */
   async patchEvent(calendarId: string, eventId: string, etag: string, input: GoogleEventInput, status?: 'confirmed'): Promise<GoogleEvent> {
-    const patched = await this.call('update the event', (options) =>
-      this.api.events.patch(
+    const patched = await this.call('update the event', (api, options) =>
+      api.events.patch(
         { calendarId, eventId, sendUpdates: 'none', requestBody: { ...eventBody(input), ...(status ? { status } : {}) } },
         { ...options, headers: { 'If-Match': etag } },
       ),
@@ -204,7 +214,7 @@ export class GoogleCalendarClient {
   /** Deleting an event that is already gone (404, or 410 `deleted`) counts as done. */
   async deleteEvent(calendarId: string, eventId: string): Promise<void> {
     try {
-      await this.call('delete the event', (options) => this.api.events.delete({ calendarId, eventId, sendUpdates: 'none' }, options));
+      await this.call('delete the event', (api, options) => api.events.delete({ calendarId, eventId, sendUpdates: 'none' }, options));
     } catch (error) {
       if (error instanceof VendorError && (error.status === 404 || error.status === 410)) return;
       throw error;
@@ -225,11 +235,15 @@ export class GoogleCalendarClient {
     return event;
   }
 
-  private async call<T>(what: string, run: (options: { timeout: number; signal: AbortSignal; retry: false }) => Promise<{ data: T }>): Promise<T> {
+  private async call<T>(
+    what: string,
+    run: (api: calendar_v3.Calendar, options: { timeout: number; signal: AbortSignal; retry: false }) => Promise<{ data: T }>,
+  ): Promise<T> {
+    const api = await this.apiOf();
     const timeout = AbortSignal.timeout(this.options.timeoutMs ?? 5_000);
     const signal = this.options.signal ? AbortSignal.any([this.options.signal, timeout]) : timeout;
     try {
-      return (await run({ timeout: this.options.timeoutMs ?? 5_000, signal, retry: false })).data;
+      return (await run(api, { timeout: this.options.timeoutMs ?? 5_000, signal, retry: false })).data;
     } catch (error) {
       throw googleCalendarError(error, what, { timedOut: timeout.aborted, aborted: this.options.signal?.aborted === true });
     }

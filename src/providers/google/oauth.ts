@@ -1,9 +1,10 @@
 /**
  * Google's OAuth 2.0 web-server flow through google-auth-library's OAuth2Client: the consent URL, the code
  * exchange and the refresh. The library computes `expiry_date` from the machine's own clock, so the seconds left
- * are handed back instead and the caller dates them with its injected clock.
+ * are handed back instead and the caller dates them with its injected clock. The library is loaded by the first of
+ * these calls, so a server whose offices use no Google calendar never loads it.
  */
-import { OAuth2Client } from 'google-auth-library';
+import type { OAuth2Client } from 'google-auth-library';
 import { VendorError } from '../../core/errors.js';
 
 export const GOOGLE_ACCOUNTS = 'https://oauth2.googleapis.com';
@@ -26,9 +27,14 @@ export interface GoogleOAuthApp {
   clientSecret: string;
 }
 
+let loading: Promise<typeof OAuth2Client> | undefined;
+/** google-auth-library's OAuth2Client class, loaded on first use (calendar.ts shares it). */
+export const loadOAuth2Client = () => (loading ??= import('google-auth-library').then(({ OAuth2Client }) => OAuth2Client));
+
 /** Where the OAuth endpoints live: Google, or the sandbox emulator's base URL. */
-export function googleOAuthClient(app: GoogleOAuthApp, options: { redirectUri?: string; accountsBase?: string } = {}): OAuth2Client {
+export async function googleOAuthClient(app: GoogleOAuthApp, options: { redirectUri?: string; accountsBase?: string } = {}): Promise<OAuth2Client> {
   const base = options.accountsBase;
+  const OAuth2Client = await loadOAuth2Client();
   return new OAuth2Client({
     clientId: app.clientId,
     clientSecret: app.clientSecret,
@@ -45,8 +51,12 @@ export function googleOAuthClient(app: GoogleOAuthApp, options: { redirectUri?: 
   });
 }
 
-export function googleAuthorizeUrl(app: GoogleOAuthApp, input: { redirectUri: string; state: string; accountsBase?: string; loginHint?: string }): string {
-  return googleOAuthClient(app, { redirectUri: input.redirectUri, accountsBase: input.accountsBase }).generateAuthUrl({
+export async function googleAuthorizeUrl(
+  app: GoogleOAuthApp,
+  input: { redirectUri: string; state: string; accountsBase?: string; loginHint?: string },
+): Promise<string> {
+  const client = await googleOAuthClient(app, { redirectUri: input.redirectUri, accountsBase: input.accountsBase });
+  return client.generateAuthUrl({
     access_type: 'offline',
     // Google hands out a refresh token only on the first consent unless consent is asked again.
     prompt: 'consent',
@@ -72,7 +82,7 @@ function secondsLeft(expiryDate: number | null | undefined): number {
 }
 
 export async function exchangeGoogleCode(app: GoogleOAuthApp, input: { code: string; redirectUri: string; accountsBase?: string }): Promise<GoogleTokens> {
-  const client = googleOAuthClient(app, { redirectUri: input.redirectUri, accountsBase: input.accountsBase });
+  const client = await googleOAuthClient(app, { redirectUri: input.redirectUri, accountsBase: input.accountsBase });
   try {
     const { tokens } = await client.getToken({ code: input.code, redirect_uri: input.redirectUri });
     if (!tokens.access_token) throw new Error('no access_token in the answer');
@@ -93,7 +103,7 @@ export async function refreshGoogleToken(
   refreshToken: string,
   accountsBase?: string,
 ): Promise<{ accessToken: string; expiresInSeconds: number }> {
-  const client = googleOAuthClient(app, { accountsBase });
+  const client = await googleOAuthClient(app, { accountsBase });
   client.setCredentials({ refresh_token: refreshToken });
   try {
     const { token } = await client.getAccessToken();

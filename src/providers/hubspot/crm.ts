@@ -2,11 +2,12 @@
  * HubSpot CRM contacts and notes through the official `@hubspot/api-client` (v14: `/crm/v3/objects/…`,
  * `/crm/v4/…` associations), pointed at the emulator through its `basePath`. Every failure becomes a VendorError
  * whose `retryable` tells the outbox to retry or give up; HubSpot's error bodies echo property values, so only the
- * category, status and a masked message travel on.
+ * category, status and a masked message travel on. The SDK is loaded by a client's first request, so a server whose
+ * offices keep their leads elsewhere never loads it.
  */
-import { Client } from '@hubspot/api-client';
-import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js';
-import { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/models/AssociationSpec.js';
+import type { Client } from '@hubspot/api-client';
+import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js';
+import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/models/AssociationSpec.js';
 import { VendorError } from '../../core/errors.js';
 import { maskText } from '../../log/mask.js';
 
@@ -104,17 +105,44 @@ export function hubSpotError(error: unknown, what: string): VendorError {
   });
 }
 
+interface HubSpotSdk {
+  Client: typeof Client;
+  FilterOperatorEnum: typeof FilterOperatorEnum;
+  AssociationSpecAssociationCategoryEnum: typeof AssociationSpecAssociationCategoryEnum;
+}
+
+let loading: Promise<HubSpotSdk> | undefined;
+/** Loaded by a client's first request (or ahead of it, for an office that uses HubSpot: hubspot/module.ts). */
+export const loadHubSpotSdk = () =>
+  (loading ??= Promise.all([
+    import('@hubspot/api-client'),
+    import('@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js'),
+    import('@hubspot/api-client/lib/codegen/crm/objects/notes/models/AssociationSpec.js'),
+  ]).then(([main, filter, association]) => ({
+    Client: main.Client,
+    FilterOperatorEnum: filter.FilterOperatorEnum,
+    AssociationSpecAssociationCategoryEnum: association.AssociationSpecAssociationCategoryEnum,
+  })));
+
 export class HubSpotCrm {
-  private readonly client: Client;
+  private sdk: Promise<{ client: Client } & HubSpotSdk> | undefined;
   private readonly timeoutMs: number;
 
-  constructor(options: HubSpotCrmOptions) {
-    // No SDK retries: it would repeat a POST after a 5xx and make a second contact or note; the outbox retries.
-    this.client = new Client({ accessToken: options.accessToken, basePath: options.basePath, numberOfApiCallRetries: 0 });
+  constructor(private readonly options: HubSpotCrmOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  /** The SDK's client for this token (made on the first request) and the SDK's enums. */
+  private sdkOf(): Promise<{ client: Client } & HubSpotSdk> {
+    return (this.sdk ??= loadHubSpotSdk().then((sdk) => ({
+      ...sdk,
+      // No SDK retries: it would repeat a POST after a 5xx and make a second contact or note; the outbox retries.
+      client: new sdk.Client({ accessToken: this.options.accessToken, basePath: this.options.basePath, numberOfApiCallRetries: 0 }),
+    })));
+  }
+
+  private async call<T>(what: string, run: (sdk: { client: Client } & HubSpotSdk) => Promise<T>): Promise<T> {
+    const sdk = await this.sdkOf();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -131,7 +159,7 @@ export class HubSpotCrm {
         this.timeoutMs,
       );
     });
-    const running = run();
+    const running = run(sdk);
     running.catch(() => undefined);
     try {
       return await Promise.race([running, deadline]);
@@ -144,8 +172,8 @@ export class HubSpotCrm {
 
   /** Contacts whose `property` holds one of `values` exactly (one filter group per property, OR-ed). */
   async searchContacts(properties: string[], values: string[], limit = 10): Promise<HubSpotContact[]> {
-    const answer = await this.call('contact search', () =>
-      this.client.crm.contacts.searchApi.doSearch({
+    const answer = await this.call('contact search', ({ client, FilterOperatorEnum }) =>
+      client.crm.contacts.searchApi.doSearch({
         filterGroups: properties.map((propertyName) => ({
           filters: [
             values.length === 1
@@ -164,7 +192,7 @@ export class HubSpotCrm {
 
   async getContact(id: string): Promise<HubSpotContact | undefined> {
     try {
-      return toContact(await this.call('contact read', () => this.client.crm.contacts.basicApi.getById(id, CONTACT_PROPERTIES)));
+      return toContact(await this.call('contact read', ({ client }) => client.crm.contacts.basicApi.getById(id, CONTACT_PROPERTIES)));
     } catch (error) {
       if (error instanceof VendorError && error.status === 404) return undefined;
       throw error;
@@ -172,17 +200,19 @@ export class HubSpotCrm {
   }
 
   async createContact(properties: ContactProperties): Promise<HubSpotContact> {
-    return toContact(await this.call('contact create', () => this.client.crm.contacts.basicApi.create({ properties: defined(properties), associations: [] })));
+    return toContact(
+      await this.call('contact create', ({ client }) => client.crm.contacts.basicApi.create({ properties: defined(properties), associations: [] })),
+    );
   }
 
   async updateContact(id: string, properties: ContactProperties): Promise<HubSpotContact> {
-    return toContact(await this.call('contact update', () => this.client.crm.contacts.basicApi.update(id, { properties: strings(properties) })));
+    return toContact(await this.call('contact update', ({ client }) => client.crm.contacts.basicApi.update(id, { properties: strings(properties) })));
   }
 
   /** Create-or-update by e-mail (a unique property): safe to repeat after a lost answer. */
   async upsertContactByEmail(email: string, properties: ContactProperties): Promise<{ contact: HubSpotContact; created: boolean }> {
-    const answer = await this.call('contact upsert', () =>
-      this.client.crm.contacts.batchApi.upsert({ inputs: [{ idProperty: 'email', id: email, properties: defined(properties) }] }),
+    const answer = await this.call('contact upsert', ({ client }) =>
+      client.crm.contacts.batchApi.upsert({ inputs: [{ idProperty: 'email', id: email, properties: defined(properties) }] }),
     );
     const result = answer.results[0];
     if (!result) throw hubSpotError({ code: 500, body: { message: 'no result in the batch upsert answer' } }, 'contact upsert');
@@ -191,8 +221,8 @@ export class HubSpotCrm {
 
   /** A note on the contact's timeline, associated in the same request (type 202, note → contact). */
   async addNote(contactId: string, body: string, timestamp: Date): Promise<{ id: string }> {
-    const note = await this.call('note create', () =>
-      this.client.crm.objects.notes.basicApi.create({
+    const note = await this.call('note create', ({ client, AssociationSpecAssociationCategoryEnum }) =>
+      client.crm.objects.notes.basicApi.create({
         properties: { hs_timestamp: timestamp.toISOString(), hs_note_body: body },
         associations: [
           {
@@ -210,15 +240,17 @@ export class HubSpotCrm {
     const ids: string[] = [];
     let after: string | undefined;
     do {
-      const page = await this.call('note associations', () => this.client.crm.associations.v4.basicApi.getPage('contacts', contactId, 'notes', after, 500));
+      const page = await this.call('note associations', ({ client }) =>
+        client.crm.associations.v4.basicApi.getPage('contacts', contactId, 'notes', after, 500),
+      );
       ids.push(...page.results.map((result) => String(result.toObjectId)));
       after = page.paging?.next?.after;
     } while (after);
     const notes: HubSpotNote[] = [];
     for (let start = 0; start < ids.length; start += 100) {
       const batch = ids.slice(start, start + 100);
-      const answer = await this.call('note read', () =>
-        this.client.crm.objects.notes.batchApi.read({ inputs: batch.map((id) => ({ id })), properties: ['hs_note_body'], propertiesWithHistory: [] }),
+      const answer = await this.call('note read', ({ client }) =>
+        client.crm.objects.notes.batchApi.read({ inputs: batch.map((id) => ({ id })), properties: ['hs_note_body'], propertiesWithHistory: [] }),
       );
       notes.push(...answer.results.map((note) => ({ id: note.id, body: note.properties.hs_note_body ?? '' })));
     }
@@ -227,7 +259,7 @@ export class HubSpotCrm {
 
   /** The cheapest authenticated read: one contact of the first page. */
   async probe(): Promise<void> {
-    await this.call('connection check', () => this.client.crm.contacts.basicApi.getPage(1));
+    await this.call('connection check', ({ client }) => client.crm.contacts.basicApi.getPage(1));
   }
 }
 

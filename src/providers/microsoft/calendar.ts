@@ -6,9 +6,11 @@
  * and the caller's AbortSignal, and fetches. No RetryHandler: it waits 3 s or more per 429/503 and retries POSTs,
  * which a live call's budget cannot afford; the outbox retries instead. All times are asked for in UTC
  * (`Prefer: outlook.timezone="UTC"`), since a wall time in the repeated fall-back hour names no single instant;
- * whatever zone an answer carries (Windows or IANA name) is still read through time-zones.ts.
+ * whatever zone an answer carries (Windows or IANA name) is still read through time-zones.ts. The SDK is loaded by a
+ * client's first request, so a server whose offices use no Microsoft 365 calendar never loads it.
  */
-import { Client, GraphError, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import type * as GraphSdk from '@microsoft/microsoft-graph-client';
+import type { Client, Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { VendorError } from '../../core/errors.js';
 import { graphDateTime, instantOf, settledInstantOf } from './time-zones.js';
 
@@ -79,11 +81,21 @@ class Transport implements Middleware {
   }
 }
 
-export class GraphCalendarClient {
-  private readonly client: Client;
+/** The loaded SDK, once a client has asked for it: graphError reads its error class from here. */
+let sdk: typeof GraphSdk | undefined;
+let loading: Promise<typeof GraphSdk> | undefined;
+/** Loaded by a client's first request (or ahead of it: oauth/calendar-module.ts). */
+export const loadGraphSdk = () => (loading ??= import('@microsoft/microsoft-graph-client').then((loaded) => (sdk = loaded)));
 
-  constructor(private readonly options: GraphClientOptions) {
-    this.client = Client.initWithMiddleware({ baseUrl: options.baseUrl ?? GRAPH_BASE, middleware: new Transport(options) });
+export class GraphCalendarClient {
+  private client: Promise<Client> | undefined;
+
+  constructor(private readonly options: GraphClientOptions) {}
+
+  private clientOf(): Promise<Client> {
+    return (this.client ??= loadGraphSdk().then(({ Client }) =>
+      Client.initWithMiddleware({ baseUrl: this.options.baseUrl ?? GRAPH_BASE, middleware: new Transport(this.options) }),
+    ));
   }
 
   async listCalendars(): Promise<GraphCalendar[]> {
@@ -104,8 +116,8 @@ export class GraphCalendarClient {
   async schedule(address: string, startMs: number, endMs: number): Promise<{ startMs: number; endMs: number }[]> {
     const busy: { startMs: number; endMs: number }[] = [];
     for (const [from, to] of windows(startMs, endMs)) {
-      const answer = (await this.call('read free/busy', () =>
-        this.client
+      const answer = (await this.call('read free/busy', (client) =>
+        client
           .api('/me/calendar/getSchedule')
           .header('Prefer', UTC)
           .post({ schedules: [address], startTime: graphDateTime(from, 'UTC'), endTime: graphDateTime(to, 'UTC'), availabilityViewInterval: 15 }),
@@ -163,8 +175,8 @@ export class GraphCalendarClient {
 
   /** `transactionId` makes Graph answer a retried POST with the event the first one made. */
   async createEvent(calendarId: string, input: GraphEventInput): Promise<GraphEvent> {
-    const raw = (await this.call('create the event', () =>
-      this.client
+    const raw = (await this.call('create the event', (client) =>
+      client
         .api(`/me/calendars/${encodeURIComponent(calendarId)}/events`)
         .header('Prefer', UTC)
         .post({ ...eventBody(input), ...(input.bookingId ? { transactionId: `sb-${input.bookingId}` } : {}) }),
@@ -174,8 +186,8 @@ export class GraphCalendarClient {
 
   async getEvent(eventId: string): Promise<GraphEvent | undefined> {
     try {
-      const raw = (await this.call('read the event', () =>
-        this.client
+      const raw = (await this.call('read the event', (client) =>
+        client
           .api(`/me/events/${encodeURIComponent(eventId)}`)
           .header('Prefer', UTC)
           .query({ $expand: EXPAND })
@@ -190,8 +202,8 @@ export class GraphCalendarClient {
 
   /** Rewrites the event if it is still at `etag` (`@odata.etag`); a stale one is refused (412). */
   async patchEvent(eventId: string, etag: string, input: GraphEventInput): Promise<GraphEvent> {
-    const raw = (await this.call('update the event', () =>
-      this.client
+    const raw = (await this.call('update the event', (client) =>
+      client
         .api(`/me/events/${encodeURIComponent(eventId)}`)
         .header('Prefer', UTC)
         .header('If-Match', etag)
@@ -204,7 +216,7 @@ export class GraphCalendarClient {
   /** Deleting an event that is already gone (404) counts as done. */
   async deleteEvent(eventId: string): Promise<void> {
     try {
-      await this.call('delete the event', () => this.client.api(`/me/events/${encodeURIComponent(eventId)}`).delete());
+      await this.call('delete the event', (client) => client.api(`/me/events/${encodeURIComponent(eventId)}`).delete());
     } catch (error) {
       if (error instanceof VendorError && error.status === 404) return;
       throw error;
@@ -214,7 +226,8 @@ export class GraphCalendarClient {
   /** Every page of a collection, following `@odata.nextLink` (Graph's default page is 10 items). */
   private async all(what: string, path: string, query: Record<string, string> = {}): Promise<Raw[]> {
     const out: Raw[] = [];
-    let request = this.client.api(path).header('Prefer', UTC).query(query);
+    const client = await this.clientOf();
+    let request = client.api(path).header('Prefer', UTC).query(query);
     for (;;) {
       const page = (await this.call(what, () => request.get())) as { value?: Raw[]; '@odata.nextLink'?: string };
       out.push(...(page.value ?? []));
@@ -222,13 +235,14 @@ export class GraphCalendarClient {
       if (!next) return out;
       // The link is absolute; the SDK only strips https hosts, so hand it the path and query after the version.
       const url = new URL(next);
-      request = this.client.api(`${url.pathname.replace(/^\/v1\.0/, '')}${url.search}`).header('Prefer', UTC);
+      request = client.api(`${url.pathname.replace(/^\/v1\.0/, '')}${url.search}`).header('Prefer', UTC);
     }
   }
 
-  private async call<T>(what: string, run: () => Promise<T>): Promise<T> {
+  private async call<T>(what: string, run: (client: Client) => Promise<T>): Promise<T> {
+    const client = await this.clientOf();
     try {
-      return await run();
+      return await run(client);
     } catch (error) {
       throw graphError(error, what, { aborted: this.options.signal?.aborted === true });
     }
@@ -241,7 +255,8 @@ export class GraphCalendarClient {
  */
 export function graphError(error: unknown, what: string, flags: { aborted?: boolean } = {}): VendorError {
   if (error instanceof VendorError) return error;
-  const graph = error instanceof GraphError ? error : undefined;
+  // A GraphError exists only once the SDK has loaded; before that, nothing is one.
+  const graph = sdk && error instanceof sdk.GraphError ? error : undefined;
   const status = graph && graph.statusCode > 0 ? graph.statusCode : undefined;
   if (status === undefined) {
     const timedOut = /timeout|aborted/i.test(`${graph?.code ?? ''} ${(error as Error)?.name ?? ''} ${(error as Error)?.message ?? ''}`);

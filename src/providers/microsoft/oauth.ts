@@ -3,17 +3,17 @@
  * exchange and the refresh. MSAL never hands out the refresh token; it lives in MSAL's token cache, so the grant we
  * seal in `oauth_connections` is that cache, serialised (one cache per connection). The authority must be https
  * (MSAL refuses others), so the emulator is reached through `system.networkClient`, which sends MSAL's requests for
- * login.microsoftonline.com to the emulator's base URL instead.
+ * login.microsoftonline.com to the emulator's base URL instead. MSAL is loaded by the first of these calls, so a
+ * server whose offices use no Microsoft 365 calendar never loads it.
  */
-import {
-  ConfidentialClientApplication,
-  InteractionRequiredAuthError,
-  type AuthenticationResult,
-  type INetworkModule,
-  type NetworkRequestOptions,
-  type NetworkResponse,
-} from '@azure/msal-node';
+import type * as MsalSdk from '@azure/msal-node';
+import type { AuthenticationResult, ConfidentialClientApplication, INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { VendorError } from '../../core/errors.js';
+
+/** The loaded MSAL, once a call has asked for it: microsoftTokenError reads its error class from here. */
+let msal: typeof MsalSdk | undefined;
+let loading: Promise<typeof MsalSdk> | undefined;
+export const loadMsal = () => (loading ??= import('@azure/msal-node').then((loaded) => (msal = loaded)));
 
 export const MICROSOFT_LOGIN = 'https://login.microsoftonline.com';
 /** Delegated scopes: events read/write (incl. getSchedule and calendars) and the profile for the mailbox address. */
@@ -57,6 +57,7 @@ export function redirectingNetworkClient(base: string): INetworkModule {
 
 /** A fresh MSAL application holding one connection's cache (`cache`, when given). */
 export async function msalApplication(app: MicrosoftOAuthApp, options: { loginBase?: string; cache?: string } = {}): Promise<ConfidentialClientApplication> {
+  const { ConfidentialClientApplication } = await loadMsal();
   const cca = new ConfidentialClientApplication({
     auth: { clientId: app.clientId, clientSecret: app.clientSecret, authority: `${MICROSOFT_LOGIN}/${app.tenant}` },
     ...(options.loginBase ? { system: { networkClient: redirectingNetworkClient(options.loginBase) } } : {}),
@@ -143,7 +144,8 @@ export async function refreshMicrosoftToken(app: MicrosoftOAuthApp, cache: strin
 export function microsoftTokenError(error: unknown, what: string): VendorError {
   if (error instanceof VendorError) return error;
   const details = error as { errorCode?: string; errorMessage?: string; subError?: string; status?: number; message?: string };
-  const interaction = error instanceof InteractionRequiredAuthError;
+  // An MSAL error exists only once MSAL has loaded; before that, nothing is one of its classes.
+  const interaction = msal !== undefined && error instanceof msal.InteractionRequiredAuthError;
   const code = interaction || details.errorCode === 'invalid_grant' ? 'invalid_grant' : (details.errorCode ?? 'unexpected');
   return new VendorError({
     vendor: 'microsoft-identity',

@@ -5,9 +5,10 @@
  * every event (providers/sendgrid/events.ts). Failures become VendorError with a vendor-neutral `failure`
  * (reference/sms-email-providers.md §3 and §5): 429/5xx/no connection never accepted, 401/403 config, a 400 about
  * the address the recipient's, a reset or time-out after the request went out accepted-unknown (SendGrid has no
- * idempotency key).
+ * idempotency key). The SDK is loaded when the first SendGrid client is made, so a server whose offices send only
+ * through SMTP never loads it.
  */
-import { MailService } from '@sendgrid/mail';
+import type { MailService } from '@sendgrid/mail';
 import { VendorError } from '../../core/errors.js';
 import { connectionFailure } from '../connection-failure.js';
 import type { EmailMessage, EmailPort, EmailSendResult } from '../../messaging/ports.js';
@@ -23,16 +24,29 @@ interface SendgridClient {
   setDefaultRequest(key: string, value: unknown): void;
 }
 
+/**
+ * `@sendgrid/mail` is CommonJS with `export =`: its types give a dynamic import only `default`, though Node hands out
+ * the named `MailService` too (as the static import used).
+ */
+let loading: Promise<typeof MailService> | undefined;
+const loadMailService = () => (loading ??= import('@sendgrid/mail').then((sdk) => (sdk as unknown as { MailService: typeof MailService }).MailService));
+
 export function createSendgridMail(options: SendgridMailOptions): EmailPort {
-  const service = new MailService();
-  service.setApiKey(options.apiKey);
-  service.setTimeout(options.timeoutMs ?? 20_000);
-  if (options.baseUrl) (service as unknown as { client: SendgridClient }).client.setDefaultRequest('baseUrl', `${options.baseUrl.replace(/\/$/, '')}/`);
+  const creating = loadMailService().then((Service) => {
+    const service = new Service();
+    service.setApiKey(options.apiKey);
+    service.setTimeout(options.timeoutMs ?? 20_000);
+    if (options.baseUrl) (service as unknown as { client: SendgridClient }).client.setDefaultRequest('baseUrl', `${options.baseUrl.replace(/\/$/, '')}/`);
+    return service;
+  });
+  // A failed load surfaces on the first send, not as an unhandled rejection here.
+  creating.catch(() => undefined);
   return {
     async send(message: EmailMessage): Promise<EmailSendResult> {
       const headers: Record<string, string> = { ...(message.headers ?? {}) };
       const unsubscribe = (message.list as { unsubscribe?: Array<{ url?: string }> } | undefined)?.unsubscribe?.[0]?.url;
       if (unsubscribe) headers['List-Unsubscribe'] = `<${unsubscribe}>`;
+      const service = await creating;
       try {
         const [response] = await service.send({
           to: message.to,

@@ -4,9 +4,10 @@
  * `GET /messages/{id}` to look one up. Telnyx has no list of sent messages to search, so a send whose answer was lost
  * is reconciled from the id its own `message.sent` webhook brought us (messaging/reconcile-sms.ts), confirmed here.
  * Failures become VendorError with a vendor-neutral `failure` (reference/sms-email-providers.md §1 and §5); Telnyx
- * codes stay in this file.
+ * codes stay in this file. The SDK is loaded when the first Telnyx client is made, so a server whose offices text only
+ * through Twilio never loads it.
  */
-import Telnyx, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'telnyx';
+import type * as TelnyxSdk from 'telnyx';
 import { VendorError, type FailureClass } from '../../core/errors.js';
 import { connectionFailure } from '../connection-failure.js';
 import type { SmsPort, SmsSendRequest, SmsSendResult } from '../../messaging/ports.js';
@@ -18,6 +19,11 @@ export interface TelnyxSmsOptions {
   messagingProfileId?: string;
   timeoutMs?: number;
 }
+
+/** The loaded SDK, once a client has asked for it: classifyTelnyxError reads its error classes from here. */
+let sdk: typeof TelnyxSdk | undefined;
+let loading: Promise<typeof TelnyxSdk> | undefined;
+const loadSdk = () => (loading ??= import('telnyx').then((loaded) => (sdk = loaded)));
 
 /** Telnyx messaging codes and what they mean to the domain. */
 const CODES: Record<string, { failure: FailureClass; words: string }> = {
@@ -56,7 +62,11 @@ export interface TelnyxSms extends SmsPort {
 }
 
 export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
-  const client = new Telnyx({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 15_000 });
+  const creating = loadSdk().then(
+    ({ default: Telnyx }) => new Telnyx({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 15_000 }),
+  );
+  // A failed load surfaces on the first send or lookup, not as an unhandled rejection here.
+  creating.catch(() => undefined);
   return {
     async send(request: SmsSendRequest): Promise<SmsSendResult> {
       if (!request.from)
@@ -67,6 +77,7 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
           failure: 'config',
           message: 'The Telnyx provider of this office has no sending number.',
         });
+      const client = await creating;
       try {
         const response = await client.messages.send(
           {
@@ -99,6 +110,7 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
     },
 
     async lookup(providerId: string): Promise<SmsSendResult | undefined> {
+      const client = await creating;
       try {
         const response = await client.messages.retrieve(providerId, { maxRetries: 1 });
         const data = response.data as { id?: string; to?: Array<{ status?: string }>; parts?: number } | undefined;
@@ -109,7 +121,7 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
           segments: typeof data.parts === 'number' && data.parts > 0 ? data.parts : null,
         };
       } catch (error) {
-        if (error instanceof APIError && error.status === 404) return undefined;
+        if (sdk && error instanceof sdk.APIError && error.status === 404) return undefined;
         throw classifyTelnyxError(error);
       }
     },
@@ -128,7 +140,8 @@ function causeCode(error: unknown): string | undefined {
 
 export function classifyTelnyxError(error: unknown): VendorError {
   if (error instanceof VendorError) return error;
-  if (error instanceof APIConnectionTimeoutError) {
+  // An SDK error exists only once the SDK has loaded; before that, nothing is one of its classes.
+  if (sdk && error instanceof sdk.APIConnectionTimeoutError) {
     return new VendorError({
       vendor: 'telnyx',
       code: 'ETIMEDOUT',
@@ -138,11 +151,11 @@ export function classifyTelnyxError(error: unknown): VendorError {
       cause: error,
     });
   }
-  if (error instanceof APIConnectionError) {
+  if (sdk && error instanceof sdk.APIConnectionError) {
     const code = causeCode(error.cause) ?? 'network';
     return connectionFailure({ vendor: 'telnyx', name: 'Telnyx', code, detail: code, what: 'the text', cause: error });
   }
-  if (error instanceof APIError && typeof error.status === 'number') {
+  if (sdk && error instanceof sdk.APIError && typeof error.status === 'number') {
     const status = error.status;
     const first = ((error.error as { errors?: Array<{ code?: unknown; title?: unknown; detail?: unknown }> } | undefined)?.errors ?? [])[0];
     const code = first?.code === undefined ? String(status) : String(first.code);
