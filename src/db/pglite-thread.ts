@@ -14,6 +14,7 @@
  * from the TypeScript sources (tsx, vitest) and from the compiled build; it loads PGlite by its resolved URL.
  */
 import { Worker } from 'node:worker_threads';
+import { isCallerWork } from './caller-first.js';
 import {
   PGliteAdapter,
   PostgresIntrospector,
@@ -88,19 +89,29 @@ function serializeError(error) {
   // Single statements go before waiting transactions: a transaction holds the session across round trips to the
   // main thread, so a queue of worker transactions would otherwise hold a webhook's insert (or a ringing call's
   // lookup) for all of them. At most STATEMENT_BURST statements pass a waiting transaction in a row, so a steady
-  // stream of statements cannot starve the worker.
+  // stream of statements cannot starve the worker. Ahead of both: statements and transactions a caller waits for
+  // (a Retell function's answer; db/caller-first.ts), at most CALLER_BURST in a row while other work waits.
   const STATEMENT_BURST = 4;
+  const CALLER_BURST = 8;
+  const waitingForCallers = [];
   const waitingStatements = [];
   const waitingTransactions = [];
   let busy = false;
   let statementsInRow = 0;
+  let callersInRow = 0;
   function grantNext() {
     if (busy) return;
     let grant;
-    if (waitingStatements.length > 0 && (waitingTransactions.length === 0 || statementsInRow < STATEMENT_BURST)) {
+    const othersWait = waitingStatements.length > 0 || waitingTransactions.length > 0;
+    if (waitingForCallers.length > 0 && (!othersWait || callersInRow < CALLER_BURST)) {
+      grant = waitingForCallers.shift();
+      callersInRow++;
+    } else if (waitingStatements.length > 0 && (waitingTransactions.length === 0 || statementsInRow < STATEMENT_BURST)) {
+      callersInRow = 0;
       grant = waitingStatements.shift();
       statementsInRow++;
     } else if (waitingTransactions.length > 0) {
+      callersInRow = 0;
       grant = waitingTransactions.shift();
       statementsInRow = 0;
     } else {
@@ -115,14 +126,14 @@ function serializeError(error) {
       grantNext();
     });
   }
-  function takeTurn(transaction) {
+  function takeTurn(transaction, caller) {
     return new Promise((resolve) => {
-      (transaction ? waitingTransactions : waitingStatements).push(resolve);
+      (caller ? waitingForCallers : transaction ? waitingTransactions : waitingStatements).push(resolve);
       grantNext();
     });
   }
-  async function inTurn(work) {
-    const release = await takeTurn(false);
+  async function inTurn(work, caller) {
+    const release = await takeTurn(false, caller);
     try {
       return await work();
     } finally {
@@ -200,8 +211,8 @@ function serializeError(error) {
   // A transaction opens with its first statement (the main thread sends no separate BEGIN, saving a round trip
   // per transaction); statements sent before the opening finished wait for it.
   const opening = new Map();
-  async function open(tx) {
-    const release = await takeTurn(true);
+  async function open(tx, caller) {
+    const release = await takeTurn(true, caller);
     try {
       await control('BEGIN');
     } catch (error) {
@@ -213,9 +224,9 @@ function serializeError(error) {
   const listeners = new Map();
   const handlers = {
     async query(message) {
-      if (message.tx === undefined) return inTurn(() => execute(message.sql, message.params, true));
+      if (message.tx === undefined) return inTurn(() => execute(message.sql, message.params, true), message.caller);
       if (message.first) {
-        const opened = open(message.tx);
+        const opened = open(message.tx, message.caller);
         opening.set(message.tx, opened);
         try {
           await opened;
@@ -363,7 +374,7 @@ export class PGliteThread {
 
   /** Runs one statement outside any transaction (it waits for an open transaction to end, as in PGlite). */
   query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult & { rows: T[] }> {
-    return this.call('query', { sql, params });
+    return this.call('query', isCallerWork() ? { sql, params, caller: true } : { sql, params });
   }
 
   /** Transactions handed out whose first statement (which opens them on the thread) has not been sent yet. */
@@ -381,7 +392,8 @@ export class PGliteThread {
 
   queryIn<T>(tx: number, sql: string, params: readonly unknown[] = []): Promise<QueryResult & { rows: T[] }> {
     const first = this.unopened.delete(tx);
-    return this.call('query', first ? { sql, params, tx, first } : { sql, params, tx });
+    if (!first) return this.call('query', { sql, params, tx });
+    return this.call('query', isCallerWork() ? { sql, params, tx, first, caller: true } : { sql, params, tx, first });
   }
 
   async commit(tx: number): Promise<void> {
