@@ -6,7 +6,6 @@
 import { Kysely, PostgresDialect, sql, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { addStep, timed } from '../core/step-times.js';
-import { CallerFirstGate, isCallerWork } from './caller-first.js';
 import type { Logger } from '../log/logger.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { PGliteThread, PGliteThreadDialect } from './pglite-thread.js';
@@ -93,8 +92,7 @@ async function openPglite(options: OpenDatabaseOptions): Promise<Database> {
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
-  const poolSize = options.poolSize ?? 10;
-  const pool = new pg.Pool({ connectionString: url, max: poolSize });
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
   // A terminated backend (server restart, pg_terminate_backend) surfaces here; the pool replaces it.
   const lost = (error: Error & { code?: string }) =>
     options.logger?.warn({ err: { message: error.message, code: error.code } }, 'PostgreSQL connection lost; reconnecting');
@@ -103,26 +101,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // 'error' on that client, not the pool; without a listener Node ends the whole process. The request using it
   // fails (5xx, so Retell retries) and the pool discards the client on release.
   pool.on('connect', (client) => client.on('error', lost));
-  // The wait for a pooled connection is a step of its own (a statement's time starts once it has one). The pool's own
-  // queue is first come, first served; the gate in front of it lets work a caller waits for go first (caller-first.ts).
-  const gate = new CallerFirstGate(poolSize);
-  const connect = async (): Promise<pg.PoolClient> => {
-    const done = await gate.acquire(isCallerWork());
-    try {
-      const client = await pool.connect();
-      const release = client.release;
-      // The pool gives every checkout a release of its own; ours hands the permit on as the connection goes back.
-      client.release = (error?: Error | boolean) => {
-        done();
-        return release.call(client, error);
-      };
-      return client;
-    } catch (error) {
-      done();
-      throw error;
-    }
-  };
-  const timedPool = { options: pool.options, Client: pg.Client, connect: () => timed('db:wait', connect), end: () => pool.end() };
+  // The wait for a pooled connection is a step of its own (a statement's time starts once it has one).
+  const timedPool = { options: pool.options, Client: pg.Client, connect: () => timed('db:wait', () => pool.connect()), end: () => pool.end() };
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: timedPool }), log: stepLog });
   await sql`select 1`.execute(db);
   const listener = new PgListener(url, options.logger);

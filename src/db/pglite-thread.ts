@@ -14,7 +14,6 @@
  * from the TypeScript sources (tsx, vitest) and from the compiled build; it loads PGlite by its resolved URL.
  */
 import { Worker } from 'node:worker_threads';
-import { isCallerWork } from './caller-first.js';
 import {
   PGliteAdapter,
   PostgresIntrospector,
@@ -89,29 +88,19 @@ function serializeError(error) {
   // Single statements go before waiting transactions: a transaction holds the session across round trips to the
   // main thread, so a queue of worker transactions would otherwise hold a webhook's insert (or a ringing call's
   // lookup) for all of them. At most STATEMENT_BURST statements pass a waiting transaction in a row, so a steady
-  // stream of statements cannot starve the worker. Ahead of both: statements and transactions a caller waits for
-  // (a Retell function's answer; db/caller-first.ts), at most CALLER_BURST in a row while other work waits.
+  // stream of statements cannot starve the worker.
   const STATEMENT_BURST = 4;
-  const CALLER_BURST = 8;
-  const waitingForCallers = [];
   const waitingStatements = [];
   const waitingTransactions = [];
   let busy = false;
   let statementsInRow = 0;
-  let callersInRow = 0;
   function grantNext() {
     if (busy) return;
     let grant;
-    const othersWait = waitingStatements.length > 0 || waitingTransactions.length > 0;
-    if (waitingForCallers.length > 0 && (!othersWait || callersInRow < CALLER_BURST)) {
-      grant = waitingForCallers.shift();
-      callersInRow++;
-    } else if (waitingStatements.length > 0 && (waitingTransactions.length === 0 || statementsInRow < STATEMENT_BURST)) {
-      callersInRow = 0;
+    if (waitingStatements.length > 0 && (waitingTransactions.length === 0 || statementsInRow < STATEMENT_BURST)) {
       grant = waitingStatements.shift();
       statementsInRow++;
     } else if (waitingTransactions.length > 0) {
-      callersInRow = 0;
       grant = waitingTransactions.shift();
       statementsInRow = 0;
     } else {
@@ -126,14 +115,14 @@ function serializeError(error) {
       grantNext();
     });
   }
-  function takeTurn(transaction, caller) {
+  function takeTurn(transaction) {
     return new Promise((resolve) => {
-      (caller ? waitingForCallers : transaction ? waitingTransactions : waitingStatements).push(resolve);
+      (transaction ? waitingTransactions : waitingStatements).push(resolve);
       grantNext();
     });
   }
-  async function inTurn(work, caller) {
-    const release = await takeTurn(false, caller);
+  async function inTurn(work) {
+    const release = await takeTurn(false);
     try {
       return await work();
     } finally {
@@ -211,8 +200,8 @@ function serializeError(error) {
   // A transaction opens with its first statement (the main thread sends no separate BEGIN, saving a round trip
   // per transaction); statements sent before the opening finished wait for it.
   const opening = new Map();
-  async function open(tx, caller) {
-    const release = await takeTurn(true, caller);
+  async function open(tx) {
+    const release = await takeTurn(true);
     try {
       await control('BEGIN');
     } catch (error) {
@@ -224,9 +213,9 @@ function serializeError(error) {
   const listeners = new Map();
   const handlers = {
     async query(message) {
-      if (message.tx === undefined) return inTurn(() => execute(message.sql, message.params, true), message.caller);
+      if (message.tx === undefined) return inTurn(() => execute(message.sql, message.params, true));
       if (message.first) {
-        const opened = open(message.tx, message.caller);
+        const opened = open(message.tx);
         opening.set(message.tx, opened);
         try {
           await opened;
@@ -374,7 +363,7 @@ export class PGliteThread {
 
   /** Runs one statement outside any transaction (it waits for an open transaction to end, as in PGlite). */
   query<T>(sql: string, params: readonly unknown[] = []): Promise<QueryResult & { rows: T[] }> {
-    return this.call('query', isCallerWork() ? { sql, params, caller: true } : { sql, params });
+    return this.call('query', { sql, params });
   }
 
   /** Transactions handed out whose first statement (which opens them on the thread) has not been sent yet. */
@@ -392,8 +381,7 @@ export class PGliteThread {
 
   queryIn<T>(tx: number, sql: string, params: readonly unknown[] = []): Promise<QueryResult & { rows: T[] }> {
     const first = this.unopened.delete(tx);
-    if (!first) return this.call('query', { sql, params, tx });
-    return this.call('query', isCallerWork() ? { sql, params, tx, first, caller: true } : { sql, params, tx, first });
+    return this.call('query', first ? { sql, params, tx, first } : { sql, params, tx });
   }
 
   async commit(tx: number): Promise<void> {

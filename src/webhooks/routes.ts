@@ -8,7 +8,6 @@ import { errorMessage } from '../core/errors.js';
 import { normalizePhone } from '../customers/phone.js';
 import { defaultMemory, lookupCallerMemory } from '../customers/memory.js';
 import { measureSteps, timed } from '../core/step-times.js';
-import { forCaller } from '../db/caller-first.js';
 import { routeFunction } from '../functions/router.js';
 import { callLanguageFor } from '../customers/language.js';
 import { officeLanguage } from '../i18n/language.js';
@@ -102,8 +101,7 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
     const phone = normalizePhone(inbound.from_number);
     let memory;
     try {
-      // The phone is ringing: its read goes ahead of work nobody waits for (db/caller-first.ts).
-      memory = await forCaller(() => lookupCallerMemory(context.db, context.clock, client, phone, inbound.agent_id));
+      memory = await lookupCallerMemory(context.db, context.clock, client, phone, inbound.agent_id);
     } catch (error) {
       // The call must ring through whatever happens here: answer with defaults and tell staff.
       memory = defaultMemory(client, context.clock, inbound.agent_id);
@@ -141,31 +139,28 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
     const call = parsed.data.call;
     if (await rejectForeignAgent(client, call.agent_id, reply)) return reply;
     const fromNumber = normalizePhone(call.direction === 'outbound' ? call.to_number : call.from_number);
-    // A caller waits for this answer: its database work goes ahead of work nobody waits for (db/caller-first.ts).
-    const outcome = await forCaller(() =>
-      measureSteps(name, call.call_id, async () => {
-        const language = await timed('phase:language', () =>
-          callLanguageFor(
-            context.db,
-            context.clock,
-            client.config,
-            { agentId: call.agent_id, fromNumber, transcript: call.transcript, callId: call.call_id },
-            context.callLanguages,
-          ),
-        ).catch((error: unknown) => {
-          // The answer matters more than its language: the office's default, and the log says why.
-          context.logger.warn({ err: error, callId: call.call_id }, 'Caller language could not be resolved; answering in the office language');
-          return { language: officeLanguage(client.config), source: 'office' as const };
-        });
-        return routeFunction(context, client, name, parsed.data.args, {
-          callId: call.call_id,
-          agentId: call.agent_id,
-          fromNumber,
-          toNumber: normalizePhone(call.direction === 'outbound' ? call.from_number : call.to_number),
-          language: language.language,
-        });
-      }),
-    );
+    const outcome = await measureSteps(name, call.call_id, async () => {
+      const language = await timed('phase:language', () =>
+        callLanguageFor(
+          context.db,
+          context.clock,
+          client.config,
+          { agentId: call.agent_id, fromNumber, transcript: call.transcript, callId: call.call_id },
+          context.callLanguages,
+        ),
+      ).catch((error: unknown) => {
+        // The answer matters more than its language: the office's default, and the log says why.
+        context.logger.warn({ err: error, callId: call.call_id }, 'Caller language could not be resolved; answering in the office language');
+        return { language: officeLanguage(client.config), source: 'office' as const };
+      });
+      return routeFunction(context, client, name, parsed.data.args, {
+        callId: call.call_id,
+        agentId: call.agent_id,
+        fromNumber,
+        toNumber: normalizePhone(call.direction === 'outbound' ? call.from_number : call.to_number),
+        language: language.language,
+      });
+    });
     if (outcome.kind === 'unknown_function') {
       return reply.code(404).send({ error: 'unknown_function', message: `No function named "${outcome.name}" exists here.` });
     }
