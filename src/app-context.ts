@@ -17,6 +17,7 @@ import type { ScryptCost } from './dashboard/auth/password.js';
 import type { Database } from './db/database.js';
 import type { DB } from './db/schema.js';
 import type { EventBus } from './events/bus.js';
+import type { CallLanguageMemo } from './customers/call-language-memo.js';
 import type { HealthCheck } from './http/health.js';
 import type { Metrics } from './http/metrics.js';
 import type { OfficeLoader } from './offices/loader.js';
@@ -49,6 +50,8 @@ export interface AppContext {
   calendars: ProviderRegistry<CalendarPort>;
   /** Calendar reads asked at the same moment for the same office, calendar and window share one vendor read (issue 21). */
   calendarViews: SharedCalendarViews;
+  /** The customer row's language per call, so a call's later function requests skip that read (issue 21). */
+  callLanguages: CallLanguageMemo;
   /** CRM ports by provider, chosen per office by `crm.provider` (none: no sync). */
   crms: ProviderRegistry<CrmPort>;
   /**

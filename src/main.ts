@@ -38,6 +38,7 @@ import { anthropicRewritePort } from './providers/anthropic/rewrite.js';
 import type { Sandbox } from './sandbox/index.js';
 import { PermanentError } from './core/errors.js';
 import { SharedCalendarViews } from './booking/view-sharing.js';
+import { CallLanguageMemo } from './customers/call-language-memo.js';
 import { createMessagingBatches } from './messaging/batches.js';
 import { emailAccounts, smsAccounts } from './messaging/provider-accounts.js';
 
@@ -161,6 +162,8 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
     onClose.push(offices.watch(bus));
 
     const handlers: HandlerRegistry = new Map();
+    const callLanguages = new CallLanguageMemo();
+    onClose.push(callLanguages.listen(bus));
     const context: AppContext = {
       env,
       clients,
@@ -173,6 +176,7 @@ export async function startSwitchboard(options: StartOptions = {}): Promise<Swit
       health: [officesHealthCheck(clients)],
       handlers,
       calendarViews: new SharedCalendarViews(),
+      callLanguages,
       calendars: new ProviderRegistry({
         kind: 'calendar',
         providerOf: (clientId) => clients.get(clientId)?.config.calendar.provider,

@@ -24,7 +24,7 @@ import { bookedColumns, enqueueLateEventCheck, settleLateEvent } from './late-ev
 import { isoInZone, readStart, spokenTime } from './local-time.js';
 import { phrasesFor, type Language } from '../i18n/phrases/index.js';
 import { appointmentTypeWords } from '../messaging/render.js';
-import { cellsTaken, insertLocks, isUniqueViolation, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
+import { insertLocks, isUniqueViolation, lookBeforeHold, releaseLocks, sweepExpiredHolds } from './slot-locks.js';
 import { isSlotFree, partOfDayOf, slotRulesOf, type SlotRules } from './slots.js';
 
 export interface BookRequest {
@@ -191,32 +191,37 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
 
   const key = request.callId ? `${request.clientId}:${request.callId}:${new Date(startMs).toISOString()}:${type.id}` : undefined;
   const claimMs = request.claimMs ?? config.booking.functionBudgetMs;
-  let appointment = key ? await timed('book:lookup', () => findByKey(context, key)) : undefined;
-  if (appointment) {
-    const settled = await settleExisting(context, appointment, claimMs, request.signal);
+  /** This call already has an appointment of this slot (a repeat, or a request that gave up): answer with it. */
+  const resume = async (found: AppointmentRow): Promise<BookAnswer | undefined> => {
+    const settled = await settleExisting(context, found, claimMs, request.signal);
     if (settled === 'booked') return repeatAnswer(context, config, type, (await findByKey(context, key!))!, language);
-    appointment = settled === 'claimed' ? await findByKey(context, key!) : undefined;
-  }
-  if (appointment) {
+    const appointment = settled === 'claimed' ? await findByKey(context, key!) : undefined;
+    if (!appointment) return undefined;
     request.onHeld?.(appointment.id);
     return finishBooking(context, request, config, type, appointment);
-  }
+  };
 
   // One calendar: one try. With staff: each free person in the office's assignment order, until one holds.
   const order: Array<StaffMember | undefined> = working ? assignmentOrder(config, working, await upcomingLoad(context.db, request.clientId, now)) : [undefined];
   const blockEndMs = startMs + (type.durationMinutes + type.bufferMinutes) * 60_000;
-  const tryFrom = async (index: number): Promise<BookAnswer> => {
+  /** `ownKey`: the key to look for this call's own appointment by (not again once it was found gone). */
+  const tryFrom = async (index: number, ownKey: string | undefined): Promise<BookAnswer> => {
     const person = order[index];
     const hasNext = index + 1 < order.length;
-    const lost = () => (hasNext ? tryFrom(index + 1) : slotTaken(context, request, type, startMs, say.justTaken(spoken(startMs))));
-    let held: AppointmentRow | undefined;
+    const lost = () => (hasNext ? tryFrom(index + 1, ownKey) : slotTaken(context, request, type, startMs, say.justTaken(spoken(startMs))));
+    let look: { ours?: AppointmentRow; held?: AppointmentRow };
     try {
-      // A slot someone already holds is answered from one read; the hold transaction still decides every race. Both on
-      // one pooled connection (PostgreSQL), so a try waits for the pool once, and a refused one holds it for one read.
-      held = await timed('book:hold', () =>
+      // This call's own appointment and a slot someone already holds are answered from one read; the hold transaction
+      // still decides every race. Both on one pooled connection (PostgreSQL), so a try waits for the pool once, and
+      // a refused one holds it for one read.
+      look = await timed('book:hold', () =>
         context.db.connection().execute(async (db) => {
-          if (await timed('book:precheck', () => cellsTaken(db, request.clientId, startMs, blockEndMs, now, person?.id, key))) return undefined;
-          return db.transaction().execute(async (trx) => {
+          const seen = await timed('book:precheck', () =>
+            lookBeforeHold(db, { clientId: request.clientId, startMs, blockEndMs, now, staffId: person?.id, idempotencyKey: ownKey }),
+          );
+          if (seen.ours) return { ours: seen.ours };
+          if (seen.taken) return {};
+          const held = await db.transaction().execute(async (trx) => {
             await sweepExpiredHolds(trx, request.clientId, startMs, blockEndMs, now);
             const customer = await findOrCreateCustomer(trx, context.clock, request.clientId, phone, {
               name: request.name || null,
@@ -250,6 +255,7 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
             await insertLocks(trx, request.clientId, row.id, startMs, blockEndMs, person?.id);
             return row;
           });
+          return { held };
         }),
       );
     } catch (error) {
@@ -263,11 +269,13 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
       }
       throw error;
     }
+    if (look.ours) return (await resume(look.ours)) ?? tryFrom(index, undefined);
+    const held = look.held;
     if (!held) return lost();
     request.onHeld?.(held.id);
-    return finishBooking(context, request, config, type, held, hasNext ? () => tryFrom(index + 1) : undefined);
+    return finishBooking(context, request, config, type, held, hasNext ? () => tryFrom(index + 1, ownKey) : undefined);
   };
-  return tryFrom(0);
+  return tryFrom(0, key);
 }
 
 /**

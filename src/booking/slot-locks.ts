@@ -4,8 +4,9 @@
  * of the same person (or of an office with one calendar, staff '') commit, whatever their lengths, without btree_gist (which PGlite lacks). Code only turns the loser's
  * unique violation into a friendly "that time was just taken".
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import type { AppointmentRow } from '../db/tables/booking.js';
 
 export const CELL_MS = 5 * 60_000;
 
@@ -66,38 +67,46 @@ export async function sweepExpiredHolds(db: Kysely<DB>, clientId: string, startM
     .execute();
 }
 
+export interface LookBeforeHold {
+  /** This call's own appointment of this slot and type (by its idempotency key), whatever its status. */
+  ours: AppointmentRow | undefined;
+  /** Whether someone else's live appointment (booked, or held and not expired) holds a cell of the slot. */
+  taken: boolean;
+}
+
 /**
- * Whether a live appointment (booked, or held and not yet expired) already holds a cell of [start, blockEnd) of this
- * person (or of the office's one calendar): a plain read before the hold transaction, so a slot that is plainly taken
- * costs one statement instead of a transaction of six to eight (issue 21: under a burst, most booking tries are for
- * slots someone holds, and their transactions kept the pool busy). It never decides a race: "no" goes on to the
- * transaction, whose insert decides as before; "yes" is only said when that insert would fail too (an expired hold
- * is swept there, so it counts as free here). `idempotencyKey`: the same call's own hold of this slot is not "taken"
- * (the transaction's key conflict leads to that booking's answer).
+ * The look before a hold, in one read on the hold's connection (issue 21: each statement of a booking try was a wait
+ * for the pool): this call's own appointment of the slot, and whether a live appointment (booked, or held and not
+ * yet expired) of someone else already holds a cell of [start, blockEnd) of this person (or of the office's one
+ * calendar). "Taken" never decides a race: "no" goes on to the hold transaction, whose insert decides as before; "yes"
+ * is only said when that insert would fail too (an expired hold is swept there, so it counts as free here), and it
+ * costs one statement instead of a transaction of six to eight. `idempotencyKey`: the same call's own hold of this
+ * slot is `ours`, not "taken".
  */
-export async function cellsTaken(
+export async function lookBeforeHold(
   db: Kysely<DB>,
-  clientId: string,
-  startMs: number,
-  blockEndMs: number,
-  now: Date,
-  staffId?: string | null,
-  idempotencyKey?: string,
-): Promise<boolean> {
-  let query = db
+  slot: { clientId: string; startMs: number; blockEndMs: number; now: Date; staffId?: string | null; idempotencyKey?: string },
+): Promise<LookBeforeHold> {
+  const { idempotencyKey } = slot;
+  let liveCells = db
     .selectFrom('appointment_slot_locks as cell')
-    .innerJoin('appointments as appointment', 'appointment.id', 'cell.appointment_id')
+    .innerJoin('appointments as holder', 'holder.id', 'cell.appointment_id')
     .select('cell.appointment_id')
-    .where('cell.client_id', '=', clientId)
-    .where('cell.staff_id', '=', staffId ?? '')
-    .where('cell.cell_start', 'in', lockCells(startMs, blockEndMs))
-    .where((eb) =>
-      eb.or([eb('appointment.status', '=', 'booked'), eb.and([eb('appointment.status', '=', 'held'), eb('appointment.hold_expires_at', '>', now)])]),
-    );
-  if (idempotencyKey !== undefined) {
-    query = query.where((eb) => eb.or([eb('appointment.idempotency_key', 'is', null), eb('appointment.idempotency_key', '!=', idempotencyKey)]));
-  }
-  return (await query.limit(1).executeTakeFirst()) !== undefined;
+    .where('cell.client_id', '=', slot.clientId)
+    .where('cell.staff_id', '=', slot.staffId ?? '')
+    .where('cell.cell_start', 'in', lockCells(slot.startMs, slot.blockEndMs))
+    .where((eb) => eb.or([eb('holder.status', '=', 'booked'), eb.and([eb('holder.status', '=', 'held'), eb('holder.hold_expires_at', '>', slot.now)])]));
+  if (idempotencyKey === undefined) return { ours: undefined, taken: (await liveCells.limit(1).executeTakeFirst()) !== undefined };
+  liveCells = liveCells.where((eb) => eb.or([eb('holder.idempotency_key', 'is', null), eb('holder.idempotency_key', '!=', idempotencyKey)]));
+  // One row always: the key's appointment (all nulls when there is none) beside the answer about the cells.
+  const row = await db
+    .selectFrom(sql<{ one: number }>`(values (1))`.as('one'))
+    .leftJoin('appointments', (join) => join.on('appointments.idempotency_key', '=', idempotencyKey))
+    .selectAll('appointments')
+    .select((eb) => eb.exists(liveCells.limit(1)).as('slot_taken'))
+    .executeTakeFirstOrThrow();
+  const { slot_taken: taken, ...appointment } = row;
+  return { ours: appointment.id === null ? undefined : (appointment as AppointmentRow), taken: Boolean(taken) };
 }
 
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {

@@ -11,31 +11,65 @@ import type { Clock } from '../core/clock.js';
 import type { DB } from '../db/schema.js';
 import { callerLines, detectLanguage } from '../i18n/detect-language.js';
 import { agentLanguage, chooseCallLanguage, officeLanguage, type CallLanguage } from '../i18n/language.js';
-import { findCustomerByPhone, findOrCreateCustomer, updateCustomer } from './store.js';
+import { type CallLanguageMemo, type RememberedLanguage } from './call-language-memo.js';
+import { findCustomerByPhone, findOrCreateCustomer } from './store.js';
 
 /** Sources a detection may overwrite. */
 const GUESSED = new Set<string | null>([null, 'call']);
 
+/**
+ * `memo` (the function route's): the customer row's language columns are read once per call and remembered
+ * (customers/call-language-memo.ts). A language learned here is not announced to other instances: each of them
+ * learns the same one from the same agent and transcript, and a learned language outranks the remembered one.
+ */
 export async function callLanguageFor(
   db: Kysely<DB>,
   clock: Clock,
   config: ClientConfig,
-  call: { agentId: string | undefined; fromNumber: string | undefined; transcript: string | undefined },
+  call: { agentId: string | undefined; fromNumber: string | undefined; transcript: string | undefined; callId?: string },
+  memo?: CallLanguageMemo,
 ): Promise<CallLanguage> {
-  const customer = call.fromNumber ? await findCustomerByPhone(db, config.slug, call.fromNumber) : undefined;
+  const phone = call.fromNumber;
+  const callId = memo && phone ? call.callId : undefined;
+  let customer: RememberedLanguage | undefined;
+  if (phone) {
+    customer = callId ? memo!.recall(config.slug, callId, phone) : undefined;
+    if (!customer) {
+      const since = memo?.since() ?? 0;
+      const row = await findCustomerByPhone(db, config.slug, phone);
+      customer = row
+        ? { customerId: row.id, language: row.preferred_language, source: row.preferred_language_source }
+        : { customerId: null, language: null, source: null };
+      if (callId) memo!.remember(config.slug, callId, phone, customer, since);
+    }
+  }
   const chosen = chooseCallLanguage({
     agent: agentLanguage(config, call.agentId),
     words: detectLanguage(callerLines(call.transcript)),
-    remembered: customer?.preferred_language,
+    remembered: customer?.language,
     office: officeLanguage(config),
   });
   const learned = chosen.source === 'agent' || chosen.source === 'words';
-  if (learned && call.fromNumber && customer?.preferred_language !== chosen.language && GUESSED.has(customer?.preferred_language_source ?? null)) {
+  if (learned && phone && customer && customer.language !== chosen.language && GUESSED.has(customer.source)) {
     // A new caller speaking the office's own language needs no row yet; anyone else is remembered now.
-    if (customer) {
-      await updateCustomer(db, clock, customer.id, { preferred_language: chosen.language, preferred_language_source: 'call' });
-    } else if (chosen.language !== officeLanguage(config)) {
-      await findOrCreateCustomer(db, clock, config.slug, call.fromNumber, { preferred_language: chosen.language, preferred_language_source: 'call' });
+    if (customer.customerId === null && chosen.language === officeLanguage(config)) return chosen;
+    const since = memo?.since() ?? 0;
+    const learnt = { preferred_language: chosen.language, preferred_language_source: 'call' };
+    // Only over a guess, decided by the row itself: what this call remembers may be older than a person's choice.
+    const row =
+      customer.customerId !== null
+        ? await db
+            .updateTable('customers')
+            .set({ ...learnt, updated_at: clock.now() })
+            .where('id', '=', customer.customerId)
+            .where((eb) => eb.or([eb('preferred_language_source', 'is', null), eb('preferred_language_source', '=', 'call')]))
+            .returningAll()
+            .executeTakeFirst()
+        : await findOrCreateCustomer(db, clock, config.slug, phone, learnt);
+    if (callId) {
+      if (row)
+        memo!.remember(config.slug, callId, phone, { customerId: row.id, language: row.preferred_language, source: row.preferred_language_source }, since);
+      else memo!.forgetCall(config.slug, callId);
     }
   }
   return chosen;

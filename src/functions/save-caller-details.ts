@@ -4,6 +4,7 @@ import { findOrCreateCustomer, updateCustomer, type CustomerFields } from '../cu
 import { linkCallToCustomer, lockCall } from '../calls/record.js';
 import { phrasesFor } from '../i18n/phrases/index.js';
 import { languageFromName } from '../i18n/language.js';
+import { CUSTOMER_CHANGED } from '../customers/call-language-memo.js';
 import type { RetellFunction } from './types.js';
 
 const args = z
@@ -44,8 +45,14 @@ export const saveCallerDetails: RetellFunction<typeof args> = {
       }
       const updated = await updateCustomer(trx, context.clock, found.id, fields);
       await linkCallToCustomer(trx, context, { clientId, callId: call.callId, customerId: updated.id, call });
+      if (fields.preferred_language !== undefined) {
+        // Every instance forgets the language it remembered for this call (customers/call-language-memo.ts).
+        await context.bus.publish({ type: CUSTOMER_CHANGED, clientId, data: { id: updated.id, callId: call.callId } }, trx);
+      }
       return updated;
     });
+    // At once here, not only when our own NOTIFY comes back: the caller's next request may be quicker.
+    if (input.preferred_language) context.callLanguages.forgetCall(clientId, call.callId);
     const saved = (['name', 'email', 'language', 'note'] as const).filter(
       (field) => ({ name: input.name, email: input.email, language: input.preferred_language, note: input.notes })[field],
     );

@@ -141,7 +141,13 @@ export async function retellRoutes(app: FastifyInstance, context: AppContext): P
     const fromNumber = normalizePhone(call.direction === 'outbound' ? call.to_number : call.from_number);
     const outcome = await measureSteps(name, call.call_id, async () => {
       const language = await timed('phase:language', () =>
-        callLanguageFor(context.db, context.clock, client.config, { agentId: call.agent_id, fromNumber, transcript: call.transcript }),
+        callLanguageFor(
+          context.db,
+          context.clock,
+          client.config,
+          { agentId: call.agent_id, fromNumber, transcript: call.transcript, callId: call.call_id },
+          context.callLanguages,
+        ),
       ).catch((error: unknown) => {
         // The answer matters more than its language: the office's default, and the log says why.
         context.logger.warn({ err: error, callId: call.call_id }, 'Caller language could not be resolved; answering in the office language');

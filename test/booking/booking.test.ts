@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookAppointment } from '../../src/booking/book.js';
 import { reconcileAppointments } from '../../src/booking/reconcile.js';
-import { cellsTaken, insertLocks } from '../../src/booking/slot-locks.js';
+import { insertLocks, lookBeforeHold } from '../../src/booking/slot-locks.js';
 import { bookAppointmentFunction } from '../../src/functions/book-appointment.js';
 import { rescheduleAppointmentFunction } from '../../src/functions/reschedule-appointment.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
@@ -357,7 +357,7 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
     expect((await appointment(booked.booking_id!)).status).toBe('released');
   });
 
-  it('a slot someone holds is refused from one read before any transaction; an expired hold, another person or the same call does not count', async () => {
+  it("a slot someone holds is refused from one read before any transaction, which also finds the call's own appointment; an expired hold, another person or the same call does not count", async () => {
     const db = context().db;
     const now = context().clock.now();
     const startMs = Date.parse('2026-02-13T10:00:00-05:00');
@@ -387,11 +387,19 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
       .executeTakeFirstOrThrow();
     await insertLocks(db, CLIENT, hold.id, startMs, startMs + 45 * 60_000);
 
-    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now)).toBe(true);
-    expect(await cellsTaken(db, CLIENT, startMs + 45 * 60_000, blockEndMs + 45 * 60_000, now)).toBe(false);
-    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now, 'someone-else')).toBe(false);
-    // The call that owns the hold is not refused by its own hold (its transaction's key conflict answers it).
-    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now, undefined, key)).toBe(false);
+    const look = (slot: { startMs?: number; blockEndMs?: number; staffId?: string; idempotencyKey?: string } = {}) =>
+      lookBeforeHold(db, { clientId: CLIENT, startMs, blockEndMs, now, ...slot });
+    expect(await look()).toEqual({ ours: undefined, taken: true });
+    expect(await look({ startMs: startMs + 45 * 60_000, blockEndMs: blockEndMs + 45 * 60_000 })).toEqual({ ours: undefined, taken: false });
+    expect(await look({ staffId: 'someone-else' })).toEqual({ ours: undefined, taken: false });
+    // The call that owns the hold is not refused by its own hold: the same read finds it as its own appointment.
+    const own = await look({ idempotencyKey: key });
+    expect(own).toMatchObject({ ours: { id: hold.id, booking_id: 'bk_precheck_hold', status: 'held' }, taken: false });
+    expect(own.ours!.start_at).toEqual(new Date(startMs));
+    expect(await look({ idempotencyKey: `${CLIENT}:call_another:${new Date(startMs).toISOString()}:tax-consultation` })).toEqual({
+      ours: undefined,
+      taken: true,
+    });
 
     const refused = await bookAppointment(context(), { ...other, callId: aCallId() });
     expect(refused).toMatchObject({ ok: false, reason: 'slot_taken' });
@@ -406,11 +414,11 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
       .set({ hold_expires_at: new Date(now.getTime() - 1) })
       .where('id', '=', hold.id)
       .execute();
-    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now)).toBe(false);
+    expect((await look()).taken).toBe(false);
     const booked = await bookAppointment(context(), { ...other, callId: aCallId() });
     expect(booked).toMatchObject({ ok: true, start: '2026-02-13T10:00:00-05:00' });
     expect((await rowsAt()).map((row) => row.status).sort()).toEqual(['booked', 'released']);
-    expect(await cellsTaken(db, CLIENT, startMs, blockEndMs, now)).toBe(true);
+    expect((await look()).taken).toBe(true);
     expect(eventsOn('2026-02-13')).toHaveLength(1);
   });
 });

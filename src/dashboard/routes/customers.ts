@@ -6,6 +6,7 @@ import type { AppContext } from '../../app-context.js';
 import type { CustomerRow } from '../../db/tables/calls.js';
 import { consentHistory, setConsent } from '../../customers/consent.js';
 import { updateCustomer, type CustomerFields } from '../../customers/store.js';
+import { CUSTOMER_CHANGED } from '../../customers/call-language-memo.js';
 import { writeAudit } from '../audit.js';
 import { HttpProblem, clientFilter, currentUser, notFound, numericIdParam, parseInput } from '../http.js';
 import { callView, customerView } from '../views.js';
@@ -151,9 +152,11 @@ export function customerRoutes(app: FastifyInstance, context: AppContext): void 
         before,
         after: fields,
       });
-      await context.bus.publish({ type: 'customer.changed', clientId: customer.client_id, data: { id } }, trx);
+      await context.bus.publish({ type: CUSTOMER_CHANGED, clientId: customer.client_id, data: { id } }, trx);
       return row;
     });
+    // Other instances forget on the event; this one at once (a call's next function request may come first).
+    if (fields.preferred_language !== undefined) context.callLanguages.forgetCustomer(customer.client_id, id);
     return { customer: customerView(updated) };
   });
 
