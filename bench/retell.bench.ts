@@ -389,7 +389,9 @@ async function seededDatabase(kind: DatabaseKind): Promise<SeededDatabase> {
     const started = performance.now();
     await seed(database.db, kind);
     seedSeconds = (performance.now() - started) / 1000;
-    const definition = await sql<{ text: string }>`select pg_get_functiondef('caller_memory(text, text, timestamptz)'::regprocedure) as text`.execute(database.db);
+    const definition = await sql<{ text: string }>`select pg_get_functiondef('caller_memory(text, text, timestamptz)'::regprocedure) as text`.execute(
+      database.db,
+    );
     callerMemoryDefinition = definition.rows[0]!.text;
   } finally {
     await database.close();
@@ -468,12 +470,18 @@ const median = (values: number[]) => {
  * then `requests` at 500/s open loop. The "without" body is derived from the live definition and the bench fails if
  * the profile's join or columns are no longer where it expects them.
  */
-async function measureProfileAb(baseUrl: string, kind: DatabaseKind, exec: (text: string) => Promise<unknown>, read: (text: string) => Promise<string>): Promise<ProfileAb> {
+async function measureProfileAb(
+  baseUrl: string,
+  kind: DatabaseKind,
+  exec: (text: string) => Promise<unknown>,
+  read: (text: string) => Promise<string>,
+): Promise<ProfileAb> {
   const inboundUrl = `${baseUrl}/v1/retell/${CLIENT}/inbound`;
   const withProfile = await read(`select pg_get_functiondef('caller_memory(text, text, timestamptz)'::regprocedure) as text`);
   const columns = 'p.intent_last, p.needs, p.language, p.open_issue, p.guidance';
   const join = 'left join caller_profiles p on p.customer_id = c.id';
-  if (!withProfile.includes(columns) || !withProfile.includes(join)) throw new Error('caller_memory no longer reads the profile as this A/B expects; update measureProfileAb');
+  if (!withProfile.includes(columns) || !withProfile.includes(join))
+    throw new Error('caller_memory no longer reads the profile as this A/B expects; update measureProfileAb');
   const withoutProfile = withProfile.replace(columns, 'null::text, null::text[], null::text, null::text, null::text').replace(join, '');
   const blocks = Math.max(1, Number(process.env.BENCH_RETELL_PROFILE_AB_BLOCKS ?? 4));
   const requests = Math.max(500, Number(process.env.BENCH_RETELL_PROFILE_AB_REQUESTS ?? 5000));
@@ -483,7 +491,14 @@ async function measureProfileAb(baseUrl: string, kind: DatabaseKind, exec: (text
       const arm = block % 4 === 0 || block % 4 === 3 ? 'with' : 'without';
       await exec(arm === 'with' ? withProfile : withoutProfile);
       await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_ab_warm_${block}`, connections: 5, amount: 500 });
-      const figures = await loadFromChild({ url: inboundUrl, bodies: 'inbound', tag: `${kind}_ab_${block}`, connections: 10, arrivalRate: 500, amount: requests });
+      const figures = await loadFromChild({
+        url: inboundUrl,
+        bodies: 'inbound',
+        tag: `${kind}_ab_${block}`,
+        connections: 10,
+        arrivalRate: 500,
+        amount: requests,
+      });
       if (figures.non2xx > 0 || figures.errors > 0) throw new Error(`profile A/B block ${block}: ${figures.non2xx} non-2xx, ${figures.errors} errors`);
       result[arm].p99.push(figures.p99);
       result[arm].p999.push(figures.p999 ?? Number.NaN);

@@ -68,7 +68,15 @@ describe('the switchboard CLI', () => {
     expect(run.packages).not.toContain('mailparser');
     // The SDKs of providers an office may choose load when its first client is made (twilio, retell-sdk, nodemailer
     // and @slack/webhook are the defaults and load at start).
-    const optionalSdks = ['telnyx', '@sendgrid/mail', 'google-auth-library', '@googleapis/calendar', '@azure/msal-node', '@microsoft/microsoft-graph-client', '@hubspot/api-client'];
+    const optionalSdks = [
+      'telnyx',
+      '@sendgrid/mail',
+      'google-auth-library',
+      '@googleapis/calendar',
+      '@azure/msal-node',
+      '@microsoft/microsoft-graph-client',
+      '@hubspot/api-client',
+    ];
     expect(run.packages.filter((name) => optionalSdks.includes(name))).toEqual([]);
   });
 
