@@ -14,8 +14,9 @@ import { agentLanguage, chooseCallLanguage, officeLanguage, type CallLanguage } 
 import { type CallLanguageMemo, type RememberedLanguage } from './call-language-memo.js';
 import { findCustomerByPhone, findOrCreateCustomer } from './store.js';
 
-/** Sources a detection may overwrite. */
-const GUESSED = new Set<string | null>([null, 'call']);
+/** Sources a detection may overwrite: none yet, or an earlier detection (the check here and the update's guard). */
+const GUESSED_SOURCE = 'call';
+const GUESSED = new Set<string | null>([null, GUESSED_SOURCE]);
 
 /**
  * `memo` (the function route's): the customer row's language columns are read once per call and remembered
@@ -54,7 +55,7 @@ export async function callLanguageFor(
     // A new caller speaking the office's own language needs no row yet; anyone else is remembered now.
     if (customer.customerId === null && chosen.language === officeLanguage(config)) return chosen;
     const since = memo?.since() ?? 0;
-    const learnt = { preferred_language: chosen.language, preferred_language_source: 'call' };
+    const learnt = { preferred_language: chosen.language, preferred_language_source: GUESSED_SOURCE };
     // Only over a guess, decided by the row itself: what this call remembers may be older than a person's choice.
     const row =
       customer.customerId !== null
@@ -62,7 +63,7 @@ export async function callLanguageFor(
             .updateTable('customers')
             .set({ ...learnt, updated_at: clock.now() })
             .where('id', '=', customer.customerId)
-            .where((eb) => eb.or([eb('preferred_language_source', 'is', null), eb('preferred_language_source', '=', 'call')]))
+            .where((eb) => eb.or([eb('preferred_language_source', 'is', null), eb('preferred_language_source', '=', GUESSED_SOURCE)]))
             .returningAll()
             .executeTakeFirst()
         : await findOrCreateCustomer(db, clock, config.slug, phone, learnt);
