@@ -3,11 +3,12 @@
  * server of server-process.ts run by node without tsx, so the server's code and heap are what `npm start` runs in
  * production (under tsx the retained heap is mostly tsx's module loading, which makes every major GC dearer).
  * Started by `startServerProcess('app', { compiled: true, … })` with the same environment; prints `{"port": n}`
- * when it listens, then answers the `cpu`, `heap`, `sql`, `worker` and `profile` IPC requests as server-process.ts does.
+ * when it listens, then answers the `cpu`, `heap`, `gc`, `sql`, `worker` and `profile` IPC requests as server-process.ts does.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { sql } from 'kysely';
@@ -30,6 +31,22 @@ const app = await startSwitchboard({
   },
 });
 
+// Garbage collections, counted as server-process.ts's watchGc does.
+const gcCounts = { major: 0, majorMs: 0, minor: 0, minorMs: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const kind = entry.detail?.kind;
+    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+      gcCounts.major++;
+      gcCounts.majorMs += entry.duration;
+    } else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) gcCounts.majorMs += entry.duration;
+    else {
+      gcCounts.minor++;
+      gcCounts.minorMs += entry.duration;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+
 let session;
 const handlers = {
   cpu: async () => {
@@ -41,6 +58,7 @@ const handlers = {
     runInNewContext('gc')();
     return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
   },
+  gc: async () => ({ ...gcCounts }),
   sql: async (args) => void (await sql.raw(String(args.text)).execute(app.context.db)),
   worker: async (args) => {
     if (args.on) await app.worker.start();

@@ -19,6 +19,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -52,6 +53,8 @@ export interface ServerProcess {
   cpuMs(): Promise<number>;
   /** The main thread's V8 heap in use after a full GC, MB. */
   heapMb(): Promise<number>;
+  /** The main thread's garbage collections so far (`watchGc`). */
+  gc(): Promise<GcCounts>;
   /** Starts the main thread's CPU profile; called again, writes it to `file` (a .cpuprofile). */
   profile(file?: string): Promise<void>;
   worker(on: boolean): Promise<void>;
@@ -111,6 +114,7 @@ export async function startServerProcess(
     port: child.ready.port,
     ask: (type, args) => child.ask(type, args),
     cpuMs: () => child.ask('cpu') as Promise<number>,
+    gc: () => child.ask('gc') as Promise<GcCounts>,
     heapMb: () => child.ask('heap') as Promise<number>,
     profile: async (file) => void (await child.ask('profile', { file })),
     worker: async (on) => void (await child.ask('worker', { on })),
@@ -124,6 +128,47 @@ export function heapMb(): number {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
   return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
+}
+
+/**
+ * Garbage collections on the main thread since `watchGc()` was first called: major ones (mark-compact; their ms
+ * include the incremental marking steps before them) and minor ones (scavenges), with their pause ms.
+ */
+export interface GcCounts {
+  major: number;
+  majorMs: number;
+  minor: number;
+  minorMs: number;
+}
+
+let gcCounts: GcCounts | undefined;
+
+/**
+ * Starts counting this process's garbage collections (once) and returns the running totals. A major GC
+ * (mark-compact, or V8's incremental marking finishing one) is what puts the call_inbound tail in one cluster of
+ * slow answers per block; the profile A/B reports how many each arm had. Also in compiled-server.js.
+ */
+export function watchGc(): GcCounts {
+  if (!gcCounts) {
+    const counts: GcCounts = { major: 0, majorMs: 0, minor: 0, minorMs: 0 };
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+          counts.major++;
+          counts.majorMs += entry.duration;
+        } else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) {
+          // A step of a major GC's marking: its time belongs to the major GC, which is counted when it finishes.
+          counts.majorMs += entry.duration;
+        } else {
+          counts.minor++;
+          counts.minorMs += entry.duration;
+        }
+      }
+    }).observe({ entryTypes: ['gc'] });
+    gcCounts = counts;
+  }
+  return { ...gcCounts };
 }
 
 const cpuMs = () => {
@@ -165,6 +210,8 @@ async function serve(kind: ServerKind): Promise<void> {
   const handlers = new Map<string, (args: Record<string, unknown>) => Promise<unknown>>();
   handlers.set('cpu', async () => cpuMs());
   handlers.set('heap', async () => heapMb());
+  watchGc();
+  handlers.set('gc', async () => watchGc());
   // BENCH_PROFILE: `profile` { file } starts the main thread's CPU profile, or writes it to `file` when running.
   let session: import('node:inspector/promises').Session | undefined;
   handlers.set('profile', async (args) => {
