@@ -513,7 +513,7 @@ async function measureProfileAb(
   if (!withProfile.includes(columns) || !withProfile.includes(join))
     throw new Error('caller_memory no longer reads the profile as this A/B expects; update measureProfileAb');
   const withoutProfile = withProfile.replace(columns, 'null::text, null::text[], null::text, null::text, null::text').replace(join, '');
-  const blocks = Math.max(1, Number(process.env.BENCH_RETELL_PROFILE_AB_BLOCKS ?? 4));
+  const blocks = Math.max(1, Number(process.env.BENCH_RETELL_PROFILE_AB_BLOCKS ?? 6));
   const requests = Math.max(500, Number(process.env.BENCH_RETELL_PROFILE_AB_REQUESTS ?? 8000));
   const arm = (): ArmFigures => ({ p99: [], p999: [], cpuMs: [], majorGcs: [] });
   const result: ProfileAb = { with: arm(), without: arm(), requestsPerBlock: requests };
