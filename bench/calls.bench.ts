@@ -465,17 +465,15 @@ async function measure(kind: DatabaseKind, switchboard: Switchboard, clock: Manu
     .execute();
   const callOf = new Map(calls.map((call) => [call.id, call]));
   let incompleteCalls = 0;
+  // A complete row whose outcome is not what the caller heard (booked, or the fallback): not a lost event but a
+  // booking decided after the caller's answer, counted on its own row below.
+  let outcomeNotAsHeard = 0;
   for (const result of results) {
     const call = callOf.get(result.callId);
     const complete =
-      call !== undefined &&
-      call.status === 'analyzed' &&
-      call.started_at !== null &&
-      call.ended_at !== null &&
-      call.summary !== null &&
-      call.outcome !== null &&
-      (call.outcome === 'booked') === Boolean(result.booked);
+      call !== undefined && call.status === 'analyzed' && call.started_at !== null && call.ended_at !== null && call.summary !== null && call.outcome !== null;
     if (!complete) incompleteCalls += 1;
+    else if ((call.outcome === 'booked') !== Boolean(result.booked)) outcomeNotAsHeard += 1;
   }
   const refused = results.reduce((sum, result) => sum + result.problems.length, 0);
 
@@ -578,6 +576,7 @@ async function measure(kind: DatabaseKind, switchboard: Switchboard, clock: Manu
   const lagMs = (ns: number) => Math.round(ns / 1e6);
   const zeroCounts = {
     lostEvents: lostEvents + incompleteCalls,
+    outcomeNotAsHeard,
     duplicateZoho: duplicateZoho + missingEvents,
     doubleBooked,
     duplicateMessages: duplicateMessagesCount,
@@ -625,6 +624,15 @@ async function measure(kind: DatabaseKind, switchboard: Switchboard, clock: Manu
       target: '0',
       ok: zeroCounts.lostEvents === 0,
       notes: `${accepted} webhooks accepted, ${accepted - lostEvents} stored and processed; ${CALLS - incompleteCalls}/${CALLS} call rows complete; ${refused} requests without a 2xx`,
+    },
+    {
+      name: 'calls whose outcome is not what the caller heard',
+      backend: kind,
+      value: zeroCounts.outcomeNotAsHeard,
+      unit: 'calls',
+      target: '0',
+      ok: zeroCounts.outcomeNotAsHeard === 0,
+      notes: `a call row "booked" for a caller who heard the fallback, or the reverse; ${lateBookings} booked appointment(s) whose booking id no caller was told; ${fallbacks} fallback answers`,
     },
     {
       name: 'duplicate Zoho events',
