@@ -82,7 +82,14 @@ export async function run(): Promise<BenchResult[]> {
           last = pending;
           progressAt = performance.now();
         } else if (performance.now() - progressAt > 30_000) {
-          throw new Error(`the worker applied none of the ${pending} stored call events left in 30 s`);
+          const left = await app.context.db
+            .selectFrom('outbox')
+            .select(['status', 'attempts', 'run_at', 'last_error'])
+            .where('kind', '=', 'retell_event')
+            .where('status', 'in', ['scheduled', 'running', 'failed'])
+            .limit(5)
+            .execute();
+          throw new Error(`the worker applied none of the ${pending} stored call events left in 30 s: ${JSON.stringify(left)}`);
         }
         await delay(200);
       }
