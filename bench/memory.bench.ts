@@ -66,15 +66,13 @@ export async function run(): Promise<BenchResult[]> {
     // The webhook stores and answers; the worker applies. Memory is measured with nothing left to apply. Intake runs
     // ahead of the worker (20,000 events arrive faster than one worker applies them on a slow machine), so the wait
     // lasts as long as the backlog keeps shrinking and fails only after 30 s without progress.
+    const unapplied = () => app.context.db.selectFrom('outbox').where('kind', '=', 'retell_event').where('status', 'in', ['scheduled', 'running', 'failed']);
     const applied = async () => {
       let last = Number.POSITIVE_INFINITY;
       let progressAt = performance.now();
       for (;;) {
-        const [{ open }] = (await app.context.db
-          .selectFrom('outbox')
+        const [{ open }] = (await unapplied()
           .select((eb) => eb.fn.countAll<string>().as('open'))
-          .where('kind', '=', 'retell_event')
-          .where('status', 'in', ['scheduled', 'running', 'failed'])
           .execute()) as [{ open: string }];
         const pending = Number(open);
         if (pending === 0) return;
@@ -82,13 +80,7 @@ export async function run(): Promise<BenchResult[]> {
           last = pending;
           progressAt = performance.now();
         } else if (performance.now() - progressAt > 30_000) {
-          const left = await app.context.db
-            .selectFrom('outbox')
-            .select(['status', 'attempts', 'run_at', 'last_error'])
-            .where('kind', '=', 'retell_event')
-            .where('status', 'in', ['scheduled', 'running', 'failed'])
-            .limit(5)
-            .execute();
+          const left = await unapplied().select(['status', 'attempts', 'run_at', 'last_error']).limit(5).execute();
           throw new Error(`the worker applied none of the ${pending} stored call events left in 30 s: ${JSON.stringify(left)}`);
         }
         await delay(200);

@@ -33,7 +33,8 @@ import { openDatabase, type DatabaseKind } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { startTestApp } from '../test/support/app.js';
 import { createPostgresDatabase, seedClient, type TestDatabase } from '../test/support/databases.js';
-import { compiledServer, heapMb, startServerProcess, watchGc, type GcCounts } from './support/server-process.js';
+import { watchGc, type GcCounts } from './support/gc-counts.js';
+import { compiledServer, heapMb, startServerProcess } from './support/server-process.js';
 import type { BenchResult } from './types.js';
 
 const CLIENT = 'smart-tax-nation';

@@ -8,12 +8,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { sql } from 'kysely';
 import { silentLogger } from '../../dist/log/logger.js';
 import { startSwitchboard } from '../../dist/main.js';
+import { watchGc } from './gc-counts.js';
 
 const databaseUrl = process.env.SWITCHBOARD_BENCH_DATABASE_URL || undefined;
 const givenDataDir = process.env.SWITCHBOARD_BENCH_DATA_DIR || undefined;
@@ -31,21 +31,7 @@ const app = await startSwitchboard({
   },
 });
 
-// Garbage collections, counted as server-process.ts's watchGc does.
-const gcCounts = { major: 0, majorMs: 0, minor: 0, minorMs: 0 };
-new PerformanceObserver((list) => {
-  for (const entry of list.getEntries()) {
-    const kind = entry.detail?.kind;
-    if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
-      gcCounts.major++;
-      gcCounts.majorMs += entry.duration;
-    } else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) gcCounts.majorMs += entry.duration;
-    else {
-      gcCounts.minor++;
-      gcCounts.minorMs += entry.duration;
-    }
-  }
-}).observe({ entryTypes: ['gc'] });
+watchGc();
 
 let session;
 const handlers = {
@@ -58,7 +44,7 @@ const handlers = {
     runInNewContext('gc')();
     return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
   },
-  gc: async () => ({ ...gcCounts }),
+  gc: async () => watchGc(),
   sql: async (args) => void (await sql.raw(String(args.text)).execute(app.context.db)),
   worker: async (args) => {
     if (args.on) await app.worker.start();

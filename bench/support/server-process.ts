@@ -19,7 +19,6 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -30,6 +29,7 @@ import { startSwitchboard } from '../../src/main.js';
 import { checkRetellSignature } from '../../src/providers/retell/signature.js';
 import { RETELL_EVENT_KIND } from '../../src/webhooks/intake.js';
 import { startChildService } from './child-service.js';
+import { watchGc, type GcCounts } from './gc-counts.js';
 
 export type ServerKind = 'bare' | 'ceiling' | 'app';
 
@@ -128,47 +128,6 @@ export function heapMb(): number {
   setFlagsFromString('--expose-gc');
   (runInNewContext('gc') as () => void)();
   return Math.round(process.memoryUsage().heapUsed / 1e5) / 10;
-}
-
-/**
- * Garbage collections on the main thread since `watchGc()` was first called: major ones (mark-compact; their ms
- * include the incremental marking steps before them) and minor ones (scavenges), with their pause ms.
- */
-export interface GcCounts {
-  major: number;
-  majorMs: number;
-  minor: number;
-  minorMs: number;
-}
-
-let gcCounts: GcCounts | undefined;
-
-/**
- * Starts counting this process's garbage collections (once) and returns the running totals. A major GC
- * (mark-compact, or V8's incremental marking finishing one) is what puts the call_inbound tail in one cluster of
- * slow answers per block; the profile A/B reports how many each arm had. Also in compiled-server.js.
- */
-export function watchGc(): GcCounts {
-  if (!gcCounts) {
-    const counts: GcCounts = { major: 0, majorMs: 0, minor: 0, minorMs: 0 };
-    new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) {
-        const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind;
-        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
-          counts.major++;
-          counts.majorMs += entry.duration;
-        } else if (kind === constants.NODE_PERFORMANCE_GC_INCREMENTAL) {
-          // A step of a major GC's marking: its time belongs to the major GC, which is counted when it finishes.
-          counts.majorMs += entry.duration;
-        } else {
-          counts.minor++;
-          counts.minorMs += entry.duration;
-        }
-      }
-    }).observe({ entryTypes: ['gc'] });
-    gcCounts = counts;
-  }
-  return { ...gcCounts };
 }
 
 const cpuMs = () => {
