@@ -30,3 +30,16 @@ export function connectionFailure(init: { vendor: string; name: string; code: st
   }
   return new VendorError({ vendor, code, retryable: true, ambiguous: true, message: `${name}'s answer was lost (${detail}); it may have ${what}.`, cause });
 }
+
+/** The vendor's SDK did not load (a broken install): nothing left this process, so another provider may send now. */
+export function sdkNotLoaded(init: { vendor: string; name: string; cause: unknown }): VendorError {
+  const { vendor, name, cause } = init;
+  return new VendorError({
+    vendor,
+    code: 'sdk_not_loaded',
+    retryable: true,
+    failure: 'never_accepted',
+    message: `${name}'s SDK could not be loaded; nothing was sent.`,
+    cause,
+  });
+}

@@ -4,6 +4,7 @@
  * the first rewrite, so a server whose offices never turn the rewrite on does not pay for it at start-up.
  */
 import type Anthropic from '@anthropic-ai/sdk';
+import { lazy } from '../../core/lazy.js';
 import type { RewriteInput, RewritePort } from '../../messaging/rewrite/port.js';
 
 export interface AnthropicRewriteOptions {
@@ -21,11 +22,11 @@ const INSTRUCTIONS = [
 ].join(' ');
 
 export function anthropicRewritePort(options: AnthropicRewriteOptions): RewritePort {
-  let loading: Promise<Anthropic> | undefined;
-  const clientOf = () =>
-    (loading ??= import('@anthropic-ai/sdk').then(
-      ({ default: Sdk }) => new Sdk({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 3_000 }),
-    ));
+  const clientOf = lazy(() =>
+    import('@anthropic-ai/sdk').then(
+      ({ default: Sdk }): Anthropic => new Sdk({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 3_000 }),
+    ),
+  );
   return {
     async rewrite(input: RewriteInput, signal: AbortSignal): Promise<string> {
       const client = await clientOf();

@@ -5,10 +5,10 @@
  * retries), and failures become VendorError with `retryable` set from Google's status and reason. Both libraries are
  * loaded by a client's first request, so a server whose offices use no Google calendar never loads them.
  */
-import type { calendar as googleCalendar, calendar_v3 } from '@googleapis/calendar';
-import type { OAuth2Client } from 'google-auth-library';
+import type { calendar_v3 } from '@googleapis/calendar';
 import { DateTime } from 'luxon';
 import { VendorError } from '../../core/errors.js';
+import { lazy } from '../../core/lazy.js';
 import { loadOAuth2Client } from './oauth.js';
 
 export const GOOGLE_API_ROOT = 'https://www.googleapis.com/';
@@ -63,23 +63,20 @@ export interface BusyInterval {
   endMs: number;
 }
 
-let loading: Promise<[typeof googleCalendar, typeof OAuth2Client]> | undefined;
 /** `@googleapis/calendar` and google-auth-library, loaded by the first request (or ahead of it: oauth/calendar-module.ts). */
-export const loadGoogleCalendarSdk = () => (loading ??= Promise.all([import('@googleapis/calendar').then(({ calendar }) => calendar), loadOAuth2Client()]));
+export const loadGoogleCalendarSdk = lazy(() => Promise.all([import('@googleapis/calendar').then(({ calendar }) => calendar), loadOAuth2Client()]));
 
 export class GoogleCalendarClient {
-  private api: Promise<calendar_v3.Calendar> | undefined;
-
-  constructor(private readonly options: GoogleCalendarClientOptions) {}
-
-  private apiOf(): Promise<calendar_v3.Calendar> {
-    return (this.api ??= loadGoogleCalendarSdk().then(([googleCalendar, OAuth2Client]) => {
+  private readonly apiOf = lazy(() =>
+    loadGoogleCalendarSdk().then(([googleCalendar, OAuth2Client]): calendar_v3.Calendar => {
       const auth = new OAuth2Client();
       // No expiry and no refresh token: the library only attaches the header; refreshing is the connection's job.
       auth.setCredentials({ access_token: this.options.accessToken });
       return googleCalendar({ version: 'v3', auth, ...(this.options.rootUrl ? { rootUrl: this.options.rootUrl } : {}) });
-    }));
-  }
+    }),
+  );
+
+  constructor(private readonly options: GoogleCalendarClientOptions) {}
 
   /** Calendars the user may write to (owner/writer), for the picker. */
   async listCalendars(): Promise<GoogleCalendarEntry[]> {

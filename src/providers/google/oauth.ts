@@ -6,6 +6,7 @@
  */
 import type { OAuth2Client } from 'google-auth-library';
 import { VendorError } from '../../core/errors.js';
+import { lazy } from '../../core/lazy.js';
 
 export const GOOGLE_ACCOUNTS = 'https://oauth2.googleapis.com';
 
@@ -27,9 +28,8 @@ export interface GoogleOAuthApp {
   clientSecret: string;
 }
 
-let loading: Promise<typeof OAuth2Client> | undefined;
 /** google-auth-library's OAuth2Client class, loaded on first use (calendar.ts shares it). */
-export const loadOAuth2Client = () => (loading ??= import('google-auth-library').then(({ OAuth2Client }) => OAuth2Client));
+export const loadOAuth2Client = lazy(() => import('google-auth-library').then(({ OAuth2Client }) => OAuth2Client));
 
 /** Where the OAuth endpoints live: Google, or the sandbox emulator's base URL. */
 export async function googleOAuthClient(app: GoogleOAuthApp, options: { redirectUri?: string; accountsBase?: string } = {}): Promise<OAuth2Client> {

@@ -9,6 +9,7 @@ import type { Client } from '@hubspot/api-client';
 import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js';
 import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/models/AssociationSpec.js';
 import { VendorError } from '../../core/errors.js';
+import { lazy } from '../../core/lazy.js';
 import { maskText } from '../../log/mask.js';
 
 const VENDOR = 'hubspot';
@@ -111,10 +112,9 @@ interface HubSpotSdk {
   AssociationSpecAssociationCategoryEnum: typeof AssociationSpecAssociationCategoryEnum;
 }
 
-let loading: Promise<HubSpotSdk> | undefined;
 /** Loaded by a client's first request (or ahead of it, for an office that uses HubSpot: hubspot/module.ts). */
-export const loadHubSpotSdk = () =>
-  (loading ??= Promise.all([
+export const loadHubSpotSdk = lazy((): Promise<HubSpotSdk> =>
+  Promise.all([
     import('@hubspot/api-client'),
     import('@hubspot/api-client/lib/codegen/crm/contacts/models/Filter.js'),
     import('@hubspot/api-client/lib/codegen/crm/objects/notes/models/AssociationSpec.js'),
@@ -122,23 +122,22 @@ export const loadHubSpotSdk = () =>
     Client: main.Client,
     FilterOperatorEnum: filter.FilterOperatorEnum,
     AssociationSpecAssociationCategoryEnum: association.AssociationSpecAssociationCategoryEnum,
-  })));
+  })),
+);
 
 export class HubSpotCrm {
-  private sdk: Promise<{ client: Client } & HubSpotSdk> | undefined;
+  /** The SDK's client for this token (made on the first request) and the SDK's enums. */
+  private readonly sdkOf = lazy(() =>
+    loadHubSpotSdk().then((sdk): { client: Client } & HubSpotSdk => ({
+      ...sdk,
+      // No SDK retries: it would repeat a POST after a 5xx and make a second contact or note; the outbox retries.
+      client: new sdk.Client({ accessToken: this.options.accessToken, basePath: this.options.basePath, numberOfApiCallRetries: 0 }),
+    })),
+  );
   private readonly timeoutMs: number;
 
   constructor(private readonly options: HubSpotCrmOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
-  }
-
-  /** The SDK's client for this token (made on the first request) and the SDK's enums. */
-  private sdkOf(): Promise<{ client: Client } & HubSpotSdk> {
-    return (this.sdk ??= loadHubSpotSdk().then((sdk) => ({
-      ...sdk,
-      // No SDK retries: it would repeat a POST after a 5xx and make a second contact or note; the outbox retries.
-      client: new sdk.Client({ accessToken: this.options.accessToken, basePath: this.options.basePath, numberOfApiCallRetries: 0 }),
-    })));
   }
 
   private async call<T>(what: string, run: (sdk: { client: Client } & HubSpotSdk) => Promise<T>): Promise<T> {

@@ -9,9 +9,9 @@
  * whatever zone an answer carries (Windows or IANA name) is still read through time-zones.ts. The SDK is loaded by a
  * client's first request, so a server whose offices use no Microsoft 365 calendar never loads it.
  */
-import type * as GraphSdk from '@microsoft/microsoft-graph-client';
 import type { Client, Context, Middleware } from '@microsoft/microsoft-graph-client';
 import { VendorError } from '../../core/errors.js';
+import { lazy } from '../../core/lazy.js';
 import { graphDateTime, instantOf, settledInstantOf } from './time-zones.js';
 
 export const GRAPH_BASE = 'https://graph.microsoft.com/';
@@ -82,21 +82,15 @@ class Transport implements Middleware {
 }
 
 /** The loaded SDK, once a client has asked for it: graphError reads its error class from here. */
-let sdk: typeof GraphSdk | undefined;
-let loading: Promise<typeof GraphSdk> | undefined;
 /** Loaded by a client's first request (or ahead of it: oauth/calendar-module.ts). */
-export const loadGraphSdk = () => (loading ??= import('@microsoft/microsoft-graph-client').then((loaded) => (sdk = loaded)));
+export const loadGraphSdk = lazy(() => import('@microsoft/microsoft-graph-client'));
 
 export class GraphCalendarClient {
-  private client: Promise<Client> | undefined;
+  private readonly clientOf = lazy(() =>
+    loadGraphSdk().then(({ Client }) => Client.initWithMiddleware({ baseUrl: this.options.baseUrl ?? GRAPH_BASE, middleware: new Transport(this.options) })),
+  );
 
   constructor(private readonly options: GraphClientOptions) {}
-
-  private clientOf(): Promise<Client> {
-    return (this.client ??= loadGraphSdk().then(({ Client }) =>
-      Client.initWithMiddleware({ baseUrl: this.options.baseUrl ?? GRAPH_BASE, middleware: new Transport(this.options) }),
-    ));
-  }
 
   async listCalendars(): Promise<GraphCalendar[]> {
     const out: GraphCalendar[] = [];
@@ -256,6 +250,7 @@ export class GraphCalendarClient {
 export function graphError(error: unknown, what: string, flags: { aborted?: boolean } = {}): VendorError {
   if (error instanceof VendorError) return error;
   // A GraphError exists only once the SDK has loaded; before that, nothing is one.
+  const sdk = loadGraphSdk.value;
   const graph = sdk && error instanceof sdk.GraphError ? error : undefined;
   const status = graph && graph.statusCode > 0 ? graph.statusCode : undefined;
   if (status === undefined) {

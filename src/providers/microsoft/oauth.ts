@@ -6,14 +6,12 @@
  * login.microsoftonline.com to the emulator's base URL instead. MSAL is loaded by the first of these calls, so a
  * server whose offices use no Microsoft 365 calendar never loads it.
  */
-import type * as MsalSdk from '@azure/msal-node';
 import type { AuthenticationResult, ConfidentialClientApplication, INetworkModule, NetworkRequestOptions, NetworkResponse } from '@azure/msal-node';
 import { VendorError } from '../../core/errors.js';
+import { lazy } from '../../core/lazy.js';
 
 /** The loaded MSAL, once a call has asked for it: microsoftTokenError reads its error class from here. */
-let msal: typeof MsalSdk | undefined;
-let loading: Promise<typeof MsalSdk> | undefined;
-export const loadMsal = () => (loading ??= import('@azure/msal-node').then((loaded) => (msal = loaded)));
+export const loadMsal = lazy(() => import('@azure/msal-node'));
 
 export const MICROSOFT_LOGIN = 'https://login.microsoftonline.com';
 /** Delegated scopes: events read/write (incl. getSchedule and calendars) and the profile for the mailbox address. */
@@ -145,6 +143,7 @@ export function microsoftTokenError(error: unknown, what: string): VendorError {
   if (error instanceof VendorError) return error;
   const details = error as { errorCode?: string; errorMessage?: string; subError?: string; status?: number; message?: string };
   // An MSAL error exists only once MSAL has loaded; before that, nothing is one of its classes.
+  const msal = loadMsal.value;
   const interaction = msal !== undefined && error instanceof msal.InteractionRequiredAuthError;
   const code = interaction || details.errorCode === 'invalid_grant' ? 'invalid_grant' : (details.errorCode ?? 'unexpected');
   return new VendorError({

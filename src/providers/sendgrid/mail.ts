@@ -10,7 +10,8 @@
  */
 import type { MailService } from '@sendgrid/mail';
 import { VendorError } from '../../core/errors.js';
-import { connectionFailure } from '../connection-failure.js';
+import { lazy } from '../../core/lazy.js';
+import { connectionFailure, sdkNotLoaded } from '../connection-failure.js';
 import type { EmailMessage, EmailPort, EmailSendResult } from '../../messaging/ports.js';
 
 export interface SendgridMailOptions {
@@ -28,25 +29,26 @@ interface SendgridClient {
  * `@sendgrid/mail` is CommonJS with `export =`: its types give a dynamic import only `default`, though Node hands out
  * the named `MailService` too (as the static import used).
  */
-let loading: Promise<typeof MailService> | undefined;
-const loadMailService = () => (loading ??= import('@sendgrid/mail').then((sdk) => (sdk as unknown as { MailService: typeof MailService }).MailService));
+const loadMailService = lazy(() => import('@sendgrid/mail').then((sdk) => (sdk as unknown as { MailService: typeof MailService }).MailService));
 
 export function createSendgridMail(options: SendgridMailOptions): EmailPort {
-  const creating = loadMailService().then((Service) => {
-    const service = new Service();
-    service.setApiKey(options.apiKey);
-    service.setTimeout(options.timeoutMs ?? 20_000);
-    if (options.baseUrl) (service as unknown as { client: SendgridClient }).client.setDefaultRequest('baseUrl', `${options.baseUrl.replace(/\/$/, '')}/`);
-    return service;
-  });
-  // A failed load surfaces on the first send, not as an unhandled rejection here.
-  creating.catch(() => undefined);
+  const serviceOf = lazy(() =>
+    loadMailService().then((Service) => {
+      const service = new Service();
+      service.setApiKey(options.apiKey);
+      service.setTimeout(options.timeoutMs ?? 20_000);
+      if (options.baseUrl) (service as unknown as { client: SendgridClient }).client.setDefaultRequest('baseUrl', `${options.baseUrl.replace(/\/$/, '')}/`);
+      return service;
+    }),
+  );
+  // Loaded ahead of the first send; a failed load surfaces there (and is tried again), not as an unhandled rejection.
+  serviceOf().catch(() => undefined);
   return {
     async send(message: EmailMessage): Promise<EmailSendResult> {
       const headers: Record<string, string> = { ...(message.headers ?? {}) };
       const unsubscribe = (message.list as { unsubscribe?: Array<{ url?: string }> } | undefined)?.unsubscribe?.[0]?.url;
       if (unsubscribe) headers['List-Unsubscribe'] = `<${unsubscribe}>`;
-      const service = await creating;
+      const service = await serviceOf().catch((error: unknown) => Promise.reject(sdkNotLoaded({ vendor: 'sendgrid', name: 'SendGrid', cause: error })));
       try {
         const [response] = await service.send({
           to: message.to,

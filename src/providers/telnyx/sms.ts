@@ -7,9 +7,9 @@
  * codes stay in this file. The SDK is loaded when the first Telnyx client is made, so a server whose offices text only
  * through Twilio never loads it.
  */
-import type * as TelnyxSdk from 'telnyx';
 import { VendorError, type FailureClass } from '../../core/errors.js';
-import { connectionFailure } from '../connection-failure.js';
+import { lazy } from '../../core/lazy.js';
+import { connectionFailure, sdkNotLoaded } from '../connection-failure.js';
 import type { SmsPort, SmsSendRequest, SmsSendResult } from '../../messaging/ports.js';
 
 export interface TelnyxSmsOptions {
@@ -21,9 +21,7 @@ export interface TelnyxSmsOptions {
 }
 
 /** The loaded SDK, once a client has asked for it: classifyTelnyxError reads its error classes from here. */
-let sdk: typeof TelnyxSdk | undefined;
-let loading: Promise<typeof TelnyxSdk> | undefined;
-const loadSdk = () => (loading ??= import('telnyx').then((loaded) => (sdk = loaded)));
+const loadSdk = lazy(() => import('telnyx'));
 
 /** Telnyx messaging codes and what they mean to the domain. */
 const CODES: Record<string, { failure: FailureClass; words: string }> = {
@@ -62,11 +60,14 @@ export interface TelnyxSms extends SmsPort {
 }
 
 export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
-  const creating = loadSdk().then(
-    ({ default: Telnyx }) => new Telnyx({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 15_000 }),
+  const clientOf = lazy(() =>
+    loadSdk().then(
+      ({ default: Telnyx }) => new Telnyx({ apiKey: options.apiKey, baseURL: options.baseURL, maxRetries: 0, timeout: options.timeoutMs ?? 15_000 }),
+    ),
   );
-  // A failed load surfaces on the first send or lookup, not as an unhandled rejection here.
-  creating.catch(() => undefined);
+  // Loaded ahead of the first send; a failed load surfaces there (and is tried again), not as an unhandled rejection.
+  clientOf().catch(() => undefined);
+  const client = () => clientOf().catch((error: unknown) => Promise.reject(sdkNotLoaded({ vendor: 'telnyx', name: 'Telnyx', cause: error })));
   return {
     async send(request: SmsSendRequest): Promise<SmsSendResult> {
       if (!request.from)
@@ -77,9 +78,9 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
           failure: 'config',
           message: 'The Telnyx provider of this office has no sending number.',
         });
-      const client = await creating;
+      const sdk = await client();
       try {
-        const response = await client.messages.send(
+        const response = await sdk.messages.send(
           {
             from: request.from,
             to: request.to,
@@ -110,9 +111,9 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
     },
 
     async lookup(providerId: string): Promise<SmsSendResult | undefined> {
-      const client = await creating;
+      const sdk = await client();
       try {
-        const response = await client.messages.retrieve(providerId, { maxRetries: 1 });
+        const response = await sdk.messages.retrieve(providerId, { maxRetries: 1 });
         const data = response.data as { id?: string; to?: Array<{ status?: string }>; parts?: number } | undefined;
         if (!data?.id) return undefined;
         return {
@@ -121,7 +122,7 @@ export function createTelnyxSms(options: TelnyxSmsOptions): TelnyxSms {
           segments: typeof data.parts === 'number' && data.parts > 0 ? data.parts : null,
         };
       } catch (error) {
-        if (sdk && error instanceof sdk.APIError && error.status === 404) return undefined;
+        if (loadSdk.value && error instanceof loadSdk.value.APIError && error.status === 404) return undefined;
         throw classifyTelnyxError(error);
       }
     },
@@ -141,6 +142,7 @@ function causeCode(error: unknown): string | undefined {
 export function classifyTelnyxError(error: unknown): VendorError {
   if (error instanceof VendorError) return error;
   // An SDK error exists only once the SDK has loaded; before that, nothing is one of its classes.
+  const sdk = loadSdk.value;
   if (sdk && error instanceof sdk.APIConnectionTimeoutError) {
     return new VendorError({
       vendor: 'telnyx',
