@@ -5,7 +5,7 @@
  * (`hubspot-crm:<slug>`) comes from the CRM module's connection check, which calls this port's `checkConnection`.
  */
 import type { AppContext, FeatureModule } from '../app-context.js';
-import { perOffice } from '../offices/per-office.js';
+import { perOffice, preloadForOffices } from '../offices/per-office.js';
 import { loadHubSpotSdk } from '../providers/hubspot/crm.js';
 import { HUBSPOT_PROVIDER_NAME, hubSpotCrmPort } from './crm-port.js';
 
@@ -29,12 +29,8 @@ export const hubspotModule: FeatureModule = {
   name: 'hubspot',
   async setUp(context) {
     context.crms.register(HUBSPOT_PROVIDER_NAME, (clientId) => hubSpotPortFor(context, clientId));
-    // An office that keeps its leads in HubSpot looks its callers up there: load the SDK now rather than in a call's
-    // time budget. A server none of whose offices uses HubSpot never loads it.
-    await perOffice(context, ({ config }) => {
-      if (config.crm.provider === HUBSPOT_PROVIDER_NAME)
-        loadHubSpotSdk().catch((error: unknown) => context.logger.warn({ err: error }, 'Could not load the HubSpot SDK'));
-    });
+    // An office that keeps its leads in HubSpot looks its callers up there during calls.
+    await preloadForOffices(context, ({ config }) => config.crm.provider === HUBSPOT_PROVIDER_NAME, loadHubSpotSdk, 'HubSpot');
     // Demo: the emulated portal has the contact properties the office maps its facts to, as the real one must.
     const sandbox = context.sandbox;
     if (sandbox) {

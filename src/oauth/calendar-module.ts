@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext, FeatureModule } from '../app-context.js';
 import { CalendarUnavailable, type CalendarPort } from '../booking/calendar-port.js';
 import type { ClientRuntime } from '../config/registry.js';
-import { perOffice, perOfficeHealthCheck } from '../offices/per-office.js';
+import { perOffice, perOfficeHealthCheck, preloadForOffices } from '../offices/per-office.js';
 import { OAuthConnectionBroken, OAuthConnections, type OAuthProviderSpec } from './connections.js';
 
 export interface OAuthCalendarDefinition<App> {
@@ -101,11 +101,7 @@ export function oauthCalendarModule<App>(definition: OAuthCalendarDefinition<App
 
       // An office that books here will read its calendar on its next call: load the SDKs now rather than in that call's
       // time budget (importing them takes 0.1–0.5 s). A server none of whose offices books here never loads them.
-      await perOffice(context, (runtime) => {
-        if (booksHere(runtime)) {
-          definition.loadSdk().catch((error: unknown) => context.logger.warn({ err: error }, `Could not load the ${label} SDK`));
-        }
-      });
+      await preloadForOffices(context, booksHere, definition.loadSdk, label);
 
       await perOfficeHealthCheck(context, (runtime) => {
         if (!booksHere(runtime)) return undefined;

@@ -48,6 +48,23 @@ export async function perOfficeHealthCheck(context: AppContext, make: (runtime: 
   });
 }
 
+/**
+ * Loads a provider's SDK in the background as soon as an office that uses it is served (at start, or when such an
+ * office is added or switched to the provider), so its first request inside a live call's time budget does not wait
+ * for the import. A server none of whose offices uses the provider never loads it. A failed load is logged; the first
+ * request tries again.
+ */
+export async function preloadForOffices(
+  context: AppContext,
+  uses: (runtime: ClientRuntime) => boolean,
+  load: () => Promise<unknown>,
+  label: string,
+): Promise<void> {
+  await perOffice(context, (runtime) => {
+    if (uses(runtime)) load().catch((error: unknown) => context.logger.warn({ err: error }, `Could not load the ${label} SDK`));
+  });
+}
+
 /** What a module built for each office it has served so far (`perOfficeCache`). */
 export interface PerOfficeCache<T> {
   /** The office's value, built now if the office is new or changed since; PermanentError for an unknown office. */
