@@ -13,6 +13,7 @@ import { callerTurns } from './caller-turns.js';
 import { classifyCall, RULES_VERSION } from './classify.js';
 import type { CallInsight } from './labels.js';
 import { buildProfile, PROFILE_CALLS } from './profile.js';
+import { copyProfileToCustomer, lockCustomerForProfile } from './profile-on-customer.js';
 
 const OPEN_ISSUE_MAX = 90;
 
@@ -75,8 +76,12 @@ export async function recordCallInsight(db: Kysely<DB>, clock: Clock, call: Call
   if (call.customer_id !== null) await refreshCallerProfile(db, clock, call.client_id, call.customer_id);
 }
 
-/** Rebuild one caller's profile from their latest calls (after a staff clear, only calls after it count). */
+/**
+ * Rebuild one caller's profile from their latest calls (after a staff clear, only calls after it count), and its copy
+ * on the customer's row that call_inbound reads. Called inside the worker's transaction.
+ */
 export async function refreshCallerProfile(db: Kysely<DB>, clock: Clock, clientId: string, customerId: number): Promise<void> {
+  await lockCustomerForProfile(db, customerId);
   const existing = await db.selectFrom('caller_profiles').select(['cleared_at']).where('customer_id', '=', customerId).forUpdate().executeTakeFirst();
   let query = db
     .selectFrom('call_insights')
@@ -104,4 +109,5 @@ export async function refreshCallerProfile(db: Kysely<DB>, clock: Clock, clientI
     .values({ customer_id: customerId, client_id: clientId, ...values })
     .onConflict((conflict) => conflict.column('customer_id').doUpdateSet(values))
     .execute();
+  await copyProfileToCustomer(db, customerId, values);
 }

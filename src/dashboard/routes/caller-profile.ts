@@ -11,6 +11,7 @@ import type { DB } from '../../db/schema.js';
 import type { CallerProfileRow } from '../../db/tables/insights.js';
 import { INTENTS, LANGUAGES, MAX_NEEDS, NEEDS } from '../../insights/labels.js';
 import { GUIDANCE_MAX } from '../../insights/profile.js';
+import { copyProfileToCustomer, lockCustomerForProfile } from '../../insights/profile-on-customer.js';
 import { writeAudit } from '../audit.js';
 import { HttpProblem, currentUser, notFound, numericIdParam, parseInput } from '../http.js';
 
@@ -78,6 +79,7 @@ export function callerProfileRoutes(app: FastifyInstance, context: AppContext): 
     const customer = await customerIn(id, user.clientIds);
     const now = context.clock.now();
     const row = await context.db.transaction().execute(async (trx) => {
+      await lockCustomerForProfile(trx, id);
       const before = await trx.selectFrom('caller_profiles').selectAll().where('customer_id', '=', id).forUpdate().executeTakeFirst();
       const fields = {
         ...(input.needs !== undefined ? { needs: [...new Set(input.needs)] } : {}),
@@ -95,6 +97,7 @@ export function callerProfileRoutes(app: FastifyInstance, context: AppContext): 
         .onConflict((conflict) => conflict.column('customer_id').doUpdateSet(fields))
         .returningAll()
         .executeTakeFirstOrThrow();
+      await copyProfileToCustomer(trx, id, saved);
       await writeAudit(trx, context.clock, {
         actor: user.email,
         clientId: customer.client_id,
@@ -115,6 +118,7 @@ export function callerProfileRoutes(app: FastifyInstance, context: AppContext): 
     const customer = await customerIn(id, user.clientIds);
     const now = context.clock.now();
     const row = await context.db.transaction().execute(async (trx) => {
+      await lockCustomerForProfile(trx, id);
       const before = await trx.selectFrom('caller_profiles').selectAll().where('customer_id', '=', id).forUpdate().executeTakeFirst();
       if (!before) throw new HttpProblem(404, 'not_found', 'This caller has no profile.');
       const cleared = {
@@ -130,6 +134,7 @@ export function callerProfileRoutes(app: FastifyInstance, context: AppContext): 
         updated_at: now,
       };
       const saved = await trx.updateTable('caller_profiles').set(cleared).where('customer_id', '=', id).returningAll().executeTakeFirstOrThrow();
+      await copyProfileToCustomer(trx, id, saved);
       await writeAudit(trx, context.clock, {
         actor: user.email,
         clientId: customer.client_id,

@@ -25,6 +25,16 @@ export interface CustomersTable {
   last_summary: string | null;
   last_intent: string | null;
   last_outcome: string | null;
+  /**
+   * The caller profile's wordings (`caller_profiles`), copied here so `caller_memory` reads them without a join
+   * (migration 0030); written only by insights/profile-on-customer.ts, in the transaction that writes the profile.
+   * Null: no profile.
+   */
+  profile_intent_last: string | null;
+  profile_needs: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  profile_language: string | null;
+  profile_open_issue: string | null;
+  profile_guidance: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
 }
