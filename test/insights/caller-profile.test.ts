@@ -79,6 +79,20 @@ describe.each(BACKENDS)('caller insight through the worker and call_inbound on %
     expect(variables.caller_open_issue).toBe('It says I have to respond by tomorrow');
     expect(variables.caller_guidance).toBe('Returning caller, anxious about "It says I have to respond by tomorrow": reassure first, offer the earliest slot.');
     expect(variables.caller_guidance!.length).toBeLessThanOrEqual(240);
+
+    // The caller's next analysed call rebuilds the profile, and the agent hears the rebuilt one, not the first.
+    await analysedCall(from, SPANISH_CALL);
+    const customer = await app.context.db.selectFrom('customers').select('id').where('phone', '=', from).executeTakeFirstOrThrow();
+    const rebuilt = await app.context.db.selectFrom('caller_profiles').selectAll().where('customer_id', '=', customer.id).executeTakeFirstOrThrow();
+    expect(rebuilt.calls_counted).toBe(2);
+    const next = await ring(from);
+    expect(next.caller_guidance).not.toBe(variables.caller_guidance);
+    expect(next).toMatchObject({
+      caller_intent_last: rebuilt.intent_last,
+      caller_needs: rebuilt.needs.join(','),
+      caller_open_issue: rebuilt.open_issue,
+      caller_guidance: rebuilt.guidance,
+    });
   });
 
   it('a Spanish-speaking caller gets the guidance in Spanish, and labelling the call again changes nothing', async () => {

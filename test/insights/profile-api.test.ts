@@ -74,20 +74,31 @@ describe.each(BACKENDS)('caller insight in the dashboard API on %s', (kind) => {
     const longGuidance = await staffA.request('PATCH', `/v1/api/customers/${customerId}/profile`, { guidance: 'a'.repeat(241) });
     expect(longGuidance.status).toBe(400);
 
+    expect(await ring()).toMatchObject({ caller_intent_last: 'status', caller_needs: 'time_pressed,prefers_text' });
     const edited = await staffA.request('PATCH', `/v1/api/customers/${customerId}/profile`, {
       needs: ['prefers_text'],
       guidance: 'Prefers texts: confirm by text, keep calls short.',
+      intentLast: 'book',
+      openIssue: 'Refund eight weeks late',
     });
     expect(edited.status).toBe(200);
     expect(edited.body.profile).toMatchObject({ needs: ['prefers_text'], guidance: 'Prefers texts: confirm by text, keep calls short.' });
-    expect(await ring()).toMatchObject({ caller_needs: 'prefers_text', caller_guidance: 'Prefers texts: confirm by text, keep calls short.' });
+    expect(await ring()).toMatchObject({
+      caller_intent_last: 'book',
+      caller_needs: 'prefers_text',
+      caller_open_issue: 'Refund eight weeks late',
+      caller_guidance: 'Prefers texts: confirm by text, keep calls short.',
+    });
+    // A second edit of one field keeps the others, in what the agent hears too.
+    expect((await staffA.request('PATCH', `/v1/api/customers/${customerId}/profile`, { openIssue: 'Refund still missing' })).status).toBe(200);
+    expect(await ring()).toMatchObject({ caller_intent_last: 'book', caller_needs: 'prefers_text', caller_open_issue: 'Refund still missing' });
     const audit = await app.context.db
       .selectFrom('audit')
       .selectAll()
       .where('action', '=', 'caller_profile.edit')
       .where('target', '=', `customer:${customerId}`)
       .execute();
-    expect(audit).toHaveLength(1);
+    expect(audit).toHaveLength(2);
     expect(audit[0]!.client_id).toBe(CLIENT_A);
   });
 
@@ -98,13 +109,13 @@ describe.each(BACKENDS)('caller insight in the dashboard API on %s', (kind) => {
     const cleared = await staffA.request('DELETE', `/v1/api/customers/${customerId}/profile`);
     expect(cleared.status).toBe(200);
     expect(cleared.body.profile).toMatchObject({ needs: [], guidance: '', callsCounted: 0 });
-    expect(await ring()).toMatchObject({ caller_needs: '', caller_guidance: '', caller_intent_last: '' });
+    expect(await ring()).toMatchObject({ caller_needs: '', caller_guidance: '', caller_intent_last: '', caller_open_issue: '' });
     expect(await app.context.db.selectFrom('audit').select('id').where('action', '=', 'caller_profile.clear').execute()).toHaveLength(1);
 
     // The same call labelled again (a rules upgrade) does not bring the cleared traits back.
     const { recordCallInsight } = await import('../../src/insights/store.js');
     const call = await app.context.db.selectFrom('calls').selectAll().where('id', '=', callId).executeTakeFirstOrThrow();
     await recordCallInsight(app.context.db, app.clock, call);
-    expect(await ring()).toMatchObject({ caller_needs: '', caller_guidance: '' });
+    expect(await ring()).toMatchObject({ caller_needs: '', caller_guidance: '', caller_intent_last: '', caller_open_issue: '' });
   });
 });
