@@ -70,6 +70,13 @@ async function seed(db: Kysely<DB>, kind: DatabaseKind) {
     select c.id, ${CLIENT}, 'status', array['reassurance', 'time_pressed'], 'en', 'Got an IRS letter that says to respond by Friday.',
            'Returning caller, anxious about an IRS letter due Friday: reassure first, offer the earliest slot.', 3, now()
     from customers c where c.client_id = ${CLIENT} and c.id % 3 = 0`.execute(db);
+  // The copy call_inbound reads (migration 0030), as insights/profile-on-customer.ts keeps it.
+  await sql`
+    update customers c
+    set profile_intent_last = p.intent_last, profile_needs = p.needs, profile_language = p.language,
+        profile_open_issue = p.open_issue, profile_guidance = p.guidance
+    from caller_profiles p
+    where p.customer_id = c.id`.execute(db);
   // A production database is not freshly bulk-loaded: vacuum and (on PostgreSQL) checkpoint now, so autovacuum and
   // the load's WAL flush do not run inside the measured seconds.
   await sql`vacuum analyze customers`.execute(db);
@@ -487,10 +494,11 @@ const median = (values: number[]) => {
 
 /**
  * Issue 17's "call_inbound p99 unchanged", measured as what the caller profile adds: the same server, database and
- * load, alternating blocks with `caller_memory` as migrated (the caller_profiles join and its five columns) and the
- * same function without the profile (its columns null, so no profile is read or worded), in the order ABBA ABBA …
- * so drift falls on both arms. The "without" body is derived from the live definition and the bench fails if the
- * profile's join or columns are no longer where it expects them.
+ * load, alternating blocks with `caller_memory` as migrated (reading the profile's five columns from the customer's
+ * row, migration 0030) and the same function with those five replaced by nulls (so no profile is worded), in the
+ * order ABBA ABBA … so drift falls on both arms. Everything else in the two bodies is identical, so the A/B measures
+ * reading and wording the five columns. The "without" body is derived from the live definition and the bench fails
+ * if the profile's columns are not there exactly once.
  *
  * Each block: the function replaced (PostgreSQL re-plans it), a full GC in the server, 500 warm-up requests, then
  * one load process that sends `WARMUP` uncounted requests and `requests` counted ones at 500/s open loop. Session 9
@@ -509,11 +517,10 @@ async function measureProfileAb(
 ): Promise<ProfileAb> {
   const inboundUrl = `${baseUrl}/v1/retell/${CLIENT}/inbound`;
   const withProfile = await read(`select pg_get_functiondef('caller_memory(text, text, timestamptz)'::regprocedure) as text`);
-  const columns = 'p.intent_last, p.needs, p.language, p.open_issue, p.guidance';
-  const join = 'left join caller_profiles p on p.customer_id = c.id';
-  if (!withProfile.includes(columns) || !withProfile.includes(join))
-    throw new Error('caller_memory no longer reads the profile as this A/B expects; update measureProfileAb');
-  const withoutProfile = withProfile.replace(columns, 'null::text, null::text[], null::text, null::text, null::text').replace(join, '');
+  const columns = 'c.profile_intent_last, c.profile_needs, c.profile_language, c.profile_open_issue, c.profile_guidance';
+  if (withProfile.split(columns).length !== 2 || withProfile.includes('caller_profiles'))
+    throw new Error(`caller_memory no longer reads the profile as this A/B expects (once: "${columns}"; no caller_profiles); update measureProfileAb`);
+  const withoutProfile = withProfile.replace(columns, 'null::text, null::text[], null::text, null::text, null::text');
   const blocks = Math.max(1, Number(process.env.BENCH_RETELL_PROFILE_AB_BLOCKS ?? 6));
   const requests = Math.max(500, Number(process.env.BENCH_RETELL_PROFILE_AB_REQUESTS ?? 8000));
   const arm = (): ArmFigures => ({ p99: [], p999: [], cpuMs: [], majorGcs: [] });
