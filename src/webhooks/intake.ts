@@ -313,8 +313,10 @@ export async function processStoredEvents(
       await context.bus.publishMany(published, trx);
     });
     return outcomes;
-  } catch {
-    // Nothing of the batch is stored: each event again on its own, which keeps and alerts the one that fails.
+  } catch (error) {
+    // Nothing of the batch is stored: each event again on its own, which keeps and alerts the one that fails. Said in
+    // the log, since the retry would otherwise hide why the batch failed (a deadlock, a bad event).
+    context.logger.warn({ err: error, events: webhookEventIds.length }, 'Stored call events failed as a batch; applying them one by one');
     return alone();
   }
 }
