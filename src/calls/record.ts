@@ -11,7 +11,7 @@ import type { DB } from '../db/schema.js';
 import type { CallRow, CallsTable } from '../db/tables/calls.js';
 import type { FunctionCall } from '../functions/types.js';
 import { normalizePhone } from '../customers/phone.js';
-import { countCallForCaller, recordCallForCustomer } from '../customers/store.js';
+import { countCallForCaller, lockCallers, recordCallForCustomer } from '../customers/store.js';
 import type { RetellCall } from '../webhooks/schema.js';
 import { CALL_EVENT_STAGE, ENDED_STAGE, statusForStage } from './stage.js';
 import { decideOutcome, deriveOutcome, loadOutcomeSignals, type OutcomeFacts } from './outcome.js';
@@ -97,6 +97,58 @@ export async function lockCall(
     )
     .returningAll()
     .executeTakeFirst();
+}
+
+/**
+ * The one order in which call rows are locked: by id, compared as plain strings (not by locale), so every
+ * transaction that locks several calls, and the ringing insert, takes them in the same order.
+ */
+export function byCallId(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Locks every call row a batch of events will write, and then every caller it will link, before any event is
+ * merged, so a batch never waits for a row while holding rows another batch wants. Each call write marks its day
+ * for the analytics rollups (`analytics_dirty`, by trigger), and the transaction that inserts that mark holds it
+ * until it commits: a batch that had marked the day and then asked for another batch's call, while that batch
+ * waited for the mark, deadlocked (session 10). So the calls go in one statement, in `byCallId` order (the
+ * statement's row triggers, and so the mark, come after all its rows are locked); then the callers to be linked,
+ * by office and phone, in one more. The order everywhere: calls, then the day's mark, then customers.
+ * Returns the locked rows by id (a call that belongs to another office is left out: `applyCallEvent` refuses it).
+ */
+export async function lockCallsOfEvents(
+  db: Kysely<DB>,
+  context: Pick<AppContext, 'clock'>,
+  events: ReadonlyArray<{ clientId: string; event: string; call: RetellCall }>,
+): Promise<Map<string, CallRow>> {
+  const now = context.clock.now();
+  const owners = new Map<string, string>();
+  for (const { clientId, call } of events) if (!owners.has(call.call_id)) owners.set(call.call_id, clientId);
+  if (owners.size === 0) return new Map();
+  const ids = [...owners.keys()].sort(byCallId);
+  // The bare row `lockCall` would insert, for calls that are new.
+  const rows = await db
+    .insertInto('calls')
+    .values(ids.map((id) => ({ id, client_id: owners.get(id)!, status: 'ringing' as const, stage: 0, events: json({}), created_at: now, updated_at: now })))
+    .onConflict((conflict) =>
+      conflict
+        .column('id')
+        .doUpdateSet((eb) => ({ updated_at: eb.ref('calls.updated_at') }))
+        .whereRef('calls.client_id', '=', 'excluded.client_id'),
+    )
+    .returningAll()
+    .execute();
+  const locked = new Map(rows.map((row) => [row.id, row]));
+  const callers = new Map<string, { clientId: string; phone: string }>();
+  for (const { clientId, event, call } of events) {
+    const phone = customerPhone(call);
+    const row = locked.get(call.call_id);
+    if (!phone || !row || row.customer_id !== null || (CALL_EVENT_STAGE[event] ?? 2) < 1) continue;
+    callers.set(`${clientId}\u0000${phone}`, { clientId, phone });
+  }
+  await lockCallers(db, context.clock, [...callers.values()]);
+  return locked;
 }
 
 export class CallOwnedElsewhere extends Error {

@@ -88,6 +88,23 @@ export async function recordCallForCustomer(db: Kysely<DB>, clock: Clock, custom
 }
 
 /**
+ * Locks the callers a batch of call events is about to count (`countCallForCaller`), in one statement ordered by
+ * office and phone, so two batches never take the same two callers in opposite orders. A caller not known yet gets
+ * its row now, with no call counted: the count that follows in the same transaction fills the call fields (`least`
+ * and the "is this the latest call" rule both treat the empty fields as unset).
+ */
+export async function lockCallers(db: Kysely<DB>, clock: Clock, callers: ReadonlyArray<{ clientId: string; phone: string }>): Promise<void> {
+  if (callers.length === 0) return;
+  const now = clock.now();
+  const sorted = [...callers].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : a.phone < b.phone ? -1 : a.phone > b.phone ? 1 : 0));
+  await db
+    .insertInto('customers')
+    .values(sorted.map((caller) => ({ client_id: caller.clientId, phone: caller.phone, call_count: 0, created_at: now, updated_at: now })))
+    .onConflict((conflict) => conflict.columns(['client_id', 'phone']).doUpdateSet((eb) => ({ updated_at: eb.ref('customers.updated_at') })))
+    .execute();
+}
+
+/**
  * Finds or creates the caller for a call and counts the call, in one statement (call intake's hot path):
  * the same rules as `findOrCreateCustomer` + `recordCallForCustomer`, with the unique (client, phone) key
  * deciding races and the row locked by the upsert. Returns the customer id.

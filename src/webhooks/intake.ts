@@ -17,7 +17,7 @@ import type { BusEvent } from '../events/bus.js';
 import { maskText } from '../log/mask.js';
 import { redactCallerText, redactCallerValues, redactTranscriptObject } from '../log/redact-caller-text.js';
 import { OUTBOX_CHANNEL } from '../outbox/enqueue.js';
-import { applyCallEvent } from '../calls/record.js';
+import { applyCallEvent, lockCallsOfEvents } from '../calls/record.js';
 import { CALL_EVENT_STAGE } from '../calls/stage.js';
 import { recordUnansweredTransfer, runCallFollowUps } from './follow-ups.js';
 import type { RetellCall } from './schema.js';
@@ -294,9 +294,16 @@ export async function processStoredEvents(
         where w.id = c.id and w.status <> 'processed'
         returning w.id`.execute(trx);
       const mine = new Set(claimed.rows.map((row) => Number(row.id)));
+      const applying = pending.filter(({ id }) => mine.has(id));
+      // Every call and caller of the batch locked first, in the one order (calls/record.ts): batches running side by
+      // side then wait for each other instead of deadlocking.
+      await lockCallsOfEvents(
+        trx,
+        context,
+        applying.map(({ client, event, call }) => ({ clientId: client.config.slug, event, call })),
+      );
       const published: BusEvent[] = [];
-      for (const { index, id, client, event, call } of pending) {
-        if (!mine.has(id)) continue;
+      for (const { index, client, event, call } of applying) {
         const result = await applyCallEvent(trx, context, client, event, call);
         await runCallFollowUps(trx, context, client, result);
         if (event === 'transfer_cancelled') {
