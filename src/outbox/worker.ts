@@ -267,7 +267,7 @@ export class OutboxWorker {
   /**
    * Runs the claimed rows in `concurrency` lanes. A lane's unit of work is one row, or for a kind with `runBatch`
    * up to its `batchSize` rows of that kind (ordered by call, then id, so one call's events share a batch and run
-   * in the order they arrived, and batches lock calls in the same order).
+   * in the order they arrived; a call's events are never split between two batches).
    */
   private async runAll(rows: OutboxRow[]): Promise<Completion[]> {
     const units: OutboxRow[][] = [];
@@ -281,7 +281,14 @@ export class OutboxWorker {
     for (const [kind, group] of batched) {
       const size = this.options.handlers.get(kind)!.batchSize!;
       group.sort((a, b) => (a.call_id ?? '').localeCompare(b.call_id ?? '') || a.id - b.id);
-      for (let start = 0; start < group.length; start += size) units.push(group.slice(start, start + size));
+      // A call's events stay in one unit (a unit may grow past `size` for that): two lanes holding one call each
+      // would only wait for each other, and one lane applies them in the order they arrived.
+      for (let start = 0; start < group.length;) {
+        let end = Math.min(start + size, group.length);
+        while (end < group.length && group[end]!.call_id !== null && group[end]!.call_id === group[end - 1]!.call_id) end += 1;
+        units.push(group.slice(start, end));
+        start = end;
+      }
     }
     const completions: Completion[] = [];
     let next = 0;
