@@ -38,7 +38,7 @@ export interface OutboxHandler {
    * have given that row: a row's failure must not fail its neighbours (fall back to `run` one by one).
    */
   runBatch?(rows: OutboxRow[], context: BatchContext): Promise<Array<PromiseSettledResult<unknown>>>;
-  /** Rows per `runBatch` call; more only to keep one call's rows together (the worker never splits a call). */
+  /** Most rows per `runBatch` call (more only when one call alone has more: the worker never splits a call). */
   batchSize?: number;
   /**
    * Finished rows of this kind are housekeeping no screen shows (a sweep, a digest, a reconcile): the outbox prune

@@ -281,11 +281,17 @@ export class OutboxWorker {
     for (const [kind, group] of batched) {
       const size = this.options.handlers.get(kind)!.batchSize!;
       group.sort((a, b) => (a.call_id ?? '').localeCompare(b.call_id ?? '') || a.id - b.id);
-      // A call's events stay in one unit (a unit may grow past `size` for that): two lanes holding one call each
-      // would only wait for each other, and one lane applies them in the order they arrived.
+      // A call's events stay in one unit: two lanes holding one call each would only wait for each other. A unit
+      // that would end inside a call ends before it instead, or, when that call fills the unit, grows to its end.
+      const sameCall = (index: number) => group[index]!.call_id !== null && group[index]!.call_id === group[index - 1]!.call_id;
       for (let start = 0; start < group.length;) {
         let end = Math.min(start + size, group.length);
-        while (end < group.length && group[end]!.call_id !== null && group[end]!.call_id === group[end - 1]!.call_id) end += 1;
+        if (end < group.length && sameCall(end)) {
+          let callStart = end - 1;
+          while (callStart > start && sameCall(callStart)) callStart -= 1;
+          if (callStart > start) end = callStart;
+          else while (end < group.length && sameCall(end)) end += 1;
+        }
         units.push(group.slice(start, end));
         start = end;
       }
