@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AppContext } from '../app-context.js';
 import type { AppointmentType, ClientConfig } from '../config/client-schema.js';
+import type { CommitGate } from '../core/commit-gate.js';
 import { VendorError } from '../core/errors.js';
 import { timed } from '../core/step-times.js';
 import { normalizePhone } from '../customers/phone.js';
@@ -43,6 +44,8 @@ export interface BookRequest {
   claimMs?: number;
   /** Told the held appointment's id once this request owns it (for `settleAfterDeadline`). */
   onHeld?: (appointmentId: number) => void;
+  /** A function call's commit gate: the booking commits only if the caller has not been given the fallback. */
+  gate?: CommitGate;
   /** The caller's language for every sentence of the answer (English when not given). */
   language?: Language;
   /** The person the caller wants, by id or name (an office with staff): without it, the office's assignment picks. */
@@ -279,12 +282,13 @@ export async function bookAppointment(context: AppContext, request: BookRequest)
 }
 
 /**
- * The caller is about to be told the calendar could not be reached (the function's deadline passed). The
- * database decides what is true, under the appointment's row lock: if the booking already committed, that is
- * the answer after all; if it is still held, the hold is released now, so a booking that finishes later
- * cannot stand against what the caller heard unless the office chose so: the event it made in Zoho is settled
- * by `settleLateEvent` (removed, or kept and confirmed) as soon as the create answers, and a check queued with
- * the release looks for an event that lands without an answer.
+ * The caller is about to be told the calendar could not be reached (the function's deadline closed its commit gate,
+ * so this request's booking can no longer commit), or a booking's commit failed. The database decides what is true,
+ * under the appointment's row lock: if the appointment is booked after all (a commit whose answer was lost, or an
+ * earlier request of the call), that is the answer; if it is still held, the hold is released now. The event the
+ * booking made in the calendar is settled by `settleLateEvent` (removed, or kept and confirmed, as the office
+ * chose) as soon as the create answers, and a check queued with the release looks for an event that lands without
+ * an answer.
  */
 export async function settleAfterDeadline(
   context: AppContext,
@@ -446,7 +450,9 @@ async function finishBooking(
 
   // The follow-ups are written first and the status flips last, so the appointment's row lock is held only
   // for the commit: a caller's deadline (`settleAfterDeadline`) never waits behind this transaction's work. If
-  // the hold is no longer ours by then, everything here rolls back.
+  // the hold is no longer ours by then, or the caller was already given the fallback (the gate is closed),
+  // everything here rolls back.
+  let gateClosed = false;
   const booked = await timed('book:commit', () =>
     context.db
       .transaction()
@@ -461,6 +467,11 @@ async function finishBooking(
           .returningAll()
           .executeTakeFirst();
         if (!row) throw new HoldLost();
+        // Last, with the row lock held and nothing left but COMMIT: from here on the caller hears this booking.
+        if (request.gate && !request.gate.enter()) {
+          gateClosed = true;
+          throw new HoldLost();
+        }
         return row;
       })
       .catch((error: unknown) => {
@@ -469,7 +480,10 @@ async function finishBooking(
       }),
   );
   if (!booked) {
-    // Another request finished it first (the repeat path): answer with that booking.
+    // The caller was given the fallback while this commit waited for its turn: the hold goes now, as the deadline's
+    // own settle step would (whichever of the two gets the row first releases it), and the event it made is late.
+    if (gateClosed) await settleAfterDeadline(context, request.clientId, appointment.id, request.language);
+    // Or another request finished it first (the repeat path): answer with that booking.
     const row = await context.db.selectFrom('appointments').selectAll().where('id', '=', appointment.id).executeTakeFirstOrThrow();
     if (row.status === 'booked') return repeatAnswer(context, config, type, row, request.language ?? 'en');
     if (row.status === 'released' && row.calendar_event_id === null) {
@@ -504,7 +518,10 @@ async function finishBooking(
   };
 }
 
-/** Rolls the booking transaction back when the hold stopped being ours (released at a deadline, or booked by a repeat). */
+/**
+ * Rolls the booking transaction back when the hold stopped being ours (released at a deadline, or booked by a
+ * repeat), or when the caller was given the fallback first.
+ */
 class HoldLost extends Error {
   constructor() {
     super('the hold is no longer ours');

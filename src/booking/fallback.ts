@@ -1,9 +1,11 @@
 /**
  * Vendor trouble never kills the call: a booking function runs against its own deadline (a little inside the
  * router's budget), and when the calendar is slow, down or disconnected the agent gets an honest spoken
- * fallback, staff get a callback task, and an alert says what failed.
+ * fallback, staff get a callback task, and an alert says what failed. The deadline answers the fallback only after
+ * closing the call's commit gate (`core/commit-gate.ts`), so the work cannot commit behind the caller's back.
  */
 import type { AppContext } from '../app-context.js';
+import type { CommitGate } from '../core/commit-gate.js';
 import { errorMessage } from '../core/errors.js';
 import type { FunctionCall, FunctionResult } from '../functions/types.js';
 import { maskText } from '../log/mask.js';
@@ -21,6 +23,8 @@ export interface FallbackInput {
   call: FunctionCall;
   /** The router's signal (aborted when its budget is spent). */
   signal: AbortSignal;
+  /** The router's commit gate: the work enters it before committing, the deadline closes it before the fallback. */
+  gate: CommitGate;
   budgetMs: number;
   /** What the caller wanted, for the callback task ("book an individual tax return on …"). */
   wanted: string;
@@ -44,8 +48,11 @@ export function deadlineMs(budgetMs: number): number {
 }
 
 /**
- * `settle`, when given, runs after the work was abandoned and before the fallback is answered: it may answer
- * instead (the work's effect turned out to be complete), or make sure the work's late completion cannot stand.
+ * At the deadline the gate decides. A commit let through before it: that outcome is the answer, however long it
+ * takes (the router bounds the wait). Otherwise the gate is closed, so nothing the work does can commit any more,
+ * and `settle`, when given, runs before the fallback is answered: it may answer instead (the work's effect was
+ * complete already, e.g. booked by an earlier request of the call), and it cleans up what the work left (a hold).
+ * It also runs when a commit that was let through failed, where the database alone knows the outcome.
  */
 export async function withCalendarFallback(
   input: FallbackInput,
@@ -61,12 +68,7 @@ export async function withCalendarFallback(
     timer = setTimeout(() => reject(new DeadlineReached(ms)), ms);
   });
   const running = work(controller.signal);
-  try {
-    return await Promise.race([running, deadline]);
-  } catch (error) {
-    controller.abort(error);
-    // The abandoned work may still fail later; that is already covered by this fallback.
-    running.catch(() => undefined);
+  const settleOrFallback = async (error: unknown) => {
     const settled = settle
       ? await settle().catch((settleError: unknown) => {
           input.context.logger.error({ err: settleError }, 'Could not settle abandoned calendar work');
@@ -74,6 +76,21 @@ export async function withCalendarFallback(
         })
       : undefined;
     return settled ?? fallback(input, error);
+  };
+  try {
+    return await Promise.race([running, deadline]);
+  } catch (error) {
+    if (!input.gate.close()) {
+      try {
+        return await running;
+      } catch (commitError) {
+        return await settleOrFallback(commitError);
+      }
+    }
+    controller.abort(error);
+    // The abandoned work may still fail later; that is already covered by this fallback.
+    running.catch(() => undefined);
+    return await settleOrFallback(error);
   } finally {
     clearTimeout(timer);
     input.signal.removeEventListener('abort', abort);

@@ -5,6 +5,7 @@
  */
 import type { AppContext } from '../app-context.js';
 import type { ClientConfig } from '../config/client-schema.js';
+import type { CommitGate } from '../core/commit-gate.js';
 import { VendorError } from '../core/errors.js';
 import { enqueueCrmSync } from '../crm/enqueue.js';
 import type { AppointmentRow } from '../db/tables/booking.js';
@@ -136,6 +137,8 @@ export interface RescheduleRequest {
   signal?: AbortSignal;
   /** Told which appointment is about to move, and where to (for `settleRescheduleAfterDeadline`). */
   onMove?: (appointmentId: number, newStartMs: number) => void;
+  /** A function call's commit gate: the move commits only if the caller has not been given the fallback. */
+  gate?: CommitGate;
   /** The caller's language (English when not given). */
   language?: Language;
   /** Another person to move the appointment to (an office with staff); without it the appointment keeps its person. */
@@ -258,16 +261,6 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
         .where('status', '=', 'booked')
         .returningAll()
         .executeTakeFirstOrThrow();
-      // With the row lock held: if the caller's deadline passed meanwhile, they were told we would call back, and
-      // `settleRescheduleAfterDeadline` saw the old time; the move must not happen behind their back.
-      if (request.signal?.aborted) {
-        throw new VendorError({
-          vendor: 'switchboard',
-          code: 'aborted',
-          message: 'The caller was answered before the move was written; nothing was changed.',
-          retryable: true,
-        });
-      }
       if (updated.customer_id !== null) {
         await planAppointmentMessages(trx, context, {
           clientId: updated.client_id,
@@ -287,6 +280,16 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
       });
       await enqueueCalendarSync(trx, context, updated);
       await context.bus.publish({ type: 'appointment.changed', clientId: updated.client_id, data: { appointmentId: updated.id, change: 'rescheduled' } }, trx);
+      // Last, with the row lock held and nothing left but COMMIT: if the caller's deadline came first, they were told
+      // we would call back, and the move must not happen behind their back; from here on, they hear the move.
+      if (request.gate && !request.gate.enter()) {
+        throw new VendorError({
+          vendor: 'switchboard',
+          code: 'aborted',
+          message: 'The caller was answered before the move was written; nothing was changed.',
+          retryable: true,
+        });
+      }
       return updated;
     });
   } catch (error) {
@@ -304,9 +307,9 @@ export async function rescheduleAppointment(context: AppContext, request: Resche
 }
 
 /**
- * The caller is about to be told the move could not be made (the function's deadline passed). Under the
- * appointment's row lock: if the move already committed, that is the answer after all; otherwise the move's own
- * transaction, which checks the deadline once it holds the same lock, will roll back.
+ * The caller is about to be told the move could not be made (the function's deadline closed its commit gate, so the
+ * move's transaction, which enters the gate last, will roll back), or a move's commit failed. Under the
+ * appointment's row lock: if the move is stored after all (a commit whose answer was lost), that is the answer.
  */
 export async function settleRescheduleAfterDeadline(
   context: AppContext,

@@ -20,7 +20,7 @@ export const bookAppointmentFunction: RetellFunction<typeof args> = {
   description: 'Books an appointment at a start time from check_calendar_availability, for the caller. Answers with a sentence to read back.',
   args,
   safeToRepeat: false,
-  async handle({ context, client, call, args: input, signal }) {
+  async handle({ context, client, call, args: input, signal, gate }) {
     const clientId = client.config.slug;
     let held: number | undefined;
     return withCalendarFallback(
@@ -29,6 +29,7 @@ export const bookAppointmentFunction: RetellFunction<typeof args> = {
         clientId,
         call,
         signal,
+        gate,
         budgetMs: client.config.booking.functionBudgetMs,
         wanted: `book ${input.appointment_type ?? 'an appointment'} at ${input.start}`,
         callerName: input.name,
@@ -48,13 +49,15 @@ export const bookAppointmentFunction: RetellFunction<typeof args> = {
           email: input.email,
           notes: input.notes,
           signal: budgetSignal,
+          gate,
           onHeld: (appointmentId) => (held = appointmentId),
           language: call.language,
           staff: input.staff,
         });
         return { ...answer };
       },
-      // Past the deadline the database decides: booked already (say so), or the hold is released now.
+      // Past the deadline (the gate closed, so this request's booking cannot commit any more), or after a failed
+      // commit, the database decides: booked already (say so), or the hold is released now.
       async () => {
         const settled = held === undefined ? undefined : await settleAfterDeadline(context, clientId, held, call.language);
         return settled && { ...settled };

@@ -28,7 +28,7 @@ export const checkCalendarAvailability: RetellFunction<typeof args> = {
     'Finds open appointment times. Pass a date, a date range, or a loose preference (day + part_of_day, optional time) and optionally the appointment type. Answers with up to a few slots (ISO start + spoken form) or the nearest open days. Where the office has several people, each slot names who it is with (staff_id, staff_name): pass that staff_id to book_appointment.',
   args,
   safeToRepeat: true,
-  async handle({ context, client, call, args: input, signal }) {
+  async handle({ context, client, call, args: input, signal, gate }) {
     const clientId = client.config.slug;
     const time = input.time ? readSpokenClock(input.time) : undefined;
     if (input.time && !time) return { ok: false, message: phrasesFor(call.language).availability.timeNotUnderstood(input.time) };
@@ -38,6 +38,7 @@ export const checkCalendarAvailability: RetellFunction<typeof args> = {
         clientId,
         call,
         signal,
+        gate,
         budgetMs: client.config.booking.functionBudgetMs,
         wanted: 'check open appointment times',
         functionName: 'check_calendar_availability',

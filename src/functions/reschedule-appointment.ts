@@ -22,7 +22,7 @@ export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
   description: "Moves the caller's upcoming appointment to a new time. Use find_appointment first when the caller may have several.",
   args,
   safeToRepeat: false,
-  async handle({ context, client, call, args: input, signal }) {
+  async handle({ context, client, call, args: input, signal, gate }) {
     const clientId = client.config.slug;
     let move: { appointmentId: number; newStartMs: number } | undefined;
     return withCalendarFallback(
@@ -31,6 +31,7 @@ export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
         clientId,
         call,
         signal,
+        gate,
         budgetMs: client.config.booking.functionBudgetMs,
         wanted: `move their appointment to ${input.new_start}`,
         functionName: 'reschedule_appointment',
@@ -44,12 +45,14 @@ export const rescheduleAppointmentFunction: RetellFunction<typeof args> = {
           callerNumber: call.fromNumber,
           newStart: input.new_start,
           signal: budgetSignal,
+          gate,
           language: call.language,
           staff: input.staff,
           onMove: (appointmentId, newStartMs) => (move = { appointmentId, newStartMs }),
         })),
       }),
-      // Past the deadline the database decides: moved already (say so), or the move will roll back.
+      // Past the deadline the gate is closed, so the move cannot commit any more; after a failed commit the database
+      // decides: moved already (say so), or not.
       async () => {
         const settled = move && (await settleRescheduleAfterDeadline(context, clientId, move.appointmentId, move.newStartMs, call.language));
         return settled ? { ...settled } : undefined;

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
 import { json } from '../db/json.js';
+import { CommitGate } from '../core/commit-gate.js';
 import { errorMessage } from '../core/errors.js';
 import { timed } from '../core/step-times.js';
 import { maskText } from '../log/mask.js';
@@ -50,17 +51,35 @@ interface RunResult {
   late?: Promise<FunctionResult>;
 }
 
+/**
+ * How long past its budget a function whose outcome is already being committed may take to answer. Retell waits
+ * `NETWORK_MARGIN_MS` (4 s) past the budget (tool-schemas.ts), so this leaves half of that for the network.
+ */
+export const COMMIT_GRACE_MS = 2000;
+
 async function runOnce(fn: RetellFunction, context: AppContext, client: ClientRuntime, call: FunctionCall, args: unknown): Promise<RunResult> {
   const budgetMs = client.config.booking.functionBudgetMs;
   const controller = new AbortController();
+  const gate = new CommitGate();
   let timer: NodeJS.Timeout | undefined;
-  const work = fn.handle({ context, client, call, args, signal: controller.signal });
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), budgetMs);
-  });
+  const work = fn.handle({ context, client, call, args, signal: controller.signal, gate });
+  const timeout = (ms: number) =>
+    new Promise<'timeout'>((resolve) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => resolve('timeout'), ms);
+    });
   try {
-    const first = await Promise.race([work, timeout]);
+    const first = await Promise.race([work, timeout(budgetMs)]);
     if (first !== 'timeout') return { result: first };
+    if (!gate.close()) {
+      // The work's transaction was let through to commit before the budget ran out: its outcome, and nothing else,
+      // is the answer. A commit that takes longer still gets an answer that stays true whatever it turns out to be;
+      // the real one is stored for the agent's repeat.
+      const committed = await Promise.race([work, timeout(COMMIT_GRACE_MS)]);
+      if (committed !== 'timeout') return { result: committed };
+      return { result: { ok: false, message: phrasesFor(call.language).functions.stillProcessing, pending: true }, late: work };
+    }
+    // Closed: nothing this work does can commit any more, so the fallback stays true.
     controller.abort(new Error(`${fn.name} ran past its ${budgetMs} ms budget`));
     return { result: { ok: false, message: fallbackMessage(call), timed_out: true }, late: work };
   } finally {

@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { AppContext } from '../app-context.js';
+import type { CommitGate } from '../core/commit-gate.js';
 import type { ClientRuntime } from '../config/registry.js';
 import type { DB } from '../db/schema.js';
 import type { Language } from '../i18n/phrases/index.js';
@@ -27,6 +28,11 @@ export interface FunctionInput<Args> {
   args: Args;
   /** Aborted when the function's time budget (booking.functionBudgetMs) runs out. */
   signal: AbortSignal;
+  /**
+   * Decides between the fallback answer and a commit: a function whose transaction must not stand once the caller
+   * heard the fallback enters it right before COMMIT (`core/commit-gate.ts`); the router's budget closes it.
+   */
+  gate: CommitGate;
 }
 
 /** What the agent hears back: `message` is a sentence the agent can say or act on. */

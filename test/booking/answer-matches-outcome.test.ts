@@ -11,7 +11,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookAppointment } from '../../src/booking/book.js';
 import { CALENDAR_SYNC_KIND } from '../../src/booking/calendar-sync.js';
+import { COMMIT_GRACE_MS } from '../../src/functions/router.js';
 import type { FunctionResult } from '../../src/functions/types.js';
+import { en } from '../../src/i18n/phrases/en.js';
 import { BACKENDS, openTestDatabase, type TestDatabase } from '../support/databases.js';
 import { CALENDAR, CLIENT, aCallId, callFunction, configDir, startBookingApp, zohoOf, type BookingApp } from './support.js';
 
@@ -160,6 +162,31 @@ describe.each(BACKENDS)('the answer the caller hears and the booking that stands
     expect(answer.status).toBe(200);
     expect(answer.body).toMatchObject({ ok: true });
     await expectAgreement(answer.body as FunctionResult, callId);
+  });
+
+  it('a commit that outlasts the budget and its grace is answered as still being processed, and a repeat hears the booking', async () => {
+    // As above, but the COMMIT takes longer than the budget plus the router's grace for a commit under way.
+    const commitMs = BUDGET_MS + COMMIT_GRACE_MS + 500;
+    await sql`create function slow_booking_commit() returns trigger language plpgsql as $$
+      begin perform pg_sleep(${sql.lit(commitMs / 1000)}); return null; end $$`.execute(db());
+    await sql`create constraint trigger appointments_slow_commit after update on appointments deferrable initially deferred
+      for each row when (old.status = 'held' and new.status = 'booked') execute function slow_booking_commit()`.execute(db());
+    const callId = aCallId();
+    const args = { start: '2026-02-09T11:00:00-05:00', name: 'Ada Park' };
+    let answer;
+    try {
+      answer = await callFunction(app, 'book_appointment', args, callId, '+12125550184');
+    } finally {
+      await sql`drop trigger appointments_slow_commit on appointments`.execute(db());
+      await sql`drop function slow_booking_commit()`.execute(db());
+    }
+    // Neither booked nor not: true whichever way the commit ends.
+    expect(answer.body).toEqual({ ok: false, pending: true, message: en.functions.stillProcessing });
+    await expect.poll(async () => (await storedAnswer(callId, 'book_appointment'))?.status, { timeout: 10_000, interval: 20 }).toBe('done');
+    const repeat = await callFunction(app, 'book_appointment', args, callId, '+12125550184');
+    const appointment = await appointmentOf(callId);
+    expect(repeat.body).toMatchObject({ ok: true, booking_id: appointment.booking_id });
+    expect(appointment.status).toBe('booked');
   });
 
   it('a reschedule whose commit is under way at the deadline is the answer, however long the commit takes', async () => {

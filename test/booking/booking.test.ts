@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookAppointment } from '../../src/booking/book.js';
+import { CommitGate } from '../../src/core/commit-gate.js';
 import { reconcileAppointments } from '../../src/booking/reconcile.js';
 import { insertLocks, lookBeforeHold } from '../../src/booking/slot-locks.js';
 import { bookAppointmentFunction } from '../../src/functions/book-appointment.js';
@@ -163,6 +164,7 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
       call: { callId, agentId: 'agent_stn_demo_0001', fromNumber: '+12125550166', toNumber: undefined },
       args: { start: '2026-02-05T13:00:00-05:00', name: 'Robin Diaz' },
       signal: new AbortController().signal,
+      gate: new CommitGate(),
     });
     expect(performance.now() - started).toBeLessThan(1500);
     expect(result).toMatchObject({ ok: false, fallback: true });
@@ -190,6 +192,7 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
         call: { callId, agentId: 'agent_stn_demo_0001', fromNumber: '+12125550167', toNumber: undefined },
         args: { start: '2026-02-06T11:00:00-05:00', name: 'Kim Alvarez' },
         signal: new AbortController().signal,
+        gate: new CommitGate(),
       });
     } finally {
       await sql`drop trigger outbox_slow_crm on outbox`.execute(db);
@@ -204,27 +207,22 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
       .where('kind', 'in', ['sms', 'email', 'crm_sync'])
       .execute();
     const tasks = await db.selectFrom('callback_tasks').select(['id', 'appointment_id', 'note']).where('call_id', '=', callId).execute();
-    if (backend === 'postgres') {
-      // The deadline came first: the hold is released, nothing the booking queued survives, and the event it made goes.
-      expect(result).toMatchObject({ ok: false, fallback: true });
-      expect(rows[0]).toMatchObject({ status: 'released' });
-      expect(messages).toEqual([]);
-      expect(tasks).toEqual([expect.objectContaining({ appointment_id: rows[0]!.id })]);
-      // The booking's own transaction ends a moment after the caller's answer; finding the hold gone, it settles its
-      // event as a late one: the deletion is queued and the callback task says so.
-      const noteOf = async () => (await db.selectFrom('callback_tasks').select('note').where('id', '=', tasks[0]!.id).executeTakeFirstOrThrow()).note;
-      await expect.poll(noteOf, { timeout: 5_000, interval: 20 }).toContain('A late calendar event was removed');
-      await app.switchboard.worker.drain();
-      expect(eventsOn('2026-02-06').filter((event) => event.description?.includes(rows[0]!.booking_id))).toEqual([]);
-      const again = await callFunction(app, 'check_calendar_availability', { date: '2026-02-06', time: '11:00 AM' });
-      expect(again.body.slots.map((slot: { start: string }) => slot.start)).toContain('2026-02-06T11:00:00-05:00');
-    } else {
-      // One connection: the deadline's check waits for the booking's transaction, finds it booked and says so.
-      expect(result).toMatchObject({ ok: true, booking_id: rows[0]!.booking_id });
-      expect(rows[0]).toMatchObject({ status: 'booked' });
-      expect(messages.map((row) => row.kind)).toContain('crm_sync');
-      expect(tasks).toEqual([]);
-    }
+    // The deadline came first and closed the call's commit gate: on PostgreSQL its settle step took the row before
+    // the booking's status flip and released the hold; on PGlite (one connection) the booking's transaction got to
+    // the row first, found the gate closed and rolled back. Either way the hold is released, nothing the booking
+    // queued survives, and the event it made goes.
+    expect(result).toMatchObject({ ok: false, fallback: true });
+    expect(rows[0]).toMatchObject({ status: 'released' });
+    expect(messages).toEqual([]);
+    expect(tasks).toEqual([expect.objectContaining({ appointment_id: rows[0]!.id })]);
+    // The booking's own transaction ends around the caller's answer; finding the hold gone (or the gate closed), it
+    // settles its event as a late one: the deletion is queued and the callback task says so.
+    const noteOf = async () => (await db.selectFrom('callback_tasks').select('note').where('id', '=', tasks[0]!.id).executeTakeFirstOrThrow()).note;
+    await expect.poll(noteOf, { timeout: 5_000, interval: 20 }).toContain('A late calendar event was removed');
+    await app.switchboard.worker.drain();
+    expect(eventsOn('2026-02-06').filter((event) => event.description?.includes(rows[0]!.booking_id))).toEqual([]);
+    const again = await callFunction(app, 'check_calendar_availability', { date: '2026-02-06', time: '11:00 AM' });
+    expect(again.body.slots.map((slot: { start: string }) => slot.start)).toContain('2026-02-06T11:00:00-05:00');
   });
 
   it('a reschedule still being written when the caller is offered a callback does not happen', async () => {
@@ -252,6 +250,7 @@ describe.each(BACKENDS)('booking against the Zoho emulator on %s', (backend) => 
         call: { callId, agentId: 'agent_stn_demo_0001', fromNumber: from, toNumber: undefined },
         args: { new_start: '2026-02-10T15:30:00-05:00', booking_id: booked.booking_id },
         signal: new AbortController().signal,
+        gate: new CommitGate(),
       });
     } finally {
       await sql`drop trigger slot_lock_slow on appointment_slot_locks`.execute(db);
