@@ -1,6 +1,7 @@
 /**
  * Daily rollups: `analytics_daily` holds every figure of `facts.ts` per office-local day. Triggers mark the
- * (office, UTC day) of each changed row in `analytics_dirty` in the changing transaction; `refreshRollups`
+ * (office, UTC day) of each changed row in `analytics_dirty` in the changing transaction (one mark per change, never
+ * waiting for another transaction's: migration 0031); `refreshRollups`
  * recomputes the local days those marks touch from the raw rows — readers call it before reading (so a figure
  * is never older than the last committed change) and the worker every few seconds. `rebuildRollups` recomputes
  * an office's whole history (after a change of zone, hours or appointment values, or to repair).
@@ -84,7 +85,12 @@ export async function refreshRollups(db: Kysely<DB>, registry: ClientRegistry, c
       .returning(['client_id', sql<string>`day_utc::text`.as('day_utc')])
       .execute();
     const daysByClient = new Map<string, string[]>();
+    // A day is marked once per change (migration 0031): each distinct mark is read once.
+    const seen = new Set<string>();
     for (const mark of marks) {
+      const key = `${mark.client_id}\u0000${mark.day_utc}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       if (!registry.get(mark.client_id)) continue; // an office no longer served keeps its last rollups
       const days = daysByClient.get(mark.client_id) ?? [];
       days.push(...localDaysOf(mark.day_utc, officeZone(registry, mark.client_id)));

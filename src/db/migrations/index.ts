@@ -29,6 +29,7 @@ import * as m0024 from './0024_analytics_insights.js';
 import * as m0026 from './0026_staff_calendars.js';
 import * as m0028 from './0028_caller_memory_staff.js';
 import * as m0030 from './0030_profile_on_customer.js';
+import * as m0031 from './0031_analytics_marks_never_wait.js';
 
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '0026_staff_calendars': m0026,
   '0028_caller_memory_staff': m0028,
   '0030_profile_on_customer': m0030,
+  '0031_analytics_marks_never_wait': m0031,
 };
