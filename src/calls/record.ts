@@ -6,6 +6,7 @@
 import type { Kysely, Updateable } from 'kysely';
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
+import { byCodeUnits } from '../core/canonical.js';
 import { json } from '../db/json.js';
 import type { DB } from '../db/schema.js';
 import type { CallRow, CallsTable } from '../db/tables/calls.js';
@@ -100,19 +101,11 @@ export async function lockCall(
 }
 
 /**
- * The one order in which call rows are locked: by id, compared as plain strings (not by locale), so every
- * transaction that locks several calls, and the ringing insert, takes them in the same order.
- */
-export function byCallId(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
  * Locks every call row a batch of events will write, and then every caller it will link, before any event is
  * merged, so a batch never waits for a row while holding rows another batch wants. Each call write marks its day
  * for the analytics rollups (`analytics_dirty`, by trigger), and the transaction that inserts that mark holds it
  * until it commits: a batch that had marked the day and then asked for another batch's call, while that batch
- * waited for the mark, deadlocked (session 10). So the calls go in one statement, in `byCallId` order (the
+ * waited for the mark, deadlocked (session 10). So the calls go in one statement, in id order (`byCodeUnits`, as the ringing insert; the
  * statement's row triggers, and so the mark, come after all its rows are locked); then the callers to be linked,
  * by office and phone, in one more. The order everywhere: calls, then the day's mark, then customers.
  * Returns the locked rows by id (a call that belongs to another office is left out: `applyCallEvent` refuses it).
@@ -126,7 +119,7 @@ export async function lockCallsOfEvents(
   const owners = new Map<string, string>();
   for (const { clientId, call } of events) if (!owners.has(call.call_id)) owners.set(call.call_id, clientId);
   if (owners.size === 0) return new Map();
-  const ids = [...owners.keys()].sort(byCallId);
+  const ids = [...owners.keys()].sort(byCodeUnits);
   // The bare row `lockCall` would insert, for calls that are new.
   const rows = await db
     .insertInto('calls')

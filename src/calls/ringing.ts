@@ -11,7 +11,7 @@ import type { Kysely } from 'kysely';
 import { json } from '../db/json.js';
 import type { DB } from '../db/schema.js';
 import { Batcher } from '../db/batcher.js';
-import { byCallId } from './record.js';
+import { byCodeUnits } from '../core/canonical.js';
 
 /** Ringing rows are written at most this often (an idle system writes at once). */
 export const RINGING_WRITE_INTERVAL_MS = 50;
@@ -37,7 +37,7 @@ export interface RingingCallWriterDeps {
 export async function insertRingingCalls(db: Kysely<DB>, calls: RingingCall[]): Promise<Set<string>> {
   // One row per id: a duplicate inside one insert would make Postgres refuse the whole statement. In the one lock
   // order of call rows (by id, record.ts), so this insert and a batch of call events never wait for each other's rows.
-  const unique = [...new Map(calls.map((call) => [call.callId, call])).values()].sort((a, b) => byCallId(a.callId, b.callId));
+  const unique = [...new Map(calls.map((call) => [call.callId, call])).values()].sort((a, b) => byCodeUnits(a.callId, b.callId));
   const inserted = await db
     .insertInto('calls')
     .values(

@@ -3,6 +3,7 @@
  * and update the fields a call taught us (name, e-mail, notes, last summary and intent).
  */
 import { sql, type Kysely, type Updateable } from 'kysely';
+import { byCodeUnits } from '../core/canonical.js';
 import type { Clock } from '../core/clock.js';
 import type { DB } from '../db/schema.js';
 import type { CustomerRow, CustomersTable } from '../db/tables/calls.js';
@@ -96,7 +97,7 @@ export async function recordCallForCustomer(db: Kysely<DB>, clock: Clock, custom
 export async function lockCallers(db: Kysely<DB>, clock: Clock, callers: ReadonlyArray<{ clientId: string; phone: string }>): Promise<void> {
   if (callers.length === 0) return;
   const now = clock.now();
-  const sorted = [...callers].sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : a.phone < b.phone ? -1 : a.phone > b.phone ? 1 : 0));
+  const sorted = [...callers].sort((a, b) => byCodeUnits(a.clientId, b.clientId) || byCodeUnits(a.phone, b.phone));
   await db
     .insertInto('customers')
     .values(sorted.map((caller) => ({ client_id: caller.clientId, phone: caller.phone, call_count: 0, created_at: now, updated_at: now })))

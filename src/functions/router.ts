@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.js';
 import type { ClientRuntime } from '../config/registry.js';
 import { json } from '../db/json.js';
+import { canonicalJson } from '../core/canonical.js';
 import { CommitGate } from '../core/commit-gate.js';
 import { errorMessage } from '../core/errors.js';
 import { timed } from '../core/step-times.js';
@@ -30,18 +31,6 @@ import type { FunctionCall, FunctionResult, RetellFunction } from './types.js';
 const REPLAY_POLL_MS = 25;
 
 export type FunctionOutcome = { kind: 'unknown_function'; name: string } | { kind: 'answered'; result: FunctionResult; replayed: boolean };
-
-/** JSON with sorted keys, so `{a,b}` and `{b,a}` are the same call. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
 
 const fallbackMessage = (call: FunctionCall) => phrasesFor(call.language).functions.fallback;
 

@@ -6,6 +6,7 @@
  * differs: a second run changes nothing.
  */
 import Retell, { APIConnectionError, APIError } from 'retell-sdk';
+import { canonicalJson } from '../../core/canonical.js';
 import { VendorError } from '../../core/errors.js';
 
 export interface RetellManagementOptions {
@@ -249,18 +250,7 @@ export class RetellManagement {
 /** Whether `existing` already has every field of `desired` with the same value (key order and extra fields aside). */
 function sameFields(existing: object, desired: object): boolean {
   const current = existing as Record<string, unknown>;
-  return Object.entries(desired).every(([key, value]) => value === undefined || canonical(current[key]) === canonical(value));
-}
-
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+  return Object.entries(desired).every(([key, value]) => value === undefined || canonicalJson(current[key]) === canonicalJson(value));
 }
 
 /** The SDK has already retried what it retries; what reaches here is classified once for the caller. */
