@@ -79,18 +79,20 @@ export async function refreshRollups(db: Kysely<DB>, registry: ClientRegistry, c
   if (!pending) return 0;
   return withoutJit(db, async (trx) => {
     await sql`select pg_advisory_xact_lock(${ROLLUP_LOCK})`.execute(trx);
+    // A day is marked once per change (migration 0031): every mark goes, each (office, day) comes back once.
     const marks = await trx
-      .deleteFrom('analytics_dirty')
-      .$if(clientIds !== undefined, (query) => query.where('client_id', 'in', clientIds!))
-      .returning(['client_id', sql<string>`day_utc::text`.as('day_utc')])
+      .with('gone', (db) =>
+        db
+          .deleteFrom('analytics_dirty')
+          .$if(clientIds !== undefined, (query) => query.where('client_id', 'in', clientIds!))
+          .returning(['client_id', 'day_utc']),
+      )
+      .selectFrom('gone')
+      .select(['client_id', sql<string>`day_utc::text`.as('day_utc')])
+      .distinct()
       .execute();
     const daysByClient = new Map<string, string[]>();
-    // A day is marked once per change (migration 0031): each distinct mark is read once.
-    const seen = new Set<string>();
     for (const mark of marks) {
-      const key = `${mark.client_id}\u0000${mark.day_utc}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
       if (!registry.get(mark.client_id)) continue; // an office no longer served keeps its last rollups
       const days = daysByClient.get(mark.client_id) ?? [];
       days.push(...localDaysOf(mark.day_utc, officeZone(registry, mark.client_id)));
